@@ -1,0 +1,257 @@
+//! Command line: `serve`, `migrate`, `config check`, `audit verify`,
+//! `keys init`. Data goes to stdout (JSON with `--json`), logs to stderr.
+//! Usage and configuration errors exit with 2 and one line naming the
+//! problem; failures at run time exit with 1.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use platform::app::{AppState, Server, StartError};
+use platform::config::Config;
+use platform::crypto::{Key, Keys};
+use serde_json::json;
+
+#[derive(Debug, Parser)]
+#[command(name = "lionrock", version, about = "One binary for a city's digital identity, portal and public e-services")]
+pub struct Cli {
+    /// TOML configuration file (defaults, then this file, then LIONROCK_* variables).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Print results as JSON.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Pretty)]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the web server (and the notification worker).
+    Serve {
+        /// Create keys and demo data in the data directory if missing.
+        #[arg(long)]
+        demo: bool,
+        /// Address to listen on (overrides server.listen).
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<SocketAddr>,
+    },
+    /// Apply pending database migrations.
+    Migrate,
+    /// Configuration commands.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Audit log commands.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Key management.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Load and validate the configuration, then print it (secrets redacted).
+    Check,
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Walk the hash chain and report the first broken link (exit 1 if any).
+    Verify,
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// Create the data-encryption and blind-index key files if missing.
+    Init,
+}
+
+/// A failure with its exit code: 2 for what the operator must fix in the
+/// invocation or configuration, 1 for everything else.
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl Failure {
+    fn usage(message: impl std::fmt::Display) -> Self {
+        Self { code: 2, message: message.to_string() }
+    }
+    fn runtime(message: impl std::fmt::Display) -> Self {
+        Self { code: 1, message: message.to_string() }
+    }
+}
+
+impl From<StartError> for Failure {
+    fn from(e: StartError) -> Self {
+        Failure::runtime(e)
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.log_format);
+    platform::install_crypto_provider();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(f) => {
+            eprintln!("error: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("LIONROCK_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        LogFormat::Pretty => builder.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).try_init(),
+    };
+}
+
+fn load_config(file: Option<&Path>) -> Result<Config, Failure> {
+    Config::load(file, std::env::vars()).map_err(Failure::usage)
+}
+
+fn load_keys(config: &Config) -> Result<Keys, Failure> {
+    let data = Key::load("crypto.data_key_file", &config.data_key_path()).map_err(Failure::usage)?;
+    let blind = Key::load("crypto.blind_index_key_file", &config.blind_index_key_path()).map_err(Failure::usage)?;
+    Ok(Keys::new(data, blind))
+}
+
+fn create_keys(config: &Config) -> Result<Vec<PathBuf>, Failure> {
+    let mut created = Vec::new();
+    for path in [config.data_key_path(), config.blind_index_key_path()] {
+        if Key::create_file(&path).map_err(|e| Failure::runtime(format!("{}: {e}", path.display())))? {
+            created.push(path);
+        }
+    }
+    Ok(created)
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, Failure> {
+    let config = load_config(cli.config.as_deref())?;
+    let modules = crate::modules();
+    match cli.command {
+        Command::Serve { demo, listen } => serve(config, demo, listen, cli.json).await,
+        Command::Migrate => {
+            let db = platform::db::connect(&config).await.map_err(Failure::runtime)?;
+            let migrator = platform::app::migrator(&modules);
+            let pending = migrator.pending(&db).await.map_err(Failure::runtime)?;
+            migrator.run(&db).await.map_err(Failure::runtime)?;
+            if cli.json {
+                println!("{}", json!({ "applied": pending }));
+            } else if pending.is_empty() {
+                println!("database is up to date");
+            } else {
+                for name in &pending {
+                    println!("applied {name}");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Config { command: ConfigCommand::Check } => {
+            if cli.json {
+                println!("{}", serde_json::to_string_pretty(&config).map_err(Failure::runtime)?);
+            } else {
+                let text = toml::to_string_pretty(&config).map_err(Failure::runtime)?;
+                println!("# configuration is valid; effective values (secrets redacted):\n{text}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit { command: AuditCommand::Verify } => {
+            let db = platform::db::connect(&config).await.map_err(Failure::runtime)?;
+            let report = platform::audit::verify(&db).await.map_err(Failure::runtime)?;
+            if cli.json {
+                println!("{}", serde_json::to_string(&report).map_err(Failure::runtime)?);
+            } else if let Some(b) = &report.first_broken {
+                println!(
+                    "audit log broken at entry {}: {} ({} entries verified before it)",
+                    b.seq, b.reason, report.entries
+                );
+            } else {
+                println!("audit log intact: {} entries verified", report.entries);
+            }
+            Ok(if report.ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        Command::Keys { command: KeysCommand::Init } => {
+            let created = create_keys(&config)?;
+            if cli.json {
+                println!("{}", json!({ "created": created }));
+            } else if created.is_empty() {
+                println!("keys already exist; nothing changed");
+            } else {
+                for p in &created {
+                    println!("created {}", p.display());
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn serve(
+    mut config: Config,
+    demo: bool,
+    listen: Option<SocketAddr>,
+    json_out: bool,
+) -> Result<ExitCode, Failure> {
+    if let Some(addr) = listen {
+        config.server.listen = addr;
+    }
+    let modules = crate::modules();
+    if demo {
+        create_keys(&config)?;
+    }
+    let keys = load_keys(&config)?;
+    let state = AppState::new(config, keys, &modules).await?;
+    state.migrator.run(&state.db).await.map_err(Failure::runtime)?;
+    let server = Server::bind(state.clone(), &modules, state.config.server.listen).await?;
+    let addr = server.local_addr();
+    let url =
+        if state.config.server.public_url.is_empty() { format!("http://{addr}") } else { state.config.public_url() };
+    if json_out {
+        println!("{}", json!({ "listening": addr.to_string(), "url": url, "demo": demo }));
+    } else {
+        println!("lionrock {} listening on {url}", env!("CARGO_PKG_VERSION"));
+        if demo {
+            println!("demo mode: data in {}", state.config.server.data_dir.display());
+        }
+    }
+    let (trigger, shutdown) = platform::app::shutdown_channel();
+    tokio::spawn(async move {
+        platform::app::os_signal().await;
+        tracing::info!("shutdown requested; finishing in-flight requests");
+        trigger.trigger();
+    });
+    server.run(shutdown).await.map_err(Failure::runtime)?;
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,61 @@
+# Platform messages: layout, landing page, errors.
+site-name = Lionrock
+site-tagline = One identity for every public service
+skip-to-content = Skip to main content
+nav-label = Main
+nav-home = Home
+lang-switcher-label = Language
+footer-text = Lionrock is open-source software for public digital services.
+footer-status = Service status
+
+home-title = Public services
+home-intro = Sign in once and use every public service with the same identity.
+home-services-heading = Services available
+home-no-services = No services are available yet. Please check again later.
+home-help-heading = Need help?
+home-help-text = Every page works with a keyboard and a screen reader, and in English, Traditional Chinese and Simplified Chinese.
+
+error-heading = Something went wrong
+error-request-id = Reference number
+error-request-id-help = If you contact us, please quote this reference number.
+error-back-home = Go to the home page
+error-summary-title = There is a problem
+error-retry-after = Please try again in { $seconds } seconds.
+
+error-bad-request-title = Bad request
+error-bad-request-detail = The request could not be understood.
+error-malformed-json-title = Malformed JSON
+error-malformed-json-detail = The request body is not valid JSON or does not match the expected shape.
+error-invalid-utf8-title = Invalid text encoding
+error-invalid-utf8-detail = The request contains text that is not valid UTF-8.
+error-unauthenticated-title = Sign-in required
+error-unauthenticated-detail = Please sign in to continue.
+error-forbidden-title = Access denied
+error-forbidden-detail = You do not have permission to do this.
+error-csrf-rejected-title = Your form has expired
+error-csrf-rejected-detail = For your security, the form could not be accepted. Go back, reload the page and try again.
+error-not-found-title = Page not found
+error-not-found-detail = We could not find that page. Check the address, or start again from the home page.
+error-method-not-allowed-title = Method not allowed
+error-method-not-allowed-detail = This address does not accept that kind of request.
+error-conflict-title = Conflict
+error-conflict-detail = The request conflicts with the current state of the record.
+error-payload-too-large-title = Request too large
+error-payload-too-large-detail = The request is larger than we accept.
+error-unsupported-media-type-title = Unsupported content type
+error-unsupported-media-type-detail = The request body has a content type this address does not accept.
+error-validation-title = Some details need correcting
+error-validation-detail = Some of the information given is not valid.
+error-rate-limited-title = Too many requests
+error-rate-limited-detail = You have made too many requests. Please wait a moment and try again.
+error-timeout-title = The service took too long
+error-timeout-detail = The service did not answer in time. Please try again.
+error-unavailable-title = Service unavailable
+error-unavailable-detail = The service is temporarily unavailable. Please try again later.
+error-internal-title = Sorry, there is a problem with the service
+error-internal-detail = Something went wrong on our side. Please try again later.
+
+field-required = This field is required.
+field-invalid = This value is not valid.
+field-unknown = This field is not recognised.
+field-wrong-type = This value has the wrong type.

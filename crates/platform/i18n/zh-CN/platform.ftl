@@ -1,0 +1,61 @@
+# 平台消息：版面、首页、错误。
+site-name = 狮子山
+site-tagline = 一个身份，通行所有公共服务
+skip-to-content = 跳至主要内容
+nav-label = 主菜单
+nav-home = 首页
+lang-switcher-label = 语言
+footer-text = 狮子山是为公共数字服务而设的开源软件。
+footer-status = 服务状态
+
+home-title = 公共服务
+home-intro = 登录一次，即可以同一身份使用所有公共服务。
+home-services-heading = 现有服务
+home-no-services = 暂时没有可用服务，请稍后再查看。
+home-help-heading = 需要帮助？
+home-help-text = 每个页面均支持键盘及屏幕阅读器操作，并提供英文、繁体中文及简体中文版本。
+
+error-heading = 发生问题
+error-request-id = 参考编号
+error-request-id-help = 如需联系我们，请提供此参考编号。
+error-back-home = 返回首页
+error-summary-title = 出现问题
+error-retry-after = 请于 { $seconds } 秒后再试。
+
+error-bad-request-title = 无效的请求
+error-bad-request-detail = 无法理解这个请求。
+error-malformed-json-title = JSON 格式错误
+error-malformed-json-detail = 请求内容不是有效的 JSON，或与预期格式不符。
+error-invalid-utf8-title = 文字编码无效
+error-invalid-utf8-detail = 请求包含无效的 UTF-8 文字。
+error-unauthenticated-title = 需要登录
+error-unauthenticated-detail = 请先登录以继续。
+error-forbidden-title = 拒绝访问
+error-forbidden-detail = 你没有权限进行此操作。
+error-csrf-rejected-title = 表单已过期
+error-csrf-rejected-detail = 为保障你的安全，系统未能接受此表单。请返回上一页，重新加载后再试。
+error-not-found-title = 找不到页面
+error-not-found-detail = 找不到这个页面。请检查网址，或从首页重新开始。
+error-method-not-allowed-title = 不接受此请求方法
+error-method-not-allowed-detail = 此网址不接受这类请求。
+error-conflict-title = 数据冲突
+error-conflict-detail = 请求与记录的现有状态有冲突。
+error-payload-too-large-title = 请求过大
+error-payload-too-large-detail = 请求的大小超出上限。
+error-unsupported-media-type-title = 不支持的内容类型
+error-unsupported-media-type-detail = 此网址不接受这种内容类型。
+error-validation-title = 部分资料需要更正
+error-validation-detail = 部分提供的资料无效。
+error-rate-limited-title = 请求过于频繁
+error-rate-limited-detail = 你的请求次数过多，请稍候再试。
+error-timeout-title = 服务响应时间过长
+error-timeout-detail = 服务未能及时响应，请再试一次。
+error-unavailable-title = 服务暂停
+error-unavailable-detail = 服务暂时无法使用，请稍后再试。
+error-internal-title = 抱歉，服务出现问题
+error-internal-detail = 我们的系统出现问题，请稍后再试。
+
+field-required = 必须填写此栏。
+field-invalid = 此数值无效。
+field-unknown = 无法识别此栏位。
+field-wrong-type = 此数值的类型不正确。

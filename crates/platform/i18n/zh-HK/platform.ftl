@@ -1,0 +1,61 @@
+# 平台訊息：版面、首頁、錯誤。
+site-name = 獅子山
+site-tagline = 一個身分，通行所有公共服務
+skip-to-content = 跳至主要內容
+nav-label = 主選單
+nav-home = 首頁
+lang-switcher-label = 語言
+footer-text = 獅子山是為公共數碼服務而設的開源軟件。
+footer-status = 服務狀態
+
+home-title = 公共服務
+home-intro = 登入一次，即可以同一身分使用所有公共服務。
+home-services-heading = 現有服務
+home-no-services = 暫時未有可用服務，請稍後再查看。
+home-help-heading = 需要協助？
+home-help-text = 每個頁面均支援鍵盤及屏幕閱讀器操作，並提供英文、繁體中文及簡體中文版本。
+
+error-heading = 發生問題
+error-request-id = 參考編號
+error-request-id-help = 如需聯絡我們，請提供此參考編號。
+error-back-home = 返回首頁
+error-summary-title = 出現問題
+error-retry-after = 請於 { $seconds } 秒後再試。
+
+error-bad-request-title = 無效的請求
+error-bad-request-detail = 無法理解這個請求。
+error-malformed-json-title = JSON 格式錯誤
+error-malformed-json-detail = 請求內容不是有效的 JSON，或與預期格式不符。
+error-invalid-utf8-title = 文字編碼無效
+error-invalid-utf8-detail = 請求包含無效的 UTF-8 文字。
+error-unauthenticated-title = 需要登入
+error-unauthenticated-detail = 請先登入以繼續。
+error-forbidden-title = 拒絕存取
+error-forbidden-detail = 你沒有權限進行此操作。
+error-csrf-rejected-title = 表格已逾時
+error-csrf-rejected-detail = 為保障你的安全，系統未能接受此表格。請返回上一頁，重新載入後再試。
+error-not-found-title = 找不到頁面
+error-not-found-detail = 找不到這個頁面。請檢查網址，或由首頁重新開始。
+error-method-not-allowed-title = 不接受此請求方法
+error-method-not-allowed-detail = 此網址不接受這類請求。
+error-conflict-title = 資料衝突
+error-conflict-detail = 請求與記錄的現有狀態有衝突。
+error-payload-too-large-title = 請求過大
+error-payload-too-large-detail = 請求的大小超出上限。
+error-unsupported-media-type-title = 不支援的內容類型
+error-unsupported-media-type-detail = 此網址不接受這種內容類型。
+error-validation-title = 部分資料需要更正
+error-validation-detail = 部分提供的資料無效。
+error-rate-limited-title = 請求過於頻繁
+error-rate-limited-detail = 你的請求次數過多，請稍候再試。
+error-timeout-title = 服務回應時間過長
+error-timeout-detail = 服務未能及時回應，請再試一次。
+error-unavailable-title = 服務暫停
+error-unavailable-detail = 服務暫時未能使用，請稍後再試。
+error-internal-title = 抱歉，服務出現問題
+error-internal-detail = 我們的系統出現問題，請稍後再試。
+
+field-required = 必須填寫此欄。
+field-invalid = 此數值無效。
+field-unknown = 無法識別此欄位。
+field-wrong-type = 此數值的類型不正確。

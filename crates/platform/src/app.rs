@@ -1,0 +1,374 @@
+//! Composition: the application state every handler shares, the `Module`
+//! each domain contributes (routes, pages, migrations, translations), the
+//! router with its middleware stack, the operational endpoints, and the
+//! server with graceful shutdown.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::ops::Deref;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::{Request, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Extension, Json, Router, middleware};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use sea_orm::DatabaseConnection;
+use sea_orm_migration::MigrationTrait;
+use serde_json::json;
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, watch};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::assets::Assets;
+use crate::config::Config;
+use crate::crypto::Keys;
+use crate::db::{self, Migrator};
+use crate::i18n::{Catalog, Ftl, Lang};
+use crate::ratelimit::Limiters;
+use crate::session::Lifetimes;
+use crate::{outbox, page, web};
+
+/// A link on the landing page to a service a module offers.
+#[derive(Debug, Clone, Copy)]
+pub struct ServiceLink {
+    pub title_key: &'static str,
+    pub summary_key: &'static str,
+    /// Path without the language prefix, e.g. `/bookings`.
+    pub path: &'static str,
+}
+
+/// What a domain contributes to the one binary.
+#[derive(Clone, Copy)]
+pub struct Module {
+    pub name: &'static str,
+    pub migrations: fn() -> Vec<Box<dyn MigrationTrait>>,
+    pub translations: &'static [Ftl],
+    /// Page routes, mounted under each language prefix (`/en`, `/zh-hk`, `/zh-cn`).
+    pub pages: fn() -> Router<AppState>,
+    /// Other routes (APIs, OAuth endpoints), mounted at the root.
+    pub routes: fn() -> Router<AppState>,
+    pub services: &'static [ServiceLink],
+    /// Path prefixes whose unsafe requests authenticate otherwise than by cookie.
+    pub csrf_exempt: &'static [&'static str],
+}
+
+fn no_routes() -> Router<AppState> {
+    Router::new()
+}
+
+/// The platform's own module: its schema, translations and landing page.
+pub fn platform_module() -> Module {
+    Module {
+        name: "platform",
+        migrations: crate::migrations::all,
+        translations: &crate::i18n::PLATFORM_FTL,
+        pages: || Router::new().route("/", get(page::home)),
+        routes: no_routes,
+        services: &[],
+        csrf_exempt: &[],
+    }
+}
+
+/// Shared by every handler (cheap to clone).
+#[derive(Clone)]
+pub struct AppState(Arc<AppInner>);
+
+pub struct AppInner {
+    pub config: Config,
+    pub db: DatabaseConnection,
+    pub catalog: Catalog,
+    pub assets: Assets,
+    pub keys: Keys,
+    pub limits: Limiters,
+    pub services: Vec<ServiceLink>,
+    pub csrf_exempt: Vec<String>,
+    pub migrator: Migrator,
+    /// Woken when a notification is enqueued, so delivery starts at once.
+    pub outbox_wake: Notify,
+    metrics: PrometheusHandle,
+}
+
+impl Deref for AppState {
+    type Target = AppInner;
+    fn deref(&self) -> &AppInner {
+        &self.0
+    }
+}
+
+impl AppInner {
+    pub fn session_lifetimes(&self) -> Lifetimes {
+        Lifetimes {
+            idle: time::Duration::seconds(i64::try_from(self.config.server.session_idle_secs).unwrap_or(i64::MAX)),
+            absolute: time::Duration::seconds(
+                i64::try_from(self.config.server.session_absolute_secs).unwrap_or(i64::MAX),
+            ),
+        }
+    }
+}
+
+/// Why lionrock could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Db(#[from] db::DbSetupError),
+    #[error(transparent)]
+    Catalog(#[from] crate::i18n::CatalogError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen { addr: SocketAddr, source: std::io::Error },
+}
+
+/// The migrations of these modules, in order.
+pub fn migrator(modules: &[Module]) -> Migrator {
+    Migrator::new(modules.iter().map(|m| m.migrations).collect())
+}
+
+/// The translations of these modules.
+pub fn catalog(modules: &[Module]) -> Result<Catalog, crate::i18n::CatalogError> {
+    let sources: Vec<Ftl> = modules.iter().flat_map(|m| m.translations.iter().copied()).collect();
+    Catalog::new(&sources)
+}
+
+fn prometheus() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let builder = || {
+                PrometheusBuilder::new()
+                    .set_buckets_for_metric(
+                        Matcher::Full("http_request_duration_seconds".to_owned()),
+                        &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0],
+                    )
+                    .unwrap_or_else(|_| PrometheusBuilder::new())
+            };
+            builder().install_recorder().unwrap_or_else(|_| builder().build_recorder().handle())
+        })
+        .clone()
+}
+
+impl AppState {
+    /// Connects to the database and assembles the state. Does not migrate.
+    pub async fn new(config: Config, keys: Keys, modules: &[Module]) -> Result<Self, StartError> {
+        let db = db::connect(&config).await?;
+        Self::with_db(config, keys, modules, db)
+    }
+
+    /// Assembles the state around an open database connection.
+    pub fn with_db(config: Config, keys: Keys, modules: &[Module], db: DatabaseConnection) -> Result<Self, StartError> {
+        Ok(Self(Arc::new(AppInner {
+            catalog: catalog(modules)?,
+            assets: Assets::load(),
+            limits: Limiters::new(&config.limits),
+            services: modules.iter().flat_map(|m| m.services.iter().copied()).collect(),
+            csrf_exempt: modules.iter().flat_map(|m| m.csrf_exempt.iter().map(|s| (*s).to_owned())).collect(),
+            migrator: migrator(modules),
+            outbox_wake: Notify::new(),
+            metrics: prometheus(),
+            config,
+            db,
+            keys,
+        })))
+    }
+}
+
+/// Builds the router: every module's routes inside the platform's middleware.
+pub fn router(state: AppState, modules: &[Module]) -> Router {
+    let mut pages: Router<AppState> = Router::new();
+    let mut root: Router<AppState> = Router::new()
+        .route("/", get(root_redirect))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_text))
+        .route("/assets/{name}", get(crate::assets::serve));
+    for module in modules {
+        pages = pages.merge((module.pages)());
+        root = root.merge((module.routes)());
+    }
+    for lang in Lang::ALL {
+        root = root.nest(&format!("/{}", lang.prefix()), pages.clone());
+        // `/en/` serves the same landing page as `/en`.
+        root = root.route(&format!("/{}/", lang.prefix()), get(page::home));
+    }
+    let body_limit = state.config.server.body_limit_bytes;
+    // Layers run outermost last-added: request ID first, CSRF last before the handler.
+    // CSRF is checked only on routes that exist for the method, so a wrong
+    // method or path still answers 405 or 404.
+    root.route_layer(middleware::from_fn_with_state(state.clone(), web::csrf))
+        .fallback(web::not_found)
+        .layer(axum::extract::DefaultBodyLimit::max(body_limit))
+        .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(middleware::from_fn_with_state(state.clone(), web::timeout))
+        .layer(middleware::from_fn(crate::ratelimit::global))
+        .layer(CatchPanicLayer::custom(|_| {
+            crate::error::AppError::new(crate::error::ErrorKind::Internal).into_response()
+        }))
+        .layer(middleware::from_fn_with_state(state.clone(), web::render_errors))
+        .layer(middleware::from_fn_with_state(state.clone(), web::sessions))
+        .layer(middleware::from_fn_with_state(state.clone(), web::language))
+        .layer(Extension(state.clone()))
+        .layer(CompressionLayer::new())
+        .layer(middleware::from_fn(web::security_headers))
+        .layer(middleware::from_fn(web::record_metrics))
+        .layer(middleware::from_fn_with_state(state.clone(), web::client_info))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+            let id = req.extensions().get::<web::RequestId>().map(|r| r.0.clone()).unwrap_or_default();
+            tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+        }))
+        .layer(middleware::from_fn(web::request_id))
+        .with_state(state)
+}
+
+async fn root_redirect(lang: Extension<web::RequestLang>) -> Redirect {
+    Redirect::to(&format!("/{}/", lang.lang.prefix()))
+}
+
+async fn healthz() -> impl IntoResponse {
+    Json(json!({ "status": "ok" }))
+}
+
+/// Ready when the database answers and no migration is pending.
+async fn readyz(State(state): State<AppState>) -> Response {
+    let db_ok = db::ping(&state.db).await.is_ok();
+    let pending = if db_ok { state.migrator.pending(&state.db).await.ok() } else { None };
+    let migrated = pending.as_ref().is_some_and(Vec::is_empty);
+    let body = json!({
+        "status": if db_ok && migrated { "ready" } else { "not-ready" },
+        "checks": {
+            "database": if db_ok { "ok" } else { "unreachable" },
+            "migrations": match &pending {
+                Some(p) if p.is_empty() => json!("ok"),
+                Some(p) => json!({ "pending": p }),
+                None => json!("unknown"),
+            },
+        }
+    });
+    let status = if db_ok && migrated { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, Json(body)).into_response()
+}
+
+/// Prometheus text: request counters and histograms, plus gauges read now.
+async fn metrics_text(State(state): State<AppState>) -> Response {
+    let (size, idle) = db::pool_usage(&state.db);
+    metrics::gauge!("db_pool_connections").set(f64::from(size));
+    metrics::gauge!("db_pool_idle_connections").set(f64::from(idle));
+    metrics::gauge!("db_pool_max_connections").set(f64::from(state.config.database.max_connections));
+    match outbox::depth(&state.db).await {
+        Ok(depth) => metrics::gauge!("outbox_pending_messages").set(depth as f64),
+        Err(e) => tracing::warn!(error = %e, "outbox depth unavailable"),
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], state.metrics.render()).into_response()
+}
+
+/// A shutdown signal every task can wait on.
+#[derive(Clone)]
+pub struct Shutdown(watch::Receiver<bool>);
+
+/// The sending half: `trigger` starts the shutdown.
+pub struct ShutdownTrigger(watch::Sender<bool>);
+
+pub fn shutdown_channel() -> (ShutdownTrigger, Shutdown) {
+    let (tx, rx) = watch::channel(false);
+    (ShutdownTrigger(tx), Shutdown(rx))
+}
+
+impl ShutdownTrigger {
+    pub fn trigger(&self) {
+        let _ = self.0.send(true);
+    }
+}
+
+impl Shutdown {
+    pub async fn wait(&mut self) {
+        let _ = self.0.wait_for(|stop| *stop).await;
+    }
+    pub fn is_triggered(&self) -> bool {
+        *self.0.borrow()
+    }
+}
+
+/// A bound server, ready to run: `bind` returns the real port (port 0 works).
+pub struct Server {
+    listener: TcpListener,
+    router: Router,
+    pub state: AppState,
+}
+
+impl Server {
+    pub async fn bind(state: AppState, modules: &[Module], addr: SocketAddr) -> Result<Self, StartError> {
+        let listener = TcpListener::bind(addr).await.map_err(|source| StartError::Listen { addr, source })?;
+        Ok(Self { router: router(state.clone(), modules), listener, state })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    /// Serves until `shutdown` fires, then lets in-flight requests finish
+    /// (up to the configured grace period). Runs the outbox worker and
+    /// housekeeping alongside when configured.
+    pub async fn run(self, shutdown: Shutdown) -> std::io::Result<()> {
+        let grace = Duration::from_secs(self.state.config.server.shutdown_grace_secs);
+        let mut tasks = tokio::task::JoinSet::new();
+        if self.state.config.outbox.worker {
+            tasks.spawn(outbox::run_worker(self.state.clone(), shutdown.clone()));
+        }
+        tasks.spawn(housekeeping(self.state.clone(), shutdown.clone()));
+        let mut stop = shutdown.clone();
+        let serve = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move { stop.wait().await });
+        let mut after = shutdown;
+        let result = tokio::select! {
+            r = serve => r,
+            () = async { after.wait().await; tokio::time::sleep(grace).await } => {
+                tracing::warn!(?grace, "in-flight requests did not finish within the grace period");
+                Ok(())
+            }
+        };
+        while tasks.join_next().await.is_some() {}
+        result
+    }
+}
+
+/// Periodic clean-up: expired sessions, idle rate-limit buckets.
+async fn housekeeping(state: AppState, mut shutdown: Shutdown) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            () = shutdown.wait() => return,
+        }
+        state.limits.prune();
+        if let Err(e) = crate::session::purge_expired(&state.db).await {
+            tracing::warn!(error = %e, "session purge failed");
+        }
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn os_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+}
+
+/// Runs `fut` until it ends or shutdown fires.
+pub async fn until_shutdown<F: Future<Output = ()>>(fut: F, mut shutdown: Shutdown) {
+    tokio::select! { () = fut => {}, () = shutdown.wait() => {} }
+}

@@ -1,0 +1,552 @@
+//! Configuration: defaults, then a TOML file, then `LIONROCK_<SECTION>__<KEY>`
+//! environment variables; unknown keys rejected; secrets from `*_file` keys.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use ipnet::IpNet;
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::Lang;
+
+/// Everything lionrock reads at start-up.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub crypto: CryptoConfig,
+    pub locale: LocaleConfig,
+    pub limits: LimitsConfig,
+    pub mail: MailConfig,
+    pub sms: SmsConfig,
+    pub outbox: OutboxConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Address the HTTP server binds.
+    pub listen: SocketAddr,
+    /// The external URL residents use (absolute links, OIDC issuer, cookies).
+    pub public_url: String,
+    /// Proxies whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed.
+    pub trusted_proxies: Vec<IpNet>,
+    /// Where the embedded database, keys and other files live.
+    pub data_dir: PathBuf,
+    /// Seconds a request may take before it is answered with 503.
+    pub request_timeout_secs: u64,
+    /// Largest request body accepted, in bytes.
+    pub body_limit_bytes: usize,
+    /// Seconds in-flight requests get to finish after SIGTERM.
+    pub shutdown_grace_secs: u64,
+    /// A session ends after this many seconds without a request.
+    pub session_idle_secs: u64,
+    /// A session ends this many seconds after sign-in, however active.
+    pub session_absolute_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// `sqlite://PATH` or `postgres://…`; empty means `sqlite://<data_dir>/lionrock.db`.
+    pub url: Secret,
+    pub url_file: Option<PathBuf>,
+    pub max_connections: u32,
+    pub busy_timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CryptoConfig {
+    /// File holding the 32-byte data-encryption key (64 hex characters).
+    /// Empty means `<data_dir>/keys/data.key`.
+    pub data_key_file: Option<PathBuf>,
+    /// File holding the 32-byte blind-index key (64 hex characters).
+    pub blind_index_key_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LocaleConfig {
+    pub default: Lang,
+    pub timezone: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// Requests per minute one client IP may make to sensitive routes.
+    pub sensitive_per_ip_per_minute: u32,
+    /// Requests per minute one account may make to sensitive routes.
+    pub sensitive_per_account_per_minute: u32,
+    /// Requests per second one client IP may make to anything (load shaping).
+    pub global_per_ip_per_second: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailConfig {
+    /// `dev` (log and admin page), or `smtp`.
+    pub transport: MailTransport,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    /// `none` (local relay only), `starttls` or `tls`.
+    pub smtp_security: SmtpSecurity,
+    pub smtp_username: String,
+    pub smtp_password: Secret,
+    pub smtp_password_file: Option<PathBuf>,
+    pub from: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransport {
+    Dev,
+    Smtp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpSecurity {
+    None,
+    Starttls,
+    Tls,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmsConfig {
+    /// `dev` (log and admin page), or `webhook`.
+    pub transport: SmsTransport,
+    /// The gateway's HTTP endpoint, for `webhook`.
+    pub webhook_url: String,
+    /// Sent as `Authorization: Bearer …` to the gateway.
+    pub webhook_token: Secret,
+    pub webhook_token_file: Option<PathBuf>,
+    /// Country calling codes numbers may have, e.g. `["852", "853"]`.
+    pub allowed_country_codes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmsTransport {
+    Dev,
+    Webhook,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OutboxConfig {
+    /// Run the delivery worker in this process.
+    pub worker: bool,
+    /// Seconds between polls when idle.
+    pub poll_secs: u64,
+    /// Delivery attempts before a message is marked failed.
+    pub max_attempts: u32,
+    /// First retry delay in seconds; doubles each attempt.
+    pub backoff_base_secs: u64,
+    /// Longest retry delay in seconds.
+    pub backoff_max_secs: u64,
+    /// Seconds a claimed message stays leased to one worker.
+    pub lease_secs: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: String::new(),
+            trusted_proxies: Vec::new(),
+            data_dir: PathBuf::from("lionrock-data"),
+            request_timeout_secs: 30,
+            body_limit_bytes: 1024 * 1024,
+            shutdown_grace_secs: 20,
+            session_idle_secs: 30 * 60,
+            session_absolute_secs: 12 * 60 * 60,
+        }
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self { url: Secret::default(), url_file: None, max_connections: 10, busy_timeout_ms: 5000 }
+    }
+}
+
+impl Default for LocaleConfig {
+    fn default() -> Self {
+        Self { default: Lang::En, timezone: "Asia/Hong_Kong".to_owned() }
+    }
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self { sensitive_per_ip_per_minute: 30, sensitive_per_account_per_minute: 10, global_per_ip_per_second: 50 }
+    }
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        Self {
+            transport: MailTransport::Dev,
+            smtp_host: "localhost".to_owned(),
+            smtp_port: 25,
+            smtp_security: SmtpSecurity::None,
+            smtp_username: String::new(),
+            smtp_password: Secret::default(),
+            smtp_password_file: None,
+            from: "lionrock <no-reply@localhost>".to_owned(),
+        }
+    }
+}
+
+impl Default for SmsConfig {
+    fn default() -> Self {
+        Self {
+            transport: SmsTransport::Dev,
+            webhook_url: String::new(),
+            webhook_token: Secret::default(),
+            webhook_token_file: None,
+            allowed_country_codes: vec!["852".to_owned()],
+        }
+    }
+}
+
+impl Default for OutboxConfig {
+    fn default() -> Self {
+        Self {
+            worker: true,
+            poll_secs: 2,
+            max_attempts: 8,
+            backoff_base_secs: 30,
+            backoff_max_secs: 3600,
+            lease_secs: 120,
+        }
+    }
+}
+
+/// A secret string: redacted in `Debug`, never serialised back out.
+#[derive(Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() { f.write_str("\"\"") } else { f.write_str("\"[redacted]\"") }
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(if self.0.is_empty() { "" } else { "[redacted]" })
+    }
+}
+
+/// Why configuration could not be loaded: names the source and the key.
+#[derive(Debug, thiserror::Error)]
+#[error("{source_name}: {key}: {reason}")]
+pub struct ConfigError {
+    /// The file or environment variable the bad value came from.
+    pub source_name: String,
+    /// Dotted key, e.g. `server.listen`.
+    pub key: String,
+    pub reason: String,
+}
+
+impl ConfigError {
+    fn new(source_name: impl Into<String>, key: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self { source_name: source_name.into(), key: key.into(), reason: reason.into() }
+    }
+}
+
+const ENV_PREFIX: &str = "LIONROCK_";
+
+impl Config {
+    /// Loads defaults, then `file` (if given), then `LIONROCK_*` variables from `env`.
+    pub fn load(file: Option<&Path>, env: impl IntoIterator<Item = (String, String)>) -> Result<Self, ConfigError> {
+        let (mut table, file_name) = match file {
+            Some(path) => {
+                let name = path.display().to_string();
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| ConfigError::new(&name, "-", format!("cannot read file: {e}")))?;
+                let table: toml::Table = toml::from_str(&text).map_err(|e| {
+                    let at = e
+                        .span()
+                        .map(|s| {
+                            let line = text[..s.start].matches('\n').count() + 1;
+                            format!(" (line {line})")
+                        })
+                        .unwrap_or_default();
+                    ConfigError::new(&name, "-", format!("not valid TOML{at}: {}", e.message()))
+                })?;
+                (table, name)
+            }
+            None => (toml::Table::new(), "defaults".to_owned()),
+        };
+        let mut origins: BTreeMap<String, String> = BTreeMap::new();
+        for (name, value) in env {
+            let Some(rest) = name.strip_prefix(ENV_PREFIX) else {
+                continue;
+            };
+            // LIONROCK_TEST_* is reserved for tests; names without `__` are not config.
+            if rest.starts_with("TEST_") {
+                continue;
+            }
+            let Some((section, key)) = rest.split_once("__") else {
+                continue;
+            };
+            let (section, key) = (section.to_ascii_lowercase(), key.to_ascii_lowercase());
+            if section.is_empty() || key.is_empty() {
+                return Err(ConfigError::new(&name, "-", "expected LIONROCK_<SECTION>__<KEY>"));
+            }
+            let entry = table.entry(section.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            let Some(section_table) = entry.as_table_mut() else {
+                return Err(ConfigError::new(&name, &section, "is not a section"));
+            };
+            section_table.insert(key.clone(), env_value(&section, &key, &value));
+            origins.insert(format!("{section}.{key}"), name);
+        }
+        let config: Config = serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
+            let key = e.path().to_string();
+            let source = origins.get(&key).cloned().unwrap_or_else(|| file_name.clone());
+            let reason = e.inner().to_string();
+            ConfigError::new(source, key, reason)
+        })?;
+        config.resolve_files()?.validated()
+    }
+
+    /// Reads `*_file` secrets into their values.
+    fn resolve_files(mut self) -> Result<Self, ConfigError> {
+        fn read(key: &str, path: &Path) -> Result<Secret, ConfigError> {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| ConfigError::new(path.display().to_string(), key, format!("cannot read: {e}")))?;
+            Ok(Secret::new(text.trim_end_matches(['\n', '\r'])))
+        }
+        if let Some(path) = &self.database.url_file {
+            self.database.url = read("database.url_file", path)?;
+        }
+        if let Some(path) = &self.mail.smtp_password_file {
+            self.mail.smtp_password = read("mail.smtp_password_file", path)?;
+        }
+        if let Some(path) = &self.sms.webhook_token_file {
+            self.sms.webhook_token = read("sms.webhook_token_file", path)?;
+        }
+        Ok(self)
+    }
+
+    fn validated(self) -> Result<Self, ConfigError> {
+        let bad = |key: &str, reason: &str| Err(ConfigError::new("config", key, reason));
+        let url = self.database.url.expose();
+        if !(url.is_empty()
+            || url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
+            return bad("database.url", "must start with sqlite: or postgres://");
+        }
+        if self.database.max_connections == 0 {
+            return bad("database.max_connections", "must be at least 1");
+        }
+        if !self.server.public_url.is_empty() {
+            match reqwest::Url::parse(&self.server.public_url) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+                _ => return bad("server.public_url", "must be an absolute http(s) URL"),
+            }
+        }
+        if self.server.request_timeout_secs == 0 {
+            return bad("server.request_timeout_secs", "must be at least 1");
+        }
+        if self.server.body_limit_bytes < 1024 {
+            return bad("server.body_limit_bytes", "must be at least 1024");
+        }
+        if self.mail.transport == MailTransport::Smtp && self.mail.smtp_host.is_empty() {
+            return bad("mail.smtp_host", "required when mail.transport = \"smtp\"");
+        }
+        if self.mail.from.parse::<lettre::message::Mailbox>().is_err() {
+            return bad("mail.from", "not a valid mailbox, e.g. \"Lionrock <no-reply@example.org>\"");
+        }
+        if self.sms.transport == SmsTransport::Webhook {
+            match reqwest::Url::parse(&self.sms.webhook_url) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") => {}
+                _ => return bad("sms.webhook_url", "required absolute http(s) URL when sms.transport = \"webhook\""),
+            }
+        }
+        if let Some(code) = self
+            .sms
+            .allowed_country_codes
+            .iter()
+            .find(|c| c.is_empty() || c.len() > 3 || !c.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(ConfigError::new(
+                "config",
+                "sms.allowed_country_codes",
+                format!("{code:?} is not a country calling code (1 to 3 digits)"),
+            ));
+        }
+        if self.outbox.max_attempts == 0 {
+            return bad("outbox.max_attempts", "must be at least 1");
+        }
+        if self.outbox.poll_secs == 0 || self.outbox.lease_secs == 0 {
+            return bad("outbox.poll_secs", "outbox.poll_secs and outbox.lease_secs must be at least 1");
+        }
+        Ok(self)
+    }
+
+    /// The database URL, defaulting to a SQLite file in the data directory.
+    pub fn database_url(&self) -> String {
+        if self.database.url.is_empty() {
+            format!("sqlite://{}", self.server.data_dir.join("lionrock.db").display())
+        } else {
+            self.database.url.expose().to_owned()
+        }
+    }
+
+    pub fn data_key_path(&self) -> PathBuf {
+        self.crypto.data_key_file.clone().unwrap_or_else(|| self.server.data_dir.join("keys").join("data.key"))
+    }
+
+    pub fn blind_index_key_path(&self) -> PathBuf {
+        self.crypto
+            .blind_index_key_file
+            .clone()
+            .unwrap_or_else(|| self.server.data_dir.join("keys").join("blind-index.key"))
+    }
+
+    /// The external base URL without a trailing slash.
+    pub fn public_url(&self) -> String {
+        if self.server.public_url.is_empty() {
+            format!("http://{}", self.server.listen)
+        } else {
+            self.server.public_url.trim_end_matches('/').to_owned()
+        }
+    }
+
+    /// True when residents reach us over HTTPS (cookies get `Secure`, HSTS is sent).
+    pub fn public_https(&self) -> bool {
+        self.public_url().starts_with("https://")
+    }
+
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.server.request_timeout_secs)
+    }
+}
+
+/// Turns an environment string into the TOML type the default has at that key.
+fn env_value(section: &str, key: &str, raw: &str) -> toml::Value {
+    let defaults = toml::Table::try_from(Config::default()).unwrap_or_default();
+    let existing = defaults.get(section).and_then(|s| s.get(key));
+    match existing {
+        Some(toml::Value::Integer(_)) => {
+            raw.trim().parse::<i64>().map(toml::Value::Integer).unwrap_or_else(|_| toml::Value::String(raw.to_owned()))
+        }
+        Some(toml::Value::Boolean(_)) => match raw.trim() {
+            "true" | "1" | "yes" | "on" => toml::Value::Boolean(true),
+            "false" | "0" | "no" | "off" => toml::Value::Boolean(false),
+            _ => toml::Value::String(raw.to_owned()),
+        },
+        Some(toml::Value::Array(_)) => toml::Value::Array(
+            raw.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| toml::Value::String(s.to_owned()))
+                .collect(),
+        ),
+        _ => toml::Value::String(raw.to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_load_without_a_file() {
+        let c = Config::load(None, env(&[])).unwrap();
+        assert_eq!(c.server.listen.port(), 8080);
+        assert!(c.database_url().ends_with("lionrock-data/lionrock.db"));
+    }
+
+    #[test]
+    fn env_overrides_file_with_typed_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "[server]\nlisten = \"127.0.0.1:9000\"\nrequest_timeout_secs = 5\n").unwrap();
+        let c = Config::load(
+            Some(&path),
+            env(&[
+                ("LIONROCK_SERVER__REQUEST_TIMEOUT_SECS", "7"),
+                ("LIONROCK_SMS__ALLOWED_COUNTRY_CODES", "852, 853"),
+                ("LIONROCK_OUTBOX__WORKER", "false"),
+                ("LIONROCK_TEST_POSTGRES_URL", "ignored"),
+                ("LIONROCK_LOG", "ignored"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.server.listen.port(), 9000);
+        assert_eq!(c.server.request_timeout_secs, 7);
+        assert_eq!(c.sms.allowed_country_codes, vec!["852", "853"]);
+        assert!(!c.outbox.worker);
+    }
+
+    #[test]
+    fn unknown_key_in_file_names_file_and_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "[server]\nlisten_on = \"x\"\n").unwrap();
+        let err = Config::load(Some(&path), env(&[])).unwrap_err();
+        assert!(err.source_name.ends_with("c.toml"), "{err}");
+        assert_eq!(err.key, "server.listen_on");
+        assert!(err.reason.contains("listen_on"), "{err}");
+    }
+
+    #[test]
+    fn bad_env_value_names_the_variable() {
+        let err = Config::load(None, env(&[("LIONROCK_SERVER__LISTEN", "not-an-address")])).unwrap_err();
+        assert_eq!(err.source_name, "LIONROCK_SERVER__LISTEN");
+        assert_eq!(err.key, "server.listen");
+    }
+
+    #[test]
+    fn unknown_section_from_env_is_rejected() {
+        let err = Config::load(None, env(&[("LIONROCK_SERVR__LISTEN", "x")])).unwrap_err();
+        assert!(err.reason.contains("servr"), "{err}");
+    }
+
+    #[test]
+    fn secrets_come_from_files_and_are_redacted() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = dir.path().join("pw");
+        std::fs::write(&secret, "hunter2-long-secret\n").unwrap();
+        let c = Config::load(None, env(&[("LIONROCK_MAIL__SMTP_PASSWORD_FILE", secret.to_str().unwrap())])).unwrap();
+        assert_eq!(c.mail.smtp_password.expose(), "hunter2-long-secret");
+        assert!(!format!("{c:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn invalid_values_are_rejected_with_the_key() {
+        let err = Config::load(None, env(&[("LIONROCK_DATABASE__URL", "mysql://x")])).unwrap_err();
+        assert_eq!(err.key, "database.url");
+        let err = Config::load(None, env(&[("LIONROCK_SERVER__PUBLIC_URL", "example.org")])).unwrap_err();
+        assert_eq!(err.key, "server.public_url");
+    }
+}

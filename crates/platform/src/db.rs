@@ -1,0 +1,147 @@
+//! Database connection (SQLite embedded or PostgreSQL, same code), write
+//! transactions, and the migration runner that composes every module's
+//! migrations into one ordered list.
+
+use std::path::Path;
+use std::time::Duration;
+
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+use sea_orm_migration::{MigrationTrait, MigratorTraitSelf};
+use time::OffsetDateTime;
+
+use crate::config::Config;
+
+/// Why the database could not be opened or migrated.
+#[derive(Debug, thiserror::Error)]
+pub enum DbSetupError {
+    #[error("database.url: cannot create data directory {path}: {source}")]
+    DataDir { path: String, source: std::io::Error },
+    #[error("database: cannot connect: {0}")]
+    Connect(DbErr),
+    #[error("database: migration failed: {0}")]
+    Migrate(DbErr),
+}
+
+/// Opens the configured database: SQLite with WAL, foreign keys and a busy
+/// timeout (creating the file and its directory), or PostgreSQL.
+pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbSetupError> {
+    connect_url(&config.database_url(), config.database.max_connections, config.database.busy_timeout_ms, None).await
+}
+
+/// Like [`connect`], with an explicit URL and optional PostgreSQL schema
+/// (the test kit gives every PostgreSQL test its own schema).
+pub async fn connect_url(
+    url: &str,
+    max_connections: u32,
+    busy_timeout_ms: u64,
+    pg_schema: Option<&str>,
+) -> Result<DatabaseConnection, DbSetupError> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .max_connections(max_connections)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false);
+    if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        let path = path.split('?').next().unwrap_or(path);
+        if path != ":memory:"
+            && let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir)
+                .map_err(|source| DbSetupError::DataDir { path: dir.display().to_string(), source })?;
+        }
+        let busy = Duration::from_millis(busy_timeout_ms);
+        options.map_sqlx_sqlite_opts(move |o| {
+            o.create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(busy)
+        });
+    }
+    if let Some(schema) = pg_schema {
+        options.set_schema_search_path(schema.to_owned());
+    }
+    sea_orm::Database::connect(options).await.map_err(DbSetupError::Connect)
+}
+
+/// Starts a transaction that will write. On SQLite it takes the write lock
+/// up front (`BEGIN IMMEDIATE`) so concurrent writers queue behind the busy
+/// timeout instead of failing on a lock upgrade.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    let options = match db.get_database_backend() {
+        DatabaseBackend::Sqlite => TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        },
+        _ => TransactionOptions::default(),
+    };
+    db.begin_with_options(options).await
+}
+
+/// Now, in UTC, at microsecond precision (what both databases keep).
+pub fn now() -> OffsetDateTime {
+    let t = OffsetDateTime::now_utc();
+    t.replace_nanosecond(t.nanosecond() / 1000 * 1000).unwrap_or(t)
+}
+
+/// A module's list of migrations.
+pub type MigrationSet = fn() -> Vec<Box<dyn MigrationTrait>>;
+
+/// The migrations of every module, in order: the platform's first.
+pub struct Migrator {
+    sets: Vec<MigrationSet>,
+}
+
+impl Migrator {
+    pub fn new(sets: Vec<MigrationSet>) -> Self {
+        Self { sets }
+    }
+
+    /// Applies every pending migration.
+    pub async fn run(&self, db: &DatabaseConnection) -> Result<(), DbSetupError> {
+        MigratorTraitSelf::up(self, db, None).await.map_err(DbSetupError::Migrate)
+    }
+
+    /// Names of migrations not yet applied.
+    pub async fn pending(&self, db: &DatabaseConnection) -> Result<Vec<String>, DbErr> {
+        Ok(MigratorTraitSelf::get_pending_migrations(self, db).await?.iter().map(|m| m.name().to_owned()).collect())
+    }
+}
+
+impl MigratorTraitSelf for Migrator {
+    fn migrations(&self) -> Vec<Box<dyn MigrationTrait>> {
+        self.sets.iter().flat_map(|set| set()).collect()
+    }
+}
+
+/// Answers `SELECT 1`: the database is reachable.
+pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
+    db.execute_unprepared("SELECT 1").await.map(|_| ())
+}
+
+/// True when `e` is a unique-key violation (so `store` can turn it into a
+/// domain error instead of an opaque internal one).
+pub fn is_unique_violation(e: &DbErr) -> bool {
+    matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+}
+
+/// Pool gauges for `/metrics`: (size, idle).
+pub fn pool_usage(db: &DatabaseConnection) -> (u32, u32) {
+    match db.get_database_backend() {
+        DatabaseBackend::Sqlite => {
+            let pool = db.get_sqlite_connection_pool();
+            (pool.size(), pool.num_idle() as u32)
+        }
+        DatabaseBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            (pool.size(), pool.num_idle() as u32)
+        }
+        _ => (0, 0),
+    }
+}

@@ -1,0 +1,294 @@
+//! The one error catalogue: every failure a handler or layer can produce has
+//! a kind with a stable slug, an HTTP status and a problem `type` URI. It is
+//! rendered in one place (`web::render_errors`) as RFC 9457 problem+json or
+//! an accessible HTML page, depending on who asked.
+
+use std::fmt;
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// Every kind of error a client can see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    BadRequest,
+    MalformedJson,
+    InvalidUtf8,
+    Unauthenticated,
+    Forbidden,
+    CsrfRejected,
+    NotFound,
+    MethodNotAllowed,
+    Conflict,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    Validation,
+    RateLimited,
+    Timeout,
+    Unavailable,
+    Internal,
+}
+
+impl ErrorKind {
+    /// Stable identifier, part of the public contract.
+    pub fn slug(self) -> &'static str {
+        match self {
+            ErrorKind::BadRequest => "bad-request",
+            ErrorKind::MalformedJson => "malformed-json",
+            ErrorKind::InvalidUtf8 => "invalid-utf8",
+            ErrorKind::Unauthenticated => "unauthenticated",
+            ErrorKind::Forbidden => "forbidden",
+            ErrorKind::CsrfRejected => "csrf-rejected",
+            ErrorKind::NotFound => "not-found",
+            ErrorKind::MethodNotAllowed => "method-not-allowed",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::PayloadTooLarge => "payload-too-large",
+            ErrorKind::UnsupportedMediaType => "unsupported-media-type",
+            ErrorKind::Validation => "validation",
+            ErrorKind::RateLimited => "rate-limited",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Unavailable => "unavailable",
+            ErrorKind::Internal => "internal",
+        }
+    }
+
+    pub fn status(self) -> StatusCode {
+        match self {
+            ErrorKind::BadRequest | ErrorKind::MalformedJson | ErrorKind::InvalidUtf8 => StatusCode::BAD_REQUEST,
+            ErrorKind::Unauthenticated => StatusCode::UNAUTHORIZED,
+            ErrorKind::Forbidden | ErrorKind::CsrfRejected => StatusCode::FORBIDDEN,
+            ErrorKind::NotFound => StatusCode::NOT_FOUND,
+            ErrorKind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ErrorKind::Conflict => StatusCode::CONFLICT,
+            ErrorKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorKind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorKind::Validation => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorKind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            ErrorKind::Timeout => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The problem `type` URI (RFC 9457 §3.1.1).
+    pub fn type_uri(self) -> String {
+        format!("urn:lionrock:problem:{}", self.slug())
+    }
+
+    /// Fluent key of the short title shown to people.
+    pub fn title_key(self) -> String {
+        format!("error-{}-title", self.slug())
+    }
+
+    /// Fluent key of the longer explanation shown to people.
+    pub fn detail_key(self) -> String {
+        format!("error-{}-detail", self.slug())
+    }
+
+    /// The kind for an error status a layer produced without our help.
+    pub fn from_status(status: StatusCode) -> ErrorKind {
+        match status {
+            StatusCode::UNAUTHORIZED => ErrorKind::Unauthenticated,
+            StatusCode::FORBIDDEN => ErrorKind::Forbidden,
+            StatusCode::NOT_FOUND => ErrorKind::NotFound,
+            StatusCode::METHOD_NOT_ALLOWED => ErrorKind::MethodNotAllowed,
+            StatusCode::CONFLICT => ErrorKind::Conflict,
+            StatusCode::PAYLOAD_TOO_LARGE => ErrorKind::PayloadTooLarge,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => ErrorKind::UnsupportedMediaType,
+            StatusCode::UNPROCESSABLE_ENTITY => ErrorKind::Validation,
+            StatusCode::TOO_MANY_REQUESTS => ErrorKind::RateLimited,
+            StatusCode::REQUEST_TIMEOUT | StatusCode::GATEWAY_TIMEOUT => ErrorKind::Timeout,
+            StatusCode::SERVICE_UNAVAILABLE => ErrorKind::Unavailable,
+            s if s.is_server_error() => ErrorKind::Internal,
+            _ => ErrorKind::BadRequest,
+        }
+    }
+
+    pub const ALL: [ErrorKind; 16] = [
+        ErrorKind::BadRequest,
+        ErrorKind::MalformedJson,
+        ErrorKind::InvalidUtf8,
+        ErrorKind::Unauthenticated,
+        ErrorKind::Forbidden,
+        ErrorKind::CsrfRejected,
+        ErrorKind::NotFound,
+        ErrorKind::MethodNotAllowed,
+        ErrorKind::Conflict,
+        ErrorKind::PayloadTooLarge,
+        ErrorKind::UnsupportedMediaType,
+        ErrorKind::Validation,
+        ErrorKind::RateLimited,
+        ErrorKind::Timeout,
+        ErrorKind::Unavailable,
+        ErrorKind::Internal,
+    ];
+}
+
+/// One invalid field of a request.
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldError {
+    /// JSON pointer or form field name, e.g. `/email` or `email`.
+    pub field: String,
+    /// Stable machine code, e.g. `required`, `too-long`.
+    pub code: String,
+    /// Fluent key of the message; rendered in the asker's language.
+    #[serde(skip)]
+    pub message_key: String,
+    #[serde(skip)]
+    pub args: Vec<(String, String)>,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, code: impl Into<String>, message_key: impl Into<String>) -> Self {
+        Self { field: field.into(), code: code.into(), message_key: message_key.into(), args: Vec::new() }
+    }
+
+    pub fn arg(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.args.push((name.into(), value.into()));
+        self
+    }
+}
+
+/// The error every handler returns.
+pub struct AppError {
+    pub kind: ErrorKind,
+    /// Safe detail for the client, already in words the client may see
+    /// (for API clients; pages show the translated detail of the kind).
+    pub detail: Option<String>,
+    pub fields: Vec<FieldError>,
+    /// Seconds to wait, for `RateLimited`.
+    pub retry_after: Option<u64>,
+    /// What went wrong inside: logged with the request ID, never sent.
+    pub cause: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl AppError {
+    pub fn new(kind: ErrorKind) -> Self {
+        Self { kind, detail: None, fields: Vec::new(), retry_after: None, cause: None }
+    }
+
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    pub fn validation(fields: Vec<FieldError>) -> Self {
+        Self { fields, ..Self::new(ErrorKind::Validation) }
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(ErrorKind::NotFound)
+    }
+
+    pub fn rate_limited(retry_after_secs: u64) -> Self {
+        Self { retry_after: Some(retry_after_secs.max(1)), ..Self::new(ErrorKind::RateLimited) }
+    }
+
+    /// An error only the operator can fix; `cause` is logged, never shown.
+    pub fn internal(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self { cause: Some(cause.into()), ..Self::new(ErrorKind::Internal) }
+    }
+}
+
+impl fmt::Debug for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AppError")
+            .field("kind", &self.kind)
+            .field("detail", &self.detail)
+            .field("fields", &self.fields)
+            .field("cause", &self.cause.as_ref().map(|c| c.to_string()))
+            .finish()
+    }
+}
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.kind.slug())?;
+        if let Some(cause) = &self.cause {
+            write!(f, ": {cause}")?;
+            let mut source = cause.source();
+            while let Some(s) = source {
+                write!(f, ": {s}")?;
+                source = s.source();
+            }
+        }
+        Ok(())
+    }
+}
+
+impl From<sea_orm::DbErr> for AppError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        AppError::internal(e)
+    }
+}
+
+/// Carried in response extensions from a handler to the renderer.
+#[derive(Clone)]
+pub struct ErrorReport(pub Arc<AppError>);
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let mut response = self.kind.status().into_response();
+        response.extensions_mut().insert(ErrorReport(Arc::new(self)));
+        response
+    }
+}
+
+/// Problem details body (RFC 9457).
+#[derive(Debug, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub type_uri: String,
+    pub title: String,
+    pub status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    pub instance: String,
+    pub request_id: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<ProblemField>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ProblemField {
+    pub field: String,
+    pub code: String,
+    pub message: String,
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_unique_and_statuses_are_errors() {
+        let mut slugs: Vec<_> = ErrorKind::ALL.iter().map(|k| k.slug()).collect();
+        slugs.sort_unstable();
+        slugs.dedup();
+        assert_eq!(slugs.len(), ErrorKind::ALL.len());
+        for kind in ErrorKind::ALL {
+            assert!(kind.status().is_client_error() || kind.status().is_server_error());
+        }
+    }
+
+    #[test]
+    fn every_kind_has_translated_title_and_detail() {
+        let catalog = crate::i18n::Catalog::new(&crate::i18n::PLATFORM_FTL).unwrap();
+        for lang in crate::i18n::Lang::ALL {
+            for kind in ErrorKind::ALL {
+                assert!(catalog.has(lang, &kind.title_key()), "{lang} {}", kind.title_key());
+                assert!(catalog.has(lang, &kind.detail_key()), "{lang} {}", kind.detail_key());
+            }
+        }
+    }
+
+    #[test]
+    fn internal_display_includes_cause_chain_for_logs() {
+        let e = AppError::internal(std::io::Error::other("disk full"));
+        assert_eq!(e.to_string(), "internal: disk full");
+    }
+}

@@ -1,0 +1,165 @@
+//! The platform's own schema: sessions, the audit log and the notification
+//! outbox. One schema for SQLite and PostgreSQL; forward-only.
+
+use sea_orm_migration::prelude::*;
+
+/// The platform's migrations, oldest first.
+pub fn all() -> Vec<Box<dyn MigrationTrait>> {
+    vec![Box::new(CoreTables)]
+}
+
+struct CoreTables;
+
+impl MigrationName for CoreTables {
+    fn name(&self) -> &str {
+        "m20261125_000001_platform_core"
+    }
+}
+
+#[derive(DeriveIden)]
+enum Session {
+    Table,
+    Id,
+    AccountId,
+    Principal,
+    CreatedAt,
+    LastSeenAt,
+    IdleExpiresAt,
+    AbsoluteExpiresAt,
+    UserAgent,
+    Ip,
+}
+
+#[derive(DeriveIden)]
+enum AuditLog {
+    Table,
+    Seq,
+    Id,
+    At,
+    Actor,
+    Action,
+    Object,
+    RequestId,
+    PrevHash,
+    Hash,
+}
+
+#[derive(DeriveIden)]
+enum AuditHead {
+    Table,
+    Id,
+    Seq,
+    Hash,
+}
+
+#[derive(DeriveIden)]
+enum Outbox {
+    Table,
+    Id,
+    Channel,
+    Recipient,
+    Lang,
+    Subject,
+    Body,
+    Status,
+    Attempts,
+    NextAttemptAt,
+    LockedUntil,
+    LastError,
+    CreatedAt,
+    SentAt,
+}
+
+/// The hash the first audit entry chains to.
+pub(crate) const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+#[async_trait::async_trait]
+impl MigrationTrait for CoreTables {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(Session::Table)
+                .col(ColumnDef::new(Session::Id).string_len(64).not_null().primary_key())
+                .col(ColumnDef::new(Session::AccountId).string_len(36).not_null())
+                .col(ColumnDef::new(Session::Principal).text().not_null())
+                .col(ColumnDef::new(Session::CreatedAt).timestamp_with_time_zone().not_null())
+                .col(ColumnDef::new(Session::LastSeenAt).timestamp_with_time_zone().not_null())
+                .col(ColumnDef::new(Session::IdleExpiresAt).timestamp_with_time_zone().not_null())
+                .col(ColumnDef::new(Session::AbsoluteExpiresAt).timestamp_with_time_zone().not_null())
+                .col(ColumnDef::new(Session::UserAgent).string_len(200).null())
+                .col(ColumnDef::new(Session::Ip).string_len(45).null())
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create().name("session_account_idx").table(Session::Table).col(Session::AccountId).to_owned(),
+        )
+        .await?;
+
+        m.create_table(
+            Table::create()
+                .table(AuditLog::Table)
+                .col(ColumnDef::new(AuditLog::Seq).big_integer().not_null().primary_key())
+                .col(ColumnDef::new(AuditLog::Id).string_len(36).not_null().unique_key())
+                .col(ColumnDef::new(AuditLog::At).timestamp_with_time_zone().not_null())
+                .col(ColumnDef::new(AuditLog::Actor).string_len(100).not_null())
+                .col(ColumnDef::new(AuditLog::Action).string_len(100).not_null())
+                .col(ColumnDef::new(AuditLog::Object).string_len(200).not_null())
+                .col(ColumnDef::new(AuditLog::RequestId).string_len(64).null())
+                .col(ColumnDef::new(AuditLog::PrevHash).string_len(64).not_null())
+                .col(ColumnDef::new(AuditLog::Hash).string_len(64).not_null().unique_key())
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(AuditHead::Table)
+                .col(ColumnDef::new(AuditHead::Id).integer().not_null().primary_key())
+                .col(ColumnDef::new(AuditHead::Seq).big_integer().not_null())
+                .col(ColumnDef::new(AuditHead::Hash).string_len(64).not_null())
+                .check(Expr::col(AuditHead::Id).eq(1))
+                .to_owned(),
+        )
+        .await?;
+        m.exec_stmt(
+            Query::insert()
+                .into_table(AuditHead::Table)
+                .columns([AuditHead::Id, AuditHead::Seq, AuditHead::Hash])
+                .values_panic([1.into(), 0i64.into(), GENESIS_HASH.into()])
+                .to_owned(),
+        )
+        .await?;
+
+        m.create_table(
+            Table::create()
+                .table(Outbox::Table)
+                .col(ColumnDef::new(Outbox::Id).string_len(36).not_null().primary_key())
+                .col(ColumnDef::new(Outbox::Channel).string_len(16).not_null())
+                .col(ColumnDef::new(Outbox::Recipient).string_len(320).not_null())
+                .col(ColumnDef::new(Outbox::Lang).string_len(8).not_null())
+                .col(ColumnDef::new(Outbox::Subject).string_len(300).null())
+                .col(ColumnDef::new(Outbox::Body).text().not_null())
+                .col(ColumnDef::new(Outbox::Status).string_len(16).not_null())
+                .col(ColumnDef::new(Outbox::Attempts).integer().not_null().default(0))
+                .col(ColumnDef::new(Outbox::NextAttemptAt).timestamp_with_time_zone().not_null())
+                .col(ColumnDef::new(Outbox::LockedUntil).timestamp_with_time_zone().null())
+                .col(ColumnDef::new(Outbox::LastError).string_len(500).null())
+                .col(ColumnDef::new(Outbox::CreatedAt).timestamp_with_time_zone().not_null())
+                .col(ColumnDef::new(Outbox::SentAt).timestamp_with_time_zone().null())
+                .check(Expr::col(Outbox::Status).is_in(["pending", "sent", "failed"]))
+                .check(Expr::col(Outbox::Channel).is_in(["email", "sms", "dev"]))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("outbox_due_idx")
+                .table(Outbox::Table)
+                .col(Outbox::Status)
+                .col(Outbox::NextAttemptAt)
+                .to_owned(),
+        )
+        .await?;
+        Ok(())
+    }
+}

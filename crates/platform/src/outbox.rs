@@ -1,0 +1,358 @@
+//! The notification outbox (DESIGN.md §7): domain code enqueues a message in
+//! the same transaction as the change it announces; a worker claims due
+//! messages under a lease, delivers them by e-mail (SMTP), SMS (webhook to a
+//! gateway) or the development sink, and records the outcome, retrying with
+//! exponential back-off. A worker killed mid-delivery loses nothing: its
+//! lease runs out and another worker delivers the message (at least once).
+
+use std::time::Duration;
+
+use lettre::message::{Mailbox, header::ContentType};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use sea_orm::entity::prelude::*;
+use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType};
+use sea_orm::{ActiveValue::Set, Condition, QueryOrder, QuerySelect};
+use serde::Serialize;
+
+use crate::app::{AppState, Shutdown};
+use crate::config::{Config, MailTransport, SmsTransport, SmtpSecurity};
+use crate::db;
+use crate::i18n::Lang;
+
+pub mod entity {
+    //! `outbox` rows.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "outbox")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub channel: String,
+        pub recipient: String,
+        pub lang: String,
+        pub subject: Option<String>,
+        pub body: String,
+        pub status: String,
+        pub attempts: i32,
+        pub next_attempt_at: TimeDateTimeWithTimeZone,
+        pub locked_until: Option<TimeDateTimeWithTimeZone>,
+        pub last_error: Option<String>,
+        pub created_at: TimeDateTimeWithTimeZone,
+        pub sent_at: Option<TimeDateTimeWithTimeZone>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// How a message travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    Email,
+    Sms,
+    /// Straight to the development sink, whatever the transports are.
+    Dev,
+}
+
+impl Channel {
+    fn as_str(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Sms => "sms",
+            Channel::Dev => "dev",
+        }
+    }
+}
+
+/// A message to send, already written in the recipient's language.
+#[derive(Debug, Clone)]
+pub struct Notification {
+    pub channel: Channel,
+    /// An e-mail address, or a phone number in E.164 form (`+85291234567`).
+    pub recipient: String,
+    pub lang: Lang,
+    /// E-mail subject; ignored for SMS.
+    pub subject: Option<String>,
+    pub body: String,
+}
+
+/// Why a message could not be enqueued.
+#[derive(Debug, thiserror::Error)]
+pub enum OutboxError {
+    #[error("recipient {0:?} is not a valid e-mail address")]
+    BadEmail(String),
+    #[error("recipient is not a phone number in E.164 form (+ and 8 to 15 digits)")]
+    BadPhone,
+    #[error("message body is empty or longer than 20000 characters")]
+    BadBody,
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+impl From<OutboxError> for crate::error::AppError {
+    fn from(e: OutboxError) -> Self {
+        crate::error::AppError::internal(e)
+    }
+}
+
+/// Adds `n` to the outbox inside the caller's transaction. Call
+/// `state.outbox_wake.notify_one()` after commit to deliver at once.
+pub async fn enqueue(conn: &impl ConnectionTrait, n: Notification) -> Result<String, OutboxError> {
+    match n.channel {
+        Channel::Email => {
+            n.recipient.parse::<Mailbox>().map_err(|_| OutboxError::BadEmail(n.recipient.clone()))?;
+        }
+        Channel::Sms => {
+            let digits = n.recipient.strip_prefix('+').ok_or(OutboxError::BadPhone)?;
+            if !(8..=15).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(OutboxError::BadPhone);
+            }
+        }
+        Channel::Dev => {}
+    }
+    if n.body.is_empty() || n.body.chars().count() > 20_000 {
+        return Err(OutboxError::BadBody);
+    }
+    let id = Uuid::now_v7().to_string();
+    let now = db::now();
+    entity::ActiveModel {
+        id: Set(id.clone()),
+        channel: Set(n.channel.as_str().to_owned()),
+        recipient: Set(n.recipient),
+        lang: Set(n.lang.tag().to_owned()),
+        subject: Set(n.subject.map(|s| s.chars().take(300).collect())),
+        body: Set(n.body),
+        status: Set("pending".to_owned()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        locked_until: Set(None),
+        last_error: Set(None),
+        created_at: Set(now),
+        sent_at: Set(None),
+    }
+    .insert(conn)
+    .await?;
+    Ok(id)
+}
+
+/// Messages waiting to be delivered.
+pub async fn depth(db: &DatabaseConnection) -> Result<u64, DbErr> {
+    entity::Entity::find().filter(entity::Column::Status.eq("pending")).count(db).await
+}
+
+/// Delivers messages over the configured transports.
+pub struct Deliverer {
+    config: Config,
+    smtp: Option<AsyncSmtpTransport<Tokio1Executor>>,
+    http: reqwest::Client,
+}
+
+impl Deliverer {
+    pub fn new(config: &Config) -> Self {
+        let smtp = (config.mail.transport == MailTransport::Smtp)
+            .then(|| smtp_transport(config))
+            .and_then(|r| r.map_err(|e| tracing::error!(error = %e, "SMTP transport misconfigured")).ok());
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(15)).build().unwrap_or_default();
+        Self { config: config.clone(), smtp, http }
+    }
+
+    async fn deliver(&self, m: &entity::Model) -> Result<(), String> {
+        match (m.channel.as_str(), self.config.mail.transport, self.config.sms.transport) {
+            ("email", MailTransport::Smtp, _) => self.send_email(m).await,
+            ("sms", _, SmsTransport::Webhook) => self.send_sms(m).await,
+            _ => {
+                // The development sink: the log, and the row itself (admins read it).
+                tracing::info!(id = %m.id, channel = %m.channel, recipient = %m.recipient, subject = ?m.subject, body = %m.body, "dev sink: notification");
+                Ok(())
+            }
+        }
+    }
+
+    async fn send_email(&self, m: &entity::Model) -> Result<(), String> {
+        let smtp = self.smtp.as_ref().ok_or("SMTP transport is not configured")?;
+        let from: Mailbox = self.config.mail.from.parse().map_err(|e| format!("mail.from: {e}"))?;
+        let to: Mailbox = m.recipient.parse().map_err(|e| format!("recipient: {e}"))?;
+        let message = lettre::Message::builder()
+            .from(from)
+            .to(to)
+            .subject(m.subject.clone().unwrap_or_default())
+            .header(ContentType::TEXT_PLAIN)
+            .message_id(Some(format!("<{}@lionrock>", m.id)))
+            .body(m.body.clone())
+            .map_err(|e| format!("building message: {e}"))?;
+        smtp.send(message).await.map(|_| ()).map_err(|e| format!("SMTP: {e}"))
+    }
+
+    async fn send_sms(&self, m: &entity::Model) -> Result<(), String> {
+        let sms = &self.config.sms;
+        let mut request = self
+            .http
+            .post(&sms.webhook_url)
+            // Lets the gateway drop a retry of a message it already sent.
+            .header("idempotency-key", &m.id)
+            .json(&serde_json::json!({ "id": m.id, "to": m.recipient, "message": m.body, "lang": m.lang }));
+        if !sms.webhook_token.is_empty() {
+            request = request.bearer_auth(sms.webhook_token.expose());
+        }
+        let response = request.send().await.map_err(|e| format!("SMS gateway: {}", e.without_url()))?;
+        if response.status().is_success() { Ok(()) } else { Err(format!("SMS gateway answered {}", response.status())) }
+    }
+}
+
+fn smtp_transport(config: &Config) -> Result<AsyncSmtpTransport<Tokio1Executor>, lettre::transport::smtp::Error> {
+    let mail = &config.mail;
+    let mut builder = match mail.smtp_security {
+        SmtpSecurity::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&mail.smtp_host),
+        SmtpSecurity::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&mail.smtp_host)?,
+        SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&mail.smtp_host)?,
+    }
+    .port(mail.smtp_port)
+    .timeout(Some(Duration::from_secs(20)));
+    if !mail.smtp_username.is_empty() {
+        builder =
+            builder.credentials(Credentials::new(mail.smtp_username.clone(), mail.smtp_password.expose().to_owned()));
+    }
+    Ok(builder.build())
+}
+
+fn seconds(s: u64) -> time::Duration {
+    time::Duration::seconds(i64::try_from(s).unwrap_or(i64::MAX))
+}
+
+/// The wait before attempt `attempts + 1`: base × 2^(attempts−1), capped,
+/// with up to 10% jitter so retries from many messages spread out.
+pub fn backoff(config: &Config, attempts: u32) -> time::Duration {
+    let o = &config.outbox;
+    let exp = o.backoff_base_secs.saturating_mul(1u64 << std::cmp::min(attempts.saturating_sub(1), 30));
+    let capped = std::cmp::min(exp, o.backoff_max_secs);
+    let jitter_ms = (u64::from(crate::crypto::random_bytes::<2>()[0]) * capped * 100) / 255;
+    time::Duration::seconds(i64::try_from(capped).unwrap_or(i64::MAX))
+        + time::Duration::milliseconds(i64::try_from(jitter_ms).unwrap_or(0))
+}
+
+/// Claims up to `limit` due messages for this worker (lease), in one
+/// transaction; `FOR UPDATE SKIP LOCKED` keeps workers on other servers off them.
+pub async fn claim(db: &DatabaseConnection, config: &Config, limit: u64) -> Result<Vec<entity::Model>, DbErr> {
+    let txn = db::begin_write(db).await?;
+    let now = db::now();
+    let due = entity::Entity::find()
+        .filter(entity::Column::Status.eq("pending"))
+        .filter(entity::Column::NextAttemptAt.lte(now))
+        .filter(Condition::any().add(entity::Column::LockedUntil.is_null()).add(entity::Column::LockedUntil.lte(now)))
+        .order_by_asc(entity::Column::NextAttemptAt)
+        .limit(limit)
+        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+        .all(&txn)
+        .await?;
+    if due.is_empty() {
+        txn.commit().await?;
+        return Ok(due);
+    }
+    let ids: Vec<String> = due.iter().map(|m| m.id.clone()).collect();
+    let lease_end = now + seconds(config.outbox.lease_secs);
+    entity::Entity::update_many()
+        .col_expr(entity::Column::LockedUntil, Expr::value(lease_end))
+        .col_expr(entity::Column::Attempts, Expr::col(entity::Column::Attempts).add(1))
+        .filter(entity::Column::Id.is_in(ids))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(due
+        .into_iter()
+        .map(|mut m| {
+            m.attempts += 1;
+            m.locked_until = Some(lease_end);
+            m
+        })
+        .collect())
+}
+
+async fn record_outcome(
+    db: &DatabaseConnection,
+    config: &Config,
+    m: &entity::Model,
+    outcome: Result<(), String>,
+) -> Result<(), DbErr> {
+    let now = db::now();
+    let mut row = entity::ActiveModel { id: Set(m.id.clone()), locked_until: Set(None), ..Default::default() };
+    match outcome {
+        Ok(()) => {
+            row.status = Set("sent".to_owned());
+            row.sent_at = Set(Some(now));
+            row.last_error = Set(None);
+            metrics::counter!("outbox_delivered_total", "channel" => m.channel.clone()).increment(1);
+        }
+        Err(error) => {
+            let attempts = u32::try_from(m.attempts).unwrap_or(u32::MAX);
+            let give_up = attempts >= config.outbox.max_attempts;
+            row.last_error = Set(Some(error.chars().take(500).collect()));
+            if give_up {
+                row.status = Set("failed".to_owned());
+                tracing::error!(id = %m.id, channel = %m.channel, attempts, %error, "notification failed for good");
+                metrics::counter!("outbox_failed_total", "channel" => m.channel.clone()).increment(1);
+            } else {
+                row.next_attempt_at = Set(now + backoff(config, attempts));
+                tracing::warn!(id = %m.id, channel = %m.channel, attempts, %error, "notification delivery failed; will retry");
+                metrics::counter!("outbox_retries_total", "channel" => m.channel.clone()).increment(1);
+            }
+        }
+    }
+    row.update(db).await.map(|_| ())
+}
+
+/// One pass: claim due messages, deliver them, record outcomes. Returns how many were tried.
+pub async fn deliver_due(db: &DatabaseConnection, config: &Config, deliverer: &Deliverer) -> Result<usize, DbErr> {
+    let batch = claim(db, config, 50).await?;
+    for m in &batch {
+        let outcome = deliverer.deliver(m).await;
+        record_outcome(db, config, m, outcome).await?;
+    }
+    Ok(batch.len())
+}
+
+/// The delivery loop: polls, and wakes early when something is enqueued.
+pub async fn run_worker(state: AppState, mut shutdown: Shutdown) {
+    let deliverer = Deliverer::new(&state.config);
+    let poll = Duration::from_secs(state.config.outbox.poll_secs);
+    tracing::info!("outbox worker started");
+    loop {
+        if shutdown.is_triggered() {
+            break;
+        }
+        let tried = match deliver_due(&state.db, &state.config, &deliverer).await {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::warn!(error = %e, "outbox pass failed");
+                0
+            }
+        };
+        if tried > 0 {
+            continue;
+        }
+        tokio::select! {
+            () = state.outbox_wake.notified() => {}
+            () = tokio::time::sleep(poll) => {}
+            () = shutdown.wait() => break,
+        }
+    }
+    tracing::info!("outbox worker stopped");
+}
+
+/// Recent messages, newest first, for the operators' page.
+pub async fn recent_messages(db: &DatabaseConnection, limit: u64) -> Result<Vec<entity::Model>, DbErr> {
+    entity::Entity::find().order_by_desc(entity::Column::CreatedAt).limit(limit).all(db).await
+}
+
+/// Enqueues `n` in a transaction of its own and wakes the worker.
+pub async fn enqueue_now(state: &AppState, n: Notification) -> Result<String, OutboxError> {
+    let txn = db::begin_write(&state.db).await?;
+    let id = enqueue(&txn, n).await?;
+    txn.commit().await?;
+    state.outbox_wake.notify_one();
+    Ok(id)
+}

@@ -1,0 +1,144 @@
+//! Pages: the context every template gets (language, CSRF token, who is
+//! signed in, asset URLs), the base layout every page is wrapped in, the
+//! landing page and the error page.
+
+use askama::Template;
+use axum::extract::{FromRequestParts, State};
+use axum::http::Extensions;
+use axum::http::request::Parts;
+use axum::response::{Html, IntoResponse, Response};
+
+use crate::app::{AppState, ServiceLink};
+use crate::error::{AppError, ErrorKind};
+use crate::i18n::Lang;
+use crate::principal::{MaybePrincipal, Principal};
+use crate::web::{CsrfSeed, RequestId, RequestLang, lang_of_path};
+
+/// What every page template needs to know about the request.
+#[derive(Clone)]
+pub struct PageContext {
+    pub lang: Lang,
+    /// The path without its language prefix, e.g. `/bookings`.
+    pub path: String,
+    pub csrf_token: String,
+    pub principal: Option<Principal>,
+    pub request_id: String,
+    state: AppState,
+}
+
+/// One entry of the language switcher.
+pub struct LangLink {
+    pub lang: Lang,
+    pub href: String,
+    pub current: bool,
+}
+
+impl PageContext {
+    pub(crate) fn from_request_extensions(state: &AppState, path: &str, ext: &Extensions) -> Self {
+        let lang = ext.get::<RequestLang>().map_or(state.config.locale.default, |l| l.lang);
+        let path = match lang_of_path(path) {
+            Some(l) => {
+                let rest = &path[l.prefix().len() + 1..];
+                if rest.is_empty() { "/".to_owned() } else { rest.to_owned() }
+            }
+            None => path.to_owned(),
+        };
+        Self {
+            lang,
+            path,
+            csrf_token: ext.get::<CsrfSeed>().map(|s| state.keys.csrf_token(&s.value)).unwrap_or_default(),
+            principal: ext.get::<MaybePrincipal>().and_then(|p| p.0.clone()),
+            request_id: ext.get::<RequestId>().map(|r| r.0.to_string()).unwrap_or_default(),
+            state: state.clone(),
+        }
+    }
+
+    /// Translated text for `key`.
+    pub fn t(&self, key: &str) -> String {
+        self.state.catalog.text(self.lang, key)
+    }
+
+    /// Translated text with arguments.
+    pub fn t_with(&self, key: &str, args: &[(&str, &str)]) -> String {
+        self.state.catalog.text_with(self.lang, key, args)
+    }
+
+    /// URL of an embedded asset by its logical name.
+    pub fn asset(&self, name: &str) -> String {
+        self.state.assets.url(name)
+    }
+
+    /// A link to `path` in the current language.
+    pub fn href(&self, path: &str) -> String {
+        let path = if path.starts_with('/') { path.to_owned() } else { format!("/{path}") };
+        format!("/{}{}", self.lang.prefix(), if path == "/" { "/" } else { &path })
+    }
+
+    /// The same page in each language.
+    pub fn lang_links(&self) -> Vec<LangLink> {
+        Lang::ALL
+            .into_iter()
+            .map(|lang| LangLink { lang, href: format!("/{}{}", lang.prefix(), self.path), current: lang == self.lang })
+            .collect()
+    }
+
+    /// Wraps rendered `content` in the base layout.
+    pub fn render(&self, title: &str, content: &str) -> Result<Response, AppError> {
+        let html = BaseLayout { ctx: self, title, content }.render().map_err(AppError::internal)?;
+        Ok(Html(html).into_response())
+    }
+}
+
+impl FromRequestParts<AppState> for PageContext {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(Self::from_request_extensions(state, parts.uri.path(), &parts.extensions))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "base.html")]
+struct BaseLayout<'a> {
+    ctx: &'a PageContext,
+    title: &'a str,
+    content: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage<'a> {
+    ctx: &'a PageContext,
+    services: &'a [ServiceLink],
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    ctx: &'a PageContext,
+    title: String,
+    detail: String,
+    request_id: &'a str,
+    retry_text: Option<String>,
+}
+
+/// `GET /{lang}/`: the landing page, listing the services that exist.
+pub(crate) async fn home(State(state): State<AppState>, ctx: PageContext) -> Result<Response, AppError> {
+    let content = HomePage { ctx: &ctx, services: &state.services }.render().map_err(AppError::internal)?;
+    ctx.render(&ctx.t("home-title"), &content)
+}
+
+/// The accessible HTML error page (status set by the caller).
+pub(crate) fn error_page(ctx: &PageContext, kind: ErrorKind, request_id: &str, retry_after: Option<u64>) -> String {
+    let title = ctx.t(&kind.title_key());
+    let page = ErrorPage {
+        ctx,
+        title: title.clone(),
+        detail: ctx.t(&kind.detail_key()),
+        // Internal details never reach the page; the reference number does.
+        request_id,
+        retry_text: retry_after.map(|s| ctx.t_with("error-retry-after", &[("seconds", &s.to_string())])),
+    };
+    let content = page.render().unwrap_or_else(|_| title.clone());
+    BaseLayout { ctx, title: &title, content: &content }.render().unwrap_or(content)
+}

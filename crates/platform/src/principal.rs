@@ -1,0 +1,155 @@
+//! Who is asking: the `Principal` every domain consumes (identity produces
+//! it from a session), identity levels, roles and the extractors that guard
+//! routes, so permission is visible in a handler's signature.
+
+use std::marker::PhantomData;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{AppError, ErrorKind};
+
+/// An account's opaque identifier (UUIDv7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AccountId(pub uuid::Uuid);
+
+impl AccountId {
+    pub fn new() -> Self {
+        Self(uuid::Uuid::now_v7())
+    }
+}
+
+impl Default for AccountId {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Display for AccountId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// How well we know who a person is (DESIGN.md §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentityLevel {
+    /// E-mail or phone verified.
+    Basic,
+    /// Identity document verified by an officer or a trusted source.
+    RealName,
+}
+
+/// How strongly this session was authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthStrength {
+    Password,
+    TwoFactor,
+    Passkey,
+}
+
+/// A broad role; fine-grained permission comes from scopes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Resident,
+    Officer,
+    Admin,
+}
+
+/// The signed-in person, as stored with their session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Principal {
+    pub account_id: AccountId,
+    pub level: IdentityLevel,
+    pub strength: AuthStrength,
+    pub roles: Vec<Role>,
+    /// Officer scopes, e.g. `booking-staff:centre-0199…`.
+    pub scopes: Vec<String>,
+}
+
+impl Principal {
+    pub fn resident(account_id: AccountId) -> Self {
+        Self {
+            account_id,
+            level: IdentityLevel::Basic,
+            strength: AuthStrength::Password,
+            roles: vec![Role::Resident],
+            scopes: Vec::new(),
+        }
+    }
+
+    pub fn has_role(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+}
+
+/// Who is asking, if anyone: put in request extensions by the session layer.
+#[derive(Debug, Clone, Default)]
+pub struct MaybePrincipal(pub Option<Principal>);
+
+impl<S: Send + Sync> FromRequestParts<S> for MaybePrincipal {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts.extensions.get::<MaybePrincipal>().cloned().unwrap_or_default())
+    }
+}
+
+/// Any signed-in person; 401 otherwise.
+#[derive(Debug, Clone)]
+pub struct SignedIn(pub Principal);
+
+impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        match parts.extensions.get::<MaybePrincipal>() {
+            Some(MaybePrincipal(Some(p))) => Ok(SignedIn(p.clone())),
+            _ => Err(AppError::new(ErrorKind::Unauthenticated)),
+        }
+    }
+}
+
+/// A role a route can demand through [`Require`].
+pub trait RoleGuard: Send + Sync + 'static {
+    const ROLE: Role;
+}
+
+/// Marker for [`Require<Admin>`].
+#[derive(Debug)]
+pub struct Admin;
+impl RoleGuard for Admin {
+    const ROLE: Role = Role::Admin;
+}
+
+/// Marker for [`Require<Officer>`].
+#[derive(Debug)]
+pub struct Officer;
+impl RoleGuard for Officer {
+    const ROLE: Role = Role::Officer;
+}
+
+/// A signed-in person holding role `R`: 401 if nobody is signed in, 403 if
+/// they lack the role. Put it in a handler's signature to guard the route.
+#[derive(Debug, Clone)]
+pub struct Require<R: RoleGuard> {
+    pub principal: Principal,
+    _role: PhantomData<R>,
+}
+
+impl<S: Send + Sync, R: RoleGuard> FromRequestParts<S> for Require<R> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let SignedIn(principal) = SignedIn::from_request_parts(parts, state).await?;
+        if !principal.has_role(R::ROLE) {
+            return Err(AppError::new(ErrorKind::Forbidden));
+        }
+        Ok(Require { principal, _role: PhantomData })
+    }
+}

@@ -1,0 +1,160 @@
+//! Server-side browser sessions: an opaque random token in an `HttpOnly`
+//! cookie, its SHA-256 as the row key, idle and absolute expiry, and the
+//! `Principal` it stands for. Identity creates and rotates them; every
+//! request resolves them in `web::sessions`.
+
+use sea_orm::entity::prelude::*;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ActiveValue::Set, QueryFilter};
+use sha2::{Digest, Sha256};
+use time::Duration;
+
+use crate::crypto;
+use crate::db;
+use crate::principal::Principal;
+
+pub mod entity {
+    //! `session` rows.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "session")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub account_id: String,
+        pub principal: String,
+        pub created_at: TimeDateTimeWithTimeZone,
+        pub last_seen_at: TimeDateTimeWithTimeZone,
+        pub idle_expires_at: TimeDateTimeWithTimeZone,
+        pub absolute_expires_at: TimeDateTimeWithTimeZone,
+        pub user_agent: Option<String>,
+        pub ip: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// How long sessions live.
+#[derive(Debug, Clone, Copy)]
+pub struct Lifetimes {
+    pub idle: Duration,
+    pub absolute: Duration,
+}
+
+/// The secret a session cookie carries. Never logged.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SessionToken(String);
+
+impl std::fmt::Debug for SessionToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SessionToken([redacted])")
+    }
+}
+
+impl SessionToken {
+    pub fn generate() -> Self {
+        Self(crypto::random_token())
+    }
+    /// Accepts a cookie value only if it looks like one of ours.
+    pub fn parse(value: &str) -> Option<Self> {
+        (value.len() == 43 && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+            .then(|| Self(value.to_owned()))
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    fn row_id(&self) -> String {
+        hex::encode(Sha256::digest(self.0.as_bytes()))
+    }
+}
+
+/// Where and on what a session was opened, for the resident's session list.
+#[derive(Debug, Clone, Default)]
+pub struct Device {
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+}
+
+/// Opens a session for `principal` and returns the token for the cookie.
+pub async fn create(
+    conn: &impl ConnectionTrait,
+    principal: &Principal,
+    lifetimes: Lifetimes,
+    device: Device,
+) -> Result<SessionToken, DbErr> {
+    let token = SessionToken::generate();
+    let now = db::now();
+    let principal_json = serde_json::to_string(principal).map_err(|e| DbErr::Custom(e.to_string()))?;
+    entity::ActiveModel {
+        id: Set(token.row_id()),
+        account_id: Set(principal.account_id.to_string()),
+        principal: Set(principal_json),
+        created_at: Set(now),
+        last_seen_at: Set(now),
+        idle_expires_at: Set(now + lifetimes.idle),
+        absolute_expires_at: Set(now + lifetimes.absolute),
+        user_agent: Set(device.user_agent.map(|ua| ua.chars().take(200).collect())),
+        ip: Set(device.ip),
+    }
+    .insert(conn)
+    .await?;
+    Ok(token)
+}
+
+/// The principal behind `token`, if the session is live; extends its idle
+/// expiry (at most once a minute, to keep reads cheap).
+pub async fn resolve(
+    db: &DatabaseConnection,
+    token: &SessionToken,
+    lifetimes: Lifetimes,
+) -> Result<Option<Principal>, DbErr> {
+    let Some(row) = entity::Entity::find_by_id(token.row_id()).one(db).await? else {
+        return Ok(None);
+    };
+    let now = db::now();
+    if now >= row.idle_expires_at || now >= row.absolute_expires_at {
+        entity::Entity::delete_by_id(row.id).exec(db).await?;
+        return Ok(None);
+    }
+    if now - row.last_seen_at >= Duration::minutes(1) {
+        entity::Entity::update_many()
+            .col_expr(entity::Column::LastSeenAt, Expr::value(now))
+            .col_expr(entity::Column::IdleExpiresAt, Expr::value(now + lifetimes.idle))
+            .filter(entity::Column::Id.eq(row.id.clone()))
+            .exec(db)
+            .await?;
+    }
+    match serde_json::from_str::<Principal>(&row.principal) {
+        Ok(p) => Ok(Some(p)),
+        Err(e) => {
+            tracing::warn!(error = %e, "session with unreadable principal dropped");
+            entity::Entity::delete_by_id(row.id).exec(db).await?;
+            Ok(None)
+        }
+    }
+}
+
+/// Ends one session.
+pub async fn revoke(conn: &impl ConnectionTrait, token: &SessionToken) -> Result<(), DbErr> {
+    entity::Entity::delete_by_id(token.row_id()).exec(conn).await?;
+    Ok(())
+}
+
+/// Ends every session of an account (password change, account deletion).
+pub async fn revoke_all(conn: &impl ConnectionTrait, account_id: &str) -> Result<u64, DbErr> {
+    Ok(entity::Entity::delete_many().filter(entity::Column::AccountId.eq(account_id)).exec(conn).await?.rows_affected)
+}
+
+/// Deletes expired sessions; returns how many.
+pub async fn purge_expired(conn: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    let now = db::now();
+    Ok(entity::Entity::delete_many()
+        .filter(entity::Column::IdleExpiresAt.lte(now).or(entity::Column::AbsoluteExpiresAt.lte(now)))
+        .exec(conn)
+        .await?
+        .rows_affected)
+}

@@ -1,0 +1,422 @@
+//! The HTTP core every request passes through, outermost first: request ID,
+//! tracing, metrics, security headers, client address, language, session,
+//! error rendering, timeout, body limit, CSRF. Each piece is one middleware
+//! function here; `app::router` stacks them.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+
+use crate::app::AppState;
+use crate::error::{AppError, ErrorKind, ErrorReport, Problem, ProblemField};
+use crate::i18n::Lang;
+use crate::principal::MaybePrincipal;
+use crate::session::SessionToken;
+
+/// The request's ID: echoed in `x-request-id`, logged, shown on error pages.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub Arc<str>);
+
+/// Where the request came from, after believing only trusted proxies.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientInfo {
+    pub ip: IpAddr,
+    /// The client reached us over HTTPS (directly, or via a trusted proxy).
+    pub https: bool,
+}
+
+/// The language of this request, and whether the URL chose it.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestLang {
+    pub lang: Lang,
+    pub from_prefix: bool,
+}
+
+/// The cookie value CSRF tokens are bound to: the session token if signed
+/// in, else a random pre-session value.
+#[derive(Debug, Clone)]
+pub struct CsrfSeed {
+    pub value: String,
+    /// A new pre-session value that the response must set as a cookie.
+    pub fresh: bool,
+}
+
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+pub const CSRF_FIELD: &str = "_csrf";
+pub const LANG_COOKIE: &str = "lr_lang";
+
+/// Cookie names; `__Host-` prefixed when residents use HTTPS.
+pub fn session_cookie_name(https: bool) -> &'static str {
+    if https { "__Host-lr_session" } else { "lr_session" }
+}
+
+pub fn anon_cookie_name(https: bool) -> &'static str {
+    if https { "__Host-lr_anon" } else { "lr_anon" }
+}
+
+/// Builds a `Set-Cookie` value with our defaults (HttpOnly, SameSite=Lax, Path=/).
+pub fn cookie(name: &str, value: &str, secure: bool, max_age_secs: Option<u64>) -> HeaderValue {
+    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+    if secure {
+        c.push_str("; Secure");
+    }
+    if let Some(age) = max_age_secs {
+        c.push_str(&format!("; Max-Age={age}"));
+    }
+    HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
+}
+
+/// The value of cookie `name` in the request, if present.
+pub fn read_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// Accepts a client-sent request ID only if it is short and plain, so it
+/// cannot inject anything into logs.
+fn valid_request_id(v: &str) -> bool {
+    !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+}
+
+pub(crate) async fn request_id(mut req: Request, next: Next) -> Response {
+    let id: Arc<str> = req
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| valid_request_id(v))
+        .map(Arc::from)
+        .unwrap_or_else(|| Arc::from(uuid::Uuid::now_v7().to_string()));
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let mut response = next.run(req).await;
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(REQUEST_ID_HEADER, v);
+    }
+    response
+}
+
+/// Route label for metrics: the matched route with the language prefix folded.
+fn route_label(req: &Request) -> String {
+    let Some(path) = req.extensions().get::<MatchedPath>().map(MatchedPath::as_str) else {
+        return "unmatched".to_owned();
+    };
+    for lang in Lang::ALL {
+        let prefix = format!("/{}", lang.prefix());
+        if let Some(rest) = path.strip_prefix(&prefix)
+            && (rest.is_empty() || rest.starts_with('/'))
+        {
+            return format!("/{{lang}}{rest}");
+        }
+    }
+    path.to_owned()
+}
+
+pub(crate) async fn record_metrics(req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().as_str().to_owned();
+    let route = route_label(&req);
+    let response = next.run(req).await;
+    let status = response.status().as_u16().to_string();
+    let labels = [("route", route), ("method", method)];
+    metrics::histogram!("http_request_duration_seconds", &labels).record(start.elapsed().as_secs_f64());
+    let [route, method] = labels;
+    metrics::counter!("http_requests_total", &[route, method, ("status", status)]).increment(1);
+    response
+}
+
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+frame-ancestors 'none'";
+
+pub(crate) async fn security_headers(req: Request, next: Next) -> Response {
+    let https = req.extensions().get::<ClientInfo>().is_some_and(|c| c.https);
+    let mut response = next.run(req).await;
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(self), geolocation=(), microphone=(), payment=()"),
+    );
+    h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    if https {
+        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=63072000; includeSubDomains"));
+    }
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+/// Resolves the client address: the peer, unless the peer is a trusted
+/// proxy, in which case the right-most untrusted `X-Forwarded-For` hop.
+pub(crate) async fn client_info(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let peer =
+        req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()).unwrap_or(IpAddr::from([127, 0, 0, 1]));
+    let trusted = |ip: &IpAddr| state.config.server.trusted_proxies.iter().any(|net| net.contains(ip));
+    let mut info = ClientInfo { ip: peer, https: false };
+    if trusted(&peer) {
+        let hops: Vec<IpAddr> = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|s| s.trim().parse().ok())
+            .collect();
+        if let Some(ip) = hops.iter().rev().find(|ip| !trusted(ip)).or(hops.first()) {
+            info.ip = *ip;
+        }
+        info.https = req
+            .headers()
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"));
+    }
+    req.extensions_mut().insert(info);
+    next.run(req).await
+}
+
+/// The language prefix of `path`, if it has one (`/zh-hk/…` → `ZhHk`).
+pub fn lang_of_path(path: &str) -> Option<Lang> {
+    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    Lang::ALL.into_iter().find(|l| l.prefix() == first)
+}
+
+/// Language: URL prefix, then cookie, then `Accept-Language`, then the default.
+pub(crate) async fn language(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let from_prefix = lang_of_path(req.uri().path());
+    let remembered = read_cookie(req.headers(), LANG_COOKIE).and_then(Lang::parse);
+    let lang = from_prefix
+        .or(remembered)
+        .or_else(|| {
+            req.headers()
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Lang::from_accept_language)
+        })
+        .unwrap_or(state.config.locale.default);
+    req.extensions_mut().insert(RequestLang { lang, from_prefix: from_prefix.is_some() });
+    let https = req.extensions().get::<ClientInfo>().is_some_and(|c| c.https);
+    let mut response = next.run(req).await;
+    // Remember a language the resident chose through the URL.
+    if let Some(chosen) = from_prefix.filter(|l| Some(*l) != remembered)
+        && is_html(response.headers())
+    {
+        response
+            .headers_mut()
+            .append(header::SET_COOKIE, cookie(LANG_COOKIE, chosen.tag(), https, Some(365 * 24 * 3600)));
+    }
+    response
+}
+
+fn is_html(headers: &HeaderMap) -> bool {
+    headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"))
+}
+
+/// Resolves the session cookie into a `Principal`, and provides the CSRF seed.
+pub(crate) async fn sessions(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let https = req.extensions().get::<ClientInfo>().is_some_and(|c| c.https);
+    let session = read_cookie(req.headers(), session_cookie_name(https)).and_then(SessionToken::parse);
+    let mut principal = None;
+    if let Some(token) = &session {
+        match crate::session::resolve(&state.db, token, state.session_lifetimes()).await {
+            Ok(p) => principal = p,
+            Err(e) => return AppError::internal(e).into_response(),
+        }
+    }
+    let anon = read_cookie(req.headers(), anon_cookie_name(https)).and_then(SessionToken::parse);
+    let seed = match (&principal, &session, &anon) {
+        (Some(_), Some(token), _) => CsrfSeed { value: token.expose().to_owned(), fresh: false },
+        (_, _, Some(anon)) => CsrfSeed { value: anon.expose().to_owned(), fresh: false },
+        _ => CsrfSeed { value: SessionToken::generate().expose().to_owned(), fresh: true },
+    };
+    req.extensions_mut().insert(MaybePrincipal(principal));
+    req.extensions_mut().insert(seed.clone());
+    let mut response = next.run(req).await;
+    // Only pages need a pre-session cookie (their forms carry CSRF tokens).
+    if seed.fresh && is_html(response.headers()) {
+        response.headers_mut().append(header::SET_COOKIE, cookie(anon_cookie_name(https), &seed.value, https, None));
+    }
+    response
+}
+
+/// Answers with 503 `timeout` when a request takes longer than configured.
+pub(crate) async fn timeout(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(state.config.request_timeout(), next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => AppError::new(ErrorKind::Timeout).into_response(),
+    }
+}
+
+fn is_unsafe(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE)
+}
+
+/// Checks the CSRF token of every state-changing request, in one place.
+///
+/// Exempt: routes a module declares exempt (OAuth endpoints that
+/// authenticate clients), and `/api/` requests that carry no session cookie
+/// (bearer-token clients, which a browser cannot be tricked into sending).
+pub(crate) async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if !is_unsafe(req.method()) {
+        return next.run(req).await;
+    }
+    let path = req.uri().path();
+    if state.csrf_exempt.iter().any(|p| path.starts_with(p.as_str())) {
+        return next.run(req).await;
+    }
+    let https = req.extensions().get::<ClientInfo>().is_some_and(|c| c.https);
+    let has_session_cookie = read_cookie(req.headers(), session_cookie_name(https)).is_some();
+    if path.starts_with("/api/") && !has_session_cookie {
+        return next.run(req).await;
+    }
+    let Some(seed) = req.extensions().get::<CsrfSeed>().filter(|s| !s.fresh).cloned() else {
+        return AppError::new(ErrorKind::CsrfRejected).into_response();
+    };
+    if let Some(token) = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
+        if state.keys.csrf_valid(&seed.value, token) {
+            return next.run(req).await;
+        }
+        return AppError::new(ErrorKind::CsrfRejected).into_response();
+    }
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return AppError::new(ErrorKind::CsrfRejected).into_response();
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, state.config.server.body_limit_bytes).await {
+        Ok(b) => b,
+        Err(_) => return AppError::new(ErrorKind::PayloadTooLarge).into_response(),
+    };
+    let presented = form_urlencoded_value(&bytes, CSRF_FIELD);
+    if !presented.is_some_and(|t| state.keys.csrf_valid(&seed.value, &t)) {
+        return AppError::new(ErrorKind::CsrfRejected).into_response();
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes))).await
+}
+
+fn form_urlencoded_value(body: &[u8], name: &str) -> Option<String> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).ok()?;
+    pairs.into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+}
+
+/// Does the client want JSON rather than a page?
+fn wants_json(path: &str, headers: &HeaderMap) -> bool {
+    if path.starts_with("/api/") || path == "/metrics" || path == "/healthz" || path == "/readyz" {
+        return true;
+    }
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    (accept.contains("application/json") || accept.contains("application/problem+json"))
+        && !accept.contains("text/html")
+}
+
+/// Renders every error response: our `AppError`s, and the bare 4xx/5xx that
+/// layers and the router produce (404, 405, 413, …), as problem+json or an
+/// accessible HTML page. Responses a handler rendered itself (a form shown
+/// again with its errors, an OAuth error body) pass untouched.
+pub(crate) async fn render_errors(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    let json = wants_json(&path, req.headers());
+    let lang = req.extensions().get::<RequestLang>().map_or(state.config.locale.default, |l| l.lang);
+    let request_id = req.extensions().get::<RequestId>().map(|r| r.0.to_string()).unwrap_or_default();
+    let page_ctx = crate::page::PageContext::from_request_extensions(&state, req.uri().path(), req.extensions());
+    let response = next.run(req).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let report = response.extensions().get::<ErrorReport>().cloned();
+    let plain = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|v| v.starts_with("text/plain"));
+    if report.is_none() && !plain {
+        return response;
+    }
+    let (mut parts, _) = response.into_parts();
+    let error = report.map(|r| r.0);
+    let kind = error.as_ref().map_or_else(|| ErrorKind::from_status(status), |e| e.kind);
+    if kind == ErrorKind::Internal {
+        match &error {
+            Some(e) => tracing::error!(request_id = %request_id, error = %e, "internal error"),
+            None => tracing::error!(request_id = %request_id, %status, "internal error"),
+        }
+    }
+    let title = state.catalog.text(lang, &kind.title_key());
+    let retry_after = error.as_ref().and_then(|e| e.retry_after);
+    if let Some(v) = retry_after.and_then(|secs| HeaderValue::from_str(&secs.to_string()).ok()) {
+        parts.headers.insert(header::RETRY_AFTER, v);
+    }
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let status = kind.status();
+    parts.status = status;
+    if json {
+        let detail = error
+            .as_ref()
+            .and_then(|e| e.detail.clone())
+            .or_else(|| Some(state.catalog.text(lang, &kind.detail_key())));
+        let errors = error
+            .as_ref()
+            .map(|e| {
+                e.fields
+                    .iter()
+                    .map(|f| {
+                        let args: Vec<(&str, &str)> = f.args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                        ProblemField {
+                            field: f.field.clone(),
+                            code: f.code.clone(),
+                            message: state.catalog.text_with(lang, &f.message_key, &args),
+                        }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let problem = Problem {
+            type_uri: kind.type_uri(),
+            title,
+            status: status.as_u16(),
+            detail,
+            instance: path,
+            request_id,
+            errors,
+        };
+        let body = serde_json::to_vec(&problem).unwrap_or_default();
+        parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        parts.headers.insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(lang.tag()));
+        return Response::from_parts(parts, Body::from(body));
+    }
+    let html = crate::page::error_page(&page_ctx, kind, &request_id, retry_after);
+    let mut rendered = Html(html).into_response();
+    *rendered.status_mut() = status;
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE {
+            rendered.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    rendered
+}
+
+/// Fallback for unmatched routes.
+pub(crate) async fn not_found() -> AppError {
+    AppError::not_found()
+}

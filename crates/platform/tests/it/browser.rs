@@ -1,0 +1,47 @@
+//! Real-browser checks: the landing page in each language passes axe-core
+//! with no serious or critical violation, works by keyboard, and fits 320 px.
+
+use fantoccini::key::Key;
+use platform::testkit::TestApp;
+use platform::testkit::browser::Browser;
+use serde_json::Value;
+
+#[tokio::test]
+async fn landing_page_is_accessible_in_every_language() {
+    let Some(browser) = Browser::start().await else { return };
+    let app = TestApp::spawn().await;
+    for (prefix, tag) in [("en", "en"), ("zh-hk", "zh-HK"), ("zh-cn", "zh-CN")] {
+        browser.goto(&app.url(&format!("/{prefix}/"))).await;
+        let lang = browser.client.execute("return document.documentElement.lang", vec![]).await.unwrap();
+        assert_eq!(lang, Value::from(tag));
+        browser.assert_accessible(&format!("landing-{prefix}")).await;
+
+        // Keyboard: the first Tab reaches the skip link, which moves focus to main.
+        browser
+            .client
+            .find(fantoccini::Locator::Css("body"))
+            .await
+            .unwrap()
+            .send_keys(&Key::Tab.to_string())
+            .await
+            .unwrap();
+        let focused = browser.client.execute("return document.activeElement.className", vec![]).await.unwrap();
+        assert_eq!(focused, Value::from("skip-link"), "{prefix}: first tab stop");
+
+        // 320 px wide: nothing scrolls sideways.
+        browser.client.set_window_size(320, 800).await.unwrap();
+        let overflow = browser
+            .client
+            .execute("return document.documentElement.scrollWidth - document.documentElement.clientWidth", vec![])
+            .await
+            .unwrap();
+        assert!(overflow.as_i64().unwrap_or(1) <= 0, "{prefix}: horizontal overflow {overflow}");
+        browser.assert_accessible(&format!("landing-{prefix}-320")).await;
+        browser.screenshot(&format!("landing-{prefix}-320")).await;
+        browser.client.set_window_size(1280, 900).await.unwrap();
+    }
+    // The error page is accessible too.
+    browser.goto(&app.url("/zh-hk/missing")).await;
+    browser.assert_accessible("error-404-zh-hk").await;
+    browser.close().await;
+}

@@ -1,0 +1,13 @@
+//! Platform integration tests: the real server over HTTP, on SQLite and
+//! (when configured) PostgreSQL, plus the browser suite.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
+
+mod audit;
+mod browser;
+mod errors;
+mod http_core;
+mod outbox;
+mod pages;
+mod security;
+mod support;

@@ -1,0 +1,158 @@
+//! CSRF, sessions and role guards, rate limits.
+
+use platform::principal::{AccountId, Principal, Role};
+use sea_orm::ConnectionTrait;
+use serde_json::json;
+
+use crate::support::{app, problem};
+
+#[tokio::test]
+async fn forms_need_a_csrf_token_bound_to_the_session() {
+    let app = app().spawn().await;
+    let c = app.client();
+
+    // No cookie, no token.
+    let r = c.post_form_raw("/en/form", &[("name", "Mei")]).await;
+    assert_eq!(r.status(), 403);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Your form has expired"), "accessible error page");
+
+    // A page sets a pre-session cookie and embeds its token.
+    let page = app.client().get("/en/form").await;
+    let cookies: Vec<String> =
+        page.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect();
+    assert!(
+        cookies.iter().any(|v| v.starts_with("lr_anon=") && v.contains("HttpOnly") && v.contains("SameSite=Lax")),
+        "{cookies:?}"
+    );
+    let r = c.post_form("/en/form", &[("name", "Mei")]).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap(), "hello Mei");
+
+    // A token from another browser is worthless here.
+    let other = app.client();
+    let foreign = other.csrf_token().await;
+    let r = c.post_form_raw("/en/form", &[("name", "Mei"), ("_csrf", &foreign)]).await;
+    assert_eq!(r.status(), 403);
+
+    // The header works too (for scripts on our pages).
+    let token = c.csrf_token().await;
+    let r = c.http.post(c.url("/en/form")).header("x-csrf-token", token).form(&[("name", "Ho")]).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn csrf_binds_to_the_signed_in_session() {
+    let app = app().spawn().await;
+    let resident = app.sign_in_as(&Principal::resident(AccountId::new())).await;
+    let r = resident.post_form("/en/form", &[("name", "Signed")]).await;
+    assert_eq!(r.status(), 200);
+
+    // An API call that carries the session cookie needs the token too.
+    let r = resident.post_json("/api/v1/echo", &json!({ "name": "x" })).await;
+    assert_eq!(problem(r).await.0, 403);
+    // Without cookies (a bearer-token client) it does not.
+    let r = app.client().post_json("/api/v1/echo", &json!({ "name": "x" })).await;
+    assert_eq!(r.status(), 200);
+    // Routes a module declares exempt (client-authenticated OAuth endpoints).
+    let r = resident.http.post(resident.url("/oauth-test/token")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn guards_reject_before_the_handler() {
+    let app = app().spawn().await;
+    let anonymous = app.client();
+    let r = anonymous.get("/en/whoami").await;
+    assert_eq!(r.status(), 401);
+
+    let id = AccountId::new();
+    let resident = app.sign_in_as(&Principal::resident(id)).await;
+    let r = resident.get("/en/whoami").await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap(), id.to_string());
+    assert_eq!(resident.get("/en/admin-only").await.status(), 403);
+
+    let mut admin = Principal::resident(AccountId::new());
+    admin.roles.push(Role::Admin);
+    let admin = app.sign_in_as(&admin).await;
+    assert_eq!(admin.get("/en/admin-only").await.status(), 200);
+}
+
+#[tokio::test]
+async fn expired_sessions_sign_out() {
+    let app = app().spawn().await;
+    let resident = app.sign_in_as(&Principal::resident(AccountId::new())).await;
+    assert_eq!(resident.get("/en/whoami").await.status(), 200);
+    app.db().execute_unprepared("UPDATE session SET idle_expires_at = '2000-01-01 00:00:00+00:00'").await.unwrap();
+    assert_eq!(resident.get("/en/whoami").await.status(), 401);
+    let left: Vec<sea_orm::QueryResult> = app
+        .db()
+        .query_all_raw(sea_orm::Statement::from_string(app.db().get_database_backend(), "SELECT id FROM session"))
+        .await
+        .unwrap();
+    assert!(left.is_empty(), "the expired session row is deleted");
+}
+
+#[tokio::test]
+async fn sensitive_routes_limit_per_ip_with_retry_after() {
+    let app = app().config(|c| c.limits.sensitive_per_ip_per_minute = 3).spawn().await;
+    let c = app.client();
+    for _ in 0..3 {
+        assert_eq!(c.http.post(c.url("/api/v1/sensitive")).send().await.unwrap().status(), 200);
+    }
+    let r = c.http.post(c.url("/api/v1/sensitive")).send().await.unwrap();
+    let retry: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    let (status, body) = problem(r).await;
+    assert_eq!(status, 429);
+    assert_eq!(body["type"], "urn:lionrock:problem:rate-limited");
+    // Other routes are not affected.
+    assert_eq!(c.get("/healthz").await.status(), 200);
+}
+
+#[tokio::test]
+async fn sensitive_routes_limit_per_account_across_addresses() {
+    let app = app()
+        .config(|c| {
+            c.limits.sensitive_per_ip_per_minute = 100;
+            c.limits.sensitive_per_account_per_minute = 2;
+            c.server.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+        })
+        .spawn()
+        .await;
+    let resident = app.sign_in_as(&Principal::resident(AccountId::new())).await;
+    let token = resident.csrf_token().await;
+    let mut statuses = Vec::new();
+    for i in 0..3 {
+        let r = resident
+            .http
+            .post(resident.url("/api/v1/sensitive"))
+            .header("x-forwarded-for", format!("203.0.113.{i}"))
+            .header("x-csrf-token", &token)
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+    }
+    assert_eq!(statuses, vec![200, 200, 429]);
+}
+
+#[tokio::test]
+async fn forwarded_addresses_count_only_from_trusted_proxies() {
+    // Untrusted peer: X-Forwarded-For is ignored, so rotating it does not evade the limit.
+    let app = app().config(|c| c.limits.sensitive_per_ip_per_minute = 2).spawn().await;
+    let c = app.client();
+    let mut statuses = Vec::new();
+    for i in 0..3 {
+        let r = c
+            .http
+            .post(c.url("/api/v1/sensitive"))
+            .header("x-forwarded-for", format!("198.51.100.{i}"))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+    }
+    assert_eq!(statuses, vec![200, 200, 429]);
+}
