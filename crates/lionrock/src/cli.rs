@@ -163,9 +163,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Serve { demo, listen } => serve(config, demo, listen, cli.json).await,
         Command::Migrate => {
             let db = platform::db::connect(&config).await.map_err(Failure::runtime)?;
-            let migrator = platform::app::migrator(&modules);
-            let pending = migrator.pending(&db).await.map_err(Failure::runtime)?;
-            migrator.run(&db).await.map_err(Failure::runtime)?;
+            let pending = platform::app::migrator(&modules).run(&db).await.map_err(Failure::runtime)?;
             if cli.json {
                 println!("{}", json!({ "applied": pending }));
             } else if pending.is_empty() {

@@ -325,7 +325,8 @@ impl Config {
         let config: Config = serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
             let key = e.path().to_string();
             let source = origins.get(&key).cloned().unwrap_or_else(|| file_name.clone());
-            let reason = e.inner().to_string();
+            // The first line is the reason; the rest repeats the key.
+            let reason = e.inner().to_string().lines().next().unwrap_or_default().to_owned();
             ConfigError::new(source, key, reason)
         })?;
         config.resolve_files()?.validated()

@@ -90,6 +90,9 @@ pub fn now() -> OffsetDateTime {
     t.replace_nanosecond(t.nanosecond() / 1000 * 1000).unwrap_or(t)
 }
 
+/// Arbitrary, fixed key of the PostgreSQL advisory lock migrations take.
+const MIGRATION_LOCK_KEY: i64 = 0x6c69_6f6e_726f_636b; // "lionrock"
+
 /// A module's list of migrations.
 pub type MigrationSet = fn() -> Vec<Box<dyn MigrationTrait>>;
 
@@ -103,9 +106,33 @@ impl Migrator {
         Self { sets }
     }
 
-    /// Applies every pending migration.
-    pub async fn run(&self, db: &DatabaseConnection) -> Result<(), DbSetupError> {
-        MigratorTraitSelf::up(self, db, None).await.map_err(DbSetupError::Migrate)
+    /// Applies every pending migration and returns their names. On
+    /// PostgreSQL the whole run holds an advisory lock in one transaction,
+    /// so servers starting together against one database migrate it once,
+    /// and a failed run leaves nothing half-applied.
+    pub async fn run(&self, db: &DatabaseConnection) -> Result<Vec<String>, DbSetupError> {
+        let names = |pending: Vec<sea_orm_migration::Migration>| -> Vec<String> {
+            pending.iter().map(|m| m.name().to_owned()).collect()
+        };
+        match db.get_database_backend() {
+            DatabaseBackend::Postgres => {
+                let txn = db.begin().await.map_err(DbSetupError::Migrate)?;
+                txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"))
+                    .await
+                    .map_err(DbSetupError::Migrate)?;
+                let pending =
+                    MigratorTraitSelf::get_pending_migrations(self, &txn).await.map_err(DbSetupError::Migrate)?;
+                MigratorTraitSelf::up(self, &txn, None).await.map_err(DbSetupError::Migrate)?;
+                txn.commit().await.map_err(DbSetupError::Migrate)?;
+                Ok(names(pending))
+            }
+            _ => {
+                let pending =
+                    MigratorTraitSelf::get_pending_migrations(self, db).await.map_err(DbSetupError::Migrate)?;
+                MigratorTraitSelf::up(self, db, None).await.map_err(DbSetupError::Migrate)?;
+                Ok(names(pending))
+            }
+        }
     }
 
     /// Names of migrations not yet applied.

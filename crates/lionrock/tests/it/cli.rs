@@ -1,0 +1,138 @@
+//! Commands, their output and their exit codes.
+
+use platform::audit::{self, AuditEntry};
+use platform::config::Config;
+use sea_orm::ConnectionTrait;
+
+use crate::support::{lionrock, run, stderr, stdout};
+
+#[test]
+fn version_and_help() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(lionrock(dir.path()).arg("--version"));
+    assert!(out.status.success());
+    assert_eq!(stdout(&out).trim(), format!("lionrock {}", env!("CARGO_PKG_VERSION")));
+    let out = run(lionrock(dir.path()).arg("--help"));
+    assert!(stdout(&out).contains("serve"));
+}
+
+#[test]
+fn wrong_arguments_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(lionrock(dir.path()).args(["serve", "--bogus"]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--bogus"));
+    let out = run(lionrock(dir.path()).args(["serve", "--listen", "not-an-address"]));
+    assert_eq!(out.status.code(), Some(2));
+}
+
+fn one_error_line(out: &std::process::Output) -> String {
+    assert_eq!(out.status.code(), Some(2), "stderr: {}", stderr(out));
+    let err = stderr(out);
+    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "exactly one line: {err}");
+    assert!(lines[0].starts_with("error: "), "{err}");
+    lines[0].to_owned()
+}
+
+#[test]
+fn bad_config_file_names_file_key_and_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("lionrock.toml");
+    std::fs::write(&file, "[server]\nlisten = 8080\n").unwrap();
+    let line = one_error_line(&run(lionrock(dir.path()).args(["--config", file.to_str().unwrap(), "config", "check"])));
+    assert!(line.contains("lionrock.toml"), "{line}");
+    assert!(line.contains("server.listen"), "{line}");
+    assert!(line.contains("invalid type"), "{line}");
+
+    std::fs::write(&file, "[server\nlisten = 8080\n").unwrap();
+    let line = one_error_line(&run(lionrock(dir.path()).args(["--config", file.to_str().unwrap(), "config", "check"])));
+    assert!(line.contains("not valid TOML (line 1)"), "{line}");
+
+    std::fs::write(&file, "[mail]\ntransport = \"pigeon\"\n").unwrap();
+    let line = one_error_line(&run(lionrock(dir.path()).args(["config", "check", "--config", file.to_str().unwrap()])));
+    assert!(line.contains("mail.transport") && line.contains("pigeon"), "{line}");
+
+    let line = one_error_line(&run(lionrock(dir.path()).args(["--config", "missing.toml", "config", "check"])));
+    assert!(line.contains("missing.toml") && line.contains("cannot read"), "{line}");
+}
+
+#[test]
+fn bad_environment_names_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let line =
+        one_error_line(&run(lionrock(dir.path()).args(["config", "check"]).env("LIONROCK_SERVER__LISTEN", "nowhere")));
+    assert!(line.contains("LIONROCK_SERVER__LISTEN") && line.contains("server.listen"), "{line}");
+    let line =
+        one_error_line(&run(lionrock(dir.path()).args(["config", "check"]).env("LIONROCK_SERVER__LISTENING", "x")));
+    assert!(line.contains("listening"), "{line}");
+}
+
+#[test]
+fn config_check_prints_effective_config_without_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("pw");
+    std::fs::write(&secret, "correct-horse-battery-staple\n").unwrap();
+    let out = run(lionrock(dir.path())
+        .args(["config", "check", "--json"])
+        .env("LIONROCK_SERVER__LISTEN", "127.0.0.1:9999")
+        .env("LIONROCK_MAIL__SMTP_PASSWORD_FILE", &secret)
+        .env("LIONROCK_SMS__WEBHOOK_TOKEN", "token-abc-123"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let config: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(config["server"]["listen"], "127.0.0.1:9999");
+    assert_eq!(config["mail"]["smtp_password"], "[redacted]");
+    assert!(!text.contains("correct-horse") && !text.contains("token-abc-123"), "{text}");
+}
+
+#[test]
+fn serve_refuses_to_start_without_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = one_error_line(&run(lionrock(dir.path()).args(["serve", "--listen", "127.0.0.1:0"])));
+    assert!(line.contains("crypto.data_key_file") && line.contains("keys init"), "{line}");
+}
+
+#[test]
+fn keys_init_and_migrate_are_idempotent() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(lionrock(dir.path()).args(["keys", "init", "--json"]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let created: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(created["created"].as_array().unwrap().len(), 2);
+    let out = run(lionrock(dir.path()).args(["keys", "init", "--json"]));
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&stdout(&out)).unwrap()["created"], serde_json::json!([]));
+
+    let out = run(lionrock(dir.path()).args(["migrate", "--json"]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let applied: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert!(applied["applied"].as_array().unwrap().iter().any(|m| m == "m20261125_000001_platform_core"));
+    assert!(dir.path().join("lionrock-data/lionrock.db").exists(), "data directory created on first run");
+    let out = run(lionrock(dir.path()).args(["migrate", "--json"]));
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&stdout(&out)).unwrap()["applied"], serde_json::json!([]));
+}
+
+#[tokio::test]
+async fn audit_verify_reports_the_first_broken_link() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(run(lionrock(dir.path()).arg("migrate")).status.success());
+    let mut config = Config::default();
+    config.server.data_dir = dir.path().join("lionrock-data");
+    let db = platform::db::connect(&config).await.unwrap();
+    for i in 0..4 {
+        audit::record_now(&db, AuditEntry::new("account:1", "test.cli", format!("object:{i}"))).await.unwrap();
+    }
+
+    let out = run(lionrock(dir.path()).args(["audit", "verify"]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).trim(), "audit log intact: 4 entries verified");
+
+    db.execute_unprepared("UPDATE audit_log SET actor = 'account:2' WHERE seq = 2").await.unwrap();
+    db.close().await.unwrap();
+    let out = run(lionrock(dir.path()).args(["audit", "verify", "--json"]));
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["ok"], false);
+    assert_eq!(report["first_broken"]["seq"], 2);
+    assert_eq!(report["entries"], 1);
+}

@@ -1,0 +1,10 @@
+//! Tests of the `lionrock` binary as an operator uses it, and of the
+//! composition of all modules.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
+
+mod cli;
+mod composition;
+mod serve;
+mod support;
+mod tidy;

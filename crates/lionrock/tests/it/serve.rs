@@ -1,0 +1,91 @@
+//! `lionrock serve` as an operator runs it: demo mode on SQLite, and the same
+//! binary on PostgreSQL, one server or two sharing the database.
+
+use std::process::{Command, Stdio};
+
+use platform::testkit::{POSTGRES_ENV, service_env};
+use sea_orm::ConnectionTrait;
+
+use crate::support::{Served, lionrock, run, stderr};
+
+async fn get(url: &str) -> (u16, String) {
+    platform::install_crypto_provider();
+    let r = reqwest::get(url).await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn demo_serves_the_landing_page_in_three_languages_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = lionrock(dir.path());
+    cmd.args(["serve", "--demo", "--json", "--listen", "127.0.0.1:0"]);
+    let server = Served::start(cmd);
+    for (prefix, tag) in [("en", "en"), ("zh-hk", "zh-HK"), ("zh-cn", "zh-CN")] {
+        let (status, html) = get(&server.url(&format!("/{prefix}/"))).await;
+        assert_eq!(status, 200);
+        assert!(html.contains(&format!("<html lang=\"{tag}\">")));
+    }
+    assert_eq!(get(&server.url("/readyz")).await.0, 200);
+    let key = dir.path().join("lionrock-data/keys/data.key");
+    assert!(key.exists(), "demo creates its keys");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    assert!(server.terminate(), "clean exit on SIGTERM");
+}
+
+/// A fresh schema on the test PostgreSQL, and a URL that uses it.
+async fn pg_schema_url() -> Option<String> {
+    let url = service_env(POSTGRES_ENV, "PostgreSQL")?;
+    let schema = format!("cli_{}", uuid::Uuid::new_v4().simple());
+    let admin = platform::db::connect_url(&url, 1, 5000, None).await.unwrap();
+    admin.execute_unprepared(&format!("CREATE SCHEMA \"{schema}\"")).await.unwrap();
+    admin.close().await.unwrap();
+    let sep = if url.contains('?') { '&' } else { '?' };
+    Some(format!("{url}{sep}options=-c%20search_path%3D{schema}"))
+}
+
+fn pg_command(dir: &std::path::Path, url: &str) -> Command {
+    let mut cmd = lionrock(dir);
+    cmd.env("LIONROCK_DATABASE__URL", url);
+    cmd
+}
+
+#[tokio::test]
+async fn the_same_binary_serves_on_postgresql_two_servers_one_database() {
+    let Some(url) = pg_schema_url().await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    assert!(run(lionrock(dir.path()).args(["keys", "init"])).status.success());
+
+    // Two migrations racing on one database: both succeed, schema applied once.
+    let migrate = || pg_command(dir.path(), &url).args(["migrate", "--json"]).stdout(Stdio::piped()).spawn().unwrap();
+    let (a, b) = (migrate(), migrate());
+    let mut applied = Vec::new();
+    for child in [a, b] {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        applied.extend(report["applied"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_owned()));
+    }
+    assert_eq!(applied, vec!["m20261125_000001_platform_core"], "applied exactly once");
+
+    let mut first = pg_command(dir.path(), &url);
+    first.args(["serve", "--json", "--listen", "127.0.0.1:0"]);
+    let mut second = pg_command(dir.path(), &url);
+    second.args(["serve", "--json", "--listen", "127.0.0.1:0"]);
+    let (first, second) = (Served::start(first), Served::start(second));
+    for server in [&first, &second] {
+        let (status, body) = get(&server.url("/readyz")).await;
+        assert_eq!(status, 200, "{body}");
+        let (status, html) = get(&server.url("/zh-hk/")).await;
+        assert_eq!(status, 200);
+        assert!(html.contains("公共服務"));
+    }
+    assert!(first.terminate());
+    assert!(second.terminate());
+
+    let out = run(pg_command(dir.path(), &url).args(["audit", "verify"]));
+    assert!(out.status.success(), "{}", stderr(&out));
+}

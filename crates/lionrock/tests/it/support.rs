@@ -1,0 +1,76 @@
+//! Running the real binary.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_lionrock");
+
+/// A command for the binary with a clean LIONROCK_* environment, run in `dir`.
+pub fn lionrock(dir: &Path) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.current_dir(dir).env("LIONROCK_LOG", "warn").env_remove("LIONROCK_TEST_POSTGRES_URL");
+    for (k, _) in std::env::vars() {
+        if k.starts_with("LIONROCK_") && k.contains("__") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd
+}
+
+pub fn run(cmd: &mut Command) -> Output {
+    cmd.stdin(Stdio::null()).output().expect("run lionrock")
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// A running `lionrock serve`; stopped with SIGTERM on drop.
+pub struct Served {
+    pub child: Child,
+    pub base: String,
+}
+
+impl Served {
+    /// Starts `serve --json … extra` and waits for its `listening` line.
+    pub fn start(mut cmd: Command) -> Served {
+        let mut child =
+            cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).stdin(Stdio::null()).spawn().expect("spawn");
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).expect("read listening line");
+        let info: serde_json::Value =
+            serde_json::from_str(line.trim()).unwrap_or_else(|e| panic!("serve printed {line:?}: {e}"));
+        Served { child, base: info["url"].as_str().unwrap().to_owned() }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Sends SIGTERM and waits; returns whether it exited successfully.
+    pub fn terminate(mut self) -> bool {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().expect("kill");
+        for _ in 0..200 {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.success();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("server did not stop after SIGTERM");
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,68 @@
+//! Keeps the architecture honest: every source file says what it owns, no
+//! test is ignored, no domain crate depends on another.
+
+use std::path::{Path, PathBuf};
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            if path.file_name().is_some_and(|n| n != "target" && n != "node_modules") {
+                rust_files(&path, out);
+            }
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn every_source_file_opens_with_a_module_doc() {
+    let mut files = Vec::new();
+    rust_files(&workspace().join("crates"), &mut files);
+    assert!(files.len() > 10);
+    let undocumented: Vec<_> =
+        files.iter().filter(|f| !std::fs::read_to_string(f).unwrap().trim_start().starts_with("//!")).collect();
+    assert!(undocumented.is_empty(), "files without a //! line: {undocumented:?}");
+}
+
+#[test]
+fn no_test_is_ignored() {
+    let mut files = Vec::new();
+    rust_files(&workspace().join("crates"), &mut files);
+    let marker = ["#[", "ignore"].concat();
+    let ignored: Vec<_> = files.iter().filter(|f| std::fs::read_to_string(f).unwrap().contains(&marker)).collect();
+    assert!(ignored.is_empty(), "gate service tests at run time instead: {ignored:?}");
+}
+
+#[test]
+fn domain_crates_depend_only_on_platform() {
+    let crates = workspace().join("crates");
+    let names: Vec<String> =
+        std::fs::read_dir(&crates).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    for name in &names {
+        if name == "lionrock" || name == "platform" {
+            continue;
+        }
+        let manifest = std::fs::read_to_string(crates.join(name).join("Cargo.toml")).unwrap();
+        for other in &names {
+            if other != name && other != "platform" && other != "hcert" {
+                assert!(
+                    !manifest.lines().any(|l| l.trim_start().starts_with(&format!("{other} "))
+                        || l.trim_start().starts_with(&format!("{other}."))),
+                    "{name} depends on domain crate {other}"
+                );
+            }
+        }
+    }
+    let platform = std::fs::read_to_string(crates.join("platform/Cargo.toml")).unwrap();
+    for other in &names {
+        if other != "platform" {
+            assert!(!platform.contains(&format!("\n{other}")), "platform depends on {other}");
+        }
+    }
+}
