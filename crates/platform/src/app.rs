@@ -119,6 +119,8 @@ pub enum StartError {
     Db(#[from] db::DbSetupError),
     #[error(transparent)]
     Catalog(#[from] crate::i18n::CatalogError),
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsConfigError),
     #[error("cannot listen on {addr}: {source}")]
     Listen { addr: SocketAddr, source: std::io::Error },
 }
@@ -291,21 +293,38 @@ impl Shutdown {
     }
 }
 
+/// Plain TCP, or built-in TLS.
+enum Listener {
+    Plain(TcpListener),
+    Tls(crate::tls::TlsListener),
+}
+
 /// A bound server, ready to run: `bind` returns the real port (port 0 works).
 pub struct Server {
-    listener: TcpListener,
+    listener: Listener,
+    local_addr: SocketAddr,
     router: Router,
     pub state: AppState,
 }
 
 impl Server {
     pub async fn bind(state: AppState, modules: &[Module], addr: SocketAddr) -> Result<Self, StartError> {
-        let listener = TcpListener::bind(addr).await.map_err(|source| StartError::Listen { addr, source })?;
-        Ok(Self { router: router(state.clone(), modules), listener, state })
+        let acceptor = match (&state.config.server.tls_cert_file, &state.config.server.tls_key_file) {
+            (Some(cert), Some(key)) => Some(crate::tls::acceptor(cert, key)?),
+            _ => None,
+        };
+        let listen_error = |source| StartError::Listen { addr, source };
+        let tcp = TcpListener::bind(addr).await.map_err(listen_error)?;
+        let local_addr = tcp.local_addr().map_err(listen_error)?;
+        let listener = match acceptor {
+            Some(acceptor) => Listener::Tls(crate::tls::TlsListener::new(tcp, acceptor).map_err(listen_error)?),
+            None => Listener::Plain(tcp),
+        };
+        Ok(Self { router: router(state.clone(), modules), listener, local_addr, state })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener.local_addr().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+        self.local_addr
     }
 
     /// Serves until `shutdown` fires, then lets in-flight requests finish
@@ -318,9 +337,13 @@ impl Server {
             tasks.spawn(outbox::run_worker(self.state.clone(), shutdown.clone()));
         }
         tasks.spawn(housekeeping(self.state.clone(), shutdown.clone()));
-        let mut stop = shutdown.clone();
-        let serve = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move { stop.wait().await });
+        let stop = shutdown.clone();
+        let serve = async move {
+            match self.listener {
+                Listener::Plain(l) => serve_on(l, self.router, stop).await,
+                Listener::Tls(l) => serve_on(l, self.router, stop).await,
+            }
+        };
         let mut after = shutdown;
         let result = tokio::select! {
             r = serve => r,
@@ -332,6 +355,17 @@ impl Server {
         while tasks.join_next().await.is_some() {}
         result
     }
+}
+
+async fn serve_on<L>(listener: L, router: Router, mut stop: Shutdown) -> std::io::Result<()>
+where
+    L: axum::serve::Listener,
+    L::Addr: std::fmt::Debug,
+    web::PeerAddr: for<'a> axum::extract::connect_info::Connected<axum::serve::IncomingStream<'a, L>>,
+{
+    axum::serve(listener, router.into_make_service_with_connect_info::<web::PeerAddr>())
+        .with_graceful_shutdown(async move { stop.wait().await })
+        .await
 }
 
 /// Periodic clean-up: expired sessions, idle rate-limit buckets.

@@ -43,6 +43,10 @@ pub struct ServerConfig {
     pub body_limit_bytes: usize,
     /// Seconds in-flight requests get to finish after SIGTERM.
     pub shutdown_grace_secs: u64,
+    /// PEM certificate chain for built-in HTTPS (usually a TLS proxy does this).
+    pub tls_cert_file: Option<PathBuf>,
+    /// PEM private key for built-in HTTPS.
+    pub tls_key_file: Option<PathBuf>,
     /// A session ends after this many seconds without a request.
     pub session_idle_secs: u64,
     /// A session ends this many seconds after sign-in, however active.
@@ -165,6 +169,8 @@ impl Default for ServerConfig {
             request_timeout_secs: 30,
             body_limit_bytes: 1024 * 1024,
             shutdown_grace_secs: 20,
+            tls_cert_file: None,
+            tls_key_file: None,
             session_idle_secs: 30 * 60,
             session_absolute_secs: 12 * 60 * 60,
         }
@@ -370,6 +376,9 @@ impl Config {
                 _ => return bad("server.public_url", "must be an absolute http(s) URL"),
             }
         }
+        if self.server.tls_cert_file.is_some() != self.server.tls_key_file.is_some() {
+            return bad("server.tls_key_file", "server.tls_cert_file and server.tls_key_file go together");
+        }
         if self.server.request_timeout_secs == 0 {
             return bad("server.request_timeout_secs", "must be at least 1");
         }
@@ -432,15 +441,16 @@ impl Config {
     /// The external base URL without a trailing slash.
     pub fn public_url(&self) -> String {
         if self.server.public_url.is_empty() {
-            format!("http://{}", self.server.listen)
+            let scheme = if self.tls() { "https" } else { "http" };
+            format!("{scheme}://{}", self.server.listen)
         } else {
             self.server.public_url.trim_end_matches('/').to_owned()
         }
     }
 
-    /// True when residents reach us over HTTPS (cookies get `Secure`, HSTS is sent).
-    pub fn public_https(&self) -> bool {
-        self.public_url().starts_with("https://")
+    /// True when this process itself serves HTTPS.
+    pub fn tls(&self) -> bool {
+        self.server.tls_cert_file.is_some()
     }
 
     pub fn request_timeout(&self) -> Duration {

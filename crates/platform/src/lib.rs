@@ -18,6 +18,7 @@ pub mod page;
 pub mod principal;
 pub mod ratelimit;
 pub mod session;
+pub mod tls;
 pub mod web;
 
 #[cfg(feature = "testkit")]

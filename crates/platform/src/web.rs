@@ -8,7 +8,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::Body;
+use axum::extract::connect_info::Connected;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::serve::IncomingStream;
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
@@ -22,6 +24,22 @@ use crate::session::SessionToken;
 /// The request's ID: echoed in `x-request-id`, logged, shown on error pages.
 #[derive(Debug, Clone)]
 pub struct RequestId(pub Arc<str>);
+
+/// The TCP peer of a connection, plain or TLS.
+#[derive(Debug, Clone, Copy)]
+pub struct PeerAddr(pub SocketAddr);
+
+impl Connected<IncomingStream<'_, tokio::net::TcpListener>> for PeerAddr {
+    fn connect_info(stream: IncomingStream<'_, tokio::net::TcpListener>) -> Self {
+        PeerAddr(*stream.remote_addr())
+    }
+}
+
+impl Connected<IncomingStream<'_, crate::tls::TlsListener>> for PeerAddr {
+    fn connect_info(stream: IncomingStream<'_, crate::tls::TlsListener>) -> Self {
+        PeerAddr(*stream.remote_addr())
+    }
+}
 
 /// Where the request came from, after believing only trusted proxies.
 #[derive(Debug, Clone, Copy)]
@@ -166,9 +184,11 @@ pub(crate) async fn security_headers(req: Request, next: Next) -> Response {
 /// proxy, in which case the right-most untrusted `X-Forwarded-For` hop.
 pub(crate) async fn client_info(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let peer =
-        req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()).unwrap_or(IpAddr::from([127, 0, 0, 1]));
+        req.extensions().get::<ConnectInfo<PeerAddr>>().map(|c| c.0.0.ip()).unwrap_or(IpAddr::from([127, 0, 0, 1]));
     let trusted = |ip: &IpAddr| state.config.server.trusted_proxies.iter().any(|net| net.contains(ip));
-    let mut info = ClientInfo { ip: peer, https: false };
+    // HTTPS if we terminate TLS ourselves, if the public URL says residents
+    // use HTTPS, or if a trusted proxy says this request came over it.
+    let mut info = ClientInfo { ip: peer, https: state.config.tls() || state.config.server.public_url.starts_with("https://") };
     if trusted(&peer) {
         let hops: Vec<IpAddr> = req
             .headers()
@@ -181,7 +201,7 @@ pub(crate) async fn client_info(State(state): State<AppState>, mut req: Request,
         if let Some(ip) = hops.iter().rev().find(|ip| !trusted(ip)).or(hops.first()) {
             info.ip = *ip;
         }
-        info.https = req
+        info.https |= req
             .headers()
             .get("x-forwarded-proto")
             .and_then(|v| v.to_str().ok())

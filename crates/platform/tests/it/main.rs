@@ -11,3 +11,4 @@ mod outbox;
 mod pages;
 mod security;
 mod support;
+mod tls;

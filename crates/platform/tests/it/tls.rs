@@ -1,0 +1,112 @@
+//! Built-in HTTPS: served with the configured certificate, HSTS and
+//! `Secure` `__Host-` cookies on; bad certificate files stop start-up.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+
+use platform::app::{AppState, Server, StartError};
+use platform::testkit::TestApp;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+fn openssl(args: &[&str], dir: &Path) {
+    let status = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("openssl");
+    assert!(status.success(), "openssl {args:?}");
+}
+
+/// A test CA and a `localhost` server certificate it signed, made with the
+/// openssl CLI; returns (CA certificate, server chain, server key).
+fn certificates(dir: &Path, name: &str) -> (PathBuf, PathBuf, PathBuf) {
+    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+    let (ca, ca_key) = (format!("{name}-ca.crt"), format!("{name}-ca.key"));
+    let (crt, key, csr, ext) =
+        (format!("{name}.crt"), format!("{name}.key"), format!("{name}.csr"), format!("{name}.ext"));
+    let mut args = vec!["req", "-x509", "-days", "2", "-subj", "/CN=lionrock test CA", "-keyout", &ca_key, "-out", &ca];
+    args.extend(ec);
+    openssl(&args, dir);
+    let mut args = vec!["req", "-subj", "/CN=localhost", "-keyout", &key, "-out", &csr];
+    args.extend(ec);
+    openssl(&args, dir);
+    std::fs::write(dir.join(&ext), "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n").unwrap();
+    openssl(
+        &["x509", "-req", "-in", &csr, "-CA", &ca, "-CAkey", &ca_key, "-CAcreateserial", "-days", "2", "-out", &crt, "-extfile", &ext],
+        dir,
+    );
+    (dir.join(ca), dir.join(crt), dir.join(key))
+}
+
+async fn https_get(addr: std::net::SocketAddr, ca: &Path, path: &str) -> String {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(CertificateDer::from_pem_file(ca).unwrap()).unwrap();
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut tls = connector.connect(ServerName::try_from("localhost").unwrap(), tcp).await.unwrap();
+    tls.write_all(format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut response = Vec::new();
+    let _ = tls.read_to_end(&mut response).await;
+    String::from_utf8_lossy(&response).into_owned()
+}
+
+#[tokio::test]
+async fn serves_https_with_hsts_and_secure_cookies() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = certificates(dir.path(), "server");
+    let (c, k) = (cert.clone(), key.clone());
+    let app = TestApp::builder()
+        .config(move |config| {
+            config.server.tls_cert_file = Some(c);
+            config.server.tls_key_file = Some(k);
+        })
+        .spawn()
+        .await;
+    let response = https_get(app.addr, &ca, "/en/").await;
+    let head = response.split("\r\n\r\n").next().unwrap().to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    assert!(head.contains("strict-transport-security: max-age="), "{head}");
+    assert!(head.contains("set-cookie: __host-lr_anon=") && head.contains("; secure"), "{head}");
+
+    // Plain HTTP to the TLS port gets no page.
+    let plain = reqwest::Client::new().get(format!("http://{}/en/", app.addr)).send().await;
+    assert!(plain.is_err() || !plain.unwrap().status().is_success());
+}
+
+#[tokio::test]
+async fn a_key_that_does_not_match_the_certificate_stops_start_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, cert, _) = certificates(dir.path(), "one");
+    let (_, _, other_key) = certificates(dir.path(), "two");
+    let app = TestApp::spawn().await;
+    let mut config = app.state.config.clone();
+    config.server.tls_cert_file = Some(cert);
+    config.server.tls_key_file = Some(other_key);
+    let state = AppState::with_db(config, platform::crypto::Keys::ephemeral(), &[platform::app::platform_module()], app.db().clone())
+        .unwrap();
+    let err = Server::bind(state.clone(), &[platform::app::platform_module()], "127.0.0.1:0".parse().unwrap())
+        .await
+        .err()
+        .expect("start-up must fail");
+    assert!(matches!(err, StartError::Tls(_)));
+    assert!(err.to_string().starts_with("server.tls_key_file: "), "{err}");
+
+    let mut config = state.config.clone();
+    config.server.tls_cert_file = Some(dir.path().join("missing.crt"));
+    let state = AppState::with_db(config, platform::crypto::Keys::ephemeral(), &[platform::app::platform_module()], app.db().clone())
+        .unwrap();
+    let err = Server::bind(state, &[platform::app::platform_module()], "127.0.0.1:0".parse().unwrap()).await.err().unwrap();
+    assert!(err.to_string().starts_with("server.tls_cert_file: "), "{err}");
+}
