@@ -37,7 +37,8 @@ pub fn acceptor(cert_file: &Path, key_file: &Path) -> Result<TlsAcceptor, TlsCon
     if certs.is_empty() {
         return Err(err("server.tls_cert_file", cert_file, "no certificate in the file".to_owned()));
     }
-    let key = PrivateKeyDer::from_pem_file(key_file).map_err(|e| err("server.tls_key_file", key_file, e.to_string()))?;
+    let key =
+        PrivateKeyDer::from_pem_file(key_file).map_err(|e| err("server.tls_key_file", key_file, e.to_string()))?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()

@@ -10,10 +10,10 @@ use std::time::Instant;
 use axum::body::Body;
 use axum::extract::connect_info::Connected;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
-use axum::serve::IncomingStream;
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
+use axum::serve::IncomingStream;
 
 use crate::app::AppState;
 use crate::error::{AppError, ErrorKind, ErrorReport, Problem, ProblemField};
@@ -188,7 +188,8 @@ pub(crate) async fn client_info(State(state): State<AppState>, mut req: Request,
     let trusted = |ip: &IpAddr| state.config.server.trusted_proxies.iter().any(|net| net.contains(ip));
     // HTTPS if we terminate TLS ourselves, if the public URL says residents
     // use HTTPS, or if a trusted proxy says this request came over it.
-    let mut info = ClientInfo { ip: peer, https: state.config.tls() || state.config.server.public_url.starts_with("https://") };
+    let mut info =
+        ClientInfo { ip: peer, https: state.config.tls() || state.config.server.public_url.starts_with("https://") };
     if trusted(&peer) {
         let hops: Vec<IpAddr> = req
             .headers()

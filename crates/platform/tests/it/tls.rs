@@ -37,7 +37,23 @@ fn certificates(dir: &Path, name: &str) -> (PathBuf, PathBuf, PathBuf) {
     openssl(&args, dir);
     std::fs::write(dir.join(&ext), "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n").unwrap();
     openssl(
-        &["x509", "-req", "-in", &csr, "-CA", &ca, "-CAkey", &ca_key, "-CAcreateserial", "-days", "2", "-out", &crt, "-extfile", &ext],
+        &[
+            "x509",
+            "-req",
+            "-in",
+            &csr,
+            "-CA",
+            &ca,
+            "-CAkey",
+            &ca_key,
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-out",
+            &crt,
+            "-extfile",
+            &ext,
+        ],
         dir,
     );
     (dir.join(ca), dir.join(crt), dir.join(key))
@@ -94,8 +110,13 @@ async fn a_key_that_does_not_match_the_certificate_stops_start_up() {
     let mut config = app.state.config.clone();
     config.server.tls_cert_file = Some(cert);
     config.server.tls_key_file = Some(other_key);
-    let state = AppState::with_db(config, platform::crypto::Keys::ephemeral(), &[platform::app::platform_module()], app.db().clone())
-        .unwrap();
+    let state = AppState::with_db(
+        config,
+        platform::crypto::Keys::ephemeral(),
+        &[platform::app::platform_module()],
+        app.db().clone(),
+    )
+    .unwrap();
     let err = Server::bind(state.clone(), &[platform::app::platform_module()], "127.0.0.1:0".parse().unwrap())
         .await
         .err()
@@ -105,8 +126,14 @@ async fn a_key_that_does_not_match_the_certificate_stops_start_up() {
 
     let mut config = state.config.clone();
     config.server.tls_cert_file = Some(dir.path().join("missing.crt"));
-    let state = AppState::with_db(config, platform::crypto::Keys::ephemeral(), &[platform::app::platform_module()], app.db().clone())
-        .unwrap();
-    let err = Server::bind(state, &[platform::app::platform_module()], "127.0.0.1:0".parse().unwrap()).await.err().unwrap();
+    let state = AppState::with_db(
+        config,
+        platform::crypto::Keys::ephemeral(),
+        &[platform::app::platform_module()],
+        app.db().clone(),
+    )
+    .unwrap();
+    let err =
+        Server::bind(state, &[platform::app::platform_module()], "127.0.0.1:0".parse().unwrap()).await.err().unwrap();
     assert!(err.to_string().starts_with("server.tls_cert_file: "), "{err}");
 }
