@@ -243,6 +243,14 @@ async fn serve(
             println!("demo mode: data in {}", state.config.server.data_dir.display());
         }
     }
+    if !demo {
+        use platform::config::{MailTransport, SmsTransport};
+        if state.config.mail.transport == MailTransport::Dev || state.config.sms.transport == SmsTransport::Dev {
+            tracing::warn!(
+                "mail.transport or sms.transport is \"dev\": those messages are not sent, only logged and shown to administrators"
+            );
+        }
+    }
     let (trigger, shutdown) = platform::app::shutdown_channel();
     tokio::spawn(async move {
         platform::app::os_signal().await;

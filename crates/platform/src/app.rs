@@ -68,7 +68,7 @@ pub fn platform_module() -> Module {
         name: "platform",
         migrations: crate::migrations::all,
         translations: &crate::i18n::PLATFORM_FTL,
-        pages: || Router::new().route("/", get(page::home)),
+        pages: || Router::new().route("/", get(page::home)).route("/admin/outbox", get(page::admin_outbox)),
         routes: no_routes,
         services: &[],
         csrf_exempt: &[],
@@ -204,13 +204,14 @@ pub fn router(state: AppState, modules: &[Module]) -> Router {
         .fallback(web::not_found)
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))
         .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(middleware::from_fn_with_state(state.clone(), web::sessions))
         .layer(middleware::from_fn_with_state(state.clone(), web::timeout))
+        // Load shaping comes before any database work (sessions).
         .layer(middleware::from_fn(crate::ratelimit::global))
         .layer(CatchPanicLayer::custom(|_| {
             crate::error::AppError::new(crate::error::ErrorKind::Internal).into_response()
         }))
         .layer(middleware::from_fn_with_state(state.clone(), web::render_errors))
-        .layer(middleware::from_fn_with_state(state.clone(), web::sessions))
         .layer(middleware::from_fn_with_state(state.clone(), web::language))
         .layer(Extension(state.clone()))
         .layer(CompressionLayer::new())
@@ -379,6 +380,9 @@ async fn housekeeping(state: AppState, mut shutdown: Shutdown) {
         state.limits.prune();
         if let Err(e) = crate::session::purge_expired(&state.db).await {
             tracing::warn!(error = %e, "session purge failed");
+        }
+        if let Err(e) = outbox::purge_old(&state.db, &state.config).await {
+            tracing::warn!(error = %e, "outbox purge failed");
         }
     }
 }

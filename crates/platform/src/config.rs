@@ -157,6 +157,8 @@ pub struct OutboxConfig {
     pub backoff_max_secs: u64,
     /// Seconds a claimed message stays leased to one worker.
     pub lease_secs: u64,
+    /// Days a delivered message is kept (failed ones: four times as long).
+    pub retention_days: u32,
 }
 
 impl Default for ServerConfig {
@@ -231,6 +233,7 @@ impl Default for OutboxConfig {
             backoff_base_secs: 30,
             backoff_max_secs: 3600,
             lease_secs: 120,
+            retention_days: 7,
         }
     }
 }

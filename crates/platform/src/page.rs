@@ -11,7 +11,7 @@ use axum::response::{Html, IntoResponse, Response};
 use crate::app::{AppState, ServiceLink};
 use crate::error::{AppError, ErrorKind};
 use crate::i18n::Lang;
-use crate::principal::{MaybePrincipal, Principal};
+use crate::principal::{Admin, MaybePrincipal, Principal, Require};
 use crate::web::{CsrfSeed, RequestId, RequestLang, lang_of_path};
 
 /// What every page template needs to know about the request.
@@ -34,8 +34,19 @@ pub struct LangLink {
 }
 
 impl PageContext {
-    pub(crate) fn from_request_extensions(state: &AppState, path: &str, ext: &Extensions) -> Self {
+    fn from_request_extensions(state: &AppState, path: &str, ext: &Extensions) -> Self {
         let lang = ext.get::<RequestLang>().map_or(state.config.locale.default, |l| l.lang);
+        let request_id = ext.get::<RequestId>().map(|r| r.0.to_string()).unwrap_or_default();
+        Self {
+            csrf_token: ext.get::<CsrfSeed>().map(|s| state.keys.csrf_token(&s.value)).unwrap_or_default(),
+            principal: ext.get::<MaybePrincipal>().and_then(|p| p.0.clone()),
+            ..Self::for_error(state, path, lang, request_id)
+        }
+    }
+
+    /// The context of an error page: rendered outside the session layer,
+    /// so anonymous and without forms.
+    pub(crate) fn for_error(state: &AppState, path: &str, lang: Lang, request_id: String) -> Self {
         let path = match lang_of_path(path) {
             Some(l) => {
                 let rest = &path[l.prefix().len() + 1..];
@@ -43,14 +54,7 @@ impl PageContext {
             }
             None => path.to_owned(),
         };
-        Self {
-            lang,
-            path,
-            csrf_token: ext.get::<CsrfSeed>().map(|s| state.keys.csrf_token(&s.value)).unwrap_or_default(),
-            principal: ext.get::<MaybePrincipal>().and_then(|p| p.0.clone()),
-            request_id: ext.get::<RequestId>().map(|r| r.0.to_string()).unwrap_or_default(),
-            state: state.clone(),
-        }
+        Self { lang, path, csrf_token: String::new(), principal: None, request_id, state: state.clone() }
     }
 
     /// Translated text for `key`.
@@ -126,6 +130,54 @@ struct ErrorPage<'a> {
 pub(crate) async fn home(State(state): State<AppState>, ctx: PageContext) -> Result<Response, AppError> {
     let content = HomePage { ctx: &ctx, services: &state.services }.render().map_err(AppError::internal)?;
     ctx.render(&ctx.t("home-title"), &content)
+}
+
+/// One row of the operators' outbox page.
+struct OutboxRow {
+    created: String,
+    channel: String,
+    recipient: String,
+    status: String,
+    attempts: i32,
+    last_error: String,
+    subject: Option<String>,
+    /// Only for messages the development sink received.
+    body: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "admin_outbox.html")]
+struct AdminOutboxPage<'a> {
+    ctx: &'a PageContext,
+    rows: Vec<OutboxRow>,
+}
+
+/// `GET /{lang}/admin/outbox`: recent notifications, for administrators.
+pub(crate) async fn admin_outbox(
+    State(state): State<AppState>,
+    _admin: Require<Admin>,
+    ctx: PageContext,
+) -> Result<Response, AppError> {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+    let rows = crate::outbox::recent_messages(&state.db, 50)
+        .await?
+        .into_iter()
+        .map(|m| {
+            let dev = crate::outbox::goes_to_dev_sink(&state.config, &m.channel);
+            OutboxRow {
+                created: m.created_at.format(&format).unwrap_or_default(),
+                channel: m.channel,
+                recipient: m.recipient,
+                status: m.status,
+                attempts: m.attempts,
+                last_error: m.last_error.unwrap_or_default(),
+                subject: if dev { m.subject } else { None },
+                body: dev.then_some(m.body),
+            }
+        })
+        .collect();
+    let content = AdminOutboxPage { ctx: &ctx, rows }.render().map_err(AppError::internal)?;
+    ctx.render(&ctx.t("admin-outbox-title"), &content)
 }
 
 /// The accessible HTML error page (status set by the caller).

@@ -359,7 +359,6 @@ pub(crate) async fn render_errors(State(state): State<AppState>, req: Request, n
     let json = wants_json(&path, req.headers());
     let lang = req.extensions().get::<RequestLang>().map_or(state.config.locale.default, |l| l.lang);
     let request_id = req.extensions().get::<RequestId>().map(|r| r.0.to_string()).unwrap_or_default();
-    let page_ctx = crate::page::PageContext::from_request_extensions(&state, req.uri().path(), req.extensions());
     let response = next.run(req).await;
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
@@ -426,6 +425,7 @@ pub(crate) async fn render_errors(State(state): State<AppState>, req: Request, n
         parts.headers.insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(lang.tag()));
         return Response::from_parts(parts, Body::from(body));
     }
+    let page_ctx = crate::page::PageContext::for_error(&state, &path, lang, request_id.clone());
     let html = crate::page::error_page(&page_ctx, kind, &request_id, retry_after);
     let mut rendered = Html(html).into_response();
     *rendered.status_mut() = status;

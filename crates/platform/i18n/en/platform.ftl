@@ -59,3 +59,15 @@ field-required = This field is required.
 field-invalid = This value is not valid.
 field-unknown = This field is not recognised.
 field-wrong-type = This value has the wrong type.
+
+admin-outbox-title = Notification outbox
+admin-outbox-intro = The most recent messages, newest first. Message text is shown only for messages delivered to the development sink.
+admin-outbox-empty = No messages yet.
+admin-outbox-created = Created (UTC)
+admin-outbox-channel = Channel
+admin-outbox-recipient = Recipient
+admin-outbox-status = Status
+admin-outbox-attempts = Attempts
+admin-outbox-error = Last error
+admin-outbox-message = Message
+admin-outbox-hidden = Hidden (sent by a real transport)

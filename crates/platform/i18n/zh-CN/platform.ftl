@@ -59,3 +59,15 @@ field-required = 必须填写此栏。
 field-invalid = 此数值无效。
 field-unknown = 无法识别此栏位。
 field-wrong-type = 此数值的类型不正确。
+
+admin-outbox-title = 通知发件箱
+admin-outbox-intro = 最近的消息，最新的排在最前。只有发往开发用接收端的消息才会显示内容。
+admin-outbox-empty = 暂时没有消息。
+admin-outbox-created = 创建时间（UTC）
+admin-outbox-channel = 渠道
+admin-outbox-recipient = 收件人
+admin-outbox-status = 状态
+admin-outbox-attempts = 尝试次数
+admin-outbox-error = 最近错误
+admin-outbox-message = 消息
+admin-outbox-hidden = 已隐藏（经正式渠道发送）

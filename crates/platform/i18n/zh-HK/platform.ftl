@@ -59,3 +59,15 @@ field-required = 必須填寫此欄。
 field-invalid = 此數值無效。
 field-unknown = 無法識別此欄位。
 field-wrong-type = 此數值的類型不正確。
+
+admin-outbox-title = 通知寄件匣
+admin-outbox-intro = 最近的訊息，最新的排在最前。只有送往開發用接收端的訊息才會顯示內容。
+admin-outbox-empty = 暫時沒有訊息。
+admin-outbox-created = 建立時間（UTC）
+admin-outbox-channel = 渠道
+admin-outbox-recipient = 收件人
+admin-outbox-status = 狀態
+admin-outbox-attempts = 嘗試次數
+admin-outbox-error = 最近錯誤
+admin-outbox-message = 訊息
+admin-outbox-hidden = 已隱藏（經正式渠道發送）

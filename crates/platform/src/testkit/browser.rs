@@ -56,6 +56,8 @@ impl Browser {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .kill_on_drop(true)
+            // Its own process group, so the browsers it starts die with it.
+            .process_group(0)
             .spawn()
             .unwrap_or_else(|e| panic!("{BROWSER_ENV}={driver_path}: {e}"));
         let profile = tempfile::tempdir().expect("profile dir");
@@ -94,6 +96,26 @@ impl Browser {
 
     pub async fn goto(&self, url: &str) {
         self.client.goto(url).await.unwrap_or_else(|e| panic!("open {url}: {e}"));
+    }
+
+    /// Signs this browser in as `principal` on `app` (a real session row and
+    /// cookie), as the HTTP client's `sign_in_as` does.
+    pub async fn sign_in_as(&self, app: &super::TestApp, principal: &crate::principal::Principal) {
+        let token = crate::session::create(app.db(), principal, app.state.session_lifetimes(), Default::default())
+            .await
+            .expect("create session");
+        // A cookie can only be set on the page's own origin.
+        self.goto(&app.url("/healthz")).await;
+        // Domain and SameSite must be explicit: WebDriver sends no domain as
+        // null (refused) and no SameSite as None (which needs Secure).
+        let cookie = fantoccini::cookies::Cookie::parse(format!(
+            "{}={}; Domain={}; Path=/; HttpOnly; SameSite=Lax",
+            crate::web::session_cookie_name(false),
+            token.expose(),
+            app.addr.ip()
+        ))
+        .expect("cookie");
+        self.client.add_cookie(cookie).await.expect("set session cookie");
     }
 
     /// Runs axe-core (WCAG 2.1 A and AA rules) on the current page.
@@ -167,9 +189,18 @@ impl Browser {
         self.client.find(Locator::Css(css)).await?.text().await
     }
 
-    /// Ends the session and the driver.
-    pub async fn close(mut self) {
+    /// Ends the session, the driver and its browsers.
+    pub async fn close(self) {
         let _ = self.client.clone().close().await;
-        let _ = self.driver.kill().await;
+    }
+}
+
+impl Drop for Browser {
+    /// Also on a failed test: kill chromedriver's whole process group, so no
+    /// Chromium outlives the test.
+    fn drop(&mut self) {
+        if let Some(pid) = self.driver.id() {
+            let _ = std::process::Command::new("kill").args(["-s", "KILL", "--", &format!("-{pid}")]).status();
+        }
     }
 }

@@ -40,6 +40,27 @@ async fn landing_page_is_accessible_in_every_language() {
         browser.screenshot(&format!("landing-{prefix}-320")).await;
         browser.client.set_window_size(1280, 900).await.unwrap();
     }
+    // The operators' outbox page (a table) is accessible too.
+    let mut admin = platform::principal::Principal::resident(platform::principal::AccountId::new());
+    admin.roles.push(platform::principal::Role::Admin);
+    platform::outbox::enqueue_now(
+        &app.state,
+        platform::outbox::Notification {
+            channel: platform::outbox::Channel::Email,
+            recipient: "mei@example.org".to_owned(),
+            lang: platform::i18n::Lang::En,
+            subject: Some("Code".to_owned()),
+            body: "Your code is 123456".to_owned(),
+        },
+    )
+    .await
+    .unwrap();
+    browser.sign_in_as(&app, &admin).await;
+    browser.goto(&app.url("/en/admin/outbox")).await;
+    let heading = browser.check("admin-outbox", browser.text("h1")).await;
+    assert_eq!(heading, "Notification outbox");
+    browser.assert_accessible("admin-outbox-en").await;
+
     // The error page is accessible too.
     browser.goto(&app.url("/zh-hk/missing")).await;
     browser.assert_accessible("error-404-zh-hk").await;

@@ -216,3 +216,60 @@ async fn the_dev_sink_marks_messages_sent() {
     let recent = outbox::recent_messages(app.db(), 10).await.unwrap();
     assert_eq!(recent[0].id, id);
 }
+
+fn admin() -> platform::principal::Principal {
+    let mut p = platform::principal::Principal::resident(platform::principal::AccountId::new());
+    p.roles.push(platform::principal::Role::Admin);
+    p
+}
+
+#[tokio::test]
+async fn administrators_read_the_outbox_page() {
+    let app = TestApp::spawn().await;
+    outbox::enqueue_now(&app.state, email("page@example.org", "Your code is 246810")).await.unwrap();
+    let page = app.sign_in_as(&admin()).await.get("/zh-hk/admin/outbox").await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("通知寄件匣"));
+    assert!(html.contains("page@example.org"));
+    assert!(html.contains("Your code is 246810"), "dev-sink messages show their text");
+
+    let resident =
+        app.sign_in_as(&platform::principal::Principal::resident(platform::principal::AccountId::new())).await;
+    assert_eq!(resident.get("/en/admin/outbox").await.status(), 403);
+    assert_eq!(app.client().get("/en/admin/outbox").await.status(), 401);
+}
+
+#[tokio::test]
+async fn the_outbox_page_hides_text_sent_by_real_transports() {
+    let sink = SmtpSink::start().await;
+    let app = TestApp::builder().config(smtp_config(sink.addr.port())).spawn().await;
+    let id = outbox::enqueue_now(&app.state, email("real@example.org", "Your code is 135790")).await.unwrap();
+    wait_status(&app, &id, "sent").await;
+    let html = app.sign_in_as(&admin()).await.get("/en/admin/outbox").await.text().await.unwrap();
+    assert!(html.contains("real@example.org"));
+    assert!(!html.contains("135790"), "real messages are not readable by operators");
+}
+
+async fn old_messages_are_purged(backend: Backend) {
+    use sea_orm::ConnectionTrait;
+    let app = TestApp::builder().backend(backend).spawn().await;
+    let old_sent = outbox::enqueue_now(&app.state, sms("+85291234567", "old")).await.unwrap();
+    let new_sent = outbox::enqueue_now(&app.state, sms("+85291234567", "new")).await.unwrap();
+    let old_pending = outbox::enqueue_now(&app.state, sms("+85291234567", "waiting")).await.unwrap();
+    app.db()
+        .execute_unprepared(&format!("UPDATE outbox SET status = 'sent' WHERE id IN ('{old_sent}', '{new_sent}')"))
+        .await
+        .unwrap();
+    app.db()
+        .execute_unprepared(&format!(
+            "UPDATE outbox SET created_at = '2020-01-01 00:00:00+00:00' WHERE id IN ('{old_sent}', '{old_pending}')"
+        ))
+        .await
+        .unwrap();
+    assert_eq!(outbox::purge_old(app.db(), &app.state.config).await.unwrap(), 1);
+    let left: Vec<String> = entity::Entity::find().all(app.db()).await.unwrap().into_iter().map(|m| m.id).collect();
+    assert!(!left.contains(&old_sent));
+    assert!(left.contains(&new_sent) && left.contains(&old_pending), "undelivered messages are never purged");
+}
+both_backends!(old_messages_are_purged);
