@@ -101,39 +101,36 @@ async fn serves_https_with_hsts_and_secure_cookies() {
     assert!(plain.is_err() || !plain.unwrap().status().is_success());
 }
 
-#[tokio::test]
-async fn a_key_that_does_not_match_the_certificate_stops_start_up() {
-    let dir = tempfile::tempdir().unwrap();
-    let (_, cert, _) = certificates(dir.path(), "one");
-    let (_, _, other_key) = certificates(dir.path(), "two");
-    let app = TestApp::spawn().await;
+/// Tries to start a server with these certificate and key files.
+async fn bind_error(app: &TestApp, cert: PathBuf, key: PathBuf) -> StartError {
     let mut config = app.state.config.clone();
     config.server.tls_cert_file = Some(cert);
-    config.server.tls_key_file = Some(other_key);
-    let state = AppState::with_db(
-        config,
-        platform::crypto::Keys::ephemeral(),
-        &[platform::app::platform_module()],
-        app.db().clone(),
-    )
-    .unwrap();
-    let err = Server::bind(state.clone(), &[platform::app::platform_module()], "127.0.0.1:0".parse().unwrap())
-        .await
-        .err()
-        .expect("start-up must fail");
-    assert!(matches!(err, StartError::Tls(_)));
-    assert!(err.to_string().starts_with("server.tls_key_file: "), "{err}");
+    config.server.tls_key_file = Some(key);
+    let modules = [platform::app::platform_module()];
+    let state = AppState::with_db(config, platform::crypto::Keys::ephemeral(), &modules, app.db().clone()).unwrap();
+    Server::bind(state, &modules, "127.0.0.1:0".parse().unwrap()).await.err().expect("start-up must fail")
+}
 
-    let mut config = state.config.clone();
-    config.server.tls_cert_file = Some(dir.path().join("missing.crt"));
-    let state = AppState::with_db(
-        config,
-        platform::crypto::Keys::ephemeral(),
-        &[platform::app::platform_module()],
-        app.db().clone(),
-    )
-    .unwrap();
-    let err =
-        Server::bind(state, &[platform::app::platform_module()], "127.0.0.1:0".parse().unwrap()).await.err().unwrap();
+#[tokio::test]
+async fn bad_certificate_files_stop_start_up_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, cert, key) = certificates(dir.path(), "one");
+    let (_, _, other_key) = certificates(dir.path(), "two");
+    let app = TestApp::spawn().await;
+
+    let err = bind_error(&app, cert.clone(), other_key).await;
+    assert!(matches!(err, StartError::Tls(_)));
+    assert!(
+        err.to_string().starts_with("server.tls_key_file: ") && err.to_string().contains("does not match"),
+        "{err}"
+    );
+
+    let err = bind_error(&app, dir.path().join("missing.crt"), key.clone()).await;
     assert!(err.to_string().starts_with("server.tls_cert_file: "), "{err}");
+
+    let err = bind_error(&app, key.clone(), key).await;
+    assert!(
+        err.to_string().starts_with("server.tls_cert_file: ") && err.to_string().contains("no certificate"),
+        "{err}"
+    );
 }
