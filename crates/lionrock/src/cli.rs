@@ -63,6 +63,36 @@ enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Accounts.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UsersCommand {
+    /// Create an active account (the first administrator, or scripted set-up).
+    Create {
+        /// The account's e-mail address.
+        #[arg(long)]
+        email: String,
+        /// Read the password from standard input (required: never from the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        /// Mark the identity as verified against a document.
+        #[arg(long)]
+        real_name: bool,
+        /// Role to grant; may be repeated.
+        #[arg(long, value_enum)]
+        role: Vec<RoleArg>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Admin,
+    Officer,
 }
 
 #[derive(Debug, Subcommand)]
@@ -198,6 +228,41 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 println!("audit log intact: {} entries verified", report.entries);
             }
             Ok(if report.ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        Command::Users { command: UsersCommand::Create { email, password_stdin: _, real_name, role } } => {
+            let mut password = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut password)
+                .map_err(|e| Failure::usage(format!("--password-stdin: cannot read standard input: {e}")))?;
+            // One trailing newline is how `echo` and here-strings end input, not part of the password.
+            let password = password.strip_suffix('\n').map(|p| p.strip_suffix('\r').unwrap_or(p)).unwrap_or(&password);
+            let keys = load_keys(&config)?;
+            let state = AppState::new(config, keys, &modules).await?;
+            state.migrator.run(&state.db).await.map_err(Failure::runtime)?;
+            let roles: Vec<String> = role
+                .iter()
+                .map(|r| {
+                    match r {
+                        RoleArg::Admin => "admin",
+                        RoleArg::Officer => "officer",
+                    }
+                    .to_owned()
+                })
+                .collect();
+            let account = identity::accounts::create_user(&state, &email, password, real_name, roles.clone())
+                .await
+                .map_err(|e| match e {
+                    identity::accounts::CreateUserError::Internal(m) => Failure::runtime(m),
+                    other => Failure::usage(other),
+                })?;
+            if cli.json {
+                println!(
+                    "{}",
+                    json!({ "account_id": account.id, "email": account.email, "level": account.level, "roles": roles })
+                );
+            } else {
+                println!("created account {} for {}", account.id, account.email);
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Keys { command: KeysCommand::Init } => {
             let created = create_keys(&config)?;

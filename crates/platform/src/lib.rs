@@ -11,6 +11,7 @@ pub mod crypto;
 pub mod db;
 pub mod error;
 pub mod extract;
+pub mod form;
 pub mod i18n;
 pub mod migrations;
 pub mod outbox;

@@ -136,3 +136,38 @@ async fn audit_verify_reports_the_first_broken_link() {
     assert_eq!(report["first_broken"]["seq"], 2);
     assert_eq!(report["entries"], 1);
 }
+
+#[test]
+fn users_create_makes_an_account_that_can_sign_in() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    assert!(run(lionrock(dir.path()).args(["keys", "init"])).status.success());
+    let create = |email: &str, password: &str, extra: &[&str]| {
+        let mut child = lionrock(dir.path())
+            .args(["users", "create", "--email", email, "--password-stdin", "--json"])
+            .args(extra)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(password.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = create("admin@example.org", "correct horse battery staple\n", &["--role", "admin", "--real-name"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let created: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(created["email"], "admin@example.org");
+    assert_eq!(created["level"], "real_name");
+    assert_eq!(created["roles"], serde_json::json!(["admin"]));
+    assert!(uuid::Uuid::parse_str(created["account_id"].as_str().unwrap()).is_ok());
+
+    let line = one_error_line(&create("admin@example.org", "another long passphrase here", &[]));
+    assert!(line.contains("--email") && line.contains("exists"), "{line}");
+    let line = one_error_line(&create("weak@example.org", "short", &[]));
+    assert!(line.contains("password") && line.contains("15"), "{line}");
+    let line = one_error_line(&create("not-an-address", "correct horse battery staple", &[]));
+    assert!(line.contains("--email"), "{line}");
+    let out = run(lionrock(dir.path()).args(["users", "create", "--email", "x@example.org"]));
+    assert_eq!(out.status.code(), Some(2), "--password-stdin is required");
+}

@@ -26,6 +26,7 @@ async fn demo_serves_the_landing_page_in_three_languages_and_stops_on_sigterm() 
         assert!(html.contains(&format!("<html lang=\"{tag}\">")));
     }
     assert_eq!(get(&server.url("/readyz")).await.0, 200);
+    assert_eq!(get(&server.url("/en/sign-in")).await.0, 200, "identity is composed in");
     let key = dir.path().join("lionrock-data/keys/data.key");
     assert!(key.exists(), "demo creates its keys");
     #[cfg(unix)]

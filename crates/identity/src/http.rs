@@ -1,0 +1,332 @@
+//! Identity's pages: register, verify the e-mail address, sign in, sign
+//! out, and the account page. Thin handlers: parse the form, one call into
+//! `accounts`, render the page again with its errors or redirect.
+
+use askama::Template;
+use axum::Extension;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use platform::app::AppState;
+use platform::error::AppError;
+use platform::extract::PageForm;
+use platform::form::FormErrors;
+use platform::page::PageContext;
+use platform::principal::{Principal, SignedIn};
+use platform::session::{self, Device, SessionToken};
+use platform::web::{self, ClientInfo, RequestId};
+use serde::Deserialize;
+
+use crate::accounts::{self, ResendOutcome, SignInOutcome, VerifyOutcome};
+use crate::model::{Email, EmailProblem, OneTimeCode, PASSWORD_POLICY, PasswordProblem};
+use crate::store;
+
+pub(crate) fn pages() -> Router<AppState> {
+    let sensitive = || middleware::from_fn(platform::ratelimit::sensitive);
+    Router::new()
+        .route("/register", get(register_page).post(register).route_layer(sensitive()))
+        .route("/verify", get(verify_page).post(verify).route_layer(sensitive()))
+        .route("/verify/resend", post(resend).route_layer(sensitive()))
+        .route("/sign-in", get(sign_in_page).post(sign_in).route_layer(sensitive()))
+        .route("/sign-out", post(sign_out))
+        .route("/account", get(account_page))
+}
+
+/// A page answered with `status` (422 for a form shown again with errors).
+fn page(ctx: &PageContext, status: StatusCode, title_key: &str, content: impl Template) -> Result<Response, AppError> {
+    let html = content.render().map_err(AppError::internal)?;
+    let mut response = ctx.render(&ctx.t(title_key), &html)?;
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+fn see_other(location: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, location.to_owned())]).into_response()
+}
+
+// ---- register -----------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "register.html")]
+struct RegisterPage<'a> {
+    ctx: &'a PageContext,
+    errors: FormErrors,
+    email: &'a str,
+    password_hint: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RegisterForm {
+    email: String,
+    password: String,
+}
+
+fn password_hint(ctx: &PageContext) -> String {
+    ctx.t_with("password-hint", &[("min", &PASSWORD_POLICY.min_single_factor.to_string())])
+}
+
+async fn register_page(ctx: PageContext) -> Result<Response, AppError> {
+    let content = RegisterPage { ctx: &ctx, errors: FormErrors::new(), email: "", password_hint: password_hint(&ctx) };
+    page(&ctx, StatusCode::OK, "register-title", content)
+}
+
+fn email_error(errors: &mut FormErrors, problem: EmailProblem) {
+    errors.add(
+        "email",
+        match problem {
+            EmailProblem::Missing => "email-missing",
+            EmailProblem::Invalid => "email-invalid",
+            EmailProblem::TooLong => "email-too-long",
+        },
+    );
+}
+
+async fn register(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    PageForm(form): PageForm<RegisterForm>,
+) -> Result<Response, AppError> {
+    let mut errors = FormErrors::new();
+    let email = Email::parse(&form.email).map_err(|p| email_error(&mut errors, p)).ok();
+    let password = PASSWORD_POLICY.check(&form.password, email.as_ref(), false).map_err(|p| match p {
+        PasswordProblem::Missing => errors.add("password", "password-missing"),
+        PasswordProblem::TooShort { min } => {
+            errors.add_with("password", "password-too-short", vec![("min", min.to_string())])
+        }
+        PasswordProblem::TooLong { max } => {
+            errors.add_with("password", "password-too-long", vec![("max", max.to_string())])
+        }
+        PasswordProblem::Common => errors.add("password", "password-common"),
+        PasswordProblem::ContainsContext => errors.add("password", "password-context"),
+    });
+    let (Some(email), Ok(password), true) = (email, password, errors.is_empty()) else {
+        let content = RegisterPage { ctx: &ctx, errors, email: form.email.trim(), password_hint: password_hint(&ctx) };
+        return page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "register-title", content);
+    };
+    let verification_id = accounts::register(&state, ctx.lang, &email, password).await?;
+    Ok(see_other(&ctx.href(&format!("/verify?v={verification_id}"))))
+}
+
+// ---- verify -------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "verify.html")]
+struct VerifyPage<'a> {
+    ctx: &'a PageContext,
+    errors: FormErrors,
+    verification_id: &'a str,
+    sent_again: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct VerifyQuery {
+    v: String,
+    sent: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct VerifyForm {
+    v: String,
+    code: String,
+}
+
+fn valid_id(v: &str) -> bool {
+    uuid::Uuid::parse_str(v).is_ok()
+}
+
+async fn verify_page(ctx: PageContext, Query(q): Query<VerifyQuery>) -> Result<Response, AppError> {
+    if !valid_id(&q.v) {
+        return Err(AppError::not_found());
+    }
+    let content =
+        VerifyPage { ctx: &ctx, errors: FormErrors::new(), verification_id: &q.v, sent_again: q.sent.is_some() };
+    page(&ctx, StatusCode::OK, "verify-title", content)
+}
+
+async fn verify(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    client: Extension<ClientInfo>,
+    request_id: Extension<RequestId>,
+    headers: HeaderMap,
+    PageForm(form): PageForm<VerifyForm>,
+) -> Result<Response, AppError> {
+    if !valid_id(&form.v) {
+        return Err(AppError::not_found());
+    }
+    let mut errors = FormErrors::new();
+    match OneTimeCode::parse(&form.code) {
+        None if form.code.trim().is_empty() => errors.add("code", "code-missing"),
+        None => errors.add("code", "code-invalid"),
+        Some(code) => match accounts::verify(&state, &form.v, &code).await? {
+            VerifyOutcome::Verified(account) => {
+                let principal = accounts::principal(&account)?;
+                return start_session(&state, &ctx, &client, &request_id, &headers, principal).await;
+            }
+            VerifyOutcome::Wrong { tries_left } if tries_left > 0 => {
+                errors.add_with("code", "code-wrong", vec![("tries", tries_left.to_string())])
+            }
+            VerifyOutcome::Wrong { .. } | VerifyOutcome::NoTriesLeft => errors.add("code", "code-no-tries"),
+            VerifyOutcome::Expired => errors.add("code", "code-expired"),
+            VerifyOutcome::Unknown => return Err(AppError::not_found()),
+        },
+    }
+    let content = VerifyPage { ctx: &ctx, errors, verification_id: &form.v, sent_again: false };
+    page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "verify-title", content)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ResendForm {
+    v: String,
+}
+
+async fn resend(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    PageForm(form): PageForm<ResendForm>,
+) -> Result<Response, AppError> {
+    if !valid_id(&form.v) {
+        return Err(AppError::not_found());
+    }
+    match accounts::resend(&state, ctx.lang, &form.v).await? {
+        ResendOutcome::Sent => Ok(see_other(&ctx.href(&format!("/verify?v={}&sent=1", form.v)))),
+        ResendOutcome::TooSoon => {
+            let mut errors = FormErrors::new();
+            errors.add("code", "code-resend-too-soon");
+            let content = VerifyPage { ctx: &ctx, errors, verification_id: &form.v, sent_again: false };
+            page(&ctx, StatusCode::TOO_MANY_REQUESTS, "verify-title", content)
+        }
+        ResendOutcome::Unknown => Err(AppError::not_found()),
+    }
+}
+
+// ---- sign in / out ------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "sign_in.html")]
+struct SignInPage<'a> {
+    ctx: &'a PageContext,
+    errors: FormErrors,
+    email: &'a str,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct SignInForm {
+    email: String,
+    password: String,
+}
+
+async fn sign_in_page(ctx: PageContext) -> Result<Response, AppError> {
+    page(&ctx, StatusCode::OK, "sign-in-title", SignInPage { ctx: &ctx, errors: FormErrors::new(), email: "" })
+}
+
+async fn sign_in(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    client: Extension<ClientInfo>,
+    request_id: Extension<RequestId>,
+    headers: HeaderMap,
+    PageForm(form): PageForm<SignInForm>,
+) -> Result<Response, AppError> {
+    let mut errors = FormErrors::new();
+    if form.email.trim().is_empty() {
+        errors.add("email", "email-missing");
+    }
+    if form.password.is_empty() {
+        errors.add("password", "password-missing");
+    }
+    let mut status = StatusCode::UNPROCESSABLE_ENTITY;
+    if errors.is_empty() {
+        match accounts::sign_in(&state, ctx.lang, &form.email, &form.password).await? {
+            SignInOutcome::SignedIn(principal) => {
+                return start_session(&state, &ctx, &client, &request_id, &headers, principal).await;
+            }
+            SignInOutcome::NeedsVerification { verification_id } => {
+                return Ok(see_other(&ctx.href(&format!("/verify?v={verification_id}"))));
+            }
+            SignInOutcome::Failed => errors.add("email", "sign-in-failed"),
+            SignInOutcome::Throttled { minutes } => {
+                status = StatusCode::TOO_MANY_REQUESTS;
+                errors.add_with("email", "sign-in-throttled", vec![("minutes", minutes.to_string())]);
+            }
+        }
+    }
+    page(&ctx, status, "sign-in-title", SignInPage { ctx: &ctx, errors, email: form.email.trim() })
+}
+
+/// Opens a new session (a fresh token: never one the browser already had),
+/// sets its cookie, and drops the pre-session cookie.
+async fn start_session(
+    state: &AppState,
+    ctx: &PageContext,
+    client: &ClientInfo,
+    request_id: &RequestId,
+    headers: &HeaderMap,
+    principal: Principal,
+) -> Result<Response, AppError> {
+    if let Some(old) = web::read_cookie(headers, web::session_cookie_name(client.https)).and_then(SessionToken::parse) {
+        session::revoke(&state.db, &old).await?;
+    }
+    let device = Device {
+        user_agent: headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned),
+        ip: Some(client.ip.to_string()),
+    };
+    let token = session::create(&state.db, &principal, state.session_lifetimes(), device).await?;
+    accounts::signed_in(state, &principal, Some(&request_id.0)).await?;
+    let mut response = see_other(&ctx.href("/account"));
+    let h = response.headers_mut();
+    h.append(
+        header::SET_COOKIE,
+        web::cookie(web::session_cookie_name(client.https), token.expose(), client.https, None),
+    );
+    h.append(header::SET_COOKIE, web::cookie(web::anon_cookie_name(client.https), "", client.https, Some(0)));
+    Ok(response)
+}
+
+async fn sign_out(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    client: Extension<ClientInfo>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    if let Some(token) =
+        web::read_cookie(&headers, web::session_cookie_name(client.https)).and_then(SessionToken::parse)
+    {
+        session::revoke(&state.db, &token).await?;
+    }
+    let mut response = see_other(&ctx.href("/"));
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, web::cookie(web::session_cookie_name(client.https), "", client.https, Some(0)));
+    response.headers_mut().insert("clear-site-data", HeaderValue::from_static("\"cookies\""));
+    Ok(response)
+}
+
+// ---- account --------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage<'a> {
+    ctx: &'a PageContext,
+    email: &'a str,
+    level_key: &'a str,
+}
+
+async fn account_page(
+    State(state): State<AppState>,
+    SignedIn(principal): SignedIn,
+    ctx: PageContext,
+) -> Result<Response, AppError> {
+    let account =
+        store::account_by_id(&state.db, &principal.account_id.to_string()).await?.ok_or_else(AppError::not_found)?;
+    let level_key = if account.level == "real_name" { "level-real-name" } else { "level-basic" };
+    page(&ctx, StatusCode::OK, "account-title", AccountPage { ctx: &ctx, email: &account.email, level_key })
+}

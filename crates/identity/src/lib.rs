@@ -1,0 +1,33 @@
+//! Identity: one account per person, e-mail verification by one-time code,
+//! password sign-in with throttling, and the principal every other module
+//! consumes. (Second factors, passkeys, QR sign-in, real-name levels, the
+//! e-ME profile and the OpenID Connect provider build on this.)
+
+pub mod accounts;
+mod http;
+mod migrations;
+pub mod model;
+pub mod password;
+pub mod store;
+
+use platform::app::{AppState, Module};
+use platform::i18n::{Ftl, Lang};
+
+const TRANSLATIONS: [Ftl; 3] = [
+    Ftl { lang: Lang::En, origin: "identity/en", source: include_str!("../i18n/en/identity.ftl") },
+    Ftl { lang: Lang::ZhHk, origin: "identity/zh-HK", source: include_str!("../i18n/zh-HK/identity.ftl") },
+    Ftl { lang: Lang::ZhCn, origin: "identity/zh-CN", source: include_str!("../i18n/zh-CN/identity.ftl") },
+];
+
+/// Identity's contribution to the binary.
+pub fn module() -> Module {
+    Module {
+        name: "identity",
+        migrations: migrations::all,
+        translations: &TRANSLATIONS,
+        pages: http::pages,
+        routes: axum::Router::<AppState>::new,
+        services: &[],
+        csrf_exempt: &[],
+    }
+}

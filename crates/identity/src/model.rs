@@ -1,0 +1,291 @@
+//! Identity's types and rules, without I/O: e-mail addresses, the password
+//! policy (NIST SP 800-63B), one-time codes, and sign-in throttling.
+
+use std::fmt;
+
+use time::{Duration, OffsetDateTime};
+use unicode_normalization::UnicodeNormalization;
+
+/// A syntactically valid e-mail address, normalised for comparison
+/// (trimmed, lower-cased).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Email(String);
+
+/// Why an e-mail address was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailProblem {
+    Missing,
+    Invalid,
+    TooLong,
+}
+
+impl Email {
+    pub fn parse(input: &str) -> Result<Email, EmailProblem> {
+        let s = input.trim();
+        if s.is_empty() {
+            return Err(EmailProblem::Missing);
+        }
+        if s.chars().count() > 254 {
+            return Err(EmailProblem::TooLong);
+        }
+        let (local, domain) = s.rsplit_once('@').ok_or(EmailProblem::Invalid)?;
+        let local_ok = !local.is_empty()
+            && local.len() <= 64
+            && !local.starts_with('.')
+            && !local.ends_with('.')
+            && !local.contains("..")
+            && local.chars().all(|c| !c.is_whitespace() && !c.is_control() && !"<>()[],;:\\\"@".contains(c));
+        let labels: Vec<&str> = domain.split('.').collect();
+        let domain_ok = labels.len() >= 2
+            && labels.iter().all(|l| {
+                !l.is_empty()
+                    && l.len() <= 63
+                    && !l.starts_with('-')
+                    && !l.ends_with('-')
+                    && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+            });
+        if !(local_ok && domain_ok) {
+            return Err(EmailProblem::Invalid);
+        }
+        Ok(Email(s.to_lowercase()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What a new password must satisfy (NIST SP 800-63B-4 §3.1.1.2): length,
+/// not common, not built from the account's own name. No composition
+/// rules, no expiry.
+#[derive(Debug, Clone, Copy)]
+pub struct PasswordPolicy {
+    /// Minimum length when the password is the only factor.
+    pub min_single_factor: usize,
+    /// Minimum length once a second factor is enrolled.
+    pub min_with_second_factor: usize,
+    /// Longest accepted (NIST asks for at least 64).
+    pub max: usize,
+}
+
+pub const PASSWORD_POLICY: PasswordPolicy =
+    PasswordPolicy { min_single_factor: 15, min_with_second_factor: 8, max: 128 };
+
+/// Why a password was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordProblem {
+    Missing,
+    TooShort { min: usize },
+    TooLong { max: usize },
+    Common,
+    ContainsContext,
+}
+
+/// A password that passed the policy, NFKC-normalised (what gets hashed).
+pub struct NewPassword(String);
+
+impl NewPassword {
+    pub fn as_bytes(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+impl fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("NewPassword([redacted])")
+    }
+}
+
+/// The form every password is compared in: Unicode NFKC.
+pub fn normalise_password(raw: &str) -> String {
+    raw.nfkc().collect()
+}
+
+impl PasswordPolicy {
+    /// Checks `raw` for an account with `email`; `second_factor` lowers the minimum length.
+    pub fn check(&self, raw: &str, email: Option<&Email>, second_factor: bool) -> Result<NewPassword, PasswordProblem> {
+        let normalised = normalise_password(raw);
+        let length = normalised.chars().count();
+        if length == 0 {
+            return Err(PasswordProblem::Missing);
+        }
+        let min = if second_factor { self.min_with_second_factor } else { self.min_single_factor };
+        if length < min {
+            return Err(PasswordProblem::TooShort { min });
+        }
+        if length > self.max {
+            return Err(PasswordProblem::TooLong { max: self.max });
+        }
+        let lower = normalised.to_lowercase();
+        if passwords::analyzer::is_common_password(&normalised) || passwords::analyzer::is_common_password(&lower) {
+            return Err(PasswordProblem::Common);
+        }
+        if let Some(email) = email {
+            let local = email.as_str().split('@').next().unwrap_or_default();
+            if lower == email.as_str() || (local.chars().count() >= 4 && lower.contains(local)) {
+                return Err(PasswordProblem::ContainsContext);
+            }
+        }
+        if lower.contains("lionrock") && lower.replace("lionrock", "").chars().count() < min {
+            return Err(PasswordProblem::ContainsContext);
+        }
+        Ok(NewPassword(normalised))
+    }
+}
+
+/// A 6-digit one-time code, sent by e-mail or SMS.
+#[derive(Clone, PartialEq, Eq)]
+pub struct OneTimeCode(String);
+
+impl fmt::Debug for OneTimeCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("OneTimeCode([redacted])")
+    }
+}
+
+/// Rules for one-time codes.
+pub const CODE_LIFETIME: Duration = Duration::minutes(10);
+pub const CODE_TRIES: i32 = 5;
+/// Least time between two sends of a code for the same verification.
+pub const CODE_RESEND_AFTER: Duration = Duration::seconds(60);
+/// Most sends for one verification before the resident must start again.
+pub const CODE_MAX_SENDS: i32 = 5;
+
+impl OneTimeCode {
+    /// A uniformly random code (rejection sampling, no modulo bias).
+    pub fn generate() -> Self {
+        loop {
+            let bytes = platform::crypto::random_bytes::<4>();
+            let n = u32::from_le_bytes(bytes);
+            // 4_294_000_000 is the largest multiple of 1_000_000 below 2^32.
+            if n < 4_294_000_000 {
+                return Self(format!("{:06}", n % 1_000_000));
+            }
+        }
+    }
+
+    /// Accepts what a person typed: digits, ignoring spaces and dashes.
+    pub fn parse(input: &str) -> Option<Self> {
+        let digits: String = input.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+        (digits.len() == 6 && digits.bytes().all(|b| b.is_ascii_digit())).then_some(Self(digits))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Sign-in throttling: after `FREE_FAILURES` consecutive failures for one
+/// e-mail address, each further failure doubles the wait (30 s, 1 min, …),
+/// up to an hour. Counted per address whether or not an account exists, so
+/// the throttle says nothing about who has an account.
+pub const FREE_FAILURES: i32 = 5;
+
+pub fn throttle_until(failures: i32, now: OffsetDateTime) -> Option<OffsetDateTime> {
+    if failures < FREE_FAILURES {
+        return None;
+    }
+    let exponent = u32::try_from(failures - FREE_FAILURES).unwrap_or(0).min(7);
+    let secs = (30i64 << exponent).min(3600);
+    Some(now + Duration::seconds(secs))
+}
+
+/// Whole minutes (at least 1) until `until`, for messages.
+pub fn minutes_until(until: OffsetDateTime, now: OffsetDateTime) -> i64 {
+    ((until - now).whole_seconds() + 59).max(60) / 60
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn emails_are_normalised_and_checked() {
+        assert_eq!(Email::parse("  Mei.Chan@Example.ORG ").unwrap().as_str(), "mei.chan@example.org");
+        assert_eq!(Email::parse("陳大文@例子.香港").unwrap().as_str(), "陳大文@例子.香港");
+        for bad in ["", "no-at-sign", "a@b", "a@@b.com", "a b@c.com", ".a@b.com", "a..b@c.com", "a@-b.com", "a@b..com"]
+        {
+            assert!(Email::parse(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(Email::parse(&format!("{}@example.org", "a".repeat(250))), Err(EmailProblem::TooLong));
+    }
+
+    #[test]
+    fn password_length_rules_follow_nist() {
+        let p = PASSWORD_POLICY;
+        assert_eq!(p.check("", None, false).unwrap_err(), PasswordProblem::Missing);
+        assert_eq!(p.check("short but ok", None, false).unwrap_err(), PasswordProblem::TooShort { min: 15 });
+        assert!(p.check("tram harbour kite", None, false).is_ok());
+        assert!(p.check("kite mist", None, true).is_ok(), "8 is enough with a second factor");
+        assert!(p.check(&"x7".repeat(64), None, false).is_ok(), "128 characters are accepted");
+        assert_eq!(p.check(&"x".repeat(129), None, false).unwrap_err(), PasswordProblem::TooLong { max: 128 });
+        // Counted in characters, not bytes: 15 Chinese characters are enough.
+        assert!(p.check("獅子山下同舟共濟無畏更無懼盡情", None, false).is_ok());
+    }
+
+    #[test]
+    fn common_and_contextual_passwords_are_refused() {
+        let p = PASSWORD_POLICY;
+        assert_eq!(p.check("123456789012345", None, false).unwrap_err(), PasswordProblem::Common);
+        assert_eq!(p.check("passwordpassword", None, false).unwrap_err(), PasswordProblem::Common);
+        assert_eq!(p.check("PasswordPassword", None, false).unwrap_err(), PasswordProblem::Common, "case-insensitive");
+        let email = Email::parse("chantaiman@example.org").unwrap();
+        assert_eq!(
+            p.check("chantaiman-is-my-name", Some(&email), false).unwrap_err(),
+            PasswordProblem::ContainsContext
+        );
+        assert_eq!(p.check("lionrocklionrock1", None, false).unwrap_err(), PasswordProblem::ContainsContext);
+    }
+
+    #[test]
+    fn passwords_are_nfkc_normalised() {
+        // Full-width letters normalise to ASCII: both spellings are one password.
+        let a = normalise_password("ｔｒａｍ ｈａｒｂｏｕｒ ｋｉｔｅ");
+        assert_eq!(a, "tram harbour kite");
+    }
+
+    #[test]
+    fn codes_parse_leniently() {
+        assert_eq!(OneTimeCode::parse(" 123 456 ").unwrap().as_str(), "123456");
+        assert_eq!(OneTimeCode::parse("123-456").unwrap().as_str(), "123456");
+        assert!(OneTimeCode::parse("12345").is_none());
+        assert!(OneTimeCode::parse("12345a").is_none());
+        assert!(OneTimeCode::parse("١٢٣٤٥٦").is_none(), "ASCII digits only");
+    }
+
+    #[test]
+    fn throttle_doubles_to_an_hour() {
+        let now = OffsetDateTime::UNIX_EPOCH;
+        assert_eq!(throttle_until(4, now), None);
+        assert_eq!(throttle_until(5, now), Some(now + Duration::seconds(30)));
+        assert_eq!(throttle_until(6, now), Some(now + Duration::seconds(60)));
+        assert_eq!(throttle_until(20, now), Some(now + Duration::seconds(3600)));
+    }
+
+    proptest! {
+        #[test]
+        fn email_parsing_never_panics_and_is_idempotent(s in "\\PC{0,80}") {
+            if let Ok(e) = Email::parse(&s) {
+                prop_assert_eq!(Email::parse(e.as_str()).unwrap(), e);
+            }
+        }
+
+        #[test]
+        fn generated_codes_are_six_digits(_i in 0..200u32) {
+            let c = OneTimeCode::generate();
+            prop_assert_eq!(OneTimeCode::parse(c.as_str()), Some(c));
+        }
+
+        #[test]
+        fn password_check_never_panics(s in "\\PC{0,200}") {
+            let _ = PASSWORD_POLICY.check(&s, None, false);
+        }
+    }
+}

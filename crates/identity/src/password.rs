@@ -1,0 +1,79 @@
+//! Password hashing: Argon2id at OWASP's recommended minimum (19 MiB,
+//! 2 passes, 1 lane), PHC strings in the database, and a dummy verification
+//! for unknown accounts so sign-in takes as long whether or not one exists.
+
+use std::sync::OnceLock;
+
+use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Version};
+
+use crate::model::NewPassword;
+
+/// Memory cost in KiB, passes, lanes (OWASP Password Storage Cheat Sheet).
+pub const M_COST: u32 = 19 * 1024;
+pub const T_COST: u32 = 2;
+pub const P_COST: u32 = 1;
+
+fn hasher() -> Argon2<'static> {
+    // The parameters are constants within Argon2's limits.
+    #[allow(clippy::expect_used)]
+    let params = Params::new(M_COST, T_COST, P_COST, None).expect("valid Argon2 parameters");
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Hashes a policy-checked password into a PHC string.
+pub fn hash(password: &NewPassword) -> String {
+    let salt = platform::crypto::random_bytes::<16>();
+    // Hashing with valid parameters and a 16-byte salt cannot fail.
+    #[allow(clippy::expect_used)]
+    hasher().hash_password_with_salt(password.as_bytes(), &salt).expect("Argon2id hashing").to_string()
+}
+
+/// Checks a (NFKC-normalised) password against a stored PHC string.
+pub fn verify(normalised: &str, phc: &str) -> bool {
+    hasher().verify_password(normalised.as_bytes(), phc).is_ok()
+}
+
+/// Spends the same time as a real verification, for unknown accounts.
+pub fn verify_dummy(normalised: &str) {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    let phc = DUMMY.get_or_init(|| {
+        #[allow(clippy::expect_used)]
+        let p = crate::model::PASSWORD_POLICY.check("dummy password for timing only", None, false).expect("valid");
+        hash(&p)
+    });
+    let _ = verify(normalised, phc);
+}
+
+/// Runs hashing off the async threads (it takes tens of milliseconds).
+pub async fn hash_blocking(password: NewPassword) -> Result<String, tokio::task::JoinError> {
+    tokio::task::spawn_blocking(move || hash(&password)).await
+}
+
+pub async fn verify_blocking(normalised: String, phc: Option<String>) -> bool {
+    tokio::task::spawn_blocking(move || match phc {
+        Some(phc) => verify(&normalised, &phc),
+        None => {
+            verify_dummy(&normalised);
+            false
+        }
+    })
+    .await
+    .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::PASSWORD_POLICY;
+
+    #[test]
+    fn hashes_are_argon2id_with_our_cost_and_verify() {
+        let p = PASSWORD_POLICY.check("tram harbour kite", None, false).unwrap();
+        let phc = hash(&p);
+        assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{phc}");
+        assert!(verify("tram harbour kite", &phc));
+        assert!(!verify("tram harbour kitE", &phc));
+        assert_ne!(phc, hash(&p), "salted");
+        assert!(!verify("x", "not a phc string"));
+    }
+}

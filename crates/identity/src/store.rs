@@ -1,0 +1,295 @@
+//! Every identity query: people, accounts, verifications, sign-in
+//! throttles. Unique-key conflicts become domain errors; any other driver
+//! error stays an opaque `DbErr`.
+
+use sea_orm::entity::prelude::*;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ActiveValue::Set, Condition};
+use time::OffsetDateTime;
+
+use crate::model::{CODE_LIFETIME, CODE_MAX_SENDS, CODE_RESEND_AFTER, CODE_TRIES, Email};
+
+pub mod person {
+    //! `person` rows: someone lionrock knows about, with or without an account.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "person")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub created_at: TimeDateTimeWithTimeZone,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod account {
+    //! `account` rows: how a person signs in.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "account")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub person_id: String,
+        pub email: String,
+        pub email_verified_at: Option<TimeDateTimeWithTimeZone>,
+        pub password_hash: Option<String>,
+        /// `pending` (e-mail not yet verified), `active`, `disabled`.
+        pub status: String,
+        /// `basic` or `real_name`.
+        pub level: String,
+        /// JSON array of role slugs.
+        pub roles: String,
+        pub created_at: TimeDateTimeWithTimeZone,
+        pub last_sign_in_at: Option<TimeDateTimeWithTimeZone>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod verification {
+    //! `verification` rows: a one-time code in flight.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "verification")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub account_id: Option<String>,
+        pub purpose: String,
+        pub code_mac: String,
+        pub expires_at: TimeDateTimeWithTimeZone,
+        pub tries_left: i32,
+        pub sends: i32,
+        pub last_sent_at: TimeDateTimeWithTimeZone,
+        pub created_at: TimeDateTimeWithTimeZone,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod throttle {
+    //! `sign_in_throttle` rows, keyed by a MAC of the e-mail address.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "sign_in_throttle")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub key_mac: String,
+        pub failures: i32,
+        pub throttled_until: Option<TimeDateTimeWithTimeZone>,
+        pub updated_at: TimeDateTimeWithTimeZone,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A store failure a caller can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("an account with this e-mail address exists")]
+    EmailTaken,
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// What a new account starts as.
+#[derive(Debug, Clone)]
+pub struct NewAccount<'a> {
+    pub email: &'a Email,
+    pub password_hash: Option<String>,
+    pub active: bool,
+    pub real_name: bool,
+    pub roles: Vec<String>,
+}
+
+/// Creates a person and their account.
+pub async fn create_account(conn: &impl ConnectionTrait, new: NewAccount<'_>) -> Result<account::Model, StoreError> {
+    let now = platform::db::now();
+    let person_id = Uuid::now_v7().to_string();
+    person::ActiveModel { id: Set(person_id.clone()), created_at: Set(now) }.insert(conn).await?;
+    let roles = serde_json::to_string(&new.roles).map_err(|e| DbErr::Custom(e.to_string()))?;
+    let model = account::ActiveModel {
+        id: Set(Uuid::now_v7().to_string()),
+        person_id: Set(person_id),
+        email: Set(new.email.as_str().to_owned()),
+        email_verified_at: Set(new.active.then_some(now)),
+        password_hash: Set(new.password_hash),
+        status: Set(if new.active { "active" } else { "pending" }.to_owned()),
+        level: Set(if new.real_name { "real_name" } else { "basic" }.to_owned()),
+        roles: Set(roles),
+        created_at: Set(now),
+        last_sign_in_at: Set(None),
+    };
+    model
+        .insert(conn)
+        .await
+        .map_err(|e| if platform::db::is_unique_violation(&e) { StoreError::EmailTaken } else { StoreError::Db(e) })
+}
+
+pub async fn account_by_email(conn: &impl ConnectionTrait, email: &Email) -> Result<Option<account::Model>, DbErr> {
+    account::Entity::find().filter(account::Column::Email.eq(email.as_str())).one(conn).await
+}
+
+pub async fn account_by_id(conn: &impl ConnectionTrait, id: &str) -> Result<Option<account::Model>, DbErr> {
+    account::Entity::find_by_id(id.to_owned()).one(conn).await
+}
+
+/// Marks the e-mail address verified and the account active.
+pub async fn activate(conn: &impl ConnectionTrait, account_id: &str) -> Result<(), DbErr> {
+    let now = platform::db::now();
+    account::Entity::update_many()
+        .col_expr(account::Column::Status, Expr::value("active"))
+        .col_expr(account::Column::EmailVerifiedAt, Expr::value(now))
+        .filter(account::Column::Id.eq(account_id))
+        .filter(account::Column::Status.eq("pending"))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn record_sign_in(conn: &impl ConnectionTrait, account_id: &str) -> Result<(), DbErr> {
+    account::Entity::update_many()
+        .col_expr(account::Column::LastSignInAt, Expr::value(platform::db::now()))
+        .filter(account::Column::Id.eq(account_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Starts a verification with a code already MACed by the caller (the MAC
+/// binds the verification ID, so the ID is chosen here and passed back in).
+pub async fn create_verification(
+    conn: &impl ConnectionTrait,
+    id: &str,
+    account_id: Option<&str>,
+    purpose: &str,
+    code_mac: String,
+) -> Result<verification::Model, DbErr> {
+    let now = platform::db::now();
+    verification::ActiveModel {
+        id: Set(id.to_owned()),
+        account_id: Set(account_id.map(str::to_owned)),
+        purpose: Set(purpose.to_owned()),
+        code_mac: Set(code_mac),
+        expires_at: Set(now + CODE_LIFETIME),
+        tries_left: Set(CODE_TRIES),
+        sends: Set(1),
+        last_sent_at: Set(now),
+        created_at: Set(now),
+    }
+    .insert(conn)
+    .await
+}
+
+pub async fn verification_by_id(conn: &impl ConnectionTrait, id: &str) -> Result<Option<verification::Model>, DbErr> {
+    verification::Entity::find_by_id(id.to_owned()).one(conn).await
+}
+
+/// Spends one try, atomically: false when none was left (so parallel
+/// guesses cannot exceed the limit).
+pub async fn take_try(conn: &impl ConnectionTrait, id: &str) -> Result<bool, DbErr> {
+    let result = verification::Entity::update_many()
+        .col_expr(verification::Column::TriesLeft, Expr::col(verification::Column::TriesLeft).sub(1))
+        .filter(verification::Column::Id.eq(id))
+        .filter(verification::Column::TriesLeft.gt(0))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Replaces the code of a verification, if the resend rules allow it now
+/// (a minute since the last send, at most `CODE_MAX_SENDS` sends).
+pub async fn replace_code(conn: &impl ConnectionTrait, id: &str, code_mac: String) -> Result<bool, DbErr> {
+    let now = platform::db::now();
+    let result = verification::Entity::update_many()
+        .col_expr(verification::Column::CodeMac, Expr::value(code_mac))
+        .col_expr(verification::Column::ExpiresAt, Expr::value(now + CODE_LIFETIME))
+        .col_expr(verification::Column::TriesLeft, Expr::value(CODE_TRIES))
+        .col_expr(verification::Column::Sends, Expr::col(verification::Column::Sends).add(1))
+        .col_expr(verification::Column::LastSentAt, Expr::value(now))
+        .filter(verification::Column::Id.eq(id))
+        .filter(verification::Column::Sends.lt(CODE_MAX_SENDS))
+        .filter(verification::Column::LastSentAt.lte(now - CODE_RESEND_AFTER))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+pub async fn delete_verification(conn: &impl ConnectionTrait, id: &str) -> Result<(), DbErr> {
+    verification::Entity::delete_by_id(id.to_owned()).exec(conn).await?;
+    Ok(())
+}
+
+/// Deletes verifications that expired more than a day ago.
+pub async fn purge_verifications(conn: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    let cutoff = platform::db::now() - time::Duration::days(1);
+    Ok(verification::Entity::delete_many()
+        .filter(verification::Column::ExpiresAt.lt(cutoff))
+        .exec(conn)
+        .await?
+        .rows_affected)
+}
+
+/// The throttle for one e-mail-address MAC, if any.
+pub async fn throttle_state(conn: &impl ConnectionTrait, key_mac: &str) -> Result<Option<throttle::Model>, DbErr> {
+    throttle::Entity::find_by_id(key_mac.to_owned()).one(conn).await
+}
+
+/// Counts a failed sign-in and sets the wait; returns the new count.
+/// Runs in a write transaction so concurrent failures all count.
+pub async fn record_failure(
+    conn: &impl ConnectionTrait,
+    key_mac: &str,
+    until: impl Fn(i32) -> Option<OffsetDateTime>,
+) -> Result<i32, DbErr> {
+    let now = platform::db::now();
+    let failures = match throttle_state(conn, key_mac).await? {
+        Some(t) => t.failures + 1,
+        None => 1,
+    };
+    let row = throttle::ActiveModel {
+        key_mac: Set(key_mac.to_owned()),
+        failures: Set(failures),
+        throttled_until: Set(until(failures)),
+        updated_at: Set(now),
+    };
+    if failures == 1 {
+        row.insert(conn).await?;
+    } else {
+        row.update(conn).await?;
+    }
+    Ok(failures)
+}
+
+pub async fn clear_failures(conn: &impl ConnectionTrait, key_mac: &str) -> Result<(), DbErr> {
+    throttle::Entity::delete_by_id(key_mac.to_owned()).exec(conn).await?;
+    Ok(())
+}
+
+/// Forgets throttles untouched for a day.
+pub async fn purge_throttles(conn: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    let cutoff = platform::db::now() - time::Duration::days(1);
+    Ok(throttle::Entity::delete_many()
+        .filter(Condition::all().add(throttle::Column::UpdatedAt.lt(cutoff)))
+        .exec(conn)
+        .await?
+        .rows_affected)
+}

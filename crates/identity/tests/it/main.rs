@@ -1,0 +1,9 @@
+//! Identity integration tests: the real server over HTTP, on SQLite and
+//! (when configured) PostgreSQL, plus the browser suite.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
+
+mod browser;
+mod register;
+mod sign_in;
+mod support;

@@ -1,0 +1,179 @@
+//! Registration and e-mail verification.
+
+use platform::both_backends;
+use platform::testkit::Backend;
+use sea_orm::ConnectionTrait;
+
+use crate::support::*;
+
+async fn register_verify_and_use_the_account(backend: Backend) {
+    let app = spawn(backend).await;
+    let client = app.client();
+    let v = register(&client, "zh-hk", "mei@example.org").await;
+
+    // The code went out through the outbox, in the resident's language.
+    let mail = mail_to(&app, "mei@example.org").await;
+    assert_eq!(mail.len(), 1);
+    assert_eq!(mail[0].subject.as_deref(), Some("你的獅子山驗證碼"));
+    assert_eq!(mail[0].lang, "zh-HK");
+
+    let page = client.get(&format!("/zh-hk/verify?v={v}")).await.text().await.unwrap();
+    assert!(page.contains("請查看電郵"));
+
+    let code = latest_code(&app, "mei@example.org").await;
+    let r = enter_code(&client, &v, &code).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/en/account");
+    let cookies: Vec<String> =
+        r.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect();
+    assert!(cookies.iter().any(|c| c.starts_with("lr_session=") && c.contains("HttpOnly")), "{cookies:?}");
+
+    let account = client.get("/en/account").await;
+    assert_eq!(account.status(), 200);
+    let html = account.text().await.unwrap();
+    assert!(html.contains("mei@example.org") && html.contains("Basic (e-mail verified)"));
+
+    // The code is single-use.
+    assert_eq!(enter_code(&app.client(), &v, &code).await.status(), 404);
+
+    let report = platform::audit::verify(app.db()).await.unwrap();
+    assert!(report.ok && report.entries >= 3, "register, verify, sign-in audited: {report:?}");
+}
+both_backends!(register_verify_and_use_the_account);
+
+#[tokio::test]
+async fn invalid_registrations_are_shown_again_with_every_error() {
+    let app = app().spawn().await;
+    let c = app.client();
+    let r = c.post_form("/en/register", &[("email", " not-an-address "), ("password", "short")]).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("class=\"error-summary\""));
+    assert!(html.contains("href=\"#email\">Enter an e-mail address in the correct format"));
+    assert!(html.contains("href=\"#password\">The password must be at least 15 characters long."));
+    assert!(html.contains("value=\"not-an-address\""), "the address is kept");
+    assert!(html.contains("aria-invalid=\"true\""));
+    assert!(!html.contains("short\""), "the password is never echoed");
+
+    for (password, message) in [
+        ("", "Enter a password."),
+        ("123456789012345", "This password is too common"),
+        ("meichan-password-1", "must not contain your e-mail address"),
+        (&"x".repeat(129), "128 characters or fewer"),
+    ] {
+        let r = c.post_form("/en/register", &[("email", "meichan@example.org"), ("password", password)]).await;
+        assert_eq!(r.status(), 422, "{password}");
+        assert!(r.text().await.unwrap().contains(message), "{password}: {message}");
+    }
+    assert!(mail_to(&app, "meichan@example.org").await.is_empty(), "nothing sent for a refused form");
+
+    // Missing fields are form errors, not a 400.
+    let r = c.post_form("/en/register", &[]).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("Enter your e-mail address."));
+}
+
+#[tokio::test]
+async fn registering_a_taken_address_looks_the_same_and_tells_the_owner() {
+    let app = app().spawn().await;
+    let _owner = registered(&app, "ho@example.org").await;
+    let stranger = app.client();
+    let v = register(&stranger, "en", "HO@example.org").await;
+    let mail = mail_to(&app, "ho@example.org").await;
+    assert_eq!(mail.len(), 2);
+    assert!(mail[1].body.contains("already has one"), "{}", mail[1].body);
+    assert!(!mail[1].body.chars().any(|c| c.is_ascii_digit()), "no code is sent to the decoy");
+    // No code completes the decoy verification.
+    let r = enter_code(&stranger, &v, "123456").await;
+    assert_eq!(r.status(), 422);
+    // Asking for another code answers as for a real one.
+    app.db().execute_unprepared("UPDATE verification SET last_sent_at = '2000-01-01 00:00:00+00:00'").await.unwrap();
+    let r = stranger.post_form("/en/verify/resend", &[("v", &v)]).await;
+    assert_eq!(r.status(), 303);
+}
+
+#[tokio::test]
+async fn wrong_codes_run_out_and_a_new_code_replaces_the_old() {
+    let app = app().spawn().await;
+    let c = app.client();
+    let v = register(&c, "en", "wong@example.org").await;
+    let first = latest_code(&app, "wong@example.org").await;
+    let wrong = if first == "000000" { "111111" } else { "000000" };
+
+    let r = enter_code(&c, &v, wrong).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("You have 4 tries left."));
+    for _ in 0..4 {
+        enter_code(&c, &v, wrong).await;
+    }
+    let r = enter_code(&c, &v, &first).await;
+    assert!(r.text().await.unwrap().contains("too many times"), "even the right code fails after 5 tries");
+
+    // Resending is throttled.
+    let r = c.post_form("/en/verify/resend", &[("v", &v)]).await;
+    assert_eq!(r.status(), 429);
+    app.db().execute_unprepared("UPDATE verification SET last_sent_at = '2000-01-01 00:00:00+00:00'").await.unwrap();
+    let r = c.post_form("/en/verify/resend", &[("v", &v)]).await;
+    assert_eq!(r.status(), 303);
+    assert!(location(&r).ends_with("&sent=1"));
+    let second = latest_code(&app, "wong@example.org").await;
+    if second != first {
+        assert_eq!(enter_code(&c, &v, &first).await.status(), 422, "the old code is gone");
+    }
+    assert_eq!(enter_code(&c, &v, &second).await.status(), 303);
+}
+
+#[tokio::test]
+async fn expired_and_malformed_codes_are_explained() {
+    let app = app().spawn().await;
+    let c = app.client();
+    let v = register(&c, "en", "lee@example.org").await;
+    for (code, message) in [("", "Enter the code"), ("12ab56", "must be 6 digits")] {
+        let r = enter_code(&c, &v, code).await;
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains(message));
+    }
+    app.db().execute_unprepared("UPDATE verification SET expires_at = '2000-01-01 00:00:00+00:00'").await.unwrap();
+    let code = latest_code(&app, "lee@example.org").await;
+    let r = enter_code(&c, &v, &code).await;
+    assert!(r.text().await.unwrap().contains("The code has expired."));
+    assert_eq!(c.get("/en/verify?v=not-a-uuid").await.status(), 404);
+}
+
+async fn parallel_guesses_never_exceed_the_tries(backend: Backend) {
+    let app = spawn(backend).await;
+    let c = app.client();
+    let v = register(&c, "en", "guess@example.org").await;
+    let code = latest_code(&app, "guess@example.org").await;
+    let wrong = if code == "999999" { "999998" } else { "999999" };
+    let token = c.csrf_token().await;
+    let mut tasks = Vec::new();
+    for _ in 0..20 {
+        let (c, v, token) = (c.clone(), v.clone(), token.clone());
+        tasks.push(tokio::spawn(async move {
+            let r = c
+                .http
+                .post(c.url("/en/verify"))
+                .form(&[("v", v.as_str()), ("code", wrong), ("_csrf", &token)])
+                .send()
+                .await
+                .unwrap();
+            r.text().await.unwrap().contains("tries left")
+        }));
+    }
+    let mut counted = 0;
+    for t in tasks {
+        counted += usize::from(t.await.unwrap());
+    }
+    assert_eq!(counted, 4, "exactly 5 guesses count against 5 tries (the fifth says none are left)");
+    assert!(enter_code(&c, &v, &code).await.text().await.unwrap().contains("too many times"));
+}
+both_backends!(parallel_guesses_never_exceed_the_tries);
+
+#[tokio::test]
+async fn forms_without_a_csrf_token_are_refused() {
+    let app = app().spawn().await;
+    let r = app.client().post_form_raw("/en/register", &[("email", "x@example.org"), ("password", PASSWORD)]).await;
+    assert_eq!(r.status(), 403);
+    assert!(mail_to(&app, "x@example.org").await.is_empty());
+}

@@ -1,0 +1,89 @@
+//! Signing in and out, throttling without account enumeration, sessions.
+
+use platform::both_backends;
+use platform::testkit::Backend;
+
+use crate::support::*;
+
+async fn sign_out_and_in_again(backend: Backend) {
+    let app = spawn(backend).await;
+    let client = registered(&app, "chan@example.org").await;
+    let r = client.post_form("/en/sign-out", &[]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(client.get("/en/account").await.status(), 401);
+
+    let r = sign_in(&client, "Chan@Example.org", PASSWORD).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/en/account");
+    assert_eq!(client.get("/en/account").await.status(), 200);
+}
+both_backends!(sign_out_and_in_again);
+
+#[tokio::test]
+async fn wrong_password_and_unknown_address_answer_alike() {
+    let app = app().spawn().await;
+    let _ = registered(&app, "tam@example.org").await;
+    let c = app.client();
+    let wrong = sign_in(&c, "tam@example.org", "not the password at all").await;
+    let unknown = sign_in(&c, "nobody@example.org", "not the password at all").await;
+    assert_eq!(wrong.status(), 422);
+    assert_eq!(unknown.status(), 422);
+    let (a, b) = (wrong.text().await.unwrap(), unknown.text().await.unwrap());
+    assert!(a.contains("The e-mail address or password is not correct."));
+    let strip = |s: &str| s.replace("tam@example.org", "X").replace("nobody@example.org", "X");
+    let (a, b) = (strip(&a), strip(&b));
+    let without_token = |s: &str| s.lines().filter(|l| !l.contains("csrf")).collect::<Vec<_>>().join("\n");
+    assert_eq!(without_token(&a), without_token(&b), "the pages differ only in the address typed");
+}
+
+#[tokio::test]
+async fn repeated_failures_throttle_the_address_whether_or_not_it_exists() {
+    let app = app().spawn().await;
+    let _ = registered(&app, "fung@example.org").await;
+    for email in ["fung@example.org", "ghost@example.org"] {
+        let c = app.client();
+        for _ in 0..5 {
+            assert_eq!(sign_in(&c, email, "wrong password attempt").await.status(), 422);
+        }
+        let r = sign_in(&c, email, "wrong password attempt").await;
+        assert_eq!(r.status(), 429, "{email}");
+        assert!(r.text().await.unwrap().contains("Too many attempts"), "{email}");
+    }
+    // While throttled, even the right password waits.
+    let r = sign_in(&app.client(), "fung@example.org", PASSWORD).await;
+    assert_eq!(r.status(), 429);
+    // Other addresses are unaffected.
+    let _ = registered(&app, "other@example.org").await;
+}
+
+#[tokio::test]
+async fn an_unverified_account_is_sent_to_verification() {
+    let app = app().spawn().await;
+    let _ = register(&app.client(), "en", "pending@example.org").await;
+    let c = app.client();
+    let r = sign_in(&c, "pending@example.org", PASSWORD).await;
+    assert_eq!(r.status(), 303);
+    let loc = location(&r);
+    assert!(loc.starts_with("/en/verify?v="), "{loc}");
+    assert_eq!(mail_to(&app, "pending@example.org").await.len(), 2, "a fresh code was sent");
+    let v = loc.rsplit('=').next().unwrap();
+    let code = latest_code(&app, "pending@example.org").await;
+    let r = enter_code(&c, v, &code).await;
+    assert_eq!(location(&r), "/en/account");
+}
+
+#[tokio::test]
+async fn signing_in_replaces_any_earlier_session() {
+    let app = app().spawn().await;
+    let client = registered(&app, "yip@example.org").await;
+    let before = app.db().clone();
+    let sessions = || async {
+        use sea_orm::EntityTrait;
+        platform::session::entity::Entity::find().all(&before).await.unwrap().len()
+    };
+    assert_eq!(sessions().await, 1);
+    let r = sign_in(&client, "yip@example.org", PASSWORD).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(sessions().await, 1, "the old session was revoked, not kept beside the new one");
+    assert_eq!(client.get("/en/account").await.status(), 200);
+}

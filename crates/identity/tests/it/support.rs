@@ -1,0 +1,66 @@
+//! Stories for identity tests: register, read the code from the outbox, verify.
+
+use platform::outbox::entity;
+use platform::testkit::{Backend, TestApp, TestAppBuilder, TestClient};
+use sea_orm::{EntityTrait, QueryOrder};
+
+pub const PASSWORD: &str = "tram harbour kite lantern";
+
+pub fn app() -> TestAppBuilder {
+    TestApp::builder().module(identity::module())
+}
+
+pub async fn spawn(backend: Backend) -> TestApp {
+    app().backend(backend).spawn().await
+}
+
+/// Messages sent to `to`, oldest first.
+pub async fn mail_to(app: &TestApp, to: &str) -> Vec<entity::Model> {
+    entity::Entity::find()
+        .order_by_asc(entity::Column::CreatedAt)
+        .all(app.db())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.recipient == to)
+        .collect()
+}
+
+/// The 6-digit code in the newest message to `to`.
+pub async fn latest_code(app: &TestApp, to: &str) -> String {
+    let mail = mail_to(app, to).await;
+    let body = &mail.last().expect("a message").body;
+    body.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).expect("a code").to_owned()
+}
+
+pub fn location(r: &reqwest::Response) -> String {
+    r.headers().get("location").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
+}
+
+/// Posts the registration form; returns the verification ID it leads to.
+pub async fn register(client: &TestClient, lang: &str, email: &str) -> String {
+    let r = client.post_form(&format!("/{lang}/register"), &[("email", email), ("password", PASSWORD)]).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let loc = location(&r);
+    assert!(loc.starts_with(&format!("/{lang}/verify?v=")), "{loc}");
+    loc.rsplit('=').next().unwrap().to_owned()
+}
+
+pub async fn enter_code(client: &TestClient, verification: &str, code: &str) -> reqwest::Response {
+    client.post_form("/en/verify", &[("v", verification), ("code", code)]).await
+}
+
+/// Registers and verifies: the client ends signed in.
+pub async fn registered(app: &TestApp, email: &str) -> TestClient {
+    let client = app.client();
+    let v = register(&client, "en", email).await;
+    let code = latest_code(app, email).await;
+    let r = enter_code(&client, &v, &code).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/en/account");
+    client
+}
+
+pub async fn sign_in(client: &TestClient, email: &str, password: &str) -> reqwest::Response {
+    client.post_form("/en/sign-in", &[("email", email), ("password", password)]).await
+}
