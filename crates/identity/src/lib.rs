@@ -10,7 +10,7 @@ pub mod model;
 pub mod password;
 pub mod store;
 
-use platform::app::{AppState, Module};
+use platform::app::{AppState, Module, NavLink, Show};
 use platform::i18n::{Ftl, Lang};
 
 const TRANSLATIONS: [Ftl; 3] = [
@@ -28,6 +28,10 @@ pub fn module() -> Module {
         pages: http::pages,
         routes: axum::Router::<AppState>::new,
         services: &[],
+        nav: &[
+            NavLink { title_key: "sign-in-title", path: "/sign-in", show: Show::SignedOut },
+            NavLink { title_key: "account-title", path: "/account", show: Show::SignedIn },
+        ],
         csrf_exempt: &[],
     }
 }

@@ -43,6 +43,23 @@ pub struct ServiceLink {
     pub path: &'static str,
 }
 
+/// A link in the site's main navigation.
+#[derive(Debug, Clone, Copy)]
+pub struct NavLink {
+    pub title_key: &'static str,
+    /// Path without the language prefix.
+    pub path: &'static str,
+    pub show: Show,
+}
+
+/// Who sees a navigation link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Show {
+    Always,
+    SignedIn,
+    SignedOut,
+}
+
 /// What a domain contributes to the one binary.
 #[derive(Clone, Copy)]
 pub struct Module {
@@ -54,6 +71,8 @@ pub struct Module {
     /// Other routes (APIs, OAuth endpoints), mounted at the root.
     pub routes: fn() -> Router<AppState>,
     pub services: &'static [ServiceLink],
+    /// Links in the header's navigation.
+    pub nav: &'static [NavLink],
     /// Path prefixes whose unsafe requests authenticate otherwise than by cookie.
     pub csrf_exempt: &'static [&'static str],
 }
@@ -71,6 +90,7 @@ pub fn platform_module() -> Module {
         pages: || Router::new().route("/", get(page::home)).route("/admin/outbox", get(page::admin_outbox)),
         routes: no_routes,
         services: &[],
+        nav: &[],
         csrf_exempt: &[],
     }
 }
@@ -87,6 +107,7 @@ pub struct AppInner {
     pub keys: Keys,
     pub limits: Limiters,
     pub services: Vec<ServiceLink>,
+    pub nav: Vec<NavLink>,
     pub csrf_exempt: Vec<String>,
     pub migrator: Migrator,
     /// Woken when a notification is enqueued, so delivery starts at once.
@@ -167,6 +188,7 @@ impl AppState {
             assets: Assets::load(),
             limits: Limiters::new(&config.limits),
             services: modules.iter().flat_map(|m| m.services.iter().copied()).collect(),
+            nav: modules.iter().flat_map(|m| m.nav.iter().copied()).collect(),
             csrf_exempt: modules.iter().flat_map(|m| m.csrf_exempt.iter().map(|s| (*s).to_owned())).collect(),
             migrator: migrator(modules),
             outbox_wake: Notify::new(),

@@ -78,6 +78,21 @@ impl PageContext {
         format!("/{}{}", self.lang.prefix(), if path == "/" { "/" } else { &path })
     }
 
+    /// The navigation links this visitor sees: (href, text, is this page).
+    pub fn nav_links(&self) -> Vec<(String, String, bool)> {
+        let signed_in = self.principal.is_some();
+        self.state
+            .nav
+            .iter()
+            .filter(|l| match l.show {
+                crate::app::Show::Always => true,
+                crate::app::Show::SignedIn => signed_in,
+                crate::app::Show::SignedOut => !signed_in,
+            })
+            .map(|l| (self.href(l.path), self.t(l.title_key), self.path == l.path))
+            .collect()
+    }
+
     /// The same page in each language.
     pub fn lang_links(&self) -> Vec<LangLink> {
         Lang::ALL

@@ -87,3 +87,17 @@ async fn signing_in_replaces_any_earlier_session() {
     assert_eq!(sessions().await, 1, "the old session was revoked, not kept beside the new one");
     assert_eq!(client.get("/en/account").await.status(), 200);
 }
+
+#[tokio::test]
+async fn the_header_offers_sign_in_or_the_account() {
+    let app = app().spawn().await;
+    let anonymous = app.client().get("/zh-cn/").await.text().await.unwrap();
+    assert!(anonymous.contains("<a href=\"/zh-cn/sign-in\">登录</a>"), "{anonymous}");
+    assert!(!anonymous.contains("/zh-cn/account"));
+    let client = registered(&app, "nav@example.org").await;
+    let signed_in = client.get("/zh-cn/").await.text().await.unwrap();
+    assert!(signed_in.contains("<a href=\"/zh-cn/account\">你的账户</a>"));
+    assert!(!signed_in.contains("/zh-cn/sign-in"));
+    let account = client.get("/en/account").await.text().await.unwrap();
+    assert!(account.contains("<a href=\"/en/account\" aria-current=\"page\">Your account</a>"));
+}

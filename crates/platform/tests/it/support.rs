@@ -88,6 +88,7 @@ pub fn module() -> Module {
                 .route("/oauth-test/token", post(sensitive))
         },
         services: &[],
+        nav: &[],
         csrf_exempt: &["/oauth-test/"],
     }
 }
