@@ -4,6 +4,7 @@
 //! e-ME profile and the OpenID Connect provider build on this.)
 
 pub mod accounts;
+mod demo;
 mod http;
 mod migrations;
 pub mod model;
@@ -33,5 +34,6 @@ pub fn module() -> Module {
             NavLink { title_key: "account-title", path: "/account", show: Show::SignedIn },
         ],
         csrf_exempt: &[],
+        demo: Some(|state| Box::pin(demo::load(state))),
     }
 }

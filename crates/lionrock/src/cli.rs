@@ -296,16 +296,25 @@ async fn serve(
     let keys = load_keys(&config)?;
     let state = AppState::new(config, keys, &modules).await?;
     state.migrator.run(&state.db).await.map_err(Failure::runtime)?;
+    let mut demo_notes = Vec::new();
+    if demo {
+        for loader in modules.iter().filter_map(|m| m.demo) {
+            demo_notes.extend(loader(state.clone()).await.map_err(|e| Failure::runtime(format!("demo data: {e}")))?);
+        }
+    }
     let server = Server::bind(state.clone(), &modules, state.config.server.listen).await?;
     let addr = server.local_addr();
     let url =
         if state.config.server.public_url.is_empty() { format!("http://{addr}") } else { state.config.public_url() };
     if json_out {
-        println!("{}", json!({ "listening": addr.to_string(), "url": url, "demo": demo }));
+        println!("{}", json!({ "listening": addr.to_string(), "url": url, "demo": demo, "demo_notes": demo_notes }));
     } else {
         println!("lionrock {} listening on {url}", env!("CARGO_PKG_VERSION"));
         if demo {
             println!("demo mode: data in {}", state.config.server.data_dir.display());
+            for note in &demo_notes {
+                println!("  {note}");
+            }
         }
     }
     if !demo {

@@ -6,6 +6,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::ops::Deref;
+use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -60,6 +61,10 @@ pub enum Show {
     SignedOut,
 }
 
+/// Loads a module's demo data (idempotently) and returns lines to show the
+/// person trying lionrock (e.g. demo sign-in details).
+pub type DemoLoader = fn(AppState) -> Pin<Box<dyn Future<Output = Result<Vec<String>, String>> + Send>>;
+
 /// What a domain contributes to the one binary.
 #[derive(Clone, Copy)]
 pub struct Module {
@@ -75,6 +80,8 @@ pub struct Module {
     pub nav: &'static [NavLink],
     /// Path prefixes whose unsafe requests authenticate otherwise than by cookie.
     pub csrf_exempt: &'static [&'static str],
+    /// Demo data for `serve --demo`.
+    pub demo: Option<DemoLoader>,
 }
 
 fn no_routes() -> Router<AppState> {
@@ -92,6 +99,7 @@ pub fn platform_module() -> Module {
         services: &[],
         nav: &[],
         csrf_exempt: &[],
+        demo: None,
     }
 }
 

@@ -27,6 +27,16 @@ async fn demo_serves_the_landing_page_in_three_languages_and_stops_on_sigterm() 
     }
     assert_eq!(get(&server.url("/readyz")).await.0, 200);
     assert_eq!(get(&server.url("/en/sign-in")).await.0, 200, "identity is composed in");
+
+    // The demo accounts it printed can sign in.
+    let notes: Vec<String> = serde_json::from_value(server.info["demo_notes"].clone()).unwrap();
+    let resident = notes.iter().find(|n| n.starts_with("demo resident: ")).expect("resident note");
+    let (email, password) = resident["demo resident: ".len()..].split_once(" / ").unwrap();
+    let addr: std::net::SocketAddr = server.info["listening"].as_str().unwrap().parse().unwrap();
+    let client = platform::testkit::TestClient::new(addr);
+    let r = client.post_form("/en/sign-in", &[("email", email), ("password", password)]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(client.get("/en/account").await.status(), 200);
     let key = dir.path().join("lionrock-data/keys/data.key");
     assert!(key.exists(), "demo creates its keys");
     #[cfg(unix)]

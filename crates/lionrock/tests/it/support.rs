@@ -35,6 +35,8 @@ pub fn stdout(o: &Output) -> String {
 pub struct Served {
     pub child: Child,
     pub base: String,
+    /// What `serve --json` printed first.
+    pub info: serde_json::Value,
 }
 
 impl Served {
@@ -47,7 +49,7 @@ impl Served {
         BufReader::new(stdout).read_line(&mut line).expect("read listening line");
         let info: serde_json::Value =
             serde_json::from_str(line.trim()).unwrap_or_else(|e| panic!("serve printed {line:?}: {e}"));
-        Served { child, base: info["url"].as_str().unwrap().to_owned() }
+        Served { child, base: info["url"].as_str().unwrap().to_owned(), info }
     }
 
     pub fn url(&self, path: &str) -> String {

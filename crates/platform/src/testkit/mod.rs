@@ -251,7 +251,8 @@ pub struct TestClient {
 }
 
 impl TestClient {
-    fn new(addr: SocketAddr) -> Self {
+    /// A client for a server at `addr` (any lionrock, not only a `TestApp`).
+    pub fn new(addr: SocketAddr) -> Self {
         let jar = Arc::new(Jar::default());
         let http = reqwest::Client::builder()
             .cookie_provider(jar.clone())

@@ -90,6 +90,7 @@ pub fn module() -> Module {
         services: &[],
         nav: &[],
         csrf_exempt: &["/oauth-test/"],
+        demo: None,
     }
 }
 
