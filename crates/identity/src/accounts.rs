@@ -181,9 +181,17 @@ pub async fn resend(state: &AppState, lang: Lang, verification_id: &str) -> Resu
 #[derive(Debug)]
 pub enum SignInOutcome {
     SignedIn(Principal),
-    NeedsVerification { verification_id: String },
+    /// The password was right; an authenticator code is owed (the token goes in a cookie).
+    SecondFactor {
+        challenge: String,
+    },
+    NeedsVerification {
+        verification_id: String,
+    },
     Failed,
-    Throttled { minutes: i64 },
+    Throttled {
+        minutes: i64,
+    },
 }
 
 /// The principal an account stands for.
@@ -261,6 +269,9 @@ pub async fn sign_in(
         txn.commit().await?;
         state.outbox_wake.notify_one();
         return Ok(SignInOutcome::NeedsVerification { verification_id });
+    }
+    if crate::two_step::is_enabled(state, &account.id).await? {
+        return Ok(SignInOutcome::SecondFactor { challenge: crate::two_step::challenge(state, &account.id).await? });
     }
     Ok(SignInOutcome::SignedIn(principal(&account)?))
 }

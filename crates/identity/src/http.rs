@@ -23,6 +23,7 @@ use serde::Deserialize;
 use crate::accounts::{self, ResendOutcome, SignInOutcome, VerifyOutcome};
 use crate::model::{Email, EmailProblem, OneTimeCode, PASSWORD_POLICY, PasswordProblem};
 use crate::store;
+use crate::two_step::{self, ConfirmOutcome, Enrolment, SecondStep};
 
 pub(crate) fn pages() -> Router<AppState> {
     let sensitive = || middleware::from_fn(platform::ratelimit::sensitive);
@@ -31,8 +32,11 @@ pub(crate) fn pages() -> Router<AppState> {
         .route("/verify", get(verify_page).post(verify).route_layer(sensitive()))
         .route("/verify/resend", post(resend).route_layer(sensitive()))
         .route("/sign-in", get(sign_in_page).post(sign_in).route_layer(sensitive()))
+        .route("/sign-in/two-step", get(second_step_page).post(second_step).route_layer(sensitive()))
         .route("/sign-out", post(sign_out))
         .route("/account", get(account_page))
+        .route("/account/two-step", get(two_step_page).post(two_step_confirm).route_layer(sensitive()))
+        .route("/account/two-step/disable", post(two_step_disable).route_layer(sensitive()))
 }
 
 /// A page answered with `status` (422 for a form shown again with errors).
@@ -249,6 +253,14 @@ async fn sign_in(
             SignInOutcome::SignedIn(principal) => {
                 return start_session(&state, &ctx, &client, &request_id, &headers, principal).await;
             }
+            SignInOutcome::SecondFactor { challenge } => {
+                let mut response = see_other(&ctx.href("/sign-in/two-step"));
+                response.headers_mut().append(
+                    header::SET_COOKIE,
+                    web::cookie(challenge_cookie(client.https), &challenge, client.https, Some(CHALLENGE_COOKIE_SECS)),
+                );
+                return Ok(response);
+            }
             SignInOutcome::NeedsVerification { verification_id } => {
                 return Ok(see_other(&ctx.href(&format!("/verify?v={verification_id}"))));
             }
@@ -310,6 +322,79 @@ async fn sign_out(
     Ok(response)
 }
 
+// ---- second step of sign-in ------------------------------------------------
+
+const CHALLENGE_COOKIE_SECS: u64 = 300;
+
+fn challenge_cookie(https: bool) -> &'static str {
+    if https { "__Host-lr_2fa" } else { "lr_2fa" }
+}
+
+#[derive(Template)]
+#[template(path = "second_step.html")]
+struct SecondStepPage<'a> {
+    ctx: &'a PageContext,
+    errors: FormErrors,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct CodeForm {
+    code: String,
+}
+
+async fn second_step_page(
+    ctx: PageContext,
+    client: Extension<ClientInfo>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    if web::read_cookie(&headers, challenge_cookie(client.https)).is_none() {
+        return Ok(see_other(&ctx.href("/sign-in")));
+    }
+    page(&ctx, StatusCode::OK, "second-step-title", SecondStepPage { ctx: &ctx, errors: FormErrors::new() })
+}
+
+fn clear_challenge(response: &mut Response, https: bool) {
+    response.headers_mut().append(header::SET_COOKIE, web::cookie(challenge_cookie(https), "", https, Some(0)));
+}
+
+async fn second_step(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    client: Extension<ClientInfo>,
+    request_id: Extension<RequestId>,
+    headers: HeaderMap,
+    PageForm(form): PageForm<CodeForm>,
+) -> Result<Response, AppError> {
+    let Some(token) = web::read_cookie(&headers, challenge_cookie(client.https)).map(str::to_owned) else {
+        return Ok(see_other(&ctx.href("/sign-in")));
+    };
+    let mut errors = FormErrors::new();
+    if form.code.trim().is_empty() {
+        errors.add("code", "second-step-missing");
+    } else {
+        match two_step::complete(&state, ctx.lang, &token, &form.code).await? {
+            SecondStep::SignedIn(principal) => {
+                let mut response = start_session(&state, &ctx, &client, &request_id, &headers, principal).await?;
+                clear_challenge(&mut response, client.https);
+                return Ok(response);
+            }
+            SecondStep::Wrong { tries_left } => {
+                errors.add_with("code", "second-step-wrong", vec![("tries", tries_left.to_string())])
+            }
+            SecondStep::Ended => {
+                let mut errors = FormErrors::new();
+                errors.add("email", "second-step-ended");
+                let content = SignInPage { ctx: &ctx, errors, email: "" };
+                let mut response = page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "sign-in-title", content)?;
+                clear_challenge(&mut response, client.https);
+                return Ok(response);
+            }
+        }
+    }
+    page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "second-step-title", SecondStepPage { ctx: &ctx, errors })
+}
+
 // ---- account --------------------------------------------------------------
 
 #[derive(Template)]
@@ -318,6 +403,11 @@ struct AccountPage<'a> {
     ctx: &'a PageContext,
     email: &'a str,
     level_key: &'a str,
+    two_step: bool,
+}
+
+async fn signed_in_account(state: &AppState, principal: &Principal) -> Result<store::account::Model, AppError> {
+    store::account_by_id(&state.db, &principal.account_id.to_string()).await?.ok_or_else(AppError::not_found)
 }
 
 async fn account_page(
@@ -325,8 +415,88 @@ async fn account_page(
     SignedIn(principal): SignedIn,
     ctx: PageContext,
 ) -> Result<Response, AppError> {
-    let account =
-        store::account_by_id(&state.db, &principal.account_id.to_string()).await?.ok_or_else(AppError::not_found)?;
+    let account = signed_in_account(&state, &principal).await?;
     let level_key = if account.level == "real_name" { "level-real-name" } else { "level-basic" };
-    page(&ctx, StatusCode::OK, "account-title", AccountPage { ctx: &ctx, email: &account.email, level_key })
+    let two_step = two_step::is_enabled(&state, &account.id).await?;
+    page(&ctx, StatusCode::OK, "account-title", AccountPage { ctx: &ctx, email: &account.email, level_key, two_step })
+}
+
+#[derive(Template)]
+#[template(path = "two_step.html")]
+struct TwoStepPage<'a> {
+    ctx: &'a PageContext,
+    errors: FormErrors,
+    enrolment: Option<Enrolment>,
+    secret_groups: String,
+}
+
+#[derive(Template)]
+#[template(path = "recovery_codes.html")]
+struct RecoveryCodesPage<'a> {
+    ctx: &'a PageContext,
+    codes: Vec<String>,
+}
+
+async fn two_step_form(
+    state: &AppState,
+    ctx: &PageContext,
+    account: &store::account::Model,
+    errors: FormErrors,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let enrolment = two_step::begin(state, account).await?;
+    let secret_groups = enrolment.as_ref().map(|e| group4(&e.secret_base32)).unwrap_or_default();
+    page(ctx, status, "two-step-title", TwoStepPage { ctx, errors, enrolment, secret_groups })
+}
+
+/// `ABCDEFGH…` as `ABCD EFGH …`, easier to type.
+fn group4(s: &str) -> String {
+    s.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join(" ")
+}
+
+async fn two_step_page(
+    State(state): State<AppState>,
+    SignedIn(principal): SignedIn,
+    ctx: PageContext,
+) -> Result<Response, AppError> {
+    let account = signed_in_account(&state, &principal).await?;
+    two_step_form(&state, &ctx, &account, FormErrors::new(), StatusCode::OK).await
+}
+
+async fn two_step_confirm(
+    State(state): State<AppState>,
+    SignedIn(principal): SignedIn,
+    ctx: PageContext,
+    PageForm(form): PageForm<CodeForm>,
+) -> Result<Response, AppError> {
+    let account = signed_in_account(&state, &principal).await?;
+    let mut errors = FormErrors::new();
+    if form.code.trim().is_empty() {
+        errors.add("code", "second-step-missing");
+    } else {
+        match two_step::confirm(&state, ctx.lang, &account, &form.code).await? {
+            ConfirmOutcome::Enabled(codes) => {
+                let codes = codes.iter().map(|c| c.display()).collect();
+                return page(&ctx, StatusCode::OK, "recovery-title", RecoveryCodesPage { ctx: &ctx, codes });
+            }
+            ConfirmOutcome::Wrong => errors.add("code", "two-step-wrong"),
+            ConfirmOutcome::NotStarted => return Ok(see_other(&ctx.href("/account/two-step"))),
+        }
+    }
+    two_step_form(&state, &ctx, &account, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+}
+
+async fn two_step_disable(
+    State(state): State<AppState>,
+    SignedIn(principal): SignedIn,
+    ctx: PageContext,
+    PageForm(form): PageForm<CodeForm>,
+) -> Result<Response, AppError> {
+    let account = signed_in_account(&state, &principal).await?;
+    if two_step::disable(&state, ctx.lang, &account, &form.code).await? {
+        return Ok(see_other(&ctx.href("/account")));
+    }
+    let mut errors = FormErrors::new();
+    errors.add("code", "two-step-wrong");
+    two_step_form(&state, &ctx, &account, errors, StatusCode::UNPROCESSABLE_ENTITY).await
 }

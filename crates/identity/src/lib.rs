@@ -10,6 +10,7 @@ mod migrations;
 pub mod model;
 pub mod password;
 pub mod store;
+pub mod two_step;
 
 use platform::app::{AppState, Module, NavLink, Show};
 use platform::i18n::{Ftl, Lang};

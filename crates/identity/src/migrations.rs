@@ -5,7 +5,7 @@
 use sea_orm_migration::prelude::*;
 
 pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(Accounts)]
+    vec![Box::new(Accounts), Box::new(SecondFactors)]
 }
 
 struct Accounts;
@@ -127,6 +127,109 @@ impl MigrationTrait for Accounts {
                 .col(ColumnDef::new(SignInThrottle::Failures).integer().not_null())
                 .col(ColumnDef::new(SignInThrottle::ThrottledUntil).timestamp_with_time_zone().null())
                 .col(ColumnDef::new(SignInThrottle::UpdatedAt).timestamp_with_time_zone().not_null())
+                .to_owned(),
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+struct SecondFactors;
+
+impl MigrationName for SecondFactors {
+    fn name(&self) -> &str {
+        "m20261125_100002_identity_second_factors"
+    }
+}
+
+#[derive(DeriveIden)]
+enum TotpAuthenticator {
+    Table,
+    AccountId,
+    SecretSealed,
+    ConfirmedAt,
+    LastStep,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum RecoveryCode {
+    Table,
+    CodeMac,
+    AccountId,
+    UsedAt,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum SignInChallenge {
+    Table,
+    Id,
+    AccountId,
+    ExpiresAt,
+    TriesLeft,
+    CreatedAt,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for SecondFactors {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        let to_account = |from_table: DynIden, from_col: DynIden| {
+            ForeignKey::create()
+                .from(from_table, from_col)
+                .to(Account::Table, Account::Id)
+                .on_delete(ForeignKeyAction::Cascade)
+                .to_owned()
+        };
+        m.create_table(
+            Table::create()
+                .table(TotpAuthenticator::Table)
+                .col(ColumnDef::new(TotpAuthenticator::AccountId).string_len(36).not_null().primary_key())
+                // Base64 of the secret sealed with the data key.
+                .col(ColumnDef::new(TotpAuthenticator::SecretSealed).string_len(200).not_null())
+                .col(ColumnDef::new(TotpAuthenticator::ConfirmedAt).timestamp_with_time_zone().null())
+                // The last 30-second step accepted: a code is good once.
+                .col(ColumnDef::new(TotpAuthenticator::LastStep).big_integer().not_null().default(0))
+                .col(ColumnDef::new(TotpAuthenticator::CreatedAt).timestamp_with_time_zone().not_null())
+                .foreign_key(&mut to_account(
+                    TotpAuthenticator::Table.into_iden(),
+                    TotpAuthenticator::AccountId.into_iden(),
+                ))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(RecoveryCode::Table)
+                .col(ColumnDef::new(RecoveryCode::CodeMac).string_len(64).not_null().primary_key())
+                .col(ColumnDef::new(RecoveryCode::AccountId).string_len(36).not_null())
+                .col(ColumnDef::new(RecoveryCode::UsedAt).timestamp_with_time_zone().null())
+                .col(ColumnDef::new(RecoveryCode::CreatedAt).timestamp_with_time_zone().not_null())
+                .foreign_key(&mut to_account(RecoveryCode::Table.into_iden(), RecoveryCode::AccountId.into_iden()))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("recovery_code_account_idx")
+                .table(RecoveryCode::Table)
+                .col(RecoveryCode::AccountId)
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(SignInChallenge::Table)
+                .col(ColumnDef::new(SignInChallenge::Id).string_len(64).not_null().primary_key())
+                .col(ColumnDef::new(SignInChallenge::AccountId).string_len(36).not_null())
+                .col(ColumnDef::new(SignInChallenge::ExpiresAt).timestamp_with_time_zone().not_null())
+                .col(ColumnDef::new(SignInChallenge::TriesLeft).integer().not_null())
+                .col(ColumnDef::new(SignInChallenge::CreatedAt).timestamp_with_time_zone().not_null())
+                .foreign_key(&mut to_account(
+                    SignInChallenge::Table.into_iden(),
+                    SignInChallenge::AccountId.into_iden(),
+                ))
+                .check(Expr::col(SignInChallenge::TriesLeft).gte(0))
                 .to_owned(),
         )
         .await?;

@@ -201,6 +201,57 @@ pub fn minutes_until(until: OffsetDateTime, now: OffsetDateTime) -> i64 {
     ((until - now).whole_seconds() + 59).max(60) / 60
 }
 
+/// A single-use recovery code for when the authenticator app is lost:
+/// 10 characters of Crockford base32 (50 bits), shown as `XXXXX-XXXXX`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RecoveryCode(String);
+
+impl fmt::Debug for RecoveryCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RecoveryCode([redacted])")
+    }
+}
+
+const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+pub const RECOVERY_CODES: usize = 10;
+
+impl RecoveryCode {
+    pub fn generate() -> Self {
+        let bytes = platform::crypto::random_bytes::<10>();
+        Self(bytes.iter().map(|b| CROCKFORD[usize::from(b & 31)] as char).collect())
+    }
+
+    /// Accepts what a person typed: any case, dashes and spaces ignored,
+    /// and the letters Crockford base32 reads as digits (O, I, L).
+    pub fn parse(input: &str) -> Option<Self> {
+        let s: String = input
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .map(|c| match c.to_ascii_uppercase() {
+                'O' => '0',
+                'I' | 'L' => '1',
+                c => c,
+            })
+            .collect();
+        (s.len() == 10 && s.bytes().all(|b| CROCKFORD.contains(&b))).then_some(Self(s))
+    }
+
+    /// The canonical form (what is MACed and stored).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// As shown to the resident.
+    pub fn display(&self) -> String {
+        format!("{}-{}", &self.0[..5], &self.0[5..])
+    }
+}
+
+/// Second-factor sign-in: how long the step after the password lasts, and
+/// how many codes may be tried in it.
+pub const CHALLENGE_LIFETIME: Duration = Duration::minutes(5);
+pub const CHALLENGE_TRIES: i32 = 5;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -267,6 +318,16 @@ mod tests {
         assert_eq!(throttle_until(5, now), Some(now + Duration::seconds(30)));
         assert_eq!(throttle_until(6, now), Some(now + Duration::seconds(60)));
         assert_eq!(throttle_until(20, now), Some(now + Duration::seconds(3600)));
+    }
+
+    #[test]
+    fn recovery_codes_round_trip_leniently() {
+        let code = RecoveryCode::generate();
+        assert_eq!(RecoveryCode::parse(&code.display()), Some(code.clone()));
+        assert_eq!(RecoveryCode::parse(&code.display().to_lowercase()), Some(code));
+        assert_eq!(RecoveryCode::parse("oooo1-iiiil").unwrap().as_str(), "0000111111");
+        assert!(RecoveryCode::parse("123456").is_none());
+        assert!(RecoveryCode::parse("ABCDE-FGHIU").is_none(), "U is not in the alphabet");
     }
 
     proptest! {

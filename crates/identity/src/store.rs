@@ -101,6 +101,68 @@ pub mod throttle {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+pub mod totp {
+    //! `totp_authenticator` rows: one authenticator app per account.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "totp_authenticator")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub account_id: String,
+        pub secret_sealed: String,
+        pub confirmed_at: Option<TimeDateTimeWithTimeZone>,
+        pub last_step: i64,
+        pub created_at: TimeDateTimeWithTimeZone,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod recovery {
+    //! `recovery_code` rows, keyed by a MAC of the code.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "recovery_code")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub code_mac: String,
+        pub account_id: String,
+        pub used_at: Option<TimeDateTimeWithTimeZone>,
+        pub created_at: TimeDateTimeWithTimeZone,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod challenge {
+    //! `sign_in_challenge` rows: a password accepted, a second factor owed.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "sign_in_challenge")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub account_id: String,
+        pub expires_at: TimeDateTimeWithTimeZone,
+        pub tries_left: i32,
+        pub created_at: TimeDateTimeWithTimeZone,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 /// A store failure a caller can act on.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -292,4 +354,126 @@ pub async fn purge_throttles(conn: &impl ConnectionTrait) -> Result<u64, DbErr> 
         .exec(conn)
         .await?
         .rows_affected)
+}
+
+/// The account's authenticator app, confirmed or not.
+pub async fn totp(conn: &impl ConnectionTrait, account_id: &str) -> Result<Option<totp::Model>, DbErr> {
+    totp::Entity::find_by_id(account_id.to_owned()).one(conn).await
+}
+
+/// Stores a new, unconfirmed secret (replacing an unconfirmed one).
+pub async fn put_pending_totp(
+    conn: &impl ConnectionTrait,
+    account_id: &str,
+    secret_sealed: String,
+) -> Result<(), DbErr> {
+    totp::Entity::delete_many()
+        .filter(totp::Column::AccountId.eq(account_id))
+        .filter(totp::Column::ConfirmedAt.is_null())
+        .exec(conn)
+        .await?;
+    totp::ActiveModel {
+        account_id: Set(account_id.to_owned()),
+        secret_sealed: Set(secret_sealed),
+        confirmed_at: Set(None),
+        last_step: Set(0),
+        created_at: Set(platform::db::now()),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+/// Accepts time step `step` once: false if it (or a later one) was used.
+pub async fn use_totp_step(
+    conn: &impl ConnectionTrait,
+    account_id: &str,
+    step: i64,
+    confirm: bool,
+) -> Result<bool, DbErr> {
+    let mut update = totp::Entity::update_many()
+        .col_expr(totp::Column::LastStep, Expr::value(step))
+        .filter(totp::Column::AccountId.eq(account_id))
+        .filter(totp::Column::LastStep.lt(step));
+    if confirm {
+        update = update.col_expr(totp::Column::ConfirmedAt, Expr::value(platform::db::now()));
+    }
+    Ok(update.exec(conn).await?.rows_affected == 1)
+}
+
+pub async fn delete_totp(conn: &impl ConnectionTrait, account_id: &str) -> Result<(), DbErr> {
+    totp::Entity::delete_many().filter(totp::Column::AccountId.eq(account_id)).exec(conn).await?;
+    recovery::Entity::delete_many().filter(recovery::Column::AccountId.eq(account_id)).exec(conn).await?;
+    Ok(())
+}
+
+/// Replaces the account's recovery codes with these MACs.
+pub async fn put_recovery_codes(conn: &impl ConnectionTrait, account_id: &str, macs: Vec<String>) -> Result<(), DbErr> {
+    recovery::Entity::delete_many().filter(recovery::Column::AccountId.eq(account_id)).exec(conn).await?;
+    let now = platform::db::now();
+    for mac in macs {
+        recovery::ActiveModel {
+            code_mac: Set(mac),
+            account_id: Set(account_id.to_owned()),
+            used_at: Set(None),
+            created_at: Set(now),
+        }
+        .insert(conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Spends a recovery code, atomically; false if unknown, used, or another account's.
+pub async fn use_recovery_code(conn: &impl ConnectionTrait, account_id: &str, mac: &str) -> Result<bool, DbErr> {
+    let result = recovery::Entity::update_many()
+        .col_expr(recovery::Column::UsedAt, Expr::value(platform::db::now()))
+        .filter(recovery::Column::CodeMac.eq(mac))
+        .filter(recovery::Column::AccountId.eq(account_id))
+        .filter(recovery::Column::UsedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+pub async fn unused_recovery_codes(conn: &impl ConnectionTrait, account_id: &str) -> Result<u64, DbErr> {
+    recovery::Entity::find()
+        .filter(recovery::Column::AccountId.eq(account_id))
+        .filter(recovery::Column::UsedAt.is_null())
+        .count(conn)
+        .await
+}
+
+pub async fn create_challenge(conn: &impl ConnectionTrait, id: &str, account_id: &str) -> Result<(), DbErr> {
+    let now = platform::db::now();
+    challenge::ActiveModel {
+        id: Set(id.to_owned()),
+        account_id: Set(account_id.to_owned()),
+        expires_at: Set(now + crate::model::CHALLENGE_LIFETIME),
+        tries_left: Set(crate::model::CHALLENGE_TRIES),
+        created_at: Set(now),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn challenge(conn: &impl ConnectionTrait, id: &str) -> Result<Option<challenge::Model>, DbErr> {
+    challenge::Entity::find_by_id(id.to_owned()).one(conn).await
+}
+
+/// Spends one try of a challenge, atomically.
+pub async fn take_challenge_try(conn: &impl ConnectionTrait, id: &str) -> Result<bool, DbErr> {
+    let result = challenge::Entity::update_many()
+        .col_expr(challenge::Column::TriesLeft, Expr::col(challenge::Column::TriesLeft).sub(1))
+        .filter(challenge::Column::Id.eq(id))
+        .filter(challenge::Column::TriesLeft.gt(0))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+pub async fn delete_challenge(conn: &impl ConnectionTrait, id: &str) -> Result<(), DbErr> {
+    challenge::Entity::delete_by_id(id.to_owned()).exec(conn).await?;
+    Ok(())
 }

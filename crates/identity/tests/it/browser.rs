@@ -54,6 +54,12 @@ async fn identity_pages_are_accessible_and_work_by_keyboard() {
         .await;
     assert_eq!(heading, "Your account");
     browser.assert_accessible("account-en").await;
+
+    // Two-step set-up (QR code, key, form), in each language.
+    for lang in ["en", "zh-hk", "zh-cn"] {
+        browser.goto(&app.url(&format!("/{lang}/account/two-step"))).await;
+        browser.assert_accessible(&format!("two-step-{lang}")).await;
+    }
     browser.close().await;
 }
 

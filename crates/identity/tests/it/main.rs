@@ -7,3 +7,4 @@ mod browser;
 mod register;
 mod sign_in;
 mod support;
+mod two_step;

@@ -1,0 +1,271 @@
+//! Two-step verification: an authenticator app (TOTP, RFC 6238) enrolled
+//! with a QR code, single-use recovery codes, and the second step of
+//! sign-in. Every change is audited and e-mailed to the account holder.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use platform::app::AppState;
+use platform::audit::{self, AuditEntry};
+use platform::error::AppError;
+use platform::i18n::Lang;
+use platform::outbox::{self, Channel, Notification};
+use platform::principal::{AuthStrength, Principal};
+use sha2::{Digest, Sha256};
+use totp_rs::{Builder, Totp};
+
+use crate::accounts;
+use crate::model::{OneTimeCode, RECOVERY_CODES, RecoveryCode};
+use crate::store::{self, account};
+
+const SEAL_CONTEXT: &str = "identity.totp";
+const ISSUER: &str = "Lionrock";
+
+/// What the resident needs to add lionrock to an authenticator app.
+pub struct Enrolment {
+    /// The secret in base32, for typing in by hand.
+    pub secret_base32: String,
+    /// `otpauth://` URL (what the QR code holds).
+    pub url: String,
+    /// The QR code as an SVG `data:` URI, for an `<img>`.
+    pub qr_data_uri: String,
+}
+
+fn totp(secret: Vec<u8>, email: &str) -> Result<Totp, AppError> {
+    Builder::new()
+        .with_secret(secret)
+        .with_account_name(email.replace(':', ""))
+        .with_issuer(Some(ISSUER))
+        .build()
+        .map_err(|e| AppError::internal(format!("TOTP: {e}")))
+}
+
+fn unix_now() -> u64 {
+    u64::try_from(time::OffsetDateTime::now_utc().unix_timestamp()).unwrap_or(0)
+}
+
+fn open_secret(state: &AppState, row: &store::totp::Model) -> Result<Vec<u8>, AppError> {
+    let sealed = STANDARD.decode(&row.secret_sealed).map_err(AppError::internal)?;
+    state.keys.open(SEAL_CONTEXT, &sealed).map_err(AppError::internal)
+}
+
+/// The time step a typed code matches, if any (±1 step of clock drift).
+fn matching_step(
+    state: &AppState,
+    row: &store::totp::Model,
+    email: &str,
+    input: &str,
+) -> Result<Option<i64>, AppError> {
+    let Some(code) = OneTimeCode::parse(input) else { return Ok(None) };
+    let totp = totp(open_secret(state, row)?, email)?;
+    Ok(totp.check(code.as_str(), unix_now()).and_then(|step| i64::try_from(step).ok()))
+}
+
+fn recovery_mac(state: &AppState, code: &RecoveryCode) -> String {
+    state.keys.blind_index("identity.recovery-code", code.as_str())
+}
+
+fn notice(state: &AppState, lang: Lang, account: &account::Model, subject: &str, body: &str) -> Notification {
+    Notification {
+        channel: Channel::Email,
+        recipient: account.email.clone(),
+        lang,
+        subject: Some(state.catalog.text(lang, subject)),
+        body: state.catalog.text(lang, body),
+    }
+}
+
+pub async fn is_enabled(state: &AppState, account_id: &str) -> Result<bool, AppError> {
+    Ok(store::totp(&state.db, account_id).await?.is_some_and(|t| t.confirmed_at.is_some()))
+}
+
+/// Starts enrolment with a fresh secret; `None` if already enabled.
+pub async fn begin(state: &AppState, account: &account::Model) -> Result<Option<Enrolment>, AppError> {
+    if is_enabled(state, &account.id).await? {
+        return Ok(None);
+    }
+    // Showing the page again keeps the secret the resident may have scanned.
+    let secret = match store::totp(&state.db, &account.id).await? {
+        Some(pending) => open_secret(state, &pending)?,
+        None => {
+            let secret = platform::crypto::random_bytes::<20>().to_vec();
+            let sealed = STANDARD.encode(state.keys.seal(SEAL_CONTEXT, &secret));
+            store::put_pending_totp(&state.db, &account.id, sealed).await?;
+            secret
+        }
+    };
+    let secret_base32 = base32::encode(base32::Alphabet::Rfc4648 { padding: false }, &secret);
+    let url = totp(secret, &account.email)?.to_url().map_err(|e| AppError::internal(format!("TOTP URL: {e}")))?;
+    let svg = qrcode::QrCode::new(url.as_bytes())
+        .map_err(AppError::internal)?
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(220, 220)
+        .quiet_zone(true)
+        .build();
+    Ok(Some(Enrolment {
+        secret_base32,
+        url,
+        qr_data_uri: format!("data:image/svg+xml;base64,{}", STANDARD.encode(svg)),
+    }))
+}
+
+/// The result of confirming enrolment with a first code.
+pub enum ConfirmOutcome {
+    Enabled(Vec<RecoveryCode>),
+    Wrong,
+    NotStarted,
+}
+
+pub async fn confirm(
+    state: &AppState,
+    lang: Lang,
+    account: &account::Model,
+    input: &str,
+) -> Result<ConfirmOutcome, AppError> {
+    let Some(row) = store::totp(&state.db, &account.id).await?.filter(|t| t.confirmed_at.is_none()) else {
+        return Ok(ConfirmOutcome::NotStarted);
+    };
+    let Some(step) = matching_step(state, &row, &account.email, input)? else {
+        return Ok(ConfirmOutcome::Wrong);
+    };
+    let codes: Vec<RecoveryCode> = (0..RECOVERY_CODES).map(|_| RecoveryCode::generate()).collect();
+    let txn = platform::db::begin_write(&state.db).await?;
+    if !store::use_totp_step(&txn, &account.id, step, true).await? {
+        txn.rollback().await?;
+        return Ok(ConfirmOutcome::Wrong);
+    }
+    store::put_recovery_codes(&txn, &account.id, codes.iter().map(|c| recovery_mac(state, c)).collect()).await?;
+    audit::record(
+        &txn,
+        AuditEntry::new(
+            format!("account:{}", account.id),
+            "account.two_step_enable",
+            format!("account:{}", account.id),
+        ),
+    )
+    .await?;
+    outbox::enqueue(&txn, notice(state, lang, account, "email-two-step-on-subject", "email-two-step-on-body")).await?;
+    txn.commit().await?;
+    state.outbox_wake.notify_one();
+    Ok(ConfirmOutcome::Enabled(codes))
+}
+
+/// Turns two-step verification off, given a current code or a recovery code.
+pub async fn disable(state: &AppState, lang: Lang, account: &account::Model, input: &str) -> Result<bool, AppError> {
+    let Some(row) = store::totp(&state.db, &account.id).await?.filter(|t| t.confirmed_at.is_some()) else {
+        return Ok(false);
+    };
+    let txn = platform::db::begin_write(&state.db).await?;
+    let proven = match matching_step(state, &row, &account.email, input)? {
+        Some(step) => store::use_totp_step(&txn, &account.id, step, false).await?,
+        None => match RecoveryCode::parse(input) {
+            Some(code) => store::use_recovery_code(&txn, &account.id, &recovery_mac(state, &code)).await?,
+            None => false,
+        },
+    };
+    if !proven {
+        txn.rollback().await?;
+        return Ok(false);
+    }
+    store::delete_totp(&txn, &account.id).await?;
+    audit::record(
+        &txn,
+        AuditEntry::new(
+            format!("account:{}", account.id),
+            "account.two_step_disable",
+            format!("account:{}", account.id),
+        ),
+    )
+    .await?;
+    outbox::enqueue(&txn, notice(state, lang, account, "email-two-step-off-subject", "email-two-step-off-body"))
+        .await?;
+    txn.commit().await?;
+    state.outbox_wake.notify_one();
+    Ok(true)
+}
+
+/// The row key of a second-step challenge (the cookie holds the token).
+pub fn challenge_key(token: &str) -> String {
+    hex_sha256(token)
+}
+
+fn hex_sha256(s: &str) -> String {
+    Sha256::digest(s.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Opens the second step of sign-in; returns the token for its cookie.
+pub async fn challenge(state: &AppState, account_id: &str) -> Result<String, AppError> {
+    let token = platform::crypto::random_token();
+    store::create_challenge(&state.db, &challenge_key(&token), account_id).await?;
+    Ok(token)
+}
+
+/// The result of the second step of sign-in.
+pub enum SecondStep {
+    SignedIn(Principal),
+    Wrong { tries_left: i32 },
+    Ended,
+}
+
+pub async fn complete(state: &AppState, lang: Lang, token: &str, input: &str) -> Result<SecondStep, AppError> {
+    let key = challenge_key(token);
+    let Some(challenge) = store::challenge(&state.db, &key).await? else { return Ok(SecondStep::Ended) };
+    if platform::db::now() >= challenge.expires_at {
+        store::delete_challenge(&state.db, &key).await?;
+        return Ok(SecondStep::Ended);
+    }
+    let account = store::account_by_id(&state.db, &challenge.account_id).await?.ok_or_else(AppError::not_found)?;
+    let row = store::totp(&state.db, &account.id).await?.filter(|t| t.confirmed_at.is_some());
+    let txn = platform::db::begin_write(&state.db).await?;
+    if !store::take_challenge_try(&txn, &key).await? {
+        store::delete_challenge(&txn, &key).await?;
+        txn.commit().await?;
+        return Ok(SecondStep::Ended);
+    }
+    let mut used_recovery = false;
+    let proven =
+        match (&row, row.as_ref().map(|r| matching_step(state, r, &account.email, input)).transpose()?.flatten()) {
+            (Some(_), Some(step)) => store::use_totp_step(&txn, &account.id, step, false).await?,
+            (Some(_), None) => match RecoveryCode::parse(input) {
+                Some(code) => {
+                    used_recovery = store::use_recovery_code(&txn, &account.id, &recovery_mac(state, &code)).await?;
+                    used_recovery
+                }
+                None => false,
+            },
+            (None, _) => false,
+        };
+    if !proven {
+        let tries_left = store::challenge(&txn, &key).await?.map_or(0, |c| c.tries_left);
+        txn.commit().await?;
+        return Ok(if tries_left > 0 { SecondStep::Wrong { tries_left } } else { SecondStep::Ended });
+    }
+    store::delete_challenge(&txn, &key).await?;
+    if used_recovery {
+        let left = store::unused_recovery_codes(&txn, &account.id).await?;
+        let body = state.catalog.text_with(lang, "email-recovery-used-body", &[("left", &left.to_string())]);
+        let mut n = notice(state, lang, &account, "email-recovery-used-subject", "email-recovery-used-body");
+        n.body = body;
+        outbox::enqueue(&txn, n).await?;
+        audit::record(
+            &txn,
+            AuditEntry::new(
+                format!("account:{}", account.id),
+                "account.recovery_code_used",
+                format!("account:{}", account.id),
+            ),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    state.outbox_wake.notify_one();
+    let mut principal = accounts::principal(&account)?;
+    principal.strength = AuthStrength::TwoFactor;
+    Ok(SecondStep::SignedIn(principal))
+}
+
+/// The current code for a secret (tests and tools).
+pub fn current_code(secret_base32: &str) -> Option<String> {
+    let secret = base32::decode(base32::Alphabet::Rfc4648 { padding: false }, secret_base32)?;
+    let totp = Builder::new().with_secret(secret).with_account_name("x").build().ok()?;
+    Some(totp.generate(unix_now()).to_string())
+}
