@@ -111,6 +111,12 @@ enum AuditCommand {
 enum KeysCommand {
     /// Create the data-encryption and blind-index key files if missing.
     Init,
+    /// Make a new signing key active; the old one stays published for verification.
+    Rotate {
+        /// What the key signs.
+        #[arg(long, value_parser = ["oidc"])]
+        purpose: String,
+    },
 }
 
 /// A failure with its exit code: 2 for what the operator must fix in the
@@ -261,6 +267,25 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 );
             } else {
                 println!("created account {} for {}", account.id, account.email);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Keys { command: KeysCommand::Rotate { purpose } } => {
+            let purpose =
+                platform::keys::Purpose::parse(&purpose).ok_or_else(|| Failure::usage("--purpose: unknown"))?;
+            let keys = load_keys(&config)?;
+            let state = AppState::new(config, keys, &modules).await?;
+            state.migrator.run(&state.db).await.map_err(Failure::runtime)?;
+            // Keep the old key published for as long as anything it signed may be checked.
+            let keep = time::Duration::days(1);
+            let kid = platform::keys::rotate(&state.db, &state.keys, purpose, keep).await.map_err(Failure::runtime)?;
+            if cli.json {
+                println!("{}", json!({ "purpose": purpose.as_str(), "active_kid": kid }));
+            } else {
+                println!(
+                    "new {} signing key {kid} is active; the previous one stays published for a day",
+                    purpose.as_str()
+                );
             }
             Ok(ExitCode::SUCCESS)
         }

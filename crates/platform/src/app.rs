@@ -401,7 +401,9 @@ where
 
 /// Periodic clean-up: expired sessions, idle rate-limit buckets.
 async fn housekeeping(state: AppState, mut shutdown: Shutdown) {
-    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    // First run a period after start: nothing is due at boot.
+    let period = Duration::from_secs(60);
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
     loop {
         tokio::select! {
             _ = tick.tick() => {}
@@ -413,6 +415,9 @@ async fn housekeeping(state: AppState, mut shutdown: Shutdown) {
         }
         if let Err(e) = outbox::purge_old(&state.db, &state.config).await {
             tracing::warn!(error = %e, "outbox purge failed");
+        }
+        if let Err(e) = crate::keys::purge(&state.db).await {
+            tracing::warn!(error = %e, "signing-key purge failed");
         }
     }
 }

@@ -5,7 +5,7 @@ use sea_orm_migration::prelude::*;
 
 /// The platform's migrations, oldest first.
 pub fn all() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(CoreTables)]
+    vec![Box::new(CoreTables), Box::new(SigningKeys)]
 }
 
 struct CoreTables;
@@ -161,5 +161,58 @@ impl MigrationTrait for CoreTables {
         )
         .await?;
         Ok(())
+    }
+}
+
+struct SigningKeys;
+
+impl MigrationName for SigningKeys {
+    fn name(&self) -> &str {
+        "m20261125_000002_platform_signing_keys"
+    }
+}
+
+#[derive(DeriveIden)]
+enum SigningKey {
+    Table,
+    Kid,
+    Purpose,
+    Alg,
+    PrivateSealed,
+    X,
+    Y,
+    Status,
+    CreatedAt,
+    PublishUntil,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for SigningKeys {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(SigningKey::Table)
+                .col(ColumnDef::new(SigningKey::Kid).string_len(64).not_null().primary_key())
+                .col(ColumnDef::new(SigningKey::Purpose).string_len(32).not_null())
+                .col(ColumnDef::new(SigningKey::Alg).string_len(16).not_null())
+                .col(ColumnDef::new(SigningKey::PrivateSealed).text().not_null())
+                .col(ColumnDef::new(SigningKey::X).string_len(64).not_null())
+                .col(ColumnDef::new(SigningKey::Y).string_len(64).not_null())
+                .col(ColumnDef::new(SigningKey::Status).string_len(16).not_null())
+                .col(ColumnDef::new(SigningKey::CreatedAt).timestamp_with_time_zone().not_null())
+                .col(ColumnDef::new(SigningKey::PublishUntil).timestamp_with_time_zone().null())
+                .check(Expr::col(SigningKey::Status).is_in(["active", "retired"]))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("signing_key_purpose_idx")
+                .table(SigningKey::Table)
+                .col(SigningKey::Purpose)
+                .col(SigningKey::Status)
+                .to_owned(),
+        )
+        .await
     }
 }

@@ -7,6 +7,7 @@ mod audit;
 mod browser;
 mod errors;
 mod http_core;
+mod keys;
 mod outbox;
 mod pages;
 mod security;
