@@ -212,6 +212,7 @@ pub fn principal(account: &account::Model) -> Result<Principal, AppError> {
         strength: AuthStrength::Password,
         roles,
         scopes: Vec::new(),
+        authenticated_at: time::OffsetDateTime::now_utc().unix_timestamp(),
     })
 }
 

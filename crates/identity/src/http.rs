@@ -47,6 +47,10 @@ fn page(ctx: &PageContext, status: StatusCode, title_key: &str, content: impl Te
     Ok(response)
 }
 
+fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
 fn see_other(location: &str) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, location.to_owned())]).into_response()
 }
@@ -171,7 +175,7 @@ async fn verify(
         Some(code) => match accounts::verify(&state, &form.v, &code).await? {
             VerifyOutcome::Verified(account) => {
                 let principal = accounts::principal(&account)?;
-                return start_session(&state, &ctx, &client, &request_id, &headers, principal).await;
+                return start_session(&state, &ctx, &client, &request_id, &headers, principal, None).await;
             }
             VerifyOutcome::Wrong { tries_left } if tries_left > 0 => {
                 errors.add_with("code", "code-wrong", vec![("tries", tries_left.to_string())])
@@ -219,6 +223,8 @@ struct SignInPage<'a> {
     ctx: &'a PageContext,
     errors: FormErrors,
     email: &'a str,
+    /// Where to go after signing in (a path on this site).
+    next: &'a str,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -226,10 +232,24 @@ struct SignInPage<'a> {
 struct SignInForm {
     email: String,
     password: String,
+    next: String,
 }
 
-async fn sign_in_page(ctx: PageContext) -> Result<Response, AppError> {
-    page(&ctx, StatusCode::OK, "sign-in-title", SignInPage { ctx: &ctx, errors: FormErrors::new(), email: "" })
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct NextQuery {
+    next: String,
+}
+
+/// A return path we will redirect to: on this site, and only a path.
+fn safe_next(next: &str) -> Option<&str> {
+    (next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && !next.chars().any(char::is_control))
+        .then_some(next)
+}
+
+async fn sign_in_page(ctx: PageContext, Query(q): Query<NextQuery>) -> Result<Response, AppError> {
+    let next = safe_next(&q.next).unwrap_or("");
+    page(&ctx, StatusCode::OK, "sign-in-title", SignInPage { ctx: &ctx, errors: FormErrors::new(), email: "", next })
 }
 
 async fn sign_in(
@@ -251,10 +271,15 @@ async fn sign_in(
     if errors.is_empty() {
         match accounts::sign_in(&state, ctx.lang, &form.email, &form.password).await? {
             SignInOutcome::SignedIn(principal) => {
-                return start_session(&state, &ctx, &client, &request_id, &headers, principal).await;
+                let next = safe_next(&form.next);
+                return start_session(&state, &ctx, &client, &request_id, &headers, principal, next).await;
             }
             SignInOutcome::SecondFactor { challenge } => {
-                let mut response = see_other(&ctx.href("/sign-in/two-step"));
+                let to = match safe_next(&form.next) {
+                    Some(next) => format!("{}?next={}", ctx.href("/sign-in/two-step"), urlencode(next)),
+                    None => ctx.href("/sign-in/two-step"),
+                };
+                let mut response = see_other(&to);
                 response.headers_mut().append(
                     header::SET_COOKIE,
                     web::cookie(challenge_cookie(client.https), &challenge, client.https, Some(CHALLENGE_COOKIE_SECS)),
@@ -271,7 +296,8 @@ async fn sign_in(
             }
         }
     }
-    page(&ctx, status, "sign-in-title", SignInPage { ctx: &ctx, errors, email: form.email.trim() })
+    let next = safe_next(&form.next).unwrap_or("");
+    page(&ctx, status, "sign-in-title", SignInPage { ctx: &ctx, errors, email: form.email.trim(), next })
 }
 
 /// Opens a new session (a fresh token: never one the browser already had),
@@ -283,6 +309,7 @@ async fn start_session(
     request_id: &RequestId,
     headers: &HeaderMap,
     principal: Principal,
+    next: Option<&str>,
 ) -> Result<Response, AppError> {
     if let Some(old) = web::read_cookie(headers, web::session_cookie_name(client.https)).and_then(SessionToken::parse) {
         session::revoke(&state.db, &old).await?;
@@ -293,7 +320,7 @@ async fn start_session(
     };
     let token = session::create(&state.db, &principal, state.session_lifetimes(), device).await?;
     accounts::signed_in(state, &principal, Some(&request_id.0)).await?;
-    let mut response = see_other(&ctx.href("/account"));
+    let mut response = see_other(&next.map_or_else(|| ctx.href("/account"), str::to_owned));
     let h = response.headers_mut();
     h.append(
         header::SET_COOKIE,
@@ -335,23 +362,27 @@ fn challenge_cookie(https: bool) -> &'static str {
 struct SecondStepPage<'a> {
     ctx: &'a PageContext,
     errors: FormErrors,
+    next: &'a str,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct CodeForm {
     code: String,
+    next: String,
 }
 
 async fn second_step_page(
     ctx: PageContext,
     client: Extension<ClientInfo>,
     headers: HeaderMap,
+    Query(q): Query<NextQuery>,
 ) -> Result<Response, AppError> {
     if web::read_cookie(&headers, challenge_cookie(client.https)).is_none() {
         return Ok(see_other(&ctx.href("/sign-in")));
     }
-    page(&ctx, StatusCode::OK, "second-step-title", SecondStepPage { ctx: &ctx, errors: FormErrors::new() })
+    let next = safe_next(&q.next).unwrap_or("");
+    page(&ctx, StatusCode::OK, "second-step-title", SecondStepPage { ctx: &ctx, errors: FormErrors::new(), next })
 }
 
 fn clear_challenge(response: &mut Response, https: bool) {
@@ -375,7 +406,8 @@ async fn second_step(
     } else {
         match two_step::complete(&state, ctx.lang, &token, &form.code).await? {
             SecondStep::SignedIn(principal) => {
-                let mut response = start_session(&state, &ctx, &client, &request_id, &headers, principal).await?;
+                let next = safe_next(&form.next);
+                let mut response = start_session(&state, &ctx, &client, &request_id, &headers, principal, next).await?;
                 clear_challenge(&mut response, client.https);
                 return Ok(response);
             }
@@ -385,14 +417,15 @@ async fn second_step(
             SecondStep::Ended => {
                 let mut errors = FormErrors::new();
                 errors.add("email", "second-step-ended");
-                let content = SignInPage { ctx: &ctx, errors, email: "" };
+                let content = SignInPage { ctx: &ctx, errors, email: "", next: safe_next(&form.next).unwrap_or("") };
                 let mut response = page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "sign-in-title", content)?;
                 clear_challenge(&mut response, client.https);
                 return Ok(response);
             }
         }
     }
-    page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "second-step-title", SecondStepPage { ctx: &ctx, errors })
+    let next = safe_next(&form.next).unwrap_or("");
+    page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "second-step-title", SecondStepPage { ctx: &ctx, errors, next })
 }
 
 // ---- account --------------------------------------------------------------

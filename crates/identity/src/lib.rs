@@ -8,11 +8,12 @@ mod demo;
 mod http;
 mod migrations;
 pub mod model;
+pub mod oidc;
 pub mod password;
 pub mod store;
 pub mod two_step;
 
-use platform::app::{AppState, Module, NavLink, Show};
+use platform::app::{Module, NavLink, Show};
 use platform::i18n::{Ftl, Lang};
 
 const TRANSLATIONS: [Ftl; 3] = [
@@ -28,13 +29,13 @@ pub fn module() -> Module {
         migrations: migrations::all,
         translations: &TRANSLATIONS,
         pages: http::pages,
-        routes: axum::Router::<AppState>::new,
+        routes: oidc::routes,
         services: &[],
         nav: &[
             NavLink { title_key: "sign-in-title", path: "/sign-in", show: Show::SignedOut },
             NavLink { title_key: "account-title", path: "/account", show: Show::SignedIn },
         ],
-        csrf_exempt: &[],
+        csrf_exempt: &oidc::CSRF_EXEMPT,
         demo: Some(|state| Box::pin(demo::load(state))),
     }
 }

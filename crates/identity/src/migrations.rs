@@ -5,7 +5,7 @@
 use sea_orm_migration::prelude::*;
 
 pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(Accounts), Box::new(SecondFactors)]
+    vec![Box::new(Accounts), Box::new(SecondFactors), Box::new(OpenIdConnect)]
 }
 
 struct Accounts;
@@ -231,6 +231,167 @@ impl MigrationTrait for SecondFactors {
                 ))
                 .check(Expr::col(SignInChallenge::TriesLeft).gte(0))
                 .to_owned(),
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+struct OpenIdConnect;
+
+impl MigrationName for OpenIdConnect {
+    fn name(&self) -> &str {
+        "m20261125_100003_identity_oidc"
+    }
+}
+
+#[derive(DeriveIden)]
+enum OidcClient {
+    Table,
+    ClientId,
+    SecretMac,
+    Name,
+    RedirectUris,
+    PostLogoutRedirectUris,
+    Scopes,
+    Public,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum OidcConsent {
+    Table,
+    AccountId,
+    ClientId,
+    Scopes,
+    GrantedAt,
+}
+
+#[derive(DeriveIden)]
+enum OidcCode {
+    Table,
+    CodeMac,
+    ClientId,
+    AccountId,
+    RedirectUri,
+    Scopes,
+    Nonce,
+    CodeChallenge,
+    AuthTime,
+    Amr,
+    ExpiresAt,
+    UsedAt,
+}
+
+#[derive(DeriveIden)]
+enum OidcToken {
+    Table,
+    TokenMac,
+    Kind,
+    ClientId,
+    AccountId,
+    Scopes,
+    FamilyId,
+    CodeMac,
+    AuthTime,
+    Amr,
+    ExpiresAt,
+    UsedAt,
+    RevokedAt,
+    CreatedAt,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for OpenIdConnect {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(OidcClient::Table)
+                .col(ColumnDef::new(OidcClient::ClientId).string_len(64).not_null().primary_key())
+                .col(ColumnDef::new(OidcClient::SecretMac).string_len(64).null())
+                .col(ColumnDef::new(OidcClient::Name).string_len(200).not_null())
+                .col(ColumnDef::new(OidcClient::RedirectUris).text().not_null())
+                .col(ColumnDef::new(OidcClient::PostLogoutRedirectUris).text().not_null())
+                .col(ColumnDef::new(OidcClient::Scopes).text().not_null())
+                .col(ColumnDef::new(OidcClient::Public).boolean().not_null())
+                .col(ColumnDef::new(OidcClient::CreatedAt).timestamp_with_time_zone().not_null())
+                .to_owned(),
+        )
+        .await?;
+        let client_fk = |table: DynIden, col: DynIden| {
+            ForeignKey::create()
+                .from(table, col)
+                .to(OidcClient::Table, OidcClient::ClientId)
+                .on_delete(ForeignKeyAction::Cascade)
+                .to_owned()
+        };
+        let account_fk = |table: DynIden, col: DynIden| {
+            ForeignKey::create()
+                .from(table, col)
+                .to(Account::Table, Account::Id)
+                .on_delete(ForeignKeyAction::Cascade)
+                .to_owned()
+        };
+        m.create_table(
+            Table::create()
+                .table(OidcConsent::Table)
+                .col(ColumnDef::new(OidcConsent::AccountId).string_len(36).not_null())
+                .col(ColumnDef::new(OidcConsent::ClientId).string_len(64).not_null())
+                .col(ColumnDef::new(OidcConsent::Scopes).text().not_null())
+                .col(ColumnDef::new(OidcConsent::GrantedAt).timestamp_with_time_zone().not_null())
+                .primary_key(Index::create().col(OidcConsent::AccountId).col(OidcConsent::ClientId))
+                .foreign_key(&mut account_fk(OidcConsent::Table.into_iden(), OidcConsent::AccountId.into_iden()))
+                .foreign_key(&mut client_fk(OidcConsent::Table.into_iden(), OidcConsent::ClientId.into_iden()))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(OidcCode::Table)
+                .col(ColumnDef::new(OidcCode::CodeMac).string_len(64).not_null().primary_key())
+                .col(ColumnDef::new(OidcCode::ClientId).string_len(64).not_null())
+                .col(ColumnDef::new(OidcCode::AccountId).string_len(36).not_null())
+                .col(ColumnDef::new(OidcCode::RedirectUri).text().not_null())
+                .col(ColumnDef::new(OidcCode::Scopes).text().not_null())
+                .col(ColumnDef::new(OidcCode::Nonce).string_len(512).null())
+                .col(ColumnDef::new(OidcCode::CodeChallenge).string_len(128).null())
+                .col(ColumnDef::new(OidcCode::AuthTime).big_integer().not_null())
+                .col(ColumnDef::new(OidcCode::Amr).string_len(64).not_null())
+                .col(ColumnDef::new(OidcCode::ExpiresAt).timestamp_with_time_zone().not_null())
+                .col(ColumnDef::new(OidcCode::UsedAt).timestamp_with_time_zone().null())
+                .foreign_key(&mut account_fk(OidcCode::Table.into_iden(), OidcCode::AccountId.into_iden()))
+                .foreign_key(&mut client_fk(OidcCode::Table.into_iden(), OidcCode::ClientId.into_iden()))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(OidcToken::Table)
+                .col(ColumnDef::new(OidcToken::TokenMac).string_len(64).not_null().primary_key())
+                .col(ColumnDef::new(OidcToken::Kind).string_len(16).not_null())
+                .col(ColumnDef::new(OidcToken::ClientId).string_len(64).not_null())
+                .col(ColumnDef::new(OidcToken::AccountId).string_len(36).not_null())
+                .col(ColumnDef::new(OidcToken::Scopes).text().not_null())
+                .col(ColumnDef::new(OidcToken::FamilyId).string_len(36).not_null())
+                .col(ColumnDef::new(OidcToken::CodeMac).string_len(64).null())
+                .col(ColumnDef::new(OidcToken::AuthTime).big_integer().not_null())
+                .col(ColumnDef::new(OidcToken::Amr).string_len(64).not_null())
+                .col(ColumnDef::new(OidcToken::ExpiresAt).timestamp_with_time_zone().not_null())
+                .col(ColumnDef::new(OidcToken::UsedAt).timestamp_with_time_zone().null())
+                .col(ColumnDef::new(OidcToken::RevokedAt).timestamp_with_time_zone().null())
+                .col(ColumnDef::new(OidcToken::CreatedAt).timestamp_with_time_zone().not_null())
+                .foreign_key(&mut account_fk(OidcToken::Table.into_iden(), OidcToken::AccountId.into_iden()))
+                .foreign_key(&mut client_fk(OidcToken::Table.into_iden(), OidcToken::ClientId.into_iden()))
+                .check(Expr::col(OidcToken::Kind).is_in(["access", "refresh"]))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create().name("oidc_token_family_idx").table(OidcToken::Table).col(OidcToken::FamilyId).to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create().name("oidc_token_code_idx").table(OidcToken::Table).col(OidcToken::CodeMac).to_owned(),
         )
         .await?;
         Ok(())

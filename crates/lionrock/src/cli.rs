@@ -68,6 +68,33 @@ enum Command {
         #[command(subcommand)]
         command: UsersCommand,
     },
+    /// OpenID Connect clients (relying parties).
+    Clients {
+        #[command(subcommand)]
+        command: ClientsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ClientsCommand {
+    /// Register a client; prints its client_id and (unless --public) its secret, once.
+    Create {
+        /// Shown to residents on the consent page.
+        #[arg(long)]
+        name: String,
+        /// Where codes may be sent; may be repeated.
+        #[arg(long = "redirect-uri", required = true)]
+        redirect_uris: Vec<String>,
+        /// Where residents may be sent after signing out; may be repeated.
+        #[arg(long = "post-logout-redirect-uri")]
+        post_logout_redirect_uris: Vec<String>,
+        /// A client that cannot keep a secret (a browser or mobile app): PKCE only.
+        #[arg(long)]
+        public: bool,
+        /// Scopes it may ask for besides openid; may be repeated.
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -267,6 +294,27 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 );
             } else {
                 println!("created account {} for {}", account.id, account.email);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Clients {
+            command: ClientsCommand::Create { name, redirect_uris, post_logout_redirect_uris, public, scopes },
+        } => {
+            let keys = load_keys(&config)?;
+            let state = AppState::new(config, keys, &modules).await?;
+            state.migrator.run(&state.db).await.map_err(Failure::runtime)?;
+            let new = identity::oidc::NewClient { name, redirect_uris, post_logout_redirect_uris, scopes, public };
+            let created = identity::oidc::create_client(&state, new).await.map_err(|e| match e {
+                identity::oidc::ClientError::Internal(m) => Failure::runtime(m),
+                other => Failure::usage(other),
+            })?;
+            if cli.json {
+                println!("{}", serde_json::to_string(&created).map_err(Failure::runtime)?);
+            } else {
+                println!("client_id: {}", created.client_id);
+                if let Some(secret) = &created.client_secret {
+                    println!("client_secret: {secret}\n(shown once: store it now)");
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -120,6 +120,8 @@ pub struct AppInner {
     pub migrator: Migrator,
     /// Woken when a notification is enqueued, so delivery starts at once.
     pub outbox_wake: Notify,
+    /// The address actually bound (port 0 becomes a real port).
+    bound: OnceLock<SocketAddr>,
     metrics: PrometheusHandle,
 }
 
@@ -131,6 +133,19 @@ impl Deref for AppState {
 }
 
 impl AppInner {
+    /// The external base URL without a trailing slash: `server.public_url`,
+    /// or else this server's own bound address.
+    pub fn public_url(&self) -> String {
+        if !self.config.server.public_url.is_empty() {
+            return self.config.public_url();
+        }
+        let scheme = if self.config.tls() { "https" } else { "http" };
+        match self.bound.get() {
+            Some(addr) => format!("{scheme}://{addr}"),
+            None => self.config.public_url(),
+        }
+    }
+
     pub fn session_lifetimes(&self) -> Lifetimes {
         Lifetimes {
             idle: time::Duration::seconds(i64::try_from(self.config.server.session_idle_secs).unwrap_or(i64::MAX)),
@@ -200,6 +215,7 @@ impl AppState {
             csrf_exempt: modules.iter().flat_map(|m| m.csrf_exempt.iter().map(|s| (*s).to_owned())).collect(),
             migrator: migrator(modules),
             outbox_wake: Notify::new(),
+            bound: OnceLock::new(),
             metrics: prometheus(),
             config,
             db,
@@ -347,6 +363,7 @@ impl Server {
         let listen_error = |source| StartError::Listen { addr, source };
         let tcp = TcpListener::bind(addr).await.map_err(listen_error)?;
         let local_addr = tcp.local_addr().map_err(listen_error)?;
+        let _ = state.bound.set(local_addr);
         let listener = match acceptor {
             Some(acceptor) => Listener::Tls(crate::tls::TlsListener::new(tcp, acceptor).map_err(listen_error)?),
             None => Listener::Plain(tcp),

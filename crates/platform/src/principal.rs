@@ -70,6 +70,10 @@ pub struct Principal {
     pub roles: Vec<Role>,
     /// Officer scopes, e.g. `booking-staff:centre-0199…`.
     pub scopes: Vec<String>,
+    /// When the person last proved who they are (Unix seconds): OpenID
+    /// Connect's `auth_time`, `max_age` and `prompt=login` rest on it.
+    #[serde(default)]
+    pub authenticated_at: i64,
 }
 
 impl Principal {
@@ -80,6 +84,7 @@ impl Principal {
             strength: AuthStrength::Password,
             roles: vec![Role::Resident],
             scopes: Vec::new(),
+            authenticated_at: time::OffsetDateTime::now_utc().unix_timestamp(),
         }
     }
 

@@ -80,3 +80,17 @@ email-two-step-off-subject = Two-step verification is off for your Lionrock acco
 email-two-step-off-body = Two-step verification was turned off for your Lionrock account. If this was not you, contact us at once.
 email-recovery-used-subject = A recovery code was used to sign in to your Lionrock account
 email-recovery-used-body = A recovery code was used to sign in to your Lionrock account. You have { $left } recovery codes left. If this was not you, contact us at once.
+
+oidc-error-title = This sign-in request cannot be accepted
+oidc-error-client = The service that sent you here is not registered with Lionrock. Go back to the service and try again, or contact it.
+oidc-error-redirect = The service that sent you here gave an address to return to that it has not registered. For your safety you were not sent back.
+oidc-error-server = Lionrock could not check this request. Please try again later.
+oidc-error-logout = This sign-out request did not come from a registered service, so you were not sent back to it. You have been signed out.
+consent-title = Share your details?
+consent-intro = { $client } wants to sign you in with your Lionrock account and receive:
+consent-scope-openid = your Lionrock account identifier
+consent-scope-email = your e-mail address
+consent-allow = Allow
+consent-deny = Cancel
+signed-out-title = You are signed out
+signed-out-text = You have been signed out of Lionrock.

@@ -80,3 +80,17 @@ email-two-step-off-subject = 你的狮子山账户已停用两步验证
 email-two-step-off-body = 你的狮子山账户已停用两步验证。如非你本人操作，请立即联系我们。
 email-recovery-used-subject = 有人使用备用码登录你的狮子山账户
 email-recovery-used-body = 有人使用备用码登录你的狮子山账户。你还剩 { $left } 个备用码。如非你本人操作，请立即联系我们。
+
+oidc-error-title = 无法接受这个登录请求
+oidc-error-client = 带你到这里的服务未在狮子山登记。请返回该服务再试，或联系该服务。
+oidc-error-redirect = 带你到这里的服务提供了未登记的返回网址。为保障你的安全，系统没有把你送回去。
+oidc-error-server = 狮子山暂时无法检查这个请求，请稍后再试。
+oidc-error-logout = 这个退出请求并非来自已登记的服务，因此系统没有把你送回该服务。你已退出登录。
+consent-title = 分享你的资料？
+consent-intro = { $client } 希望以你的狮子山账户让你登录，并获取：
+consent-scope-openid = 你的狮子山账户标识
+consent-scope-email = 你的电子邮箱
+consent-allow = 允许
+consent-deny = 取消
+signed-out-title = 你已退出登录
+signed-out-text = 你已退出狮子山。

@@ -80,3 +80,17 @@ email-two-step-off-subject = 你的獅子山帳戶已停用兩步驗證
 email-two-step-off-body = 你的獅子山帳戶已停用兩步驗證。如非你本人操作，請立即聯絡我們。
 email-recovery-used-subject = 有人使用備用碼登入你的獅子山帳戶
 email-recovery-used-body = 有人使用備用碼登入你的獅子山帳戶。你尚餘 { $left } 個備用碼。如非你本人操作，請立即聯絡我們。
+
+oidc-error-title = 無法接受這個登入要求
+oidc-error-client = 帶你到這裏的服務並未在獅子山登記。請返回該服務再試，或聯絡該服務。
+oidc-error-redirect = 帶你到這裏的服務提供了未登記的返回網址。為保障你的安全，系統沒有把你送回去。
+oidc-error-server = 獅子山暫時未能檢查這個要求，請稍後再試。
+oidc-error-logout = 這個登出要求並非來自已登記的服務，因此系統沒有把你送回該服務。你已登出。
+consent-title = 分享你的資料？
+consent-intro = { $client } 希望以你的獅子山帳戶讓你登入，並取得：
+consent-scope-openid = 你的獅子山帳戶識別碼
+consent-scope-email = 你的電郵地址
+consent-allow = 允許
+consent-deny = 取消
+signed-out-title = 你已登出
+signed-out-text = 你已登出獅子山。

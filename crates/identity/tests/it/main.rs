@@ -4,6 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
 
 mod browser;
+mod oidc;
+mod oidc_rp;
 mod register;
 mod sign_in;
 mod support;

@@ -171,3 +171,66 @@ fn users_create_makes_an_account_that_can_sign_in() {
     let out = run(lionrock(dir.path()).args(["users", "create", "--email", "x@example.org"]));
     assert_eq!(out.status.code(), Some(2), "--password-stdin is required");
 }
+
+#[test]
+fn clients_create_and_keys_rotate() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(run(lionrock(dir.path()).args(["keys", "init"])).status.success());
+    let out = run(lionrock(dir.path()).args([
+        "clients",
+        "create",
+        "--name",
+        "Harbour Library",
+        "--redirect-uri",
+        "https://rp.example.org/cb",
+        "--scope",
+        "email",
+        "--json",
+    ]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let created: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(created["client_id"].as_str().unwrap().len(), 32);
+    assert_eq!(created["client_secret"].as_str().unwrap().len(), 43);
+
+    let out = run(lionrock(dir.path()).args([
+        "clients",
+        "create",
+        "--name",
+        "App",
+        "--redirect-uri",
+        "http://localhost:9/cb",
+        "--public",
+        "--json",
+    ]));
+    let created: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert!(created.get("client_secret").is_none(), "public clients have no secret");
+
+    let line = one_error_line(&run(lionrock(dir.path()).args([
+        "clients",
+        "create",
+        "--name",
+        "X",
+        "--redirect-uri",
+        "http://rp.example.org/cb",
+    ])));
+    assert!(line.contains("--redirect-uri") && line.contains("https"), "{line}");
+    let line = one_error_line(&run(lionrock(dir.path()).args([
+        "clients",
+        "create",
+        "--name",
+        "X",
+        "--redirect-uri",
+        "https://a.example/cb",
+        "--scope",
+        "phone",
+    ])));
+    assert!(line.contains("--scope"), "{line}");
+
+    let first = run(lionrock(dir.path()).args(["keys", "rotate", "--purpose", "oidc", "--json"]));
+    assert!(first.status.success(), "{}", stderr(&first));
+    let second = run(lionrock(dir.path()).args(["keys", "rotate", "--purpose", "oidc", "--json"]));
+    let kid =
+        |o: &std::process::Output| serde_json::from_str::<serde_json::Value>(&stdout(o)).unwrap()["active_kid"].clone();
+    assert_ne!(kid(&first), kid(&second));
+    assert_eq!(run(lionrock(dir.path()).args(["keys", "rotate", "--purpose", "dcc"])).status.code(), Some(2));
+}

@@ -1,0 +1,767 @@
+//! The OpenID Connect provider: clients, the authorization-code flow with
+//! PKCE, ID tokens signed with the platform's ES256 keys, userinfo, refresh
+//! tokens with rotation and reuse detection, revocation (RFC 7009),
+//! introspection (RFC 7662) and RP-initiated logout. Errors are answered
+//! exactly as the specifications say (redirect, JSON body, or
+//! `WWW-Authenticate`), not as problem details.
+
+mod http;
+pub mod store;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use platform::app::AppState;
+use platform::error::AppError;
+use platform::keys::{self, Purpose};
+use platform::principal::{AuthStrength, IdentityLevel, Principal};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use time::Duration;
+
+pub(crate) use http::{CSRF_EXEMPT, routes};
+
+pub const CODE_LIFETIME: Duration = Duration::seconds(60);
+pub const ACCESS_TOKEN_LIFETIME: Duration = Duration::minutes(10);
+pub const ID_TOKEN_LIFETIME: Duration = Duration::minutes(10);
+pub const REFRESH_TOKEN_LIFETIME: Duration = Duration::days(30);
+/// How long a rotated-out signing key must stay published.
+pub const KEY_KEEP: Duration = Duration::days(1);
+
+pub const ACR_BASIC: &str = "urn:lionrock:loa:basic";
+pub const ACR_REAL_NAME: &str = "urn:lionrock:loa:real_name";
+pub const SCOPES: [&str; 2] = ["openid", "email"];
+
+/// The issuer identifier: the public URL.
+pub fn issuer(state: &AppState) -> String {
+    state.public_url()
+}
+
+fn mac(state: &AppState, kind: &str, secret: &str) -> String {
+    state.keys.blind_index(&format!("oidc.{kind}"), secret)
+}
+
+fn json_list(values: &[String]) -> String {
+    serde_json::to_string(values).unwrap_or_else(|_| "[]".to_owned())
+}
+
+fn parse_list(json: &str) -> Vec<String> {
+    serde_json::from_str(json).unwrap_or_default()
+}
+
+/// Constant-time equality of two MACs.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+// ---- clients --------------------------------------------------------------
+
+/// A relying party to register.
+#[derive(Debug, Clone)]
+pub struct NewClient {
+    pub name: String,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    pub scopes: Vec<String>,
+    pub public: bool,
+}
+
+/// A registered client; the secret is shown once and stored only as a MAC.
+#[derive(Debug, Clone, Serialize)]
+pub struct CreatedClient {
+    pub client_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+}
+
+/// Why a client could not be registered.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("--name: must be 1 to 200 characters")]
+    Name,
+    #[error("--redirect-uri {0:?}: must be an absolute https URL (http only for localhost), without a fragment")]
+    RedirectUri(String),
+    #[error("--scope {0:?}: not offered (offered: openid, email)")]
+    Scope(String),
+    #[error("{0}")]
+    Internal(String),
+}
+
+fn acceptable_redirect(uri: &str) -> bool {
+    let Ok(url) = url::Url::parse(uri) else { return false };
+    let local = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+    url.fragment().is_none() && (url.scheme() == "https" || (url.scheme() == "http" && local))
+}
+
+pub async fn create_client(state: &AppState, new: NewClient) -> Result<CreatedClient, ClientError> {
+    let name = new.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(ClientError::Name);
+    }
+    if new.redirect_uris.is_empty() {
+        return Err(ClientError::RedirectUri(String::new()));
+    }
+    for uri in new.redirect_uris.iter().chain(&new.post_logout_redirect_uris) {
+        if !acceptable_redirect(uri) {
+            return Err(ClientError::RedirectUri(uri.clone()));
+        }
+    }
+    let mut scopes = vec!["openid".to_owned()];
+    for s in &new.scopes {
+        if !SCOPES.contains(&s.as_str()) {
+            return Err(ClientError::Scope(s.clone()));
+        }
+        if !scopes.contains(s) {
+            scopes.push(s.clone());
+        }
+    }
+    let client_id = uuid::Uuid::now_v7().simple().to_string();
+    let secret = (!new.public).then(platform::crypto::random_token);
+    let model = store::client::Model {
+        secret_mac: secret.as_ref().map(|s| mac(state, "client-secret", &format!("{client_id}:{s}"))),
+        client_id: client_id.clone(),
+        name,
+        redirect_uris: json_list(&new.redirect_uris),
+        post_logout_redirect_uris: json_list(&new.post_logout_redirect_uris),
+        scopes: json_list(&scopes),
+        public: new.public,
+        created_at: platform::db::now(),
+    };
+    store::insert_client(&state.db, model).await.map_err(|e| ClientError::Internal(e.to_string()))?;
+    Ok(CreatedClient { client_id, client_secret: secret })
+}
+
+/// How a client proved who it is at the token endpoint.
+#[derive(Debug)]
+pub enum ClientAuth {
+    Basic { id: String, secret: String },
+    Post { id: String, secret: String },
+    None { id: String },
+}
+
+/// A token-endpoint style error (RFC 6749 §5.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuthError {
+    pub error: &'static str,
+    pub description: String,
+    /// `invalid_client` after Basic authentication: 401 with `WWW-Authenticate`.
+    pub basic_challenge: bool,
+}
+
+impl OAuthError {
+    pub fn new(error: &'static str, description: impl Into<String>) -> Self {
+        Self { error, description: description.into(), basic_challenge: false }
+    }
+}
+
+pub async fn authenticate_client(state: &AppState, auth: &ClientAuth) -> Result<store::client::Model, OAuthError> {
+    let (id, secret, basic) = match auth {
+        ClientAuth::Basic { id, secret } => (id, Some(secret), true),
+        ClientAuth::Post { id, secret } => (id, Some(secret), false),
+        ClientAuth::None { id } => (id, None, false),
+    };
+    let invalid =
+        || OAuthError { basic_challenge: basic, ..OAuthError::new("invalid_client", "client authentication failed") };
+    let client = store::client(&state.db, id).await.map_err(|_| OAuthError::new("server_error", "try again"))?;
+    let Some(client) = client else { return Err(invalid()) };
+    match (&client.secret_mac, secret) {
+        (Some(expected), Some(secret)) if same(expected, &mac(state, "client-secret", &format!("{id}:{secret}"))) => {
+            Ok(client)
+        }
+        (None, None) if client.public => Ok(client),
+        _ => Err(invalid()),
+    }
+}
+
+// ---- authorization ----------------------------------------------------------
+
+/// The query of an authorization request.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct AuthParams {
+    pub response_type: String,
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub scope: String,
+    pub state: Option<String>,
+    pub nonce: Option<String>,
+    pub code_challenge: Option<String>,
+    pub code_challenge_method: Option<String>,
+    pub prompt: Option<String>,
+    pub max_age: Option<String>,
+    pub acr_values: Option<String>,
+    pub request: Option<String>,
+    pub request_uri: Option<String>,
+    /// Ours: the earliest acceptable sign-in time after a forced re-authentication.
+    pub auth_after: Option<i64>,
+}
+
+/// A validated authorization request.
+#[derive(Debug, Clone)]
+pub struct AuthRequest {
+    pub client: store::client::Model,
+    pub params: AuthParams,
+    pub scopes: Vec<String>,
+    pub prompts: Vec<String>,
+    pub max_age: Option<i64>,
+}
+
+/// Why an authorization request fails: shown on our page when the client or
+/// its redirect URI cannot be trusted, else sent back to the client.
+#[derive(Debug)]
+pub enum AuthError {
+    Page { message_key: &'static str },
+    Redirect { redirect_uri: String, error: &'static str, description: String, state: Option<String> },
+}
+
+pub async fn validate(state: &AppState, params: AuthParams) -> Result<AuthRequest, AuthError> {
+    let page = |key| AuthError::Page { message_key: key };
+    let Some(client) = store::client(&state.db, &params.client_id).await.map_err(|_| page("oidc-error-server"))? else {
+        return Err(page("oidc-error-client"));
+    };
+    if !parse_list(&client.redirect_uris).contains(&params.redirect_uri) {
+        return Err(page("oidc-error-redirect"));
+    }
+    let redirect = |error, description: &str| AuthError::Redirect {
+        redirect_uri: params.redirect_uri.clone(),
+        error,
+        description: description.to_owned(),
+        state: params.state.clone(),
+    };
+    if params.request.is_some() {
+        return Err(redirect("request_not_supported", "request objects are not supported"));
+    }
+    if params.request_uri.is_some() {
+        return Err(redirect("request_uri_not_supported", "request_uri is not supported"));
+    }
+    if params.response_type != "code" {
+        return Err(redirect("unsupported_response_type", "only response_type=code is supported"));
+    }
+    let scopes: Vec<String> = params.scope.split_whitespace().map(str::to_owned).collect();
+    if !scopes.iter().any(|s| s == "openid") {
+        return Err(redirect("invalid_scope", "the openid scope is required"));
+    }
+    let allowed = parse_list(&client.scopes);
+    // Unknown scopes are ignored (RFC 6749 §3.3 lets the server narrow them).
+    let scopes: Vec<String> = scopes.into_iter().filter(|s| allowed.contains(s)).collect();
+    match (params.code_challenge.as_deref(), params.code_challenge_method.as_deref()) {
+        (None, _) if client.public => {
+            return Err(redirect("invalid_request", "PKCE (S256) is required for public clients"));
+        }
+        (Some(c), Some("S256")) if (43..=128).contains(&c.len()) => {}
+        (Some(_), Some("S256")) => {
+            return Err(redirect("invalid_request", "code_challenge must be 43 to 128 characters"));
+        }
+        (Some(_), _) => return Err(redirect("invalid_request", "code_challenge_method must be S256")),
+        (None, _) => {}
+    }
+    let prompts: Vec<String> = params.prompt.as_deref().unwrap_or("").split_whitespace().map(str::to_owned).collect();
+    if prompts.iter().any(|p| !matches!(p.as_str(), "none" | "login" | "consent" | "select_account")) {
+        return Err(redirect("invalid_request", "unknown prompt value"));
+    }
+    if prompts.contains(&"none".to_owned()) && prompts.len() > 1 {
+        return Err(redirect("invalid_request", "prompt=none cannot be combined"));
+    }
+    let max_age = match params.max_age.as_deref() {
+        None | Some("") => None,
+        Some(s) => match s.parse::<i64>() {
+            Ok(n) if n >= 0 => Some(n),
+            _ => return Err(redirect("invalid_request", "max_age must be a non-negative integer")),
+        },
+    };
+    Ok(AuthRequest { client, params, scopes, prompts, max_age })
+}
+
+/// What must happen before a code can be issued.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Next {
+    SignIn,
+    Consent,
+    Issue,
+    /// `prompt=none` and something needs the person: this error goes back.
+    Fail(&'static str),
+}
+
+pub async fn next_step(
+    state: &AppState,
+    req: &AuthRequest,
+    principal: Option<&Principal>,
+    now: i64,
+) -> Result<Next, AppError> {
+    let none = req.prompts.iter().any(|p| p == "none");
+    let fresh_enough = |p: &Principal| {
+        req.max_age.is_none_or(|age| p.authenticated_at + age >= now)
+            && req.params.auth_after.is_none_or(|after| p.authenticated_at >= after)
+    };
+    let must_sign_in = match principal {
+        None => true,
+        Some(p) => !fresh_enough(p) || (req.prompts.iter().any(|x| x == "login") && req.params.auth_after.is_none()),
+    };
+    if must_sign_in {
+        return Ok(if none { Next::Fail("login_required") } else { Next::SignIn });
+    }
+    let Some(principal) = principal else { return Ok(Next::SignIn) };
+    let granted = store::consent(&state.db, &principal.account_id.to_string(), &req.client.client_id)
+        .await?
+        .map(|c| parse_list(&c.scopes))
+        .unwrap_or_default();
+    let covered = req.scopes.iter().all(|s| granted.contains(s));
+    if !covered || req.prompts.iter().any(|p| p == "consent") {
+        return Ok(if none { Next::Fail("consent_required") } else { Next::Consent });
+    }
+    Ok(Next::Issue)
+}
+
+fn amr(principal: &Principal) -> Vec<&'static str> {
+    match principal.strength {
+        AuthStrength::Password => vec!["pwd"],
+        AuthStrength::TwoFactor => vec!["pwd", "otp", "mfa"],
+        AuthStrength::Passkey => vec!["hwk", "user"],
+    }
+}
+
+/// Records consent and issues a code; returns the redirect back to the client.
+pub async fn issue_code(
+    state: &AppState,
+    req: &AuthRequest,
+    principal: &Principal,
+    remember: bool,
+) -> Result<String, AppError> {
+    let code = platform::crypto::random_token();
+    let account_id = principal.account_id.to_string();
+    let txn = platform::db::begin_write(&state.db).await?;
+    if remember {
+        store::put_consent(&txn, &account_id, &req.client.client_id, &json_list(&req.scopes)).await?;
+    }
+    store::insert_code(
+        &txn,
+        store::code::Model {
+            code_mac: mac(state, "code", &code),
+            client_id: req.client.client_id.clone(),
+            account_id: account_id.clone(),
+            redirect_uri: req.params.redirect_uri.clone(),
+            scopes: json_list(&req.scopes),
+            nonce: req.params.nonce.clone(),
+            code_challenge: req.params.code_challenge.clone(),
+            auth_time: principal.authenticated_at,
+            amr: amr(principal).join(" "),
+            expires_at: platform::db::now() + CODE_LIFETIME,
+            used_at: None,
+        },
+    )
+    .await?;
+    platform::audit::record(
+        &txn,
+        platform::audit::AuditEntry::new(
+            format!("account:{account_id}"),
+            "oidc.authorize",
+            format!("client:{}", req.client.client_id),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    let mut url = url::Url::parse(&req.params.redirect_uri).map_err(AppError::internal)?;
+    {
+        let mut q = url.query_pairs_mut();
+        q.append_pair("code", &code);
+        if let Some(s) = &req.params.state {
+            q.append_pair("state", s);
+        }
+        q.append_pair("iss", &issuer(state));
+    }
+    Ok(url.into())
+}
+
+/// The redirect carrying an authorization error back to the client.
+pub fn error_redirect(
+    state: &AppState,
+    redirect_uri: &str,
+    error: &str,
+    description: &str,
+    client_state: Option<&str>,
+) -> String {
+    let Ok(mut url) = url::Url::parse(redirect_uri) else { return redirect_uri.to_owned() };
+    {
+        let mut q = url.query_pairs_mut();
+        q.append_pair("error", error);
+        q.append_pair("error_description", description);
+        if let Some(s) = client_state {
+            q.append_pair("state", s);
+        }
+        q.append_pair("iss", &issuer(state));
+    }
+    url.into()
+}
+
+// ---- tokens -----------------------------------------------------------------
+
+/// A successful token response (RFC 6749 §5.1, OIDC Core §3.1.3.3).
+#[derive(Debug, Serialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub token_type: &'static str,
+    pub expires_in: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+    pub refresh_token: String,
+    pub scope: String,
+}
+
+#[derive(Debug, Serialize)]
+struct IdTokenClaims<'a> {
+    iss: String,
+    sub: &'a str,
+    aud: &'a str,
+    azp: &'a str,
+    exp: i64,
+    iat: i64,
+    auth_time: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nonce: Option<&'a str>,
+    acr: &'static str,
+    amr: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    at_hash: Option<String>,
+}
+
+fn s256(verifier: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+}
+
+/// `at_hash`: the left half of the SHA-256 of the access token.
+fn at_hash(access_token: &str) -> String {
+    URL_SAFE_NO_PAD.encode(&Sha256::digest(access_token.as_bytes())[..16])
+}
+
+async fn account_level(state: &AppState, account_id: &str) -> Result<IdentityLevel, AppError> {
+    let account = crate::store::account_by_id(&state.db, account_id).await?.ok_or_else(AppError::not_found)?;
+    Ok(if account.level == "real_name" { IdentityLevel::RealName } else { IdentityLevel::Basic })
+}
+
+fn acr(level: IdentityLevel) -> &'static str {
+    match level {
+        IdentityLevel::Basic => ACR_BASIC,
+        IdentityLevel::RealName => ACR_REAL_NAME,
+    }
+}
+
+fn sign_id_token(key: &keys::SigningKey, claims: &IdTokenClaims<'_>) -> Result<String, AppError> {
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
+    header.kid = Some(key.kid.clone());
+    jsonwebtoken::encode(&header, claims, &jsonwebtoken::EncodingKey::from_ec_der(&key.pkcs8_der))
+        .map_err(AppError::internal)
+}
+
+/// Issues an access token, a refresh token (same family) and, on the code
+/// grant, an ID token.
+#[allow(clippy::too_many_arguments)]
+async fn issue_tokens(
+    state: &AppState,
+    txn: &sea_orm::DatabaseTransaction,
+    client_id: &str,
+    account_id: &str,
+    scopes: &str,
+    family_id: &str,
+    code_mac: Option<&str>,
+    auth_time: i64,
+    amr_list: &str,
+    id_token: Option<(&keys::SigningKey, Option<&str>)>,
+) -> Result<TokenResponse, AppError> {
+    let now = platform::db::now();
+    let access = platform::crypto::random_token();
+    let refresh = platform::crypto::random_token();
+    let row = |kind: &str, secret: &str, life: Duration| store::token::Model {
+        token_mac: mac(state, "token", secret),
+        kind: kind.to_owned(),
+        client_id: client_id.to_owned(),
+        account_id: account_id.to_owned(),
+        scopes: scopes.to_owned(),
+        family_id: family_id.to_owned(),
+        code_mac: code_mac.map(str::to_owned),
+        auth_time,
+        amr: amr_list.to_owned(),
+        expires_at: now + life,
+        used_at: None,
+        revoked_at: None,
+        created_at: now,
+    };
+    store::insert_token(txn, row("access", &access, ACCESS_TOKEN_LIFETIME)).await?;
+    store::insert_token(txn, row("refresh", &refresh, REFRESH_TOKEN_LIFETIME)).await?;
+    let scope_list = parse_list(scopes);
+    let id_token = if let Some((key, nonce)) = id_token {
+        let level = account_level(state, account_id).await?;
+        let iat = now.unix_timestamp();
+        let claims = IdTokenClaims {
+            iss: issuer(state),
+            sub: account_id,
+            aud: client_id,
+            azp: client_id,
+            exp: iat + ID_TOKEN_LIFETIME.whole_seconds(),
+            iat,
+            auth_time,
+            nonce,
+            acr: acr(level),
+            amr: amr_list.split(' ').collect(),
+            at_hash: Some(at_hash(&access)),
+        };
+        Some(sign_id_token(key, &claims)?)
+    } else {
+        None
+    };
+    Ok(TokenResponse {
+        access_token: access,
+        token_type: "Bearer",
+        expires_in: ACCESS_TOKEN_LIFETIME.whole_seconds(),
+        id_token,
+        refresh_token: refresh,
+        scope: scope_list.join(" "),
+    })
+}
+
+/// The authorization-code grant.
+pub async fn exchange_code(
+    state: &AppState,
+    client: &store::client::Model,
+    code: &str,
+    redirect_uri: &str,
+    verifier: Option<&str>,
+) -> Result<TokenResponse, OAuthError> {
+    let server = |e: &dyn std::fmt::Display| {
+        tracing::error!(error = %e, "token endpoint");
+        OAuthError::new("server_error", "try again")
+    };
+    let grant = |d: &str| OAuthError::new("invalid_grant", d);
+    let code_mac = mac(state, "code", code);
+    // Before the transaction: creating the first key writes too.
+    let key = keys::active(&state.db, &state.keys, Purpose::Oidc).await.map_err(|e| server(&e))?;
+    let txn = platform::db::begin_write(&state.db).await.map_err(|e| server(&e))?;
+    let Some(row) = store::code(&txn, &code_mac).await.map_err(|e| server(&e))? else {
+        return Err(grant("unknown authorization code"));
+    };
+    if !store::spend_code(&txn, &code_mac).await.map_err(|e| server(&e))? {
+        // A replayed code: revoke everything issued from it (RFC 6749 §4.1.2).
+        store::revoke_where(&txn, None, Some(&code_mac)).await.map_err(|e| server(&e))?;
+        txn.commit().await.map_err(|e| server(&e))?;
+        return Err(grant("authorization code already used"));
+    }
+    let checks = if row.client_id != client.client_id {
+        Err(grant("code was issued to another client"))
+    } else if platform::db::now() >= row.expires_at {
+        Err(grant("authorization code expired"))
+    } else if row.redirect_uri != redirect_uri {
+        Err(grant("redirect_uri does not match the authorization request"))
+    } else {
+        match (&row.code_challenge, verifier) {
+            (Some(challenge), Some(v)) if (43..=128).contains(&v.len()) && same(challenge, &s256(v)) => Ok(()),
+            (Some(_), _) => Err(grant("PKCE verification failed")),
+            (None, Some(_)) => Err(grant("no code_challenge was sent with the authorization request")),
+            (None, None) => Ok(()),
+        }
+    };
+    if let Err(e) = checks {
+        txn.commit().await.map_err(|e| server(&e))?;
+        return Err(e);
+    }
+    let family = uuid::Uuid::now_v7().to_string();
+    let response = issue_tokens(
+        state,
+        &txn,
+        &row.client_id,
+        &row.account_id,
+        &row.scopes,
+        &family,
+        Some(&code_mac),
+        row.auth_time,
+        &row.amr,
+        Some((&key, row.nonce.as_deref())),
+    )
+    .await
+    .map_err(|e| server(&e))?;
+    txn.commit().await.map_err(|e| server(&e))?;
+    Ok(response)
+}
+
+/// The refresh-token grant, with rotation: a spent refresh token presented
+/// again revokes its whole family.
+pub async fn refresh(
+    state: &AppState,
+    client: &store::client::Model,
+    refresh_token: &str,
+) -> Result<TokenResponse, OAuthError> {
+    let server = |e: &dyn std::fmt::Display| {
+        tracing::error!(error = %e, "token endpoint");
+        OAuthError::new("server_error", "try again")
+    };
+    let grant = |d: &str| OAuthError::new("invalid_grant", d);
+    let token_mac = mac(state, "token", refresh_token);
+    let txn = platform::db::begin_write(&state.db).await.map_err(|e| server(&e))?;
+    let Some(row) = store::token(&txn, &token_mac).await.map_err(|e| server(&e))?.filter(|t| t.kind == "refresh")
+    else {
+        return Err(grant("unknown refresh token"));
+    };
+    if row.client_id != client.client_id {
+        return Err(grant("refresh token was issued to another client"));
+    }
+    if row.revoked_at.is_some() || platform::db::now() >= row.expires_at {
+        return Err(grant("refresh token expired or revoked"));
+    }
+    if !store::spend_refresh(&txn, &token_mac).await.map_err(|e| server(&e))? {
+        store::revoke_where(&txn, Some(&row.family_id), None).await.map_err(|e| server(&e))?;
+        platform::audit::record(
+            &txn,
+            platform::audit::AuditEntry::new("system", "oidc.refresh_reuse", format!("client:{}", row.client_id)),
+        )
+        .await
+        .map_err(|e| server(&e))?;
+        txn.commit().await.map_err(|e| server(&e))?;
+        return Err(grant("refresh token already used; its tokens are revoked"));
+    }
+    let response = issue_tokens(
+        state,
+        &txn,
+        &row.client_id,
+        &row.account_id,
+        &row.scopes,
+        &row.family_id,
+        None,
+        row.auth_time,
+        &row.amr,
+        None,
+    )
+    .await
+    .map_err(|e| server(&e))?;
+    txn.commit().await.map_err(|e| server(&e))?;
+    Ok(response)
+}
+
+/// A live token, for userinfo and introspection.
+pub async fn live_token(state: &AppState, token: &str) -> Result<Option<store::token::Model>, AppError> {
+    let row = store::token(&state.db, &mac(state, "token", token)).await?;
+    let now = platform::db::now();
+    Ok(row.filter(|t| t.revoked_at.is_none() && t.used_at.is_none() && now < t.expires_at))
+}
+
+/// Revokes `token` if it belongs to `client` (RFC 7009: unknown tokens are fine).
+pub async fn revoke(state: &AppState, client: &store::client::Model, token: &str) -> Result<(), AppError> {
+    let Some(row) = store::token(&state.db, &mac(state, "token", token)).await? else { return Ok(()) };
+    if row.client_id != client.client_id {
+        return Ok(());
+    }
+    let txn = platform::db::begin_write(&state.db).await?;
+    if row.kind == "refresh" {
+        store::revoke_where(&txn, Some(&row.family_id), None).await?;
+    } else {
+        sea_orm::EntityTrait::update(store::token::ActiveModel {
+            token_mac: sea_orm::ActiveValue::Set(row.token_mac.clone()),
+            revoked_at: sea_orm::ActiveValue::Set(Some(platform::db::now())),
+            ..Default::default()
+        })
+        .exec(&txn)
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The claims userinfo returns for a token's scopes.
+pub async fn userinfo(state: &AppState, token: &store::token::Model) -> Result<serde_json::Value, AppError> {
+    let account = crate::store::account_by_id(&state.db, &token.account_id).await?.ok_or_else(AppError::not_found)?;
+    let scopes = parse_list(&token.scopes);
+    let mut claims = serde_json::json!({ "sub": account.id });
+    if scopes.iter().any(|s| s == "email") {
+        claims["email"] = account.email.clone().into();
+        claims["email_verified"] = account.email_verified_at.is_some().into();
+    }
+    Ok(claims)
+}
+
+/// Checks an ID token we issued (for logout's `id_token_hint`): signature
+/// with any published key, issuer; expiry is not required.
+pub async fn verify_id_token_hint(state: &AppState, token: &str) -> Option<(String, String)> {
+    let header = jsonwebtoken::decode_header(token).ok()?;
+    let kid = header.kid?;
+    let jwk = keys::published(&state.db, Purpose::Oidc).await.ok()?.into_iter().find(|k| k.kid == kid)?;
+    let key = jsonwebtoken::DecodingKey::from_ec_components(&jwk.x, &jwk.y).ok()?;
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
+    validation.validate_exp = false;
+    validation.validate_aud = false;
+    validation.set_issuer(&[issuer(state)]);
+    validation.set_required_spec_claims(&["iss", "sub", "aud"]);
+    #[derive(Deserialize)]
+    struct Hint {
+        sub: String,
+        aud: String,
+    }
+    let data = jsonwebtoken::decode::<Hint>(token, &key, &validation).ok()?;
+    Some((data.claims.sub, data.claims.aud))
+}
+
+/// The post-logout redirect, if registered for `client_id`.
+pub async fn post_logout_target(
+    state: &AppState,
+    client_id: &str,
+    uri: &str,
+    client_state: Option<&str>,
+) -> Option<String> {
+    let client = store::client(&state.db, client_id).await.ok()??;
+    if !parse_list(&client.post_logout_redirect_uris).iter().any(|u| u == uri) {
+        return None;
+    }
+    let mut url = url::Url::parse(uri).ok()?;
+    if let Some(s) = client_state {
+        url.query_pairs_mut().append_pair("state", s);
+    }
+    Some(url.into())
+}
+
+/// The discovery document (OpenID Connect Discovery 1.0).
+pub fn discovery(state: &AppState) -> serde_json::Value {
+    let iss = issuer(state);
+    serde_json::json!({
+        "issuer": iss,
+        "authorization_endpoint": format!("{iss}/oauth/authorize"),
+        "token_endpoint": format!("{iss}/oauth/token"),
+        "userinfo_endpoint": format!("{iss}/oauth/userinfo"),
+        "jwks_uri": format!("{iss}/oauth/jwks"),
+        "end_session_endpoint": format!("{iss}/oauth/logout"),
+        "revocation_endpoint": format!("{iss}/oauth/revoke"),
+        "introspection_endpoint": format!("{iss}/oauth/introspect"),
+        "scopes_supported": SCOPES,
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["ES256"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "code_challenge_methods_supported": ["S256"],
+        "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "email", "email_verified"],
+        "acr_values_supported": [ACR_BASIC, ACR_REAL_NAME],
+        "prompt_values_supported": ["none", "login", "consent"],
+        "claims_parameter_supported": false,
+        "request_parameter_supported": false,
+        "request_uri_parameter_supported": false,
+        "authorization_response_iss_parameter_supported": true,
+        "ui_locales_supported": ["en", "zh-HK", "zh-CN"],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pkce_s256_matches_rfc_7636_example() {
+        assert_eq!(s256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+    }
+
+    #[test]
+    fn redirect_uris_must_be_https_or_local() {
+        assert!(acceptable_redirect("https://rp.example.org/cb"));
+        assert!(acceptable_redirect("http://127.0.0.1:9000/cb"));
+        assert!(acceptable_redirect("http://localhost/cb"));
+        assert!(!acceptable_redirect("http://rp.example.org/cb"));
+        assert!(!acceptable_redirect("https://rp.example.org/cb#frag"));
+        assert!(!acceptable_redirect("/relative"));
+    }
+}

@@ -1,0 +1,262 @@
+//! OpenID Connect provider tables: clients, remembered consent, one-time
+//! authorization codes, and access / refresh tokens (stored as MACs).
+
+use sea_orm::entity::prelude::*;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveValue::Set, Condition};
+use time::OffsetDateTime;
+
+pub mod client {
+    //! `oidc_client` rows: relying parties.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "oidc_client")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub client_id: String,
+        /// MAC of the client secret; none for public clients.
+        pub secret_mac: Option<String>,
+        pub name: String,
+        /// JSON arrays.
+        pub redirect_uris: String,
+        pub post_logout_redirect_uris: String,
+        pub scopes: String,
+        pub public: bool,
+        pub created_at: TimeDateTimeWithTimeZone,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod consent {
+    //! `oidc_consent` rows: what a person allowed a client to receive.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "oidc_consent")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub account_id: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub client_id: String,
+        pub scopes: String,
+        pub granted_at: TimeDateTimeWithTimeZone,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod code {
+    //! `oidc_code` rows: authorization codes (single use, one minute).
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "oidc_code")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub code_mac: String,
+        pub client_id: String,
+        pub account_id: String,
+        pub redirect_uri: String,
+        pub scopes: String,
+        pub nonce: Option<String>,
+        pub code_challenge: Option<String>,
+        pub auth_time: i64,
+        pub amr: String,
+        pub expires_at: TimeDateTimeWithTimeZone,
+        pub used_at: Option<TimeDateTimeWithTimeZone>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod token {
+    //! `oidc_token` rows: access and refresh tokens.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "oidc_token")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub token_mac: String,
+        /// `access` or `refresh`.
+        pub kind: String,
+        pub client_id: String,
+        pub account_id: String,
+        pub scopes: String,
+        /// Every token descended from one authorization shares a family;
+        /// reuse of a spent refresh token revokes the family.
+        pub family_id: String,
+        pub code_mac: Option<String>,
+        pub auth_time: i64,
+        pub amr: String,
+        pub expires_at: TimeDateTimeWithTimeZone,
+        pub used_at: Option<TimeDateTimeWithTimeZone>,
+        pub revoked_at: Option<TimeDateTimeWithTimeZone>,
+        pub created_at: TimeDateTimeWithTimeZone,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub async fn client(conn: &impl ConnectionTrait, client_id: &str) -> Result<Option<client::Model>, DbErr> {
+    client::Entity::find_by_id(client_id.to_owned()).one(conn).await
+}
+
+pub async fn insert_client(conn: &impl ConnectionTrait, model: client::Model) -> Result<(), DbErr> {
+    client::ActiveModel {
+        client_id: Set(model.client_id),
+        secret_mac: Set(model.secret_mac),
+        name: Set(model.name),
+        redirect_uris: Set(model.redirect_uris),
+        post_logout_redirect_uris: Set(model.post_logout_redirect_uris),
+        scopes: Set(model.scopes),
+        public: Set(model.public),
+        created_at: Set(model.created_at),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn consent(
+    conn: &impl ConnectionTrait,
+    account_id: &str,
+    client_id: &str,
+) -> Result<Option<consent::Model>, DbErr> {
+    consent::Entity::find_by_id((account_id.to_owned(), client_id.to_owned())).one(conn).await
+}
+
+pub async fn put_consent(
+    conn: &impl ConnectionTrait,
+    account_id: &str,
+    client_id: &str,
+    scopes: &str,
+) -> Result<(), DbErr> {
+    consent::Entity::delete_by_id((account_id.to_owned(), client_id.to_owned())).exec(conn).await?;
+    consent::ActiveModel {
+        account_id: Set(account_id.to_owned()),
+        client_id: Set(client_id.to_owned()),
+        scopes: Set(scopes.to_owned()),
+        granted_at: Set(platform::db::now()),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn insert_code(conn: &impl ConnectionTrait, model: code::Model) -> Result<(), DbErr> {
+    code::ActiveModel {
+        code_mac: Set(model.code_mac),
+        client_id: Set(model.client_id),
+        account_id: Set(model.account_id),
+        redirect_uri: Set(model.redirect_uri),
+        scopes: Set(model.scopes),
+        nonce: Set(model.nonce),
+        code_challenge: Set(model.code_challenge),
+        auth_time: Set(model.auth_time),
+        amr: Set(model.amr),
+        expires_at: Set(model.expires_at),
+        used_at: Set(None),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn code(conn: &impl ConnectionTrait, code_mac: &str) -> Result<Option<code::Model>, DbErr> {
+    code::Entity::find_by_id(code_mac.to_owned()).one(conn).await
+}
+
+/// Marks a code used, atomically: false if it already was.
+pub async fn spend_code(conn: &impl ConnectionTrait, code_mac: &str) -> Result<bool, DbErr> {
+    let r = code::Entity::update_many()
+        .col_expr(code::Column::UsedAt, Expr::value(platform::db::now()))
+        .filter(code::Column::CodeMac.eq(code_mac))
+        .filter(code::Column::UsedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(r.rows_affected == 1)
+}
+
+pub async fn insert_token(conn: &impl ConnectionTrait, model: token::Model) -> Result<(), DbErr> {
+    token::ActiveModel {
+        token_mac: Set(model.token_mac),
+        kind: Set(model.kind),
+        client_id: Set(model.client_id),
+        account_id: Set(model.account_id),
+        scopes: Set(model.scopes),
+        family_id: Set(model.family_id),
+        code_mac: Set(model.code_mac),
+        auth_time: Set(model.auth_time),
+        amr: Set(model.amr),
+        expires_at: Set(model.expires_at),
+        used_at: Set(None),
+        revoked_at: Set(None),
+        created_at: Set(model.created_at),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn token(conn: &impl ConnectionTrait, token_mac: &str) -> Result<Option<token::Model>, DbErr> {
+    token::Entity::find_by_id(token_mac.to_owned()).one(conn).await
+}
+
+/// Spends a refresh token, atomically: false if already spent or revoked.
+pub async fn spend_refresh(conn: &impl ConnectionTrait, token_mac: &str) -> Result<bool, DbErr> {
+    let r = token::Entity::update_many()
+        .col_expr(token::Column::UsedAt, Expr::value(platform::db::now()))
+        .filter(token::Column::TokenMac.eq(token_mac))
+        .filter(token::Column::Kind.eq("refresh"))
+        .filter(token::Column::UsedAt.is_null())
+        .filter(token::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(r.rows_affected == 1)
+}
+
+/// Revokes every token of a family, or issued from a code.
+pub async fn revoke_where(
+    conn: &impl ConnectionTrait,
+    family_id: Option<&str>,
+    code_mac: Option<&str>,
+) -> Result<u64, DbErr> {
+    let mut which = Condition::any();
+    if let Some(f) = family_id {
+        which = which.add(token::Column::FamilyId.eq(f));
+    }
+    if let Some(c) = code_mac {
+        which = which.add(token::Column::CodeMac.eq(c));
+    }
+    Ok(token::Entity::update_many()
+        .col_expr(token::Column::RevokedAt, Expr::value(platform::db::now()))
+        .filter(which)
+        .filter(token::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?
+        .rows_affected)
+}
+
+/// Deletes codes and tokens that expired more than a day ago.
+pub async fn purge(conn: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    let cutoff: OffsetDateTime = platform::db::now() - time::Duration::days(1);
+    let codes = code::Entity::delete_many().filter(code::Column::ExpiresAt.lt(cutoff)).exec(conn).await?.rows_affected;
+    let tokens =
+        token::Entity::delete_many().filter(token::Column::ExpiresAt.lt(cutoff)).exec(conn).await?.rows_affected;
+    Ok(codes + tokens)
+}

@@ -1,0 +1,480 @@
+//! The OpenID Connect provider over HTTP: discovery, the code flow with
+//! PKCE, tokens, userinfo, refresh rotation, revocation, introspection,
+//! logout, and the error paths the specifications define.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use identity::oidc::{self, NewClient};
+use platform::both_backends;
+use platform::testkit::{Backend, TestApp, TestClient};
+use sea_orm::ConnectionTrait;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::support::*;
+
+const REDIRECT: &str = "https://rp.example.org/callback";
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+
+pub struct Rp {
+    pub id: String,
+    pub secret: Option<String>,
+}
+
+pub async fn register_rp(app: &TestApp, public: bool) -> Rp {
+    let created = oidc::create_client(
+        &app.state,
+        NewClient {
+            name: "Harbour Library".to_owned(),
+            redirect_uris: vec![REDIRECT.to_owned()],
+            post_logout_redirect_uris: vec!["https://rp.example.org/bye".to_owned()],
+            scopes: vec!["email".to_owned()],
+            public,
+        },
+    )
+    .await
+    .unwrap();
+    Rp { id: created.client_id, secret: created.client_secret }
+}
+
+fn challenge() -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(VERIFIER.as_bytes()))
+}
+
+fn authorize_url(rp: &Rp, extra: &str) -> String {
+    format!(
+        "/oauth/authorize?response_type=code&client_id={}&redirect_uri={}&scope=openid%20email&state=st4te&nonce=n0nce&code_challenge={}&code_challenge_method=S256{extra}",
+        rp.id,
+        urlencoding(REDIRECT),
+        challenge()
+    )
+}
+
+fn urlencoding(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+fn query(location: &str) -> std::collections::HashMap<String, String> {
+    url::Url::parse(location).unwrap().query_pairs().into_owned().collect()
+}
+
+/// Runs the authorization request for a signed-in client, consenting; returns the code.
+async fn authorize(client: &TestClient, rp: &Rp) -> String {
+    let r = client.get(&authorize_url(rp, "")).await;
+    let r = if r.status() == 200 {
+        let html = r.text().await.unwrap();
+        assert!(html.contains("Harbour Library"), "consent page names the client");
+        assert!(html.contains("your e-mail address"));
+        let hidden: Vec<(String, String)> = html
+            .split("<input type=\"hidden\" name=\"")
+            .skip(1)
+            .filter_map(|s| {
+                let (name, rest) = s.split_once('"')?;
+                let value = rest.split("value=\"").nth(1)?.split('"').next()?;
+                Some((name.to_owned(), value.replace("&amp;", "&")))
+            })
+            .filter(|(n, _)| n != "_csrf")
+            .collect();
+        let mut fields: Vec<(&str, &str)> = hidden.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        fields.push(("decision", "allow"));
+        client.post_form("/oauth/authorize/consent", &fields).await
+    } else {
+        r
+    };
+    assert_eq!(r.status(), 303);
+    let q = query(&location(&r));
+    assert_eq!(q["state"], "st4te");
+    assert_eq!(q["iss"], format!("http://{}", client.base.trim_start_matches("http://")));
+    q["code"].clone()
+}
+
+async fn token(client: &TestClient, rp: &Rp, form: &[(&str, &str)]) -> (u16, Value) {
+    let mut req = client.http.post(client.url("/oauth/token")).form(form);
+    if let Some(secret) = &rp.secret {
+        req = req.basic_auth(&rp.id, Some(secret));
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap())
+}
+
+async fn exchange(client: &TestClient, rp: &Rp, code: &str) -> (u16, Value) {
+    token(
+        client,
+        rp,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", VERIFIER),
+        ],
+    )
+    .await
+}
+
+async fn userinfo(client: &TestClient, access: &str) -> reqwest::Response {
+    client.http.get(client.url("/oauth/userinfo")).bearer_auth(access).send().await.unwrap()
+}
+
+async fn code_flow_with_pkce(backend: Backend) {
+    let app = spawn(backend).await;
+    let rp = register_rp(&app, false).await;
+    let resident = registered(&app, "oidc@example.org").await;
+
+    let discovery: Value = resident.get("/.well-known/openid-configuration").await.json().await.unwrap();
+    assert_eq!(discovery["issuer"], format!("http://{}", app.addr));
+    assert_eq!(discovery["code_challenge_methods_supported"], serde_json::json!(["S256"]));
+    let jwks: Value = resident.get("/oauth/jwks").await.json().await.unwrap();
+    assert_eq!(jwks["keys"][0]["crv"], "P-256");
+
+    let code = authorize(&resident, &rp).await;
+    let (status, tokens) = exchange(&app.client(), &rp, &code).await;
+    assert_eq!(status, 200, "{tokens}");
+    assert_eq!(tokens["token_type"], "Bearer");
+
+    // The ID token verifies with the published key and says what it should.
+    let id_token = tokens["id_token"].as_str().unwrap();
+    let header = jsonwebtoken::decode_header(id_token).unwrap();
+    assert_eq!(header.alg, jsonwebtoken::Algorithm::ES256);
+    let key = &jwks["keys"][0];
+    assert_eq!(header.kid.as_deref(), key["kid"].as_str());
+    let decoding =
+        jsonwebtoken::DecodingKey::from_ec_components(key["x"].as_str().unwrap(), key["y"].as_str().unwrap()).unwrap();
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
+    validation.set_audience(&[&rp.id]);
+    validation.set_issuer(&[discovery["issuer"].as_str().unwrap()]);
+    let claims = jsonwebtoken::decode::<Value>(id_token, &decoding, &validation).unwrap().claims;
+    assert_eq!(claims["nonce"], "n0nce");
+    assert_eq!(claims["acr"], oidc::ACR_BASIC);
+    assert_eq!(claims["amr"], serde_json::json!(["pwd"]));
+    let at_hash = URL_SAFE_NO_PAD.encode(&Sha256::digest(tokens["access_token"].as_str().unwrap().as_bytes())[..16]);
+    assert_eq!(claims["at_hash"], at_hash);
+    let sub = claims["sub"].as_str().unwrap().to_owned();
+
+    let info: Value = userinfo(&app.client(), tokens["access_token"].as_str().unwrap()).await.json().await.unwrap();
+    assert_eq!(info["sub"], sub);
+    assert_eq!(info["email"], "oidc@example.org");
+    assert_eq!(info["email_verified"], true);
+
+    // Refresh rotates; reusing the old refresh token revokes the family.
+    let old_refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+    let (status, refreshed) =
+        token(&app.client(), &rp, &[("grant_type", "refresh_token"), ("refresh_token", &old_refresh)]).await;
+    assert_eq!(status, 200, "{refreshed}");
+    assert_ne!(refreshed["refresh_token"], old_refresh);
+    let new_access = refreshed["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(userinfo(&app.client(), &new_access).await.status(), 200);
+    let (status, reuse) =
+        token(&app.client(), &rp, &[("grant_type", "refresh_token"), ("refresh_token", &old_refresh)]).await;
+    assert_eq!((status, reuse["error"].as_str().unwrap()), (400, "invalid_grant"));
+    let r = userinfo(&app.client(), &new_access).await;
+    assert_eq!(r.status(), 401, "the whole family is revoked");
+    assert!(r.headers()["www-authenticate"].to_str().unwrap().contains("error=\"invalid_token\""));
+}
+both_backends!(code_flow_with_pkce);
+
+#[tokio::test]
+async fn codes_are_single_use_and_bound_to_client_redirect_and_verifier() {
+    let app = app().spawn().await;
+    let rp = register_rp(&app, false).await;
+    let other = register_rp(&app, false).await;
+    let resident = registered(&app, "bound@example.org").await;
+    let c = app.client();
+
+    let code = authorize(&resident, &rp).await;
+    let (s, e) = token(
+        &c,
+        &rp,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", "x".repeat(43).as_str()),
+        ],
+    )
+    .await;
+    assert_eq!((s, e["error"].as_str().unwrap()), (400, "invalid_grant"), "PKCE mismatch");
+
+    let code = authorize(&resident, &rp).await;
+    let (s, e) = token(
+        &c,
+        &rp,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", "https://rp.example.org/other"),
+            ("code_verifier", VERIFIER),
+        ],
+    )
+    .await;
+    assert_eq!((s, e["error"].as_str().unwrap()), (400, "invalid_grant"), "redirect_uri mismatch");
+
+    let code = authorize(&resident, &rp).await;
+    let (s, e) = exchange(&c, &other, &code).await;
+    assert_eq!((s, e["error"].as_str().unwrap()), (400, "invalid_grant"), "another client's code");
+
+    let code = authorize(&resident, &rp).await;
+    app.db().execute_unprepared("UPDATE oidc_code SET expires_at = '2000-01-01 00:00:00+00:00'").await.unwrap();
+    let (s, e) = exchange(&c, &rp, &code).await;
+    assert_eq!((s, e["error"].as_str().unwrap()), (400, "invalid_grant"), "expired");
+
+    // Replay: the second exchange fails and revokes what the first issued.
+    let code = authorize(&resident, &rp).await;
+    let (s, first) = exchange(&c, &rp, &code).await;
+    assert_eq!(s, 200, "{first}");
+    let (s, e) = exchange(&c, &rp, &code).await;
+    assert_eq!((s, e["error"].as_str().unwrap()), (400, "invalid_grant"));
+    assert_eq!(userinfo(&c, first["access_token"].as_str().unwrap()).await.status(), 401);
+}
+
+#[tokio::test]
+async fn client_authentication_errors_follow_rfc_6749() {
+    let app = app().spawn().await;
+    let rp = register_rp(&app, false).await;
+    let c = app.client();
+    let r = c
+        .http
+        .post(c.url("/oauth/token"))
+        .basic_auth(&rp.id, Some("wrong"))
+        .form(&[("grant_type", "refresh_token"), ("refresh_token", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(r.headers()["www-authenticate"].to_str().unwrap().starts_with("Basic"));
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_client");
+
+    // client_secret_post works; a wrong grant type is named.
+    let secret = rp.secret.clone().unwrap();
+    let r = c
+        .http
+        .post(c.url("/oauth/token"))
+        .form(&[("grant_type", "password"), ("client_id", rp.id.as_str()), ("client_secret", secret.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "unsupported_grant_type");
+    let r = c.http.post(c.url("/oauth/token")).json(&serde_json::json!({})).send().await.unwrap();
+    assert_eq!(
+        (r.status().as_u16(), r.json::<Value>().await.unwrap()["error"].clone()),
+        (400, Value::from("invalid_request"))
+    );
+    let r = c.http.post(c.url("/oauth/token")).form(&[("grant_type", "authorization_code")]).send().await.unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_client");
+
+    // Introspection and revocation need the client too.
+    let r = c.http.post(c.url("/oauth/introspect")).form(&[("token", "x")]).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    let r = c
+        .http
+        .post(c.url("/oauth/introspect"))
+        .basic_auth(&rp.id, Some(&secret))
+        .form(&[("token", "unknown")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap(), serde_json::json!({ "active": false }));
+}
+
+#[tokio::test]
+async fn revocation_and_introspection() {
+    let app = app().spawn().await;
+    let rp = register_rp(&app, false).await;
+    let resident = registered(&app, "intro@example.org").await;
+    let code = authorize(&resident, &rp).await;
+    let (s, tokens) = exchange(&app.client(), &rp, &code).await;
+    assert_eq!(s, 200, "{tokens}");
+    let access = tokens["access_token"].as_str().unwrap();
+    let secret = rp.secret.clone().unwrap();
+    let c = app.client();
+    let introspect = |t: String| {
+        let (c, id, secret) = (c.clone(), rp.id.clone(), secret.clone());
+        async move {
+            c.http
+                .post(c.url("/oauth/introspect"))
+                .basic_auth(id, Some(secret))
+                .form(&[("token", t)])
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let live = introspect(access.to_owned()).await;
+    assert_eq!(live["active"], true);
+    assert_eq!(live["client_id"], rp.id.as_str());
+    assert_eq!(live["scope"], "openid email");
+
+    let r = c
+        .http
+        .post(c.url("/oauth/revoke"))
+        .basic_auth(&rp.id, Some(&secret))
+        .form(&[("token", tokens["refresh_token"].as_str().unwrap())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(introspect(access.to_owned()).await["active"], false, "revoking the refresh token revokes its family");
+    let r = c
+        .http
+        .post(c.url("/oauth/revoke"))
+        .basic_auth(&rp.id, Some(&secret))
+        .form(&[("token", "never-issued")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "unknown tokens are not an error (RFC 7009)");
+}
+
+#[tokio::test]
+async fn authorization_errors_go_to_the_right_place() {
+    let app = app().spawn().await;
+    let rp = register_rp(&app, false).await;
+    let public = register_rp(&app, true).await;
+    let resident = registered(&app, "errs@example.org").await;
+
+    // Untrusted client or redirect URI: our own page, never a redirect.
+    let r = resident.get("/oauth/authorize?response_type=code&client_id=nope&redirect_uri=https%3A%2F%2Fevil.example%2F&scope=openid").await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("not registered with Lionrock"));
+    let r = resident
+        .get(&format!(
+            "/oauth/authorize?response_type=code&client_id={}&redirect_uri=https%3A%2F%2Fevil.example%2F&scope=openid",
+            rp.id
+        ))
+        .await;
+    assert_eq!(r.status(), 400);
+    assert!(r.headers().get("location").is_none());
+
+    // Everything else goes back to the client, with state.
+    for (extra, error) in [
+        ("&response_type=token", "unsupported_response_type"),
+        ("&request=eyJ", "request_not_supported"),
+        ("&prompt=bogus", "invalid_request"),
+        ("&max_age=-1", "invalid_request"),
+    ] {
+        let url = authorize_url(&rp, "").replace("response_type=code&", "")
+            + if extra.starts_with("&response_type") { extra } else { "&response_type=code" }
+            + if extra.starts_with("&response_type") { "" } else { extra };
+        let r = resident.get(&url).await;
+        assert_eq!(r.status(), 303, "{extra}");
+        let q = query(&location(&r));
+        assert_eq!(q["error"], error, "{extra}");
+        assert_eq!(q["state"], "st4te");
+    }
+    let no_openid = authorize_url(&rp, "").replace("scope=openid%20email", "scope=email");
+    assert_eq!(query(&location(&resident.get(&no_openid).await))["error"], "invalid_scope");
+    let no_pkce = format!(
+        "/oauth/authorize?response_type=code&client_id={}&redirect_uri={}&scope=openid&state=s",
+        public.id,
+        urlencoding(REDIRECT)
+    );
+    assert_eq!(query(&location(&resident.get(&no_pkce).await))["error"], "invalid_request", "public clients need PKCE");
+    let plain = authorize_url(&rp, "").replace("code_challenge_method=S256", "code_challenge_method=plain");
+    assert_eq!(query(&location(&resident.get(&plain).await))["error"], "invalid_request");
+
+    // prompt=none: no session, or no consent yet, is answered without a page.
+    let anon = app.client();
+    assert_eq!(query(&location(&anon.get(&authorize_url(&rp, "&prompt=none")).await))["error"], "login_required");
+    assert_eq!(query(&location(&resident.get(&authorize_url(&rp, "&prompt=none")).await))["error"], "consent_required");
+
+    // Declining consent.
+    let page = resident.get(&authorize_url(&rp, "")).await.text().await.unwrap();
+    assert!(page.contains("name=\"decision\" value=\"deny\""));
+    let r = resident
+        .post_form(
+            "/oauth/authorize/consent",
+            &[
+                ("response_type", "code"),
+                ("client_id", &rp.id),
+                ("redirect_uri", REDIRECT),
+                ("scope", "openid email"),
+                ("state", "st4te"),
+                ("code_challenge", &challenge()),
+                ("code_challenge_method", "S256"),
+                ("decision", "deny"),
+            ],
+        )
+        .await;
+    assert_eq!(query(&location(&r))["error"], "access_denied");
+    // The consent form is CSRF-protected.
+    let r = resident.post_form_raw("/oauth/authorize/consent", &[("client_id", &rp.id), ("decision", "allow")]).await;
+    assert_eq!(r.status(), 403);
+}
+
+#[tokio::test]
+async fn signing_in_returns_to_the_authorization_request() {
+    let app = app().spawn().await;
+    let rp = register_rp(&app, false).await;
+    let _ = registered(&app, "away@example.org").await;
+    let c = app.client();
+    let r = c.get(&authorize_url(&rp, "")).await;
+    assert_eq!(r.status(), 303);
+    let to_sign_in = location(&r);
+    assert!(to_sign_in.starts_with("/en/sign-in?next=%2Foauth%2Fauthorize%3F"), "{to_sign_in}");
+    let page = c.get(&to_sign_in).await.text().await.unwrap();
+    assert!(page.contains("name=\"next\" value=\"/oauth/authorize?"));
+    let next = query(&format!("http://x{to_sign_in}"))["next"].clone();
+    let r = c.post_form("/en/sign-in", &[("email", "away@example.org"), ("password", PASSWORD), ("next", &next)]).await;
+    assert_eq!(location(&r), next, "back to the request after signing in");
+    assert_eq!(c.get(&next).await.status(), 200, "the consent page");
+
+    // Only paths on this site are followed.
+    let r = c
+        .post_form("/en/sign-in", &[("email", "away@example.org"), ("password", PASSWORD), ("next", "//evil.example/")])
+        .await;
+    assert_eq!(location(&r), "/en/account");
+}
+
+#[tokio::test]
+async fn max_age_and_prompt_login_force_a_fresh_sign_in() {
+    let app = app().spawn().await;
+    let rp = register_rp(&app, false).await;
+    let resident = registered(&app, "fresh@example.org").await;
+    let _ = authorize(&resident, &rp).await; // consent remembered
+    // Pretend the sign-in was long ago.
+    app.db().execute_unprepared("UPDATE session SET principal = replace(principal, '\"authenticated_at\":', '\"authenticated_at\":1,\"x\":')").await.unwrap();
+    let r = resident.get(&authorize_url(&rp, "&max_age=60")).await;
+    assert!(location(&r).starts_with("/en/sign-in?next="), "stale sign-in must be repeated");
+    let r = resident.get(&authorize_url(&rp, "&max_age=60&prompt=none")).await;
+    assert_eq!(query(&location(&r))["error"], "login_required");
+    let r = resident.get(&authorize_url(&rp, "&prompt=login")).await;
+    assert!(location(&r).starts_with("/en/sign-in?next="));
+}
+
+#[tokio::test]
+async fn rp_initiated_logout() {
+    let app = app().spawn().await;
+    let rp = register_rp(&app, false).await;
+    let resident = registered(&app, "bye@example.org").await;
+    let code = authorize(&resident, &rp).await;
+    let (_, tokens) = exchange(&app.client(), &rp, &code).await;
+    let hint = tokens["id_token"].as_str().unwrap();
+    let r = resident
+        .get(&format!(
+            "/oauth/logout?id_token_hint={hint}&post_logout_redirect_uri={}&state=xyz",
+            urlencoding("https://rp.example.org/bye")
+        ))
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "https://rp.example.org/bye?state=xyz");
+    assert_eq!(resident.get("/en/account").await.status(), 401, "signed out");
+
+    // An unregistered target is refused (but the person is still signed out).
+    let again = registered(&app, "bye2@example.org").await;
+    let r = again
+        .get(&format!(
+            "/oauth/logout?client_id={}&post_logout_redirect_uri={}",
+            rp.id,
+            urlencoding("https://evil.example/")
+        ))
+        .await;
+    assert_eq!(r.status(), 400);
+    // Without a target: a page saying so.
+    let third = registered(&app, "bye3@example.org").await;
+    let r = third.get("/oauth/logout").await;
+    assert!(r.text().await.unwrap().contains("You are signed out"));
+    assert_eq!(third.get("/en/account").await.status(), 401);
+}
