@@ -37,6 +37,10 @@ pub(crate) fn pages() -> Router<AppState> {
         .route("/account", get(account_page))
         .route("/account/two-step", get(two_step_page).post(two_step_confirm).route_layer(sensitive()))
         .route("/account/two-step/disable", post(two_step_disable).route_layer(sensitive()))
+        .route("/account/security", get(crate::security::page))
+        .route("/account/sessions/end", post(crate::security::end_session))
+        .route("/account/connected/remove", post(crate::security::disconnect))
+        .route("/account/data.json", get(crate::security::data))
 }
 
 /// A page answered with `status` (422 for a form shown again with errors).

@@ -159,6 +159,23 @@ fn link_hash(row: &log::Model) -> String {
     hex::encode(Sha256::digest(fields.to_string().as_bytes()))
 }
 
+/// The newest entries about `object` whose action starts with `prefix`
+/// (for a resident's own history pages).
+pub async fn entries_about(
+    db: &DatabaseConnection,
+    object: &str,
+    prefix: &str,
+    limit: u64,
+) -> Result<Vec<log::Model>, DbErr> {
+    log::Entity::find()
+        .filter(log::Column::Object.eq(object))
+        .filter(log::Column::Action.starts_with(prefix))
+        .order_by_desc(log::Column::Seq)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
 /// What `audit verify` found.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct VerifyReport {

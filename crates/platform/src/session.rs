@@ -144,6 +144,55 @@ pub async fn revoke(conn: &impl ConnectionTrait, token: &SessionToken) -> Result
     Ok(())
 }
 
+/// One live session of an account, for the resident's security page. `id`
+/// is the row key (a hash), never the cookie's token.
+#[derive(Debug, Clone)]
+pub struct SessionInfo {
+    pub id: String,
+    pub created_at: time::OffsetDateTime,
+    pub last_seen_at: time::OffsetDateTime,
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+}
+
+/// The account's live sessions, most recently used first.
+pub async fn list_for_account(conn: &impl ConnectionTrait, account_id: &str) -> Result<Vec<SessionInfo>, DbErr> {
+    use sea_orm::QueryOrder;
+    let now = db::now();
+    Ok(entity::Entity::find()
+        .filter(entity::Column::AccountId.eq(account_id))
+        .filter(entity::Column::IdleExpiresAt.gt(now))
+        .filter(entity::Column::AbsoluteExpiresAt.gt(now))
+        .order_by_desc(entity::Column::LastSeenAt)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|r| SessionInfo {
+            id: r.id,
+            created_at: r.created_at,
+            last_seen_at: r.last_seen_at,
+            user_agent: r.user_agent,
+            ip: r.ip,
+        })
+        .collect())
+}
+
+/// The row key of the session a token opens (to mark "this device").
+pub fn id_of(token: &SessionToken) -> String {
+    token.row_id()
+}
+
+/// Ends one of the account's sessions by its row key; false if not theirs.
+pub async fn revoke_by_id(conn: &impl ConnectionTrait, account_id: &str, id: &str) -> Result<bool, DbErr> {
+    Ok(entity::Entity::delete_many()
+        .filter(entity::Column::Id.eq(id))
+        .filter(entity::Column::AccountId.eq(account_id))
+        .exec(conn)
+        .await?
+        .rows_affected
+        == 1)
+}
+
 /// Ends every session of an account (password change, account deletion).
 pub async fn revoke_all(conn: &impl ConnectionTrait, account_id: &str) -> Result<u64, DbErr> {
     Ok(entity::Entity::delete_many().filter(entity::Column::AccountId.eq(account_id)).exec(conn).await?.rows_affected)

@@ -260,3 +260,31 @@ pub async fn purge(conn: &impl ConnectionTrait) -> Result<u64, DbErr> {
         token::Entity::delete_many().filter(token::Column::ExpiresAt.lt(cutoff)).exec(conn).await?.rows_affected;
     Ok(codes + tokens)
 }
+
+/// The clients an account has consented to, with their names.
+pub async fn consents_for_account(
+    conn: &impl ConnectionTrait,
+    account_id: &str,
+) -> Result<Vec<(consent::Model, String)>, DbErr> {
+    let consents = consent::Entity::find().filter(consent::Column::AccountId.eq(account_id)).all(conn).await?;
+    let mut out = Vec::with_capacity(consents.len());
+    for c in consents {
+        let name = client(conn, &c.client_id).await?.map(|c| c.name).unwrap_or_default();
+        out.push((c, name));
+    }
+    Ok(out)
+}
+
+/// Withdraws consent and revokes the client's tokens for the account.
+pub async fn disconnect(conn: &impl ConnectionTrait, account_id: &str, client_id: &str) -> Result<bool, DbErr> {
+    let removed =
+        consent::Entity::delete_by_id((account_id.to_owned(), client_id.to_owned())).exec(conn).await?.rows_affected;
+    token::Entity::update_many()
+        .col_expr(token::Column::RevokedAt, Expr::value(platform::db::now()))
+        .filter(token::Column::AccountId.eq(account_id))
+        .filter(token::Column::ClientId.eq(client_id))
+        .filter(token::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(removed == 1)
+}

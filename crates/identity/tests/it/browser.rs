@@ -55,6 +55,9 @@ async fn identity_pages_are_accessible_and_work_by_keyboard() {
     assert_eq!(heading, "Your account");
     browser.assert_accessible("account-en").await;
 
+    browser.goto(&app.url("/zh-hk/account/security")).await;
+    browser.assert_accessible("security-zh-hk").await;
+
     // Two-step set-up (QR code, key, form), in each language.
     for lang in ["en", "zh-hk", "zh-cn"] {
         browser.goto(&app.url(&format!("/{lang}/account/two-step"))).await;

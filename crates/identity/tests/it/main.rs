@@ -7,6 +7,7 @@ mod browser;
 mod oidc;
 mod oidc_rp;
 mod register;
+mod security;
 mod sign_in;
 mod support;
 mod two_step;

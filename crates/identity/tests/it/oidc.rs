@@ -478,3 +478,17 @@ async fn rp_initiated_logout() {
     assert!(r.text().await.unwrap().contains("You are signed out"));
     assert_eq!(third.get("/en/account").await.status(), 401);
 }
+
+pub async fn authorize_for_tests(client: &TestClient, rp: &Rp) -> String {
+    authorize(client, rp).await
+}
+
+pub async fn exchange_for_tests(client: &TestClient, rp: &Rp, code: &str) -> Value {
+    let (status, tokens) = exchange(client, rp, code).await;
+    assert_eq!(status, 200, "{tokens}");
+    tokens
+}
+
+pub fn authorize_url_for_tests(rp: &Rp) -> String {
+    authorize_url(rp, "")
+}

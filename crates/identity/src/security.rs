@@ -1,0 +1,212 @@
+//! The resident's security page: where they are signed in (and signing any
+//! of it out), which services they are connected to (and disconnecting
+//! them), recent sign-in activity, and a download of their own data.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use platform::app::AppState;
+use platform::error::AppError;
+use platform::extract::PageForm;
+use platform::page::PageContext;
+use platform::principal::SignedIn;
+use platform::session::{self, SessionToken};
+use platform::web::{self, ClientInfo};
+use serde::Deserialize;
+use serde_json::json;
+use time::OffsetDateTime;
+
+use crate::oidc::store as oidc_store;
+use crate::{store, two_step};
+
+const SHOWN: time::format_description::well_known::Rfc3339 = time::format_description::well_known::Rfc3339;
+
+fn when(t: OffsetDateTime) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    t.format(&format).unwrap_or_default()
+}
+
+struct SessionRow {
+    id: String,
+    device: String,
+    ip: String,
+    signed_in: String,
+    last_seen: String,
+    current: bool,
+}
+
+struct ConnectedRow {
+    client_id: String,
+    name: String,
+    since: String,
+}
+
+struct ActivityRow {
+    at: String,
+    what_key: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "security.html")]
+struct SecurityPage<'a> {
+    ctx: &'a PageContext,
+    sessions: Vec<SessionRow>,
+    connected: Vec<ConnectedRow>,
+    activity: Vec<ActivityRow>,
+    two_step: bool,
+}
+
+fn activity_key(action: &str) -> &'static str {
+    match action {
+        "account.sign_in" => "activity-sign-in",
+        "account.sign_in_failed" => "activity-sign-in-failed",
+        "account.two_step_enable" => "activity-two-step-on",
+        "account.two_step_disable" => "activity-two-step-off",
+        "account.recovery_code_used" => "activity-recovery-code",
+        "account.verify_email" => "activity-email-verified",
+        "account.register" | "account.create" => "activity-created",
+        _ => "activity-other",
+    }
+}
+
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    SignedIn(principal): SignedIn,
+    ctx: PageContext,
+    client: Extension<ClientInfo>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let account_id = principal.account_id.to_string();
+    let current = web::read_cookie(&headers, web::session_cookie_name(client.https))
+        .and_then(SessionToken::parse)
+        .map(|t| session::id_of(&t));
+    let sessions = session::list_for_account(&state.db, &account_id)
+        .await?
+        .into_iter()
+        .map(|s| SessionRow {
+            current: current.as_deref() == Some(s.id.as_str()),
+            id: s.id,
+            device: s.user_agent.map(|ua| ua.chars().take(90).collect()).unwrap_or_default(),
+            ip: s.ip.unwrap_or_default(),
+            signed_in: when(s.created_at),
+            last_seen: when(s.last_seen_at),
+        })
+        .collect();
+    let connected = oidc_store::consents_for_account(&state.db, &account_id)
+        .await?
+        .into_iter()
+        .map(|(c, name)| ConnectedRow { client_id: c.client_id, name, since: when(c.granted_at) })
+        .collect();
+    let activity = platform::audit::entries_about(&state.db, &format!("account:{account_id}"), "account.", 20)
+        .await?
+        .into_iter()
+        .map(|e| ActivityRow { at: when(e.at), what_key: activity_key(&e.action) })
+        .collect();
+    let two_step = two_step::is_enabled(&state, &account_id).await?;
+    let html =
+        SecurityPage { ctx: &ctx, sessions, connected, activity, two_step }.render().map_err(AppError::internal)?;
+    ctx.render(&ctx.t("security-title"), &html)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct SessionForm {
+    id: String,
+}
+
+pub(crate) async fn end_session(
+    State(state): State<AppState>,
+    SignedIn(principal): SignedIn,
+    ctx: PageContext,
+    PageForm(form): PageForm<SessionForm>,
+) -> Result<Response, AppError> {
+    let account_id = principal.account_id.to_string();
+    if session::revoke_by_id(&state.db, &account_id, &form.id).await? {
+        platform::audit::record_now(
+            &state.db,
+            platform::audit::AuditEntry::new(
+                format!("account:{account_id}"),
+                "account.session_end",
+                format!("account:{account_id}"),
+            ),
+        )
+        .await?;
+    }
+    Ok((StatusCode::SEE_OTHER, [(header::LOCATION, ctx.href("/account/security"))]).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct DisconnectForm {
+    client_id: String,
+}
+
+pub(crate) async fn disconnect(
+    State(state): State<AppState>,
+    SignedIn(principal): SignedIn,
+    ctx: PageContext,
+    PageForm(form): PageForm<DisconnectForm>,
+) -> Result<Response, AppError> {
+    let account_id = principal.account_id.to_string();
+    let txn = platform::db::begin_write(&state.db).await?;
+    if oidc_store::disconnect(&txn, &account_id, &form.client_id).await? {
+        platform::audit::record(
+            &txn,
+            platform::audit::AuditEntry::new(
+                format!("account:{account_id}"),
+                "account.disconnect",
+                format!("client:{}", form.client_id),
+            ),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok((StatusCode::SEE_OTHER, [(header::LOCATION, ctx.href("/account/security"))]).into_response())
+}
+
+/// Everything lionrock keeps about the signed-in person, as JSON.
+pub(crate) async fn data(State(state): State<AppState>, SignedIn(principal): SignedIn) -> Result<Response, AppError> {
+    let account_id = principal.account_id.to_string();
+    let account = store::account_by_id(&state.db, &account_id).await?.ok_or_else(AppError::not_found)?;
+    let time = |t: Option<OffsetDateTime>| t.and_then(|t| t.format(&SHOWN).ok());
+    let sessions: Vec<_> = session::list_for_account(&state.db, &account_id)
+        .await?
+        .into_iter()
+        .map(|s| json!({ "signed_in": time(Some(s.created_at)), "last_seen": time(Some(s.last_seen_at)), "device": s.user_agent, "ip": s.ip }))
+        .collect();
+    let connected: Vec<_> = oidc_store::consents_for_account(&state.db, &account_id)
+        .await?
+        .into_iter()
+        .map(|(c, name)| json!({ "service": name, "client_id": c.client_id, "scopes": serde_json::from_str::<serde_json::Value>(&c.scopes).unwrap_or_default(), "since": time(Some(c.granted_at)) }))
+        .collect();
+    let activity: Vec<_> =
+        platform::audit::entries_about(&state.db, &format!("account:{account_id}"), "account.", 1000)
+            .await?
+            .into_iter()
+            .map(|e| json!({ "at": time(Some(e.at)), "action": e.action }))
+            .collect();
+    let body = json!({
+        "account": {
+            "id": account.id,
+            "person_id": account.person_id,
+            "email": account.email,
+            "email_verified_at": time(account.email_verified_at),
+            "identity_level": account.level,
+            "status": account.status,
+            "created_at": time(Some(account.created_at)),
+            "last_sign_in_at": time(account.last_sign_in_at),
+            "two_step_verification": two_step::is_enabled(&state, &account_id).await?,
+        },
+        "sessions": sessions,
+        "connected_services": connected,
+        "activity": activity,
+    });
+    let mut response = Json(body).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"lionrock-my-data.json\""),
+    );
+    Ok(response)
+}

@@ -1,0 +1,83 @@
+//! The security and privacy page: sessions, connected services, activity,
+//! and the data download.
+
+use serde_json::Value;
+
+use crate::oidc::register_rp;
+use crate::support::*;
+
+fn session_ids(html: &str) -> Vec<String> {
+    html.split("name=\"id\" value=\"").skip(1).map(|s| s[..s.find('"').unwrap()].to_owned()).collect()
+}
+
+#[tokio::test]
+async fn residents_see_and_end_their_sessions() {
+    let app = app().spawn().await;
+    let laptop = registered(&app, "sec@example.org").await;
+    let phone = app.client();
+    assert_eq!(location(&sign_in(&phone, "sec@example.org", PASSWORD).await), "/en/account");
+
+    let html = laptop.get("/en/account/security").await.text().await.unwrap();
+    assert!(html.contains("This device"));
+    let others = session_ids(&html);
+    assert_eq!(others.len(), 1, "one other session, with a sign-out button");
+    assert!(html.contains("Signed in"), "activity lists the sign-ins");
+
+    // Someone else cannot end it.
+    let stranger = registered(&app, "stranger@example.org").await;
+    stranger.post_form("/en/account/sessions/end", &[("id", &others[0])]).await;
+    assert_eq!(phone.get("/en/account").await.status(), 200);
+
+    let r = laptop.post_form("/en/account/sessions/end", &[("id", &others[0])]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(phone.get("/en/account").await.status(), 401, "the other device is signed out");
+    assert_eq!(laptop.get("/en/account").await.status(), 200);
+}
+
+#[tokio::test]
+async fn connected_services_can_be_disconnected() {
+    let app = app().spawn().await;
+    let rp = register_rp(&app, false).await;
+    let resident = registered(&app, "conn@example.org").await;
+    let html = resident.get("/en/account/security").await.text().await.unwrap();
+    assert!(html.contains("You have not used your Lionrock account with any other service."));
+
+    // Consent through the provider, and get tokens.
+    let code = crate::oidc::authorize_for_tests(&resident, &rp).await;
+    let tokens = crate::oidc::exchange_for_tests(&app.client(), &rp, &code).await;
+    let html = resident.get("/en/account/security").await.text().await.unwrap();
+    assert!(html.contains("<strong>Harbour Library</strong>"));
+
+    let r = resident.post_form("/en/account/connected/remove", &[("client_id", &rp.id)]).await;
+    assert_eq!(r.status(), 303);
+    let html = resident.get("/en/account/security").await.text().await.unwrap();
+    assert!(!html.contains("Harbour Library"));
+    let r = app
+        .client()
+        .http
+        .get(app.url("/oauth/userinfo"))
+        .bearer_auth(tokens["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401, "its tokens are revoked");
+    // Next time, consent is asked again.
+    assert_eq!(resident.get(&crate::oidc::authorize_url_for_tests(&rp)).await.status(), 200);
+}
+
+#[tokio::test]
+async fn residents_download_their_data() {
+    let app = app().spawn().await;
+    let resident = registered(&app, "data@example.org").await;
+    let r = resident.get("/en/account/data.json").await;
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-disposition"].to_str().unwrap().contains("attachment"));
+    let data: Value = r.json().await.unwrap();
+    assert_eq!(data["account"]["email"], "data@example.org");
+    assert_eq!(data["account"]["identity_level"], "basic");
+    assert_eq!(data["sessions"].as_array().unwrap().len(), 1);
+    assert!(data["activity"].as_array().unwrap().iter().any(|a| a["action"] == "account.sign_in"));
+    let text = data.to_string();
+    assert!(!text.contains("argon2"), "no password hash");
+    assert_eq!(app.client().get("/en/account/data.json").await.status(), 401);
+}
