@@ -8,7 +8,7 @@ use crate::accounts::{self, CreateUserError};
 /// (role label, e-mail, password, real name, roles)
 const DEMO: [(&str, &str, &str, bool, &[&str]); 2] = [
     ("resident", "resident@demo.lionrock.invalid", "harbour tram lantern", false, &[]),
-    ("administrator", "admin@demo.lionrock.invalid", "victoria peak ferry", true, &["admin"]),
+    ("administrator and officer", "admin@demo.lionrock.invalid", "victoria peak ferry", true, &["admin", "officer"]),
 ];
 
 pub(crate) async fn load(state: AppState) -> Result<Vec<String>, String> {

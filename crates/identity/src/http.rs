@@ -38,6 +38,7 @@ pub(crate) fn pages() -> Router<AppState> {
         .route("/account/two-step", get(two_step_page).post(two_step_confirm).route_layer(sensitive()))
         .route("/account/two-step/disable", post(two_step_disable).route_layer(sensitive()))
         .route("/account/security", get(crate::security::page))
+        .route("/officer/real-name", get(crate::real_name::page).post(crate::real_name::submit))
         .route("/account/sessions/end", post(crate::security::end_session))
         .route("/account/connected/remove", post(crate::security::disconnect))
         .route("/account/data.json", get(crate::security::data))
@@ -441,6 +442,7 @@ struct AccountPage<'a> {
     email: &'a str,
     level_key: &'a str,
     two_step: bool,
+    officer: bool,
 }
 
 async fn signed_in_account(state: &AppState, principal: &Principal) -> Result<store::account::Model, AppError> {
@@ -455,7 +457,13 @@ async fn account_page(
     let account = signed_in_account(&state, &principal).await?;
     let level_key = if account.level == "real_name" { "level-real-name" } else { "level-basic" };
     let two_step = two_step::is_enabled(&state, &account.id).await?;
-    page(&ctx, StatusCode::OK, "account-title", AccountPage { ctx: &ctx, email: &account.email, level_key, two_step })
+    let officer = principal.has_role(platform::principal::Role::Officer);
+    page(
+        &ctx,
+        StatusCode::OK,
+        "account-title",
+        AccountPage { ctx: &ctx, email: &account.email, level_key, two_step, officer },
+    )
 }
 
 #[derive(Template)]

@@ -5,7 +5,7 @@
 use sea_orm_migration::prelude::*;
 
 pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(Accounts), Box::new(SecondFactors), Box::new(OpenIdConnect)]
+    vec![Box::new(Accounts), Box::new(SecondFactors), Box::new(OpenIdConnect), Box::new(Documents)]
 }
 
 struct Accounts;
@@ -395,5 +395,56 @@ impl MigrationTrait for OpenIdConnect {
         )
         .await?;
         Ok(())
+    }
+}
+
+struct Documents;
+
+impl MigrationName for Documents {
+    fn name(&self) -> &str {
+        "m20261125_100004_identity_documents"
+    }
+}
+
+#[derive(DeriveIden)]
+enum IdentityDocument {
+    Table,
+    Id,
+    PersonId,
+    Kind,
+    NumberSealed,
+    BlindIndex,
+    Source,
+    VerifiedBy,
+    VerifiedAt,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Documents {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(IdentityDocument::Table)
+                .col(ColumnDef::new(IdentityDocument::Id).string_len(36).not_null().primary_key())
+                .col(ColumnDef::new(IdentityDocument::PersonId).string_len(36).not_null())
+                .col(ColumnDef::new(IdentityDocument::Kind).string_len(16).not_null())
+                // Sealed with the data key; never stored or logged in clear.
+                .col(ColumnDef::new(IdentityDocument::NumberSealed).text().not_null())
+                // Keyed hash for look-ups: one real-name identity per document.
+                .col(ColumnDef::new(IdentityDocument::BlindIndex).string_len(64).not_null().unique_key())
+                .col(ColumnDef::new(IdentityDocument::Source).string_len(16).not_null())
+                .col(ColumnDef::new(IdentityDocument::VerifiedBy).string_len(100).not_null())
+                .col(ColumnDef::new(IdentityDocument::VerifiedAt).timestamp_with_time_zone().not_null())
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(IdentityDocument::Table, IdentityDocument::PersonId)
+                        .to(Person::Table, Person::Id)
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .check(Expr::col(IdentityDocument::Kind).is_in(["hkid", "passport"]))
+                .check(Expr::col(IdentityDocument::Source).is_in(["officer", "assertion"]))
+                .to_owned(),
+        )
+        .await
     }
 }

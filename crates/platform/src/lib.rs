@@ -13,6 +13,7 @@ pub mod error;
 pub mod extract;
 pub mod form;
 pub mod i18n;
+pub mod ids;
 pub mod keys;
 pub mod migrations;
 pub mod outbox;

@@ -193,6 +193,25 @@ pub async fn revoke_by_id(conn: &impl ConnectionTrait, account_id: &str, id: &st
         == 1)
 }
 
+/// Changes the principal of every live session of an account (after a
+/// change of identity level or roles), so the change applies at once.
+pub async fn update_principals(
+    conn: &impl ConnectionTrait,
+    account_id: &str,
+    change: impl Fn(&mut Principal),
+) -> Result<u64, DbErr> {
+    let rows = entity::Entity::find().filter(entity::Column::AccountId.eq(account_id)).all(conn).await?;
+    let mut n = 0;
+    for row in rows {
+        let Ok(mut principal) = serde_json::from_str::<Principal>(&row.principal) else { continue };
+        change(&mut principal);
+        let json = serde_json::to_string(&principal).map_err(|e| DbErr::Custom(e.to_string()))?;
+        entity::ActiveModel { id: Set(row.id), principal: Set(json), ..Default::default() }.update(conn).await?;
+        n += 1;
+    }
+    Ok(n)
+}
+
 /// Ends every session of an account (password change, account deletion).
 pub async fn revoke_all(conn: &impl ConnectionTrait, account_id: &str) -> Result<u64, DbErr> {
     Ok(entity::Entity::delete_many().filter(entity::Column::AccountId.eq(account_id)).exec(conn).await?.rows_affected)

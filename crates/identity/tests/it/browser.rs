@@ -58,6 +58,18 @@ async fn identity_pages_are_accessible_and_work_by_keyboard() {
     browser.goto(&app.url("/zh-hk/account/security")).await;
     browser.assert_accessible("security-zh-hk").await;
 
+    // The officers' verification form, in its error state.
+    let mut officer = platform::principal::Principal::resident(platform::principal::AccountId::new());
+    officer.roles.push(platform::principal::Role::Officer);
+    browser.sign_in_as(&app, &officer).await;
+    browser.goto(&app.url("/en/officer/real-name")).await;
+    browser.assert_accessible("officer-real-name").await;
+    browser.client.find(Locator::Id("number")).await.unwrap().send_keys("A123456(4)").await.unwrap();
+    browser.client.find(Locator::Css("form button[type=submit]")).await.unwrap().click().await.unwrap();
+    browser.check("officer-errors", browser.client.wait().for_element(Locator::Id("error-summary"))).await;
+    browser.assert_accessible("officer-real-name-errors").await;
+    browser.sign_in_as(&app, &platform::principal::Principal::resident(platform::principal::AccountId::new())).await;
+
     // Two-step set-up (QR code, key, form), in each language.
     for lang in ["en", "zh-hk", "zh-cn"] {
         browser.goto(&app.url(&format!("/{lang}/account/two-step"))).await;

@@ -1,0 +1,143 @@
+//! Real-name verification by an officer: HKID check digits, one identity
+//! per document, encryption at rest, and the level applied at once.
+
+use platform::principal::{AccountId, Principal, Role};
+use platform::testkit::TestApp;
+use sea_orm::{ConnectionTrait, Statement};
+
+use crate::support::*;
+
+async fn officer(app: &TestApp) -> platform::testkit::TestClient {
+    let mut p = Principal::resident(AccountId::new());
+    p.roles.push(Role::Officer);
+    app.sign_in_as(&p).await
+}
+
+#[tokio::test]
+async fn an_officer_verifies_an_hkid_and_the_level_applies_at_once() {
+    let app = app().spawn().await;
+    let resident = registered(&app, "chan.tai.man@example.org").await;
+    let officer = officer(&app).await;
+
+    let page = officer.get("/zh-hk/officer/real-name").await;
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("核實實名身分"));
+
+    let r = officer
+        .post_form(
+            "/en/officer/real-name",
+            &[("email", "chan.tai.man@example.org"), ("kind", "hkid"), ("number", "A123456(3)")],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("is now verified as a real-name identity with A123***(3)"), "masked in the confirmation");
+
+    // The resident's current session sees the new level without signing in again.
+    let account = resident.get("/en/account").await.text().await.unwrap();
+    assert!(account.contains("Real name (identity document verified)"));
+    let rows = app
+        .db()
+        .query_all_raw(Statement::from_string(app.db().get_database_backend(), "SELECT principal FROM session"))
+        .await
+        .unwrap();
+    let levels: Vec<String> = rows.iter().map(|r| r.try_get::<String>("", "principal").unwrap()).collect();
+    assert!(levels.iter().any(|p| p.contains("\"level\":\"real_name\"")), "{levels:?}");
+    assert!(
+        mail_to(&app, "chan.tai.man@example.org")
+            .await
+            .last()
+            .unwrap()
+            .body
+            .contains("verified your identity document")
+    );
+
+    // Stored sealed: the number is nowhere in clear.
+    let rows = app
+        .db()
+        .query_all_raw(Statement::from_string(
+            app.db().get_database_backend(),
+            "SELECT number_sealed, blind_index FROM identity_document",
+        ))
+        .await
+        .unwrap();
+    let sealed: String = rows[0].try_get("", "number_sealed").unwrap();
+    assert!(!sealed.contains("A1234563") && !sealed.contains("123456"));
+    let report = platform::audit::verify(app.db()).await.unwrap();
+    assert!(report.ok);
+}
+
+#[tokio::test]
+async fn one_document_backs_one_person() {
+    let app = app().spawn().await;
+    let _ = registered(&app, "first@example.org").await;
+    let _ = registered(&app, "second@example.org").await;
+    let officer = officer(&app).await;
+    let ok = officer
+        .post_form(
+            "/en/officer/real-name",
+            &[("email", "first@example.org"), ("kind", "hkid"), ("number", "G123456(A)")],
+        )
+        .await;
+    assert_eq!(ok.status(), 200);
+    let r = officer
+        .post_form(
+            "/en/officer/real-name",
+            &[("email", "second@example.org"), ("kind", "hkid"), ("number", "g 123456 a")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("already backs another person"), "same card, other spelling");
+    let r = officer
+        .post_form(
+            "/en/officer/real-name",
+            &[("email", "first@example.org"), ("kind", "passport"), ("country", "GBR"), ("number", "123456789")],
+        )
+        .await;
+    assert!(r.text().await.unwrap().contains("already verified"));
+}
+
+#[tokio::test]
+async fn bad_documents_and_unknown_accounts_are_explained() {
+    let app = app().spawn().await;
+    let _ = registered(&app, "check@example.org").await;
+    let officer = officer(&app).await;
+    for (fields, message) in [
+        (
+            vec![("email", "check@example.org"), ("kind", "hkid"), ("number", "A123456(4)")],
+            "The check digit does not match",
+        ),
+        (
+            vec![("email", "check@example.org"), ("kind", "hkid"), ("number", "A12345")],
+            "one or two letters, six digits",
+        ),
+        (
+            vec![("email", "check@example.org"), ("kind", "passport"), ("country", "XX"), ("number", "E1234")],
+            "three-letter issuing country",
+        ),
+        (
+            vec![("email", "nobody@example.org"), ("kind", "hkid"), ("number", "A123456(3)")],
+            "No account has this e-mail address.",
+        ),
+        (vec![("email", "check@example.org")], "Choose the kind of document."),
+    ] {
+        let r = officer.post_form("/en/officer/real-name", &fields).await;
+        assert_eq!(r.status(), 422, "{message}");
+        assert!(r.text().await.unwrap().contains(message), "{message}");
+    }
+}
+
+#[tokio::test]
+async fn only_officers_verify() {
+    let app = app().spawn().await;
+    let resident = registered(&app, "self@example.org").await;
+    assert_eq!(resident.get("/en/officer/real-name").await.status(), 403);
+    let r = resident
+        .post_form(
+            "/en/officer/real-name",
+            &[("email", "self@example.org"), ("kind", "hkid"), ("number", "A123456(3)")],
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(app.client().get("/en/officer/real-name").await.status(), 401);
+}
