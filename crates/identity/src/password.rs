@@ -44,13 +44,56 @@ pub fn verify_dummy(normalised: &str) {
     let _ = verify(normalised, phc);
 }
 
-/// Runs hashing off the async threads (it takes tens of milliseconds).
-pub async fn hash_blocking(password: NewPassword) -> Result<String, tokio::task::JoinError> {
-    tokio::task::spawn_blocking(move || hash(&password)).await
+/// A password-hashing job for the pool.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Runs `job` on the hashing pool: as many threads as cores, started on
+/// first use. Each hash takes 19 MiB for tens of milliseconds; a fixed pool
+/// bounds that memory (the blocking pool would grow a thread, and keep a
+/// heap arena, per concurrent sign-in) and queues the excess instead.
+async fn on_pool<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, PoolError> {
+    static POOL: OnceLock<std::sync::Mutex<std::sync::mpsc::Sender<Job>>> = OnceLock::new();
+    let sender = POOL.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+        for i in 0..threads {
+            let rx = rx.clone();
+            let _ = std::thread::Builder::new().name(format!("argon2-{i}")).spawn(move || {
+                loop {
+                    let job = match rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => return,
+                    }
+                }
+            });
+        }
+        std::sync::Mutex::new(tx)
+    });
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let job: Job = Box::new(move || {
+        let _ = tx.send(work());
+    });
+    sender.lock().map_err(|_| PoolError)?.send(job).map_err(|_| PoolError)?;
+    rx.await.map_err(|_| PoolError)
+}
+
+/// The hashing pool is gone (a hashing thread panicked).
+#[derive(Debug, thiserror::Error)]
+#[error("password hashing pool unavailable")]
+pub struct PoolError;
+
+/// Hashes a policy-checked password, off the async threads.
+pub async fn hash_blocking(password: NewPassword) -> Result<String, PoolError> {
+    on_pool(move || hash(&password)).await
 }
 
 pub async fn verify_blocking(normalised: String, phc: Option<String>) -> bool {
-    tokio::task::spawn_blocking(move || match phc {
+    on_pool(move || match phc {
         Some(phc) => verify(&normalised, &phc),
         None => {
             verify_dummy(&normalised);
