@@ -115,35 +115,160 @@ pub enum VerifyOutcome {
     Unknown,
 }
 
-pub async fn verify(state: &AppState, verification_id: &str, code: &OneTimeCode) -> Result<VerifyOutcome, AppError> {
-    let Some(v) = store::verification_by_id(&state.db, verification_id).await? else {
-        return Ok(VerifyOutcome::Unknown);
+/// A code checked: right (with the write transaction still open for the
+/// caller to finish the job in), or why not.
+enum CodeCheck {
+    Right { txn: sea_orm::DatabaseTransaction, account_id: String },
+    Not(VerifyOutcome),
+}
+
+/// Checks `code` for a verification of `purpose`, spending one try atomically.
+async fn check_code(
+    state: &AppState,
+    verification_id: &str,
+    code: &OneTimeCode,
+    purpose: &str,
+) -> Result<CodeCheck, AppError> {
+    let Some(v) = store::verification_by_id(&state.db, verification_id).await?.filter(|v| v.purpose == purpose) else {
+        return Ok(CodeCheck::Not(VerifyOutcome::Unknown));
     };
     if platform::db::now() >= v.expires_at {
-        return Ok(VerifyOutcome::Expired);
+        return Ok(CodeCheck::Not(VerifyOutcome::Expired));
     }
     let txn = platform::db::begin_write(&state.db).await?;
     if !store::take_try(&txn, verification_id).await? {
         txn.commit().await?;
-        return Ok(VerifyOutcome::NoTriesLeft);
+        return Ok(CodeCheck::Not(VerifyOutcome::NoTriesLeft));
     }
     let right = same(&code_mac(state, verification_id, code), &v.code_mac);
-    let (Some(account_id), true) = (v.account_id.as_deref(), right) else {
+    let (Some(account_id), true) = (v.account_id, right) else {
         // Read after the decrement: concurrent guesses each see their own count.
         let tries_left = store::verification_by_id(&txn, verification_id).await?.map_or(0, |v| v.tries_left);
         txn.commit().await?;
-        return Ok(VerifyOutcome::Wrong { tries_left });
+        return Ok(CodeCheck::Not(VerifyOutcome::Wrong { tries_left }));
     };
-    store::activate(&txn, account_id).await?;
     store::delete_verification(&txn, verification_id).await?;
+    Ok(CodeCheck::Right { txn, account_id })
+}
+
+pub async fn verify(state: &AppState, verification_id: &str, code: &OneTimeCode) -> Result<VerifyOutcome, AppError> {
+    let (txn, account_id) = match check_code(state, verification_id, code, PURPOSE_EMAIL).await? {
+        CodeCheck::Right { txn, account_id } => (txn, account_id),
+        CodeCheck::Not(outcome) => return Ok(outcome),
+    };
+    store::activate(&txn, &account_id).await?;
     audit::record(
         &txn,
         AuditEntry::new(format!("account:{account_id}"), "account.verify_email", format!("account:{account_id}")),
     )
     .await?;
-    let account = store::account_by_id(&txn, account_id).await?.ok_or_else(AppError::not_found)?;
+    let account = store::account_by_id(&txn, &account_id).await?.ok_or_else(AppError::not_found)?;
     txn.commit().await?;
     Ok(VerifyOutcome::Verified(Box::new(account)))
+}
+
+const PURPOSE_RECOVER: &str = "recover";
+
+/// Starts account recovery: a code to the address if it has an account,
+/// a decoy otherwise, and the same answer either way.
+pub async fn recover_start(state: &AppState, lang: Lang, email: &Email) -> Result<String, AppError> {
+    let verification_id = uuid::Uuid::now_v7().to_string();
+    let code = OneTimeCode::generate();
+    let txn = platform::db::begin_write(&state.db).await?;
+    match store::account_by_email(&txn, email).await?.filter(|a| a.status != "disabled") {
+        Some(account) => {
+            store::create_verification(
+                &txn,
+                &verification_id,
+                Some(&account.id),
+                PURPOSE_RECOVER,
+                code_mac(state, &verification_id, &code),
+            )
+            .await?;
+            let minutes = model::CODE_LIFETIME.whole_minutes().to_string();
+            outbox::enqueue(
+                &txn,
+                Notification {
+                    channel: Channel::Email,
+                    recipient: account.email.clone(),
+                    lang,
+                    subject: Some(state.catalog.text(lang, "email-recover-subject")),
+                    body: state.catalog.text_with(
+                        lang,
+                        "email-recover-body",
+                        &[("code", code.as_str()), ("minutes", &minutes)],
+                    ),
+                },
+            )
+            .await?;
+        }
+        None => {
+            let decoy = code_mac(state, &verification_id, &OneTimeCode::generate());
+            store::create_verification(&txn, &verification_id, None, PURPOSE_RECOVER, decoy).await?;
+        }
+    }
+    txn.commit().await?;
+    state.outbox_wake.notify_one();
+    Ok(verification_id)
+}
+
+/// The result of finishing recovery.
+#[derive(Debug)]
+pub enum RecoverOutcome {
+    /// The password is changed and every session ended; two-step
+    /// verification, if on, is still asked at the next sign-in.
+    Done,
+    Code(VerifyOutcome),
+}
+
+/// Finishes recovery with the e-mailed code and a new password.
+pub async fn recover_finish(
+    state: &AppState,
+    lang: Lang,
+    verification_id: &str,
+    code: &OneTimeCode,
+    password: NewPassword,
+) -> Result<RecoverOutcome, AppError> {
+    // Hash before the transaction (it takes a while, and holds no lock).
+    let phc = password::hash_blocking(password).await.map_err(AppError::internal)?;
+    let (txn, account_id) = match check_code(state, verification_id, code, PURPOSE_RECOVER).await? {
+        CodeCheck::Right { txn, account_id } => (txn, account_id),
+        CodeCheck::Not(outcome) => return Ok(RecoverOutcome::Code(outcome)),
+    };
+    let account = store::account_by_id(&txn, &account_id).await?.ok_or_else(AppError::not_found)?;
+    store::set_password(&txn, &account_id, &phc).await?;
+    // The address is proven: a pending account becomes active.
+    store::activate(&txn, &account_id).await?;
+    platform::session::revoke_all(&txn, &account_id).await?;
+    audit::record(
+        &txn,
+        AuditEntry::new(format!("account:{account_id}"), "account.recover", format!("account:{account_id}")),
+    )
+    .await?;
+    outbox::enqueue(
+        &txn,
+        Notification {
+            channel: Channel::Email,
+            recipient: account.email.clone(),
+            lang,
+            subject: Some(state.catalog.text(lang, "email-recovered-subject")),
+            body: state.catalog.text(lang, "email-recovered-body"),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    state.outbox_wake.notify_one();
+    Ok(RecoverOutcome::Done)
+}
+
+/// Whether the account behind a recovery has two-step verification (for
+/// the password length rule).
+pub async fn recovery_has_second_factor(state: &AppState, verification_id: &str) -> Result<bool, AppError> {
+    let Some(account_id) = store::verification_by_id(&state.db, verification_id).await?.and_then(|v| v.account_id)
+    else {
+        return Ok(false);
+    };
+    crate::two_step::is_enabled(state, &account_id).await
 }
 
 /// The result of asking for a new code.

@@ -20,7 +20,7 @@ use platform::session::{self, Device, SessionToken};
 use platform::web::{self, ClientInfo, RequestId};
 use serde::Deserialize;
 
-use crate::accounts::{self, ResendOutcome, SignInOutcome, VerifyOutcome};
+use crate::accounts::{self, RecoverOutcome, ResendOutcome, SignInOutcome, VerifyOutcome};
 use crate::model::{Email, EmailProblem, OneTimeCode, PASSWORD_POLICY, PasswordProblem};
 use crate::store;
 use crate::two_step::{self, ConfirmOutcome, Enrolment, SecondStep};
@@ -32,6 +32,8 @@ pub(crate) fn pages() -> Router<AppState> {
         .route("/verify", get(verify_page).post(verify).route_layer(sensitive()))
         .route("/verify/resend", post(resend).route_layer(sensitive()))
         .route("/sign-in", get(sign_in_page).post(sign_in).route_layer(sensitive()))
+        .route("/recover", get(recover_page).post(recover).route_layer(sensitive()))
+        .route("/recover/reset", get(reset_page).post(reset).route_layer(sensitive()))
         .route("/sign-in/two-step", get(second_step_page).post(second_step).route_layer(sensitive()))
         .route("/sign-out", post(sign_out))
         .route("/account", get(account_page))
@@ -230,6 +232,7 @@ struct SignInPage<'a> {
     email: &'a str,
     /// Where to go after signing in (a path on this site).
     next: &'a str,
+    recovered: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -244,6 +247,7 @@ struct SignInForm {
 #[serde(default)]
 struct NextQuery {
     next: String,
+    recovered: Option<String>,
 }
 
 /// A return path we will redirect to: on this site, and only a path.
@@ -254,7 +258,13 @@ fn safe_next(next: &str) -> Option<&str> {
 
 async fn sign_in_page(ctx: PageContext, Query(q): Query<NextQuery>) -> Result<Response, AppError> {
     let next = safe_next(&q.next).unwrap_or("");
-    page(&ctx, StatusCode::OK, "sign-in-title", SignInPage { ctx: &ctx, errors: FormErrors::new(), email: "", next })
+    let recovered = q.recovered.is_some();
+    page(
+        &ctx,
+        StatusCode::OK,
+        "sign-in-title",
+        SignInPage { ctx: &ctx, errors: FormErrors::new(), email: "", next, recovered },
+    )
 }
 
 async fn sign_in(
@@ -302,7 +312,12 @@ async fn sign_in(
         }
     }
     let next = safe_next(&form.next).unwrap_or("");
-    page(&ctx, status, "sign-in-title", SignInPage { ctx: &ctx, errors, email: form.email.trim(), next })
+    page(
+        &ctx,
+        status,
+        "sign-in-title",
+        SignInPage { ctx: &ctx, errors, email: form.email.trim(), next, recovered: false },
+    )
 }
 
 /// Opens a new session (a fresh token: never one the browser already had),
@@ -352,6 +367,122 @@ async fn sign_out(
         .append(header::SET_COOKIE, web::cookie(web::session_cookie_name(client.https), "", client.https, Some(0)));
     response.headers_mut().insert("clear-site-data", HeaderValue::from_static("\"cookies\""));
     Ok(response)
+}
+
+// ---- account recovery ---------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "recover.html")]
+struct RecoverPage<'a> {
+    ctx: &'a PageContext,
+    errors: FormErrors,
+    email: &'a str,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct EmailForm {
+    email: String,
+}
+
+async fn recover_page(ctx: PageContext) -> Result<Response, AppError> {
+    page(&ctx, StatusCode::OK, "recover-title", RecoverPage { ctx: &ctx, errors: FormErrors::new(), email: "" })
+}
+
+async fn recover(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    PageForm(form): PageForm<EmailForm>,
+) -> Result<Response, AppError> {
+    match Email::parse(&form.email) {
+        Ok(email) => {
+            let v = accounts::recover_start(&state, ctx.lang, &email).await?;
+            Ok(see_other(&ctx.href(&format!("/recover/reset?v={v}"))))
+        }
+        Err(problem) => {
+            let mut errors = FormErrors::new();
+            email_error(&mut errors, problem);
+            page(
+                &ctx,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "recover-title",
+                RecoverPage { ctx: &ctx, errors, email: form.email.trim() },
+            )
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "recover_reset.html")]
+struct ResetPage<'a> {
+    ctx: &'a PageContext,
+    errors: FormErrors,
+    verification_id: &'a str,
+    password_hint: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ResetForm {
+    v: String,
+    code: String,
+    password: String,
+}
+
+async fn reset_page(ctx: PageContext, Query(q): Query<VerifyQuery>) -> Result<Response, AppError> {
+    if !valid_id(&q.v) {
+        return Err(AppError::not_found());
+    }
+    let content =
+        ResetPage { ctx: &ctx, errors: FormErrors::new(), verification_id: &q.v, password_hint: password_hint(&ctx) };
+    page(&ctx, StatusCode::OK, "recover-reset-title", content)
+}
+
+async fn reset(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    PageForm(form): PageForm<ResetForm>,
+) -> Result<Response, AppError> {
+    if !valid_id(&form.v) {
+        return Err(AppError::not_found());
+    }
+    let mut errors = FormErrors::new();
+    let code = match OneTimeCode::parse(&form.code) {
+        Some(code) => Some(code),
+        None if form.code.trim().is_empty() => {
+            errors.add("code", "code-missing");
+            None
+        }
+        None => {
+            errors.add("code", "code-invalid");
+            None
+        }
+    };
+    let second_factor = accounts::recovery_has_second_factor(&state, &form.v).await?;
+    let password = PASSWORD_POLICY.check(&form.password, None, second_factor).map_err(|p| match p {
+        PasswordProblem::Missing => errors.add("password", "password-missing"),
+        PasswordProblem::TooShort { min } => {
+            errors.add_with("password", "password-too-short", vec![("min", min.to_string())])
+        }
+        PasswordProblem::TooLong { max } => {
+            errors.add_with("password", "password-too-long", vec![("max", max.to_string())])
+        }
+        PasswordProblem::Common => errors.add("password", "password-common"),
+        PasswordProblem::ContainsContext => errors.add("password", "password-context"),
+    });
+    if let (Some(code), Ok(password), true) = (code, password, errors.is_empty()) {
+        match accounts::recover_finish(&state, ctx.lang, &form.v, &code, password).await? {
+            RecoverOutcome::Done => return Ok(see_other(&format!("{}?recovered=1", ctx.href("/sign-in")))),
+            RecoverOutcome::Code(VerifyOutcome::Wrong { tries_left }) if tries_left > 0 => {
+                errors.add_with("code", "code-wrong", vec![("tries", tries_left.to_string())])
+            }
+            RecoverOutcome::Code(VerifyOutcome::Expired) => errors.add("code", "code-expired"),
+            RecoverOutcome::Code(VerifyOutcome::Unknown) => return Err(AppError::not_found()),
+            RecoverOutcome::Code(_) => errors.add("code", "code-no-tries"),
+        }
+    }
+    let content = ResetPage { ctx: &ctx, errors, verification_id: &form.v, password_hint: password_hint(&ctx) };
+    page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "recover-reset-title", content)
 }
 
 // ---- second step of sign-in ------------------------------------------------
@@ -422,7 +553,13 @@ async fn second_step(
             SecondStep::Ended => {
                 let mut errors = FormErrors::new();
                 errors.add("email", "second-step-ended");
-                let content = SignInPage { ctx: &ctx, errors, email: "", next: safe_next(&form.next).unwrap_or("") };
+                let content = SignInPage {
+                    ctx: &ctx,
+                    errors,
+                    email: "",
+                    next: safe_next(&form.next).unwrap_or(""),
+                    recovered: false,
+                };
                 let mut response = page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "sign-in-title", content)?;
                 clear_challenge(&mut response, client.https);
                 return Ok(response);

@@ -227,6 +227,15 @@ pub async fn activate(conn: &impl ConnectionTrait, account_id: &str) -> Result<(
     Ok(())
 }
 
+pub async fn set_password(conn: &impl ConnectionTrait, account_id: &str, phc: &str) -> Result<(), DbErr> {
+    account::Entity::update_many()
+        .col_expr(account::Column::PasswordHash, Expr::value(phc))
+        .filter(account::Column::Id.eq(account_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn record_sign_in(conn: &impl ConnectionTrait, account_id: &str) -> Result<(), DbErr> {
     account::Entity::update_many()
         .col_expr(account::Column::LastSignInAt, Expr::value(platform::db::now()))

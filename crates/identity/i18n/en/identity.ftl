@@ -143,3 +143,16 @@ passport-invalid = Enter the passport number (5 to 20 letters or digits) and the
 document-kind-missing = Choose the kind of document.
 email-real-name-subject = Your Lionrock identity is verified
 email-real-name-body = An officer has verified your identity document. Services that need a real-name identity are now open to you. If you did not visit us, contact us at once.
+
+recover-link = Forgotten your password?
+recover-title = Reset your password
+recover-intro = Enter the e-mail address of your account. If it has one, we will send a code to reset the password. Two-step verification, if you use it, stays on.
+recover-send = Send a code
+recover-reset-title = Choose a new password
+recover-reset-intro = If that address has an account, we have sent it a 6-digit code. Enter it with your new password.
+recover-reset-submit = Change password
+recover-done = Your password has been changed and you have been signed out everywhere. Sign in with your new password.
+email-recover-subject = Reset your Lionrock password
+email-recover-body = Your code to reset your Lionrock password is { $code }. It expires in { $minutes } minutes. If you did not ask for it, ignore this e-mail: your password stays as it is.
+email-recovered-subject = Your Lionrock password was changed
+email-recovered-body = The password of your Lionrock account was reset with a code sent to this address, and every session was signed out. If this was not you, contact us at once.

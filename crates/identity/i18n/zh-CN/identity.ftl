@@ -143,3 +143,16 @@ passport-invalid = 请输入护照号码（5 至 20 个英文字母或数字）�
 document-kind-missing = 请选择证件类别。
 email-real-name-subject = 你的狮子山身份已核实
 email-real-name-body = 工作人员已核实你的身份证明文件。你现在可以使用需要实名身份的服务。如你没有亲身办理，请立即联系我们。
+
+recover-link = 忘记密码？
+recover-title = 重设密码
+recover-intro = 请输入账户的电子邮箱。如该地址有账户，我们会发送重设密码的验证码。如你使用两步验证，重设后仍会保持启用。
+recover-send = 发送验证码
+recover-reset-title = 设置新密码
+recover-reset-intro = 如该地址有账户，我们已发送 6 位数字验证码。请输入验证码及新密码。
+recover-reset-submit = 更改密码
+recover-done = 你的密码已更改，所有设备均已退出登录。请以新密码登录。
+email-recover-subject = 重设你的狮子山密码
+email-recover-body = 重设狮子山密码的验证码是 { $code }，将于 { $minutes } 分钟后失效。如你没有提出请求，可以忽略这封邮件，你的密码不会改变。
+email-recovered-subject = 你的狮子山密码已更改
+email-recovered-body = 你的狮子山账户密码已通过发送到此地址的验证码重设，所有设备均已退出登录。如非你本人操作，请立即联系我们。

@@ -143,3 +143,16 @@ passport-invalid = 請輸入護照號碼（5 至 20 個英文字母或數字）�
 document-kind-missing = 請選擇證件類別。
 email-real-name-subject = 你的獅子山身分已核實
 email-real-name-body = 職員已核實你的身分證明文件。你現在可以使用需要實名身分的服務。如你沒有親身辦理，請立即聯絡我們。
+
+recover-link = 忘記密碼？
+recover-title = 重設密碼
+recover-intro = 請輸入帳戶的電郵地址。如該地址有帳戶，我們會傳送重設密碼的驗證碼。如你使用兩步驗證，重設後仍會保持啟用。
+recover-send = 傳送驗證碼
+recover-reset-title = 設定新密碼
+recover-reset-intro = 如該地址有帳戶，我們已傳送 6 位數字驗證碼。請輸入驗證碼及新密碼。
+recover-reset-submit = 更改密碼
+recover-done = 你的密碼已更改，所有裝置均已登出。請以新密碼登入。
+email-recover-subject = 重設你的獅子山密碼
+email-recover-body = 重設獅子山密碼的驗證碼是 { $code }，將於 { $minutes } 分鐘後失效。如你沒有提出要求，可以不理會這封電郵，你的密碼不會改變。
+email-recovered-subject = 你的獅子山密碼已更改
+email-recovered-body = 你的獅子山帳戶密碼已透過傳送到此地址的驗證碼重設，所有裝置均已登出。如非你本人操作，請立即聯絡我們。

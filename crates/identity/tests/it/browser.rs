@@ -12,7 +12,7 @@ async fn identity_pages_are_accessible_and_work_by_keyboard() {
     let Some(browser) = Browser::start().await else { return };
     let app = app().spawn().await;
     for lang in ["en", "zh-hk", "zh-cn"] {
-        for path in ["register", "sign-in"] {
+        for path in ["register", "sign-in", "recover"] {
             browser.goto(&app.url(&format!("/{lang}/{path}"))).await;
             browser.assert_accessible(&format!("{path}-{lang}")).await;
         }

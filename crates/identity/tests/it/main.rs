@@ -7,6 +7,7 @@ mod browser;
 mod oidc;
 mod oidc_rp;
 mod real_name;
+mod recover;
 mod register;
 mod security;
 mod sign_in;
