@@ -40,6 +40,7 @@ pub(crate) fn pages() -> Router<AppState> {
         .route("/account/two-step", get(two_step_page).post(two_step_confirm).route_layer(sensitive()))
         .route("/account/two-step/disable", post(two_step_disable).route_layer(sensitive()))
         .route("/account/security", get(crate::security::page))
+        .route("/account/profile", get(crate::profile::page).post(crate::profile::submit))
         .route("/officer/real-name", get(crate::real_name::page).post(crate::real_name::submit))
         .route("/account/sessions/end", post(crate::security::end_session))
         .route("/account/connected/remove", post(crate::security::disconnect))

@@ -10,6 +10,7 @@ mod migrations;
 pub mod model;
 pub mod oidc;
 pub mod password;
+pub mod profile;
 pub mod real_name;
 mod security;
 pub mod store;

@@ -5,7 +5,7 @@
 use sea_orm_migration::prelude::*;
 
 pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(Accounts), Box::new(SecondFactors), Box::new(OpenIdConnect), Box::new(Documents)]
+    vec![Box::new(Accounts), Box::new(SecondFactors), Box::new(OpenIdConnect), Box::new(Documents), Box::new(Profile)]
 }
 
 struct Accounts;
@@ -443,6 +443,57 @@ impl MigrationTrait for Documents {
                 )
                 .check(Expr::col(IdentityDocument::Kind).is_in(["hkid", "passport"]))
                 .check(Expr::col(IdentityDocument::Source).is_in(["officer", "assertion"]))
+                .to_owned(),
+        )
+        .await
+    }
+}
+
+struct Profile;
+
+impl MigrationName for Profile {
+    fn name(&self) -> &str {
+        "m20261125_100005_identity_profile"
+    }
+}
+
+#[derive(DeriveIden)]
+enum ProfileField {
+    Table,
+    PersonId,
+    Field,
+    Value,
+    Source,
+    UpdatedAt,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Profile {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(ProfileField::Table)
+                .col(ColumnDef::new(ProfileField::PersonId).string_len(36).not_null())
+                .col(ColumnDef::new(ProfileField::Field).string_len(32).not_null())
+                .col(ColumnDef::new(ProfileField::Value).string_len(400).not_null())
+                // Who vouches for the value: `self` (typed by the resident) or `officer`.
+                .col(ColumnDef::new(ProfileField::Source).string_len(16).not_null())
+                .col(ColumnDef::new(ProfileField::UpdatedAt).timestamp_with_time_zone().not_null())
+                .primary_key(Index::create().col(ProfileField::PersonId).col(ProfileField::Field))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(ProfileField::Table, ProfileField::PersonId)
+                        .to(Person::Table, Person::Id)
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .to_owned(),
+        )
+        .await?;
+        // The profile fields each service was allowed to receive (per field, not only per scope).
+        m.alter_table(
+            Table::alter()
+                .table(OidcConsent::Table)
+                .add_column(ColumnDef::new(Alias::new("fields")).text().not_null().default("[]"))
                 .to_owned(),
         )
         .await

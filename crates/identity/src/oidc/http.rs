@@ -13,7 +13,6 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use platform::app::AppState;
 use platform::error::AppError;
-use platform::extract::PageForm;
 use platform::keys::{self, Purpose};
 use platform::page::PageContext;
 use platform::principal::MaybePrincipal;
@@ -72,6 +71,8 @@ struct ConsentPage<'a> {
     ctx: &'a PageContext,
     client_name: &'a str,
     scopes: Vec<String>,
+    /// Profile fields the request could release: (slug, label key).
+    fields: Vec<(&'static str, String)>,
     hidden: Vec<(&'static str, String)>,
 }
 
@@ -117,7 +118,16 @@ fn hidden_fields(p: &AuthParams) -> Vec<(&'static str, String)> {
 }
 
 fn scope_keys(req: &AuthRequest) -> Vec<String> {
-    req.scopes.iter().map(|s| format!("consent-scope-{s}")).collect()
+    // Profile scopes are listed field by field, with a choice for each.
+    req.scopes
+        .iter()
+        .filter(|s| matches!(s.as_str(), "openid" | "email"))
+        .map(|s| format!("consent-scope-{s}"))
+        .collect()
+}
+
+fn field_choices(req: &AuthRequest) -> Vec<(&'static str, String)> {
+    crate::profile::fields_for(&req.scopes).into_iter().map(|f| (f.slug, format!("consent-field-{}", f.slug))).collect()
 }
 
 async fn authorize(
@@ -150,6 +160,7 @@ async fn authorize(
                 ctx: &ctx,
                 client_name: &req.client.name,
                 scopes: scope_keys(&req),
+                fields: field_choices(&req),
                 hidden: hidden_fields(&req.params),
             }
             .render()
@@ -158,7 +169,7 @@ async fn authorize(
         }
         Next::Issue => {
             let Some(principal) = principal else { return Err(AppError::internal("no principal at issue")) };
-            Ok(see_other(&super::issue_code(&state, &req, &principal, false).await?))
+            Ok(see_other(&super::issue_code(&state, &req, &principal, None).await?))
         }
         Next::Fail(error) => Ok(see_other(&super::error_redirect(
             &state,
@@ -174,28 +185,33 @@ fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct ConsentForm {
-    #[serde(flatten)]
-    params: AuthParams,
-    decision: String,
-}
-
+/// `POST /oauth/authorize/consent`: the request again, the decision, and
+/// the profile fields ticked (repeated `field` values).
 async fn consent(
     State(state): State<AppState>,
     ctx: PageContext,
     MaybePrincipal(principal): MaybePrincipal,
-    PageForm(form): PageForm<ConsentForm>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
-    let req = match super::validate(&state, form.params).await {
+    if !is_form(&headers) {
+        return Err(AppError::new(platform::error::ErrorKind::UnsupportedMediaType));
+    }
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let shared: Vec<String> = pairs.iter().filter(|(k, _)| k == "field").map(|(_, v)| v.clone()).collect();
+    let decision = pairs.iter().find(|(k, _)| k == "decision").map(|(_, v)| v.as_str()).unwrap_or("");
+    let single: Vec<&(String, String)> = pairs.iter().filter(|(k, _)| k != "field").collect();
+    let params: AuthParams =
+        serde_urlencoded::from_str(&serde_urlencoded::to_string(&single).map_err(AppError::internal)?)
+            .map_err(|e| AppError::new(platform::error::ErrorKind::BadRequest).with_detail(e.to_string()))?;
+    let req = match super::validate(&state, params).await {
         Ok(req) => req,
         Err(e) => return auth_error(&state, &ctx, e),
     };
     let Some(principal) = principal else {
         return Err(AppError::new(platform::error::ErrorKind::Unauthenticated));
     };
-    if form.decision != "allow" {
+    if decision != "allow" {
         return Ok(see_other(&super::error_redirect(
             &state,
             &req.params.redirect_uri,
@@ -204,7 +220,7 @@ async fn consent(
             req.params.state.as_deref(),
         )));
     }
-    Ok(see_other(&super::issue_code(&state, &req, &principal, true).await?))
+    Ok(see_other(&super::issue_code(&state, &req, &principal, Some(&shared)).await?))
 }
 
 // ---- token endpoint ---------------------------------------------------------

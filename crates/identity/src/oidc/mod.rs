@@ -29,7 +29,7 @@ pub const KEY_KEEP: Duration = Duration::days(1);
 
 pub const ACR_BASIC: &str = "urn:lionrock:loa:basic";
 pub const ACR_REAL_NAME: &str = "urn:lionrock:loa:real_name";
-pub const SCOPES: [&str; 2] = ["openid", "email"];
+pub const SCOPES: [&str; 5] = ["openid", "email", "profile", "address", "phone"];
 
 /// The issuer identifier: the public URL.
 pub fn issuer(state: &AppState) -> String {
@@ -80,7 +80,7 @@ pub enum ClientError {
     Name,
     #[error("--redirect-uri {0:?}: must be an absolute https URL (http only for localhost), without a fragment")]
     RedirectUri(String),
-    #[error("--scope {0:?}: not offered (offered: openid, email)")]
+    #[error("--scope {0:?}: not offered (offered: openid, email, profile, address, phone)")]
     Scope(String),
     #[error("{0}")]
     Internal(String),
@@ -320,17 +320,22 @@ fn amr(principal: &Principal) -> Vec<&'static str> {
 }
 
 /// Records consent and issues a code; returns the redirect back to the client.
+/// Issues a code; `shared`, when the person just consented, is the profile
+/// fields they chose to share (remembered with the consent).
 pub async fn issue_code(
     state: &AppState,
     req: &AuthRequest,
     principal: &Principal,
-    remember: bool,
+    shared: Option<&[String]>,
 ) -> Result<String, AppError> {
     let code = platform::crypto::random_token();
     let account_id = principal.account_id.to_string();
     let txn = platform::db::begin_write(&state.db).await?;
-    if remember {
-        store::put_consent(&txn, &account_id, &req.client.client_id, &json_list(&req.scopes)).await?;
+    if let Some(fields) = shared {
+        let offered: Vec<String> = crate::profile::fields_for(&req.scopes).iter().map(|f| f.slug.to_owned()).collect();
+        let fields: Vec<String> = fields.iter().filter(|f| offered.contains(f)).cloned().collect();
+        store::put_consent(&txn, &account_id, &req.client.client_id, &json_list(&req.scopes), &json_list(&fields))
+            .await?;
     }
     store::insert_code(
         &txn,
@@ -671,6 +676,25 @@ pub async fn userinfo(state: &AppState, token: &store::token::Model) -> Result<s
         claims["email"] = account.email.clone().into();
         claims["email_verified"] = account.email_verified_at.is_some().into();
     }
+    // Profile fields: only those the person still allows this client, within the token's scopes.
+    let allowed = store::consent(&state.db, &token.account_id, &token.client_id)
+        .await?
+        .map(|c| parse_list(&c.fields))
+        .unwrap_or_default();
+    let values = crate::profile::values(&state.db, &account.person_id).await?;
+    for field in crate::profile::fields_for(&scopes) {
+        let Some(v) = values.iter().find(|v| v.field == field.slug).filter(|_| allowed.iter().any(|a| a == field.slug))
+        else {
+            continue;
+        };
+        claims[field.claim] = match field.slug {
+            "address" => serde_json::json!({ "formatted": v.value }),
+            _ => v.value.clone().into(),
+        };
+        if field.slug == "phone_number" {
+            claims["phone_number_verified"] = false.into();
+        }
+    }
     Ok(claims)
 }
 
@@ -735,7 +759,7 @@ pub fn discovery(state: &AppState) -> serde_json::Value {
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "code_challenge_methods_supported": ["S256"],
-        "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "email", "email_verified"],
+        "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "email", "email_verified", "name", "name#zh-Hant", "birthdate", "address", "phone_number", "phone_number_verified"],
         "acr_values_supported": [ACR_BASIC, ACR_REAL_NAME],
         "prompt_values_supported": ["none", "login", "consent"],
         "claims_parameter_supported": false,

@@ -45,6 +45,8 @@ pub mod consent {
         pub client_id: String,
         pub scopes: String,
         pub granted_at: TimeDateTimeWithTimeZone,
+        /// JSON array of the profile fields the person chose to share.
+        pub fields: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -145,6 +147,7 @@ pub async fn put_consent(
     account_id: &str,
     client_id: &str,
     scopes: &str,
+    fields: &str,
 ) -> Result<(), DbErr> {
     consent::Entity::delete_by_id((account_id.to_owned(), client_id.to_owned())).exec(conn).await?;
     consent::ActiveModel {
@@ -152,6 +155,7 @@ pub async fn put_consent(
         client_id: Set(client_id.to_owned()),
         scopes: Set(scopes.to_owned()),
         granted_at: Set(platform::db::now()),
+        fields: Set(fields.to_owned()),
     }
     .insert(conn)
     .await?;

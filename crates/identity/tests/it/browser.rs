@@ -73,6 +73,29 @@ async fn identity_pages_are_accessible_and_work_by_keyboard() {
     sign_in_with_browser(&browser, &app, "keyboard@example.org").await;
     browser.check("account-again", browser.client.wait().for_url(&url_of(&app.url("/en/account")))).await;
 
+    // The e-ME profile form, and a consent page with per-field choices.
+    browser.goto(&app.url("/zh-hk/account/profile")).await;
+    browser.assert_accessible("profile-zh-hk").await;
+    let rp = identity::oidc::create_client(
+        &app.state,
+        identity::oidc::NewClient {
+            name: "Elderly Centre".to_owned(),
+            redirect_uris: vec!["https://centre.example.org/cb".to_owned()],
+            post_logout_redirect_uris: vec![],
+            scopes: vec!["email".to_owned(), "profile".to_owned()],
+            public: false,
+        },
+    )
+    .await
+    .unwrap();
+    browser
+        .goto(&app.url(&format!(
+            "/oauth/authorize?response_type=code&client_id={}&redirect_uri=https%3A%2F%2Fcentre.example.org%2Fcb&scope=openid%20email%20profile",
+            rp.client_id
+        )))
+        .await;
+    browser.assert_accessible("consent").await;
+
     // Two-step set-up (QR code, key, form), in each language.
     for lang in ["en", "zh-hk", "zh-cn"] {
         browser.goto(&app.url(&format!("/{lang}/account/two-step"))).await;

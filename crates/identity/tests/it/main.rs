@@ -6,6 +6,7 @@
 mod browser;
 mod oidc;
 mod oidc_rp;
+mod profile;
 mod real_name;
 mod recover;
 mod register;

@@ -222,7 +222,7 @@ fn clients_create_and_keys_rotate() {
         "--redirect-uri",
         "https://a.example/cb",
         "--scope",
-        "phone",
+        "wallet",
     ])));
     assert!(line.contains("--scope"), "{line}");
 

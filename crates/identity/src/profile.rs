@@ -1,0 +1,294 @@
+//! The e-ME profile: name in English and Chinese, date of birth, address and
+//! phone, each marked with who vouches for it. Services receive a field
+//! only with the resident's consent, per service and per field.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use platform::app::AppState;
+use platform::error::AppError;
+use platform::extract::PageForm;
+use platform::form::FormErrors;
+use platform::page::PageContext;
+use platform::principal::SignedIn;
+use sea_orm::ActiveValue::Set;
+use sea_orm::entity::prelude::*;
+use serde::Deserialize;
+
+pub mod entity {
+    //! `profile_field` rows.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "profile_field")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub person_id: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub field: String,
+        pub value: String,
+        pub source: String,
+        pub updated_at: TimeDateTimeWithTimeZone,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A profile field: its slug (also the OpenID Connect claim it feeds) and
+/// the scope that asks for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Field {
+    pub slug: &'static str,
+    pub claim: &'static str,
+    pub scope: &'static str,
+    pub max: usize,
+}
+
+pub const FIELDS: [Field; 5] = [
+    Field { slug: "name", claim: "name", scope: "profile", max: 100 },
+    Field { slug: "name_zh", claim: "name#zh-Hant", scope: "profile", max: 50 },
+    Field { slug: "birthdate", claim: "birthdate", scope: "profile", max: 10 },
+    Field { slug: "address", claim: "address", scope: "address", max: 300 },
+    Field { slug: "phone_number", claim: "phone_number", scope: "phone", max: 16 },
+];
+
+/// The fields a set of scopes can release.
+pub fn fields_for(scopes: &[String]) -> Vec<Field> {
+    FIELDS.iter().copied().filter(|f| scopes.iter().any(|s| s == f.scope)).collect()
+}
+
+pub fn field(slug: &str) -> Option<Field> {
+    FIELDS.iter().copied().find(|f| f.slug == slug)
+}
+
+/// Checks a value for a field; `None` means it is fine (empty clears it).
+pub fn problem(field: &Field, value: &str) -> Option<&'static str> {
+    if value.is_empty() {
+        return None;
+    }
+    if value.chars().count() > field.max || value.chars().any(char::is_control) {
+        return Some("profile-too-long");
+    }
+    match field.slug {
+        "birthdate" => {
+            let format = time::macros::format_description!("[year]-[month]-[day]");
+            match time::Date::parse(value, &format) {
+                Ok(d) if d <= time::OffsetDateTime::now_utc().date() && d.year() >= 1880 => None,
+                _ => Some("profile-birthdate-invalid"),
+            }
+        }
+        "phone_number" => {
+            let digits = value.strip_prefix('+').unwrap_or("");
+            ((8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()))
+                .then_some(())
+                .map_or(Some("profile-phone-invalid"), |()| None)
+        }
+        _ => None,
+    }
+}
+
+/// The person's profile values, by field slug.
+pub async fn values(conn: &impl ConnectionTrait, person_id: &str) -> Result<Vec<entity::Model>, DbErr> {
+    entity::Entity::find().filter(entity::Column::PersonId.eq(person_id)).all(conn).await
+}
+
+/// Stores what the resident typed; a changed value becomes `self`-sourced.
+async fn save(conn: &impl ConnectionTrait, person_id: &str, slug: &str, value: &str) -> Result<(), DbErr> {
+    let existing = entity::Entity::find_by_id((person_id.to_owned(), slug.to_owned())).one(conn).await?;
+    match (existing, value.is_empty()) {
+        (Some(_), true) => {
+            entity::Entity::delete_by_id((person_id.to_owned(), slug.to_owned())).exec(conn).await?;
+        }
+        (Some(e), false) if e.value == value => {}
+        (Some(_), false) => {
+            entity::ActiveModel {
+                person_id: Set(person_id.to_owned()),
+                field: Set(slug.to_owned()),
+                value: Set(value.to_owned()),
+                source: Set("self".to_owned()),
+                updated_at: Set(platform::db::now()),
+            }
+            .update(conn)
+            .await?;
+        }
+        (None, true) => {}
+        (None, false) => {
+            entity::ActiveModel {
+                person_id: Set(person_id.to_owned()),
+                field: Set(slug.to_owned()),
+                value: Set(value.to_owned()),
+                source: Set("self".to_owned()),
+                updated_at: Set(platform::db::now()),
+            }
+            .insert(conn)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+struct Row {
+    slug: &'static str,
+    label_key: String,
+    hint_key: String,
+    value: String,
+    source_key: &'static str,
+    input_type: &'static str,
+    autocomplete: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "profile.html")]
+struct ProfilePage<'a> {
+    ctx: &'a PageContext,
+    errors: FormErrors,
+    rows: Vec<Row>,
+    saved: bool,
+}
+
+fn rows(stored: &[entity::Model], typed: Option<&ProfileForm>) -> Vec<Row> {
+    FIELDS
+        .iter()
+        .map(|f| {
+            let stored = stored.iter().find(|m| m.field == f.slug);
+            let value =
+                typed.map(|t| t.get(f.slug).to_owned()).or_else(|| stored.map(|m| m.value.clone())).unwrap_or_default();
+            Row {
+                slug: f.slug,
+                label_key: format!("profile-{}", f.slug.replace('_', "-")),
+                hint_key: format!("profile-{}-hint", f.slug.replace('_', "-")),
+                value,
+                source_key: match stored.map(|m| m.source.as_str()) {
+                    Some("officer") => "profile-source-officer",
+                    Some(_) => "profile-source-self",
+                    None => "",
+                },
+                input_type: match f.slug {
+                    "birthdate" => "date",
+                    "phone_number" => "tel",
+                    _ => "text",
+                },
+                autocomplete: match f.slug {
+                    "name" => "name",
+                    "birthdate" => "bday",
+                    "address" => "street-address",
+                    "phone_number" => "tel",
+                    _ => "off",
+                },
+            }
+        })
+        .collect()
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct ProfileForm {
+    name: String,
+    name_zh: String,
+    birthdate: String,
+    address: String,
+    phone_number: String,
+}
+
+impl ProfileForm {
+    fn get(&self, slug: &str) -> &str {
+        match slug {
+            "name" => self.name.trim(),
+            "name_zh" => self.name_zh.trim(),
+            "birthdate" => self.birthdate.trim(),
+            "address" => self.address.trim(),
+            _ => self.phone_number.trim(),
+        }
+    }
+}
+
+async fn person_of(state: &AppState, account_id: &str) -> Result<String, AppError> {
+    Ok(crate::store::account_by_id(&state.db, account_id).await?.ok_or_else(AppError::not_found)?.person_id)
+}
+
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    SignedIn(principal): SignedIn,
+    ctx: PageContext,
+) -> Result<Response, AppError> {
+    let person = person_of(&state, &principal.account_id.to_string()).await?;
+    let stored = values(&state.db, &person).await?;
+    render(
+        &ctx,
+        StatusCode::OK,
+        ProfilePage { ctx: &ctx, errors: FormErrors::new(), rows: rows(&stored, None), saved: false },
+    )
+}
+
+fn render(ctx: &PageContext, status: StatusCode, content: ProfilePage<'_>) -> Result<Response, AppError> {
+    let html = content.render().map_err(AppError::internal)?;
+    let mut response = ctx.render(&ctx.t("profile-title"), &html)?;
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+pub(crate) async fn submit(
+    State(state): State<AppState>,
+    SignedIn(principal): SignedIn,
+    ctx: PageContext,
+    PageForm(form): PageForm<ProfileForm>,
+) -> Result<Response, AppError> {
+    let account_id = principal.account_id.to_string();
+    let person = person_of(&state, &account_id).await?;
+    let mut errors = FormErrors::new();
+    for f in &FIELDS {
+        if let Some(key) = problem(f, form.get(f.slug)) {
+            errors.add(f.slug, key);
+        }
+    }
+    if !errors.is_empty() {
+        let stored = values(&state.db, &person).await?;
+        return render(
+            &ctx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ProfilePage { ctx: &ctx, errors, rows: rows(&stored, Some(&form)), saved: false },
+        );
+    }
+    let txn = platform::db::begin_write(&state.db).await?;
+    for f in &FIELDS {
+        save(&txn, &person, f.slug, form.get(f.slug)).await?;
+    }
+    platform::audit::record(
+        &txn,
+        platform::audit::AuditEntry::new(
+            format!("account:{account_id}"),
+            "account.profile_update",
+            format!("account:{account_id}"),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    let stored = values(&state.db, &person).await?;
+    render(
+        &ctx,
+        StatusCode::OK,
+        ProfilePage { ctx: &ctx, errors: FormErrors::new(), rows: rows(&stored, None), saved: true },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_checked_per_field() {
+        let f = |slug| field(slug).unwrap();
+        assert_eq!(problem(&f("birthdate"), "1950-02-29"), Some("profile-birthdate-invalid"));
+        assert_eq!(problem(&f("birthdate"), "1952-02-29"), None);
+        assert_eq!(problem(&f("birthdate"), "2999-01-01"), Some("profile-birthdate-invalid"));
+        assert_eq!(problem(&f("phone_number"), "+85291234567"), None);
+        assert_eq!(problem(&f("phone_number"), "91234567"), Some("profile-phone-invalid"));
+        assert_eq!(problem(&f("name"), &"x".repeat(101)), Some("profile-too-long"));
+        assert_eq!(problem(&f("address"), ""), None, "empty clears");
+        assert_eq!(fields_for(&["profile".to_owned()]).len(), 3);
+    }
+}

@@ -1,0 +1,132 @@
+//! The e-ME profile and its per-field consent.
+
+use serde_json::Value;
+
+use crate::support::*;
+
+#[tokio::test]
+async fn residents_keep_their_details_with_sources() {
+    let app = app().spawn().await;
+    let c = registered(&app, "eme@example.org").await;
+    let page = c.get("/zh-hk/account/profile").await;
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("中文姓名"));
+
+    let bad = c
+        .post_form(
+            "/en/account/profile",
+            &[("name", "CHAN Tai Man"), ("birthdate", "1950-02-30"), ("phone_number", "91234567")],
+        )
+        .await;
+    assert_eq!(bad.status(), 422);
+    let html = bad.text().await.unwrap();
+    assert!(html.contains("Enter a real date in the past"));
+    assert!(html.contains("digits only, like +85291234567"));
+    assert!(html.contains("value=\"CHAN Tai Man\""), "what was typed is kept");
+
+    let ok = c
+        .post_form(
+            "/en/account/profile",
+            &[
+                ("name", "CHAN Tai Man"),
+                ("name_zh", "陳大文"),
+                ("birthdate", "1950-03-28"),
+                ("address", "1 Harbour Road"),
+                ("phone_number", "+85291234567"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status(), 200);
+    let html = ok.text().await.unwrap();
+    assert!(html.contains("Your details have been saved."));
+    assert!(html.contains("value=\"陳大文\""));
+    assert!(html.contains("(You entered this.)"));
+    assert_eq!(app.client().post_form("/en/account/profile", &[("name", "x")]).await.status(), 401);
+}
+
+#[tokio::test]
+async fn a_service_gets_only_the_fields_the_resident_ticked() {
+    let app = app().spawn().await;
+    let rp = identity::oidc::create_client(
+        &app.state,
+        identity::oidc::NewClient {
+            name: "Elderly Centre".to_owned(),
+            redirect_uris: vec!["https://centre.example.org/cb".to_owned()],
+            post_logout_redirect_uris: vec![],
+            scopes: vec!["profile".to_owned(), "phone".to_owned()],
+            public: false,
+        },
+    )
+    .await
+    .unwrap();
+    let c = registered(&app, "fields@example.org").await;
+    c.post_form(
+        "/en/account/profile",
+        &[
+            ("name", "LEE Siu Ming"),
+            ("name_zh", "李小明"),
+            ("birthdate", "1945-07-01"),
+            ("phone_number", "+85261234567"),
+        ],
+    )
+    .await;
+
+    let query = format!(
+        "response_type=code&client_id={}&redirect_uri=https%3A%2F%2Fcentre.example.org%2Fcb&scope=openid%20profile%20phone&state=s",
+        rp.client_id
+    );
+    let consent = c.get(&format!("/oauth/authorize?{query}")).await.text().await.unwrap();
+    for slug in ["name", "name_zh", "birthdate", "phone_number"] {
+        assert!(consent.contains(&format!("name=\"field\" value=\"{slug}\" checked")), "{slug} offered");
+    }
+    // Share the English name and the phone only.
+    let r = c
+        .post_form(
+            "/oauth/authorize/consent",
+            &[
+                ("response_type", "code"),
+                ("client_id", &rp.client_id),
+                ("redirect_uri", "https://centre.example.org/cb"),
+                ("scope", "openid profile phone"),
+                ("state", "s"),
+                ("field", "name"),
+                ("field", "phone_number"),
+                ("decision", "allow"),
+            ],
+        )
+        .await;
+    let code = url::Url::parse(&location(&r)).unwrap().query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+    let tokens: Value = app
+        .client()
+        .http
+        .post(app.url("/oauth/token"))
+        .basic_auth(&rp.client_id, rp.client_secret.as_deref())
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", "https://centre.example.org/cb"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let info: Value = app
+        .client()
+        .http
+        .get(app.url("/oauth/userinfo"))
+        .bearer_auth(tokens["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["name"], "LEE Siu Ming");
+    assert_eq!(info["phone_number"], "+85261234567");
+    assert_eq!(info["phone_number_verified"], false);
+    assert!(info.get("name#zh-Hant").is_none(), "not ticked: {info}");
+    assert!(info.get("birthdate").is_none(), "not ticked: {info}");
+    assert!(info.get("email").is_none(), "email scope not asked for");
+}
