@@ -30,6 +30,17 @@ fn same(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// A fixed, translated e-mail to an account holder (a security notice).
+pub(crate) fn notice(state: &AppState, lang: Lang, to: &str, subject_key: &str, body_key: &str) -> Notification {
+    Notification {
+        channel: Channel::Email,
+        recipient: to.to_owned(),
+        lang,
+        subject: Some(state.catalog.text(lang, subject_key)),
+        body: state.catalog.text(lang, body_key),
+    }
+}
+
 fn code_email(state: &AppState, lang: Lang, to: &Email, code: &OneTimeCode) -> Notification {
     let minutes = model::CODE_LIFETIME.whole_minutes().to_string();
     Notification {
@@ -86,17 +97,8 @@ pub async fn register(state: &AppState, lang: Lang, email: &Email, password: New
             // A decoy verification whose code is never sent.
             let decoy = code_mac(state, &verification_id, &OneTimeCode::generate());
             store::create_verification(&txn, &verification_id, None, PURPOSE_EMAIL, decoy).await?;
-            outbox::enqueue(
-                &txn,
-                Notification {
-                    channel: Channel::Email,
-                    recipient: email.as_str().to_owned(),
-                    lang,
-                    subject: Some(state.catalog.text(lang, "email-exists-subject")),
-                    body: state.catalog.text(lang, "email-exists-body"),
-                },
-            )
-            .await?;
+            outbox::enqueue(&txn, notice(state, lang, email.as_str(), "email-exists-subject", "email-exists-body"))
+                .await?;
             txn
         }
     };
@@ -245,17 +247,8 @@ pub async fn recover_finish(
         AuditEntry::new(format!("account:{account_id}"), "account.recover", format!("account:{account_id}")),
     )
     .await?;
-    outbox::enqueue(
-        &txn,
-        Notification {
-            channel: Channel::Email,
-            recipient: account.email.clone(),
-            lang,
-            subject: Some(state.catalog.text(lang, "email-recovered-subject")),
-            body: state.catalog.text(lang, "email-recovered-body"),
-        },
-    )
-    .await?;
+    outbox::enqueue(&txn, notice(state, lang, &account.email, "email-recovered-subject", "email-recovered-body"))
+        .await?;
     txn.commit().await?;
     state.outbox_wake.notify_one();
     Ok(RecoverOutcome::Done)

@@ -90,6 +90,21 @@ async fn register_page(ctx: PageContext) -> Result<Response, AppError> {
     page(&ctx, StatusCode::OK, "register-title", content)
 }
 
+/// The form error for a refused password.
+fn password_error(errors: &mut FormErrors, problem: PasswordProblem) {
+    match problem {
+        PasswordProblem::Missing => errors.add("password", "password-missing"),
+        PasswordProblem::TooShort { min } => {
+            errors.add_with("password", "password-too-short", vec![("min", min.to_string())])
+        }
+        PasswordProblem::TooLong { max } => {
+            errors.add_with("password", "password-too-long", vec![("max", max.to_string())])
+        }
+        PasswordProblem::Common => errors.add("password", "password-common"),
+        PasswordProblem::ContainsContext => errors.add("password", "password-context"),
+    }
+}
+
 fn email_error(errors: &mut FormErrors, problem: EmailProblem) {
     errors.add(
         "email",
@@ -108,17 +123,8 @@ async fn register(
 ) -> Result<Response, AppError> {
     let mut errors = FormErrors::new();
     let email = Email::parse(&form.email).map_err(|p| email_error(&mut errors, p)).ok();
-    let password = PASSWORD_POLICY.check(&form.password, email.as_ref(), false).map_err(|p| match p {
-        PasswordProblem::Missing => errors.add("password", "password-missing"),
-        PasswordProblem::TooShort { min } => {
-            errors.add_with("password", "password-too-short", vec![("min", min.to_string())])
-        }
-        PasswordProblem::TooLong { max } => {
-            errors.add_with("password", "password-too-long", vec![("max", max.to_string())])
-        }
-        PasswordProblem::Common => errors.add("password", "password-common"),
-        PasswordProblem::ContainsContext => errors.add("password", "password-context"),
-    });
+    let password =
+        PASSWORD_POLICY.check(&form.password, email.as_ref(), false).map_err(|p| password_error(&mut errors, p));
     let (Some(email), Ok(password), true) = (email, password, errors.is_empty()) else {
         let content = RegisterPage { ctx: &ctx, errors, email: form.email.trim(), password_hint: password_hint(&ctx) };
         return page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "register-title", content);
@@ -460,17 +466,8 @@ async fn reset(
         }
     };
     let second_factor = accounts::recovery_has_second_factor(&state, &form.v).await?;
-    let password = PASSWORD_POLICY.check(&form.password, None, second_factor).map_err(|p| match p {
-        PasswordProblem::Missing => errors.add("password", "password-missing"),
-        PasswordProblem::TooShort { min } => {
-            errors.add_with("password", "password-too-short", vec![("min", min.to_string())])
-        }
-        PasswordProblem::TooLong { max } => {
-            errors.add_with("password", "password-too-long", vec![("max", max.to_string())])
-        }
-        PasswordProblem::Common => errors.add("password", "password-common"),
-        PasswordProblem::ContainsContext => errors.add("password", "password-context"),
-    });
+    let password =
+        PASSWORD_POLICY.check(&form.password, None, second_factor).map_err(|p| password_error(&mut errors, p));
     if let (Some(code), Ok(password), true) = (code, password, errors.is_empty()) {
         match accounts::recover_finish(&state, ctx.lang, &form.v, &code, password).await? {
             RecoverOutcome::Done => return Ok(see_other(&format!("{}?recovered=1", ctx.href("/sign-in")))),

@@ -15,7 +15,7 @@ use platform::error::AppError;
 use platform::extract::PageForm;
 use platform::form::FormErrors;
 use platform::ids::{Hkid, HkidProblem, Passport};
-use platform::outbox::{self, Channel, Notification};
+use platform::outbox;
 use platform::page::PageContext;
 use platform::principal::{IdentityLevel, Officer, Require};
 use sea_orm::ActiveValue::Set;
@@ -133,17 +133,9 @@ pub async fn verify(state: &AppState, officer: &str, email: &Email, document: &D
     audit::record(&txn, AuditEntry::new(officer, "identity.verify_document", format!("account:{}", account.id)))
         .await?;
     let lang = platform::i18n::Lang::En;
-    outbox::enqueue(
-        &txn,
-        Notification {
-            channel: Channel::Email,
-            recipient: account.email.clone(),
-            lang,
-            subject: Some(state.catalog.text(lang, "email-real-name-subject")),
-            body: state.catalog.text(lang, "email-real-name-body"),
-        },
-    )
-    .await?;
+    let notice =
+        crate::accounts::notice(state, lang, &account.email, "email-real-name-subject", "email-real-name-body");
+    outbox::enqueue(&txn, notice).await?;
     txn.commit().await?;
     state.outbox_wake.notify_one();
     Ok(Outcome::Verified)

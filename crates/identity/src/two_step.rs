@@ -8,7 +8,7 @@ use platform::app::AppState;
 use platform::audit::{self, AuditEntry};
 use platform::error::AppError;
 use platform::i18n::Lang;
-use platform::outbox::{self, Channel, Notification};
+use platform::outbox::{self, Notification};
 use platform::principal::{AuthStrength, Principal};
 use sha2::{Digest, Sha256};
 use totp_rs::{Builder, Totp};
@@ -65,13 +65,7 @@ fn recovery_mac(state: &AppState, code: &RecoveryCode) -> String {
 }
 
 fn notice(state: &AppState, lang: Lang, account: &account::Model, subject: &str, body: &str) -> Notification {
-    Notification {
-        channel: Channel::Email,
-        recipient: account.email.clone(),
-        lang,
-        subject: Some(state.catalog.text(lang, subject)),
-        body: state.catalog.text(lang, body),
-    }
+    accounts::notice(state, lang, &account.email, subject, body)
 }
 
 pub async fn is_enabled(state: &AppState, account_id: &str) -> Result<bool, AppError> {
