@@ -45,6 +45,7 @@ pub(crate) fn pages() -> Router<AppState> {
         .route("/account/sessions/end", post(crate::security::end_session))
         .route("/account/connected/remove", post(crate::security::disconnect))
         .route("/account/data.json", get(crate::security::data))
+        .route("/account/delete", get(crate::deletion::page).post(crate::deletion::submit).route_layer(sensitive()))
 }
 
 /// A page answered with `status` (422 for a form shown again with errors).
@@ -345,6 +346,7 @@ async fn start_session(
         user_agent: headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned),
         ip: Some(client.ip.to_string()),
     };
+    crate::deletion::cancel(state, ctx.lang, &principal.account_id.to_string()).await?;
     let token = session::create(&state.db, &principal, state.session_lifetimes(), device).await?;
     accounts::signed_in(state, &principal, Some(&request_id.0)).await?;
     let mut response = see_other(&next.map_or_else(|| ctx.href("/account"), str::to_owned));

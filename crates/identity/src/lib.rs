@@ -4,6 +4,7 @@
 //! e-ME profile and the OpenID Connect provider build on this.)
 
 pub mod accounts;
+pub mod deletion;
 mod demo;
 mod http;
 mod migrations;
@@ -40,5 +41,6 @@ pub fn module() -> Module {
         ],
         csrf_exempt: &oidc::CSRF_EXEMPT,
         demo: Some(|state| Box::pin(demo::load(state))),
+        job: Some(|state| Box::pin(deletion::job(state))),
     }
 }

@@ -5,7 +5,14 @@
 use sea_orm_migration::prelude::*;
 
 pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(Accounts), Box::new(SecondFactors), Box::new(OpenIdConnect), Box::new(Documents), Box::new(Profile)]
+    vec![
+        Box::new(Accounts),
+        Box::new(SecondFactors),
+        Box::new(OpenIdConnect),
+        Box::new(Documents),
+        Box::new(Profile),
+        Box::new(Deletion),
+    ]
 }
 
 struct Accounts;
@@ -494,6 +501,43 @@ impl MigrationTrait for Profile {
             Table::alter()
                 .table(OidcConsent::Table)
                 .add_column(ColumnDef::new(Alias::new("fields")).text().not_null().default("[]"))
+                .to_owned(),
+        )
+        .await
+    }
+}
+
+struct Deletion;
+
+impl MigrationName for Deletion {
+    fn name(&self) -> &str {
+        "m20261125_100006_identity_account_deletion"
+    }
+}
+
+#[derive(DeriveIden)]
+enum AccountDeletion {
+    Table,
+    AccountId,
+    RequestedAt,
+    DeleteAfter,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Deletion {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(AccountDeletion::Table)
+                .col(ColumnDef::new(AccountDeletion::AccountId).string_len(36).not_null().primary_key())
+                .col(ColumnDef::new(AccountDeletion::RequestedAt).timestamp_with_time_zone().not_null())
+                .col(ColumnDef::new(AccountDeletion::DeleteAfter).timestamp_with_time_zone().not_null())
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(AccountDeletion::Table, AccountDeletion::AccountId)
+                        .to(Account::Table, Account::Id)
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
                 .to_owned(),
         )
         .await

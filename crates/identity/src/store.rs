@@ -319,6 +319,15 @@ pub async fn purge_verifications(conn: &impl ConnectionTrait) -> Result<u64, DbE
         .rows_affected)
 }
 
+/// Deletes second-step challenges that have expired.
+pub async fn purge_challenges(conn: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    Ok(challenge::Entity::delete_many()
+        .filter(challenge::Column::ExpiresAt.lt(platform::db::now()))
+        .exec(conn)
+        .await?
+        .rows_affected)
+}
+
 /// The throttle for one e-mail-address MAC, if any.
 pub async fn throttle_state(conn: &impl ConnectionTrait, key_mac: &str) -> Result<Option<throttle::Model>, DbErr> {
     throttle::Entity::find_by_id(key_mac.to_owned()).one(conn).await

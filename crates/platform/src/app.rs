@@ -65,6 +65,9 @@ pub enum Show {
 /// person trying lionrock (e.g. demo sign-in details).
 pub type DemoLoader = fn(AppState) -> Pin<Box<dyn Future<Output = Result<Vec<String>, String>> + Send>>;
 
+/// A module's periodic work (clean-up, deadlines), run once a minute.
+pub type Job = fn(AppState) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+
 /// What a domain contributes to the one binary.
 #[derive(Clone, Copy)]
 pub struct Module {
@@ -82,6 +85,8 @@ pub struct Module {
     pub csrf_exempt: &'static [&'static str],
     /// Demo data for `serve --demo`.
     pub demo: Option<DemoLoader>,
+    /// Periodic work, run by the housekeeping task.
+    pub job: Option<Job>,
 }
 
 fn no_routes() -> Router<AppState> {
@@ -100,6 +105,7 @@ pub fn platform_module() -> Module {
         nav: &[],
         csrf_exempt: &[],
         demo: None,
+        job: None,
     }
 }
 
@@ -117,6 +123,7 @@ pub struct AppInner {
     pub services: Vec<ServiceLink>,
     pub nav: Vec<NavLink>,
     pub csrf_exempt: Vec<String>,
+    jobs: Vec<Job>,
     pub migrator: Migrator,
     /// Woken when a notification is enqueued, so delivery starts at once.
     pub outbox_wake: Notify,
@@ -198,6 +205,14 @@ fn prometheus() -> PrometheusHandle {
 }
 
 impl AppState {
+    /// Runs every module's periodic job once (the housekeeping task does
+    /// this each minute; tests call it instead of waiting).
+    pub async fn run_jobs(&self) {
+        for job in &self.jobs {
+            job(self.clone()).await;
+        }
+    }
+
     /// Connects to the database and assembles the state. Does not migrate.
     pub async fn new(config: Config, keys: Keys, modules: &[Module]) -> Result<Self, StartError> {
         let db = db::connect(&config).await?;
@@ -212,6 +227,7 @@ impl AppState {
             limits: Limiters::new(&config.limits),
             services: modules.iter().flat_map(|m| m.services.iter().copied()).collect(),
             nav: modules.iter().flat_map(|m| m.nav.iter().copied()).collect(),
+            jobs: modules.iter().filter_map(|m| m.job).collect(),
             csrf_exempt: modules.iter().flat_map(|m| m.csrf_exempt.iter().map(|s| (*s).to_owned())).collect(),
             migrator: migrator(modules),
             outbox_wake: Notify::new(),
@@ -436,6 +452,7 @@ async fn housekeeping(state: AppState, mut shutdown: Shutdown) {
         if let Err(e) = crate::keys::purge(&state.db).await {
             tracing::warn!(error = %e, "signing-key purge failed");
         }
+        state.run_jobs().await;
     }
 }
 

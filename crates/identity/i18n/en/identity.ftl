@@ -186,3 +186,17 @@ consent-field-name_zh = Name in Chinese
 consent-field-birthdate = Date of birth
 consent-field-address = Address
 consent-field-phone_number = Mobile number
+
+delete-title = Delete your account
+delete-link = Delete your account and your details
+delete-intro = Your account and the details Lionrock keeps about you will be deleted in { $days } days. Until then, signing in again cancels the deletion. Services you used keep what they received from you under their own rules.
+delete-password = Enter your password to confirm
+delete-password-wrong = The password is not correct.
+delete-submit = Delete my account
+delete-keep = Keep my account
+deleted-title = Your account will be deleted
+deleted-text = You have been signed out everywhere. Your account will be deleted on { $date } (UTC). Sign in before then if you change your mind.
+email-deletion-subject = Your Lionrock account will be deleted
+email-deletion-body = You asked us to delete your Lionrock account. It will be deleted on { $date } (UTC). To keep it, simply sign in before then. If this was not you, sign in at once and change your password.
+email-deletion-cancelled-subject = Your Lionrock account will not be deleted
+email-deletion-cancelled-body = You signed in, so the deletion of your Lionrock account has been cancelled.

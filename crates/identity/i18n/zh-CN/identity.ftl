@@ -186,3 +186,17 @@ consent-field-name_zh = 中文姓名
 consent-field-birthdate = 出生日期
 consent-field-address = 地址
 consent-field-phone_number = 手机号码
+
+delete-title = 删除你的账户
+delete-link = 删除你的账户及个人资料
+delete-intro = 你的账户及狮子山保存的个人资料会在 { $days } 天后删除。在此之前再次登录，即可取消删除。你曾使用的服务会按其本身规则处理已获取的资料。
+delete-password = 请输入密码以确认
+delete-password-wrong = 密码不正确。
+delete-submit = 删除我的账户
+delete-keep = 保留我的账户
+deleted-title = 你的账户将会删除
+deleted-text = 你已在所有设备退出登录。你的账户将于 { $date }（UTC）删除。如改变主意，请在此之前登录。
+email-deletion-subject = 你的狮子山账户将会删除
+email-deletion-body = 你已要求删除你的狮子山账户，账户将于 { $date }（UTC）删除。如想保留，只需在此之前登录。如非你本人操作，请立即登录并更改密码。
+email-deletion-cancelled-subject = 你的狮子山账户不会被删除
+email-deletion-cancelled-body = 由于你已登录，你的狮子山账户删除请求已取消。

@@ -186,3 +186,17 @@ consent-field-name_zh = 中文姓名
 consent-field-birthdate = 出生日期
 consent-field-address = 地址
 consent-field-phone_number = 手提電話號碼
+
+delete-title = 刪除你的帳戶
+delete-link = 刪除你的帳戶及個人資料
+delete-intro = 你的帳戶及獅子山保存的個人資料會在 { $days } 日後刪除。在此之前再次登入，即可取消刪除。你曾使用的服務會按其本身規則處理已取得的資料。
+delete-password = 請輸入密碼以確認
+delete-password-wrong = 密碼不正確。
+delete-submit = 刪除我的帳戶
+delete-keep = 保留我的帳戶
+deleted-title = 你的帳戶將會刪除
+deleted-text = 你已在所有裝置登出。你的帳戶將於 { $date }（UTC）刪除。如改變主意，請在此之前登入。
+email-deletion-subject = 你的獅子山帳戶將會刪除
+email-deletion-body = 你已要求刪除你的獅子山帳戶，帳戶將於 { $date }（UTC）刪除。如想保留，只需在此之前登入。如非你本人操作，請立即登入並更改密碼。
+email-deletion-cancelled-subject = 你的獅子山帳戶不會被刪除
+email-deletion-cancelled-body = 由於你已登入，你的獅子山帳戶刪除要求已取消。

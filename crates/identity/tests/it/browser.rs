@@ -74,6 +74,8 @@ async fn identity_pages_are_accessible_and_work_by_keyboard() {
     browser.check("account-again", browser.client.wait().for_url(&url_of(&app.url("/en/account")))).await;
 
     // The e-ME profile form, and a consent page with per-field choices.
+    browser.goto(&app.url("/zh-cn/account/delete")).await;
+    browser.assert_accessible("delete-zh-cn").await;
     browser.goto(&app.url("/zh-hk/account/profile")).await;
     browser.assert_accessible("profile-zh-hk").await;
     let rp = identity::oidc::create_client(

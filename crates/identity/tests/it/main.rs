@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
 
 mod browser;
+mod deletion;
 mod oidc;
 mod oidc_rp;
 mod profile;

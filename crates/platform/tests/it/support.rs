@@ -91,6 +91,7 @@ pub fn module() -> Module {
         nav: &[],
         csrf_exempt: &["/oauth-test/"],
         demo: None,
+        job: None,
     }
 }
 
