@@ -12,6 +12,7 @@ pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(Documents),
         Box::new(Profile),
         Box::new(Deletion),
+        Box::new(PushedRequests),
     ]
 }
 
@@ -536,6 +537,45 @@ impl MigrationTrait for Deletion {
                     ForeignKey::create()
                         .from(AccountDeletion::Table, AccountDeletion::AccountId)
                         .to(Account::Table, Account::Id)
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .to_owned(),
+        )
+        .await
+    }
+}
+
+struct PushedRequests;
+
+impl MigrationName for PushedRequests {
+    fn name(&self) -> &str {
+        "m20261125_100007_identity_oidc_par"
+    }
+}
+
+#[derive(DeriveIden)]
+enum OidcPar {
+    Table,
+    RequestMac,
+    ClientId,
+    Params,
+    ExpiresAt,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for PushedRequests {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(OidcPar::Table)
+                .col(ColumnDef::new(OidcPar::RequestMac).string_len(64).not_null().primary_key())
+                .col(ColumnDef::new(OidcPar::ClientId).string_len(64).not_null())
+                .col(ColumnDef::new(OidcPar::Params).text().not_null())
+                .col(ColumnDef::new(OidcPar::ExpiresAt).timestamp_with_time_zone().not_null())
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(OidcPar::Table, OidcPar::ClientId)
+                        .to(OidcClient::Table, OidcClient::ClientId)
                         .on_delete(ForeignKeyAction::Cascade),
                 )
                 .to_owned(),

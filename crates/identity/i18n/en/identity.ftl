@@ -200,3 +200,5 @@ email-deletion-subject = Your Lionrock account will be deleted
 email-deletion-body = You asked us to delete your Lionrock account. It will be deleted on { $date } (UTC). To keep it, simply sign in before then. If this was not you, sign in at once and change your password.
 email-deletion-cancelled-subject = Your Lionrock account will not be deleted
 email-deletion-cancelled-body = You signed in, so the deletion of your Lionrock account has been cancelled.
+
+oidc-error-request-uri = This sign-in request has expired or is not valid. Go back to the service and start again.

@@ -200,3 +200,5 @@ email-deletion-subject = 你的狮子山账户将会删除
 email-deletion-body = 你已要求删除你的狮子山账户，账户将于 { $date }（UTC）删除。如想保留，只需在此之前登录。如非你本人操作，请立即登录并更改密码。
 email-deletion-cancelled-subject = 你的狮子山账户不会被删除
 email-deletion-cancelled-body = 由于你已登录，你的狮子山账户删除请求已取消。
+
+oidc-error-request-uri = 这个登录请求已过期或无效。请返回该服务重新开始。

@@ -200,3 +200,5 @@ email-deletion-subject = 你的獅子山帳戶將會刪除
 email-deletion-body = 你已要求刪除你的獅子山帳戶，帳戶將於 { $date }（UTC）刪除。如想保留，只需在此之前登入。如非你本人操作，請立即登入並更改密碼。
 email-deletion-cancelled-subject = 你的獅子山帳戶不會被刪除
 email-deletion-cancelled-body = 由於你已登入，你的獅子山帳戶刪除要求已取消。
+
+oidc-error-request-uri = 這個登入要求已逾時或無效。請返回該服務重新開始。

@@ -32,6 +32,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/oauth/authorize", get(authorize))
         .route("/oauth/authorize/consent", post(consent))
         .route("/oauth/token", post(token).route_layer(sensitive()))
+        .route("/oauth/par", post(par).route_layer(sensitive()))
         .route("/oauth/userinfo", get(userinfo).post(userinfo))
         .route("/oauth/revoke", post(revoke))
         .route("/oauth/introspect", post(introspect))
@@ -39,7 +40,8 @@ pub(crate) fn routes() -> Router<AppState> {
 }
 
 /// Paths whose POSTs authenticate the client or a bearer token, not a cookie.
-pub(crate) const CSRF_EXEMPT: [&str; 4] = ["/oauth/token", "/oauth/userinfo", "/oauth/revoke", "/oauth/introspect"];
+pub(crate) const CSRF_EXEMPT: [&str; 5] =
+    ["/oauth/token", "/oauth/par", "/oauth/userinfo", "/oauth/revoke", "/oauth/introspect"];
 
 async fn discovery(State(state): State<AppState>) -> Json<serde_json::Value> {
     Json(super::discovery(&state))
@@ -136,6 +138,14 @@ async fn authorize(
     MaybePrincipal(principal): MaybePrincipal,
     Query(params): Query<AuthParams>,
 ) -> Result<Response, AppError> {
+    // A pushed request (RFC 9126): its stored parameters stand for the query.
+    let params = match params.request_uri.clone() {
+        Some(uri) => match super::pushed(&state, &params.client_id, &uri).await {
+            Ok(pushed) => pushed,
+            Err(e) => return auth_error(&state, &ctx, e),
+        },
+        None => params,
+    };
     let req = match super::validate(&state, params).await {
         Ok(req) => req,
         Err(e) => return auth_error(&state, &ctx, e),
@@ -324,6 +334,27 @@ async fn token_inner(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Resu
         }
         "" => Err(OAuthError::new("invalid_request", "grant_type is required")),
         _ => Err(OAuthError::new("unsupported_grant_type", "use authorization_code or refresh_token")),
+    }
+}
+
+/// `POST /oauth/par`: pushed authorization requests (RFC 9126).
+async fn par(State(state): State<AppState>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+    let result = async {
+        if !is_form(&headers) {
+            return Err(OAuthError::new("invalid_request", "use application/x-www-form-urlencoded"));
+        }
+        let form = parse_form(&body)?;
+        let client = super::authenticate_client(&state, &client_auth(&headers, &form)?).await?;
+        let params: AuthParams = serde_urlencoded::from_bytes(&body)
+            .map_err(|e| OAuthError::new("invalid_request", format!("malformed form body: {e}")))?;
+        super::push(&state, &client, params).await
+    }
+    .await;
+    match result {
+        Ok((request_uri, expires_in)) => {
+            (StatusCode::CREATED, Json(json!({ "request_uri": request_uri, "expires_in": expires_in }))).into_response()
+        }
+        Err(e) => oauth_error(e),
     }
 }
 

@@ -271,6 +271,55 @@ pub async fn validate(state: &AppState, params: AuthParams) -> Result<AuthReques
     Ok(AuthRequest { client, params, scopes, prompts, max_age })
 }
 
+/// How long a pushed request can be used (RFC 9126 §2.2).
+pub const PAR_LIFETIME: Duration = Duration::minutes(5);
+const REQUEST_URI_PREFIX: &str = "urn:ietf:params:oauth:request_uri:";
+
+/// Stores a pushed authorization request, checked as the authorization
+/// endpoint would check it; returns its `request_uri` and lifetime.
+pub async fn push(
+    state: &AppState,
+    client: &store::client::Model,
+    mut params: AuthParams,
+) -> Result<(String, i64), OAuthError> {
+    if params.client_id.is_empty() {
+        params.client_id = client.client_id.clone();
+    }
+    if params.client_id != client.client_id {
+        return Err(OAuthError::new("invalid_request", "client_id does not match the authenticated client"));
+    }
+    if params.request_uri.is_some() {
+        return Err(OAuthError::new("invalid_request", "request_uri cannot be pushed"));
+    }
+    match validate(state, params.clone()).await {
+        Ok(_) => {}
+        Err(AuthError::Page { .. }) => {
+            return Err(OAuthError::new("invalid_request", "redirect_uri is not registered for this client"));
+        }
+        Err(AuthError::Redirect { error, description, .. }) => return Err(OAuthError::new(error, description)),
+    }
+    let token = platform::crypto::random_token();
+    let row = store::par::Model {
+        request_mac: mac(state, "par", &token),
+        client_id: client.client_id.clone(),
+        params: serde_json::to_string(&params).map_err(|_| OAuthError::new("server_error", "try again"))?,
+        expires_at: platform::db::now() + PAR_LIFETIME,
+    };
+    store::insert_par(&state.db, row).await.map_err(|_| OAuthError::new("server_error", "try again"))?;
+    Ok((format!("{REQUEST_URI_PREFIX}{token}"), PAR_LIFETIME.whole_seconds()))
+}
+
+/// The parameters behind a `request_uri`, for the client that pushed them.
+pub async fn pushed(state: &AppState, client_id: &str, request_uri: &str) -> Result<AuthParams, AuthError> {
+    let page = |key| AuthError::Page { message_key: key };
+    let token = request_uri.strip_prefix(REQUEST_URI_PREFIX).ok_or_else(|| page("oidc-error-request-uri"))?;
+    let row = store::par(&state.db, &mac(state, "par", token)).await.map_err(|_| page("oidc-error-server"))?;
+    let row = row
+        .filter(|r| r.client_id == client_id && platform::db::now() < r.expires_at)
+        .ok_or_else(|| page("oidc-error-request-uri"))?;
+    serde_json::from_str(&row.params).map_err(|_| page("oidc-error-server"))
+}
+
 /// What must happen before a code can be issued.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Next {
@@ -749,6 +798,8 @@ pub fn discovery(state: &AppState) -> serde_json::Value {
         "end_session_endpoint": format!("{iss}/oauth/logout"),
         "revocation_endpoint": format!("{iss}/oauth/revoke"),
         "introspection_endpoint": format!("{iss}/oauth/introspect"),
+        "pushed_authorization_request_endpoint": format!("{iss}/oauth/par"),
+        "require_pushed_authorization_requests": false,
         "scopes_supported": SCOPES,
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],

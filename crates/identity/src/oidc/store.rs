@@ -114,6 +114,43 @@ pub mod token {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+pub mod par {
+    //! `oidc_par` rows: pushed authorization requests (RFC 9126).
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "oidc_par")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub request_mac: String,
+        pub client_id: String,
+        /// The authorization parameters, as JSON.
+        pub params: String,
+        pub expires_at: TimeDateTimeWithTimeZone,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub async fn insert_par(conn: &impl ConnectionTrait, model: par::Model) -> Result<(), DbErr> {
+    par::ActiveModel {
+        request_mac: Set(model.request_mac),
+        client_id: Set(model.client_id),
+        params: Set(model.params),
+        expires_at: Set(model.expires_at),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn par(conn: &impl ConnectionTrait, request_mac: &str) -> Result<Option<par::Model>, DbErr> {
+    par::Entity::find_by_id(request_mac.to_owned()).one(conn).await
+}
+
 pub async fn client(conn: &impl ConnectionTrait, client_id: &str) -> Result<Option<client::Model>, DbErr> {
     client::Entity::find_by_id(client_id.to_owned()).one(conn).await
 }
@@ -262,7 +299,8 @@ pub async fn purge(conn: &impl ConnectionTrait) -> Result<u64, DbErr> {
     let codes = code::Entity::delete_many().filter(code::Column::ExpiresAt.lt(cutoff)).exec(conn).await?.rows_affected;
     let tokens =
         token::Entity::delete_many().filter(token::Column::ExpiresAt.lt(cutoff)).exec(conn).await?.rows_affected;
-    Ok(codes + tokens)
+    let pushed = par::Entity::delete_many().filter(par::Column::ExpiresAt.lt(cutoff)).exec(conn).await?.rows_affected;
+    Ok(codes + tokens + pushed)
 }
 
 /// The clients an account has consented to, with their names.

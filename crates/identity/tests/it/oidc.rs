@@ -492,3 +492,86 @@ pub async fn exchange_for_tests(client: &TestClient, rp: &Rp, code: &str) -> Val
 pub fn authorize_url_for_tests(rp: &Rp) -> String {
     authorize_url(rp, "")
 }
+
+#[tokio::test]
+async fn pushed_authorization_requests() {
+    let app = app().spawn().await;
+    let rp = register_rp(&app, false).await;
+    let other = register_rp(&app, false).await;
+    let resident = registered(&app, "par@example.org").await;
+    let c = app.client();
+    let secret = rp.secret.clone().unwrap();
+    let challenge = challenge();
+    let push = |form: Vec<(&'static str, String)>, id: String, secret: Option<String>| {
+        let c = c.clone();
+        async move {
+            let mut req = c.http.post(c.url("/oauth/par")).form(&form);
+            if let Some(s) = secret {
+                req = req.basic_auth(id, Some(s));
+            }
+            let r = req.send().await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let good = vec![
+        ("response_type", "code".to_owned()),
+        ("redirect_uri", REDIRECT.to_owned()),
+        ("scope", "openid email".to_owned()),
+        ("state", "st4te".to_owned()),
+        ("code_challenge", challenge.clone()),
+        ("code_challenge_method", "S256".to_owned()),
+    ];
+    let (status, body) = push(good.clone(), rp.id.clone(), Some(secret.clone())).await;
+    assert_eq!(status, 201, "{body}");
+    let request_uri = body["request_uri"].as_str().unwrap().to_owned();
+    assert!(request_uri.starts_with("urn:ietf:params:oauth:request_uri:"));
+    assert_eq!(body["expires_in"], 300);
+
+    // The authorization request carries only client_id and request_uri.
+    let url = format!("/oauth/authorize?client_id={}&request_uri={}", rp.id, urlencoding(&request_uri));
+    let page = resident.get(&url).await;
+    assert_eq!(page.status(), 200, "the consent page");
+    let r = resident
+        .post_form(
+            "/oauth/authorize/consent",
+            &[
+                ("response_type", "code"),
+                ("client_id", &rp.id),
+                ("redirect_uri", REDIRECT),
+                ("scope", "openid email"),
+                ("state", "st4te"),
+                ("code_challenge", &challenge),
+                ("code_challenge_method", "S256"),
+                ("decision", "allow"),
+            ],
+        )
+        .await;
+    let code = query(&location(&r))["code"].clone();
+    let (status, tokens) = exchange(&c, &rp, &code).await;
+    assert_eq!(status, 200, "{tokens}");
+
+    // Another client cannot use it; a made-up one is refused on our page.
+    let r = resident
+        .get(&format!("/oauth/authorize?client_id={}&request_uri={}", other.id, urlencoding(&request_uri)))
+        .await;
+    assert_eq!(r.status(), 400);
+    let r = resident
+        .get(&format!(
+            "/oauth/authorize?client_id={}&request_uri=urn%3Aietf%3Aparams%3Aoauth%3Arequest_uri%3Anope",
+            rp.id
+        ))
+        .await;
+    assert_eq!(r.status(), 400);
+
+    // Pushing needs client authentication and a valid request.
+    let (status, body) = push(good.clone(), rp.id.clone(), None).await;
+    assert_eq!((status, body["error"].as_str().unwrap()), (401, "invalid_client"));
+    let mut bad = good.clone();
+    bad[1] = ("redirect_uri", "https://evil.example/".to_owned());
+    let (status, body) = push(bad, rp.id.clone(), Some(secret.clone())).await;
+    assert_eq!((status, body["error"].as_str().unwrap()), (400, "invalid_request"));
+    let mut bad = good;
+    bad[0] = ("response_type", "token".to_owned());
+    let (status, body) = push(bad, rp.id.clone(), Some(secret)).await;
+    assert_eq!((status, body["error"].as_str().unwrap()), (400, "unsupported_response_type"));
+}
