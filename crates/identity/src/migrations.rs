@@ -13,6 +13,7 @@ pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(Profile),
         Box::new(Deletion),
         Box::new(PushedRequests),
+        Box::new(ClientKeys),
     ]
 }
 
@@ -578,6 +579,44 @@ impl MigrationTrait for PushedRequests {
                         .to(OidcClient::Table, OidcClient::ClientId)
                         .on_delete(ForeignKeyAction::Cascade),
                 )
+                .to_owned(),
+        )
+        .await
+    }
+}
+
+struct ClientKeys;
+
+impl MigrationName for ClientKeys {
+    fn name(&self) -> &str {
+        "m20261125_100008_identity_oidc_client_keys"
+    }
+}
+
+#[derive(DeriveIden)]
+enum OidcJti {
+    Table,
+    JtiMac,
+    ExpiresAt,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for ClientKeys {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        // Public keys of clients that authenticate with signed assertions (private_key_jwt).
+        m.alter_table(
+            Table::alter()
+                .table(OidcClient::Table)
+                .add_column(ColumnDef::new(Alias::new("jwks")).text().null())
+                .to_owned(),
+        )
+        .await?;
+        // Assertion IDs already seen: an assertion is good once.
+        m.create_table(
+            Table::create()
+                .table(OidcJti::Table)
+                .col(ColumnDef::new(OidcJti::JtiMac).string_len(64).not_null().primary_key())
+                .col(ColumnDef::new(OidcJti::ExpiresAt).timestamp_with_time_zone().not_null())
                 .to_owned(),
         )
         .await

@@ -94,6 +94,10 @@ enum ClientsCommand {
         /// Scopes it may ask for besides openid; may be repeated.
         #[arg(long = "scope")]
         scopes: Vec<String>,
+        /// A JWK Set file: the client signs assertions with these keys
+        /// (private_key_jwt) instead of holding a secret.
+        #[arg(long, value_name = "FILE")]
+        jwks_file: Option<PathBuf>,
     },
 }
 
@@ -298,12 +302,19 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Clients {
-            command: ClientsCommand::Create { name, redirect_uris, post_logout_redirect_uris, public, scopes },
+            command:
+                ClientsCommand::Create { name, redirect_uris, post_logout_redirect_uris, public, scopes, jwks_file },
         } => {
+            let jwks = jwks_file
+                .map(|p| {
+                    std::fs::read_to_string(&p).map_err(|e| Failure::usage(format!("--jwks-file {}: {e}", p.display())))
+                })
+                .transpose()?;
             let keys = load_keys(&config)?;
             let state = AppState::new(config, keys, &modules).await?;
             state.migrator.run(&state.db).await.map_err(Failure::runtime)?;
-            let new = identity::oidc::NewClient { name, redirect_uris, post_logout_redirect_uris, scopes, public };
+            let new =
+                identity::oidc::NewClient { name, redirect_uris, post_logout_redirect_uris, scopes, public, jwks };
             let created = identity::oidc::create_client(&state, new).await.map_err(|e| match e {
                 identity::oidc::ClientError::Internal(m) => Failure::runtime(m),
                 other => Failure::usage(other),

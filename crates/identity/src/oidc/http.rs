@@ -245,8 +245,12 @@ struct TokenForm {
     refresh_token: Option<String>,
     client_id: Option<String>,
     client_secret: Option<String>,
+    client_assertion_type: Option<String>,
+    client_assertion: Option<String>,
     token: Option<String>,
 }
+
+const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 fn oauth_error(e: OAuthError) -> Response {
     let status = if e.error == "invalid_client" { StatusCode::UNAUTHORIZED } else { StatusCode::BAD_REQUEST };
@@ -283,6 +287,19 @@ fn client_auth(headers: &HeaderMap, form: &TokenForm) -> Result<ClientAuth, OAut
             }
         })
         .transpose()?;
+    if let Some(kind) = &form.client_assertion_type {
+        if kind != JWT_BEARER {
+            return Err(OAuthError::new("invalid_client", "unsupported client_assertion_type"));
+        }
+        let assertion = form
+            .client_assertion
+            .clone()
+            .ok_or_else(|| OAuthError::new("invalid_request", "client_assertion is missing"))?;
+        if basic.is_some() || form.client_secret.is_some() {
+            return Err(OAuthError::new("invalid_request", "use one client authentication method"));
+        }
+        return Ok(ClientAuth::Assertion { id: form.client_id.clone(), assertion });
+    }
     match (basic, &form.client_id, &form.client_secret) {
         (Some(_), _, Some(_)) => Err(OAuthError::new("invalid_request", "use one client authentication method")),
         (Some((id, secret)), _, None) => Ok(ClientAuth::Basic { id, secret }),

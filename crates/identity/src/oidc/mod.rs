@@ -63,6 +63,9 @@ pub struct NewClient {
     pub post_logout_redirect_uris: Vec<String>,
     pub scopes: Vec<String>,
     pub public: bool,
+    /// A JWK Set: the client authenticates with assertions signed by these
+    /// keys (private_key_jwt) and gets no secret.
+    pub jwks: Option<String>,
 }
 
 /// A registered client; the secret is shown once and stored only as a MAC.
@@ -82,6 +85,8 @@ pub enum ClientError {
     RedirectUri(String),
     #[error("--scope {0:?}: not offered (offered: openid, email, profile, address, phone)")]
     Scope(String),
+    #[error("--jwks-file: {0}")]
+    Jwks(String),
     #[error("{0}")]
     Internal(String),
 }
@@ -114,8 +119,18 @@ pub async fn create_client(state: &AppState, new: NewClient) -> Result<CreatedCl
             scopes.push(s.clone());
         }
     }
+    if let Some(jwks) = &new.jwks {
+        let set: jsonwebtoken::jwk::JwkSet =
+            serde_json::from_str(jwks).map_err(|e| ClientError::Jwks(format!("not a JWK Set: {e}")))?;
+        if set.keys.is_empty() {
+            return Err(ClientError::Jwks("no keys".to_owned()));
+        }
+        for key in &set.keys {
+            jsonwebtoken::DecodingKey::from_jwk(key).map_err(|e| ClientError::Jwks(format!("unusable key: {e}")))?;
+        }
+    }
     let client_id = uuid::Uuid::now_v7().simple().to_string();
-    let secret = (!new.public).then(platform::crypto::random_token);
+    let secret = (!new.public && new.jwks.is_none()).then(platform::crypto::random_token);
     let model = store::client::Model {
         secret_mac: secret.as_ref().map(|s| mac(state, "client-secret", &format!("{client_id}:{s}"))),
         client_id: client_id.clone(),
@@ -123,8 +138,9 @@ pub async fn create_client(state: &AppState, new: NewClient) -> Result<CreatedCl
         redirect_uris: json_list(&new.redirect_uris),
         post_logout_redirect_uris: json_list(&new.post_logout_redirect_uris),
         scopes: json_list(&scopes),
-        public: new.public,
+        public: new.public && new.jwks.is_none(),
         created_at: platform::db::now(),
+        jwks: new.jwks,
     };
     store::insert_client(&state.db, model).await.map_err(|e| ClientError::Internal(e.to_string()))?;
     Ok(CreatedClient { client_id, client_secret: secret })
@@ -133,9 +149,22 @@ pub async fn create_client(state: &AppState, new: NewClient) -> Result<CreatedCl
 /// How a client proved who it is at the token endpoint.
 #[derive(Debug)]
 pub enum ClientAuth {
-    Basic { id: String, secret: String },
-    Post { id: String, secret: String },
-    None { id: String },
+    Basic {
+        id: String,
+        secret: String,
+    },
+    Post {
+        id: String,
+        secret: String,
+    },
+    None {
+        id: String,
+    },
+    /// `private_key_jwt`: a signed assertion (RFC 7523).
+    Assertion {
+        id: Option<String>,
+        assertion: String,
+    },
 }
 
 /// A token-endpoint style error (RFC 6749 §5.2).
@@ -154,10 +183,14 @@ impl OAuthError {
 }
 
 pub async fn authenticate_client(state: &AppState, auth: &ClientAuth) -> Result<store::client::Model, OAuthError> {
+    if let ClientAuth::Assertion { id, assertion } = auth {
+        return authenticate_assertion(state, id.as_deref(), assertion).await;
+    }
     let (id, secret, basic) = match auth {
         ClientAuth::Basic { id, secret } => (id, Some(secret), true),
         ClientAuth::Post { id, secret } => (id, Some(secret), false),
         ClientAuth::None { id } => (id, None, false),
+        ClientAuth::Assertion { .. } => return Err(OAuthError::new("invalid_client", "client authentication failed")),
     };
     let invalid =
         || OAuthError { basic_challenge: basic, ..OAuthError::new("invalid_client", "client authentication failed") };
@@ -170,6 +203,77 @@ pub async fn authenticate_client(state: &AppState, auth: &ClientAuth) -> Result<
         (None, None) if client.public => Ok(client),
         _ => Err(invalid()),
     }
+}
+
+/// The longest an assertion may live (`exp` − now).
+const ASSERTION_MAX_LIFETIME: i64 = 300;
+
+/// Checks a `private_key_jwt` assertion: signed by one of the client's keys,
+/// `iss` = `sub` = client, `aud` this token endpoint or issuer, short-lived,
+/// and its `jti` never seen before.
+async fn authenticate_assertion(
+    state: &AppState,
+    id: Option<&str>,
+    assertion: &str,
+) -> Result<store::client::Model, OAuthError> {
+    let invalid = |why: &str| OAuthError::new("invalid_client", format!("client assertion rejected: {why}"));
+    let header = jsonwebtoken::decode_header(assertion).map_err(|_| invalid("malformed"))?;
+    if !matches!(
+        header.alg,
+        jsonwebtoken::Algorithm::ES256 | jsonwebtoken::Algorithm::RS256 | jsonwebtoken::Algorithm::PS256
+    ) {
+        return Err(invalid("algorithm not accepted"));
+    }
+    // The issuer names the client; read it before we know which key to trust.
+    let payload = assertion.split('.').nth(1).ok_or_else(|| invalid("malformed"))?;
+    let unverified: serde_json::Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).map_err(|_| invalid("malformed"))?)
+            .map_err(|_| invalid("malformed"))?;
+    let iss = unverified["iss"].as_str().ok_or_else(|| invalid("no iss"))?.to_owned();
+    if id.is_some_and(|id| id != iss) {
+        return Err(invalid("client_id and iss differ"));
+    }
+    let client = store::client(&state.db, &iss).await.map_err(|_| OAuthError::new("server_error", "try again"))?;
+    let client = client.ok_or_else(|| invalid("unknown client"))?;
+    let jwks: jsonwebtoken::jwk::JwkSet =
+        serde_json::from_str(client.jwks.as_deref().ok_or_else(|| invalid("client has no keys"))?)
+            .map_err(|_| invalid("client keys unreadable"))?;
+    let jwk = match &header.kid {
+        Some(kid) => jwks.find(kid),
+        None if jwks.keys.len() == 1 => jwks.keys.first(),
+        None => None,
+    }
+    .ok_or_else(|| invalid("no matching key"))?;
+    let key = jsonwebtoken::DecodingKey::from_jwk(jwk).map_err(|_| invalid("client key unusable"))?;
+    let iss_url = issuer(state);
+    let mut validation = jsonwebtoken::Validation::new(header.alg);
+    validation.set_audience(&[format!("{iss_url}/oauth/token"), format!("{iss_url}/oauth/par"), iss_url.clone()]);
+    validation.set_issuer(&[&iss]);
+    validation.set_required_spec_claims(&["exp", "iss", "sub", "aud"]);
+    #[derive(Deserialize)]
+    struct Claims {
+        sub: String,
+        exp: i64,
+        jti: Option<String>,
+    }
+    let claims =
+        jsonwebtoken::decode::<Claims>(assertion, &key, &validation).map_err(|e| invalid(&e.to_string()))?.claims;
+    if claims.sub != iss {
+        return Err(invalid("sub must be the client"));
+    }
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    if claims.exp > now + ASSERTION_MAX_LIFETIME {
+        return Err(invalid("expires too far in the future"));
+    }
+    let jti = claims.jti.ok_or_else(|| invalid("no jti"))?;
+    let expires = time::OffsetDateTime::from_unix_timestamp(claims.exp).unwrap_or_else(|_| platform::db::now());
+    if !store::use_jti(&state.db, &mac(state, "jti", &format!("{iss}:{jti}")), expires)
+        .await
+        .map_err(|_| OAuthError::new("server_error", "try again"))?
+    {
+        return Err(invalid("assertion already used"));
+    }
+    Ok(client)
 }
 
 // ---- authorization ----------------------------------------------------------
@@ -806,7 +910,8 @@ pub fn discovery(state: &AppState) -> serde_json::Value {
         "grant_types_supported": ["authorization_code", "refresh_token"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["ES256"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
+        "token_endpoint_auth_signing_alg_values_supported": ["ES256", "RS256", "PS256"],
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "code_challenge_methods_supported": ["S256"],

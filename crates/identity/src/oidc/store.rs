@@ -24,6 +24,8 @@ pub mod client {
         pub scopes: String,
         pub public: bool,
         pub created_at: TimeDateTimeWithTimeZone,
+        /// JWK Set of a client that signs its own assertions (private_key_jwt).
+        pub jwks: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -165,6 +167,7 @@ pub async fn insert_client(conn: &impl ConnectionTrait, model: client::Model) ->
         scopes: Set(model.scopes),
         public: Set(model.public),
         created_at: Set(model.created_at),
+        jwks: Set(model.jwks),
     }
     .insert(conn)
     .await?;
@@ -300,7 +303,8 @@ pub async fn purge(conn: &impl ConnectionTrait) -> Result<u64, DbErr> {
     let tokens =
         token::Entity::delete_many().filter(token::Column::ExpiresAt.lt(cutoff)).exec(conn).await?.rows_affected;
     let pushed = par::Entity::delete_many().filter(par::Column::ExpiresAt.lt(cutoff)).exec(conn).await?.rows_affected;
-    Ok(codes + tokens + pushed)
+    let assertions = jti::Entity::delete_many().filter(jti::Column::ExpiresAt.lt(cutoff)).exec(conn).await?.rows_affected;
+    Ok(codes + tokens + pushed + assertions)
 }
 
 /// The clients an account has consented to, with their names.
@@ -329,4 +333,36 @@ pub async fn disconnect(conn: &impl ConnectionTrait, account_id: &str, client_id
         .exec(conn)
         .await?;
     Ok(removed == 1)
+}
+
+pub mod jti {
+    //! `oidc_jti` rows: client-assertion IDs already used.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "oidc_jti")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub jti_mac: String,
+        pub expires_at: TimeDateTimeWithTimeZone,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Records an assertion ID; false if it was seen before (a replay).
+pub async fn use_jti(conn: &impl ConnectionTrait, jti_mac: &str, expires_at: OffsetDateTime) -> Result<bool, DbErr> {
+    if jti::Entity::find_by_id(jti_mac.to_owned()).one(conn).await?.is_some() {
+        return Ok(false);
+    }
+    let inserted =
+        jti::ActiveModel { jti_mac: Set(jti_mac.to_owned()), expires_at: Set(expires_at) }.insert(conn).await;
+    match inserted {
+        Ok(_) => Ok(true),
+        Err(e) if platform::db::is_unique_violation(&e) => Ok(false),
+        Err(e) => Err(e),
+    }
 }

@@ -86,6 +86,7 @@ async fn identity_pages_are_accessible_and_work_by_keyboard() {
             post_logout_redirect_uris: vec![],
             scopes: vec!["email".to_owned(), "profile".to_owned()],
             public: false,
+            jwks: None,
         },
     )
     .await

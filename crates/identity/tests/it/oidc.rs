@@ -30,6 +30,7 @@ pub async fn register_rp(app: &TestApp, public: bool) -> Rp {
             post_logout_redirect_uris: vec!["https://rp.example.org/bye".to_owned()],
             scopes: vec!["email".to_owned()],
             public,
+            jwks: None,
         },
     )
     .await
@@ -574,4 +575,121 @@ async fn pushed_authorization_requests() {
     bad[0] = ("response_type", "token".to_owned());
     let (status, body) = push(bad, rp.id.clone(), Some(secret)).await;
     assert_eq!((status, body["error"].as_str().unwrap()), (400, "unsupported_response_type"));
+}
+
+/// A client key pair: the signing key, and the JWK Set to register.
+fn client_key(kid: &str) -> (jsonwebtoken::EncodingKey, String) {
+    use p256::elliptic_curve::sec1::ToEncodedPoint;
+    use p256::pkcs8::EncodePrivateKey;
+    let secret = loop {
+        if let Ok(k) = p256::SecretKey::from_slice(&platform::crypto::random_bytes::<32>()) {
+            break k;
+        }
+    };
+    let der = secret.to_pkcs8_der().unwrap();
+    let point = secret.public_key().to_encoded_point(false);
+    let jwk = serde_json::json!({
+        "kty": "EC", "crv": "P-256", "kid": kid, "use": "sig", "alg": "ES256",
+        "x": URL_SAFE_NO_PAD.encode(point.x().unwrap()), "y": URL_SAFE_NO_PAD.encode(point.y().unwrap()),
+    });
+    (jsonwebtoken::EncodingKey::from_ec_der(der.as_bytes()), serde_json::json!({ "keys": [jwk] }).to_string())
+}
+
+fn assertion(key: &jsonwebtoken::EncodingKey, kid: &str, client_id: &str, aud: &str, lifetime: i64) -> String {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
+    header.kid = Some(kid.to_owned());
+    let claims = serde_json::json!({
+        "iss": client_id, "sub": client_id, "aud": aud, "iat": now, "exp": now + lifetime, "jti": uuid::Uuid::new_v4().to_string(),
+    });
+    jsonwebtoken::encode(&header, &claims, key).unwrap()
+}
+
+#[tokio::test]
+async fn clients_can_authenticate_with_signed_assertions() {
+    let app = app().spawn().await;
+    let (key, jwks) = client_key("rp-key-1");
+    let created = oidc::create_client(
+        &app.state,
+        NewClient {
+            name: "Harbour Library".to_owned(),
+            redirect_uris: vec![REDIRECT.to_owned()],
+            post_logout_redirect_uris: vec![],
+            scopes: vec!["email".to_owned()],
+            public: false,
+            jwks: Some(jwks),
+        },
+    )
+    .await
+    .unwrap();
+    assert!(created.client_secret.is_none(), "no secret for a private_key_jwt client");
+    let rp = Rp { id: created.client_id.clone(), secret: None };
+    let resident = registered(&app, "jwt@example.org").await;
+    let code = authorize(&resident, &rp).await;
+    let token_url = app.url("/oauth/token");
+    let c = app.client();
+    let send = |form: Vec<(&'static str, String)>| {
+        let (c, url) = (c.clone(), token_url.clone());
+        async move {
+            let r = c.http.post(url).form(&form).send().await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let jwt_bearer = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".to_owned();
+    let good = assertion(&key, "rp-key-1", &rp.id, &token_url, 60);
+    let (status, tokens) = send(vec![
+        ("grant_type", "authorization_code".to_owned()),
+        ("code", code),
+        ("redirect_uri", REDIRECT.to_owned()),
+        ("code_verifier", VERIFIER.to_owned()),
+        ("client_assertion_type", jwt_bearer.clone()),
+        ("client_assertion", good.clone()),
+    ])
+    .await;
+    assert_eq!(status, 200, "{tokens}");
+    let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+    let refresh_with = |a: String| {
+        vec![
+            ("grant_type", "refresh_token".to_owned()),
+            ("refresh_token", refresh.clone()),
+            ("client_assertion_type", jwt_bearer.clone()),
+            ("client_assertion", a),
+        ]
+    };
+
+    // Each assertion works once.
+    let (status, body) = send(refresh_with(good)).await;
+    assert_eq!((status, body["error"].as_str().unwrap()), (401, "invalid_client"));
+    // Wrong audience, another key, or a long life: refused.
+    let (other_key, _) = client_key("rp-key-1");
+    for bad in [
+        assertion(&key, "rp-key-1", &rp.id, "https://elsewhere.example/token", 60),
+        assertion(&other_key, "rp-key-1", &rp.id, &token_url, 60),
+        assertion(&key, "rp-key-1", &rp.id, &token_url, 3600),
+        assertion(&key, "unknown-kid", &rp.id, &token_url, 60),
+    ] {
+        let (status, body) = send(refresh_with(bad)).await;
+        assert_eq!((status, body["error"].as_str().unwrap()), (401, "invalid_client"), "{body}");
+    }
+    // A fresh, good one still works.
+    let (status, body) = send(refresh_with(assertion(&key, "rp-key-1", &rp.id, &token_url, 60))).await;
+    assert_eq!(status, 200, "{body}");
+
+    let discovery: Value = c.get("/.well-known/openid-configuration").await.json().await.unwrap();
+    assert!(
+        discovery["token_endpoint_auth_methods_supported"].as_array().unwrap().iter().any(|m| m == "private_key_jwt")
+    );
+    let bad_jwks = oidc::create_client(
+        &app.state,
+        NewClient {
+            name: "X".to_owned(),
+            redirect_uris: vec![REDIRECT.to_owned()],
+            post_logout_redirect_uris: vec![],
+            scopes: vec![],
+            public: false,
+            jwks: Some("{\"keys\": 3}".to_owned()),
+        },
+    )
+    .await;
+    assert!(matches!(bad_jwks, Err(oidc::ClientError::Jwks(_))));
 }

@@ -55,6 +55,7 @@ async fn a_service_gets_only_the_fields_the_resident_ticked() {
             post_logout_redirect_uris: vec![],
             scopes: vec!["profile".to_owned(), "phone".to_owned()],
             public: false,
+            jwks: None,
         },
     )
     .await
