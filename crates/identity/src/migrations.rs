@@ -14,6 +14,7 @@ pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(Deletion),
         Box::new(PushedRequests),
         Box::new(ClientKeys),
+        Box::new(IdTokenAlg),
     ]
 }
 
@@ -617,6 +618,28 @@ impl MigrationTrait for ClientKeys {
                 .table(OidcJti::Table)
                 .col(ColumnDef::new(OidcJti::JtiMac).string_len(64).not_null().primary_key())
                 .col(ColumnDef::new(OidcJti::ExpiresAt).timestamp_with_time_zone().not_null())
+                .to_owned(),
+        )
+        .await
+    }
+}
+
+struct IdTokenAlg;
+
+impl MigrationName for IdTokenAlg {
+    fn name(&self) -> &str {
+        "m20261125_100009_identity_oidc_id_token_alg"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for IdTokenAlg {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        // ES256 by default; RS256 for relying parties that cannot verify EC signatures.
+        m.alter_table(
+            Table::alter()
+                .table(OidcClient::Table)
+                .add_column(ColumnDef::new(Alias::new("id_token_alg")).string_len(8).not_null().default("ES256"))
                 .to_owned(),
         )
         .await

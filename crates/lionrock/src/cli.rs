@@ -98,6 +98,9 @@ enum ClientsCommand {
         /// (private_key_jwt) instead of holding a secret.
         #[arg(long, value_name = "FILE")]
         jwks_file: Option<PathBuf>,
+        /// Sign its ID tokens with RS256 (the default is ES256).
+        #[arg(long)]
+        rs256: bool,
     },
 }
 
@@ -303,7 +306,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         }
         Command::Clients {
             command:
-                ClientsCommand::Create { name, redirect_uris, post_logout_redirect_uris, public, scopes, jwks_file },
+                ClientsCommand::Create { name, redirect_uris, post_logout_redirect_uris, public, scopes, jwks_file, rs256 },
         } => {
             let jwks = jwks_file
                 .map(|p| {
@@ -313,8 +316,15 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             let keys = load_keys(&config)?;
             let state = AppState::new(config, keys, &modules).await?;
             state.migrator.run(&state.db).await.map_err(Failure::runtime)?;
-            let new =
-                identity::oidc::NewClient { name, redirect_uris, post_logout_redirect_uris, scopes, public, jwks };
+            let new = identity::oidc::NewClient {
+                name,
+                redirect_uris,
+                post_logout_redirect_uris,
+                scopes,
+                public,
+                jwks,
+                rs256,
+            };
             let created = identity::oidc::create_client(&state, new).await.map_err(|e| match e {
                 identity::oidc::ClientError::Internal(m) => Failure::runtime(m),
                 other => Failure::usage(other),

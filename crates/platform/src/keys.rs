@@ -32,7 +32,8 @@ pub mod entity {
         pub alg: String,
         /// Base64 of the PKCS#8 private key sealed with the data key.
         pub private_sealed: String,
-        /// Public key coordinates (base64url), for JWKS.
+        /// Public key (base64url): the curve point for ES256, or for RS256
+        /// the modulus in `x` and the exponent in `y`.
         pub x: String,
         pub y: String,
         /// `active` (signs) or `retired` (only verifies).
@@ -73,11 +74,36 @@ impl Purpose {
     }
 }
 
+/// A signature algorithm the service makes keys for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Alg {
+    Es256,
+    Rs256,
+}
+
+impl Alg {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Alg::Es256 => "ES256",
+            Alg::Rs256 => "RS256",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Alg> {
+        match s {
+            "ES256" => Some(Alg::Es256),
+            "RS256" => Some(Alg::Rs256),
+            _ => None,
+        }
+    }
+}
+
 /// A private signing key in memory. Never printed.
 pub struct SigningKey {
     pub kid: String,
-    /// PKCS#8 DER.
-    pub pkcs8_der: Vec<u8>,
+    pub alg: Alg,
+    /// ES256: PKCS#8 DER. RS256: PKCS#1 DER (what jsonwebtoken takes).
+    pub der: Vec<u8>,
 }
 
 impl fmt::Debug for SigningKey {
@@ -86,20 +112,47 @@ impl fmt::Debug for SigningKey {
     }
 }
 
-/// A public key as a JSON Web Key (RFC 7517).
+/// A public key as a JSON Web Key (RFC 7517): EC (`crv`, `x`, `y`) or RSA (`n`, `e`).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Jwk {
     pub kty: &'static str,
-    pub crv: &'static str,
     pub kid: String,
     #[serde(rename = "use")]
     pub use_: &'static str,
     pub alg: String,
-    pub x: String,
-    pub y: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crv: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub x: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub y: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub n: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub e: Option<String>,
 }
 
-fn new_key(keys: &Keys, purpose: Purpose) -> Result<entity::Model, DbErr> {
+impl Jwk {
+    fn of(row: entity::Model) -> Jwk {
+        let rsa = row.alg == "RS256";
+        Jwk {
+            kty: if rsa { "RSA" } else { "EC" },
+            kid: row.kid,
+            use_: "sig",
+            alg: row.alg,
+            crv: (!rsa).then_some("P-256"),
+            x: (!rsa).then(|| row.x.clone()),
+            y: (!rsa).then(|| row.y.clone()),
+            n: rsa.then(|| row.x.clone()),
+            e: rsa.then(|| row.y.clone()),
+        }
+    }
+}
+
+fn new_key(keys: &Keys, purpose: Purpose, alg: Alg) -> Result<entity::Model, DbErr> {
+    if alg == Alg::Rs256 {
+        return new_rsa_key(keys, purpose);
+    }
     let secret = loop {
         // Uniform over the valid scalars: retry the (astronomically rare) out-of-range draw.
         if let Ok(key) = p256::SecretKey::from_slice(&crate::crypto::random_bytes::<32>()) {
@@ -127,6 +180,28 @@ fn new_key(keys: &Keys, purpose: Purpose) -> Result<entity::Model, DbErr> {
     })
 }
 
+fn new_rsa_key(keys: &Keys, purpose: Purpose) -> Result<entity::Model, DbErr> {
+    use rsa::pkcs1::EncodeRsaPrivateKey;
+    use rsa::traits::PublicKeyParts;
+    let private =
+        rsa::RsaPrivateKey::new(&mut rand_core::OsRng, 2048).map_err(|e| DbErr::Custom(format!("RSA: {e}")))?;
+    let der = private.to_pkcs1_der().map_err(|e| DbErr::Custom(format!("PKCS#1: {e}")))?;
+    let n = private.n().to_bytes_be();
+    let e = private.e().to_bytes_be();
+    let kid = URL_SAFE_NO_PAD.encode(&Sha256::digest(&n)[..16]);
+    Ok(entity::Model {
+        kid,
+        purpose: purpose.as_str().to_owned(),
+        alg: "RS256".to_owned(),
+        private_sealed: STANDARD.encode(keys.seal(&purpose.seal_context(), der.as_bytes())),
+        x: URL_SAFE_NO_PAD.encode(&n),
+        y: URL_SAFE_NO_PAD.encode(&e),
+        status: "active".to_owned(),
+        created_at: db::now(),
+        publish_until: None,
+    })
+}
+
 fn insert(model: entity::Model) -> entity::ActiveModel {
     entity::ActiveModel {
         kid: Set(model.kid),
@@ -141,25 +216,33 @@ fn insert(model: entity::Model) -> entity::ActiveModel {
     }
 }
 
-async fn active_row(conn: &impl ConnectionTrait, purpose: Purpose) -> Result<Option<entity::Model>, DbErr> {
+async fn active_row(conn: &impl ConnectionTrait, purpose: Purpose, alg: Alg) -> Result<Option<entity::Model>, DbErr> {
     entity::Entity::find()
         .filter(entity::Column::Purpose.eq(purpose.as_str()))
+        .filter(entity::Column::Alg.eq(alg.as_str()))
         .filter(entity::Column::Status.eq("active"))
         .order_by_desc(entity::Column::CreatedAt)
         .one(conn)
         .await
 }
 
-/// The active key for `purpose`, created on first use.
+/// The active ES256 key for `purpose`, created on first use.
 pub async fn active(db: &DatabaseConnection, keys: &Keys, purpose: Purpose) -> Result<SigningKey, DbErr> {
-    let row = match active_row(db, purpose).await? {
+    active_for(db, keys, purpose, Alg::Es256).await
+}
+
+/// The active key of `alg` for `purpose`, created on first use.
+pub async fn active_for(db: &DatabaseConnection, keys: &Keys, purpose: Purpose, alg: Alg) -> Result<SigningKey, DbErr> {
+    let row = match active_row(db, purpose, alg).await? {
         Some(row) => row,
         None => {
+            // Generate before taking the write lock (RSA takes a while).
+            let fresh = new_key(keys, purpose, alg)?;
             let txn = db::begin_write(db).await?;
             // Another server may have made one meanwhile.
-            let row = match active_row(&txn, purpose).await? {
+            let row = match active_row(&txn, purpose, alg).await? {
                 Some(row) => row,
-                None => insert(new_key(keys, purpose)?).insert(&txn).await?,
+                None => insert(fresh).insert(&txn).await?,
             };
             txn.commit().await?;
             row
@@ -174,12 +257,16 @@ fn open(keys: &Keys, purpose: Purpose, row: &entity::Model) -> Result<SigningKey
     let der = keys.open(&purpose.seal_context(), &sealed).map_err(|e| {
         DbErr::Custom(format!("signing key {}: {e} (is crypto.data_key_file the one it was made with?)", row.kid))
     })?;
-    Ok(SigningKey { kid: row.kid.clone(), pkcs8_der: der })
+    Ok(SigningKey { kid: row.kid.clone(), alg: Alg::parse(&row.alg).unwrap_or(Alg::Es256), der })
 }
 
-/// Makes a new active key; the old one is retired and stays published for
-/// `keep` (the longest lifetime of anything it signed).
+/// Makes a new active key of each algorithm in use; the old ones are
+/// retired and stay published for `keep` (the longest lifetime of anything
+/// they signed). Returns the new ES256 key's `kid`.
 pub async fn rotate(db: &DatabaseConnection, keys: &Keys, purpose: Purpose, keep: Duration) -> Result<String, DbErr> {
+    let rsa_in_use = active_row(db, purpose, Alg::Rs256).await?.is_some();
+    let fresh_es = new_key(keys, purpose, Alg::Es256)?;
+    let fresh_rs = if rsa_in_use { Some(new_key(keys, purpose, Alg::Rs256)?) } else { None };
     let txn = db::begin_write(db).await?;
     let now = db::now();
     entity::Entity::update_many()
@@ -189,7 +276,10 @@ pub async fn rotate(db: &DatabaseConnection, keys: &Keys, purpose: Purpose, keep
         .filter(entity::Column::Status.eq("active"))
         .exec(&txn)
         .await?;
-    let row = insert(new_key(keys, purpose)?).insert(&txn).await?;
+    let row = insert(fresh_es).insert(&txn).await?;
+    if let Some(rs) = fresh_rs {
+        insert(rs).insert(&txn).await?;
+    }
     txn.commit().await?;
     Ok(row.kid)
 }
@@ -205,7 +295,7 @@ pub async fn published(db: &DatabaseConnection, purpose: Purpose) -> Result<Vec<
     Ok(rows
         .into_iter()
         .filter(|r| r.status == "active" || r.publish_until.is_some_and(|until| until > now))
-        .map(|r| Jwk { kty: "EC", crv: "P-256", kid: r.kid, use_: "sig", alg: r.alg, x: r.x, y: r.y })
+        .map(Jwk::of)
         .collect())
 }
 

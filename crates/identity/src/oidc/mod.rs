@@ -66,6 +66,8 @@ pub struct NewClient {
     /// A JWK Set: the client authenticates with assertions signed by these
     /// keys (private_key_jwt) and gets no secret.
     pub jwks: Option<String>,
+    /// ID tokens signed with RS256 instead of the default ES256.
+    pub rs256: bool,
 }
 
 /// A registered client; the secret is shown once and stored only as a MAC.
@@ -141,6 +143,7 @@ pub async fn create_client(state: &AppState, new: NewClient) -> Result<CreatedCl
         public: new.public && new.jwks.is_none(),
         created_at: platform::db::now(),
         jwks: new.jwks,
+        id_token_alg: if new.rs256 { "RS256" } else { "ES256" }.to_owned(),
     };
     store::insert_client(&state.db, model).await.map_err(|e| ClientError::Internal(e.to_string()))?;
     Ok(CreatedClient { client_id, client_secret: secret })
@@ -603,10 +606,13 @@ fn acr(level: IdentityLevel) -> &'static str {
 }
 
 fn sign_id_token(key: &keys::SigningKey, claims: &IdTokenClaims<'_>) -> Result<String, AppError> {
-    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
+    let (alg, encoding) = match key.alg {
+        keys::Alg::Es256 => (jsonwebtoken::Algorithm::ES256, jsonwebtoken::EncodingKey::from_ec_der(&key.der)),
+        keys::Alg::Rs256 => (jsonwebtoken::Algorithm::RS256, jsonwebtoken::EncodingKey::from_rsa_der(&key.der)),
+    };
+    let mut header = jsonwebtoken::Header::new(alg);
     header.kid = Some(key.kid.clone());
-    jsonwebtoken::encode(&header, claims, &jsonwebtoken::EncodingKey::from_ec_der(&key.pkcs8_der))
-        .map_err(AppError::internal)
+    jsonwebtoken::encode(&header, claims, &encoding).map_err(AppError::internal)
 }
 
 /// Issues an access token, a refresh token (same family) and, on the code
@@ -690,7 +696,8 @@ pub async fn exchange_code(
     let grant = |d: &str| OAuthError::new("invalid_grant", d);
     let code_mac = mac(state, "code", code);
     // Before the transaction: creating the first key writes too.
-    let key = keys::active(&state.db, &state.keys, Purpose::Oidc).await.map_err(|e| server(&e))?;
+    let alg = keys::Alg::parse(&client.id_token_alg).unwrap_or(keys::Alg::Es256);
+    let key = keys::active_for(&state.db, &state.keys, Purpose::Oidc, alg).await.map_err(|e| server(&e))?;
     let txn = platform::db::begin_write(&state.db).await.map_err(|e| server(&e))?;
     let Some(row) = store::code(&txn, &code_mac).await.map_err(|e| server(&e))? else {
         return Err(grant("unknown authorization code"));
@@ -857,8 +864,16 @@ pub async fn verify_id_token_hint(state: &AppState, token: &str) -> Option<(Stri
     let header = jsonwebtoken::decode_header(token).ok()?;
     let kid = header.kid?;
     let jwk = keys::published(&state.db, Purpose::Oidc).await.ok()?.into_iter().find(|k| k.kid == kid)?;
-    let key = jsonwebtoken::DecodingKey::from_ec_components(&jwk.x, &jwk.y).ok()?;
-    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
+    let (key, alg) = match (&jwk.x, &jwk.y, &jwk.n, &jwk.e) {
+        (Some(x), Some(y), _, _) => {
+            (jsonwebtoken::DecodingKey::from_ec_components(x, y).ok()?, jsonwebtoken::Algorithm::ES256)
+        }
+        (_, _, Some(n), Some(e)) => {
+            (jsonwebtoken::DecodingKey::from_rsa_components(n, e).ok()?, jsonwebtoken::Algorithm::RS256)
+        }
+        _ => return None,
+    };
+    let mut validation = jsonwebtoken::Validation::new(alg);
     validation.validate_exp = false;
     validation.validate_aud = false;
     validation.set_issuer(&[issuer(state)]);
@@ -909,7 +924,7 @@ pub fn discovery(state: &AppState) -> serde_json::Value {
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token"],
         "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": ["ES256"],
+        "id_token_signing_alg_values_supported": ["ES256", "RS256"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
         "token_endpoint_auth_signing_alg_values_supported": ["ES256", "RS256", "PS256"],
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],

@@ -26,6 +26,8 @@ pub mod client {
         pub created_at: TimeDateTimeWithTimeZone,
         /// JWK Set of a client that signs its own assertions (private_key_jwt).
         pub jwks: Option<String>,
+        /// How its ID tokens are signed: `ES256` or `RS256`.
+        pub id_token_alg: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -168,6 +170,7 @@ pub async fn insert_client(conn: &impl ConnectionTrait, model: client::Model) ->
         public: Set(model.public),
         created_at: Set(model.created_at),
         jwks: Set(model.jwks),
+        id_token_alg: Set(model.id_token_alg),
     }
     .insert(conn)
     .await?;
@@ -303,7 +306,8 @@ pub async fn purge(conn: &impl ConnectionTrait) -> Result<u64, DbErr> {
     let tokens =
         token::Entity::delete_many().filter(token::Column::ExpiresAt.lt(cutoff)).exec(conn).await?.rows_affected;
     let pushed = par::Entity::delete_many().filter(par::Column::ExpiresAt.lt(cutoff)).exec(conn).await?.rows_affected;
-    let assertions = jti::Entity::delete_many().filter(jti::Column::ExpiresAt.lt(cutoff)).exec(conn).await?.rows_affected;
+    let assertions =
+        jti::Entity::delete_many().filter(jti::Column::ExpiresAt.lt(cutoff)).exec(conn).await?.rows_affected;
     Ok(codes + tokens + pushed + assertions)
 }
 

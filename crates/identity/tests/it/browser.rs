@@ -87,6 +87,7 @@ async fn identity_pages_are_accessible_and_work_by_keyboard() {
             scopes: vec!["email".to_owned(), "profile".to_owned()],
             public: false,
             jwks: None,
+            rs256: false,
         },
     )
     .await

@@ -31,6 +31,7 @@ pub async fn register_rp(app: &TestApp, public: bool) -> Rp {
             scopes: vec!["email".to_owned()],
             public,
             jwks: None,
+            rs256: false,
         },
     )
     .await
@@ -618,6 +619,7 @@ async fn clients_can_authenticate_with_signed_assertions() {
             scopes: vec!["email".to_owned()],
             public: false,
             jwks: Some(jwks),
+            rs256: false,
         },
     )
     .await
@@ -688,8 +690,62 @@ async fn clients_can_authenticate_with_signed_assertions() {
             scopes: vec![],
             public: false,
             jwks: Some("{\"keys\": 3}".to_owned()),
+            rs256: false,
         },
     )
     .await;
     assert!(matches!(bad_jwks, Err(oidc::ClientError::Jwks(_))));
+}
+
+#[tokio::test]
+async fn clients_can_ask_for_rs256_id_tokens() {
+    let app = app().spawn().await;
+    let created = oidc::create_client(
+        &app.state,
+        NewClient {
+            name: "Harbour Library".to_owned(),
+            redirect_uris: vec![REDIRECT.to_owned()],
+            post_logout_redirect_uris: vec!["https://rp.example.org/bye".to_owned()],
+            scopes: vec!["email".to_owned()],
+            public: false,
+            jwks: None,
+            rs256: true,
+        },
+    )
+    .await
+    .unwrap();
+    let rp = Rp { id: created.client_id, secret: created.client_secret };
+    let resident = registered(&app, "rsa@example.org").await;
+    let code = authorize(&resident, &rp).await;
+    let (status, tokens) = exchange(&app.client(), &rp, &code).await;
+    assert_eq!(status, 200, "{tokens}");
+    let id_token = tokens["id_token"].as_str().unwrap();
+    let header = jsonwebtoken::decode_header(id_token).unwrap();
+    assert_eq!(header.alg, jsonwebtoken::Algorithm::RS256);
+
+    let jwks: Value = app.client().get("/oauth/jwks").await.json().await.unwrap();
+    let key = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kid"] == header.kid.clone().unwrap().as_str())
+        .unwrap()
+        .clone();
+    assert_eq!((key["kty"].as_str(), key["alg"].as_str()), (Some("RSA"), Some("RS256")));
+    assert!(jwks["keys"].as_array().unwrap().iter().any(|k| k["kty"] == "EC"), "the ES256 key is published too");
+    let decoding =
+        jsonwebtoken::DecodingKey::from_rsa_components(key["n"].as_str().unwrap(), key["e"].as_str().unwrap()).unwrap();
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    validation.set_audience(&[&rp.id]);
+    let claims = jsonwebtoken::decode::<Value>(id_token, &decoding, &validation).unwrap().claims;
+    assert_eq!(claims["nonce"], "n0nce");
+
+    // An RS256 ID token is a good logout hint too.
+    let r = resident
+        .get(&format!(
+            "/oauth/logout?id_token_hint={id_token}&post_logout_redirect_uri={}",
+            urlencoding("https://rp.example.org/bye")
+        ))
+        .await;
+    assert_eq!(location(&r), "https://rp.example.org/bye");
 }

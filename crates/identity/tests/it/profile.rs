@@ -56,6 +56,7 @@ async fn a_service_gets_only_the_fields_the_resident_ticked() {
             scopes: vec!["profile".to_owned(), "phone".to_owned()],
             public: false,
             jwks: None,
+            rs256: false,
         },
     )
     .await
