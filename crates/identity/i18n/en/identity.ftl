@@ -202,3 +202,26 @@ email-deletion-cancelled-subject = Your Lionrock account will not be deleted
 email-deletion-cancelled-body = You signed in, so the deletion of your Lionrock account has been cancelled.
 
 oidc-error-request-uri = This sign-in request has expired or is not valid. Go back to the service and start again.
+
+admin-clients-title = Services that sign in with Lionrock
+admin-clients-registered = Registered services
+admin-clients-none = No service is registered yet.
+admin-clients-name = Name shown to residents
+admin-clients-kind = Kind
+admin-clients-confidential = Confidential (a server that keeps a secret)
+admin-clients-public = Public (a browser or mobile app; PKCE only)
+admin-clients-jwt = Confidential (signed assertions)
+admin-clients-redirects = Return addresses
+admin-clients-redirects-hint = One or more, separated by spaces or new lines: https, or http for localhost only.
+admin-clients-logout-redirects = Addresses after signing out (optional)
+admin-clients-scopes = What it may ask for
+admin-clients-rs256 = Sign its ID tokens with RS256 instead of ES256
+admin-clients-created-on = Registered
+admin-clients-new = Register a service
+admin-clients-create = Register
+admin-clients-remove = Remove
+admin-clients-created = The service is registered.
+admin-clients-secret-once = Copy the secret now: it is not shown again.
+admin-clients-name-invalid = Enter a name of 1 to 200 characters.
+admin-clients-redirect-invalid = Enter return addresses that start with https:// (or http://localhost), without #.
+admin-clients-invalid = The registration is not valid.

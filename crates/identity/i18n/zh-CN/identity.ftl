@@ -202,3 +202,26 @@ email-deletion-cancelled-subject = 你的狮子山账户不会被删除
 email-deletion-cancelled-body = 由于你已登录，你的狮子山账户删除请求已取消。
 
 oidc-error-request-uri = 这个登录请求已过期或无效。请返回该服务重新开始。
+
+admin-clients-title = 以狮子山登录的服务
+admin-clients-registered = 已登记服务
+admin-clients-none = 暂时没有登记服务。
+admin-clients-name = 向居民显示的名称
+admin-clients-kind = 类别
+admin-clients-confidential = 机密（可保管密钥的服务器）
+admin-clients-public = 公开（浏览器或移动应用；只用 PKCE）
+admin-clients-jwt = 机密（签名断言）
+admin-clients-redirects = 返回网址
+admin-clients-redirects-hint = 一个或多个，以空格或换行分隔：须为 https，只有 localhost 可用 http。
+admin-clients-logout-redirects = 退出登录后的网址（选填）
+admin-clients-scopes = 可请求的资料
+admin-clients-rs256 = 以 RS256（而非 ES256）签名 ID 令牌
+admin-clients-created-on = 登记日期
+admin-clients-new = 登记服务
+admin-clients-create = 登记
+admin-clients-remove = 移除
+admin-clients-created = 服务已登记。
+admin-clients-secret-once = 请立即复制密钥：之后不会再显示。
+admin-clients-name-invalid = 请输入 1 至 200 个字符的名称。
+admin-clients-redirect-invalid = 请输入以 https://（或 http://localhost）开头、不含 # 的返回网址。
+admin-clients-invalid = 登记资料无效。

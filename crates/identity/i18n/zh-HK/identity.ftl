@@ -202,3 +202,26 @@ email-deletion-cancelled-subject = 你的獅子山帳戶不會被刪除
 email-deletion-cancelled-body = 由於你已登入，你的獅子山帳戶刪除要求已取消。
 
 oidc-error-request-uri = 這個登入要求已逾時或無效。請返回該服務重新開始。
+
+admin-clients-title = 以獅子山登入的服務
+admin-clients-registered = 已登記服務
+admin-clients-none = 暫時未有登記服務。
+admin-clients-name = 向居民顯示的名稱
+admin-clients-kind = 類別
+admin-clients-confidential = 機密（可保管密鑰的伺服器）
+admin-clients-public = 公開（瀏覽器或流動應用程式；只用 PKCE）
+admin-clients-jwt = 機密（簽署斷言）
+admin-clients-redirects = 返回網址
+admin-clients-redirects-hint = 一個或多個，以空格或換行分隔：須為 https，只有 localhost 可用 http。
+admin-clients-logout-redirects = 登出後的網址（選填）
+admin-clients-scopes = 可要求的資料
+admin-clients-rs256 = 以 RS256（而非 ES256）簽署 ID 權杖
+admin-clients-created-on = 登記日期
+admin-clients-new = 登記服務
+admin-clients-create = 登記
+admin-clients-remove = 移除
+admin-clients-created = 服務已登記。
+admin-clients-secret-once = 請立即複製密鑰：之後不會再顯示。
+admin-clients-name-invalid = 請輸入 1 至 200 個字元的名稱。
+admin-clients-redirect-invalid = 請輸入以 https://（或 http://localhost）開頭、不含 # 的返回網址。
+admin-clients-invalid = 登記資料無效。

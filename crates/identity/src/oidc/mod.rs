@@ -5,6 +5,7 @@
 //! exactly as the specifications say (redirect, JSON body, or
 //! `WWW-Authenticate`), not as problem details.
 
+pub(crate) mod admin;
 mod http;
 pub mod store;
 

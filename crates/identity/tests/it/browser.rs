@@ -62,6 +62,12 @@ async fn identity_pages_are_accessible_and_work_by_keyboard() {
     let mut officer = platform::principal::Principal::resident(platform::principal::AccountId::new());
     officer.roles.push(platform::principal::Role::Officer);
     browser.sign_in_as(&app, &officer).await;
+    let mut admin = platform::principal::Principal::resident(platform::principal::AccountId::new());
+    admin.roles.push(platform::principal::Role::Admin);
+    browser.sign_in_as(&app, &admin).await;
+    browser.goto(&app.url("/en/admin/clients")).await;
+    browser.assert_accessible("admin-clients").await;
+    browser.sign_in_as(&app, &officer).await;
     browser.goto(&app.url("/en/officer/real-name")).await;
     browser.assert_accessible("officer-real-name").await;
     browser.client.find(Locator::Id("number")).await.unwrap().send_keys("A123456(4)").await.unwrap();

@@ -749,3 +749,53 @@ async fn clients_can_ask_for_rs256_id_tokens() {
         .await;
     assert_eq!(location(&r), "https://rp.example.org/bye");
 }
+
+#[tokio::test]
+async fn administrators_register_and_remove_clients_on_a_page() {
+    let app = app().spawn().await;
+    let mut admin = platform::principal::Principal::resident(platform::principal::AccountId::new());
+    admin.roles.push(platform::principal::Role::Admin);
+    let admin = app.sign_in_as(&admin).await;
+    let page = admin.get("/zh-hk/admin/clients").await;
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("暫時未有登記服務"));
+
+    let r = admin
+        .post_form(
+            "/en/admin/clients",
+            &[("name", "Harbour Library"), ("redirect_uris", REDIRECT), ("scope", "email"), ("kind", "confidential")],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Copy the secret now"));
+    let id = html.split("client_id: <code>").nth(1).unwrap().split('<').next().unwrap().to_owned();
+    let secret = html.split("client_secret: <code>").nth(1).unwrap().split('<').next().unwrap().to_owned();
+    let listed = admin.get("/en/admin/clients").await.text().await.unwrap();
+    assert!(listed.contains(&id) && !listed.contains(&secret), "listed, secret not shown again");
+
+    // The registered client works.
+    let rp = Rp { id: id.clone(), secret: Some(secret) };
+    let resident = registered(&app, "adminrp@example.org").await;
+    let code = authorize(&resident, &rp).await;
+    let (status, tokens) = exchange(&app.client(), &rp, &code).await;
+    assert_eq!(status, 200);
+
+    let r =
+        admin.post_form("/en/admin/clients", &[("name", "Bad"), ("redirect_uris", "http://rp.example.org/cb")]).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("start with https://"));
+
+    let r = admin.post_form("/en/admin/clients/remove", &[("client_id", &id)]).await;
+    assert_eq!(r.status(), 303);
+    assert!(!admin.get("/en/admin/clients").await.text().await.unwrap().contains(&id));
+    assert_eq!(
+        userinfo(&app.client(), tokens["access_token"].as_str().unwrap()).await.status(),
+        401,
+        "its tokens are gone"
+    );
+
+    assert_eq!(resident.get("/en/admin/clients").await.status(), 403);
+    let r = resident.post_form("/en/admin/clients", &[("name", "Sneaky"), ("redirect_uris", REDIRECT)]).await;
+    assert_eq!(r.status(), 403);
+}
