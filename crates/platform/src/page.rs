@@ -23,6 +23,10 @@ pub struct PageContext {
     pub csrf_token: String,
     pub principal: Option<Principal>,
     pub request_id: String,
+    /// The query string, kept by the language switcher.
+    query: Option<String>,
+    /// Whether the URL carries a language prefix.
+    prefixed: bool,
     state: AppState,
 }
 
@@ -34,7 +38,7 @@ pub struct LangLink {
 }
 
 impl PageContext {
-    fn from_request_extensions(state: &AppState, path: &str, ext: &Extensions) -> Self {
+    fn from_request_extensions(state: &AppState, path: &str, query: Option<&str>, ext: &Extensions) -> Self {
         let lang = ext.get::<RequestLang>().map_or(state.config.locale.default, |l| l.lang);
         let request_id = ext.get::<RequestId>().map(|r| r.0.to_string()).unwrap_or_default();
         Self {
@@ -42,11 +46,13 @@ impl PageContext {
             principal: ext.get::<MaybePrincipal>().and_then(|p| p.0.clone()),
             ..Self::for_error(state, path, lang, request_id)
         }
+        .with_query(query)
     }
 
     /// The context of an error page: rendered outside the session layer,
     /// so anonymous and without forms.
     pub(crate) fn for_error(state: &AppState, path: &str, lang: Lang, request_id: String) -> Self {
+        let prefixed = lang_of_path(path).is_some();
         let path = match lang_of_path(path) {
             Some(l) => {
                 let rest = &path[l.prefix().len() + 1..];
@@ -54,7 +60,16 @@ impl PageContext {
             }
             None => path.to_owned(),
         };
-        Self { lang, path, csrf_token: String::new(), principal: None, request_id, state: state.clone() }
+        Self {
+            lang,
+            path,
+            csrf_token: String::new(),
+            principal: None,
+            request_id,
+            query: None,
+            prefixed,
+            state: state.clone(),
+        }
     }
 
     /// Translated text for `key`.
@@ -94,10 +109,34 @@ impl PageContext {
     }
 
     /// The same page in each language.
+    fn with_query(mut self, query: Option<&str>) -> Self {
+        self.query = query.filter(|q| !q.is_empty()).map(str::to_owned);
+        self
+    }
+
+    /// The same page in each language, with its query kept (a
+    /// verification ID, an authorization request). Pages without a language
+    /// prefix switch with `?lang=`.
     pub fn lang_links(&self) -> Vec<LangLink> {
+        let others: Vec<(String, String)> = self
+            .query
+            .as_deref()
+            .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().filter(|(k, _)| k != "lang").collect())
+            .unwrap_or_default();
         Lang::ALL
             .into_iter()
-            .map(|lang| LangLink { lang, href: format!("/{}{}", lang.prefix(), self.path), current: lang == self.lang })
+            .map(|lang| {
+                let mut pairs = others.clone();
+                let base = if self.prefixed {
+                    format!("/{}{}", lang.prefix(), self.path)
+                } else {
+                    pairs.push(("lang".to_owned(), lang.prefix().to_owned()));
+                    self.path.clone()
+                };
+                let query: String = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(&pairs).finish();
+                let href = if query.is_empty() { base } else { format!("{base}?{query}") };
+                LangLink { lang, href, current: lang == self.lang }
+            })
             .collect()
     }
 
@@ -112,7 +151,10 @@ impl FromRequestParts<AppState> for PageContext {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        Ok(Self::from_request_extensions(state, parts.uri.path(), &parts.extensions))
+        // Inside a language prefix the router has stripped it: use the URI as requested.
+        let uri =
+            parts.extensions.get::<axum::extract::OriginalUri>().map_or_else(|| parts.uri.clone(), |o| o.0.clone());
+        Ok(Self::from_request_extensions(state, uri.path(), uri.query(), &parts.extensions))
     }
 }
 

@@ -218,9 +218,15 @@ pub fn lang_of_path(path: &str) -> Option<Lang> {
     Lang::ALL.into_iter().find(|l| l.prefix() == first)
 }
 
+/// The `lang` query parameter, if it names a language (`?lang=zh-hk`).
+pub fn lang_of_query(query: Option<&str>) -> Option<Lang> {
+    url::form_urlencoded::parse(query?.as_bytes()).find(|(k, _)| k == "lang").and_then(|(_, v)| Lang::parse(&v))
+}
+
 /// Language: URL prefix, then cookie, then `Accept-Language`, then the default.
 pub(crate) async fn language(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let from_prefix = lang_of_path(req.uri().path());
+    // A page without a language prefix (the OAuth consent page) is switched with `?lang=`.
+    let from_prefix = lang_of_path(req.uri().path()).or_else(|| lang_of_query(req.uri().query()));
     let remembered = read_cookie(req.headers(), LANG_COOKIE).and_then(Lang::parse);
     let lang = from_prefix
         .or(remembered)

@@ -799,3 +799,30 @@ async fn administrators_register_and_remove_clients_on_a_page() {
     let r = resident.post_form("/en/admin/clients", &[("name", "Sneaky"), ("redirect_uris", REDIRECT)]).await;
     assert_eq!(r.status(), 403);
 }
+
+#[tokio::test]
+async fn the_language_switcher_keeps_the_request() {
+    let app = app().spawn().await;
+    let rp = register_rp(&app, false).await;
+    let resident = registered(&app, "langs@example.org").await;
+    let html = resident.get(&authorize_url(&rp, "")).await.text().await.unwrap();
+    let start = html.find("hreflang=\"zh-HK\" href=\"").map(|i| i + 23);
+    let link = match start {
+        Some(i) => html[i..i + html[i..].find('"').unwrap()].to_owned(),
+        None => {
+            let i = html.find("lang=\"zh-HK\" hreflang=\"zh-HK\"").unwrap();
+            let before = &html[..i];
+            let h = before.rfind("href=\"").unwrap() + 6;
+            before[h..h + before[h..].find('"').unwrap()].to_owned()
+        }
+    }
+    .replace("&amp;", "&")
+    .replace("&#38;", "&");
+    assert!(link.starts_with("/oauth/authorize?") && link.contains("lang=zh-hk") && link.contains(&rp.id), "{link}");
+    let page = resident.get(&link).await.text().await.unwrap();
+    assert!(
+        page.contains("<html lang=\"zh-HK\">") && page.contains("分享你的資料？"),
+        "the consent page in Chinese: {link}\n{}",
+        &page[..page.len().min(1500)]
+    );
+}

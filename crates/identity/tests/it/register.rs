@@ -177,3 +177,12 @@ async fn forms_without_a_csrf_token_are_refused() {
     assert_eq!(r.status(), 403);
     assert!(mail_to(&app, "x@example.org").await.is_empty());
 }
+
+#[tokio::test]
+async fn switching_language_keeps_the_verification() {
+    let app = app().spawn().await;
+    let c = app.client();
+    let v = register(&c, "en", "switch@example.org").await;
+    let html = c.get(&format!("/en/verify?v={v}")).await.text().await.unwrap();
+    assert!(html.contains(&format!("href=\"/zh-hk/verify?v={v}\"")), "the Chinese link keeps ?v=");
+}
