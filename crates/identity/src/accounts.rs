@@ -339,12 +339,18 @@ pub async fn sign_in(
     lang: Lang,
     email_input: &str,
     password_input: &str,
+    ip: &str,
 ) -> Result<SignInOutcome, AppError> {
     let key = throttle_key(state, email_input);
+    // Counted in the database, so every server sees the same count.
+    let ip_key = state.keys.blind_index("identity.sign-in-ip", ip);
     let now = platform::db::now();
-    if let Some(until) =
-        store::throttle_state(&state.db, &key).await?.and_then(|t| t.throttled_until).filter(|u| *u > now)
-    {
+    let mut until = None;
+    for k in [&key, &ip_key] {
+        let t = store::throttle_state(&state.db, k).await?.and_then(|t| t.throttled_until).filter(|u| *u > now);
+        until = until.max(t);
+    }
+    if let Some(until) = until {
         return Ok(SignInOutcome::Throttled { minutes: model::minutes_until(until, now) });
     }
     let account = match Email::parse(email_input) {
@@ -359,6 +365,7 @@ pub async fn sign_in(
         (account, _) => {
             let txn = platform::db::begin_write(&state.db).await?;
             store::record_failure(&txn, &key, |n| model::throttle_until(n, platform::db::now())).await?;
+            store::record_failure(&txn, &ip_key, |n| model::ip_throttle_until(n, platform::db::now())).await?;
             if let Some(a) = &account {
                 audit::record(
                     &txn,

@@ -294,7 +294,7 @@ async fn sign_in(
     }
     let mut status = StatusCode::UNPROCESSABLE_ENTITY;
     if errors.is_empty() {
-        match accounts::sign_in(&state, ctx.lang, &form.email, &form.password).await? {
+        match accounts::sign_in(&state, ctx.lang, &form.email, &form.password, &client.ip.to_string()).await? {
             SignInOutcome::SignedIn(principal) => {
                 let next = safe_next(&form.next);
                 return start_session(&state, &ctx, &client, &request_id, &headers, principal, next).await;

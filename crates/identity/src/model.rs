@@ -188,10 +188,25 @@ impl OneTimeCode {
 pub const FREE_FAILURES: i32 = 5;
 
 pub fn throttle_until(failures: i32, now: OffsetDateTime) -> Option<OffsetDateTime> {
-    if failures < FREE_FAILURES {
+    throttle_after(FREE_FAILURES, failures, now)
+}
+
+/// From one network address, across every e-mail address: more room (a
+/// household or office shares one), the same doubling after it.
+pub const FREE_FAILURES_PER_IP: i32 = 20;
+
+pub fn ip_throttle_until(failures: i32, now: OffsetDateTime) -> Option<OffsetDateTime> {
+    throttle_after(FREE_FAILURES_PER_IP, failures, now)
+}
+
+/// A run of failures ends after an hour without one.
+pub const FAILURE_MEMORY: Duration = Duration::hours(1);
+
+fn throttle_after(free: i32, failures: i32, now: OffsetDateTime) -> Option<OffsetDateTime> {
+    if failures < free {
         return None;
     }
-    let exponent = u32::try_from(failures - FREE_FAILURES).unwrap_or(0).min(7);
+    let exponent = u32::try_from(failures - free).unwrap_or(0).min(7);
     let secs = (30i64 << exponent).min(3600);
     Some(now + Duration::seconds(secs))
 }
@@ -318,6 +333,8 @@ mod tests {
         assert_eq!(throttle_until(5, now), Some(now + Duration::seconds(30)));
         assert_eq!(throttle_until(6, now), Some(now + Duration::seconds(60)));
         assert_eq!(throttle_until(20, now), Some(now + Duration::seconds(3600)));
+        assert_eq!(ip_throttle_until(19, now), None, "an address gets more room");
+        assert_eq!(ip_throttle_until(20, now), Some(now + Duration::seconds(30)));
     }
 
     #[test]

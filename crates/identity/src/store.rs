@@ -341,9 +341,10 @@ pub async fn record_failure(
     until: impl Fn(i32) -> Option<OffsetDateTime>,
 ) -> Result<i32, DbErr> {
     let now = platform::db::now();
-    let failures = match throttle_state(conn, key_mac).await? {
-        Some(t) => t.failures + 1,
-        None => 1,
+    let existing = throttle_state(conn, key_mac).await?;
+    let failures = match &existing {
+        Some(t) if now - t.updated_at < crate::model::FAILURE_MEMORY => t.failures + 1,
+        _ => 1,
     };
     let row = throttle::ActiveModel {
         key_mac: Set(key_mac.to_owned()),
@@ -351,7 +352,7 @@ pub async fn record_failure(
         throttled_until: Set(until(failures)),
         updated_at: Set(now),
     };
-    if failures == 1 {
+    if existing.is_none() {
         row.insert(conn).await?;
     } else {
         row.update(conn).await?;

@@ -101,3 +101,47 @@ async fn the_header_offers_sign_in_or_the_account() {
     let account = client.get("/en/account").await.text().await.unwrap();
     assert!(account.contains("<a href=\"/en/account\" aria-current=\"page\">Your account</a>"));
 }
+
+#[tokio::test]
+async fn one_address_guessing_many_accounts_is_throttled_in_the_database() {
+    let app = app()
+        .config(|c| {
+            c.server.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+            c.limits.sensitive_per_ip_per_minute = 10_000;
+        })
+        .spawn()
+        .await;
+    let _ = registered(&app, "victim@example.org").await;
+    let c = app.client();
+    let token = c.csrf_token().await;
+    let attempt = |email: String, ip: &'static str| {
+        let (c, token) = (c.clone(), token.clone());
+        async move {
+            c.http
+                .post(c.url("/en/sign-in"))
+                .header("x-forwarded-for", ip)
+                .form(&[("email", email.as_str()), ("password", "guess guess guess"), ("_csrf", token.as_str())])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    // Twenty failures, each against a different address, from one network address.
+    for i in 0..20 {
+        assert_eq!(attempt(format!("spray{i}@example.org"), "198.51.100.7").await, 422);
+    }
+    assert_eq!(attempt("victim@example.org".to_owned(), "198.51.100.7").await, 429, "that address now waits");
+    // The counter is per address: another one is not held back.
+    let other = app.client();
+    let r = other
+        .http
+        .post(other.url("/en/sign-in"))
+        .header("x-forwarded-for", "203.0.113.9")
+        .form(&[("email", "victim@example.org"), ("password", PASSWORD), ("_csrf", other.csrf_token().await.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+}
