@@ -56,9 +56,14 @@ pub const FIELDS: [Field; 5] = [
     Field { slug: "phone_number", claim: "phone_number", scope: "phone", max: 16 },
 ];
 
-/// The fields a set of scopes can release.
+/// The fields a request can release: by scope, or named one by one
+/// through the `claims` parameter (`claim:<field>` entries).
 pub fn fields_for(scopes: &[String]) -> Vec<Field> {
-    FIELDS.iter().copied().filter(|f| scopes.iter().any(|s| s == f.scope)).collect()
+    FIELDS
+        .iter()
+        .copied()
+        .filter(|f| scopes.iter().any(|s| s == f.scope || s.strip_prefix("claim:") == Some(f.slug)))
+        .collect()
 }
 
 pub fn field(slug: &str) -> Option<Field> {

@@ -107,6 +107,7 @@ fn hidden_fields(p: &AuthParams) -> Vec<(&'static str, String)> {
         ("code_challenge_method", &p.code_challenge_method),
         ("max_age", &p.max_age),
         ("acr_values", &p.acr_values),
+        ("claims", &p.claims),
     ];
     for (k, val) in optional {
         if let Some(val) = val {

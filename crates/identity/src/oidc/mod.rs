@@ -299,6 +299,8 @@ pub struct AuthParams {
     pub acr_values: Option<String>,
     pub request: Option<String>,
     pub request_uri: Option<String>,
+    /// The `claims` request parameter (OIDC Core §5.5), as JSON.
+    pub claims: Option<String>,
     /// Ours: the earliest acceptable sign-in time after a forced re-authentication.
     pub auth_after: Option<i64>,
 }
@@ -350,7 +352,36 @@ pub async fn validate(state: &AppState, params: AuthParams) -> Result<AuthReques
     }
     let allowed = parse_list(&client.scopes);
     // Unknown scopes are ignored (RFC 6749 §3.3 lets the server narrow them).
-    let scopes: Vec<String> = scopes.into_iter().filter(|s| allowed.contains(s)).collect();
+    let mut scopes: Vec<String> = scopes.into_iter().filter(|s| allowed.contains(s)).collect();
+    // Claims asked for by name (OIDC Core §5.5) join the request as
+    // `claim:<field>` entries, for fields whose scope the client may use.
+    if let Some(raw) = params.claims.as_deref() {
+        let parsed: serde_json::Value =
+            serde_json::from_str(raw).map_err(|_| redirect("invalid_request", "claims is not valid JSON"))?;
+        let Some(members) = parsed.as_object() else {
+            return Err(redirect("invalid_request", "claims must be a JSON object"));
+        };
+        for (member, requested) in members {
+            if member != "userinfo" && member != "id_token" {
+                continue;
+            }
+            let Some(requested) = requested.as_object() else {
+                return Err(redirect("invalid_request", "claims members must be JSON objects"));
+            };
+            for name in requested.keys() {
+                let wanted = match crate::profile::FIELDS.iter().find(|f| f.claim == name) {
+                    Some(f) if allowed.iter().any(|s| s == f.scope) => Some(format!("claim:{}", f.slug)),
+                    _ if (name == "email" || name == "email_verified") && allowed.iter().any(|s| s == "email") => {
+                        Some("email".to_owned())
+                    }
+                    _ => None,
+                };
+                if let Some(w) = wanted.filter(|w| !scopes.contains(w)) {
+                    scopes.push(w);
+                }
+            }
+        }
+    }
     match (params.code_challenge.as_deref(), params.code_challenge_method.as_deref()) {
         (None, _) if client.public => {
             return Err(redirect("invalid_request", "PKCE (S256) is required for public clients"));
@@ -678,7 +709,7 @@ async fn issue_tokens(
         expires_in: ACCESS_TOKEN_LIFETIME.whole_seconds(),
         id_token,
         refresh_token: refresh,
-        scope: scope_list.join(" "),
+        scope: scope_list.iter().filter(|s| !s.starts_with("claim:")).cloned().collect::<Vec<_>>().join(" "),
     })
 }
 
@@ -934,7 +965,7 @@ pub fn discovery(state: &AppState) -> serde_json::Value {
         "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "email", "email_verified", "name", "name#zh-Hant", "birthdate", "address", "phone_number", "phone_number_verified"],
         "acr_values_supported": [ACR_BASIC, ACR_REAL_NAME],
         "prompt_values_supported": ["none", "login", "consent"],
-        "claims_parameter_supported": false,
+        "claims_parameter_supported": true,
         "request_parameter_supported": false,
         "request_uri_parameter_supported": false,
         "authorization_response_iss_parameter_supported": true,

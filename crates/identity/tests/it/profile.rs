@@ -132,3 +132,94 @@ async fn a_service_gets_only_the_fields_the_resident_ticked() {
     assert!(info.get("birthdate").is_none(), "not ticked: {info}");
     assert!(info.get("email").is_none(), "email scope not asked for");
 }
+
+#[tokio::test]
+async fn the_claims_parameter_asks_for_single_fields() {
+    let app = app().spawn().await;
+    let rp = identity::oidc::create_client(
+        &app.state,
+        identity::oidc::NewClient {
+            name: "Library".to_owned(),
+            redirect_uris: vec!["https://lib.example.org/cb".to_owned()],
+            post_logout_redirect_uris: vec![],
+            scopes: vec!["profile".to_owned()],
+            public: false,
+            jwks: None,
+            rs256: false,
+        },
+    )
+    .await
+    .unwrap();
+    let c = registered(&app, "claims@example.org").await;
+    c.post_form(
+        "/en/account/profile",
+        &[("name", "HO Ka Yan"), ("birthdate", "1960-01-01"), ("phone_number", "+85291112222")],
+    )
+    .await;
+    // Only openid as scope; the birth date by name (and a phone claim the client may not ask for).
+    let claims = r#"{"userinfo":{"birthdate":{"essential":true},"phone_number":null}}"#;
+    let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    let query = format!(
+        "response_type=code&client_id={}&redirect_uri={}&scope=openid&claims={}",
+        rp.client_id,
+        enc("https://lib.example.org/cb"),
+        enc(claims)
+    );
+    let consent = c.get(&format!("/oauth/authorize?{query}")).await.text().await.unwrap();
+    assert!(consent.contains("name=\"field\" value=\"birthdate\" checked"));
+    assert!(!consent.contains("value=\"name\""), "only what was asked for");
+    assert!(!consent.contains("value=\"phone_number\""), "not a scope this client may use");
+    let r = c
+        .post_form(
+            "/oauth/authorize/consent",
+            &[
+                ("response_type", "code"),
+                ("client_id", &rp.client_id),
+                ("redirect_uri", "https://lib.example.org/cb"),
+                ("scope", "openid"),
+                ("claims", claims),
+                ("field", "birthdate"),
+                ("decision", "allow"),
+            ],
+        )
+        .await;
+    let code = url::Url::parse(&location(&r)).unwrap().query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+    let tokens: Value = app
+        .client()
+        .http
+        .post(app.url("/oauth/token"))
+        .basic_auth(&rp.client_id, rp.client_secret.as_deref())
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", "https://lib.example.org/cb"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(tokens["scope"], "openid", "claims are not scopes");
+    let info: Value = app
+        .client()
+        .http
+        .get(app.url("/oauth/userinfo"))
+        .bearer_auth(tokens["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["birthdate"], "1960-01-01");
+    assert!(info.get("name").is_none() && info.get("phone_number").is_none(), "{info}");
+
+    let bad = format!(
+        "response_type=code&client_id={}&redirect_uri={}&scope=openid&claims=%7Bnot-json",
+        rp.client_id,
+        enc("https://lib.example.org/cb")
+    );
+    let r = c.get(&format!("/oauth/authorize?{bad}")).await;
+    assert!(location(&r).contains("error=invalid_request"));
+}
