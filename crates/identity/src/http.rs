@@ -93,6 +93,15 @@ async fn register_page(ctx: PageContext) -> Result<Response, AppError> {
     page(&ctx, StatusCode::OK, "register-title", content)
 }
 
+/// The one-time code typed in the `code` field, or the form error why not.
+fn code_field(errors: &mut FormErrors, input: &str) -> Option<OneTimeCode> {
+    let code = OneTimeCode::parse(input);
+    if code.is_none() {
+        errors.add("code", if input.trim().is_empty() { "code-missing" } else { "code-invalid" });
+    }
+    code
+}
+
 /// The form error for a refused password.
 fn password_error(errors: &mut FormErrors, problem: PasswordProblem) {
     match problem {
@@ -186,9 +195,8 @@ async fn verify(
         return Err(AppError::not_found());
     }
     let mut errors = FormErrors::new();
-    match OneTimeCode::parse(&form.code) {
-        None if form.code.trim().is_empty() => errors.add("code", "code-missing"),
-        None => errors.add("code", "code-invalid"),
+    match code_field(&mut errors, &form.code) {
+        None => {}
         Some(code) => match accounts::verify(&state, &form.v, &code).await? {
             VerifyOutcome::Verified(account) => {
                 let principal = accounts::principal(&account)?;
@@ -458,17 +466,7 @@ async fn reset(
         return Err(AppError::not_found());
     }
     let mut errors = FormErrors::new();
-    let code = match OneTimeCode::parse(&form.code) {
-        Some(code) => Some(code),
-        None if form.code.trim().is_empty() => {
-            errors.add("code", "code-missing");
-            None
-        }
-        None => {
-            errors.add("code", "code-invalid");
-            None
-        }
-    };
+    let code = code_field(&mut errors, &form.code);
     let second_factor = accounts::recovery_has_second_factor(&state, &form.v).await?;
     let password =
         PASSWORD_POLICY.check(&form.password, None, second_factor).map_err(|p| password_error(&mut errors, p));

@@ -98,33 +98,7 @@ async fn a_service_gets_only_the_fields_the_resident_ticked() {
         )
         .await;
     let code = url::Url::parse(&location(&r)).unwrap().query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
-    let tokens: Value = app
-        .client()
-        .http
-        .post(app.url("/oauth/token"))
-        .basic_auth(&rp.client_id, rp.client_secret.as_deref())
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("redirect_uri", "https://centre.example.org/cb"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let info: Value = app
-        .client()
-        .http
-        .get(app.url("/oauth/userinfo"))
-        .bearer_auth(tokens["access_token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, info) = exchange_and_userinfo(&app, &rp, "https://centre.example.org/cb", &code).await;
     assert_eq!(info["name"], "LEE Siu Ming");
     assert_eq!(info["phone_number"], "+85261234567");
     assert_eq!(info["phone_number_verified"], false);
@@ -184,23 +158,39 @@ async fn the_claims_parameter_asks_for_single_fields() {
         )
         .await;
     let code = url::Url::parse(&location(&r)).unwrap().query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+    let (tokens, info) = exchange_and_userinfo(&app, &rp, "https://lib.example.org/cb", &code).await;
+    assert_eq!(tokens["scope"], "openid", "claims are not scopes");
+    assert_eq!(info["birthdate"], "1960-01-01");
+    assert!(info.get("name").is_none() && info.get("phone_number").is_none(), "{info}");
+
+    let bad = format!(
+        "response_type=code&client_id={}&redirect_uri={}&scope=openid&claims=%7Bnot-json",
+        rp.client_id,
+        enc("https://lib.example.org/cb")
+    );
+    let r = c.get(&format!("/oauth/authorize?{bad}")).await;
+    assert!(location(&r).contains("error=invalid_request"));
+}
+
+/// Exchanges a code as the client, then calls userinfo with the access token.
+async fn exchange_and_userinfo(
+    app: &platform::testkit::TestApp,
+    rp: &identity::oidc::CreatedClient,
+    redirect: &str,
+    code: &str,
+) -> (Value, Value) {
     let tokens: Value = app
         .client()
         .http
         .post(app.url("/oauth/token"))
         .basic_auth(&rp.client_id, rp.client_secret.as_deref())
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("redirect_uri", "https://lib.example.org/cb"),
-        ])
+        .form(&[("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirect)])
         .send()
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    assert_eq!(tokens["scope"], "openid", "claims are not scopes");
     let info: Value = app
         .client()
         .http
@@ -212,14 +202,5 @@ async fn the_claims_parameter_asks_for_single_fields() {
         .json()
         .await
         .unwrap();
-    assert_eq!(info["birthdate"], "1960-01-01");
-    assert!(info.get("name").is_none() && info.get("phone_number").is_none(), "{info}");
-
-    let bad = format!(
-        "response_type=code&client_id={}&redirect_uri={}&scope=openid&claims=%7Bnot-json",
-        rp.client_id,
-        enc("https://lib.example.org/cb")
-    );
-    let r = c.get(&format!("/oauth/authorize?{bad}")).await;
-    assert!(location(&r).contains("error=invalid_request"));
+    (tokens, info)
 }
