@@ -1,8 +1,6 @@
 //! Request IDs, security headers, compression, timeouts, panics, health,
 //! readiness, metrics and graceful shutdown.
 
-use std::time::Duration;
-
 use platform::testkit::TestApp;
 use sea_orm::ConnectionTrait;
 
@@ -133,9 +131,10 @@ async fn metrics_count_requests_per_route_and_report_gauges() {
 async fn shutdown_lets_in_flight_requests_finish() {
     let app = app().spawn().await;
     let c = app.client();
-    let pending = tokio::spawn(async move { c.get("/api/v1/slow").await });
-    // Let the request reach the handler before shutting down.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let entered = crate::support::IN_FLIGHT.notified();
+    let pending = tokio::spawn(async move { c.get("/api/v1/in-flight").await });
+    // Shut down only once the request is inside the handler.
+    entered.await;
     let addr = app.addr;
     app.stop().await;
     let r = pending.await.unwrap();

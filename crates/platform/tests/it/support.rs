@@ -56,6 +56,15 @@ async fn panics() -> String {
     panic!("secret panic detail 42")
 }
 
+/// Signalled when a request reaches `/api/v1/in-flight`.
+pub static IN_FLIGHT: tokio::sync::Notify = tokio::sync::Notify::const_new();
+
+async fn in_flight() -> &'static str {
+    IN_FLIGHT.notify_one();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    "finally"
+}
+
 async fn slow() -> &'static str {
     tokio::time::sleep(Duration::from_millis(1500)).await;
     "finally"
@@ -81,6 +90,7 @@ pub fn module() -> Module {
                 .route("/api/v1/echo", post(echo_json))
                 .route("/api/v1/panic", get(panics))
                 .route("/api/v1/slow", get(slow))
+                .route("/api/v1/in-flight", get(in_flight))
                 .route(
                     "/api/v1/sensitive",
                     post(sensitive).route_layer(middleware::from_fn(platform::ratelimit::sensitive)),
