@@ -41,6 +41,8 @@ pub(crate) fn pages() -> Router<AppState> {
         .route("/account/two-step/disable", post(two_step_disable).route_layer(sensitive()))
         .route("/account/security", get(crate::security::page))
         .route("/account/profile", get(crate::profile::page).post(crate::profile::submit))
+        .route("/account/dependants", get(crate::dependants::page).post(crate::dependants::add))
+        .route("/account/dependants/remove", post(crate::dependants::remove))
         .route("/admin/clients", get(crate::oidc::admin::page).post(crate::oidc::admin::create))
         .route("/admin/clients/remove", post(crate::oidc::admin::remove))
         .route("/officer/real-name", get(crate::real_name::page).post(crate::real_name::submit))

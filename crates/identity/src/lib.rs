@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod deletion;
 mod demo;
+pub mod dependants;
 mod http;
 mod migrations;
 pub mod model;

@@ -15,6 +15,7 @@ pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(PushedRequests),
         Box::new(ClientKeys),
         Box::new(IdTokenAlg),
+        Box::new(Guardians),
     ]
 }
 
@@ -640,6 +641,54 @@ impl MigrationTrait for IdTokenAlg {
             Table::alter()
                 .table(OidcClient::Table)
                 .add_column(ColumnDef::new(Alias::new("id_token_alg")).string_len(8).not_null().default("ES256"))
+                .to_owned(),
+        )
+        .await
+    }
+}
+
+struct Guardians;
+
+impl MigrationName for Guardians {
+    fn name(&self) -> &str {
+        "m20261125_100010_identity_guardians"
+    }
+}
+
+#[derive(DeriveIden)]
+enum Guardian {
+    Table,
+    PersonId,
+    AccountId,
+    Relation,
+    CreatedAt,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Guardians {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        // A dependant is a person without an account, looked after by one or more accounts.
+        m.create_table(
+            Table::create()
+                .table(Guardian::Table)
+                .col(ColumnDef::new(Guardian::PersonId).string_len(36).not_null())
+                .col(ColumnDef::new(Guardian::AccountId).string_len(36).not_null())
+                .col(ColumnDef::new(Guardian::Relation).string_len(16).not_null())
+                .col(ColumnDef::new(Guardian::CreatedAt).timestamp_with_time_zone().not_null())
+                .primary_key(Index::create().col(Guardian::PersonId).col(Guardian::AccountId))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(Guardian::Table, Guardian::PersonId)
+                        .to(Person::Table, Person::Id)
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(Guardian::Table, Guardian::AccountId)
+                        .to(Account::Table, Account::Id)
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .check(Expr::col(Guardian::Relation).is_in(["child", "parent", "relative", "other"]))
                 .to_owned(),
         )
         .await

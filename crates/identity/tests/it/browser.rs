@@ -84,6 +84,18 @@ async fn identity_pages_are_accessible_and_work_by_keyboard() {
     browser.assert_accessible("delete-zh-cn").await;
     browser.goto(&app.url("/zh-hk/account/profile")).await;
     browser.assert_accessible("profile-zh-hk").await;
+    browser.goto(&app.url("/zh-hk/account/dependants")).await;
+    browser.assert_accessible("dependants-zh-hk").await;
+    browser
+        .client
+        .find(Locator::Css("form[action$='/account/dependants'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.check("dependants-errors", browser.client.wait().for_element(Locator::Id("error-summary"))).await;
+    browser.assert_accessible("dependants-errors").await;
     let rp = identity::oidc::create_client(
         &app.state,
         identity::oidc::NewClient {

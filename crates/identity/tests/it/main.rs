@@ -5,6 +5,7 @@
 
 mod browser;
 mod deletion;
+mod dependants;
 mod oidc;
 mod oidc_rp;
 mod profile;
