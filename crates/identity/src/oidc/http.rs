@@ -61,6 +61,14 @@ fn see_other(location: &str) -> Response {
 }
 
 #[derive(Template)]
+#[template(path = "real_name_needed.html")]
+struct RealNameNeededPage<'a> {
+    ctx: &'a PageContext,
+    client_name: &'a str,
+    back: &'a str,
+}
+
+#[derive(Template)]
 #[template(path = "oidc_error.html")]
 struct ErrorPage<'a> {
     ctx: &'a PageContext,
@@ -181,6 +189,22 @@ async fn authorize(
         Next::Issue => {
             let Some(principal) = principal else { return Err(AppError::internal("no principal at issue")) };
             Ok(see_other(&super::issue_code(&state, &req, &principal, None).await?))
+        }
+        Next::RealNameNeeded => {
+            // Explain, and offer the way back with the error the client expects.
+            let back = super::error_redirect(
+                &state,
+                &req.params.redirect_uri,
+                "unmet_authentication_requirements",
+                "the service needs a real-name identity",
+                req.params.state.as_deref(),
+            );
+            let html = RealNameNeededPage { ctx: &ctx, client_name: &req.client.name, back: &back }
+                .render()
+                .map_err(AppError::internal)?;
+            let mut response = ctx.render(&ctx.t("real-name-needed-title"), &html)?;
+            *response.status_mut() = StatusCode::FORBIDDEN;
+            Ok(response)
         }
         Next::Fail(error) => Ok(see_other(&super::error_redirect(
             &state,

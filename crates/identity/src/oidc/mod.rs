@@ -313,6 +313,9 @@ pub struct AuthRequest {
     pub scopes: Vec<String>,
     pub prompts: Vec<String>,
     pub max_age: Option<i64>,
+    /// An essential `acr` claim names only the real-name level (OIDC Core
+    /// §5.5.1.1): a basic account cannot be signed in to this client.
+    pub needs_real_name: bool,
 }
 
 /// Why an authorization request fails: shown on our page when the client or
@@ -355,6 +358,7 @@ pub async fn validate(state: &AppState, params: AuthParams) -> Result<AuthReques
     let mut scopes: Vec<String> = scopes.into_iter().filter(|s| allowed.contains(s)).collect();
     // Claims asked for by name (OIDC Core §5.5) join the request as
     // `claim:<field>` entries, for fields whose scope the client may use.
+    let mut needs_real_name = false;
     if let Some(raw) = params.claims.as_deref() {
         let parsed: serde_json::Value =
             serde_json::from_str(raw).map_err(|_| redirect("invalid_request", "claims is not valid JSON"))?;
@@ -368,6 +372,9 @@ pub async fn validate(state: &AppState, params: AuthParams) -> Result<AuthReques
             let Some(requested) = requested.as_object() else {
                 return Err(redirect("invalid_request", "claims members must be JSON objects"));
             };
+            if member == "id_token" {
+                needs_real_name |= requested.get("acr").is_some_and(essential_real_name);
+            }
             for name in requested.keys() {
                 let wanted = match crate::profile::FIELDS.iter().find(|f| f.claim == name) {
                     Some(f) if allowed.iter().any(|s| s == f.scope) => Some(format!("claim:{}", f.slug)),
@@ -407,7 +414,20 @@ pub async fn validate(state: &AppState, params: AuthParams) -> Result<AuthReques
             _ => return Err(redirect("invalid_request", "max_age must be a non-negative integer")),
         },
     };
-    Ok(AuthRequest { client, params, scopes, prompts, max_age })
+    Ok(AuthRequest { client, params, scopes, prompts, max_age, needs_real_name })
+}
+
+/// Whether an `acr` claim request is essential and satisfied only by the
+/// real-name level. `acr_values` and non-essential requests are voluntary:
+/// the ID token then reports the level the person has.
+fn essential_real_name(request: &serde_json::Value) -> bool {
+    if request.get("essential").and_then(serde_json::Value::as_bool) != Some(true) {
+        return false;
+    }
+    let mut wanted: Vec<&str> =
+        request.get("values").and_then(|v| v.as_array()).into_iter().flatten().filter_map(|v| v.as_str()).collect();
+    wanted.extend(request.get("value").and_then(|v| v.as_str()));
+    !wanted.is_empty() && wanted.iter().all(|v| *v == ACR_REAL_NAME)
 }
 
 /// How long a pushed request can be used (RFC 9126 §2.2).
@@ -465,6 +485,8 @@ pub enum Next {
     SignIn,
     Consent,
     Issue,
+    /// The client needs a real-name identity this person does not have yet.
+    RealNameNeeded,
     /// `prompt=none` and something needs the person: this error goes back.
     Fail(&'static str),
 }
@@ -488,6 +510,9 @@ pub async fn next_step(
         return Ok(if none { Next::Fail("login_required") } else { Next::SignIn });
     }
     let Some(principal) = principal else { return Ok(Next::SignIn) };
+    if req.needs_real_name && principal.level != IdentityLevel::RealName {
+        return Ok(if none { Next::Fail("unmet_authentication_requirements") } else { Next::RealNameNeeded });
+    }
     let granted = store::consent(&state.db, &principal.account_id.to_string(), &req.client.client_id)
         .await?
         .map(|c| parse_list(&c.scopes))

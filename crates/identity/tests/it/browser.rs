@@ -117,6 +117,16 @@ async fn identity_pages_are_accessible_and_work_by_keyboard() {
         )))
         .await;
     browser.assert_accessible("consent").await;
+    // A service that needs a real-name identity explains how to get one.
+    browser
+        .goto(&app.url(&format!(
+            "/oauth/authorize?response_type=code&client_id={}&redirect_uri=https%3A%2F%2Fcentre.example.org%2Fcb&scope=openid&claims=%7B%22id_token%22%3A%7B%22acr%22%3A%7B%22essential%22%3Atrue%2C%22value%22%3A%22urn%3Alionrock%3Aloa%3Areal_name%22%7D%7D%7D",
+            rp.client_id
+        )))
+        .await;
+    let heading = browser.client.find(Locator::Css("h1")).await.unwrap().text().await.unwrap();
+    assert_eq!(heading, "此服務需要實名身分", "in the language chosen earlier");
+    browser.assert_accessible("real-name-needed").await;
 
     // Two-step set-up (QR code, key, form), in each language.
     for lang in ["en", "zh-hk", "zh-cn"] {

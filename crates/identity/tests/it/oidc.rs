@@ -826,3 +826,61 @@ async fn the_language_switcher_keeps_the_request() {
         &page[..page.len().min(1500)]
     );
 }
+
+fn id_token_claims(tokens: &Value) -> Value {
+    let payload = tokens["id_token"].as_str().unwrap().split('.').nth(1).unwrap();
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn an_essential_real_name_acr_is_enforced() {
+    let app = app().spawn().await;
+    let rp = register_rp(&app, false).await;
+    let resident = registered(&app, "stepup@example.org").await;
+    authorize(&resident, &rp).await; // consent once, without any acr request
+    let essential = format!(
+        "&claims={}",
+        urlencoding(&format!(r#"{{"id_token":{{"acr":{{"essential":true,"values":["{}"]}}}}}}"#, oidc::ACR_REAL_NAME))
+    );
+
+    // A basic account is told why and how, with a way back that carries the error.
+    let r = resident.get(&authorize_url(&rp, &essential)).await;
+    assert_eq!(r.status(), 403);
+    let html = r.text().await.unwrap().replace("&#38;", "&");
+    assert!(html.contains("This service needs a real-name identity"));
+    assert!(html.contains("identity card or passport"));
+    let back = html.split("<a href=\"").find(|s| s.starts_with(REDIRECT)).map(|s| s.split('"').next().unwrap());
+    let q = query(back.expect("a way back to the service"));
+    assert_eq!(q["error"], "unmet_authentication_requirements", "{q:?}");
+    assert_eq!(q["state"], "st4te", "{q:?}");
+
+    // Without the person: the error goes straight back.
+    let r = resident.get(&authorize_url(&rp, &format!("{essential}&prompt=none"))).await;
+    assert_eq!(query(&location(&r))["error"], "unmet_authentication_requirements");
+
+    // Asked for but not essential: the code is issued and the token says the level.
+    let voluntary = format!(
+        "&claims={}",
+        urlencoding(&format!(r#"{{"id_token":{{"acr":{{"values":["{}"]}}}}}}"#, oidc::ACR_REAL_NAME))
+    );
+    let r = resident.get(&authorize_url(&rp, &voluntary)).await;
+    let code = query(&location(&r))["code"].clone();
+    let (_, tokens) = exchange(&app.client(), &rp, &code).await;
+    assert_eq!(id_token_claims(&tokens)["acr"], oidc::ACR_BASIC);
+
+    // Once an officer has checked their identity card, the same request succeeds.
+    let mut officer = platform::principal::Principal::resident(platform::principal::AccountId::new());
+    officer.roles.push(platform::principal::Role::Officer);
+    let officer = app.sign_in_as(&officer).await;
+    let verified = officer
+        .post_form(
+            "/en/officer/real-name",
+            &[("email", "stepup@example.org"), ("kind", "hkid"), ("number", "A123456(3)")],
+        )
+        .await;
+    assert_eq!(verified.status(), 200);
+    let r = resident.get(&authorize_url(&rp, &essential)).await;
+    let code = query(&location(&r))["code"].clone();
+    let (_, tokens) = exchange(&app.client(), &rp, &code).await;
+    assert_eq!(id_token_claims(&tokens)["acr"], oidc::ACR_REAL_NAME);
+}
