@@ -96,20 +96,7 @@ async fn identity_pages_are_accessible_and_work_by_keyboard() {
         .unwrap();
     browser.check("dependants-errors", browser.client.wait().for_element(Locator::Id("error-summary"))).await;
     browser.assert_accessible("dependants-errors").await;
-    let rp = identity::oidc::create_client(
-        &app.state,
-        identity::oidc::NewClient {
-            name: "Elderly Centre".to_owned(),
-            redirect_uris: vec!["https://centre.example.org/cb".to_owned()],
-            post_logout_redirect_uris: vec![],
-            scopes: vec!["email".to_owned(), "profile".to_owned()],
-            public: false,
-            jwks: None,
-            rs256: false,
-        },
-    )
-    .await
-    .unwrap();
+    let rp = service(&app, "Elderly Centre", "https://centre.example.org/cb", &["email", "profile"]).await;
     browser
         .goto(&app.url(&format!(
             "/oauth/authorize?response_type=code&client_id={}&redirect_uri=https%3A%2F%2Fcentre.example.org%2Fcb&scope=openid%20email%20profile",

@@ -47,20 +47,7 @@ async fn residents_keep_their_details_with_sources() {
 #[tokio::test]
 async fn a_service_gets_only_the_fields_the_resident_ticked() {
     let app = app().spawn().await;
-    let rp = identity::oidc::create_client(
-        &app.state,
-        identity::oidc::NewClient {
-            name: "Elderly Centre".to_owned(),
-            redirect_uris: vec!["https://centre.example.org/cb".to_owned()],
-            post_logout_redirect_uris: vec![],
-            scopes: vec!["profile".to_owned(), "phone".to_owned()],
-            public: false,
-            jwks: None,
-            rs256: false,
-        },
-    )
-    .await
-    .unwrap();
+    let rp = service(&app, "Elderly Centre", "https://centre.example.org/cb", &["profile", "phone"]).await;
     let c = registered(&app, "fields@example.org").await;
     c.post_form(
         "/en/account/profile",
@@ -110,20 +97,7 @@ async fn a_service_gets_only_the_fields_the_resident_ticked() {
 #[tokio::test]
 async fn the_claims_parameter_asks_for_single_fields() {
     let app = app().spawn().await;
-    let rp = identity::oidc::create_client(
-        &app.state,
-        identity::oidc::NewClient {
-            name: "Library".to_owned(),
-            redirect_uris: vec!["https://lib.example.org/cb".to_owned()],
-            post_logout_redirect_uris: vec![],
-            scopes: vec!["profile".to_owned()],
-            public: false,
-            jwks: None,
-            rs256: false,
-        },
-    )
-    .await
-    .unwrap();
+    let rp = service(&app, "Library", "https://lib.example.org/cb", &["profile"]).await;
     let c = registered(&app, "claims@example.org").await;
     c.post_form(
         "/en/account/profile",

@@ -64,3 +64,21 @@ pub async fn registered(app: &TestApp, email: &str) -> TestClient {
 pub async fn sign_in(client: &TestClient, email: &str, password: &str) -> reqwest::Response {
     client.post_form("/en/sign-in", &[("email", email), ("password", password)]).await
 }
+
+/// Registers a confidential relying party with one redirect URI.
+pub async fn service(app: &TestApp, name: &str, redirect_uri: &str, scopes: &[&str]) -> identity::oidc::CreatedClient {
+    identity::oidc::create_client(
+        &app.state,
+        identity::oidc::NewClient {
+            name: name.to_owned(),
+            redirect_uris: vec![redirect_uri.to_owned()],
+            post_logout_redirect_uris: vec![],
+            scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+            public: false,
+            jwks: None,
+            rs256: false,
+        },
+    )
+    .await
+    .unwrap()
+}
