@@ -246,3 +246,4 @@ real-name-needed-body = { $service } can only be used by people whose identity h
 real-name-needed-how = To get a real-name identity, bring your Hong Kong identity card or passport to any service counter. An officer will check it, and then you can come back and sign in.
 real-name-needed-back = Go back to { $service }
 real-name-needed-account = Go to your account
+security-device-name = { $browser } on { $system }

@@ -246,3 +246,4 @@ real-name-needed-body = 只有已核实身份的人士才可使用{ $service }�
 real-name-needed-how = 如要取得实名身份，请携带香港身份证或护照到任何服务柜台。职员核实后，你便可回来登录。
 real-name-needed-back = 返回{ $service }
 real-name-needed-account = 前往你的账户
+security-device-name = { $system } 上的 { $browser }

@@ -246,3 +246,4 @@ real-name-needed-body = 只有已核實身分的人士才可使用{ $service }�
 real-name-needed-how = 如要取得實名身分，請帶同香港身分證或護照到任何服務櫃檯。職員核實後，你便可回來登入。
 real-name-needed-back = 返回{ $service }
 real-name-needed-account = 前往你的帳戶
+security-device-name = { $system } 上的 { $browser }

@@ -56,6 +56,8 @@ async fn identity_pages_are_accessible_and_work_by_keyboard() {
     browser.assert_accessible("account-en").await;
 
     browser.goto(&app.url("/zh-hk/account/security")).await;
+    let sessions = browser.client.find(Locator::Css("table")).await.unwrap().text().await.unwrap();
+    assert!(sessions.contains("Linux 上的 Chrome"), "the device is named in words: {sessions}");
     browser.assert_accessible("security-zh-hk").await;
 
     // The officers' verification form, in its error state.
