@@ -34,6 +34,14 @@ pub(crate) fn pages() -> Router<AppState> {
         .route("/sign-in", get(sign_in_page).post(sign_in).route_layer(sensitive()))
         .route("/recover", get(recover_page).post(recover).route_layer(sensitive()))
         .route("/recover/reset", get(reset_page).post(reset).route_layer(sensitive()))
+        .route(
+            "/sign-in/app",
+            get(crate::app_sign_in::start).post(crate::app_sign_in::complete).route_layer(sensitive()),
+        )
+        .route(
+            "/sign-in/approve",
+            get(crate::app_sign_in::approve_page).post(crate::app_sign_in::decide).route_layer(sensitive()),
+        )
         .route("/sign-in/two-step", get(second_step_page).post(second_step).route_layer(sensitive()))
         .route("/sign-out", post(sign_out))
         .route("/account", get(account_page))
@@ -342,7 +350,7 @@ async fn sign_in(
 
 /// Opens a new session (a fresh token: never one the browser already had),
 /// sets its cookie, and drops the pre-session cookie.
-async fn start_session(
+pub(crate) async fn start_session(
     state: &AppState,
     ctx: &PageContext,
     client: &ClientInfo,

@@ -4,6 +4,7 @@
 //! e-ME profile and the OpenID Connect provider build on this.)
 
 pub mod accounts;
+pub mod app_sign_in;
 pub mod deletion;
 mod demo;
 pub mod dependants;
@@ -34,7 +35,7 @@ pub fn module() -> Module {
         migrations: migrations::all,
         translations: &TRANSLATIONS,
         pages: http::pages,
-        routes: oidc::routes,
+        routes: || oidc::routes().merge(app_sign_in::routes()),
         services: &[],
         nav: &[
             NavLink { title_key: "sign-in-title", path: "/sign-in", show: Show::SignedOut },

@@ -16,6 +16,7 @@ pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(ClientKeys),
         Box::new(IdTokenAlg),
         Box::new(Guardians),
+        Box::new(AppSignIns),
     ]
 }
 
@@ -690,6 +691,61 @@ impl MigrationTrait for Guardians {
                 )
                 .check(Expr::col(Guardian::Relation).is_in(["child", "parent", "relative", "other"]))
                 .to_owned(),
+        )
+        .await
+    }
+}
+
+struct AppSignIns;
+
+impl MigrationName for AppSignIns {
+    fn name(&self) -> &str {
+        "m20261125_100011_identity_app_sign_in"
+    }
+}
+
+#[derive(DeriveIden)]
+enum AppSignIn {
+    Table,
+    Id,
+    CodeMac,
+    BrowserMac,
+    UserAgent,
+    Ip,
+    Status,
+    ApprovedBy,
+    CreatedAt,
+    ExpiresAt,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for AppSignIns {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        // A browser waiting to be signed in by a device that already is.
+        m.create_table(
+            Table::create()
+                .table(AppSignIn::Table)
+                .col(ColumnDef::new(AppSignIn::Id).string_len(36).not_null().primary_key())
+                .col(ColumnDef::new(AppSignIn::CodeMac).string_len(64).not_null().unique_key())
+                .col(ColumnDef::new(AppSignIn::BrowserMac).string_len(64).not_null())
+                .col(ColumnDef::new(AppSignIn::UserAgent).string_len(300))
+                .col(ColumnDef::new(AppSignIn::Ip).string_len(45))
+                .col(ColumnDef::new(AppSignIn::Status).string_len(16).not_null())
+                .col(ColumnDef::new(AppSignIn::ApprovedBy).string_len(36))
+                .col(ColumnDef::new(AppSignIn::CreatedAt).timestamp_with_time_zone().not_null())
+                .col(ColumnDef::new(AppSignIn::ExpiresAt).timestamp_with_time_zone().not_null())
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(AppSignIn::Table, AppSignIn::ApprovedBy)
+                        .to(Account::Table, Account::Id)
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .check(Expr::col(AppSignIn::Status).is_in(["pending", "approved", "denied", "used"]))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create().name("app_sign_in_expires").table(AppSignIn::Table).col(AppSignIn::ExpiresAt).to_owned(),
         )
         .await
     }

@@ -88,7 +88,7 @@ fn browser_and_system(ua: &str) -> Option<(&'static str, &'static str)> {
     Some((browser, system))
 }
 
-fn describe_device(ctx: &PageContext, ua: &str) -> String {
+pub(crate) fn describe_device(ctx: &PageContext, ua: &str) -> String {
     match browser_and_system(ua) {
         Some((browser, system)) => ctx.t_with("security-device-name", &[("browser", browser), ("system", system)]),
         None => ua.chars().take(90).collect(),

@@ -151,6 +151,27 @@ async fn identity_pages_are_accessible_and_work_by_keyboard() {
     browser.client.find(Locator::Id("code")).await.unwrap().send_keys(&format!("{code}{}", Key::Enter)).await.unwrap();
     browser.check("signed-in-with-two-steps", browser.client.wait().for_url(&url_of(&app.url("/en/account")))).await;
     assert!(browser.text("main").await.unwrap().contains("On"), "two-step verification shows as on");
+
+    // Sign in with the app: the waiting page signs itself in once a phone approves.
+    let phone = registered(&app, "phone@example.org").await;
+    browser.client.delete_all_cookies().await.unwrap();
+    browser.goto(&app.url("/en/sign-in/app")).await;
+    browser.assert_accessible("app-sign-in").await;
+    let link =
+        browser.client.find(Locator::Css("a.break-anywhere")).await.unwrap().attr("href").await.unwrap().unwrap();
+    let code = link.split("?c=").nth(1).unwrap().to_owned();
+    let approved = phone.post_form("/en/sign-in/approve", &[("c", code.as_str()), ("decision", "approve")]).await;
+    assert_eq!(approved.status(), 200);
+    browser.check("signed-in-by-app", browser.client.wait().for_url(&url_of(&app.url("/en/account")))).await;
+    // The approval page, seen from the device that is signed in now.
+    let other = app.client();
+    let html = other.get("/zh-hk/sign-in/app").await.text().await.unwrap();
+    let code = html.split("/zh-hk/sign-in/approve?c=").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    browser.goto(&app.url(&format!("/zh-hk/sign-in/approve?c={code}"))).await;
+    browser.assert_accessible("app-sign-in-approve-zh-hk").await;
+    browser.client.find(Locator::Css("button[value=deny]")).await.unwrap().click().await.unwrap();
+    let refused = browser.check("refused", async { browser.text("main p[role=status]").await }).await;
+    assert_eq!(refused, "已拒絕。沒有人登入。");
     browser.close().await;
 }
 
