@@ -28,6 +28,17 @@ const TRANSLATIONS: [Ftl; 3] = [
     Ftl { lang: Lang::ZhCn, origin: "identity/zh-CN", source: include_str!("../i18n/zh-CN/identity.ftl") },
 ];
 
+/// Machine-to-machine endpoints: they authenticate the caller themselves
+/// (client credentials, tokens or signed assertions), so no CSRF token.
+const CSRF_EXEMPT: [&str; 6] =
+    ["/oauth/token", "/oauth/par", "/oauth/userinfo", "/oauth/revoke", "/oauth/introspect", real_name::ASSERTION_PATH];
+
+/// Routes outside the language prefix: the OpenID provider, the app
+/// sign-in status, and trusted sources' real-name assertions.
+fn routes() -> axum::Router<platform::app::AppState> {
+    oidc::routes().merge(app_sign_in::routes()).route(real_name::ASSERTION_PATH, axum::routing::post(real_name::assert))
+}
+
 /// Identity's contribution to the binary.
 pub fn module() -> Module {
     Module {
@@ -35,13 +46,13 @@ pub fn module() -> Module {
         migrations: migrations::all,
         translations: &TRANSLATIONS,
         pages: http::pages,
-        routes: || oidc::routes().merge(app_sign_in::routes()),
+        routes,
         services: &[],
         nav: &[
             NavLink { title_key: "sign-in-title", path: "/sign-in", show: Show::SignedOut },
             NavLink { title_key: "account-title", path: "/account", show: Show::SignedIn },
         ],
-        csrf_exempt: &oidc::CSRF_EXEMPT,
+        csrf_exempt: &CSRF_EXEMPT,
         demo: Some(|state| Box::pin(demo::load(state))),
         job: Some(|state| Box::pin(deletion::job(state))),
     }

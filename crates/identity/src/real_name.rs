@@ -6,7 +6,7 @@
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use platform::app::AppState;
@@ -58,6 +58,22 @@ pub enum Document {
 }
 
 impl Document {
+    /// A document from its kind (`hkid` or `passport`), number and, for a
+    /// passport, issuing country; on failure, the field and message key.
+    pub fn parse(kind: &str, number: &str, country: &str) -> Result<Self, (&'static str, &'static str)> {
+        match kind {
+            "hkid" => match Hkid::parse(number) {
+                Ok(h) => Ok(Document::Hkid(h)),
+                Err(HkidProblem::Format) => Err(("number", "hkid-format")),
+                Err(HkidProblem::CheckDigit) => Err(("number", "hkid-check-digit")),
+            },
+            "passport" => {
+                Passport::parse(country, number).map(Document::Passport).ok_or(("number", "passport-invalid"))
+            }
+            _ => Err(("kind", "document-kind-missing")),
+        }
+    }
+
     fn kind(&self) -> &'static str {
         match self {
             Document::Hkid(_) => "hkid",
@@ -89,8 +105,15 @@ pub enum Outcome {
     AlreadyVerified,
 }
 
-/// Records that `officer` checked `document` for the account with `email`.
-pub async fn verify(state: &AppState, officer: &str, email: &Email, document: &Document) -> Result<Outcome, AppError> {
+/// Records that `actor` checked `document` for the account with `email`;
+/// `source` says how (`officer`, or `assertion` from a trusted source).
+pub async fn verify(
+    state: &AppState,
+    actor: &str,
+    source: &str,
+    email: &Email,
+    document: &Document,
+) -> Result<Outcome, AppError> {
     let blind = state.keys.blind_index(&format!("identity.document.{}", document.kind()), &document.canonical());
     let txn = platform::db::begin_write(&state.db).await?;
     let Some(account) = store::account_by_email(&txn, email).await? else { return Ok(Outcome::NoSuchAccount) };
@@ -111,8 +134,8 @@ pub async fn verify(state: &AppState, officer: &str, email: &Email, document: &D
         kind: Set(document.kind().to_owned()),
         number_sealed: Set(STANDARD.encode(sealed)),
         blind_index: Set(blind),
-        source: Set("officer".to_owned()),
-        verified_by: Set(officer.to_owned()),
+        source: Set(source.to_owned()),
+        verified_by: Set(actor.to_owned()),
         verified_at: Set(platform::db::now()),
     }
     .insert(&txn)
@@ -130,8 +153,7 @@ pub async fn verify(state: &AppState, officer: &str, email: &Email, document: &D
         .exec(&txn)
         .await?;
     platform::session::update_principals(&txn, &account.id, |p| p.level = IdentityLevel::RealName).await?;
-    audit::record(&txn, AuditEntry::new(officer, "identity.verify_document", format!("account:{}", account.id)))
-        .await?;
+    audit::record(&txn, AuditEntry::new(actor, "identity.verify_document", format!("account:{}", account.id))).await?;
     let lang = platform::i18n::Lang::En;
     let notice =
         crate::accounts::notice(state, lang, &account.email, "email-real-name-subject", "email-real-name-body");
@@ -182,35 +204,12 @@ pub(crate) async fn submit(
 ) -> Result<Response, AppError> {
     let mut errors = FormErrors::new();
     let email = Email::parse(&form.email).map_err(|_| errors.add("email", "email-invalid")).ok();
-    let document = match form.kind.as_str() {
-        "hkid" => match Hkid::parse(&form.number) {
-            Ok(h) => Some(Document::Hkid(h)),
-            Err(HkidProblem::Format) => {
-                errors.add("number", "hkid-format");
-                None
-            }
-            Err(HkidProblem::CheckDigit) => {
-                errors.add("number", "hkid-check-digit");
-                None
-            }
-        },
-        "passport" => {
-            let p = Passport::parse(&form.country, &form.number);
-            if p.is_none() {
-                errors.add("number", "passport-invalid");
-            }
-            p.map(Document::Passport)
-        }
-        _ => {
-            errors.add("kind", "document-kind-missing");
-            None
-        }
-    };
+    let document = Document::parse(&form.kind, &form.number, &form.country).map_err(|(f, key)| errors.add(f, key)).ok();
     let mut status = StatusCode::UNPROCESSABLE_ENTITY;
     let mut done = None;
     if let (Some(email), Some(document), true) = (&email, &document, errors.is_empty()) {
         let actor = format!("account:{}", officer.principal.account_id);
-        match verify(&state, &actor, email, document).await? {
+        match verify(&state, &actor, "officer", email, document).await? {
             Outcome::Verified => {
                 status = StatusCode::OK;
                 done =
@@ -224,4 +223,66 @@ pub(crate) async fn submit(
     let (email_value, kind, country) =
         if done.is_some() { ("", "hkid", "") } else { (form.email.trim(), form.kind.as_str(), form.country.trim()) };
     render(&ctx, status, OfficerPage { ctx: &ctx, errors, email: email_value, kind, country, done })
+}
+
+/// The path trusted sources post their assertions to.
+pub const ASSERTION_PATH: &str = "/api/v1/identity/real-name";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AssertionBody {
+    /// A JWT signed by the source with one of its registered keys.
+    assertion: String,
+}
+
+/// `POST /api/v1/identity/real-name`: a trusted source (a client holding the
+/// `real_name_source` permission and a registered key set) asserts that it
+/// has checked a resident's document. Claims: `iss` = `sub` = the client,
+/// `aud` this URL, `exp` within five minutes, a fresh `jti`, `email` (the
+/// resident's account) and `document` (`kind`, `number`, and `country` for a
+/// passport). Field errors point into the claims (`/document/number`).
+pub(crate) async fn assert(
+    State(state): State<AppState>,
+    platform::extract::ApiJson(body): platform::extract::ApiJson<AssertionBody>,
+) -> Result<Response, AppError> {
+    use platform::error::{ErrorKind, FieldError};
+    let audience = [format!("{}{ASSERTION_PATH}", state.public_url())];
+    let (client, claims) =
+        crate::oidc::verify_client_jws(&state, &body.assertion, &audience).await.map_err(|e| match e {
+            crate::oidc::JwsError::Rejected(why) => {
+                AppError::new(ErrorKind::Unauthenticated).with_detail(format!("assertion rejected: {why}"))
+            }
+            crate::oidc::JwsError::Server => AppError::new(ErrorKind::Unavailable),
+        })?;
+    let allowed: Vec<String> = serde_json::from_str(&client.scopes).unwrap_or_default();
+    if !allowed.iter().any(|s| s == crate::oidc::SOURCE_SCOPE) {
+        return Err(AppError::new(ErrorKind::Forbidden)
+            .with_detail(format!("client {} is not a trusted source of real-name identities", client.client_id)));
+    }
+    let text = |pointer: &str| claims.pointer(pointer).and_then(serde_json::Value::as_str).unwrap_or("").to_owned();
+    let mut fields = Vec::new();
+    let email = Email::parse(&text("/email"))
+        .map_err(|_| fields.push(FieldError::new("/email", "invalid", "email-invalid")))
+        .ok();
+    let document = Document::parse(&text("/document/kind"), &text("/document/number"), &text("/document/country"))
+        .map_err(|(field, key)| fields.push(FieldError::new(format!("/document/{field}"), "invalid", key)))
+        .ok();
+    let (Some(email), Some(document), true) = (email, document, fields.is_empty()) else {
+        return Err(AppError::validation(fields));
+    };
+    let actor = format!("client:{}", client.client_id);
+    let outcome = verify(&state, &actor, "assertion", &email, &document).await?;
+    let conflict = |detail: &str| AppError::new(ErrorKind::Conflict).with_detail(detail.to_owned());
+    match outcome {
+        Outcome::Verified => {
+            let body =
+                serde_json::json!({ "email": email.as_str(), "level": "real_name", "document": document.masked() });
+            Ok((StatusCode::OK, axum::Json(body)).into_response())
+        }
+        Outcome::NoSuchAccount => {
+            Err(AppError::new(ErrorKind::NotFound).with_detail("no account has this e-mail address"))
+        }
+        Outcome::DocumentTaken => Err(conflict("this document already backs another person")),
+        Outcome::AlreadyVerified => Err(conflict("this account is already real-name")),
+    }
 }

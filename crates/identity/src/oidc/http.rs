@@ -39,10 +39,6 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/oauth/logout", get(logout))
 }
 
-/// Paths whose POSTs authenticate the client or a bearer token, not a cookie.
-pub(crate) const CSRF_EXEMPT: [&str; 5] =
-    ["/oauth/token", "/oauth/par", "/oauth/userinfo", "/oauth/revoke", "/oauth/introspect"];
-
 async fn discovery(State(state): State<AppState>) -> Json<serde_json::Value> {
     Json(super::discovery(&state))
 }

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use time::Duration;
 
-pub(crate) use http::{CSRF_EXEMPT, routes};
+pub(crate) use http::routes;
 
 pub const CODE_LIFETIME: Duration = Duration::seconds(60);
 pub const ACCESS_TOKEN_LIFETIME: Duration = Duration::minutes(10);
@@ -31,6 +31,9 @@ pub const KEY_KEEP: Duration = Duration::days(1);
 pub const ACR_BASIC: &str = "urn:lionrock:loa:basic";
 pub const ACR_REAL_NAME: &str = "urn:lionrock:loa:real_name";
 pub const SCOPES: [&str; 5] = ["openid", "email", "profile", "address", "phone"];
+/// Not a scope a resident grants: the permission of a trusted source (an
+/// immigration or registration office) to assert real-name identities.
+pub const SOURCE_SCOPE: &str = "real_name_source";
 
 /// The issuer identifier: the public URL.
 pub fn issuer(state: &AppState) -> String {
@@ -115,7 +118,7 @@ pub async fn create_client(state: &AppState, new: NewClient) -> Result<CreatedCl
     }
     let mut scopes = vec!["openid".to_owned()];
     for s in &new.scopes {
-        if !SCOPES.contains(&s.as_str()) {
+        if !SCOPES.contains(&s.as_str()) && s != SOURCE_SCOPE {
             return Err(ClientError::Scope(s.clone()));
         }
         if !scopes.contains(s) {
@@ -220,7 +223,34 @@ async fn authenticate_assertion(
     id: Option<&str>,
     assertion: &str,
 ) -> Result<store::client::Model, OAuthError> {
-    let invalid = |why: &str| OAuthError::new("invalid_client", format!("client assertion rejected: {why}"));
+    let iss_url = issuer(state);
+    let audiences = [format!("{iss_url}/oauth/token"), format!("{iss_url}/oauth/par"), iss_url.clone()];
+    let (client, _) = verify_client_jws(state, assertion, &audiences).await.map_err(|why| match why {
+        JwsError::Server => OAuthError::new("server_error", "try again"),
+        JwsError::Rejected(why) => OAuthError::new("invalid_client", format!("client assertion rejected: {why}")),
+    })?;
+    if id.is_some_and(|id| id != client.client_id) {
+        return Err(OAuthError::new("invalid_client", "client assertion rejected: client_id and iss differ"));
+    }
+    Ok(client)
+}
+
+/// Why a client-signed JWT was not accepted.
+#[derive(Debug)]
+pub(crate) enum JwsError {
+    Rejected(String),
+    Server,
+}
+
+/// Checks a JWT a client signed with one of its registered keys: `iss` =
+/// `sub` = the client, `aud` one of `audiences`, at most five minutes to
+/// live, and its `jti` never seen before. Returns the client and the claims.
+pub(crate) async fn verify_client_jws(
+    state: &AppState,
+    assertion: &str,
+    audiences: &[String],
+) -> Result<(store::client::Model, serde_json::Value), JwsError> {
+    let invalid = |why: &str| JwsError::Rejected(why.to_owned());
     let header = jsonwebtoken::decode_header(assertion).map_err(|_| invalid("malformed"))?;
     if !matches!(
         header.alg,
@@ -234,10 +264,7 @@ async fn authenticate_assertion(
         serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).map_err(|_| invalid("malformed"))?)
             .map_err(|_| invalid("malformed"))?;
     let iss = unverified["iss"].as_str().ok_or_else(|| invalid("no iss"))?.to_owned();
-    if id.is_some_and(|id| id != iss) {
-        return Err(invalid("client_id and iss differ"));
-    }
-    let client = store::client(&state.db, &iss).await.map_err(|_| OAuthError::new("server_error", "try again"))?;
+    let client = store::client(&state.db, &iss).await.map_err(|_| JwsError::Server)?;
     let client = client.ok_or_else(|| invalid("unknown client"))?;
     let jwks: jsonwebtoken::jwk::JwkSet =
         serde_json::from_str(client.jwks.as_deref().ok_or_else(|| invalid("client has no keys"))?)
@@ -249,35 +276,30 @@ async fn authenticate_assertion(
     }
     .ok_or_else(|| invalid("no matching key"))?;
     let key = jsonwebtoken::DecodingKey::from_jwk(jwk).map_err(|_| invalid("client key unusable"))?;
-    let iss_url = issuer(state);
     let mut validation = jsonwebtoken::Validation::new(header.alg);
-    validation.set_audience(&[format!("{iss_url}/oauth/token"), format!("{iss_url}/oauth/par"), iss_url.clone()]);
+    validation.set_audience(audiences);
     validation.set_issuer(&[&iss]);
     validation.set_required_spec_claims(&["exp", "iss", "sub", "aud"]);
-    #[derive(Deserialize)]
-    struct Claims {
-        sub: String,
-        exp: i64,
-        jti: Option<String>,
-    }
-    let claims =
-        jsonwebtoken::decode::<Claims>(assertion, &key, &validation).map_err(|e| invalid(&e.to_string()))?.claims;
-    if claims.sub != iss {
+    let claims = jsonwebtoken::decode::<serde_json::Value>(assertion, &key, &validation)
+        .map_err(|e| invalid(&e.to_string()))?
+        .claims;
+    if claims["sub"].as_str() != Some(iss.as_str()) {
         return Err(invalid("sub must be the client"));
     }
+    let exp = claims["exp"].as_i64().ok_or_else(|| invalid("exp must be a number"))?;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    if claims.exp > now + ASSERTION_MAX_LIFETIME {
+    if exp > now + ASSERTION_MAX_LIFETIME {
         return Err(invalid("expires too far in the future"));
     }
-    let jti = claims.jti.ok_or_else(|| invalid("no jti"))?;
-    let expires = time::OffsetDateTime::from_unix_timestamp(claims.exp).unwrap_or_else(|_| platform::db::now());
+    let jti = claims["jti"].as_str().ok_or_else(|| invalid("no jti"))?;
+    let expires = time::OffsetDateTime::from_unix_timestamp(exp).unwrap_or_else(|_| platform::db::now());
     if !store::use_jti(&state.db, &mac(state, "jti", &format!("{iss}:{jti}")), expires)
         .await
-        .map_err(|_| OAuthError::new("server_error", "try again"))?
+        .map_err(|_| JwsError::Server)?
     {
         return Err(invalid("assertion already used"));
     }
-    Ok(client)
+    Ok((client, claims))
 }
 
 // ---- authorization ----------------------------------------------------------
@@ -355,7 +377,7 @@ pub async fn validate(state: &AppState, params: AuthParams) -> Result<AuthReques
     }
     let allowed = parse_list(&client.scopes);
     // Unknown scopes are ignored (RFC 6749 §3.3 lets the server narrow them).
-    let mut scopes: Vec<String> = scopes.into_iter().filter(|s| allowed.contains(s)).collect();
+    let mut scopes: Vec<String> = scopes.into_iter().filter(|s| allowed.contains(s) && s != SOURCE_SCOPE).collect();
     // Claims asked for by name (OIDC Core §5.5) join the request as
     // `claim:<field>` entries, for fields whose scope the client may use.
     let mut needs_real_name = false;

@@ -170,7 +170,11 @@ async fn identity_pages_are_accessible_and_work_by_keyboard() {
     browser.goto(&app.url(&format!("/zh-hk/sign-in/approve?c={code}"))).await;
     browser.assert_accessible("app-sign-in-approve-zh-hk").await;
     browser.client.find(Locator::Css("button[value=deny]")).await.unwrap().click().await.unwrap();
-    let refused = browser.check("refused", async { browser.text("main p[role=status]").await }).await;
+    let refused = browser
+        .check("refused", async {
+            browser.client.wait().for_element(Locator::Css("main p[role=status]")).await?.text().await
+        })
+        .await;
     assert_eq!(refused, "已拒絕。沒有人登入。");
     browser.close().await;
 }

@@ -579,7 +579,7 @@ async fn pushed_authorization_requests() {
 }
 
 /// A client key pair: the signing key, and the JWK Set to register.
-fn client_key(kid: &str) -> (jsonwebtoken::EncodingKey, String) {
+pub(crate) fn client_key(kid: &str) -> (jsonwebtoken::EncodingKey, String) {
     use p256::elliptic_curve::sec1::ToEncodedPoint;
     use p256::pkcs8::EncodePrivateKey;
     let secret = loop {

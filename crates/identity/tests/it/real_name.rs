@@ -141,3 +141,105 @@ async fn only_officers_verify() {
     assert_eq!(r.status(), 403);
     assert_eq!(app.client().get("/en/officer/real-name").await.status(), 401);
 }
+
+/// A trusted source's assertion that it checked `document` for `email`.
+fn source_assertion(
+    key: &jsonwebtoken::EncodingKey,
+    client_id: &str,
+    aud: &str,
+    email: &str,
+    document: serde_json::Value,
+) -> serde_json::Value {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
+    header.kid = Some("source-1".to_owned());
+    let claims = serde_json::json!({
+        "iss": client_id, "sub": client_id, "aud": aud, "iat": now, "exp": now + 120,
+        "jti": uuid::Uuid::new_v4().to_string(), "email": email, "document": document,
+    });
+    serde_json::json!({ "assertion": jsonwebtoken::encode(&header, &claims, key).unwrap() })
+}
+
+async fn source_client(app: &TestApp, jwks: &str, scopes: &[&str]) -> String {
+    identity::oidc::create_client(
+        &app.state,
+        identity::oidc::NewClient {
+            name: "Registration of Persons Office".to_owned(),
+            redirect_uris: vec!["https://rop.example.org/cb".to_owned()],
+            post_logout_redirect_uris: vec![],
+            scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+            public: false,
+            jwks: Some(jwks.to_owned()),
+            rs256: false,
+        },
+    )
+    .await
+    .unwrap()
+    .client_id
+}
+
+#[tokio::test]
+async fn a_trusted_source_asserts_a_real_name_identity() {
+    let app = app().spawn().await;
+    let (key, jwks) = crate::oidc::client_key("source-1");
+    let source = source_client(&app, &jwks, &[identity::oidc::SOURCE_SCOPE]).await;
+    let stranger = source_client(&app, &jwks, &["email"]).await;
+    let resident = registered(&app, "asserted@example.org").await;
+    registered(&app, "other@example.org").await;
+    let aud = app.url(identity::real_name::ASSERTION_PATH);
+    let path = identity::real_name::ASSERTION_PATH;
+    let hkid = serde_json::json!({ "kind": "hkid", "number": "A123456(3)" });
+    let api = app.client();
+
+    // Field errors point into the claims.
+    let bad = source_assertion(
+        &key,
+        &source,
+        &aud,
+        "not-an-address",
+        serde_json::json!({ "kind": "hkid", "number": "A123456(4)" }),
+    );
+    let r = api.post_json(path, &bad).await;
+    assert_eq!(r.status(), 422);
+    let problem: serde_json::Value = r.json().await.unwrap();
+    let fields: Vec<&str> =
+        problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["/email", "/document/number"], "{problem}");
+
+    // Only a client with the permission may assert.
+    let r = api.post_json(path, &source_assertion(&key, &stranger, &aud, "asserted@example.org", hkid.clone())).await;
+    assert_eq!(r.status(), 403);
+    // The audience must be this endpoint.
+    let wrong_aud = source_assertion(&key, &source, &app.url("/oauth/token"), "asserted@example.org", hkid.clone());
+    assert_eq!(api.post_json(path, &wrong_aud).await.status(), 401);
+    let unknown = source_assertion(&key, &source, &aud, "nobody@example.org", hkid.clone());
+    assert_eq!(api.post_json(path, &unknown).await.status(), 404);
+    assert!(!resident.get("/en/account").await.text().await.unwrap().contains("Real name"), "nothing changed yet");
+
+    let good = source_assertion(&key, &source, &aud, "asserted@example.org", hkid.clone());
+    let r = api.post_json(path, &good).await;
+    assert_eq!(r.status(), 200);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["level"], "real_name");
+    assert_eq!(body["document"], "A123***(3)");
+    assert!(resident.get("/en/account").await.text().await.unwrap().contains("Real name (identity document verified)"));
+
+    // An assertion works once; a document backs one person.
+    let replay = api.post_json(path, &good).await;
+    assert_eq!(replay.status(), 401);
+    assert!(replay.text().await.unwrap().contains("already used"));
+    let taken = source_assertion(&key, &source, &aud, "other@example.org", hkid);
+    assert_eq!(api.post_json(path, &taken).await.status(), 409);
+
+    let rows = app
+        .db()
+        .query_all_raw(Statement::from_string(
+            app.db().get_database_backend(),
+            "SELECT source, verified_by FROM identity_document".to_owned(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].try_get::<String>("", "source").unwrap(), "assertion");
+    assert_eq!(rows[0].try_get::<String>("", "verified_by").unwrap(), format!("client:{source}"));
+}
