@@ -17,6 +17,7 @@ pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(IdTokenAlg),
         Box::new(Guardians),
         Box::new(AppSignIns),
+        Box::new(PairwiseSubjects),
     ]
 }
 
@@ -746,6 +747,28 @@ impl MigrationTrait for AppSignIns {
         .await?;
         m.create_index(
             Index::create().name("app_sign_in_expires").table(AppSignIn::Table).col(AppSignIn::ExpiresAt).to_owned(),
+        )
+        .await
+    }
+}
+
+struct PairwiseSubjects;
+
+impl MigrationName for PairwiseSubjects {
+    fn name(&self) -> &str {
+        "m20261125_100012_identity_oidc_subject_type"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for PairwiseSubjects {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        // `public`: sub is the account id; `pairwise`: a per-sector keyed hash.
+        m.alter_table(
+            Table::alter()
+                .table(OidcClient::Table)
+                .add_column(ColumnDef::new(Alias::new("subject_type")).string_len(8).not_null().default("public"))
+                .to_owned(),
         )
         .await
     }

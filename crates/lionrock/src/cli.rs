@@ -101,6 +101,10 @@ enum ClientsCommand {
         /// Sign its ID tokens with RS256 (the default is ES256).
         #[arg(long)]
         rs256: bool,
+        /// Give it pairwise subjects: a `sub` per resident that no other
+        /// service can link (its redirect URIs must share one host).
+        #[arg(long)]
+        pairwise: bool,
     },
 }
 
@@ -306,7 +310,16 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         }
         Command::Clients {
             command:
-                ClientsCommand::Create { name, redirect_uris, post_logout_redirect_uris, public, scopes, jwks_file, rs256 },
+                ClientsCommand::Create {
+                    name,
+                    redirect_uris,
+                    post_logout_redirect_uris,
+                    public,
+                    scopes,
+                    jwks_file,
+                    rs256,
+                    pairwise,
+                },
         } => {
             let jwks = jwks_file
                 .map(|p| {
@@ -324,6 +337,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 public,
                 jwks,
                 rs256,
+                pairwise,
             };
             let created = identity::oidc::create_client(&state, new).await.map_err(|e| match e {
                 identity::oidc::ClientError::Internal(m) => Failure::runtime(m),

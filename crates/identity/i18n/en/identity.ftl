@@ -273,3 +273,5 @@ app-sign-in-approve = Approve
 app-sign-in-deny = This was not me
 app-sign-in-approved = Approved. Continue on the other device.
 app-sign-in-refused = Refused. Nobody was signed in.
+admin-clients-pairwise = Give this service its own identifier for each resident (pairwise), so it cannot match residents with other services
+admin-clients-pairwise-hosts = For a service with its own identifiers, every return address must be on one host.

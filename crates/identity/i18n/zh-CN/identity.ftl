@@ -273,3 +273,5 @@ app-sign-in-approve = 批准
 app-sign-in-deny = 这不是我
 app-sign-in-approved = 已批准。请在另一台设备上继续。
 app-sign-in-refused = 已拒绝。没有人登录。
+admin-clients-pairwise = 为此服务给每位居民独立的识别码（成对），使它无法与其他服务匹配居民
+admin-clients-pairwise-hosts = 如服务使用独立识别码，所有返回地址必须在同一主机。

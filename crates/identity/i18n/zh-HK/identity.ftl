@@ -273,3 +273,5 @@ app-sign-in-approve = 批准
 app-sign-in-deny = 這不是我
 app-sign-in-approved = 已批准。請在另一部裝置上繼續。
 app-sign-in-refused = 已拒絕。沒有人登入。
+admin-clients-pairwise = 為此服務給每位居民獨立的識別碼（成對），令它無法與其他服務配對居民
+admin-clients-pairwise-hosts = 如服務使用獨立識別碼，所有返回地址必須在同一主機。

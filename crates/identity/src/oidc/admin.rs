@@ -105,6 +105,7 @@ pub(crate) async fn create(
         public: get("kind") == "public",
         jwks: None,
         rs256: get("rs256") == "on",
+        pairwise: get("pairwise") == "on",
     };
     let (name, redirect_uris) = (new.name.clone(), get("redirect_uris"));
     let mut errors = FormErrors::new();
@@ -138,6 +139,7 @@ pub(crate) async fn create(
             match e {
                 ClientError::Name => errors.add("name", "admin-clients-name-invalid"),
                 ClientError::RedirectUri(_) => errors.add("redirect_uris", "admin-clients-redirect-invalid"),
+                ClientError::PairwiseHosts => errors.add("redirect_uris", "admin-clients-pairwise-hosts"),
                 ClientError::Scope(_) | ClientError::Jwks(_) => errors.add("name", "admin-clients-invalid"),
                 ClientError::Internal(m) => return Err(AppError::internal(m)),
             }

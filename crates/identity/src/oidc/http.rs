@@ -453,7 +453,7 @@ async fn introspect(State(state): State<AppState>, headers: HeaderMap, body: axu
                 "active": true,
                 "scope": super::parse_list(&t.scopes).join(" "),
                 "client_id": t.client_id,
-                "sub": t.account_id,
+                "sub": super::subject(&state, &client, &t.account_id),
                 "token_type": if t.kind == "access" { "Bearer" } else { "refresh_token" },
                 "exp": t.expires_at.unix_timestamp(),
                 "iat": t.created_at.unix_timestamp(),

@@ -72,6 +72,9 @@ pub struct NewClient {
     pub jwks: Option<String>,
     /// ID tokens signed with RS256 instead of the default ES256.
     pub rs256: bool,
+    /// Pairwise subjects (OIDC Core §8.1): this client sees a `sub` no other
+    /// client can link to the same person. Its redirect URIs share one host.
+    pub pairwise: bool,
 }
 
 /// A registered client; the secret is shown once and stored only as a MAC.
@@ -89,12 +92,40 @@ pub enum ClientError {
     Name,
     #[error("--redirect-uri {0:?}: must be an absolute https URL (http only for localhost), without a fragment")]
     RedirectUri(String),
-    #[error("--scope {0:?}: not offered (offered: openid, email, profile, address, phone)")]
+    #[error("--scope {0:?}: not offered (offered: openid, email, profile, address, phone, real_name_source)")]
     Scope(String),
+    #[error(
+        "--pairwise: every --redirect-uri must be on one host (the sector that pairwise subjects are computed for)"
+    )]
+    PairwiseHosts,
     #[error("--jwks-file: {0}")]
     Jwks(String),
     #[error("{0}")]
     Internal(String),
+}
+
+/// The one host all `redirect_uris` share: the sector of pairwise subjects.
+fn sector_of(redirect_uris: &[String]) -> Option<String> {
+    let mut hosts = redirect_uris.iter().map(|u| url::Url::parse(u).ok().and_then(|u| u.host_str().map(str::to_owned)));
+    let first = hosts.next()??;
+    hosts.all(|h| h.as_deref() == Some(first.as_str())).then_some(first)
+}
+
+/// The `sub` a client sees for an account: the account id, or for a
+/// pairwise client a keyed hash of its sector and the account id, stable
+/// for that sector and unlinkable across sectors.
+pub fn subject(state: &AppState, client: &store::client::Model, account_id: &str) -> String {
+    if client.subject_type != "pairwise" {
+        return account_id.to_owned();
+    }
+    let sector = sector_of(&parse_list(&client.redirect_uris)).unwrap_or_default();
+    state.keys.blind_index("identity.oidc.pairwise-sub", &format!("{sector} {account_id}"))
+}
+
+/// [`subject`] by client id.
+async fn subject_for(state: &AppState, client_id: &str, account_id: &str) -> Result<String, AppError> {
+    let client = store::client(&state.db, client_id).await?.ok_or_else(AppError::not_found)?;
+    Ok(subject(state, &client, account_id))
 }
 
 fn acceptable_redirect(uri: &str) -> bool {
@@ -115,6 +146,9 @@ pub async fn create_client(state: &AppState, new: NewClient) -> Result<CreatedCl
         if !acceptable_redirect(uri) {
             return Err(ClientError::RedirectUri(uri.clone()));
         }
+    }
+    if new.pairwise && sector_of(&new.redirect_uris).is_none() {
+        return Err(ClientError::PairwiseHosts);
     }
     let mut scopes = vec!["openid".to_owned()];
     for s in &new.scopes {
@@ -148,6 +182,7 @@ pub async fn create_client(state: &AppState, new: NewClient) -> Result<CreatedCl
         created_at: platform::db::now(),
         jwks: new.jwks,
         id_token_alg: if new.rs256 { "RS256" } else { "ES256" }.to_owned(),
+        subject_type: if new.pairwise { "pairwise" } else { "public" }.to_owned(),
     };
     store::insert_client(&state.db, model).await.map_err(|e| ClientError::Internal(e.to_string()))?;
     Ok(CreatedClient { client_id, client_secret: secret })
@@ -732,10 +767,11 @@ async fn issue_tokens(
     let scope_list = parse_list(scopes);
     let id_token = if let Some((key, nonce)) = id_token {
         let level = account_level(state, account_id).await?;
+        let sub = subject_for(state, client_id, account_id).await?;
         let iat = now.unix_timestamp();
         let claims = IdTokenClaims {
             iss: issuer(state),
-            sub: account_id,
+            sub: &sub,
             aud: client_id,
             azp: client_id,
             exp: iat + ID_TOKEN_LIFETIME.whole_seconds(),
@@ -910,7 +946,7 @@ pub async fn revoke(state: &AppState, client: &store::client::Model, token: &str
 pub async fn userinfo(state: &AppState, token: &store::token::Model) -> Result<serde_json::Value, AppError> {
     let account = crate::store::account_by_id(&state.db, &token.account_id).await?.ok_or_else(AppError::not_found)?;
     let scopes = parse_list(&token.scopes);
-    let mut claims = serde_json::json!({ "sub": account.id });
+    let mut claims = serde_json::json!({ "sub": subject_for(state, &token.client_id, &account.id).await? });
     if scopes.iter().any(|s| s == "email") {
         claims["email"] = account.email.clone().into();
         claims["email_verified"] = account.email_verified_at.is_some().into();
@@ -1002,7 +1038,7 @@ pub fn discovery(state: &AppState) -> serde_json::Value {
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token"],
-        "subject_types_supported": ["public"],
+        "subject_types_supported": ["public", "pairwise"],
         "id_token_signing_alg_values_supported": ["ES256", "RS256"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
         "token_endpoint_auth_signing_alg_values_supported": ["ES256", "RS256", "PS256"],

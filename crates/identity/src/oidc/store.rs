@@ -28,6 +28,8 @@ pub mod client {
         pub jwks: Option<String>,
         /// How its ID tokens are signed: `ES256` or `RS256`.
         pub id_token_alg: String,
+        /// `public` (the account id) or `pairwise` (per-sector `sub`).
+        pub subject_type: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -171,6 +173,7 @@ pub async fn insert_client(conn: &impl ConnectionTrait, model: client::Model) ->
         created_at: Set(model.created_at),
         jwks: Set(model.jwks),
         id_token_alg: Set(model.id_token_alg),
+        subject_type: Set(model.subject_type),
     }
     .insert(conn)
     .await?;

@@ -32,6 +32,7 @@ pub async fn register_rp(app: &TestApp, public: bool) -> Rp {
             public,
             jwks: None,
             rs256: false,
+            pairwise: false,
         },
     )
     .await
@@ -620,6 +621,7 @@ async fn clients_can_authenticate_with_signed_assertions() {
             public: false,
             jwks: Some(jwks),
             rs256: false,
+            pairwise: false,
         },
     )
     .await
@@ -691,6 +693,7 @@ async fn clients_can_authenticate_with_signed_assertions() {
             public: false,
             jwks: Some("{\"keys\": 3}".to_owned()),
             rs256: false,
+            pairwise: false,
         },
     )
     .await;
@@ -710,6 +713,7 @@ async fn clients_can_ask_for_rs256_id_tokens() {
             public: false,
             jwks: None,
             rs256: true,
+            pairwise: false,
         },
     )
     .await
@@ -883,4 +887,71 @@ async fn an_essential_real_name_acr_is_enforced() {
     let code = query(&location(&r))["code"].clone();
     let (_, tokens) = exchange(&app.client(), &rp, &code).await;
     assert_eq!(id_token_claims(&tokens)["acr"], oidc::ACR_REAL_NAME);
+}
+
+async fn new_client(app: &TestApp, redirect_uris: &[&str], pairwise: bool) -> Result<Rp, oidc::ClientError> {
+    let created = oidc::create_client(
+        &app.state,
+        NewClient {
+            name: "Harbour Library".to_owned(),
+            redirect_uris: redirect_uris.iter().map(|u| (*u).to_owned()).collect(),
+            post_logout_redirect_uris: vec![],
+            scopes: vec!["email".to_owned()],
+            public: false,
+            jwks: None,
+            rs256: false,
+            pairwise,
+        },
+    )
+    .await?;
+    Ok(Rp { id: created.client_id, secret: created.client_secret })
+}
+
+#[tokio::test]
+async fn pairwise_subjects_cannot_be_linked_across_services() {
+    let app = app().spawn().await;
+    let discovery: Value = app.client().get("/.well-known/openid-configuration").await.json().await.unwrap();
+    assert_eq!(discovery["subject_types_supported"], serde_json::json!(["public", "pairwise"]));
+    let mixed = new_client(&app, &[REDIRECT, "https://elsewhere.example.net/cb"], true).await;
+    assert!(matches!(mixed, Err(oidc::ClientError::PairwiseHosts)), "one sector per pairwise client");
+
+    let rp = new_client(&app, &[REDIRECT], true).await.unwrap();
+    let resident = registered(&app, "pairwise@example.org").await;
+    let account =
+        identity::store::account_by_email(app.db(), &identity::model::Email::parse("pairwise@example.org").unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+    let code = authorize(&resident, &rp).await;
+    let (_, tokens) = exchange(&app.client(), &rp, &code).await;
+    let sub = id_token_claims(&tokens)["sub"].as_str().unwrap().to_owned();
+    assert_ne!(sub, account.id, "the account id is not revealed");
+    let access = tokens["access_token"].as_str().unwrap();
+    let info: Value = userinfo(&app.client(), access).await.json().await.unwrap();
+    assert_eq!(info["sub"], sub, "userinfo agrees with the ID token");
+    let intro: Value = app
+        .client()
+        .http
+        .post(app.url("/oauth/introspect"))
+        .basic_auth(&rp.id, rp.secret.as_deref())
+        .form(&[("token", access)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(intro["sub"], sub, "introspection agrees too");
+
+    // Same sector, same subject; another sector, another; a public client sees the account id.
+    let model = |id: String| {
+        let app = &app;
+        async move { oidc::store::client(app.db(), &id).await.unwrap().unwrap() }
+    };
+    let same_sector = new_client(&app, &[REDIRECT], true).await.unwrap();
+    assert_eq!(oidc::subject(&app.state, &model(same_sector.id).await, &account.id), sub);
+    let other_sector = new_client(&app, &["https://clinic.example.net/cb"], true).await.unwrap();
+    assert_ne!(oidc::subject(&app.state, &model(other_sector.id).await, &account.id), sub);
+    let public = new_client(&app, &["https://clinic.example.net/cb"], false).await.unwrap();
+    assert_eq!(oidc::subject(&app.state, &model(public.id).await, &account.id), account.id);
 }

@@ -171,6 +171,7 @@ async fn source_client(app: &TestApp, jwks: &str, scopes: &[&str]) -> String {
             public: false,
             jwks: Some(jwks.to_owned()),
             rs256: false,
+            pairwise: false,
         },
     )
     .await

@@ -77,6 +77,7 @@ pub async fn service(app: &TestApp, name: &str, redirect_uri: &str, scopes: &[&s
             public: false,
             jwks: None,
             rs256: false,
+            pairwise: false,
         },
     )
     .await

@@ -225,6 +225,18 @@ fn clients_create_and_keys_rotate() {
         "wallet",
     ])));
     assert!(line.contains("--scope"), "{line}");
+    let line = one_error_line(&run(lionrock(dir.path()).args([
+        "clients",
+        "create",
+        "--name",
+        "X",
+        "--redirect-uri",
+        "https://a.example/cb",
+        "--redirect-uri",
+        "https://b.example/cb",
+        "--pairwise",
+    ])));
+    assert!(line.contains("--pairwise") && line.contains("one host"), "{line}");
 
     let first = run(lionrock(dir.path()).args(["keys", "rotate", "--purpose", "oidc", "--json"]));
     assert!(first.status.success(), "{}", stderr(&first));
