@@ -275,3 +275,7 @@ app-sign-in-approved = Approved. Continue on the other device.
 app-sign-in-refused = Refused. Nobody was signed in.
 admin-clients-pairwise = Give this service its own identifier for each resident (pairwise), so it cannot match residents with other services
 admin-clients-pairwise-hosts = For a service with its own identifiers, every return address must be on one host.
+select-account-title = Choose an account
+select-account-intro = { $service } asks which account to use. You are signed in as:
+select-account-continue = Continue as { $email }
+select-account-switch = Use a different account

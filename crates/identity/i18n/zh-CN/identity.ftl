@@ -275,3 +275,7 @@ app-sign-in-approved = 已批准。请在另一台设备上继续。
 app-sign-in-refused = 已拒绝。没有人登录。
 admin-clients-pairwise = 为此服务给每位居民独立的识别码（成对），使它无法与其他服务匹配居民
 admin-clients-pairwise-hosts = 如服务使用独立识别码，所有返回地址必须在同一主机。
+select-account-title = 选择账户
+select-account-intro = { $service }想知道要使用哪个账户。你现已登录：
+select-account-continue = 以 { $email } 继续
+select-account-switch = 使用另一个账户

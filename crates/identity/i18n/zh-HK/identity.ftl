@@ -275,3 +275,7 @@ app-sign-in-approved = 已批准。請在另一部裝置上繼續。
 app-sign-in-refused = 已拒絕。沒有人登入。
 admin-clients-pairwise = 為此服務給每位居民獨立的識別碼（成對），令它無法與其他服務配對居民
 admin-clients-pairwise-hosts = 如服務使用獨立識別碼，所有返回地址必須在同一主機。
+select-account-title = 選擇帳戶
+select-account-intro = { $service }想知道要使用哪個帳戶。你現已登入：
+select-account-continue = 以 { $email } 繼續
+select-account-switch = 使用另一個帳戶

@@ -163,12 +163,27 @@ async fn authorize(
             if req.prompts.iter().any(|p| p == "login") || req.max_age.is_some() {
                 back.auth_after = Some(now);
             }
-            back.prompt =
-                back.prompt.map(|p| p.split_whitespace().filter(|x| *x != "login").collect::<Vec<_>>().join(" "));
-            let query = serde_urlencoded::to_string(&back).map_err(AppError::internal)?;
-            let next = format!("/oauth/authorize?{query}");
+            let next = authorize_without(back, &["login", "select_account"])?;
             let to = format!("{}?next={}", ctx.href("/sign-in"), urlencode(&next));
             Ok(see_other(&to))
+        }
+        Next::SelectAccount => {
+            let Some(principal) = principal else { return Err(AppError::internal("no principal at select_account")) };
+            let account = crate::store::account_by_id(&state.db, &principal.account_id.to_string())
+                .await?
+                .ok_or_else(AppError::not_found)?;
+            let next = authorize_without(req.params.clone(), &["select_account"])?;
+            let switch = format!("{}?next={}", ctx.href("/sign-in"), urlencode(&next));
+            let html = SelectAccountPage {
+                ctx: &ctx,
+                client_name: &req.client.name,
+                email: &account.email,
+                continue_href: &next,
+                switch_href: &switch,
+            }
+            .render()
+            .map_err(AppError::internal)?;
+            ctx.render(&ctx.t("select-account-title"), &html)
         }
         Next::Consent => {
             let html = ConsentPage {
@@ -210,6 +225,26 @@ async fn authorize(
             req.params.state.as_deref(),
         ))),
     }
+}
+
+/// The authorization request again, without the given `prompt` values.
+fn authorize_without(mut params: AuthParams, dropped: &[&str]) -> Result<String, AppError> {
+    params.prompt = params
+        .prompt
+        .map(|p| p.split_whitespace().filter(|x| !dropped.contains(x)).collect::<Vec<_>>().join(" "))
+        .filter(|p| !p.is_empty());
+    let query = serde_urlencoded::to_string(&params).map_err(AppError::internal)?;
+    Ok(format!("/oauth/authorize?{query}"))
+}
+
+#[derive(Template)]
+#[template(path = "select_account.html")]
+struct SelectAccountPage<'a> {
+    ctx: &'a PageContext,
+    client_name: &'a str,
+    email: &'a str,
+    continue_href: &'a str,
+    switch_href: &'a str,
 }
 
 fn urlencode(s: &str) -> String {

@@ -544,6 +544,8 @@ pub enum Next {
     Issue,
     /// The client needs a real-name identity this person does not have yet.
     RealNameNeeded,
+    /// `prompt=select_account`: confirm the signed-in account, or switch.
+    SelectAccount,
     /// `prompt=none` and something needs the person: this error goes back.
     Fail(&'static str),
 }
@@ -567,6 +569,9 @@ pub async fn next_step(
         return Ok(if none { Next::Fail("login_required") } else { Next::SignIn });
     }
     let Some(principal) = principal else { return Ok(Next::SignIn) };
+    if req.prompts.iter().any(|p| p == "select_account") {
+        return Ok(Next::SelectAccount);
+    }
     if req.needs_real_name && principal.level != IdentityLevel::RealName {
         return Ok(if none { Next::Fail("unmet_authentication_requirements") } else { Next::RealNameNeeded });
     }
@@ -1047,7 +1052,7 @@ pub fn discovery(state: &AppState) -> serde_json::Value {
         "code_challenge_methods_supported": ["S256"],
         "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "email", "email_verified", "name", "name#zh-Hant", "birthdate", "address", "phone_number", "phone_number_verified"],
         "acr_values_supported": [ACR_BASIC, ACR_REAL_NAME],
-        "prompt_values_supported": ["none", "login", "consent"],
+        "prompt_values_supported": ["none", "login", "consent", "select_account"],
         "claims_parameter_supported": true,
         "request_parameter_supported": false,
         "request_uri_parameter_supported": false,

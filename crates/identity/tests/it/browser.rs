@@ -116,6 +116,14 @@ async fn identity_pages_are_accessible_and_work_by_keyboard() {
     let heading = browser.client.find(Locator::Css("h1")).await.unwrap().text().await.unwrap();
     assert_eq!(heading, "此服務需要實名身分", "in the language chosen earlier");
     browser.assert_accessible("real-name-needed").await;
+    browser
+        .goto(&app.url(&format!(
+            "/oauth/authorize?response_type=code&client_id={}&redirect_uri=https%3A%2F%2Fcentre.example.org%2Fcb&scope=openid&prompt=select_account",
+            rp.client_id
+        )))
+        .await;
+    assert_eq!(browser.text("h1").await.unwrap(), "選擇帳戶");
+    browser.assert_accessible("select-account").await;
 
     // Two-step set-up (QR code, key, form), in each language.
     for lang in ["en", "zh-hk", "zh-cn"] {

@@ -955,3 +955,34 @@ async fn pairwise_subjects_cannot_be_linked_across_services() {
     let public = new_client(&app, &["https://clinic.example.net/cb"], false).await.unwrap();
     assert_eq!(oidc::subject(&app.state, &model(public.id).await, &account.id), account.id);
 }
+
+#[tokio::test]
+async fn select_account_confirms_or_switches_the_account() {
+    let app = app().spawn().await;
+    let rp = register_rp(&app, false).await;
+    let resident = registered(&app, "select@example.org").await;
+    authorize(&resident, &rp).await; // consent once
+
+    let r = resident.get(&authorize_url(&rp, "&prompt=select_account")).await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap().replace("&#38;", "&");
+    assert!(html.contains("Choose an account"));
+    assert!(html.contains("Continue as select@example.org"));
+    let hrefs: Vec<&str> = html.split("href=\"").skip(1).map(|s| s.split('"').next().unwrap()).collect();
+    let go_on =
+        html.split("class=\"button\" href=\"").nth(1).map(|s| s.split('"').next().unwrap()).expect("a way to continue");
+    assert!(!go_on.contains("select_account"), "continuing does not ask again: {go_on}");
+    let switch = hrefs.iter().find(|h| h.starts_with("/en/sign-in?next=")).expect("a way to switch");
+    assert!(switch.contains("%2Foauth%2Fauthorize"), "{switch}");
+
+    // Continuing issues the code for the signed-in account.
+    let r = resident.get(go_on).await;
+    let q = query(&location(&r));
+    let (status, tokens) = exchange(&app.client(), &rp, &q["code"]).await;
+    assert_eq!(status, 200, "{tokens}");
+
+    // Signed out, it is an ordinary sign-in that comes back without the prompt.
+    let r = app.client().get(&authorize_url(&rp, "&prompt=select_account")).await;
+    let to = location(&r);
+    assert!(to.starts_with("/en/sign-in?next=") && !to.contains("select_account"), "{to}");
+}
