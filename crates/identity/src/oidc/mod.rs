@@ -440,8 +440,15 @@ pub async fn validate(state: &AppState, params: AuthParams) -> Result<AuthReques
                     }
                     _ => None,
                 };
-                if let Some(w) = wanted.filter(|w| !scopes.contains(w)) {
-                    scopes.push(w);
+                if let Some(w) = wanted {
+                    // Asked for in the ID token too: `id_token:<claim>` says so.
+                    let in_id_token = format!("id_token:{name}");
+                    if member == "id_token" && !scopes.contains(&in_id_token) {
+                        scopes.push(in_id_token);
+                    }
+                    if !scopes.contains(&w) {
+                        scopes.push(w);
+                    }
                 }
             }
         }
@@ -579,7 +586,8 @@ pub async fn next_step(
         .await?
         .map(|c| parse_list(&c.scopes))
         .unwrap_or_default();
-    let covered = req.scopes.iter().all(|s| granted.contains(s));
+    // Consent is to the data, not to where it travels (ID token or userinfo).
+    let covered = req.scopes.iter().filter(|s| !s.starts_with("id_token:")).all(|s| granted.contains(s));
     if !covered || req.prompts.iter().any(|p| p == "consent") {
         return Ok(if none { Next::Fail("consent_required") } else { Next::Consent });
     }
@@ -724,7 +732,7 @@ fn acr(level: IdentityLevel) -> &'static str {
     }
 }
 
-fn sign_id_token(key: &keys::SigningKey, claims: &IdTokenClaims<'_>) -> Result<String, AppError> {
+fn sign_id_token(key: &keys::SigningKey, claims: &serde_json::Value) -> Result<String, AppError> {
     let (alg, encoding) = match key.alg {
         keys::Alg::Es256 => (jsonwebtoken::Algorithm::ES256, jsonwebtoken::EncodingKey::from_ec_der(&key.der)),
         keys::Alg::Rs256 => (jsonwebtoken::Algorithm::RS256, jsonwebtoken::EncodingKey::from_rsa_der(&key.der)),
@@ -787,6 +795,20 @@ async fn issue_tokens(
             amr: amr_list.split(' ').collect(),
             at_hash: Some(at_hash(&access)),
         };
+        let mut claims = serde_json::to_value(&claims).map_err(AppError::internal)?;
+        // Claims the `claims` parameter asked for in the ID token, as userinfo would release them.
+        let wanted: Vec<&str> = scope_list.iter().filter_map(|s| s.strip_prefix("id_token:")).collect();
+        if !wanted.is_empty() {
+            let released = released_claims(state, client_id, account_id, &scope_list).await?;
+            for (name, value) in released.as_object().into_iter().flatten() {
+                let asked = wanted.contains(&name.as_str())
+                    || (name == "email_verified" && wanted.contains(&"email"))
+                    || (name == "phone_number_verified" && wanted.contains(&"phone_number"));
+                if asked && name != "sub" {
+                    claims[name] = value.clone();
+                }
+            }
+        }
         Some(sign_id_token(key, &claims)?)
     } else {
         None
@@ -797,7 +819,12 @@ async fn issue_tokens(
         expires_in: ACCESS_TOKEN_LIFETIME.whole_seconds(),
         id_token,
         refresh_token: refresh,
-        scope: scope_list.iter().filter(|s| !s.starts_with("claim:")).cloned().collect::<Vec<_>>().join(" "),
+        scope: scope_list
+            .iter()
+            .filter(|s| !s.starts_with("claim:") && !s.starts_with("id_token:"))
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(" "),
     })
 }
 
@@ -949,20 +976,28 @@ pub async fn revoke(state: &AppState, client: &store::client::Model, token: &str
 
 /// The claims userinfo returns for a token's scopes.
 pub async fn userinfo(state: &AppState, token: &store::token::Model) -> Result<serde_json::Value, AppError> {
-    let account = crate::store::account_by_id(&state.db, &token.account_id).await?.ok_or_else(AppError::not_found)?;
-    let scopes = parse_list(&token.scopes);
-    let mut claims = serde_json::json!({ "sub": subject_for(state, &token.client_id, &account.id).await? });
+    released_claims(state, &token.client_id, &token.account_id, &parse_list(&token.scopes)).await
+}
+
+/// What `client_id` may know of the account within `scopes`: e-mail, and
+/// the profile fields the person still allows this client.
+async fn released_claims(
+    state: &AppState,
+    client_id: &str,
+    account_id: &str,
+    scopes: &[String],
+) -> Result<serde_json::Value, AppError> {
+    let account = crate::store::account_by_id(&state.db, account_id).await?.ok_or_else(AppError::not_found)?;
+    let mut claims = serde_json::json!({ "sub": subject_for(state, client_id, &account.id).await? });
     if scopes.iter().any(|s| s == "email") {
         claims["email"] = account.email.clone().into();
         claims["email_verified"] = account.email_verified_at.is_some().into();
     }
     // Profile fields: only those the person still allows this client, within the token's scopes.
-    let allowed = store::consent(&state.db, &token.account_id, &token.client_id)
-        .await?
-        .map(|c| parse_list(&c.fields))
-        .unwrap_or_default();
+    let allowed =
+        store::consent(&state.db, account_id, client_id).await?.map(|c| parse_list(&c.fields)).unwrap_or_default();
     let values = crate::profile::values(&state.db, &account.person_id).await?;
-    for field in crate::profile::fields_for(&scopes) {
+    for field in crate::profile::fields_for(scopes) {
         let Some(v) = values.iter().find(|v| v.field == field.slug).filter(|_| allowed.iter().any(|a| a == field.slug))
         else {
             continue;

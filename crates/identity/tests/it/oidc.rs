@@ -831,11 +831,6 @@ async fn the_language_switcher_keeps_the_request() {
     );
 }
 
-fn id_token_claims(tokens: &Value) -> Value {
-    let payload = tokens["id_token"].as_str().unwrap().split('.').nth(1).unwrap();
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
-}
-
 #[tokio::test]
 async fn an_essential_real_name_acr_is_enforced() {
     let app = app().spawn().await;

@@ -136,6 +136,23 @@ async fn the_claims_parameter_asks_for_single_fields() {
     assert_eq!(tokens["scope"], "openid", "claims are not scopes");
     assert_eq!(info["birthdate"], "1960-01-01");
     assert!(info.get("name").is_none() && info.get("phone_number").is_none(), "{info}");
+    assert!(id_token_claims(&tokens).get("birthdate").is_none(), "asked for in userinfo only");
+
+    // Asked for in the ID token: already consented, so straight back with a code.
+    let in_id_token = r#"{"id_token":{"birthdate":null}}"#;
+    let query = format!(
+        "response_type=code&client_id={}&redirect_uri={}&scope=openid&claims={}",
+        rp.client_id,
+        enc("https://lib.example.org/cb"),
+        enc(in_id_token)
+    );
+    let r = c.get(&format!("/oauth/authorize?{query}")).await;
+    let code = url::Url::parse(&location(&r)).unwrap().query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+    let (tokens, _) = exchange_and_userinfo(&app, &rp, "https://lib.example.org/cb", &code).await;
+    assert_eq!(tokens["scope"], "openid");
+    let id = id_token_claims(&tokens);
+    assert_eq!(id["birthdate"], "1960-01-01", "{id}");
+    assert!(id.get("name").is_none(), "{id}");
 
     let bad = format!(
         "response_type=code&client_id={}&redirect_uri={}&scope=openid&claims=%7Bnot-json",

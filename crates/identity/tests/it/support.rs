@@ -83,3 +83,10 @@ pub async fn service(app: &TestApp, name: &str, redirect_uri: &str, scopes: &[&s
     .await
     .unwrap()
 }
+
+/// The payload of the ID token in a token response (its signature is checked elsewhere).
+pub fn id_token_claims(tokens: &serde_json::Value) -> serde_json::Value {
+    use base64::Engine;
+    let payload = tokens["id_token"].as_str().unwrap().split('.').nth(1).unwrap();
+    serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+}
