@@ -109,28 +109,20 @@ async fn save(conn: &impl ConnectionTrait, person_id: &str, slug: &str, value: &
             entity::Entity::delete_by_id((person_id.to_owned(), slug.to_owned())).exec(conn).await?;
         }
         (Some(e), false) if e.value == value => {}
-        (Some(_), false) => {
-            entity::ActiveModel {
-                person_id: Set(person_id.to_owned()),
-                field: Set(slug.to_owned()),
-                value: Set(value.to_owned()),
-                source: Set("self".to_owned()),
-                updated_at: Set(platform::db::now()),
-            }
-            .update(conn)
-            .await?;
-        }
         (None, true) => {}
-        (None, false) => {
-            entity::ActiveModel {
+        (existing, false) => {
+            let row = entity::ActiveModel {
                 person_id: Set(person_id.to_owned()),
                 field: Set(slug.to_owned()),
                 value: Set(value.to_owned()),
                 source: Set("self".to_owned()),
                 updated_at: Set(platform::db::now()),
+            };
+            if existing.is_some() {
+                row.update(conn).await?;
+            } else {
+                row.insert(conn).await?;
             }
-            .insert(conn)
-            .await?;
         }
     }
     Ok(())
