@@ -1,7 +1,8 @@
 //! Identity benchmark (`cargo bench -p lionrock --bench identity`): password
 //! sign-ins per second, token-endpoint requests per second for code exchange
 //! and refresh, and the server's resident memory at idle and under that
-//! load. Runs the real release binary on loopback, on SQLite, or on
+//! load, and how soon an app sign-in's waiting browser hears of the
+//! approval. Runs the real release binary on loopback, on SQLite, or on
 //! PostgreSQL when `LIONROCK_BENCH_POSTGRES_URL` is set. Bounded: each phase
 //! runs for `LIONROCK_BENCH_SECS` seconds (default 10).
 
@@ -17,6 +18,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_lionrock");
 const PASSWORD: &str = "tram harbour kite lantern";
 const REDIRECT: &str = "https://rp.example.org/callback";
 const CONCURRENCY: usize = 8;
+const APP_SIGN_INS: usize = 50;
 
 fn command(dir: &std::path::Path, pg: Option<&str>) -> Command {
     let mut cmd = Command::new(BIN);
@@ -271,6 +273,36 @@ async fn main() {
         }
     })
     .await;
+    // 4. App sign-in: from the phone's approval to the waiting browser's long poll answering.
+    let phone = sign_in(&base).await;
+    let mut latencies = Vec::new();
+    for _ in 0..APP_SIGN_INS {
+        let waiting = client();
+        let page = waiting.get(format!("{base}/en/sign-in/app")).send().await.unwrap().text().await.unwrap();
+        let id = page.split("name=\"id\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+        let code = page.split("/en/sign-in/approve?c=").nth(1).unwrap().split('"').next().unwrap().to_owned();
+        let approve_page = phone.get(format!("{base}/en/sign-in/approve?c={code}")).send().await.unwrap();
+        let token = meta(&approve_page.text().await.unwrap());
+        let poll = {
+            let (waiting, url) = (waiting.clone(), format!("{base}/sign-in/app/status?id={id}"));
+            tokio::spawn(async move { waiting.get(url).send().await.unwrap().text().await.unwrap() })
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await; // let the poll be held
+        let start = Instant::now();
+        let r = phone
+            .post(format!("{base}/en/sign-in/approve"))
+            .form(&[("c", code.as_str()), ("decision", "approve"), ("_csrf", token.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "approve");
+        assert!(poll.await.unwrap().contains("approved"));
+        latencies.push(start.elapsed());
+    }
+    latencies.sort();
+    let median = latencies[latencies.len() / 2];
+    let worst = latencies[latencies.len() - 1];
+
     sampling.abort();
     let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
     let _ = server.wait();
@@ -288,6 +320,11 @@ async fn main() {
     println!("| password sign-ins/s (sign-in page + form post, new browser each) | {sign_ins:.1} |");
     println!("| authorization-code exchanges/s (authorize redirect + token request) | {exchanges:.1} |");
     println!("| refresh-token grants/s (rotation) | {refreshes:.1} |");
+    println!(
+        "| app sign-in, approval to waiting browser told ({APP_SIGN_INS} runs) | median {:.1} ms, worst {:.1} ms |",
+        median.as_secs_f64() * 1000.0,
+        worst.as_secs_f64() * 1000.0
+    );
     println!("| server RSS idle | {:.1} MiB |", idle as f64 / 1024.0);
     println!("| server RSS peak under load | {:.1} MiB |", peak.load(Ordering::Relaxed) as f64 / 1024.0);
 }
