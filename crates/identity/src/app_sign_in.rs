@@ -17,8 +17,6 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Router, routing::get};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use platform::app::AppState;
 use platform::audit::{self, AuditEntry};
 use platform::error::AppError;
@@ -120,10 +118,9 @@ struct WaitPage<'a> {
     expires: &'a str,
 }
 
-fn render_page(ctx: &PageContext, status: StatusCode, title_key: &str, html: String) -> Result<Response, AppError> {
-    let mut response = ctx.render(&ctx.t(title_key), &html)?;
-    *response.status_mut() = status;
-    Ok(response)
+/// A page that ends the story with one message.
+fn ended(ctx: &PageContext, status: StatusCode, title_key: &str, message_key: &str) -> Result<Response, AppError> {
+    ctx.page(status, title_key, &EndedPage { ctx, message_key })
 }
 
 fn when(t: time::OffsetDateTime) -> String {
@@ -159,25 +156,17 @@ pub(crate) async fn start(
     .insert(&state.db)
     .await?;
     let link = format!("{}{}?c={code}", state.public_url(), ctx.href("/sign-in/approve"));
-    let svg = qrcode::QrCode::new(link.as_bytes())
-        .map_err(AppError::internal)?
-        .render::<qrcode::render::svg::Color<'_>>()
-        .min_dimensions(220, 220)
-        .quiet_zone(true)
-        .build();
-    let qr_data_uri = format!("data:image/svg+xml;base64,{}", STANDARD.encode(svg));
+    let qr_data_uri = crate::two_step::qr_data_uri(&link)?;
     let expires = when(now + LIFETIME);
-    let html = WaitPage {
+    let content = WaitPage {
         ctx: &ctx,
         errors: FormErrors::new(),
         id: &id,
         link: &link,
         qr_data_uri: &qr_data_uri,
         expires: &expires,
-    }
-    .render()
-    .map_err(AppError::internal)?;
-    let mut response = render_page(&ctx, StatusCode::OK, "app-sign-in-title", html)?;
+    };
+    let mut response = ctx.page(StatusCode::OK, "app-sign-in-title", &content)?;
     let max_age = u64::try_from(LIFETIME.whole_seconds()).unwrap_or(120);
     response
         .headers_mut()
@@ -235,28 +224,23 @@ pub(crate) async fn complete(
     headers: HeaderMap,
     PageForm(form): PageForm<CompleteForm>,
 ) -> Result<Response, AppError> {
-    let row = bound(&state, &headers, client.https, &form.id).await?;
-    let problem = match row.as_ref().map(outcome) {
-        None | Some("expired") => "app-sign-in-expired",
-        Some("denied") => "app-sign-in-denied",
-        Some("pending") => "app-sign-in-pending",
-        Some(_) => "",
+    let ended = |key| ended(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "app-sign-in-title", key);
+    let Some(row) = bound(&state, &headers, client.https, &form.id).await? else {
+        return ended("app-sign-in-expired");
     };
-    if let (Some(row), "app-sign-in-pending") = (&row, problem) {
-        // Not yet: the same page again, still waiting.
-        let mut errors = FormErrors::new();
-        errors.add("continue", problem);
-        let link = String::new();
-        let html =
-            WaitPage { ctx: &ctx, errors, id: &row.id, link: &link, qr_data_uri: "", expires: &when(row.expires_at) }
-                .render()
-                .map_err(AppError::internal)?;
-        return render_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "app-sign-in-title", html);
+    match outcome(&row) {
+        "pending" => {
+            // Not yet: the same page again, still waiting.
+            let mut errors = FormErrors::new();
+            errors.add("continue", "app-sign-in-pending");
+            let expires = when(row.expires_at);
+            let content = WaitPage { ctx: &ctx, errors, id: &row.id, link: "", qr_data_uri: "", expires: &expires };
+            return ctx.page(StatusCode::UNPROCESSABLE_ENTITY, "app-sign-in-title", &content);
+        }
+        "denied" => return ended("app-sign-in-denied"),
+        "expired" => return ended("app-sign-in-expired"),
+        _ => {}
     }
-    let (Some(row), "") = (row, problem) else {
-        let html = EndedPage { ctx: &ctx, message_key: problem }.render().map_err(AppError::internal)?;
-        return render_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "app-sign-in-title", html);
-    };
     // Single use, even with two tabs racing: only one update finds it approved.
     let taken = entity::Entity::update_many()
         .col_expr(entity::Column::Status, Expr::value("used"))
@@ -270,10 +254,7 @@ pub(crate) async fn complete(
         Some(id) if taken => store::account_by_id(&state.db, id).await?.filter(|a| a.status == "active"),
         _ => None,
     };
-    let Some(account) = account else {
-        let html = EndedPage { ctx: &ctx, message_key: "app-sign-in-expired" }.render().map_err(AppError::internal)?;
-        return render_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "app-sign-in-title", html);
-    };
+    let Some(account) = account else { return ended("app-sign-in-expired") };
     let principal = crate::accounts::principal(&account)?;
     let mut response =
         crate::http::start_session(&state, &ctx, &client, &request_id, &headers, principal, None).await?;
@@ -315,8 +296,7 @@ async fn pending_by_code(state: &AppState, code: &str) -> Result<Option<entity::
 }
 
 fn gone(ctx: &PageContext) -> Result<Response, AppError> {
-    let html = EndedPage { ctx, message_key: "app-sign-in-code-gone" }.render().map_err(AppError::internal)?;
-    render_page(ctx, StatusCode::GONE, "app-sign-in-approve-title", html)
+    ended(ctx, StatusCode::GONE, "app-sign-in-approve-title", "app-sign-in-code-gone")
 }
 
 /// `GET /{lang}/sign-in/approve?c=`: on the signed-in device, what is asking.
@@ -328,28 +308,21 @@ pub(crate) async fn approve_page(
 ) -> Result<Response, AppError> {
     if principal.is_none() {
         // Sign in on this device first, then come back to the same code.
-        let next = format!("{}?c={}", ctx.href("/sign-in/approve"), urlencode(&q.c));
-        let to = format!("{}?next={}", ctx.href("/sign-in"), urlencode(&next));
-        return Ok((StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response());
+        let next = format!("{}?c={}", ctx.href("/sign-in/approve"), crate::http::urlencode(&q.c));
+        return Ok(crate::http::see_other(&crate::http::sign_in_then(&ctx, &next)));
     }
     let Some(row) = pending_by_code(&state, &q.c).await? else { return gone(&ctx) };
     let device = row.user_agent.as_deref().map(|ua| crate::security::describe_device(&ctx, ua)).unwrap_or_default();
-    let html = ApprovePage {
+    let content = ApprovePage {
         ctx: &ctx,
         code: &q.c,
         device,
         ip: row.ip.as_deref().unwrap_or(""),
         asked_at: when(row.created_at),
-    }
-    .render()
-    .map_err(AppError::internal)?;
-    let mut response = render_page(&ctx, StatusCode::OK, "app-sign-in-approve-title", html)?;
+    };
+    let mut response = ctx.page(StatusCode::OK, "app-sign-in-approve-title", &content)?;
     response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
     Ok(response)
-}
-
-fn urlencode(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -400,8 +373,7 @@ pub(crate) async fn decide(
     }
     DECIDED.notify_waiters();
     let message_key = if approve { "app-sign-in-approved" } else { "app-sign-in-refused" };
-    let html = EndedPage { ctx: &ctx, message_key }.render().map_err(AppError::internal)?;
-    render_page(&ctx, StatusCode::OK, "app-sign-in-approve-title", html)
+    ended(&ctx, StatusCode::OK, "app-sign-in-approve-title", message_key)
 }
 
 /// Deletes requests that ended more than a day ago.

@@ -127,14 +127,11 @@ pub(crate) struct DeleteForm {
 }
 
 pub(crate) async fn page(_who: SignedIn, ctx: PageContext) -> Result<Response, AppError> {
-    render(&ctx, StatusCode::OK, DeletePage { ctx: &ctx, errors: FormErrors::new(), days: GRACE.whole_days() })
-}
-
-fn render(ctx: &PageContext, status: StatusCode, content: impl Template) -> Result<Response, AppError> {
-    let html = content.render().map_err(AppError::internal)?;
-    let mut response = ctx.render(&ctx.t("delete-title"), &html)?;
-    *response.status_mut() = status;
-    Ok(response)
+    ctx.page(
+        StatusCode::OK,
+        "delete-title",
+        &DeletePage { ctx: &ctx, errors: FormErrors::new(), days: GRACE.whole_days() },
+    )
 }
 
 pub(crate) async fn submit(
@@ -150,10 +147,10 @@ pub(crate) async fn submit(
     if !right {
         let mut errors = FormErrors::new();
         errors.add("password", "delete-password-wrong");
-        return render(
-            &ctx,
+        return ctx.page(
             StatusCode::UNPROCESSABLE_ENTITY,
-            DeletePage { ctx: &ctx, errors, days: GRACE.whole_days() },
+            "delete-title",
+            &DeletePage { ctx: &ctx, errors, days: GRACE.whole_days() },
         );
     }
     let now = platform::db::now();
@@ -174,7 +171,7 @@ pub(crate) async fn submit(
     .await?;
     txn.commit().await?;
     state.outbox_wake.notify_one();
-    let mut response = render(&ctx, StatusCode::OK, ScheduledPage { ctx: &ctx, date })?;
+    let mut response = ctx.page(StatusCode::OK, "delete-title", &ScheduledPage { ctx: &ctx, date })?;
     response.headers_mut().insert("clear-site-data", header::HeaderValue::from_static("\"cookies\""));
     Ok(response.into_response())
 }

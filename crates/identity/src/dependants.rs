@@ -4,8 +4,8 @@
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use platform::app::AppState;
 use platform::audit::{self, AuditEntry};
 use platform::error::AppError;
@@ -98,13 +98,6 @@ pub(crate) struct DependantForm {
     relation: String,
 }
 
-fn render(ctx: &PageContext, status: StatusCode, page: DependantsPage<'_>) -> Result<Response, AppError> {
-    let html = page.render().map_err(AppError::internal)?;
-    let mut response = ctx.render(&ctx.t("dependants-title"), &html)?;
-    *response.status_mut() = status;
-    Ok(response)
-}
-
 pub(crate) async fn page(
     State(state): State<AppState>,
     SignedIn(principal): SignedIn,
@@ -120,7 +113,7 @@ pub(crate) async fn page(
         birthdate: "",
         relation: "child",
     };
-    render(&ctx, StatusCode::OK, page)
+    ctx.page(StatusCode::OK, "dependants-title", &page)
 }
 
 pub(crate) async fn add(
@@ -149,7 +142,7 @@ pub(crate) async fn add(
     if !errors.is_empty() {
         let dependants = list(&state.db, &account_id).await?;
         let page = DependantsPage { ctx: &ctx, errors, dependants, name, name_zh, birthdate, relation: &form.relation };
-        return render(&ctx, StatusCode::UNPROCESSABLE_ENTITY, page);
+        return ctx.page(StatusCode::UNPROCESSABLE_ENTITY, "dependants-title", &page);
     }
     let now = platform::db::now();
     let person_id = Uuid::now_v7().to_string();
@@ -182,7 +175,7 @@ pub(crate) async fn add(
     )
     .await?;
     txn.commit().await?;
-    Ok((StatusCode::SEE_OTHER, [(header::LOCATION, ctx.href("/account/dependants"))]).into_response())
+    Ok(crate::http::see_other(&ctx.href("/account/dependants")))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -213,7 +206,7 @@ pub(crate) async fn remove(
         .await?;
     }
     txn.commit().await?;
-    Ok((StatusCode::SEE_OTHER, [(header::LOCATION, ctx.href("/account/dependants"))]).into_response())
+    Ok(crate::http::see_other(&ctx.href("/account/dependants")))
 }
 
 /// Ends `account_id`'s care of `person_id`; deletes the person when nobody

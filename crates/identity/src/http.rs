@@ -60,19 +60,16 @@ pub(crate) fn pages() -> Router<AppState> {
         .route("/account/delete", get(crate::deletion::page).post(crate::deletion::submit).route_layer(sensitive()))
 }
 
-/// A page answered with `status` (422 for a form shown again with errors).
-fn page(ctx: &PageContext, status: StatusCode, title_key: &str, content: impl Template) -> Result<Response, AppError> {
-    let html = content.render().map_err(AppError::internal)?;
-    let mut response = ctx.render(&ctx.t(title_key), &html)?;
-    *response.status_mut() = status;
-    Ok(response)
+/// Sign in on this device, then go on to `next` (a path on this site).
+pub(crate) fn sign_in_then(ctx: &PageContext, next: &str) -> String {
+    format!("{}?next={}", ctx.href("/sign-in"), urlencode(next))
 }
 
-fn urlencode(s: &str) -> String {
+pub(crate) fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-fn see_other(location: &str) -> Response {
+pub(crate) fn see_other(location: &str) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, location.to_owned())]).into_response()
 }
 
@@ -100,7 +97,7 @@ fn password_hint(ctx: &PageContext) -> String {
 
 async fn register_page(ctx: PageContext) -> Result<Response, AppError> {
     let content = RegisterPage { ctx: &ctx, errors: FormErrors::new(), email: "", password_hint: password_hint(&ctx) };
-    page(&ctx, StatusCode::OK, "register-title", content)
+    ctx.page(StatusCode::OK, "register-title", &content)
 }
 
 /// The one-time code typed in the `code` field, or the form error why not.
@@ -149,7 +146,7 @@ async fn register(
         PASSWORD_POLICY.check(&form.password, email.as_ref(), false).map_err(|p| password_error(&mut errors, p));
     let (Some(email), Ok(password), true) = (email, password, errors.is_empty()) else {
         let content = RegisterPage { ctx: &ctx, errors, email: form.email.trim(), password_hint: password_hint(&ctx) };
-        return page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "register-title", content);
+        return ctx.page(StatusCode::UNPROCESSABLE_ENTITY, "register-title", &content);
     };
     let verification_id = accounts::register(&state, ctx.lang, &email, password).await?;
     Ok(see_other(&ctx.href(&format!("/verify?v={verification_id}"))))
@@ -190,7 +187,7 @@ async fn verify_page(ctx: PageContext, Query(q): Query<VerifyQuery>) -> Result<R
     }
     let content =
         VerifyPage { ctx: &ctx, errors: FormErrors::new(), verification_id: &q.v, sent_again: q.sent.is_some() };
-    page(&ctx, StatusCode::OK, "verify-title", content)
+    ctx.page(StatusCode::OK, "verify-title", &content)
 }
 
 async fn verify(
@@ -221,7 +218,7 @@ async fn verify(
         },
     }
     let content = VerifyPage { ctx: &ctx, errors, verification_id: &form.v, sent_again: false };
-    page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "verify-title", content)
+    ctx.page(StatusCode::UNPROCESSABLE_ENTITY, "verify-title", &content)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -244,7 +241,7 @@ async fn resend(
             let mut errors = FormErrors::new();
             errors.add("code", "code-resend-too-soon");
             let content = VerifyPage { ctx: &ctx, errors, verification_id: &form.v, sent_again: false };
-            page(&ctx, StatusCode::TOO_MANY_REQUESTS, "verify-title", content)
+            ctx.page(StatusCode::TOO_MANY_REQUESTS, "verify-title", &content)
         }
         ResendOutcome::Unknown => Err(AppError::not_found()),
     }
@@ -287,11 +284,10 @@ fn safe_next(next: &str) -> Option<&str> {
 async fn sign_in_page(ctx: PageContext, Query(q): Query<NextQuery>) -> Result<Response, AppError> {
     let next = safe_next(&q.next).unwrap_or("");
     let recovered = q.recovered.is_some();
-    page(
-        &ctx,
+    ctx.page(
         StatusCode::OK,
         "sign-in-title",
-        SignInPage { ctx: &ctx, errors: FormErrors::new(), email: "", next, recovered },
+        &SignInPage { ctx: &ctx, errors: FormErrors::new(), email: "", next, recovered },
     )
 }
 
@@ -340,11 +336,10 @@ async fn sign_in(
         }
     }
     let next = safe_next(&form.next).unwrap_or("");
-    page(
-        &ctx,
+    ctx.page(
         status,
         "sign-in-title",
-        SignInPage { ctx: &ctx, errors, email: form.email.trim(), next, recovered: false },
+        &SignInPage { ctx: &ctx, errors, email: form.email.trim(), next, recovered: false },
     )
 }
 
@@ -415,7 +410,7 @@ struct EmailForm {
 }
 
 async fn recover_page(ctx: PageContext) -> Result<Response, AppError> {
-    page(&ctx, StatusCode::OK, "recover-title", RecoverPage { ctx: &ctx, errors: FormErrors::new(), email: "" })
+    ctx.page(StatusCode::OK, "recover-title", &RecoverPage { ctx: &ctx, errors: FormErrors::new(), email: "" })
 }
 
 async fn recover(
@@ -431,11 +426,10 @@ async fn recover(
         Err(problem) => {
             let mut errors = FormErrors::new();
             email_error(&mut errors, problem);
-            page(
-                &ctx,
+            ctx.page(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "recover-title",
-                RecoverPage { ctx: &ctx, errors, email: form.email.trim() },
+                &RecoverPage { ctx: &ctx, errors, email: form.email.trim() },
             )
         }
     }
@@ -464,7 +458,7 @@ async fn reset_page(ctx: PageContext, Query(q): Query<VerifyQuery>) -> Result<Re
     }
     let content =
         ResetPage { ctx: &ctx, errors: FormErrors::new(), verification_id: &q.v, password_hint: password_hint(&ctx) };
-    page(&ctx, StatusCode::OK, "recover-reset-title", content)
+    ctx.page(StatusCode::OK, "recover-reset-title", &content)
 }
 
 async fn reset(
@@ -492,7 +486,7 @@ async fn reset(
         }
     }
     let content = ResetPage { ctx: &ctx, errors, verification_id: &form.v, password_hint: password_hint(&ctx) };
-    page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "recover-reset-title", content)
+    ctx.page(StatusCode::UNPROCESSABLE_ENTITY, "recover-reset-title", &content)
 }
 
 // ---- second step of sign-in ------------------------------------------------
@@ -528,7 +522,7 @@ async fn second_step_page(
         return Ok(see_other(&ctx.href("/sign-in")));
     }
     let next = safe_next(&q.next).unwrap_or("");
-    page(&ctx, StatusCode::OK, "second-step-title", SecondStepPage { ctx: &ctx, errors: FormErrors::new(), next })
+    ctx.page(StatusCode::OK, "second-step-title", &SecondStepPage { ctx: &ctx, errors: FormErrors::new(), next })
 }
 
 fn clear_challenge(response: &mut Response, https: bool) {
@@ -570,14 +564,14 @@ async fn second_step(
                     next: safe_next(&form.next).unwrap_or(""),
                     recovered: false,
                 };
-                let mut response = page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "sign-in-title", content)?;
+                let mut response = ctx.page(StatusCode::UNPROCESSABLE_ENTITY, "sign-in-title", &content)?;
                 clear_challenge(&mut response, client.https);
                 return Ok(response);
             }
         }
     }
     let next = safe_next(&form.next).unwrap_or("");
-    page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "second-step-title", SecondStepPage { ctx: &ctx, errors, next })
+    ctx.page(StatusCode::UNPROCESSABLE_ENTITY, "second-step-title", &SecondStepPage { ctx: &ctx, errors, next })
 }
 
 // ---- account --------------------------------------------------------------
@@ -605,11 +599,10 @@ async fn account_page(
     let level_key = if account.level == "real_name" { "level-real-name" } else { "level-basic" };
     let two_step = two_step::is_enabled(&state, &account.id).await?;
     let officer = principal.has_role(platform::principal::Role::Officer);
-    page(
-        &ctx,
+    ctx.page(
         StatusCode::OK,
         "account-title",
-        AccountPage { ctx: &ctx, email: &account.email, level_key, two_step, officer },
+        &AccountPage { ctx: &ctx, email: &account.email, level_key, two_step, officer },
     )
 }
 
@@ -638,7 +631,7 @@ async fn two_step_form(
 ) -> Result<Response, AppError> {
     let enrolment = two_step::begin(state, account).await?;
     let secret_groups = enrolment.as_ref().map(|e| group4(&e.secret_base32)).unwrap_or_default();
-    page(ctx, status, "two-step-title", TwoStepPage { ctx, errors, enrolment, secret_groups })
+    ctx.page(status, "two-step-title", &TwoStepPage { ctx, errors, enrolment, secret_groups })
 }
 
 /// `ABCDEFGH…` as `ABCD EFGH …`, easier to type.
@@ -669,7 +662,7 @@ async fn two_step_confirm(
         match two_step::confirm(&state, ctx.lang, &account, &form.code).await? {
             ConfirmOutcome::Enabled(codes) => {
                 let codes = codes.iter().map(|c| c.display()).collect();
-                return page(&ctx, StatusCode::OK, "recovery-title", RecoveryCodesPage { ctx: &ctx, codes });
+                return ctx.page(StatusCode::OK, "recovery-title", &RecoveryCodesPage { ctx: &ctx, codes });
             }
             ConfirmOutcome::Wrong => errors.add("code", "two-step-wrong"),
             ConfirmOutcome::NotStarted => return Ok(see_other(&ctx.href("/account/two-step"))),

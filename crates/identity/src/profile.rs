@@ -214,18 +214,11 @@ pub(crate) async fn page(
 ) -> Result<Response, AppError> {
     let person = person_of(&state, &principal.account_id.to_string()).await?;
     let stored = values(&state.db, &person).await?;
-    render(
-        &ctx,
+    ctx.page(
         StatusCode::OK,
-        ProfilePage { ctx: &ctx, errors: FormErrors::new(), rows: rows(&stored, None), saved: false },
+        "profile-title",
+        &ProfilePage { ctx: &ctx, errors: FormErrors::new(), rows: rows(&stored, None), saved: false },
     )
-}
-
-fn render(ctx: &PageContext, status: StatusCode, content: ProfilePage<'_>) -> Result<Response, AppError> {
-    let html = content.render().map_err(AppError::internal)?;
-    let mut response = ctx.render(&ctx.t("profile-title"), &html)?;
-    *response.status_mut() = status;
-    Ok(response)
 }
 
 pub(crate) async fn submit(
@@ -244,10 +237,10 @@ pub(crate) async fn submit(
     }
     if !errors.is_empty() {
         let stored = values(&state.db, &person).await?;
-        return render(
-            &ctx,
+        return ctx.page(
             StatusCode::UNPROCESSABLE_ENTITY,
-            ProfilePage { ctx: &ctx, errors, rows: rows(&stored, Some(&form)), saved: false },
+            "profile-title",
+            &ProfilePage { ctx: &ctx, errors, rows: rows(&stored, Some(&form)), saved: false },
         );
     }
     let txn = platform::db::begin_write(&state.db).await?;
@@ -265,10 +258,10 @@ pub(crate) async fn submit(
     .await?;
     txn.commit().await?;
     let stored = values(&state.db, &person).await?;
-    render(
-        &ctx,
+    ctx.page(
         StatusCode::OK,
-        ProfilePage { ctx: &ctx, errors: FormErrors::new(), rows: rows(&stored, None), saved: true },
+        "profile-title",
+        &ProfilePage { ctx: &ctx, errors: FormErrors::new(), rows: rows(&stored, None), saved: true },
     )
 }
 

@@ -186,14 +186,7 @@ pub(crate) struct OfficerForm {
 pub(crate) async fn page(_officer: Require<Officer>, ctx: PageContext) -> Result<Response, AppError> {
     let content =
         OfficerPage { ctx: &ctx, errors: FormErrors::new(), email: "", kind: "hkid", country: "", done: None };
-    render(&ctx, StatusCode::OK, content)
-}
-
-fn render(ctx: &PageContext, status: StatusCode, content: OfficerPage<'_>) -> Result<Response, AppError> {
-    let html = content.render().map_err(AppError::internal)?;
-    let mut response = ctx.render(&ctx.t("real-name-title"), &html)?;
-    *response.status_mut() = status;
-    Ok(response)
+    ctx.page(StatusCode::OK, "real-name-title", &content)
 }
 
 pub(crate) async fn submit(
@@ -222,7 +215,7 @@ pub(crate) async fn submit(
     }
     let (email_value, kind, country) =
         if done.is_some() { ("", "hkid", "") } else { (form.email.trim(), form.kind.as_str(), form.country.trim()) };
-    render(&ctx, status, OfficerPage { ctx: &ctx, errors, email: email_value, kind, country, done })
+    ctx.page(status, "real-name-title", &OfficerPage { ctx: &ctx, errors, email: email_value, kind, country, done })
 }
 
 /// The path trusted sources post their assertions to.

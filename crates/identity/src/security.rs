@@ -142,9 +142,7 @@ pub(crate) async fn page(
         .map(|e| ActivityRow { at: when(e.at), what_key: activity_key(&e.action) })
         .collect();
     let two_step = two_step::is_enabled(&state, &account_id).await?;
-    let html =
-        SecurityPage { ctx: &ctx, sessions, connected, activity, two_step }.render().map_err(AppError::internal)?;
-    ctx.render(&ctx.t("security-title"), &html)
+    ctx.page(StatusCode::OK, "security-title", &SecurityPage { ctx: &ctx, sessions, connected, activity, two_step })
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -171,7 +169,7 @@ pub(crate) async fn end_session(
         )
         .await?;
     }
-    Ok((StatusCode::SEE_OTHER, [(header::LOCATION, ctx.href("/account/security"))]).into_response())
+    Ok(crate::http::see_other(&ctx.href("/account/security")))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -200,7 +198,7 @@ pub(crate) async fn disconnect(
         .await?;
     }
     txn.commit().await?;
-    Ok((StatusCode::SEE_OTHER, [(header::LOCATION, ctx.href("/account/security"))]).into_response())
+    Ok(crate::http::see_other(&ctx.href("/account/security")))
 }
 
 /// Everything lionrock keeps about the signed-in person, as JSON.

@@ -89,17 +89,8 @@ pub async fn begin(state: &AppState, account: &account::Model) -> Result<Option<
     };
     let secret_base32 = base32::encode(base32::Alphabet::Rfc4648 { padding: false }, &secret);
     let url = totp(secret, &account.email)?.to_url().map_err(|e| AppError::internal(format!("TOTP URL: {e}")))?;
-    let svg = qrcode::QrCode::new(url.as_bytes())
-        .map_err(AppError::internal)?
-        .render::<qrcode::render::svg::Color<'_>>()
-        .min_dimensions(220, 220)
-        .quiet_zone(true)
-        .build();
-    Ok(Some(Enrolment {
-        secret_base32,
-        url,
-        qr_data_uri: format!("data:image/svg+xml;base64,{}", STANDARD.encode(svg)),
-    }))
+    let qr_data_uri = qr_data_uri(&url)?;
+    Ok(Some(Enrolment { secret_base32, url, qr_data_uri }))
 }
 
 /// The result of confirming enrolment with a first code.
@@ -262,4 +253,15 @@ pub fn current_code(secret_base32: &str) -> Option<String> {
     let secret = base32::decode(base32::Alphabet::Rfc4648 { padding: false }, secret_base32)?;
     let totp = Builder::new().with_secret(secret).with_account_name("x").build().ok()?;
     Some(totp.generate(unix_now()).to_string())
+}
+
+/// `text` as a QR code: an SVG data URI for an `<img>` (the CSP allows `data:` images).
+pub(crate) fn qr_data_uri(text: &str) -> Result<String, AppError> {
+    let svg = qrcode::QrCode::new(text.as_bytes())
+        .map_err(AppError::internal)?
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(220, 220)
+        .quiet_zone(true)
+        .build();
+    Ok(format!("data:image/svg+xml;base64,{}", STANDARD.encode(svg)))
 }

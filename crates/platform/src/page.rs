@@ -4,8 +4,8 @@
 
 use askama::Template;
 use axum::extract::{FromRequestParts, State};
-use axum::http::Extensions;
 use axum::http::request::Parts;
+use axum::http::{Extensions, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 
 use crate::app::{AppState, ServiceLink};
@@ -145,6 +145,16 @@ impl PageContext {
         let html = BaseLayout { ctx: self, title, content }.render().map_err(AppError::internal)?;
         Ok(Html(html).into_response())
     }
+
+    /// A module's page: `content` rendered inside the layout, titled by the
+    /// translation `title_key`, answered with `status` (422 for a form shown
+    /// again with its errors).
+    pub fn page(&self, status: StatusCode, title_key: &str, content: &impl Template) -> Result<Response, AppError> {
+        let html = content.render().map_err(AppError::internal)?;
+        let mut response = self.render(&self.t(title_key), &html)?;
+        *response.status_mut() = status;
+        Ok(response)
+    }
 }
 
 impl FromRequestParts<AppState> for PageContext {
@@ -185,8 +195,7 @@ struct ErrorPage<'a> {
 
 /// `GET /{lang}/`: the landing page, listing the services that exist.
 pub(crate) async fn home(State(state): State<AppState>, ctx: PageContext) -> Result<Response, AppError> {
-    let content = HomePage { ctx: &ctx, services: &state.services }.render().map_err(AppError::internal)?;
-    ctx.render(&ctx.t("home-title"), &content)
+    ctx.page(StatusCode::OK, "home-title", &HomePage { ctx: &ctx, services: &state.services })
 }
 
 /// One row of the operators' outbox page.
@@ -233,8 +242,7 @@ pub(crate) async fn admin_outbox(
             }
         })
         .collect();
-    let content = AdminOutboxPage { ctx: &ctx, rows }.render().map_err(AppError::internal)?;
-    ctx.render(&ctx.t("admin-outbox-title"), &content)
+    ctx.page(StatusCode::OK, "admin-outbox-title", &AdminOutboxPage { ctx: &ctx, rows })
 }
 
 /// The accessible HTML error page (status set by the caller).

@@ -4,8 +4,8 @@
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use platform::app::AppState;
 use platform::error::AppError;
 use platform::form::FormErrors;
@@ -60,23 +60,16 @@ async fn rows(state: &AppState) -> Result<Vec<ClientRow>, AppError> {
         .collect())
 }
 
-fn render(ctx: &PageContext, status: StatusCode, page: ClientsPage<'_>) -> Result<Response, AppError> {
-    let html = page.render().map_err(AppError::internal)?;
-    let mut response = ctx.render(&ctx.t("admin-clients-title"), &html)?;
-    *response.status_mut() = status;
-    Ok(response)
-}
-
 pub(crate) async fn page(
     State(state): State<AppState>,
     _admin: Require<Admin>,
     ctx: PageContext,
 ) -> Result<Response, AppError> {
     let clients = rows(&state).await?;
-    render(
-        &ctx,
+    ctx.page(
         StatusCode::OK,
-        ClientsPage {
+        "admin-clients-title",
+        &ClientsPage {
             ctx: &ctx,
             errors: FormErrors::new(),
             clients,
@@ -122,10 +115,10 @@ pub(crate) async fn create(
             .await?;
             let clients = rows(&state).await?;
             let shown = Some((created.client_id, created.client_secret));
-            render(
-                &ctx,
+            ctx.page(
                 StatusCode::OK,
-                ClientsPage {
+                "admin-clients-title",
+                &ClientsPage {
                     ctx: &ctx,
                     errors,
                     clients,
@@ -144,10 +137,10 @@ pub(crate) async fn create(
                 ClientError::Internal(m) => return Err(AppError::internal(m)),
             }
             let clients = rows(&state).await?;
-            render(
-                &ctx,
+            ctx.page(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                ClientsPage { ctx: &ctx, errors, clients, created: None, name, redirect_uris },
+                "admin-clients-title",
+                &ClientsPage { ctx: &ctx, errors, clients, created: None, name, redirect_uris },
             )
         }
     }
@@ -177,5 +170,5 @@ pub(crate) async fn remove(
         .await?;
     }
     txn.commit().await?;
-    Ok((StatusCode::SEE_OTHER, [(header::LOCATION, ctx.href("/admin/clients"))]).into_response())
+    Ok(crate::http::see_other(&ctx.href("/admin/clients")))
 }

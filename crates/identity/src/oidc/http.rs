@@ -19,6 +19,8 @@ use platform::principal::MaybePrincipal;
 use platform::session::{self, SessionToken};
 use platform::web::{self, ClientInfo};
 use serde::Deserialize;
+
+use crate::http::see_other;
 use serde_json::json;
 
 use super::{AuthError, AuthParams, AuthRequest, ClientAuth, Next, OAuthError};
@@ -52,10 +54,6 @@ async fn jwks(State(state): State<AppState>) -> Result<Response, AppError> {
     Ok(response)
 }
 
-fn see_other(location: &str) -> Response {
-    (StatusCode::SEE_OTHER, [(header::LOCATION, location.to_owned())]).into_response()
-}
-
 #[derive(Template)]
 #[template(path = "real_name_needed.html")]
 struct RealNameNeededPage<'a> {
@@ -85,10 +83,7 @@ struct ConsentPage<'a> {
 fn auth_error(state: &AppState, ctx: &PageContext, e: AuthError) -> Result<Response, AppError> {
     match e {
         AuthError::Page { message_key } => {
-            let html = ErrorPage { ctx, message_key }.render().map_err(AppError::internal)?;
-            let mut response = ctx.render(&ctx.t("oidc-error-title"), &html)?;
-            *response.status_mut() = StatusCode::BAD_REQUEST;
-            Ok(response)
+            ctx.page(StatusCode::BAD_REQUEST, "oidc-error-title", &ErrorPage { ctx, message_key })
         }
         AuthError::Redirect { redirect_uri, error, description, state: client_state } => {
             Ok(see_other(&super::error_redirect(state, &redirect_uri, error, &description, client_state.as_deref())))
@@ -164,7 +159,7 @@ async fn authorize(
                 back.auth_after = Some(now);
             }
             let next = authorize_without(back, &["login", "select_account"])?;
-            let to = format!("{}?next={}", ctx.href("/sign-in"), urlencode(&next));
+            let to = crate::http::sign_in_then(&ctx, &next);
             Ok(see_other(&to))
         }
         Next::SelectAccount => {
@@ -173,29 +168,25 @@ async fn authorize(
                 .await?
                 .ok_or_else(AppError::not_found)?;
             let next = authorize_without(req.params.clone(), &["select_account"])?;
-            let switch = format!("{}?next={}", ctx.href("/sign-in"), urlencode(&next));
-            let html = SelectAccountPage {
+            let switch = crate::http::sign_in_then(&ctx, &next);
+            let content = SelectAccountPage {
                 ctx: &ctx,
                 client_name: &req.client.name,
                 email: &account.email,
                 continue_href: &next,
                 switch_href: &switch,
-            }
-            .render()
-            .map_err(AppError::internal)?;
-            ctx.render(&ctx.t("select-account-title"), &html)
+            };
+            ctx.page(StatusCode::OK, "select-account-title", &content)
         }
         Next::Consent => {
-            let html = ConsentPage {
+            let content = ConsentPage {
                 ctx: &ctx,
                 client_name: &req.client.name,
                 scopes: scope_keys(&req),
                 fields: field_choices(&req),
                 hidden: hidden_fields(&req.params),
-            }
-            .render()
-            .map_err(AppError::internal)?;
-            ctx.render(&ctx.t("consent-title"), &html)
+            };
+            ctx.page(StatusCode::OK, "consent-title", &content)
         }
         Next::Issue => {
             let Some(principal) = principal else { return Err(AppError::internal("no principal at issue")) };
@@ -210,12 +201,8 @@ async fn authorize(
                 "the service needs a real-name identity",
                 req.params.state.as_deref(),
             );
-            let html = RealNameNeededPage { ctx: &ctx, client_name: &req.client.name, back: &back }
-                .render()
-                .map_err(AppError::internal)?;
-            let mut response = ctx.render(&ctx.t("real-name-needed-title"), &html)?;
-            *response.status_mut() = StatusCode::FORBIDDEN;
-            Ok(response)
+            let content = RealNameNeededPage { ctx: &ctx, client_name: &req.client.name, back: &back };
+            ctx.page(StatusCode::FORBIDDEN, "real-name-needed-title", &content)
         }
         Next::Fail(error) => Ok(see_other(&super::error_redirect(
             &state,
@@ -245,10 +232,6 @@ struct SelectAccountPage<'a> {
     email: &'a str,
     continue_href: &'a str,
     switch_href: &'a str,
-}
-
-fn urlencode(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 /// `POST /oauth/authorize/consent`: the request again, the decision, and
@@ -553,8 +536,7 @@ async fn logout(
             if params.post_logout_redirect_uri.is_some() {
                 return auth_error(&state, &ctx, AuthError::Page { message_key: "oidc-error-logout" });
             }
-            let html = SignedOutPage { ctx: &ctx }.render().map_err(AppError::internal)?;
-            ctx.render(&ctx.t("signed-out-title"), &html)?
+            ctx.page(StatusCode::OK, "signed-out-title", &SignedOutPage { ctx: &ctx })?
         }
     };
     response
