@@ -247,7 +247,7 @@ pub(crate) async fn assert(
             }
             crate::oidc::JwsError::Server => AppError::new(ErrorKind::Unavailable),
         })?;
-    let allowed: Vec<String> = serde_json::from_str(&client.scopes).unwrap_or_default();
+    let allowed = crate::oidc::parse_list(&client.scopes);
     if !allowed.iter().any(|s| s == crate::oidc::SOURCE_SCOPE) {
         return Err(AppError::new(ErrorKind::Forbidden)
             .with_detail(format!("client {} is not a trusted source of real-name identities", client.client_id)));
