@@ -86,6 +86,7 @@ async fn run(state: &AppState) -> Result<(), AppError> {
     store::purge_throttles(&state.db).await?;
     store::purge_challenges(&state.db).await?;
     crate::app_sign_in::purge(&state.db).await?;
+    crate::passkeys::purge(&state.db).await?;
     crate::oidc::store::purge(&state.db).await?;
     let due =
         entity::Entity::find().filter(entity::Column::DeleteAfter.lte(platform::db::now())).all(&state.db).await?;

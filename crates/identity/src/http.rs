@@ -43,6 +43,12 @@ pub(crate) fn pages() -> Router<AppState> {
             get(crate::app_sign_in::approve_page).post(crate::app_sign_in::decide).route_layer(sensitive()),
         )
         .route("/sign-in/two-step", get(second_step_page).post(second_step).route_layer(sensitive()))
+        .route("/sign-in/passkey", post(crate::passkeys::sign_in).route_layer(sensitive()))
+        .route("/sign-in/passkey/options", post(crate::passkeys::sign_in_options).route_layer(sensitive()))
+        .route("/sign-in/two-step/passkey/options", post(crate::passkeys::second_step_options).route_layer(sensitive()))
+        .route("/account/passkeys", get(crate::passkeys::page).post(crate::passkeys::add))
+        .route("/account/passkeys/options", post(crate::passkeys::register_options))
+        .route("/account/passkeys/remove", post(crate::passkeys::remove))
         .route("/sign-out", post(sign_out))
         .route("/account", get(account_page))
         .route("/account/two-step", get(two_step_page).post(two_step_confirm).route_layer(sensitive()))
@@ -258,6 +264,20 @@ struct SignInPage<'a> {
     /// Where to go after signing in (a path on this site).
     next: &'a str,
     recovered: bool,
+    /// Whether this server can offer passkey sign-in.
+    passkeys: bool,
+}
+
+/// The sign-in page shown again with `errors` (a failed passkey sign-in, an ended second step).
+pub(crate) fn sign_in_form(
+    state: &AppState,
+    ctx: &PageContext,
+    errors: FormErrors,
+    next: &str,
+) -> Result<Response, AppError> {
+    let passkeys = crate::passkeys::relying_party(state).is_some();
+    let content = SignInPage { ctx, errors, email: "", next, recovered: false, passkeys };
+    ctx.page(StatusCode::UNPROCESSABLE_ENTITY, "sign-in-title", &content)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -276,18 +296,23 @@ struct NextQuery {
 }
 
 /// A return path we will redirect to: on this site, and only a path.
-fn safe_next(next: &str) -> Option<&str> {
+pub(crate) fn safe_next(next: &str) -> Option<&str> {
     (next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && !next.chars().any(char::is_control))
         .then_some(next)
 }
 
-async fn sign_in_page(ctx: PageContext, Query(q): Query<NextQuery>) -> Result<Response, AppError> {
+async fn sign_in_page(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    Query(q): Query<NextQuery>,
+) -> Result<Response, AppError> {
     let next = safe_next(&q.next).unwrap_or("");
     let recovered = q.recovered.is_some();
+    let passkeys = crate::passkeys::relying_party(&state).is_some();
     ctx.page(
         StatusCode::OK,
         "sign-in-title",
-        &SignInPage { ctx: &ctx, errors: FormErrors::new(), email: "", next, recovered },
+        &SignInPage { ctx: &ctx, errors: FormErrors::new(), email: "", next, recovered, passkeys },
     )
 }
 
@@ -336,10 +361,11 @@ async fn sign_in(
         }
     }
     let next = safe_next(&form.next).unwrap_or("");
+    let passkeys = crate::passkeys::relying_party(&state).is_some();
     ctx.page(
         status,
         "sign-in-title",
-        &SignInPage { ctx: &ctx, errors, email: form.email.trim(), next, recovered: false },
+        &SignInPage { ctx: &ctx, errors, email: form.email.trim(), next, recovered: false, passkeys },
     )
 }
 
@@ -497,12 +523,21 @@ fn challenge_cookie(https: bool) -> &'static str {
     if https { "__Host-lr_2fa" } else { "lr_2fa" }
 }
 
+/// The token of the sign-in waiting for its second step, from its cookie.
+pub(crate) fn second_step_token(headers: &HeaderMap, https: bool) -> Option<&str> {
+    web::read_cookie(headers, challenge_cookie(https))
+}
+
 #[derive(Template)]
 #[template(path = "second_step.html")]
 struct SecondStepPage<'a> {
     ctx: &'a PageContext,
     errors: FormErrors,
     next: &'a str,
+    /// The account has an authenticator app (codes and recovery codes work).
+    code: bool,
+    /// The account has passkeys, and this server offers them.
+    passkeys: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -512,17 +547,48 @@ struct CodeForm {
     next: String,
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct SecondStepForm {
+    code: String,
+    /// A passkey's answer (set by the page's script instead of a code).
+    credential: String,
+    next: String,
+}
+
+/// The second-step page for the sign-in `token` stands for, offering the
+/// account's methods; `None` when that sign-in has ended.
+async fn second_step_form(
+    state: &AppState,
+    ctx: &PageContext,
+    token: &str,
+    errors: FormErrors,
+    next: &str,
+) -> Result<Option<Response>, AppError> {
+    let Some(challenge) = store::challenge(&state.db, &two_step::challenge_key(token)).await? else {
+        return Ok(None);
+    };
+    let code = two_step::is_enabled(state, &challenge.account_id).await?;
+    let passkeys = crate::passkeys::relying_party(state).is_some()
+        && crate::passkeys::has_any(&state.db, &challenge.account_id).await?;
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let content = SecondStepPage { ctx, errors, next, code, passkeys };
+    ctx.page(status, "second-step-title", &content).map(Some)
+}
+
 async fn second_step_page(
+    State(state): State<AppState>,
     ctx: PageContext,
     client: Extension<ClientInfo>,
     headers: HeaderMap,
     Query(q): Query<NextQuery>,
 ) -> Result<Response, AppError> {
-    if web::read_cookie(&headers, challenge_cookie(client.https)).is_none() {
-        return Ok(see_other(&ctx.href("/sign-in")));
-    }
     let next = safe_next(&q.next).unwrap_or("");
-    ctx.page(StatusCode::OK, "second-step-title", &SecondStepPage { ctx: &ctx, errors: FormErrors::new(), next })
+    let shown = match second_step_token(&headers, client.https) {
+        Some(token) => second_step_form(&state, &ctx, token, FormErrors::new(), next).await?,
+        None => None,
+    };
+    Ok(shown.unwrap_or_else(|| see_other(&ctx.href("/sign-in"))))
 }
 
 fn clear_challenge(response: &mut Response, https: bool) {
@@ -535,43 +601,50 @@ async fn second_step(
     client: Extension<ClientInfo>,
     request_id: Extension<RequestId>,
     headers: HeaderMap,
-    PageForm(form): PageForm<CodeForm>,
+    PageForm(form): PageForm<SecondStepForm>,
 ) -> Result<Response, AppError> {
-    let Some(token) = web::read_cookie(&headers, challenge_cookie(client.https)).map(str::to_owned) else {
+    let Some(token) = second_step_token(&headers, client.https).map(str::to_owned) else {
         return Ok(see_other(&ctx.href("/sign-in")));
     };
+    let next = safe_next(&form.next);
     let mut errors = FormErrors::new();
-    if form.code.trim().is_empty() {
-        errors.add("code", "second-step-missing");
+    let proof = if !form.credential.trim().is_empty() {
+        Some(two_step::Proof::Passkey { headers: &headers, https: client.https, answer: &form.credential })
+    } else if !form.code.trim().is_empty() {
+        Some(two_step::Proof::Code(&form.code))
     } else {
-        match two_step::complete(&state, ctx.lang, &token, &form.code).await? {
-            SecondStep::SignedIn(principal) => {
-                let next = safe_next(&form.next);
-                let mut response = start_session(&state, &ctx, &client, &request_id, &headers, principal, next).await?;
-                clear_challenge(&mut response, client.https);
-                return Ok(response);
-            }
-            SecondStep::Wrong { tries_left } => {
-                errors.add_with("code", "second-step-wrong", vec![("tries", tries_left.to_string())])
-            }
-            SecondStep::Ended => {
-                let mut errors = FormErrors::new();
-                errors.add("email", "second-step-ended");
-                let content = SignInPage {
-                    ctx: &ctx,
-                    errors,
-                    email: "",
-                    next: safe_next(&form.next).unwrap_or(""),
-                    recovered: false,
-                };
-                let mut response = ctx.page(StatusCode::UNPROCESSABLE_ENTITY, "sign-in-title", &content)?;
-                clear_challenge(&mut response, client.https);
-                return Ok(response);
-            }
+        errors.add("code", "second-step-missing");
+        None
+    };
+    let passkey = matches!(proof, Some(two_step::Proof::Passkey { .. }));
+    let outcome = match proof {
+        Some(proof) => Some(two_step::complete(&state, ctx.lang, &token, proof).await?),
+        None => None,
+    };
+    match outcome {
+        Some(SecondStep::SignedIn(principal)) => {
+            let mut response = start_session(&state, &ctx, &client, &request_id, &headers, principal, next).await?;
+            clear_challenge(&mut response, client.https);
+            return Ok(response);
         }
+        Some(SecondStep::Wrong { tries_left }) => errors.add_with(
+            "code",
+            if passkey { "second-step-passkey-wrong" } else { "second-step-wrong" },
+            vec![("tries", tries_left.to_string())],
+        ),
+        Some(SecondStep::Ended) => {
+            let mut errors = FormErrors::new();
+            errors.add("email", "second-step-ended");
+            let mut response = sign_in_form(&state, &ctx, errors, next.unwrap_or(""))?;
+            clear_challenge(&mut response, client.https);
+            return Ok(response);
+        }
+        None => {}
     }
-    let next = safe_next(&form.next).unwrap_or("");
-    ctx.page(StatusCode::UNPROCESSABLE_ENTITY, "second-step-title", &SecondStepPage { ctx: &ctx, errors, next })
+    match second_step_form(&state, &ctx, &token, errors, next.unwrap_or("")).await? {
+        Some(response) => Ok(response),
+        None => Ok(see_other(&ctx.href("/sign-in"))),
+    }
 }
 
 // ---- account --------------------------------------------------------------

@@ -12,6 +12,7 @@ mod http;
 mod migrations;
 pub mod model;
 pub mod oidc;
+pub mod passkeys;
 pub mod password;
 pub mod profile;
 pub mod real_name;

@@ -18,6 +18,7 @@ pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(Guardians),
         Box::new(AppSignIns),
         Box::new(PairwiseSubjects),
+        Box::new(Passkeys),
     ]
 }
 
@@ -768,6 +769,96 @@ impl MigrationTrait for PairwiseSubjects {
             Table::alter()
                 .table(OidcClient::Table)
                 .add_column(ColumnDef::new(Alias::new("subject_type")).string_len(8).not_null().default("public"))
+                .to_owned(),
+        )
+        .await
+    }
+}
+
+struct Passkeys;
+
+impl MigrationName for Passkeys {
+    fn name(&self) -> &str {
+        "m20261125_100013_identity_passkeys"
+    }
+}
+
+#[derive(DeriveIden)]
+enum Passkey {
+    Table,
+    Id,
+    AccountId,
+    CredentialId,
+    Name,
+    Credential,
+    CreatedAt,
+    LastUsedAt,
+}
+
+#[derive(DeriveIden)]
+enum PasskeyCeremony {
+    Table,
+    Id,
+    Purpose,
+    AccountId,
+    State,
+    ExpiresAt,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Passkeys {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        // A WebAuthn credential: `credential` is webauthn-rs's `Passkey` as
+        // JSON (public key, counter, backup state); `credential_id` is its
+        // ID in base64url, unique across accounts.
+        m.create_table(
+            Table::create()
+                .table(Passkey::Table)
+                .col(ColumnDef::new(Passkey::Id).string_len(36).not_null().primary_key())
+                .col(ColumnDef::new(Passkey::AccountId).string_len(36).not_null())
+                .col(ColumnDef::new(Passkey::CredentialId).string_len(1400).not_null().unique_key())
+                .col(ColumnDef::new(Passkey::Name).string_len(100).not_null())
+                .col(ColumnDef::new(Passkey::Credential).text().not_null())
+                .col(ColumnDef::new(Passkey::CreatedAt).timestamp_with_time_zone().not_null())
+                .col(ColumnDef::new(Passkey::LastUsedAt).timestamp_with_time_zone())
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(Passkey::Table, Passkey::AccountId)
+                        .to(Account::Table, Account::Id)
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create().name("passkey_account").table(Passkey::Table).col(Passkey::AccountId).to_owned(),
+        )
+        .await?;
+        // A registration or sign-in in flight: webauthn-rs's state, kept
+        // here so whichever server gets the answer can finish it.
+        m.create_table(
+            Table::create()
+                .table(PasskeyCeremony::Table)
+                .col(ColumnDef::new(PasskeyCeremony::Id).string_len(64).not_null().primary_key())
+                .col(ColumnDef::new(PasskeyCeremony::Purpose).string_len(16).not_null())
+                .col(ColumnDef::new(PasskeyCeremony::AccountId).string_len(36))
+                .col(ColumnDef::new(PasskeyCeremony::State).text().not_null())
+                .col(ColumnDef::new(PasskeyCeremony::ExpiresAt).timestamp_with_time_zone().not_null())
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(PasskeyCeremony::Table, PasskeyCeremony::AccountId)
+                        .to(Account::Table, Account::Id)
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .check(Expr::col(PasskeyCeremony::Purpose).is_in(["register", "sign_in", "second_step"]))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("passkey_ceremony_expires")
+                .table(PasskeyCeremony::Table)
+                .col(PasskeyCeremony::ExpiresAt)
                 .to_owned(),
         )
         .await

@@ -23,7 +23,7 @@ use crate::{store, two_step};
 
 const SHOWN: time::format_description::well_known::Rfc3339 = time::format_description::well_known::Rfc3339;
 
-fn when(t: OffsetDateTime) -> String {
+pub(crate) fn when(t: OffsetDateTime) -> String {
     let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
     t.format(&format).unwrap_or_default()
 }
@@ -56,6 +56,7 @@ struct SecurityPage<'a> {
     connected: Vec<ConnectedRow>,
     activity: Vec<ActivityRow>,
     two_step: bool,
+    passkeys: usize,
 }
 
 /// The browser and system a user-agent string names, in words a resident
@@ -101,6 +102,8 @@ fn activity_key(action: &str) -> &'static str {
         "account.sign_in_failed" => "activity-sign-in-failed",
         "account.two_step_enable" => "activity-two-step-on",
         "account.two_step_disable" => "activity-two-step-off",
+        "account.passkey_add" => "activity-passkey-added",
+        "account.passkey_remove" => "activity-passkey-removed",
         "account.recovery_code_used" => "activity-recovery-code",
         "account.verify_email" => "activity-email-verified",
         "account.register" | "account.create" => "activity-created",
@@ -142,7 +145,9 @@ pub(crate) async fn page(
         .map(|e| ActivityRow { at: when(e.at), what_key: activity_key(&e.action) })
         .collect();
     let two_step = two_step::is_enabled(&state, &account_id).await?;
-    ctx.page(StatusCode::OK, "security-title", &SecurityPage { ctx: &ctx, sessions, connected, activity, two_step })
+    let passkeys = crate::passkeys::list(&state.db, &account_id).await?.len();
+    let content = SecurityPage { ctx: &ctx, sessions, connected, activity, two_step, passkeys };
+    ctx.page(StatusCode::OK, "security-title", &content)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -222,6 +227,11 @@ pub(crate) async fn data(State(state): State<AppState>, SignedIn(principal): Sig
             .into_iter()
             .map(|e| json!({ "at": time(Some(e.at)), "action": e.action }))
             .collect();
+    let passkeys: Vec<_> = crate::passkeys::list(&state.db, &account_id)
+        .await?
+        .into_iter()
+        .map(|p| json!({ "name": p.name, "added": time(Some(p.created_at)), "last_used": time(p.last_used_at) }))
+        .collect();
     let body = json!({
         "account": {
             "id": account.id,
@@ -235,6 +245,7 @@ pub(crate) async fn data(State(state): State<AppState>, SignedIn(principal): Sig
             "two_step_verification": two_step::is_enabled(&state, &account_id).await?,
         },
         "sessions": sessions,
+        "passkeys": passkeys,
         "connected_services": connected,
         "activity": activity,
     });

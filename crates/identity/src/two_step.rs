@@ -2,6 +2,7 @@
 //! with a QR code, single-use recovery codes, and the second step of
 //! sign-in. Every change is audited and e-mailed to the account holder.
 
+use axum::http::HeaderMap;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use platform::app::AppState;
@@ -191,7 +192,17 @@ pub enum SecondStep {
     Ended,
 }
 
-pub async fn complete(state: &AppState, lang: Lang, token: &str, input: &str) -> Result<SecondStep, AppError> {
+/// What the resident offers for the second step.
+#[derive(Clone, Copy)]
+pub enum Proof<'a> {
+    /// A code from the authenticator app, or a recovery code.
+    Code(&'a str),
+    /// An answer from one of the account's passkeys, to the ceremony this
+    /// browser started (named by its cookie in `headers`).
+    Passkey { headers: &'a HeaderMap, https: bool, answer: &'a str },
+}
+
+pub async fn complete(state: &AppState, lang: Lang, token: &str, proof: Proof<'_>) -> Result<SecondStep, AppError> {
     let key = challenge_key(token);
     let Some(challenge) = store::challenge(&state.db, &key).await? else { return Ok(SecondStep::Ended) };
     if platform::db::now() >= challenge.expires_at {
@@ -199,6 +210,15 @@ pub async fn complete(state: &AppState, lang: Lang, token: &str, input: &str) ->
         return Ok(SecondStep::Ended);
     }
     let account = store::account_by_id(&state.db, &challenge.account_id).await?.ok_or_else(AppError::not_found)?;
+    // A passkey is checked before the write transaction: its ceremony is
+    // single-use already, and recording its use writes too (SQLite allows
+    // one writer at a time).
+    let passkey_proven = match proof {
+        Proof::Passkey { headers, https, answer } => {
+            crate::passkeys::check_second_step(state, headers, https, &account.id, answer).await?
+        }
+        Proof::Code(_) => false,
+    };
     let row = store::totp(&state.db, &account.id).await?.filter(|t| t.confirmed_at.is_some());
     let txn = platform::db::begin_write(&state.db).await?;
     if !store::take_challenge_try(&txn, &key).await? {
@@ -207,18 +227,20 @@ pub async fn complete(state: &AppState, lang: Lang, token: &str, input: &str) ->
         return Ok(SecondStep::Ended);
     }
     let mut used_recovery = false;
-    let proven =
-        match (&row, row.as_ref().map(|r| matching_step(state, r, &account.email, input)).transpose()?.flatten()) {
-            (Some(_), Some(step)) => store::use_totp_step(&txn, &account.id, step, false).await?,
-            (Some(_), None) => match RecoveryCode::parse(input) {
+    let proven = match (proof, &row) {
+        (Proof::Passkey { .. }, _) => passkey_proven,
+        (Proof::Code(input), Some(row)) => match matching_step(state, row, &account.email, input)? {
+            Some(step) => store::use_totp_step(&txn, &account.id, step, false).await?,
+            None => match RecoveryCode::parse(input) {
                 Some(code) => {
                     used_recovery = store::use_recovery_code(&txn, &account.id, &recovery_mac(state, &code)).await?;
                     used_recovery
                 }
                 None => false,
             },
-            (None, _) => false,
-        };
+        },
+        (Proof::Code(_), None) => false,
+    };
     if !proven {
         let tries_left = store::challenge(&txn, &key).await?.map_or(0, |c| c.tries_left);
         txn.commit().await?;
@@ -243,6 +265,9 @@ pub async fn complete(state: &AppState, lang: Lang, token: &str, input: &str) ->
     }
     txn.commit().await?;
     state.outbox_wake.notify_one();
+    if passkey_proven {
+        return Ok(SecondStep::SignedIn(crate::passkeys::principal(&account)?));
+    }
     let mut principal = accounts::principal(&account)?;
     principal.strength = AuthStrength::TwoFactor;
     Ok(SecondStep::SignedIn(principal))

@@ -418,6 +418,10 @@ async fn serve(
         println!("{}", json!({ "listening": addr.to_string(), "url": url, "demo": demo, "demo_notes": demo_notes }));
     } else {
         println!("lionrock {} listening on {url}", env!("CARGO_PKG_VERSION"));
+        if state.config.server.public_url.is_empty() && addr.ip().is_loopback() {
+            // A relying-party ID cannot be an IP address; lionrock serves loopback as localhost.
+            println!("for passkeys, open http://localhost:{}", addr.port());
+        }
         if demo {
             println!("demo mode: data in {}", state.config.server.data_dir.display());
             for note in &demo_notes {

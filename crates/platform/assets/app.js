@@ -36,3 +36,96 @@ if (waiting) {
   };
   poll();
 }
+
+// Passkeys: a form with data-passkey="create" or "get" asks the server for
+// options (data-options), hands them to the browser's passkey dialog, puts
+// the answer in the form's hidden "credential" field and submits the form,
+// so the server's answer is an ordinary page. Where the browser has no
+// passkeys (or this file does not run) the form stays hidden.
+const passkeyForms = document.querySelectorAll("form[data-passkey]");
+if (passkeyForms.length > 0 && window.PublicKeyCredential && navigator.credentials) {
+  const toBase64url = (buffer) =>
+    btoa(String.fromCharCode(...new Uint8Array(buffer)))
+      .replace(/\+/g, "-")
+      .replace(/\//g, "_")
+      .replace(/=+$/, "");
+  const fromBase64url = (text) =>
+    Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+  // JSON has no "undefined": drop the nulls the server sends for absent options.
+  const withoutNulls = (value) => {
+    if (Array.isArray(value)) {
+      return value.map(withoutNulls);
+    }
+    if (value && typeof value === "object") {
+      return Object.fromEntries(
+        Object.entries(value)
+          .filter(([, v]) => v !== null)
+          .map(([k, v]) => [k, withoutNulls(v)]),
+      );
+    }
+    return value;
+  };
+  const decodeIds = (list) => (list || []).map((c) => ({ ...c, id: fromBase64url(c.id) }));
+  const answer = (credential) => {
+    const r = credential.response;
+    const response = { clientDataJSON: toBase64url(r.clientDataJSON) };
+    if (r.attestationObject) {
+      response.attestationObject = toBase64url(r.attestationObject);
+      response.transports = r.getTransports ? r.getTransports() : [];
+    } else {
+      response.authenticatorData = toBase64url(r.authenticatorData);
+      response.signature = toBase64url(r.signature);
+      response.userHandle = r.userHandle ? toBase64url(r.userHandle) : null;
+    }
+    return JSON.stringify({
+      id: credential.id,
+      rawId: toBase64url(credential.rawId),
+      type: credential.type,
+      response,
+      clientExtensionResults: credential.getClientExtensionResults(),
+    });
+  };
+  for (const note of document.querySelectorAll("[data-passkey-unsupported]")) {
+    note.hidden = true;
+  }
+  for (const form of passkeyForms) {
+    form.hidden = false;
+    const status = form.querySelector("[data-passkey-status]");
+    const csrf = form.querySelector("input[name=_csrf]").value;
+    form.addEventListener("submit", async (event) => {
+      if (form.elements.credential.value) {
+        return;
+      }
+      event.preventDefault();
+      status.textContent = "";
+      try {
+        const response = await fetch(form.dataset.options, {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { "x-csrf-token": csrf, accept: "application/json" },
+        });
+        if (!response.ok) {
+          throw new Error(`options: ${response.status}`);
+        }
+        const options = withoutNulls(await response.json()).publicKey;
+        options.challenge = fromBase64url(options.challenge);
+        let credential;
+        if (form.dataset.passkey === "create") {
+          options.user.id = fromBase64url(options.user.id);
+          options.excludeCredentials = decodeIds(options.excludeCredentials);
+          credential = await navigator.credentials.create({ publicKey: options });
+        } else {
+          options.allowCredentials = decodeIds(options.allowCredentials);
+          credential = await navigator.credentials.get({ publicKey: options });
+        }
+        form.elements.credential.value = answer(credential);
+        form.submit();
+      } catch (error) {
+        status.textContent =
+          error && (error.name === "NotAllowedError" || error.name === "AbortError")
+            ? status.dataset.cancelled
+            : status.dataset.failed;
+      }
+    });
+  }
+}

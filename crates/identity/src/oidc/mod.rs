@@ -598,7 +598,8 @@ fn amr(principal: &Principal) -> Vec<&'static str> {
     match principal.strength {
         AuthStrength::Password => vec!["pwd"],
         AuthStrength::TwoFactor => vec!["pwd", "otp", "mfa"],
-        AuthStrength::Passkey => vec!["hwk", "user"],
+        // User verification is required, so a passkey is two factors in one.
+        AuthStrength::Passkey => vec!["hwk", "user", "mfa"],
     }
 }
 

@@ -203,3 +203,54 @@ async fn sign_in_with_browser(browser: &Browser, app: &platform::testkit::TestAp
         .await
         .unwrap();
 }
+
+/// Passkeys with the page's own script and Chromium's virtual authenticator:
+/// add one after a password sign-in, sign out, sign in with it alone.
+/// (Served as `localhost`: a relying-party ID cannot be an IP address.)
+#[tokio::test]
+async fn a_passkey_is_added_and_signs_in_in_a_real_browser() {
+    let Some(browser) = Browser::start().await else { return };
+    browser.add_virtual_authenticator().await;
+    let app = app().spawn().await;
+    let base = format!("http://localhost:{}", app.addr.port());
+    identity::accounts::create_user(&app.state, "chan.passkey@example.org", PASSWORD, false, vec![]).await.unwrap();
+
+    browser.goto(&format!("{base}/en/sign-in")).await;
+    browser.client.find(Locator::Id("email")).await.unwrap().send_keys("chan.passkey@example.org").await.unwrap();
+    let password = browser.client.find(Locator::Id("password")).await.unwrap();
+    password.send_keys(&format!("{PASSWORD}{}", Key::Enter)).await.unwrap();
+    browser.check("signed-in", browser.client.wait().for_url(&url_of(&format!("{base}/en/account")))).await;
+
+    for lang in ["zh-hk", "zh-cn", "en"] {
+        browser.goto(&format!("{base}/{lang}/account/passkeys")).await;
+        browser.assert_accessible(&format!("passkeys-{lang}")).await;
+    }
+    let name = browser.client.find(Locator::Id("name")).await.unwrap();
+    name.send_keys("Laptop").await.unwrap();
+    browser.client.find(Locator::Css("form[data-passkey] button")).await.unwrap().click().await.unwrap();
+    let notice = browser
+        .check("passkey-added", async {
+            browser.client.wait().for_element(Locator::Css("p.notice")).await?;
+            browser.text("p.notice").await
+        })
+        .await;
+    assert_eq!(notice, "Your passkey has been added. You can use it the next time you sign in.");
+    assert!(browser.text("table").await.unwrap().contains("Laptop"));
+    browser.assert_accessible("passkeys-added").await;
+
+    // Signed out, the sign-in page offers the passkey; one press signs in.
+    browser.client.delete_all_cookies().await.unwrap();
+    browser.goto(&format!("{base}/en/sign-in")).await;
+    let button = browser.check("passkey-button", browser.client.wait().for_element(Locator::Id("passkey"))).await;
+    assert!(button.is_displayed().await.unwrap(), "shown where the browser has passkeys");
+    browser.assert_accessible("sign-in-with-passkey").await;
+    button.click().await.unwrap();
+    let heading = browser
+        .check("passkey-sign-in", async {
+            browser.client.wait().for_url(&url_of(&format!("{base}/en/account"))).await?;
+            browser.text("h1").await
+        })
+        .await;
+    assert_eq!(heading, "Your account");
+    browser.close().await;
+}

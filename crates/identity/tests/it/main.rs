@@ -9,6 +9,7 @@ mod deletion;
 mod dependants;
 mod oidc;
 mod oidc_rp;
+mod passkeys;
 mod profile;
 mod real_name;
 mod recover;

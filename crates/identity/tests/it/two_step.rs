@@ -8,7 +8,7 @@ use sea_orm::ConnectionTrait;
 use crate::support::*;
 
 /// Turns two-step verification on; returns (secret, recovery codes, the code used).
-async fn enrol(app: &TestApp, client: &TestClient) -> (String, Vec<String>, String) {
+pub(crate) async fn enrol(app: &TestApp, client: &TestClient) -> (String, Vec<String>, String) {
     let page = client.get("/en/account/two-step").await;
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();

@@ -118,6 +118,24 @@ impl Browser {
         self.client.add_cookie(cookie).await.expect("set session cookie");
     }
 
+    /// Gives the browser a virtual platform authenticator (WebDriver's
+    /// WebAuthn extension): it creates and uses passkeys as a phone or
+    /// laptop would, with the person always verified.
+    pub async fn add_virtual_authenticator(&self) {
+        let options = json!({
+            "protocol": "ctap2",
+            "transport": "internal",
+            "hasResidentKey": true,
+            "hasUserVerification": true,
+            "isUserConsenting": true,
+            "isUserVerified": true,
+        });
+        self.client
+            .issue_cmd(AddVirtualAuthenticator(options))
+            .await
+            .expect("add a virtual authenticator (WebDriver WebAuthn extension)");
+    }
+
     /// Runs axe-core (WCAG 2.1 A and AA rules) on the current page.
     pub async fn axe(&self) -> Vec<Violation> {
         self.client.execute(&self.axe_source, vec![]).await.expect("inject axe-core");
@@ -192,6 +210,20 @@ impl Browser {
     /// Ends the session, the driver and its browsers.
     pub async fn close(self) {
         let _ = self.client.clone().close().await;
+    }
+}
+
+/// `POST /session/{id}/webauthn/authenticator` (W3C WebAuthn §11.3).
+#[derive(Debug)]
+struct AddVirtualAuthenticator(Value);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for AddVirtualAuthenticator {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/webauthn/authenticator", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(self.0.to_string()))
     }
 }
 
