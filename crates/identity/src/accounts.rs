@@ -11,18 +11,30 @@ use platform::outbox::{self, Channel, Notification};
 use platform::principal::{AccountId, AuthStrength, IdentityLevel, Principal, Role};
 use sea_orm::TransactionTrait;
 
-use crate::model::{self, Email, NewPassword, OneTimeCode};
+use crate::model::{self, Email, Identifier, NewPassword, OneTimeCode, Phone};
 use crate::password;
+use crate::sms::{self, Cap};
 use crate::store::{self, StoreError, account};
 
+/// Verification purposes: proving an address or a number at registration,
+/// and recovering an account through one.
 const PURPOSE_EMAIL: &str = "email";
+const PURPOSE_PHONE: &str = "phone";
+const PURPOSE_RECOVER: &str = "recover";
+const PURPOSE_RECOVER_PHONE: &str = "recover_phone";
 
 fn code_mac(state: &AppState, verification_id: &str, code: &OneTimeCode) -> String {
     state.keys.blind_index("identity.one-time-code", &format!("{verification_id}:{}", code.as_str()))
 }
 
-fn throttle_key(state: &AppState, email: &str) -> String {
-    state.keys.blind_index("identity.sign-in", &email.trim().to_lowercase())
+/// The key failed sign-ins are counted under: the address or number as
+/// typed, normalised where it parses (so `9123 4567` and `+85291234567` count together).
+fn throttle_key(state: &AppState, input: &str) -> String {
+    let name = match Identifier::parse(input, &state.config.sms.allowed_country_codes) {
+        Ok(id) => id.as_str().to_owned(),
+        Err(_) => input.trim().to_lowercase(),
+    };
+    state.keys.blind_index("identity.sign-in", &name)
 }
 
 /// Constant-time comparison of two MACs.
@@ -30,55 +42,123 @@ fn same(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// A fixed, translated e-mail to an account holder (a security notice).
-pub(crate) fn notice(state: &AppState, lang: Lang, to: &str, subject_key: &str, body_key: &str) -> Notification {
-    Notification {
-        channel: Channel::Email,
-        recipient: to.to_owned(),
-        lang,
-        subject: Some(state.catalog.text(lang, subject_key)),
-        body: state.catalog.text(lang, body_key),
+/// A fixed, translated message to an address or number: an e-mail with
+/// its subject, or an SMS with the body alone.
+pub(crate) fn notice_to(
+    state: &AppState,
+    lang: Lang,
+    to: &Identifier,
+    subject_key: &str,
+    body: String,
+) -> Notification {
+    match to {
+        Identifier::Email(email) => Notification {
+            channel: Channel::Email,
+            recipient: email.as_str().to_owned(),
+            lang,
+            subject: Some(state.catalog.text(lang, subject_key)),
+            body,
+        },
+        Identifier::Phone(phone) => {
+            Notification { channel: Channel::Sms, recipient: phone.as_str().to_owned(), lang, subject: None, body }
+        }
     }
 }
 
-fn code_email(state: &AppState, lang: Lang, to: &Email, code: &OneTimeCode) -> Notification {
+/// Where an account's notices go: its e-mail address, else its mobile number.
+pub(crate) fn contact(account: &account::Model) -> Result<Identifier, AppError> {
+    match (&account.email, &account.phone) {
+        (Some(email), _) => {
+            Email::parse(email).map(Identifier::Email).map_err(|_| AppError::internal("stored e-mail address invalid"))
+        }
+        (None, Some(phone)) => Ok(Identifier::Phone(Phone::stored(phone))),
+        (None, None) => Err(AppError::internal("account has neither e-mail address nor mobile number")),
+    }
+}
+
+/// A fixed, translated security notice to an account holder.
+pub(crate) fn notice(
+    state: &AppState,
+    lang: Lang,
+    account: &account::Model,
+    subject_key: &str,
+    body_key: &str,
+) -> Result<Notification, AppError> {
+    Ok(notice_to(state, lang, &contact(account)?, subject_key, state.catalog.text(lang, body_key)))
+}
+
+fn code_message(state: &AppState, lang: Lang, to: &Identifier, code: &OneTimeCode) -> Notification {
     let minutes = model::CODE_LIFETIME.whole_minutes().to_string();
-    Notification {
-        channel: Channel::Email,
-        recipient: to.as_str().to_owned(),
-        lang,
-        subject: Some(state.catalog.text(lang, "email-code-subject")),
-        body: state.catalog.text_with(lang, "email-code-body", &[("code", code.as_str()), ("minutes", &minutes)]),
+    let body_key = match to {
+        Identifier::Email(_) => "email-code-body",
+        Identifier::Phone(_) => "sms-code-body",
+    };
+    let body = state.catalog.text_with(lang, body_key, &[("code", code.as_str()), ("minutes", &minutes)]);
+    notice_to(state, lang, to, "email-code-subject", body)
+}
+
+/// Counts an SMS to `to` against the caps (a no-op for e-mail).
+async fn count_send(
+    state: &AppState,
+    txn: &sea_orm::DatabaseTransaction,
+    to: &Identifier,
+    ip: &str,
+) -> Result<Result<(), Cap>, AppError> {
+    match to {
+        Identifier::Phone(phone) => Ok(sms::allow(state, txn, Some(phone), ip).await?),
+        Identifier::Email(_) => Ok(Ok(())),
     }
 }
 
-/// Registers `email` with `password`, and returns the verification ID the
-/// resident continues with. If the address already has an account, its
-/// owner is told by e-mail instead, and the answer looks the same.
-pub async fn register(state: &AppState, lang: Lang, email: &Email, password: NewPassword) -> Result<String, AppError> {
+/// What registration or recovery answers: the verification to continue
+/// with, or that a cap on SMS codes was reached (nothing was sent).
+#[derive(Debug, PartialEq, Eq)]
+pub enum Started {
+    Verification(String),
+    Capped(Cap),
+}
+
+/// Registers `id` (an e-mail address or mobile number) with `password`;
+/// the code goes there. If it already has an account, its owner is told
+/// instead, and the answer looks the same.
+pub async fn register(
+    state: &AppState,
+    lang: Lang,
+    id: &Identifier,
+    password: NewPassword,
+    ip: &str,
+) -> Result<Started, AppError> {
     // Hash first, whatever happens next, so both paths take as long.
     let phc = password::hash_blocking(password).await.map_err(AppError::internal)?;
     let verification_id = uuid::Uuid::now_v7().to_string();
+    let purpose = match id {
+        Identifier::Email(_) => PURPOSE_EMAIL,
+        Identifier::Phone(_) => PURPOSE_PHONE,
+    };
     let txn = platform::db::begin_write(&state.db).await?;
-    let created = match store::account_by_email(&txn, email).await? {
+    let created = match store::account_by(&txn, id).await? {
         Some(_) => None,
         None => {
             let new =
-                store::NewAccount { email, password_hash: Some(phc), active: false, real_name: false, roles: vec![] };
+                store::NewAccount { id, password_hash: Some(phc), active: false, real_name: false, roles: vec![] };
             match store::create_account(&txn, new).await {
                 Ok(account) => Some(account),
                 // Lost a race with a registration of the same address.
-                Err(StoreError::EmailTaken) => None,
+                Err(StoreError::Taken) => None,
                 Err(StoreError::Db(e)) => return Err(e.into()),
             }
         }
     };
     let txn = match created {
         Some(account) => {
+            if let Err(cap) = count_send(state, &txn, id, ip).await? {
+                txn.rollback().await?;
+                return Ok(Started::Capped(cap));
+            }
             let code = OneTimeCode::generate();
             let mac = code_mac(state, &verification_id, &code);
-            store::create_verification(&txn, &verification_id, Some(&account.id), PURPOSE_EMAIL, mac).await?;
-            outbox::enqueue(&txn, code_email(state, lang, email, &code)).await?;
+            store::create_verification(&txn, &verification_id, Some(&account.id), purpose, mac).await?;
+            outbox::enqueue(&txn, code_message(state, lang, id, &code)).await?;
             audit::record(
                 &txn,
                 AuditEntry::new(
@@ -94,17 +174,21 @@ pub async fn register(state: &AppState, lang: Lang, email: &Email, password: New
             // A fresh transaction: on PostgreSQL a failed insert aborts the old one.
             txn.rollback().await?;
             let txn = platform::db::begin_write(&state.db).await?;
+            if let Err(cap) = count_send(state, &txn, id, ip).await? {
+                txn.rollback().await?;
+                return Ok(Started::Capped(cap));
+            }
             // A decoy verification whose code is never sent.
             let decoy = code_mac(state, &verification_id, &OneTimeCode::generate());
-            store::create_verification(&txn, &verification_id, None, PURPOSE_EMAIL, decoy).await?;
-            outbox::enqueue(&txn, notice(state, lang, email.as_str(), "email-exists-subject", "email-exists-body"))
-                .await?;
+            store::create_verification(&txn, &verification_id, None, purpose, decoy).await?;
+            let body = state.catalog.text(lang, "email-exists-body");
+            outbox::enqueue(&txn, notice_to(state, lang, id, "email-exists-subject", body)).await?;
             txn
         }
     };
     txn.commit().await?;
     state.outbox_wake.notify_one();
-    Ok(verification_id)
+    Ok(Started::Verification(verification_id))
 }
 
 /// The result of entering a code.
@@ -118,20 +202,22 @@ pub enum VerifyOutcome {
 }
 
 /// A code checked: right (with the write transaction still open for the
-/// caller to finish the job in), or why not.
+/// caller to finish the job in, and the purpose it was for), or why not.
 enum CodeCheck {
-    Right { txn: sea_orm::DatabaseTransaction, account_id: String },
+    Right { txn: sea_orm::DatabaseTransaction, account_id: String, purpose: String },
     Not(VerifyOutcome),
 }
 
-/// Checks `code` for a verification of `purpose`, spending one try atomically.
+/// Checks `code` for a verification of one of `purposes`, spending one try atomically.
 async fn check_code(
     state: &AppState,
     verification_id: &str,
     code: &OneTimeCode,
-    purpose: &str,
+    purposes: &[&str],
 ) -> Result<CodeCheck, AppError> {
-    let Some(v) = store::verification_by_id(&state.db, verification_id).await?.filter(|v| v.purpose == purpose) else {
+    let Some(v) =
+        store::verification_by_id(&state.db, verification_id).await?.filter(|v| purposes.contains(&v.purpose.as_str()))
+    else {
         return Ok(CodeCheck::Not(VerifyOutcome::Unknown));
     };
     if platform::db::now() >= v.expires_at {
@@ -150,68 +236,59 @@ async fn check_code(
         return Ok(CodeCheck::Not(VerifyOutcome::Wrong { tries_left }));
     };
     store::delete_verification(&txn, verification_id).await?;
-    Ok(CodeCheck::Right { txn, account_id })
+    Ok(CodeCheck::Right { txn, account_id, purpose: v.purpose })
 }
 
 pub async fn verify(state: &AppState, verification_id: &str, code: &OneTimeCode) -> Result<VerifyOutcome, AppError> {
-    let (txn, account_id) = match check_code(state, verification_id, code, PURPOSE_EMAIL).await? {
-        CodeCheck::Right { txn, account_id } => (txn, account_id),
-        CodeCheck::Not(outcome) => return Ok(outcome),
-    };
-    store::activate(&txn, &account_id).await?;
-    audit::record(
-        &txn,
-        AuditEntry::new(format!("account:{account_id}"), "account.verify_email", format!("account:{account_id}")),
-    )
-    .await?;
+    let (txn, account_id, purpose) =
+        match check_code(state, verification_id, code, &[PURPOSE_EMAIL, PURPOSE_PHONE]).await? {
+            CodeCheck::Right { txn, account_id, purpose } => (txn, account_id, purpose),
+            CodeCheck::Not(outcome) => return Ok(outcome),
+        };
+    let phone = purpose == PURPOSE_PHONE;
+    store::activate(&txn, &account_id, phone).await?;
+    let action = if phone { "account.verify_phone" } else { "account.verify_email" };
+    audit::record(&txn, AuditEntry::new(format!("account:{account_id}"), action, format!("account:{account_id}")))
+        .await?;
     let account = store::account_by_id(&txn, &account_id).await?.ok_or_else(AppError::not_found)?;
     txn.commit().await?;
     Ok(VerifyOutcome::Verified(Box::new(account)))
 }
 
-const PURPOSE_RECOVER: &str = "recover";
-
-/// Starts account recovery: a code to the address if it has an account,
-/// a decoy otherwise, and the same answer either way.
-pub async fn recover_start(state: &AppState, lang: Lang, email: &Email) -> Result<String, AppError> {
+/// Starts account recovery: a code to the address or number if it has an
+/// account, a decoy otherwise, and the same answer either way.
+pub async fn recover_start(state: &AppState, lang: Lang, id: &Identifier, ip: &str) -> Result<Started, AppError> {
     let verification_id = uuid::Uuid::now_v7().to_string();
     let code = OneTimeCode::generate();
+    let purpose = match id {
+        Identifier::Email(_) => PURPOSE_RECOVER,
+        Identifier::Phone(_) => PURPOSE_RECOVER_PHONE,
+    };
     let txn = platform::db::begin_write(&state.db).await?;
-    match store::account_by_email(&txn, email).await?.filter(|a| a.status != "disabled") {
+    if let Err(cap) = count_send(state, &txn, id, ip).await? {
+        txn.rollback().await?;
+        return Ok(Started::Capped(cap));
+    }
+    match store::account_by(&txn, id).await?.filter(|a| a.status != "disabled") {
         Some(account) => {
-            store::create_verification(
-                &txn,
-                &verification_id,
-                Some(&account.id),
-                PURPOSE_RECOVER,
-                code_mac(state, &verification_id, &code),
-            )
-            .await?;
+            let mac = code_mac(state, &verification_id, &code);
+            store::create_verification(&txn, &verification_id, Some(&account.id), purpose, mac).await?;
             let minutes = model::CODE_LIFETIME.whole_minutes().to_string();
-            outbox::enqueue(
-                &txn,
-                Notification {
-                    channel: Channel::Email,
-                    recipient: account.email.clone(),
-                    lang,
-                    subject: Some(state.catalog.text(lang, "email-recover-subject")),
-                    body: state.catalog.text_with(
-                        lang,
-                        "email-recover-body",
-                        &[("code", code.as_str()), ("minutes", &minutes)],
-                    ),
-                },
-            )
-            .await?;
+            let body_key = match id {
+                Identifier::Email(_) => "email-recover-body",
+                Identifier::Phone(_) => "sms-recover-body",
+            };
+            let body = state.catalog.text_with(lang, body_key, &[("code", code.as_str()), ("minutes", &minutes)]);
+            outbox::enqueue(&txn, notice_to(state, lang, id, "email-recover-subject", body)).await?;
         }
         None => {
             let decoy = code_mac(state, &verification_id, &OneTimeCode::generate());
-            store::create_verification(&txn, &verification_id, None, PURPOSE_RECOVER, decoy).await?;
+            store::create_verification(&txn, &verification_id, None, purpose, decoy).await?;
         }
     }
     txn.commit().await?;
     state.outbox_wake.notify_one();
-    Ok(verification_id)
+    Ok(Started::Verification(verification_id))
 }
 
 /// The result of finishing recovery.
@@ -223,7 +300,7 @@ pub enum RecoverOutcome {
     Code(VerifyOutcome),
 }
 
-/// Finishes recovery with the e-mailed code and a new password.
+/// Finishes recovery with the code and a new password.
 pub async fn recover_finish(
     state: &AppState,
     lang: Lang,
@@ -233,22 +310,22 @@ pub async fn recover_finish(
 ) -> Result<RecoverOutcome, AppError> {
     // Hash before the transaction (it takes a while, and holds no lock).
     let phc = password::hash_blocking(password).await.map_err(AppError::internal)?;
-    let (txn, account_id) = match check_code(state, verification_id, code, PURPOSE_RECOVER).await? {
-        CodeCheck::Right { txn, account_id } => (txn, account_id),
-        CodeCheck::Not(outcome) => return Ok(RecoverOutcome::Code(outcome)),
-    };
+    let (txn, account_id, purpose) =
+        match check_code(state, verification_id, code, &[PURPOSE_RECOVER, PURPOSE_RECOVER_PHONE]).await? {
+            CodeCheck::Right { txn, account_id, purpose } => (txn, account_id, purpose),
+            CodeCheck::Not(outcome) => return Ok(RecoverOutcome::Code(outcome)),
+        };
     let account = store::account_by_id(&txn, &account_id).await?.ok_or_else(AppError::not_found)?;
     store::set_password(&txn, &account_id, &phc).await?;
-    // The address is proven: a pending account becomes active.
-    store::activate(&txn, &account_id).await?;
+    // The address or number is proven: a pending account becomes active.
+    store::activate(&txn, &account_id, purpose == PURPOSE_RECOVER_PHONE).await?;
     platform::session::revoke_all(&txn, &account_id).await?;
     audit::record(
         &txn,
         AuditEntry::new(format!("account:{account_id}"), "account.recover", format!("account:{account_id}")),
     )
     .await?;
-    outbox::enqueue(&txn, notice(state, lang, &account.email, "email-recovered-subject", "email-recovered-body"))
-        .await?;
+    outbox::enqueue(&txn, notice(state, lang, &account, "email-recovered-subject", "email-recovered-body")?).await?;
     txn.commit().await?;
     state.outbox_wake.notify_one();
     Ok(RecoverOutcome::Done)
@@ -269,12 +346,27 @@ pub async fn recovery_has_second_factor(state: &AppState, verification_id: &str)
 pub enum ResendOutcome {
     Sent,
     TooSoon,
+    Capped(Cap),
     Unknown,
 }
 
-pub async fn resend(state: &AppState, lang: Lang, verification_id: &str) -> Result<ResendOutcome, AppError> {
+/// Whether a verification's codes go by SMS.
+fn by_sms(purpose: &str) -> bool {
+    purpose == PURPOSE_PHONE || purpose == PURPOSE_RECOVER_PHONE
+}
+
+/// Whether the codes of verification `id` go by SMS (a decoy's say the same as a real one's).
+pub async fn sent_by_sms(state: &AppState, verification_id: &str) -> Result<bool, AppError> {
+    Ok(store::verification_by_id(&state.db, verification_id).await?.is_some_and(|v| by_sms(&v.purpose)))
+}
+
+pub async fn resend(state: &AppState, lang: Lang, verification_id: &str, ip: &str) -> Result<ResendOutcome, AppError> {
     let Some(v) = store::verification_by_id(&state.db, verification_id).await? else {
         return Ok(ResendOutcome::Unknown);
+    };
+    let account = match v.account_id.as_deref() {
+        Some(id) => store::account_by_id(&state.db, id).await?,
+        None => None,
     };
     let txn = platform::db::begin_write(&state.db).await?;
     let code = OneTimeCode::generate();
@@ -282,13 +374,24 @@ pub async fn resend(state: &AppState, lang: Lang, verification_id: &str) -> Resu
         txn.commit().await?;
         return Ok(ResendOutcome::TooSoon);
     }
-    // A decoy resends nothing, but answers the same.
-    if let Some(account) = match v.account_id.as_deref() {
-        Some(id) => store::account_by_id(&txn, id).await?,
+    // A decoy resends nothing, but answers the same (and counts the same).
+    let to = match &account {
+        Some(a) if by_sms(&v.purpose) => a.phone.as_deref().map(|p| Identifier::Phone(Phone::stored(p))),
+        Some(a) => a.email.as_deref().and_then(|e| Email::parse(e).ok()).map(Identifier::Email),
         None => None,
-    } {
-        let email = Email::parse(&account.email).map_err(|_| AppError::internal("stored e-mail address invalid"))?;
-        outbox::enqueue(&txn, code_email(state, lang, &email, &code)).await?;
+    };
+    if by_sms(&v.purpose) {
+        let phone = match &to {
+            Some(Identifier::Phone(p)) => Some(p),
+            _ => None,
+        };
+        if let Err(cap) = sms::allow(state, &txn, phone, ip).await? {
+            txn.rollback().await?;
+            return Ok(ResendOutcome::Capped(cap));
+        }
+    }
+    if let Some(to) = to {
+        outbox::enqueue(&txn, code_message(state, lang, &to, &code)).await?;
     }
     txn.commit().await?;
     state.outbox_wake.notify_one();
@@ -310,6 +413,8 @@ pub enum SignInOutcome {
     Throttled {
         minutes: i64,
     },
+    /// A pending account's new code could not be sent by SMS today.
+    Capped(Cap),
 }
 
 /// The principal an account stands for.
@@ -334,14 +439,15 @@ pub fn principal(account: &account::Model) -> Result<Principal, AppError> {
     })
 }
 
+/// Signs in with an e-mail address or mobile number (`name_input`) and a password.
 pub async fn sign_in(
     state: &AppState,
     lang: Lang,
-    email_input: &str,
+    name_input: &str,
     password_input: &str,
     ip: &str,
 ) -> Result<SignInOutcome, AppError> {
-    let key = throttle_key(state, email_input);
+    let key = throttle_key(state, name_input);
     // Counted in the database, so every server sees the same count.
     let ip_key = state.keys.blind_index("identity.sign-in-ip", ip);
     let now = platform::db::now();
@@ -353,8 +459,8 @@ pub async fn sign_in(
     if let Some(until) = until {
         return Ok(SignInOutcome::Throttled { minutes: model::minutes_until(until, now) });
     }
-    let account = match Email::parse(email_input) {
-        Ok(email) => store::account_by_email(&state.db, &email).await?,
+    let account = match Identifier::parse(name_input, &state.config.sms.allowed_country_codes) {
+        Ok(id) => store::account_by(&state.db, &id).await?,
         Err(_) => None,
     };
     let normalised = model::normalise_password(password_input);
@@ -379,19 +485,22 @@ pub async fn sign_in(
     };
     store::clear_failures(&state.db, &key).await?;
     if account.status == "pending" {
-        let email = Email::parse(&account.email).map_err(|_| AppError::internal("stored e-mail address invalid"))?;
+        // The password is right but the address or number was never proven: a new code.
+        let to = contact(&account)?;
+        let purpose = match to {
+            Identifier::Email(_) => PURPOSE_EMAIL,
+            Identifier::Phone(_) => PURPOSE_PHONE,
+        };
         let verification_id = uuid::Uuid::now_v7().to_string();
         let code = OneTimeCode::generate();
         let txn = platform::db::begin_write(&state.db).await?;
-        store::create_verification(
-            &txn,
-            &verification_id,
-            Some(&account.id),
-            PURPOSE_EMAIL,
-            code_mac(state, &verification_id, &code),
-        )
-        .await?;
-        outbox::enqueue(&txn, code_email(state, lang, &email, &code)).await?;
+        if let Err(cap) = count_send(state, &txn, &to, ip).await? {
+            txn.rollback().await?;
+            return Ok(SignInOutcome::Capped(cap));
+        }
+        let mac = code_mac(state, &verification_id, &code);
+        store::create_verification(&txn, &verification_id, Some(&account.id), purpose, mac).await?;
+        outbox::enqueue(&txn, code_message(state, lang, &to, &code)).await?;
         txn.commit().await?;
         state.outbox_wake.notify_one();
         return Ok(SignInOutcome::NeedsVerification { verification_id });
@@ -450,9 +559,10 @@ pub async fn create_user(
     let internal = |e: &dyn std::fmt::Display| CreateUserError::Internal(e.to_string());
     let phc = password::hash_blocking(password).await.map_err(|e| internal(&e))?;
     let txn = platform::db::begin_write(&state.db).await.map_err(|e| internal(&e))?;
-    let new = store::NewAccount { email: &email, password_hash: Some(phc), active: true, real_name, roles };
+    let id = Identifier::Email(email);
+    let new = store::NewAccount { id: &id, password_hash: Some(phc), active: true, real_name, roles };
     let account = store::create_account(&txn, new).await.map_err(|e| match e {
-        StoreError::EmailTaken => CreateUserError::Exists,
+        StoreError::Taken => CreateUserError::Exists,
         StoreError::Db(e) => internal(&e),
     })?;
     audit::record(&txn, AuditEntry::new("cli", "account.create", format!("account:{}", account.id)))

@@ -53,10 +53,10 @@ pub async fn cancel(state: &AppState, lang: Lang, account_id: &str) -> Result<bo
             let n = accounts::notice(
                 state,
                 lang,
-                &account.email,
+                &account,
                 "email-deletion-cancelled-subject",
                 "email-deletion-cancelled-body",
-            );
+            )?;
             platform::outbox::enqueue(&txn, n).await?;
         }
         audit::record(
@@ -87,6 +87,7 @@ async fn run(state: &AppState) -> Result<(), AppError> {
     store::purge_challenges(&state.db).await?;
     crate::app_sign_in::purge(&state.db).await?;
     crate::passkeys::purge(&state.db).await?;
+    crate::sms::purge(&state.db).await?;
     crate::oidc::store::purge(&state.db).await?;
     let due =
         entity::Entity::find().filter(entity::Column::DeleteAfter.lte(platform::db::now())).all(&state.db).await?;
@@ -162,7 +163,7 @@ pub(crate) async fn submit(
         .await?;
     platform::session::revoke_all(&txn, &account_id).await?;
     let date = (now + GRACE).date().to_string();
-    let mut n = accounts::notice(&state, ctx.lang, &account.email, "email-deletion-subject", "email-deletion-body");
+    let mut n = accounts::notice(&state, ctx.lang, &account, "email-deletion-subject", "email-deletion-body")?;
     n.body = state.catalog.text_with(ctx.lang, "email-deletion-body", &[("date", &date)]);
     platform::outbox::enqueue(&txn, n).await?;
     audit::record(

@@ -20,8 +20,10 @@ use platform::session::{self, Device, SessionToken};
 use platform::web::{self, ClientInfo, RequestId};
 use serde::Deserialize;
 
-use crate::accounts::{self, RecoverOutcome, ResendOutcome, SignInOutcome, VerifyOutcome};
-use crate::model::{Email, EmailProblem, OneTimeCode, PASSWORD_POLICY, PasswordProblem};
+use crate::accounts::{self, RecoverOutcome, ResendOutcome, SignInOutcome, Started, VerifyOutcome};
+use crate::model::{
+    EmailProblem, Identifier, IdentifierProblem, OneTimeCode, PASSWORD_POLICY, PasswordProblem, PhoneProblem,
+};
 use crate::store;
 use crate::two_step::{self, ConfirmOutcome, Enrolment, SecondStep};
 
@@ -141,21 +143,60 @@ fn email_error(errors: &mut FormErrors, problem: EmailProblem) {
     );
 }
 
+/// The address or number typed in the `email` field, or the form error why not.
+fn identifier_field(state: &AppState, errors: &mut FormErrors, input: &str) -> Option<Identifier> {
+    match Identifier::parse(input, &state.config.sms.allowed_country_codes) {
+        Ok(id) => Some(id),
+        Err(IdentifierProblem::Missing) => {
+            errors.add("email", "identifier-missing");
+            None
+        }
+        Err(IdentifierProblem::Email(problem)) => {
+            email_error(errors, problem);
+            None
+        }
+        Err(IdentifierProblem::Phone(PhoneProblem::Invalid)) => {
+            errors.add("email", "phone-invalid");
+            None
+        }
+        Err(IdentifierProblem::Phone(PhoneProblem::CountryNotAllowed)) => {
+            let codes = state.config.sms.allowed_country_codes.iter().map(|c| format!("+{c}")).collect::<Vec<_>>();
+            errors.add_with("email", "phone-country", vec![("codes", codes.join(", "))]);
+            None
+        }
+    }
+}
+
+/// The form error for a cap on SMS codes.
+fn capped_error(errors: &mut FormErrors, field: &'static str) {
+    errors.add(field, "sms-capped");
+}
+
 async fn register(
     State(state): State<AppState>,
     ctx: PageContext,
+    client: Extension<ClientInfo>,
     PageForm(form): PageForm<RegisterForm>,
 ) -> Result<Response, AppError> {
     let mut errors = FormErrors::new();
-    let email = Email::parse(&form.email).map_err(|p| email_error(&mut errors, p)).ok();
-    let password =
-        PASSWORD_POLICY.check(&form.password, email.as_ref(), false).map_err(|p| password_error(&mut errors, p));
-    let (Some(email), Ok(password), true) = (email, password, errors.is_empty()) else {
-        let content = RegisterPage { ctx: &ctx, errors, email: form.email.trim(), password_hint: password_hint(&ctx) };
-        return ctx.page(StatusCode::UNPROCESSABLE_ENTITY, "register-title", &content);
-    };
-    let verification_id = accounts::register(&state, ctx.lang, &email, password).await?;
-    Ok(see_other(&ctx.href(&format!("/verify?v={verification_id}"))))
+    let id = identifier_field(&state, &mut errors, &form.email);
+    let password = match &id {
+        Some(id) => PASSWORD_POLICY.check_for(&form.password, id, false),
+        None => PASSWORD_POLICY.check(&form.password, None, false),
+    }
+    .map_err(|p| password_error(&mut errors, p));
+    let mut status = StatusCode::UNPROCESSABLE_ENTITY;
+    if let (Some(id), Ok(password), true) = (id, password, errors.is_empty()) {
+        match accounts::register(&state, ctx.lang, &id, password, &client.ip.to_string()).await? {
+            Started::Verification(v) => return Ok(see_other(&ctx.href(&format!("/verify?v={v}")))),
+            Started::Capped(_) => {
+                status = StatusCode::TOO_MANY_REQUESTS;
+                capped_error(&mut errors, "email");
+            }
+        }
+    }
+    let content = RegisterPage { ctx: &ctx, errors, email: form.email.trim(), password_hint: password_hint(&ctx) };
+    ctx.page(status, "register-title", &content)
 }
 
 // ---- verify -------------------------------------------------------------
@@ -167,6 +208,8 @@ struct VerifyPage<'a> {
     errors: FormErrors,
     verification_id: &'a str,
     sent_again: bool,
+    /// The code went by text message (else by e-mail).
+    by_sms: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -187,12 +230,22 @@ fn valid_id(v: &str) -> bool {
     uuid::Uuid::parse_str(v).is_ok()
 }
 
-async fn verify_page(ctx: PageContext, Query(q): Query<VerifyQuery>) -> Result<Response, AppError> {
+async fn verify_page(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    Query(q): Query<VerifyQuery>,
+) -> Result<Response, AppError> {
     if !valid_id(&q.v) {
         return Err(AppError::not_found());
     }
-    let content =
-        VerifyPage { ctx: &ctx, errors: FormErrors::new(), verification_id: &q.v, sent_again: q.sent.is_some() };
+    let by_sms = accounts::sent_by_sms(&state, &q.v).await?;
+    let content = VerifyPage {
+        ctx: &ctx,
+        errors: FormErrors::new(),
+        verification_id: &q.v,
+        sent_again: q.sent.is_some(),
+        by_sms,
+    };
     ctx.page(StatusCode::OK, "verify-title", &content)
 }
 
@@ -223,7 +276,8 @@ async fn verify(
             VerifyOutcome::Unknown => return Err(AppError::not_found()),
         },
     }
-    let content = VerifyPage { ctx: &ctx, errors, verification_id: &form.v, sent_again: false };
+    let by_sms = accounts::sent_by_sms(&state, &form.v).await?;
+    let content = VerifyPage { ctx: &ctx, errors, verification_id: &form.v, sent_again: false, by_sms };
     ctx.page(StatusCode::UNPROCESSABLE_ENTITY, "verify-title", &content)
 }
 
@@ -236,21 +290,22 @@ struct ResendForm {
 async fn resend(
     State(state): State<AppState>,
     ctx: PageContext,
+    client: Extension<ClientInfo>,
     PageForm(form): PageForm<ResendForm>,
 ) -> Result<Response, AppError> {
     if !valid_id(&form.v) {
         return Err(AppError::not_found());
     }
-    match accounts::resend(&state, ctx.lang, &form.v).await? {
-        ResendOutcome::Sent => Ok(see_other(&ctx.href(&format!("/verify?v={}&sent=1", form.v)))),
-        ResendOutcome::TooSoon => {
-            let mut errors = FormErrors::new();
-            errors.add("code", "code-resend-too-soon");
-            let content = VerifyPage { ctx: &ctx, errors, verification_id: &form.v, sent_again: false };
-            ctx.page(StatusCode::TOO_MANY_REQUESTS, "verify-title", &content)
-        }
-        ResendOutcome::Unknown => Err(AppError::not_found()),
+    let mut errors = FormErrors::new();
+    match accounts::resend(&state, ctx.lang, &form.v, &client.ip.to_string()).await? {
+        ResendOutcome::Sent => return Ok(see_other(&ctx.href(&format!("/verify?v={}&sent=1", form.v)))),
+        ResendOutcome::TooSoon => errors.add("code", "code-resend-too-soon"),
+        ResendOutcome::Capped(_) => capped_error(&mut errors, "code"),
+        ResendOutcome::Unknown => return Err(AppError::not_found()),
     }
+    let by_sms = accounts::sent_by_sms(&state, &form.v).await?;
+    let content = VerifyPage { ctx: &ctx, errors, verification_id: &form.v, sent_again: false, by_sms };
+    ctx.page(StatusCode::TOO_MANY_REQUESTS, "verify-title", &content)
 }
 
 // ---- sign in / out ------------------------------------------------------
@@ -326,7 +381,7 @@ async fn sign_in(
 ) -> Result<Response, AppError> {
     let mut errors = FormErrors::new();
     if form.email.trim().is_empty() {
-        errors.add("email", "email-missing");
+        errors.add("email", "identifier-missing");
     }
     if form.password.is_empty() {
         errors.add("password", "password-missing");
@@ -357,6 +412,10 @@ async fn sign_in(
             SignInOutcome::Throttled { minutes } => {
                 status = StatusCode::TOO_MANY_REQUESTS;
                 errors.add_with("email", "sign-in-throttled", vec![("minutes", minutes.to_string())]);
+            }
+            SignInOutcome::Capped(_) => {
+                status = StatusCode::TOO_MANY_REQUESTS;
+                capped_error(&mut errors, "email");
             }
         }
     }
@@ -442,23 +501,21 @@ async fn recover_page(ctx: PageContext) -> Result<Response, AppError> {
 async fn recover(
     State(state): State<AppState>,
     ctx: PageContext,
+    client: Extension<ClientInfo>,
     PageForm(form): PageForm<EmailForm>,
 ) -> Result<Response, AppError> {
-    match Email::parse(&form.email) {
-        Ok(email) => {
-            let v = accounts::recover_start(&state, ctx.lang, &email).await?;
-            Ok(see_other(&ctx.href(&format!("/recover/reset?v={v}"))))
-        }
-        Err(problem) => {
-            let mut errors = FormErrors::new();
-            email_error(&mut errors, problem);
-            ctx.page(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "recover-title",
-                &RecoverPage { ctx: &ctx, errors, email: form.email.trim() },
-            )
+    let mut errors = FormErrors::new();
+    let mut status = StatusCode::UNPROCESSABLE_ENTITY;
+    if let Some(id) = identifier_field(&state, &mut errors, &form.email) {
+        match accounts::recover_start(&state, ctx.lang, &id, &client.ip.to_string()).await? {
+            Started::Verification(v) => return Ok(see_other(&ctx.href(&format!("/recover/reset?v={v}")))),
+            Started::Capped(_) => {
+                status = StatusCode::TOO_MANY_REQUESTS;
+                capped_error(&mut errors, "email");
+            }
         }
     }
+    ctx.page(status, "recover-title", &RecoverPage { ctx: &ctx, errors, email: form.email.trim() })
 }
 
 #[derive(Template)]
@@ -675,7 +732,7 @@ async fn account_page(
     ctx.page(
         StatusCode::OK,
         "account-title",
-        &AccountPage { ctx: &ctx, email: &account.email, level_key, two_step, officer },
+        &AccountPage { ctx: &ctx, email: account.name(), level_key, two_step, officer },
     )
 }
 

@@ -17,6 +17,7 @@ pub mod password;
 pub mod profile;
 pub mod real_name;
 mod security;
+pub mod sms;
 pub mod store;
 pub mod two_step;
 

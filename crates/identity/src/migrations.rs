@@ -2,6 +2,7 @@
 //! sign-in throttles. A person is not always an account (dependants), so
 //! they are separate from the start.
 
+use sea_orm::{ConnectionTrait, TransactionTrait};
 use sea_orm_migration::prelude::*;
 
 pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
@@ -19,6 +20,7 @@ pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(AppSignIns),
         Box::new(PairwiseSubjects),
         Box::new(Passkeys),
+        Box::new(MobileNumbers),
     ]
 }
 
@@ -859,6 +861,103 @@ impl MigrationTrait for Passkeys {
                 .name("passkey_ceremony_expires")
                 .table(PasskeyCeremony::Table)
                 .col(PasskeyCeremony::ExpiresAt)
+                .to_owned(),
+        )
+        .await
+    }
+}
+
+struct MobileNumbers;
+
+impl MigrationName for MobileNumbers {
+    fn name(&self) -> &str {
+        "m20261125_100014_identity_mobile_numbers"
+    }
+}
+
+#[derive(DeriveIden)]
+enum CodeSendCount {
+    Table,
+    Key,
+    Day,
+    Sent,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for MobileNumbers {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        // An account is named by an e-mail address, a mobile number, or both.
+        let db = m.get_connection();
+        match m.get_database_backend() {
+            sea_orm::DatabaseBackend::Sqlite => {
+                // SQLite cannot drop a NOT NULL with ALTER TABLE. Its documented
+                // way for a change that leaves the stored rows as they are
+                // (sqlite.org/lang_altertable.html, section 7): edit the table's
+                // definition in the schema and bump the schema version, in one
+                // transaction on one connection.
+                let txn = db.begin().await?;
+                let row = txn
+                    .query_one_raw(sea_orm::Statement::from_string(
+                        sea_orm::DatabaseBackend::Sqlite,
+                        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'account'",
+                    ))
+                    .await?
+                    .ok_or_else(|| DbErr::Migration("account table missing".to_owned()))?;
+                let sql: String = row.try_get("", "sql")?;
+                let from = r#""email" varchar(320) NOT NULL"#;
+                if !sql.contains(from) {
+                    return Err(DbErr::Migration(format!("account.email is not as expected: {sql}")));
+                }
+                let version: i64 = txn
+                    .query_one_raw(sea_orm::Statement::from_string(
+                        sea_orm::DatabaseBackend::Sqlite,
+                        "PRAGMA schema_version",
+                    ))
+                    .await?
+                    .ok_or_else(|| DbErr::Migration("no schema version".to_owned()))?
+                    .try_get_by_index(0)?;
+                txn.execute_unprepared("PRAGMA writable_schema = ON").await?;
+                txn.execute_raw(sea_orm::Statement::from_sql_and_values(
+                    sea_orm::DatabaseBackend::Sqlite,
+                    "UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'account'",
+                    [sql.replace(from, r#""email" varchar(320)"#).into()],
+                ))
+                .await?;
+                txn.execute_unprepared(&format!("PRAGMA schema_version = {}", version + 1)).await?;
+                txn.execute_unprepared("PRAGMA writable_schema = OFF").await?;
+                txn.commit().await?;
+            }
+            _ => {
+                db.execute_unprepared("ALTER TABLE account ALTER COLUMN email DROP NOT NULL").await?;
+            }
+        }
+        m.alter_table(
+            Table::alter()
+                .table(Account::Table)
+                .add_column(ColumnDef::new(Alias::new("phone")).string_len(16))
+                .to_owned(),
+        )
+        .await?;
+        m.alter_table(
+            Table::alter()
+                .table(Account::Table)
+                .add_column(ColumnDef::new(Alias::new("phone_verified_at")).timestamp_with_time_zone())
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create().name("account_phone").table(Account::Table).col(Alias::new("phone")).unique().to_owned(),
+        )
+        .await?;
+        // One-time codes sent by SMS, counted per number, per network
+        // address and overall, per UTC day (DESIGN §6: SMS pumping).
+        m.create_table(
+            Table::create()
+                .table(CodeSendCount::Table)
+                .col(ColumnDef::new(CodeSendCount::Key).string_len(80).not_null())
+                .col(ColumnDef::new(CodeSendCount::Day).string_len(10).not_null())
+                .col(ColumnDef::new(CodeSendCount::Sent).integer().not_null())
+                .primary_key(Index::create().col(CodeSendCount::Key).col(CodeSendCount::Day))
                 .to_owned(),
         )
         .await

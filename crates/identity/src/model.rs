@@ -61,6 +61,117 @@ impl fmt::Display for Email {
     }
 }
 
+/// A mobile number in E.164 form (`+85291234567`), from a country lionrock
+/// is configured to send SMS to (`sms.allowed_country_codes`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Phone(String);
+
+/// Why a mobile number was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhoneProblem {
+    Invalid,
+    /// A number from a country this installation does not send SMS to.
+    CountryNotAllowed,
+}
+
+impl Phone {
+    /// Parses what a resident typed: `+852 9123 4567`, `00852 91234567`, or a
+    /// local `9123 4567` (taken to be in the first allowed country). Spaces,
+    /// hyphens, dots and brackets are ignored.
+    pub fn parse(input: &str, allowed_codes: &[String]) -> Result<Phone, PhoneProblem> {
+        let compact: String = input.chars().filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')' | '\u{a0}')).collect();
+        let digits = if let Some(rest) = compact.strip_prefix('+') {
+            rest.to_owned()
+        } else if let Some(rest) = compact.strip_prefix("00") {
+            rest.to_owned()
+        } else {
+            let home = allowed_codes.first().ok_or(PhoneProblem::CountryNotAllowed)?;
+            format!("{home}{compact}")
+        };
+        if !(8..=15).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(PhoneProblem::Invalid);
+        }
+        let code = allowed_codes
+            .iter()
+            .find(|code| digits.starts_with(code.as_str()))
+            .ok_or(PhoneProblem::CountryNotAllowed)?;
+        let national = &digits[code.len()..];
+        let plausible = match code.as_str() {
+            // Hong Kong and Macau: 8 digits; Hong Kong mobiles start with 4 to 9, Macau's with 6.
+            "852" => national.len() == 8 && matches!(national.as_bytes()[0], b'4'..=b'9'),
+            "853" => national.len() == 8 && national.starts_with('6'),
+            _ => (4..=13).contains(&national.len()),
+        };
+        if !plausible {
+            return Err(PhoneProblem::Invalid);
+        }
+        Ok(Phone(format!("+{digits}")))
+    }
+
+    /// Reads back a stored number (already checked when it was stored).
+    pub fn stored(e164: &str) -> Phone {
+        Phone(e164.to_owned())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The number with all but its last four digits hidden (`+852 ••••4567`),
+    /// for pages and logs.
+    pub fn masked(&self) -> String {
+        let tail: String = self.0.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+        let head: String = self.0.chars().take(4).collect();
+        format!("{head} ••••{tail}")
+    }
+}
+
+impl fmt::Display for Phone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// How a resident names their account: an e-mail address or a mobile number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Identifier {
+    Email(Email),
+    Phone(Phone),
+}
+
+/// Why an account name was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdentifierProblem {
+    Missing,
+    Email(EmailProblem),
+    Phone(PhoneProblem),
+}
+
+impl Identifier {
+    /// An e-mail address if `input` has an `@`; a mobile number if it is
+    /// made of digits (and `+`, spaces, hyphens, brackets); else an invalid address.
+    pub fn parse(input: &str, allowed_codes: &[String]) -> Result<Identifier, IdentifierProblem> {
+        let s = input.trim();
+        if s.is_empty() {
+            return Err(IdentifierProblem::Missing);
+        }
+        let phone_like = s.chars().any(|c| c.is_ascii_digit())
+            && s.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '.' | '(' | ')' | '\u{a0}'));
+        if phone_like {
+            Phone::parse(s, allowed_codes).map(Identifier::Phone).map_err(IdentifierProblem::Phone)
+        } else {
+            Email::parse(s).map(Identifier::Email).map_err(IdentifierProblem::Email)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Identifier::Email(e) => e.as_str(),
+            Identifier::Phone(p) => p.as_str(),
+        }
+    }
+}
+
 /// What a new password must satisfy (NIST SP 800-63B-4 §3.1.1.2): length,
 /// not common, not built from the account's own name. No composition
 /// rules, no expiry.
@@ -110,6 +221,24 @@ pub fn normalise_password(raw: &str) -> String {
 impl PasswordPolicy {
     /// Checks `raw` for an account with `email`; `second_factor` lowers the minimum length.
     pub fn check(&self, raw: &str, email: Option<&Email>, second_factor: bool) -> Result<NewPassword, PasswordProblem> {
+        self.check_with(raw, email, None, second_factor)
+    }
+
+    /// Checks `raw` for an account named by `id` (its address or number may not be in it).
+    pub fn check_for(&self, raw: &str, id: &Identifier, second_factor: bool) -> Result<NewPassword, PasswordProblem> {
+        match id {
+            Identifier::Email(e) => self.check_with(raw, Some(e), None, second_factor),
+            Identifier::Phone(p) => self.check_with(raw, None, Some(p), second_factor),
+        }
+    }
+
+    fn check_with(
+        &self,
+        raw: &str,
+        email: Option<&Email>,
+        phone: Option<&Phone>,
+        second_factor: bool,
+    ) -> Result<NewPassword, PasswordProblem> {
         let normalised = normalise_password(raw);
         let length = normalised.chars().count();
         if length == 0 {
@@ -129,6 +258,15 @@ impl PasswordPolicy {
         if let Some(email) = email {
             let local = email.as_str().split('@').next().unwrap_or_default();
             if lower == email.as_str() || (local.chars().count() >= 4 && lower.contains(local)) {
+                return Err(PasswordProblem::ContainsContext);
+            }
+        }
+        if let Some(phone) = phone {
+            // The number without its country code, or its last eight digits.
+            let digits = phone.as_str().trim_start_matches('+');
+            let national = &digits[digits.len().saturating_sub(8)..];
+            let typed: String = lower.chars().filter(char::is_ascii_digit).collect();
+            if typed.contains(national) {
                 return Err(PasswordProblem::ContainsContext);
             }
         }
@@ -266,6 +404,46 @@ impl RecoveryCode {
 /// how many codes may be tried in it.
 pub const CHALLENGE_LIFETIME: Duration = Duration::minutes(5);
 pub const CHALLENGE_TRIES: i32 = 5;
+
+#[cfg(test)]
+mod phone_tests {
+    use super::*;
+
+    fn hk() -> Vec<String> {
+        vec!["852".to_owned(), "853".to_owned()]
+    }
+
+    #[test]
+    fn numbers_are_read_as_residents_type_them() {
+        for input in ["+852 9123 4567", "9123-4567", "00852 91234567", "+852 (9123) 4567", "9123.4567"] {
+            assert_eq!(Phone::parse(input, &hk()).map(|p| p.0), Ok("+85291234567".to_owned()), "{input}");
+        }
+        assert_eq!(Phone::parse("+853 6612 3456", &hk()).unwrap().as_str(), "+85366123456");
+        assert_eq!(Phone::parse("+852 2123 4567", &hk()), Err(PhoneProblem::Invalid), "a fixed line");
+        assert_eq!(Phone::parse("+852 9123 456", &hk()), Err(PhoneProblem::Invalid), "too short");
+        assert_eq!(Phone::parse("+44 7700 900123", &hk()), Err(PhoneProblem::CountryNotAllowed));
+        assert_eq!(Phone::parse("91234567", &[]), Err(PhoneProblem::CountryNotAllowed));
+        assert_eq!(Phone::parse("+852 9123 4567x", &hk()), Err(PhoneProblem::Invalid));
+        assert_eq!(Phone::parse("+85291234567", &hk()).unwrap().masked(), "+852 ••••4567");
+    }
+
+    #[test]
+    fn an_identifier_is_an_address_or_a_number() {
+        assert!(matches!(Identifier::parse(" Kwok@Example.org ", &hk()), Ok(Identifier::Email(_))));
+        assert!(matches!(Identifier::parse("9123 4567", &hk()), Ok(Identifier::Phone(_))));
+        assert_eq!(Identifier::parse("  ", &hk()), Err(IdentifierProblem::Missing));
+        assert_eq!(Identifier::parse("kwok", &hk()), Err(IdentifierProblem::Email(EmailProblem::Invalid)));
+        assert_eq!(Identifier::parse("+1 555", &hk()), Err(IdentifierProblem::Phone(PhoneProblem::Invalid)));
+    }
+
+    #[test]
+    fn a_password_may_not_hold_the_number() {
+        let phone = Identifier::Phone(Phone::parse("91234567", &hk()).unwrap());
+        let r = PASSWORD_POLICY.check_for("harbour lantern 9123 4567", &phone, false);
+        assert_eq!(r.err(), Some(PasswordProblem::ContainsContext));
+        assert!(PASSWORD_POLICY.check_for("harbour lantern kite tram", &phone, false).is_ok());
+    }
+}
 
 #[cfg(test)]
 mod tests {

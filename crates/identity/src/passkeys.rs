@@ -255,7 +255,7 @@ async fn notify(
 ) -> Result<(), AppError> {
     let subject_account = format!("account:{}", account.id);
     audit::record(txn, AuditEntry::new(subject_account.clone(), action, subject_account)).await?;
-    outbox::enqueue(txn, accounts::notice(state, lang, &account.email, subject, body)).await?;
+    outbox::enqueue(txn, accounts::notice(state, lang, account, subject, body)?).await?;
     Ok(())
 }
 
@@ -339,7 +339,7 @@ pub(crate) async fn register_options(
         .map(|p| from_json::<Passkey>(&p.credential).map(|k| k.cred_id().clone()))
         .collect::<Result<Vec<_>, _>>()?;
     let (options, registration) = rp
-        .start_passkey_registration(account_uuid(&account.id)?, &account.email, &account.email, Some(exclude))
+        .start_passkey_registration(account_uuid(&account.id)?, account.name(), account.name(), Some(exclude))
         .map_err(AppError::internal)?;
     let mut options = serde_json::to_value(&options).map_err(AppError::internal)?;
     // A passkey is a discoverable credential: it can sign in without a name typed first.

@@ -106,6 +106,7 @@ fn activity_key(action: &str) -> &'static str {
         "account.passkey_remove" => "activity-passkey-removed",
         "account.recovery_code_used" => "activity-recovery-code",
         "account.verify_email" => "activity-email-verified",
+        "account.verify_phone" => "activity-phone-verified",
         "account.register" | "account.create" => "activity-created",
         _ => "activity-other",
     }
@@ -237,6 +238,8 @@ pub(crate) async fn data(State(state): State<AppState>, SignedIn(principal): Sig
             "id": account.id,
             "person_id": account.person_id,
             "email": account.email,
+            "mobile_number": account.phone,
+            "mobile_number_verified_at": time(account.phone_verified_at),
             "email_verified_at": time(account.email_verified_at),
             "identity_level": account.level,
             "status": account.status,

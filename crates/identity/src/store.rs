@@ -7,7 +7,7 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveValue::Set, Condition};
 use time::OffsetDateTime;
 
-use crate::model::{CODE_LIFETIME, CODE_MAX_SENDS, CODE_RESEND_AFTER, CODE_TRIES, Email};
+use crate::model::{CODE_LIFETIME, CODE_MAX_SENDS, CODE_RESEND_AFTER, CODE_TRIES, Email, Identifier};
 
 pub mod person {
     //! `person` rows: someone lionrock knows about, with or without an account.
@@ -37,8 +37,11 @@ pub mod account {
         #[sea_orm(primary_key, auto_increment = false)]
         pub id: String,
         pub person_id: String,
-        pub email: String,
+        /// An e-mail address, a mobile number (E.164), or both.
+        pub email: Option<String>,
         pub email_verified_at: Option<TimeDateTimeWithTimeZone>,
+        pub phone: Option<String>,
+        pub phone_verified_at: Option<TimeDateTimeWithTimeZone>,
         pub password_hash: Option<String>,
         /// `pending` (e-mail not yet verified), `active`, `disabled`.
         pub status: String,
@@ -54,6 +57,14 @@ pub mod account {
     pub enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    impl Model {
+        /// What the account is known by, for pages and labels: its e-mail
+        /// address, else its mobile number.
+        pub fn name(&self) -> &str {
+            self.email.as_deref().or(self.phone.as_deref()).unwrap_or_default()
+        }
+    }
 }
 
 pub mod verification {
@@ -166,8 +177,8 @@ pub mod challenge {
 /// A store failure a caller can act on.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("an account with this e-mail address exists")]
-    EmailTaken,
+    #[error("an account with this e-mail address or mobile number exists")]
+    Taken,
     #[error(transparent)]
     Db(#[from] DbErr),
 }
@@ -175,7 +186,8 @@ pub enum StoreError {
 /// What a new account starts as.
 #[derive(Debug, Clone)]
 pub struct NewAccount<'a> {
-    pub email: &'a Email,
+    /// Its e-mail address or mobile number.
+    pub id: &'a Identifier,
     pub password_hash: Option<String>,
     pub active: bool,
     pub real_name: bool,
@@ -191,8 +203,16 @@ pub async fn create_account(conn: &impl ConnectionTrait, new: NewAccount<'_>) ->
     let model = account::ActiveModel {
         id: Set(Uuid::now_v7().to_string()),
         person_id: Set(person_id),
-        email: Set(new.email.as_str().to_owned()),
-        email_verified_at: Set(new.active.then_some(now)),
+        email: Set(match new.id {
+            Identifier::Email(e) => Some(e.as_str().to_owned()),
+            Identifier::Phone(_) => None,
+        }),
+        email_verified_at: Set((new.active && matches!(new.id, Identifier::Email(_))).then_some(now)),
+        phone: Set(match new.id {
+            Identifier::Phone(p) => Some(p.as_str().to_owned()),
+            Identifier::Email(_) => None,
+        }),
+        phone_verified_at: Set((new.active && matches!(new.id, Identifier::Phone(_))).then_some(now)),
         password_hash: Set(new.password_hash),
         status: Set(if new.active { "active" } else { "pending" }.to_owned()),
         level: Set(if new.real_name { "real_name" } else { "basic" }.to_owned()),
@@ -203,23 +223,34 @@ pub async fn create_account(conn: &impl ConnectionTrait, new: NewAccount<'_>) ->
     model
         .insert(conn)
         .await
-        .map_err(|e| if platform::db::is_unique_violation(&e) { StoreError::EmailTaken } else { StoreError::Db(e) })
+        .map_err(|e| if platform::db::is_unique_violation(&e) { StoreError::Taken } else { StoreError::Db(e) })
 }
 
 pub async fn account_by_email(conn: &impl ConnectionTrait, email: &Email) -> Result<Option<account::Model>, DbErr> {
     account::Entity::find().filter(account::Column::Email.eq(email.as_str())).one(conn).await
 }
 
+/// The account an e-mail address or mobile number names.
+pub async fn account_by(conn: &impl ConnectionTrait, id: &Identifier) -> Result<Option<account::Model>, DbErr> {
+    let column = match id {
+        Identifier::Email(_) => account::Column::Email,
+        Identifier::Phone(_) => account::Column::Phone,
+    };
+    account::Entity::find().filter(column.eq(id.as_str())).one(conn).await
+}
+
 pub async fn account_by_id(conn: &impl ConnectionTrait, id: &str) -> Result<Option<account::Model>, DbErr> {
     account::Entity::find_by_id(id.to_owned()).one(conn).await
 }
 
-/// Marks the e-mail address verified and the account active.
-pub async fn activate(conn: &impl ConnectionTrait, account_id: &str) -> Result<(), DbErr> {
+/// Marks the e-mail address (or, with `phone`, the mobile number) verified
+/// and the account active.
+pub async fn activate(conn: &impl ConnectionTrait, account_id: &str, phone: bool) -> Result<(), DbErr> {
     let now = platform::db::now();
+    let verified = if phone { account::Column::PhoneVerifiedAt } else { account::Column::EmailVerifiedAt };
     account::Entity::update_many()
         .col_expr(account::Column::Status, Expr::value("active"))
-        .col_expr(account::Column::EmailVerifiedAt, Expr::value(now))
+        .col_expr(verified, Expr::value(now))
         .filter(account::Column::Id.eq(account_id))
         .filter(account::Column::Status.eq("pending"))
         .exec(conn)

@@ -65,8 +65,14 @@ fn recovery_mac(state: &AppState, code: &RecoveryCode) -> String {
     state.keys.blind_index("identity.recovery-code", code.as_str())
 }
 
-fn notice(state: &AppState, lang: Lang, account: &account::Model, subject: &str, body: &str) -> Notification {
-    accounts::notice(state, lang, &account.email, subject, body)
+fn notice(
+    state: &AppState,
+    lang: Lang,
+    account: &account::Model,
+    subject: &str,
+    body: &str,
+) -> Result<Notification, AppError> {
+    accounts::notice(state, lang, account, subject, body)
 }
 
 pub async fn is_enabled(state: &AppState, account_id: &str) -> Result<bool, AppError> {
@@ -89,7 +95,7 @@ pub async fn begin(state: &AppState, account: &account::Model) -> Result<Option<
         }
     };
     let secret_base32 = base32::encode(base32::Alphabet::Rfc4648 { padding: false }, &secret);
-    let url = totp(secret, &account.email)?.to_url().map_err(|e| AppError::internal(format!("TOTP URL: {e}")))?;
+    let url = totp(secret, account.name())?.to_url().map_err(|e| AppError::internal(format!("TOTP URL: {e}")))?;
     let qr_data_uri = qr_data_uri(&url)?;
     Ok(Some(Enrolment { secret_base32, url, qr_data_uri }))
 }
@@ -110,7 +116,7 @@ pub async fn confirm(
     let Some(row) = store::totp(&state.db, &account.id).await?.filter(|t| t.confirmed_at.is_none()) else {
         return Ok(ConfirmOutcome::NotStarted);
     };
-    let Some(step) = matching_step(state, &row, &account.email, input)? else {
+    let Some(step) = matching_step(state, &row, account.name(), input)? else {
         return Ok(ConfirmOutcome::Wrong);
     };
     let codes: Vec<RecoveryCode> = (0..RECOVERY_CODES).map(|_| RecoveryCode::generate()).collect();
@@ -129,7 +135,7 @@ pub async fn confirm(
         ),
     )
     .await?;
-    outbox::enqueue(&txn, notice(state, lang, account, "email-two-step-on-subject", "email-two-step-on-body")).await?;
+    outbox::enqueue(&txn, notice(state, lang, account, "email-two-step-on-subject", "email-two-step-on-body")?).await?;
     txn.commit().await?;
     state.outbox_wake.notify_one();
     Ok(ConfirmOutcome::Enabled(codes))
@@ -141,7 +147,7 @@ pub async fn disable(state: &AppState, lang: Lang, account: &account::Model, inp
         return Ok(false);
     };
     let txn = platform::db::begin_write(&state.db).await?;
-    let proven = match matching_step(state, &row, &account.email, input)? {
+    let proven = match matching_step(state, &row, account.name(), input)? {
         Some(step) => store::use_totp_step(&txn, &account.id, step, false).await?,
         None => match RecoveryCode::parse(input) {
             Some(code) => store::use_recovery_code(&txn, &account.id, &recovery_mac(state, &code)).await?,
@@ -162,7 +168,7 @@ pub async fn disable(state: &AppState, lang: Lang, account: &account::Model, inp
         ),
     )
     .await?;
-    outbox::enqueue(&txn, notice(state, lang, account, "email-two-step-off-subject", "email-two-step-off-body"))
+    outbox::enqueue(&txn, notice(state, lang, account, "email-two-step-off-subject", "email-two-step-off-body")?)
         .await?;
     txn.commit().await?;
     state.outbox_wake.notify_one();
@@ -229,7 +235,7 @@ pub async fn complete(state: &AppState, lang: Lang, token: &str, proof: Proof<'_
     let mut used_recovery = false;
     let proven = match (proof, &row) {
         (Proof::Passkey { .. }, _) => passkey_proven,
-        (Proof::Code(input), Some(row)) => match matching_step(state, row, &account.email, input)? {
+        (Proof::Code(input), Some(row)) => match matching_step(state, row, account.name(), input)? {
             Some(step) => store::use_totp_step(&txn, &account.id, step, false).await?,
             None => match RecoveryCode::parse(input) {
                 Some(code) => {
@@ -250,7 +256,7 @@ pub async fn complete(state: &AppState, lang: Lang, token: &str, proof: Proof<'_
     if used_recovery {
         let left = store::unused_recovery_codes(&txn, &account.id).await?;
         let body = state.catalog.text_with(lang, "email-recovery-used-body", &[("left", &left.to_string())]);
-        let mut n = notice(state, lang, &account, "email-recovery-used-subject", "email-recovery-used-body");
+        let mut n = notice(state, lang, &account, "email-recovery-used-subject", "email-recovery-used-body")?;
         n.body = body;
         outbox::enqueue(&txn, n).await?;
         audit::record(

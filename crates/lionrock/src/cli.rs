@@ -304,7 +304,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                     json!({ "account_id": account.id, "email": account.email, "level": account.level, "roles": roles })
                 );
             } else {
-                println!("created account {} for {}", account.id, account.email);
+                println!("created account {} for {}", account.id, account.name());
             }
             Ok(ExitCode::SUCCESS)
         }

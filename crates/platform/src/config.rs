@@ -133,6 +133,12 @@ pub struct SmsConfig {
     pub webhook_token_file: Option<PathBuf>,
     /// Country calling codes numbers may have, e.g. `["852", "853"]`.
     pub allowed_country_codes: Vec<String>,
+    /// One-time codes sent to one number per UTC day, at most.
+    pub max_per_number_per_day: u32,
+    /// One-time codes sent for one network address per UTC day, at most.
+    pub max_per_ip_per_day: u32,
+    /// One-time codes sent by SMS per UTC day in all, at most.
+    pub max_per_day: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -220,6 +226,9 @@ impl Default for SmsConfig {
             webhook_token: Secret::default(),
             webhook_token_file: None,
             allowed_country_codes: vec!["852".to_owned()],
+            max_per_number_per_day: 10,
+            max_per_ip_per_day: 30,
+            max_per_day: 10_000,
         }
     }
 }
@@ -411,6 +420,9 @@ impl Config {
                 "sms.allowed_country_codes",
                 format!("{code:?} is not a country calling code (1 to 3 digits)"),
             ));
+        }
+        if self.sms.max_per_number_per_day == 0 || self.sms.max_per_ip_per_day == 0 || self.sms.max_per_day == 0 {
+            return bad("sms.max_per_number_per_day", "the SMS caps (per number, per IP, per day) must be at least 1");
         }
         if self.outbox.max_attempts == 0 {
             return bad("outbox.max_attempts", "must be at least 1");

@@ -1,6 +1,6 @@
 # Identity: registration, verification, sign-in, account.
 register-title = Create an account
-register-intro = One account lets you use every public service. We will send a code to your e-mail address to check it is yours.
+register-intro = One account lets you use every public service. We will send a code to your e-mail address or, by text message, to your mobile number, to check it is yours.
 register-submit = Create account
 register-have-account = Already have an account?
 field-email = E-mail address
@@ -14,7 +14,7 @@ password-missing = Enter a password.
 password-too-short = The password must be at least { $min } characters long.
 password-too-long = The password must be { $max } characters or fewer.
 password-common = This password is too common and easy to guess. Choose another.
-password-context = The password must not contain your e-mail address or the name of this service.
+password-context = The password must not contain your e-mail address, your mobile number or the name of this service.
 
 verify-title = Check your e-mail
 verify-intro = We have sent a 6-digit code to your e-mail address. It expires in 10 minutes.
@@ -34,7 +34,7 @@ code-resend-too-soon = Please wait a minute before asking for another code. If y
 sign-in-title = Sign in
 sign-in-submit = Sign in
 sign-in-no-account = No account yet?
-sign-in-failed = The e-mail address or password is not correct.
+sign-in-failed = The e-mail address, mobile number or password is not correct.
 sign-in-throttled = Too many attempts to sign in with this e-mail address. Try again in { $minutes } minutes.
 sign-out = Sign out
 
@@ -146,10 +146,10 @@ email-real-name-body = An officer has verified your identity document. Services 
 
 recover-link = Forgotten your password?
 recover-title = Reset your password
-recover-intro = Enter the e-mail address of your account. If it has one, we will send a code to reset the password. Two-step verification, if you use it, stays on.
+recover-intro = Enter the e-mail address or mobile number of your account. If it has one, we will send a code to reset the password. Two-step verification, if you use it, stays on.
 recover-send = Send a code
 recover-reset-title = Choose a new password
-recover-reset-intro = If that address has an account, we have sent it a 6-digit code. Enter it with your new password.
+recover-reset-intro = If that address or number has an account, we have sent it a 6-digit code. Enter it with your new password.
 recover-reset-submit = Change password
 recover-done = Your password has been changed and you have been signed out everywhere. Sign in with your new password.
 email-recover-subject = Reset your Lionrock password
@@ -317,3 +317,16 @@ email-passkey-added-subject = A passkey was added to your Lionrock account
 email-passkey-added-body = A passkey was added to your Lionrock account. It can now be used to sign in. If this was not you, sign in, remove the passkey on your security page and change your password.
 email-passkey-removed-subject = A passkey was removed from your Lionrock account
 email-passkey-removed-body = A passkey was removed from your Lionrock account. If this was not you, sign in and check your security page.
+
+## Mobile numbers
+field-email-or-phone = E-mail address or mobile number
+identifier-hint = For a Hong Kong mobile number you can leave out +852.
+identifier-missing = Enter your e-mail address or mobile number.
+phone-invalid = Enter a mobile number in the correct format, like 9123 4567 or +852 9123 4567.
+phone-country = We can only send text messages to numbers starting with { $codes }. Use your e-mail address instead.
+sms-capped = We cannot send more codes to this number or from your network today. Try again tomorrow, or use your e-mail address.
+sms-code-body = Lionrock code: { $code }. It expires in { $minutes } minutes. Never tell anyone this code.
+sms-recover-body = Lionrock password reset code: { $code }. It expires in { $minutes } minutes. If you did not ask for it, ignore this message.
+verify-title-sms = Check your phone
+verify-intro-sms = We have sent a 6-digit code by text message to your mobile number. It expires in 10 minutes.
+activity-phone-verified = Mobile number verified

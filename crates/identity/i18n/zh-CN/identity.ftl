@@ -1,6 +1,6 @@
 # 身份：注册、验证、登录、账户。
 register-title = 创建账户
-register-intro = 一个账户即可使用所有公共服务。我们会把验证码发送到你的电子邮箱，以确认地址属于你。
+register-intro = 一个账户即可使用所有公共服务。我们会把验证码发送到你的电子邮箱，或通过短信发送到你的手机号码，以确认属于你。
 register-submit = 创建账户
 register-have-account = 已有账户？
 field-email = 电子邮箱
@@ -14,7 +14,7 @@ password-missing = 请输入密码。
 password-too-short = 密码至少要有 { $min } 个字符。
 password-too-long = 密码不可多于 { $max } 个字符。
 password-common = 这个密码太常见，容易被猜中。请另选一个。
-password-context = 密码不可包含你的电子邮箱或本服务的名称。
+password-context = 密码不可包含你的电子邮箱、手机号码或本服务的名称。
 
 verify-title = 请查看电子邮件
 verify-intro = 我们已把 6 位数字验证码发送到你的电子邮箱，验证码 10 分钟后失效。
@@ -34,7 +34,7 @@ code-resend-too-soon = 请等待一分钟再获取另一个验证码。如你已
 sign-in-title = 登录
 sign-in-submit = 登录
 sign-in-no-account = 还没有账户？
-sign-in-failed = 电子邮箱或密码不正确。
+sign-in-failed = 电子邮箱、手机号码或密码不正确。
 sign-in-throttled = 使用此电子邮箱登录的尝试次数过多。请于 { $minutes } 分钟后再试。
 sign-out = 退出登录
 
@@ -146,10 +146,10 @@ email-real-name-body = 工作人员已核实你的身份证明文件。你现在
 
 recover-link = 忘记密码？
 recover-title = 重设密码
-recover-intro = 请输入账户的电子邮箱。如该地址有账户，我们会发送重设密码的验证码。如你使用两步验证，重设后仍会保持启用。
+recover-intro = 请输入账户的电子邮箱或手机号码。如该地址或号码有账户，我们会发送重设密码的验证码。如你使用两步验证，重设后仍会保持启用。
 recover-send = 发送验证码
 recover-reset-title = 设置新密码
-recover-reset-intro = 如该地址有账户，我们已发送 6 位数字验证码。请输入验证码及新密码。
+recover-reset-intro = 如该地址或号码有账户，我们已发送 6 位数字验证码。请输入验证码及新密码。
 recover-reset-submit = 更改密码
 recover-done = 你的密码已更改，所有设备均已退出登录。请以新密码登录。
 email-recover-subject = 重设你的狮子山密码
@@ -317,3 +317,16 @@ email-passkey-added-subject = 你的 Lionrock 账户已添加通行密钥
 email-passkey-added-body = 你的 Lionrock 账户已添加一个通行密钥，现可用于登录。如非你本人操作，请登录后在安全页面移除该通行密钥，并更改密码。
 email-passkey-removed-subject = 你的 Lionrock 账户已移除通行密钥
 email-passkey-removed-body = 你的 Lionrock 账户已移除一个通行密钥。如非你本人操作，请登录并查看安全页面。
+
+## Mobile numbers
+field-email-or-phone = 电子邮件地址或手机号码
+identifier-hint = 香港手机号码可省略 +852。
+identifier-missing = 请输入你的电子邮件地址或手机号码。
+phone-invalid = 请以正确格式输入手机号码，例如 9123 4567 或 +852 9123 4567。
+phone-country = 我们只能向以 { $codes } 开头的号码发送短信。请改用你的电子邮件地址。
+sms-capped = 今天我们无法再向此号码或从你的网络发送验证码。请明天再试，或改用你的电子邮件地址。
+sms-code-body = Lionrock 验证码：{ $code }。{ $minutes } 分钟内有效。切勿向任何人透露此验证码。
+sms-recover-body = Lionrock 重设密码验证码：{ $code }。{ $minutes } 分钟内有效。如你没有提出要求，请忽略此短信。
+verify-title-sms = 请查看你的手机
+verify-intro-sms = 我们已通过短信把 6 位数字验证码发送到你的手机号码，10 分钟内有效。
+activity-phone-verified = 已验证手机号码

@@ -1,6 +1,6 @@
 # 身分：登記、驗證、登入、帳戶。
 register-title = 建立帳戶
-register-intro = 一個帳戶即可使用所有公共服務。我們會把驗證碼傳送到你的電郵地址，以確認地址屬於你。
+register-intro = 一個帳戶即可使用所有公共服務。我們會把驗證碼傳送到你的電郵地址，或以短訊傳送到你的手機號碼，以確認屬於你。
 register-submit = 建立帳戶
 register-have-account = 已有帳戶？
 field-email = 電郵地址
@@ -14,7 +14,7 @@ password-missing = 請輸入密碼。
 password-too-short = 密碼最少要有 { $min } 個字元。
 password-too-long = 密碼不可多於 { $max } 個字元。
 password-common = 這個密碼太常見，容易被猜中。請另選一個。
-password-context = 密碼不可包含你的電郵地址或本服務的名稱。
+password-context = 密碼不可包含你的電郵地址、手機號碼或本服務的名稱。
 
 verify-title = 請查看電郵
 verify-intro = 我們已把 6 位數字驗證碼傳送到你的電郵地址，驗證碼 10 分鐘後失效。
@@ -34,7 +34,7 @@ code-resend-too-soon = 請等候一分鐘再要求另一個驗證碼。如你已
 sign-in-title = 登入
 sign-in-submit = 登入
 sign-in-no-account = 未有帳戶？
-sign-in-failed = 電郵地址或密碼不正確。
+sign-in-failed = 電郵地址、手機號碼或密碼不正確。
 sign-in-throttled = 使用此電郵地址登入的嘗試次數過多。請於 { $minutes } 分鐘後再試。
 sign-out = 登出
 
@@ -146,10 +146,10 @@ email-real-name-body = 職員已核實你的身分證明文件。你現在可以
 
 recover-link = 忘記密碼？
 recover-title = 重設密碼
-recover-intro = 請輸入帳戶的電郵地址。如該地址有帳戶，我們會傳送重設密碼的驗證碼。如你使用兩步驗證，重設後仍會保持啟用。
+recover-intro = 請輸入帳戶的電郵地址或手機號碼。如該地址或號碼有帳戶，我們會傳送重設密碼的驗證碼。如你使用兩步驗證，重設後仍會保持啟用。
 recover-send = 傳送驗證碼
 recover-reset-title = 設定新密碼
-recover-reset-intro = 如該地址有帳戶，我們已傳送 6 位數字驗證碼。請輸入驗證碼及新密碼。
+recover-reset-intro = 如該地址或號碼有帳戶，我們已傳送 6 位數字驗證碼。請輸入驗證碼及新密碼。
 recover-reset-submit = 更改密碼
 recover-done = 你的密碼已更改，所有裝置均已登出。請以新密碼登入。
 email-recover-subject = 重設你的獅子山密碼
@@ -317,3 +317,16 @@ email-passkey-added-subject = 你的 Lionrock 帳戶已加入通行密鑰
 email-passkey-added-body = 你的 Lionrock 帳戶已加入一個通行密鑰，現可用於登入。如非你本人操作，請登入後在保安頁面移除該通行密鑰，並更改密碼。
 email-passkey-removed-subject = 你的 Lionrock 帳戶已移除通行密鑰
 email-passkey-removed-body = 你的 Lionrock 帳戶已移除一個通行密鑰。如非你本人操作，請登入並查看保安頁面。
+
+## Mobile numbers
+field-email-or-phone = 電郵地址或手機號碼
+identifier-hint = 香港手機號碼可省略 +852。
+identifier-missing = 請輸入你的電郵地址或手機號碼。
+phone-invalid = 請以正確格式輸入手機號碼，例如 9123 4567 或 +852 9123 4567。
+phone-country = 我們只能向以 { $codes } 開頭的號碼發送短訊。請改用你的電郵地址。
+sms-capped = 今天我們無法再向此號碼或從你的網絡發送驗證碼。請明天再試，或改用你的電郵地址。
+sms-code-body = Lionrock 驗證碼：{ $code }。{ $minutes } 分鐘內有效。切勿向任何人透露此驗證碼。
+sms-recover-body = Lionrock 重設密碼驗證碼：{ $code }。{ $minutes } 分鐘內有效。如你沒有提出要求，請忽略此短訊。
+verify-title-sms = 請查看你的手機
+verify-intro-sms = 我們已透過短訊把 6 位數字驗證碼發送到你的手機號碼，10 分鐘內有效。
+activity-phone-verified = 已驗證手機號碼

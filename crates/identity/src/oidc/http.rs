@@ -172,7 +172,7 @@ async fn authorize(
             let content = SelectAccountPage {
                 ctx: &ctx,
                 client_name: &req.client.name,
-                email: &account.email,
+                email: account.name(),
                 continue_href: &next,
                 switch_href: &switch,
             };

@@ -990,8 +990,8 @@ async fn released_claims(
 ) -> Result<serde_json::Value, AppError> {
     let account = crate::store::account_by_id(&state.db, account_id).await?.ok_or_else(AppError::not_found)?;
     let mut claims = serde_json::json!({ "sub": subject_for(state, client_id, &account.id).await? });
-    if scopes.iter().any(|s| s == "email") {
-        claims["email"] = account.email.clone().into();
+    if let (true, Some(email)) = (scopes.iter().any(|s| s == "email"), &account.email) {
+        claims["email"] = email.clone().into();
         claims["email_verified"] = account.email_verified_at.is_some().into();
     }
     // Profile fields: only those the person still allows this client, within the token's scopes.

@@ -10,6 +10,7 @@ mod dependants;
 mod oidc;
 mod oidc_rp;
 mod passkeys;
+mod phone;
 mod profile;
 mod real_name;
 mod recover;

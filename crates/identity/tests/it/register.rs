@@ -70,7 +70,7 @@ async fn invalid_registrations_are_shown_again_with_every_error() {
     // Missing fields are form errors, not a 400.
     let r = c.post_form("/en/register", &[]).await;
     assert_eq!(r.status(), 422);
-    assert!(r.text().await.unwrap().contains("Enter your e-mail address."));
+    assert!(r.text().await.unwrap().contains("Enter your e-mail address or mobile number."));
 }
 
 #[tokio::test]

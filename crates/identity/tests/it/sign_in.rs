@@ -29,7 +29,7 @@ async fn wrong_password_and_unknown_address_answer_alike() {
     assert_eq!(wrong.status(), 422);
     assert_eq!(unknown.status(), 422);
     let (a, b) = (wrong.text().await.unwrap(), unknown.text().await.unwrap());
-    assert!(a.contains("The e-mail address or password is not correct."));
+    assert!(a.contains("The e-mail address, mobile number or password is not correct."));
     let strip = |s: &str| s.replace("tam@example.org", "X").replace("nobody@example.org", "X");
     let (a, b) = (strip(&a), strip(&b));
     let without_token = |s: &str| s.lines().filter(|l| !l.contains("csrf")).collect::<Vec<_>>().join("\n");

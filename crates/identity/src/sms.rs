@@ -1,0 +1,129 @@
+//! Caps on one-time codes sent by SMS (DESIGN §6). Every SMS costs money,
+//! and a form that sends one to any number invites "SMS pumping": so codes
+//! are counted per number, per network address and overall, per UTC day,
+//! in the database (every server sees one count). A tripped cap sends
+//! nothing, bumps `lionrock_sms_cap_tripped_total{cap=…}` and logs one line
+//! with the number masked.
+//!
+//! A send is counted whether or not the number has an account, so a cap
+//! says nothing about who is registered.
+
+use platform::app::AppState;
+use sea_orm::entity::prelude::*;
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{ActiveValue::Set, ConnectionTrait};
+
+use crate::model::Phone;
+
+pub mod entity {
+    //! `code_send_count` rows: codes sent under one key on one day.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "code_send_count")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub key: String,
+        /// The UTC day, `YYYY-MM-DD`.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub day: String,
+        pub sent: i32,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Which cap stopped a code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cap {
+    Number,
+    Ip,
+    Day,
+}
+
+impl Cap {
+    fn as_str(self) -> &'static str {
+        match self {
+            Cap::Number => "number",
+            Cap::Ip => "ip",
+            Cap::Day => "day",
+        }
+    }
+}
+
+fn today() -> String {
+    let d = platform::db::now().date();
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+/// Counts one send under `key` unless it has reached `cap` today.
+async fn take_one(conn: &impl ConnectionTrait, key: &str, day: &str, cap: u32) -> Result<bool, DbErr> {
+    let cap = i32::try_from(cap).unwrap_or(i32::MAX);
+    for _ in 0..2 {
+        let counted = entity::Entity::update_many()
+            .col_expr(entity::Column::Sent, Expr::col(entity::Column::Sent).add(1))
+            .filter(entity::Column::Key.eq(key))
+            .filter(entity::Column::Day.eq(day))
+            .filter(entity::Column::Sent.lt(cap))
+            .exec(conn)
+            .await?;
+        if counted.rows_affected == 1 {
+            return Ok(true);
+        }
+        if entity::Entity::find_by_id((key.to_owned(), day.to_owned())).one(conn).await?.is_some() {
+            return Ok(false);
+        }
+        // The first send of the day under this key (or another request's, if it won the race).
+        let first = entity::ActiveModel { key: Set(key.to_owned()), day: Set(day.to_owned()), sent: Set(1) };
+        let inserted = entity::Entity::insert(first)
+            .on_conflict(OnConflict::columns([entity::Column::Key, entity::Column::Day]).do_nothing().to_owned())
+            .exec_without_returning(conn)
+            .await?;
+        if inserted == 1 {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Counts a code to `phone` asked for from `ip`, in the caller's
+/// transaction; `Err(cap)` when a cap is reached (then roll back: nothing
+/// is sent, and nothing stays counted). `phone` is `None` for a decoy
+/// (a resend for a number without an account): the address and the day
+/// still count, as they would for a real one.
+pub async fn allow(
+    state: &AppState,
+    conn: &impl ConnectionTrait,
+    phone: Option<&Phone>,
+    ip: &str,
+) -> Result<Result<(), Cap>, DbErr> {
+    let sms = &state.config.sms;
+    let day = today();
+    let mut caps = vec![
+        (Cap::Day, "all".to_owned(), sms.max_per_day),
+        (Cap::Ip, format!("i:{}", state.keys.blind_index("identity.sms-cap.ip", ip)), sms.max_per_ip_per_day),
+    ];
+    if let Some(phone) = phone {
+        let key = format!("n:{}", state.keys.blind_index("identity.sms-cap.number", phone.as_str()));
+        caps.insert(1, (Cap::Number, key, sms.max_per_number_per_day));
+    }
+    for (cap, key, limit) in caps {
+        if !take_one(conn, &key, &day, limit).await? {
+            metrics::counter!("lionrock_sms_cap_tripped_total", "cap" => cap.as_str()).increment(1);
+            let number = phone.map(Phone::masked).unwrap_or_default();
+            tracing::warn!(cap = cap.as_str(), %number, "SMS cap reached: one-time code not sent");
+            return Ok(Err(cap));
+        }
+    }
+    Ok(Ok(()))
+}
+
+/// Counts older than a week, for the periodic job.
+pub(crate) async fn purge(conn: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    let d = (platform::db::now() - time::Duration::days(7)).date();
+    let cutoff = format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day());
+    Ok(entity::Entity::delete_many().filter(entity::Column::Day.lt(cutoff)).exec(conn).await?.rows_affected)
+}

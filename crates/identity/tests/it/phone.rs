@@ -1,0 +1,171 @@
+//! Accounts named by a mobile number: registration verified by an SMS code
+//! through the outbox, sign-in and recovery with the number, and the caps
+//! on SMS codes per number, per network address and per day.
+
+use platform::both_backends;
+use platform::outbox::entity;
+use platform::testkit::{Backend, TestApp, TestClient};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
+
+use crate::support::*;
+
+const NUMBER: &str = "+85291234567";
+
+/// SMS messages to `number`, oldest first.
+async fn texts_to(app: &TestApp, number: &str) -> Vec<entity::Model> {
+    let all = entity::Entity::find().order_by_asc(entity::Column::CreatedAt).all(app.db()).await.unwrap();
+    all.into_iter().filter(|m| m.recipient == number && m.channel == "sms").collect()
+}
+
+fn code_in(body: &str) -> String {
+    body.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).expect("a code").to_owned()
+}
+
+/// Registers `typed` (a number as a resident types it); returns the verification ID.
+async fn register_number(client: &TestClient, typed: &str) -> reqwest::Response {
+    client.post_form("/en/register", &[("email", typed), ("password", PASSWORD)]).await
+}
+
+fn verification_of(r: &reqwest::Response) -> String {
+    let loc = location(r);
+    assert!(loc.starts_with("/en/verify?v="), "{loc}");
+    loc.rsplit('=').next().unwrap().to_owned()
+}
+
+async fn register_sign_in_and_recover_by_mobile_number(backend: Backend) {
+    let app = spawn(backend).await;
+    let client = app.client();
+    // Typed as a resident would, without the country code.
+    let r = register_number(&client, "9123 4567").await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let v = verification_of(&r);
+    let texts = texts_to(&app, NUMBER).await;
+    assert_eq!(texts.len(), 1, "one SMS, to the number in E.164 form");
+    assert!(texts[0].subject.is_none());
+    assert!(texts[0].body.starts_with("Lionrock code: "), "{}", texts[0].body);
+    assert!(mail_to(&app, "9123 4567").await.is_empty());
+
+    let page = client.get(&format!("/en/verify?v={v}")).await.text().await.unwrap();
+    assert!(page.contains("<h1>Check your phone</h1>"), "{page}");
+    let r = enter_code(&client, &v, &code_in(&texts[0].body)).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/en/account");
+    let account = client.get("/en/account").await.text().await.unwrap();
+    assert!(account.contains(NUMBER), "the account is named by its number");
+    let data: serde_json::Value = client.get("/en/account/data.json").await.json().await.unwrap();
+    assert_eq!(data["account"]["mobile_number"], NUMBER);
+    assert!(data["account"]["mobile_number_verified_at"].is_string());
+    assert!(data["account"]["email"].is_null());
+
+    // Sign in with the number in another spelling.
+    client.post_form("/en/sign-out", &[]).await;
+    let r = sign_in(&client, "+852 9123-4567", PASSWORD).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/en/account");
+
+    // Recovery by number: the code comes by SMS, the notice too.
+    let stranger = app.client();
+    let r = stranger.post_form("/en/recover", &[("email", "91234567")]).await;
+    assert_eq!(r.status(), 303);
+    let v = location(&r).rsplit('=').next().unwrap().to_owned();
+    let code = code_in(&texts_to(&app, NUMBER).await.last().unwrap().body);
+    let new_password = "harbour ferry lantern kite";
+    let r = stranger.post_form("/en/recover/reset", &[("v", &v), ("code", &code), ("password", new_password)]).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    assert_eq!(client.get("/en/account").await.status(), 401, "signed out everywhere");
+    assert!(texts_to(&app, NUMBER).await.last().unwrap().body.contains("password"), "told by SMS");
+    assert_eq!(location(&sign_in(&stranger, NUMBER, new_password).await), "/en/account");
+}
+both_backends!(register_sign_in_and_recover_by_mobile_number);
+
+#[tokio::test]
+async fn numbers_are_checked_and_a_taken_one_looks_the_same() {
+    let app = spawn(Backend::Sqlite).await;
+    let c = app.client();
+    for (typed, message) in [
+        ("+44 7700 900123", "We can only send text messages to numbers starting with +852."),
+        ("+852 2123 4567", "Enter a mobile number in the correct format"),
+        ("9123 456", "Enter a mobile number in the correct format"),
+    ] {
+        let r = register_number(&c, typed).await;
+        assert_eq!(r.status(), 422, "{typed}");
+        assert!(r.text().await.unwrap().contains(message), "{typed}: {message}");
+    }
+    // The password may not hold the number.
+    let r = c.post_form("/en/register", &[("email", "6123 4567"), ("password", "my number 61234567 ok")]).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("must not contain your e-mail address, your mobile number"));
+    assert!(texts_to(&app, "+85261234567").await.is_empty(), "nothing sent for a refused form");
+
+    // A number that has an account: the same answer, and its owner is told.
+    let owner = app.client();
+    let v = verification_of(&register_number(&owner, "6123 4567").await);
+    let code = code_in(&texts_to(&app, "+85261234567").await[0].body);
+    assert_eq!(enter_code(&owner, &v, &code).await.status(), 303);
+    let r = register_number(&app.client(), "+852 6123 4567").await;
+    assert_eq!(r.status(), 303, "looks like a registration");
+    let texts = texts_to(&app, "+85261234567").await;
+    assert_eq!(texts.len(), 2);
+    assert!(texts[1].body.contains("already has one"), "{}", texts[1].body);
+}
+
+async fn metric(app: &TestApp, cap: &str) -> u64 {
+    let text = app.client().get("/metrics").await.text().await.unwrap();
+    let prefix = format!("lionrock_sms_cap_tripped_total{{cap=\"{cap}\"}} ");
+    text.lines().find_map(|l| l.strip_prefix(prefix.as_str())).map_or(0, |v| v.trim().parse().unwrap())
+}
+
+/// A client whose requests come from `ip` (through a trusted proxy).
+async fn post_from(client: &TestClient, ip: &str, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    let token = client.csrf_token().await;
+    let mut all = fields.to_vec();
+    all.push(("_csrf", &token));
+    client.http.post(client.url(path)).header("x-forwarded-for", ip).form(&all).send().await.unwrap()
+}
+
+#[tokio::test]
+async fn sms_codes_are_capped_per_number_per_address_and_per_day() {
+    let app = app()
+        .config(|c| {
+            c.sms.max_per_number_per_day = 2;
+            c.sms.max_per_ip_per_day = 3;
+            c.sms.max_per_day = 4;
+            c.server.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+        })
+        .spawn()
+        .await;
+    let c = app.client();
+    let register = |ip: &'static str, number: &'static str| {
+        let c = &c;
+        async move { post_from(c, ip, "/en/register", &[("email", number), ("password", PASSWORD)]).await }
+    };
+    // Per number: a registration and a resend, then no more.
+    let r = register("203.0.113.1", "9100 0001").await;
+    let v = verification_of(&r);
+    app.db().execute_unprepared("UPDATE verification SET last_sent_at = '2000-01-01 00:00:00+00:00'").await.unwrap();
+    let r = post_from(&c, "203.0.113.1", "/en/verify/resend", &[("v", &v)]).await;
+    assert_eq!(r.status(), 303);
+    app.db().execute_unprepared("UPDATE verification SET last_sent_at = '2000-01-01 00:00:00+00:00'").await.unwrap();
+    let r = post_from(&c, "203.0.113.1", "/en/verify/resend", &[("v", &v)]).await;
+    assert_eq!(r.status(), 429);
+    assert!(r.text().await.unwrap().contains("We cannot send more codes to this number or from your network today."));
+    assert_eq!(texts_to(&app, "+85291000001").await.len(), 2, "the third code was not sent");
+    assert_eq!(metric(&app, "number").await, 1);
+
+    // Per address: a third number from the same address is refused, and nothing is kept.
+    assert_eq!(register("203.0.113.1", "9100 0002").await.status(), 303);
+    let r = register("203.0.113.1", "9100 0003").await;
+    assert_eq!(r.status(), 429);
+    assert!(texts_to(&app, "+85291000003").await.is_empty());
+    assert_eq!(metric(&app, "ip").await, 1);
+    assert_eq!(sign_in(&c, "+85291000003", PASSWORD).await.status(), 422, "no account was created");
+
+    // Per day, overall: the fifth code today is refused from anywhere.
+    assert_eq!(register("198.51.100.7", "9100 0004").await.status(), 303);
+    let r = register("192.0.2.55", "9100 0005").await;
+    assert_eq!(r.status(), 429);
+    assert_eq!(metric(&app, "day").await, 1);
+    // E-mail is not capped.
+    assert_eq!(register("192.0.2.55", "chiu@example.org").await.status(), 303);
+    assert_eq!(mail_to(&app, "chiu@example.org").await.len(), 1);
+}
