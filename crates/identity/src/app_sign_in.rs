@@ -128,6 +128,21 @@ fn when(t: time::OffsetDateTime) -> String {
     t.format(&format).unwrap_or_default()
 }
 
+#[derive(Template)]
+#[template(path = "app_sign_in_scan.html")]
+struct ScanPage<'a> {
+    ctx: &'a PageContext,
+}
+
+/// `GET /{lang}/sign-in/scan`: the phone side, for a signed-in resident:
+/// scan the code another device shows. The page script reads the QR code
+/// with the camera where the browser can (BarcodeDetector), and goes to the
+/// approval page only for this site's own approval links; elsewhere the
+/// resident uses the phone's camera app.
+pub(crate) async fn scan(SignedIn(_): SignedIn, ctx: PageContext) -> Result<Response, AppError> {
+    ctx.page(StatusCode::OK, "app-sign-in-scan-title", &ScanPage { ctx: &ctx })
+}
+
 /// `GET /{lang}/sign-in/app`: a new request, its QR code, and the cookie that binds it here.
 pub(crate) async fn start(
     State(state): State<AppState>,

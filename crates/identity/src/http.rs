@@ -44,6 +44,7 @@ pub(crate) fn pages() -> Router<AppState> {
             "/sign-in/approve",
             get(crate::app_sign_in::approve_page).post(crate::app_sign_in::decide).route_layer(sensitive()),
         )
+        .route("/sign-in/scan", get(crate::app_sign_in::scan))
         .route("/sign-in/two-step", get(second_step_page).post(second_step).route_layer(sensitive()))
         .route("/sign-in/passkey", post(crate::passkeys::sign_in).route_layer(sensitive()))
         .route("/sign-in/passkey/options", post(crate::passkeys::sign_in_options).route_layer(sensitive()))

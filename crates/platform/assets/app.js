@@ -129,3 +129,53 @@ if (passkeyForms.length > 0 && window.PublicKeyCredential && navigator.credentia
     });
   }
 }
+
+// The PWA shell: a service worker that shows the offline page when a page
+// cannot load (it keeps no personal pages). Pages work without it.
+if ("serviceWorker" in navigator) {
+  navigator.serviceWorker.register("/sw.js").catch(() => {});
+}
+
+// "Sign in on another device", the phone side: read the QR code with the
+// camera where the browser can, and open it only if it is this site's own
+// approval link. Elsewhere the page says to use the camera app.
+const scanner = document.querySelector("[data-scanner]");
+if (scanner && "BarcodeDetector" in window && navigator.mediaDevices) {
+  scanner.hidden = false;
+  const status = scanner.querySelector("[data-scan-status]");
+  const video = scanner.querySelector("[data-scan-video]");
+  const approvePath = scanner.dataset.approve;
+  scanner.querySelector("[data-scan-start]").addEventListener("click", async () => {
+    let stream;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
+    } catch {
+      status.textContent = status.dataset.noCamera;
+      return;
+    }
+    video.srcObject = stream;
+    video.hidden = false;
+    await video.play();
+    status.textContent = status.dataset.looking;
+    const detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+    const look = async () => {
+      const codes = await detector.detect(video).catch(() => []);
+      for (const code of codes) {
+        let url;
+        try {
+          url = new URL(code.rawValue);
+        } catch {
+          url = null;
+        }
+        if (url && url.origin === location.origin && url.pathname === approvePath && url.searchParams.has("c")) {
+          stream.getTracks().forEach((track) => track.stop());
+          location.assign(url.href);
+          return;
+        }
+        status.textContent = status.dataset.foreign;
+      }
+      setTimeout(look, 250);
+    };
+    look();
+  });
+}

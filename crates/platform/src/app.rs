@@ -248,7 +248,9 @@ pub fn router(state: AppState, modules: &[Module]) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_text))
-        .route("/assets/{name}", get(crate::assets::serve));
+        .route("/assets/{name}", get(crate::assets::serve))
+        .route("/sw.js", get(crate::pwa::service_worker));
+    pages = pages.merge(crate::pwa::pages());
     for module in modules {
         pages = pages.merge((module.pages)());
         root = root.merge((module.routes)());

@@ -19,6 +19,7 @@ pub mod migrations;
 pub mod outbox;
 pub mod page;
 pub mod principal;
+pub mod pwa;
 pub mod ratelimit;
 pub mod session;
 pub mod tls;

@@ -330,3 +330,13 @@ sms-recover-body = Lionrock password reset code: { $code }. It expires in { $min
 verify-title-sms = Check your phone
 verify-intro-sms = We have sent a 6-digit code by text message to your mobile number. It expires in 10 minutes.
 activity-phone-verified = Mobile number verified
+
+## The phone side of "sign in with the app"
+app-sign-in-scan-title = Sign in on another device
+app-sign-in-scan-intro = On the computer or tablet, choose "Sign in with the Lionrock app". It shows a QR code: scan it with this phone, check what is asking, and approve.
+app-sign-in-scan-start = Scan the code
+app-sign-in-scan-camera = Camera view for scanning the QR code
+app-sign-in-scan-looking = Point the camera at the QR code on the other screen.
+app-sign-in-scan-foreign = That QR code is not a Lionrock sign-in code. Nothing was opened.
+app-sign-in-scan-no-camera = The camera could not be used. Use your phone's camera app instead.
+app-sign-in-scan-fallback = You can also scan the code with your phone's camera app and open the link it shows.

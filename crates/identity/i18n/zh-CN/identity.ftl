@@ -330,3 +330,13 @@ sms-recover-body = Lionrock 重设密码验证码：{ $code }。{ $minutes } 分
 verify-title-sms = 请查看你的手机
 verify-intro-sms = 我们已通过短信把 6 位数字验证码发送到你的手机号码，10 分钟内有效。
 activity-phone-verified = 已验证手机号码
+
+## The phone side of "sign in with the app"
+app-sign-in-scan-title = 在其他设备登录
+app-sign-in-scan-intro = 在电脑或平板电脑上选择“改用狮子山应用程序登录”，屏幕会显示二维码：用这部手机扫描，查看是谁要求登录，然后批准。
+app-sign-in-scan-start = 扫描二维码
+app-sign-in-scan-camera = 用于扫描二维码的相机画面
+app-sign-in-scan-looking = 请把相机对准另一个屏幕上的二维码。
+app-sign-in-scan-foreign = 该二维码不是狮子山登录码，系统没有打开任何内容。
+app-sign-in-scan-no-camera = 无法使用相机。请改用手机的相机应用。
+app-sign-in-scan-fallback = 你也可以用手机的相机应用扫描二维码，然后打开显示的链接。

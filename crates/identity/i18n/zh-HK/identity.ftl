@@ -330,3 +330,13 @@ sms-recover-body = Lionrock 重設密碼驗證碼：{ $code }。{ $minutes } 分
 verify-title-sms = 請查看你的手機
 verify-intro-sms = 我們已透過短訊把 6 位數字驗證碼發送到你的手機號碼，10 分鐘內有效。
 activity-phone-verified = 已驗證手機號碼
+
+## The phone side of "sign in with the app"
+app-sign-in-scan-title = 在其他裝置登入
+app-sign-in-scan-intro = 在電腦或平板電腦上選擇「改用獅子山應用程式登入」，畫面會顯示二維碼：用這部手機掃描，查看是誰要求登入，然後批准。
+app-sign-in-scan-start = 掃描二維碼
+app-sign-in-scan-camera = 用於掃描二維碼的相機畫面
+app-sign-in-scan-looking = 請把相機對準另一個螢幕上的二維碼。
+app-sign-in-scan-foreign = 該二維碼不是獅子山登入碼，系統沒有開啟任何內容。
+app-sign-in-scan-no-camera = 無法使用相機。請改用手機的相機應用程式。
+app-sign-in-scan-fallback = 你也可以用手機的相機應用程式掃描二維碼，然後開啟顯示的連結。

@@ -160,3 +160,16 @@ async fn a_waiting_status_request_returns_when_approved() {
     decide(&phone, &code, "approve").await;
     assert_eq!(held.await.unwrap()["status"], "approved");
 }
+
+#[tokio::test]
+async fn the_phone_side_needs_a_signed_in_resident() {
+    let app = spawn(Backend::Sqlite).await;
+    assert_eq!(app.client().get("/en/sign-in/scan").await.status(), 401);
+    let phone = registered(&app, "scan@example.org").await;
+    let account = phone.get("/en/account").await.text().await.unwrap();
+    assert!(account.contains(r#"href="/en/sign-in/scan""#), "linked from the account page");
+    let html = phone.get("/en/sign-in/scan").await.text().await.unwrap();
+    assert!(html.contains("<h1>Sign in on another device</h1>"));
+    // The script may only follow this site's own approval links.
+    assert!(html.contains(r#"data-approve="/en/sign-in/approve""#));
+}

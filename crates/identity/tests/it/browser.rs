@@ -252,5 +252,13 @@ async fn a_passkey_is_added_and_signs_in_in_a_real_browser() {
         })
         .await;
     assert_eq!(heading, "Your account");
+
+    // The phone side of "sign in with the app": without a camera reader, the page says what to do.
+    for lang in ["en", "zh-hk"] {
+        browser.goto(&format!("{base}/{lang}/sign-in/scan")).await;
+        browser.assert_accessible(&format!("sign-in-scan-{lang}")).await;
+    }
+    let fallback = browser.text("[data-scan-fallback]").await.unwrap();
+    assert!(fallback.contains("二維碼"), "{fallback}");
     browser.close().await;
 }

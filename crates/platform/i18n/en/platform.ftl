@@ -71,3 +71,9 @@ admin-outbox-attempts = Attempts
 admin-outbox-error = Last error
 admin-outbox-message = Message
 admin-outbox-hidden = Hidden (sent by a real transport)
+
+## Offline (PWA shell)
+offline-title = You are offline
+offline-text = This page needs an internet connection. Check your Wi-Fi or mobile data, then try again.
+offline-safe = Nothing you entered has been sent or lost: forms are only sent when you are online.
+offline-retry = Try again

@@ -71,3 +71,9 @@ admin-outbox-attempts = 尝试次数
 admin-outbox-error = 最近错误
 admin-outbox-message = 消息
 admin-outbox-hidden = 已隐藏（经正式渠道发送）
+
+## Offline (PWA shell)
+offline-title = 你已离线
+offline-text = 此页面需要网络连接。请检查 Wi-Fi 或移动数据，然后再试。
+offline-safe = 你输入的信息没有发送，也不会丢失：表单只会在联网时发送。
+offline-retry = 再试一次

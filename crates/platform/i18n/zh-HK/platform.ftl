@@ -71,3 +71,9 @@ admin-outbox-attempts = 嘗試次數
 admin-outbox-error = 最近錯誤
 admin-outbox-message = 訊息
 admin-outbox-hidden = 已隱藏（經正式渠道發送）
+
+## Offline (PWA shell)
+offline-title = 你已離線
+offline-text = 此頁面需要網絡連線。請檢查 Wi-Fi 或流動數據，然後再試。
+offline-safe = 你輸入的資料未有傳送，也不會遺失：表格只會在連線時傳送。
+offline-retry = 再試一次

@@ -66,3 +66,35 @@ async fn landing_page_is_accessible_in_every_language() {
     browser.assert_accessible("error-404-zh-hk").await;
     browser.close().await;
 }
+
+/// The PWA shell: the service worker installs and keeps the offline pages;
+/// when the server cannot be reached, a page load shows the offline page in
+/// the page's language instead of the browser's error.
+#[tokio::test]
+async fn the_offline_page_is_shown_when_the_server_is_unreachable() {
+    let Some(browser) = Browser::start().await else { return };
+    let app = TestApp::spawn().await;
+    browser.goto(&app.url("/zh-hk/")).await;
+    let ready = browser
+        .client
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+               navigator.serviceWorker.ready
+                 .then(() => new Promise((resolve) => setTimeout(resolve, 200)))
+                 .then(() => caches.match("/zh-hk/offline"))
+                 .then((page) => done(!!page), (e) => done(String(e)));"#,
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(ready, Value::from(true), "the worker keeps the offline page");
+    browser.goto(&app.url("/en/offline")).await;
+    browser.assert_accessible("offline-en").await;
+
+    let somewhere = app.url("/zh-hk/account");
+    app.stop().await;
+    browser.goto(&somewhere).await;
+    let heading = browser.check("offline-shown", browser.text("h1")).await;
+    assert_eq!(heading, "你已離線");
+    browser.close().await;
+}

@@ -56,3 +56,36 @@ async fn default_language_is_configurable() {
     let r = app.client().get("/").await;
     assert_eq!(r.headers()["location"], "/zh-hk/");
 }
+
+#[tokio::test]
+async fn the_pwa_shell_has_a_manifest_per_language_a_worker_and_an_offline_page() {
+    let app = TestApp::spawn().await;
+    let c = app.client();
+    let home = c.get("/zh-hk/").await.text().await.unwrap();
+    assert!(home.contains(r#"<link rel="manifest" href="/zh-hk/manifest.webmanifest">"#), "{home}");
+
+    let r = c.get("/zh-hk/manifest.webmanifest").await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/manifest+json");
+    let m: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(m["name"], "獅子山");
+    assert_eq!(m["lang"], "zh-HK");
+    assert_eq!(m["start_url"], "/zh-hk/");
+    assert_eq!(m["display"], "standalone");
+    let icon = m["icons"][0]["src"].as_str().unwrap().to_owned();
+    assert_eq!(c.get(&icon).await.status(), 200, "the icon is served");
+
+    let r = c.get("/sw.js").await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "text/javascript; charset=utf-8");
+    assert_eq!(r.headers()["cache-control"], "no-cache");
+    let sw = r.text().await.unwrap();
+    assert!(sw.contains(r#"["/en/offline","/zh-hk/offline","/zh-cn/offline"]"#), "{sw}");
+    assert!(sw.contains(&app.state.assets.url("app.js")), "this build's assets");
+
+    for (lang, text) in [("en", "You are offline"), ("zh-hk", "你已離線"), ("zh-cn", "你已离线")] {
+        let r = c.get(&format!("/{lang}/offline")).await;
+        assert_eq!(r.status(), 200);
+        assert!(r.text().await.unwrap().contains(text), "{lang}");
+    }
+}
