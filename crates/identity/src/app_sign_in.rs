@@ -293,6 +293,8 @@ struct ApprovePage<'a> {
     code: &'a str,
     device: String,
     ip: &'a str,
+    /// Where the address is, if the operator's places file knows it.
+    place: &'a str,
     asked_at: String,
 }
 
@@ -333,6 +335,7 @@ pub(crate) async fn approve_page(
         code: &q.c,
         device,
         ip: row.ip.as_deref().unwrap_or(""),
+        place: row.ip.as_deref().and_then(|ip| state.places.name_of(ip, ctx.lang)).unwrap_or(""),
         asked_at: when(row.created_at),
     };
     let mut response = ctx.page(StatusCode::OK, "app-sign-in-approve-title", &content)?;

@@ -32,6 +32,8 @@ struct SessionRow {
     id: String,
     device: String,
     ip: String,
+    /// The place the address is in, where the operator's places file knows it.
+    place: String,
     signed_in: String,
     last_seen: String,
     current: bool,
@@ -130,6 +132,7 @@ pub(crate) async fn page(
             current: current.as_deref() == Some(s.id.as_str()),
             id: s.id,
             device: s.user_agent.as_deref().map(|ua| describe_device(&ctx, ua)).unwrap_or_default(),
+            place: s.ip.as_deref().and_then(|ip| state.places.name_of(ip, ctx.lang)).unwrap_or_default().to_owned(),
             ip: s.ip.unwrap_or_default(),
             signed_in: when(s.created_at),
             last_seen: when(s.last_seen_at),

@@ -119,6 +119,8 @@ pub struct AppInner {
     pub catalog: Catalog,
     pub assets: Assets,
     pub keys: Keys,
+    /// Place names of address ranges (`server.places_file`), for sessions.
+    pub places: crate::places::Places,
     pub limits: Limiters,
     pub services: Vec<ServiceLink>,
     pub nav: Vec<NavLink>,
@@ -224,6 +226,18 @@ impl AppState {
         Ok(Self(Arc::new(AppInner {
             catalog: catalog(modules)?,
             assets: Assets::load(),
+            // Checked when the configuration was loaded.
+            places: config
+                .server
+                .places_file
+                .as_deref()
+                .map(|path| {
+                    crate::places::Places::load(path).unwrap_or_else(|e| {
+                        tracing::warn!(error = %e, "server.places_file: places not shown");
+                        crate::places::Places::default()
+                    })
+                })
+                .unwrap_or_default(),
             limits: Limiters::new(&config.limits),
             services: modules.iter().flat_map(|m| m.services.iter().copied()).collect(),
             nav: modules.iter().flat_map(|m| m.nav.iter().copied()).collect(),

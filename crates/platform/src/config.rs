@@ -47,6 +47,8 @@ pub struct ServerConfig {
     pub tls_cert_file: Option<PathBuf>,
     /// PEM private key for built-in HTTPS.
     pub tls_key_file: Option<PathBuf>,
+    /// Address ranges and their place names (see `places`); none by default.
+    pub places_file: Option<PathBuf>,
     /// A session ends after this many seconds without a request.
     pub session_idle_secs: u64,
     /// A session ends this many seconds after sign-in, however active.
@@ -179,6 +181,7 @@ impl Default for ServerConfig {
             shutdown_grace_secs: 20,
             tls_cert_file: None,
             tls_key_file: None,
+            places_file: None,
             session_idle_secs: 30 * 60,
             session_absolute_secs: 12 * 60 * 60,
         }
@@ -387,6 +390,9 @@ impl Config {
                 Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
                 _ => return bad("server.public_url", "must be an absolute http(s) URL"),
             }
+        }
+        if let Some(path) = &self.server.places_file {
+            crate::places::Places::load(path).map_err(|e| ConfigError::new("config", "server.places_file", e))?;
         }
         if self.server.tls_cert_file.is_some() != self.server.tls_key_file.is_some() {
             return bad("server.tls_key_file", "server.tls_cert_file and server.tls_key_file go together");

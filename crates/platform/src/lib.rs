@@ -18,6 +18,7 @@ pub mod keys;
 pub mod migrations;
 pub mod outbox;
 pub mod page;
+pub mod places;
 pub mod principal;
 pub mod pwa;
 pub mod ratelimit;

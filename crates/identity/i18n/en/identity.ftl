@@ -340,3 +340,7 @@ app-sign-in-scan-looking = Point the camera at the QR code on the other screen.
 app-sign-in-scan-foreign = That QR code is not a Lionrock sign-in code. Nothing was opened.
 app-sign-in-scan-no-camera = The camera could not be used. Use your phone's camera app instead.
 app-sign-in-scan-fallback = You can also scan the code with your phone's camera app and open the link it shows.
+
+## Places
+security-place = Place
+security-place-unknown = Unknown

@@ -340,3 +340,7 @@ app-sign-in-scan-looking = 请把相机对准另一个屏幕上的二维码。
 app-sign-in-scan-foreign = 该二维码不是狮子山登录码，系统没有打开任何内容。
 app-sign-in-scan-no-camera = 无法使用相机。请改用手机的相机应用。
 app-sign-in-scan-fallback = 你也可以用手机的相机应用扫描二维码，然后打开显示的链接。
+
+## Places
+security-place = 地点
+security-place-unknown = 不详

@@ -340,3 +340,7 @@ app-sign-in-scan-looking = 請把相機對準另一個螢幕上的二維碼。
 app-sign-in-scan-foreign = 該二維碼不是獅子山登入碼，系統沒有開啟任何內容。
 app-sign-in-scan-no-camera = 無法使用相機。請改用手機的相機應用程式。
 app-sign-in-scan-fallback = 你也可以用手機的相機應用程式掃描二維碼，然後開啟顯示的連結。
+
+## Places
+security-place = 地點
+security-place-unknown = 不詳

@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::support::*;
 
 /// Opens the waiting page; returns the request id and the approval link's code.
-async fn start(waiting: &TestClient) -> (String, String) {
+pub(crate) async fn start(waiting: &TestClient) -> (String, String) {
     let r = waiting.get("/en/sign-in/app").await;
     assert_eq!(r.status(), 200);
     let html = r.text().await.unwrap();

@@ -81,3 +81,27 @@ async fn residents_download_their_data() {
     assert!(!text.contains("argon2"), "no password hash");
     assert_eq!(app.client().get("/en/account/data.json").await.status(), 401);
 }
+
+#[tokio::test]
+async fn sessions_and_approvals_name_the_place_where_the_operator_knows_it() {
+    let places = std::env::temp_dir().join(format!("lionrock-places-{}.csv", uuid::Uuid::now_v7()));
+    std::fs::write(&places, "# test ranges\n127.0.0.0/8, Harbour test lab, 海港測試室, 海港测试室\n").unwrap();
+    let file = places.clone();
+    let app = app().config(move |c| c.server.places_file = Some(file)).spawn().await;
+    let client = registered(&app, "place@example.org").await;
+    let html = client.get("/en/account/security").await.text().await.unwrap();
+    assert!(html.contains("<th scope=\"col\">Place</th>"));
+    assert!(html.contains("<td>Harbour test lab</td>"), "{html}");
+    let html = client.get("/zh-hk/account/security").await.text().await.unwrap();
+    assert!(html.contains("<td>海港測試室</td>"));
+    // The phone approving a sign-in sees where the asking browser is.
+    let (_, code) = crate::app_sign_in::start(&app.client()).await;
+    let html = client.get(&format!("/en/sign-in/approve?c={code}")).await.text().await.unwrap();
+    assert!(html.contains("<dt>Place</dt><dd>Harbour test lab</dd>"), "{html}");
+    std::fs::remove_file(&places).unwrap();
+
+    // Without a places file the column says so.
+    let plain = crate::support::app().spawn().await;
+    let client = registered(&plain, "noplace@example.org").await;
+    assert!(client.get("/en/account/security").await.text().await.unwrap().contains("<td>Unknown</td>"));
+}

@@ -55,6 +55,14 @@ fn bad_config_file_names_file_key_and_reason() {
 
     let line = one_error_line(&run(lionrock(dir.path()).args(["--config", "missing.toml", "config", "check"])));
     assert!(line.contains("missing.toml") && line.contains("cannot read"), "{line}");
+    // A places file is checked with the configuration, line by line.
+    let places = dir.path().join("places.csv");
+    std::fs::write(&places, "# CIDR, names\n203.0.113.0/24, Library, 圖書館\n").unwrap();
+    std::fs::write(&file, format!("[server]\nplaces_file = {:?}\n", places.to_str().unwrap())).unwrap();
+    let out = run(lionrock(dir.path()).args(["--config", file.to_str().unwrap(), "config", "check"]));
+    assert_eq!(out.status.code(), Some(2));
+    let line = one_error_line(&out);
+    assert!(line.contains("server.places_file") && line.contains("line 2: expected 4"), "{line}");
 }
 
 #[test]
