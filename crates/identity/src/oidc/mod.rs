@@ -1008,7 +1008,9 @@ async fn released_claims(
             _ => v.value.clone().into(),
         };
         if field.slug == "phone_number" {
-            claims["phone_number_verified"] = false.into();
+            // Verified only when it is the mobile number the account proved by SMS code.
+            let proven = account.phone_verified_at.is_some() && account.phone.as_deref() == Some(v.value.as_str());
+            claims["phone_number_verified"] = proven.into();
         }
     }
     Ok(claims)

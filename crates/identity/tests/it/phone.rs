@@ -32,6 +32,17 @@ fn verification_of(r: &reqwest::Response) -> String {
     loc.rsplit('=').next().unwrap().to_owned()
 }
 
+/// Registers and verifies a mobile number: the client ends signed in.
+pub(crate) async fn registered_number(app: &TestApp, typed: &str) -> TestClient {
+    let client = app.client();
+    let r = register_number(&client, typed).await;
+    let v = verification_of(&r);
+    let number = format!("+852{}", typed.replace(' ', ""));
+    let code = code_in(&texts_to(app, &number).await.last().expect("an SMS").body);
+    assert_eq!(location(&enter_code(&client, &v, &code).await), "/en/account");
+    client
+}
+
 async fn register_sign_in_and_recover_by_mobile_number(backend: Backend) {
     let app = spawn(backend).await;
     let client = app.client();

@@ -164,7 +164,7 @@ async fn the_claims_parameter_asks_for_single_fields() {
 }
 
 /// Exchanges a code as the client, then calls userinfo with the access token.
-async fn exchange_and_userinfo(
+pub(crate) async fn exchange_and_userinfo(
     app: &platform::testkit::TestApp,
     rp: &identity::oidc::CreatedClient,
     redirect: &str,
@@ -194,4 +194,33 @@ async fn exchange_and_userinfo(
         .await
         .unwrap();
     (tokens, info)
+}
+
+/// A number proven by SMS code is released as verified; any other is not.
+#[tokio::test]
+async fn the_proven_mobile_number_is_released_as_verified() {
+    let app = app().spawn().await;
+    let rp = service(&app, "Clinic", "https://clinic.example.org/cb", &["phone"]).await;
+    let c = crate::phone::registered_number(&app, "6234 5678").await;
+    c.post_form("/en/account/profile", &[("phone_number", "+85262345678")]).await;
+    let query = format!(
+        "response_type=code&client_id={}&redirect_uri=https%3A%2F%2Fclinic.example.org%2Fcb&scope=openid%20phone&state=s",
+        rp.client_id
+    );
+    c.get(&format!("/oauth/authorize?{query}")).await;
+    let consent = [
+        ("response_type", "code"),
+        ("client_id", rp.client_id.as_str()),
+        ("redirect_uri", "https://clinic.example.org/cb"),
+        ("scope", "openid phone"),
+        ("state", "s"),
+        ("field", "phone_number"),
+        ("decision", "allow"),
+    ];
+    let r = c.post_form("/oauth/authorize/consent", &consent).await;
+    let code = url::Url::parse(&location(&r)).unwrap().query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+    let (_, info) = exchange_and_userinfo(&app, &rp, "https://clinic.example.org/cb", &code).await;
+    assert_eq!(info["phone_number"], "+85262345678");
+    assert_eq!(info["phone_number_verified"], true);
+    assert!(info.get("email").is_none(), "the account has no e-mail address");
 }
