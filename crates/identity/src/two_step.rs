@@ -9,7 +9,7 @@ use platform::app::AppState;
 use platform::audit::{self, AuditEntry};
 use platform::error::AppError;
 use platform::i18n::Lang;
-use platform::outbox::{self, Notification};
+use platform::outbox;
 use platform::principal::{AuthStrength, Principal};
 use sha2::{Digest, Sha256};
 use totp_rs::{Builder, Totp};
@@ -63,16 +63,6 @@ fn matching_step(
 
 fn recovery_mac(state: &AppState, code: &RecoveryCode) -> String {
     state.keys.blind_index("identity.recovery-code", code.as_str())
-}
-
-fn notice(
-    state: &AppState,
-    lang: Lang,
-    account: &account::Model,
-    subject: &str,
-    body: &str,
-) -> Result<Notification, AppError> {
-    accounts::notice(state, lang, account, subject, body)
 }
 
 pub async fn is_enabled(state: &AppState, account_id: &str) -> Result<bool, AppError> {
@@ -135,7 +125,11 @@ pub async fn confirm(
         ),
     )
     .await?;
-    outbox::enqueue(&txn, notice(state, lang, account, "email-two-step-on-subject", "email-two-step-on-body")?).await?;
+    outbox::enqueue(
+        &txn,
+        accounts::notice(state, lang, account, "email-two-step-on-subject", "email-two-step-on-body")?,
+    )
+    .await?;
     txn.commit().await?;
     state.outbox_wake.notify_one();
     Ok(ConfirmOutcome::Enabled(codes))
@@ -168,8 +162,11 @@ pub async fn disable(state: &AppState, lang: Lang, account: &account::Model, inp
         ),
     )
     .await?;
-    outbox::enqueue(&txn, notice(state, lang, account, "email-two-step-off-subject", "email-two-step-off-body")?)
-        .await?;
+    outbox::enqueue(
+        &txn,
+        accounts::notice(state, lang, account, "email-two-step-off-subject", "email-two-step-off-body")?,
+    )
+    .await?;
     txn.commit().await?;
     state.outbox_wake.notify_one();
     Ok(true)
@@ -256,7 +253,7 @@ pub async fn complete(state: &AppState, lang: Lang, token: &str, proof: Proof<'_
     if used_recovery {
         let left = store::unused_recovery_codes(&txn, &account.id).await?;
         let body = state.catalog.text_with(lang, "email-recovery-used-body", &[("left", &left.to_string())]);
-        let mut n = notice(state, lang, &account, "email-recovery-used-subject", "email-recovery-used-body")?;
+        let mut n = accounts::notice(state, lang, &account, "email-recovery-used-subject", "email-recovery-used-body")?;
         n.body = body;
         outbox::enqueue(&txn, n).await?;
         audit::record(

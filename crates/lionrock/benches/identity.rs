@@ -1,8 +1,8 @@
 //! Identity benchmark (`cargo bench -p lionrock --bench identity`): password
 //! sign-ins per second, token-endpoint requests per second for code exchange
 //! and refresh, and the server's resident memory at idle and under that
-//! load, and how soon an app sign-in's waiting browser hears of the
-//! approval. Runs the real release binary on loopback, on SQLite, or on
+//! load, how soon an app sign-in's waiting browser hears of the
+//! approval, and passkey sign-ins per second. Runs the real release binary on loopback, on SQLite, or on
 //! PostgreSQL when `LIONROCK_BENCH_POSTGRES_URL` is set. Bounded: each phase
 //! runs for `LIONROCK_BENCH_SECS` seconds (default 10).
 
@@ -13,6 +13,8 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+
+use platform::testkit::webauthn::SoftAuthenticator;
 
 const BIN: &str = env!("CARGO_BIN_EXE_lionrock");
 const PASSWORD: &str = "tram harbour kite lantern";
@@ -303,6 +305,52 @@ async fn main() {
     let median = latencies[latencies.len() / 2];
     let worst = latencies[latencies.len() - 1];
 
+    // 5. Passkey sign-ins: the phone adds a passkey (a software authenticator
+    // that keeps no counter, as synced passkeys do), then fresh browsers sign
+    // in with it: sign-in page, options, the authenticator's answer.
+    let origin = base.replace("127.0.0.1", "localhost");
+    let passkey = Arc::new(std::sync::Mutex::new(SoftAuthenticator::new(origin).synced()));
+    let token = meta(&phone.get(format!("{base}/en/account/passkeys")).send().await.unwrap().text().await.unwrap());
+    let options: serde_json::Value = phone
+        .post(format!("{base}/en/account/passkeys/options"))
+        .header("x-csrf-token", &token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let answer = passkey.lock().unwrap().create(&options).to_string();
+    let r = phone
+        .post(format!("{base}/en/account/passkeys"))
+        .form(&[("name", "Bench"), ("credential", answer.as_str()), ("_csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "add a passkey");
+    let b = base.clone();
+    let passkey_sign_ins = rate(secs, move || {
+        let (b, passkey) = (b.clone(), passkey.clone());
+        async move {
+            let c = client();
+            let Ok(page) = c.get(format!("{b}/en/sign-in")).send().await else { return false };
+            let token = meta(&page.text().await.unwrap_or_default());
+            let Ok(r) = c.post(format!("{b}/en/sign-in/passkey/options")).header("x-csrf-token", &token).send().await
+            else {
+                return false;
+            };
+            let Ok(options) = r.json::<serde_json::Value>().await else { return false };
+            let answer = passkey.lock().unwrap().get(&options, true).to_string();
+            let r = c
+                .post(format!("{b}/en/sign-in/passkey"))
+                .form(&[("credential", answer.as_str()), ("_csrf", token.as_str())])
+                .send()
+                .await;
+            r.is_ok_and(|r| r.status() == 303)
+        }
+    })
+    .await;
+
     sampling.abort();
     let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
     let _ = server.wait();
@@ -320,6 +368,7 @@ async fn main() {
     println!("| password sign-ins/s (sign-in page + form post, new browser each) | {sign_ins:.1} |");
     println!("| authorization-code exchanges/s (authorize redirect + token request) | {exchanges:.1} |");
     println!("| refresh-token grants/s (rotation) | {refreshes:.1} |");
+    println!("| passkey sign-ins/s (sign-in page + options + answer, new browser each) | {passkey_sign_ins:.1} |");
     println!(
         "| app sign-in, approval to waiting browser told ({APP_SIGN_INS} runs) | median {:.1} ms, worst {:.1} ms |",
         median.as_secs_f64() * 1000.0,

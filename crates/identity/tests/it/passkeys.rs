@@ -8,166 +8,16 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
-use p256::ecdsa::signature::Signer;
-use p256::ecdsa::{Signature, SigningKey};
 use platform::both_backends;
+use platform::testkit::webauthn::SoftAuthenticator;
 use platform::testkit::{Backend, TestApp, TestClient};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 use crate::support::*;
 
-/// Just enough CBOR (RFC 8949) for an attestation object and a COSE key.
-enum Cbor {
-    Int(i64),
-    Bytes(Vec<u8>),
-    Text(&'static str),
-    Map(Vec<(Cbor, Cbor)>),
-}
-
-fn cbor_head(out: &mut Vec<u8>, major: u8, n: u64) {
-    let major = major << 5;
-    match n {
-        0..=23 => out.push(major | n as u8),
-        24..=0xff => out.extend([major | 24, n as u8]),
-        0x100..=0xffff => {
-            out.push(major | 25);
-            out.extend((n as u16).to_be_bytes());
-        }
-        _ => {
-            out.push(major | 26);
-            out.extend((n as u32).to_be_bytes());
-        }
-    }
-}
-
-fn cbor(value: &Cbor, out: &mut Vec<u8>) {
-    match value {
-        Cbor::Int(i) if *i >= 0 => cbor_head(out, 0, *i as u64),
-        Cbor::Int(i) => cbor_head(out, 1, (-1 - *i) as u64),
-        Cbor::Bytes(b) => {
-            cbor_head(out, 2, b.len() as u64);
-            out.extend(b);
-        }
-        Cbor::Text(t) => {
-            cbor_head(out, 3, t.len() as u64);
-            out.extend(t.as_bytes());
-        }
-        Cbor::Map(entries) => {
-            cbor_head(out, 5, entries.len() as u64);
-            for (k, v) in entries {
-                cbor(k, out);
-                cbor(v, out);
-            }
-        }
-    }
-}
-
-/// A software passkey: one credential on one "device".
-pub struct SoftAuthenticator {
-    key: SigningKey,
-    credential_id: Vec<u8>,
-    user_handle: Vec<u8>,
-    counter: u32,
-    /// The origin the "browser" reports (the relying party's).
-    origin: String,
-}
-
-impl SoftAuthenticator {
-    pub fn new(app: &TestApp) -> Self {
-        let key = loop {
-            if let Ok(k) = SigningKey::from_slice(&platform::crypto::random_bytes::<32>()) {
-                break k;
-            }
-        };
-        Self {
-            key,
-            credential_id: platform::crypto::random_bytes::<16>().to_vec(),
-            user_handle: Vec::new(),
-            counter: 0,
-            origin: format!("http://localhost:{}", app.addr.port()),
-        }
-    }
-
-    fn client_data(&self, kind: &str, challenge: &str) -> Vec<u8> {
-        json!({ "type": kind, "challenge": challenge, "origin": self.origin, "crossOrigin": false })
-            .to_string()
-            .into_bytes()
-    }
-
-    /// Answers `navigator.credentials.create` options (the server's JSON).
-    pub fn create(&mut self, options: &Value) -> Value {
-        let o = &options["publicKey"];
-        let rp_id = o["rp"]["id"].as_str().unwrap();
-        assert_eq!(rp_id, "localhost", "loopback serves as localhost");
-        self.user_handle = B64.decode(o["user"]["id"].as_str().unwrap()).unwrap();
-        let client_data = self.client_data("webauthn.create", o["challenge"].as_str().unwrap());
-        let point = self.key.verifying_key().to_encoded_point(false);
-        let mut cose = Vec::new();
-        cbor(
-            &Cbor::Map(vec![
-                (Cbor::Int(1), Cbor::Int(2)),
-                (Cbor::Int(3), Cbor::Int(-7)),
-                (Cbor::Int(-1), Cbor::Int(1)),
-                (Cbor::Int(-2), Cbor::Bytes(point.x().unwrap().to_vec())),
-                (Cbor::Int(-3), Cbor::Bytes(point.y().unwrap().to_vec())),
-            ]),
-            &mut cose,
-        );
-        let mut auth_data = Sha256::digest(rp_id.as_bytes()).to_vec();
-        auth_data.push(0x45); // user present, user verified, attested credential data
-        auth_data.extend(self.counter.to_be_bytes());
-        auth_data.extend([0u8; 16]); // AAGUID
-        auth_data.extend((self.credential_id.len() as u16).to_be_bytes());
-        auth_data.extend(&self.credential_id);
-        auth_data.extend(cose);
-        let mut attestation = Vec::new();
-        cbor(
-            &Cbor::Map(vec![
-                (Cbor::Text("fmt"), Cbor::Text("none")),
-                (Cbor::Text("attStmt"), Cbor::Map(vec![])),
-                (Cbor::Text("authData"), Cbor::Bytes(auth_data)),
-            ]),
-            &mut attestation,
-        );
-        json!({
-            "id": B64.encode(&self.credential_id),
-            "rawId": B64.encode(&self.credential_id),
-            "type": "public-key",
-            "response": {
-                "attestationObject": B64.encode(attestation),
-                "clientDataJSON": B64.encode(client_data),
-                "transports": ["internal"],
-            },
-            "clientExtensionResults": {},
-        })
-    }
-
-    /// Answers `navigator.credentials.get` options; `verified` says whether
-    /// the person was checked on the device (fingerprint, PIN…).
-    pub fn get(&mut self, options: &Value, verified: bool) -> Value {
-        let o = &options["publicKey"];
-        let client_data = self.client_data("webauthn.get", o["challenge"].as_str().unwrap());
-        self.counter += 1;
-        let mut auth_data = Sha256::digest(o["rpId"].as_str().unwrap().as_bytes()).to_vec();
-        auth_data.push(if verified { 0x05 } else { 0x01 });
-        auth_data.extend(self.counter.to_be_bytes());
-        let mut signed = auth_data.clone();
-        signed.extend(Sha256::digest(&client_data));
-        let signature: Signature = self.key.sign(&signed);
-        json!({
-            "id": B64.encode(&self.credential_id),
-            "rawId": B64.encode(&self.credential_id),
-            "type": "public-key",
-            "response": {
-                "authenticatorData": B64.encode(auth_data),
-                "clientDataJSON": B64.encode(client_data),
-                "signature": B64.encode(signature.to_der().as_bytes()),
-                "userHandle": B64.encode(&self.user_handle),
-            },
-            "clientExtensionResults": {},
-        })
-    }
+/// A passkey for the app's relying party (loopback is served as `localhost`).
+fn authenticator(app: &TestApp) -> SoftAuthenticator {
+    SoftAuthenticator::new(format!("http://localhost:{}", app.addr.port()))
 }
 
 /// Posts to an options endpoint as the page script does (CSRF header).
@@ -212,7 +62,7 @@ async fn passkey_sign_in(client: &TestClient, authenticator: &mut SoftAuthentica
 async fn add_then_sign_in_without_a_password(backend: Backend) {
     let app = spawn(backend).await;
     let client = registered(&app, "lam@example.org").await;
-    let mut phone = SoftAuthenticator::new(&app);
+    let mut phone = authenticator(&app);
     add_passkey(&client, &mut phone, "My phone").await;
 
     let html = client.get("/en/account/passkeys?added=1").await.text().await.unwrap();
@@ -257,7 +107,7 @@ both_backends!(add_then_sign_in_without_a_password);
 async fn refused_answers_sign_nobody_in() {
     let app = spawn(Backend::Sqlite).await;
     let client = registered(&app, "ho@example.org").await;
-    let mut phone = SoftAuthenticator::new(&app);
+    let mut phone = authenticator(&app);
     add_passkey(&client, &mut phone, "").await;
     // No name given: the device's name in words (the test client's user agent is not one we know).
     let html = client.get("/en/account/passkeys").await.text().await.unwrap();
@@ -272,7 +122,7 @@ async fn refused_answers_sign_nobody_in() {
     assert!(r.text().await.unwrap().contains("That passkey is not recognised."));
 
     // A key the server does not know (an unregistered device).
-    let mut unknown = SoftAuthenticator::new(&app);
+    let mut unknown = authenticator(&app);
     unknown.user_handle = phone.user_handle.clone();
     let o = options_json(&stranger, "/en/sign-in/passkey/options").await;
     let answer = unknown.get(&o, true).to_string();
@@ -324,7 +174,7 @@ async fn refused_answers_sign_nobody_in() {
 async fn a_registration_ceremony_belongs_to_its_account_and_purpose() {
     let app = spawn(Backend::Sqlite).await;
     let client = registered(&app, "yip@example.org").await;
-    let mut phone = SoftAuthenticator::new(&app);
+    let mut phone = authenticator(&app);
 
     // A sign-in ceremony cannot be finished as a registration.
     let o = options_json(&client, "/en/sign-in/passkey/options").await;
@@ -384,7 +234,7 @@ async fn a_registration_ceremony_belongs_to_its_account_and_purpose() {
 async fn passkey_as_the_second_step(backend: Backend) {
     let app = spawn(backend).await;
     let client = registered(&app, "fung@example.org").await;
-    let mut phone = SoftAuthenticator::new(&app);
+    let mut phone = authenticator(&app);
     add_passkey(&client, &mut phone, "Phone").await;
     crate::two_step::enrol(&app, &client).await;
 

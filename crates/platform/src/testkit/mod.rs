@@ -9,6 +9,7 @@
 
 pub mod browser;
 pub mod sinks;
+pub mod webauthn;
 
 use std::future::Future;
 use std::net::SocketAddr;
