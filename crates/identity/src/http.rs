@@ -74,6 +74,22 @@ pub(crate) fn sign_in_then(ctx: &PageContext, next: &str) -> String {
     format!("{}?next={}", ctx.href("/sign-in"), urlencode(next))
 }
 
+/// How recently a resident must have signed in to change how they sign in
+/// (add or remove a passkey, turn two-step verification on or off): a
+/// session left open on a shared computer must not be enough (OWASP ASVS
+/// V3.7.1, NIST SP 800-63B reauthentication).
+pub(crate) const REAUTHENTICATE_AFTER_SECS: i64 = 15 * 60;
+
+/// Whether the session's sign-in is recent enough for such a change.
+pub(crate) fn recently_signed_in(principal: &Principal) -> bool {
+    time::OffsetDateTime::now_utc().unix_timestamp() - principal.authenticated_at <= REAUTHENTICATE_AFTER_SECS
+}
+
+/// Sends the resident to sign in again, then back to `path` (language-relative).
+pub(crate) fn reauthenticate(ctx: &PageContext, path: &str) -> Response {
+    see_other(&format!("{}&reauth=1", sign_in_then(ctx, &ctx.href(path))))
+}
+
 pub(crate) fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
@@ -320,6 +336,8 @@ struct SignInPage<'a> {
     /// Where to go after signing in (a path on this site).
     next: &'a str,
     recovered: bool,
+    /// Sent here to confirm it is still them before a security change.
+    reauth: bool,
     /// Whether this server can offer passkey sign-in.
     passkeys: bool,
 }
@@ -332,7 +350,7 @@ pub(crate) fn sign_in_form(
     next: &str,
 ) -> Result<Response, AppError> {
     let passkeys = crate::passkeys::relying_party(state).is_some();
-    let content = SignInPage { ctx, errors, email: "", next, recovered: false, passkeys };
+    let content = SignInPage { ctx, errors, email: "", next, recovered: false, reauth: false, passkeys };
     ctx.page(StatusCode::UNPROCESSABLE_ENTITY, "sign-in-title", &content)
 }
 
@@ -349,6 +367,7 @@ struct SignInForm {
 struct NextQuery {
     next: String,
     recovered: Option<String>,
+    reauth: Option<String>,
 }
 
 /// A return path we will redirect to: on this site, and only a path.
@@ -368,7 +387,15 @@ async fn sign_in_page(
     ctx.page(
         StatusCode::OK,
         "sign-in-title",
-        &SignInPage { ctx: &ctx, errors: FormErrors::new(), email: "", next, recovered, passkeys },
+        &SignInPage {
+            ctx: &ctx,
+            errors: FormErrors::new(),
+            email: "",
+            next,
+            recovered,
+            reauth: q.reauth.is_some(),
+            passkeys,
+        },
     )
 }
 
@@ -425,7 +452,7 @@ async fn sign_in(
     ctx.page(
         status,
         "sign-in-title",
-        &SignInPage { ctx: &ctx, errors, email: form.email.trim(), next, recovered: false, passkeys },
+        &SignInPage { ctx: &ctx, errors, email: form.email.trim(), next, recovered: false, reauth: false, passkeys },
     )
 }
 
@@ -775,6 +802,9 @@ async fn two_step_page(
     SignedIn(principal): SignedIn,
     ctx: PageContext,
 ) -> Result<Response, AppError> {
+    if !recently_signed_in(&principal) {
+        return Ok(reauthenticate(&ctx, "/account/two-step"));
+    }
     let account = signed_in_account(&state, &principal).await?;
     two_step_form(&state, &ctx, &account, FormErrors::new(), StatusCode::OK).await
 }
@@ -785,6 +815,9 @@ async fn two_step_confirm(
     ctx: PageContext,
     PageForm(form): PageForm<CodeForm>,
 ) -> Result<Response, AppError> {
+    if !recently_signed_in(&principal) {
+        return Ok(reauthenticate(&ctx, "/account/two-step"));
+    }
     let account = signed_in_account(&state, &principal).await?;
     let mut errors = FormErrors::new();
     if form.code.trim().is_empty() {
@@ -808,6 +841,9 @@ async fn two_step_disable(
     ctx: PageContext,
     PageForm(form): PageForm<CodeForm>,
 ) -> Result<Response, AppError> {
+    if !recently_signed_in(&principal) {
+        return Ok(reauthenticate(&ctx, "/account/two-step"));
+    }
     let account = signed_in_account(&state, &principal).await?;
     if two_step::disable(&state, ctx.lang, &account, &form.code).await? {
         return Ok(see_other(&ctx.href("/account")));

@@ -43,7 +43,7 @@ use webauthn_rs::prelude::{
     RegisterPublicKeyCredential, Url, Uuid, Webauthn, WebauthnBuilder,
 };
 
-use crate::http::{safe_next, see_other, start_session};
+use crate::http::{reauthenticate, recently_signed_in, safe_next, see_other, start_session};
 use crate::store::{self, account};
 use crate::{accounts, security};
 
@@ -316,6 +316,9 @@ pub(crate) async fn page(
     ctx: PageContext,
     axum::extract::Query(q): axum::extract::Query<AddedQuery>,
 ) -> Result<Response, AppError> {
+    if !recently_signed_in(&principal) {
+        return Ok(reauthenticate(&ctx, "/account/passkeys"));
+    }
     passkeys_page(&state, &ctx, &principal.account_id.to_string(), FormErrors::new(), "", q.added.is_some()).await
 }
 
@@ -326,6 +329,10 @@ pub(crate) async fn register_options(
     client: Extension<ClientInfo>,
 ) -> Result<Response, AppError> {
     let rp = relying_party(&state).ok_or_else(unavailable)?;
+    if !recently_signed_in(&principal) {
+        return Err(AppError::new(platform::error::ErrorKind::Forbidden)
+            .with_detail("Sign in again to change how you sign in."));
+    }
     let account =
         store::account_by_id(&state.db, &principal.account_id.to_string()).await?.ok_or_else(AppError::not_found)?;
     let existing = list(&state.db, &account.id).await?;
@@ -365,6 +372,9 @@ pub(crate) async fn add(
     headers: HeaderMap,
     PageForm(form): PageForm<AddForm>,
 ) -> Result<Response, AppError> {
+    if !recently_signed_in(&principal) {
+        return Ok(reauthenticate(&ctx, "/account/passkeys"));
+    }
     let account_id = principal.account_id.to_string();
     let mut errors = FormErrors::new();
     let name = form.name.trim();
@@ -469,6 +479,9 @@ pub(crate) async fn remove(
     ctx: PageContext,
     PageForm(form): PageForm<RemoveForm>,
 ) -> Result<Response, AppError> {
+    if !recently_signed_in(&principal) {
+        return Ok(reauthenticate(&ctx, "/account/passkeys"));
+    }
     let account_id = principal.account_id.to_string();
     let account = store::account_by_id(&state.db, &account_id).await?.ok_or_else(AppError::not_found)?;
     let txn = platform::db::begin_write(&state.db).await?;

@@ -344,3 +344,6 @@ app-sign-in-scan-fallback = You can also scan the code with your phone's camera 
 ## Places
 security-place = Place
 security-place-unknown = Unknown
+
+## Reauthentication
+sign-in-reauth = For your security, sign in again before you change how you sign in.

@@ -344,3 +344,6 @@ app-sign-in-scan-fallback = 你也可以用手机的相机应用扫描二维码�
 ## Places
 security-place = 地点
 security-place-unknown = 不详
+
+## Reauthentication
+sign-in-reauth = 为保障你的安全，更改登录方式前请再次登录。

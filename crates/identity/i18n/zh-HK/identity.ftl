@@ -344,3 +344,6 @@ app-sign-in-scan-fallback = 你也可以用手機的相機應用程式掃描二�
 ## Places
 security-place = 地點
 security-place-unknown = 不詳
+
+## Reauthentication
+sign-in-reauth = 為保障你的安全，更改登入方式前請再次登入。

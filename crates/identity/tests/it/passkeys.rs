@@ -277,3 +277,40 @@ async fn an_ip_address_cannot_be_a_relying_party() {
     let html = app.client().get("/en/sign-in").await.text().await.unwrap();
     assert!(!html.contains("data-passkey"), "no passkey button");
 }
+
+/// Changing how one signs in needs a recent sign-in, not just an open session.
+#[tokio::test]
+async fn an_old_session_must_sign_in_again_to_change_sign_in_methods() {
+    use sea_orm::ConnectionTrait;
+    let app = spawn(Backend::Sqlite).await;
+    let client = registered(&app, "stale@example.org").await;
+    // The session's sign-in happened long ago (the principal's time is rewritten).
+    app.db()
+        .execute_unprepared(
+            "UPDATE session SET principal = replace(principal, '\"authenticated_at\":', '\"authenticated_at\":1,\"x\":')",
+        )
+        .await
+        .unwrap();
+    let again = "/en/sign-in?next=%2Fen%2Faccount%2Fpasskeys&reauth=1";
+    let r = client.get("/en/account/passkeys").await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), again);
+    assert_eq!(options(&client, "/en/account/passkeys/options").await.status(), 403);
+    let r = client.post_form("/en/account/passkeys", &[("name", "x"), ("credential", "{}")]).await;
+    assert_eq!(location(&r), again);
+    let r = client.get("/en/account/two-step").await;
+    assert_eq!(location(&r), "/en/sign-in?next=%2Fen%2Faccount%2Ftwo-step&reauth=1");
+    let page = client.get(again).await.text().await.unwrap();
+    assert!(page.contains("For your security, sign in again before you change how you sign in."));
+
+    // Signing in again (the form carries `next`) makes the change possible.
+    let r = client
+        .post_form(
+            "/en/sign-in",
+            &[("email", "stale@example.org"), ("password", PASSWORD), ("next", "/en/account/passkeys")],
+        )
+        .await;
+    assert_eq!(location(&r), "/en/account/passkeys");
+    assert_eq!(client.get("/en/account/passkeys").await.status(), 200);
+    assert_eq!(options(&client, "/en/account/passkeys/options").await.status(), 200);
+}
