@@ -23,7 +23,7 @@ const PURPOSE_PHONE: &str = "phone";
 const PURPOSE_RECOVER: &str = "recover";
 const PURPOSE_RECOVER_PHONE: &str = "recover_phone";
 
-fn code_mac(state: &AppState, verification_id: &str, code: &OneTimeCode) -> String {
+pub(crate) fn code_mac(state: &AppState, verification_id: &str, code: &OneTimeCode) -> String {
     state.keys.blind_index("identity.one-time-code", &format!("{verification_id}:{}", code.as_str()))
 }
 
@@ -203,13 +203,13 @@ pub enum VerifyOutcome {
 
 /// A code checked: right (with the write transaction still open for the
 /// caller to finish the job in, and the purpose it was for), or why not.
-enum CodeCheck {
+pub(crate) enum CodeCheck {
     Right { txn: sea_orm::DatabaseTransaction, account_id: String, purpose: String },
     Not(VerifyOutcome),
 }
 
 /// Checks `code` for a verification of one of `purposes`, spending one try atomically.
-async fn check_code(
+pub(crate) async fn check_code(
     state: &AppState,
     verification_id: &str,
     code: &OneTimeCode,

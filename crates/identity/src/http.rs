@@ -58,6 +58,14 @@ pub(crate) fn pages() -> Router<AppState> {
         .route("/account/two-step/disable", post(two_step_disable).route_layer(sensitive()))
         .route("/account/security", get(crate::security::page))
         .route("/account/profile", get(crate::profile::page).post(crate::profile::submit))
+        .route(
+            "/account/sign-in-details",
+            get(crate::contact::page).post(crate::contact::submit).route_layer(sensitive()),
+        )
+        .route(
+            "/account/sign-in-details/verify",
+            get(crate::contact::verify_page).post(crate::contact::verify).route_layer(sensitive()),
+        )
         .route("/account/dependants", get(crate::dependants::page).post(crate::dependants::add))
         .route("/account/dependants/remove", post(crate::dependants::remove))
         .route("/admin/clients", get(crate::oidc::admin::page).post(crate::oidc::admin::create))
@@ -126,7 +134,7 @@ async fn register_page(ctx: PageContext) -> Result<Response, AppError> {
 }
 
 /// The one-time code typed in the `code` field, or the form error why not.
-fn code_field(errors: &mut FormErrors, input: &str) -> Option<OneTimeCode> {
+pub(crate) fn code_field(errors: &mut FormErrors, input: &str) -> Option<OneTimeCode> {
     let code = OneTimeCode::parse(input);
     if code.is_none() {
         errors.add("code", if input.trim().is_empty() { "code-missing" } else { "code-invalid" });
@@ -149,9 +157,9 @@ fn password_error(errors: &mut FormErrors, problem: PasswordProblem) {
     }
 }
 
-fn email_error(errors: &mut FormErrors, problem: EmailProblem) {
+fn email_error(errors: &mut FormErrors, field: &'static str, problem: EmailProblem) {
     errors.add(
-        "email",
+        field,
         match problem {
             EmailProblem::Missing => "email-missing",
             EmailProblem::Invalid => "email-invalid",
@@ -161,24 +169,29 @@ fn email_error(errors: &mut FormErrors, problem: EmailProblem) {
 }
 
 /// The address or number typed in the `email` field, or the form error why not.
-fn identifier_field(state: &AppState, errors: &mut FormErrors, input: &str) -> Option<Identifier> {
+pub(crate) fn identifier_field(
+    state: &AppState,
+    errors: &mut FormErrors,
+    field: &'static str,
+    input: &str,
+) -> Option<Identifier> {
     match Identifier::parse(input, &state.config.sms.allowed_country_codes) {
         Ok(id) => Some(id),
         Err(IdentifierProblem::Missing) => {
-            errors.add("email", "identifier-missing");
+            errors.add(field, "identifier-missing");
             None
         }
         Err(IdentifierProblem::Email(problem)) => {
-            email_error(errors, problem);
+            email_error(errors, field, problem);
             None
         }
         Err(IdentifierProblem::Phone(PhoneProblem::Invalid)) => {
-            errors.add("email", "phone-invalid");
+            errors.add(field, "phone-invalid");
             None
         }
         Err(IdentifierProblem::Phone(PhoneProblem::CountryNotAllowed)) => {
             let codes = state.config.sms.allowed_country_codes.iter().map(|c| format!("+{c}")).collect::<Vec<_>>();
-            errors.add_with("email", "phone-country", vec![("codes", codes.join(", "))]);
+            errors.add_with(field, "phone-country", vec![("codes", codes.join(", "))]);
             None
         }
     }
@@ -196,7 +209,7 @@ async fn register(
     PageForm(form): PageForm<RegisterForm>,
 ) -> Result<Response, AppError> {
     let mut errors = FormErrors::new();
-    let id = identifier_field(&state, &mut errors, &form.email);
+    let id = identifier_field(&state, &mut errors, "email", &form.email);
     let password = match &id {
         Some(id) => PASSWORD_POLICY.check_for(&form.password, id, false),
         None => PASSWORD_POLICY.check(&form.password, None, false),
@@ -534,7 +547,7 @@ async fn recover(
 ) -> Result<Response, AppError> {
     let mut errors = FormErrors::new();
     let mut status = StatusCode::UNPROCESSABLE_ENTITY;
-    if let Some(id) = identifier_field(&state, &mut errors, &form.email) {
+    if let Some(id) = identifier_field(&state, &mut errors, "email", &form.email) {
         match accounts::recover_start(&state, ctx.lang, &id, &client.ip.to_string()).await? {
             Started::Verification(v) => return Ok(see_other(&ctx.href(&format!("/recover/reset?v={v}")))),
             Started::Capped(_) => {

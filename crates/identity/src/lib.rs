@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod app_sign_in;
+mod contact;
 pub mod deletion;
 mod demo;
 pub mod dependants;

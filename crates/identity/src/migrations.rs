@@ -21,6 +21,7 @@ pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(PairwiseSubjects),
         Box::new(Passkeys),
         Box::new(MobileNumbers),
+        Box::new(ChangeTargets),
     ]
 }
 
@@ -958,6 +959,28 @@ impl MigrationTrait for MobileNumbers {
                 .col(ColumnDef::new(CodeSendCount::Day).string_len(10).not_null())
                 .col(ColumnDef::new(CodeSendCount::Sent).integer().not_null())
                 .primary_key(Index::create().col(CodeSendCount::Key).col(CodeSendCount::Day))
+                .to_owned(),
+        )
+        .await
+    }
+}
+
+struct ChangeTargets;
+
+impl MigrationName for ChangeTargets {
+    fn name(&self) -> &str {
+        "m20261125_100015_identity_verification_target"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for ChangeTargets {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        // A change of e-mail address or mobile number: the new one, which the code proves.
+        m.alter_table(
+            Table::alter()
+                .table(Verification::Table)
+                .add_column(ColumnDef::new(Alias::new("target")).string_len(320))
                 .to_owned(),
         )
         .await

@@ -109,6 +109,7 @@ fn activity_key(action: &str) -> &'static str {
         "account.recovery_code_used" => "activity-recovery-code",
         "account.verify_email" => "activity-email-verified",
         "account.verify_phone" => "activity-phone-verified",
+        "account.change_email" | "account.change_phone" => "activity-contact-changed",
         "account.register" | "account.create" => "activity-created",
         _ => "activity-other",
     }

@@ -84,6 +84,8 @@ pub mod verification {
         pub sends: i32,
         pub last_sent_at: TimeDateTimeWithTimeZone,
         pub created_at: TimeDateTimeWithTimeZone,
+        /// For a change of address or number: the new one, proven by the code.
+        pub target: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -296,9 +298,20 @@ pub async fn create_verification(
         sends: Set(1),
         last_sent_at: Set(now),
         created_at: Set(now),
+        target: Set(None),
     }
     .insert(conn)
     .await
+}
+
+/// Records the new address or number a change verification proves.
+pub async fn set_verification_target(conn: &impl ConnectionTrait, id: &str, target: &str) -> Result<(), DbErr> {
+    verification::Entity::update_many()
+        .col_expr(verification::Column::Target, Expr::value(target))
+        .filter(verification::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
 }
 
 pub async fn verification_by_id(conn: &impl ConnectionTrait, id: &str) -> Result<Option<verification::Model>, DbErr> {

@@ -347,3 +347,25 @@ security-place-unknown = Unknown
 
 ## Reauthentication
 sign-in-reauth = For your security, sign in again before you change how you sign in.
+
+## Sign-in details (e-mail address and mobile number)
+contact-title = E-mail address and mobile number
+contact-intro = You can sign in and get codes with either. To add or change one, we send a code to the new address or number.
+contact-phone = Mobile number
+contact-none = Not added
+contact-verified = verified
+contact-change = Add or change
+contact-new = New e-mail address or mobile number
+contact-new-hint = We will send a code to it. For a Hong Kong mobile number you can leave out +852.
+contact-send-code = Send a code
+contact-same = That is already the one on your account.
+contact-verify-title = Enter your code
+contact-verify-intro = Enter the 6-digit code we sent to the new address or number. It expires in 10 minutes.
+contact-start-again = Use a different address or number
+contact-changed = Your sign-in details have been changed.
+contact-taken-meanwhile = That address or number has just been taken by another account. Use a different one.
+contact-taken-subject = Someone tried to add your address to another Lionrock account
+contact-taken-body = Someone tried to add this e-mail address or mobile number to another Lionrock account. It stays with your account. If it was you, you can ignore this message.
+contact-changed-subject = Your Lionrock sign-in details were changed
+contact-changed-body = The e-mail address or mobile number of your Lionrock account was changed, and this one is no longer used for it. If this was not you, reset your password and check your security page at once.
+activity-contact-changed = E-mail address or mobile number changed

@@ -313,20 +313,20 @@ passkey-sign-in-failed = 无法识别该通行密钥。请用其他方式登录�
 second-step-passkey-wrong = 无法识别该通行密钥。你还有 { $tries } 次机会。
 activity-passkey-added = 已添加通行密钥
 activity-passkey-removed = 已移除通行密钥
-email-passkey-added-subject = 你的 Lionrock 账户已添加通行密钥
-email-passkey-added-body = 你的 Lionrock 账户已添加一个通行密钥，现可用于登录。如非你本人操作，请登录后在安全页面移除该通行密钥，并更改密码。
-email-passkey-removed-subject = 你的 Lionrock 账户已移除通行密钥
-email-passkey-removed-body = 你的 Lionrock 账户已移除一个通行密钥。如非你本人操作，请登录并查看安全页面。
+email-passkey-added-subject = 你的狮子山账户已添加通行密钥
+email-passkey-added-body = 你的狮子山账户已添加一个通行密钥，现可用于登录。如非你本人操作，请登录后在安全页面移除该通行密钥，并更改密码。
+email-passkey-removed-subject = 你的狮子山账户已移除通行密钥
+email-passkey-removed-body = 你的狮子山账户已移除一个通行密钥。如非你本人操作，请登录并查看安全页面。
 
 ## Mobile numbers
-field-email-or-phone = 电子邮件地址或手机号码
+field-email-or-phone = 电子邮箱或手机号码
 identifier-hint = 香港手机号码可省略 +852。
-identifier-missing = 请输入你的电子邮件地址或手机号码。
+identifier-missing = 请输入你的电子邮箱或手机号码。
 phone-invalid = 请以正确格式输入手机号码，例如 9123 4567 或 +852 9123 4567。
-phone-country = 我们只能向以 { $codes } 开头的号码发送短信。请改用你的电子邮件地址。
-sms-capped = 今天我们无法再向此号码或从你的网络发送验证码。请明天再试，或改用你的电子邮件地址。
-sms-code-body = Lionrock 验证码：{ $code }。{ $minutes } 分钟内有效。切勿向任何人透露此验证码。
-sms-recover-body = Lionrock 重设密码验证码：{ $code }。{ $minutes } 分钟内有效。如你没有提出要求，请忽略此短信。
+phone-country = 我们只能向以 { $codes } 开头的号码发送短信。请改用你的电子邮箱。
+sms-capped = 今天我们无法再向此号码或从你的网络发送验证码。请明天再试，或改用你的电子邮箱。
+sms-code-body = 狮子山验证码：{ $code }。{ $minutes } 分钟内有效。切勿向任何人透露此验证码。
+sms-recover-body = 狮子山重设密码验证码：{ $code }。{ $minutes } 分钟内有效。如你没有提出要求，请忽略此短信。
 verify-title-sms = 请查看你的手机
 verify-intro-sms = 我们已通过短信把 6 位数字验证码发送到你的手机号码，10 分钟内有效。
 activity-phone-verified = 已验证手机号码
@@ -347,3 +347,25 @@ security-place-unknown = 不详
 
 ## Reauthentication
 sign-in-reauth = 为保障你的安全，更改登录方式前请再次登录。
+
+## Sign-in details (e-mail address and mobile number)
+contact-title = 电子邮箱及手机号码
+contact-intro = 你可用其中任何一项登录及接收验证码。如要添加或更改，我们会把验证码发送到新的地址或号码。
+contact-phone = 手机号码
+contact-none = 未添加
+contact-verified = 已验证
+contact-change = 添加或更改
+contact-new = 新的电子邮箱或手机号码
+contact-new-hint = 我们会把验证码发送到此。香港手机号码可省略 +852。
+contact-send-code = 发送验证码
+contact-same = 这已经是你账户上的地址或号码。
+contact-verify-title = 输入验证码
+contact-verify-intro = 请输入我们发送到新地址或号码的 6 位数字验证码，10 分钟内有效。
+contact-start-again = 改用其他地址或号码
+contact-changed = 你的登录信息已更改。
+contact-taken-meanwhile = 该地址或号码刚被另一个账户使用，请改用其他地址或号码。
+contact-taken-subject = 有人尝试把你的地址添加到另一个狮子山账户
+contact-taken-body = 有人尝试把此电子邮箱或手机号码添加到另一个狮子山账户。它仍属于你的账户。如这是你本人，可忽略此消息。
+contact-changed-subject = 你的狮子山登录信息已更改
+contact-changed-body = 你的狮子山账户的电子邮箱或手机号码已更改，此地址或号码不再用于该账户。如非你本人操作，请立即重设密码并查看安全页面。
+activity-contact-changed = 已更改电子邮箱或手机号码

@@ -313,10 +313,10 @@ passkey-sign-in-failed = 無法識別該通行密鑰。請以其他方式登入�
 second-step-passkey-wrong = 無法識別該通行密鑰。你還有 { $tries } 次機會。
 activity-passkey-added = 已加入通行密鑰
 activity-passkey-removed = 已移除通行密鑰
-email-passkey-added-subject = 你的 Lionrock 帳戶已加入通行密鑰
-email-passkey-added-body = 你的 Lionrock 帳戶已加入一個通行密鑰，現可用於登入。如非你本人操作，請登入後在保安頁面移除該通行密鑰，並更改密碼。
-email-passkey-removed-subject = 你的 Lionrock 帳戶已移除通行密鑰
-email-passkey-removed-body = 你的 Lionrock 帳戶已移除一個通行密鑰。如非你本人操作，請登入並查看保安頁面。
+email-passkey-added-subject = 你的獅子山帳戶已加入通行密鑰
+email-passkey-added-body = 你的獅子山帳戶已加入一個通行密鑰，現可用於登入。如非你本人操作，請登入後在保安頁面移除該通行密鑰，並更改密碼。
+email-passkey-removed-subject = 你的獅子山帳戶已移除通行密鑰
+email-passkey-removed-body = 你的獅子山帳戶已移除一個通行密鑰。如非你本人操作，請登入並查看保安頁面。
 
 ## Mobile numbers
 field-email-or-phone = 電郵地址或手機號碼
@@ -325,8 +325,8 @@ identifier-missing = 請輸入你的電郵地址或手機號碼。
 phone-invalid = 請以正確格式輸入手機號碼，例如 9123 4567 或 +852 9123 4567。
 phone-country = 我們只能向以 { $codes } 開頭的號碼發送短訊。請改用你的電郵地址。
 sms-capped = 今天我們無法再向此號碼或從你的網絡發送驗證碼。請明天再試，或改用你的電郵地址。
-sms-code-body = Lionrock 驗證碼：{ $code }。{ $minutes } 分鐘內有效。切勿向任何人透露此驗證碼。
-sms-recover-body = Lionrock 重設密碼驗證碼：{ $code }。{ $minutes } 分鐘內有效。如你沒有提出要求，請忽略此短訊。
+sms-code-body = 獅子山驗證碼：{ $code }。{ $minutes } 分鐘內有效。切勿向任何人透露此驗證碼。
+sms-recover-body = 獅子山重設密碼驗證碼：{ $code }。{ $minutes } 分鐘內有效。如你沒有提出要求，請忽略此短訊。
 verify-title-sms = 請查看你的手機
 verify-intro-sms = 我們已透過短訊把 6 位數字驗證碼發送到你的手機號碼，10 分鐘內有效。
 activity-phone-verified = 已驗證手機號碼
@@ -347,3 +347,25 @@ security-place-unknown = 不詳
 
 ## Reauthentication
 sign-in-reauth = 為保障你的安全，更改登入方式前請再次登入。
+
+## Sign-in details (e-mail address and mobile number)
+contact-title = 電郵地址及手機號碼
+contact-intro = 你可用其中任何一項登入及接收驗證碼。如要加入或更改，我們會把驗證碼傳送到新的地址或號碼。
+contact-phone = 手機號碼
+contact-none = 未加入
+contact-verified = 已驗證
+contact-change = 加入或更改
+contact-new = 新的電郵地址或手機號碼
+contact-new-hint = 我們會把驗證碼傳送到此。香港手機號碼可省略 +852。
+contact-send-code = 傳送驗證碼
+contact-same = 這已經是你帳戶上的地址或號碼。
+contact-verify-title = 輸入驗證碼
+contact-verify-intro = 請輸入我們傳送到新地址或號碼的 6 位數字驗證碼，10 分鐘內有效。
+contact-start-again = 改用其他地址或號碼
+contact-changed = 你的登入資料已更改。
+contact-taken-meanwhile = 該地址或號碼剛被另一個帳戶使用，請改用其他地址或號碼。
+contact-taken-subject = 有人嘗試把你的地址加入另一個獅子山帳戶
+contact-taken-body = 有人嘗試把此電郵地址或手機號碼加入另一個獅子山帳戶。它仍屬於你的帳戶。如這是你本人，可忽略此訊息。
+contact-changed-subject = 你的獅子山登入資料已更改
+contact-changed-body = 你的獅子山帳戶的電郵地址或手機號碼已更改，此地址或號碼不再用於該帳戶。如非你本人操作，請立即重設密碼並查看保安頁面。
+activity-contact-changed = 已更改電郵地址或手機號碼

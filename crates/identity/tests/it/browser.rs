@@ -222,6 +222,8 @@ async fn a_passkey_is_added_and_signs_in_in_a_real_browser() {
     browser.check("signed-in", browser.client.wait().for_url(&url_of(&format!("{base}/en/account")))).await;
 
     for lang in ["zh-hk", "zh-cn", "en"] {
+        browser.goto(&format!("{base}/{lang}/account/sign-in-details")).await;
+        browser.assert_accessible(&format!("sign-in-details-{lang}")).await;
         browser.goto(&format!("{base}/{lang}/account/passkeys")).await;
         browser.assert_accessible(&format!("passkeys-{lang}")).await;
     }

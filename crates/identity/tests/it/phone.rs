@@ -180,3 +180,65 @@ async fn sms_codes_are_capped_per_number_per_address_and_per_day() {
     assert_eq!(register("192.0.2.55", "chiu@example.org").await.status(), 303);
     assert_eq!(mail_to(&app, "chiu@example.org").await.len(), 1);
 }
+
+async fn add_an_email_address_then_change_the_number(backend: Backend) {
+    let app = spawn(backend).await;
+    let c = registered_number(&app, "9234 5678").await;
+    let page = c.get("/en/account/sign-in-details").await.text().await.unwrap();
+    assert!(page.contains("+85292345678 · verified"), "{page}");
+    assert!(page.contains("Not added"), "no e-mail address yet");
+
+    // Add an e-mail address: the code goes there.
+    let r = c.post_form("/en/account/sign-in-details", &[("value", "Wong.Phone@Example.org")]).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let v = location(&r).rsplit('=').next().unwrap().to_owned();
+    let code = latest_code(&app, "wong.phone@example.org").await;
+    let r = c.post_form("/en/account/sign-in-details/verify", &[("v", &v), ("code", "000000")]).await;
+    assert_eq!(r.status(), 422);
+    let r = c.post_form("/en/account/sign-in-details/verify", &[("v", &v), ("code", &code)]).await;
+    assert_eq!(location(&r), "/en/account/sign-in-details?changed=1");
+    let page = c.get("/en/account/sign-in-details?changed=1").await.text().await.unwrap();
+    assert!(page.contains("wong.phone@example.org · verified"));
+    // Either now signs in.
+    let other = app.client();
+    assert_eq!(location(&sign_in(&other, "wong.phone@example.org", PASSWORD).await), "/en/account");
+
+    // Change the number: the new one gets the code, the old one is told.
+    let r = c.post_form("/en/account/sign-in-details", &[("value", "9345 6789")]).await;
+    let v = location(&r).rsplit('=').next().unwrap().to_owned();
+    let code = code_in(&texts_to(&app, "+85293456789").await[0].body);
+    let r = c.post_form("/en/account/sign-in-details/verify", &[("v", &v), ("code", &code)]).await;
+    assert_eq!(location(&r), "/en/account/sign-in-details?changed=1");
+    assert!(texts_to(&app, "+85292345678").await.last().unwrap().body.contains("no longer used"));
+    assert_eq!(sign_in(&app.client(), "+85292345678", PASSWORD).await.status(), 422, "the old number is gone");
+    assert_eq!(location(&sign_in(&app.client(), "+85293456789", PASSWORD).await), "/en/account");
+}
+both_backends!(add_an_email_address_then_change_the_number);
+
+#[tokio::test]
+async fn a_taken_address_cannot_be_added_and_its_owner_is_told() {
+    let app = spawn(Backend::Sqlite).await;
+    let _owner = registered(&app, "owner@example.org").await;
+    let c = registered_number(&app, "9456 7890").await;
+    let r = c.post_form("/en/account/sign-in-details", &[("value", "owner@example.org")]).await;
+    assert_eq!(r.status(), 303, "looks like any other request");
+    let v = location(&r).rsplit('=').next().unwrap().to_owned();
+    let mail = mail_to(&app, "owner@example.org").await;
+    assert!(mail.last().unwrap().subject.as_deref().unwrap().contains("Someone tried to add your address"));
+    // No code was sent, and none works.
+    let r = c.post_form("/en/account/sign-in-details/verify", &[("v", &v), ("code", "123456")]).await;
+    assert_eq!(r.status(), 422);
+    // The same number again: said plainly (it is the resident's own).
+    let r = c.post_form("/en/account/sign-in-details", &[("value", "+852 9456 7890")]).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("That is already the one on your account."));
+    let r = c.post_form("/en/account/sign-in-details", &[("value", "")]).await;
+    assert!(r.text().await.unwrap().contains("Enter your e-mail address or mobile number."));
+    // Another resident cannot finish this resident's change.
+    let r = c.post_form("/en/account/sign-in-details", &[("value", "new.one@example.org")]).await;
+    let v = location(&r).rsplit('=').next().unwrap().to_owned();
+    let code = latest_code(&app, "new.one@example.org").await;
+    let intruder = registered(&app, "intruder2@example.org").await;
+    let r = intruder.post_form("/en/account/sign-in-details/verify", &[("v", &v), ("code", &code)]).await;
+    assert_eq!(r.status(), 404);
+}
