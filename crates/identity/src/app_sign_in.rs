@@ -123,11 +123,6 @@ fn ended(ctx: &PageContext, status: StatusCode, title_key: &str, message_key: &s
     ctx.page(status, title_key, &EndedPage { ctx, message_key })
 }
 
-fn when(t: time::OffsetDateTime) -> String {
-    let format = time::macros::format_description!("[hour]:[minute] UTC");
-    t.format(&format).unwrap_or_default()
-}
-
 #[derive(Template)]
 #[template(path = "app_sign_in_scan.html")]
 struct ScanPage<'a> {
@@ -172,7 +167,7 @@ pub(crate) async fn start(
     .await?;
     let link = format!("{}{}?c={code}", state.public_url(), ctx.href("/sign-in/approve"));
     let qr_data_uri = crate::two_step::qr_data_uri(&link)?;
-    let expires = when(now + LIFETIME);
+    let expires = ctx.local_clock(now + LIFETIME);
     let content = WaitPage {
         ctx: &ctx,
         errors: FormErrors::new(),
@@ -248,7 +243,7 @@ pub(crate) async fn complete(
             // Not yet: the same page again, still waiting.
             let mut errors = FormErrors::new();
             errors.add("continue", "app-sign-in-pending");
-            let expires = when(row.expires_at);
+            let expires = ctx.local_clock(row.expires_at);
             let content = WaitPage { ctx: &ctx, errors, id: &row.id, link: "", qr_data_uri: "", expires: &expires };
             return ctx.page(StatusCode::UNPROCESSABLE_ENTITY, "app-sign-in-title", &content);
         }
@@ -336,7 +331,7 @@ pub(crate) async fn approve_page(
         device,
         ip: row.ip.as_deref().unwrap_or(""),
         place: row.ip.as_deref().and_then(|ip| state.places.name_of(ip, ctx.lang)).unwrap_or(""),
-        asked_at: when(row.created_at),
+        asked_at: ctx.local_clock(row.created_at),
     };
     let mut response = ctx.page(StatusCode::OK, "app-sign-in-approve-title", &content)?;
     response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));

@@ -301,8 +301,8 @@ async fn passkeys_page(
         .map(|p| PasskeyRow {
             id: p.id,
             name: p.name,
-            added: security::when(p.created_at),
-            last_used: p.last_used_at.map(security::when).unwrap_or_else(|| ctx.t("passkeys-never-used")),
+            added: ctx.local_time(p.created_at),
+            last_used: p.last_used_at.map(|t| ctx.local_time(t)).unwrap_or_else(|| ctx.t("passkeys-never-used")),
         })
         .collect();
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };

@@ -23,11 +23,6 @@ use crate::{store, two_step};
 
 const SHOWN: time::format_description::well_known::Rfc3339 = time::format_description::well_known::Rfc3339;
 
-pub(crate) fn when(t: OffsetDateTime) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
-    t.format(&format).unwrap_or_default()
-}
-
 struct SessionRow {
     id: String,
     device: String,
@@ -135,19 +130,19 @@ pub(crate) async fn page(
             device: s.user_agent.as_deref().map(|ua| describe_device(&ctx, ua)).unwrap_or_default(),
             place: s.ip.as_deref().and_then(|ip| state.places.name_of(ip, ctx.lang)).unwrap_or_default().to_owned(),
             ip: s.ip.unwrap_or_default(),
-            signed_in: when(s.created_at),
-            last_seen: when(s.last_seen_at),
+            signed_in: ctx.local_time(s.created_at),
+            last_seen: ctx.local_time(s.last_seen_at),
         })
         .collect();
     let connected = oidc_store::consents_for_account(&state.db, &account_id)
         .await?
         .into_iter()
-        .map(|(c, name)| ConnectedRow { client_id: c.client_id, name, since: when(c.granted_at) })
+        .map(|(c, name)| ConnectedRow { client_id: c.client_id, name, since: ctx.local_time(c.granted_at) })
         .collect();
     let activity = platform::audit::entries_about(&state.db, &format!("account:{account_id}"), "account.", 20)
         .await?
         .into_iter()
-        .map(|e| ActivityRow { at: when(e.at), what_key: activity_key(&e.action) })
+        .map(|e| ActivityRow { at: ctx.local_time(e.at), what_key: activity_key(&e.action) })
         .collect();
     let two_step = two_step::is_enabled(&state, &account_id).await?;
     let passkeys = crate::passkeys::list(&state.db, &account_id).await?.len();

@@ -121,6 +121,8 @@ pub struct AppInner {
     pub keys: Keys,
     /// Place names of address ranges (`server.places_file`), for sessions.
     pub places: crate::places::Places,
+    /// `locale.timezone`, for showing times (they are stored in UTC).
+    pub timezone: jiff::tz::TimeZone,
     pub limits: Limiters,
     pub services: Vec<ServiceLink>,
     pub nav: Vec<NavLink>,
@@ -227,6 +229,7 @@ impl AppState {
             catalog: catalog(modules)?,
             assets: Assets::load(),
             // Checked when the configuration was loaded.
+            timezone: jiff::tz::TimeZone::get(&config.locale.timezone).unwrap_or(jiff::tz::TimeZone::UTC),
             places: config
                 .server
                 .places_file

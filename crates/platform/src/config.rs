@@ -391,6 +391,13 @@ impl Config {
                 _ => return bad("server.public_url", "must be an absolute http(s) URL"),
             }
         }
+        if jiff::tz::TimeZone::get(&self.locale.timezone).is_err() {
+            return Err(ConfigError::new(
+                "config",
+                "locale.timezone",
+                format!("{:?} is not a time zone name like Asia/Hong_Kong", self.locale.timezone),
+            ));
+        }
         if let Some(path) = &self.server.places_file {
             crate::places::Places::load(path).map_err(|e| ConfigError::new("config", "server.places_file", e))?;
         }

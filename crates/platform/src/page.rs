@@ -88,6 +88,23 @@ impl PageContext {
     }
 
     /// A link to `path` in the current language.
+    /// A stored (UTC) time as the resident reads it: date and time in
+    /// `locale.timezone`, with the zone's abbreviation (`2026-11-25 18:30 HKT`).
+    pub fn local_time(&self, t: time::OffsetDateTime) -> String {
+        self.zoned(t, "%Y-%m-%d %H:%M %Z")
+    }
+
+    /// The clock time alone (`18:30 HKT`), for times within the hour.
+    pub fn local_clock(&self, t: time::OffsetDateTime) -> String {
+        self.zoned(t, "%H:%M %Z")
+    }
+
+    fn zoned(&self, t: time::OffsetDateTime, format: &str) -> String {
+        jiff::Timestamp::from_second(t.unix_timestamp())
+            .map(|ts| ts.to_zoned_datetime(self.state.timezone.clone()).strftime(format).to_string())
+            .unwrap_or_default()
+    }
+
     pub fn href(&self, path: &str) -> String {
         let path = if path.starts_with('/') { path.to_owned() } else { format!("/{path}") };
         format!("/{}{}", self.lang.prefix(), if path == "/" { "/" } else { &path })

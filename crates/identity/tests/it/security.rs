@@ -19,6 +19,8 @@ async fn residents_see_and_end_their_sessions() {
 
     let html = laptop.get("/en/account/security").await.text().await.unwrap();
     assert!(html.contains("This device"));
+    // Times are shown in the configured zone (Hong Kong by default), not UTC.
+    assert!(html.contains(" HKT</td>") && !html.contains(" UTC"), "{html}");
     let others = session_ids(&html);
     assert_eq!(others.len(), 1, "one other session, with a sign-out button");
     assert!(html.contains("Signed in"), "activity lists the sign-ins");

@@ -63,6 +63,10 @@ fn bad_config_file_names_file_key_and_reason() {
     assert_eq!(out.status.code(), Some(2));
     let line = one_error_line(&out);
     assert!(line.contains("server.places_file") && line.contains("line 2: expected 4"), "{line}");
+
+    std::fs::write(&file, "[locale]\ntimezone = \"Asia/Kowloon\"\n").unwrap();
+    let line = one_error_line(&run(lionrock(dir.path()).args(["--config", file.to_str().unwrap(), "config", "check"])));
+    assert!(line.contains("locale.timezone") && line.contains("Asia/Kowloon"), "{line}");
 }
 
 #[test]
