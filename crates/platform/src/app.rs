@@ -336,7 +336,13 @@ async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 /// Prometheus text: request counters and histograms, plus gauges read now.
-async fn metrics_text(State(state): State<AppState>) -> Response {
+/// `GET /metrics`: Prometheus text, for the addresses in `server.metrics_allow` only.
+async fn metrics_text(State(state): State<AppState>, client: Extension<web::ClientInfo>) -> Response {
+    if !state.config.server.metrics_allow.iter().any(|net| net.contains(&client.ip)) {
+        return crate::error::AppError::new(crate::error::ErrorKind::Forbidden)
+            .with_detail("Metrics are only served to the addresses in server.metrics_allow.")
+            .into_response();
+    }
     let (size, idle) = db::pool_usage(&state.db);
     metrics::gauge!("db_pool_connections").set(f64::from(size));
     metrics::gauge!("db_pool_idle_connections").set(f64::from(idle));

@@ -49,6 +49,8 @@ pub struct ServerConfig {
     pub tls_key_file: Option<PathBuf>,
     /// Address ranges and their place names (see `places`); none by default.
     pub places_file: Option<PathBuf>,
+    /// Who may read `/metrics` (client addresses); loopback only by default.
+    pub metrics_allow: Vec<IpNet>,
     /// A session ends after this many seconds without a request.
     pub session_idle_secs: u64,
     /// A session ends this many seconds after sign-in, however active.
@@ -182,6 +184,10 @@ impl Default for ServerConfig {
             tls_cert_file: None,
             tls_key_file: None,
             places_file: None,
+            metrics_allow: vec![
+                IpNet::V4(ipnet::Ipv4Net::new_assert(std::net::Ipv4Addr::new(127, 0, 0, 0), 8)),
+                IpNet::V6(ipnet::Ipv6Net::new_assert(std::net::Ipv6Addr::LOCALHOST, 128)),
+            ],
             session_idle_secs: 30 * 60,
             session_absolute_secs: 12 * 60 * 60,
         }

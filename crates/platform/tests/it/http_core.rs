@@ -143,3 +143,26 @@ async fn shutdown_lets_in_flight_requests_finish() {
     // And the listener is closed.
     assert!(reqwest::get(format!("http://{addr}/healthz")).await.is_err());
 }
+
+#[tokio::test]
+async fn metrics_are_served_only_to_allowed_addresses() {
+    // Through a trusted proxy, a client elsewhere asks: refused.
+    let app =
+        TestApp::builder().config(|c| c.server.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()]).spawn().await;
+    let c = app.client();
+    let r = c.http.get(c.url("/metrics")).header("x-forwarded-for", "203.0.113.9").send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    assert_eq!(c.get("/metrics").await.status(), 200, "loopback is allowed by default");
+    // An operator lets the monitoring network in.
+    let app = TestApp::builder()
+        .config(|c| {
+            c.server.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+            c.server.metrics_allow = vec!["203.0.113.0/24".parse().unwrap()];
+        })
+        .spawn()
+        .await;
+    let c = app.client();
+    let r = c.http.get(c.url("/metrics")).header("x-forwarded-for", "203.0.113.9").send().await.unwrap();
+    assert_eq!(r.status(), 200);
+}
