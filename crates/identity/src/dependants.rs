@@ -62,19 +62,23 @@ pub struct Dependant {
 
 pub async fn list(conn: &impl ConnectionTrait, account_id: &str) -> Result<Vec<Dependant>, DbErr> {
     let links = entity::Entity::find().filter(entity::Column::AccountId.eq(account_id)).all(conn).await?;
-    let mut out = Vec::with_capacity(links.len());
-    for link in links {
-        let values = profile::values(conn, &link.person_id).await?;
-        let get = |f: &str| values.iter().find(|v| v.field == f).map(|v| v.value.clone()).unwrap_or_default();
-        out.push(Dependant {
-            name: get("name"),
-            name_zh: get("name_zh"),
-            birthdate: get("birthdate"),
-            relation_key: format!("dependant-relation-{}", link.relation),
-            person_id: link.person_id,
-        });
-    }
-    Ok(out)
+    let people: Vec<String> = links.iter().map(|l| l.person_id.clone()).collect();
+    let values = profile::values_of(conn, &people).await?;
+    Ok(links
+        .into_iter()
+        .map(|link| {
+            let get = |f: &str| {
+                values.iter().find(|v| v.person_id == link.person_id && v.field == f).map(|v| v.value.clone())
+            };
+            Dependant {
+                name: get("name").unwrap_or_default(),
+                name_zh: get("name_zh").unwrap_or_default(),
+                birthdate: get("birthdate").unwrap_or_default(),
+                relation_key: format!("dependant-relation-{}", link.relation),
+                person_id: link.person_id,
+            }
+        })
+        .collect())
 }
 
 #[derive(Template)]

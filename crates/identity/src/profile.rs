@@ -101,6 +101,14 @@ pub async fn values(conn: &impl ConnectionTrait, person_id: &str) -> Result<Vec<
     entity::Entity::find().filter(entity::Column::PersonId.eq(person_id)).all(conn).await
 }
 
+/// The fields of several people at once (one query, whatever their number).
+pub async fn values_of(conn: &impl ConnectionTrait, person_ids: &[String]) -> Result<Vec<entity::Model>, DbErr> {
+    if person_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    entity::Entity::find().filter(entity::Column::PersonId.is_in(person_ids.iter().map(String::as_str))).all(conn).await
+}
+
 /// Stores what the resident typed; a changed value becomes `self`-sourced.
 async fn save(conn: &impl ConnectionTrait, person_id: &str, slug: &str, value: &str) -> Result<(), DbErr> {
     let existing = entity::Entity::find_by_id((person_id.to_owned(), slug.to_owned())).one(conn).await?;
