@@ -530,12 +530,21 @@ pub async fn signed_in(state: &AppState, principal: &Principal, request_id: Opti
 pub enum CreateUserError {
     #[error("--email: not a valid e-mail address")]
     Email,
+    #[error("--phone: not a mobile number in an allowed country (sms.allowed_country_codes)")]
+    Phone,
     #[error("password: {0}")]
     Password(&'static str),
-    #[error("--email: an account with this address exists")]
+    #[error("an account with this e-mail address or mobile number exists")]
     Exists,
     #[error("{0}")]
     Internal(String),
+}
+
+/// What an operator names a new account by.
+#[derive(Debug, Clone, Copy)]
+pub enum NewUser<'a> {
+    Email(&'a str),
+    Phone(&'a str),
 }
 
 /// Creates an active account for an operator (`lionrock users create`).
@@ -546,20 +555,35 @@ pub async fn create_user(
     real_name: bool,
     roles: Vec<String>,
 ) -> Result<account::Model, CreateUserError> {
-    let email = Email::parse(email).map_err(|_| CreateUserError::Email)?;
-    let password = model::PASSWORD_POLICY.check(password, Some(&email), false).map_err(|p| {
+    create_user_named(state, NewUser::Email(email), password, real_name, roles).await
+}
+
+/// The same, for an account named by an e-mail address or a mobile number.
+pub async fn create_user_named(
+    state: &AppState,
+    name: NewUser<'_>,
+    password: &str,
+    real_name: bool,
+    roles: Vec<String>,
+) -> Result<account::Model, CreateUserError> {
+    let id = match name {
+        NewUser::Email(e) => Identifier::Email(Email::parse(e).map_err(|_| CreateUserError::Email)?),
+        NewUser::Phone(p) => Identifier::Phone(
+            Phone::parse(p, &state.config.sms.allowed_country_codes).map_err(|_| CreateUserError::Phone)?,
+        ),
+    };
+    let password = model::PASSWORD_POLICY.check_for(password, &id, false).map_err(|p| {
         CreateUserError::Password(match p {
             model::PasswordProblem::Missing => "empty",
             model::PasswordProblem::TooShort { .. } => "shorter than 15 characters",
             model::PasswordProblem::TooLong { .. } => "longer than 128 characters",
             model::PasswordProblem::Common => "too common",
-            model::PasswordProblem::ContainsContext => "contains the e-mail address or the service name",
+            model::PasswordProblem::ContainsContext => "contains the e-mail address, mobile number or service name",
         })
     })?;
     let internal = |e: &dyn std::fmt::Display| CreateUserError::Internal(e.to_string());
     let phc = password::hash_blocking(password).await.map_err(|e| internal(&e))?;
     let txn = platform::db::begin_write(&state.db).await.map_err(|e| internal(&e))?;
-    let id = Identifier::Email(email);
     let new = store::NewAccount { id: &id, password_hash: Some(phc), active: true, real_name, roles };
     let account = store::create_account(&txn, new).await.map_err(|e| match e {
         StoreError::Taken => CreateUserError::Exists,

@@ -111,10 +111,14 @@ enum ClientsCommand {
 #[derive(Debug, Subcommand)]
 enum UsersCommand {
     /// Create an active account (the first administrator, or scripted set-up).
+    #[command(group(clap::ArgGroup::new("name").required(true).args(["email", "phone"])))]
     Create {
         /// The account's e-mail address.
         #[arg(long)]
-        email: String,
+        email: Option<String>,
+        /// Or its mobile number (e.g. +852 9123 4567).
+        #[arg(long)]
+        phone: Option<String>,
         /// Read the password from standard input (required: never from the command line).
         #[arg(long, required = true)]
         password_stdin: bool,
@@ -273,7 +277,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             }
             Ok(if report.ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
-        Command::Users { command: UsersCommand::Create { email, password_stdin: _, real_name, role } } => {
+        Command::Users { command: UsersCommand::Create { email, phone, password_stdin: _, real_name, role } } => {
             let mut password = String::new();
             std::io::Read::read_to_string(&mut std::io::stdin(), &mut password)
                 .map_err(|e| Failure::usage(format!("--password-stdin: cannot read standard input: {e}")))?;
@@ -292,7 +296,12 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                     .to_owned()
                 })
                 .collect();
-            let account = identity::accounts::create_user(&state, &email, password, real_name, roles.clone())
+            let name = match (&email, &phone) {
+                (Some(e), _) => identity::accounts::NewUser::Email(e),
+                (None, Some(p)) => identity::accounts::NewUser::Phone(p),
+                (None, None) => return Err(Failure::usage("users create: give --email or --phone")),
+            };
+            let account = identity::accounts::create_user_named(&state, name, password, real_name, roles.clone())
                 .await
                 .map_err(|e| match e {
                     identity::accounts::CreateUserError::Internal(m) => Failure::runtime(m),
@@ -301,7 +310,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             if cli.json {
                 println!(
                     "{}",
-                    json!({ "account_id": account.id, "email": account.email, "level": account.level, "roles": roles })
+                    json!({ "account_id": account.id, "email": account.email, "phone": account.phone, "level": account.level, "roles": roles })
                 );
             } else {
                 println!("created account {} for {}", account.id, account.name());
