@@ -49,6 +49,10 @@ async fn manifest(State(state): State<AppState>, ctx: PageContext) -> Response {
         "theme_color": THEME_COLOUR,
         "icons": [
             { "src": state.assets.url("favicon.svg"), "sizes": "any", "type": "image/svg+xml", "purpose": "any" },
+            { "src": state.assets.url("icon-192.png"), "sizes": "192x192", "type": "image/png", "purpose": "any" },
+            { "src": state.assets.url("icon-512.png"), "sizes": "512x512", "type": "image/png", "purpose": "any" },
+            // The same squares: full-bleed, the mountain inside the safe zone.
+            { "src": state.assets.url("icon-512.png"), "sizes": "512x512", "type": "image/png", "purpose": "maskable" },
         ],
     });
     let mut response = Json(body).into_response();

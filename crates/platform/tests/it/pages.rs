@@ -72,8 +72,13 @@ async fn the_pwa_shell_has_a_manifest_per_language_a_worker_and_an_offline_page(
     assert_eq!(m["lang"], "zh-HK");
     assert_eq!(m["start_url"], "/zh-hk/");
     assert_eq!(m["display"], "standalone");
-    let icon = m["icons"][0]["src"].as_str().unwrap().to_owned();
-    assert_eq!(c.get(&icon).await.status(), 200, "the icon is served");
+    for icon in m["icons"].as_array().unwrap() {
+        let r = c.get(icon["src"].as_str().unwrap()).await;
+        assert_eq!(r.status(), 200, "{icon}");
+        assert_eq!(r.headers()["content-type"], icon["type"].as_str().unwrap());
+    }
+    let sizes: Vec<&str> = m["icons"].as_array().unwrap().iter().filter_map(|i| i["sizes"].as_str()).collect();
+    assert!(sizes.contains(&"192x192") && sizes.contains(&"512x512"), "what phones want to install an app");
 
     let r = c.get("/sw.js").await;
     assert_eq!(r.status(), 200);
