@@ -242,3 +242,79 @@ async fn a_taken_address_cannot_be_added_and_its_owner_is_told() {
     let r = intruder.post_form("/en/account/sign-in-details/verify", &[("v", &v), ("code", &code)]).await;
     assert_eq!(r.status(), 404);
 }
+
+/// An installation made before mobile numbers keeps its accounts when it
+/// upgrades: the migrations that make the e-mail address optional (SQLite
+/// rewrites the table definition in place) lose no row and break nothing.
+async fn upgrading_keeps_existing_accounts(backend: Backend) {
+    use sea_orm::{ConnectionTrait, Statement};
+    use sea_orm_migration::MigratorTraitSelf;
+    let dir = tempfile_dir();
+    let db = match backend {
+        Backend::Sqlite => {
+            let url = format!("sqlite://{}/upgrade.db?mode=rwc", dir.display());
+            platform::db::connect_url(&url, 5, 5000, None).await.unwrap()
+        }
+        Backend::Postgres => {
+            let url = std::env::var(platform::testkit::POSTGRES_ENV).unwrap();
+            let schema = format!("u_{}", uuid::Uuid::new_v4().simple());
+            let admin = platform::db::connect_url(&url, 1, 5000, None).await.unwrap();
+            admin.execute_unprepared(&format!("CREATE SCHEMA \"{schema}\"")).await.unwrap();
+            platform::db::connect_url(&url, 5, 5000, Some(&schema)).await.unwrap()
+        }
+    };
+    let migrator = platform::app::migrator(&[platform::app::platform_module(), identity::module()]);
+    let all = MigratorTraitSelf::migrations(&migrator);
+    let before = all.iter().position(|m| m.name().ends_with("identity_mobile_numbers")).unwrap();
+    // The schema as the previous release left it, with an account in it.
+    MigratorTraitSelf::up(&migrator, &db, Some(u32::try_from(before).unwrap())).await.unwrap();
+    let insert = |sql: &str| Statement::from_string(db.get_database_backend(), sql.to_owned());
+    db.execute_raw(insert("INSERT INTO person (id, created_at) VALUES ('p1', '2026-01-01 00:00:00+00:00')"))
+        .await
+        .unwrap();
+    db.execute_raw(insert(
+        "INSERT INTO account (id, person_id, email, status, level, roles, created_at) \
+         VALUES ('a1', 'p1', 'early@example.org', 'active', 'basic', '[]', '2026-01-01 00:00:00+00:00')",
+    ))
+    .await
+    .unwrap();
+
+    let applied = migrator.run(&db).await.unwrap();
+    assert_eq!(applied.len(), all.len() - before, "{applied:?}");
+    let account = identity::store::account_by_id(&db, "a1").await.unwrap().expect("the account is still there");
+    assert_eq!(account.email.as_deref(), Some("early@example.org"));
+    assert_eq!(account.phone, None);
+    // Now an account may have no e-mail address, and numbers are unique.
+    db.execute_raw(insert("INSERT INTO person (id, created_at) VALUES ('p2', '2026-01-02 00:00:00+00:00')"))
+        .await
+        .unwrap();
+    db.execute_raw(insert(
+        "INSERT INTO account (id, person_id, phone, status, level, roles, created_at) \
+         VALUES ('a2', 'p2', '+85291234567', 'active', 'basic', '[]', '2026-01-02 00:00:00+00:00')",
+    ))
+    .await
+    .unwrap();
+    db.execute_raw(insert("INSERT INTO person (id, created_at) VALUES ('p3', '2026-01-03 00:00:00+00:00')"))
+        .await
+        .unwrap();
+    let duplicate = db
+        .execute_raw(insert(
+            "INSERT INTO account (id, person_id, phone, status, level, roles, created_at) \
+             VALUES ('a3', 'p3', '+85291234567', 'active', 'basic', '[]', '2026-01-03 00:00:00+00:00')",
+        ))
+        .await;
+    assert!(duplicate.is_err(), "a number belongs to one account");
+    if backend == Backend::Sqlite {
+        let ok = db.query_one_raw(insert("PRAGMA integrity_check")).await.unwrap().unwrap();
+        assert_eq!(ok.try_get_by_index::<String>(0).unwrap(), "ok");
+        assert!(db.query_all_raw(insert("PRAGMA foreign_key_check")).await.unwrap().is_empty());
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+both_backends!(upgrading_keeps_existing_accounts);
+
+fn tempfile_dir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("lionrock-upgrade-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
