@@ -417,6 +417,21 @@ pub enum SignInOutcome {
     Capped(Cap),
 }
 
+/// Checks a new password for an account named by `id`: the policy (length,
+/// common passwords, the account's own name) and the operator's banned words.
+pub fn new_password(
+    state: &AppState,
+    raw: &str,
+    id: Option<&Identifier>,
+    second_factor: bool,
+) -> Result<NewPassword, model::PasswordProblem> {
+    let checked = match id {
+        Some(id) => model::PASSWORD_POLICY.check_for(raw, id, second_factor),
+        None => model::PASSWORD_POLICY.check(raw, None, second_factor),
+    };
+    checked?.without(&state.banned_password_words)
+}
+
 /// The principal an account stands for.
 pub fn principal(account: &account::Model) -> Result<Principal, AppError> {
     let id = uuid::Uuid::parse_str(&account.id).map_err(AppError::internal)?;
@@ -572,13 +587,14 @@ pub async fn create_user_named(
             Phone::parse(p, &state.config.sms.allowed_country_codes).map_err(|_| CreateUserError::Phone)?,
         ),
     };
-    let password = model::PASSWORD_POLICY.check_for(password, &id, false).map_err(|p| {
+    let password = new_password(state, password, Some(&id), false).map_err(|p| {
         CreateUserError::Password(match p {
             model::PasswordProblem::Missing => "empty",
             model::PasswordProblem::TooShort { .. } => "shorter than 15 characters",
             model::PasswordProblem::TooLong { .. } => "longer than 128 characters",
             model::PasswordProblem::Common => "too common",
             model::PasswordProblem::ContainsContext => "contains the e-mail address, mobile number or service name",
+            model::PasswordProblem::Banned => "contains a word in passwords.banned_words_file",
         })
     })?;
     let internal = |e: &dyn std::fmt::Display| CreateUserError::Internal(e.to_string());

@@ -154,6 +154,7 @@ fn password_error(errors: &mut FormErrors, problem: PasswordProblem) {
         }
         PasswordProblem::Common => errors.add("password", "password-common"),
         PasswordProblem::ContainsContext => errors.add("password", "password-context"),
+        PasswordProblem::Banned => errors.add("password", "password-banned"),
     }
 }
 
@@ -210,11 +211,8 @@ async fn register(
 ) -> Result<Response, AppError> {
     let mut errors = FormErrors::new();
     let id = identifier_field(&state, &mut errors, "email", &form.email);
-    let password = match &id {
-        Some(id) => PASSWORD_POLICY.check_for(&form.password, id, false),
-        None => PASSWORD_POLICY.check(&form.password, None, false),
-    }
-    .map_err(|p| password_error(&mut errors, p));
+    let password =
+        accounts::new_password(&state, &form.password, id.as_ref(), false).map_err(|p| password_error(&mut errors, p));
     let mut status = StatusCode::UNPROCESSABLE_ENTITY;
     if let (Some(id), Ok(password), true) = (id, password, errors.is_empty()) {
         match accounts::register(&state, ctx.lang, &id, password, &client.ip.to_string()).await? {
@@ -597,7 +595,7 @@ async fn reset(
     let code = code_field(&mut errors, &form.code);
     let second_factor = accounts::recovery_has_second_factor(&state, &form.v).await?;
     let password =
-        PASSWORD_POLICY.check(&form.password, None, second_factor).map_err(|p| password_error(&mut errors, p));
+        accounts::new_password(&state, &form.password, None, second_factor).map_err(|p| password_error(&mut errors, p));
     if let (Some(code), Ok(password), true) = (code, password, errors.is_empty()) {
         match accounts::recover_finish(&state, ctx.lang, &form.v, &code, password).await? {
             RecoverOutcome::Done => return Ok(see_other(&format!("{}?recovered=1", ctx.href("/sign-in")))),

@@ -192,10 +192,16 @@ pub const PASSWORD_POLICY: PasswordPolicy =
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PasswordProblem {
     Missing,
-    TooShort { min: usize },
-    TooLong { max: usize },
+    TooShort {
+        min: usize,
+    },
+    TooLong {
+        max: usize,
+    },
     Common,
     ContainsContext,
+    /// Holds one of the operator's banned words (`passwords.banned_words_file`).
+    Banned,
 }
 
 /// A password that passed the policy, NFKC-normalised (what gets hashed).
@@ -204,6 +210,12 @@ pub struct NewPassword(String);
 impl NewPassword {
     pub fn as_bytes(&self) -> &[u8] {
         self.0.as_bytes()
+    }
+
+    /// Refuses the password if it holds any of `words` (lower-cased), ignoring case.
+    pub fn without(self, words: &[String]) -> Result<NewPassword, PasswordProblem> {
+        let lower = self.0.to_lowercase();
+        if words.iter().any(|w| lower.contains(w.as_str())) { Err(PasswordProblem::Banned) } else { Ok(self) }
     }
 }
 

@@ -121,6 +121,8 @@ pub struct AppInner {
     pub keys: Keys,
     /// Place names of address ranges (`server.places_file`), for sessions.
     pub places: crate::places::Places,
+    /// `passwords.banned_words_file`, lower-cased (empty without one).
+    pub banned_password_words: Vec<String>,
     /// `locale.timezone`, for showing times (they are stored in UTC).
     pub timezone: jiff::tz::TimeZone,
     pub limits: Limiters,
@@ -229,6 +231,17 @@ impl AppState {
             catalog: catalog(modules)?,
             assets: Assets::load(),
             // Checked when the configuration was loaded.
+            banned_password_words: config
+                .passwords
+                .banned_words_file
+                .as_deref()
+                .map(|path| {
+                    crate::config::load_banned_words(path).unwrap_or_else(|e| {
+                        tracing::warn!(error = %e, "passwords.banned_words_file: not used");
+                        Vec::new()
+                    })
+                })
+                .unwrap_or_default(),
             timezone: jiff::tz::TimeZone::get(&config.locale.timezone).unwrap_or(jiff::tz::TimeZone::UTC),
             places: config
                 .server

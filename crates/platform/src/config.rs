@@ -24,6 +24,37 @@ pub struct Config {
     pub mail: MailConfig,
     pub sms: SmsConfig,
     pub outbox: OutboxConfig,
+    pub passwords: PasswordsConfig,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PasswordsConfig {
+    /// Words no new password may contain, one per line (`#` comments): the
+    /// city's name, local teams, the service's other names (NIST SP
+    /// 800-63B's context-specific words). Checked besides the bundled list
+    /// of common passwords.
+    pub banned_words_file: Option<PathBuf>,
+}
+
+/// Reads a banned-words file: lower-cased words of at least 4 characters.
+pub fn load_banned_words(path: &Path) -> Result<Vec<String>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut words = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let word = line.trim();
+        if word.is_empty() || word.starts_with('#') {
+            continue;
+        }
+        if word.chars().count() < 4 {
+            return Err(format!("line {}: {word:?} is shorter than 4 characters (it would refuse too much)", n + 1));
+        }
+        words.push(word.to_lowercase());
+    }
+    if words.len() > 100_000 {
+        return Err(format!("{} words; at most 100000", words.len()));
+    }
+    Ok(words)
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -403,6 +434,9 @@ impl Config {
                 "locale.timezone",
                 format!("{:?} is not a time zone name like Asia/Hong_Kong", self.locale.timezone),
             ));
+        }
+        if let Some(path) = &self.passwords.banned_words_file {
+            load_banned_words(path).map_err(|e| ConfigError::new("config", "passwords.banned_words_file", e))?;
         }
         if let Some(path) = &self.server.places_file {
             crate::places::Places::load(path).map_err(|e| ConfigError::new("config", "server.places_file", e))?;

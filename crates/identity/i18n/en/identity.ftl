@@ -369,3 +369,6 @@ contact-taken-body = Someone tried to add this e-mail address or mobile number t
 contact-changed-subject = Your Lionrock sign-in details were changed
 contact-changed-body = The e-mail address or mobile number of your Lionrock account was changed, and this one is no longer used for it. If this was not you, reset your password and check your security page at once.
 activity-contact-changed = E-mail address or mobile number changed
+
+## Operator's banned words
+password-banned = This password contains a word that is easy to guess here, such as the name of the city or of this service. Choose another.

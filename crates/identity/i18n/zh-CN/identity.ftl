@@ -369,3 +369,6 @@ contact-taken-body = 有人尝试把此电子邮箱或手机号码添加到另�
 contact-changed-subject = 你的狮子山登录信息已更改
 contact-changed-body = 你的狮子山账户的电子邮箱或手机号码已更改，此地址或号码不再用于该账户。如非你本人操作，请立即重设密码并查看安全页面。
 activity-contact-changed = 已更改电子邮箱或手机号码
+
+## Operator's banned words
+password-banned = 这个密码包含在这里容易被猜中的词语，例如城市或本服务的名称。请另选一个。

@@ -369,3 +369,6 @@ contact-taken-body = 有人嘗試把此電郵地址或手機號碼加入另一�
 contact-changed-subject = 你的獅子山登入資料已更改
 contact-changed-body = 你的獅子山帳戶的電郵地址或手機號碼已更改，此地址或號碼不再用於該帳戶。如非你本人操作，請立即重設密碼並查看保安頁面。
 activity-contact-changed = 已更改電郵地址或手機號碼
+
+## Operator's banned words
+password-banned = 這個密碼包含在這裡容易被猜中的字詞，例如城市或本服務的名稱。請另選一個。

@@ -186,3 +186,22 @@ async fn switching_language_keeps_the_verification() {
     let html = c.get(&format!("/en/verify?v={v}")).await.text().await.unwrap();
     assert!(html.contains(&format!("href=\"/zh-hk/verify?v={v}\"")), "the Chinese link keeps ?v=");
 }
+
+/// The operator's own banned words (NIST's context-specific words) are
+/// refused like common passwords, in any case.
+#[tokio::test]
+async fn passwords_with_the_operators_banned_words_are_refused() {
+    let words = std::env::temp_dir().join(format!("lionrock-banned-{}.txt", uuid::Uuid::now_v7()));
+    std::fs::write(&words, "# our city and service\nkowloon\nHarbourCity\n").unwrap();
+    let file = words.clone();
+    let app = app().config(move |c| c.passwords.banned_words_file = Some(file)).spawn().await;
+    let c = app.client();
+    for password in ["i love KOWLOON very much", "harbourcity lantern kite"] {
+        let r = c.post_form("/en/register", &[("email", "banned@example.org"), ("password", password)]).await;
+        assert_eq!(r.status(), 422, "{password}");
+        assert!(r.text().await.unwrap().contains("a word that is easy to guess here"), "{password}");
+    }
+    let r = c.post_form("/en/register", &[("email", "banned@example.org"), ("password", PASSWORD)]).await;
+    assert_eq!(r.status(), 303, "other passwords are fine");
+    std::fs::remove_file(&words).unwrap();
+}

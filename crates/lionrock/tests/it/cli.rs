@@ -64,6 +64,12 @@ fn bad_config_file_names_file_key_and_reason() {
     let line = one_error_line(&out);
     assert!(line.contains("server.places_file") && line.contains("line 2: expected 4"), "{line}");
 
+    let words = dir.path().join("banned.txt");
+    std::fs::write(&words, "kowloon\nhk\n").unwrap();
+    std::fs::write(&file, format!("[passwords]\nbanned_words_file = {:?}\n", words.to_str().unwrap())).unwrap();
+    let line = one_error_line(&run(lionrock(dir.path()).args(["--config", file.to_str().unwrap(), "config", "check"])));
+    assert!(line.contains("passwords.banned_words_file") && line.contains("line 2"), "{line}");
+
     std::fs::write(&file, "[locale]\ntimezone = \"Asia/Kowloon\"\n").unwrap();
     let line = one_error_line(&run(lionrock(dir.path()).args(["--config", file.to_str().unwrap(), "config", "check"])));
     assert!(line.contains("locale.timezone") && line.contains("Asia/Kowloon"), "{line}");
