@@ -87,7 +87,7 @@ pub(crate) fn notice(
     Ok(notice_to(state, lang, &contact(account)?, subject_key, state.catalog.text(lang, body_key)))
 }
 
-fn code_message(state: &AppState, lang: Lang, to: &Identifier, code: &OneTimeCode) -> Notification {
+pub(crate) fn code_message(state: &AppState, lang: Lang, to: &Identifier, code: &OneTimeCode) -> Notification {
     let minutes = model::CODE_LIFETIME.whole_minutes().to_string();
     let body_key = match to {
         Identifier::Email(_) => "email-code-body",
@@ -98,7 +98,7 @@ fn code_message(state: &AppState, lang: Lang, to: &Identifier, code: &OneTimeCod
 }
 
 /// Counts an SMS to `to` against the caps (a no-op for e-mail).
-async fn count_send(
+pub(crate) async fn count_send(
     state: &AppState,
     txn: &sea_orm::DatabaseTransaction,
     to: &Identifier,

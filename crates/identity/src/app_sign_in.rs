@@ -181,7 +181,6 @@ pub(crate) async fn start(
     response
         .headers_mut()
         .append(header::SET_COOKIE, web::cookie(cookie_name(client.https), &binding, client.https, Some(max_age)));
-    response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
     Ok(response)
 }
 
@@ -213,7 +212,7 @@ async fn status(
         let now = outcome(&row);
         if now != "pending" || tokio::time::Instant::now() >= deadline {
             let body = Json(serde_json::json!({ "status": now }));
-            return Ok(([(header::CACHE_CONTROL, "no-store")], body).into_response());
+            return Ok(body.into_response());
         }
         let _ = tokio::time::timeout(POLL.min(deadline - tokio::time::Instant::now()), decided).await;
     }
@@ -333,9 +332,7 @@ pub(crate) async fn approve_page(
         place: row.ip.as_deref().and_then(|ip| state.places.name_of(ip, ctx.lang)).unwrap_or(""),
         asked_at: ctx.local_clock(row.created_at),
     };
-    let mut response = ctx.page(StatusCode::OK, "app-sign-in-approve-title", &content)?;
-    response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
-    Ok(response)
+    ctx.page(StatusCode::OK, "app-sign-in-approve-title", &content)
 }
 
 #[derive(Debug, Default, Deserialize)]

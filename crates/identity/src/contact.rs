@@ -28,7 +28,6 @@ use serde::Deserialize;
 use crate::accounts::{self, Started};
 use crate::http::{reauthenticate, recently_signed_in, see_other};
 use crate::model::{Identifier, OneTimeCode, Phone};
-use crate::sms;
 use crate::store::{self, account};
 
 const PURPOSE_CHANGE_EMAIL: &str = "change_email";
@@ -62,24 +61,16 @@ async fn start(
     let verification_id = Uuid::now_v7().to_string();
     let code = OneTimeCode::generate();
     let txn = platform::db::begin_write(&state.db).await?;
-    if let Identifier::Phone(phone) = new
-        && let Err(cap) = sms::allow(state, &txn, Some(phone), ip).await?
-    {
+    if let Err(cap) = accounts::count_send(state, &txn, new, ip).await? {
         txn.rollback().await?;
         return Ok(Some(Started::Capped(cap)));
     }
     let mac = accounts::code_mac(state, &verification_id, &code);
-    let minutes = crate::model::CODE_LIFETIME.whole_minutes().to_string();
     match store::account_by(&txn, new).await? {
         None => {
             store::create_verification(&txn, &verification_id, Some(&account.id), purpose(new), mac).await?;
             store::set_verification_target(&txn, &verification_id, new.as_str()).await?;
-            let body_key = match new {
-                Identifier::Email(_) => "email-code-body",
-                Identifier::Phone(_) => "sms-code-body",
-            };
-            let body = ctx.t_with(body_key, &[("code", code.as_str()), ("minutes", &minutes)]);
-            outbox::enqueue(&txn, accounts::notice_to(state, ctx.lang, new, "email-code-subject", body)).await?;
+            outbox::enqueue(&txn, accounts::code_message(state, ctx.lang, new, &code)).await?;
         }
         Some(_) => {
             // A decoy the code of which is never sent; the owner is told.
@@ -217,13 +208,6 @@ async fn details_page(
     ctx.page(status, "contact-title", &content)
 }
 
-async fn signed_in_account(
-    state: &AppState,
-    principal: &platform::principal::Principal,
-) -> Result<account::Model, AppError> {
-    store::account_by_id(&state.db, &principal.account_id.to_string()).await?.ok_or_else(AppError::not_found)
-}
-
 /// `GET /{lang}/account/sign-in-details`.
 pub(crate) async fn page(
     State(state): State<AppState>,
@@ -234,7 +218,7 @@ pub(crate) async fn page(
     if !recently_signed_in(&principal) {
         return Ok(reauthenticate(&ctx, PAGE));
     }
-    let account = signed_in_account(&state, &principal).await?;
+    let account = crate::http::signed_in_account(&state, &principal).await?;
     details_page(&ctx, &account, FormErrors::new(), "", q.changed.is_some(), StatusCode::OK).await
 }
 
@@ -249,7 +233,7 @@ pub(crate) async fn submit(
     if !recently_signed_in(&principal) {
         return Ok(reauthenticate(&ctx, PAGE));
     }
-    let account = signed_in_account(&state, &principal).await?;
+    let account = crate::http::signed_in_account(&state, &principal).await?;
     let mut errors = FormErrors::new();
     let mut status = StatusCode::UNPROCESSABLE_ENTITY;
     if let Some(new) = crate::http::identifier_field(&state, &mut errors, "value", &form.value) {
@@ -317,7 +301,7 @@ pub(crate) async fn verify(
     if !recently_signed_in(&principal) {
         return Ok(reauthenticate(&ctx, PAGE));
     }
-    let account = signed_in_account(&state, &principal).await?;
+    let account = crate::http::signed_in_account(&state, &principal).await?;
     let mut errors = FormErrors::new();
     if let Some(code) = crate::http::code_field(&mut errors, &form.code) {
         use accounts::VerifyOutcome as V;

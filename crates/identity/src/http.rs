@@ -360,7 +360,7 @@ pub(crate) fn sign_in_form(
     errors: FormErrors,
     next: &str,
 ) -> Result<Response, AppError> {
-    let passkeys = crate::passkeys::relying_party(state).is_some();
+    let passkeys = crate::passkeys::available(state);
     let content = SignInPage { ctx, errors, email: "", next, recovered: false, reauth: false, passkeys };
     ctx.page(StatusCode::UNPROCESSABLE_ENTITY, "sign-in-title", &content)
 }
@@ -394,7 +394,7 @@ async fn sign_in_page(
 ) -> Result<Response, AppError> {
     let next = safe_next(&q.next).unwrap_or("");
     let recovered = q.recovered.is_some();
-    let passkeys = crate::passkeys::relying_party(&state).is_some();
+    let passkeys = crate::passkeys::available(&state);
     ctx.page(
         StatusCode::OK,
         "sign-in-title",
@@ -459,7 +459,7 @@ async fn sign_in(
         }
     }
     let next = safe_next(&form.next).unwrap_or("");
-    let passkeys = crate::passkeys::relying_party(&state).is_some();
+    let passkeys = crate::passkeys::available(&state);
     ctx.page(
         status,
         "sign-in-title",
@@ -665,8 +665,8 @@ async fn second_step_form(
         return Ok(None);
     };
     let code = two_step::is_enabled(state, &challenge.account_id).await?;
-    let passkeys = crate::passkeys::relying_party(state).is_some()
-        && crate::passkeys::has_any(&state.db, &challenge.account_id).await?;
+    let passkeys =
+        crate::passkeys::available(state) && crate::passkeys::count(&state.db, &challenge.account_id).await? > 0;
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let content = SecondStepPage { ctx, errors, next, code, passkeys };
     ctx.page(status, "second-step-title", &content).map(Some)
@@ -755,7 +755,10 @@ struct AccountPage<'a> {
     officer: bool,
 }
 
-async fn signed_in_account(state: &AppState, principal: &Principal) -> Result<store::account::Model, AppError> {
+pub(crate) async fn signed_in_account(
+    state: &AppState,
+    principal: &Principal,
+) -> Result<store::account::Model, AppError> {
     store::account_by_id(&state.db, &principal.account_id.to_string()).await?.ok_or_else(AppError::not_found)
 }
 

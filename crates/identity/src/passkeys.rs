@@ -120,9 +120,9 @@ impl Purpose {
     }
 }
 
-/// This server as a WebAuthn relying party, or `None` when its public URL
-/// cannot be one (an IP address other than loopback).
-pub fn relying_party(state: &AppState) -> Option<Webauthn> {
+/// The relying-party ID and origin of this server, or `None` when its
+/// public URL cannot be one (an IP address other than loopback).
+fn origin(state: &AppState) -> Option<(String, Url)> {
     let mut origin = Url::parse(&state.public_url()).ok()?;
     let loopback = match origin.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
@@ -132,7 +132,17 @@ pub fn relying_party(state: &AppState) -> Option<Webauthn> {
     if loopback {
         origin.set_host(Some("localhost")).ok()?;
     }
-    let rp_id = origin.domain()?.to_owned();
+    Some((origin.domain()?.to_owned(), origin))
+}
+
+/// Whether this server offers passkeys (for pages deciding what to show).
+pub fn available(state: &AppState) -> bool {
+    origin(state).is_some()
+}
+
+/// This server as a WebAuthn relying party, for a ceremony.
+pub fn relying_party(state: &AppState) -> Option<Webauthn> {
+    let (rp_id, origin) = origin(state)?;
     WebauthnBuilder::new(&rp_id, &origin).ok()?.rp_name("Lionrock").build().ok()
 }
 
@@ -182,8 +192,8 @@ async fn start(
     .await?;
     let max_age = u64::try_from(CEREMONY_LIFETIME.whole_seconds()).unwrap_or(300);
     let mut response = Json(options).into_response();
+    // Not cached: the platform marks every response `no-store` unless it says otherwise.
     response.headers_mut().append(header::SET_COOKIE, web::cookie(cookie_name(https), &token, https, Some(max_age)));
-    response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
     Ok(response)
 }
 
@@ -215,8 +225,8 @@ pub async fn list(conn: &impl ConnectionTrait, account_id: &str) -> Result<Vec<e
         .await
 }
 
-pub async fn has_any(conn: &impl ConnectionTrait, account_id: &str) -> Result<bool, DbErr> {
-    Ok(entity::Entity::find().filter(entity::Column::AccountId.eq(account_id)).count(conn).await? > 0)
+pub async fn count(conn: &impl ConnectionTrait, account_id: &str) -> Result<u64, DbErr> {
+    entity::Entity::find().filter(entity::Column::AccountId.eq(account_id)).count(conn).await
 }
 
 /// Ended ceremonies, for the periodic job.
@@ -306,7 +316,7 @@ async fn passkeys_page(
         })
         .collect();
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let available = relying_party(state).is_some();
+    let available = available(state);
     ctx.page(status, "passkeys-title", &PasskeysPage { ctx, errors, passkeys, available, full, name, added })
 }
 
@@ -333,8 +343,7 @@ pub(crate) async fn register_options(
         return Err(AppError::new(platform::error::ErrorKind::Forbidden)
             .with_detail("Sign in again to change how you sign in."));
     }
-    let account =
-        store::account_by_id(&state.db, &principal.account_id.to_string()).await?.ok_or_else(AppError::not_found)?;
+    let account = crate::http::signed_in_account(&state, &principal).await?;
     let existing = list(&state.db, &account.id).await?;
     if existing.len() as u64 >= MAX_PER_ACCOUNT {
         return Err(AppError::new(platform::error::ErrorKind::Conflict)
@@ -419,7 +428,7 @@ pub(crate) async fn add(
             return Ok(response);
         }
     };
-    let account = store::account_by_id(&state.db, &account_id).await?.ok_or_else(AppError::not_found)?;
+    let account = crate::http::signed_in_account(&state, &principal).await?;
     let name = if name.is_empty() {
         headers
             .get(header::USER_AGENT)
@@ -483,7 +492,7 @@ pub(crate) async fn remove(
         return Ok(reauthenticate(&ctx, "/account/passkeys"));
     }
     let account_id = principal.account_id.to_string();
-    let account = store::account_by_id(&state.db, &account_id).await?.ok_or_else(AppError::not_found)?;
+    let account = crate::http::signed_in_account(&state, &principal).await?;
     let txn = platform::db::begin_write(&state.db).await?;
     let removed = entity::Entity::delete_many()
         .filter(entity::Column::Id.eq(form.id.as_str()))

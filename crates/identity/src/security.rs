@@ -53,7 +53,7 @@ struct SecurityPage<'a> {
     connected: Vec<ConnectedRow>,
     activity: Vec<ActivityRow>,
     two_step: bool,
-    passkeys: usize,
+    passkeys: u64,
 }
 
 /// The browser and system a user-agent string names, in words a resident
@@ -145,7 +145,7 @@ pub(crate) async fn page(
         .map(|e| ActivityRow { at: ctx.local_time(e.at), what_key: activity_key(&e.action) })
         .collect();
     let two_step = two_step::is_enabled(&state, &account_id).await?;
-    let passkeys = crate::passkeys::list(&state.db, &account_id).await?.len();
+    let passkeys = crate::passkeys::count(&state.db, &account_id).await?;
     let content = SecurityPage { ctx: &ctx, sessions, connected, activity, two_step, passkeys };
     ctx.page(StatusCode::OK, "security-title", &content)
 }

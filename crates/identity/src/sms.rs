@@ -54,8 +54,9 @@ impl Cap {
     }
 }
 
-fn today() -> String {
-    let d = platform::db::now().date();
+/// A UTC day as the table keys it, `YYYY-MM-DD`.
+fn day(t: time::OffsetDateTime) -> String {
+    let d = t.date();
     format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
@@ -101,7 +102,7 @@ pub async fn allow(
     ip: &str,
 ) -> Result<Result<(), Cap>, DbErr> {
     let sms = &state.config.sms;
-    let day = today();
+    let day = day(platform::db::now());
     let mut caps = vec![
         (Cap::Day, "all".to_owned(), sms.max_per_day),
         (Cap::Ip, format!("i:{}", state.keys.blind_index("identity.sms-cap.ip", ip)), sms.max_per_ip_per_day),
@@ -123,7 +124,6 @@ pub async fn allow(
 
 /// Counts older than a week, for the periodic job.
 pub(crate) async fn purge(conn: &impl ConnectionTrait) -> Result<u64, DbErr> {
-    let d = (platform::db::now() - time::Duration::days(7)).date();
-    let cutoff = format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day());
+    let cutoff = day(platform::db::now() - time::Duration::days(7));
     Ok(entity::Entity::delete_many().filter(entity::Column::Day.lt(cutoff)).exec(conn).await?.rows_affected)
 }

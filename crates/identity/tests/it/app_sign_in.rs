@@ -12,6 +12,7 @@ use crate::support::*;
 pub(crate) async fn start(waiting: &TestClient) -> (String, String) {
     let r = waiting.get("/en/sign-in/app").await;
     assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["cache-control"], "no-store", "a one-time code is never cached");
     let html = r.text().await.unwrap();
     assert!(html.contains("Scan this code with your phone"));
     let id = html.split("name=\"id\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
@@ -21,6 +22,7 @@ pub(crate) async fn start(waiting: &TestClient) -> (String, String) {
 
 async fn status(client: &TestClient, id: &str) -> (u16, Value) {
     let r = client.get(&format!("/sign-in/app/status?id={id}&wait=0")).await;
+    assert_eq!(r.headers()["cache-control"], "no-store");
     let code = r.status().as_u16();
     (code, r.json().await.unwrap_or(Value::Null))
 }
