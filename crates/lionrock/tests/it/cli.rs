@@ -160,9 +160,10 @@ fn users_create_makes_an_account_that_can_sign_in() {
     use std::io::Write;
     let dir = tempfile::tempdir().unwrap();
     assert!(run(lionrock(dir.path()).args(["keys", "init"])).status.success());
-    let create = |email: &str, password: &str, extra: &[&str]| {
+    // `users create` with `--email` or `--phone` naming the account, the password on stdin.
+    let create_as = |flag: &str, name: &str, password: &str, extra: &[&str]| {
         let mut child = lionrock(dir.path())
-            .args(["users", "create", "--email", email, "--password-stdin", "--json"])
+            .args(["users", "create", flag, name, "--password-stdin", "--json"])
             .args(extra)
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
@@ -172,6 +173,7 @@ fn users_create_makes_an_account_that_can_sign_in() {
         child.stdin.take().unwrap().write_all(password.as_bytes()).unwrap();
         child.wait_with_output().unwrap()
     };
+    let create = |email: &str, password: &str, extra: &[&str]| create_as("--email", email, password, extra);
     let out = create("admin@example.org", "correct horse battery staple\n", &["--role", "admin", "--real-name"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let created: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
@@ -190,17 +192,7 @@ fn users_create_makes_an_account_that_can_sign_in() {
     assert_eq!(out.status.code(), Some(2), "--password-stdin is required");
 
     // By mobile number instead: normalised, and refused outside the allowed countries.
-    let by_phone = |phone: &str| {
-        let mut child = lionrock(dir.path())
-            .args(["users", "create", "--phone", phone, "--password-stdin", "--json"])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(b"correct horse battery staple").unwrap();
-        child.wait_with_output().unwrap()
-    };
+    let by_phone = |phone: &str| create_as("--phone", phone, "correct horse battery staple", &[]);
     let out = by_phone("9123 4567");
     assert!(out.status.success(), "{}", stderr(&out));
     let created: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
