@@ -192,8 +192,8 @@ async fn start(
     .await?;
     let max_age = u64::try_from(CEREMONY_LIFETIME.whole_seconds()).unwrap_or(300);
     let mut response = Json(options).into_response();
-    // Not cached: the platform marks every response `no-store` unless it says otherwise.
     response.headers_mut().append(header::SET_COOKIE, web::cookie(cookie_name(https), &token, https, Some(max_age)));
+    // Never cached: the platform marks every response `no-store` unless it says otherwise.
     Ok(response)
 }
 

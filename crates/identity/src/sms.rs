@@ -102,7 +102,7 @@ pub async fn allow(
     ip: &str,
 ) -> Result<Result<(), Cap>, DbErr> {
     let sms = &state.config.sms;
-    let day = day(platform::db::now());
+    let today = day(platform::db::now());
     let mut caps = vec![
         (Cap::Day, "all".to_owned(), sms.max_per_day),
         (Cap::Ip, format!("i:{}", state.keys.blind_index("identity.sms-cap.ip", ip)), sms.max_per_ip_per_day),
@@ -112,7 +112,7 @@ pub async fn allow(
         caps.insert(1, (Cap::Number, key, sms.max_per_number_per_day));
     }
     for (cap, key, limit) in caps {
-        if !take_one(conn, &key, &day, limit).await? {
+        if !take_one(conn, &key, &today, limit).await? {
             metrics::counter!("lionrock_sms_cap_tripped_total", "cap" => cap.as_str()).increment(1);
             let number = phone.map(Phone::masked).unwrap_or_default();
             tracing::warn!(cap = cap.as_str(), %number, "SMS cap reached: one-time code not sent");
