@@ -3,11 +3,12 @@
 //! router with its middleware stack, the operational endpoints, and the
 //! server with graceful shutdown.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::ops::Deref;
 use std::pin::Pin;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use axum::extract::State;
@@ -133,6 +134,8 @@ pub struct AppInner {
     pub migrator: Migrator,
     /// Woken when a notification is enqueued, so delivery starts at once.
     pub outbox_wake: Notify,
+    /// Background workers that should be running, and whether they are.
+    pub workers: Workers,
     /// The address actually bound (port 0 becomes a real port).
     bound: OnceLock<SocketAddr>,
     metrics: PrometheusHandle,
@@ -261,6 +264,7 @@ impl AppState {
             csrf_exempt: modules.iter().flat_map(|m| m.csrf_exempt.iter().map(|s| (*s).to_owned())).collect(),
             migrator: migrator(modules),
             outbox_wake: Notify::new(),
+            workers: Workers::default(),
             bound: OnceLock::new(),
             metrics: prometheus(),
             config,
@@ -328,13 +332,17 @@ async fn healthz() -> impl IntoResponse {
     Json(json!({ "status": "ok" }))
 }
 
-/// Ready when the database answers and no migration is pending.
+/// Ready when the database answers, no migration is pending and every
+/// background worker this server runs is up.
 async fn readyz(State(state): State<AppState>) -> Response {
     let db_ok = db::ping(&state.db).await.is_ok();
     let pending = if db_ok { state.migrator.pending(&state.db).await.ok() } else { None };
     let migrated = pending.as_ref().is_some_and(Vec::is_empty);
+    let workers = state.workers.snapshot();
+    let workers_ok = workers.values().all(|up| *up);
+    let ready = db_ok && migrated && workers_ok;
     let body = json!({
-        "status": if db_ok && migrated { "ready" } else { "not-ready" },
+        "status": if ready { "ready" } else { "not-ready" },
         "checks": {
             "database": if db_ok { "ok" } else { "unreachable" },
             "migrations": match &pending {
@@ -342,9 +350,10 @@ async fn readyz(State(state): State<AppState>) -> Response {
                 Some(p) => json!({ "pending": p }),
                 None => json!("unknown"),
             },
+            "workers": workers.iter().map(|(name, up)| (*name, if *up { "ok" } else { "down" })).collect::<BTreeMap<_, _>>(),
         }
     });
-    let status = if db_ok && migrated { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     (status, Json(body)).into_response()
 }
 
@@ -431,14 +440,17 @@ impl Server {
 
     /// Serves until `shutdown` fires, then lets in-flight requests finish
     /// (up to the configured grace period). Runs the outbox worker and
-    /// housekeeping alongside when configured.
+    /// housekeeping alongside, each under a supervisor that restarts it after
+    /// a panic; after the server stops they get the same grace period to
+    /// finish, then are cancelled (a cancelled delivery's lease runs out and
+    /// another worker retries it), so shutdown always ends.
     pub async fn run(self, shutdown: Shutdown) -> std::io::Result<()> {
         let grace = Duration::from_secs(self.state.config.server.shutdown_grace_secs);
         let mut tasks = tokio::task::JoinSet::new();
         if self.state.config.outbox.worker {
-            tasks.spawn(outbox::run_worker(self.state.clone(), shutdown.clone()));
+            tasks.spawn(supervise(self.state.clone(), "outbox", shutdown.clone(), outbox::run_worker));
         }
-        tasks.spawn(housekeeping(self.state.clone(), shutdown.clone()));
+        tasks.spawn(supervise(self.state.clone(), "housekeeping", shutdown.clone(), housekeeping));
         let stop = shutdown.clone();
         let serve = async move {
             match self.listener {
@@ -454,8 +466,71 @@ impl Server {
                 Ok(())
             }
         };
-        while tasks.join_next().await.is_some() {}
+        let finished = tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
+        if finished.is_err() {
+            tracing::warn!(?grace, "background work did not finish within the grace period; cancelled");
+            tasks.shutdown().await;
+        }
         result
+    }
+}
+
+/// Which background workers this server runs, and whether each is up (not
+/// crashed and waiting to restart). `/readyz` is not ready while one is down.
+#[derive(Debug, Default)]
+pub struct Workers(Mutex<BTreeMap<&'static str, bool>>);
+
+impl Workers {
+    pub fn set(&self, name: &'static str, up: bool) {
+        if let Ok(mut map) = self.0.lock() {
+            map.insert(name, up);
+        }
+    }
+
+    /// Each worker's name and whether it is up.
+    pub fn snapshot(&self) -> BTreeMap<&'static str, bool> {
+        self.0.lock().map(|map| map.clone()).unwrap_or_default()
+    }
+}
+
+/// Cancels a spawned task when dropped, so cancelling a supervisor
+/// cancels the worker it watches.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Runs `work` until shutdown, restarting it (after a back-off of half a
+/// second, doubling to half a minute) whenever it panics or returns early.
+/// Meanwhile it is reported down in [`Workers`], logged and counted in
+/// `worker_restarts_total`.
+pub async fn supervise<F, Fut>(state: AppState, name: &'static str, mut shutdown: Shutdown, work: F)
+where
+    F: Fn(AppState, Shutdown) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let mut delay = Duration::from_millis(500);
+    loop {
+        state.workers.set(name, true);
+        let mut task = AbortOnDrop(tokio::spawn(work(state.clone(), shutdown.clone())));
+        let ended = (&mut task.0).await;
+        if shutdown.is_triggered() {
+            return;
+        }
+        state.workers.set(name, false);
+        match ended {
+            Err(e) if e.is_panic() => tracing::error!(worker = name, ?delay, "background worker panicked; restarting"),
+            _ => tracing::error!(worker = name, ?delay, "background worker stopped by itself; restarting"),
+        }
+        metrics::counter!("worker_restarts_total", "worker" => name).increment(1);
+        tokio::select! {
+            () = tokio::time::sleep(delay) => {}
+            () = shutdown.wait() => return,
+        }
+        delay = std::cmp::min(delay * 2, Duration::from_secs(30));
     }
 }
 

@@ -5,7 +5,7 @@ use sea_orm_migration::prelude::*;
 
 /// The platform's migrations, oldest first.
 pub fn all() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(CoreTables), Box::new(SigningKeys)]
+    vec![Box::new(CoreTables), Box::new(SigningKeys), Box::new(OutboxLeaseToken)]
 }
 
 struct CoreTables;
@@ -68,6 +68,8 @@ enum Outbox {
     LastError,
     CreatedAt,
     SentAt,
+    /// Added by `m20261130_000001_outbox_lease_token`.
+    LeaseToken,
 }
 
 /// The hash the first audit entry chains to.
@@ -211,6 +213,30 @@ impl MigrationTrait for SigningKeys {
                 .table(SigningKey::Table)
                 .col(SigningKey::Purpose)
                 .col(SigningKey::Status)
+                .to_owned(),
+        )
+        .await
+    }
+}
+
+struct OutboxLeaseToken;
+
+impl MigrationName for OutboxLeaseToken {
+    fn name(&self) -> &str {
+        "m20261130_000001_outbox_lease_token"
+    }
+}
+
+/// Each claim writes a fresh token; a worker records an outcome only while
+/// the row still carries its token, so a worker whose lease ran out cannot
+/// write over what the next one did.
+#[async_trait::async_trait]
+impl MigrationTrait for OutboxLeaseToken {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table(Outbox::Table)
+                .add_column(ColumnDef::new(Outbox::LeaseToken).string_len(32).null())
                 .to_owned(),
         )
         .await

@@ -4,6 +4,9 @@
 //! gateway) or the development sink, and records the outcome, retrying with
 //! exponential back-off. A worker killed mid-delivery loses nothing: its
 //! lease runs out and another worker delivers the message (at least once).
+//! Each claim carries a lease token; a worker renews the lease before each
+//! delivery and records an outcome only while it still holds the token, so
+//! two workers never both deliver a message whose lease ran out in a batch.
 
 use std::time::Duration;
 
@@ -41,6 +44,8 @@ pub mod entity {
         pub last_error: Option<String>,
         pub created_at: TimeDateTimeWithTimeZone,
         pub sent_at: Option<TimeDateTimeWithTimeZone>,
+        /// Set by each claim; only its holder renews or records an outcome.
+        pub lease_token: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -134,6 +139,7 @@ pub async fn enqueue(conn: &impl ConnectionTrait, n: Notification) -> Result<Str
         last_error: Set(None),
         created_at: Set(now),
         sent_at: Set(None),
+        lease_token: Set(None),
     }
     .insert(conn)
     .await?;
@@ -245,8 +251,16 @@ pub fn backoff(config: &Config, attempts: u32) -> time::Duration {
         + time::Duration::milliseconds(i64::try_from(jitter_ms).unwrap_or(0))
 }
 
+/// How long one delivery may take before it is abandoned (and retried):
+/// well inside the lease, so a lease never runs out during a delivery.
+pub fn delivery_deadline(config: &Config) -> Duration {
+    Duration::from_millis(config.outbox.lease_secs.saturating_mul(1000) * 3 / 4)
+}
+
 /// Claims up to `limit` due messages for this worker (lease), in one
-/// transaction; `FOR UPDATE SKIP LOCKED` keeps workers on other servers off them.
+/// transaction; `FOR UPDATE SKIP LOCKED` keeps workers on other servers off
+/// them. The claim carries a fresh lease token: only its holder may renew the
+/// lease or record an outcome.
 pub async fn claim(db: &DatabaseConnection, config: &Config, limit: u64) -> Result<Vec<entity::Model>, DbErr> {
     let txn = db::begin_write(db).await?;
     let now = db::now();
@@ -265,8 +279,10 @@ pub async fn claim(db: &DatabaseConnection, config: &Config, limit: u64) -> Resu
     }
     let ids: Vec<String> = due.iter().map(|m| m.id.clone()).collect();
     let lease_end = now + seconds(config.outbox.lease_secs);
+    let token = hex::encode(crate::crypto::random_bytes::<16>());
     entity::Entity::update_many()
         .col_expr(entity::Column::LockedUntil, Expr::value(lease_end))
+        .col_expr(entity::Column::LeaseToken, Expr::value(token.clone()))
         .col_expr(entity::Column::Attempts, Expr::col(entity::Column::Attempts).add(1))
         .filter(entity::Column::Id.is_in(ids))
         .exec(&txn)
@@ -277,49 +293,111 @@ pub async fn claim(db: &DatabaseConnection, config: &Config, limit: u64) -> Resu
         .map(|mut m| {
             m.attempts += 1;
             m.locked_until = Some(lease_end);
+            m.lease_token = Some(token.clone());
             m
         })
         .collect())
 }
 
-async fn record_outcome(
+/// The row, if it is still pending and leased to the holder of `m`'s token.
+fn still_ours(m: &entity::Model) -> Condition {
+    Condition::all()
+        .add(entity::Column::Id.eq(m.id.clone()))
+        .add(entity::Column::Status.eq("pending"))
+        .add(entity::Column::LeaseToken.eq(m.lease_token.clone().unwrap_or_default()))
+}
+
+/// Extends from now the lease of every message of one claim that is still
+/// pending under `token`; returns how many it extended.
+pub async fn renew(db: &DatabaseConnection, config: &Config, token: &str) -> Result<u64, DbErr> {
+    let lease_end = db::now() + seconds(config.outbox.lease_secs);
+    let done = entity::Entity::update_many()
+        .col_expr(entity::Column::LockedUntil, Expr::value(lease_end))
+        .filter(entity::Column::Status.eq("pending"))
+        .filter(entity::Column::LeaseToken.eq(token))
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected)
+}
+
+/// Records a delivery's outcome, if this worker still holds the lease.
+/// Returns false when it no longer does: then the outcome is dropped, so a
+/// stale worker can never write `failed` over another worker's `sent`.
+pub async fn record_outcome(
     db: &DatabaseConnection,
     config: &Config,
     m: &entity::Model,
     outcome: Result<(), String>,
-) -> Result<(), DbErr> {
+) -> Result<bool, DbErr> {
     let now = db::now();
-    let mut row = entity::ActiveModel { id: Set(m.id.clone()), locked_until: Set(None), ..Default::default() };
-    match outcome {
+    let mut update = entity::Entity::update_many()
+        .col_expr(entity::Column::LockedUntil, Expr::value(Option::<TimeDateTimeWithTimeZone>::None))
+        .col_expr(entity::Column::LeaseToken, Expr::value(Option::<String>::None));
+    let counter = match &outcome {
         Ok(()) => {
-            row.status = Set("sent".to_owned());
-            row.sent_at = Set(Some(now));
-            row.last_error = Set(None);
-            metrics::counter!("outbox_delivered_total", "channel" => m.channel.clone()).increment(1);
+            update = update
+                .col_expr(entity::Column::Status, Expr::value("sent"))
+                .col_expr(entity::Column::SentAt, Expr::value(Some(now)))
+                .col_expr(entity::Column::LastError, Expr::value(Option::<String>::None));
+            "outbox_delivered_total"
         }
         Err(error) => {
             let attempts = u32::try_from(m.attempts).unwrap_or(u32::MAX);
-            let give_up = attempts >= config.outbox.max_attempts;
-            row.last_error = Set(Some(error.chars().take(500).collect()));
-            if give_up {
-                row.status = Set("failed".to_owned());
-                tracing::error!(id = %m.id, channel = %m.channel, attempts, %error, "notification failed for good");
-                metrics::counter!("outbox_failed_total", "channel" => m.channel.clone()).increment(1);
+            update =
+                update.col_expr(entity::Column::LastError, Expr::value(error.chars().take(500).collect::<String>()));
+            if attempts >= config.outbox.max_attempts {
+                update = update.col_expr(entity::Column::Status, Expr::value("failed"));
+                "outbox_failed_total"
             } else {
-                row.next_attempt_at = Set(now + backoff(config, attempts));
-                tracing::warn!(id = %m.id, channel = %m.channel, attempts, %error, "notification delivery failed; will retry");
-                metrics::counter!("outbox_retries_total", "channel" => m.channel.clone()).increment(1);
+                update = update.col_expr(entity::Column::NextAttemptAt, Expr::value(now + backoff(config, attempts)));
+                "outbox_retries_total"
             }
         }
+    };
+    let done = update.filter(still_ours(m)).exec(db).await?;
+    if done.rows_affected != 1 {
+        tracing::warn!(id = %m.id, channel = %m.channel, "outbox lease lost before the outcome was recorded; outcome dropped");
+        metrics::counter!("outbox_lease_lost_total", "channel" => m.channel.clone()).increment(1);
+        return Ok(false);
     }
-    row.update(db).await.map(|_| ())
+    metrics::counter!(counter, "channel" => m.channel.clone()).increment(1);
+    match outcome {
+        Ok(()) => {}
+        Err(error) if counter == "outbox_failed_total" => {
+            tracing::error!(id = %m.id, channel = %m.channel, attempts = m.attempts, %error, "notification failed for good");
+        }
+        Err(error) => {
+            tracing::warn!(id = %m.id, channel = %m.channel, attempts = m.attempts, %error, "notification delivery failed; will retry");
+        }
+    }
+    Ok(true)
 }
 
-/// One pass: claim due messages, deliver them, record outcomes. Returns how many were tried.
+/// Messages claimed at once. Their leases are renewed together before each
+/// delivery, so none runs out while the batch is worked through.
+const BATCH: u64 = 10;
+
+/// One pass: claim due messages, then deliver them one by one, each within
+/// the deadline, renewing the batch's leases before each delivery and
+/// recording each outcome under the lease token. If a renewal finds fewer
+/// messages than are left (a lease ran out, say while the database was
+/// unreachable, and another worker took them), the rest of the batch is left
+/// to whoever holds it now. Returns how many were claimed.
 pub async fn deliver_due(db: &DatabaseConnection, config: &Config, deliverer: &Deliverer) -> Result<usize, DbErr> {
-    let batch = claim(db, config, 50).await?;
-    for m in &batch {
-        let outcome = deliverer.deliver(m).await;
+    let batch = claim(db, config, BATCH).await?;
+    let token = batch.first().and_then(|m| m.lease_token.clone()).unwrap_or_default();
+    for (done, m) in batch.iter().enumerate() {
+        let left = u64::try_from(batch.len() - done).unwrap_or(u64::MAX);
+        if renew(db, config, &token).await? < left {
+            tracing::warn!(left, "outbox lease lost mid-batch; leaving the rest to its holder");
+            metrics::counter!("outbox_lease_lost_total", "channel" => m.channel.clone()).increment(1);
+            break;
+        }
+        let deadline = delivery_deadline(config);
+        let outcome = match tokio::time::timeout(deadline, deliverer.deliver(m)).await {
+            Ok(outcome) => outcome,
+            Err(_) => Err(format!("delivery took longer than {} s", deadline.as_secs_f32())),
+        };
         record_outcome(db, config, m, outcome).await?;
     }
     Ok(batch.len())

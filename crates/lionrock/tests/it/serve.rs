@@ -108,3 +108,55 @@ async fn the_same_binary_serves_on_postgresql_two_servers_one_database() {
     let out = run(pg_command(dir.path(), &url).args(["audit", "verify"]));
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+/// A server killed with SIGKILL right after a message was committed to the
+/// outbox (its worker off, so nothing was sent yet); the next server on the
+/// same database delivers it.
+async fn sigkill_between_enqueue_and_delivery_loses_nothing(database_url: Option<String>) {
+    platform::install_crypto_provider();
+    let dir = tempfile::tempdir().unwrap();
+    assert!(run(lionrock(dir.path()).args(["keys", "init"])).status.success());
+    let command = || {
+        let mut cmd = lionrock(dir.path());
+        if let Some(url) = &database_url {
+            cmd.env("LIONROCK_DATABASE__URL", url);
+        }
+        cmd
+    };
+    let mut first = command();
+    first.env("LIONROCK_OUTBOX__WORKER", "false").args(["serve", "--json", "--listen", "127.0.0.1:0"]);
+    let mut first = Served::start(first);
+    let addr: std::net::SocketAddr = first.info["listening"].as_str().unwrap().parse().unwrap();
+    let client = platform::testkit::TestClient::new(addr);
+    let r = client
+        .post_form("/en/register", &[("email", "kill-9@example.org"), ("password", "a long enough pass phrase 2026")])
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    first.child.kill().unwrap();
+    first.child.wait().unwrap();
+
+    let sink = platform::testkit::sinks::SmtpSink::start().await;
+    let mut second = command();
+    second
+        .env("LIONROCK_MAIL__TRANSPORT", "smtp")
+        .env("LIONROCK_MAIL__SMTP_HOST", "127.0.0.1")
+        .env("LIONROCK_MAIL__SMTP_PORT", sink.addr.port().to_string())
+        .args(["serve", "--json", "--listen", "127.0.0.1:0"]);
+    let second = Served::start(second);
+    platform::testkit::eventually("the verification e-mail", std::time::Duration::from_secs(60), || async {
+        sink.messages().into_iter().find(|m| m.to == ["kill-9@example.org"])
+    })
+    .await;
+    assert!(second.terminate());
+}
+
+#[tokio::test]
+async fn sigkill_between_enqueue_and_delivery_loses_nothing_sqlite() {
+    sigkill_between_enqueue_and_delivery_loses_nothing(None).await;
+}
+
+#[tokio::test]
+async fn sigkill_between_enqueue_and_delivery_loses_nothing_postgres() {
+    let Some(url) = pg_schema_url().await else { return };
+    sigkill_between_enqueue_and_delivery_loses_nothing(Some(url)).await;
+}

@@ -5,6 +5,7 @@
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -30,6 +31,11 @@ pub struct SmtpSink {
 
 impl SmtpSink {
     pub async fn start() -> SmtpSink {
+        Self::start_slow(Duration::ZERO).await
+    }
+
+    /// A sink that takes `delay` to accept each message, like a busy relay.
+    pub async fn start_slow(delay: Duration) -> SmtpSink {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind SMTP sink");
         let addr = listener.local_addr().expect("addr");
         let messages: Arc<Mutex<Vec<ReceivedMail>>> = Arc::default();
@@ -38,7 +44,7 @@ impl SmtpSink {
             while let Ok((stream, _)) = listener.accept().await {
                 let store = store.clone();
                 tokio::spawn(async move {
-                    let _ = smtp_session(stream, store).await;
+                    let _ = smtp_session(stream, store, delay).await;
                 });
             }
         });
@@ -56,7 +62,11 @@ impl Drop for SmtpSink {
     }
 }
 
-async fn smtp_session(stream: tokio::net::TcpStream, store: Arc<Mutex<Vec<ReceivedMail>>>) -> std::io::Result<()> {
+async fn smtp_session(
+    stream: tokio::net::TcpStream,
+    store: Arc<Mutex<Vec<ReceivedMail>>>,
+    delay: Duration,
+) -> std::io::Result<()> {
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read).lines();
     write.write_all(b"220 lionrock-test-sink ESMTP\r\n").await?;
@@ -83,6 +93,7 @@ async fn smtp_session(stream: tokio::net::TcpStream, store: Arc<Mutex<Vec<Receiv
                 data.push_str(l.strip_prefix('.').filter(|_| l.starts_with("..")).unwrap_or(&l));
                 data.push('\n');
             }
+            tokio::time::sleep(delay).await;
             store.lock().expect("lock").push(ReceivedMail {
                 from: std::mem::take(&mut from),
                 to: std::mem::take(&mut to),

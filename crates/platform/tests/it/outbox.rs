@@ -273,3 +273,150 @@ async fn old_messages_are_purged(backend: Backend) {
     assert!(left.contains(&new_sent) && left.contains(&old_pending), "undelivered messages are never purged");
 }
 both_backends!(old_messages_are_purged);
+
+async fn a_stale_worker_cannot_overwrite_the_outcome(backend: Backend) {
+    use sea_orm::ConnectionTrait;
+    let app = TestApp::builder().backend(backend).spawn().await;
+    let id = outbox::enqueue_now(&app.state, email("late@example.org", "x")).await.unwrap();
+    let config = app.state.config.clone();
+    let stale = outbox::claim(app.db(), &config, 1).await.unwrap().remove(0);
+    // Its lease runs out (say the worker stalled), and another worker takes over and delivers.
+    app.db().execute_unprepared("UPDATE outbox SET locked_until = '2020-01-01 00:00:00+00:00'").await.unwrap();
+    let fresh = outbox::claim(app.db(), &config, 1).await.unwrap().remove(0);
+    assert_eq!(fresh.id, id);
+    assert_ne!(fresh.lease_token, stale.lease_token, "each claim has its own token");
+    assert!(outbox::record_outcome(app.db(), &config, &fresh, Ok(())).await.unwrap());
+
+    // The stale worker wakes up with a failure: it no longer holds the lease.
+    assert!(!outbox::record_outcome(app.db(), &config, &stale, Err("timeout".to_owned())).await.unwrap());
+    assert_eq!(outbox::renew(app.db(), &config, stale.lease_token.as_deref().unwrap()).await.unwrap(), 0);
+    let r = row(&app, &id).await;
+    assert_eq!(r.status, "sent", "failed never overwrites sent");
+    assert_eq!(r.last_error, None);
+    assert_eq!(r.lease_token, None);
+}
+both_backends!(a_stale_worker_cannot_overwrite_the_outcome);
+
+async fn two_workers_and_a_slow_relay_send_each_message_once(backend: Backend) {
+    // Each message takes 300 ms to hand over, and a lease lasts 2 s: one
+    // worker's batch of ten outlasts its first lease, so without renewal the
+    // other worker would take the rest over and send them a second time.
+    let sink = SmtpSink::start_slow(Duration::from_millis(300)).await;
+    let port = sink.addr.port();
+    let app = TestApp::builder()
+        .backend(backend)
+        .config(move |c| {
+            smtp_config(port)(c);
+            c.outbox.worker = false;
+            c.outbox.lease_secs = 2;
+            c.outbox.poll_secs = 1;
+        })
+        .spawn()
+        .await;
+    let mut ids = Vec::new();
+    for i in 0..14 {
+        ids.push(outbox::enqueue_now(&app.state, email(&format!("w{i}@example.org"), "hello")).await.unwrap());
+    }
+    let (trigger, shutdown) = platform::app::shutdown_channel();
+    let workers = [
+        tokio::spawn(outbox::run_worker(app.state.clone(), shutdown.clone())),
+        tokio::spawn(outbox::run_worker(app.state.clone(), shutdown)),
+    ];
+    for id in &ids {
+        wait_status(&app, id, "sent").await;
+    }
+    trigger.trigger();
+    for w in workers {
+        w.await.unwrap();
+    }
+    let mut to: Vec<String> = sink.messages().into_iter().flat_map(|m| m.to).collect();
+    to.sort();
+    let mut expected: Vec<String> = (0..14).map(|i| format!("w{i}@example.org")).collect();
+    expected.sort();
+    assert_eq!(to, expected, "every message sent exactly once");
+}
+both_backends!(two_workers_and_a_slow_relay_send_each_message_once);
+
+#[tokio::test]
+async fn a_panicking_worker_is_restarted() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let app = TestApp::spawn().await;
+    let runs = Arc::new(AtomicUsize::new(0));
+    let (trigger, shutdown) = platform::app::shutdown_channel();
+    let counter = runs.clone();
+    let supervisor =
+        tokio::spawn(platform::app::supervise(app.state.clone(), "flaky", shutdown, move |_, mut stop| {
+            let run = counter.fetch_add(1, Ordering::SeqCst);
+            async move {
+                assert!(run > 0, "the first run dies");
+                stop.wait().await;
+            }
+        }));
+    eventually("the worker to run again", Duration::from_secs(30), || async {
+        (runs.load(Ordering::SeqCst) == 2).then_some(())
+    })
+    .await;
+    assert_eq!(app.state.workers.snapshot().get("flaky"), Some(&true), "up again after the restart");
+    trigger.trigger();
+    supervisor.await.unwrap();
+    assert_eq!(runs.load(Ordering::SeqCst), 2, "a clean stop is not restarted");
+}
+
+async fn readyz_reports_a_worker_that_is_down(backend: Backend) {
+    let app = TestApp::builder().backend(backend).config(|c| c.outbox.worker = true).spawn().await;
+    let ready = |app: &TestApp| {
+        let client = app.client();
+        async move {
+            let r = client.get("/readyz").await;
+            (r.status().as_u16(), r.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    let (status, body) = eventually("the outbox worker to be up", Duration::from_secs(30), || async {
+        let (status, body) = ready(&app).await;
+        (status == 200).then_some((status, body))
+    })
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["checks"]["workers"]["outbox"], "ok");
+    app.state.workers.set("outbox", false);
+    let (status, body) = ready(&app).await;
+    assert_eq!(status, 503);
+    assert_eq!(body["status"], "not-ready");
+    assert_eq!(body["checks"]["workers"]["outbox"], "down");
+}
+both_backends!(readyz_reports_a_worker_that_is_down);
+
+#[tokio::test]
+async fn shutdown_ends_while_a_delivery_hangs() {
+    // A relay that accepts the connection and then never says a word.
+    let relay = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = relay.local_addr().unwrap().port();
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((stream, _)) = relay.accept().await {
+            open.push(stream);
+        }
+    });
+    let app = TestApp::builder()
+        .config(move |c| {
+            smtp_config(port)(c);
+            c.outbox.lease_secs = 600;
+            c.server.shutdown_grace_secs = 1;
+        })
+        .spawn()
+        .await;
+    let id = outbox::enqueue_now(&app.state, email("stuck@example.org", "x")).await.unwrap();
+    eventually("the message to be claimed", Duration::from_secs(30), || async {
+        (row(&app, &id).await.attempts == 1).then_some(())
+    })
+    .await;
+    let db = app.db().clone();
+    let started = std::time::Instant::now();
+    app.stop().await;
+    // The delivery would hang for minutes; shutdown waits the grace period, then cancels it.
+    assert!(started.elapsed() < Duration::from_secs(15), "stopped after {:?}", started.elapsed());
+    let r = entity::Entity::find_by_id(id).one(&db).await.unwrap().unwrap();
+    assert_eq!(r.status, "pending", "the cancelled delivery is retried later, not lost");
+    held.abort();
+}
