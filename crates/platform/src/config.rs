@@ -335,10 +335,35 @@ impl ConfigError {
 
 const ENV_PREFIX: &str = "LIONROCK_";
 
+/// `LIONROCK_*` variables that are not configuration keys: the log filter,
+/// and the variables of tests, benchmarks and CI scripts.
+pub const NON_CONFIG_VARIABLES: &[&str] = &["LIONROCK_LOG", "LIONROCK_TEST_*", "LIONROCK_BENCH_*", "LIONROCK_CI_*"];
+
+fn is_non_config(name: &str) -> bool {
+    NON_CONFIG_VARIABLES.iter().any(|pattern| match pattern.strip_suffix('*') {
+        Some(prefix) => name.starts_with(prefix),
+        None => name == *pattern,
+    })
+}
+
+/// Where each configured key's value came from: a file or a variable.
+#[derive(Debug, Default)]
+struct Origins(BTreeMap<String, String>);
+
+impl Origins {
+    /// The file or variable that set `key`, or `defaults`.
+    fn of(&self, key: &str) -> String {
+        self.0.get(key).cloned().unwrap_or_else(|| "defaults".to_owned())
+    }
+}
+
 impl Config {
-    /// Loads defaults, then `file` (if given), then `LIONROCK_*` variables from `env`.
+    /// Loads defaults, then `file` (if given), then `LIONROCK_*` variables
+    /// from `env`. A `LIONROCK_` variable that names no key is an error,
+    /// except those in [`NON_CONFIG_VARIABLES`].
     pub fn load(file: Option<&Path>, env: impl IntoIterator<Item = (String, String)>) -> Result<Self, ConfigError> {
-        let (mut table, file_name) = match file {
+        let mut origins = Origins::default();
+        let mut table = match file {
             Some(path) => {
                 let name = path.display().to_string();
                 let text = std::fs::read_to_string(path)
@@ -353,41 +378,39 @@ impl Config {
                         .unwrap_or_default();
                     ConfigError::new(&name, "-", format!("not valid TOML{at}: {}", e.message()))
                 })?;
-                (table, name)
+                for (section, value) in &table {
+                    origins.0.insert(section.clone(), name.clone());
+                    for key in value.as_table().into_iter().flat_map(|t| t.keys()) {
+                        origins.0.insert(format!("{section}.{key}"), name.clone());
+                    }
+                }
+                table
             }
-            None => (toml::Table::new(), "defaults".to_owned()),
+            None => toml::Table::new(),
         };
-        let mut origins: BTreeMap<String, String> = BTreeMap::new();
+        let sections: Vec<String> =
+            toml::Table::try_from(Config::default()).map(|t| t.keys().cloned().collect()).unwrap_or_default();
+        let mut env: Vec<(String, String)> =
+            env.into_iter().filter(|(name, _)| name.starts_with(ENV_PREFIX) && !is_non_config(name)).collect();
+        // One order whatever the process environment's, so the same mistake gives the same message.
+        env.sort();
         for (name, value) in env {
-            let Some(rest) = name.strip_prefix(ENV_PREFIX) else {
-                continue;
-            };
-            // LIONROCK_TEST_* is reserved for tests; names without `__` are not config.
-            if rest.starts_with("TEST_") {
-                continue;
-            }
-            let Some((section, key)) = rest.split_once("__") else {
-                continue;
-            };
-            let (section, key) = (section.to_ascii_lowercase(), key.to_ascii_lowercase());
-            if section.is_empty() || key.is_empty() {
-                return Err(ConfigError::new(&name, "-", "expected LIONROCK_<SECTION>__<KEY>"));
-            }
+            let rest = &name[ENV_PREFIX.len()..];
+            let (section, key) = env_key(&name, rest, &sections)?;
             let entry = table.entry(section.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
             let Some(section_table) = entry.as_table_mut() else {
                 return Err(ConfigError::new(&name, &section, "is not a section"));
             };
             section_table.insert(key.clone(), env_value(&section, &key, &value));
-            origins.insert(format!("{section}.{key}"), name);
+            origins.0.insert(format!("{section}.{key}"), name);
         }
         let config: Config = serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
             let key = e.path().to_string();
-            let source = origins.get(&key).cloned().unwrap_or_else(|| file_name.clone());
             // The first line is the reason; the rest repeats the key.
             let reason = e.inner().to_string().lines().next().unwrap_or_default().to_owned();
-            ConfigError::new(source, key, reason)
+            ConfigError::new(origins.of(&key), key, reason)
         })?;
-        config.resolve_files()?.validated()
+        config.resolve_files()?.validated(&origins)
     }
 
     /// Reads `*_file` secrets into their values.
@@ -409,8 +432,8 @@ impl Config {
         Ok(self)
     }
 
-    fn validated(self) -> Result<Self, ConfigError> {
-        let bad = |key: &str, reason: &str| Err(ConfigError::new("config", key, reason));
+    fn validated(self, origins: &Origins) -> Result<Self, ConfigError> {
+        let bad = |key: &str, reason: &str| Err(ConfigError::new(origins.of(key), key, reason));
         let url = self.database.url.expose();
         if !(url.is_empty()
             || url.starts_with("sqlite:")
@@ -430,19 +453,27 @@ impl Config {
         }
         if jiff::tz::TimeZone::get(&self.locale.timezone).is_err() {
             return Err(ConfigError::new(
-                "config",
+                origins.of("locale.timezone"),
                 "locale.timezone",
                 format!("{:?} is not a time zone name like Asia/Hong_Kong", self.locale.timezone),
             ));
         }
         if let Some(path) = &self.passwords.banned_words_file {
-            load_banned_words(path).map_err(|e| ConfigError::new("config", "passwords.banned_words_file", e))?;
+            load_banned_words(path).map_err(|e| {
+                ConfigError::new(origins.of("passwords.banned_words_file"), "passwords.banned_words_file", e)
+            })?;
         }
         if let Some(path) = &self.server.places_file {
-            crate::places::Places::load(path).map_err(|e| ConfigError::new("config", "server.places_file", e))?;
+            crate::places::Places::load(path)
+                .map_err(|e| ConfigError::new(origins.of("server.places_file"), "server.places_file", e))?;
         }
         if self.server.tls_cert_file.is_some() != self.server.tls_key_file.is_some() {
-            return bad("server.tls_key_file", "server.tls_cert_file and server.tls_key_file go together");
+            let (set, missing) = if self.server.tls_cert_file.is_some() {
+                ("server.tls_cert_file", "server.tls_key_file")
+            } else {
+                ("server.tls_key_file", "server.tls_cert_file")
+            };
+            return Err(ConfigError::new(origins.of(set), missing, format!("required with {set}")));
         }
         if self.server.request_timeout_secs == 0 {
             return bad("server.request_timeout_secs", "must be at least 1");
@@ -469,7 +500,7 @@ impl Config {
             .find(|c| c.is_empty() || c.len() > 3 || !c.bytes().all(|b| b.is_ascii_digit()))
         {
             return Err(ConfigError::new(
-                "config",
+                origins.of("sms.allowed_country_codes"),
                 "sms.allowed_country_codes",
                 format!("{code:?} is not a country calling code (1 to 3 digits)"),
             ));
@@ -524,6 +555,38 @@ impl Config {
     pub fn request_timeout(&self) -> Duration {
         Duration::from_secs(self.server.request_timeout_secs)
     }
+}
+
+/// The section and key a `LIONROCK_<SECTION>__<KEY>` variable names, or an
+/// error naming the variable (with the likely intended name, when one
+/// underscore stands where two belong).
+fn env_key(name: &str, rest: &str, sections: &[String]) -> Result<(String, String), ConfigError> {
+    let lower = rest.to_ascii_lowercase();
+    let Some((section, key)) = lower.split_once("__") else {
+        let hint = sections
+            .iter()
+            .find_map(|s| {
+                let key = lower.strip_prefix(s.as_str())?.strip_prefix('_').filter(|k| !k.is_empty())?;
+                Some(format!("; did you mean {ENV_PREFIX}{}__{}?", s.to_ascii_uppercase(), key.to_ascii_uppercase()))
+            })
+            .unwrap_or_default();
+        return Err(ConfigError::new(
+            name,
+            "-",
+            format!("names no configuration key: expected {ENV_PREFIX}<SECTION>__<KEY> (two underscores){hint}"),
+        ));
+    };
+    if key.is_empty() {
+        return Err(ConfigError::new(name, section, "names no key: expected LIONROCK_<SECTION>__<KEY>"));
+    }
+    if !sections.iter().any(|s| s == section) {
+        return Err(ConfigError::new(
+            name,
+            section,
+            format!("no such configuration section (there are {})", sections.join(", ")),
+        ));
+    }
+    Ok((section.to_owned(), key.to_owned()))
 }
 
 /// Turns an environment string into the TOML type the default has at that key.
@@ -608,7 +671,62 @@ mod tests {
     #[test]
     fn unknown_section_from_env_is_rejected() {
         let err = Config::load(None, env(&[("LIONROCK_SERVR__LISTEN", "x")])).unwrap_err();
-        assert!(err.reason.contains("servr"), "{err}");
+        assert_eq!(err.source_name, "LIONROCK_SERVR__LISTEN");
+        assert_eq!(err.key, "servr");
+        assert!(err.reason.contains("no such configuration section"), "{err}");
+    }
+
+    #[test]
+    fn unknown_key_from_env_names_the_variable() {
+        let err = Config::load(None, env(&[("LIONROCK_SERVER__LISTEN_ON", "x")])).unwrap_err();
+        assert_eq!(err.source_name, "LIONROCK_SERVER__LISTEN_ON");
+        assert_eq!(err.key, "server.listen_on");
+    }
+
+    #[test]
+    fn a_variable_with_one_underscore_is_refused_with_the_likely_name() {
+        // It used to be skipped, so the server quietly ran on SQLite.
+        let err = Config::load(None, env(&[("LIONROCK_DATABASE_URL", "postgres://db/lionrock")])).unwrap_err();
+        assert_eq!(err.source_name, "LIONROCK_DATABASE_URL");
+        assert!(err.reason.contains("did you mean LIONROCK_DATABASE__URL?"), "{err}");
+        let err = Config::load(None, env(&[("LIONROCK_LISTEN", "x")])).unwrap_err();
+        assert_eq!(err.source_name, "LIONROCK_LISTEN");
+        assert!(!err.reason.contains("did you mean"), "{err}");
+        let err = Config::load(None, env(&[("LIONROCK_SERVER__", "x")])).unwrap_err();
+        assert_eq!(err.source_name, "LIONROCK_SERVER__");
+    }
+
+    #[test]
+    fn documented_non_config_variables_are_left_alone() {
+        let c = Config::load(
+            None,
+            env(&[
+                ("LIONROCK_LOG", "debug"),
+                ("LIONROCK_TEST_BROWSER", "/usr/bin/chromedriver"),
+                ("LIONROCK_BENCH_SECS", "5"),
+                ("LIONROCK_CI_DB_MAX_AGE", "3600"),
+                ("LIONROCKS_OTHER", "not ours"),
+            ]),
+        );
+        assert!(c.is_ok(), "{c:?}");
+    }
+
+    #[test]
+    fn validation_errors_name_the_file_or_variable_that_set_the_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lionrock.toml");
+        std::fs::write(&path, "[database]\nmax_connections = 0\n[server]\ntls_cert_file = \"/x.pem\"\n").unwrap();
+        let err = Config::load(Some(&path), env(&[])).unwrap_err();
+        assert_eq!(err.source_name, path.display().to_string(), "{err}");
+        assert_eq!(err.key, "database.max_connections");
+
+        let err = Config::load(Some(&path), env(&[("LIONROCK_DATABASE__MAX_CONNECTIONS", "4")])).unwrap_err();
+        assert_eq!(err.source_name, path.display().to_string());
+        assert_eq!(err.key, "server.tls_key_file", "the missing half is named, with the file that set the other");
+
+        let err = Config::load(None, env(&[("LIONROCK_LOCALE__TIMEZONE", "Mars/Olympus")])).unwrap_err();
+        assert_eq!(err.source_name, "LIONROCK_LOCALE__TIMEZONE");
+        assert_eq!(err.to_string().lines().count(), 1);
     }
 
     #[test]

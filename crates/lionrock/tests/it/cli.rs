@@ -17,13 +17,37 @@ fn version_and_help() {
 }
 
 #[test]
-fn wrong_arguments_exit_2() {
+fn wrong_arguments_give_one_line_and_exit_2() {
     let dir = tempfile::tempdir().unwrap();
-    let out = run(lionrock(dir.path()).args(["serve", "--bogus"]));
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("--bogus"));
-    let out = run(lionrock(dir.path()).args(["serve", "--listen", "not-an-address"]));
-    assert_eq!(out.status.code(), Some(2));
+    let line = one_error_line(&run(lionrock(dir.path()).args(["serve", "--bogus"])));
+    assert!(line.contains("--bogus") && line.contains("lionrock --help"), "{line}");
+    let line = one_error_line(&run(lionrock(dir.path()).args(["serve", "--listen", "not-an-address"])));
+    assert!(line.contains("not-an-address"), "{line}");
+    let line = one_error_line(&run(lionrock(dir.path()).args(["keys"])));
+    assert!(line.contains("missing"), "{line}");
+    one_error_line(&run(lionrock(dir.path()).args(["frobnicate"])));
+    one_error_line(&run(&mut lionrock(dir.path())));
+}
+
+#[test]
+fn a_lionrock_variable_that_names_no_key_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    // One underscore: it used to be skipped, and the server ran on SQLite.
+    let out = run(lionrock(dir.path())
+        .env("LIONROCK_DATABASE_URL", "postgres://db.example/lionrock")
+        .args(["config", "check"]));
+    let line = one_error_line(&out);
+    assert!(line.contains("LIONROCK_DATABASE_URL") && line.contains("LIONROCK_DATABASE__URL"), "{line}");
+    let line =
+        one_error_line(&run(lionrock(dir.path()).env("LIONROCK_SERVER__LISTEN_ON", "x").args(["config", "check"])));
+    assert!(line.contains("LIONROCK_SERVER__LISTEN_ON") && line.contains("server.listen_on"), "{line}");
+    let line = one_error_line(&run(lionrock(dir.path())
+        .env("LIONROCK_DATABASE__MAX_CONNECTIONS", "0")
+        .args(["config", "check"])));
+    assert!(line.contains("LIONROCK_DATABASE__MAX_CONNECTIONS"), "the variable, not \"config\": {line}");
+    let out =
+        run(lionrock(dir.path()).env("LIONROCK_LOG", "warn").env("LIONROCK_TEST_X", "1").args(["config", "check"]));
+    assert!(out.status.success(), "{}", stderr(&out));
 }
 
 fn one_error_line(out: &std::process::Output) -> String {
