@@ -228,6 +228,18 @@ pub async fn create_account(conn: &impl ConnectionTrait, new: NewAccount<'_>) ->
         .map_err(|e| if platform::db::is_unique_violation(&e) { StoreError::Taken } else { StoreError::Db(e) })
 }
 
+/// How many accounts have an e-mail address outside `emails` (or none at all).
+pub async fn count_accounts_except(conn: &impl ConnectionTrait, emails: &[&str]) -> Result<u64, DbErr> {
+    account::Entity::find()
+        .filter(
+            Condition::any()
+                .add(account::Column::Email.is_null())
+                .add(account::Column::Email.is_not_in(emails.iter().copied())),
+        )
+        .count(conn)
+        .await
+}
+
 pub async fn account_by_email(conn: &impl ConnectionTrait, email: &Email) -> Result<Option<account::Model>, DbErr> {
     account::Entity::find().filter(account::Column::Email.eq(email.as_str())).one(conn).await
 }

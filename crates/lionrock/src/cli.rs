@@ -433,8 +433,16 @@ async fn serve(
     listen: Option<SocketAddr>,
     json_out: bool,
 ) -> Result<ExitCode, Failure> {
-    if let Some(addr) = listen {
-        config.server.listen = addr;
+    match listen {
+        Some(addr) => config.server.listen = addr,
+        // Demo accounts have published passwords: unless told otherwise on
+        // the command line, a demo is reachable from this machine only.
+        None if demo && !config.server.listen.ip().is_loopback() => {
+            let loopback = SocketAddr::from(([127, 0, 0, 1], config.server.listen.port()));
+            tracing::warn!(configured = %config.server.listen, listen = %loopback, "demo mode listens on loopback; pass --listen to choose");
+            config.server.listen = loopback;
+        }
+        None => {}
     }
     let modules = crate::modules();
     if demo {
@@ -445,8 +453,9 @@ async fn serve(
     state.migrator.run(&state.db).await.map_err(Failure::runtime)?;
     let mut demo_notes = Vec::new();
     if demo {
+        state.set_demo();
         for loader in modules.iter().filter_map(|m| m.demo) {
-            demo_notes.extend(loader(state.clone()).await.map_err(|e| Failure::runtime(format!("demo data: {e}")))?);
+            demo_notes.extend(loader(state.clone()).await.map_err(|e| Failure::usage(format!("demo data: {e}")))?);
         }
     }
     let server = Server::bind(state.clone(), &modules, state.config.server.listen).await?;

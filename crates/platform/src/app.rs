@@ -136,6 +136,8 @@ pub struct AppInner {
     pub outbox_wake: Notify,
     /// Background workers that should be running, and whether they are.
     pub workers: Workers,
+    /// `serve --demo`: every page says the site holds made-up data.
+    demo: std::sync::atomic::AtomicBool,
     /// The address actually bound (port 0 becomes a real port).
     bound: OnceLock<SocketAddr>,
     metrics: PrometheusHandle,
@@ -160,6 +162,15 @@ impl AppInner {
             Some(addr) => format!("{scheme}://{addr}"),
             None => self.config.public_url(),
         }
+    }
+
+    /// Marks this server as a demo (`serve --demo`): pages show a banner.
+    pub fn set_demo(&self) {
+        self.demo.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub fn is_demo(&self) -> bool {
+        self.demo.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn session_lifetimes(&self) -> Lifetimes {
@@ -265,6 +276,7 @@ impl AppState {
             migrator: migrator(modules),
             outbox_wake: Notify::new(),
             workers: Workers::default(),
+            demo: std::sync::atomic::AtomicBool::new(false),
             bound: OnceLock::new(),
             metrics: prometheus(),
             config,

@@ -38,6 +38,11 @@ pub struct LangLink {
 }
 
 impl PageContext {
+    /// Whether this is a demo server (every page then says so).
+    pub fn demo(&self) -> bool {
+        self.state.is_demo()
+    }
+
     fn from_request_extensions(state: &AppState, path: &str, query: Option<&str>, ext: &Extensions) -> Self {
         let lang = ext.get::<RequestLang>().map_or(state.config.locale.default, |l| l.lang);
         let request_id = ext.get::<RequestId>().map(|r| r.0.to_string()).unwrap_or_default();

@@ -20,11 +20,16 @@ async fn demo_serves_the_landing_page_in_three_languages_and_stops_on_sigterm() 
     let mut cmd = lionrock(dir.path());
     cmd.args(["serve", "--demo", "--json", "--listen", "127.0.0.1:0"]);
     let server = Served::start(cmd);
-    for (prefix, tag) in [("en", "en"), ("zh-hk", "zh-HK"), ("zh-cn", "zh-CN")] {
+    for (prefix, tag, banner) in
+        [("en", "en", "Demo site."), ("zh-hk", "zh-HK", "示範網站。"), ("zh-cn", "zh-CN", "演示网站。")]
+    {
         let (status, html) = get(&server.url(&format!("/{prefix}/"))).await;
         assert_eq!(status, 200);
         assert!(html.contains(&format!("<html lang=\"{tag}\">")));
+        assert!(html.contains("class=\"demo-banner\"") && html.contains(banner), "every page says it is a demo");
     }
+    let (_, html) = get(&server.url("/zh-hk/sign-in")).await;
+    assert!(html.contains("示範網站。"), "identity's pages too");
     assert_eq!(get(&server.url("/readyz")).await.0, 200);
     assert_eq!(get(&server.url("/en/sign-in")).await.0, 200, "identity is composed in");
 
@@ -159,4 +164,64 @@ async fn sigkill_between_enqueue_and_delivery_loses_nothing_sqlite() {
 async fn sigkill_between_enqueue_and_delivery_loses_nothing_postgres() {
     let Some(url) = pg_schema_url().await else { return };
     sigkill_between_enqueue_and_delivery_loses_nothing(Some(url)).await;
+}
+
+#[tokio::test]
+async fn demo_listens_on_loopback_unless_told_otherwise() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = lionrock(dir.path());
+    cmd.env("LIONROCK_SERVER__LISTEN", "0.0.0.0:0").args(["serve", "--demo", "--json"]);
+    let server = Served::start(cmd);
+    let addr: std::net::SocketAddr = server.info["listening"].as_str().unwrap().parse().unwrap();
+    assert!(addr.ip().is_loopback(), "configured 0.0.0.0, demo bound {addr}");
+    assert!(server.terminate());
+
+    // A non-demo server does as configured, and shows no banner.
+    let mut cmd = lionrock(dir.path());
+    cmd.env("LIONROCK_SERVER__LISTEN", "0.0.0.0:0").args(["serve", "--json"]);
+    let server = Served::start(cmd);
+    let addr: std::net::SocketAddr = server.info["listening"].as_str().unwrap().parse().unwrap();
+    assert!(addr.ip().is_unspecified(), "{addr}");
+    let (status, html) = get(&format!("http://127.0.0.1:{}/en/", addr.port())).await;
+    assert_eq!(status, 200);
+    assert!(!html.contains("demo-banner"));
+    assert!(server.terminate());
+}
+
+#[test]
+fn demo_accounts_never_go_into_a_database_with_other_accounts() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    assert!(run(lionrock(dir.path()).args(["keys", "init"])).status.success());
+    let mut child = lionrock(dir.path())
+        .args(["users", "create", "--email", "officer@city.example", "--password-stdin", "--role", "admin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"a real administrator's long password").unwrap();
+    assert!(child.wait().unwrap().success());
+
+    let out = run(lionrock(dir.path()).args(["serve", "--demo", "--listen", "127.0.0.1:0"]));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    let line = err.lines().find(|l| l.starts_with("error: ")).unwrap_or_default();
+    assert!(line.contains("1 account(s) besides the demo ones"), "{err}");
+    // No demo account was made: the published password opens nothing.
+    let db = dir.path().join("lionrock-data/lionrock.db");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let count = rt.block_on(async {
+        let url = format!("sqlite://{}", db.display());
+        let conn = platform::db::connect_url(&url, 1, 5000, None).await.unwrap();
+        let row = conn
+            .query_one_raw(sea_orm::Statement::from_string(
+                conn.get_database_backend(),
+                "SELECT COUNT(*) AS n FROM account WHERE email LIKE '%demo.lionrock.invalid'",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<i64>("", "n").unwrap()
+    });
+    assert_eq!(count, 0);
 }

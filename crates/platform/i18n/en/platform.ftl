@@ -2,6 +2,8 @@
 site-name = Lionrock
 site-tagline = One identity for every public service
 skip-to-content = Skip to main content
+demo-banner-label = Demo site.
+demo-banner-text = Everything here is made up and anyone can sign in with the published demo accounts. Do not enter real personal details.
 nav-label = Main
 nav-home = Home
 lang-switcher-label = Language

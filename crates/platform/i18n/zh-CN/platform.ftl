@@ -2,6 +2,8 @@
 site-name = 狮子山
 site-tagline = 一个身份，通行所有公共服务
 skip-to-content = 跳至主要内容
+demo-banner-label = 演示网站。
+demo-banner-text = 这里的资料全属虚构，任何人都可用公开的演示账户登录。请勿输入真实的个人资料。
 nav-label = 主菜单
 nav-home = 首页
 lang-switcher-label = 语言

@@ -2,6 +2,8 @@
 site-name = 獅子山
 site-tagline = 一個身分，通行所有公共服務
 skip-to-content = 跳至主要內容
+demo-banner-label = 示範網站。
+demo-banner-text = 這裏的資料全屬虛構，任何人都可用公開的示範帳戶登入。請勿輸入真實的個人資料。
 nav-label = 主選單
 nav-home = 首頁
 lang-switcher-label = 語言
