@@ -5,10 +5,10 @@
 //! A request is single-use, expires after two minutes and is bound to the
 //! browser that asked for it by a cookie: the code in the QR image alone
 //! signs nobody in. The waiting page long-polls (`/sign-in/app/status`);
-//! an approval wakes waiters on this server at once, and other servers see
-//! it at their next look at the database (every half second).
+//! a decision is published on the platform's event bus, which wakes the
+//! waiter at once on whichever server holds it (PostgreSQL `LISTEN/NOTIFY`
+//! across servers); the waiter then reads the request again.
 
-use std::sync::LazyLock;
 use std::time::Duration;
 
 use askama::Template;
@@ -20,6 +20,7 @@ use axum::{Extension, Router, routing::get};
 use platform::app::AppState;
 use platform::audit::{self, AuditEntry};
 use platform::error::AppError;
+use platform::events::{Delivery, Event};
 use platform::extract::PageForm;
 use platform::form::FormErrors;
 use platform::page::PageContext;
@@ -28,8 +29,7 @@ use platform::web::{self, ClientInfo, RequestId};
 use sea_orm::ActiveValue::Set;
 use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::Expr;
-use serde::Deserialize;
-use tokio::sync::Notify;
+use serde::{Deserialize, Serialize};
 
 use crate::store;
 
@@ -37,11 +37,15 @@ use crate::store;
 const LIFETIME: time::Duration = time::Duration::minutes(2);
 /// The longest a status request is held open.
 const MAX_WAIT_SECS: u64 = 20;
-/// How often a held status request looks at the database.
-const POLL: Duration = Duration::from_millis(500);
+/// Published when a waiting request is approved or refused.
+#[derive(Debug, Serialize, Deserialize)]
+struct Decided {
+    id: String,
+}
 
-/// Wakes status requests on this server when any request is decided.
-static DECIDED: LazyLock<Notify> = LazyLock::new(Notify::new);
+impl Event for Decided {
+    const TOPIC: &'static str = "identity.app_sign_in_decided";
+}
 
 pub mod entity {
     //! `app_sign_in` rows: one browser waiting to be signed in by another device.
@@ -203,9 +207,9 @@ async fn status(
 ) -> Result<Response, AppError> {
     let deadline =
         tokio::time::Instant::now() + Duration::from_secs(q.wait.unwrap_or(MAX_WAIT_SECS).min(MAX_WAIT_SECS));
+    // Subscribed before looking, so a decision in between is not missed.
+    let mut decided = state.events.subscribe::<Decided>();
     loop {
-        // Registered before looking, so a decision in between is not missed.
-        let decided = DECIDED.notified();
         let Some(row) = bound(&state, &headers, client.https, &q.id).await? else {
             return Err(AppError::not_found());
         };
@@ -214,7 +218,20 @@ async fn status(
             let body = Json(serde_json::json!({ "status": now }));
             return Ok(body.into_response());
         }
-        let _ = tokio::time::timeout(POLL.min(deadline - tokio::time::Instant::now()), decided).await;
+        // Wait for this request's decision (or a hint to look again), at
+        // most until the hold ends or the request expires.
+        let expires_in = Duration::try_from(row.expires_at - platform::db::now()).unwrap_or_default();
+        let until = deadline.min(tokio::time::Instant::now() + expires_in);
+        let ours = async {
+            loop {
+                match decided.next().await {
+                    Delivery::Event(Decided { id }) if id == row.id => return,
+                    Delivery::Event(_) => {}
+                    Delivery::Resync => return,
+                }
+            }
+        };
+        let _ = tokio::time::timeout_at(until, ours).await;
     }
 }
 
@@ -381,7 +398,10 @@ pub(crate) async fn decide(
     if !decided {
         return gone(&ctx);
     }
-    DECIDED.notify_waiters();
+    if let Err(error) = state.events.publish(&state.db, &Decided { id: row.id.clone() }).await {
+        // The decision is committed; a waiter still sees it when its hold ends.
+        tracing::warn!(%error, "app sign-in decision not announced");
+    }
     let message_key = if approve { "app-sign-in-approved" } else { "app-sign-in-refused" };
     ended(&ctx, StatusCode::OK, "app-sign-in-approve-title", message_key)
 }

@@ -136,6 +136,8 @@ pub struct AppInner {
     pub outbox_wake: Notify,
     /// Background workers that should be running, and whether they are.
     pub workers: Workers,
+    /// Typed events to and from every server (`LISTEN/NOTIFY` on PostgreSQL).
+    pub events: crate::events::Bus,
     /// `serve --demo`: every page says the site holds made-up data.
     demo: std::sync::atomic::AtomicBool,
     /// The address actually bound (port 0 becomes a real port).
@@ -276,6 +278,7 @@ impl AppState {
             migrator: migrator(modules),
             outbox_wake: Notify::new(),
             workers: Workers::default(),
+            events: crate::events::Bus::default(),
             demo: std::sync::atomic::AtomicBool::new(false),
             bound: OnceLock::new(),
             metrics: prometheus(),
@@ -351,7 +354,9 @@ async fn readyz(State(state): State<AppState>) -> Response {
     let pending = if db_ok { state.migrator.pending(&state.db).await.ok() } else { None };
     let migrated = pending.as_ref().is_some_and(Vec::is_empty);
     let workers = state.workers.snapshot();
-    let workers_ok = workers.values().all(|up| *up);
+    // On PostgreSQL, a server hears other servers' events once it listens.
+    let events = workers.contains_key("events").then(|| state.events.is_listening());
+    let workers_ok = workers.values().all(|up| *up) && events != Some(false);
     let ready = db_ok && migrated && workers_ok;
     let body = json!({
         "status": if ready { "ready" } else { "not-ready" },
@@ -363,6 +368,11 @@ async fn readyz(State(state): State<AppState>) -> Response {
                 None => json!("unknown"),
             },
             "workers": workers.iter().map(|(name, up)| (*name, if *up { "ok" } else { "down" })).collect::<BTreeMap<_, _>>(),
+            "events": match events {
+                None => "in-process",
+                Some(true) => "listening",
+                Some(false) => "not-listening",
+            },
         }
     });
     let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
@@ -463,6 +473,9 @@ impl Server {
             tasks.spawn(supervise(self.state.clone(), "outbox", shutdown.clone(), outbox::run_worker));
         }
         tasks.spawn(supervise(self.state.clone(), "housekeeping", shutdown.clone(), housekeeping));
+        if self.state.db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+            tasks.spawn(supervise(self.state.clone(), "events", shutdown.clone(), crate::events::listen));
+        }
         let stop = shutdown.clone();
         let serve = async move {
             match self.listener {

@@ -10,6 +10,7 @@ pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod error;
+pub mod events;
 pub mod extract;
 pub mod form;
 pub mod i18n;

@@ -175,3 +175,36 @@ async fn the_phone_side_needs_a_signed_in_resident() {
     // The script may only follow this site's own approval links.
     assert!(html.contains(r#"data-approve="/en/sign-in/approve""#));
 }
+
+/// Two servers on one PostgreSQL: the browser waits on one, the phone
+/// approves on the other, and the held status request hears of it through
+/// the event bus (there is no polling of the database any more).
+#[tokio::test]
+async fn a_browser_waiting_on_another_server_hears_the_approval() {
+    use std::time::Duration;
+    if platform::testkit::service_env(platform::testkit::POSTGRES_ENV, "PostgreSQL").is_none() {
+        return;
+    }
+    let a = spawn(Backend::Postgres).await;
+    let b = app().same_database_as(&a).spawn().await;
+    platform::testkit::eventually("server b to listen for events", Duration::from_secs(30), || async {
+        b.state.events.is_listening().then_some(())
+    })
+    .await;
+    let phone = registered(&a, "two-servers@example.org").await;
+    let laptop = b.client();
+    let (id, code) = start(&laptop).await;
+    assert_eq!(status(&laptop, &id).await.1["status"], "pending");
+    let held = {
+        let laptop = laptop.clone();
+        let id = id.clone();
+        tokio::spawn(async move {
+            laptop.get(&format!("/sign-in/app/status?id={id}&wait=20")).await.json::<Value>().await.unwrap()
+        })
+    };
+    // Let the held request reach its wait (if it is slower, it reads "approved" at once).
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(decide(&phone, &code, "approve").await.status(), 200);
+    // Without the event, the held request would answer "pending" when its 20 s ran out.
+    assert_eq!(held.await.unwrap()["status"], "approved");
+}

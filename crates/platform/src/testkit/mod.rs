@@ -190,6 +190,17 @@ impl TestAppBuilder {
         self
     }
 
+    /// A second server on `other`'s database (its PostgreSQL schema or
+    /// SQLite file), data directory and keys, as when several servers run
+    /// behind one load balancer.
+    pub fn same_database_as(mut self, other: &TestApp) -> Self {
+        self.backend = other.backend;
+        self.data_dir = Some(other.data_dir.clone());
+        self.keys = Some(other.keys.clone());
+        self.pg_schema = other.pg_schema.clone();
+        self
+    }
+
     pub async fn spawn(self) -> TestApp {
         crate::install_crypto_provider();
         let data_dir = self.data_dir.unwrap_or_else(|| Arc::new(tempfile::tempdir().expect("temp dir")));

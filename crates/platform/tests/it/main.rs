@@ -6,6 +6,7 @@
 mod audit;
 mod browser;
 mod errors;
+mod events;
 mod http_core;
 mod keys;
 mod outbox;

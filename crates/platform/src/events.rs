@@ -1,0 +1,224 @@
+//! The event bus: typed events that one part of lionrock publishes and
+//! others react to, on every server. On PostgreSQL events travel through
+//! `LISTEN/NOTIFY`, so a change made on one server wakes waiters on all of
+//! them; on SQLite (one server) they are an in-process broadcast.
+//!
+//! Events are hints, not records: they carry identifiers, never personal
+//! data, and a subscriber re-reads the database when woken. Delivery is at
+//! most once, so a subscriber that may have missed events (its queue
+//! overflowed, or the listening connection was lost and re-made) is told to
+//! [`Delivery::Resync`]: read the state afresh.
+
+use std::marker::PhantomData;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, Statement};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
+
+use crate::app::{AppState, Shutdown};
+
+/// An event type. Its `TOPIC` is stable across releases (servers of two
+/// versions may share a database during a rolling upgrade).
+pub trait Event: Serialize + DeserializeOwned + Send + 'static {
+    /// Dotted name, e.g. `identity.app_sign_in_decided`.
+    const TOPIC: &'static str;
+}
+
+/// What a subscriber receives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery<E> {
+    Event(E),
+    /// Events may have been missed: re-read whatever state you wait on.
+    Resync,
+}
+
+/// An event as it travels: its topic, its JSON, and the server it came from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Envelope {
+    topic: String,
+    origin: String,
+    payload: serde_json::Value,
+}
+
+#[derive(Debug, Clone)]
+enum Local {
+    Event(std::sync::Arc<Envelope>),
+    Resync,
+}
+
+/// NOTIFY payloads must stay under 8000 bytes; events carry identifiers only.
+const MAX_PAYLOAD: usize = 7000;
+/// Events a slow subscriber may fall behind before it is told to resync.
+const QUEUE: usize = 1024;
+
+/// Why an event could not be published.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error("event {topic} is {size} bytes; events carry identifiers, at most {MAX_PAYLOAD} bytes")]
+    TooLarge { topic: &'static str, size: usize },
+    #[error("event {topic} cannot be encoded: {source}")]
+    Encode { topic: &'static str, source: serde_json::Error },
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+impl From<PublishError> for crate::error::AppError {
+    fn from(e: PublishError) -> Self {
+        crate::error::AppError::internal(e)
+    }
+}
+
+/// One server's end of the bus.
+pub struct Bus {
+    local: broadcast::Sender<Local>,
+    /// This server's random name, so it skips its own notifications.
+    origin: String,
+    /// The PostgreSQL channel (`lionrock_<schema>`), found on first use.
+    channel: OnceLock<String>,
+    listening: AtomicBool,
+}
+
+impl Default for Bus {
+    fn default() -> Self {
+        Self {
+            local: broadcast::channel(QUEUE).0,
+            origin: hex::encode(crate::crypto::random_bytes::<8>()),
+            channel: OnceLock::new(),
+            listening: AtomicBool::new(false),
+        }
+    }
+}
+
+impl Bus {
+    /// Publishes `event` to subscribers on this server at once and, on
+    /// PostgreSQL, to every other server. Call it after the change the
+    /// event announces has been committed.
+    pub async fn publish<E: Event>(&self, db: &DatabaseConnection, event: &E) -> Result<(), PublishError> {
+        let payload = serde_json::to_value(event).map_err(|source| PublishError::Encode { topic: E::TOPIC, source })?;
+        let envelope = Envelope { topic: E::TOPIC.to_owned(), origin: self.origin.clone(), payload };
+        let text =
+            serde_json::to_string(&envelope).map_err(|source| PublishError::Encode { topic: E::TOPIC, source })?;
+        if text.len() > MAX_PAYLOAD {
+            return Err(PublishError::TooLarge { topic: E::TOPIC, size: text.len() });
+        }
+        // No subscriber is not an error.
+        let _ = self.local.send(Local::Event(std::sync::Arc::new(envelope)));
+        if db.get_database_backend() == DatabaseBackend::Postgres {
+            let channel = self.channel(db).await?;
+            db.execute_raw(Statement::from_sql_and_values(
+                DatabaseBackend::Postgres,
+                "SELECT pg_notify($1, $2)",
+                [channel.into(), text.into()],
+            ))
+            .await?;
+        }
+        metrics::counter!("events_published_total", "topic" => E::TOPIC).increment(1);
+        Ok(())
+    }
+
+    /// Events of type `E` published from now on, here or on other servers.
+    pub fn subscribe<E: Event>(&self) -> Subscription<E> {
+        Subscription { rx: self.local.subscribe(), _event: PhantomData }
+    }
+
+    /// On PostgreSQL: whether this server is listening for other servers'
+    /// events (a fresh server needs a moment; `/readyz` shows it).
+    pub fn is_listening(&self) -> bool {
+        self.listening.load(Ordering::Relaxed)
+    }
+
+    /// One channel per schema, so installs sharing a database stay apart.
+    async fn channel(&self, db: &DatabaseConnection) -> Result<String, DbErr> {
+        if let Some(c) = self.channel.get() {
+            return Ok(c.clone());
+        }
+        let row = db
+            .query_one_raw(Statement::from_string(DatabaseBackend::Postgres, "SELECT current_schema() AS s"))
+            .await?
+            .ok_or_else(|| DbErr::Custom("current_schema() returned nothing".to_owned()))?;
+        let schema: String = row.try_get("", "s")?;
+        Ok(self.channel.get_or_init(|| format!("lionrock_{schema}")).clone())
+    }
+
+    fn resync(&self) {
+        let _ = self.local.send(Local::Resync);
+    }
+}
+
+/// A subscriber's queue of events of one type.
+pub struct Subscription<E> {
+    rx: broadcast::Receiver<Local>,
+    _event: PhantomData<fn() -> E>,
+}
+
+impl<E: Event> Subscription<E> {
+    /// The next event of type `E`, or `Resync` when some may have been missed.
+    pub async fn next(&mut self) -> Delivery<E> {
+        loop {
+            match self.rx.recv().await {
+                Ok(Local::Event(envelope)) if envelope.topic == E::TOPIC => {
+                    match serde_json::from_value(envelope.payload.clone()) {
+                        Ok(event) => return Delivery::Event(event),
+                        Err(error) => {
+                            // A newer server's event shape during an upgrade: wake up and re-read.
+                            tracing::warn!(topic = E::TOPIC, %error, "undecodable event");
+                            return Delivery::Resync;
+                        }
+                    }
+                }
+                Ok(Local::Event(_)) => {}
+                Ok(Local::Resync) | Err(broadcast::error::RecvError::Lagged(_)) => return Delivery::Resync,
+                // The bus lives as long as the server; a closed bus never delivers again.
+                Err(broadcast::error::RecvError::Closed) => std::future::pending::<()>().await,
+            }
+        }
+    }
+}
+
+/// The listener for other servers' events (PostgreSQL only): `LISTEN` on
+/// this install's channel on a connection of its own, and hand each
+/// notification to this server's subscribers. A lost connection is made
+/// again and subscribers are told to resync; an error ends the run (the
+/// supervisor restarts it).
+pub async fn listen(state: AppState, mut shutdown: Shutdown) {
+    if let Err(error) = listen_until_error(&state, &mut shutdown).await {
+        tracing::warn!(%error, "event listener failed");
+    }
+    state.events.listening.store(false, Ordering::Relaxed);
+}
+
+async fn listen_until_error(state: &AppState, shutdown: &mut Shutdown) -> Result<(), DbErr> {
+    use sea_orm::sqlx::postgres::PgListener;
+    let bus = &state.events;
+    let channel = bus.channel(&state.db).await?;
+    let pool = state.db.get_postgres_connection_pool();
+    let sql = |e: sea_orm::sqlx::Error| DbErr::Custom(format!("event listener: {e}"));
+    let mut listener = PgListener::connect_with(pool).await.map_err(sql)?;
+    listener.ignore_pool_close_event(true);
+    listener.listen(&channel).await.map_err(sql)?;
+    bus.listening.store(true, Ordering::Relaxed);
+    // Events published while this server was not listening were missed.
+    bus.resync();
+    loop {
+        let received = tokio::select! {
+            r = listener.try_recv() => r.map_err(sql)?,
+            () = shutdown.wait() => return Ok(()),
+        };
+        let Some(notification) = received else {
+            tracing::warn!("event listener lost its connection; reconnected");
+            bus.resync();
+            continue;
+        };
+        match serde_json::from_str::<Envelope>(notification.payload()) {
+            Ok(envelope) if envelope.origin == bus.origin => {}
+            Ok(envelope) => {
+                metrics::counter!("events_received_total").increment(1);
+                let _ = bus.local.send(Local::Event(std::sync::Arc::new(envelope)));
+            }
+            Err(error) => tracing::warn!(%error, "ignoring a notification that is not an event"),
+        }
+    }
+}
