@@ -311,9 +311,11 @@ pub fn router(state: AppState, modules: &[Module]) -> Router {
     }
     let body_limit = state.config.server.body_limit_bytes;
     // Layers run outermost last-added: request ID first, CSRF last before the handler.
-    // CSRF is checked only on routes that exist for the method, so a wrong
-    // method or path still answers 405 or 404.
+    // `route_layer` wraps each route's 405 answer too, so it is put back
+    // unwrapped afterwards: a wrong method answers 405 before CSRF has a say,
+    // and an unknown path 404.
     root.route_layer(middleware::from_fn_with_state(state.clone(), web::csrf))
+        .method_not_allowed_fallback(method_not_allowed)
         .fallback(web::not_found)
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))
         .layer(RequestBodyLimitLayer::new(body_limit))
@@ -337,6 +339,11 @@ pub fn router(state: AppState, modules: &[Module]) -> Router {
         }))
         .layer(middleware::from_fn(web::request_id))
         .with_state(state)
+}
+
+/// A route exists for the path, not for the method (axum adds `Allow`).
+async fn method_not_allowed() -> StatusCode {
+    StatusCode::METHOD_NOT_ALLOWED
 }
 
 async fn root_redirect(lang: Extension<web::RequestLang>) -> Redirect {

@@ -51,10 +51,44 @@ async fn wrong_method_is_405_with_allow() {
     assert_eq!(body["type"], "urn:lionrock:problem:method-not-allowed");
     let r = app.client().get("/healthz").await;
     assert_eq!(r.status(), 200);
-    let r = app.client().http.put(app.url("/healthz")).header("x-csrf-token", "x").send().await.unwrap();
-    // An unsafe method is refused before routing looks at the method:
-    // without a valid CSRF token that is a 403, with a clear problem.
-    assert_eq!(problem(r).await.0, 403);
+}
+
+#[tokio::test]
+async fn wrong_method_is_405_before_csrf() {
+    let app = app().spawn().await;
+    let c = app.client();
+    // Unsafe methods on routes that do not take them: no token, a bad token,
+    // a page route under a language prefix, an API route, an unknown method.
+    for (method, path) in [
+        ("PUT", "/healthz"),
+        ("DELETE", "/healthz"),
+        ("POST", "/en/whoami"),
+        ("PUT", "/en/form"),
+        ("DELETE", "/zh-hk/form"),
+        ("PATCH", "/api/v1/echo"),
+        ("PURGE", "/en/form"),
+    ] {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        for token in [None, Some("not-a-token")] {
+            let mut request = c.http.request(method.clone(), c.url(path)).header("accept", "application/json");
+            if let Some(token) = token {
+                request = request.header("x-csrf-token", token);
+            }
+            let r = request.send().await.unwrap();
+            assert_eq!(r.status(), 405, "{method} {path} (token {token:?})");
+            assert!(r.headers().contains_key("allow"), "{method} {path}");
+            let (_, body) = problem(r).await;
+            assert_eq!(body["type"], "urn:lionrock:problem:method-not-allowed");
+        }
+    }
+    // A page asked for by a browser gets the HTML error page.
+    let r = c.http.put(c.url("/en/form")).send().await.unwrap();
+    assert_eq!(r.status(), 405);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    // The right method still needs its token.
+    assert_eq!(c.post_form_raw("/en/form", &[("name", "Mei")]).await.status(), 403);
+    // Unknown paths are still 404 whatever the method.
+    assert_eq!(c.http.put(c.url("/en/no-such-page")).send().await.unwrap().status(), 404);
 }
 
 #[tokio::test]
