@@ -304,7 +304,7 @@ pub(crate) async fn csrf(State(state): State<AppState>, req: Request, next: Next
         return next.run(req).await;
     }
     let path = req.uri().path();
-    if state.csrf_exempt.iter().any(|p| path.starts_with(p.as_str())) {
+    if state.csrf_exempt.iter().any(|p| path_within(path, p)) {
         return next.run(req).await;
     }
     let https = req.extensions().get::<ClientInfo>().is_some_and(|c| c.https);
@@ -339,6 +339,17 @@ pub(crate) async fn csrf(State(state): State<AppState>, req: Request, next: Next
         return AppError::new(ErrorKind::CsrfRejected).into_response();
     }
     next.run(Request::from_parts(parts, Body::from(bytes))).await
+}
+
+/// Is `path` the route `prefix` or below it, by whole segments? `/oauth/token`
+/// covers `/oauth/token` and `/oauth/token/…`, never `/oauth/tokenx`; a
+/// trailing slash on the prefix changes nothing.
+pub fn path_within(path: &str, prefix: &str) -> bool {
+    let prefix = prefix.trim_end_matches('/');
+    match path.strip_prefix(prefix) {
+        Some(rest) => rest.is_empty() || rest.starts_with('/'),
+        None => false,
+    }
 }
 
 fn form_urlencoded_value(body: &[u8], name: &str) -> Option<String> {

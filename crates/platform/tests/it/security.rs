@@ -60,6 +60,25 @@ async fn csrf_binds_to_the_signed_in_session() {
 }
 
 #[tokio::test]
+async fn csrf_exemptions_cover_whole_path_segments() {
+    let app = app().spawn().await;
+    let resident = app.sign_in_as(&Principal::resident(AccountId::new())).await;
+    // The module exempts `/oauth-test/token`: that route and those below it.
+    for path in ["/oauth-test/token", "/oauth-test/token/123"] {
+        let r = resident.http.post(resident.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{path} is exempt");
+    }
+    // Not routes that merely start with the same letters, nor siblings.
+    for path in ["/oauth-test/tokenx", "/oauth-test/token-anything", "/oauth-test/other"] {
+        let r = resident.http.post(resident.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), 403, "{path} needs a CSRF token");
+        let token = resident.csrf_token().await;
+        let r = resident.http.post(resident.url(path)).header("x-csrf-token", token).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{path} with a token");
+    }
+}
+
+#[tokio::test]
 async fn guards_reject_before_the_handler() {
     let app = app().spawn().await;
     let anonymous = app.client();

@@ -96,10 +96,14 @@ pub fn module() -> Module {
                     post(sensitive).route_layer(middleware::from_fn(platform::ratelimit::sensitive)),
                 )
                 .route("/oauth-test/token", post(sensitive))
+                .route("/oauth-test/token/{id}", post(sensitive))
+                .route("/oauth-test/tokenx", post(sensitive))
+                .route("/oauth-test/token-anything", post(sensitive))
+                .route("/oauth-test/other", post(sensitive))
         },
         services: &[],
         nav: &[],
-        csrf_exempt: &["/oauth-test/"],
+        csrf_exempt: &["/oauth-test/token"],
         demo: None,
         job: None,
     }
