@@ -115,6 +115,9 @@ pub struct Keys {
     csrf: Key,
 }
 
+/// Bytes in a CSRF MAC (HMAC-SHA-256), and in its mask.
+const CSRF_MAC_LEN: usize = 32;
+
 /// Why sealed data could not be opened.
 #[derive(Debug, thiserror::Error)]
 #[error("sealed data is damaged or was sealed with another key")]
@@ -161,22 +164,39 @@ impl Keys {
         hex::encode(self.blind_index.mac(context.as_bytes(), normalised.as_bytes()))
     }
 
-    /// The CSRF token for a session (or pre-session) cookie value.
+    /// A CSRF token for a session (or pre-session) cookie value, different
+    /// on every call: the session's MAC XORed with a fresh random mask, sent
+    /// as `mask || masked` (86 base64url characters). A compressed page thus
+    /// holds no constant secret for a BREACH-style attack to guess at.
     pub fn csrf_token(&self, session_value: &str) -> String {
-        URL_SAFE_NO_PAD.encode(self.csrf.mac(b"csrf", session_value.as_bytes()))
+        let secret = self.csrf.mac(b"csrf", session_value.as_bytes());
+        let mask = random_bytes::<CSRF_MAC_LEN>();
+        let mut token = [0u8; 2 * CSRF_MAC_LEN];
+        token[..CSRF_MAC_LEN].copy_from_slice(&mask);
+        for (i, (s, m)) in secret.iter().zip(mask).enumerate() {
+            token[CSRF_MAC_LEN + i] = s ^ m;
+        }
+        URL_SAFE_NO_PAD.encode(token)
     }
 
-    /// Constant-time check of a presented CSRF token.
+    /// Constant-time check of a presented (masked) CSRF token.
     pub fn csrf_valid(&self, session_value: &str, presented: &str) -> bool {
         let Ok(presented) = URL_SAFE_NO_PAD.decode(presented) else {
             return false;
         };
+        let Some((mask, masked)) = presented.split_at_checked(CSRF_MAC_LEN) else {
+            return false;
+        };
+        if masked.len() != CSRF_MAC_LEN {
+            return false;
+        }
+        let unmasked: Vec<u8> = mask.iter().zip(masked).map(|(m, x)| m ^ x).collect();
         #[allow(clippy::expect_used)]
         let mut mac = HmacSha256::new_from_slice(&self.csrf.0).expect("HMAC takes any key length");
         mac.update(b"csrf");
         mac.update(&[0]);
         mac.update(session_value.as_bytes());
-        mac.verify_slice(&presented).is_ok()
+        mac.verify_slice(&unmasked).is_ok()
     }
 
     /// Keys for tests and throwaway tools.
@@ -232,6 +252,27 @@ mod tests {
             let token = keys.csrf_token(&a);
             prop_assert!(keys.csrf_valid(&a, &token));
             prop_assert_eq!(keys.csrf_valid(&b, &token), a == b);
+        }
+
+        #[test]
+        fn csrf_tokens_differ_every_time_and_any_change_breaks_them(
+            a in "[A-Za-z0-9_-]{43}",
+            flip in 0usize..64,
+            bit in 0u8..8,
+        ) {
+            let keys = Keys::ephemeral();
+            let (one, two) = (keys.csrf_token(&a), keys.csrf_token(&a));
+            prop_assert_ne!(&one, &two);
+            prop_assert!(keys.csrf_valid(&a, &two));
+            // The unmasked MAC alone (the old token form) is not accepted.
+            let raw = URL_SAFE_NO_PAD.decode(&one).unwrap();
+            let unmasked: Vec<u8> = raw[..32].iter().zip(&raw[32..]).map(|(m, x)| m ^ x).collect();
+            prop_assert!(!keys.csrf_valid(&a, &URL_SAFE_NO_PAD.encode(&unmasked)));
+            // A flipped bit in the masked half breaks it; in the mask it does too.
+            let mut bad = raw.clone();
+            bad[flip] ^= 1 << bit;
+            prop_assert!(!keys.csrf_valid(&a, &URL_SAFE_NO_PAD.encode(&bad)));
+            prop_assert!(!keys.csrf_valid(&a, &URL_SAFE_NO_PAD.encode(&raw[..63])));
         }
     }
 }

@@ -42,6 +42,34 @@ async fn forms_need_a_csrf_token_bound_to_the_session() {
 }
 
 #[tokio::test]
+async fn csrf_tokens_differ_on_every_response() {
+    let app = app().spawn().await;
+    let resident = app.sign_in_as(&Principal::resident(AccountId::new())).await;
+    // Pages are compressed: a token that never changed would be a BREACH target.
+    let mut tokens = Vec::new();
+    for _ in 0..3 {
+        let html = resident.get("/en/form").await.text().await.unwrap();
+        let meta = platform::testkit::meta_content(&html, "csrf-token").unwrap();
+        let field = html.split("name=\"_csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+        assert_eq!(meta, field, "one token per page");
+        tokens.push(meta);
+    }
+    assert!(tokens[0] != tokens[1] && tokens[1] != tokens[2] && tokens[0] != tokens[2], "{tokens:?}");
+    // Every one of them stays good for the session, in a form or a header.
+    for token in &tokens {
+        let r = resident.post_form_raw("/en/form", &[("name", "Mei"), ("_csrf", token)]).await;
+        assert_eq!(r.status(), 200);
+        let r = resident.http.post(resident.url("/en/form")).header("x-csrf-token", token).form(&[("name", "Ho")]);
+        assert_eq!(r.send().await.unwrap().status(), 200);
+    }
+    // A token changed in one character is refused.
+    let mut bad = tokens[0].clone().into_bytes();
+    bad[10] = if bad[10] == b'A' { b'B' } else { b'A' };
+    let bad = String::from_utf8(bad).unwrap();
+    assert_eq!(resident.post_form_raw("/en/form", &[("name", "Mei"), ("_csrf", &bad)]).await.status(), 403);
+}
+
+#[tokio::test]
 async fn csrf_binds_to_the_signed_in_session() {
     let app = app().spawn().await;
     let resident = app.sign_in_as(&Principal::resident(AccountId::new())).await;
