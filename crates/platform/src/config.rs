@@ -96,6 +96,22 @@ pub struct DatabaseConfig {
     pub url_file: Option<PathBuf>,
     pub max_connections: u32,
     pub busy_timeout_ms: u64,
+    /// SQLite only: when a commit counts as done. `full` (the default): each
+    /// commit waits until the write-ahead log is on disk (fsync), so a
+    /// confirmed write survives a power cut or an OS crash. `normal`: the log
+    /// is synced only at checkpoints; commits are faster, and a crash of
+    /// lionrock loses nothing, but a power cut or OS crash can roll back the
+    /// last confirmed writes (the database stays consistent).
+    pub sqlite_synchronous: SqliteSynchronous,
+}
+
+/// How SQLite syncs commits to disk (`database.sqlite_synchronous`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SqliteSynchronous {
+    #[default]
+    Full,
+    Normal,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -227,7 +243,13 @@ impl Default for ServerConfig {
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
-        Self { url: Secret::default(), url_file: None, max_connections: 10, busy_timeout_ms: 5000 }
+        Self {
+            url: Secret::default(),
+            url_file: None,
+            max_connections: 10,
+            busy_timeout_ms: 5000,
+            sqlite_synchronous: SqliteSynchronous::Full,
+        }
     }
 }
 

@@ -26,18 +26,31 @@ pub enum DbSetupError {
     Migrate(DbErr),
 }
 
-/// Opens the configured database: SQLite with WAL, foreign keys and a busy
-/// timeout (creating the file and its directory), or PostgreSQL.
+/// Opens the configured database: SQLite with WAL, foreign keys, a busy
+/// timeout and `database.sqlite_synchronous` (creating the file and its
+/// directory), or PostgreSQL.
 pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbSetupError> {
-    connect_url(&config.database_url(), config.database.max_connections, config.database.busy_timeout_ms, None).await
+    let db = &config.database;
+    open(&config.database_url(), db.max_connections, db.busy_timeout_ms, db.sqlite_synchronous, None).await
 }
 
 /// Like [`connect`], with an explicit URL and optional PostgreSQL schema
-/// (the test kit gives every PostgreSQL test its own schema).
+/// (the test kit gives every PostgreSQL test its own schema); SQLite gets
+/// the default `synchronous = FULL`.
 pub async fn connect_url(
     url: &str,
     max_connections: u32,
     busy_timeout_ms: u64,
+    pg_schema: Option<&str>,
+) -> Result<DatabaseConnection, DbSetupError> {
+    open(url, max_connections, busy_timeout_ms, crate::config::SqliteSynchronous::default(), pg_schema).await
+}
+
+async fn open(
+    url: &str,
+    max_connections: u32,
+    busy_timeout_ms: u64,
+    synchronous: crate::config::SqliteSynchronous,
     pg_schema: Option<&str>,
 ) -> Result<DatabaseConnection, DbSetupError> {
     let mut options = ConnectOptions::new(url.to_owned());
@@ -56,10 +69,16 @@ pub async fn connect_url(
                 .map_err(|source| DbSetupError::DataDir { path: dir.display().to_string(), source })?;
         }
         let busy = Duration::from_millis(busy_timeout_ms);
+        let synchronous = match synchronous {
+            crate::config::SqliteSynchronous::Full => SqliteSynchronous::Full,
+            crate::config::SqliteSynchronous::Normal => SqliteSynchronous::Normal,
+        };
+        // Connect options: sqlx sets these pragmas on every connection the
+        // pool opens, not only the first.
         options.map_sqlx_sqlite_opts(move |o| {
             o.create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
+                .synchronous(synchronous)
                 .foreign_keys(true)
                 .busy_timeout(busy)
         });

@@ -5,6 +5,7 @@
 
 mod audit;
 mod browser;
+mod db;
 mod errors;
 mod events;
 mod http_core;
