@@ -398,6 +398,9 @@ async fn metrics_text(State(state): State<AppState>, client: Extension<web::Clie
     metrics::gauge!("db_pool_connections").set(f64::from(size));
     metrics::gauge!("db_pool_idle_connections").set(f64::from(idle));
     metrics::gauge!("db_pool_max_connections").set(f64::from(state.config.database.max_connections));
+    for (limit, keys) in state.limits.tracked() {
+        metrics::gauge!("rate_limit_tracked_keys", "limit" => limit).set(keys as f64);
+    }
     match outbox::depth(&state.db).await {
         Ok(depth) => metrics::gauge!("outbox_pending_messages").set(depth as f64),
         Err(e) => tracing::warn!(error = %e, "outbox depth unavailable"),

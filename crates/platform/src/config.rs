@@ -140,6 +140,10 @@ pub struct LimitsConfig {
     pub sensitive_per_account_per_minute: u32,
     /// Requests per second one client IP may make to anything (load shaping).
     pub global_per_ip_per_second: u32,
+    /// Clients (IPv4 addresses, IPv6 /64 networks, accounts) each limiter
+    /// remembers at most; idle ones are forgotten to make room, and while
+    /// every one is busy a new client gets 429. Bounds memory under a flood.
+    pub max_tracked_keys: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -261,7 +265,12 @@ impl Default for LocaleConfig {
 
 impl Default for LimitsConfig {
     fn default() -> Self {
-        Self { sensitive_per_ip_per_minute: 30, sensitive_per_account_per_minute: 10, global_per_ip_per_second: 50 }
+        Self {
+            sensitive_per_ip_per_minute: 30,
+            sensitive_per_account_per_minute: 10,
+            global_per_ip_per_second: 50,
+            max_tracked_keys: 100_000,
+        }
     }
 }
 
@@ -529,6 +538,9 @@ impl Config {
         }
         if self.sms.max_per_number_per_day == 0 || self.sms.max_per_ip_per_day == 0 || self.sms.max_per_day == 0 {
             return bad("sms.max_per_number_per_day", "the SMS caps (per number, per IP, per day) must be at least 1");
+        }
+        if self.limits.max_tracked_keys == 0 {
+            return bad("limits.max_tracked_keys", "must be at least 1");
         }
         if self.outbox.max_attempts == 0 {
             return bad("outbox.max_attempts", "must be at least 1");

@@ -203,3 +203,72 @@ async fn forwarded_addresses_count_only_from_trusted_proxies() {
     }
     assert_eq!(statuses, vec![200, 200, 429]);
 }
+
+/// A POST to the sensitive test route as if from `client` behind the trusted proxy.
+async fn sensitive_from(c: &platform::testkit::TestClient, client: &str) -> reqwest::Response {
+    c.http.post(c.url("/api/v1/sensitive")).header("x-forwarded-for", client).send().await.unwrap()
+}
+
+#[tokio::test]
+async fn ipv6_clients_share_a_budget_per_64() {
+    let app = app()
+        .config(|c| {
+            c.limits.sensitive_per_ip_per_minute = 2;
+            c.server.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+        })
+        .spawn()
+        .await;
+    let c = app.client();
+    let mut statuses = Vec::new();
+    // One /64: any address in it spends the same budget.
+    for ip in ["2001:db8:1:2::1", "2001:db8:1:2:ffff:ffff:ffff:fffe", "2001:db8:1:2::abcd"] {
+        statuses.push(sensitive_from(&c, ip).await.status().as_u16());
+    }
+    assert_eq!(statuses, vec![200, 200, 429]);
+    // The neighbouring /64 is someone else.
+    assert_eq!(sensitive_from(&c, "2001:db8:1:3::1").await.status(), 200);
+    // IPv4 addresses each have their own; an IPv4-mapped IPv6 address is its IPv4 address.
+    assert_eq!(sensitive_from(&c, "203.0.113.1").await.status(), 200);
+    assert_eq!(sensitive_from(&c, "203.0.113.2").await.status(), 200);
+    assert_eq!(sensitive_from(&c, "::ffff:203.0.113.1").await.status(), 200);
+    assert_eq!(sensitive_from(&c, "203.0.113.1").await.status(), 429);
+}
+
+#[tokio::test]
+async fn rate_limiters_remember_a_bounded_number_of_clients() {
+    let app = app()
+        .config(|c| {
+            c.limits.max_tracked_keys = 2;
+            c.limits.sensitive_per_ip_per_minute = 2;
+            c.server.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+        })
+        .spawn()
+        .await;
+    let c = app.client();
+    let tracked = |name: &str| app.state.limits.tracked().into_iter().find(|(n, _)| *n == name).unwrap().1;
+    // Pauses only let buckets refill (at least this long), so that idle keys
+    // can be forgotten; nothing here depends on anything being fast.
+    let pause = || tokio::time::sleep(std::time::Duration::from_millis(200));
+    assert_eq!(sensitive_from(&c, "198.51.100.1").await.status(), 200);
+    pause().await;
+    assert_eq!(sensitive_from(&c, "2001:db8:5::1").await.status(), 200);
+    pause().await;
+    // Both sensitive buckets are still in use (a minute to refill): a third
+    // client finds the map full, after idle keys were swept out of it.
+    let r = sensitive_from(&c, "198.51.100.3").await;
+    assert_eq!(r.headers()["retry-after"], "1");
+    let (status, body) = problem(r).await;
+    assert_eq!((status, body["type"].as_str().unwrap()), (429, "urn:lionrock:problem:rate-limited"));
+    assert_eq!(tracked("sensitive_ip"), 2);
+    pause().await;
+    // A client already known keeps its own budget.
+    assert_eq!(sensitive_from(&c, "198.51.100.1").await.status(), 200);
+    assert_eq!(sensitive_from(&c, "198.51.100.1").await.status(), 429);
+    // Housekeeping forgets keys whose buckets are full again (the global
+    // ones refill in a fiftieth of a second), and only those.
+    pause().await;
+    assert!(tracked("global_ip") > 0);
+    app.state.limits.prune();
+    assert_eq!(tracked("global_ip"), 0);
+    assert_eq!(tracked("sensitive_ip"), 2);
+}
