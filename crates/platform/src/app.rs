@@ -460,7 +460,15 @@ impl Server {
         let local_addr = tcp.local_addr().map_err(listen_error)?;
         let _ = state.bound.set(local_addr);
         let listener = match acceptor {
-            Some(acceptor) => Listener::Tls(crate::tls::TlsListener::new(tcp, acceptor).map_err(listen_error)?),
+            Some(acceptor) => Listener::Tls(
+                crate::tls::TlsListener::new(
+                    tcp,
+                    acceptor,
+                    usize::try_from(state.config.server.tls_max_handshakes).unwrap_or(usize::MAX),
+                    Duration::from_secs(state.config.server.tls_handshake_timeout_secs),
+                )
+                .map_err(listen_error)?,
+            ),
             None => Listener::Plain(tcp),
         };
         Ok(Self { router: router(state.clone(), modules), listener, local_addr, state })

@@ -78,6 +78,11 @@ pub struct ServerConfig {
     pub tls_cert_file: Option<PathBuf>,
     /// PEM private key for built-in HTTPS.
     pub tls_key_file: Option<PathBuf>,
+    /// Built-in HTTPS: TLS handshakes in flight at most; further connections
+    /// wait in the accept queue until one finishes.
+    pub tls_max_handshakes: u32,
+    /// Built-in HTTPS: seconds a client gets to complete its TLS handshake.
+    pub tls_handshake_timeout_secs: u64,
     /// Address ranges and their place names (see `places`); none by default.
     pub places_file: Option<PathBuf>,
     /// Who may read `/metrics` (client addresses); loopback only by default.
@@ -234,6 +239,8 @@ impl Default for ServerConfig {
             shutdown_grace_secs: 20,
             tls_cert_file: None,
             tls_key_file: None,
+            tls_max_handshakes: 256,
+            tls_handshake_timeout_secs: 10,
             places_file: None,
             metrics_allow: vec![
                 IpNet::V4(ipnet::Ipv4Net::new_assert(std::net::Ipv4Addr::new(127, 0, 0, 0), 8)),
@@ -505,6 +512,12 @@ impl Config {
                 ("server.tls_key_file", "server.tls_cert_file")
             };
             return Err(ConfigError::new(origins.of(set), missing, format!("required with {set}")));
+        }
+        if self.server.tls_max_handshakes == 0 {
+            return bad("server.tls_max_handshakes", "must be at least 1");
+        }
+        if self.server.tls_handshake_timeout_secs == 0 {
+            return bad("server.tls_handshake_timeout_secs", "must be at least 1");
         }
         if self.server.request_timeout_secs == 0 {
             return bad("server.request_timeout_secs", "must be at least 1");

@@ -2,6 +2,9 @@
 //! loads the PEM certificate and key named in the configuration, and a
 //! listener that completes TLS handshakes concurrently, so one slow client
 //! cannot hold up the others, before handing connections to the server.
+//! Handshakes in flight are capped (`server.tls_max_handshakes`) and each
+//! has a deadline (`server.tls_handshake_timeout_secs`), so idle or slow
+//! connections cannot pile up without bound.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -11,7 +14,7 @@ use std::time::Duration;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
+use tokio::sync::{Semaphore, mpsc};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 
@@ -57,14 +60,26 @@ pub struct TlsListener {
     task: tokio::task::JoinHandle<()>,
 }
 
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-
 impl TlsListener {
-    pub fn new(tcp: TcpListener, acceptor: TlsAcceptor) -> std::io::Result<Self> {
+    /// Accepts on `tcp`, with at most `max_handshakes` TLS handshakes in
+    /// flight, each given `handshake_timeout`.
+    pub fn new(
+        tcp: TcpListener,
+        acceptor: TlsAcceptor,
+        max_handshakes: usize,
+        handshake_timeout: Duration,
+    ) -> std::io::Result<Self> {
         let local = tcp.local_addr()?;
         let (tx, ready) = mpsc::channel(64);
+        let slots = Arc::new(Semaphore::new(max_handshakes.max(1)));
         let task = tokio::spawn(async move {
             loop {
+                // A slot first, then a connection: beyond the cap, new
+                // connections wait in the kernel's accept queue, costing
+                // this process nothing.
+                let Ok(slot) = slots.clone().acquire_owned().await else {
+                    return; // never closed
+                };
                 let (stream, peer) = match tcp.accept().await {
                     Ok(c) => c,
                     Err(e) => {
@@ -75,7 +90,9 @@ impl TlsListener {
                 };
                 let (acceptor, tx) = (acceptor.clone(), tx.clone());
                 tokio::spawn(async move {
-                    match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                    let handshake = tokio::time::timeout(handshake_timeout, acceptor.accept(stream)).await;
+                    drop(slot);
+                    match handshake {
                         Ok(Ok(tls)) => {
                             let _ = tx.send((tls, peer)).await;
                         }

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
+use std::time::Duration;
 
 use platform::app::{AppState, Server, StartError};
 use platform::testkit::TestApp;
@@ -133,4 +134,54 @@ async fn bad_certificate_files_stop_start_up_naming_the_key() {
         err.to_string().starts_with("server.tls_cert_file: ") && err.to_string().contains("no certificate"),
         "{err}"
     );
+}
+
+/// A TLS test app whose listener allows `max` handshakes in flight, each
+/// for `timeout_secs`; returns it with its CA certificate.
+async fn tls_app(dir: &Path, max: u32, timeout_secs: u64) -> (TestApp, PathBuf) {
+    let (ca, cert, key) = certificates(dir, "server");
+    let app = TestApp::builder()
+        .config(move |config| {
+            config.server.tls_cert_file = Some(cert);
+            config.server.tls_key_file = Some(key);
+            config.server.tls_max_handshakes = max;
+            config.server.tls_handshake_timeout_secs = timeout_secs;
+        })
+        .spawn()
+        .await;
+    (app, ca)
+}
+
+#[tokio::test]
+async fn handshakes_in_flight_are_capped() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, ca) = tls_app(dir.path(), 2, 60).await;
+    // Two connections that never send a ClientHello take both slots.
+    let idle = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    let _idle_too = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    // A real client connects behind them, and its handshake waits: without
+    // the cap it would be served at once, long before this.
+    let addr = app.addr;
+    let mut client = tokio::spawn(async move { https_get(addr, &ca, "/healthz").await });
+    assert!(
+        tokio::time::timeout(Duration::from_millis(500), &mut client).await.is_err(),
+        "the third handshake waits while two are in flight"
+    );
+    // A slot frees (the idle client goes away) and the waiting one is served.
+    drop(idle);
+    let response = tokio::time::timeout(Duration::from_secs(30), client).await.expect("served").unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+}
+
+#[tokio::test]
+async fn slow_handshakes_time_out_and_free_their_slot() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, ca) = tls_app(dir.path(), 1, 1).await;
+    // This connection holds the only slot and never says a word...
+    let _idle = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    // ...until its handshake times out; then the real client gets the slot.
+    let response = tokio::time::timeout(Duration::from_secs(30), https_get(app.addr, &ca, "/healthz"))
+        .await
+        .expect("served after the idle handshake timed out");
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
 }
