@@ -161,6 +161,7 @@ pub async fn register(
             outbox::enqueue(&txn, code_message(state, lang, id, &code)).await?;
             audit::record(
                 &txn,
+                &state.keys,
                 AuditEntry::new(
                     format!("account:{}", account.id),
                     "account.register",
@@ -248,8 +249,12 @@ pub async fn verify(state: &AppState, verification_id: &str, code: &OneTimeCode)
     let phone = purpose == PURPOSE_PHONE;
     store::activate(&txn, &account_id, phone).await?;
     let action = if phone { "account.verify_phone" } else { "account.verify_email" };
-    audit::record(&txn, AuditEntry::new(format!("account:{account_id}"), action, format!("account:{account_id}")))
-        .await?;
+    audit::record(
+        &txn,
+        &state.keys,
+        AuditEntry::new(format!("account:{account_id}"), action, format!("account:{account_id}")),
+    )
+    .await?;
     let account = store::account_by_id(&txn, &account_id).await?.ok_or_else(AppError::not_found)?;
     txn.commit().await?;
     Ok(VerifyOutcome::Verified(Box::new(account)))
@@ -322,6 +327,7 @@ pub async fn recover_finish(
     platform::session::revoke_all(&txn, &account_id).await?;
     audit::record(
         &txn,
+        &state.keys,
         AuditEntry::new(format!("account:{account_id}"), "account.recover", format!("account:{account_id}")),
     )
     .await?;
@@ -490,6 +496,7 @@ pub async fn sign_in(
             if let Some(a) = &account {
                 audit::record(
                     &txn,
+                    &state.keys,
                     AuditEntry::new("anonymous", "account.sign_in_failed", format!("account:{}", a.id)),
                 )
                 .await?;
@@ -533,6 +540,7 @@ pub async fn signed_in(state: &AppState, principal: &Principal, request_id: Opti
     store::record_sign_in(&txn, &id).await?;
     audit::record(
         &txn,
+        &state.keys,
         AuditEntry::new(format!("account:{id}"), "account.sign_in", format!("account:{id}")).request(request_id),
     )
     .await?;
@@ -605,7 +613,7 @@ pub async fn create_user_named(
         StoreError::Taken => CreateUserError::Exists,
         StoreError::Db(e) => internal(&e),
     })?;
-    audit::record(&txn, AuditEntry::new("cli", "account.create", format!("account:{}", account.id)))
+    audit::record(&txn, &state.keys, AuditEntry::new("cli", "account.create", format!("account:{}", account.id)))
         .await
         .map_err(|e| internal(&e))?;
     txn.commit().await.map_err(|e| internal(&e))?;

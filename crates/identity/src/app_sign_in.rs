@@ -390,6 +390,7 @@ pub(crate) async fn decide(
         let action = if approve { "account.app_sign_in_approved" } else { "account.app_sign_in_denied" };
         audit::record(
             &txn,
+            &state.keys,
             AuditEntry::new(format!("account:{account_id}"), action, format!("app_sign_in:{}", row.id)),
         )
         .await?;

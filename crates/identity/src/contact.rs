@@ -135,7 +135,7 @@ async fn finish(
     }
     let action = if phone { "account.change_phone" } else { "account.change_email" };
     let subject = format!("account:{}", account.id);
-    audit::record(&txn, AuditEntry::new(subject.clone(), action, subject)).await?;
+    audit::record(&txn, &state.keys, AuditEntry::new(subject.clone(), action, subject)).await?;
     // The old address or number hears of it (the new one just proved itself).
     let old = if phone {
         account.phone.as_deref().map(|p| Identifier::Phone(Phone::stored(p)))

@@ -61,6 +61,7 @@ pub async fn cancel(state: &AppState, lang: Lang, account_id: &str) -> Result<bo
         }
         audit::record(
             &txn,
+            &state.keys,
             AuditEntry::new(
                 format!("account:{account_id}"),
                 "account.deletion_cancelled",
@@ -99,8 +100,12 @@ async fn run(state: &AppState) -> Result<(), AppError> {
             crate::dependants::release_all(&txn, &account.id).await?;
             store::account::Entity::delete_by_id(account.id.clone()).exec(&txn).await?;
             store::person::Entity::delete_by_id(account.person_id.clone()).exec(&txn).await?;
-            audit::record(&txn, AuditEntry::new("system", "account.deleted", format!("account:{}", account.id)))
-                .await?;
+            audit::record(
+                &txn,
+                &state.keys,
+                AuditEntry::new("system", "account.deleted", format!("account:{}", account.id)),
+            )
+            .await?;
         }
         txn.commit().await?;
     }
@@ -168,6 +173,7 @@ pub(crate) async fn submit(
     platform::outbox::enqueue(&txn, n).await?;
     audit::record(
         &txn,
+        &state.keys,
         AuditEntry::new(format!("account:{account_id}"), "account.deletion_requested", format!("account:{account_id}")),
     )
     .await?;

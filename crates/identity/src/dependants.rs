@@ -175,6 +175,7 @@ pub(crate) async fn add(
     .await?;
     audit::record(
         &txn,
+        &state.keys,
         AuditEntry::new(format!("account:{account_id}"), "person.add_dependant", format!("person:{person_id}")),
     )
     .await?;
@@ -201,6 +202,7 @@ pub(crate) async fn remove(
     if release(&txn, &account_id, &form.person_id).await? {
         audit::record(
             &txn,
+            &state.keys,
             AuditEntry::new(
                 format!("account:{account_id}"),
                 "person.remove_dependant",

@@ -264,7 +264,7 @@ async fn notify(
     body: &str,
 ) -> Result<(), AppError> {
     let subject_account = format!("account:{}", account.id);
-    audit::record(txn, AuditEntry::new(subject_account.clone(), action, subject_account)).await?;
+    audit::record(txn, &state.keys, AuditEntry::new(subject_account.clone(), action, subject_account)).await?;
     outbox::enqueue(txn, accounts::notice(state, lang, account, subject, body)?).await?;
     Ok(())
 }

@@ -257,6 +257,7 @@ pub(crate) async fn submit(
     }
     platform::audit::record(
         &txn,
+        &state.keys,
         platform::audit::AuditEntry::new(
             format!("account:{account_id}"),
             "account.profile_update",

@@ -153,7 +153,12 @@ pub async fn verify(
         .exec(&txn)
         .await?;
     platform::session::update_principals(&txn, &account.id, |p| p.level = IdentityLevel::RealName).await?;
-    audit::record(&txn, AuditEntry::new(actor, "identity.verify_document", format!("account:{}", account.id))).await?;
+    audit::record(
+        &txn,
+        &state.keys,
+        AuditEntry::new(actor, "identity.verify_document", format!("account:{}", account.id)),
+    )
+    .await?;
     let lang = platform::i18n::Lang::En;
     let notice = crate::accounts::notice(state, lang, &account, "email-real-name-subject", "email-real-name-body")?;
     outbox::enqueue(&txn, notice).await?;

@@ -166,6 +166,7 @@ pub(crate) async fn end_session(
     if session::revoke_by_id(&state.db, &account_id, &form.id).await? {
         platform::audit::record_now(
             &state.db,
+            &state.keys,
             platform::audit::AuditEntry::new(
                 format!("account:{account_id}"),
                 "account.session_end",
@@ -194,6 +195,7 @@ pub(crate) async fn disconnect(
     if oidc_store::disconnect(&txn, &account_id, &form.client_id).await? {
         platform::audit::record(
             &txn,
+            &state.keys,
             platform::audit::AuditEntry::new(
                 format!("account:{account_id}"),
                 "account.disconnect",

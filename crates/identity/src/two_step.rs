@@ -118,6 +118,7 @@ pub async fn confirm(
     store::put_recovery_codes(&txn, &account.id, codes.iter().map(|c| recovery_mac(state, c)).collect()).await?;
     audit::record(
         &txn,
+        &state.keys,
         AuditEntry::new(
             format!("account:{}", account.id),
             "account.two_step_enable",
@@ -155,6 +156,7 @@ pub async fn disable(state: &AppState, lang: Lang, account: &account::Model, inp
     store::delete_totp(&txn, &account.id).await?;
     audit::record(
         &txn,
+        &state.keys,
         AuditEntry::new(
             format!("account:{}", account.id),
             "account.two_step_disable",
@@ -258,6 +260,7 @@ pub async fn complete(state: &AppState, lang: Lang, token: &str, proof: Proof<'_
         outbox::enqueue(&txn, n).await?;
         audit::record(
             &txn,
+            &state.keys,
             AuditEntry::new(
                 format!("account:{}", account.id),
                 "account.recovery_code_used",

@@ -151,7 +151,7 @@ enum AuditCommand {
 
 #[derive(Debug, Subcommand)]
 enum KeysCommand {
-    /// Create the data-encryption and blind-index key files if missing.
+    /// Create the data-encryption, blind-index and audit key files if missing.
     Init,
     /// Make a new signing key active; the old one stays published for verification.
     Rotate {
@@ -251,12 +251,13 @@ fn load_config(file: Option<&Path>) -> Result<Config, Failure> {
 fn load_keys(config: &Config) -> Result<Keys, Failure> {
     let data = Key::load("crypto.data_key_file", &config.data_key_path()).map_err(Failure::usage)?;
     let blind = Key::load("crypto.blind_index_key_file", &config.blind_index_key_path()).map_err(Failure::usage)?;
-    Ok(Keys::new(data, blind))
+    let audit = Key::load("crypto.audit_key_file", &config.audit_key_path()).map_err(Failure::usage)?;
+    Ok(Keys::new(data, blind, audit))
 }
 
 fn create_keys(config: &Config) -> Result<Vec<PathBuf>, Failure> {
     let mut created = Vec::new();
-    for path in [config.data_key_path(), config.blind_index_key_path()] {
+    for path in [config.data_key_path(), config.blind_index_key_path(), config.audit_key_path()] {
         if Key::create_file(&path).map_err(|e| Failure::runtime(format!("{}: {e}", path.display())))? {
             created.push(path);
         }
@@ -293,8 +294,9 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit { command: AuditCommand::Verify } => {
+            let keys = load_keys(&config)?;
             let db = platform::db::connect(&config).await.map_err(Failure::runtime)?;
-            let report = platform::audit::verify(&db).await.map_err(Failure::runtime)?;
+            let report = platform::audit::verify(&db, &keys, None).await.map_err(Failure::runtime)?;
             if cli.json {
                 println!("{}", serde_json::to_string(&report).map_err(Failure::runtime)?);
             } else if let Some(b) = &report.first_broken {

@@ -1,14 +1,28 @@
 //! The append-only audit log: who did what to which record, each entry
-//! hash-chained to the one before, so that `lionrock audit verify` finds any
-//! edit, deletion or truncation. Entries name actors and objects by opaque
-//! IDs only (never names or document numbers).
+//! chained to the one before by a MAC under the audit key, so that
+//! `lionrock audit verify` finds any edit, deletion or truncation, and one
+//! who can write to the database but lacks the key file cannot recompute the
+//! chain. A signed checkpoint of the head, kept elsewhere, also exposes a
+//! rewrite by one who holds the key. Entries name actors and objects by
+//! opaque IDs only (never names or document numbers).
+//!
+//! Entries written before the audit key existed are linked by plain SHA-256;
+//! `audit_head.keyed_from` (set once, by the migration that brought the key,
+//! and guarded by a trigger) is the first keyed entry. Moving it either way
+//! breaks the chain at a keyed entry, except past the head: a forger who
+//! rewrites every keyed entry as plain is caught by a checkpoint.
 
 use sea_orm::entity::prelude::*;
-use sea_orm::{ActiveValue::Set, DatabaseTransaction, QueryOrder, QuerySelect, TransactionTrait};
-use serde::Serialize;
+use sea_orm::{
+    AccessMode, ActiveValue::NotSet, ActiveValue::Set, DatabaseBackend, DatabaseTransaction, IsolationLevel,
+    QueryOrder, QuerySelect, TransactionOptions, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use crate::crypto::Keys;
 use crate::db;
 use crate::migrations::GENESIS_HASH;
 
@@ -71,6 +85,8 @@ pub mod head {
         pub id: i32,
         pub seq: i64,
         pub hash: String,
+        /// The first entry linked by a MAC; those before predate the audit key.
+        pub keyed_from: i64,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -95,8 +111,9 @@ impl From<AuditError> for crate::error::AppError {
 }
 
 /// Appends `entry` inside the caller's write transaction, so the audit entry
-/// commits or rolls back with the change it describes.
-pub async fn record(txn: &DatabaseTransaction, entry: AuditEntry) -> Result<log::Model, AuditError> {
+/// commits or rolls back with the change it describes. `keys` (the app's)
+/// holds the audit key the link is made with.
+pub async fn record(txn: &DatabaseTransaction, keys: &Keys, entry: AuditEntry) -> Result<log::Model, AuditError> {
     check_len("actor", &entry.actor, 100)?;
     check_len("action", &entry.action, 100)?;
     check_len("object", &entry.object, 200)?;
@@ -118,7 +135,8 @@ pub async fn record(txn: &DatabaseTransaction, entry: AuditEntry) -> Result<log:
         prev_hash: head.hash,
         hash: String::new(),
     };
-    row.hash = link_hash(&row);
+    // keyed_from is at most the head's seq + 1, so every new entry is keyed.
+    row.hash = keyed_link(keys, &row);
     log::ActiveModel {
         seq: Set(row.seq),
         id: Set(row.id.clone()),
@@ -132,14 +150,16 @@ pub async fn record(txn: &DatabaseTransaction, entry: AuditEntry) -> Result<log:
     }
     .insert(txn)
     .await?;
-    head::ActiveModel { id: Set(1), seq: Set(row.seq), hash: Set(row.hash.clone()) }.update(txn).await?;
+    head::ActiveModel { id: Set(1), seq: Set(row.seq), hash: Set(row.hash.clone()), keyed_from: NotSet }
+        .update(txn)
+        .await?;
     Ok(row)
 }
 
 /// Appends `entry` in a transaction of its own (for acts with no other write).
-pub async fn record_now(db: &DatabaseConnection, entry: AuditEntry) -> Result<log::Model, AuditError> {
+pub async fn record_now(db: &DatabaseConnection, keys: &Keys, entry: AuditEntry) -> Result<log::Model, AuditError> {
     let txn = db::begin_write(db).await?;
-    let row = record(&txn, entry).await?;
+    let row = record(&txn, keys, entry).await?;
     txn.commit().await?;
     Ok(row)
 }
@@ -151,12 +171,22 @@ fn check_len(name: &'static str, value: &str, max: usize) -> Result<(), AuditErr
     Ok(())
 }
 
-/// SHA-256 over an unambiguous encoding (a JSON array) of every field but the hash.
-fn link_hash(row: &log::Model) -> String {
+/// An unambiguous encoding (a JSON array) of every field but the hash.
+fn link_message(row: &log::Model) -> Vec<u8> {
     let at = row.at.format(&Rfc3339).unwrap_or_default();
-    let fields =
-        serde_json::json!([row.seq, row.id, at, row.actor, row.action, row.object, row.request_id, row.prev_hash]);
-    hex::encode(Sha256::digest(fields.to_string().as_bytes()))
+    serde_json::json!([row.seq, row.id, at, row.actor, row.action, row.object, row.request_id, row.prev_hash])
+        .to_string()
+        .into_bytes()
+}
+
+/// HMAC-SHA-256 under the audit key: what every entry since the key is linked with.
+fn keyed_link(keys: &Keys, row: &log::Model) -> String {
+    keys.audit_mac("audit-link", &link_message(row))
+}
+
+/// Plain SHA-256: how entries were linked before the audit key.
+fn plain_link(row: &log::Model) -> String {
+    hex::encode(Sha256::digest(link_message(row)))
 }
 
 /// The newest entries about `object` whose action starts with `prefix`
@@ -181,6 +211,9 @@ pub async fn entries_about(
 pub struct VerifyReport {
     pub entries: u64,
     pub ok: bool,
+    /// The first entry linked under the audit key (1 unless the log
+    /// predates the key).
+    pub keyed_from: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_broken: Option<BrokenLink>,
 }
@@ -192,41 +225,177 @@ pub struct BrokenLink {
     pub reason: String,
 }
 
-/// Walks the chain from the start and reports the first broken link.
-pub async fn verify(db: &DatabaseConnection) -> Result<VerifyReport, DbErr> {
-    // Read the chain and its head in one snapshot.
-    let txn = db.begin().await?;
-    let head = head::Entity::find_by_id(1).one(&txn).await?;
-    let mut pages = log::Entity::find().order_by_asc(log::Column::Seq).paginate(&txn, 1000);
-    let mut expected_seq = 1i64;
-    let mut prev_hash = GENESIS_HASH.to_owned();
+/// The signed head of the chain: kept away from the database, it later
+/// shows whether the chain up to `seq` was rewritten or cut.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Checkpoint {
+    pub seq: i64,
+    pub hash: String,
+    pub keyed_from: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// HMAC-SHA-256 under the audit key over the other fields.
+    pub mac: String,
+}
+
+/// Why a checkpoint cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckpointError {
+    #[error("not an audit checkpoint (expected the JSON of `lionrock audit checkpoint --json`): {0}")]
+    Malformed(String),
+    #[error("its MAC does not verify under this installation's audit key (altered, or from another installation)")]
+    Forged,
+}
+
+impl Checkpoint {
+    fn message(seq: i64, hash: &str, keyed_from: i64, at: OffsetDateTime) -> Vec<u8> {
+        let at = at.format(&Rfc3339).unwrap_or_default();
+        serde_json::json!([seq, hash, keyed_from, at]).to_string().into_bytes()
+    }
+
+    fn sign(keys: &Keys, seq: i64, hash: String, keyed_from: i64) -> Self {
+        let at = db::now();
+        let mac = keys.audit_mac("audit-checkpoint", &Self::message(seq, &hash, keyed_from, at));
+        Self { seq, hash, keyed_from, at, mac }
+    }
+
+    /// Reads a checkpoint and checks that this installation's key made it.
+    pub fn parse(text: &str, keys: &Keys) -> Result<Self, CheckpointError> {
+        let cp: Self = serde_json::from_str(text).map_err(|e| CheckpointError::Malformed(e.to_string()))?;
+        let message = Self::message(cp.seq, &cp.hash, cp.keyed_from, cp.at);
+        if !keys.audit_mac_valid("audit-checkpoint", &message, &cp.mac) {
+            return Err(CheckpointError::Forged);
+        }
+        Ok(cp)
+    }
+}
+
+/// How many entries `verify` reads per query.
+const VERIFY_PAGE: u64 = 1000;
+
+/// Walks the chain from the start and reports the first broken link; with
+/// `checkpoint`, also whether the chain still holds the checkpoint's head.
+pub async fn verify(
+    db: &DatabaseConnection,
+    keys: &Keys,
+    checkpoint: Option<&Checkpoint>,
+) -> Result<VerifyReport, DbErr> {
+    verify_in_pages(db, keys, checkpoint, VERIFY_PAGE).await
+}
+
+/// [`verify`] reading `page` entries per query (small pages let tests
+/// interleave appends with a walk).
+pub async fn verify_in_pages(
+    db: &DatabaseConnection,
+    keys: &Keys,
+    checkpoint: Option<&Checkpoint>,
+    page: u64,
+) -> Result<VerifyReport, DbErr> {
+    Ok(verify_snapshot(db, keys, checkpoint, page).await?.0)
+}
+
+/// Verifies the chain and, if it is intact, signs its head.
+pub async fn checkpoint(db: &DatabaseConnection, keys: &Keys) -> Result<(VerifyReport, Option<Checkpoint>), DbErr> {
+    let (report, head) = verify_snapshot(db, keys, None, VERIFY_PAGE).await?;
+    let cp = head.filter(|_| report.ok).map(|h| Checkpoint::sign(keys, h.seq, h.hash, h.keyed_from));
+    Ok((report, cp))
+}
+
+/// The report, and the head it was checked against.
+async fn verify_snapshot(
+    db: &DatabaseConnection,
+    keys: &Keys,
+    checkpoint: Option<&Checkpoint>,
+    page: u64,
+) -> Result<(VerifyReport, Option<head::Model>), DbErr> {
+    // One snapshot for the head and every page, so entries appended during
+    // the walk are simply not seen. SQLite in WAL mode gives a read
+    // transaction its snapshot at the first read.
+    let options = match db.get_database_backend() {
+        DatabaseBackend::Postgres => TransactionOptions {
+            isolation_level: Some(IsolationLevel::RepeatableRead),
+            access_mode: Some(AccessMode::ReadOnly),
+            ..TransactionOptions::default()
+        },
+        _ => TransactionOptions::default(),
+    };
+    let txn = db.begin_with_options(options).await?;
+    let Some(head) = head::Entity::find_by_id(1).one(&txn).await? else {
+        let reason = "the chain head (audit_head) is missing".to_owned();
+        let report =
+            VerifyReport { entries: 0, ok: false, keyed_from: 1, first_broken: Some(BrokenLink { seq: 1, reason }) };
+        return Ok((report, None));
+    };
+    let report = walk(&txn, keys, &head, checkpoint, page.max(1)).await?;
+    txn.commit().await?;
+    Ok((report, Some(head)))
+}
+
+async fn walk(
+    txn: &DatabaseTransaction,
+    keys: &Keys,
+    head: &head::Model,
+    checkpoint: Option<&Checkpoint>,
+    page: u64,
+) -> Result<VerifyReport, DbErr> {
+    let keyed_from = head.keyed_from;
     let mut entries = 0u64;
-    let broken = |seq: i64, reason: &str| BrokenLink { seq, reason: reason.to_owned() };
-    while let Some(rows) = pages.fetch_and_next().await? {
+    let report = |entries: u64, seq: i64, reason: String| VerifyReport {
+        entries,
+        ok: false,
+        keyed_from,
+        first_broken: Some(BrokenLink { seq, reason }),
+    };
+    if keyed_from < 1 || keyed_from > head.seq + 1 {
+        return Ok(report(0, 1, format!("the first keyed entry ({keyed_from}) lies outside the chain")));
+    }
+    if let Some(cp) = checkpoint
+        && cp.keyed_from != keyed_from
+    {
+        let reason = format!("the first keyed entry moved from {} to {keyed_from} since the checkpoint", cp.keyed_from);
+        return Ok(report(0, cp.keyed_from.min(keyed_from), reason));
+    }
+    let mut last_seq = 0i64;
+    let mut prev_hash = GENESIS_HASH.to_owned();
+    loop {
+        let rows = log::Entity::find()
+            .filter(log::Column::Seq.gt(last_seq))
+            .order_by_asc(log::Column::Seq)
+            .limit(page)
+            .all(txn)
+            .await?;
+        if rows.is_empty() {
+            break;
+        }
         for row in rows {
-            let found = if row.seq != expected_seq {
-                Some(broken(expected_seq, &format!("entry missing (next entry is {})", row.seq)))
+            let expected = if row.seq >= keyed_from { keyed_link(keys, &row) } else { plain_link(&row) };
+            let found = if row.seq != last_seq + 1 {
+                Some((last_seq + 1, format!("entry missing (next entry is {})", row.seq)))
             } else if row.prev_hash != prev_hash {
-                Some(broken(row.seq, "previous-hash does not match the entry before"))
-            } else if link_hash(&row) != row.hash {
-                Some(broken(row.seq, "entry content does not match its hash"))
+                Some((row.seq, "previous-hash does not match the entry before".to_owned()))
+            } else if expected != row.hash {
+                Some((row.seq, "entry content does not match its hash".to_owned()))
+            } else if checkpoint.is_some_and(|cp| cp.seq == row.seq && cp.hash != row.hash) {
+                Some((row.seq, "differs from the checkpoint: the chain was rewritten up to here".to_owned()))
             } else {
                 None
             };
-            if let Some(link) = found {
-                return Ok(VerifyReport { entries, ok: false, first_broken: Some(link) });
+            if let Some((seq, reason)) = found {
+                return Ok(report(entries, seq, reason));
             }
             entries += 1;
-            expected_seq += 1;
+            last_seq = row.seq;
             prev_hash = row.hash;
         }
     }
-    txn.commit().await?;
-    let head_ok = head.as_ref().is_some_and(|h| h.seq == expected_seq - 1 && h.hash == prev_hash);
-    Ok(VerifyReport {
-        entries,
-        ok: head_ok,
-        first_broken: (!head_ok)
-            .then(|| broken(expected_seq, "entries after this point were removed (chain head does not match)")),
-    })
+    if head.seq != last_seq || head.hash != prev_hash {
+        let reason = "entries after this point were removed (chain head does not match)".to_owned();
+        return Ok(report(entries, last_seq + 1, reason));
+    }
+    if let Some(cp) = checkpoint.filter(|cp| cp.seq > last_seq) {
+        let reason = format!("the chain ends before the checkpoint's entry {}: it was cut", cp.seq);
+        return Ok(report(entries, last_seq + 1, reason));
+    }
+    Ok(VerifyReport { entries, ok: true, keyed_from, first_broken: None })
 }

@@ -127,6 +127,9 @@ pub struct CryptoConfig {
     pub data_key_file: Option<PathBuf>,
     /// File holding the 32-byte blind-index key (64 hex characters).
     pub blind_index_key_file: Option<PathBuf>,
+    /// File holding the 32-byte key that chains the audit log (64 hex
+    /// characters). Empty means `<data_dir>/keys/audit.key`.
+    pub audit_key_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -582,6 +585,10 @@ impl Config {
             .blind_index_key_file
             .clone()
             .unwrap_or_else(|| self.server.data_dir.join("keys").join("blind-index.key"))
+    }
+
+    pub fn audit_key_path(&self) -> PathBuf {
+        self.crypto.audit_key_file.clone().unwrap_or_else(|| self.server.data_dir.join("keys").join("audit.key"))
     }
 
     /// The external base URL without a trailing slash.

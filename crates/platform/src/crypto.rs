@@ -1,6 +1,6 @@
 //! Keys and the few primitives domains need: random tokens, authenticated
 //! encryption of personal data (XChaCha20-Poly1305), keyed blind indexes
-//! (HMAC-SHA-256) for look-ups, and keyed MACs (CSRF tokens).
+//! (HMAC-SHA-256) for look-ups, and keyed MACs (CSRF tokens, audit links).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -91,14 +91,23 @@ impl Key {
         Ok(true)
     }
 
-    fn mac(&self, purpose: &[u8], message: &[u8]) -> [u8; 32] {
+    fn hmac(&self, purpose: &[u8], message: &[u8]) -> HmacSha256 {
         // HMAC accepts keys of any length; 32 bytes cannot fail.
         #[allow(clippy::expect_used)]
         let mut mac = HmacSha256::new_from_slice(&self.0).expect("HMAC takes any key length");
         mac.update(purpose);
         mac.update(&[0]);
         mac.update(message);
-        mac.finalize().into_bytes().into()
+        mac
+    }
+
+    fn mac(&self, purpose: &[u8], message: &[u8]) -> [u8; 32] {
+        self.hmac(purpose, message).finalize().into_bytes().into()
+    }
+
+    /// Constant-time check of a presented MAC.
+    fn mac_valid(&self, purpose: &[u8], message: &[u8], presented: &[u8]) -> bool {
+        self.hmac(purpose, message).verify_slice(presented).is_ok()
     }
 
     /// A sub-key for one purpose, so one configured key serves several uses.
@@ -113,6 +122,7 @@ pub struct Keys {
     data: Key,
     blind_index: Key,
     csrf: Key,
+    audit: Key,
 }
 
 /// Bytes in a CSRF MAC (HMAC-SHA-256), and in its mask.
@@ -124,9 +134,9 @@ const CSRF_MAC_LEN: usize = 32;
 pub struct OpenError;
 
 impl Keys {
-    pub fn new(data: Key, blind_index: Key) -> Self {
+    pub fn new(data: Key, blind_index: Key, audit: Key) -> Self {
         let csrf = data.derive("csrf");
-        Self { data, blind_index, csrf }
+        Self { data, blind_index, csrf, audit }
     }
 
     /// Encrypts `plaintext`; `context` (e.g. `person.hkid`) is bound as
@@ -191,17 +201,23 @@ impl Keys {
             return false;
         }
         let unmasked: Vec<u8> = mask.iter().zip(masked).map(|(m, x)| m ^ x).collect();
-        #[allow(clippy::expect_used)]
-        let mut mac = HmacSha256::new_from_slice(&self.csrf.0).expect("HMAC takes any key length");
-        mac.update(b"csrf");
-        mac.update(&[0]);
-        mac.update(session_value.as_bytes());
-        mac.verify_slice(&unmasked).is_ok()
+        self.csrf.mac_valid(b"csrf", session_value.as_bytes(), &unmasked)
+    }
+
+    /// The audit key's MAC of `message` for one `purpose` (a chain link, a
+    /// checkpoint), hex-encoded. Only the holder of the key file can make it.
+    pub(crate) fn audit_mac(&self, purpose: &str, message: &[u8]) -> String {
+        hex::encode(self.audit.mac(purpose.as_bytes(), message))
+    }
+
+    /// Constant-time check of a hex-encoded [`Keys::audit_mac`].
+    pub(crate) fn audit_mac_valid(&self, purpose: &str, message: &[u8], presented_hex: &str) -> bool {
+        hex::decode(presented_hex).is_ok_and(|p| self.audit.mac_valid(purpose.as_bytes(), message, &p))
     }
 
     /// Keys for tests and throwaway tools.
     pub fn ephemeral() -> Self {
-        Self::new(Key::generate(), Key::generate())
+        Self::new(Key::generate(), Key::generate(), Key::generate())
     }
 }
 

@@ -1,11 +1,12 @@
 //! The platform's own schema: sessions, the audit log and the notification
 //! outbox. One schema for SQLite and PostgreSQL; forward-only.
 
+use sea_orm::DatabaseBackend;
 use sea_orm_migration::prelude::*;
 
 /// The platform's migrations, oldest first.
 pub fn all() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(CoreTables), Box::new(SigningKeys), Box::new(OutboxLeaseToken)]
+    vec![Box::new(CoreTables), Box::new(SigningKeys), Box::new(OutboxLeaseToken), Box::new(AuditHardening)]
 }
 
 struct CoreTables;
@@ -50,6 +51,7 @@ enum AuditHead {
     Id,
     Seq,
     Hash,
+    KeyedFrom,
 }
 
 #[derive(DeriveIden)]
@@ -240,5 +242,76 @@ impl MigrationTrait for OutboxLeaseToken {
                 .to_owned(),
         )
         .await
+    }
+}
+
+struct AuditHardening;
+
+impl MigrationName for AuditHardening {
+    fn name(&self) -> &str {
+        "m20261130_000002_audit_hardening"
+    }
+}
+
+/// Refuses changes to audit rows on PostgreSQL, and lets the head only
+/// advance by one entry with `keyed_from` fixed.
+const PG_APPEND_ONLY: &[&str] = &[
+    "CREATE FUNCTION audit_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+     BEGIN RAISE EXCEPTION 'the audit log is append-only: % on % refused', TG_OP, TG_TABLE_NAME; END $$",
+    "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+     FOR EACH ROW EXECUTE FUNCTION audit_refuse_change()",
+    "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+     FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change()",
+    "CREATE TRIGGER audit_head_advances BEFORE UPDATE ON audit_head FOR EACH ROW
+     WHEN (NEW.id <> OLD.id OR NEW.seq <> OLD.seq + 1 OR NEW.keyed_from <> OLD.keyed_from)
+     EXECUTE FUNCTION audit_refuse_change()",
+    "CREATE TRIGGER audit_head_kept BEFORE DELETE ON audit_head
+     FOR EACH ROW EXECUTE FUNCTION audit_refuse_change()",
+    "CREATE TRIGGER audit_head_no_truncate BEFORE TRUNCATE ON audit_head
+     FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change()",
+];
+
+/// The same on SQLite (defence in depth: whoever can write the file can
+/// drop them, which the chain's MACs then expose).
+const SQLITE_APPEND_ONLY: &[&str] = &[
+    "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: UPDATE on audit_log refused'); END",
+    "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: DELETE on audit_log refused'); END",
+    "CREATE TRIGGER audit_head_advances BEFORE UPDATE ON audit_head
+     WHEN NEW.id <> OLD.id OR NEW.seq <> OLD.seq + 1 OR NEW.keyed_from <> OLD.keyed_from
+     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: UPDATE on audit_head refused'); END",
+    "CREATE TRIGGER audit_head_kept BEFORE DELETE ON audit_head
+     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: DELETE on audit_head refused'); END",
+];
+
+/// Links are keyed from here on: entries already written keep their plain
+/// SHA-256 links, and `keyed_from` records where the keyed ones begin (1 on
+/// a new installation). Then the database refuses to change audit rows.
+#[async_trait::async_trait]
+impl MigrationTrait for AuditHardening {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table(AuditHead::Table)
+                .add_column(ColumnDef::new(AuditHead::KeyedFrom).big_integer().not_null().default(1))
+                .to_owned(),
+        )
+        .await?;
+        m.exec_stmt(
+            Query::update()
+                .table(AuditHead::Table)
+                .value(AuditHead::KeyedFrom, Expr::col(AuditHead::Seq).add(1))
+                .to_owned(),
+        )
+        .await?;
+        let triggers = match m.get_database_backend() {
+            DatabaseBackend::Postgres => PG_APPEND_ONLY,
+            _ => SQLITE_APPEND_ONLY,
+        };
+        for sql in triggers {
+            m.get_connection().execute_unprepared(sql).await?;
+        }
+        Ok(())
     }
 }

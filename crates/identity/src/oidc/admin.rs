@@ -106,6 +106,7 @@ pub(crate) async fn create(
         Ok(created) => {
             platform::audit::record_now(
                 &state.db,
+                &state.keys,
                 platform::audit::AuditEntry::new(
                     format!("account:{}", admin.principal.account_id),
                     "oidc.client_create",
@@ -161,6 +162,7 @@ pub(crate) async fn remove(
     if removed {
         platform::audit::record(
             &txn,
+            &state.keys,
             platform::audit::AuditEntry::new(
                 format!("account:{}", admin.principal.account_id),
                 "oidc.client_remove",

@@ -640,6 +640,7 @@ pub async fn issue_code(
     .await?;
     platform::audit::record(
         &txn,
+        &state.keys,
         platform::audit::AuditEntry::new(
             format!("account:{account_id}"),
             "oidc.authorize",
@@ -921,6 +922,7 @@ pub async fn refresh(
         store::revoke_where(&txn, Some(&row.family_id), None).await.map_err(|e| server(&e))?;
         platform::audit::record(
             &txn,
+            &state.keys,
             platform::audit::AuditEntry::new("system", "oidc.refresh_reuse", format!("client:{}", row.client_id)),
         )
         .await

@@ -39,7 +39,7 @@ async fn deletion_waits_out_the_grace_period_then_removes_the_person() {
     assert_eq!(count(&app, "SELECT COUNT(*) FROM person").await, 0);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM profile_field").await, 0);
     assert_eq!(sign_in(&app.client(), "leaving@example.org", PASSWORD).await.status(), 422);
-    let report = platform::audit::verify(app.db()).await.unwrap();
+    let report = platform::audit::verify(app.db(), &app.state.keys, None).await.unwrap();
     assert!(report.ok, "the audit chain survives the deletion");
 }
 

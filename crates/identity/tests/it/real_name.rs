@@ -63,7 +63,7 @@ async fn an_officer_verifies_an_hkid_and_the_level_applies_at_once() {
         .unwrap();
     let sealed: String = rows[0].try_get("", "number_sealed").unwrap();
     assert!(!sealed.contains("A1234563") && !sealed.contains("123456"));
-    let report = platform::audit::verify(app.db()).await.unwrap();
+    let report = platform::audit::verify(app.db(), &app.state.keys, None).await.unwrap();
     assert!(report.ok);
 }
 

@@ -36,7 +36,7 @@ async fn register_verify_and_use_the_account(backend: Backend) {
     // The code is single-use.
     assert_eq!(enter_code(&app.client(), &v, &code).await.status(), 404);
 
-    let report = platform::audit::verify(app.db()).await.unwrap();
+    let report = platform::audit::verify(app.db(), &app.state.keys, None).await.unwrap();
     assert!(report.ok && report.entries >= 3, "register, verify, sign-in audited: {report:?}");
 }
 both_backends!(register_verify_and_use_the_account);

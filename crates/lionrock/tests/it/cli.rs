@@ -2,6 +2,7 @@
 
 use platform::audit::{self, AuditEntry};
 use platform::config::Config;
+use platform::crypto::{Key, Keys};
 use sea_orm::ConnectionTrait;
 
 use crate::support::{lionrock, run, stderr, stdout};
@@ -141,7 +142,8 @@ fn keys_init_and_migrate_are_idempotent() {
     let out = run(lionrock(dir.path()).args(["keys", "init", "--json"]));
     assert!(out.status.success(), "{}", stderr(&out));
     let created: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-    assert_eq!(created["created"].as_array().unwrap().len(), 2);
+    assert_eq!(created["created"].as_array().unwrap().len(), 3);
+    assert!(dir.path().join("lionrock-data/keys/audit.key").exists(), "the audit key is made with the others");
     let out = run(lionrock(dir.path()).args(["keys", "init", "--json"]));
     assert_eq!(serde_json::from_str::<serde_json::Value>(&stdout(&out)).unwrap()["created"], serde_json::json!([]));
 
@@ -154,21 +156,31 @@ fn keys_init_and_migrate_are_idempotent() {
     assert_eq!(serde_json::from_str::<serde_json::Value>(&stdout(&out)).unwrap()["applied"], serde_json::json!([]));
 }
 
+/// Keys init, migrate, and `n` audit entries made with the installation's key.
+async fn installation_with_entries(dir: &std::path::Path, n: usize) -> sea_orm::DatabaseConnection {
+    assert!(run(lionrock(dir).args(["keys", "init"])).status.success());
+    assert!(run(lionrock(dir).arg("migrate")).status.success());
+    let mut config = Config::default();
+    config.server.data_dir = dir.join("lionrock-data");
+    let key = |name: &str| Key::load("test", &config.server.data_dir.join("keys").join(name)).unwrap();
+    let keys = Keys::new(key("data.key"), key("blind-index.key"), key("audit.key"));
+    let db = platform::db::connect(&config).await.unwrap();
+    for i in 0..n {
+        audit::record_now(&db, &keys, AuditEntry::new("account:1", "test.cli", format!("object:{i}"))).await.unwrap();
+    }
+    db
+}
+
 #[tokio::test]
 async fn audit_verify_reports_the_first_broken_link() {
     let dir = tempfile::tempdir().unwrap();
-    assert!(run(lionrock(dir.path()).arg("migrate")).status.success());
-    let mut config = Config::default();
-    config.server.data_dir = dir.path().join("lionrock-data");
-    let db = platform::db::connect(&config).await.unwrap();
-    for i in 0..4 {
-        audit::record_now(&db, AuditEntry::new("account:1", "test.cli", format!("object:{i}"))).await.unwrap();
-    }
+    let db = installation_with_entries(dir.path(), 4).await;
 
     let out = run(lionrock(dir.path()).args(["audit", "verify"]));
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out).trim(), "audit log intact: 4 entries verified");
 
+    platform::testkit::drop_audit_triggers(&db).await;
     db.execute_unprepared("UPDATE audit_log SET actor = 'account:2' WHERE seq = 2").await.unwrap();
     db.close().await.unwrap();
     let out = run(lionrock(dir.path()).args(["audit", "verify", "--json"]));

@@ -201,6 +201,12 @@ impl TestAppBuilder {
         self
     }
 
+    /// Known keys instead of fresh random ones.
+    pub fn keys(mut self, keys: Keys) -> Self {
+        self.keys = Some(keys);
+        self
+    }
+
     pub async fn spawn(self) -> TestApp {
         crate::install_crypto_provider();
         let data_dir = self.data_dir.unwrap_or_else(|| Arc::new(tempfile::tempdir().expect("temp dir")));
@@ -332,6 +338,47 @@ where
             panic!("timed out waiting for {what}");
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// An empty, unmigrated database on `backend` (for tests of migrations
+/// themselves); the directory holds the SQLite file.
+pub async fn empty_database(backend: Backend) -> (DatabaseConnection, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = match backend {
+        Backend::Sqlite => {
+            let url = format!("sqlite://{}", dir.path().join("lionrock.db").display());
+            crate::db::connect_url(&url, 5, 5000, None).await.expect("open SQLite")
+        }
+        Backend::Postgres => {
+            let url = std::env::var(POSTGRES_ENV).expect("postgres test without LIONROCK_TEST_POSTGRES_URL");
+            let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+            let admin = crate::db::connect_url(&url, 1, 5000, None).await.expect("connect PostgreSQL");
+            admin.execute_unprepared(&format!("CREATE SCHEMA \"{schema}\"")).await.expect("create schema");
+            admin.close().await.ok();
+            crate::db::connect_url(&url, 5, 5000, Some(&schema)).await.expect("connect PostgreSQL schema")
+        }
+    };
+    (db, dir)
+}
+
+/// Takes away the audit log's append-only triggers, as a forger with the
+/// database owner's rights (or the SQLite file) could, so that tests can
+/// show the chain itself exposes what the forger does next.
+pub async fn drop_audit_triggers(db: &DatabaseConnection) {
+    let statements: &[&str] = match db.get_database_backend() {
+        sea_orm::DatabaseBackend::Postgres => {
+            &["ALTER TABLE audit_log DISABLE TRIGGER USER", "ALTER TABLE audit_head DISABLE TRIGGER USER"]
+        }
+        _ => &[
+            "DROP TRIGGER IF EXISTS audit_log_no_update",
+            "DROP TRIGGER IF EXISTS audit_log_no_delete",
+            "DROP TRIGGER IF EXISTS audit_head_advances",
+            "DROP TRIGGER IF EXISTS audit_head_kept",
+        ],
+    };
+    for sql in statements {
+        db.execute_unprepared(sql).await.expect("drop audit triggers");
     }
 }
 
