@@ -1,5 +1,5 @@
 //! Command line: `serve`, `migrate`, `config check`, `audit verify`,
-//! `keys init`. Data goes to stdout (JSON with `--json`), logs to stderr.
+//! `audit checkpoint`, `keys init`. Data goes to stdout (JSON with `--json`), logs to stderr.
 //! Usage and configuration errors exit with 2 and one line naming the
 //! problem; failures at run time exit with 1.
 
@@ -145,8 +145,16 @@ enum ConfigCommand {
 
 #[derive(Debug, Subcommand)]
 enum AuditCommand {
-    /// Walk the hash chain and report the first broken link (exit 1 if any).
-    Verify,
+    /// Walk the chain and report the first broken link (exit 1 if any).
+    Verify {
+        /// A checkpoint saved from `audit checkpoint --json`: also fail if
+        /// the chain up to it was rewritten or cut.
+        #[arg(long, value_name = "FILE")]
+        checkpoint: Option<PathBuf>,
+    },
+    /// Verify the chain, then print its head signed with the audit key, to
+    /// keep away from the database (exit 1 if the chain is broken).
+    Checkpoint,
 }
 
 #[derive(Debug, Subcommand)]
@@ -255,6 +263,32 @@ fn load_keys(config: &Config) -> Result<Keys, Failure> {
     Ok(Keys::new(data, blind, audit))
 }
 
+/// A checkpoint file this installation signed; anything else is a usage
+/// error (2), except a MAC that does not verify, which is a failed check (1).
+fn read_checkpoint(path: &Path, keys: &Keys) -> Result<platform::audit::Checkpoint, Failure> {
+    use platform::audit::CheckpointError;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| Failure::usage(format!("--checkpoint {}: {e}", path.display())))?;
+    platform::audit::Checkpoint::parse(&text, keys).map_err(|e| {
+        let message = format!("--checkpoint {}: {e}", path.display());
+        match e {
+            CheckpointError::Malformed(_) => Failure::usage(message),
+            CheckpointError::Forged => Failure::runtime(message),
+        }
+    })
+}
+
+fn print_report(report: &platform::audit::VerifyReport, json_out: bool) -> Result<(), Failure> {
+    if json_out {
+        println!("{}", serde_json::to_string(report).map_err(Failure::runtime)?);
+    } else if let Some(b) = &report.first_broken {
+        println!("audit log broken at entry {}: {} ({} entries verified before it)", b.seq, b.reason, report.entries);
+    } else {
+        println!("audit log intact: {} entries verified", report.entries);
+    }
+    Ok(())
+}
+
 fn create_keys(config: &Config) -> Result<Vec<PathBuf>, Failure> {
     let mut created = Vec::new();
     for path in [config.data_key_path(), config.blind_index_key_path(), config.audit_key_path()] {
@@ -293,21 +327,37 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Audit { command: AuditCommand::Verify } => {
+        Command::Audit { command: AuditCommand::Verify { checkpoint } } => {
             let keys = load_keys(&config)?;
+            let checkpoint = checkpoint.map(|path| read_checkpoint(&path, &keys)).transpose()?;
             let db = platform::db::connect(&config).await.map_err(Failure::runtime)?;
-            let report = platform::audit::verify(&db, &keys, None).await.map_err(Failure::runtime)?;
-            if cli.json {
-                println!("{}", serde_json::to_string(&report).map_err(Failure::runtime)?);
-            } else if let Some(b) = &report.first_broken {
-                println!(
-                    "audit log broken at entry {}: {} ({} entries verified before it)",
-                    b.seq, b.reason, report.entries
-                );
-            } else {
-                println!("audit log intact: {} entries verified", report.entries);
+            let report = platform::audit::verify(&db, &keys, checkpoint.as_ref()).await.map_err(Failure::runtime)?;
+            print_report(&report, cli.json)?;
+            if report.ok
+                && !cli.json
+                && let Some(cp) = &checkpoint
+            {
+                println!("the chain still holds the checkpoint of entry {}", cp.seq);
             }
             Ok(if report.ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        Command::Audit { command: AuditCommand::Checkpoint } => {
+            let keys = load_keys(&config)?;
+            let db = platform::db::connect(&config).await.map_err(Failure::runtime)?;
+            let (report, checkpoint) = platform::audit::checkpoint(&db, &keys).await.map_err(Failure::runtime)?;
+            let Some(cp) = checkpoint else {
+                print_report(&report, cli.json)?;
+                return Ok(ExitCode::from(1));
+            };
+            if cli.json {
+                println!("{}", serde_json::to_string(&cp).map_err(Failure::runtime)?);
+            } else {
+                let at = cp.at.format(&time::format_description::well_known::Rfc3339).map_err(Failure::runtime)?;
+                println!("audit checkpoint: entry {} hash {} at {at}", cp.seq, cp.hash);
+                println!("keyed from entry {}; mac {}", cp.keyed_from, cp.mac);
+                println!("(keep the output of `lionrock audit checkpoint --json` away from this database)");
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Users { command: UsersCommand::Create { email, phone, password_stdin: _, real_name, role } } => {
             let mut password = String::new();

@@ -189,6 +189,75 @@ async fn audit_verify_reports_the_first_broken_link() {
     assert_eq!(report["ok"], false);
     assert_eq!(report["first_broken"]["seq"], 2);
     assert_eq!(report["entries"], 1);
+    let out = run(lionrock(dir.path()).args(["audit", "checkpoint"]));
+    assert_eq!(out.status.code(), Some(1), "no checkpoint of a broken chain");
+    assert!(stdout(&out).starts_with("audit log broken at entry 2"), "{}", stdout(&out));
+}
+
+#[tokio::test]
+async fn audit_checkpoint_exposes_a_cut_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = installation_with_entries(dir.path(), 3).await;
+    let out = run(lionrock(dir.path()).args(["audit", "checkpoint"]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("audit checkpoint: entry 3 hash "), "{}", stdout(&out));
+    let out = run(lionrock(dir.path()).args(["audit", "checkpoint", "--json"]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let checkpoint: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!((checkpoint["seq"].as_i64(), checkpoint["keyed_from"].as_i64()), (Some(3), Some(1)));
+    assert_eq!(checkpoint["mac"].as_str().unwrap().len(), 64);
+    let file = dir.path().join("checkpoint.json");
+    std::fs::write(&file, stdout(&out)).unwrap();
+    let verify = |json: bool| {
+        let mut cmd = lionrock(dir.path());
+        cmd.args(["audit", "verify", "--checkpoint"]).arg(&file);
+        if json {
+            cmd.arg("--json");
+        }
+        run(&mut cmd)
+    };
+    let out = verify(false);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains("still holds the checkpoint of entry 3"), "{}", stdout(&out));
+
+    // Cut back to entry 1, head and all: only the checkpoint tells.
+    platform::testkit::drop_audit_triggers(&db).await;
+    db.execute_unprepared("DELETE FROM audit_log WHERE seq > 1").await.unwrap();
+    db.execute_unprepared("UPDATE audit_head SET seq = 1, hash = (SELECT hash FROM audit_log WHERE seq = 1)")
+        .await
+        .unwrap();
+    db.close().await.unwrap();
+    assert!(run(lionrock(dir.path()).args(["audit", "verify"])).status.success());
+    let out = verify(true);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["first_broken"]["seq"], 2, "{report}");
+}
+
+#[tokio::test]
+async fn audit_verify_refuses_a_bad_checkpoint_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let _db = installation_with_entries(dir.path(), 1).await;
+    let out = run(lionrock(dir.path()).args(["audit", "checkpoint", "--json"]));
+    let mut checkpoint: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let file = dir.path().join("checkpoint.json");
+    let verify = || run(lionrock(dir.path()).args(["audit", "verify", "--checkpoint"]).arg(&file));
+
+    let line = one_error_line(&verify());
+    assert!(line.contains("--checkpoint") && line.contains("checkpoint.json"), "missing file: {line}");
+    std::fs::write(&file, "audit checkpoint: entry 1").unwrap();
+    let line = one_error_line(&verify());
+    assert!(line.contains("not an audit checkpoint"), "{line}");
+    checkpoint["seq"] = 7.into();
+    std::fs::write(&file, checkpoint.to_string()).unwrap();
+    let out = verify();
+    assert_eq!(out.status.code(), Some(1), "an altered checkpoint is a failed check");
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("error: --checkpoint") && err.contains("does not verify"), "{err}");
+    assert!(stdout(&out).is_empty());
+    let out = run(lionrock(dir.path()).args(["audit", "verify", "--checkpoint"]));
+    assert_eq!(out.status.code(), Some(2), "a missing value is a usage error");
 }
 
 #[test]
