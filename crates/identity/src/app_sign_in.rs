@@ -370,9 +370,7 @@ pub(crate) async fn decide(
         "approve" => true,
         "deny" => false,
         _ => {
-            return Err(
-                AppError::new(platform::error::ErrorKind::BadRequest).with_detail("decision must be approve or deny")
-            );
+            return Err(crate::errors::IdentityError::BadDecision.into());
         }
     };
     let Some(row) = pending_by_code(&state, &form.c).await? else { return gone(&ctx) };

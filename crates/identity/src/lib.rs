@@ -9,6 +9,7 @@ mod contact;
 pub mod deletion;
 mod demo;
 pub mod dependants;
+pub mod errors;
 mod http;
 mod migrations;
 pub mod model;
@@ -56,6 +57,7 @@ pub fn module() -> Module {
             NavLink { title_key: "account-title", path: "/account", show: Show::SignedIn },
         ],
         csrf_exempt: &CSRF_EXEMPT,
+        problems: &errors::PROBLEMS,
         demo: Some(|state| Box::pin(demo::load(state))),
         job: Some(|state| Box::pin(deletion::job(state))),
     }

@@ -43,6 +43,7 @@ use webauthn_rs::prelude::{
     RegisterPublicKeyCredential, Url, Uuid, Webauthn, WebauthnBuilder,
 };
 
+use crate::errors::IdentityError;
 use crate::http::{reauthenticate, recently_signed_in, safe_next, see_other, start_session};
 use crate::store::{self, account};
 use crate::{accounts, security};
@@ -147,7 +148,7 @@ pub fn relying_party(state: &AppState) -> Option<Webauthn> {
 }
 
 fn unavailable() -> AppError {
-    AppError::not_found().with_detail("Passkeys are not available on this server (its public URL is an IP address).")
+    IdentityError::PasskeysUnavailable.into()
 }
 
 fn cookie_name(https: bool) -> &'static str {
@@ -340,14 +341,12 @@ pub(crate) async fn register_options(
 ) -> Result<Response, AppError> {
     let rp = relying_party(&state).ok_or_else(unavailable)?;
     if !recently_signed_in(&principal) {
-        return Err(AppError::new(platform::error::ErrorKind::Forbidden)
-            .with_detail("Sign in again to change how you sign in."));
+        return Err(IdentityError::ReauthenticationRequired.into());
     }
     let account = crate::http::signed_in_account(&state, &principal).await?;
     let existing = list(&state.db, &account.id).await?;
     if existing.len() as u64 >= MAX_PER_ACCOUNT {
-        return Err(AppError::new(platform::error::ErrorKind::Conflict)
-            .with_detail(format!("An account can have at most {MAX_PER_ACCOUNT} passkeys.")));
+        return Err(IdentityError::PasskeyLimit { max: MAX_PER_ACCOUNT }.into());
     }
     // Asking for a passkey the authenticator already holds for this account is refused by the browser.
     let exclude = existing
@@ -618,7 +617,7 @@ pub(crate) async fn second_step_options(
         None => None,
     };
     let Some(challenge) = challenge.filter(|c| platform::db::now() < c.expires_at) else {
-        return Err(AppError::not_found().with_detail("No sign-in is waiting for its second step."));
+        return Err(IdentityError::NoSecondStepWaiting.into());
     };
     let passkeys = list(&state.db, &challenge.account_id)
         .await?
@@ -626,7 +625,7 @@ pub(crate) async fn second_step_options(
         .map(|p| from_json::<Passkey>(&p.credential))
         .collect::<Result<Vec<_>, _>>()?;
     if passkeys.is_empty() {
-        return Err(AppError::not_found().with_detail("This account has no passkey."));
+        return Err(IdentityError::NoPasskey.into());
     }
     let (options, authentication) = rp.start_passkey_authentication(&passkeys).map_err(AppError::internal)?;
     let options = serde_json::to_value(&options).map_err(AppError::internal)?;

@@ -23,6 +23,7 @@ use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::Expr;
 use serde::Deserialize;
 
+use crate::errors::IdentityError;
 use crate::model::Email;
 use crate::store;
 
@@ -212,9 +213,9 @@ pub(crate) async fn submit(
                 done =
                     Some(ctx.t_with("real-name-done", &[("email", email.as_str()), ("document", &document.masked())]));
             }
-            Outcome::NoSuchAccount => errors.add("email", "real-name-no-account"),
-            Outcome::DocumentTaken => errors.add("number", "real-name-document-taken"),
-            Outcome::AlreadyVerified => errors.add("email", "real-name-already"),
+            Outcome::NoSuchAccount => errors.problem("email", &IdentityError::NoSuchAccount),
+            Outcome::DocumentTaken => errors.problem("number", &IdentityError::DocumentTaken),
+            Outcome::AlreadyVerified => errors.problem("email", &IdentityError::AlreadyRealName),
         }
     }
     let (email_value, kind, country) =
@@ -242,19 +243,19 @@ pub(crate) async fn assert(
     State(state): State<AppState>,
     platform::extract::ApiJson(body): platform::extract::ApiJson<AssertionBody>,
 ) -> Result<Response, AppError> {
+    use crate::errors::IdentityError;
     use platform::error::{ErrorKind, FieldError};
     let audience = [format!("{}{ASSERTION_PATH}", state.public_url())];
     let (client, claims) =
         crate::oidc::verify_client_jws(&state, &body.assertion, &audience).await.map_err(|e| match e {
             crate::oidc::JwsError::Rejected(why) => {
-                AppError::new(ErrorKind::Unauthenticated).with_detail(format!("assertion rejected: {why}"))
+                AppError::from(IdentityError::AssertionRejected).with_detail(format!("assertion rejected: {why}"))
             }
             crate::oidc::JwsError::Server => AppError::new(ErrorKind::Unavailable),
         })?;
     let allowed = crate::oidc::parse_list(&client.scopes);
     if !allowed.iter().any(|s| s == crate::oidc::SOURCE_SCOPE) {
-        return Err(AppError::new(ErrorKind::Forbidden)
-            .with_detail(format!("client {} is not a trusted source of real-name identities", client.client_id)));
+        return Err(IdentityError::UntrustedSource.into());
     }
     let text = |pointer: &str| claims.pointer(pointer).and_then(serde_json::Value::as_str).unwrap_or("").to_owned();
     let mut fields = Vec::new();
@@ -269,17 +270,14 @@ pub(crate) async fn assert(
     };
     let actor = format!("client:{}", client.client_id);
     let outcome = verify(&state, &actor, "assertion", &email, &document).await?;
-    let conflict = |detail: &str| AppError::new(ErrorKind::Conflict).with_detail(detail.to_owned());
     match outcome {
         Outcome::Verified => {
             let body =
                 serde_json::json!({ "email": email.as_str(), "level": "real_name", "document": document.masked() });
             Ok((StatusCode::OK, axum::Json(body)).into_response())
         }
-        Outcome::NoSuchAccount => {
-            Err(AppError::new(ErrorKind::NotFound).with_detail("no account has this e-mail address"))
-        }
-        Outcome::DocumentTaken => Err(conflict("this document already backs another person")),
-        Outcome::AlreadyVerified => Err(conflict("this account is already real-name")),
+        Outcome::NoSuchAccount => Err(IdentityError::NoSuchAccount.into()),
+        Outcome::DocumentTaken => Err(IdentityError::DocumentTaken.into()),
+        Outcome::AlreadyVerified => Err(IdentityError::AlreadyRealName.into()),
     }
 }

@@ -510,6 +510,8 @@ async fn serve(
             demo_notes.extend(loader(state.clone()).await.map_err(|e| Failure::usage(format!("demo data: {e}")))?);
         }
     }
+    // Before anyone hears the server is up: a SIGTERM from then on stops it gracefully.
+    let stop_signal = platform::app::os_signal();
     let server = Server::bind(state.clone(), &modules, state.config.server.listen).await?;
     let addr = server.local_addr();
     let url =
@@ -539,7 +541,7 @@ async fn serve(
     }
     let (trigger, shutdown) = platform::app::shutdown_channel();
     tokio::spawn(async move {
-        platform::app::os_signal().await;
+        stop_signal.await;
         tracing::info!("shutdown requested; finishing in-flight requests");
         trigger.trigger();
     });

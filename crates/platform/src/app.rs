@@ -84,6 +84,9 @@ pub struct Module {
     pub nav: &'static [NavLink],
     /// Path prefixes whose unsafe requests authenticate otherwise than by cookie.
     pub csrf_exempt: &'static [&'static str],
+    /// The problem types of its errors (each needs a title and a detail in
+    /// every language; slugs are unique across modules).
+    pub problems: &'static [crate::error::ProblemType],
     /// Demo data for `serve --demo`.
     pub demo: Option<DemoLoader>,
     /// Periodic work, run by the housekeeping task.
@@ -105,6 +108,7 @@ pub fn platform_module() -> Module {
         services: &[],
         nav: &[],
         csrf_exempt: &[],
+        problems: &crate::error::PLATFORM_PROBLEMS,
         demo: None,
         job: None,
     }
@@ -612,23 +616,33 @@ async fn housekeeping(state: AppState, mut shutdown: Shutdown) {
     }
 }
 
-/// Resolves on SIGINT or SIGTERM.
-pub async fn os_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on SIGINT or SIGTERM. The handlers are installed when this is
+/// called, not when the future is first polled: call it before telling
+/// anyone the server is up, or a prompt SIGTERM kills the process outright.
+pub fn os_signal() -> impl Future<Output = ()> + Send {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let (interrupt, terminate) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (signal(SignalKind::interrupt()).ok(), signal(SignalKind::terminate()).ok())
     };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { () = ctrl_c => {}, () = term => {} }
+    async move {
+        #[cfg(unix)]
+        {
+            let wait = |s: Option<tokio::signal::unix::Signal>| async move {
+                match s {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! { () = wait(interrupt) => {}, () = wait(terminate) => {} }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
 }
 
 /// Runs `fut` until it ends or shutdown fires.

@@ -177,6 +177,30 @@ pub fn is_unique_violation(e: &DbErr) -> bool {
     matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
 }
 
+/// The column(s) a unique-key violation is about (`email`, or `a, b`), or
+/// `None` when `e` is not one. Read from the driver's message (SQLite:
+/// `UNIQUE constraint failed: account.email`) or detail (PostgreSQL:
+/// `Key (email)=(…) already exists.`); the value itself is never returned.
+pub fn unique_violation(e: &DbErr) -> Option<String> {
+    let Some(sea_orm::SqlErr::UniqueConstraintViolation(message)) = e.sql_err() else {
+        return None;
+    };
+    if let Some(columns) = message.strip_prefix("UNIQUE constraint failed: ") {
+        let names: Vec<&str> = columns.split(", ").map(|c| c.rsplit('.').next().unwrap_or(c)).collect();
+        return Some(names.join(", "));
+    }
+    let detail = match e {
+        DbErr::Exec(sea_orm::RuntimeErr::SqlxError(err)) | DbErr::Query(sea_orm::RuntimeErr::SqlxError(err)) => err
+            .as_database_error()
+            .and_then(|d| d.try_downcast_ref::<sea_orm::sqlx::postgres::PgDatabaseError>())
+            .and_then(|pg| pg.detail().map(str::to_owned)),
+        _ => None,
+    };
+    let columns =
+        detail.as_deref().and_then(|d| d.strip_prefix("Key (")).and_then(|d| d.split_once(")=")).map(|(c, _)| c);
+    Some(columns.unwrap_or("").to_owned()).filter(|c| !c.is_empty()).or_else(|| Some("unknown".to_owned()))
+}
+
 /// Pool gauges for `/metrics`: (size, idle).
 pub fn pool_usage(db: &DatabaseConnection) -> (u32, u32) {
     match db.get_database_backend() {

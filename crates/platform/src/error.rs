@@ -1,7 +1,12 @@
 //! The one error catalogue: every failure a handler or layer can produce has
-//! a kind with a stable slug, an HTTP status and a problem `type` URI. It is
-//! rendered in one place (`web::render_errors`) as RFC 9457 problem+json or
-//! an accessible HTML page, depending on who asked.
+//! a [`ProblemType`]: a stable slug, an HTTP status, a problem `type` URI and
+//! a translated title and detail. Platform's own kinds are [`ErrorKind`];
+//! each domain declares its errors as enums implementing [`DomainError`],
+//! mapping every variant to its problem type in one exhaustive match, and
+//! lists their problem types in its `Module`. Everything is rendered in one
+//! place (`web::render_errors`) as RFC 9457 problem+json or an accessible
+//! HTML page, depending on who asked; forms show the same message in their
+//! error summary.
 
 use std::fmt;
 use std::sync::Arc;
@@ -22,6 +27,7 @@ pub enum ErrorKind {
     NotFound,
     MethodNotAllowed,
     Conflict,
+    Duplicate,
     PayloadTooLarge,
     UnsupportedMediaType,
     Validation,
@@ -33,7 +39,7 @@ pub enum ErrorKind {
 
 impl ErrorKind {
     /// Stable identifier, part of the public contract.
-    pub fn slug(self) -> &'static str {
+    pub const fn slug(self) -> &'static str {
         match self {
             ErrorKind::BadRequest => "bad-request",
             ErrorKind::MalformedJson => "malformed-json",
@@ -44,6 +50,7 @@ impl ErrorKind {
             ErrorKind::NotFound => "not-found",
             ErrorKind::MethodNotAllowed => "method-not-allowed",
             ErrorKind::Conflict => "conflict",
+            ErrorKind::Duplicate => "duplicate",
             ErrorKind::PayloadTooLarge => "payload-too-large",
             ErrorKind::UnsupportedMediaType => "unsupported-media-type",
             ErrorKind::Validation => "validation",
@@ -54,14 +61,14 @@ impl ErrorKind {
         }
     }
 
-    pub fn status(self) -> StatusCode {
+    pub const fn status(self) -> StatusCode {
         match self {
             ErrorKind::BadRequest | ErrorKind::MalformedJson | ErrorKind::InvalidUtf8 => StatusCode::BAD_REQUEST,
             ErrorKind::Unauthenticated => StatusCode::UNAUTHORIZED,
             ErrorKind::Forbidden | ErrorKind::CsrfRejected => StatusCode::FORBIDDEN,
             ErrorKind::NotFound => StatusCode::NOT_FOUND,
             ErrorKind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ErrorKind::Conflict => StatusCode::CONFLICT,
+            ErrorKind::Conflict | ErrorKind::Duplicate => StatusCode::CONFLICT,
             ErrorKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorKind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorKind::Validation => StatusCode::UNPROCESSABLE_ENTITY,
@@ -72,19 +79,9 @@ impl ErrorKind {
         }
     }
 
-    /// The problem `type` URI (RFC 9457 §3.1.1).
-    pub fn type_uri(self) -> String {
-        format!("urn:lionrock:problem:{}", self.slug())
-    }
-
-    /// Fluent key of the short title shown to people.
-    pub fn title_key(self) -> String {
-        format!("error-{}-title", self.slug())
-    }
-
-    /// Fluent key of the longer explanation shown to people.
-    pub fn detail_key(self) -> String {
-        format!("error-{}-detail", self.slug())
+    /// Its problem type.
+    pub const fn problem(self) -> ProblemType {
+        ProblemType { slug: self.slug(), status: self.status() }
     }
 
     /// The kind for an error status a layer produced without our help.
@@ -106,7 +103,7 @@ impl ErrorKind {
         }
     }
 
-    pub const ALL: [ErrorKind; 16] = [
+    pub const ALL: [ErrorKind; 17] = [
         ErrorKind::BadRequest,
         ErrorKind::MalformedJson,
         ErrorKind::InvalidUtf8,
@@ -116,6 +113,7 @@ impl ErrorKind {
         ErrorKind::NotFound,
         ErrorKind::MethodNotAllowed,
         ErrorKind::Conflict,
+        ErrorKind::Duplicate,
         ErrorKind::PayloadTooLarge,
         ErrorKind::UnsupportedMediaType,
         ErrorKind::Validation,
@@ -124,6 +122,83 @@ impl ErrorKind {
         ErrorKind::Unavailable,
         ErrorKind::Internal,
     ];
+}
+
+/// The stable identity of one kind of error: its slug (unique across
+/// lionrock, part of the public contract: domains prefix theirs, e.g.
+/// `identity-passkey-limit`) and its HTTP status. The problem `type` URI and
+/// the Fluent keys of its title and detail follow from the slug.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProblemType {
+    pub slug: &'static str,
+    pub status: StatusCode,
+}
+
+impl ProblemType {
+    pub const fn new(slug: &'static str, status: StatusCode) -> Self {
+        Self { slug, status }
+    }
+
+    /// The problem `type` URI (RFC 9457 §3.1.1).
+    pub fn type_uri(self) -> String {
+        format!("urn:lionrock:problem:{}", self.slug)
+    }
+
+    /// Fluent key of the short title shown to people.
+    pub fn title_key(self) -> String {
+        format!("error-{}-title", self.slug)
+    }
+
+    /// Fluent key of the longer explanation shown to people.
+    pub fn detail_key(self) -> String {
+        format!("error-{}-detail", self.slug)
+    }
+}
+
+/// Platform's own problem types, one per [`ErrorKind`].
+pub const PLATFORM_PROBLEMS: [ProblemType; 17] = {
+    let mut all = [ErrorKind::Internal.problem(); 17];
+    let mut i = 0;
+    while i < ErrorKind::ALL.len() {
+        all[i] = ErrorKind::ALL[i].problem();
+        i += 1;
+    }
+    all
+};
+
+/// An error a domain declares. Implement it on an enum with one exhaustive
+/// `match` (no catch-all arm), so a new variant cannot go without its
+/// problem type; list every type in the module's `problems`, so a test can
+/// check each has its title and detail in every language.
+pub trait DomainError: fmt::Debug + Send + Sync + 'static {
+    fn problem(&self) -> ProblemType;
+
+    /// Values the translated detail names (`{ $max }`); never personal data.
+    fn args(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
+
+    /// The request field the error is about, if one (a form shows the
+    /// message beside it; the API names it in `errors`).
+    fn field(&self) -> Option<&'static str> {
+        None
+    }
+}
+
+impl<E: DomainError> From<E> for AppError {
+    fn from(e: E) -> Self {
+        let problem = e.problem();
+        let args = e.args();
+        let fields = e
+            .field()
+            .map(|field| {
+                let mut f = FieldError::new(field, problem.slug, problem.detail_key());
+                f.args = args.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
+                vec![f]
+            })
+            .unwrap_or_default();
+        AppError { problem, args, fields, ..AppError::new(ErrorKind::Internal) }
+    }
 }
 
 /// One invalid field of a request.
@@ -153,22 +228,36 @@ impl FieldError {
 
 /// The error every handler returns.
 pub struct AppError {
-    pub kind: ErrorKind,
-    /// Safe detail for the client, already in words the client may see
-    /// (for API clients; pages show the translated detail of the kind).
+    pub problem: ProblemType,
+    /// Values for the problem's translated detail.
+    pub args: Vec<(&'static str, String)>,
+    /// A developer's note for API clients, in English (say, which JSON
+    /// property failed to parse); pages and people get the translated detail.
     pub detail: Option<String>,
     pub fields: Vec<FieldError>,
     /// Seconds to wait, for `RateLimited`.
-    pub retry_after: Option<u64>,
+    pub retry_after: Option<u32>,
     /// What went wrong inside: logged with the request ID, never sent.
     pub cause: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
 impl AppError {
     pub fn new(kind: ErrorKind) -> Self {
-        Self { kind, detail: None, fields: Vec::new(), retry_after: None, cause: None }
+        Self {
+            problem: kind.problem(),
+            args: Vec::new(),
+            detail: None,
+            fields: Vec::new(),
+            retry_after: None,
+            cause: None,
+        }
     }
 
+    pub fn is(&self, kind: ErrorKind) -> bool {
+        self.problem == kind.problem()
+    }
+
+    /// Adds a developer's note (English) for API clients.
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
         self.detail = Some(detail.into());
         self
@@ -183,7 +272,8 @@ impl AppError {
     }
 
     pub fn rate_limited(retry_after_secs: u64) -> Self {
-        Self { retry_after: Some(retry_after_secs.max(1)), ..Self::new(ErrorKind::RateLimited) }
+        let secs = u32::try_from(retry_after_secs).unwrap_or(u32::MAX).max(1);
+        Self { retry_after: Some(secs), ..Self::new(ErrorKind::RateLimited) }
     }
 
     /// An error only the operator can fix; `cause` is logged, never shown.
@@ -195,7 +285,7 @@ impl AppError {
 impl fmt::Debug for AppError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AppError")
-            .field("kind", &self.kind)
+            .field("problem", &self.problem.slug)
             .field("detail", &self.detail)
             .field("fields", &self.fields)
             .field("cause", &self.cause.as_ref().map(|c| c.to_string()))
@@ -205,7 +295,7 @@ impl fmt::Debug for AppError {
 
 impl fmt::Display for AppError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.kind.slug())?;
+        write!(f, "{}", self.problem.slug)?;
         if let Some(cause) = &self.cause {
             write!(f, ": {cause}")?;
             let mut source = cause.source();
@@ -218,9 +308,19 @@ impl fmt::Display for AppError {
     }
 }
 
+/// A unique key that refused a write becomes 409 `duplicate` naming the
+/// field (never the value); any other database error is internal.
 impl From<sea_orm::DbErr> for AppError {
     fn from(e: sea_orm::DbErr) -> Self {
-        AppError::internal(e)
+        match crate::db::unique_violation(&e) {
+            Some(field) => AppError {
+                args: vec![("field", field.clone())],
+                fields: vec![FieldError::new(field.clone(), "duplicate", "error-duplicate-field").arg("field", field)],
+                cause: Some(e.into()),
+                ..AppError::new(ErrorKind::Duplicate)
+            },
+            None => AppError::internal(e),
+        }
     }
 }
 
@@ -230,7 +330,7 @@ pub struct ErrorReport(pub Arc<AppError>);
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let mut response = self.kind.status().into_response();
+        let mut response = self.problem.status.into_response();
         response.extensions_mut().insert(ErrorReport(Arc::new(self)));
         response
     }
@@ -279,9 +379,9 @@ mod tests {
     fn every_kind_has_translated_title_and_detail() {
         let catalog = crate::i18n::Catalog::new(&crate::i18n::PLATFORM_FTL).unwrap();
         for lang in crate::i18n::Lang::ALL {
-            for kind in ErrorKind::ALL {
-                assert!(catalog.has(lang, &kind.title_key()), "{lang} {}", kind.title_key());
-                assert!(catalog.has(lang, &kind.detail_key()), "{lang} {}", kind.detail_key());
+            for problem in PLATFORM_PROBLEMS {
+                assert!(catalog.has(lang, &problem.title_key()), "{lang} {}", problem.title_key());
+                assert!(catalog.has(lang, &problem.detail_key()), "{lang} {}", problem.detail_key());
             }
         }
     }

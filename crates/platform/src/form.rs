@@ -2,6 +2,9 @@
 //! an error summary at the top (focused, each entry linking to its field)
 //! and a message beside each field, in the resident's language.
 
+use std::borrow::Cow;
+
+use crate::error::DomainError;
 use crate::page::PageContext;
 
 /// One problem with one field of a submitted form.
@@ -10,7 +13,7 @@ pub struct FormError {
     /// The field's `id` in the page (the summary links to it).
     pub field: &'static str,
     /// Fluent key of the message.
-    pub key: &'static str,
+    pub key: Cow<'static, str>,
     pub args: Vec<(&'static str, String)>,
 }
 
@@ -24,11 +27,17 @@ impl FormErrors {
     }
 
     pub fn add(&mut self, field: &'static str, key: &'static str) {
-        self.0.push(FormError { field, key, args: Vec::new() });
+        self.0.push(FormError { field, key: Cow::Borrowed(key), args: Vec::new() });
     }
 
     pub fn add_with(&mut self, field: &'static str, key: &'static str, args: Vec<(&'static str, String)>) {
-        self.0.push(FormError { field, key, args });
+        self.0.push(FormError { field, key: Cow::Borrowed(key), args });
+    }
+
+    /// A domain error, shown beside `field` with the same translated detail
+    /// the API gives for it.
+    pub fn problem(&mut self, field: &'static str, error: &impl DomainError) {
+        self.0.push(FormError { field, key: Cow::Owned(error.problem().detail_key()), args: error.args() });
     }
 
     pub fn is_empty(&self) -> bool {
@@ -39,13 +48,13 @@ impl FormErrors {
         self.0.iter().any(|e| e.field == field)
     }
 
-    pub fn keys(&self) -> Vec<&'static str> {
-        self.0.iter().map(|e| e.key).collect()
+    pub fn keys(&self) -> Vec<&str> {
+        self.0.iter().map(|e| e.key.as_ref()).collect()
     }
 
     fn text(ctx: &PageContext, e: &FormError) -> String {
         let args: Vec<(&str, &str)> = e.args.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        ctx.t_with(e.key, &args)
+        ctx.t_with(&e.key, &args)
     }
 
     /// The messages for one field (empty when it is fine).

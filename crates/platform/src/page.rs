@@ -9,7 +9,7 @@ use axum::http::{Extensions, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 
 use crate::app::{AppState, ServiceLink};
-use crate::error::{AppError, ErrorKind};
+use crate::error::{AppError, ProblemType};
 use crate::i18n::Lang;
 use crate::principal::{Admin, MaybePrincipal, Principal, Require};
 use crate::web::{CsrfSeed, RequestId, RequestLang, lang_of_path};
@@ -268,12 +268,18 @@ pub(crate) async fn admin_outbox(
 }
 
 /// The accessible HTML error page (status set by the caller).
-pub(crate) fn error_page(ctx: &PageContext, kind: ErrorKind, request_id: &str, retry_after: Option<u64>) -> String {
-    let title = ctx.t(&kind.title_key());
+pub(crate) fn error_page(
+    ctx: &PageContext,
+    problem: ProblemType,
+    args: &[(&str, &str)],
+    request_id: &str,
+    retry_after: Option<u32>,
+) -> String {
+    let title = ctx.t(&problem.title_key());
     let page = ErrorPage {
         ctx,
         title: title.clone(),
-        detail: ctx.t(&kind.detail_key()),
+        detail: ctx.t_with(&problem.detail_key(), args),
         // Internal details never reach the page; the reference number does.
         request_id,
         retry_text: retry_after.map(|s| ctx.t_with("error-retry-after", &[("seconds", &s.to_string())])),

@@ -392,26 +392,28 @@ pub(crate) async fn render_errors(State(state): State<AppState>, req: Request, n
     }
     let (mut parts, _) = response.into_parts();
     let error = report.map(|r| r.0);
-    let kind = error.as_ref().map_or_else(|| ErrorKind::from_status(status), |e| e.kind);
-    if kind == ErrorKind::Internal {
+    let problem = error.as_ref().map_or_else(|| ErrorKind::from_status(status).problem(), |e| e.problem);
+    if problem == ErrorKind::Internal.problem() {
         match &error {
             Some(e) => tracing::error!(request_id = %request_id, error = %e, "internal error"),
             None => tracing::error!(request_id = %request_id, %status, "internal error"),
         }
     }
-    let title = state.catalog.text(lang, &kind.title_key());
+    let args: Vec<(&str, &str)> =
+        error.as_ref().map(|e| e.args.iter().map(|(k, v)| (*k, v.as_str())).collect()).unwrap_or_default();
+    let title = state.catalog.text(lang, &problem.title_key());
     let retry_after = error.as_ref().and_then(|e| e.retry_after);
     if let Some(v) = retry_after.and_then(|secs| HeaderValue::from_str(&secs.to_string()).ok()) {
         parts.headers.insert(header::RETRY_AFTER, v);
     }
     parts.headers.remove(header::CONTENT_LENGTH);
-    let status = kind.status();
+    let status = problem.status;
     parts.status = status;
     if json {
         let detail = error
             .as_ref()
             .and_then(|e| e.detail.clone())
-            .or_else(|| Some(state.catalog.text(lang, &kind.detail_key())));
+            .or_else(|| Some(state.catalog.text_with(lang, &problem.detail_key(), &args)));
         let errors = error
             .as_ref()
             .map(|e| {
@@ -429,7 +431,7 @@ pub(crate) async fn render_errors(State(state): State<AppState>, req: Request, n
             })
             .unwrap_or_default();
         let problem = Problem {
-            type_uri: kind.type_uri(),
+            type_uri: problem.type_uri(),
             title,
             status: status.as_u16(),
             detail,
@@ -443,7 +445,7 @@ pub(crate) async fn render_errors(State(state): State<AppState>, req: Request, n
         return Response::from_parts(parts, Body::from(body));
     }
     let page_ctx = crate::page::PageContext::for_error(&state, &path, lang, request_id.clone());
-    let html = crate::page::error_page(&page_ctx, kind, &request_id, retry_after);
+    let html = crate::page::error_page(&page_ctx, problem, &args, &request_id, retry_after);
     let mut rendered = Html(html).into_response();
     *rendered.status_mut() = status;
     for (name, value) in &parts.headers {

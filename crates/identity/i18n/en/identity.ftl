@@ -134,9 +134,6 @@ real-name-country = Issuing country (passports only)
 real-name-country-hint = Three letters, as in the passport's machine-readable zone, for example CHN or GBR.
 real-name-submit = Record verification
 real-name-done = { $email } is now verified as a real-name identity with { $document }.
-real-name-no-account = No account has this e-mail address.
-real-name-document-taken = This document already backs another person's identity. Do not proceed; refer it for investigation.
-real-name-already = This account is already verified with an identity document.
 hkid-format = Enter an identity card number like A123456(3): one or two letters, six digits and a check digit.
 hkid-check-digit = The check digit does not match. Check the number on the card again.
 passport-invalid = Enter the passport number (5 to 20 letters or digits) and the three-letter issuing country.
@@ -293,7 +290,6 @@ passkeys-never-used = Not yet
 passkeys-remove = Remove
 passkeys-add = Add a passkey
 passkeys-added = Your passkey has been added. You can use it the next time you sign in.
-passkeys-unavailable = Passkeys are not available on this server.
 passkeys-unsupported = To add a passkey, open this page in a browser that supports passkeys, with JavaScript turned on.
 passkeys-full = You have as many passkeys as an account can have. Remove one to add another.
 passkeys-default-name = Passkey
@@ -372,3 +368,29 @@ activity-contact-changed = E-mail address or mobile number changed
 
 ## Operator's banned words
 password-banned = This password contains a word that is easy to guess here, such as the name of the city or of this service. Choose another.
+
+## Errors (problem types)
+error-identity-passkeys-unavailable-title = Passkeys not available
+error-identity-passkeys-unavailable-detail = Passkeys are not available on this server.
+error-identity-reauthentication-required-title = Sign in again
+error-identity-reauthentication-required-detail = Sign in again to change how you sign in.
+error-identity-passkey-limit-title = Too many passkeys
+error-identity-passkey-limit-detail = An account can have at most { $max } passkeys.
+error-identity-no-second-step-title = No sign-in waiting
+error-identity-no-second-step-detail = No sign-in is waiting for its second step.
+error-identity-no-passkey-title = No passkey
+error-identity-no-passkey-detail = This account has no passkey.
+error-identity-bad-decision-title = Unknown decision
+error-identity-bad-decision-detail = Choose whether to approve or refuse the sign-in.
+error-identity-bad-authorization-request-title = Invalid sign-in request
+error-identity-bad-authorization-request-detail = The sign-in request from the service could not be read. Go back to the service and start again.
+error-identity-assertion-rejected-title = Assertion rejected
+error-identity-assertion-rejected-detail = The signed assertion could not be accepted.
+error-identity-untrusted-source-title = Not a trusted source
+error-identity-untrusted-source-detail = This client is not a trusted source of real-name identities.
+error-identity-no-such-account-title = No such account
+error-identity-no-such-account-detail = No account has this e-mail address.
+error-identity-document-taken-title = Document already used
+error-identity-document-taken-detail = This document already backs another person's identity. Do not proceed; refer it for investigation.
+error-identity-already-real-name-title = Already verified
+error-identity-already-real-name-detail = This account is already verified with an identity document.

@@ -134,9 +134,6 @@ real-name-country = 签发国家（只适用于护照）
 real-name-country-hint = 三个英文字母，与护照机读区相同，例如 CHN 或 GBR。
 real-name-submit = 记录核实
 real-name-done = { $email } 已以 { $document } 核实为实名身份。
-real-name-no-account = 没有账户使用这个电子邮箱。
-real-name-document-taken = 这份证件已用于另一人的身份。请勿继续，并转交调查。
-real-name-already = 这个账户已以身份证明文件核实。
 hkid-format = 请输入身份证号码，例如 A123456(3)：一至两个英文字母、六个数字及一个校验数字。
 hkid-check-digit = 校验数字不符。请再核对证件上的号码。
 passport-invalid = 请输入护照号码（5 至 20 个英文字母或数字）及三个英文字母的签发国家代码。
@@ -293,7 +290,6 @@ passkeys-never-used = 尚未使用
 passkeys-remove = 移除
 passkeys-add = 添加通行密钥
 passkeys-added = 已添加你的通行密钥，下次登录时即可使用。
-passkeys-unavailable = 本服务器未提供通行密钥。
 passkeys-unsupported = 如要添加通行密钥，请用支持通行密钥的浏览器打开本页，并启用 JavaScript。
 passkeys-full = 你的通行密钥已达上限。请先移除一个，再添加新的。
 passkeys-default-name = 通行密钥
@@ -372,3 +368,29 @@ activity-contact-changed = 已更改电子邮箱或手机号码
 
 ## Operator's banned words
 password-banned = 这个密码包含在这里容易被猜中的词语，例如城市或本服务的名称。请另选一个。
+
+## Errors (problem types)
+error-identity-passkeys-unavailable-title = 未提供通行密钥
+error-identity-passkeys-unavailable-detail = 本服务器未提供通行密钥。
+error-identity-reauthentication-required-title = 请重新登录
+error-identity-reauthentication-required-detail = 请重新登录，才可更改登录方式。
+error-identity-passkey-limit-title = 通行密钥太多
+error-identity-passkey-limit-detail = 每个账户最多可有 { $max } 个通行密钥。
+error-identity-no-second-step-title = 没有等待中的登录
+error-identity-no-second-step-detail = 没有登录正在等待第二步验证。
+error-identity-no-passkey-title = 没有通行密钥
+error-identity-no-passkey-detail = 这个账户没有通行密钥。
+error-identity-bad-decision-title = 未知的决定
+error-identity-bad-decision-detail = 请选择批准或拒绝这次登录。
+error-identity-bad-authorization-request-title = 登录请求无效
+error-identity-bad-authorization-request-detail = 无法读取服务发出的登录请求。请返回该服务再试一次。
+error-identity-assertion-rejected-title = 声明被拒
+error-identity-assertion-rejected-detail = 无法接受这份经签署的声明。
+error-identity-untrusted-source-title = 并非受信任来源
+error-identity-untrusted-source-detail = 这个客户端并非实名身份的受信任来源。
+error-identity-no-such-account-title = 没有此账户
+error-identity-no-such-account-detail = 没有账户使用这个电子邮箱。
+error-identity-document-taken-title = 证件已被使用
+error-identity-document-taken-detail = 这份证件已用于另一人的身份。请勿继续，并转交调查。
+error-identity-already-real-name-title = 已核实
+error-identity-already-real-name-detail = 这个账户已以身份证明文件核实。

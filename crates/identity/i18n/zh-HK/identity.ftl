@@ -134,9 +134,6 @@ real-name-country = 簽發國家（只適用於護照）
 real-name-country-hint = 三個英文字母，與護照機讀區相同，例如 CHN 或 GBR。
 real-name-submit = 記錄核實
 real-name-done = { $email } 已以 { $document } 核實為實名身分。
-real-name-no-account = 沒有帳戶使用這個電郵地址。
-real-name-document-taken = 這份證件已用於另一人的身分。請勿繼續，並轉交調查。
-real-name-already = 這個帳戶已以身分證明文件核實。
 hkid-format = 請輸入身分證號碼，例如 A123456(3)：一至兩個英文字母、六個數字及一個核對數字。
 hkid-check-digit = 核對數字不符。請再核對證件上的號碼。
 passport-invalid = 請輸入護照號碼（5 至 20 個英文字母或數字）及三個英文字母的簽發國家代碼。
@@ -293,7 +290,6 @@ passkeys-never-used = 尚未使用
 passkeys-remove = 移除
 passkeys-add = 加入通行密鑰
 passkeys-added = 已加入你的通行密鑰，下次登入時即可使用。
-passkeys-unavailable = 本伺服器未提供通行密鑰。
 passkeys-unsupported = 如要加入通行密鑰，請以支援通行密鑰的瀏覽器開啟本頁，並啟用 JavaScript。
 passkeys-full = 你的通行密鑰已達上限。請先移除一個，再加入新的。
 passkeys-default-name = 通行密鑰
@@ -372,3 +368,29 @@ activity-contact-changed = 已更改電郵地址或手機號碼
 
 ## Operator's banned words
 password-banned = 這個密碼包含在這裡容易被猜中的字詞，例如城市或本服務的名稱。請另選一個。
+
+## Errors (problem types)
+error-identity-passkeys-unavailable-title = 未提供通行密鑰
+error-identity-passkeys-unavailable-detail = 本伺服器未提供通行密鑰。
+error-identity-reauthentication-required-title = 請重新登入
+error-identity-reauthentication-required-detail = 請重新登入，才可更改登入方式。
+error-identity-passkey-limit-title = 通行密鑰太多
+error-identity-passkey-limit-detail = 每個帳戶最多可有 { $max } 個通行密鑰。
+error-identity-no-second-step-title = 沒有等待中的登入
+error-identity-no-second-step-detail = 沒有登入正在等待第二步驗證。
+error-identity-no-passkey-title = 沒有通行密鑰
+error-identity-no-passkey-detail = 這個帳戶沒有通行密鑰。
+error-identity-bad-decision-title = 未知的決定
+error-identity-bad-decision-detail = 請選擇批准或拒絕這次登入。
+error-identity-bad-authorization-request-title = 登入要求無效
+error-identity-bad-authorization-request-detail = 無法讀取服務發出的登入要求。請返回該服務再試一次。
+error-identity-assertion-rejected-title = 聲明被拒
+error-identity-assertion-rejected-detail = 無法接受這份經簽署的聲明。
+error-identity-untrusted-source-title = 並非受信任來源
+error-identity-untrusted-source-detail = 這個用戶端並非實名身分的受信任來源。
+error-identity-no-such-account-title = 沒有此帳戶
+error-identity-no-such-account-detail = 沒有帳戶使用這個電郵地址。
+error-identity-document-taken-title = 證件已被使用
+error-identity-document-taken-detail = 這份證件已用於另一人的身分。請勿繼續，並轉交調查。
+error-identity-already-real-name-title = 已核實
+error-identity-already-real-name-detail = 這個帳戶已以身分證明文件核實。

@@ -252,7 +252,7 @@ async fn consent(
     let single: Vec<&(String, String)> = pairs.iter().filter(|(k, _)| k != "field").collect();
     let params: AuthParams =
         serde_urlencoded::from_str(&serde_urlencoded::to_string(&single).map_err(AppError::internal)?)
-            .map_err(|e| AppError::new(platform::error::ErrorKind::BadRequest).with_detail(e.to_string()))?;
+            .map_err(|_| AppError::from(crate::errors::IdentityError::BadAuthorizationRequest))?;
     let req = match super::validate(&state, params).await {
         Ok(req) => req,
         Err(e) => return auth_error(&state, &ctx, e),

@@ -25,3 +25,28 @@ fn migration_names_are_unique_and_ordered_per_module() {
     assert_eq!(unique.len(), names.len(), "duplicate migration names: {names:?}");
     assert!(names.iter().all(|n| n.starts_with('m') && n.as_bytes()[1..9].iter().all(u8::is_ascii_digit)), "{names:?}");
 }
+
+#[test]
+fn every_problem_type_is_unique_and_translated() {
+    let modules = lionrock::modules();
+    let catalog = platform::app::catalog(&modules).expect("translations parse");
+    let mut slugs = Vec::new();
+    for module in &modules {
+        assert!(!module.problems.is_empty() || module.name != "identity", "identity declares its errors");
+        for problem in module.problems {
+            assert!(problem.status.is_client_error() || problem.status.is_server_error(), "{}", problem.slug);
+            if module.name != "platform" {
+                assert!(problem.slug.starts_with(&format!("{}-", module.name)), "{}: prefix it", problem.slug);
+            }
+            for lang in platform::i18n::Lang::ALL {
+                assert!(catalog.has(lang, &problem.title_key()), "{} in {lang}", problem.title_key());
+                assert!(catalog.has(lang, &problem.detail_key()), "{} in {lang}", problem.detail_key());
+            }
+            slugs.push(problem.slug);
+        }
+    }
+    let count = slugs.len();
+    slugs.sort_unstable();
+    slugs.dedup();
+    assert_eq!(slugs.len(), count, "problem slugs are unique across modules");
+}

@@ -210,3 +210,66 @@ async fn assets_have_hashed_names_and_long_cache() {
     assert_eq!(r.headers()["content-type"], "text/css; charset=utf-8");
     assert_eq!(r.headers()["cache-control"], "public, max-age=31536000, immutable");
 }
+
+#[tokio::test]
+async fn domain_errors_have_a_stable_type_and_a_translated_title_and_detail() {
+    let app = app().spawn().await;
+    let client = app.client();
+    for (lang, title, detail) in [
+        ("en", "Fully booked", "Sha Tin has no places left."),
+        ("zh-HK", "已滿", "Sha Tin 已沒有名額。"),
+        ("zh-CN", "已满", "Sha Tin 已没有名额。"),
+    ] {
+        let r = client
+            .http
+            .post(client.url("/api/v1/book"))
+            .header("accept-language", lang)
+            .json(&json!({ "name": "Sha Tin" }))
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = problem(r).await;
+        assert_eq!(status, 409);
+        assert_eq!(body["type"], "urn:lionrock:problem:test-quota-full");
+        assert_eq!(body["title"], title);
+        assert_eq!(body["detail"], detail);
+    }
+    let (status, body) = problem(client.post_json("/api/v1/book", &json!({ "name": "closed" })).await).await;
+    assert_eq!(status, 410, "each variant has its own status");
+    assert_eq!(body["type"], "urn:lionrock:problem:test-quota-closed");
+    // A page asking gets the accessible error page with the same words.
+    let r = client
+        .http
+        .post(client.url("/api/v1/book"))
+        .header("accept", "text/html")
+        .json(&json!({ "name": "closed" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 410);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Closed") && html.contains("Bookings are closed."), "{html}");
+}
+
+#[tokio::test]
+async fn forms_show_a_domain_error_in_the_error_summary() {
+    let app = app().spawn().await;
+    let client = app.client();
+    client.get("/zh-hk/form").await;
+    let html = client.post_form("/zh-hk/book", &[("name", "Sha Tin")]).await.text().await.unwrap();
+    assert!(html.contains("class=\"error-summary\""), "{html}");
+    assert!(html.contains("<a href=\"#name\">Sha Tin 已沒有名額。</a>"), "{html}");
+}
+
+async fn a_unique_violation_is_a_409_that_names_the_field(backend: platform::testkit::Backend) {
+    let app = app().backend(backend).spawn().await;
+    let r = app.client().post_json("/api/v1/duplicate", &json!({})).await;
+    let (status, body) = problem(r).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["type"], "urn:lionrock:problem:duplicate");
+    assert_eq!(body["errors"][0]["field"], "kid");
+    assert_eq!(body["errors"][0]["code"], "duplicate");
+    assert!(body["detail"].as_str().unwrap().contains("kid"), "{body}");
+    assert!(!body.to_string().contains("dup-kid"), "the value is never echoed: {body}");
+}
+platform::both_backends!(a_unique_violation_is_a_409_that_names_the_field);

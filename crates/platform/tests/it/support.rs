@@ -4,11 +4,13 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::Router;
+use axum::http::StatusCode;
 use axum::middleware;
 use axum::routing::{get, post};
 use platform::app::{AppState, Module};
-use platform::error::AppError;
+use platform::error::{AppError, DomainError, ProblemType};
 use platform::extract::{ApiJson, PageForm};
+use platform::i18n::{Ftl, Lang};
 use platform::page::PageContext;
 use platform::principal::{Admin, Require, SignedIn};
 use serde::Deserialize;
@@ -52,6 +54,73 @@ async fn admin_only(admin: Require<Admin>) -> String {
     format!("admin {}", admin.principal.account_id)
 }
 
+/// A domain's error, as a later domain would declare it.
+#[derive(Debug)]
+pub enum QuotaError {
+    Full { centre: String },
+    Closed,
+}
+
+pub const QUOTA_FULL: ProblemType = ProblemType::new("test-quota-full", StatusCode::CONFLICT);
+pub const QUOTA_CLOSED: ProblemType = ProblemType::new("test-quota-closed", StatusCode::GONE);
+
+impl DomainError for QuotaError {
+    fn problem(&self) -> ProblemType {
+        match self {
+            QuotaError::Full { .. } => QUOTA_FULL,
+            QuotaError::Closed => QUOTA_CLOSED,
+        }
+    }
+
+    fn args(&self) -> Vec<(&'static str, String)> {
+        match self {
+            QuotaError::Full { centre } => vec![("centre", centre.clone())],
+            QuotaError::Closed => Vec::new(),
+        }
+    }
+}
+
+const TRANSLATIONS: [Ftl; 3] = [
+    Ftl {
+        lang: Lang::En,
+        origin: "test/en",
+        source: "error-test-quota-full-title = Fully booked\nerror-test-quota-full-detail = { $centre } has no places left.\nerror-test-quota-closed-title = Closed\nerror-test-quota-closed-detail = Bookings are closed.\n",
+    },
+    Ftl {
+        lang: Lang::ZhHk,
+        origin: "test/zh-HK",
+        source: "error-test-quota-full-title = 已滿\nerror-test-quota-full-detail = { $centre } 已沒有名額。\nerror-test-quota-closed-title = 已截止\nerror-test-quota-closed-detail = 預約已截止。\n",
+    },
+    Ftl {
+        lang: Lang::ZhCn,
+        origin: "test/zh-CN",
+        source: "error-test-quota-full-title = 已满\nerror-test-quota-full-detail = { $centre } 已没有名额。\nerror-test-quota-closed-title = 已截止\nerror-test-quota-closed-detail = 预约已截止。\n",
+    },
+];
+
+async fn book(ApiJson(body): ApiJson<EchoBody>) -> Result<&'static str, AppError> {
+    match body.name.as_str() {
+        "closed" => Err(QuotaError::Closed.into()),
+        centre => Err(QuotaError::Full { centre: centre.to_owned() }.into()),
+    }
+}
+
+async fn book_page(ctx: PageContext, PageForm(form): PageForm<EchoForm>) -> Result<axum::response::Response, AppError> {
+    let mut errors = platform::form::FormErrors::new();
+    errors.problem("name", &QuotaError::Full { centre: form.name });
+    ctx.render("Form", &errors.summary(&ctx))
+}
+
+/// Inserts the same signing-key row twice: the second hits the primary key.
+async fn duplicate(axum::extract::State(state): axum::extract::State<AppState>) -> Result<&'static str, AppError> {
+    use sea_orm::ConnectionTrait;
+    let insert = "INSERT INTO signing_key (kid, purpose, alg, private_sealed, x, y, status, created_at) \
+                  VALUES ('dup-kid', 'test', 'ES256', 'sealed', 'x', 'y', 'retired', CURRENT_TIMESTAMP)";
+    state.db.execute_unprepared(insert).await?;
+    state.db.execute_unprepared(insert).await?;
+    Ok("twice")
+}
+
 async fn panics() -> String {
     panic!("secret panic detail 42")
 }
@@ -78,16 +147,19 @@ pub fn module() -> Module {
     Module {
         name: "test",
         migrations: Vec::new,
-        translations: &[],
+        translations: &TRANSLATIONS,
         pages: || -> Router<AppState> {
             Router::new()
                 .route("/form", get(form_page).post(echo_form))
                 .route("/whoami", get(whoami))
                 .route("/admin-only", get(admin_only))
+                .route("/book", post(book_page))
         },
         routes: || -> Router<AppState> {
             Router::new()
                 .route("/api/v1/echo", post(echo_json))
+                .route("/api/v1/book", post(book))
+                .route("/api/v1/duplicate", post(duplicate))
                 .route("/api/v1/panic", get(panics))
                 .route("/api/v1/slow", get(slow))
                 .route("/api/v1/in-flight", get(in_flight))
@@ -104,6 +176,7 @@ pub fn module() -> Module {
         services: &[],
         nav: &[],
         csrf_exempt: &["/oauth-test/token"],
+        problems: &[QUOTA_FULL, QUOTA_CLOSED],
         demo: None,
         job: None,
     }
