@@ -10,6 +10,8 @@ use serde_json::Value;
 async fn landing_page_is_accessible_in_every_language() {
     let Some(browser) = Browser::start().await else { return };
     let app = TestApp::spawn().await;
+    // As `serve --demo` runs it: the demo banner must pass axe too.
+    app.state.set_demo();
     for (prefix, tag) in [("en", "en"), ("zh-hk", "zh-HK"), ("zh-cn", "zh-CN")] {
         browser.goto(&app.url(&format!("/{prefix}/"))).await;
         let lang = browser.client.execute("return document.documentElement.lang", vec![]).await.unwrap();
