@@ -30,7 +30,7 @@ pub(crate) fn code_mac(state: &AppState, verification_id: &str, code: &OneTimeCo
 /// The key failed sign-ins are counted under: the address or number as
 /// typed, normalised where it parses (so `9123 4567` and `+85291234567` count together).
 fn throttle_key(state: &AppState, input: &str) -> String {
-    let name = match Identifier::parse(input, &state.config.sms.allowed_country_codes) {
+    let name = match Identifier::parse(input, &crate::settings::of(state).settings.allowed_country_codes) {
         Ok(id) => id.as_str().to_owned(),
         Err(_) => input.trim().to_lowercase(),
     };
@@ -435,7 +435,7 @@ pub fn new_password(
         Some(id) => model::PASSWORD_POLICY.check_for(raw, id, second_factor),
         None => model::PASSWORD_POLICY.check(raw, None, second_factor),
     };
-    checked?.without(&state.banned_password_words)
+    checked?.without(&crate::settings::of(state).banned_words)
 }
 
 /// The principal an account stands for.
@@ -480,7 +480,7 @@ pub async fn sign_in(
     if let Some(until) = until {
         return Ok(SignInOutcome::Throttled { minutes: model::minutes_until(until, now) });
     }
-    let account = match Identifier::parse(name_input, &state.config.sms.allowed_country_codes) {
+    let account = match Identifier::parse(name_input, &crate::settings::of(state).settings.allowed_country_codes) {
         Ok(id) => store::account_by(&state.db, &id).await?,
         Err(_) => None,
     };
@@ -553,7 +553,7 @@ pub async fn signed_in(state: &AppState, principal: &Principal, request_id: Opti
 pub enum CreateUserError {
     #[error("--email: not a valid e-mail address")]
     Email,
-    #[error("--phone: not a mobile number in an allowed country (sms.allowed_country_codes)")]
+    #[error("--phone: not a mobile number in an allowed country (identity.allowed_country_codes)")]
     Phone,
     #[error("password: {0}")]
     Password(&'static str),
@@ -592,7 +592,7 @@ pub async fn create_user_named(
     let id = match name {
         NewUser::Email(e) => Identifier::Email(Email::parse(e).map_err(|_| CreateUserError::Email)?),
         NewUser::Phone(p) => Identifier::Phone(
-            Phone::parse(p, &state.config.sms.allowed_country_codes).map_err(|_| CreateUserError::Phone)?,
+            Phone::parse(p, &crate::settings::of(state).settings.allowed_country_codes).map_err(|_| CreateUserError::Phone)?,
         ),
     };
     let password = new_password(state, password, Some(&id), false).map_err(|p| {
@@ -602,7 +602,7 @@ pub async fn create_user_named(
             model::PasswordProblem::TooLong { .. } => "longer than 128 characters",
             model::PasswordProblem::Common => "too common",
             model::PasswordProblem::ContainsContext => "contains the e-mail address, mobile number or service name",
-            model::PasswordProblem::Banned => "contains a word in passwords.banned_words_file",
+            model::PasswordProblem::Banned => "contains a word in identity.banned_words_file",
         })
     })?;
     let internal = |e: &dyn std::fmt::Display| CreateUserError::Internal(e.to_string());

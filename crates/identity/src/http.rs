@@ -176,7 +176,7 @@ pub(crate) fn identifier_field(
     field: &'static str,
     input: &str,
 ) -> Option<Identifier> {
-    match Identifier::parse(input, &state.config.sms.allowed_country_codes) {
+    match Identifier::parse(input, &crate::settings::of(state).settings.allowed_country_codes) {
         Ok(id) => Some(id),
         Err(IdentifierProblem::Missing) => {
             errors.add(field, "identifier-missing");
@@ -191,7 +191,7 @@ pub(crate) fn identifier_field(
             None
         }
         Err(IdentifierProblem::Phone(PhoneProblem::CountryNotAllowed)) => {
-            let codes = state.config.sms.allowed_country_codes.iter().map(|c| format!("+{c}")).collect::<Vec<_>>();
+            let codes = crate::settings::of(state).settings.allowed_country_codes.iter().map(|c| format!("+{c}")).collect::<Vec<_>>();
             errors.add_with(field, "phone-country", vec![("codes", codes.join(", "))]);
             None
         }

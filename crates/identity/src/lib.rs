@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod app_sign_in;
+mod cli;
 mod contact;
 pub mod deletion;
 mod demo;
@@ -19,12 +20,23 @@ pub mod password;
 pub mod profile;
 pub mod real_name;
 mod security;
+pub mod settings;
 pub mod sms;
 pub mod store;
 pub mod two_step;
 
-use platform::app::{Module, NavLink, Show};
+use platform::module::{Module, NavLink, Show};
 use platform::i18n::{Ftl, Lang};
+
+/// The module's name: its configuration section, and the prefix of its
+/// problem types and asset names.
+pub const NAME: &str = "identity";
+
+/// Identity's browser files: `identity.js` (waiting for an app sign-in,
+/// passkeys, the QR scanner) and `identity.css`.
+#[derive(rust_embed::Embed)]
+#[folder = "assets/"]
+struct Assets;
 
 const TRANSLATIONS: [Ftl; 3] = [
     Ftl { lang: Lang::En, origin: "identity/en", source: include_str!("../i18n/en/identity.ftl") },
@@ -46,19 +58,23 @@ fn routes() -> axum::Router<platform::app::AppState> {
 /// Identity's contribution to the binary.
 pub fn module() -> Module {
     Module {
-        name: "identity",
         migrations: migrations::all,
         translations: &TRANSLATIONS,
+        config: Some(settings::SECTION),
+        assets: platform::assets::embedded::<Assets>,
+        styles: &["identity.css"],
+        scripts: &["identity.js"],
         pages: http::pages,
         routes,
-        services: &[],
+        csrf_exempt: &CSRF_EXEMPT,
+        problems: &errors::PROBLEMS,
         nav: &[
             NavLink { title_key: "sign-in-title", path: "/sign-in", show: Show::SignedOut },
             NavLink { title_key: "account-title", path: "/account", show: Show::SignedIn },
         ],
-        csrf_exempt: &CSRF_EXEMPT,
-        problems: &errors::PROBLEMS,
+        commands: &cli::COMMANDS,
         demo: Some(|state| Box::pin(demo::load(state))),
         job: Some(|state| Box::pin(deletion::job(state))),
+        ..Module::named(NAME)
     }
 }

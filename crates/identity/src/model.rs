@@ -62,7 +62,7 @@ impl fmt::Display for Email {
 }
 
 /// A mobile number in E.164 form (`+85291234567`), from a country lionrock
-/// is configured to send SMS to (`sms.allowed_country_codes`).
+/// is configured to send SMS to (`identity.allowed_country_codes`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Phone(String);
 
@@ -200,7 +200,7 @@ pub enum PasswordProblem {
     },
     Common,
     ContainsContext,
-    /// Holds one of the operator's banned words (`passwords.banned_words_file`).
+    /// Holds one of the operator's banned words (`identity.banned_words_file`).
     Banned,
 }
 

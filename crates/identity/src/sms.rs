@@ -101,15 +101,15 @@ pub async fn allow(
     phone: Option<&Phone>,
     ip: &str,
 ) -> Result<Result<(), Cap>, DbErr> {
-    let sms = &state.config.sms;
+    let sms = &crate::settings::of(state).settings;
     let today = day(platform::db::now());
     let mut caps = vec![
-        (Cap::Day, "all".to_owned(), sms.max_per_day),
-        (Cap::Ip, format!("i:{}", state.keys.blind_index("identity.sms-cap.ip", ip)), sms.max_per_ip_per_day),
+        (Cap::Day, "all".to_owned(), sms.sms_max_per_day),
+        (Cap::Ip, format!("i:{}", state.keys.blind_index("identity.sms-cap.ip", ip)), sms.sms_max_per_ip_per_day),
     ];
     if let Some(phone) = phone {
         let key = format!("n:{}", state.keys.blind_index("identity.sms-cap.number", phone.as_str()));
-        caps.insert(1, (Cap::Number, key, sms.max_per_number_per_day));
+        caps.insert(1, (Cap::Number, key, sms.sms_max_per_number_per_day));
     }
     for (cap, key, limit) in caps {
         if !take_one(conn, &key, &today, limit).await? {

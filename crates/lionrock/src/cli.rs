@@ -1,5 +1,7 @@
-//! Command line: `serve`, `migrate`, `config check`, `audit verify`,
-//! `audit checkpoint`, `keys init`. Data goes to stdout (JSON with `--json`), logs to stderr.
+//! Command line: the binary's own commands (`serve`, `migrate`, `config
+//! check`, `audit verify|checkpoint`, `keys init|rotate`) and those the
+//! modules add (`users`, `clients`, …). Data goes to stdout (JSON with
+//! `--json`), logs to stderr.
 //! Usage and configuration errors exit with 2 and one line naming the
 //! problem; failures at run time exit with 1.
 
@@ -7,10 +9,11 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
-use platform::app::{AppState, Server, StartError};
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use platform::app::{AppState, Server};
+use platform::cli::{Command as ModuleCommand, Context, Failure, create_keys, load_keys};
 use platform::config::Config;
-use platform::crypto::{Key, Keys};
+use platform::crypto::Keys;
 use serde_json::json;
 
 #[derive(Debug, Parser)]
@@ -63,78 +66,6 @@ enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
-    /// Accounts.
-    Users {
-        #[command(subcommand)]
-        command: UsersCommand,
-    },
-    /// OpenID Connect clients (relying parties).
-    Clients {
-        #[command(subcommand)]
-        command: ClientsCommand,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-enum ClientsCommand {
-    /// Register a client; prints its client_id and (unless --public) its secret, once.
-    Create {
-        /// Shown to residents on the consent page.
-        #[arg(long)]
-        name: String,
-        /// Where codes may be sent; may be repeated.
-        #[arg(long = "redirect-uri", required = true)]
-        redirect_uris: Vec<String>,
-        /// Where residents may be sent after signing out; may be repeated.
-        #[arg(long = "post-logout-redirect-uri")]
-        post_logout_redirect_uris: Vec<String>,
-        /// A client that cannot keep a secret (a browser or mobile app): PKCE only.
-        #[arg(long)]
-        public: bool,
-        /// Scopes it may ask for besides openid; may be repeated.
-        #[arg(long = "scope")]
-        scopes: Vec<String>,
-        /// A JWK Set file: the client signs assertions with these keys
-        /// (private_key_jwt) instead of holding a secret.
-        #[arg(long, value_name = "FILE")]
-        jwks_file: Option<PathBuf>,
-        /// Sign its ID tokens with RS256 (the default is ES256).
-        #[arg(long)]
-        rs256: bool,
-        /// Give it pairwise subjects: a `sub` per resident that no other
-        /// service can link (its redirect URIs must share one host).
-        #[arg(long)]
-        pairwise: bool,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-enum UsersCommand {
-    /// Create an active account (the first administrator, or scripted set-up).
-    #[command(group(clap::ArgGroup::new("name").required(true).args(["email", "phone"])))]
-    Create {
-        /// The account's e-mail address.
-        #[arg(long)]
-        email: Option<String>,
-        /// Or its mobile number (e.g. +852 9123 4567).
-        #[arg(long)]
-        phone: Option<String>,
-        /// Read the password from standard input (required: never from the command line).
-        #[arg(long, required = true)]
-        password_stdin: bool,
-        /// Mark the identity as verified against a document.
-        #[arg(long)]
-        real_name: bool,
-        /// Role to grant; may be repeated.
-        #[arg(long, value_enum)]
-        role: Vec<RoleArg>,
-    },
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum RoleArg {
-    Admin,
-    Officer,
 }
 
 #[derive(Debug, Subcommand)]
@@ -169,34 +100,46 @@ enum KeysCommand {
     },
 }
 
-/// A failure with its exit code: 2 for what the operator must fix in the
-/// invocation or configuration, 1 for everything else.
-struct Failure {
-    code: u8,
-    message: String,
+/// What the command line asked for: one of the binary's own commands, or
+/// one a module added.
+enum Parsed {
+    Own(Cli),
+    Module { config: Option<PathBuf>, json: bool, log_format: LogFormat, command: ModuleCommand, matches: ArgMatches },
 }
 
-impl Failure {
-    fn usage(message: impl std::fmt::Display) -> Self {
-        Self { code: 2, message: message.to_string() }
+/// The binary's own commands, with every module's added (`users`, …).
+fn command_line(modules: &[platform::module::Module]) -> clap::Command {
+    let mut command = Cli::command();
+    for added in modules.iter().flat_map(|m| m.commands) {
+        command = command.subcommand((added.command)());
     }
-    fn runtime(message: impl std::fmt::Display) -> Self {
-        Self { code: 1, message: message.to_string() }
-    }
-}
-
-impl From<StartError> for Failure {
-    fn from(e: StartError) -> Self {
-        Failure::runtime(e)
-    }
+    command
 }
 
 /// Parses the command line. Help and version print as clap writes them;
 /// any mistake is one line on stderr and exit 2.
-fn parse_cli() -> Result<Cli, ExitCode> {
+fn parse_cli(modules: &[platform::module::Module]) -> Result<Parsed, ExitCode> {
     use clap::error::ErrorKind;
-    let e = match Cli::try_parse() {
-        Ok(cli) => return Ok(cli),
+    let result = command_line(modules).try_get_matches().and_then(|matches| {
+        let added = matches
+            .subcommand_name()
+            .and_then(|name| modules.iter().flat_map(|m| m.commands).find(|c| c.name() == name));
+        match added {
+            Some(command) => {
+                let matches = matches.subcommand().map(|(_, m)| m.clone()).unwrap_or_default();
+                Ok(Parsed::Module {
+                    config: matches.get_one::<PathBuf>("config").cloned(),
+                    json: matches.get_flag("json"),
+                    log_format: matches.get_one::<LogFormat>("log_format").copied().unwrap_or(LogFormat::Pretty),
+                    command: *command,
+                    matches,
+                })
+            }
+            None => Cli::from_arg_matches(&matches).map(Parsed::Own),
+        }
+    });
+    let e = match result {
+        Ok(parsed) => return Ok(parsed),
         Err(e) => e,
     };
     match e.kind() {
@@ -219,11 +162,15 @@ fn parse_cli() -> Result<Cli, ExitCode> {
 }
 
 pub fn main() -> ExitCode {
-    let cli = match parse_cli() {
-        Ok(cli) => cli,
+    let modules = crate::modules();
+    let parsed = match parse_cli(&modules) {
+        Ok(parsed) => parsed,
         Err(code) => return code,
     };
-    init_logging(cli.log_format);
+    init_logging(match &parsed {
+        Parsed::Own(cli) => cli.log_format,
+        Parsed::Module { log_format, .. } => *log_format,
+    });
     platform::install_crypto_provider();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -232,7 +179,16 @@ pub fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(run(cli)) {
+    let outcome = runtime.block_on(async {
+        match parsed {
+            Parsed::Own(cli) => run(cli, modules).await,
+            Parsed::Module { config, json, command, matches, .. } => {
+                let config = load_config(config.as_deref(), &modules)?;
+                (command.run)(Context { config, json, modules }, matches).await.map(|()| ExitCode::SUCCESS)
+            }
+        }
+    });
+    match outcome {
         Ok(code) => code,
         Err(f) => {
             eprintln!("error: {}", f.message);
@@ -252,16 +208,10 @@ fn init_logging(format: LogFormat) {
     };
 }
 
-fn load_config(file: Option<&Path>) -> Result<Config, Failure> {
-    Config::load(file, std::env::vars()).map_err(Failure::usage)
+fn load_config(file: Option<&Path>, modules: &[platform::module::Module]) -> Result<Config, Failure> {
+    Config::load(file, std::env::vars(), &platform::app::config_sections(modules)).map_err(Failure::usage)
 }
 
-fn load_keys(config: &Config) -> Result<Keys, Failure> {
-    let data = Key::load("crypto.data_key_file", &config.data_key_path()).map_err(Failure::usage)?;
-    let blind = Key::load("crypto.blind_index_key_file", &config.blind_index_key_path()).map_err(Failure::usage)?;
-    let audit = Key::load("crypto.audit_key_file", &config.audit_key_path()).map_err(Failure::usage)?;
-    Ok(Keys::new(data, blind, audit))
-}
 
 /// A checkpoint file this installation signed; anything else is a usage
 /// error (2), except a MAC that does not verify, which is a failed check (1).
@@ -289,21 +239,11 @@ fn print_report(report: &platform::audit::VerifyReport, json_out: bool) -> Resul
     Ok(())
 }
 
-fn create_keys(config: &Config) -> Result<Vec<PathBuf>, Failure> {
-    let mut created = Vec::new();
-    for path in [config.data_key_path(), config.blind_index_key_path(), config.audit_key_path()] {
-        if Key::create_file(&path).map_err(|e| Failure::runtime(format!("{}: {e}", path.display())))? {
-            created.push(path);
-        }
-    }
-    Ok(created)
-}
 
-async fn run(cli: Cli) -> Result<ExitCode, Failure> {
-    let config = load_config(cli.config.as_deref())?;
-    let modules = crate::modules();
+async fn run(cli: Cli, modules: Vec<platform::module::Module>) -> Result<ExitCode, Failure> {
+    let config = load_config(cli.config.as_deref(), &modules)?;
     match cli.command {
-        Command::Serve { demo, listen } => serve(config, demo, listen, cli.json).await,
+        Command::Serve { demo, listen } => serve(config, &modules, demo, listen, cli.json).await,
         Command::Migrate => {
             let db = platform::db::connect(&config).await.map_err(Failure::runtime)?;
             let pending = platform::app::migrator(&modules).run(&db).await.map_err(Failure::runtime)?;
@@ -320,9 +260,9 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         }
         Command::Config { command: ConfigCommand::Check } => {
             if cli.json {
-                println!("{}", serde_json::to_string_pretty(&config).map_err(Failure::runtime)?);
+                println!("{}", serde_json::to_string_pretty(&config.effective()).map_err(Failure::runtime)?);
             } else {
-                let text = toml::to_string_pretty(&config).map_err(Failure::runtime)?;
+                let text = toml::to_string_pretty(&config.effective()).map_err(Failure::runtime)?;
                 println!("# configuration is valid; effective values (secrets redacted):\n{text}");
             }
             Ok(ExitCode::SUCCESS)
@@ -356,91 +296,6 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 println!("audit checkpoint: entry {} hash {} at {at}", cp.seq, cp.hash);
                 println!("keyed from entry {}; mac {}", cp.keyed_from, cp.mac);
                 println!("(keep the output of `lionrock audit checkpoint --json` away from this database)");
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Users { command: UsersCommand::Create { email, phone, password_stdin: _, real_name, role } } => {
-            let mut password = String::new();
-            std::io::Read::read_to_string(&mut std::io::stdin(), &mut password)
-                .map_err(|e| Failure::usage(format!("--password-stdin: cannot read standard input: {e}")))?;
-            // One trailing newline is how `echo` and here-strings end input, not part of the password.
-            let password = password.strip_suffix('\n').map(|p| p.strip_suffix('\r').unwrap_or(p)).unwrap_or(&password);
-            let keys = load_keys(&config)?;
-            let state = AppState::new(config, keys, &modules).await?;
-            state.migrator.run(&state.db).await.map_err(Failure::runtime)?;
-            let roles: Vec<String> = role
-                .iter()
-                .map(|r| {
-                    match r {
-                        RoleArg::Admin => "admin",
-                        RoleArg::Officer => "officer",
-                    }
-                    .to_owned()
-                })
-                .collect();
-            let name = match (&email, &phone) {
-                (Some(e), _) => identity::accounts::NewUser::Email(e),
-                (None, Some(p)) => identity::accounts::NewUser::Phone(p),
-                (None, None) => return Err(Failure::usage("users create: give --email or --phone")),
-            };
-            let account = identity::accounts::create_user_named(&state, name, password, real_name, roles.clone())
-                .await
-                .map_err(|e| match e {
-                    identity::accounts::CreateUserError::Internal(m) => Failure::runtime(m),
-                    other => Failure::usage(other),
-                })?;
-            if cli.json {
-                println!(
-                    "{}",
-                    json!({ "account_id": account.id, "email": account.email, "phone": account.phone, "level": account.level, "roles": roles })
-                );
-            } else {
-                println!("created account {} for {}", account.id, account.name());
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Clients {
-            command:
-                ClientsCommand::Create {
-                    name,
-                    redirect_uris,
-                    post_logout_redirect_uris,
-                    public,
-                    scopes,
-                    jwks_file,
-                    rs256,
-                    pairwise,
-                },
-        } => {
-            let jwks = jwks_file
-                .map(|p| {
-                    std::fs::read_to_string(&p).map_err(|e| Failure::usage(format!("--jwks-file {}: {e}", p.display())))
-                })
-                .transpose()?;
-            let keys = load_keys(&config)?;
-            let state = AppState::new(config, keys, &modules).await?;
-            state.migrator.run(&state.db).await.map_err(Failure::runtime)?;
-            let new = identity::oidc::NewClient {
-                name,
-                redirect_uris,
-                post_logout_redirect_uris,
-                scopes,
-                public,
-                jwks,
-                rs256,
-                pairwise,
-            };
-            let created = identity::oidc::create_client(&state, new).await.map_err(|e| match e {
-                identity::oidc::ClientError::Internal(m) => Failure::runtime(m),
-                other => Failure::usage(other),
-            })?;
-            if cli.json {
-                println!("{}", serde_json::to_string(&created).map_err(Failure::runtime)?);
-            } else {
-                println!("client_id: {}", created.client_id);
-                if let Some(secret) = &created.client_secret {
-                    println!("client_secret: {secret}\n(shown once: store it now)");
-                }
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -481,6 +336,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
 
 async fn serve(
     mut config: Config,
+    modules: &[platform::module::Module],
     demo: bool,
     listen: Option<SocketAddr>,
     json_out: bool,
@@ -496,12 +352,11 @@ async fn serve(
         }
         None => {}
     }
-    let modules = crate::modules();
     if demo {
         create_keys(&config)?;
     }
     let keys = load_keys(&config)?;
-    let state = AppState::new(config, keys, &modules).await?;
+    let state = AppState::new(config, keys, modules).await?;
     state.migrator.run(&state.db).await.map_err(Failure::runtime)?;
     let mut demo_notes = Vec::new();
     if demo {
@@ -512,7 +367,7 @@ async fn serve(
     }
     // Before anyone hears the server is up: a SIGTERM from then on stops it gracefully.
     let stop_signal = platform::app::os_signal();
-    let server = Server::bind(state.clone(), &modules, state.config.server.listen).await?;
+    let server = Server::bind(state.clone(), modules, state.config.server.listen).await?;
     let addr = server.local_addr();
     let url =
         if state.config.server.public_url.is_empty() { format!("http://{addr}") } else { state.config.public_url() };

@@ -3,7 +3,7 @@
 
 pub mod cli;
 
-use platform::app::Module;
+use platform::module::Module;
 
 /// Every module, platform first; the order of their migrations follows it.
 pub fn modules() -> Vec<Module> {

@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::ops::Deref;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -18,7 +17,6 @@ use axum::routing::get;
 use axum::{Extension, Json, Router, middleware};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use sea_orm::DatabaseConnection;
-use sea_orm_migration::MigrationTrait;
 use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
@@ -34,83 +32,20 @@ use crate::db::{self, Migrator};
 use crate::i18n::{Catalog, Ftl, Lang};
 use crate::ratelimit::Limiters;
 use crate::session::Lifetimes;
+use crate::module::{Job, Module, NavLink, ServiceLink};
 use crate::{outbox, page, web};
 
-/// A link on the landing page to a service a module offers.
-#[derive(Debug, Clone, Copy)]
-pub struct ServiceLink {
-    pub title_key: &'static str,
-    pub summary_key: &'static str,
-    /// Path without the language prefix, e.g. `/bookings`.
-    pub path: &'static str,
-}
-
-/// A link in the site's main navigation.
-#[derive(Debug, Clone, Copy)]
-pub struct NavLink {
-    pub title_key: &'static str,
-    /// Path without the language prefix.
-    pub path: &'static str,
-    pub show: Show,
-}
-
-/// Who sees a navigation link.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Show {
-    Always,
-    SignedIn,
-    SignedOut,
-}
-
-/// Loads a module's demo data (idempotently) and returns lines to show the
-/// person trying lionrock (e.g. demo sign-in details).
-pub type DemoLoader = fn(AppState) -> Pin<Box<dyn Future<Output = Result<Vec<String>, String>> + Send>>;
-
-/// A module's periodic work (clean-up, deadlines), run once a minute.
-pub type Job = fn(AppState) -> Pin<Box<dyn Future<Output = ()> + Send>>;
-
-/// What a domain contributes to the one binary.
-#[derive(Clone, Copy)]
-pub struct Module {
-    pub name: &'static str,
-    pub migrations: fn() -> Vec<Box<dyn MigrationTrait>>,
-    pub translations: &'static [Ftl],
-    /// Page routes, mounted under each language prefix (`/en`, `/zh-hk`, `/zh-cn`).
-    pub pages: fn() -> Router<AppState>,
-    /// Other routes (APIs, OAuth endpoints), mounted at the root.
-    pub routes: fn() -> Router<AppState>,
-    pub services: &'static [ServiceLink],
-    /// Links in the header's navigation.
-    pub nav: &'static [NavLink],
-    /// Path prefixes whose unsafe requests authenticate otherwise than by cookie.
-    pub csrf_exempt: &'static [&'static str],
-    /// The problem types of its errors (each needs a title and a detail in
-    /// every language; slugs are unique across modules).
-    pub problems: &'static [crate::error::ProblemType],
-    /// Demo data for `serve --demo`.
-    pub demo: Option<DemoLoader>,
-    /// Periodic work, run by the housekeeping task.
-    pub job: Option<Job>,
-}
-
-fn no_routes() -> Router<AppState> {
-    Router::new()
-}
-
-/// The platform's own module: its schema, translations and landing page.
+/// The platform's own module: its schema, translations, assets and pages.
 pub fn platform_module() -> Module {
     Module {
-        name: "platform",
         migrations: crate::migrations::all,
         translations: &crate::i18n::PLATFORM_FTL,
+        assets: crate::assets::platform_assets,
+        styles: &["app.css"],
+        scripts: &["app.js"],
         pages: || Router::new().route("/", get(page::home)).route("/admin/outbox", get(page::admin_outbox)),
-        routes: no_routes,
-        services: &[],
-        nav: &[],
-        csrf_exempt: &[],
         problems: &crate::error::PLATFORM_PROBLEMS,
-        demo: None,
-        job: None,
+        ..Module::named("platform")
     }
 }
 
@@ -123,11 +58,12 @@ pub struct AppInner {
     pub db: DatabaseConnection,
     pub catalog: Catalog,
     pub assets: Assets,
+    /// Every module's stylesheets and scripts, which every page loads.
+    pub styles: Vec<String>,
+    pub scripts: Vec<String>,
     pub keys: Keys,
     /// Place names of address ranges (`server.places_file`), for sessions.
     pub places: crate::places::Places,
-    /// `passwords.banned_words_file`, lower-cased (empty without one).
-    pub banned_password_words: Vec<String>,
     /// `locale.timezone`, for showing times (they are stored in UTC).
     pub timezone: jiff::tz::TimeZone,
     pub limits: Limiters,
@@ -193,6 +129,10 @@ impl AppInner {
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    Assets(#[from] crate::assets::DuplicateAsset),
+    #[error(transparent)]
     Db(#[from] db::DbSetupError),
     #[error(transparent)]
     Catalog(#[from] crate::i18n::CatalogError),
@@ -200,6 +140,11 @@ pub enum StartError {
     Tls(#[from] crate::tls::TlsConfigError),
     #[error("cannot listen on {addr}: {source}")]
     Listen { addr: SocketAddr, source: std::io::Error },
+}
+
+/// The configuration sections of these modules, by module name.
+pub fn config_sections(modules: &[Module]) -> Vec<(&'static str, crate::config::Section)> {
+    modules.iter().filter_map(|m| m.config.map(|s| (m.name, s))).collect()
 }
 
 /// The migrations of these modules, in order.
@@ -246,22 +191,22 @@ impl AppState {
     }
 
     /// Assembles the state around an open database connection.
-    pub fn with_db(config: Config, keys: Keys, modules: &[Module], db: DatabaseConnection) -> Result<Self, StartError> {
+    pub fn with_db(
+        mut config: Config,
+        keys: Keys,
+        modules: &[Module],
+        db: DatabaseConnection,
+    ) -> Result<Self, StartError> {
+        // Loaded with the configuration already, except where a caller (a
+        // test) built the configuration by hand.
+        config.load_sections(&config_sections(modules))?;
+        let styles = modules.iter().flat_map(|m| m.styles.iter().map(|s| (*s).to_owned())).collect();
+        let scripts = modules.iter().flat_map(|m| m.scripts.iter().map(|s| (*s).to_owned())).collect();
         Ok(Self(Arc::new(AppInner {
             catalog: catalog(modules)?,
-            assets: Assets::load(),
-            // Checked when the configuration was loaded.
-            banned_password_words: config
-                .passwords
-                .banned_words_file
-                .as_deref()
-                .map(|path| {
-                    crate::config::load_banned_words(path).unwrap_or_else(|e| {
-                        tracing::warn!(error = %e, "passwords.banned_words_file: not used");
-                        Vec::new()
-                    })
-                })
-                .unwrap_or_default(),
+            assets: Assets::load(modules)?,
+            styles,
+            scripts,
             timezone: jiff::tz::TimeZone::get(&config.locale.timezone).unwrap_or(jiff::tz::TimeZone::UTC),
             places: config
                 .server

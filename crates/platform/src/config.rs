@@ -1,10 +1,12 @@
 //! Configuration: defaults, then a TOML file, then `LIONROCK_<SECTION>__<KEY>`
 //! environment variables; unknown keys rejected; secrets from `*_file` keys.
 
+use std::any::Any;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use ipnet::IpNet;
@@ -24,37 +26,10 @@ pub struct Config {
     pub mail: MailConfig,
     pub sms: SmsConfig,
     pub outbox: OutboxConfig,
-    pub passwords: PasswordsConfig,
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct PasswordsConfig {
-    /// Words no new password may contain, one per line (`#` comments): the
-    /// city's name, local teams, the service's other names (NIST SP
-    /// 800-63B's context-specific words). Checked besides the bundled list
-    /// of common passwords.
-    pub banned_words_file: Option<PathBuf>,
-}
-
-/// Reads a banned-words file: lower-cased words of at least 4 characters.
-pub fn load_banned_words(path: &Path) -> Result<Vec<String>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let mut words = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        let word = line.trim();
-        if word.is_empty() || word.starts_with('#') {
-            continue;
-        }
-        if word.chars().count() < 4 {
-            return Err(format!("line {}: {word:?} is shorter than 4 characters (it would refuse too much)", n + 1));
-        }
-        words.push(word.to_lowercase());
-    }
-    if words.len() > 100_000 {
-        return Err(format!("{} words; at most 100000", words.len()));
-    }
-    Ok(words)
+    /// Modules' own sections (`[identity]`, …), read and checked by each
+    /// module's [`Section`]; not part of platform's schema.
+    #[serde(skip)]
+    pub modules: ModuleSections,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -194,14 +169,6 @@ pub struct SmsConfig {
     /// Sent as `Authorization: Bearer …` to the gateway.
     pub webhook_token: Secret,
     pub webhook_token_file: Option<PathBuf>,
-    /// Country calling codes numbers may have, e.g. `["852", "853"]`.
-    pub allowed_country_codes: Vec<String>,
-    /// One-time codes sent to one number per UTC day, at most.
-    pub max_per_number_per_day: u32,
-    /// One-time codes sent for one network address per UTC day, at most.
-    pub max_per_ip_per_day: u32,
-    /// One-time codes sent by SMS per UTC day in all, at most.
-    pub max_per_day: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -306,10 +273,6 @@ impl Default for SmsConfig {
             webhook_url: String::new(),
             webhook_token: Secret::default(),
             webhook_token_file: None,
-            allowed_country_codes: vec!["852".to_owned()],
-            max_per_number_per_day: 10,
-            max_per_ip_per_day: 30,
-            max_per_day: 10_000,
         }
     }
 }
@@ -354,6 +317,125 @@ impl fmt::Debug for Secret {
 impl Serialize for Secret {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(if self.0.is_empty() { "" } else { "[redacted]" })
+    }
+}
+
+/// A module's configuration section, `[<module name>]`: strict like
+/// platform's (unknown keys refused), set by file or by
+/// `LIONROCK_<MODULE>__<KEY>`, checked by `config check` and at start.
+#[derive(Clone, Copy)]
+pub struct Section {
+    /// The defaults, as a TOML table (they type environment values).
+    pub defaults: fn() -> toml::Table,
+    /// Reads and checks the section (the defaults merged with what was set)
+    /// into the typed settings the module reads at run time.
+    pub load: fn(toml::Table) -> Result<Loaded, SectionError>,
+}
+
+/// A module's checked settings, and their form to show (secrets redacted).
+#[derive(Clone)]
+pub struct Loaded {
+    value: Arc<dyn Any + Send + Sync>,
+    shown: toml::Table,
+}
+
+impl Loaded {
+    /// `value` is what the module reads back with [`Config::section`];
+    /// `shown` is what `config check` prints.
+    pub fn new<T: Any + Send + Sync>(value: T, shown: &impl Serialize) -> Self {
+        Self { value: Arc::new(value), shown: toml::Table::try_from(shown).unwrap_or_default() }
+    }
+}
+
+/// What is wrong with one key of a module's section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SectionError {
+    /// The key within the section, e.g. `sms_max_per_day`.
+    pub key: String,
+    pub reason: String,
+}
+
+impl SectionError {
+    pub fn new(key: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self { key: key.into(), reason: reason.into() }
+    }
+}
+
+/// The defaults of a settings type, as a [`Section`] wants them.
+pub fn section_defaults<T: Serialize + Default>() -> toml::Table {
+    toml::Table::try_from(T::default()).unwrap_or_default()
+}
+
+/// Deserialises a section into its settings type (give the type
+/// `#[serde(deny_unknown_fields, default)]`), naming the failing key.
+pub fn parse_section<T: serde::de::DeserializeOwned>(table: toml::Table) -> Result<T, SectionError> {
+    serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
+        let reason = e.inner().to_string().lines().next().unwrap_or_default().to_owned();
+        SectionError::new(e.path().to_string(), reason)
+    })
+}
+
+/// The modules' sections: as set (file and environment), and as loaded.
+#[derive(Clone, Default)]
+pub struct ModuleSections {
+    set: BTreeMap<String, toml::Table>,
+    loaded: BTreeMap<String, Loaded>,
+}
+
+impl fmt::Debug for ModuleSections {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.loaded.iter().map(|(k, v)| (k, &v.shown))).finish()
+    }
+}
+
+impl Config {
+    /// A module's settings, as its [`Section`] loaded them.
+    pub fn section<T: Any>(&self, module: &str) -> Option<&T> {
+        self.modules.loaded.get(module).and_then(|l| l.value.downcast_ref::<T>())
+    }
+
+    /// What is set for a module's section before it is loaded (tests set
+    /// module settings here, as a file would).
+    pub fn section_mut(&mut self, module: &str) -> &mut toml::Table {
+        self.modules.loaded.remove(module);
+        self.modules.set.entry(module.to_owned()).or_default()
+    }
+
+    /// Loads every module section not loaded yet from what is set, over its
+    /// defaults; errors name the file or variable that set the key.
+    pub fn load_sections(&mut self, sections: &[(&'static str, Section)]) -> Result<(), ConfigError> {
+        self.load_sections_from(sections, &Origins::default())
+    }
+
+    fn load_sections_from(
+        &mut self,
+        sections: &[(&'static str, Section)],
+        origins: &Origins,
+    ) -> Result<(), ConfigError> {
+        for (name, section) in sections {
+            if self.modules.loaded.contains_key(*name) {
+                continue;
+            }
+            let mut table = (section.defaults)();
+            for (k, v) in self.modules.set.get(*name).cloned().unwrap_or_default() {
+                table.insert(k, v);
+            }
+            let loaded = (section.load)(table).map_err(|e| {
+                let key = if e.key.is_empty() { (*name).to_owned() } else { format!("{name}.{}", e.key) };
+                ConfigError::new(origins.of(&key), key, e.reason)
+            })?;
+            self.modules.loaded.insert((*name).to_owned(), loaded);
+        }
+        Ok(())
+    }
+
+    /// Every effective setting, modules' sections included, for `config check`.
+    pub fn effective(&self) -> toml::Table {
+        let mut table = toml::Table::try_from(self).unwrap_or_default();
+        for (name, loaded) in &self.modules.loaded {
+            table.insert(name.clone(), toml::Value::Table(loaded.shown.clone()));
+        }
+        table
     }
 }
 
@@ -402,7 +484,11 @@ impl Config {
     /// Loads defaults, then `file` (if given), then `LIONROCK_*` variables
     /// from `env`. A `LIONROCK_` variable that names no key is an error,
     /// except those in [`NON_CONFIG_VARIABLES`].
-    pub fn load(file: Option<&Path>, env: impl IntoIterator<Item = (String, String)>) -> Result<Self, ConfigError> {
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+        sections: &[(&'static str, Section)],
+    ) -> Result<Self, ConfigError> {
         let mut origins = Origins::default();
         let mut table = match file {
             Some(path) => {
@@ -429,28 +515,51 @@ impl Config {
             }
             None => toml::Table::new(),
         };
-        let sections: Vec<String> =
-            toml::Table::try_from(Config::default()).map(|t| t.keys().cloned().collect()).unwrap_or_default();
+        let platform_defaults = toml::Table::try_from(Config::default()).unwrap_or_default();
+        let mut defaults = platform_defaults.clone();
+        for (name, section) in sections {
+            defaults.insert((*name).to_owned(), toml::Value::Table((section.defaults)()));
+        }
+        let known: Vec<String> = defaults.keys().cloned().collect();
         let mut env: Vec<(String, String)> =
             env.into_iter().filter(|(name, _)| name.starts_with(ENV_PREFIX) && !is_non_config(name)).collect();
         // One order whatever the process environment's, so the same mistake gives the same message.
         env.sort();
         for (name, value) in env {
             let rest = &name[ENV_PREFIX.len()..];
-            let (section, key) = env_key(&name, rest, &sections)?;
+            let (section, key) = env_key(&name, rest, &known)?;
             let entry = table.entry(section.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
             let Some(section_table) = entry.as_table_mut() else {
                 return Err(ConfigError::new(&name, &section, "is not a section"));
             };
-            section_table.insert(key.clone(), env_value(&section, &key, &value));
+            section_table.insert(key.clone(), env_value(&defaults, &section, &key, &value));
             origins.0.insert(format!("{section}.{key}"), name);
         }
-        let config: Config = serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
+        let mut set = BTreeMap::new();
+        for (name, _) in sections {
+            if let Some(value) = table.remove(*name) {
+                let origin = origins.of(name);
+                let toml::Value::Table(t) = value else {
+                    return Err(ConfigError::new(origin, *name, "must be a section ([name]), not a value"));
+                };
+                set.insert((*name).to_owned(), t);
+            }
+        }
+        if let Some(unknown) = table.keys().find(|k| !platform_defaults.contains_key(*k)) {
+            return Err(ConfigError::new(
+                origins.of(unknown),
+                unknown.as_str(),
+                format!("no such configuration section (there are {})", known.join(", ")),
+            ));
+        }
+        let mut config: Config = serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
             let key = e.path().to_string();
             // The first line is the reason; the rest repeats the key.
             let reason = e.inner().to_string().lines().next().unwrap_or_default().to_owned();
             ConfigError::new(origins.of(&key), key, reason)
         })?;
+        config.modules.set = set;
+        config.load_sections_from(sections, &origins)?;
         config.resolve_files()?.validated(&origins)
     }
 
@@ -499,11 +608,6 @@ impl Config {
                 format!("{:?} is not a time zone name like Asia/Hong_Kong", self.locale.timezone),
             ));
         }
-        if let Some(path) = &self.passwords.banned_words_file {
-            load_banned_words(path).map_err(|e| {
-                ConfigError::new(origins.of("passwords.banned_words_file"), "passwords.banned_words_file", e)
-            })?;
-        }
         if let Some(path) = &self.server.places_file {
             crate::places::Places::load(path)
                 .map_err(|e| ConfigError::new(origins.of("server.places_file"), "server.places_file", e))?;
@@ -539,21 +643,6 @@ impl Config {
                 Ok(u) if matches!(u.scheme(), "http" | "https") => {}
                 _ => return bad("sms.webhook_url", "required absolute http(s) URL when sms.transport = \"webhook\""),
             }
-        }
-        if let Some(code) = self
-            .sms
-            .allowed_country_codes
-            .iter()
-            .find(|c| c.is_empty() || c.len() > 3 || !c.bytes().all(|b| b.is_ascii_digit()))
-        {
-            return Err(ConfigError::new(
-                origins.of("sms.allowed_country_codes"),
-                "sms.allowed_country_codes",
-                format!("{code:?} is not a country calling code (1 to 3 digits)"),
-            ));
-        }
-        if self.sms.max_per_number_per_day == 0 || self.sms.max_per_ip_per_day == 0 || self.sms.max_per_day == 0 {
-            return bad("sms.max_per_number_per_day", "the SMS caps (per number, per IP, per day) must be at least 1");
         }
         if self.limits.max_tracked_keys == 0 {
             return bad("limits.max_tracked_keys", "must be at least 1");
@@ -644,8 +733,7 @@ fn env_key(name: &str, rest: &str, sections: &[String]) -> Result<(String, Strin
 }
 
 /// Turns an environment string into the TOML type the default has at that key.
-fn env_value(section: &str, key: &str, raw: &str) -> toml::Value {
-    let defaults = toml::Table::try_from(Config::default()).unwrap_or_default();
+fn env_value(defaults: &toml::Table, section: &str, key: &str, raw: &str) -> toml::Value {
     let existing = defaults.get(section).and_then(|s| s.get(key));
     match existing {
         Some(toml::Value::Integer(_)) => {
@@ -677,7 +765,7 @@ mod tests {
 
     #[test]
     fn defaults_load_without_a_file() {
-        let c = Config::load(None, env(&[])).unwrap();
+        let c = Config::load(None, env(&[]), &[]).unwrap();
         assert_eq!(c.server.listen.port(), 8080);
         assert!(c.database_url().ends_with("lionrock-data/lionrock.db"));
     }
@@ -691,16 +779,15 @@ mod tests {
             Some(&path),
             env(&[
                 ("LIONROCK_SERVER__REQUEST_TIMEOUT_SECS", "7"),
-                ("LIONROCK_SMS__ALLOWED_COUNTRY_CODES", "852, 853"),
+                ("LIONROCK_SERVER__TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1/32"),
                 ("LIONROCK_OUTBOX__WORKER", "false"),
                 ("LIONROCK_TEST_POSTGRES_URL", "ignored"),
                 ("LIONROCK_LOG", "ignored"),
-            ]),
-        )
+            ]), &[])
         .unwrap();
         assert_eq!(c.server.listen.port(), 9000);
         assert_eq!(c.server.request_timeout_secs, 7);
-        assert_eq!(c.sms.allowed_country_codes, vec!["852", "853"]);
+        assert_eq!(c.server.trusted_proxies.len(), 2);
         assert!(!c.outbox.worker);
     }
 
@@ -709,7 +796,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.toml");
         std::fs::write(&path, "[server]\nlisten_on = \"x\"\n").unwrap();
-        let err = Config::load(Some(&path), env(&[])).unwrap_err();
+        let err = Config::load(Some(&path), env(&[]), &[]).unwrap_err();
         assert!(err.source_name.ends_with("c.toml"), "{err}");
         assert_eq!(err.key, "server.listen_on");
         assert!(err.reason.contains("listen_on"), "{err}");
@@ -717,14 +804,14 @@ mod tests {
 
     #[test]
     fn bad_env_value_names_the_variable() {
-        let err = Config::load(None, env(&[("LIONROCK_SERVER__LISTEN", "not-an-address")])).unwrap_err();
+        let err = Config::load(None, env(&[("LIONROCK_SERVER__LISTEN", "not-an-address")]), &[]).unwrap_err();
         assert_eq!(err.source_name, "LIONROCK_SERVER__LISTEN");
         assert_eq!(err.key, "server.listen");
     }
 
     #[test]
     fn unknown_section_from_env_is_rejected() {
-        let err = Config::load(None, env(&[("LIONROCK_SERVR__LISTEN", "x")])).unwrap_err();
+        let err = Config::load(None, env(&[("LIONROCK_SERVR__LISTEN", "x")]), &[]).unwrap_err();
         assert_eq!(err.source_name, "LIONROCK_SERVR__LISTEN");
         assert_eq!(err.key, "servr");
         assert!(err.reason.contains("no such configuration section"), "{err}");
@@ -732,7 +819,7 @@ mod tests {
 
     #[test]
     fn unknown_key_from_env_names_the_variable() {
-        let err = Config::load(None, env(&[("LIONROCK_SERVER__LISTEN_ON", "x")])).unwrap_err();
+        let err = Config::load(None, env(&[("LIONROCK_SERVER__LISTEN_ON", "x")]), &[]).unwrap_err();
         assert_eq!(err.source_name, "LIONROCK_SERVER__LISTEN_ON");
         assert_eq!(err.key, "server.listen_on");
     }
@@ -740,13 +827,13 @@ mod tests {
     #[test]
     fn a_variable_with_one_underscore_is_refused_with_the_likely_name() {
         // It used to be skipped, so the server quietly ran on SQLite.
-        let err = Config::load(None, env(&[("LIONROCK_DATABASE_URL", "postgres://db/lionrock")])).unwrap_err();
+        let err = Config::load(None, env(&[("LIONROCK_DATABASE_URL", "postgres://db/lionrock")]), &[]).unwrap_err();
         assert_eq!(err.source_name, "LIONROCK_DATABASE_URL");
         assert!(err.reason.contains("did you mean LIONROCK_DATABASE__URL?"), "{err}");
-        let err = Config::load(None, env(&[("LIONROCK_LISTEN", "x")])).unwrap_err();
+        let err = Config::load(None, env(&[("LIONROCK_LISTEN", "x")]), &[]).unwrap_err();
         assert_eq!(err.source_name, "LIONROCK_LISTEN");
         assert!(!err.reason.contains("did you mean"), "{err}");
-        let err = Config::load(None, env(&[("LIONROCK_SERVER__", "x")])).unwrap_err();
+        let err = Config::load(None, env(&[("LIONROCK_SERVER__", "x")]), &[]).unwrap_err();
         assert_eq!(err.source_name, "LIONROCK_SERVER__");
     }
 
@@ -760,8 +847,7 @@ mod tests {
                 ("LIONROCK_BENCH_SECS", "5"),
                 ("LIONROCK_CI_DB_MAX_AGE", "3600"),
                 ("LIONROCKS_OTHER", "not ours"),
-            ]),
-        );
+            ]), &[]);
         assert!(c.is_ok(), "{c:?}");
     }
 
@@ -770,15 +856,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("lionrock.toml");
         std::fs::write(&path, "[database]\nmax_connections = 0\n[server]\ntls_cert_file = \"/x.pem\"\n").unwrap();
-        let err = Config::load(Some(&path), env(&[])).unwrap_err();
+        let err = Config::load(Some(&path), env(&[]), &[]).unwrap_err();
         assert_eq!(err.source_name, path.display().to_string(), "{err}");
         assert_eq!(err.key, "database.max_connections");
 
-        let err = Config::load(Some(&path), env(&[("LIONROCK_DATABASE__MAX_CONNECTIONS", "4")])).unwrap_err();
+        let err = Config::load(Some(&path), env(&[("LIONROCK_DATABASE__MAX_CONNECTIONS", "4")]), &[]).unwrap_err();
         assert_eq!(err.source_name, path.display().to_string());
         assert_eq!(err.key, "server.tls_key_file", "the missing half is named, with the file that set the other");
 
-        let err = Config::load(None, env(&[("LIONROCK_LOCALE__TIMEZONE", "Mars/Olympus")])).unwrap_err();
+        let err = Config::load(None, env(&[("LIONROCK_LOCALE__TIMEZONE", "Mars/Olympus")]), &[]).unwrap_err();
         assert_eq!(err.source_name, "LIONROCK_LOCALE__TIMEZONE");
         assert_eq!(err.to_string().lines().count(), 1);
     }
@@ -788,16 +874,64 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let secret = dir.path().join("pw");
         std::fs::write(&secret, "hunter2-long-secret\n").unwrap();
-        let c = Config::load(None, env(&[("LIONROCK_MAIL__SMTP_PASSWORD_FILE", secret.to_str().unwrap())])).unwrap();
+        let c = Config::load(None, env(&[("LIONROCK_MAIL__SMTP_PASSWORD_FILE", secret.to_str().unwrap())]), &[]).unwrap();
         assert_eq!(c.mail.smtp_password.expose(), "hunter2-long-secret");
         assert!(!format!("{c:?}").contains("hunter2"));
     }
 
     #[test]
     fn invalid_values_are_rejected_with_the_key() {
-        let err = Config::load(None, env(&[("LIONROCK_DATABASE__URL", "mysql://x")])).unwrap_err();
+        let err = Config::load(None, env(&[("LIONROCK_DATABASE__URL", "mysql://x")]), &[]).unwrap_err();
         assert_eq!(err.key, "database.url");
-        let err = Config::load(None, env(&[("LIONROCK_SERVER__PUBLIC_URL", "example.org")])).unwrap_err();
+        let err = Config::load(None, env(&[("LIONROCK_SERVER__PUBLIC_URL", "example.org")]), &[]).unwrap_err();
         assert_eq!(err.key, "server.public_url");
+    }
+
+    #[derive(Debug, Serialize, Deserialize, PartialEq)]
+    #[serde(deny_unknown_fields, default)]
+    struct Booking {
+        places_per_slot: u32,
+        centres: Vec<String>,
+    }
+
+    impl Default for Booking {
+        fn default() -> Self {
+            Self { places_per_slot: 50, centres: vec!["Sha Tin".to_owned()] }
+        }
+    }
+
+    fn booking_section() -> [(&'static str, Section); 1] {
+        fn load(table: toml::Table) -> Result<Loaded, SectionError> {
+            let booking: Booking = parse_section(table)?;
+            if booking.places_per_slot == 0 {
+                return Err(SectionError::new("places_per_slot", "must be at least 1"));
+            }
+            Ok(Loaded::new(booking, &toml::Table::new()))
+        }
+        [("booking", Section { defaults: section_defaults::<Booking>, load })]
+    }
+
+    #[test]
+    fn a_module_section_is_strict_typed_and_layered() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lionrock.toml");
+        std::fs::write(&path, "[booking]\nplaces_per_slot = 20\n").unwrap();
+        let c = Config::load(Some(&path), env(&[("LIONROCK_BOOKING__CENTRES", "Sha Tin, Tsuen Wan")]), &booking_section())
+            .unwrap();
+        let booking = c.section::<Booking>("booking").unwrap();
+        assert_eq!(booking.places_per_slot, 20, "from the file");
+        assert_eq!(booking.centres, vec!["Sha Tin", "Tsuen Wan"], "from the environment, typed by the default");
+        assert!(c.effective().contains_key("booking"), "config check shows it");
+
+        std::fs::write(&path, "[booking]\nplaces = 20\n").unwrap();
+        let err = Config::load(Some(&path), env(&[]), &booking_section()).unwrap_err();
+        assert_eq!((err.source_name.as_str(), err.key.as_str()), (path.to_str().unwrap(), "booking.places"));
+        let err = Config::load(None, env(&[("LIONROCK_BOOKING__PLACES_PER_SLOT", "0")]), &booking_section()).unwrap_err();
+        assert_eq!(err.source_name, "LIONROCK_BOOKING__PLACES_PER_SLOT");
+        assert_eq!(err.key, "booking.places_per_slot");
+        assert_eq!(err.reason, "must be at least 1");
+        // Without the module, its section is unknown.
+        let err = Config::load(None, env(&[("LIONROCK_BOOKING__PLACES_PER_SLOT", "5")]), &[]).unwrap_err();
+        assert!(err.reason.contains("no such configuration section"), "{err}");
     }
 }

@@ -6,6 +6,7 @@
 pub mod app;
 pub mod assets;
 pub mod audit;
+pub mod cli;
 pub mod config;
 pub mod crypto;
 pub mod db;
@@ -17,6 +18,7 @@ pub mod i18n;
 pub mod ids;
 pub mod keys;
 pub mod migrations;
+pub mod module;
 pub mod outbox;
 pub mod page;
 pub mod places;

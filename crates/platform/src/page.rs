@@ -8,7 +8,8 @@ use axum::http::request::Parts;
 use axum::http::{Extensions, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 
-use crate::app::{AppState, ServiceLink};
+use crate::app::AppState;
+use crate::module::ServiceLink;
 use crate::error::{AppError, ProblemType};
 use crate::i18n::Lang;
 use crate::principal::{Admin, MaybePrincipal, Principal, Require};
@@ -38,6 +39,16 @@ pub struct LangLink {
 }
 
 impl PageContext {
+    /// Every module's stylesheets, as hashed URLs.
+    pub fn styles(&self) -> Vec<String> {
+        self.state.styles.iter().map(|s| self.state.assets.url(s)).collect()
+    }
+
+    /// Every module's script modules, as hashed URLs.
+    pub fn scripts(&self) -> Vec<String> {
+        self.state.scripts.iter().map(|s| self.state.assets.url(s)).collect()
+    }
+
     /// Whether this is a demo server (every page then says so).
     pub fn demo(&self) -> bool {
         self.state.is_demo()
@@ -122,9 +133,9 @@ impl PageContext {
             .nav
             .iter()
             .filter(|l| match l.show {
-                crate::app::Show::Always => true,
-                crate::app::Show::SignedIn => signed_in,
-                crate::app::Show::SignedOut => !signed_in,
+                crate::module::Show::Always => true,
+                crate::module::Show::SignedIn => signed_in,
+                crate::module::Show::SignedOut => !signed_in,
             })
             .map(|l| (self.href(l.path), self.t(l.title_key), self.path == l.path))
             .collect()

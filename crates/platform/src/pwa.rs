@@ -27,8 +27,6 @@ pub(crate) fn pages() -> Router<AppState> {
     Router::new().route("/manifest.webmanifest", get(manifest)).route("/offline", get(offline))
 }
 
-/// The assets the service worker keeps.
-const CACHED_ASSETS: [&str; 3] = ["app.css", "app.js", "favicon.svg"];
 
 /// The colour of the browser bar and splash screen (the brand colour of app.css).
 pub const THEME_COLOUR: &str = "#0b4f6c";
@@ -76,7 +74,15 @@ async fn offline(ctx: PageContext) -> Result<Response, AppError> {
 /// (a new build is a new worker, which replaces the old cache).
 pub(crate) async fn service_worker(State(state): State<AppState>) -> Response {
     let offline: Vec<String> = Lang::ALL.iter().map(|l| format!("/{}/offline", l.prefix())).collect();
-    let assets: Vec<String> = CACHED_ASSETS.iter().map(|a| state.assets.url(a)).collect();
+    // What every page loads, so the offline page shows as any other.
+    let assets: Vec<String> = state
+        .styles
+        .iter()
+        .chain(&state.scripts)
+        .map(String::as_str)
+        .chain(["favicon.svg"])
+        .map(|a| state.assets.url(a))
+        .collect();
     let version = assets.iter().map(|a| a.rsplit('/').next().unwrap_or_default()).collect::<Vec<_>>().join("+");
     let script = format!(
         "const CACHE = {cache};\nconst OFFLINE = {offline};\nconst ASSETS = {assets};\n{SW_BODY}",

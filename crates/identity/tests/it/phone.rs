@@ -138,9 +138,10 @@ async fn post_from(client: &TestClient, ip: &str, path: &str, fields: &[(&str, &
 async fn sms_codes_are_capped_per_number_per_address_and_per_day() {
     let app = app()
         .config(|c| {
-            c.sms.max_per_number_per_day = 2;
-            c.sms.max_per_ip_per_day = 3;
-            c.sms.max_per_day = 4;
+            let identity = c.section_mut("identity");
+            identity.insert("sms_max_per_number_per_day".into(), 2.into());
+            identity.insert("sms_max_per_ip_per_day".into(), 3.into());
+            identity.insert("sms_max_per_day".into(), 4.into());
             c.server.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
         })
         .spawn()

@@ -194,7 +194,12 @@ async fn passwords_with_the_operators_banned_words_are_refused() {
     let words = std::env::temp_dir().join(format!("lionrock-banned-{}.txt", uuid::Uuid::now_v7()));
     std::fs::write(&words, "# our city and service\nkowloon\nHarbourCity\n").unwrap();
     let file = words.clone();
-    let app = app().config(move |c| c.passwords.banned_words_file = Some(file)).spawn().await;
+    let app = app()
+        .config(move |c| {
+            c.section_mut("identity").insert("banned_words_file".into(), file.display().to_string().into());
+        })
+        .spawn()
+        .await;
     let c = app.client();
     for password in ["i love KOWLOON very much", "harbourcity lantern kite"] {
         let r = c.post_form("/en/register", &[("email", "banned@example.org"), ("password", password)]).await;

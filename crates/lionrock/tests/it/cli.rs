@@ -91,9 +91,9 @@ fn bad_config_file_names_file_key_and_reason() {
 
     let words = dir.path().join("banned.txt");
     std::fs::write(&words, "kowloon\nhk\n").unwrap();
-    std::fs::write(&file, format!("[passwords]\nbanned_words_file = {:?}\n", words.to_str().unwrap())).unwrap();
+    std::fs::write(&file, format!("[identity]\nbanned_words_file = {:?}\n", words.to_str().unwrap())).unwrap();
     let line = one_error_line(&run(lionrock(dir.path()).args(["--config", file.to_str().unwrap(), "config", "check"])));
-    assert!(line.contains("passwords.banned_words_file") && line.contains("line 2"), "{line}");
+    assert!(line.contains("identity.banned_words_file") && line.contains("line 2"), "{line}");
 
     std::fs::write(&file, "[locale]\ntimezone = \"Asia/Kowloon\"\n").unwrap();
     let line = one_error_line(&run(lionrock(dir.path()).args(["--config", file.to_str().unwrap(), "config", "check"])));

@@ -20,7 +20,8 @@ use reqwest::cookie::Jar;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use tokio::task::JoinHandle;
 
-use crate::app::{AppState, Module, Server, ShutdownTrigger};
+use crate::app::{AppState, Server, ShutdownTrigger};
+use crate::module::Module;
 use crate::config::Config;
 use crate::crypto::Keys;
 use crate::principal::Principal;

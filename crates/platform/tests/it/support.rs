@@ -7,7 +7,8 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::middleware;
 use axum::routing::{get, post};
-use platform::app::{AppState, Module};
+use platform::app::AppState;
+use platform::module::Module;
 use platform::error::{AppError, DomainError, ProblemType};
 use platform::extract::{ApiJson, PageForm};
 use platform::i18n::{Ftl, Lang};
@@ -145,8 +146,6 @@ async fn sensitive() -> &'static str {
 
 pub fn module() -> Module {
     Module {
-        name: "test",
-        migrations: Vec::new,
         translations: &TRANSLATIONS,
         pages: || -> Router<AppState> {
             Router::new()
@@ -173,12 +172,9 @@ pub fn module() -> Module {
                 .route("/oauth-test/token-anything", post(sensitive))
                 .route("/oauth-test/other", post(sensitive))
         },
-        services: &[],
-        nav: &[],
         csrf_exempt: &["/oauth-test/token"],
         problems: &[QUOTA_FULL, QUOTA_CLOSED],
-        demo: None,
-        job: None,
+        ..Module::named("test")
     }
 }
 

@@ -1,0 +1,165 @@
+//! Identity's commands: `lionrock users create` (the first administrator,
+//! or scripted set-up) and `lionrock clients create` (register an OpenID
+//! Connect relying party). Results print as JSON with `--json`.
+
+use std::path::PathBuf;
+
+use clap::{Args, FromArgMatches, Subcommand, ValueEnum};
+use platform::cli::{Command, Context, Failure};
+use serde_json::json;
+
+use crate::{accounts, oidc};
+
+/// The commands identity adds to the binary.
+pub(crate) const COMMANDS: [Command; 2] = [
+    Command { command: || Users::augment_args(clap::Command::new("users").about("Accounts")), run: |c, m| Box::pin(users(c, m)) },
+    Command {
+        command: || Clients::augment_args(clap::Command::new("clients").about("OpenID Connect clients (relying parties)")),
+        run: |c, m| Box::pin(clients(c, m)),
+    },
+];
+
+#[derive(Debug, Args)]
+struct Users {
+    #[command(subcommand)]
+    command: UsersCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum UsersCommand {
+    /// Create an active account (the first administrator, or scripted set-up).
+    #[command(group(clap::ArgGroup::new("name").required(true).args(["email", "phone"])))]
+    Create {
+        /// The account's e-mail address.
+        #[arg(long)]
+        email: Option<String>,
+        /// Or its mobile number (e.g. +852 9123 4567).
+        #[arg(long)]
+        phone: Option<String>,
+        /// Read the password from standard input (required: never from the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        /// Mark the identity as verified against a document.
+        #[arg(long)]
+        real_name: bool,
+        /// Role to grant; may be repeated.
+        #[arg(long, value_enum)]
+        role: Vec<RoleArg>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Admin,
+    Officer,
+}
+
+#[derive(Debug, Args)]
+struct Clients {
+    #[command(subcommand)]
+    command: ClientsCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum ClientsCommand {
+    /// Register a client; prints its client_id and (unless --public) its secret, once.
+    Create {
+        /// Shown to residents on the consent page.
+        #[arg(long)]
+        name: String,
+        /// Where codes may be sent; may be repeated.
+        #[arg(long = "redirect-uri", required = true)]
+        redirect_uris: Vec<String>,
+        /// Where residents may be sent after signing out; may be repeated.
+        #[arg(long = "post-logout-redirect-uri")]
+        post_logout_redirect_uris: Vec<String>,
+        /// A client that cannot keep a secret (a browser or mobile app): PKCE only.
+        #[arg(long)]
+        public: bool,
+        /// Scopes it may ask for besides openid; may be repeated.
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+        /// A JWK Set file: the client signs assertions with these keys
+        /// (private_key_jwt) instead of holding a secret.
+        #[arg(long, value_name = "FILE")]
+        jwks_file: Option<PathBuf>,
+        /// Sign its ID tokens with RS256 (the default is ES256).
+        #[arg(long)]
+        rs256: bool,
+        /// Give it pairwise subjects: a `sub` per resident that no other
+        /// service can link (its redirect URIs must share one host).
+        #[arg(long)]
+        pairwise: bool,
+    },
+}
+
+fn parse<T: FromArgMatches>(matches: &clap::ArgMatches) -> Result<T, Failure> {
+    T::from_arg_matches(matches).map_err(|e| Failure::usage(e.to_string().lines().next().unwrap_or_default()))
+}
+
+async fn users(ctx: Context, matches: clap::ArgMatches) -> Result<(), Failure> {
+    let Users { command: UsersCommand::Create { email, phone, password_stdin: _, real_name, role } } =
+        parse(&matches)?;
+    let mut password = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin(), &mut password)
+        .map_err(|e| Failure::usage(format!("--password-stdin: cannot read standard input: {e}")))?;
+    // One trailing newline is how `echo` and here-strings end input, not part of the password.
+    let password = password.strip_suffix('\n').map(|p| p.strip_suffix('\r').unwrap_or(p)).unwrap_or(&password);
+    let name = match (&email, &phone) {
+        (Some(e), _) => accounts::NewUser::Email(e),
+        (None, Some(p)) => accounts::NewUser::Phone(p),
+        (None, None) => return Err(Failure::usage("users create: give --email or --phone")),
+    };
+    let state = ctx.state().await?;
+    let roles: Vec<String> = role
+        .iter()
+        .map(|r| {
+            match r {
+                RoleArg::Admin => "admin",
+                RoleArg::Officer => "officer",
+            }
+            .to_owned()
+        })
+        .collect();
+    let account =
+        accounts::create_user_named(&state, name, password, real_name, roles.clone()).await.map_err(|e| match e {
+            accounts::CreateUserError::Internal(m) => Failure::runtime(m),
+            other => Failure::usage(other),
+        })?;
+    ctx.print(
+        json!({ "account_id": account.id, "email": account.email, "phone": account.phone, "level": account.level, "roles": roles }),
+        format!("created account {} for {}", account.id, account.name()),
+    );
+    Ok(())
+}
+
+async fn clients(ctx: Context, matches: clap::ArgMatches) -> Result<(), Failure> {
+    let Clients {
+        command:
+            ClientsCommand::Create {
+                name,
+                redirect_uris,
+                post_logout_redirect_uris,
+                public,
+                scopes,
+                jwks_file,
+                rs256,
+                pairwise,
+            },
+    } = parse(&matches)?;
+    let jwks = jwks_file
+        .map(|p| std::fs::read_to_string(&p).map_err(|e| Failure::usage(format!("--jwks-file {}: {e}", p.display()))))
+        .transpose()?;
+    let state = ctx.state().await?;
+    let new = oidc::NewClient { name, redirect_uris, post_logout_redirect_uris, scopes, public, jwks, rs256, pairwise };
+    let created = oidc::create_client(&state, new).await.map_err(|e| match e {
+        oidc::ClientError::Internal(m) => Failure::runtime(m),
+        other => Failure::usage(other),
+    })?;
+    let mut text = format!("client_id: {}", created.client_id);
+    if let Some(secret) = &created.client_secret {
+        text.push_str(&format!("\nclient_secret: {secret}\n(shown once: store it now)"));
+    }
+    ctx.print(serde_json::to_value(&created).map_err(Failure::runtime)?, text);
+    Ok(())
+}

@@ -1,0 +1,109 @@
+//! Identity's configuration section, `[identity]`: which countries' mobile
+//! numbers are accepted, the caps on one-time codes sent by SMS (DESIGN §6),
+//! and the operator's banned password words. Strict like every section:
+//! unknown keys are refused, `LIONROCK_IDENTITY__<KEY>` overrides the file,
+//! and `lionrock config check` reads the banned-words file too.
+
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+use platform::app::AppState;
+use platform::config::{Loaded, Section, SectionError, parse_section, section_defaults};
+use serde::{Deserialize, Serialize};
+
+/// The settings as written.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// Country calling codes numbers may have, e.g. `["852", "853"]`; the
+    /// first is assumed when a resident types a local number.
+    pub allowed_country_codes: Vec<String>,
+    /// One-time codes sent by SMS to one number per UTC day, at most.
+    pub sms_max_per_number_per_day: u32,
+    /// One-time codes sent by SMS for one network address per UTC day, at most.
+    pub sms_max_per_ip_per_day: u32,
+    /// One-time codes sent by SMS per UTC day in all, at most.
+    pub sms_max_per_day: u32,
+    /// Words no new password may contain, one per line (`#` comments): the
+    /// city's name, local teams, the service's other names (NIST SP
+    /// 800-63B's context-specific words), besides the bundled list of
+    /// common passwords.
+    pub banned_words_file: Option<PathBuf>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            allowed_country_codes: vec!["852".to_owned()],
+            sms_max_per_number_per_day: 10,
+            sms_max_per_ip_per_day: 30,
+            sms_max_per_day: 10_000,
+            banned_words_file: None,
+        }
+    }
+}
+
+/// The settings as identity uses them: checked, with the banned words read.
+#[derive(Debug, Clone, Default)]
+pub struct IdentityConfig {
+    pub settings: Settings,
+    /// The banned-words file's words, lower-cased (empty without one).
+    pub banned_words: Vec<String>,
+}
+
+/// The section identity contributes.
+pub const SECTION: Section = Section { defaults: section_defaults::<Settings>, load };
+
+fn load(table: toml::Table) -> Result<Loaded, SectionError> {
+    let settings: Settings = parse_section(table)?;
+    if let Some(code) = settings
+        .allowed_country_codes
+        .iter()
+        .find(|c| c.is_empty() || c.len() > 3 || !c.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(SectionError::new(
+            "allowed_country_codes",
+            format!("{code:?} is not a country calling code (1 to 3 digits)"),
+        ));
+    }
+    for (key, cap) in [
+        ("sms_max_per_number_per_day", settings.sms_max_per_number_per_day),
+        ("sms_max_per_ip_per_day", settings.sms_max_per_ip_per_day),
+        ("sms_max_per_day", settings.sms_max_per_day),
+    ] {
+        if cap == 0 {
+            return Err(SectionError::new(key, "must be at least 1"));
+        }
+    }
+    let banned_words = match &settings.banned_words_file {
+        Some(path) => load_banned_words(path).map_err(|e| SectionError::new("banned_words_file", e))?,
+        None => Vec::new(),
+    };
+    Ok(Loaded::new(IdentityConfig { settings: settings.clone(), banned_words }, &settings))
+}
+
+/// Reads a banned-words file: lower-cased words of at least 4 characters.
+fn load_banned_words(path: &Path) -> Result<Vec<String>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut words = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let word = line.trim();
+        if word.is_empty() || word.starts_with('#') {
+            continue;
+        }
+        if word.chars().count() < 4 {
+            return Err(format!("line {}: {word:?} is shorter than 4 characters (it would refuse too much)", n + 1));
+        }
+        words.push(word.to_lowercase());
+    }
+    if words.len() > 100_000 {
+        return Err(format!("{} words; at most 100000", words.len()));
+    }
+    Ok(words)
+}
+
+/// Identity's settings in this server (loaded with the configuration).
+pub fn of(state: &AppState) -> &IdentityConfig {
+    static DEFAULT: LazyLock<IdentityConfig> = LazyLock::new(IdentityConfig::default);
+    state.config.section::<IdentityConfig>(crate::NAME).unwrap_or(&DEFAULT)
+}
