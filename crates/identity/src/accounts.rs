@@ -592,7 +592,8 @@ pub async fn create_user_named(
     let id = match name {
         NewUser::Email(e) => Identifier::Email(Email::parse(e).map_err(|_| CreateUserError::Email)?),
         NewUser::Phone(p) => Identifier::Phone(
-            Phone::parse(p, &crate::settings::of(state).settings.allowed_country_codes).map_err(|_| CreateUserError::Phone)?,
+            Phone::parse(p, &crate::settings::of(state).settings.allowed_country_codes)
+                .map_err(|_| CreateUserError::Phone)?,
         ),
     };
     let password = new_password(state, password, Some(&id), false).map_err(|p| {

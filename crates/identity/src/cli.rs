@@ -12,9 +12,14 @@ use crate::{accounts, oidc};
 
 /// The commands identity adds to the binary.
 pub(crate) const COMMANDS: [Command; 2] = [
-    Command { command: || Users::augment_args(clap::Command::new("users").about("Accounts")), run: |c, m| Box::pin(users(c, m)) },
     Command {
-        command: || Clients::augment_args(clap::Command::new("clients").about("OpenID Connect clients (relying parties)")),
+        command: || Users::augment_args(clap::Command::new("users").about("Accounts")),
+        run: |c, m| Box::pin(users(c, m)),
+    },
+    Command {
+        command: || {
+            Clients::augment_args(clap::Command::new("clients").about("OpenID Connect clients (relying parties)"))
+        },
         run: |c, m| Box::pin(clients(c, m)),
     },
 ];
@@ -98,8 +103,7 @@ fn parse<T: FromArgMatches>(matches: &clap::ArgMatches) -> Result<T, Failure> {
 }
 
 async fn users(ctx: Context, matches: clap::ArgMatches) -> Result<(), Failure> {
-    let Users { command: UsersCommand::Create { email, phone, password_stdin: _, real_name, role } } =
-        parse(&matches)?;
+    let Users { command: UsersCommand::Create { email, phone, password_stdin: _, real_name, role } } = parse(&matches)?;
     let mut password = String::new();
     std::io::Read::read_to_string(&mut std::io::stdin(), &mut password)
         .map_err(|e| Failure::usage(format!("--password-stdin: cannot read standard input: {e}")))?;

@@ -191,7 +191,12 @@ pub(crate) fn identifier_field(
             None
         }
         Err(IdentifierProblem::Phone(PhoneProblem::CountryNotAllowed)) => {
-            let codes = crate::settings::of(state).settings.allowed_country_codes.iter().map(|c| format!("+{c}")).collect::<Vec<_>>();
+            let codes = crate::settings::of(state)
+                .settings
+                .allowed_country_codes
+                .iter()
+                .map(|c| format!("+{c}"))
+                .collect::<Vec<_>>();
             errors.add_with(field, "phone-country", vec![("codes", codes.join(", "))]);
             None
         }

@@ -25,8 +25,8 @@ pub mod sms;
 pub mod store;
 pub mod two_step;
 
-use platform::module::{Module, NavLink, Show};
 use platform::i18n::{Ftl, Lang};
+use platform::module::{Module, NavLink, Show};
 
 /// The module's name: its configuration section, and the prefix of its
 /// problem types and asset names.

@@ -212,7 +212,6 @@ fn load_config(file: Option<&Path>, modules: &[platform::module::Module]) -> Res
     Config::load(file, std::env::vars(), &platform::app::config_sections(modules)).map_err(Failure::usage)
 }
 
-
 /// A checkpoint file this installation signed; anything else is a usage
 /// error (2), except a MAC that does not verify, which is a failed check (1).
 fn read_checkpoint(path: &Path, keys: &Keys) -> Result<platform::audit::Checkpoint, Failure> {
@@ -238,7 +237,6 @@ fn print_report(report: &platform::audit::VerifyReport, json_out: bool) -> Resul
     }
     Ok(())
 }
-
 
 async fn run(cli: Cli, modules: Vec<platform::module::Module>) -> Result<ExitCode, Failure> {
     let config = load_config(cli.config.as_deref(), &modules)?;

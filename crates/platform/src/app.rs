@@ -30,9 +30,9 @@ use crate::config::Config;
 use crate::crypto::Keys;
 use crate::db::{self, Migrator};
 use crate::i18n::{Catalog, Ftl, Lang};
+use crate::module::{Job, Module, NavLink, ServiceLink};
 use crate::ratelimit::Limiters;
 use crate::session::Lifetimes;
-use crate::module::{Job, Module, NavLink, ServiceLink};
 use crate::{outbox, page, web};
 
 /// The platform's own module: its schema, translations, assets and pages.
@@ -45,6 +45,7 @@ pub fn platform_module() -> Module {
         scripts: &["app.js"],
         pages: || Router::new().route("/", get(page::home)).route("/admin/outbox", get(page::admin_outbox)),
         problems: &crate::error::PLATFORM_PROBLEMS,
+        job: Some(|state| Box::pin(crate::idempotency::job(state))),
         ..Module::named("platform")
     }
 }
@@ -70,6 +71,7 @@ pub struct AppInner {
     pub services: Vec<ServiceLink>,
     pub nav: Vec<NavLink>,
     pub csrf_exempt: Vec<String>,
+    pub idempotency_exempt: Vec<String>,
     jobs: Vec<Job>,
     pub migrator: Migrator,
     /// Woken when a notification is enqueued, so delivery starts at once.
@@ -224,6 +226,10 @@ impl AppState {
             nav: modules.iter().flat_map(|m| m.nav.iter().copied()).collect(),
             jobs: modules.iter().filter_map(|m| m.job).collect(),
             csrf_exempt: modules.iter().flat_map(|m| m.csrf_exempt.iter().map(|s| (*s).to_owned())).collect(),
+            idempotency_exempt: modules
+                .iter()
+                .flat_map(|m| m.idempotency_exempt.iter().map(|s| (*s).to_owned()))
+                .collect(),
             migrator: migrator(modules),
             outbox_wake: Notify::new(),
             workers: Workers::default(),
@@ -259,11 +265,13 @@ pub fn router(state: AppState, modules: &[Module]) -> Router {
         root = root.route(&format!("/{}/", lang.prefix()), get(page::home));
     }
     let body_limit = state.config.server.body_limit_bytes;
-    // Layers run outermost last-added: request ID first, CSRF last before the handler.
+    // Layers run outermost last-added: request ID first, then CSRF and
+    // `Idempotency-Key` last before the handler.
     // `route_layer` wraps each route's 405 answer too, so it is put back
     // unwrapped afterwards: a wrong method answers 405 before CSRF has a say,
     // and an unknown path 404.
-    root.route_layer(middleware::from_fn_with_state(state.clone(), web::csrf))
+    root.route_layer(middleware::from_fn_with_state(state.clone(), crate::idempotency::middleware))
+        .route_layer(middleware::from_fn_with_state(state.clone(), web::csrf))
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(web::not_found)
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))

@@ -783,7 +783,9 @@ mod tests {
                 ("LIONROCK_OUTBOX__WORKER", "false"),
                 ("LIONROCK_TEST_POSTGRES_URL", "ignored"),
                 ("LIONROCK_LOG", "ignored"),
-            ]), &[])
+            ]),
+            &[],
+        )
         .unwrap();
         assert_eq!(c.server.listen.port(), 9000);
         assert_eq!(c.server.request_timeout_secs, 7);
@@ -847,7 +849,9 @@ mod tests {
                 ("LIONROCK_BENCH_SECS", "5"),
                 ("LIONROCK_CI_DB_MAX_AGE", "3600"),
                 ("LIONROCKS_OTHER", "not ours"),
-            ]), &[]);
+            ]),
+            &[],
+        );
         assert!(c.is_ok(), "{c:?}");
     }
 
@@ -874,7 +878,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let secret = dir.path().join("pw");
         std::fs::write(&secret, "hunter2-long-secret\n").unwrap();
-        let c = Config::load(None, env(&[("LIONROCK_MAIL__SMTP_PASSWORD_FILE", secret.to_str().unwrap())]), &[]).unwrap();
+        let c =
+            Config::load(None, env(&[("LIONROCK_MAIL__SMTP_PASSWORD_FILE", secret.to_str().unwrap())]), &[]).unwrap();
         assert_eq!(c.mail.smtp_password.expose(), "hunter2-long-secret");
         assert!(!format!("{c:?}").contains("hunter2"));
     }
@@ -916,8 +921,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("lionrock.toml");
         std::fs::write(&path, "[booking]\nplaces_per_slot = 20\n").unwrap();
-        let c = Config::load(Some(&path), env(&[("LIONROCK_BOOKING__CENTRES", "Sha Tin, Tsuen Wan")]), &booking_section())
-            .unwrap();
+        let c =
+            Config::load(Some(&path), env(&[("LIONROCK_BOOKING__CENTRES", "Sha Tin, Tsuen Wan")]), &booking_section())
+                .unwrap();
         let booking = c.section::<Booking>("booking").unwrap();
         assert_eq!(booking.places_per_slot, 20, "from the file");
         assert_eq!(booking.centres, vec!["Sha Tin", "Tsuen Wan"], "from the environment, typed by the default");
@@ -926,7 +932,8 @@ mod tests {
         std::fs::write(&path, "[booking]\nplaces = 20\n").unwrap();
         let err = Config::load(Some(&path), env(&[]), &booking_section()).unwrap_err();
         assert_eq!((err.source_name.as_str(), err.key.as_str()), (path.to_str().unwrap(), "booking.places"));
-        let err = Config::load(None, env(&[("LIONROCK_BOOKING__PLACES_PER_SLOT", "0")]), &booking_section()).unwrap_err();
+        let err =
+            Config::load(None, env(&[("LIONROCK_BOOKING__PLACES_PER_SLOT", "0")]), &booking_section()).unwrap_err();
         assert_eq!(err.source_name, "LIONROCK_BOOKING__PLACES_PER_SLOT");
         assert_eq!(err.key, "booking.places_per_slot");
         assert_eq!(err.reason, "must be at least 1");

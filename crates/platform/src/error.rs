@@ -35,6 +35,12 @@ pub enum ErrorKind {
     Timeout,
     Unavailable,
     Internal,
+    /// `Idempotency-Key` is empty, too long, not plain text, or repeated.
+    IdempotencyKeyInvalid,
+    /// The key was already used by this caller for a different request.
+    IdempotencyKeyReused,
+    /// The request that first used the key is still running.
+    IdempotencyKeyInProgress,
 }
 
 impl ErrorKind {
@@ -58,20 +64,26 @@ impl ErrorKind {
             ErrorKind::Timeout => "timeout",
             ErrorKind::Unavailable => "unavailable",
             ErrorKind::Internal => "internal",
+            ErrorKind::IdempotencyKeyInvalid => "idempotency-key-invalid",
+            ErrorKind::IdempotencyKeyReused => "idempotency-key-reused",
+            ErrorKind::IdempotencyKeyInProgress => "idempotency-key-in-progress",
         }
     }
 
     pub const fn status(self) -> StatusCode {
         match self {
-            ErrorKind::BadRequest | ErrorKind::MalformedJson | ErrorKind::InvalidUtf8 => StatusCode::BAD_REQUEST,
+            ErrorKind::BadRequest
+            | ErrorKind::MalformedJson
+            | ErrorKind::InvalidUtf8
+            | ErrorKind::IdempotencyKeyInvalid => StatusCode::BAD_REQUEST,
             ErrorKind::Unauthenticated => StatusCode::UNAUTHORIZED,
             ErrorKind::Forbidden | ErrorKind::CsrfRejected => StatusCode::FORBIDDEN,
             ErrorKind::NotFound => StatusCode::NOT_FOUND,
             ErrorKind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ErrorKind::Conflict | ErrorKind::Duplicate => StatusCode::CONFLICT,
+            ErrorKind::Conflict | ErrorKind::Duplicate | ErrorKind::IdempotencyKeyInProgress => StatusCode::CONFLICT,
             ErrorKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorKind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ErrorKind::Validation => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorKind::Validation | ErrorKind::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorKind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ErrorKind::Timeout => StatusCode::SERVICE_UNAVAILABLE,
             ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -103,7 +115,7 @@ impl ErrorKind {
         }
     }
 
-    pub const ALL: [ErrorKind; 17] = [
+    pub const ALL: [ErrorKind; 20] = [
         ErrorKind::BadRequest,
         ErrorKind::MalformedJson,
         ErrorKind::InvalidUtf8,
@@ -121,6 +133,9 @@ impl ErrorKind {
         ErrorKind::Timeout,
         ErrorKind::Unavailable,
         ErrorKind::Internal,
+        ErrorKind::IdempotencyKeyInvalid,
+        ErrorKind::IdempotencyKeyReused,
+        ErrorKind::IdempotencyKeyInProgress,
     ];
 }
 
@@ -156,8 +171,8 @@ impl ProblemType {
 }
 
 /// Platform's own problem types, one per [`ErrorKind`].
-pub const PLATFORM_PROBLEMS: [ProblemType; 17] = {
-    let mut all = [ErrorKind::Internal.problem(); 17];
+pub const PLATFORM_PROBLEMS: [ProblemType; 20] = {
+    let mut all = [ErrorKind::Internal.problem(); 20];
     let mut i = 0;
     while i < ErrorKind::ALL.len() {
         all[i] = ErrorKind::ALL[i].problem();

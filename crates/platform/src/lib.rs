@@ -15,6 +15,7 @@ pub mod events;
 pub mod extract;
 pub mod form;
 pub mod i18n;
+pub mod idempotency;
 pub mod ids;
 pub mod keys;
 pub mod migrations;

@@ -1,12 +1,19 @@
-//! The platform's own schema: sessions, the audit log and the notification
-//! outbox. One schema for SQLite and PostgreSQL; forward-only.
+//! The platform's own schema: sessions, the audit log, the notification
+//! outbox, signing keys and idempotency records. One schema for SQLite and
+//! PostgreSQL; forward-only.
 
 use sea_orm::DatabaseBackend;
 use sea_orm_migration::prelude::*;
 
 /// The platform's migrations, oldest first.
 pub fn all() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(CoreTables), Box::new(SigningKeys), Box::new(OutboxLeaseToken), Box::new(AuditHardening)]
+    vec![
+        Box::new(CoreTables),
+        Box::new(SigningKeys),
+        Box::new(OutboxLeaseToken),
+        Box::new(AuditHardening),
+        Box::new(IdempotencyRecords),
+    ]
 }
 
 struct CoreTables;
@@ -313,5 +320,72 @@ impl MigrationTrait for AuditHardening {
             m.get_connection().execute_unprepared(sql).await?;
         }
         Ok(())
+    }
+}
+
+struct IdempotencyRecords;
+
+impl MigrationName for IdempotencyRecords {
+    fn name(&self) -> &str {
+        "m20261130_000003_idempotency"
+    }
+}
+
+#[derive(DeriveIden)]
+enum Idempotency {
+    Table,
+    Id,
+    Fingerprint,
+    Lease,
+    LockedUntil,
+    Status,
+    Headers,
+    Body,
+    CreatedAt,
+    ExpiresAt,
+}
+
+/// One row per caller and `Idempotency-Key`: the row's ID is a MAC of both,
+/// so a second request with the key is one conditional insert away from
+/// knowing it is a retry. While the first request runs the row holds a
+/// lease (token and end); then the response (status, replayed headers, the
+/// sealed body) until it expires.
+#[async_trait::async_trait]
+impl MigrationTrait for IdempotencyRecords {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(Idempotency::Table)
+                .col(ColumnDef::new(Idempotency::Id).string_len(64).not_null().primary_key())
+                .col(ColumnDef::new(Idempotency::Fingerprint).string_len(64).not_null())
+                .col(ColumnDef::new(Idempotency::Lease).string_len(64).null())
+                .col(ColumnDef::new(Idempotency::LockedUntil).timestamp_with_time_zone().null())
+                .col(ColumnDef::new(Idempotency::Status).integer().null())
+                .col(ColumnDef::new(Idempotency::Headers).text().null())
+                .col(ColumnDef::new(Idempotency::Body).text().null())
+                .col(ColumnDef::new(Idempotency::CreatedAt).timestamp_with_time_zone().not_null())
+                .col(ColumnDef::new(Idempotency::ExpiresAt).timestamp_with_time_zone().not_null())
+                // Running (a lease, no response) or done (a response, no lease).
+                .check(
+                    Expr::col(Idempotency::Status)
+                        .is_null()
+                        .and(Expr::col(Idempotency::Lease).is_not_null())
+                        .and(Expr::col(Idempotency::LockedUntil).is_not_null())
+                        .or(Expr::col(Idempotency::Status)
+                            .between(200, 499)
+                            .and(Expr::col(Idempotency::Lease).is_null())
+                            .and(Expr::col(Idempotency::Body).is_not_null())),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("idempotency_expires_idx")
+                .table(Idempotency::Table)
+                .col(Idempotency::ExpiresAt)
+                .to_owned(),
+        )
+        .await
     }
 }

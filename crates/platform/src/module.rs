@@ -75,6 +75,10 @@ pub struct Module {
     pub routes: fn() -> Router<AppState>,
     /// Path prefixes whose unsafe requests authenticate otherwise than by cookie.
     pub csrf_exempt: &'static [&'static str],
+    /// POST routes under `/api` that create nothing (searches, checks), by
+    /// route pattern: they ignore `Idempotency-Key`, which every other one
+    /// honours (see `idempotency`).
+    pub idempotency_exempt: &'static [&'static str],
     /// The problem types of its errors (each needs a title and a detail in
     /// every language; slugs are unique across modules).
     pub problems: &'static [ProblemType],
@@ -108,6 +112,7 @@ impl Module {
             pages: no_routes,
             routes: no_routes,
             csrf_exempt: &[],
+            idempotency_exempt: &[],
             problems: &[],
             services: &[],
             nav: &[],

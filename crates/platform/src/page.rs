@@ -9,9 +9,9 @@ use axum::http::{Extensions, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 
 use crate::app::AppState;
-use crate::module::ServiceLink;
 use crate::error::{AppError, ProblemType};
 use crate::i18n::Lang;
+use crate::module::ServiceLink;
 use crate::principal::{Admin, MaybePrincipal, Principal, Require};
 use crate::web::{CsrfSeed, RequestId, RequestLang, lang_of_path};
 

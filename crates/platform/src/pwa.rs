@@ -27,7 +27,6 @@ pub(crate) fn pages() -> Router<AppState> {
     Router::new().route("/manifest.webmanifest", get(manifest)).route("/offline", get(offline))
 }
 
-
 /// The colour of the browser bar and splash screen (the brand colour of app.css).
 pub const THEME_COLOUR: &str = "#0b4f6c";
 

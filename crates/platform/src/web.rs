@@ -377,6 +377,19 @@ pub(crate) async fn render_errors(State(state): State<AppState>, req: Request, n
     let lang = req.extensions().get::<RequestLang>().map_or(state.config.locale.default, |l| l.lang);
     let request_id = req.extensions().get::<RequestId>().map(|r| r.0.to_string()).unwrap_or_default();
     let response = next.run(req).await;
+    render_error(&state, path, json, lang, request_id, response)
+}
+
+/// What [`render_errors`] does to one response; also used where a response
+/// must be kept as the client will see it (`idempotency` stores it).
+pub(crate) fn render_error(
+    state: &AppState,
+    path: String,
+    json: bool,
+    lang: Lang,
+    request_id: String,
+    response: Response,
+) -> Response {
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
         return response;
@@ -444,7 +457,7 @@ pub(crate) async fn render_errors(State(state): State<AppState>, req: Request, n
         parts.headers.insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(lang.tag()));
         return Response::from_parts(parts, Body::from(body));
     }
-    let page_ctx = crate::page::PageContext::for_error(&state, &path, lang, request_id.clone());
+    let page_ctx = crate::page::PageContext::for_error(state, &path, lang, request_id.clone());
     let html = crate::page::error_page(&page_ctx, problem, &args, &request_id, retry_after);
     let mut rendered = Html(html).into_response();
     *rendered.status_mut() = status;

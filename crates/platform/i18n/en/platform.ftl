@@ -59,6 +59,12 @@ error-unavailable-title = Service unavailable
 error-unavailable-detail = The service is temporarily unavailable. Please try again later.
 error-internal-title = Sorry, there is a problem with the service
 error-internal-detail = Something went wrong on our side. Please try again later.
+error-idempotency-key-invalid-title = Invalid Idempotency-Key
+error-idempotency-key-invalid-detail = The Idempotency-Key header must appear once and hold 1 to 128 visible ASCII characters, optionally in double quotes, such as a UUID.
+error-idempotency-key-reused-title = Idempotency-Key already used for another request
+error-idempotency-key-reused-detail = This Idempotency-Key was already used with a different request (method, path, content type or body). Send a new key for a new request.
+error-idempotency-key-in-progress-title = Request still in progress
+error-idempotency-key-in-progress-detail = A request with this Idempotency-Key is still being processed. Wait a moment and send the same request again to receive its answer.
 
 field-required = This field is required.
 field-invalid = This value is not valid.

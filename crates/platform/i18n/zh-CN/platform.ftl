@@ -59,6 +59,12 @@ error-unavailable-title = 服务暂停
 error-unavailable-detail = 服务暂时无法使用，请稍后再试。
 error-internal-title = 抱歉，服务出现问题
 error-internal-detail = 我们的系统出现问题，请稍后再试。
+error-idempotency-key-invalid-title = Idempotency-Key 无效
+error-idempotency-key-invalid-detail = Idempotency-Key 标头只可出现一次，并须为 1 至 128 个可见的 ASCII 字符（可加双引号），例如 UUID。
+error-idempotency-key-reused-title = Idempotency-Key 已用于另一个请求
+error-idempotency-key-reused-detail = 这个 Idempotency-Key 已用于另一个不同的请求（方法、路径、内容类型或内容不同）。新的请求请使用新的键。
+error-idempotency-key-in-progress-title = 请求仍在处理中
+error-idempotency-key-in-progress-detail = 使用这个 Idempotency-Key 的请求仍在处理中。请稍候，再发送相同的请求以获取结果。
 
 field-required = 必须填写此栏。
 field-invalid = 此数值无效。

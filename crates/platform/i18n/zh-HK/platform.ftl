@@ -59,6 +59,12 @@ error-unavailable-title = 服務暫停
 error-unavailable-detail = 服務暫時未能使用，請稍後再試。
 error-internal-title = 抱歉，服務出現問題
 error-internal-detail = 我們的系統出現問題，請稍後再試。
+error-idempotency-key-invalid-title = Idempotency-Key 無效
+error-idempotency-key-invalid-detail = Idempotency-Key 標頭只可出現一次，並須為 1 至 128 個可見的 ASCII 字元（可加雙引號），例如 UUID。
+error-idempotency-key-reused-title = Idempotency-Key 已用於另一個請求
+error-idempotency-key-reused-detail = 這個 Idempotency-Key 已用於另一個不同的請求（方法、路徑、內容類型或內容不同）。新的請求請使用新的鍵。
+error-idempotency-key-in-progress-title = 請求仍在處理中
+error-idempotency-key-in-progress-detail = 使用這個 Idempotency-Key 的請求仍在處理中。請稍候，再傳送相同的請求以取得結果。
 
 field-required = 必須填寫此欄。
 field-invalid = 此數值無效。

@@ -21,9 +21,9 @@ use sea_orm::{ConnectionTrait, DatabaseConnection};
 use tokio::task::JoinHandle;
 
 use crate::app::{AppState, Server, ShutdownTrigger};
-use crate::module::Module;
 use crate::config::Config;
 use crate::crypto::Keys;
+use crate::module::Module;
 use crate::principal::Principal;
 use crate::session::{self, Device};
 

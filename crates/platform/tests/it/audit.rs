@@ -242,7 +242,7 @@ async fn a_chain_from_before_the_audit_key_keeps_verifying(backend: Backend) {
         .run(&db)
         .await
         .unwrap();
-    assert_eq!(applied, ["m20261130_000002_audit_hardening"]);
+    assert_eq!(applied, ["m20261130_000002_audit_hardening", "m20261130_000003_idempotency"]);
     let keys = Keys::ephemeral();
 
     let report = audit::verify(&db, &keys, None).await.unwrap();

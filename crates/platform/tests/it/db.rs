@@ -41,7 +41,8 @@ async fn sqlite_synchronous_normal_is_allowed() {
 
 #[test]
 fn sqlite_synchronous_takes_full_or_normal_only() {
-    let load = |v: &str| Config::load(None, vec![("LIONROCK_DATABASE__SQLITE_SYNCHRONOUS".to_owned(), v.to_owned())], &[]);
+    let load =
+        |v: &str| Config::load(None, vec![("LIONROCK_DATABASE__SQLITE_SYNCHRONOUS".to_owned(), v.to_owned())], &[]);
     assert_eq!(load("normal").unwrap().database.sqlite_synchronous, SqliteSynchronous::Normal);
     assert_eq!(load("full").unwrap().database.sqlite_synchronous, SqliteSynchronous::Full);
     let err = load("off").unwrap_err();

@@ -9,6 +9,7 @@ mod db;
 mod errors;
 mod events;
 mod http_core;
+mod idempotency;
 mod keys;
 mod outbox;
 mod pages;

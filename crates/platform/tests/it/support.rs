@@ -8,10 +8,10 @@ use axum::http::StatusCode;
 use axum::middleware;
 use axum::routing::{get, post};
 use platform::app::AppState;
-use platform::module::Module;
 use platform::error::{AppError, DomainError, ProblemType};
 use platform::extract::{ApiJson, PageForm};
 use platform::i18n::{Ftl, Lang};
+use platform::module::Module;
 use platform::page::PageContext;
 use platform::principal::{Admin, Require, SignedIn};
 use serde::Deserialize;
@@ -144,6 +144,64 @@ async fn sensitive() -> &'static str {
     "ok"
 }
 
+/// How many times each marker's creating request ran (tests use unique markers).
+static RUNS: std::sync::Mutex<Vec<(String, u32)>> = std::sync::Mutex::new(Vec::new());
+
+/// How many times a request with `marker` reached its handler.
+pub fn runs(marker: &str) -> u32 {
+    RUNS.lock().unwrap().iter().find(|(m, _)| m == marker).map_or(0, |(_, n)| *n)
+}
+
+fn count_run(marker: &str) -> u32 {
+    let mut runs = RUNS.lock().unwrap();
+    match runs.iter_mut().find(|(m, _)| m == marker) {
+        Some((_, n)) => {
+            *n += 1;
+            *n
+        }
+        None => {
+            runs.push((marker.to_owned(), 1));
+            1
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThingBody {
+    pub marker: String,
+    /// Fail with 500 on runs up to this one.
+    #[serde(default)]
+    pub fail_until: u32,
+    /// Take this long on the first run.
+    #[serde(default)]
+    pub first_delay_ms: u64,
+}
+
+/// A creating endpoint that counts its runs: 201 with a `Location`.
+async fn create_thing(ApiJson(body): ApiJson<ThingBody>) -> Result<axum::response::Response, AppError> {
+    use axum::response::IntoResponse;
+    let run = count_run(&body.marker);
+    if run == 1 && body.first_delay_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(body.first_delay_ms)).await;
+    }
+    if run <= body.fail_until {
+        return Err(AppError::internal(std::io::Error::other("the thing store is down")));
+    }
+    let location = format!("/api/v1/things/{}-{run}", body.marker);
+    Ok((
+        StatusCode::CREATED,
+        [(http::header::LOCATION, location.clone())],
+        Json(json!({ "marker": body.marker, "run": run, "href": location })),
+    )
+        .into_response())
+}
+
+/// A POST that creates nothing (exempt from `Idempotency-Key`).
+async fn search(ApiJson(body): ApiJson<ThingBody>) -> Json<serde_json::Value> {
+    Json(json!({ "run": count_run(&body.marker) }))
+}
+
 pub fn module() -> Module {
     Module {
         translations: &TRANSLATIONS,
@@ -159,6 +217,8 @@ pub fn module() -> Module {
                 .route("/api/v1/echo", post(echo_json))
                 .route("/api/v1/book", post(book))
                 .route("/api/v1/duplicate", post(duplicate))
+                .route("/api/v1/things", post(create_thing))
+                .route("/api/v1/search", post(search))
                 .route("/api/v1/panic", get(panics))
                 .route("/api/v1/slow", get(slow))
                 .route("/api/v1/in-flight", get(in_flight))
@@ -174,6 +234,7 @@ pub fn module() -> Module {
         },
         csrf_exempt: &["/oauth-test/token"],
         problems: &[QUOTA_FULL, QUOTA_CLOSED],
+        idempotency_exempt: &["/api/v1/search"],
         ..Module::named("test")
     }
 }
