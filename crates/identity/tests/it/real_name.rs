@@ -244,3 +244,74 @@ async fn a_trusted_source_asserts_a_real_name_identity() {
     assert_eq!(rows[0].try_get::<String>("", "source").unwrap(), "assertion");
     assert_eq!(rows[0].try_get::<String>("", "verified_by").unwrap(), format!("client:{source}"));
 }
+
+/// Posts a trusted source's assertion with an `Idempotency-Key`.
+async fn assert_with_key(
+    api: &platform::testkit::TestClient,
+    key: &str,
+    body: &serde_json::Value,
+) -> reqwest::Response {
+    api.http
+        .post(api.url(identity::real_name::ASSERTION_PATH))
+        .header("idempotency-key", key)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    let row = app
+        .db()
+        .query_one_raw(Statement::from_string(app.db().get_database_backend(), sql.to_owned()))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get("", "n").unwrap()
+}
+
+/// A source that lost the answer retries with the same key and body: it gets
+/// the answer again, and the assertion (single-use) is not applied twice.
+async fn a_retried_assertion_is_answered_again_not_applied_twice(backend: platform::testkit::Backend) {
+    let app = app().backend(backend).spawn().await;
+    let (key, jwks) = crate::oidc::client_key("source-1");
+    let source = source_client(&app, &jwks, &[identity::oidc::SOURCE_SCOPE]).await;
+    registered(&app, "retried@example.org").await;
+    registered(&app, "parallel@example.org").await;
+    let aud = app.url(identity::real_name::ASSERTION_PATH);
+    let api = app.client();
+    let idem = uuid::Uuid::new_v4().to_string();
+    let hkid = serde_json::json!({ "kind": "hkid", "number": "A123456(3)" });
+    let good = source_assertion(&key, &source, &aud, "retried@example.org", hkid);
+
+    let first = assert_with_key(&api, &idem, &good).await;
+    assert_eq!(first.status(), 200);
+    let first_body: serde_json::Value = first.json().await.unwrap();
+    let retry = assert_with_key(&api, &idem, &good).await;
+    assert_eq!(retry.status(), 200);
+    assert_eq!(retry.headers()["idempotent-replayed"], "true");
+    assert_eq!(retry.json::<serde_json::Value>().await.unwrap(), first_body);
+    // Without the key the same assertion reaches the handler, which refuses it.
+    let no_key = api.post_json(identity::real_name::ASSERTION_PATH, &good).await;
+    assert_eq!(no_key.status(), 401);
+    assert!(no_key.text().await.unwrap().contains("already used"));
+
+    // Two copies of one request at once: one runs, the other waits its turn or gets the answer.
+    let idem = uuid::Uuid::new_v4().to_string();
+    let passport = serde_json::json!({ "kind": "passport", "country": "GBR", "number": "123456789" });
+    let both = source_assertion(&key, &source, &aud, "parallel@example.org", passport);
+    let (a, b) = tokio::join!(assert_with_key(&api, &idem, &both), assert_with_key(&api, &idem, &both));
+    let replayed = |r: &reqwest::Response| r.headers().get("idempotent-replayed").is_some();
+    let mut outcomes = [(a.status().as_u16(), replayed(&a)), (b.status().as_u16(), replayed(&b))];
+    outcomes.sort_unstable();
+    assert!(matches!(outcomes, [(200, false), (200, true)] | [(200, false), (409, false)]), "{outcomes:?}");
+
+    assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM identity_document").await, 2);
+    assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'identity.verify_document'").await, 2);
+    for to in ["retried@example.org", "parallel@example.org"] {
+        let notices =
+            mail_to(&app, to).await.iter().filter(|m| m.body.contains("verified your identity document")).count();
+        assert_eq!(notices, 1, "{to} is told once");
+    }
+}
+platform::both_backends!(a_retried_assertion_is_answered_again_not_applied_twice);
