@@ -32,7 +32,7 @@
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{MatchedPath, OriginalUri, Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -180,7 +180,7 @@ enum Claim {
 /// row, or a lease whose server died, with one conditional update).
 async fn claim(db: &DatabaseConnection, id: &str, fp: &str, lease_for: Duration) -> Result<Claim, DbErr> {
     let lease_for = time::Duration::try_from(lease_for).unwrap_or(time::Duration::hours(1));
-    // Two rounds cover a row released or purged between our insert and read.
+    // Another round when the row was released or purged between our insert and read.
     for _ in 0..3 {
         let now = crate::db::now();
         let lease = crate::crypto::random_token();
@@ -331,7 +331,9 @@ fn counted(outcome: &'static str) {
 /// The middleware (a route layer inside CSRF, so it sees the matched route
 /// and the session's principal).
 pub(crate) async fn middleware(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if req.method() != Method::POST || !req.uri().path().starts_with("/api/") {
+    // The URI as the client sent it (a nested router sees its own part only).
+    let uri = req.extensions().get::<OriginalUri>().map_or_else(|| req.uri().clone(), |o| o.0.clone());
+    if req.method() != Method::POST || !uri.path().starts_with("/api/") {
         return next.run(req).await;
     }
     let mut values = req.headers().get_all(HEADER).iter();
@@ -354,8 +356,8 @@ pub(crate) async fn middleware(State(state): State<AppState>, req: Request, next
     let Ok(bytes) = axum::body::to_bytes(body, state.config.server.body_limit_bytes).await else {
         return AppError::new(ErrorKind::PayloadTooLarge).into_response();
     };
-    let path = parts.uri.path().to_owned();
-    let path_and_query = parts.uri.path_and_query().map_or(path.as_str(), |p| p.as_str());
+    let path = uri.path().to_owned();
+    let path_and_query = uri.path_and_query().map_or(path.as_str(), |p| p.as_str());
     let content_type = parts
         .headers
         .get(header::CONTENT_TYPE)

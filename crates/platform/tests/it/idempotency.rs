@@ -286,7 +286,8 @@ async fn a_dead_servers_lease_is_taken_over(backend: Backend) {
     let app = app().backend(backend).spawn().await;
     let c = app.client();
     let (m, k) = (marker(), key());
-    let body = json!({ "marker": m, "first_delay_ms": 1500 });
+    // Long enough for the steps below on a busy machine.
+    let body = json!({ "marker": m, "first_delay_ms": 3000 });
     let first = {
         let (c, k, body) = (c.clone(), k.clone(), body.clone());
         tokio::spawn(async move { post(&c, THINGS, &k, Some("alice"), &body).await })
@@ -372,4 +373,16 @@ async fn routes_that_create_nothing_and_other_methods_ignore_the_key() {
     let get = c.http.get(c.url("/api/v1/slow")).header("idempotency-key", "not a key").send().await.unwrap();
     assert_eq!(get.status(), 200);
     assert_eq!(rows(&app).await, 0);
+}
+
+#[tokio::test]
+async fn a_nested_api_router_is_covered_too() {
+    let app = app().spawn().await;
+    let c = app.client();
+    let (m, k) = (marker(), key());
+    let body = json!({ "marker": m });
+    assert_eq!(post(&c, "/api/v1/nested/things", &k, Some("alice"), &body).await.status(), 201);
+    let again = post(&c, "/api/v1/nested/things", &k, Some("alice"), &body).await;
+    assert!(replayed(&again));
+    assert_eq!(runs(&m), 1);
 }

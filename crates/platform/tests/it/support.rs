@@ -219,6 +219,7 @@ pub fn module() -> Module {
                 .route("/api/v1/duplicate", post(duplicate))
                 .route("/api/v1/things", post(create_thing))
                 .route("/api/v1/search", post(search))
+                .nest("/api/v1/nested", Router::new().route("/things", post(create_thing)))
                 .route("/api/v1/panic", get(panics))
                 .route("/api/v1/slow", get(slow))
                 .route("/api/v1/in-flight", get(in_flight))
