@@ -106,18 +106,12 @@ impl Assets {
     }
 }
 
-fn content_type(name: &str) -> &'static str {
-    match name.rsplit_once('.').map(|(_, ext)| ext) {
-        Some("css") => "text/css; charset=utf-8",
-        Some("js") | Some("mjs") => "text/javascript; charset=utf-8",
-        Some("svg") => "image/svg+xml",
-        Some("png") => "image/png",
-        Some("ico") => "image/x-icon",
-        Some("woff2") => "font/woff2",
-        Some("webmanifest") => "application/manifest+json",
-        Some("json") => "application/json",
-        _ => "application/octet-stream",
-    }
+/// The `Content-Type` of an asset, from its extension; text is UTF-8.
+fn content_type(name: &str) -> HeaderValue {
+    let mime = mime_guess::from_path(name).first_or_octet_stream();
+    let value =
+        if mime.type_() == mime_guess::mime::TEXT { format!("{mime}; charset=utf-8") } else { mime.to_string() };
+    HeaderValue::from_str(&value).unwrap_or(HeaderValue::from_static("application/octet-stream"))
 }
 
 /// `GET /assets/{name}`: only names in the table are served, so no path
@@ -130,7 +124,37 @@ pub(crate) async fn serve(State(state): State<AppState>, Path(name): Path<String
     };
     let mut response = body.into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(&file.logical)));
+    headers.insert(header::CONTENT_TYPE, content_type(&file.logical));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_types_follow_the_extension() {
+        for (name, expected) in [
+            ("app.css", "text/css; charset=utf-8"),
+            ("app.js", "text/javascript; charset=utf-8"),
+            ("favicon.svg", "image/svg+xml"),
+            ("icon-192.png", "image/png"),
+            ("favicon.ico", "image/x-icon"),
+            ("font.woff2", "font/woff2"),
+            ("app.webmanifest", "application/manifest+json"),
+            ("data.json", "application/json"),
+            ("README", "application/octet-stream"),
+            ("archive.unknownext", "application/octet-stream"),
+        ] {
+            assert_eq!(content_type(name), expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn every_embedded_asset_has_a_known_type() {
+        for name in Files::iter() {
+            assert_ne!(content_type(&name), "application/octet-stream", "{name}");
+        }
+    }
 }
