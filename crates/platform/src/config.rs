@@ -10,7 +10,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ipnet::IpNet;
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
 
 use crate::i18n::Lang;
 
@@ -291,32 +293,33 @@ impl Default for OutboxConfig {
     }
 }
 
-/// A secret string: redacted in `Debug`, never serialised back out.
-#[derive(Clone, Default, Deserialize, PartialEq, Eq)]
+/// A secret string: wiped from memory on drop, redacted in `Debug`, never
+/// serialised back out.
+#[derive(Clone, Default, Deserialize)]
 #[serde(transparent)]
-pub struct Secret(String);
+pub struct Secret(SecretString);
 
 impl Secret {
     pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
+        Self(SecretString::from(value.into()))
     }
     pub fn expose(&self) -> &str {
-        &self.0
+        self.0.expose_secret()
     }
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.expose().is_empty()
     }
 }
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.is_empty() { f.write_str("\"\"") } else { f.write_str("\"[redacted]\"") }
+        if self.is_empty() { f.write_str("\"\"") } else { f.write_str("\"[redacted]\"") }
     }
 }
 
 impl Serialize for Secret {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(if self.0.is_empty() { "" } else { "[redacted]" })
+        s.serialize_str(if self.is_empty() { "" } else { "[redacted]" })
     }
 }
 
@@ -567,6 +570,7 @@ impl Config {
     fn resolve_files(mut self) -> Result<Self, ConfigError> {
         fn read(key: &str, path: &Path) -> Result<Secret, ConfigError> {
             let text = std::fs::read_to_string(path)
+                .map(Zeroizing::new)
                 .map_err(|e| ConfigError::new(path.display().to_string(), key, format!("cannot read: {e}")))?;
             Ok(Secret::new(text.trim_end_matches(['\n', '\r'])))
         }
@@ -882,6 +886,19 @@ mod tests {
             Config::load(None, env(&[("LIONROCK_MAIL__SMTP_PASSWORD_FILE", secret.to_str().unwrap())]), &[]).unwrap();
         assert_eq!(c.mail.smtp_password.expose(), "hunter2-long-secret");
         assert!(!format!("{c:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn a_secret_shows_only_whether_it_is_set() {
+        let set = Secret::new("hunter2-long-secret");
+        assert_eq!(format!("{set:?}"), "\"[redacted]\"");
+        assert_eq!(serde_json::to_string(&set).unwrap(), "\"[redacted]\"");
+        let empty = Secret::default();
+        assert!(empty.is_empty());
+        assert_eq!(format!("{empty:?}"), "\"\"");
+        assert_eq!(serde_json::to_string(&empty).unwrap(), "\"\"");
+        let read: Secret = serde_json::from_str("\"from-a-file\"").unwrap();
+        assert_eq!(read.clone().expose(), "from-a-file");
     }
 
     #[test]

@@ -11,6 +11,7 @@ use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -27,7 +28,7 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
     buf
 }
 
-/// A 256-bit key. Never printed.
+/// A 256-bit key. Never printed; wiped from memory on drop.
 #[derive(Clone)]
 pub struct Key([u8; 32]);
 
@@ -39,9 +40,11 @@ impl std::fmt::Debug for Key {
 
 impl Drop for Key {
     fn drop(&mut self) {
-        self.0 = [0; 32];
+        self.0.zeroize();
     }
 }
+
+impl ZeroizeOnDrop for Key {}
 
 /// Why a key file could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -59,12 +62,13 @@ impl Key {
 
     /// Reads a key file holding 64 hex characters.
     pub fn load(config_key: &'static str, path: &Path) -> Result<Self, KeyError> {
-        let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
+        let text = std::fs::read_to_string(path).map(Zeroizing::new).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => KeyError::Missing { key: config_key, path: path.to_owned() },
             _ => KeyError::Invalid { key: config_key, path: path.to_owned(), reason: e.to_string() },
         })?;
-        let bytes = hex::decode(text.trim()).ok().and_then(|b| <[u8; 32]>::try_from(b).ok());
-        bytes.map(Key).ok_or_else(|| KeyError::Invalid {
+        let bytes = hex::decode(text.trim()).ok().map(Zeroizing::new);
+        let key = bytes.and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok()).map(Key);
+        key.ok_or_else(|| KeyError::Invalid {
             key: config_key,
             path: path.to_owned(),
             reason: "must hold exactly 64 hexadecimal characters (32 bytes)".to_owned(),
@@ -87,7 +91,7 @@ impl Key {
             options.mode(0o600);
         }
         let mut file = options.open(path)?;
-        writeln!(file, "{}", hex::encode(Self::generate().0))?;
+        writeln!(file, "{}", *Zeroizing::new(hex::encode(&Self::generate().0)))?;
         Ok(true)
     }
 
@@ -225,6 +229,13 @@ impl Keys {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn keys_are_wiped_on_drop_and_never_printed() {
+        fn wiped_on_drop<T: ZeroizeOnDrop>() {}
+        wiped_on_drop::<Key>();
+        assert_eq!(format!("{:?}", Key::generate()), "Key([redacted])");
+    }
 
     #[test]
     fn seal_binds_context() {
