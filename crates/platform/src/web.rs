@@ -14,6 +14,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use axum::serve::IncomingStream;
+use cookie::{Cookie, SameSite};
 
 use crate::app::AppState;
 use crate::error::{AppError, ErrorKind, ErrorReport, Problem, ProblemField};
@@ -81,14 +82,11 @@ pub fn anon_cookie_name(https: bool) -> &'static str {
 
 /// Builds a `Set-Cookie` value with our defaults (HttpOnly, SameSite=Lax, Path=/).
 pub fn cookie(name: &str, value: &str, secure: bool, max_age_secs: Option<u64>) -> HeaderValue {
-    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
-    if secure {
-        c.push_str("; Secure");
-    }
+    let mut c = Cookie::build((name, value)).path("/").http_only(true).same_site(SameSite::Lax).secure(secure);
     if let Some(age) = max_age_secs {
-        c.push_str(&format!("; Max-Age={age}"));
+        c = c.max_age(time::Duration::seconds(i64::try_from(age).unwrap_or(i64::MAX)));
     }
-    HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
+    HeaderValue::from_str(&c.to_string()).unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
 }
 
 /// The value of cookie `name` in the request, if present.
@@ -97,10 +95,10 @@ pub fn read_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == name)
+        .and_then(|c| c.value_raw())
 }
 
 /// Accepts a client-sent request ID only if it is short and plain, so it
@@ -472,4 +470,53 @@ pub(crate) fn render_error(
 /// Fallback for unmatched routes.
 pub(crate) async fn not_found() -> AppError {
     AppError::not_found()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A `Set-Cookie` value's name=value and its set of attributes.
+    fn parts(v: &HeaderValue) -> (String, Vec<String>) {
+        let mut pieces = v.to_str().unwrap().split("; ").map(str::to_owned);
+        let pair = pieces.next().unwrap();
+        let mut attrs: Vec<String> = pieces.collect();
+        attrs.sort();
+        (pair, attrs)
+    }
+
+    #[test]
+    fn cookies_carry_our_attributes() {
+        let (pair, attrs) = parts(&cookie("__Host-lr_session", "tok.en-_", true, None));
+        assert_eq!(pair, "__Host-lr_session=tok.en-_");
+        assert_eq!(attrs, ["HttpOnly", "Path=/", "SameSite=Lax", "Secure"]);
+
+        let (pair, attrs) = parts(&cookie(LANG_COOKIE, "zh-CN", false, Some(365 * 24 * 3600)));
+        assert_eq!(pair, "lr_lang=zh-CN");
+        assert_eq!(attrs, ["HttpOnly", "Max-Age=31536000", "Path=/", "SameSite=Lax"]);
+
+        // Clearing a cookie: empty value, Max-Age=0, same attributes.
+        let (pair, attrs) = parts(&cookie("__Host-lr_anon", "", true, Some(0)));
+        assert_eq!(pair, "__Host-lr_anon=");
+        assert_eq!(attrs, ["HttpOnly", "Max-Age=0", "Path=/", "SameSite=Lax", "Secure"]);
+    }
+
+    #[test]
+    fn a_value_that_cannot_be_a_header_clears_instead() {
+        assert_eq!(cookie("a", "line\nbreak", true, None), "invalid=; Max-Age=0");
+    }
+
+    #[test]
+    fn cookies_are_read_by_exact_name() {
+        let mut headers = HeaderMap::new();
+        headers.append(header::COOKIE, HeaderValue::from_static("lr_lang=zh-HK; lr_session=abc=="));
+        headers.append(header::COOKIE, HeaderValue::from_static("__Host-lr_anon=xyz;broken; =nameless"));
+        assert_eq!(read_cookie(&headers, LANG_COOKIE), Some("zh-HK"));
+        assert_eq!(read_cookie(&headers, "lr_session"), Some("abc=="), "values may hold '='");
+        assert_eq!(read_cookie(&headers, "__Host-lr_anon"), Some("xyz"), "a second Cookie header is read too");
+        assert_eq!(read_cookie(&headers, "lr"), None);
+        assert_eq!(read_cookie(&headers, "broken"), None);
+        assert_eq!(read_cookie(&headers, ""), None);
+        assert_eq!(read_cookie(&HeaderMap::new(), LANG_COOKIE), None);
+    }
 }
