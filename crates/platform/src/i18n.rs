@@ -3,10 +3,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::sync::LazyLock;
 
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use fluent_langneg::{NegotiationStrategy, negotiate_languages};
 use serde::{Deserialize, Serialize};
+use unic_langid::LanguageIdentifier;
 
 /// A language lionrock speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -48,43 +51,65 @@ impl Lang {
 
     /// Parses a tag or prefix (`en`, `zh-HK`, `zh-hk`, `zh_HK`, `zh-Hant`, …).
     pub fn parse(s: &str) -> Option<Lang> {
-        let s = s.trim().replace('_', "-").to_ascii_lowercase();
-        match s.as_str() {
-            "en" => Some(Lang::En),
-            "zh-hk" | "zh-tw" | "zh-mo" | "zh-hant" => Some(Lang::ZhHk),
-            "zh-cn" | "zh-sg" | "zh-hans" => Some(Lang::ZhCn),
-            _ => {
-                let primary = s.split('-').next().unwrap_or("");
-                match primary {
-                    "en" => Some(Lang::En),
-                    _ if s.starts_with("zh-hant") => Some(Lang::ZhHk),
-                    _ if s.starts_with("zh-hans") => Some(Lang::ZhCn),
-                    // Bare `zh` most often means Simplified.
-                    "zh" => Some(Lang::ZhCn),
-                    _ => None,
-                }
-            }
-        }
+        let tag: LanguageIdentifier = s.trim().parse().ok()?;
+        best_match(&[tag])
     }
 
     /// Picks the best language from an `Accept-Language` header, honouring q-values.
     pub fn from_accept_language(header: &str) -> Option<Lang> {
-        let mut best: Option<(f32, Lang)> = None;
-        for part in header.split(',') {
-            let mut pieces = part.split(';');
-            let tag = pieces.next().unwrap_or("").trim();
-            let q = pieces.find_map(|p| p.trim().strip_prefix("q=")).and_then(|q| q.parse::<f32>().ok()).unwrap_or(1.0);
-            if q <= 0.0 {
-                continue;
-            }
-            if let Some(lang) = Lang::parse(tag)
-                && best.is_none_or(|(bq, _)| q > bq)
-            {
-                best = Some((q, lang));
-            }
-        }
-        best.map(|(_, l)| l)
+        // fluent-langneg goes by the order of the tags and ignores their
+        // weights, so order them by weight first (ties keep the client's
+        // order); `q=0` means "not this one".
+        let mut weighted: Vec<(f32, LanguageIdentifier)> = header
+            .split(',')
+            .filter_map(|part| {
+                let mut pieces = part.split(';');
+                let tag = pieces.next()?.trim().parse().ok()?;
+                let q = pieces.find_map(|p| p.trim().strip_prefix("q=")).and_then(|q| q.parse().ok()).unwrap_or(1.0);
+                (q > 0.0).then_some((q, tag))
+            })
+            .collect();
+        weighted.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let requested: Vec<LanguageIdentifier> = weighted.into_iter().map(|(_, tag)| tag).collect();
+        best_match(&requested)
     }
+}
+
+/// What the tags a client may send stand for, most specific first: a script
+/// outweighs a region (`zh-Hant-CN` is Traditional), and a bare `zh` most
+/// often means Simplified.
+const TAGS: [(&str, Lang); 9] = [
+    ("zh-Hant", Lang::ZhHk),
+    ("zh-Hans", Lang::ZhCn),
+    ("zh-HK", Lang::ZhHk),
+    ("zh-TW", Lang::ZhHk),
+    ("zh-MO", Lang::ZhHk),
+    ("zh-CN", Lang::ZhCn),
+    ("zh-SG", Lang::ZhCn),
+    ("zh", Lang::ZhCn),
+    ("en", Lang::En),
+];
+
+/// A tag from `TAGS`, parsed, with the language it stands for.
+#[derive(PartialEq)]
+struct Known {
+    tag: LanguageIdentifier,
+    lang: Lang,
+}
+
+impl AsRef<LanguageIdentifier> for Known {
+    fn as_ref(&self) -> &LanguageIdentifier {
+        &self.tag
+    }
+}
+
+static KNOWN: LazyLock<Vec<Known>> =
+    LazyLock::new(|| TAGS.iter().filter_map(|&(tag, lang)| Some(Known { tag: tag.parse().ok()?, lang })).collect());
+
+/// The language of the first requested tag that matches a known one, the
+/// known tags taken as ranges (`en` matches `en-GB`, `zh-Hant` matches `zh-Hant-TW`).
+fn best_match(requested: &[LanguageIdentifier]) -> Option<Lang> {
+    negotiate_languages(requested, &KNOWN, None, NegotiationStrategy::Lookup).first().map(|k| k.lang)
 }
 
 impl fmt::Display for Lang {
@@ -242,6 +267,49 @@ mod tests {
         assert_eq!(Lang::from_accept_language("zh-TW"), Some(Lang::ZhHk));
         assert_eq!(Lang::from_accept_language("fr-FR, de"), None);
         assert_eq!(Lang::from_accept_language("en;q=0, zh-CN;q=0.1"), Some(Lang::ZhCn));
+        // Weights out of order, an unknown first choice, a wildcard.
+        assert_eq!(Lang::from_accept_language("fr;q=0.9, en;q=0.7, zh-Hant-TW;q=0.8"), Some(Lang::ZhHk));
+        assert_eq!(Lang::from_accept_language("*;q=0.5, zh-HK;q=0.1"), Some(Lang::ZhHk));
+        // Equal weights keep the client's order; an unreadable weight counts as 1.
+        assert_eq!(Lang::from_accept_language("zh-CN;q=0.5, en;q=0.5"), Some(Lang::ZhCn));
+        assert_eq!(Lang::from_accept_language("zh-HK;q=0.9, en;q=high"), Some(Lang::En));
+        assert_eq!(Lang::from_accept_language("en-GB, zh-HK"), Some(Lang::En));
+        assert_eq!(Lang::from_accept_language(""), None);
+    }
+
+    #[test]
+    fn tags_and_prefixes_map_to_our_languages() {
+        for (input, lang) in [
+            ("en", Some(Lang::En)),
+            ("EN-us", Some(Lang::En)),
+            ("en-GB-oxendict", Some(Lang::En)),
+            ("zh-HK", Some(Lang::ZhHk)),
+            ("zh-hk", Some(Lang::ZhHk)),
+            ("zh_HK", Some(Lang::ZhHk)),
+            ("zh-TW", Some(Lang::ZhHk)),
+            ("zh-MO", Some(Lang::ZhHk)),
+            ("zh-Hant", Some(Lang::ZhHk)),
+            ("zh-Hant-TW", Some(Lang::ZhHk)),
+            ("zh-Hant-CN", Some(Lang::ZhHk)),
+            ("zh-CN", Some(Lang::ZhCn)),
+            ("zh-cn", Some(Lang::ZhCn)),
+            ("zh-SG", Some(Lang::ZhCn)),
+            ("zh-Hans", Some(Lang::ZhCn)),
+            ("zh-Hans-HK", Some(Lang::ZhCn)),
+            ("zh", Some(Lang::ZhCn)),
+            ("zh-MY", Some(Lang::ZhCn)),
+            (" en ", Some(Lang::En)),
+            ("fr", None),
+            ("de-AT", None),
+            ("", None),
+            ("not a tag", None),
+        ] {
+            assert_eq!(Lang::parse(input), lang, "{input:?}");
+        }
+        for lang in Lang::ALL {
+            assert_eq!(Lang::parse(lang.tag()), Some(lang));
+            assert_eq!(Lang::parse(lang.prefix()), Some(lang));
+        }
     }
 
     #[test]

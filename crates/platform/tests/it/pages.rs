@@ -39,6 +39,12 @@ async fn root_redirects_by_cookie_then_accept_language() {
     let r = c.http.get(c.url("/")).header("accept-language", "fr").send().await.unwrap();
     assert_eq!(r.headers()["location"], "/en/", "default language");
 
+    // The weights decide, not the order; q=0 rules a language out.
+    let r = c.http.get(c.url("/")).header("accept-language", "en;q=0.3, fr, zh-Hans;q=0.8").send().await.unwrap();
+    assert_eq!(r.headers()["location"], "/zh-cn/");
+    let r = c.http.get(c.url("/")).header("accept-language", "zh-HK;q=0").send().await.unwrap();
+    assert_eq!(r.headers()["location"], "/en/");
+
     // Visiting a prefixed page remembers the choice, which beats Accept-Language.
     let r = c.get("/zh-cn/").await;
     let set = r.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect::<Vec<_>>();
