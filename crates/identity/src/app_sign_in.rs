@@ -246,7 +246,7 @@ pub(crate) async fn complete(
     State(state): State<AppState>,
     ctx: PageContext,
     client: Extension<ClientInfo>,
-    request_id: Extension<RequestId>,
+    request_id: RequestId,
     headers: HeaderMap,
     PageForm(form): PageForm<CompleteForm>,
 ) -> Result<Response, AppError> {

@@ -286,7 +286,7 @@ async fn verify(
     State(state): State<AppState>,
     ctx: PageContext,
     client: Extension<ClientInfo>,
-    request_id: Extension<RequestId>,
+    request_id: RequestId,
     headers: HeaderMap,
     PageForm(form): PageForm<VerifyForm>,
 ) -> Result<Response, AppError> {
@@ -419,7 +419,7 @@ async fn sign_in(
     State(state): State<AppState>,
     ctx: PageContext,
     client: Extension<ClientInfo>,
-    request_id: Extension<RequestId>,
+    request_id: RequestId,
     headers: HeaderMap,
     PageForm(form): PageForm<SignInForm>,
 ) -> Result<Response, AppError> {
@@ -700,7 +700,7 @@ async fn second_step(
     State(state): State<AppState>,
     ctx: PageContext,
     client: Extension<ClientInfo>,
-    request_id: Extension<RequestId>,
+    request_id: RequestId,
     headers: HeaderMap,
     PageForm(form): PageForm<SecondStepForm>,
 ) -> Result<Response, AppError> {

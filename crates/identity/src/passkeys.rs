@@ -579,7 +579,7 @@ pub(crate) async fn sign_in(
     State(state): State<AppState>,
     ctx: PageContext,
     client: Extension<ClientInfo>,
-    request_id: Extension<RequestId>,
+    request_id: RequestId,
     headers: HeaderMap,
     PageForm(form): PageForm<AnswerForm>,
 ) -> Result<Response, AppError> {

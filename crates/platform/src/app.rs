@@ -20,9 +20,12 @@ use sea_orm::DatabaseConnection;
 use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
+use tower::util::MapRequestLayer;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::assets::Assets;
@@ -270,14 +273,16 @@ pub fn router(state: AppState, modules: &[Module]) -> Router {
     // `route_layer` wraps each route's 405 answer too, so it is put back
     // unwrapped afterwards: a wrong method answers 405 before CSRF has a say,
     // and an unknown path 404.
-    root.route_layer(middleware::from_fn_with_state(state.clone(), crate::idempotency::middleware))
+    let router = root
+        .route_layer(middleware::from_fn_with_state(state.clone(), crate::idempotency::middleware))
         .route_layer(middleware::from_fn_with_state(state.clone(), web::csrf))
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(web::not_found)
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(middleware::from_fn_with_state(state.clone(), web::sessions))
-        .layer(middleware::from_fn_with_state(state.clone(), web::timeout))
+        // A bare 408 that `render_errors` turns into the 503 `timeout` problem.
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, state.config.request_timeout()))
         // Load shaping comes before any database work (sessions).
         .layer(middleware::from_fn(crate::ratelimit::global))
         .layer(CatchPanicLayer::custom(|_| {
@@ -286,15 +291,18 @@ pub fn router(state: AppState, modules: &[Module]) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), web::render_errors))
         .layer(middleware::from_fn_with_state(state.clone(), web::language))
         .layer(Extension(state.clone()))
-        .layer(CompressionLayer::new())
-        .layer(middleware::from_fn(web::security_headers))
+        .layer(CompressionLayer::new());
+    web::static_headers(router)
+        .layer(middleware::from_fn(web::hsts))
         .layer(middleware::from_fn(web::record_metrics))
         .layer(middleware::from_fn_with_state(state.clone(), web::client_info))
+        .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-            let id = req.extensions().get::<web::RequestId>().map(|r| r.0.clone()).unwrap_or_default();
+            let id = web::RequestId::of(req.extensions()).map(|r| r.0).unwrap_or_default();
             tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
         }))
-        .layer(middleware::from_fn(web::request_id))
+        .layer(SetRequestIdLayer::x_request_id(web::MakeUuidV7))
+        .layer(MapRequestLayer::new(web::drop_unsafe_request_id))
         .with_state(state)
 }
 

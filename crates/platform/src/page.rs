@@ -56,7 +56,7 @@ impl PageContext {
 
     fn from_request_extensions(state: &AppState, path: &str, query: Option<&str>, ext: &Extensions) -> Self {
         let lang = ext.get::<RequestLang>().map_or(state.config.locale.default, |l| l.lang);
-        let request_id = ext.get::<RequestId>().map(|r| r.0.to_string()).unwrap_or_default();
+        let request_id = RequestId::of(ext).map(|r| r.0.to_string()).unwrap_or_default();
         Self {
             csrf_token: ext.get::<CsrfSeed>().map(|s| state.keys.csrf_token(&s.value)).unwrap_or_default(),
             principal: ext.get::<MaybePrincipal>().and_then(|p| p.0.clone()),

@@ -1,20 +1,24 @@
 //! The HTTP core every request passes through, outermost first: request ID,
 //! tracing, metrics, security headers, client address, language, session,
-//! error rendering, timeout, body limit, CSRF. Each piece is one middleware
-//! function here; `app::router` stacks them.
+//! error rendering, body limit, CSRF. Each piece is a middleware function or
+//! a tower-http layer's configuration here; `app::router` stacks them.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Instant;
 
+use axum::Router;
 use axum::body::Body;
 use axum::extract::connect_info::Connected;
-use axum::extract::{ConnectInfo, MatchedPath, Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Request, State};
+use axum::http::request::Parts;
+use axum::http::{Extensions, HeaderMap, HeaderName, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use axum::serve::IncomingStream;
 use cookie::{Cookie, SameSite};
+use tower_http::request_id::MakeRequestId;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::app::AppState;
 use crate::error::{AppError, ErrorKind, ErrorReport, Problem, ProblemField};
@@ -23,8 +27,25 @@ use crate::principal::MaybePrincipal;
 use crate::session::SessionToken;
 
 /// The request's ID: echoed in `x-request-id`, logged, shown on error pages.
+/// tower-http's `SetRequestIdLayer` gives it; handlers take it as an extractor.
 #[derive(Debug, Clone)]
 pub struct RequestId(pub Arc<str>);
+
+impl RequestId {
+    /// The ID `SetRequestIdLayer` gave the request these extensions belong to.
+    pub fn of(extensions: &Extensions) -> Option<RequestId> {
+        let id = extensions.get::<tower_http::request_id::RequestId>()?;
+        id.header_value().to_str().ok().map(|s| RequestId(Arc::from(s)))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestId {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        RequestId::of(&parts.extensions).ok_or_else(|| AppError::new(ErrorKind::Internal))
+    }
+}
 
 /// The TCP peer of a connection, plain or TLS.
 #[derive(Debug, Clone, Copy)]
@@ -107,20 +128,25 @@ fn valid_request_id(v: &str) -> bool {
     !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
 }
 
-pub(crate) async fn request_id(mut req: Request, next: Next) -> Response {
-    let id: Arc<str> = req
-        .headers()
-        .get(REQUEST_ID_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| valid_request_id(v))
-        .map(Arc::from)
-        .unwrap_or_else(|| Arc::from(uuid::Uuid::now_v7().to_string()));
-    req.extensions_mut().insert(RequestId(id.clone()));
-    let mut response = next.run(req).await;
-    if let Ok(v) = HeaderValue::from_str(&id) {
-        response.headers_mut().insert(REQUEST_ID_HEADER, v);
+/// Runs before `SetRequestIdLayer`, which keeps any `x-request-id` it finds:
+/// a client's ID that is not short and plain is dropped, so a new one is made.
+pub(crate) fn drop_unsafe_request_id(mut req: Request) -> Request {
+    let safe = req.headers().get(REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).is_some_and(valid_request_id);
+    if !safe {
+        req.headers_mut().remove(REQUEST_ID_HEADER);
     }
-    response
+    req
+}
+
+/// Makes the request IDs clients did not send: UUIDv7, so they sort by time.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MakeUuidV7;
+
+impl MakeRequestId for MakeUuidV7 {
+    fn make_request_id<B>(&mut self, _: &http::Request<B>) -> Option<tower_http::request_id::RequestId> {
+        let id = HeaderValue::from_str(&uuid::Uuid::now_v7().to_string()).ok()?;
+        Some(tower_http::request_id::RequestId::new(id))
+    }
 }
 
 /// Route label for metrics: the matched route with the language prefix folded.
@@ -156,24 +182,31 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
 frame-ancestors 'none'";
 
-pub(crate) async fn security_headers(req: Request, next: Next) -> Response {
+/// Sets the headers every response carries, whatever it is; `Cache-Control:
+/// no-store` only where a handler chose no caching of its own (assets do).
+pub(crate) fn static_headers<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
+    let headers = [
+        (header::CONTENT_SECURITY_POLICY, CSP),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "strict-origin-when-cross-origin"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (HeaderName::from_static("permissions-policy"), "camera=(self), geolocation=(), microphone=(), payment=()"),
+        (HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
+    ];
+    let router = headers.into_iter().fold(router, |router, (name, value)| {
+        router.layer(SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value)))
+    });
+    router.layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+}
+
+/// HSTS, only when the client reached us over HTTPS.
+pub(crate) async fn hsts(req: Request, next: Next) -> Response {
     let https = req.extensions().get::<ClientInfo>().is_some_and(|c| c.https);
     let mut response = next.run(req).await;
-    let h = response.headers_mut();
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(
-        "permissions-policy",
-        HeaderValue::from_static("camera=(self), geolocation=(), microphone=(), payment=()"),
-    );
-    h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
     if https {
-        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=63072000; includeSubDomains"));
-    }
-    if !h.contains_key(header::CACHE_CONTROL) {
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        response
+            .headers_mut()
+            .insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=63072000; includeSubDomains"));
     }
     response
 }
@@ -280,14 +313,6 @@ pub(crate) async fn sessions(State(state): State<AppState>, mut req: Request, ne
     response
 }
 
-/// Answers with 503 `timeout` when a request takes longer than configured.
-pub(crate) async fn timeout(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    match tokio::time::timeout(state.config.request_timeout(), next.run(req)).await {
-        Ok(response) => response,
-        Err(_) => AppError::new(ErrorKind::Timeout).into_response(),
-    }
-}
-
 fn is_unsafe(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE)
 }
@@ -373,7 +398,7 @@ pub(crate) async fn render_errors(State(state): State<AppState>, req: Request, n
     let path = req.uri().path().to_owned();
     let json = wants_json(&path, req.headers());
     let lang = req.extensions().get::<RequestLang>().map_or(state.config.locale.default, |l| l.lang);
-    let request_id = req.extensions().get::<RequestId>().map(|r| r.0.to_string()).unwrap_or_default();
+    let request_id = RequestId::of(req.extensions()).map(|r| r.0.to_string()).unwrap_or_default();
     let response = next.run(req).await;
     render_error(&state, path, json, lang, request_id, response)
 }

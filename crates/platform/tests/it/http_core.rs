@@ -22,6 +22,27 @@ async fn request_ids_are_generated_echoed_and_sanitised() {
 }
 
 #[tokio::test]
+async fn only_short_plain_client_request_ids_are_kept() {
+    let app = TestApp::spawn().await;
+    let c = app.client();
+    let longest = "a".repeat(64);
+    for kept in ["A-z_0.9", longest.as_str()] {
+        let r = c.http.get(c.url("/healthz")).header("x-request-id", kept).send().await.unwrap();
+        assert_eq!(r.headers()["x-request-id"], kept);
+    }
+    let too_long = "a".repeat(65);
+    for replaced in [too_long.as_str(), "", "id;drop", "a/b", "caf\u{e9}"] {
+        let value = reqwest::header::HeaderValue::from_bytes(replaced.as_bytes()).unwrap();
+        let r = c.http.get(c.url("/nope")).header("x-request-id", value).send().await.unwrap();
+        let ids: Vec<_> = r.headers().get_all("x-request-id").iter().map(|v| v.to_str().unwrap().to_owned()).collect();
+        assert_eq!(ids.len(), 1, "{replaced:?}: {ids:?}");
+        assert!(uuid::Uuid::parse_str(&ids[0]).is_ok(), "{replaced:?} became {ids:?}");
+        let page = r.text().await.unwrap();
+        assert!(page.contains(&ids[0]), "the error page shows the ID that replaced {replaced:?}");
+    }
+}
+
+#[tokio::test]
 async fn security_headers_are_on_every_response() {
     let app = TestApp::spawn().await;
     let c = app.client();
@@ -35,7 +56,17 @@ async fn security_headers_are_on_every_response() {
         assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
         assert_eq!(h["referrer-policy"], "strict-origin-when-cross-origin", "{path}");
         assert!(h.get("strict-transport-security").is_none(), "no HSTS over plain HTTP: {path}");
+        assert_eq!(h["x-frame-options"], "DENY", "{path}");
+        assert_eq!(h["permissions-policy"], "camera=(self), geolocation=(), microphone=(), payment=()", "{path}");
+        assert_eq!(h["cross-origin-opener-policy"], "same-origin", "{path}");
+        assert_eq!(h["cache-control"], "no-store", "{path}");
+        assert_eq!(h.get_all("content-security-policy").iter().count(), 1, "{path}");
     }
+    assert_eq!(
+        c.get("/en/").await.headers()["content-security-policy"],
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; \
+         connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    );
 }
 
 #[tokio::test]
