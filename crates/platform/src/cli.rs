@@ -14,13 +14,15 @@ use crate::config::Config;
 use crate::crypto::{Key, Keys};
 use crate::module::Module;
 
+/// Runs a command with the arguments clap matched for it.
+pub type Run = fn(Context, clap::ArgMatches) -> Pin<Box<dyn Future<Output = Result<(), Failure>> + Send>>;
+
 /// One top-level command a module adds.
 #[derive(Clone, Copy)]
 pub struct Command {
     /// Its clap definition (name, arguments, subcommands, help).
     pub command: fn() -> clap::Command,
-    /// Runs it with the arguments clap matched for it.
-    pub run: fn(Context, clap::ArgMatches) -> Pin<Box<dyn Future<Output = Result<(), Failure>> + Send>>,
+    pub run: Run,
 }
 
 impl Command {
