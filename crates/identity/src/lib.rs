@@ -49,10 +49,15 @@ const TRANSLATIONS: [Ftl; 3] = [
 const CSRF_EXEMPT: [&str; 6] =
     ["/oauth/token", "/oauth/par", "/oauth/userinfo", "/oauth/revoke", "/oauth/introspect", real_name::ASSERTION_PATH];
 
-/// Routes outside the language prefix: the OpenID provider, the app
-/// sign-in status, and trusted sources' real-name assertions.
+/// Routes outside the language prefix: the OpenID provider and the app
+/// sign-in status.
 fn routes() -> axum::Router<platform::app::AppState> {
-    oidc::routes().merge(app_sign_in::routes()).route(real_name::ASSERTION_PATH, axum::routing::post(real_name::assert))
+    oidc::routes().merge(app_sign_in::routes())
+}
+
+/// The JSON API: trusted sources' real-name assertions.
+fn api() -> platform::openapi::ApiRouter {
+    platform::openapi::ApiRouter::new().routes(utoipa_axum::routes!(real_name::assert))
 }
 
 /// Identity's contribution to the binary.
@@ -68,6 +73,7 @@ pub fn module() -> Module {
         routes,
         csrf_exempt: &CSRF_EXEMPT,
         problems: &errors::PROBLEMS,
+        api,
         nav: &[
             NavLink { title_key: "sign-in-title", path: "/sign-in", show: Show::SignedOut },
             NavLink { title_key: "account-title", path: "/account", show: Show::SignedIn },

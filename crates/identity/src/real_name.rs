@@ -226,11 +226,50 @@ pub(crate) async fn submit(
 /// The path trusted sources post their assertions to.
 pub const ASSERTION_PATH: &str = "/api/v1/identity/real-name";
 
-#[derive(Debug, Deserialize)]
+/// A trusted source's assertion that it checked a resident's document.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AssertionBody {
-    /// A JWT signed by the source with one of its registered keys.
+    /// A compact JWS (JWT) signed by the source with one of its registered
+    /// keys. Claims: `iss` = `sub` = the client ID, `aud` this endpoint's
+    /// URL, `exp` within five minutes, a fresh `jti`, `email` (the
+    /// resident's account) and `document` (`kind` `hkid` or `passport`,
+    /// `number`, and `country` for a passport).
+    #[schema(min_length = 1)]
     assertion: String,
+}
+
+/// The account, now at the `real_name` level.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct RealNameVerified {
+    /// The resident's e-mail address, as asserted.
+    #[schema(format = Email)]
+    email: String,
+    /// The account's identity level: always `real_name`.
+    #[schema(example = "real_name")]
+    level: String,
+    /// The document, masked (`A123***(7)`, or the country and a masked passport number).
+    document: String,
+}
+
+struct AssertProblems;
+
+impl utoipa::IntoResponses for AssertProblems {
+    fn responses() -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::Response>> {
+        use crate::errors::IdentityError;
+        use platform::error::{DomainError, ErrorKind};
+        platform::openapi::problems(&[
+            IdentityError::AssertionRejected.problem(),
+            IdentityError::UntrustedSource.problem(),
+            IdentityError::NoSuchAccount.problem(),
+            IdentityError::DocumentTaken.problem(),
+            IdentityError::AlreadyRealName.problem(),
+            ErrorKind::Validation.problem(),
+            ErrorKind::IdempotencyKeyInvalid.problem(),
+            ErrorKind::IdempotencyKeyReused.problem(),
+            ErrorKind::IdempotencyKeyInProgress.problem(),
+        ])
+    }
 }
 
 /// `POST /api/v1/identity/real-name`: a trusted source (a client holding the
@@ -239,6 +278,24 @@ pub(crate) struct AssertionBody {
 /// `aud` this URL, `exp` within five minutes, a fresh `jti`, `email` (the
 /// resident's account) and `document` (`kind`, `number`, and `country` for a
 /// passport). Field errors point into the claims (`/document/number`).
+#[utoipa::path(
+    post,
+    path = "/api/v1/identity/real-name",
+    tag = "identity",
+    operation_id = "assertRealName",
+    summary = "Raise an account to the real-name level on a trusted source's word",
+    description = "For trusted sources: OAuth clients holding the `real_name_source` permission and a registered \
+        key set. The body carries a JWT the source signed; field errors in a 422 point into its claims \
+        (`/email`, `/document/number`). A bad or replayed assertion is 401; a client that is not a trusted \
+        source is 403; no account with the e-mail address is 404; a document that already backs another \
+        person, or an account already at the real-name level, is 409.",
+    params(platform::openapi::IdempotencyKey),
+    request_body(content = AssertionBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The document is recorded and the account is real-name.", body = RealNameVerified),
+        AssertProblems
+    )
+)]
 pub(crate) async fn assert(
     State(state): State<AppState>,
     platform::extract::ApiJson(body): platform::extract::ApiJson<AssertionBody>,
@@ -272,8 +329,11 @@ pub(crate) async fn assert(
     let outcome = verify(&state, &actor, "assertion", &email, &document).await?;
     match outcome {
         Outcome::Verified => {
-            let body =
-                serde_json::json!({ "email": email.as_str(), "level": "real_name", "document": document.masked() });
+            let body = RealNameVerified {
+                email: email.as_str().to_owned(),
+                level: "real_name".to_owned(),
+                document: document.masked(),
+            };
             Ok((StatusCode::OK, axum::Json(body)).into_response())
         }
         Outcome::NoSuchAccount => Err(IdentityError::NoSuchAccount.into()),

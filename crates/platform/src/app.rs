@@ -46,7 +46,13 @@ pub fn platform_module() -> Module {
         assets: crate::assets::platform_assets,
         styles: &["app.css"],
         scripts: &["app.js"],
-        pages: || Router::new().route("/", get(page::home)).route("/admin/outbox", get(page::admin_outbox)),
+        pages: || {
+            Router::new()
+                .route("/", get(page::home))
+                .route("/admin/outbox", get(page::admin_outbox))
+                .route("/api", get(crate::openapi::reference_page))
+        },
+        api: crate::openapi::platform_api,
         problems: &crate::error::PLATFORM_PROBLEMS,
         job: Some(|state| Box::pin(crate::idempotency::job(state))),
         ..Module::named("platform")
@@ -75,6 +81,8 @@ pub struct AppInner {
     pub nav: Vec<NavLink>,
     pub csrf_exempt: Vec<String>,
     pub idempotency_exempt: Vec<String>,
+    /// The OpenAPI document of every module's API (`/api/v1/openapi.json`).
+    pub api_doc: serde_json::Value,
     jobs: Vec<Job>,
     pub migrator: Migrator,
     /// Woken when a notification is enqueued, so delivery starts at once.
@@ -207,8 +215,10 @@ impl AppState {
         config.load_sections(&config_sections(modules))?;
         let styles = modules.iter().flat_map(|m| m.styles.iter().map(|s| (*s).to_owned())).collect();
         let scripts = modules.iter().flat_map(|m| m.scripts.iter().map(|s| (*s).to_owned())).collect();
+        let catalog = catalog(modules)?;
         Ok(Self(Arc::new(AppInner {
-            catalog: catalog(modules)?,
+            api_doc: crate::openapi::document(modules, &catalog),
+            catalog,
             assets: Assets::load(modules)?,
             styles,
             scripts,
@@ -261,6 +271,8 @@ pub fn router(state: AppState, modules: &[Module]) -> Router {
     for module in modules {
         pages = pages.merge((module.pages)());
         root = root.merge((module.routes)());
+        let (api, _) = (module.api)().split_for_parts();
+        root = root.merge(api);
     }
     for lang in Lang::ALL {
         root = root.nest(&format!("/{}", lang.prefix()), pages.clone());

@@ -351,25 +351,38 @@ impl IntoResponse for AppError {
     }
 }
 
-/// Problem details body (RFC 9457).
-#[derive(Debug, Serialize)]
+/// Problem details body (RFC 9457), as `application/problem+json`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Problem {
+    /// The problem type: `urn:lionrock:problem:<slug>`, stable per kind of error.
     #[serde(rename = "type")]
+    #[schema(format = "uri", example = "urn:lionrock:problem:validation")]
     pub type_uri: String,
+    /// A short summary of the type, in the asker's language.
     pub title: String,
+    /// The HTTP status code.
+    #[schema(minimum = 400, maximum = 599)]
     pub status: u16,
+    /// An explanation of this occurrence.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// The path of the request that failed.
     pub instance: String,
+    /// The request's ID, also in the `x-request-id` response header and the server's log.
     pub request_id: String,
+    /// The invalid fields of the request (validation errors and bad parameters).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<ProblemField>,
 }
 
-#[derive(Debug, Serialize)]
+/// One invalid field or parameter of a request.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ProblemField {
+    /// A JSON pointer into the body (`/email`), or a parameter or form field name (`limit`).
     pub field: String,
+    /// A stable machine code: `required`, `invalid`, `unknown`, `wrong-type`, `out-of-range`, …
     pub code: String,
+    /// What is wrong, in the asker's language.
     pub message: String,
 }
 

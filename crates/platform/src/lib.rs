@@ -3,6 +3,7 @@
 //! limits, the audit log, the notification outbox, crypto helpers, and the
 //! test kit every domain's tests use. Domains depend on this crate only.
 
+pub mod admin;
 pub mod app;
 pub mod assets;
 pub mod audit;
@@ -20,8 +21,10 @@ pub mod ids;
 pub mod keys;
 pub mod migrations;
 pub mod module;
+pub mod openapi;
 pub mod outbox;
 pub mod page;
+pub mod paging;
 pub mod places;
 pub mod principal;
 pub mod pwa;

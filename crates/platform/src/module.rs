@@ -71,8 +71,11 @@ pub struct Module {
     pub scripts: &'static [&'static str],
     /// Page routes, mounted under each language prefix (`/en`, `/zh-hk`, `/zh-cn`).
     pub pages: fn() -> Router<AppState>,
-    /// Other routes (APIs, OAuth endpoints), mounted at the root.
+    /// Other routes (OAuth endpoints, …), mounted at the root; none under `/api`.
     pub routes: fn() -> Router<AppState>,
+    /// JSON API routes under `/api/v1`, each with its OpenAPI operation
+    /// (merged into `/api/v1/openapi.json`), mounted at the root.
+    pub api: fn() -> crate::openapi::ApiRouter,
     /// Path prefixes whose unsafe requests authenticate otherwise than by cookie.
     pub csrf_exempt: &'static [&'static str],
     /// POST routes under `/api` that create nothing (searches, checks), by
@@ -111,6 +114,7 @@ impl Module {
             scripts: &[],
             pages: no_routes,
             routes: no_routes,
+            api: crate::openapi::ApiRouter::new,
             csrf_exempt: &[],
             idempotency_exempt: &[],
             problems: &[],

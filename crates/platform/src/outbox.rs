@@ -436,6 +436,24 @@ pub async fn recent_messages(db: &DatabaseConnection, limit: u64) -> Result<Vec<
     entity::Entity::find().order_by_desc(entity::Column::CreatedAt).limit(limit).all(db).await
 }
 
+/// One page of messages, newest first (by creation time, then ID), after
+/// `after`; fetches one row more than `limit`, so the caller knows whether
+/// another page follows.
+pub async fn page_newest_first(
+    db: &DatabaseConnection,
+    limit: u64,
+    after: Option<&crate::paging::Cursor>,
+) -> Result<Vec<entity::Model>, DbErr> {
+    let mut query = entity::Entity::find().order_by_desc(entity::Column::CreatedAt).order_by_desc(entity::Column::Id);
+    if let Some(c) = after {
+        query =
+            query.filter(Condition::any().add(entity::Column::CreatedAt.lt(c.at)).add(
+                Condition::all().add(entity::Column::CreatedAt.eq(c.at)).add(entity::Column::Id.lt(c.id.as_str())),
+            ));
+    }
+    query.limit(limit.saturating_add(1)).all(db).await
+}
+
 /// Deletes delivered messages older than `outbox.retention_days` (and failed
 /// ones after four times that): their text can hold codes and personal data.
 pub async fn purge_old(db: &DatabaseConnection, config: &Config) -> Result<u64, DbErr> {

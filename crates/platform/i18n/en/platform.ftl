@@ -88,3 +88,33 @@ offline-title = You are offline
 offline-text = This page needs an internet connection. Check your Wi-Fi or mobile data, then try again.
 offline-safe = Nothing you entered has been sent or lost: forms are only sent when you are online.
 offline-retry = Try again
+
+## API reference
+footer-api = API reference for developers
+api-title = API reference
+api-intro = Lionrock's JSON API, under /api/v1. Errors are problem details (application/problem+json) with a stable type per kind of error. Lists are paged: follow the next cursor or the Link header.
+api-document-link = The OpenAPI 3.1 document (JSON)
+api-contents = Operations
+api-auth-session = Needs a signed-in session (the session cookie) with the right role.
+api-auth-none = Needs no session; the operation authenticates its caller itself, if at all.
+api-parameters = Parameters
+api-request-body = Request body
+api-responses = Responses
+api-schemas = Schemas
+api-name = Name
+api-in = In
+api-type = Type
+api-required = Required
+api-description = Description
+api-status = Status
+api-body = Body
+api-headers = Headers
+api-problem-types = Problem types
+api-none = None.
+api-yes = Yes
+api-no = No
+
+## Paging
+paging-limit-out-of-range = The limit must be between 1 and { $max }.
+paging-limit-invalid = The limit must be a whole number between 1 and { $max }.
+paging-cursor-invalid = This cursor is not valid. Start again from the first page.

@@ -88,3 +88,33 @@ offline-title = 你已离线
 offline-text = 此页面需要网络连接。请检查 Wi-Fi 或移动数据，然后再试。
 offline-safe = 你输入的信息没有发送，也不会丢失：表单只会在联网时发送。
 offline-retry = 再试一次
+
+## API reference
+footer-api = 开发人员 API 参考
+api-title = API 参考
+api-intro = Lionrock 的 JSON API 位于 /api/v1。错误以问题详情（application/problem+json）返回，每种错误有固定的类型。列表分页提供：请跟随 next 游标或 Link 标头。
+api-document-link = OpenAPI 3.1 文档（JSON）
+api-contents = 操作
+api-auth-session = 需要已登录的会话（会话 cookie）及相应角色。
+api-auth-none = 无需会话；如需验证，由操作本身验证调用方。
+api-parameters = 参数
+api-request-body = 请求正文
+api-responses = 响应
+api-schemas = 结构定义
+api-name = 名称
+api-in = 位置
+api-type = 类型
+api-required = 必填
+api-description = 说明
+api-status = 状态
+api-body = 正文
+api-headers = 标头
+api-problem-types = 问题类型
+api-none = 无。
+api-yes = 是
+api-no = 否
+
+## Paging
+paging-limit-out-of-range = 上限必须介于 1 至 { $max }。
+paging-limit-invalid = 上限必须是 1 至 { $max } 之间的整数。
+paging-cursor-invalid = 此游标无效。请从第一页重新开始。

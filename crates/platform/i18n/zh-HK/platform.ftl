@@ -88,3 +88,33 @@ offline-title = 你已離線
 offline-text = 此頁面需要網絡連線。請檢查 Wi-Fi 或流動數據，然後再試。
 offline-safe = 你輸入的資料未有傳送，也不會遺失：表格只會在連線時傳送。
 offline-retry = 再試一次
+
+## API reference
+footer-api = 開發人員 API 參考
+api-title = API 參考
+api-intro = Lionrock 的 JSON API 位於 /api/v1。錯誤以問題詳情（application/problem+json）回覆，每種錯誤有固定的類型。清單分頁提供：請跟隨 next 游標或 Link 標頭。
+api-document-link = OpenAPI 3.1 文件（JSON）
+api-contents = 操作
+api-auth-session = 需要已登入的工作階段（工作階段 cookie）及相應角色。
+api-auth-none = 無需工作階段；如需驗證，由操作本身驗證呼叫者。
+api-parameters = 參數
+api-request-body = 請求內容
+api-responses = 回應
+api-schemas = 結構定義
+api-name = 名稱
+api-in = 位置
+api-type = 類型
+api-required = 必填
+api-description = 說明
+api-status = 狀態
+api-body = 內容
+api-headers = 標頭
+api-problem-types = 問題類型
+api-none = 沒有。
+api-yes = 是
+api-no = 否
+
+## Paging
+paging-limit-out-of-range = 上限必須介乎 1 至 { $max }。
+paging-limit-invalid = 上限必須是 1 至 { $max } 之間的整數。
+paging-cursor-invalid = 此游標無效。請由第一頁重新開始。

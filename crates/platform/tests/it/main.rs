@@ -11,6 +11,7 @@ mod events;
 mod http_core;
 mod idempotency;
 mod keys;
+mod openapi;
 mod outbox;
 mod pages;
 mod security;
