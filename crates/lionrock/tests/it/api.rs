@@ -1,0 +1,112 @@
+//! The API contract with every module composed: the served OpenAPI document
+//! is valid OpenAPI 3.1, and it documents exactly the `/api/v…` routes the
+//! source declares (a route added without its operation, or an operation
+//! whose route is gone, fails here).
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use platform::testkit::TestApp;
+use serde_json::Value;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// Every string literal in `text` that is an API route: `"/api/v<N>/…"`.
+fn api_literals(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("\"/api/v") {
+        let tail = &rest[i + 1..];
+        let end = tail.find('"').unwrap_or(tail.len());
+        let literal = &tail[..end];
+        let version = literal["/api/v".len()..].split('/').next().unwrap_or("");
+        if !version.is_empty() && version.bytes().all(|b| b.is_ascii_digit()) && literal.len() > "/api/v1/".len() {
+            found.push(literal.to_owned());
+        }
+        rest = &tail[end.min(tail.len())..];
+    }
+    found
+}
+
+/// API route paths declared in every crate's `src` (tests may mount
+/// undocumented routes of their own; the product may not).
+fn declared_routes() -> BTreeSet<String> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(workspace().join("crates")).unwrap() {
+        let src = entry.unwrap().path().join("src");
+        if src.is_dir() {
+            rust_files(&src, &mut files);
+        }
+    }
+    files.iter().flat_map(|f| api_literals(&std::fs::read_to_string(f).unwrap())).collect()
+}
+
+async fn served_document() -> (TestApp, Value) {
+    let mut builder = TestApp::builder();
+    for module in lionrock::modules().into_iter().filter(|m| m.name != "platform") {
+        builder = builder.module(module);
+    }
+    let app = builder.spawn().await;
+    let resp = app.client().get("/api/v1/openapi.json").await;
+    assert_eq!(resp.status(), 200);
+    let doc = resp.json().await.unwrap();
+    (app, doc)
+}
+
+#[test]
+fn api_literals_are_found_in_source_text() {
+    let text = r#"route("/api/v1/things/{id}", get(x)); if path.starts_with("/api/") {} "/api/v2x/no" "/api/v1/""#;
+    assert_eq!(api_literals(text), ["/api/v1/things/{id}"]);
+}
+
+#[tokio::test]
+async fn every_api_route_is_documented_and_every_operation_routed() {
+    let (app, doc) = served_document().await;
+    let documented: BTreeSet<String> = doc["paths"].as_object().unwrap().keys().cloned().collect();
+    let declared = declared_routes();
+    assert!(declared.contains("/api/v1/identity/real-name"), "the scan finds routes: {declared:?}");
+    let undocumented: Vec<_> = declared.difference(&documented).collect();
+    assert!(undocumented.is_empty(), "API routes missing from /api/v1/openapi.json: {undocumented:?}");
+    let unrouted: Vec<_> = documented.difference(&declared).collect();
+    assert!(unrouted.is_empty(), "operations whose path no source declares: {unrouted:?}");
+    // Each documented GET without parameters in its path answers (not 404/405).
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        if item.get("get").is_some() && !path.contains('{') {
+            let status = app.client().get(path).await.status();
+            assert!(status != 404 && status != 405, "{path}: {status}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_composed_document_is_valid_openapi_3_1() {
+    let (_app, doc) = served_document().await;
+    let schema: Value =
+        serde_json::from_str(include_str!("../../../platform/tests/data/openapi-3.1-schema.json")).unwrap();
+    let validator = jsonschema::draft202012::new(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&doc).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    assert!(errors.is_empty(), "not valid OpenAPI 3.1: {errors:#?}");
+    for (name, schema) in doc["components"]["schemas"].as_object().unwrap() {
+        assert!(jsonschema::meta::is_valid(schema), "component schema {name}");
+    }
+    let post = &doc["paths"]["/api/v1/identity/real-name"]["post"];
+    let header = post["parameters"].as_array().unwrap().iter().find(|p| p["name"] == "Idempotency-Key");
+    assert_eq!(header.unwrap()["in"], "header", "a creating POST documents Idempotency-Key");
+    for status in ["200", "400", "401", "403", "404", "409", "413", "415", "422", "429", "500", "503"] {
+        assert!(post["responses"][status].is_object(), "real-name {status}");
+    }
+    assert!(post["responses"]["403"]["x-problem-types"].as_array().unwrap().len() == 1, "exempt from CSRF");
+}
