@@ -6,6 +6,7 @@
 #   ensure_browser   LIONROCK_TEST_BROWSER       chromedriver
 #                    LIONROCK_TEST_CHROMIUM      chromium
 #   ensure_axe       LIONROCK_TEST_AXE           axe.min.js
+#   ensure_schemathesis LIONROCK_TEST_SCHEMATHESIS    the `st` command (API fuzzer)
 #   drop_test_database                           drops the database again
 #
 # Under CI=true a missing service is fatal: the function prints
@@ -231,6 +232,47 @@ ensure_axe() {
     export LIONROCK_TEST_AXE="$path"
 }
 
+# schemathesis, the OpenAPI-driven fuzzer scripts/api-fuzz.sh runs, pinned,
+# from PyPI into a virtual environment outside the clone (kept between runs).
+SCHEMATHESIS_VERSION="4.32.5"
+
+ensure_schemathesis() {
+    local what="schemathesis ${SCHEMATHESIS_VERSION}"
+    local venv="${LIONROCK_TOOLS_DIR:-/var/cache/lionrock-tools}/schemathesis-${SCHEMATHESIS_VERSION}"
+    local python
+    unset LIONROCK_TEST_SCHEMATHESIS
+    if [[ ! -x "${venv}/bin/st" ]]; then
+        python="$(command -v python3 || true)"
+        if [[ -z "$python" ]]; then
+            _svc_apt_install python3 python3-venv || true
+            python="$(command -v python3 || true)"
+        fi
+        if [[ -z "$python" ]]; then
+            _svc_unavailable "$what" "no python3"
+            return 0
+        fi
+        rm -rf "$venv"
+        mkdir -p "$(dirname "$venv")"
+        if ! "$python" -m venv "$venv" >/dev/null 2>&1; then
+            # Debian's python3 needs python3-venv for ensurepip.
+            _svc_apt_install python3-venv || true
+            rm -rf "$venv"
+            if ! "$python" -m venv "$venv" >&2; then
+                _svc_unavailable "$what" "cannot create a virtual environment at ${venv}"
+                return 0
+            fi
+        fi
+        echo "installing ${what} into ${venv}" >&2
+        if ! "${venv}/bin/pip" install --quiet --disable-pip-version-check \
+            "schemathesis==${SCHEMATHESIS_VERSION}" >&2; then
+            rm -rf "$venv"
+            _svc_unavailable "$what" "pip install failed"
+            return 0
+        fi
+    fi
+    export LIONROCK_TEST_SCHEMATHESIS="${venv}/bin/st"
+}
+
 # Run as a program: call the named functions, print the exports for eval.
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
     set -euo pipefail
@@ -239,14 +281,15 @@ if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
     fi
     for fn in "$@"; do
         case "$fn" in
-        ensure_postgres | ensure_browser | ensure_axe) "$fn" ;;
+        ensure_postgres | ensure_browser | ensure_axe | ensure_schemathesis) "$fn" ;;
         *)
-            echo "usage: $0 [ensure_postgres] [ensure_browser] [ensure_axe]" >&2
+            echo "usage: $0 [ensure_postgres] [ensure_browser] [ensure_axe] [ensure_schemathesis]" >&2
             exit 2
             ;;
         esac
     done
-    for var in LIONROCK_TEST_POSTGRES_URL LIONROCK_TEST_BROWSER LIONROCK_TEST_CHROMIUM LIONROCK_TEST_AXE; do
+    for var in LIONROCK_TEST_POSTGRES_URL LIONROCK_TEST_BROWSER LIONROCK_TEST_CHROMIUM LIONROCK_TEST_AXE \
+        LIONROCK_TEST_SCHEMATHESIS; do
         if [[ -n "${!var:-}" ]]; then
             printf 'export %s=%q\n' "$var" "${!var}"
         fi
