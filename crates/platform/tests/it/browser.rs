@@ -63,6 +63,17 @@ async fn landing_page_is_accessible_in_every_language() {
     assert_eq!(heading, "Notification outbox");
     browser.assert_accessible("admin-outbox-en").await;
 
+    // The API reference (headings, tables, scrollable regions) in each language.
+    for prefix in ["en", "zh-hk", "zh-cn"] {
+        browser.goto(&app.url(&format!("/{prefix}/api"))).await;
+        browser.assert_accessible(&format!("api-reference-{prefix}")).await;
+    }
+    // By keyboard: a contents link moves to its operation.
+    let link = browser.client.find(fantoccini::Locator::Css("nav[aria-labelledby=api-contents] a")).await.unwrap();
+    link.send_keys(&Key::Enter.to_string()).await.unwrap();
+    let hash = browser.client.execute("return location.hash", vec![]).await.unwrap();
+    assert!(hash.as_str().is_some_and(|h| h.starts_with("#op-")), "{hash}");
+
     // The error page is accessible too.
     browser.goto(&app.url("/zh-hk/missing")).await;
     browser.assert_accessible("error-404-zh-hk").await;
