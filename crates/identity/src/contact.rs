@@ -237,7 +237,7 @@ pub(crate) async fn submit(
     let mut errors = FormErrors::new();
     let mut status = StatusCode::UNPROCESSABLE_ENTITY;
     if let Some(new) = crate::http::identifier_field(&state, &mut errors, "value", &form.value) {
-        match start(&state, &ctx, &account, &new, &client.ip.to_string()).await? {
+        match start(&state, &ctx, &account, &new, &client.rate_key()).await? {
             Some(Started::Verification(v)) => {
                 return Ok(see_other(&ctx.href(&format!("{PAGE}/verify?v={v}"))));
             }

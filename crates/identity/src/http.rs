@@ -220,7 +220,7 @@ async fn register(
         accounts::new_password(&state, &form.password, id.as_ref(), false).map_err(|p| password_error(&mut errors, p));
     let mut status = StatusCode::UNPROCESSABLE_ENTITY;
     if let (Some(id), Ok(password), true) = (id, password, errors.is_empty()) {
-        match accounts::register(&state, ctx.lang, &id, password, &client.ip.to_string()).await? {
+        match accounts::register(&state, ctx.lang, &id, password, &client.rate_key()).await? {
             Started::Verification(v) => return Ok(see_other(&ctx.href(&format!("/verify?v={v}")))),
             Started::Capped(_) => {
                 status = StatusCode::TOO_MANY_REQUESTS;
@@ -330,7 +330,7 @@ async fn resend(
         return Err(AppError::not_found());
     }
     let mut errors = FormErrors::new();
-    match accounts::resend(&state, ctx.lang, &form.v, &client.ip.to_string()).await? {
+    match accounts::resend(&state, ctx.lang, &form.v, &client.rate_key()).await? {
         ResendOutcome::Sent => return Ok(see_other(&ctx.href(&format!("/verify?v={}&sent=1", form.v)))),
         ResendOutcome::TooSoon => errors.add("code", "code-resend-too-soon"),
         ResendOutcome::Capped(_) => capped_error(&mut errors, "code"),
@@ -432,7 +432,7 @@ async fn sign_in(
     }
     let mut status = StatusCode::UNPROCESSABLE_ENTITY;
     if errors.is_empty() {
-        match accounts::sign_in(&state, ctx.lang, &form.email, &form.password, &client.ip.to_string()).await? {
+        match accounts::sign_in(&state, ctx.lang, &form.email, &form.password, &client.rate_key()).await? {
             SignInOutcome::SignedIn(principal) => {
                 let next = safe_next(&form.next);
                 return start_session(&state, &ctx, &client, &request_id, &headers, principal, next).await;
@@ -551,7 +551,7 @@ async fn recover(
     let mut errors = FormErrors::new();
     let mut status = StatusCode::UNPROCESSABLE_ENTITY;
     if let Some(id) = identifier_field(&state, &mut errors, "email", &form.email) {
-        match accounts::recover_start(&state, ctx.lang, &id, &client.ip.to_string()).await? {
+        match accounts::recover_start(&state, ctx.lang, &id, &client.rate_key()).await? {
             Started::Verification(v) => return Ok(see_other(&ctx.href(&format!("/recover/reset?v={v}")))),
             Started::Capped(_) => {
                 status = StatusCode::TOO_MANY_REQUESTS;

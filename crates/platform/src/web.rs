@@ -71,6 +71,15 @@ pub struct ClientInfo {
     pub https: bool,
 }
 
+impl ClientInfo {
+    /// The key of per-address counters kept in the database (sign-in
+    /// throttles, SMS caps): an IPv4 address, or an IPv6 client's /64, which
+    /// one subscriber holds whole. Show `ip` to people; count by this.
+    pub fn rate_key(&self) -> String {
+        crate::ratelimit::client_key(self.ip).to_string()
+    }
+}
+
 /// The language of this request, and whether the URL chose it.
 #[derive(Debug, Clone, Copy)]
 pub struct RequestLang {

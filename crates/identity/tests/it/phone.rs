@@ -172,6 +172,18 @@ async fn sms_codes_are_capped_per_number_per_address_and_per_day() {
     assert_eq!(metric(&app, "ip").await, 1);
     assert_eq!(sign_in(&c, "+85291000003", PASSWORD).await.status(), 422, "no account was created");
 
+    // An IPv6 subscriber holds a whole /64: its addresses share one count.
+    // (The day's overall count is set aside meanwhile, and put back after.)
+    app.db().execute_unprepared("UPDATE code_send_count SET sent = 0 WHERE key = 'all'").await.unwrap();
+    assert_eq!(register("2001:db8:1:2::1", "9100 0006").await.status(), 303);
+    assert_eq!(register("2001:db8:1:2::2", "9100 0007").await.status(), 303);
+    assert_eq!(register("2001:db8:1:2:abcd::2", "9100 0008").await.status(), 303);
+    let r = register("2001:db8:1:2:ffff::3", "9100 0009").await;
+    assert_eq!(r.status(), 429, "a fourth number from the same /64 is refused");
+    assert!(texts_to(&app, "+85291000009").await.is_empty());
+    assert_eq!(metric(&app, "ip").await, 2);
+    app.db().execute_unprepared("UPDATE code_send_count SET sent = 3 WHERE key = 'all'").await.unwrap();
+
     // Per day, overall: the fifth code today is refused from anywhere.
     assert_eq!(register("198.51.100.7", "9100 0004").await.status(), 303);
     let r = register("192.0.2.55", "9100 0005").await;
