@@ -355,9 +355,25 @@ async fn serve(
     }
     let keys = load_keys(&config)?;
     let state = AppState::new(config, keys, modules).await?;
+    // Nothing applied yet: a database of its own, which a demo may fill.
+    let fresh = state.migrator.nothing_applied(&state.db).await.map_err(Failure::runtime)?;
     state.migrator.run(&state.db).await.map_err(Failure::runtime)?;
+    let demo_db = platform::demo::is_demo(&state.db).await.map_err(Failure::runtime)?;
+    if demo && !demo_db && !fresh {
+        return Err(Failure::usage(
+            "this database was set up before, not by `serve --demo`; demo data, whose passwords are published, \
+             goes only into a database of its own (choose another server.data_dir or database.url)",
+        ));
+    }
+    if !demo && demo_db {
+        return Err(Failure::usage(
+            "this database holds demo data with published passwords (made by `serve --demo`); serve it only \
+             with --demo, and run a real installation on a database of its own",
+        ));
+    }
     let mut demo_notes = Vec::new();
     if demo {
+        platform::demo::mark(&state.db).await.map_err(Failure::runtime)?;
         state.set_demo();
         for loader in modules.iter().filter_map(|m| m.demo) {
             demo_notes.extend(loader(state.clone()).await.map_err(|e| Failure::usage(format!("demo data: {e}")))?);

@@ -158,6 +158,11 @@ impl Migrator {
     pub async fn pending(&self, db: &DatabaseConnection) -> Result<Vec<String>, DbErr> {
         Ok(MigratorTraitSelf::get_pending_migrations(self, db).await?.iter().map(|m| m.name().to_owned()).collect())
     }
+
+    /// True when no migration was ever applied: a database of its own.
+    pub async fn nothing_applied(&self, db: &DatabaseConnection) -> Result<bool, DbErr> {
+        Ok(self.pending(db).await?.len() == MigratorTraitSelf::migrations(self).len())
+    }
 }
 
 impl MigratorTraitSelf for Migrator {
@@ -177,8 +182,8 @@ pub fn is_unique_violation(e: &DbErr) -> bool {
     matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
 }
 
-/// The column(s) a unique-key violation is about (`email`, or `a, b`), or
-/// `None` when `e` is not one. Read from the driver's message (SQLite:
+/// The column(s) a unique-key violation is about (`email`, or `a, b`;
+/// empty when the driver does not say), or `None` when `e` is not one. Read from the driver's message (SQLite:
 /// `UNIQUE constraint failed: account.email`) or detail (PostgreSQL:
 /// `Key (email)=(…) already exists.`); the value itself is never returned.
 pub fn unique_violation(e: &DbErr) -> Option<String> {
@@ -198,7 +203,7 @@ pub fn unique_violation(e: &DbErr) -> Option<String> {
     };
     let columns =
         detail.as_deref().and_then(|d| d.strip_prefix("Key (")).and_then(|d| d.split_once(")=")).map(|(c, _)| c);
-    Some(columns.unwrap_or("").to_owned()).filter(|c| !c.is_empty()).or_else(|| Some("unknown".to_owned()))
+    Some(columns.unwrap_or_default().to_owned())
 }
 
 /// Pool gauges for `/metrics`: (size, idle).

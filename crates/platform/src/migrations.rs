@@ -13,6 +13,7 @@ pub fn all() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(OutboxLeaseToken),
         Box::new(AuditHardening),
         Box::new(IdempotencyRecords),
+        Box::new(InstallationMarks),
     ]
 }
 
@@ -384,6 +385,36 @@ impl MigrationTrait for IdempotencyRecords {
                 .name("idempotency_expires_idx")
                 .table(Idempotency::Table)
                 .col(Idempotency::ExpiresAt)
+                .to_owned(),
+        )
+        .await
+    }
+}
+
+struct InstallationMarks;
+
+impl MigrationName for InstallationMarks {
+    fn name(&self) -> &str {
+        "m20261130_000004_installation_mark"
+    }
+}
+
+#[derive(DeriveIden)]
+enum InstallationMark {
+    Table,
+    Name,
+    SetAt,
+}
+
+/// Facts about the whole database, such as "`serve --demo` made it".
+#[async_trait::async_trait]
+impl MigrationTrait for InstallationMarks {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(InstallationMark::Table)
+                .col(ColumnDef::new(InstallationMark::Name).string_len(32).not_null().primary_key())
+                .col(ColumnDef::new(InstallationMark::SetAt).timestamp_with_time_zone().not_null())
                 .to_owned(),
         )
         .await

@@ -210,3 +210,17 @@ async fn passwords_with_the_operators_banned_words_are_refused() {
     assert_eq!(r.status(), 303, "other passwords are fine");
     std::fs::remove_file(&words).unwrap();
 }
+
+/// Defence in depth behind `serve --demo`'s own check: identity's demo
+/// loader refuses a database that holds any other account.
+async fn demo_accounts_are_refused_beside_real_ones(backend: Backend) {
+    let app = spawn(backend).await;
+    let load = identity::module().demo.expect("identity has demo data");
+    let notes = load(app.state.clone()).await.expect("an empty database takes the demo accounts");
+    assert!(notes.iter().any(|n| n.starts_with("demo resident: ")));
+    assert!(load(app.state.clone()).await.is_ok(), "loading again changes nothing");
+    registered(&app, "real.person@example.org").await;
+    let err = load(app.state.clone()).await.unwrap_err();
+    assert!(err.contains("1 account(s) besides the demo ones"), "{err}");
+}
+both_backends!(demo_accounts_are_refused_beside_real_ones);

@@ -176,8 +176,10 @@ async fn demo_listens_on_loopback_unless_told_otherwise() {
     assert!(addr.ip().is_loopback(), "configured 0.0.0.0, demo bound {addr}");
     assert!(server.terminate());
 
-    // A non-demo server does as configured, and shows no banner.
-    let mut cmd = lionrock(dir.path());
+    // A non-demo server (on a database of its own) does as configured, and shows no banner.
+    let real = tempfile::tempdir().unwrap();
+    assert!(run(lionrock(real.path()).args(["keys", "init"])).status.success());
+    let mut cmd = lionrock(real.path());
     cmd.env("LIONROCK_SERVER__LISTEN", "0.0.0.0:0").args(["serve", "--json"]);
     let server = Served::start(cmd);
     let addr: std::net::SocketAddr = server.info["listening"].as_str().unwrap().parse().unwrap();
@@ -206,7 +208,7 @@ fn demo_accounts_never_go_into_a_database_with_other_accounts() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let err = stderr(&out);
     let line = err.lines().find(|l| l.starts_with("error: ")).unwrap_or_default();
-    assert!(line.contains("1 account(s) besides the demo ones"), "{err}");
+    assert!(line.contains("set up before, not by `serve --demo`"), "{err}");
     // No demo account was made: the published password opens nothing.
     let db = dir.path().join("lionrock-data/lionrock.db");
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -224,4 +226,29 @@ fn demo_accounts_never_go_into_a_database_with_other_accounts() {
         row.try_get::<i64>("", "n").unwrap()
     });
     assert_eq!(count, 0);
+}
+
+#[tokio::test]
+async fn a_demo_database_is_served_only_as_a_demo_and_a_used_one_never_becomes_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = lionrock(dir.path());
+    cmd.args(["serve", "--demo", "--json", "--listen", "127.0.0.1:0"]);
+    assert!(Served::start(cmd).terminate());
+    // Served without --demo, the published demo passwords would open a real
+    // server with no banner, on any address: refused.
+    let out = run(lionrock(dir.path()).args(["serve", "--listen", "127.0.0.1:0"]));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("holds demo data with published passwords"), "{}", stderr(&out));
+    // Again with --demo it runs.
+    let mut cmd = lionrock(dir.path());
+    cmd.args(["serve", "--demo", "--json", "--listen", "127.0.0.1:0"]);
+    assert!(Served::start(cmd).terminate());
+
+    // A database set up for real (migrated, still without accounts) never gets demo data.
+    let real = tempfile::tempdir().unwrap();
+    assert!(run(lionrock(real.path()).args(["keys", "init"])).status.success());
+    assert!(run(lionrock(real.path()).args(["migrate"])).status.success());
+    let out = run(lionrock(real.path()).args(["serve", "--demo", "--listen", "127.0.0.1:0"]));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("set up before, not by `serve --demo`"), "{}", stderr(&out));
 }

@@ -1,0 +1,41 @@
+//! Demo databases. `serve --demo` fills a database with demo data whose
+//! passwords are published, so it marks that database, and only a demo
+//! server (loopback by default, a banner on every page) may serve it; the
+//! demo in turn fills only a database that was empty before it. A demo can
+//! thus never be a backdoor into a real installation.
+
+use sea_orm::entity::prelude::*;
+use sea_orm::{ActiveValue::Set, ConnectionTrait};
+
+pub mod entity {
+    //! `installation_mark` rows: facts about the whole database (`demo`).
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "installation_mark")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub name: String,
+        pub set_at: TimeDateTimeWithTimeZone,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+const DEMO: &str = "demo";
+
+/// Whether `serve --demo` made this database.
+pub async fn is_demo(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
+    Ok(entity::Entity::find_by_id(DEMO.to_owned()).one(db).await?.is_some())
+}
+
+/// Marks this database as a demo's (before any demo data goes in).
+pub async fn mark(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    if is_demo(db).await? {
+        return Ok(());
+    }
+    entity::ActiveModel { name: Set(DEMO.to_owned()), set_at: Set(crate::db::now()) }.insert(db).await.map(|_| ())
+}
