@@ -152,6 +152,7 @@ pub async fn depth(db: &DatabaseConnection) -> Result<u64, DbErr> {
 }
 
 /// Delivers messages over the configured transports.
+#[derive(Clone)]
 pub struct Deliverer {
     config: Config,
     smtp: Option<AsyncSmtpTransport<Tokio1Executor>>,
@@ -264,6 +265,25 @@ pub fn delivery_deadline(config: &Config) -> Duration {
 pub async fn claim(db: &DatabaseConnection, config: &Config, limit: u64) -> Result<Vec<entity::Model>, DbErr> {
     let txn = db::begin_write(db).await?;
     let now = db::now();
+    // Claimed as often as allowed without an outcome (each attempt crashed
+    // its worker, or hung past its lease): give up rather than try forever.
+    let given_up = entity::Entity::update_many()
+        .col_expr(entity::Column::Status, Expr::value("failed"))
+        .col_expr(
+            entity::Column::LastError,
+            Expr::value(format!("no outcome after {} attempts", config.outbox.max_attempts)),
+        )
+        .col_expr(entity::Column::LeaseToken, Expr::value(Option::<String>::None))
+        .filter(entity::Column::Status.eq("pending"))
+        .filter(entity::Column::Attempts.gte(i32::try_from(config.outbox.max_attempts).unwrap_or(i32::MAX)))
+        .filter(entity::Column::LockedUntil.lte(now))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if given_up > 0 {
+        tracing::error!(given_up, "notifications failed for good: claimed as often as allowed without an outcome");
+        metrics::counter!("outbox_failed_total", "channel" => "unknown").increment(given_up);
+    }
     let due = entity::Entity::find()
         .filter(entity::Column::Status.eq("pending"))
         .filter(entity::Column::NextAttemptAt.lte(now))
@@ -394,9 +414,21 @@ pub async fn deliver_due(db: &DatabaseConnection, config: &Config, deliverer: &D
             break;
         }
         let deadline = delivery_deadline(config);
-        let outcome = match tokio::time::timeout(deadline, deliverer.deliver(m)).await {
-            Ok(outcome) => outcome,
-            Err(_) => Err(format!("delivery took longer than {} s", deadline.as_secs_f32())),
+        // A task of its own, so a panicking transport fails this delivery
+        // (and is recorded) instead of taking the worker down with it.
+        let task = {
+            let (deliverer, m) = (deliverer.clone(), m.clone());
+            tokio::spawn(async move { deliverer.deliver(&m).await })
+        };
+        let abort = task.abort_handle();
+        let outcome = match tokio::time::timeout(deadline, task).await {
+            Ok(Ok(outcome)) => outcome,
+            Ok(Err(e)) if e.is_panic() => Err("delivery panicked".to_owned()),
+            Ok(Err(_)) => Err("delivery was cancelled".to_owned()),
+            Err(_) => {
+                abort.abort();
+                Err(format!("delivery took longer than {} s", deadline.as_secs_f32()))
+            }
         };
         record_outcome(db, config, m, outcome).await?;
     }

@@ -420,3 +420,23 @@ async fn shutdown_ends_while_a_delivery_hangs() {
     assert_eq!(r.status, "pending", "the cancelled delivery is retried later, not lost");
     held.abort();
 }
+
+async fn a_message_that_never_gets_an_outcome_fails_after_its_attempts(backend: Backend) {
+    use sea_orm::ConnectionTrait;
+    let app = TestApp::builder().backend(backend).spawn().await;
+    let id = outbox::enqueue_now(&app.state, email("crash@example.org", "x")).await.unwrap();
+    let mut config = app.state.config.clone();
+    config.outbox.max_attempts = 2;
+    // Each attempt takes the lease and dies before recording anything (a
+    // crash, or a delivery that brings its worker down).
+    for attempt in 1..=2 {
+        let claimed = outbox::claim(app.db(), &config, 10).await.unwrap();
+        assert_eq!(claimed.len(), 1, "attempt {attempt}");
+        app.db().execute_unprepared("UPDATE outbox SET locked_until = '2020-01-01 00:00:00+00:00'").await.unwrap();
+    }
+    assert!(outbox::claim(app.db(), &config, 10).await.unwrap().is_empty(), "not claimed a third time");
+    let r = row(&app, &id).await;
+    assert_eq!(r.status, "failed");
+    assert_eq!(r.last_error.as_deref(), Some("no outcome after 2 attempts"));
+}
+both_backends!(a_message_that_never_gets_an_outcome_fails_after_its_attempts);
