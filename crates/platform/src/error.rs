@@ -324,17 +324,28 @@ impl fmt::Display for AppError {
 }
 
 /// A unique key that refused a write becomes 409 `duplicate` naming the
-/// field (never the value); any other database error is internal.
+/// column (never the value), or a plain 409 `conflict` when the key is not
+/// a plain column list (an expression index); any other database error is
+/// internal. A store that knows which request field a key guards should
+/// map the violation to its own domain error instead.
 impl From<sea_orm::DbErr> for AppError {
     fn from(e: sea_orm::DbErr) -> Self {
-        match crate::db::unique_violation(&e) {
-            Some(field) => AppError {
-                args: vec![("field", field.clone())],
-                fields: vec![FieldError::new(field.clone(), "duplicate", "error-duplicate-field").arg("field", field)],
-                cause: Some(e.into()),
-                ..AppError::new(ErrorKind::Duplicate)
-            },
-            None => AppError::internal(e),
+        let Some(columns) = crate::db::unique_violation(&e) else {
+            return AppError::internal(e);
+        };
+        // Logged (the renderer logs only internal errors): a collision the
+        // code did not expect deserves a look.
+        tracing::warn!(error = %e, "unique key refused a write");
+        let plain = !columns.is_empty()
+            && columns.split(", ").all(|c| !c.is_empty() && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
+        if !plain {
+            return AppError { cause: Some(e.into()), ..AppError::new(ErrorKind::Conflict) };
+        }
+        AppError {
+            args: vec![("field", columns.clone())],
+            fields: vec![FieldError::new(columns.clone(), "duplicate", "error-duplicate-field").arg("field", columns)],
+            cause: Some(e.into()),
+            ..AppError::new(ErrorKind::Duplicate)
         }
     }
 }
