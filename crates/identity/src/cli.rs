@@ -104,7 +104,8 @@ fn parse<T: FromArgMatches>(matches: &clap::ArgMatches) -> Result<T, Failure> {
 
 async fn users(ctx: Context, matches: clap::ArgMatches) -> Result<(), Failure> {
     let Users { command: UsersCommand::Create { email, phone, password_stdin: _, real_name, role } } = parse(&matches)?;
-    let mut password = String::new();
+    // Wiped when dropped, like every secret we hold in memory.
+    let mut password = zeroize::Zeroizing::new(String::new());
     std::io::Read::read_to_string(&mut std::io::stdin(), &mut password)
         .map_err(|e| Failure::usage(format!("--password-stdin: cannot read standard input: {e}")))?;
     // One trailing newline is how `echo` and here-strings end input, not part of the password.

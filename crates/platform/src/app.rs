@@ -1,7 +1,7 @@
-//! Composition: the application state every handler shares, the `Module`
-//! each domain contributes (routes, pages, migrations, translations), the
-//! router with its middleware stack, the operational endpoints, and the
-//! server with graceful shutdown.
+//! Composition: the application state every handler shares, built from
+//! the modules (`module::Module`), the router with its middleware stack,
+//! the operational endpoints, supervised background work, and the server
+//! with graceful shutdown.
 
 use std::collections::BTreeMap;
 use std::future::Future;

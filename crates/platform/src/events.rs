@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, Statement};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use sha2::Digest;
 use tokio::sync::broadcast;
 
 use crate::app::{AppState, Shutdown};
@@ -76,7 +77,7 @@ pub struct Bus {
     local: broadcast::Sender<Local>,
     /// This server's random name, so it skips its own notifications.
     origin: String,
-    /// The PostgreSQL channel (`lionrock_<schema>`), found on first use.
+    /// The PostgreSQL channel (`lionrock_` and a hash of the schema), found on first use.
     channel: OnceLock<String>,
     listening: AtomicBool,
 }
@@ -140,7 +141,10 @@ impl Bus {
             .await?
             .ok_or_else(|| DbErr::Custom("current_schema() returned nothing".to_owned()))?;
         let schema: String = row.try_get("", "s")?;
-        Ok(self.channel.get_or_init(|| format!("lionrock_{schema}")).clone())
+        // A hash of the schema: a channel name must fit in 63 bytes, and two
+        // long schema names must never share one.
+        let digest = hex::encode(&sha2::Sha256::digest(schema.as_bytes())[..12]);
+        Ok(self.channel.get_or_init(|| format!("lionrock_{digest}")).clone())
     }
 
     fn resync(&self) {

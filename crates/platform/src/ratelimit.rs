@@ -220,6 +220,11 @@ fn client_ip(req: &Request) -> IpAddr {
 
 /// Every request: a generous per-IP budget.
 pub(crate) async fn global(Extension(state): Extension<AppState>, req: Request, next: Next) -> Response {
+    // The load balancer's and monitoring's probes answer whatever the load:
+    // a server that refuses them is taken out of service.
+    if matches!(req.uri().path(), "/healthz" | "/readyz" | "/metrics") {
+        return next.run(req).await;
+    }
     if let Err(refused) = state.limits.global_ip.check(&client_key(client_ip(&req))) {
         return refusal("global_ip", refused);
     }

@@ -272,3 +272,33 @@ async fn rate_limiters_remember_a_bounded_number_of_clients() {
     assert_eq!(tracked("global_ip"), 0);
     assert_eq!(tracked("sensitive_ip"), 2);
 }
+
+#[tokio::test]
+async fn health_probes_are_never_rate_limited() {
+    // One request per second per address, and room for one address only.
+    let app = app()
+        .config(|c| {
+            c.limits.global_per_ip_per_second = 1;
+            c.limits.max_tracked_keys = 1;
+            c.server.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+        })
+        .spawn()
+        .await;
+    let c = app.client();
+    let from = |ip: &'static str, path: &'static str| {
+        let c = &c;
+        async move { c.http.get(c.url(path)).header("x-forwarded-for", ip).send().await.unwrap().status().as_u16() }
+    };
+    // The page budget runs out (a burst of two, then 429)...
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        statuses.push(from("198.51.100.9", "/en/").await);
+    }
+    assert!(statuses.contains(&429), "{statuses:?}");
+    // ...and a second address finds the map full; the probes answer all the same.
+    assert_eq!(from("203.0.113.77", "/en/").await, 429);
+    for _ in 0..5 {
+        assert_eq!(from("198.51.100.9", "/healthz").await, 200);
+        assert_eq!(from("203.0.113.77", "/readyz").await, 200);
+    }
+}
