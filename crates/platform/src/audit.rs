@@ -3,14 +3,22 @@
 //! `lionrock audit verify` finds any edit, deletion or truncation, and one
 //! who can write to the database but lacks the key file cannot recompute the
 //! chain. A signed checkpoint of the head, kept elsewhere, also exposes a
-//! rewrite by one who holds the key. Entries name actors and objects by
-//! opaque IDs only (never names or document numbers).
+//! rewrite by one who holds the key, or a clean cut of the newest entries.
+//! Entries name actors and objects by opaque IDs only (never names or
+//! document numbers).
 //!
 //! Entries written before the audit key existed are linked by plain SHA-256;
 //! `audit_head.keyed_from` (set once, by the migration that brought the key,
-//! and guarded by a trigger) is the first keyed entry. Moving it either way
-//! breaks the chain at a keyed entry, except past the head: a forger who
-//! rewrites every keyed entry as plain is caught by a checkpoint.
+//! and guarded by a trigger) is the first keyed entry: 1 on an installation
+//! that started with the key. Where it is above 1, the key must also vouch
+//! for it: `keyed_from_mac`, the *seal*, is a MAC of `keyed_from` and the
+//! hash of the last plain entry, written once by a process holding the key
+//! right after the upgrade ([`seal_after_upgrade`]) or by `lionrock audit
+//! seal` ([`seal`]). Without it, one with database access could relink
+//! every entry with plain SHA-256 and move `keyed_from` past the head;
+//! `verify` therefore fails on an unsealed or wrongly sealed boundary.
+//! Appends never seal: an unsealed boundary met later may be a forgery.
+//! Moving `keyed_from` down makes a plain entry fail as keyed.
 
 use sea_orm::entity::prelude::*;
 use sea_orm::{
@@ -87,6 +95,9 @@ pub mod head {
         pub hash: String,
         /// The first entry linked by a MAC; those before predate the audit key.
         pub keyed_from: i64,
+        /// The seal: the audit key's MAC of `keyed_from` and the last plain
+        /// entry's hash (needed only when `keyed_from` > 1).
+        pub keyed_from_mac: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -112,7 +123,8 @@ impl From<AuditError> for crate::error::AppError {
 
 /// Appends `entry` inside the caller's write transaction, so the audit entry
 /// commits or rolls back with the change it describes. `keys` (the app's)
-/// holds the audit key the link is made with.
+/// holds the audit key the link is made with. It never seals the start of
+/// the keyed chain (see [`seal`]).
 pub async fn record(txn: &DatabaseTransaction, keys: &Keys, entry: AuditEntry) -> Result<log::Model, AuditError> {
     check_len("actor", &entry.actor, 100)?;
     check_len("action", &entry.action, 100)?;
@@ -150,9 +162,15 @@ pub async fn record(txn: &DatabaseTransaction, keys: &Keys, entry: AuditEntry) -
     }
     .insert(txn)
     .await?;
-    head::ActiveModel { id: Set(1), seq: Set(row.seq), hash: Set(row.hash.clone()), keyed_from: NotSet }
-        .update(txn)
-        .await?;
+    head::ActiveModel {
+        id: Set(1),
+        seq: Set(row.seq),
+        hash: Set(row.hash.clone()),
+        keyed_from: NotSet,
+        keyed_from_mac: NotSet,
+    }
+    .update(txn)
+    .await?;
     Ok(row)
 }
 
@@ -185,8 +203,95 @@ fn keyed_link(keys: &Keys, row: &log::Model) -> String {
 }
 
 /// Plain SHA-256: how entries were linked before the audit key.
-fn plain_link(row: &log::Model) -> String {
+pub(crate) fn plain_link(row: &log::Model) -> String {
     hex::encode(Sha256::digest(link_message(row)))
+}
+
+/// What the seal MACs: where the keyed links begin and the hash they start
+/// from (the last plain entry's).
+fn seal_message(keyed_from: i64, boundary_hash: &str) -> Vec<u8> {
+    serde_json::json!([keyed_from, boundary_hash]).to_string().into_bytes()
+}
+
+/// Why the start of the keyed chain fails to verify.
+const UNSEALED: &str = "the start of the keyed chain is not sealed by the audit key: a chain rewritten without \
+     the key, or an upgraded database no keyed process has written to yet — run `lionrock audit seal` with the key";
+
+/// What [`seal`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SealOutcome {
+    /// The log started with the key (`keyed_from` is 1): nothing to seal.
+    NotNeeded,
+    /// A seal was already there (`verify` says whether it holds).
+    AlreadySealed,
+    /// Sealed the keyed chain starting at this entry.
+    Sealed { keyed_from: i64 },
+}
+
+/// Why [`seal`] refused.
+#[derive(Debug, thiserror::Error)]
+pub enum SealError {
+    #[error("the audit log is broken at entry {}, so its keyed start is not sealed", .0.first_broken.as_ref().map_or(0, |b| b.seq))]
+    Broken(VerifyReport),
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// Seals the start of the keyed chain of an upgraded log with the audit key:
+/// the operator's word that `keyed_from` and the plain entries before it
+/// are as the upgrade left them. Run once, right after the upgrade (the
+/// database then refuses to change the seal); refused if the chain does not
+/// otherwise verify.
+pub async fn seal(db: &DatabaseConnection, keys: &Keys) -> Result<SealOutcome, SealError> {
+    let txn = db::begin_write(db).await?;
+    let head = head::Entity::find_by_id(1)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("audit_head".to_owned()))?;
+    if head.keyed_from <= 1 {
+        return Ok(SealOutcome::NotNeeded);
+    }
+    if head.keyed_from_mac.is_some() {
+        return Ok(SealOutcome::AlreadySealed);
+    }
+    let report = walk(&txn, keys, &head, None, VERIFY_PAGE, false).await?;
+    if !report.ok {
+        return Err(SealError::Broken(report));
+    }
+    let boundary = log::Entity::find_by_id(head.keyed_from - 1)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("audit_log entry {}", head.keyed_from - 1)))?;
+    let mac = keys.audit_mac(SEAL_PURPOSE, &seal_message(head.keyed_from, &boundary.hash));
+    head::ActiveModel { id: Set(1), seq: NotSet, hash: NotSet, keyed_from: NotSet, keyed_from_mac: Set(Some(mac)) }
+        .update(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(SealOutcome::Sealed { keyed_from: head.keyed_from })
+}
+
+/// The MAC purpose of the seal.
+const SEAL_PURPOSE: &str = "audit-keyed-from";
+
+/// Seals the log (see [`seal`]) if `applied`, the migrations this process
+/// just ran, brought the audit key; `None` otherwise. Only then is an
+/// unsealed start known to be the upgrade's own and not a forger's.
+pub async fn seal_after_upgrade(
+    db: &DatabaseConnection,
+    keys: &Keys,
+    applied: &[String],
+) -> Result<Option<SealOutcome>, SealError> {
+    if !applied.iter().any(|name| name == crate::migrations::AUDIT_HARDENING) {
+        return Ok(None);
+    }
+    seal(db, keys).await.map(Some)
+}
+
+/// Whether the log's keyed start still waits for [`seal`].
+pub async fn needs_seal(db: &DatabaseConnection) -> Result<bool, DbErr> {
+    let head = head::Entity::find_by_id(1).one(db).await?;
+    Ok(head.is_some_and(|h| h.keyed_from > 1 && h.keyed_from_mac.is_none()))
 }
 
 /// The newest entries about `object` whose action starts with `prefix`
@@ -327,7 +432,7 @@ async fn verify_snapshot(
             VerifyReport { entries: 0, ok: false, keyed_from: 1, first_broken: Some(BrokenLink { seq: 1, reason }) };
         return Ok((report, None));
     };
-    let report = walk(&txn, keys, &head, checkpoint, page.max(1)).await?;
+    let report = walk(&txn, keys, &head, checkpoint, page.max(1), true).await?;
     txn.commit().await?;
     Ok((report, Some(head)))
 }
@@ -338,6 +443,7 @@ async fn walk(
     head: &head::Model,
     checkpoint: Option<&Checkpoint>,
     page: u64,
+    require_seal: bool,
 ) -> Result<VerifyReport, DbErr> {
     let keyed_from = head.keyed_from;
     let mut entries = 0u64;
@@ -387,6 +493,9 @@ async fn walk(
             entries += 1;
             last_seq = row.seq;
             prev_hash = row.hash;
+            if require_seal && last_seq == keyed_from - 1 && !sealed(keys, head, &prev_hash) {
+                return Ok(report(entries, keyed_from, UNSEALED.to_owned()));
+            }
         }
     }
     if head.seq != last_seq || head.hash != prev_hash {
@@ -398,4 +507,12 @@ async fn walk(
         return Ok(report(entries, last_seq + 1, reason));
     }
     Ok(VerifyReport { entries, ok: true, keyed_from, first_broken: None })
+}
+
+/// Whether the head's seal vouches for its `keyed_from` after an entry
+/// whose hash is `boundary_hash`.
+fn sealed(keys: &Keys, head: &head::Model, boundary_hash: &str) -> bool {
+    head.keyed_from_mac
+        .as_deref()
+        .is_some_and(|mac| keys.audit_mac_valid(SEAL_PURPOSE, &seal_message(head.keyed_from, boundary_hash), mac))
 }

@@ -60,6 +60,7 @@ enum AuditHead {
     Seq,
     Hash,
     KeyedFrom,
+    KeyedFromMac,
 }
 
 #[derive(DeriveIden)]
@@ -255,14 +256,19 @@ impl MigrationTrait for OutboxLeaseToken {
 
 struct AuditHardening;
 
+/// The migration that brought the audit key (and `keyed_from`).
+pub const AUDIT_HARDENING: &str = "m20261130_000002_audit_hardening";
+
 impl MigrationName for AuditHardening {
     fn name(&self) -> &str {
-        "m20261130_000002_audit_hardening"
+        AUDIT_HARDENING
     }
 }
 
 /// Refuses changes to audit rows on PostgreSQL, and lets the head only
-/// advance by one entry with `keyed_from` fixed.
+/// advance by one entry, or take its seal once: `keyed_from_mac` may go
+/// from NULL to a value (nothing else changing) when `keyed_from` > 1.
+/// `keyed_from` never changes.
 const PG_APPEND_ONLY: &[&str] = &[
     "CREATE FUNCTION audit_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
      BEGIN RAISE EXCEPTION 'the audit log is append-only: % on % refused', TG_OP, TG_TABLE_NAME; END $$",
@@ -271,7 +277,10 @@ const PG_APPEND_ONLY: &[&str] = &[
     "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
      FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change()",
     "CREATE TRIGGER audit_head_advances BEFORE UPDATE ON audit_head FOR EACH ROW
-     WHEN (NEW.id <> OLD.id OR NEW.seq <> OLD.seq + 1 OR NEW.keyed_from <> OLD.keyed_from)
+     WHEN (NEW.id <> OLD.id OR NEW.keyed_from <> OLD.keyed_from OR NOT (
+         (NEW.seq = OLD.seq + 1 AND NEW.keyed_from_mac IS NOT DISTINCT FROM OLD.keyed_from_mac)
+         OR (NEW.seq = OLD.seq AND NEW.hash = OLD.hash AND OLD.keyed_from > 1
+             AND OLD.keyed_from_mac IS NULL AND NEW.keyed_from_mac IS NOT NULL)))
      EXECUTE FUNCTION audit_refuse_change()",
     "CREATE TRIGGER audit_head_kept BEFORE DELETE ON audit_head
      FOR EACH ROW EXECUTE FUNCTION audit_refuse_change()",
@@ -287,7 +296,10 @@ const SQLITE_APPEND_ONLY: &[&str] = &[
     "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
      BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: DELETE on audit_log refused'); END",
     "CREATE TRIGGER audit_head_advances BEFORE UPDATE ON audit_head
-     WHEN NEW.id <> OLD.id OR NEW.seq <> OLD.seq + 1 OR NEW.keyed_from <> OLD.keyed_from
+     WHEN NEW.id <> OLD.id OR NEW.keyed_from <> OLD.keyed_from OR NOT (
+         (NEW.seq = OLD.seq + 1 AND NEW.keyed_from_mac IS OLD.keyed_from_mac)
+         OR (NEW.seq = OLD.seq AND NEW.hash = OLD.hash AND OLD.keyed_from > 1
+             AND OLD.keyed_from_mac IS NULL AND NEW.keyed_from_mac IS NOT NULL))
      BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: UPDATE on audit_head refused'); END",
     "CREATE TRIGGER audit_head_kept BEFORE DELETE ON audit_head
      BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: DELETE on audit_head refused'); END",
@@ -295,7 +307,10 @@ const SQLITE_APPEND_ONLY: &[&str] = &[
 
 /// Links are keyed from here on: entries already written keep their plain
 /// SHA-256 links, and `keyed_from` records where the keyed ones begin (1 on
-/// a new installation). Then the database refuses to change audit rows.
+/// a new installation). On an upgraded log `keyed_from_mac` (the seal, see
+/// `audit::seal`) is written by the first process with the key, right after
+/// this migration or by `lionrock audit seal`. Then the database refuses to
+/// change audit rows.
 #[async_trait::async_trait]
 impl MigrationTrait for AuditHardening {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
@@ -303,6 +318,13 @@ impl MigrationTrait for AuditHardening {
             Table::alter()
                 .table(AuditHead::Table)
                 .add_column(ColumnDef::new(AuditHead::KeyedFrom).big_integer().not_null().default(1))
+                .to_owned(),
+        )
+        .await?;
+        m.alter_table(
+            Table::alter()
+                .table(AuditHead::Table)
+                .add_column(ColumnDef::new(AuditHead::KeyedFromMac).string_len(64).null())
                 .to_owned(),
         )
         .await?;

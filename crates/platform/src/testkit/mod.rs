@@ -383,6 +383,52 @@ pub async fn drop_audit_triggers(db: &DatabaseConnection) {
     }
 }
 
+/// The platform's migrations as they were before the audit key (for tests
+/// of the upgrade).
+pub fn migrations_before_the_audit_key() -> Vec<Box<dyn sea_orm_migration::MigrationTrait>> {
+    let mut all = crate::migrations::all();
+    let at = all.iter().position(|m| m.name() == crate::migrations::AUDIT_HARDENING).unwrap();
+    all.truncate(at);
+    all
+}
+
+/// Appends `n` entries linked the way lionrock did before the audit key
+/// (plain SHA-256), to a log migrated by [`migrations_before_the_audit_key`].
+pub async fn append_plain_audit_entries(db: &DatabaseConnection, n: i64) {
+    use sea_orm::{ActiveModelTrait, EntityTrait};
+    for _ in 0..n {
+        let txn = crate::db::begin_write(db).await.unwrap();
+        let head = txn
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                "SELECT seq, hash FROM audit_head",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        let seq: i64 = head.try_get("", "seq").unwrap();
+        let mut row = crate::audit::log::Model {
+            seq: seq + 1,
+            id: uuid::Uuid::now_v7().to_string(),
+            at: crate::db::now(),
+            actor: "account:1".into(),
+            action: "legacy.act".into(),
+            object: format!("object:{}", seq + 1),
+            request_id: None,
+            prev_hash: head.try_get("", "hash").unwrap(),
+            hash: String::new(),
+        };
+        row.hash = crate::audit::plain_link(&row);
+        let hash = row.hash.clone();
+        crate::audit::log::Entity::insert(crate::audit::log::ActiveModel::from(row).reset_all())
+            .exec(&txn)
+            .await
+            .unwrap();
+        txn.execute_unprepared(&format!("UPDATE audit_head SET seq = {}, hash = '{hash}'", seq + 1)).await.unwrap();
+        txn.commit().await.unwrap();
+    }
+}
+
 /// Runs a store test on SQLite, and on PostgreSQL when it is configured:
 /// `both_backends!(audit_chain_verifies)` expands to a module with tests
 /// `sqlite` and `postgres`, each calling `audit_chain_verifies(Backend)`.

@@ -1,6 +1,6 @@
 //! The audit log: its keyed chain, checkpoints, append-only triggers, the
-//! upgrade from a plain SHA-256 chain, and verifying while others append; on
-//! SQLite and PostgreSQL.
+//! upgrade from a plain SHA-256 chain and its seal, and verifying while
+//! others append; on SQLite and PostgreSQL.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -10,7 +10,7 @@ use platform::audit::{self, AuditEntry, Checkpoint, CheckpointError};
 use platform::both_backends;
 use platform::crypto::{Key, Keys};
 use platform::testkit::{self, Backend, TestApp};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryOrder};
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, QueryOrder};
 use sha2::{Digest, Sha256};
 
 async fn app(backend: Backend) -> TestApp {
@@ -172,6 +172,7 @@ async fn the_database_refuses_to_change_audit_rows(backend: Backend) {
         "DELETE FROM audit_log WHERE seq = 3",
         "DELETE FROM audit_log",
         "UPDATE audit_head SET keyed_from = 9",
+        "UPDATE audit_head SET keyed_from_mac = 'x'",
         "UPDATE audit_head SET seq = 2",
         "DELETE FROM audit_head",
     ] {
@@ -190,64 +191,54 @@ async fn the_database_refuses_to_change_audit_rows(backend: Backend) {
 }
 both_backends!(the_database_refuses_to_change_audit_rows);
 
-/// The platform's migrations as they were before the audit key.
-fn before_the_audit_key() -> Vec<Box<dyn sea_orm_migration::MigrationTrait>> {
-    let mut all = platform::migrations::all();
-    let at = all.iter().position(|m| m.name() == "m20261130_000002_audit_hardening").unwrap();
-    all.truncate(at);
-    all
-}
-
-/// Writes `n` entries the way lionrock did before the audit key.
-async fn append_plain(db: &DatabaseConnection, n: i64) {
-    for seq in 1..=n {
-        let prev: String = if seq == 1 {
-            "0".repeat(64)
-        } else {
-            let row = db
-                .query_one_raw(sea_orm::Statement::from_string(
-                    db.get_database_backend(),
-                    "SELECT hash FROM audit_head",
-                ))
-                .await
-                .unwrap()
-                .unwrap();
-            row.try_get("", "hash").unwrap()
-        };
-        let mut row = audit::log::Model {
-            seq,
-            id: uuid::Uuid::now_v7().to_string(),
-            at: platform::db::now(),
-            actor: "account:1".into(),
-            action: "legacy.act".into(),
-            object: "object:1".into(),
-            request_id: None,
-            prev_hash: prev,
-            hash: String::new(),
-        };
-        row.hash = plain_sha256(&link_message(&row));
-        let hash = row.hash.clone();
-        let txn = platform::db::begin_write(db).await.unwrap();
-        audit::log::Entity::insert(audit::log::ActiveModel::from(row).reset_all()).exec(&txn).await.unwrap();
-        txn.execute_unprepared(&format!("UPDATE audit_head SET seq = {seq}, hash = '{hash}'")).await.unwrap();
-        txn.commit().await.unwrap();
-    }
-}
-
-async fn a_chain_from_before_the_audit_key_keeps_verifying(backend: Backend) {
-    let (db, _dir) = testkit::empty_database(backend).await;
-    platform::db::Migrator::new(vec![before_the_audit_key as platform::db::MigrationSet]).run(&db).await.unwrap();
-    append_plain(&db, 3).await;
+/// A log written before the audit key (`n` plain entries), then upgraded;
+/// returns the migrations the upgrade applied.
+async fn upgraded_from_before_the_audit_key(
+    backend: Backend,
+    n: i64,
+) -> (DatabaseConnection, tempfile::TempDir, Vec<String>) {
+    let (db, dir) = testkit::empty_database(backend).await;
+    platform::db::Migrator::new(vec![testkit::migrations_before_the_audit_key as platform::db::MigrationSet])
+        .run(&db)
+        .await
+        .unwrap();
+    testkit::append_plain_audit_entries(&db, n).await;
     let applied = platform::db::Migrator::new(vec![platform::migrations::all as platform::db::MigrationSet])
         .run(&db)
         .await
         .unwrap();
     assert_eq!(applied, ["m20261130_000002_audit_hardening", "m20261130_000003_idempotency"]);
+    (db, dir, applied)
+}
+
+fn unsealed_at(report: &audit::VerifyReport) -> Option<i64> {
+    report.first_broken.as_ref().filter(|b| b.reason.contains("not sealed by the audit key")).map(|b| b.seq)
+}
+
+async fn a_chain_from_before_the_audit_key_keeps_verifying(backend: Backend) {
+    let (db, _dir, applied) = upgraded_from_before_the_audit_key(backend, 3).await;
     let keys = Keys::ephemeral();
 
+    // Until a process with the key seals where the keyed links begin, the
+    // upgraded log looks like one a forger relinked: verify says so.
+    let report = audit::verify(&db, &keys, None).await.unwrap();
+    assert_eq!(unsealed_at(&report), Some(4), "{report:?}");
+    assert!(report.first_broken.as_ref().unwrap().reason.contains("lionrock audit seal"));
+    assert_eq!((report.entries, report.keyed_from), (3, 4), "the plain entries verified");
+    assert!(audit::needs_seal(&db).await.unwrap());
+    assert_eq!(audit::seal_after_upgrade(&db, &keys, &[]).await.unwrap(), None, "not this process's upgrade");
+    assert_eq!(
+        audit::seal_after_upgrade(&db, &keys, &applied).await.unwrap(),
+        Some(audit::SealOutcome::Sealed { keyed_from: 4 })
+    );
+    assert!(!audit::needs_seal(&db).await.unwrap());
+    assert_eq!(audit::seal(&db, &keys).await.unwrap(), audit::SealOutcome::AlreadySealed);
     let report = audit::verify(&db, &keys, None).await.unwrap();
     assert!(report.ok, "the plain chain verifies after the upgrade: {report:?}");
     assert_eq!((report.entries, report.keyed_from), (3, 4));
+    // Another key's verify finds the seal wrong.
+    assert_eq!(unsealed_at(&audit::verify(&db, &Keys::ephemeral(), None).await.unwrap()), Some(4));
+
     append_to(&db, &keys, 2).await;
     let report = audit::verify(&db, &keys, None).await.unwrap();
     assert!(report.ok, "{report:?}");
@@ -255,34 +246,103 @@ async fn a_chain_from_before_the_audit_key_keeps_verifying(backend: Backend) {
     let (_, checkpoint) = audit::checkpoint(&db, &keys).await.unwrap();
     let checkpoint = checkpoint.unwrap();
 
+    // The seal is written once.
+    for sql in ["UPDATE audit_head SET keyed_from_mac = NULL", "UPDATE audit_head SET keyed_from_mac = 'x'"] {
+        let err = db.execute_unprepared(sql).await.expect_err(sql);
+        assert!(err.to_string().contains("append-only"), "{sql}: {err}");
+    }
+
     // Only the key relinks entries after the upgrade.
-    let mut tampered = audit::verify(&db, &keys, None).await.unwrap();
-    assert!(tampered.ok);
     testkit::drop_audit_triggers(&db).await;
-    db.execute_unprepared("UPDATE audit_log SET object = 'object:forged' WHERE seq = 4").await.unwrap();
     forge(&db, 4, plain_sha256).await;
-    tampered = audit::verify(&db, &keys, None).await.unwrap();
+    let tampered = audit::verify(&db, &keys, None).await.unwrap();
     assert_eq!(tampered.first_broken.map(|b| b.seq), Some(4), "a keyed entry relinked with SHA-256");
 
-    // Moving the boundary up to pass the relinked entry as plain breaks the next keyed link.
+    // Moving the boundary up to pass the relinked entry as plain breaks the
+    // next keyed link, and the seal.
     db.execute_unprepared("UPDATE audit_head SET keyed_from = 5").await.unwrap();
-    tampered = audit::verify(&db, &keys, None).await.unwrap();
+    let tampered = audit::verify(&db, &keys, None).await.unwrap();
     assert_eq!(tampered.first_broken.map(|b| b.seq), Some(5));
     // Moving it down makes a plain entry fail as keyed.
     db.execute_unprepared("UPDATE audit_head SET keyed_from = 3").await.unwrap();
-    tampered = audit::verify(&db, &keys, None).await.unwrap();
+    let tampered = audit::verify(&db, &keys, None).await.unwrap();
     assert_eq!(tampered.first_broken.map(|b| b.seq), Some(3));
 
-    // Relinking everything as plain with the boundary past the head looks
-    // like a log never written since the upgrade, until the checkpoint is shown.
+    // Relinking everything as plain with the boundary past the head: the
+    // seal was for entry 4, and without the key there is no other.
     forge(&db, 1, plain_sha256).await;
-    db.execute_unprepared("UPDATE audit_head SET keyed_from = 6").await.unwrap();
-    assert!(audit::verify(&db, &keys, None).await.unwrap().ok);
-    let report = audit::verify(&db, &keys, Some(&checkpoint)).await.unwrap();
-    assert!(!report.ok);
-    assert_eq!(report.first_broken.map(|b| b.seq), Some(4), "{checkpoint:?}");
+    for mac in ["NULL", "'x'"] {
+        db.execute_unprepared(&format!("UPDATE audit_head SET keyed_from = 6, keyed_from_mac = {mac}")).await.unwrap();
+        let report = audit::verify(&db, &keys, None).await.unwrap();
+        assert_eq!(unsealed_at(&report), Some(6), "{report:?}");
+        assert_eq!(report.entries, 5);
+        let report = audit::verify(&db, &keys, Some(&checkpoint)).await.unwrap();
+        assert_eq!(report.first_broken.map(|b| b.seq), Some(4), "{checkpoint:?}");
+    }
+    // Nor does a keyed append seal it (only `audit seal`, the operator's word, would).
+    append_to(&db, &keys, 1).await;
+    assert_eq!(unsealed_at(&audit::verify(&db, &keys, None).await.unwrap()), Some(6));
 }
 both_backends!(a_chain_from_before_the_audit_key_keeps_verifying);
+
+async fn an_upgraded_log_written_to_before_its_seal_verifies_once_sealed(backend: Backend) {
+    // Upgraded without the key (`lionrock migrate` on another host), then
+    // written to: verify fails until the operator seals it.
+    let (db, _dir, _) = upgraded_from_before_the_audit_key(backend, 2).await;
+    let keys = Keys::ephemeral();
+    append_to(&db, &keys, 2).await;
+    let report = audit::verify(&db, &keys, None).await.unwrap();
+    assert_eq!((unsealed_at(&report), report.entries), (Some(3), 2), "{report:?}");
+    assert!(audit::checkpoint(&db, &keys).await.unwrap().1.is_none(), "no checkpoint of an unsealed log");
+    assert_eq!(audit::seal(&db, &keys).await.unwrap(), audit::SealOutcome::Sealed { keyed_from: 3 });
+    let report = audit::verify(&db, &keys, None).await.unwrap();
+    assert!(report.ok && report.entries == 4, "{report:?}");
+}
+both_backends!(an_upgraded_log_written_to_before_its_seal_verifies_once_sealed);
+
+async fn a_broken_upgraded_log_is_not_sealed(backend: Backend) {
+    let (db, _dir, _) = upgraded_from_before_the_audit_key(backend, 3).await;
+    let keys = Keys::ephemeral();
+    testkit::drop_audit_triggers(&db).await;
+    db.execute_unprepared("UPDATE audit_log SET actor = 'account:2' WHERE seq = 2").await.unwrap();
+    let Err(audit::SealError::Broken(report)) = audit::seal(&db, &keys).await else { panic!("sealed a broken log") };
+    assert_eq!(report.first_broken.map(|b| b.seq), Some(2));
+    assert!(audit::needs_seal(&db).await.unwrap());
+}
+both_backends!(a_broken_upgraded_log_is_not_sealed);
+
+async fn a_keyed_chain_relinked_as_plain_past_the_head_is_caught(backend: Backend) {
+    // The review's attack on a fresh installation: no key, but database
+    // write access (triggers disabled), every entry relinked with plain
+    // SHA-256 and keyed_from moved past the head, as if the log predated
+    // the key. Plain verify, without any checkpoint, catches it.
+    let app = app(backend).await;
+    append(&app, 5).await;
+    assert!(!audit::needs_seal(app.db()).await.unwrap(), "a fresh installation needs no seal");
+    assert_eq!(audit::seal(app.db(), &app.state.keys).await.unwrap(), audit::SealOutcome::NotNeeded);
+    forge(app.db(), 1, plain_sha256).await;
+    let seal_with = |key: [u8; 32]| {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&key).unwrap();
+        mac.update(b"audit-keyed-from");
+        mac.update(&[0]);
+        mac.update(serde_json::json!([6, "0".repeat(64)]).to_string().as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    };
+    for mac in ["NULL".to_owned(), format!("'{}'", seal_with([8; 32]))] {
+        app.db()
+            .execute_unprepared(&format!("UPDATE audit_head SET keyed_from = 6, keyed_from_mac = {mac}"))
+            .await
+            .unwrap();
+        let report = verify(&app).await;
+        assert!(!report.ok);
+        assert_eq!((unsealed_at(&report), report.entries, report.keyed_from), (Some(6), 5, 6), "{report:?}");
+    }
+    // Appending (the app holds the key) does not seal the forger's boundary.
+    app.db().execute_unprepared("UPDATE audit_head SET keyed_from_mac = NULL").await.unwrap();
+    append(&app, 1).await;
+    assert_eq!(unsealed_at(&verify(&app).await), Some(6));
+}
+both_backends!(a_keyed_chain_relinked_as_plain_past_the_head_is_caught);
 
 async fn a_checkpoint_exposes_a_rewrite_by_the_key_holder(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
