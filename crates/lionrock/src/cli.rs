@@ -1,5 +1,5 @@
 //! Command line: the binary's own commands (`serve`, `migrate`, `config
-//! check`, `audit verify|checkpoint`, `keys init|rotate`) and those the
+//! check`, `audit verify|checkpoint|seal`, `keys init|rotate`) and those the
 //! modules add (`users`, `clients`, …). Data goes to stdout (JSON with
 //! `--json`), logs to stderr.
 //! Usage and configuration errors exit with 2 and one line naming the
@@ -86,6 +86,9 @@ enum AuditCommand {
     /// Verify the chain, then print its head signed with the audit key, to
     /// keep away from the database (exit 1 if the chain is broken).
     Checkpoint,
+    /// After an upgrade from a release without the audit key: seal where the
+    /// keyed links begin with the key (once; exit 1 if the chain is broken).
+    Seal,
 }
 
 #[derive(Debug, Subcommand)]
@@ -245,6 +248,11 @@ async fn run(cli: Cli, modules: Vec<platform::module::Module>) -> Result<ExitCod
         Command::Migrate => {
             let db = platform::db::connect(&config).await.map_err(Failure::runtime)?;
             let pending = platform::app::migrator(&modules).run(&db).await.map_err(Failure::runtime)?;
+            // Keys are optional here (migrations may run where they are not).
+            match load_keys(&config) {
+                Ok(keys) => seal_after_upgrade(&db, &keys, &pending).await?,
+                Err(_) => warn_if_unsealed(&db).await?,
+            }
             if cli.json {
                 println!("{}", json!({ "applied": pending }));
             } else if pending.is_empty() {
@@ -297,12 +305,43 @@ async fn run(cli: Cli, modules: Vec<platform::module::Module>) -> Result<ExitCod
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Audit { command: AuditCommand::Seal } => {
+            use platform::audit::{SealError, SealOutcome};
+            let keys = load_keys(&config)?;
+            let db = platform::db::connect(&config).await.map_err(Failure::runtime)?;
+            let outcome = match platform::audit::seal(&db, &keys).await {
+                Ok(outcome) => outcome,
+                Err(SealError::Broken(report)) => {
+                    print_report(&report, cli.json)?;
+                    return Ok(ExitCode::from(1));
+                }
+                Err(SealError::Db(e)) => return Err(Failure::runtime(e)),
+            };
+            let (sealed, note) = match outcome {
+                SealOutcome::NotNeeded => {
+                    (false, "the audit log was keyed from its first entry: nothing to seal".to_owned())
+                }
+                SealOutcome::AlreadySealed => (false, "the audit log was already sealed; nothing changed".to_owned()),
+                SealOutcome::Sealed { keyed_from } => {
+                    (true, format!("sealed the audit log's keyed chain from entry {keyed_from} with the audit key"))
+                }
+            };
+            let report = platform::audit::verify(&db, &keys, None).await.map_err(Failure::runtime)?;
+            if cli.json {
+                println!("{}", json!({ "sealed": sealed, "report": report }));
+            } else {
+                println!("{note}");
+                print_report(&report, false)?;
+            }
+            Ok(if report.ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
         Command::Keys { command: KeysCommand::Rotate { purpose } } => {
             let purpose =
                 platform::keys::Purpose::parse(&purpose).ok_or_else(|| Failure::usage("--purpose: unknown"))?;
             let keys = load_keys(&config)?;
             let state = AppState::new(config, keys, &modules).await?;
-            state.migrator.run(&state.db).await.map_err(Failure::runtime)?;
+            let applied = state.migrator.run(&state.db).await.map_err(Failure::runtime)?;
+            seal_after_upgrade(&state.db, &state.keys, &applied).await?;
             // Keep the old key published for as long as anything it signed may be checked.
             let keep = time::Duration::days(1);
             let kid = platform::keys::rotate(&state.db, &state.keys, purpose, keep).await.map_err(Failure::runtime)?;
@@ -332,6 +371,39 @@ async fn run(cli: Cli, modules: Vec<platform::module::Module>) -> Result<ExitCod
     }
 }
 
+/// After the migration that brought the audit key, run by this process
+/// holding the key: seals the log's keyed start (see `audit::seal`).
+/// Otherwise only warns if the log still waits for `lionrock audit seal`.
+async fn seal_after_upgrade(
+    db: &platform::sea_orm::DatabaseConnection,
+    keys: &Keys,
+    applied: &[String],
+) -> Result<(), Failure> {
+    use platform::audit::{SealError, SealOutcome};
+    match platform::audit::seal_after_upgrade(db, keys, applied).await {
+        Ok(Some(SealOutcome::Sealed { keyed_from })) => {
+            tracing::info!(keyed_from, "sealed the audit log's keyed chain with the audit key");
+            Ok(())
+        }
+        Ok(_) => warn_if_unsealed(db).await,
+        Err(SealError::Broken(report)) => {
+            let broken = report.first_broken.map(|b| format!("entry {}: {}", b.seq, b.reason)).unwrap_or_default();
+            tracing::error!(%broken, "the audit log does not verify, so its keyed chain was not sealed");
+            Ok(())
+        }
+        Err(SealError::Db(e)) => Err(Failure::runtime(e)),
+    }
+}
+
+async fn warn_if_unsealed(db: &platform::sea_orm::DatabaseConnection) -> Result<(), Failure> {
+    if platform::audit::needs_seal(db).await.map_err(Failure::runtime)? {
+        tracing::warn!(
+            "the audit log's keyed chain is not sealed: `lionrock audit verify` fails until `lionrock audit seal` runs with the audit key (do it right after the upgrade)"
+        );
+    }
+    Ok(())
+}
+
 async fn serve(
     mut config: Config,
     modules: &[platform::module::Module],
@@ -357,7 +429,8 @@ async fn serve(
     let state = AppState::new(config, keys, modules).await?;
     // Nothing applied yet: a database of its own, which a demo may fill.
     let fresh = state.migrator.nothing_applied(&state.db).await.map_err(Failure::runtime)?;
-    state.migrator.run(&state.db).await.map_err(Failure::runtime)?;
+    let applied = state.migrator.run(&state.db).await.map_err(Failure::runtime)?;
+    seal_after_upgrade(&state.db, &state.keys, &applied).await?;
     let demo_db = platform::demo::is_demo(&state.db).await.map_err(Failure::runtime)?;
     if demo && !demo_db && !fresh {
         return Err(Failure::usage(

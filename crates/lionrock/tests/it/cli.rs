@@ -234,6 +234,79 @@ async fn audit_checkpoint_exposes_a_cut_chain() {
     assert_eq!(report["first_broken"]["seq"], 2, "{report}");
 }
 
+/// Keys init, and a database written by a release without the audit key:
+/// `n` entries linked by plain SHA-256, not yet upgraded.
+async fn installation_from_before_the_audit_key(dir: &std::path::Path, n: i64) {
+    assert!(run(lionrock(dir).args(["keys", "init"])).status.success());
+    let mut config = Config::default();
+    config.server.data_dir = dir.join("lionrock-data");
+    let db = platform::db::connect(&config).await.unwrap();
+    platform::db::Migrator::new(vec![platform::testkit::migrations_before_the_audit_key as platform::db::MigrationSet])
+        .run(&db)
+        .await
+        .unwrap();
+    platform::testkit::append_plain_audit_entries(&db, n).await;
+    db.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn audit_seal_seals_a_log_upgraded_without_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    installation_from_before_the_audit_key(dir.path(), 3).await;
+    // Migrated where the audit key is not: the log is left unsealed.
+    let key = dir.path().join("lionrock-data/keys/audit.key");
+    let away = dir.path().join("audit.key.away");
+    std::fs::rename(&key, &away).unwrap();
+    let out = run(lionrock(dir.path()).arg("migrate"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("lionrock audit seal"), "{}", stderr(&out));
+    std::fs::rename(&away, &key).unwrap();
+
+    let out = run(lionrock(dir.path()).args(["audit", "verify"]));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("audit log broken at entry 4: the start of the keyed chain is not sealed"), "{text}");
+    assert!(text.contains("run `lionrock audit seal` with the key") && text.contains("(3 entries"), "{text}");
+    let out = run(lionrock(dir.path()).args(["audit", "checkpoint"]));
+    assert_eq!(out.status.code(), Some(1), "no checkpoint of an unsealed log");
+
+    let out = run(lionrock(dir.path()).args(["audit", "seal"]));
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "sealed the audit log's keyed chain from entry 4 with the audit key\naudit log intact: 3 entries verified\n"
+    );
+    let out = run(lionrock(dir.path()).args(["audit", "seal", "--json"]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        (&json["sealed"], &json["report"]["ok"], &json["report"]["keyed_from"]),
+        (&false.into(), &true.into(), &4.into())
+    );
+    assert!(run(lionrock(dir.path()).args(["audit", "verify"])).status.success());
+}
+
+#[tokio::test]
+async fn migrating_with_the_audit_key_seals_the_upgrade() {
+    let dir = tempfile::tempdir().unwrap();
+    installation_from_before_the_audit_key(dir.path(), 2).await;
+    let out = run(lionrock(dir.path()).arg("migrate"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("audit seal"), "{}", stderr(&out));
+    let out = run(lionrock(dir.path()).args(["audit", "verify"]));
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(stdout(&out).trim(), "audit log intact: 2 entries verified");
+    let out = run(lionrock(dir.path()).args(["audit", "seal"]));
+    assert!(stdout(&out).starts_with("the audit log was already sealed"), "{}", stdout(&out));
+
+    // A log keyed from its first entry needs no seal.
+    let fresh = tempfile::tempdir().unwrap();
+    let _db = installation_with_entries(fresh.path(), 1).await;
+    let out = run(lionrock(fresh.path()).args(["audit", "seal"]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("the audit log was keyed from its first entry"), "{}", stdout(&out));
+}
+
 #[tokio::test]
 async fn audit_verify_refuses_a_bad_checkpoint_file() {
     let dir = tempfile::tempdir().unwrap();
