@@ -14,6 +14,7 @@ use platform::app::{AppState, Server};
 use platform::cli::{Command as ModuleCommand, Context, Failure, create_keys, load_keys};
 use platform::config::Config;
 use platform::crypto::Keys;
+use platform::sea_orm::DatabaseConnection;
 use serde_json::json;
 
 #[derive(Debug, Parser)]
@@ -374,11 +375,7 @@ async fn run(cli: Cli, modules: Vec<platform::module::Module>) -> Result<ExitCod
 /// After the migration that brought the audit key, run by this process
 /// holding the key: seals the log's keyed start (see `audit::seal`).
 /// Otherwise only warns if the log still waits for `lionrock audit seal`.
-async fn seal_after_upgrade(
-    db: &platform::sea_orm::DatabaseConnection,
-    keys: &Keys,
-    applied: &[String],
-) -> Result<(), Failure> {
+async fn seal_after_upgrade(db: &DatabaseConnection, keys: &Keys, applied: &[String]) -> Result<(), Failure> {
     use platform::audit::{SealError, SealOutcome};
     match platform::audit::seal_after_upgrade(db, keys, applied).await {
         Ok(Some(SealOutcome::Sealed { keyed_from })) => {
@@ -395,7 +392,7 @@ async fn seal_after_upgrade(
     }
 }
 
-async fn warn_if_unsealed(db: &platform::sea_orm::DatabaseConnection) -> Result<(), Failure> {
+async fn warn_if_unsealed(db: &DatabaseConnection) -> Result<(), Failure> {
     if platform::audit::needs_seal(db).await.map_err(Failure::runtime)? {
         tracing::warn!(
             "the audit log's keyed chain is not sealed: `lionrock audit verify` fails until `lionrock audit seal` runs with the audit key (do it right after the upgrade)"
