@@ -38,6 +38,18 @@ use crate::ratelimit::Limiters;
 use crate::session::Lifetimes;
 use crate::{outbox, page, web};
 
+/// Platform's problem types: one per `ErrorKind`, and the ones its layers add.
+const PLATFORM_MODULE_PROBLEMS: [crate::error::ProblemType; crate::error::PLATFORM_PROBLEMS.len() + 1] = {
+    let kinds = crate::error::PLATFORM_PROBLEMS;
+    let mut all = [crate::idempotency::OUTCOME_UNKNOWN; crate::error::PLATFORM_PROBLEMS.len() + 1];
+    let mut i = 0;
+    while i < kinds.len() {
+        all[i] = kinds[i];
+        i += 1;
+    }
+    all
+};
+
 /// The platform's own module: its schema, translations, assets and pages.
 pub fn platform_module() -> Module {
     Module {
@@ -53,7 +65,7 @@ pub fn platform_module() -> Module {
                 .route("/api", get(crate::openapi::reference_page))
         },
         api: crate::openapi::platform_api,
-        problems: &crate::error::PLATFORM_PROBLEMS,
+        problems: &PLATFORM_MODULE_PROBLEMS,
         job: Some(|state| Box::pin(crate::idempotency::job(state))),
         ..Module::named("platform")
     }

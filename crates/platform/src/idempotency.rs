@@ -17,15 +17,28 @@
 //! - Concurrency: one conditional insert claims the key, so of two requests
 //!   (on one server or two sharing a database) one runs and the other gets
 //!   409 `idempotency-key-in-progress` with `Retry-After`. A claim is a lease
-//!   that ends a little after the request timeout: a server killed mid-request
-//!   leaves a key that the next retry takes over, and a request cut off by
-//!   the timeout (or a panic) releases its key at once.
+//!   that ends a little after the request timeout.
 //! - What is kept: 2xx, 3xx and 4xx answers that the same request would get
 //!   again (not 401, 403, 408, 425 or 429, which depend on credentials or
 //!   time), with the headers worth replaying (never `Set-Cookie`) and the
-//!   body sealed with the data key. Any 5xx, or an answer too large to keep,
-//!   releases the key: the handler's transaction rolled back, so a retry
-//!   runs again.
+//!   body sealed with the data key, up to [`MAX_STORED_BODY`]. In the
+//!   request scope (no credential outside the body) only 2xx answers are
+//!   kept, up to [`MAX_STORED_BODY_REQUEST_SCOPE`], so anonymous callers
+//!   cannot fill the table with rejected requests.
+//! - A 5xx, or an answer not kept in its scope, releases the key, so a
+//!   retry runs again. That is right when the handler's transaction rolled
+//!   back, which is what a handler returning an error normally means; it is
+//!   not guaranteed (a handler that fails after committing would run twice),
+//!   so handlers commit last.
+//! - Not exactly-once across failures: the answer is stored in its own
+//!   statement after the handler's transaction commits (tried a few times).
+//!   When that is impossible (the store fails, the server dies, the request
+//!   timeout or a panic cuts the request off, the answer is too large to
+//!   keep), the key is left holding no answer, and once its lease ends every
+//!   retry gets 409 `idempotency-key-outcome-unknown` until the key expires,
+//!   rather than running the handler a second time: the first request may
+//!   have completed. The client checks the outcome and, if need be, sends
+//!   the request again with a new key.
 //! - Opting out: a module lists POST routes that create nothing in
 //!   `Module::idempotency_exempt`; their key is ignored.
 
@@ -40,11 +53,11 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, Condition, TryInsertResult};
+use sea_orm::{ActiveValue::Set, TryInsertResult};
 use sha2::{Digest, Sha256};
 
 use crate::app::AppState;
-use crate::error::{AppError, ErrorKind, ErrorReport};
+use crate::error::{AppError, ErrorKind, ErrorReport, ProblemType};
 use crate::i18n::Lang;
 use crate::principal::MaybePrincipal;
 use crate::web::{self, ClientInfo, RequestId, RequestLang};
@@ -86,8 +99,19 @@ pub const REPLAYED_HEADER: &str = "idempotent-replayed";
 pub const MAX_KEY_LEN: usize = 128;
 /// How long an answer is kept.
 pub const KEEP: time::Duration = time::Duration::hours(24);
-/// The largest answer kept; a larger one releases its key.
-const MAX_STORED_BODY: usize = 1024 * 1024;
+/// The largest answer kept for a caller with a credential; a larger one
+/// leaves its key's outcome unknown.
+pub const MAX_STORED_BODY: usize = 1024 * 1024;
+/// The largest answer kept in the request scope (no credential outside the body).
+pub const MAX_STORED_BODY_REQUEST_SCOPE: usize = 64 * 1024;
+/// Attempts at storing an answer before giving up (its key's outcome is then unknown).
+const STORE_ATTEMPTS: u32 = 3;
+
+/// A retry whose first request may have completed without its answer being
+/// kept (the server died, the request was cut off, the store failed): it
+/// is not run again. 409, like the in-progress answer: the request
+/// conflicts with the key's state, and sending it again will not help.
+pub const OUTCOME_UNKNOWN: ProblemType = ProblemType::new("idempotency-key-outcome-unknown", StatusCode::CONFLICT);
 /// How far past the request timeout a lease lasts (clock differences between servers).
 const LEASE_MARGIN: Duration = Duration::from_secs(10);
 /// Headers sent again with a stored answer.
@@ -143,14 +167,37 @@ fn fingerprint(method: &Method, path_and_query: &str, content_type: &str, body: 
     hex::encode(h.finalize())
 }
 
+/// How a key's caller is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    /// An account, a session cookie or an `Authorization` header.
+    Credential,
+    /// Nothing outside the body: the whole request is the scope.
+    Request,
+}
+
+impl Scope {
+    /// Is an answer with this status and length kept for retries?
+    fn keeps(self, status: StatusCode) -> bool {
+        storable(status) && (self == Scope::Credential || status.is_success())
+    }
+
+    fn max_body(self) -> usize {
+        match self {
+            Scope::Credential => MAX_STORED_BODY,
+            Scope::Request => MAX_STORED_BODY_REQUEST_SCOPE,
+        }
+    }
+}
+
 /// Who is asking, as the input of the scope's MAC (never stored as is).
-fn caller(req: &Request, fingerprint: &str) -> String {
+fn caller(req: &Request, fingerprint: &str) -> (Scope, String) {
     if let Some(MaybePrincipal(Some(p))) = req.extensions().get::<MaybePrincipal>() {
-        return format!("account\0{}", p.account_id);
+        return (Scope::Credential, format!("account\0{}", p.account_id));
     }
     let https = req.extensions().get::<ClientInfo>().is_some_and(|c| c.https);
     if let Some(cookie) = web::read_cookie(req.headers(), web::session_cookie_name(https)) {
-        return format!("session\0{cookie}");
+        return (Scope::Credential, format!("session\0{cookie}"));
     }
     let authorization: Vec<String> = req
         .headers()
@@ -159,9 +206,9 @@ fn caller(req: &Request, fingerprint: &str) -> String {
         .map(|v| v.to_str().map_or_else(|_| hex::encode(v.as_bytes()), str::to_owned))
         .collect();
     if !authorization.is_empty() {
-        return format!("authorization\0{}", authorization.join("\0"));
+        return (Scope::Credential, format!("authorization\0{}", authorization.join("\0")));
     }
-    format!("request\0{fingerprint}")
+    (Scope::Request, format!("request\0{fingerprint}"))
 }
 
 /// What the claim found.
@@ -174,10 +221,13 @@ enum Claim {
     Reused,
     /// The first request is still running.
     InProgress,
+    /// The first request's lease ended without an answer: it may have completed.
+    OutcomeUnknown,
 }
 
 /// Claims the key with one conditional insert (or takes over an expired
-/// row, or a lease whose server died, with one conditional update).
+/// row with one conditional update). A lease that ended without an answer
+/// is never taken over: its request may have committed.
 async fn claim(db: &DatabaseConnection, id: &str, fp: &str, lease_for: Duration) -> Result<Claim, DbErr> {
     let lease_for = time::Duration::try_from(lease_for).unwrap_or(time::Duration::hours(1));
     // Another round when the row was released or purged between our insert and read.
@@ -210,6 +260,9 @@ async fn claim(db: &DatabaseConnection, id: &str, fp: &str, lease_for: Duration)
         if live && existing.locked_until.is_some_and(|t| t > now) {
             return Ok(Claim::InProgress);
         }
+        if live {
+            return Ok(Claim::OutcomeUnknown);
+        }
         let taken = entity::Entity::update_many()
             .col_expr(entity::Column::Fingerprint, Expr::value(fp))
             .col_expr(entity::Column::Lease, Expr::value(Some(lease.clone())))
@@ -220,14 +273,7 @@ async fn claim(db: &DatabaseConnection, id: &str, fp: &str, lease_for: Duration)
             .col_expr(entity::Column::CreatedAt, Expr::value(now))
             .col_expr(entity::Column::ExpiresAt, Expr::value(now + KEEP))
             .filter(entity::Column::Id.eq(id))
-            .filter(
-                Condition::any().add(entity::Column::ExpiresAt.lte(now)).add(
-                    Condition::all()
-                        .add(entity::Column::Status.is_null())
-                        .add(entity::Column::LockedUntil.lte(now))
-                        .add(entity::Column::Fingerprint.eq(fp)),
-                ),
-            )
+            .filter(entity::Column::ExpiresAt.lte(now))
             .exec(db)
             .await?
             .rows_affected;
@@ -250,8 +296,24 @@ async fn release(db: &DatabaseConnection, id: &str, lease: &str) {
     }
 }
 
-/// A held key: released when dropped unfinished (the request was cut off by
-/// the timeout, or panicked), so the client's retry runs again.
+/// Ends the lease at once, keeping no answer: the request may have
+/// committed, so retries get [`OUTCOME_UNKNOWN`] instead of running again.
+async fn abandon(db: &DatabaseConnection, id: &str, lease: &str) {
+    let ended = entity::Entity::update_many()
+        .col_expr(entity::Column::LockedUntil, Expr::value(Some(crate::db::now() - time::Duration::seconds(1))))
+        .filter(entity::Column::Id.eq(id))
+        .filter(entity::Column::Lease.eq(lease))
+        .filter(entity::Column::Status.is_null())
+        .exec(db)
+        .await;
+    if let Err(e) = ended {
+        tracing::warn!(error = %e, "idempotency lease not ended; it will run out");
+    }
+}
+
+/// A held key, abandoned when dropped unfinished (the request was cut off
+/// by the timeout, or panicked, perhaps after its handler committed): the
+/// client's retry is told the outcome is unknown.
 struct Held {
     db: DatabaseConnection,
     id: String,
@@ -266,7 +328,7 @@ impl Drop for Held {
         }
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             let (db, id, lease) = (self.db.clone(), std::mem::take(&mut self.id), std::mem::take(&mut self.lease));
-            runtime.spawn(async move { release(&db, &id, &lease).await });
+            runtime.spawn(async move { abandon(&db, &id, &lease).await });
         }
     }
 }
@@ -366,7 +428,8 @@ pub(crate) async fn middleware(State(state): State<AppState>, req: Request, next
         .unwrap_or_default();
     let fp = fingerprint(&parts.method, path_and_query, &content_type, &bytes);
     let req = Request::from_parts(parts, Body::from(bytes));
-    let id = state.keys.blind_index("platform.idempotency", &format!("{}\0{}", caller(&req, &fp), key.as_str()));
+    let (scope, caller) = caller(&req, &fp);
+    let id = state.keys.blind_index("platform.idempotency", &format!("{caller}\0{}", key.as_str()));
     let lease = match claim(&state.db, &id, &fp, state.config.request_timeout() + LEASE_MARGIN).await {
         Ok(Claim::Run(lease)) => lease,
         Ok(Claim::Replay(row)) => {
@@ -382,6 +445,10 @@ pub(crate) async fn middleware(State(state): State<AppState>, req: Request, next
             return AppError { retry_after: Some(1), ..AppError::new(ErrorKind::IdempotencyKeyInProgress) }
                 .into_response();
         }
+        Ok(Claim::OutcomeUnknown) => {
+            counted("outcome-unknown");
+            return AppError { problem: OUTCOME_UNKNOWN, ..AppError::new(ErrorKind::Conflict) }.into_response();
+        }
         Err(e) => return AppError::internal(e).into_response(),
     };
     counted("run");
@@ -389,23 +456,24 @@ pub(crate) async fn middleware(State(state): State<AppState>, req: Request, next
     let lang = req.extensions().get::<RequestLang>().map_or(state.config.locale.default, |l| l.lang);
     let request_id = req.extensions().get::<RequestId>().map(|r| r.0.to_string()).unwrap_or_default();
     let response = next.run(req).await;
-    let response = keep(&state, &mut held, path, lang, request_id, response).await;
+    let response = keep(&state, &held, scope, path, lang, request_id, response).await;
     held.finished = true;
     response
 }
 
-/// Keeps a storable answer as the client will see it (an error rendered as
-/// problem+json), or releases the key.
+/// Keeps an answer its scope keeps, as the client will see it (an error
+/// rendered as problem+json); releases the key of one it does not.
 async fn keep(
     state: &AppState,
-    held: &mut Held,
+    held: &Held,
+    scope: Scope,
     path: String,
     lang: Lang,
     request_id: String,
     response: Response,
 ) -> Response {
     let status = response.status();
-    if !storable(status) {
+    if !scope.keeps(status) {
         release(&state.db, &held.id, &held.lease).await;
         return response;
     }
@@ -416,22 +484,41 @@ async fn keep(
     let bytes = match axum::body::to_bytes(body, usize::MAX).await {
         Ok(bytes) => bytes,
         Err(e) => {
-            release(&state.db, &held.id, &held.lease).await;
+            abandon(&state.db, &held.id, &held.lease).await;
             return AppError::internal(e).into_response();
         }
     };
-    if bytes.len() > MAX_STORED_BODY {
-        tracing::warn!(status = %status, bytes = bytes.len(), "answer too large to keep for Idempotency-Key; key released");
-        release(&state.db, &held.id, &held.lease).await;
+    if bytes.len() > scope.max_body() {
+        tracing::warn!(status = %status, bytes = bytes.len(), "answer too large to keep for Idempotency-Key; retries get outcome-unknown");
+        abandon(&state.db, &held.id, &held.lease).await;
     } else {
-        match store(state, &held.id, &held.lease, status, &parts.headers, &bytes).await {
-            Ok(true) => {}
-            Ok(false) => tracing::warn!("Idempotency-Key taken over while its request ran; answer not kept"),
-            // The lease runs out, then a retry runs again.
-            Err(e) => tracing::warn!(error = %e, "answer not kept for Idempotency-Key"),
-        }
+        store_retrying(state, held, status, &parts.headers, &bytes).await;
     }
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// Stores the answer, trying again after a failure; when every attempt
+/// fails the lease is ended (retries get outcome-unknown, never a rerun).
+async fn store_retrying(state: &AppState, held: &Held, status: StatusCode, headers: &HeaderMap, body: &[u8]) {
+    let mut pause = Duration::from_millis(50);
+    for attempt in 1..=STORE_ATTEMPTS {
+        match store(state, &held.id, &held.lease, status, headers, body).await {
+            Ok(true) => return,
+            Ok(false) => {
+                tracing::warn!("Idempotency-Key taken over while its request ran; answer not kept");
+                return;
+            }
+            Err(e) if attempt < STORE_ATTEMPTS => {
+                tracing::warn!(error = %e, attempt, "answer not kept for Idempotency-Key; trying again");
+                tokio::time::sleep(pause).await;
+                pause *= 4;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "answer not kept for Idempotency-Key; retries get outcome-unknown");
+                abandon(&state.db, &held.id, &held.lease).await;
+            }
+        }
+    }
 }
 
 /// Deletes answers older than [`KEEP`] (the platform's periodic job).

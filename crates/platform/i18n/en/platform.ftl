@@ -65,6 +65,8 @@ error-idempotency-key-reused-title = Idempotency-Key already used for another re
 error-idempotency-key-reused-detail = This Idempotency-Key was already used with a different request (method, path, content type or body). Send a new key for a new request.
 error-idempotency-key-in-progress-title = Request still in progress
 error-idempotency-key-in-progress-detail = A request with this Idempotency-Key is still being processed. Wait a moment and send the same request again to receive its answer.
+error-idempotency-key-outcome-unknown-title = Outcome of the first request unknown
+error-idempotency-key-outcome-unknown-detail = The first request with this Idempotency-Key may have completed, but its outcome is unknown, so it will not run again with this key. Check whether it took effect; if it did not, send it again with a new key.
 
 field-required = This field is required.
 field-invalid = This value is not valid.

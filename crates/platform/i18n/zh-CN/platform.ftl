@@ -65,6 +65,8 @@ error-idempotency-key-reused-title = Idempotency-Key 已用于另一个请求
 error-idempotency-key-reused-detail = 这个 Idempotency-Key 已用于另一个不同的请求（方法、路径、内容类型或内容不同）。新的请求请使用新的键。
 error-idempotency-key-in-progress-title = 请求仍在处理中
 error-idempotency-key-in-progress-detail = 使用这个 Idempotency-Key 的请求仍在处理中。请稍候，再发送相同的请求以获取结果。
+error-idempotency-key-outcome-unknown-title = 首个请求的结果不明
+error-idempotency-key-outcome-unknown-detail = 使用这个 Idempotency-Key 的首个请求可能已完成，但结果不明，因此不会以这个键再次执行。请先核实它是否已生效；如未生效，请使用新的键再次发送。
 
 field-required = 必须填写此栏。
 field-invalid = 此数值无效。

@@ -65,6 +65,8 @@ error-idempotency-key-reused-title = Idempotency-Key 已用於另一個請求
 error-idempotency-key-reused-detail = 這個 Idempotency-Key 已用於另一個不同的請求（方法、路徑、內容類型或內容不同）。新的請求請使用新的鍵。
 error-idempotency-key-in-progress-title = 請求仍在處理中
 error-idempotency-key-in-progress-detail = 使用這個 Idempotency-Key 的請求仍在處理中。請稍候，再傳送相同的請求以取得結果。
+error-idempotency-key-outcome-unknown-title = 首個請求的結果不明
+error-idempotency-key-outcome-unknown-detail = 使用這個 Idempotency-Key 的首個請求可能已完成，但結果不明，因此不會以這個鍵再次執行。請先查核它是否已生效；如未生效，請以新的鍵再次傳送。
 
 field-required = 必須填寫此欄。
 field-invalid = 此數值無效。

@@ -1,7 +1,9 @@
 //! `Idempotency-Key` on POSTs under `/api`: retries answered from the store,
 //! a key reused for another request refused, keys scoped per caller, one
-//! run among parallel requests on two servers, server errors and timeouts
-//! releasing the key, a dead server's lease taken over, expiry after a day.
+//! run among parallel requests on two servers, server errors releasing the
+//! key, a timeout or a dead server leaving the outcome unknown (never a
+//! second run), the request scope keeping only small successes, expiry
+//! after a day.
 
 use std::time::Duration;
 
@@ -268,21 +270,52 @@ async fn server_errors_release_the_key(backend: Backend) {
 }
 both_backends!(server_errors_release_the_key);
 
-async fn a_request_cut_off_by_the_timeout_releases_its_key(backend: Backend) {
+/// A retry's answer when the first request may have completed unseen.
+async fn assert_outcome_unknown(r: reqwest::Response) {
+    let (status, p) = problem(r).await;
+    assert_eq!(status, 409);
+    assert_eq!(p["type"], "urn:lionrock:problem:idempotency-key-outcome-unknown");
+    assert!(p["detail"].as_str().unwrap().contains("may have completed"), "{p}");
+}
+
+async fn a_request_cut_off_by_the_timeout_leaves_its_outcome_unknown(backend: Backend) {
     let app = app().backend(backend).config(|c| c.server.request_timeout_secs = 1).spawn().await;
     let c = app.client();
     let (m, k) = (marker(), key());
     let body = json!({ "marker": m, "first_delay_ms": 1500 });
     let (status, _) = problem(post(&c, THINGS, &k, Some("alice"), &body).await).await;
     assert_eq!(status, 503);
-    eventually("the key released", Duration::from_secs(5), || async { (rows(&app).await == 0).then_some(()) }).await;
-    let retry = post(&c, THINGS, &k, Some("alice"), &body).await;
-    assert_eq!(retry.status(), 201);
-    assert_eq!(retry.json::<Value>().await.unwrap()["run"], 2);
-}
-both_backends!(a_request_cut_off_by_the_timeout_releases_its_key);
+    // The handler may have committed before the timeout: a retry is told so
+    // (once the abandoned lease is written), and does not run it again.
+    let retry = eventually("the lease ended", Duration::from_secs(5), || async {
+        let r = post(&c, THINGS, &k, Some("alice"), &body).await;
+        (r.status() != 409 || r.headers().get("retry-after").is_none()).then_some(r)
+    })
+    .await;
+    assert_outcome_unknown(retry).await;
+    let zh = c
+        .http
+        .post(c.url(THINGS))
+        .header("idempotency-key", &k)
+        .header("authorization", "Bearer alice")
+        .header("accept-language", "zh-HK")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(zh).await.1["title"], "首個請求的結果不明");
+    assert_eq!(runs(&m), 1, "never run a second time");
+    assert_eq!(rows(&app).await, 1);
 
-async fn a_dead_servers_lease_is_taken_over(backend: Backend) {
+    // Once the key expires, it is free again.
+    set_back(&app, entity::Column::ExpiresAt, time::Duration::seconds(1)).await;
+    let later = post(&c, THINGS, &k, Some("alice"), &body).await;
+    assert_eq!(later.status(), 201);
+    assert_eq!(runs(&m), 2);
+}
+both_backends!(a_request_cut_off_by_the_timeout_leaves_its_outcome_unknown);
+
+async fn a_dead_servers_key_is_not_run_again(backend: Backend) {
     let app = app().backend(backend).spawn().await;
     let c = app.client();
     let (m, k) = (marker(), key());
@@ -295,22 +328,73 @@ async fn a_dead_servers_lease_is_taken_over(backend: Backend) {
     eventually("the first request running", Duration::from_secs(5), || async { (runs(&m) == 1).then_some(()) }).await;
     assert_eq!(post(&c, THINGS, &k, Some("alice"), &body).await.status(), 409);
 
-    // As if the first server died long ago: its lease has run out.
+    // As if the first server died (after committing, perhaps): its lease ran
+    // out with no answer kept. A retry is not run again.
     set_back(&app, entity::Column::LockedUntil, time::Duration::hours(1)).await;
-    let second = post(&c, THINGS, &k, Some("alice"), &body).await;
-    assert_eq!(second.status(), 201);
-    assert!(!replayed(&second));
-    assert_eq!(second.json::<Value>().await.unwrap()["run"], 2);
+    assert_outcome_unknown(post(&c, THINGS, &k, Some("alice"), &body).await).await;
+    assert_eq!(runs(&m), 1);
 
-    // The first finishes: its client gets its answer, but it cannot
-    // overwrite the answer kept under the newer lease.
+    // The first was only slow: it still holds its lease, so its answer is
+    // kept after all, and retries get it.
     let first = first.await.unwrap();
     assert_eq!(first.json::<Value>().await.unwrap()["run"], 1);
     let again = post(&c, THINGS, &k, Some("alice"), &body).await;
     assert!(replayed(&again));
-    assert_eq!(again.json::<Value>().await.unwrap()["run"], 2);
+    assert_eq!(again.json::<Value>().await.unwrap()["run"], 1);
+    assert_eq!(runs(&m), 1);
 }
-both_backends!(a_dead_servers_lease_is_taken_over);
+both_backends!(a_dead_servers_key_is_not_run_again);
+
+async fn the_request_scope_keeps_only_small_successes(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
+    let c = app.client();
+    // Rejected requests from callers with no credential leave no row.
+    for _ in 0..5 {
+        let malformed = c
+            .http
+            .post(c.url(THINGS))
+            .header("idempotency-key", key())
+            .header("content-type", "application/json")
+            .body("{ not json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(malformed.status(), 400);
+        let (status, _) =
+            problem(post(&c, THINGS, &key(), None, &json!({ "marker": marker(), "colour": "red" })).await).await;
+        assert_eq!(status, 422);
+    }
+    assert_eq!(rows(&app).await, 0, "no 4xx kept in the request scope");
+    // With a credential, the same 4xx is kept.
+    let k = key();
+    let bad = json!({ "marker": marker(), "colour": "red" });
+    assert_eq!(post(&c, THINGS, &k, Some("alice"), &bad).await.status(), 422);
+    assert!(replayed(&post(&c, THINGS, &k, Some("alice"), &bad).await));
+    assert_eq!(rows(&app).await, 1);
+
+    // A success is kept, up to 64 KiB.
+    let (small, k) = (marker(), key());
+    let body = json!({ "marker": small, "pad": 1000 });
+    assert_eq!(post(&c, THINGS, &k, None, &body).await.status(), 201);
+    assert!(replayed(&post(&c, THINGS, &k, None, &body).await));
+    assert_eq!(runs(&small), 1);
+
+    // A larger one is not kept; it completed, so a retry is not run again.
+    let (large, k) = (marker(), key());
+    let body = json!({ "marker": large, "pad": platform::idempotency::MAX_STORED_BODY_REQUEST_SCOPE });
+    let first = post(&c, THINGS, &k, None, &body).await;
+    assert_eq!(first.status(), 201);
+    assert!(first.bytes().await.unwrap().len() > platform::idempotency::MAX_STORED_BODY_REQUEST_SCOPE);
+    assert_outcome_unknown(post(&c, THINGS, &k, None, &body).await).await;
+    assert_eq!(runs(&large), 1);
+    // The same answer is small enough for a caller with a credential.
+    let (large, k) = (marker(), key());
+    let body = json!({ "marker": large, "pad": platform::idempotency::MAX_STORED_BODY_REQUEST_SCOPE });
+    assert_eq!(post(&c, THINGS, &k, Some("alice"), &body).await.status(), 201);
+    assert!(replayed(&post(&c, THINGS, &k, Some("alice"), &body).await));
+    assert_eq!(runs(&large), 1);
+}
+both_backends!(the_request_scope_keeps_only_small_successes);
 
 async fn answers_expire_after_a_day(backend: Backend) {
     let app = app().backend(backend).spawn().await;

@@ -176,6 +176,9 @@ pub struct ThingBody {
     /// Take this long on the first run.
     #[serde(default)]
     pub first_delay_ms: u64,
+    /// Answer with this many bytes of padding.
+    #[serde(default)]
+    pub pad: usize,
 }
 
 /// A creating endpoint that counts its runs: 201 with a `Location`.
@@ -192,7 +195,7 @@ async fn create_thing(ApiJson(body): ApiJson<ThingBody>) -> Result<axum::respons
     Ok((
         StatusCode::CREATED,
         [(http::header::LOCATION, location.clone())],
-        Json(json!({ "marker": body.marker, "run": run, "href": location })),
+        Json(json!({ "marker": body.marker, "run": run, "href": location, "pad": "x".repeat(body.pad) })),
     )
         .into_response())
 }
