@@ -81,6 +81,14 @@ pub struct Module {
     /// POST routes under `/api` that create nothing (searches, checks), by
     /// route pattern: they ignore `Idempotency-Key`, which every other one
     /// honours (see `idempotency`).
+    ///
+    /// A request with no credential outside its body (no session, no
+    /// `Authorization`: one that authenticates by a signed assertion in its
+    /// body) is scoped by the whole request: for 24 hours, anyone who holds
+    /// the same body and key gets the stored answer, without authenticating
+    /// again. A route whose answer carries a secret (a token, a one-time
+    /// code) must not rely on that scope: list it here, or authenticate it
+    /// by header.
     pub idempotency_exempt: &'static [&'static str],
     /// The problem types of its errors (each needs a title and a detail in
     /// every language; slugs are unique across modules).

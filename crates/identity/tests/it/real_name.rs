@@ -315,3 +315,28 @@ async fn a_retried_assertion_is_answered_again_not_applied_twice(backend: platfo
     }
 }
 platform::both_backends!(a_retried_assertion_is_answered_again_not_applied_twice);
+
+/// The assertion endpoint is open to anyone (no cookie, no CSRF): requests
+/// it rejects, each with a fresh `Idempotency-Key`, leave no row behind.
+async fn rejected_requests_with_keys_leave_no_idempotency_rows(backend: platform::testkit::Backend) {
+    let app = app().backend(backend).spawn().await;
+    let api = app.client();
+    for _ in 0..10 {
+        let malformed = api
+            .http
+            .post(api.url(identity::real_name::ASSERTION_PATH))
+            .header("idempotency-key", uuid::Uuid::new_v4().to_string())
+            .header("content-type", "application/json")
+            .body("{ \"assertion\": ")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(malformed.status(), 400);
+        let forged =
+            assert_with_key(&api, &uuid::Uuid::new_v4().to_string(), &serde_json::json!({ "assertion": "not.a.jwt" }))
+                .await;
+        assert!(forged.status().is_client_error(), "{}", forged.status());
+    }
+    assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM idempotency").await, 0);
+}
+platform::both_backends!(rejected_requests_with_keys_leave_no_idempotency_rows);
