@@ -72,18 +72,40 @@ pub fn problems(types: &[ProblemType]) -> BTreeMap<String, RefOr<utoipa::openapi
 }
 
 /// The `Idempotency-Key` request header of a creating `POST`: put
-/// `params(platform::openapi::IdempotencyKey)` on the operation.
+/// `params(platform::openapi::IdempotencyKey)` on the operation ([`document`]
+/// then lists the idempotency problem types in its responses).
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Header)]
 pub struct IdempotencyKey {
     /// A unique value chosen by the client (a UUID is a good choice) that
     /// makes a retry safe: a request repeated with the same key gets the
-    /// stored response of the first instead of acting twice. The same key
-    /// with a different body is refused with 422; a repeat while the first
-    /// is still running is refused with 409.
-    #[param(rename = "Idempotency-Key", value_type = String, required = false, min_length = 1, max_length = 255)]
+    /// stored response of the first (marked `Idempotent-Replayed: true`)
+    /// instead of acting twice. 1 to 128 visible ASCII characters other than
+    /// `"` and `\`, sent bare or in double quotes; anything else is 400. The
+    /// same key with a different request is refused with 422; a repeat while
+    /// the first is still running gets 409 with `Retry-After`; a repeat whose
+    /// first request may have completed without its answer being kept gets
+    /// 409 `idempotency-key-outcome-unknown`.
+    #[param(
+        rename = "Idempotency-Key",
+        value_type = String,
+        required = false,
+        min_length = 1,
+        max_length = 130,
+        pattern = r#"^([!#-\[\]-~]{1,128}|"[!#-\[\]-~]{1,128}")$"#
+    )]
     #[allow(dead_code)]
     idempotency_key: Option<String>,
+}
+
+/// The problem types of a POST that honours `Idempotency-Key`.
+fn idempotency_problems() -> [ProblemType; 4] {
+    [
+        ErrorKind::IdempotencyKeyInvalid.problem(),
+        ErrorKind::IdempotencyKeyReused.problem(),
+        ErrorKind::IdempotencyKeyInProgress.problem(),
+        crate::idempotency::OUTCOME_UNKNOWN,
+    ]
 }
 
 /// The common parts: title, version, problem schemas, the session cookie.
@@ -147,20 +169,27 @@ pub fn document(modules: &[Module], catalog: &Catalog) -> Value {
 /// problem response's description and content from its problem types.
 fn complete_operation(operation: &mut Value, csrf: bool, catalog: &Catalog) {
     let has_body = operation.get("requestBody").is_some();
+    let idempotent = operation
+        .get("parameters")
+        .and_then(Value::as_array)
+        .is_some_and(|ps| ps.iter().any(|p| p["in"] == "header" && p["name"] == "Idempotency-Key"));
     let Some(responses) = operation.get_mut("responses").and_then(Value::as_object_mut) else { return };
-    let mut kinds: Vec<ErrorKind> = EVERY_OPERATION.to_vec();
+    let mut kinds: Vec<ProblemType> = EVERY_OPERATION.iter().map(|k| k.problem()).collect();
     if has_body {
-        kinds.extend(JSON_BODY);
+        kinds.extend(JSON_BODY.iter().map(|k| k.problem()));
     }
     if csrf {
-        kinds.push(ErrorKind::CsrfRejected);
+        kinds.push(ErrorKind::CsrfRejected.problem());
+    }
+    if idempotent {
+        kinds.extend(idempotency_problems());
     }
     for kind in kinds {
         let entry = responses
-            .entry(kind.status().as_u16().to_string())
+            .entry(kind.status.as_u16().to_string())
             .or_insert_with(|| json!({ "description": "problem", PROBLEM_TYPES: [] }));
         if let Some(types) = entry.get_mut(PROBLEM_TYPES).and_then(Value::as_array_mut) {
-            let uri = Value::String(kind.problem().type_uri());
+            let uri = Value::String(kind.type_uri());
             if !types.contains(&uri) {
                 types.push(uri);
             }
@@ -189,9 +218,15 @@ fn complete_operation(operation: &mut Value, csrf: bool, catalog: &Catalog) {
             "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } },
             PROBLEM_TYPES: uris,
         });
+        let in_progress = ErrorKind::IdempotencyKeyInProgress.problem().type_uri();
         if status == "429" {
             problem["headers"] = json!({ "Retry-After": {
                 "description": "Seconds to wait before trying again.",
+                "schema": { "type": "integer", "minimum": 1 }
+            }});
+        } else if uris.contains(&in_progress) {
+            problem["headers"] = json!({ "Retry-After": {
+                "description": "With `idempotency-key-in-progress`: seconds to wait before sending the same request again for its answer.",
                 "schema": { "type": "integer", "minimum": 1 }
             }});
         }

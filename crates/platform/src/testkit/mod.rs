@@ -181,6 +181,13 @@ impl TestAppBuilder {
         self
     }
 
+    /// Changes every module (the platform's too) before the app is built:
+    /// say, without its API routes.
+    pub fn map_modules(mut self, f: impl Fn(Module) -> Module) -> Self {
+        self.modules = self.modules.into_iter().map(f).collect();
+        self
+    }
+
     pub fn config(mut self, f: impl FnOnce(&mut Config) + Send + 'static) -> Self {
         self.configure.push(Box::new(f));
         self
