@@ -10,13 +10,15 @@
 #
 # Needs LIONROCK_TEST_SCHEMATHESIS (scripts/services.sh ensure_schemathesis); the
 # binary defaults to $CARGO_TARGET_DIR/debug/lionrock. Bounded: at most
-# LIONROCK_TEST_FUZZ_EXAMPLES examples per operation (default 60) and
-# LIONROCK_TEST_FUZZ_SECONDS for the whole run (default 240).
+# LIONROCK_TEST_FUZZ_EXAMPLES examples per operation (default 500) and
+# LIONROCK_TEST_FUZZ_SECONDS for the whole run (default 300). Schemathesis's
+# cache (`.schemathesis/`) goes to the temporary work directory, never the clone.
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 binary="${1:-${CARGO_TARGET_DIR:-${repo_root}/target}/debug/lionrock}"
 st="${LIONROCK_TEST_SCHEMATHESIS:?run scripts/services.sh ensure_schemathesis first}"
+if [[ "$st" == */* && "$st" != /* ]]; then st="${PWD}/${st}"; fi
 examples="${LIONROCK_TEST_FUZZ_EXAMPLES:-500}"
 seconds="${LIONROCK_TEST_FUZZ_SECONDS:-300}"
 
@@ -81,7 +83,9 @@ curl -fsS "${base}/api/v1/openapi.json" -o "${work}/openapi.json"
 echo "fuzzing ${base}/api/v1/openapi.json (${examples} examples per operation, at most ${seconds} s)"
 started=$SECONDS
 rc=0
-timeout --signal=INT --kill-after=30 "$seconds" \
+# Run from the work directory: schemathesis keeps its cache in `.schemathesis/`
+# under the current directory.
+(cd "$work" && exec timeout --signal=INT --kill-after=30 "$seconds" \
     "$st" --no-color run "${work}/openapi.json" --url "${base}/" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance \
     --phases examples,coverage,fuzzing \
@@ -91,7 +95,7 @@ timeout --signal=INT --kill-after=30 "$seconds" \
     --seed 20261130 \
     --header "Cookie: lr_session=${session}" \
     --report-dir "${work}/report" \
-    --report junit --report-junit-path "${work}/report/junit.xml" </dev/null || rc=$?
+    --report junit --report-junit-path "${work}/report/junit.xml" </dev/null) || rc=$?
 # Every documented operation must have been exercised.
 operations="$(python3 -c 'import json, sys; d = json.load(sys.stdin); print(sum(len([m for m in p if m in ("get", "put", "post", "delete", "patch")]) for p in d["paths"].values()))' <"${work}/openapi.json")"
 tested="$(grep -o '<testcase ' "${work}/report/junit.xml" 2>/dev/null | wc -l)"
