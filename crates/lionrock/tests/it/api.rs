@@ -5,27 +5,13 @@
 //! method is 405, and nothing but a module's `api` answers under `/api`.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
 
 use platform::module::Module;
 use platform::openapi::ApiRouter;
 use platform::testkit::TestApp;
 use serde_json::Value;
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
-}
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-}
+use crate::support::{rust_files, workspace};
 
 /// Every string literal in `text` that is an API route: `"/api/v<N>/…"`.
 fn api_literals(text: &str) -> Vec<String> {

