@@ -346,7 +346,7 @@ pub(crate) async fn approve_page(
         code: &q.c,
         device,
         ip: row.ip.as_deref().unwrap_or(""),
-        place: row.ip.as_deref().and_then(|ip| state.places.name_of(ip, ctx.lang)).unwrap_or(""),
+        place: row.ip.as_deref().and_then(|ip| crate::settings::of(&state).places.name_of(ip, ctx.lang)).unwrap_or(""),
         asked_at: ctx.local_clock(row.created_at),
     };
     ctx.page(StatusCode::OK, "app-sign-in-approve-title", &content)

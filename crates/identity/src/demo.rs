@@ -8,6 +8,9 @@ use platform::app::AppState;
 use crate::accounts::{self, CreateUserError};
 use crate::store;
 
+/// The domain of the demo accounts' addresses (reserved: it can't be real).
+pub(crate) const DOMAIN: &str = "demo.lionrock.invalid";
+
 /// (role label, e-mail, password, real name, roles)
 const DEMO: [(&str, &str, &str, bool, &[&str]); 2] = [
     ("resident", "resident@demo.lionrock.invalid", "harbour tram lantern", false, &[]),

@@ -17,6 +17,7 @@ pub mod model;
 pub mod oidc;
 pub mod passkeys;
 pub mod password;
+mod places;
 pub mod profile;
 pub mod real_name;
 mod security;

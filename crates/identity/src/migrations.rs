@@ -22,6 +22,7 @@ pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(Passkeys),
         Box::new(MobileNumbers),
         Box::new(ChangeTargets),
+        Box::new(MarkDemoDatabases),
     ]
 }
 
@@ -984,5 +985,31 @@ impl MigrationTrait for ChangeTargets {
                 .to_owned(),
         )
         .await
+    }
+}
+
+struct MarkDemoDatabases;
+
+impl MigrationName for MarkDemoDatabases {
+    fn name(&self) -> &str {
+        "m20261130_100016_identity_mark_demo_databases"
+    }
+}
+
+/// A database an earlier `serve --demo` filled holds the demo accounts
+/// (published passwords) but predates the platform's demo mark: mark it, so
+/// that only a demo server may serve it from now on.
+#[async_trait::async_trait]
+impl MigrationTrait for MarkDemoDatabases {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.get_connection()
+            .execute_unprepared(&format!(
+                "INSERT INTO installation_mark (name, set_at) SELECT 'demo', CURRENT_TIMESTAMP \
+                 WHERE EXISTS (SELECT 1 FROM account WHERE email LIKE '%@{}') \
+                 AND NOT EXISTS (SELECT 1 FROM installation_mark WHERE name = 'demo')",
+                crate::demo::DOMAIN
+            ))
+            .await
+            .map(|_| ())
     }
 }

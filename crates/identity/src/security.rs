@@ -128,7 +128,12 @@ pub(crate) async fn page(
             current: current.as_deref() == Some(s.id.as_str()),
             id: s.id,
             device: s.user_agent.as_deref().map(|ua| describe_device(&ctx, ua)).unwrap_or_default(),
-            place: s.ip.as_deref().and_then(|ip| state.places.name_of(ip, ctx.lang)).unwrap_or_default().to_owned(),
+            place: s
+                .ip
+                .as_deref()
+                .and_then(|ip| crate::settings::of(&state).places.name_of(ip, ctx.lang))
+                .unwrap_or_default()
+                .to_owned(),
             ip: s.ip.unwrap_or_default(),
             signed_in: ctx.local_time(s.created_at),
             last_seen: ctx.local_time(s.last_seen_at),

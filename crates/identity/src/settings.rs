@@ -1,6 +1,7 @@
 //! Identity's configuration section, `[identity]`: which countries' mobile
 //! numbers are accepted, the caps on one-time codes sent by SMS (DESIGN §6),
-//! and the operator's banned password words. Strict like every section:
+//! the operator's banned password words, and the places file that names
+//! where sessions and sign-in requests come from. Strict like every section:
 //! unknown keys are refused, `LIONROCK_IDENTITY__<KEY>` overrides the file,
 //! and `lionrock config check` reads the banned-words file too.
 
@@ -10,6 +11,8 @@ use std::sync::LazyLock;
 use platform::app::AppState;
 use platform::config::{Loaded, Section, SectionError, parse_section, section_defaults};
 use serde::{Deserialize, Serialize};
+
+use crate::places::Places;
 
 /// The settings as written.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -29,6 +32,9 @@ pub struct Settings {
     /// 800-63B's context-specific words), besides the bundled list of
     /// common passwords.
     pub banned_words_file: Option<PathBuf>,
+    /// Address ranges and their place names in three languages (see
+    /// `places`), shown beside sessions and sign-in approvals; none by default.
+    pub places_file: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -39,6 +45,7 @@ impl Default for Settings {
             sms_max_per_ip_per_day: 30,
             sms_max_per_day: 10_000,
             banned_words_file: None,
+            places_file: None,
         }
     }
 }
@@ -49,6 +56,8 @@ pub struct IdentityConfig {
     pub settings: Settings,
     /// The banned-words file's words, lower-cased (empty without one).
     pub banned_words: Vec<String>,
+    /// The places file's ranges (none without one).
+    pub places: Places,
 }
 
 /// The section identity contributes.
@@ -79,7 +88,11 @@ fn load(table: toml::Table) -> Result<Loaded, SectionError> {
         Some(path) => load_banned_words(path).map_err(|e| SectionError::new("banned_words_file", e))?,
         None => Vec::new(),
     };
-    Ok(Loaded::new(IdentityConfig { settings: settings.clone(), banned_words }, &settings))
+    let places = match &settings.places_file {
+        Some(path) => Places::load(path).map_err(|e| SectionError::new("places_file", e))?,
+        None => Places::default(),
+    };
+    Ok(Loaded::new(IdentityConfig { settings: settings.clone(), banned_words, places }, &settings))
 }
 
 /// Reads a banned-words file: lower-cased words of at least 4 characters.

@@ -316,6 +316,7 @@ async fn run(cli: Cli, modules: Vec<platform::module::Module>) -> Result<ExitCod
                     print_report(&report, cli.json)?;
                     return Ok(ExitCode::from(1));
                 }
+                Err(e @ SealError::KeyedFromTheStart) => return Err(Failure::runtime(e)),
                 Err(SealError::Db(e)) => return Err(Failure::runtime(e)),
             };
             let (sealed, note) = match outcome {
@@ -386,6 +387,10 @@ async fn seal_after_upgrade(db: &DatabaseConnection, keys: &Keys, applied: &[Str
         Err(SealError::Broken(report)) => {
             let broken = report.first_broken.map(|b| format!("entry {}: {}", b.seq, b.reason)).unwrap_or_default();
             tracing::error!(%broken, "the audit log does not verify, so its keyed chain was not sealed");
+            Ok(())
+        }
+        Err(e @ SealError::KeyedFromTheStart) => {
+            tracing::error!(error = %e, "the audit log was not sealed");
             Ok(())
         }
         Err(SealError::Db(e)) => Err(Failure::runtime(e)),

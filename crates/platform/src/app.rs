@@ -84,8 +84,6 @@ pub struct AppInner {
     pub styles: Vec<String>,
     pub scripts: Vec<String>,
     pub keys: Keys,
-    /// Place names of address ranges (`server.places_file`), for sessions.
-    pub places: crate::places::Places,
     /// `locale.timezone`, for showing times (they are stored in UTC).
     pub timezone: jiff::tz::TimeZone,
     pub limits: Limiters,
@@ -103,6 +101,8 @@ pub struct AppInner {
     pub workers: Workers,
     /// Typed events to and from every server (`LISTEN/NOTIFY` on PostgreSQL).
     pub events: crate::events::Bus,
+    /// The last database readiness check, for `/readyz` (see `database_readiness`).
+    readiness: tokio::sync::Mutex<Option<Readiness>>,
     /// `serve --demo`: every page says the site holds made-up data.
     demo: std::sync::atomic::AtomicBool,
     /// The address actually bound (port 0 becomes a real port).
@@ -235,17 +235,6 @@ impl AppState {
             styles,
             scripts,
             timezone: jiff::tz::TimeZone::get(&config.locale.timezone).unwrap_or(jiff::tz::TimeZone::UTC),
-            places: config
-                .server
-                .places_file
-                .as_deref()
-                .map(|path| {
-                    crate::places::Places::load(path).unwrap_or_else(|e| {
-                        tracing::warn!(error = %e, "server.places_file: places not shown");
-                        crate::places::Places::default()
-                    })
-                })
-                .unwrap_or_default(),
             limits: Limiters::new(&config.limits),
             services: modules.iter().flat_map(|m| m.services.iter().copied()).collect(),
             nav: modules.iter().flat_map(|m| m.nav.iter().copied()).collect(),
@@ -260,6 +249,7 @@ impl AppState {
             workers: Workers::default(),
             events: crate::events::Bus::default(),
             demo: std::sync::atomic::AtomicBool::new(false),
+            readiness: tokio::sync::Mutex::new(None),
             bound: OnceLock::new(),
             metrics: prometheus(),
             config,
@@ -346,8 +336,7 @@ async fn healthz() -> impl IntoResponse {
 /// Ready when the database answers, no migration is pending and every
 /// background worker this server runs is up.
 async fn readyz(State(state): State<AppState>) -> Response {
-    let db_ok = db::ping(&state.db).await.is_ok();
-    let pending = if db_ok { state.migrator.pending(&state.db).await.ok() } else { None };
+    let (db_ok, pending) = database_readiness(&state).await;
     let migrated = pending.as_ref().is_some_and(Vec::is_empty);
     let workers = state.workers.snapshot();
     // On PostgreSQL, a server hears other servers' events once it listens.
@@ -373,6 +362,26 @@ async fn readyz(State(state): State<AppState>) -> Response {
     });
     let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     (status, Json(body)).into_response()
+}
+
+/// When the database was last checked, whether it answered, and the
+/// migrations it lacked.
+type Readiness = (tokio::time::Instant, bool, Option<Vec<String>>);
+
+/// Whether the database answers, and the migrations it still lacks (`None`
+/// when that could not be read). Probes are not rate limited, so the
+/// answer is kept for a second: a flood of probes costs one query a second.
+async fn database_readiness(state: &AppState) -> (bool, Option<Vec<String>>) {
+    let mut cached = state.readiness.lock().await;
+    if let Some((at, db_ok, pending)) = cached.as_ref()
+        && at.elapsed() < Duration::from_secs(1)
+    {
+        return (*db_ok, pending.clone());
+    }
+    let db_ok = db::ping(&state.db).await.is_ok();
+    let pending = if db_ok { state.migrator.pending(&state.db).await.ok() } else { None };
+    *cached = Some((tokio::time::Instant::now(), db_ok, pending.clone()));
+    (db_ok, pending)
 }
 
 /// Prometheus text: request counters and histograms, plus gauges read now.

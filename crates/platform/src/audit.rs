@@ -214,8 +214,9 @@ fn seal_message(keyed_from: i64, boundary_hash: &str) -> Vec<u8> {
 }
 
 /// Why the start of the keyed chain fails to verify.
-const UNSEALED: &str = "the start of the keyed chain is not sealed by the audit key: a chain rewritten without \
-     the key, or an upgraded database no keyed process has written to yet — run `lionrock audit seal` with the key";
+const UNSEALED: &str = "the start of the keyed chain is not sealed by the audit key: unless this database was \
+     just upgraded from a release before the audit key, treat it as a chain rewritten without the key; after such \
+     an upgrade, run `lionrock audit seal` with the key";
 
 /// What [`seal`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -233,6 +234,11 @@ pub enum SealOutcome {
 pub enum SealError {
     #[error("the audit log is broken at entry {}, so its keyed start is not sealed", .0.first_broken.as_ref().map_or(0, |b| b.seq))]
     Broken(VerifyReport),
+    #[error(
+        "this installation had the audit key from its start, so its log never needs a seal: an unsealed start of \
+         the keyed chain means the log was rewritten without the key"
+    )]
+    KeyedFromTheStart,
     #[error(transparent)]
     Db(#[from] DbErr),
 }
@@ -255,6 +261,9 @@ pub async fn seal(db: &DatabaseConnection, keys: &Keys) -> Result<SealOutcome, S
     if head.keyed_from_mac.is_some() {
         return Ok(SealOutcome::AlreadySealed);
     }
+    if keyed_from_the_start(&txn).await? {
+        return Err(SealError::KeyedFromTheStart);
+    }
     let report = walk(&txn, keys, &head, None, VERIFY_PAGE, false).await?;
     if !report.ok {
         return Err(SealError::Broken(report));
@@ -269,6 +278,33 @@ pub async fn seal(db: &DatabaseConnection, keys: &Keys) -> Result<SealOutcome, S
         .await?;
     txn.commit().await?;
     Ok(SealOutcome::Sealed { keyed_from: head.keyed_from })
+}
+
+/// Whether the audit key's migration ran with the installation's first one
+/// (within a minute): then no entry was ever linked without the key, and a
+/// seal is never the answer.
+async fn keyed_from_the_start(txn: &DatabaseTransaction) -> Result<bool, DbErr> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let backend = txn.get_database_backend();
+    let applied_at = |version: &str| {
+        Statement::from_sql_and_values(
+            backend,
+            match backend {
+                DatabaseBackend::Postgres => "SELECT applied_at FROM seaql_migrations WHERE version = $1",
+                _ => "SELECT applied_at FROM seaql_migrations WHERE version = ?",
+            },
+            [version.into()],
+        )
+    };
+    let first = txn.query_one_raw(applied_at(crate::migrations::FIRST)).await?;
+    let keyed = txn.query_one_raw(applied_at(crate::migrations::AUDIT_HARDENING)).await?;
+    match (first, keyed) {
+        (Some(first), Some(keyed)) => {
+            let (first, keyed): (i64, i64) = (first.try_get("", "applied_at")?, keyed.try_get("", "applied_at")?);
+            Ok(keyed - first < 60)
+        }
+        _ => Ok(false),
+    }
 }
 
 /// The MAC purpose of the seal.

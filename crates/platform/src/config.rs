@@ -60,8 +60,6 @@ pub struct ServerConfig {
     pub tls_max_handshakes: u32,
     /// Built-in HTTPS: seconds a client gets to complete its TLS handshake.
     pub tls_handshake_timeout_secs: u64,
-    /// Address ranges and their place names (see `places`); none by default.
-    pub places_file: Option<PathBuf>,
     /// Who may read `/metrics` (client addresses); loopback only by default.
     pub metrics_allow: Vec<IpNet>,
     /// A session ends after this many seconds without a request.
@@ -213,7 +211,6 @@ impl Default for ServerConfig {
             tls_key_file: None,
             tls_max_handshakes: 256,
             tls_handshake_timeout_secs: 10,
-            places_file: None,
             metrics_allow: vec![
                 IpNet::V4(ipnet::Ipv4Net::new_assert(std::net::Ipv4Addr::new(127, 0, 0, 0), 8)),
                 IpNet::V6(ipnet::Ipv6Net::new_assert(std::net::Ipv6Addr::LOCALHOST, 128)),
@@ -611,10 +608,6 @@ impl Config {
                 "locale.timezone",
                 format!("{:?} is not a time zone name like Asia/Hong_Kong", self.locale.timezone),
             ));
-        }
-        if let Some(path) = &self.server.places_file {
-            crate::places::Places::load(path)
-                .map_err(|e| ConfigError::new(origins.of("server.places_file"), "server.places_file", e))?;
         }
         if self.server.tls_cert_file.is_some() != self.server.tls_key_file.is_some() {
             let (set, missing) = if self.server.tls_cert_file.is_some() {

@@ -29,7 +29,7 @@ const DEMO: &str = "demo";
 
 /// Whether `serve --demo` made this database.
 pub async fn is_demo(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
-    Ok(entity::Entity::find_by_id(DEMO.to_owned()).one(db).await?.is_some())
+    Ok(entity::Entity::find().filter(entity::Column::Name.eq(DEMO)).count(db).await? > 0)
 }
 
 /// Marks this database as a demo's (before any demo data goes in).

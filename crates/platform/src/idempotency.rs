@@ -170,14 +170,20 @@ fn fingerprint(method: &Method, path_and_query: &str, content_type: &str, body: 
 /// How a key's caller is known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Scope {
-    /// An account, a session cookie or an `Authorization` header.
+    /// A signed-in account: known before the handler runs.
     Credential,
+    /// A session cookie or an `Authorization` header that nothing has
+    /// checked yet (the handler will): anyone can send one, so like the
+    /// request scope, only its successes are kept.
+    Claimed,
     /// Nothing outside the body: the whole request is the scope.
     Request,
 }
 
 impl Scope {
-    /// Is an answer with this status and length kept for retries?
+    /// Is an answer with this status and length kept for retries? Refusals
+    /// are kept only for a signed-in caller, so that nobody unchecked can
+    /// fill the table with them.
     fn keeps(self, status: StatusCode) -> bool {
         storable(status) && (self == Scope::Credential || status.is_success())
     }
@@ -185,7 +191,7 @@ impl Scope {
     fn max_body(self) -> usize {
         match self {
             Scope::Credential => MAX_STORED_BODY,
-            Scope::Request => MAX_STORED_BODY_REQUEST_SCOPE,
+            Scope::Claimed | Scope::Request => MAX_STORED_BODY_REQUEST_SCOPE,
         }
     }
 }
@@ -197,7 +203,7 @@ fn caller(req: &Request, fingerprint: &str) -> (Scope, String) {
     }
     let https = req.extensions().get::<ClientInfo>().is_some_and(|c| c.https);
     if let Some(cookie) = web::read_cookie(req.headers(), web::session_cookie_name(https)) {
-        return (Scope::Credential, format!("session\0{cookie}"));
+        return (Scope::Claimed, format!("session\0{cookie}"));
     }
     let authorization: Vec<String> = req
         .headers()
@@ -206,7 +212,7 @@ fn caller(req: &Request, fingerprint: &str) -> (Scope, String) {
         .map(|v| v.to_str().map_or_else(|_| hex::encode(v.as_bytes()), str::to_owned))
         .collect();
     if !authorization.is_empty() {
-        return (Scope::Credential, format!("authorization\0{}", authorization.join("\0")));
+        return (Scope::Claimed, format!("authorization\0{}", authorization.join("\0")));
     }
     (Scope::Request, format!("request\0{fingerprint}"))
 }

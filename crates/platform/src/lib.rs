@@ -26,7 +26,6 @@ pub mod openapi;
 pub mod outbox;
 pub mod page;
 pub mod paging;
-pub mod places;
 pub mod principal;
 pub mod pwa;
 pub mod ratelimit;

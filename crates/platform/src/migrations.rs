@@ -259,6 +259,9 @@ struct AuditHardening;
 /// The migration that brought the audit key (and `keyed_from`).
 pub const AUDIT_HARDENING: &str = "m20261130_000002_audit_hardening";
 
+/// The name of the installation's first migration.
+pub(crate) const FIRST: &str = "m20261125_000001_platform_core";
+
 impl MigrationName for AuditHardening {
     fn name(&self) -> &str {
         AUDIT_HARDENING

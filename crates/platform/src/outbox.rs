@@ -393,6 +393,15 @@ pub async fn record_outcome(
     Ok(true)
 }
 
+/// Aborts a task when dropped.
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// Messages claimed at once. Their leases are renewed together before each
 /// delivery, so none runs out while the batch is worked through.
 const BATCH: u64 = 10;
@@ -421,6 +430,9 @@ pub async fn deliver_due(db: &DatabaseConnection, config: &Config, deliverer: &D
             tokio::spawn(async move { deliverer.deliver(&m).await })
         };
         let abort = task.abort_handle();
+        // If this worker is cancelled (shutdown), so is the delivery: it must
+        // not carry on unrecorded while its lease runs out.
+        let _cancel_with_worker = AbortOnDrop(task.abort_handle());
         let outcome = match tokio::time::timeout(deadline, task).await {
             Ok(Ok(outcome)) => outcome,
             Ok(Err(e)) if e.is_panic() => Err("delivery panicked".to_owned()),

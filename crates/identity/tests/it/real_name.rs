@@ -332,6 +332,18 @@ async fn rejected_requests_with_keys_leave_no_idempotency_rows(backend: platform
             .await
             .unwrap();
         assert_eq!(malformed.status(), 400);
+        // A made-up Authorization header proves nothing: still only successes are kept.
+        let junk = api
+            .http
+            .post(api.url(identity::real_name::ASSERTION_PATH))
+            .header("idempotency-key", uuid::Uuid::new_v4().to_string())
+            .header("authorization", format!("Bearer {}", uuid::Uuid::new_v4()))
+            .header("content-type", "application/json")
+            .body("{ \"assertion\": ")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(junk.status(), 400);
         let forged =
             assert_with_key(&api, &uuid::Uuid::new_v4().to_string(), &serde_json::json!({ "assertion": "not.a.jwt" }))
                 .await;

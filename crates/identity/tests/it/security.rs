@@ -89,7 +89,12 @@ async fn sessions_and_approvals_name_the_place_where_the_operator_knows_it() {
     let places = std::env::temp_dir().join(format!("lionrock-places-{}.csv", uuid::Uuid::now_v7()));
     std::fs::write(&places, "# test ranges\n127.0.0.0/8, Harbour test lab, 海港測試室, 海港测试室\n").unwrap();
     let file = places.clone();
-    let app = app().config(move |c| c.server.places_file = Some(file)).spawn().await;
+    let app = app()
+        .config(move |c| {
+            c.section_mut("identity").insert("places_file".into(), file.display().to_string().into());
+        })
+        .spawn()
+        .await;
     let client = registered(&app, "place@example.org").await;
     let html = client.get("/en/account/security").await.text().await.unwrap();
     assert!(html.contains("<th scope=\"col\">Place</th>"));

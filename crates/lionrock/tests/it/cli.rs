@@ -83,11 +83,11 @@ fn bad_config_file_names_file_key_and_reason() {
     // A places file is checked with the configuration, line by line.
     let places = dir.path().join("places.csv");
     std::fs::write(&places, "# CIDR, names\n203.0.113.0/24, Library, 圖書館\n").unwrap();
-    std::fs::write(&file, format!("[server]\nplaces_file = {:?}\n", places.to_str().unwrap())).unwrap();
+    std::fs::write(&file, format!("[identity]\nplaces_file = {:?}\n", places.to_str().unwrap())).unwrap();
     let out = run(lionrock(dir.path()).args(["--config", file.to_str().unwrap(), "config", "check"]));
     assert_eq!(out.status.code(), Some(2));
     let line = one_error_line(&out);
-    assert!(line.contains("server.places_file") && line.contains("line 2: expected 4"), "{line}");
+    assert!(line.contains("identity.places_file") && line.contains("line 2: expected 4"), "{line}");
 
     let words = dir.path().join("banned.txt");
     std::fs::write(&words, "kowloon\nhk\n").unwrap();
@@ -246,6 +246,7 @@ async fn installation_from_before_the_audit_key(dir: &std::path::Path, n: i64) {
         .await
         .unwrap();
     platform::testkit::append_plain_audit_entries(&db, n).await;
+    platform::testkit::age_migrations(&db).await;
     db.close().await.unwrap();
 }
 

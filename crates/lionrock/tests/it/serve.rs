@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 use platform::testkit::{POSTGRES_ENV, service_env};
 use sea_orm::ConnectionTrait;
 
-use crate::support::{Served, lionrock, run, stderr};
+use crate::support::{Served, lionrock, run, run_bounded, stderr};
 
 async fn get(url: &str) -> (u16, String) {
     platform::install_crypto_provider();
@@ -204,7 +204,7 @@ fn demo_accounts_never_go_into_a_database_with_other_accounts() {
     child.stdin.take().unwrap().write_all(b"a real administrator's long password").unwrap();
     assert!(child.wait().unwrap().success());
 
-    let out = run(lionrock(dir.path()).args(["serve", "--demo", "--listen", "127.0.0.1:0"]));
+    let out = run_bounded(lionrock(dir.path()).args(["serve", "--demo", "--listen", "127.0.0.1:0"]));
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let err = stderr(&out);
     let line = err.lines().find(|l| l.starts_with("error: ")).unwrap_or_default();
@@ -236,7 +236,7 @@ async fn a_demo_database_is_served_only_as_a_demo_and_a_used_one_never_becomes_o
     assert!(Served::start(cmd).terminate());
     // Served without --demo, the published demo passwords would open a real
     // server with no banner, on any address: refused.
-    let out = run(lionrock(dir.path()).args(["serve", "--listen", "127.0.0.1:0"]));
+    let out = run_bounded(lionrock(dir.path()).args(["serve", "--listen", "127.0.0.1:0"]));
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("holds demo data with published passwords"), "{}", stderr(&out));
     // Again with --demo it runs.
@@ -248,7 +248,30 @@ async fn a_demo_database_is_served_only_as_a_demo_and_a_used_one_never_becomes_o
     let real = tempfile::tempdir().unwrap();
     assert!(run(lionrock(real.path()).args(["keys", "init"])).status.success());
     assert!(run(lionrock(real.path()).args(["migrate"])).status.success());
-    let out = run(lionrock(real.path()).args(["serve", "--demo", "--listen", "127.0.0.1:0"]));
+    let out = run_bounded(lionrock(real.path()).args(["serve", "--demo", "--listen", "127.0.0.1:0"]));
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("set up before, not by `serve --demo`"), "{}", stderr(&out));
+}
+
+#[tokio::test]
+async fn a_demo_database_from_before_the_mark_is_marked_on_upgrade() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = lionrock(dir.path());
+    cmd.args(["serve", "--demo", "--json", "--listen", "127.0.0.1:0"]);
+    assert!(Served::start(cmd).terminate());
+    // As an earlier release left it: the demo accounts, no mark, the marking
+    // migration not yet applied.
+    let url = format!("sqlite://{}", dir.path().join("lionrock-data/lionrock.db").display());
+    let db = platform::db::connect_url(&url, 1, 5000, None).await.unwrap();
+    db.execute_unprepared("DELETE FROM installation_mark").await.unwrap();
+    db.execute_unprepared(
+        "DELETE FROM seaql_migrations WHERE version = 'm20261130_100016_identity_mark_demo_databases'",
+    )
+    .await
+    .unwrap();
+    db.close().await.unwrap();
+    assert!(run(lionrock(dir.path()).arg("migrate")).status.success());
+    let out = run_bounded(lionrock(dir.path()).args(["serve", "--listen", "127.0.0.1:0"]));
+    assert_eq!(out.status.code(), Some(2), "served a demo database without --demo: {}", stderr(&out));
+    assert!(stderr(&out).contains("holds demo data with published passwords"), "{}", stderr(&out));
 }

@@ -95,3 +95,19 @@ pub fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
         }
     }
 }
+
+/// Runs a command that should stop by itself (a `serve` that must refuse to
+/// start); one that is still running after 30 s is killed, so a test whose
+/// guard broke fails instead of hanging.
+pub fn run_bounded(cmd: &mut Command) -> Output {
+    let mut child =
+        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn lionrock");
+    for _ in 0..600 {
+        if child.try_wait().expect("wait").is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    child.wait_with_output().expect("output")
+}

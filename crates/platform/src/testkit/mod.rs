@@ -401,6 +401,12 @@ pub fn migrations_before_the_audit_key() -> Vec<Box<dyn sea_orm_migration::Migra
 
 /// Appends `n` entries linked the way lionrock did before the audit key
 /// (plain SHA-256), to a log migrated by [`migrations_before_the_audit_key`].
+/// Moves every applied migration a day into the past, as for a database an
+/// older release set up long before the upgrade a test then runs.
+pub async fn age_migrations(db: &DatabaseConnection) {
+    db.execute_unprepared("UPDATE seaql_migrations SET applied_at = applied_at - 86400").await.expect("age migrations");
+}
+
 pub async fn append_plain_audit_entries(db: &DatabaseConnection, n: i64) {
     use sea_orm::{ActiveModelTrait, EntityTrait};
     for _ in 0..n {

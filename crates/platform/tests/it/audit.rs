@@ -203,6 +203,7 @@ async fn upgraded_from_before_the_audit_key(
         .await
         .unwrap();
     testkit::append_plain_audit_entries(&db, n).await;
+    testkit::age_migrations(&db).await;
     let applied = platform::db::Migrator::new(vec![platform::migrations::all as platform::db::MigrationSet])
         .run(&db)
         .await
@@ -340,6 +341,10 @@ async fn a_keyed_chain_relinked_as_plain_past_the_head_is_caught(backend: Backen
     // Appending (the app holds the key) does not seal the forger's boundary.
     app.db().execute_unprepared("UPDATE audit_head SET keyed_from_mac = NULL").await.unwrap();
     append(&app, 1).await;
+    assert_eq!(unsealed_at(&verify(&app).await), Some(6));
+    // Nor does an operator who follows the message: this installation had
+    // the key from its start, so a seal is refused.
+    assert!(matches!(audit::seal(app.db(), &app.state.keys).await, Err(audit::SealError::KeyedFromTheStart)));
     assert_eq!(unsealed_at(&verify(&app).await), Some(6));
 }
 both_backends!(a_keyed_chain_relinked_as_plain_past_the_head_is_caught);

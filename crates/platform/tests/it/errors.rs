@@ -273,3 +273,15 @@ async fn a_unique_violation_is_a_409_that_names_the_field(backend: platform::tes
     assert!(!body.to_string().contains("dup-kid"), "the value is never echoed: {body}");
 }
 platform::both_backends!(a_unique_violation_is_a_409_that_names_the_field);
+
+async fn a_unique_expression_index_gives_a_plain_409_without_database_text(backend: platform::testkit::Backend) {
+    let app = app().backend(backend).spawn().await;
+    let (status, body) = problem(app.client().post_json("/api/v1/duplicate-expression", &json!({})).await).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["type"], "urn:lionrock:problem:conflict");
+    let text = body.to_string().to_lowercase();
+    for leak in ["lower", "test_names", "secret-value", "index", "constraint"] {
+        assert!(!text.contains(leak), "{leak} reached the client: {body}");
+    }
+}
+platform::both_backends!(a_unique_expression_index_gives_a_plain_409_without_database_text);

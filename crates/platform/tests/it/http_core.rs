@@ -130,9 +130,15 @@ async fn health_and_readiness() {
         .execute_unprepared("DELETE FROM seaql_migrations WHERE version = 'm20261125_000001_platform_core'")
         .await
         .unwrap();
-    let r = c.get("/readyz").await;
-    assert_eq!(r.status(), 503);
-    let body: serde_json::Value = r.json().await.unwrap();
+    // (The database's answer is kept for a second: probes are not rate limited.)
+    let body = platform::testkit::eventually("readyz to notice", std::time::Duration::from_secs(30), || async {
+        let r = c.get("/readyz").await;
+        (r.status() == 503).then_some(r)
+    })
+    .await
+    .json::<serde_json::Value>()
+    .await
+    .unwrap();
     assert_eq!(body["status"], "not-ready");
     assert_eq!(body["checks"]["migrations"]["pending"][0], "m20261125_000001_platform_core");
 }

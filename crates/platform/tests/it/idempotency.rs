@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use platform::both_backends;
 use platform::idempotency::entity;
+use platform::principal::{AccountId, Principal};
 use platform::testkit::{Backend, TestApp, TestClient, eventually};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ConnectionTrait, EntityTrait, Statement};
@@ -33,6 +34,19 @@ async fn post(c: &TestClient, path: &str, key: &str, caller: Option<&str>, body:
         request = request.header("authorization", format!("Bearer {caller}"));
     }
     request.send().await.unwrap()
+}
+
+/// The same POST from a signed-in resident (session cookie and CSRF token).
+async fn post_signed_in(c: &TestClient, path: &str, key: &str, body: &Value) -> reqwest::Response {
+    let token = c.csrf_token().await;
+    c.http
+        .post(c.url(path))
+        .header("idempotency-key", key)
+        .header(platform::web::CSRF_HEADER, token)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
 }
 
 fn replayed(r: &reqwest::Response) -> bool {
@@ -97,12 +111,14 @@ async fn retry_gets_the_stored_answer(backend: Backend) {
     assert_eq!(c.post_json(THINGS, &body).await.status(), 201);
     assert_eq!(runs(&m), 2);
 
-    // Client errors a retry would get again are kept too, as rendered.
+    // Client errors a retry would get again are kept too, as rendered, for
+    // a signed-in caller (see the_request_scope_keeps_only_small_successes).
+    let resident = app.sign_in_as(&Principal::resident(AccountId::new())).await;
     let k2 = key();
     let bad = json!({ "marker": m, "colour": "red" });
-    let (status, first_problem) = problem(post(&c, THINGS, &k2, Some("alice"), &bad).await).await;
+    let (status, first_problem) = problem(post_signed_in(&resident, THINGS, &k2, &bad).await).await;
     assert_eq!(status, 422);
-    let again = post(&c, THINGS, &k2, Some("alice"), &bad).await;
+    let again = post_signed_in(&resident, THINGS, &k2, &bad).await;
     assert!(replayed(&again));
     let (status, again_problem) = problem(again).await;
     assert_eq!(status, 422);
@@ -183,7 +199,7 @@ async fn keys_belong_to_their_caller(backend: Backend) {
     assert!(replayed(&post(&c, THINGS, &k, None, &json!({ "marker": ma })).await));
 
     // A signed-in account is one caller, whichever of its sessions asks.
-    let account = platform::principal::Principal::resident(platform::principal::AccountId::new());
+    let account = Principal::resident(AccountId::new());
     let (laptop, phone) = (app.sign_in_as(&account).await, app.sign_in_as(&account).await);
     let mc = marker();
     let on_laptop = session_post(&laptop, &k, &json!({ "marker": mc })).await;
@@ -192,8 +208,7 @@ async fn keys_belong_to_their_caller(backend: Backend) {
     let on_phone = session_post(&phone, &k, &json!({ "marker": mc })).await;
     assert!(replayed(&on_phone));
     assert_eq!(runs(&mc), 1);
-    let someone_else =
-        app.sign_in_as(&platform::principal::Principal::resident(platform::principal::AccountId::new())).await;
+    let someone_else = app.sign_in_as(&Principal::resident(AccountId::new())).await;
     assert!(!replayed(&session_post(&someone_else, &k, &json!({ "marker": mc })).await));
     assert_eq!(runs(&mc), 2);
 
@@ -365,11 +380,15 @@ async fn the_request_scope_keeps_only_small_successes(backend: Backend) {
         assert_eq!(status, 422);
     }
     assert_eq!(rows(&app).await, 0, "no 4xx kept in the request scope");
-    // With a credential, the same 4xx is kept.
-    let k = key();
+    // An Authorization header nothing has checked yet is no better: anyone can send one.
     let bad = json!({ "marker": marker(), "colour": "red" });
-    assert_eq!(post(&c, THINGS, &k, Some("alice"), &bad).await.status(), 422);
-    assert!(replayed(&post(&c, THINGS, &k, Some("alice"), &bad).await));
+    assert_eq!(post(&c, THINGS, &key(), Some(&marker()), &bad).await.status(), 422);
+    assert_eq!(rows(&app).await, 0, "no 4xx kept for an unchecked credential");
+    // For a signed-in resident, the same 4xx is kept.
+    let resident = app.sign_in_as(&Principal::resident(AccountId::new())).await;
+    let k = key();
+    assert_eq!(post_signed_in(&resident, THINGS, &k, &bad).await.status(), 422);
+    assert!(replayed(&post_signed_in(&resident, THINGS, &k, &bad).await));
     assert_eq!(rows(&app).await, 1);
 
     // A success is kept, up to 64 KiB.
@@ -387,11 +406,11 @@ async fn the_request_scope_keeps_only_small_successes(backend: Backend) {
     assert!(first.bytes().await.unwrap().len() > platform::idempotency::MAX_STORED_BODY_REQUEST_SCOPE);
     assert_outcome_unknown(post(&c, THINGS, &k, None, &body).await).await;
     assert_eq!(runs(&large), 1);
-    // The same answer is small enough for a caller with a credential.
+    // The same answer is small enough for a signed-in caller.
     let (large, k) = (marker(), key());
     let body = json!({ "marker": large, "pad": platform::idempotency::MAX_STORED_BODY_REQUEST_SCOPE });
-    assert_eq!(post(&c, THINGS, &k, Some("alice"), &body).await.status(), 201);
-    assert!(replayed(&post(&c, THINGS, &k, Some("alice"), &body).await));
+    assert_eq!(post_signed_in(&resident, THINGS, &k, &body).await.status(), 201);
+    assert!(replayed(&post_signed_in(&resident, THINGS, &k, &body).await));
     assert_eq!(runs(&large), 1);
 }
 both_backends!(the_request_scope_keeps_only_small_successes);

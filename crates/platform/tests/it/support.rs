@@ -122,6 +122,18 @@ async fn duplicate(axum::extract::State(state): axum::extract::State<AppState>) 
     Ok("twice")
 }
 
+/// The same name twice under a unique index on an expression (`lower(v)`).
+async fn duplicate_expression(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> Result<&'static str, AppError> {
+    use sea_orm::ConnectionTrait;
+    state.db.execute_unprepared("CREATE TABLE IF NOT EXISTS test_names (v VARCHAR(50) NOT NULL)").await?;
+    state.db.execute_unprepared("CREATE UNIQUE INDEX IF NOT EXISTS test_names_lower ON test_names (lower(v))").await?;
+    state.db.execute_unprepared("INSERT INTO test_names (v) VALUES ('Secret-Value')").await?;
+    state.db.execute_unprepared("INSERT INTO test_names (v) VALUES ('SECRET-VALUE')").await?;
+    Ok("twice")
+}
+
 async fn panics() -> String {
     panic!("secret panic detail 42")
 }
@@ -220,6 +232,7 @@ pub fn module() -> Module {
                 .route("/api/v1/echo", post(echo_json))
                 .route("/api/v1/book", post(book))
                 .route("/api/v1/duplicate", post(duplicate))
+                .route("/api/v1/duplicate-expression", post(duplicate_expression))
                 .route("/api/v1/things", post(create_thing))
                 .route("/api/v1/search", post(search))
                 .nest("/api/v1/nested", Router::new().route("/things", post(create_thing)))

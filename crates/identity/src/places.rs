@@ -2,7 +2,7 @@
 //! Library public Wi-Fi", "Hong Kong"), for the sessions list and the
 //! approval page of "sign in with the app". lionrock bundles no GeoIP
 //! database: the operator may give one as a file of address ranges
-//! (`server.places_file`), e.g. the city's own networks or an export from a
+//! (`identity.places_file`), e.g. the city's own networks or an export from a
 //! GeoIP provider. Without it, places are simply not shown.
 //!
 //! The file is UTF-8 text, one range per line, `#` starts a comment:
@@ -20,7 +20,7 @@ use std::path::Path;
 
 use ipnet::IpNet;
 
-use crate::i18n::Lang;
+use platform::i18n::Lang;
 
 /// The ranges and their names, most specific first.
 #[derive(Debug, Default, Clone)]
