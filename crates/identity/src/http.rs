@@ -29,11 +29,12 @@ use crate::two_step::{self, ConfirmOutcome, Enrolment, SecondStep};
 
 pub(crate) fn pages() -> Router<AppState> {
     let sensitive = || middleware::from_fn(platform::ratelimit::sensitive);
+    let return_to_service = || middleware::from_fn(allow_return_to_service);
     Router::new()
         .route("/register", get(register_page).post(register).route_layer(sensitive()))
         .route("/verify", get(verify_page).post(verify).route_layer(sensitive()))
         .route("/verify/resend", post(resend).route_layer(sensitive()))
-        .route("/sign-in", get(sign_in_page).post(sign_in).route_layer(sensitive()))
+        .route("/sign-in", get(sign_in_page).post(sign_in).route_layer(sensitive()).route_layer(return_to_service()))
         .route("/recover", get(recover_page).post(recover).route_layer(sensitive()))
         .route("/recover/reset", get(reset_page).post(reset).route_layer(sensitive()))
         .route(
@@ -45,8 +46,14 @@ pub(crate) fn pages() -> Router<AppState> {
             get(crate::app_sign_in::approve_page).post(crate::app_sign_in::decide).route_layer(sensitive()),
         )
         .route("/sign-in/scan", get(crate::app_sign_in::scan))
-        .route("/sign-in/two-step", get(second_step_page).post(second_step).route_layer(sensitive()))
-        .route("/sign-in/passkey", post(crate::passkeys::sign_in).route_layer(sensitive()))
+        .route(
+            "/sign-in/two-step",
+            get(second_step_page).post(second_step).route_layer(sensitive()).route_layer(return_to_service()),
+        )
+        .route(
+            "/sign-in/passkey",
+            post(crate::passkeys::sign_in).route_layer(sensitive()).route_layer(return_to_service()),
+        )
         .route("/sign-in/passkey/options", post(crate::passkeys::sign_in_options).route_layer(sensitive()))
         .route("/sign-in/two-step/passkey/options", post(crate::passkeys::second_step_options).route_layer(sensitive()))
         .route("/account/passkeys", get(crate::passkeys::page).post(crate::passkeys::add))
@@ -80,6 +87,31 @@ pub(crate) fn pages() -> Router<AppState> {
 /// Sign in on this device, then go on to `next` (a path on this site).
 pub(crate) fn sign_in_then(ctx: &PageContext, next: &str) -> String {
     format!("{}?next={}", ctx.href("/sign-in"), urlencode(next))
+}
+
+/// For the sign-in forms (password, second step, passkey): when the page
+/// continues to a service's authorization request (`next`, in the query or
+/// the posted form), the service's validated origin joins the response's
+/// `form-action`, since the redirects after the form's POST end there.
+async fn allow_return_to_service(
+    Extension(state): Extension<AppState>,
+    req: axum::extract::Request,
+    next: middleware::Next,
+) -> Response {
+    let (parts, body) = req.into_parts();
+    // Sign-in forms are small; the body limit layer has already applied.
+    let bytes = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
+    let field = |text: &[u8]| url::form_urlencoded::parse(text).find(|(k, _)| k == "next").map(|(_, v)| v.into_owned());
+    let wanted = field(parts.uri.query().unwrap_or("").as_bytes()).or_else(|| field(&bytes));
+    let mut response = next.run(axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes))).await;
+    let origin = match wanted.as_deref().and_then(safe_next) {
+        Some(n) => crate::oidc::return_origin(&state, n).await,
+        None => None,
+    };
+    if let Some(origin) = origin {
+        response.extensions_mut().insert(origin);
+    }
+    response
 }
 
 /// How recently a resident must have signed in to change how they sign in

@@ -307,6 +307,7 @@ pub fn router(state: AppState, modules: &[Module]) -> Router {
         .layer(Extension(state.clone()))
         .layer(CompressionLayer::new());
     web::static_headers(router)
+        .layer(middleware::from_fn(web::form_action))
         .layer(middleware::from_fn(web::hsts))
         .layer(middleware::from_fn(web::record_metrics))
         .layer(middleware::from_fn_with_state(state.clone(), web::client_info))

@@ -191,6 +191,39 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
 frame-ancestors 'none'";
 
+/// Another origin a page's forms may lead to, put in the response's
+/// extensions by the handler: a relying party that the form's POST
+/// redirects to. Browsers apply `form-action` to the redirects that follow
+/// a form's submission, so without it a resident never gets back to the
+/// service. Only the origin of a redirect the handler has validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormActionAlso(String);
+
+impl FormActionAlso {
+    /// The origin of an absolute http(s) URL (`https://rp.example:8443`).
+    pub fn of(url: &str) -> Option<Self> {
+        let url = reqwest::Url::parse(url).ok()?;
+        (matches!(url.scheme(), "http" | "https") && url.host().is_some())
+            .then(|| Self(url.origin().ascii_serialization()))
+    }
+
+    pub fn origin(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Adds a response's [`FormActionAlso`] origin to its CSP `form-action`.
+pub(crate) async fn form_action(req: Request, next: Next) -> Response {
+    let mut response = next.run(req).await;
+    if let Some(also) = response.extensions().get::<FormActionAlso>() {
+        let csp = CSP.replace("form-action 'self'", &format!("form-action 'self' {}", also.0));
+        if let Ok(value) = HeaderValue::from_str(&csp) {
+            response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
+    response
+}
+
 /// Sets the headers every response carries, whatever it is; `Cache-Control:
 /// no-store` only where a handler chose no caching of its own (assets do).
 pub(crate) fn static_headers<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {

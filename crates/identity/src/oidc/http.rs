@@ -186,7 +186,12 @@ async fn authorize(
                 fields: field_choices(&req),
                 hidden: hidden_fields(&req.params),
             };
-            ctx.page(StatusCode::OK, "consent-title", &content)
+            let mut page = ctx.page(StatusCode::OK, "consent-title", &content)?;
+            // The form's POST ends at the service (a validated redirect URI).
+            if let Some(origin) = web::FormActionAlso::of(&req.params.redirect_uri) {
+                page.extensions_mut().insert(origin);
+            }
+            Ok(page)
         }
         Next::Issue => {
             let Some(principal) = principal else { return Err(AppError::internal("no principal at issue")) };

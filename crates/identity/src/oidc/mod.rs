@@ -383,6 +383,26 @@ pub enum AuthError {
     Redirect { redirect_uri: String, error: &'static str, description: String, state: Option<String> },
 }
 
+/// Where a sign-in that continues to `next` can end: when `next` is this
+/// provider's authorization request (plain or pushed) for a registered
+/// client and redirect URI, that redirect URI's origin, for the sign-in
+/// forms' `form-action`. Nothing else is ever added.
+pub(crate) async fn return_origin(state: &AppState, next: &str) -> Option<platform::web::FormActionAlso> {
+    let (path, query) = next.split_once('?')?;
+    if path != "/oauth/authorize" {
+        return None;
+    }
+    let params: AuthParams = serde_urlencoded::from_str(query).ok()?;
+    let params = match params.request_uri.clone() {
+        Some(uri) => pushed(state, &params.client_id, &uri).await.ok()?,
+        None => params,
+    };
+    let client = store::client(&state.db, &params.client_id).await.ok()??;
+    parse_list(&client.redirect_uris)
+        .contains(&params.redirect_uri)
+        .then(|| platform::web::FormActionAlso::of(&params.redirect_uri))?
+}
+
 pub async fn validate(state: &AppState, params: AuthParams) -> Result<AuthRequest, AuthError> {
     let page = |key| AuthError::Page { message_key: key };
     let Some(client) = store::client(&state.db, &params.client_id).await.map_err(|_| page("oidc-error-server"))? else {

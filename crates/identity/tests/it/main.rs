@@ -5,6 +5,7 @@
 
 mod app_sign_in;
 mod browser;
+mod browser_rp;
 mod deletion;
 mod dependants;
 mod oidc;

@@ -145,3 +145,37 @@ async fn one_address_guessing_many_accounts_is_throttled_in_the_database() {
         .unwrap();
     assert_eq!(r.status(), 303);
 }
+
+/// The sign-in page lets its form lead back to a service only for that
+/// service's own registered redirect URI: `next` cannot add any other origin.
+#[tokio::test]
+async fn the_sign_in_page_adds_only_a_registered_services_origin_to_form_action() {
+    let app = app().spawn().await;
+    let client = service(&app, "Harbour Library", "https://library.example:8443/cb", &[]).await;
+    let csp = |path: String| {
+        let c = app.client();
+        async move { c.get(&path).await.headers()["content-security-policy"].to_str().unwrap().to_owned() }
+    };
+    let authorize = |redirect: &str| {
+        let redirect: String = url::form_urlencoded::byte_serialize(redirect.as_bytes()).collect();
+        let next = format!(
+            "/oauth/authorize?response_type=code&client_id={}&redirect_uri={redirect}&scope=openid",
+            client.client_id
+        );
+        let next: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
+        format!("/en/sign-in?next={next}")
+    };
+    assert!(
+        csp(authorize("https://library.example:8443/cb"))
+            .await
+            .contains("form-action 'self' https://library.example:8443;")
+    );
+    for path in [
+        authorize("https://evil.example/cb"),
+        "/en/sign-in".to_owned(),
+        "/en/sign-in?next=https%3A%2F%2Fevil.example%2F".to_owned(),
+    ] {
+        let policy = csp(path.clone()).await;
+        assert!(policy.contains("form-action 'self';"), "{path}: {policy}");
+    }
+}

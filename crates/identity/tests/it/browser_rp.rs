@@ -1,0 +1,129 @@
+//! Signing in for a service in a real browser, from the service's authorize
+//! link to its callback. Browsers apply the page's CSP `form-action` to the
+//! redirects that follow a form's POST, so every form that can end at the
+//! service must allow the service's origin (and only that).
+
+use fantoccini::Locator;
+use platform::testkit::browser::Browser;
+
+use crate::support::*;
+
+/// A relying party's callback on its own origin (another port), answering
+/// every GET so the browser shows where it landed.
+async fn callback_server() -> (String, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let router =
+        axum::Router::new().route("/callback", axum::routing::get(|| async { "The service received the sign-in." }));
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    (format!("{base}/callback"), task)
+}
+
+fn authorize(client_id: &str, redirect_uri: &str) -> String {
+    let redirect: String = url::form_urlencoded::byte_serialize(redirect_uri.as_bytes()).collect();
+    format!(
+        "/oauth/authorize?response_type=code&client_id={client_id}&redirect_uri={redirect}&scope=openid&state=st4te&nonce=n0nce"
+    )
+}
+
+async fn lands_on_the_service(browser: &Browser, name: &str, callback: &str) {
+    let url = browser
+        .check(name, async {
+            browser
+                .client
+                .wait()
+                .for_element(Locator::XPath("//*[contains(., 'The service received the sign-in.')]"))
+                .await?;
+            browser.client.current_url().await
+        })
+        .await;
+    assert!(url.as_str().starts_with(callback), "{url}");
+    assert!(url.query_pairs().any(|(k, _)| k == "code"), "a code came back: {url}");
+    assert!(url.query_pairs().any(|(k, v)| k == "state" && v == "st4te"), "{url}");
+}
+
+async fn sign_in_on_the_page(browser: &Browser, email: &str) {
+    browser.check("sign-in-page", browser.client.wait().for_element(Locator::Id("password"))).await;
+    browser.client.find(Locator::Id("email")).await.unwrap().send_keys(email).await.unwrap();
+    browser.client.find(Locator::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+    browser.client.find(Locator::Css("form button[type=submit]")).await.unwrap().click().await.unwrap();
+}
+
+#[tokio::test]
+async fn signing_in_for_a_service_ends_at_its_callback_first_and_remembered_consent() {
+    let Some(browser) = Browser::start().await else { return };
+    let app = app().spawn().await;
+    registered(&app, "rp-browser@example.org").await;
+    let (callback, _server) = callback_server().await;
+    let client = service(&app, "Harbour Library", &callback, &[]).await;
+
+    // First time: sign in, then the consent form, whose POST ends at the service.
+    browser.goto(&app.url(&authorize(&client.client_id, &callback))).await;
+    sign_in_on_the_page(&browser, "rp-browser@example.org").await;
+    browser.check("consent-page", browser.client.wait().for_element(Locator::Css("button[value=allow]"))).await;
+    browser.client.find(Locator::Css("button[value=allow]")).await.unwrap().click().await.unwrap();
+    lands_on_the_service(&browser, "after-consent", &callback).await;
+
+    // Consent remembered: the sign-in form's POST itself ends at the service.
+    browser.client.delete_all_cookies().await.unwrap();
+    browser.goto(&app.url(&authorize(&client.client_id, &callback))).await;
+    sign_in_on_the_page(&browser, "rp-browser@example.org").await;
+    lands_on_the_service(&browser, "after-sign-in", &callback).await;
+}
+
+#[tokio::test]
+async fn the_second_step_and_a_passkey_also_end_at_the_service() {
+    use fantoccini::key::Key;
+    let Some(browser) = Browser::start().await else { return };
+    browser.add_virtual_authenticator().await;
+    let app = app().spawn().await;
+    // Passkeys need a host name: the provider is localhost, the service 127.0.0.1.
+    let base = format!("http://localhost:{}", app.addr.port());
+    let (callback, _server) = callback_server().await;
+    let client = service(&app, "Harbour Library", &callback, &[]).await;
+
+    // Two-step verification on (by HTTP), then the browser's sign-in for the
+    // service: password, then a recovery code on the second-step page,
+    // whose POST (consent not yet given) leads to the consent form.
+    let resident = registered(&app, "rp-two-step@example.org").await;
+    let (_, recovery_codes, _) = crate::two_step::enrol(&app, &resident).await;
+    browser.goto(&format!("{base}{}", authorize(&client.client_id, &callback))).await;
+    sign_in_on_the_page(&browser, "rp-two-step@example.org").await;
+    let code = browser.check("second-step-page", browser.client.wait().for_element(Locator::Id("code"))).await;
+    code.send_keys(&format!("{}{}", recovery_codes[0], Key::Enter)).await.unwrap();
+    browser.check("consent-page", browser.client.wait().for_element(Locator::Css("button[value=allow]"))).await;
+    browser.client.find(Locator::Css("button[value=allow]")).await.unwrap().click().await.unwrap();
+    lands_on_the_service(&browser, "after-second-step", &callback).await;
+
+    // A passkey: added while signed in, then used on the sign-in page of the
+    // service's next authorization; the passkey form's POST ends at the service.
+    identity::accounts::create_user(&app.state, "rp-passkey@example.org", PASSWORD, false, vec![]).await.unwrap();
+    // (Cookies are deleted for the page's own host: go back to the provider first.)
+    browser.goto(&format!("{base}/en/")).await;
+    browser.client.delete_all_cookies().await.unwrap();
+    browser.goto(&format!("{base}/en/sign-in")).await;
+    sign_in_on_the_page(&browser, "rp-passkey@example.org").await;
+    browser.check("signed-in", browser.client.wait().for_url(&url_of(&format!("{base}/en/account")))).await;
+    browser.goto(&format!("{base}/en/account/passkeys")).await;
+    browser.client.find(Locator::Id("name")).await.unwrap().send_keys("Laptop").await.unwrap();
+    browser.client.find(Locator::Css("form[data-passkey] button")).await.unwrap().click().await.unwrap();
+    browser.check("passkey-added", browser.client.wait().for_element(Locator::Css("p.notice"))).await;
+    // Its consent given once already (by the password, here), so the passkey's POST goes straight back.
+    browser.goto(&format!("{base}{}", authorize(&client.client_id, &callback))).await;
+    browser.check("consent-again", browser.client.wait().for_element(Locator::Css("button[value=allow]"))).await;
+    browser.client.find(Locator::Css("button[value=allow]")).await.unwrap().click().await.unwrap();
+    lands_on_the_service(&browser, "consent-by-password-account", &callback).await;
+    browser.goto(&format!("{base}/en/")).await;
+    browser.client.delete_all_cookies().await.unwrap();
+    browser.goto(&format!("{base}{}", authorize(&client.client_id, &callback))).await;
+    let button = browser.check("passkey-button", browser.client.wait().for_element(Locator::Id("passkey"))).await;
+    button.click().await.unwrap();
+    lands_on_the_service(&browser, "after-passkey", &callback).await;
+    browser.close().await;
+}
+
+fn url_of(s: &str) -> url::Url {
+    url::Url::parse(s).unwrap()
+}
