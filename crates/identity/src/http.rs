@@ -99,14 +99,23 @@ async fn allow_return_to_service(
     next: middleware::Next,
 ) -> Response {
     let (parts, body) = req.into_parts();
-    // Sign-in forms are small; the body limit layer has already applied.
-    let bytes = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
+    // Sign-in forms are small: anything larger is refused, as the body limit would.
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return AppError::new(platform::error::ErrorKind::PayloadTooLarge).into_response();
+    };
     let field = |text: &[u8]| url::form_urlencoded::parse(text).find(|(k, _)| k == "next").map(|(_, v)| v.into_owned());
-    let wanted = field(parts.uri.query().unwrap_or("").as_bytes()).or_else(|| field(&bytes));
+    // The form's own `next` when it posts one, else the page's query.
+    let wanted = field(&bytes).or_else(|| field(parts.uri.query().unwrap_or("").as_bytes()));
     let mut response = next.run(axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes))).await;
+    // Only a page (with a form) needs it; redirects and refusals do not.
+    let page = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
     let origin = match wanted.as_deref().and_then(safe_next) {
-        Some(n) => crate::oidc::return_origin(&state, n).await,
-        None => None,
+        Some(n) if page => crate::oidc::return_origin(&state, n).await,
+        _ => None,
     };
     if let Some(origin) = origin {
         response.extensions_mut().insert(origin);

@@ -201,14 +201,38 @@ pub struct FormActionAlso(String);
 
 impl FormActionAlso {
     /// The origin of an absolute http(s) URL (`https://rp.example:8443`).
+    /// Only hosts a CSP source can name exactly: domain names of letters,
+    /// digits, hyphens and dots, or IPv4 (no `*`, no punctuation that would
+    /// widen or break the policy, no IPv6 literal, which CSP cannot name).
     pub fn of(url: &str) -> Option<Self> {
         let url = reqwest::Url::parse(url).ok()?;
-        (matches!(url.scheme(), "http" | "https") && url.host().is_some())
-            .then(|| Self(url.origin().ascii_serialization()))
+        let plain = match url.host()? {
+            url::Host::Domain(d) => {
+                !d.is_empty() && d.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+            }
+            url::Host::Ipv4(_) => true,
+            url::Host::Ipv6(_) => false,
+        };
+        (matches!(url.scheme(), "http" | "https") && plain).then(|| Self(url.origin().ascii_serialization()))
     }
 
     pub fn origin(&self) -> &str {
         &self.0
+    }
+}
+
+#[cfg(test)]
+mod form_action_tests {
+    use super::FormActionAlso;
+
+    #[test]
+    fn only_plain_http_origins_are_taken() {
+        let of = |u: &str| FormActionAlso::of(u).map(|o| o.origin().to_owned());
+        assert_eq!(of("https://rp.example:8443/cb?x=1").as_deref(), Some("https://rp.example:8443"));
+        assert_eq!(of("http://user:pw@127.0.0.1:9000/cb").as_deref(), Some("http://127.0.0.1:9000"));
+        for bad in ["https://*.example/cb", "https://a;b.example/", "https://[::1]/cb", "javascript:alert(1)", "/cb"] {
+            assert_eq!(of(bad), None, "{bad}");
+        }
     }
 }
 

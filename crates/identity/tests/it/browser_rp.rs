@@ -96,6 +96,14 @@ async fn the_second_step_and_a_passkey_also_end_at_the_service() {
     browser.check("consent-page", browser.client.wait().for_element(Locator::Css("button[value=allow]"))).await;
     browser.client.find(Locator::Css("button[value=allow]")).await.unwrap().click().await.unwrap();
     lands_on_the_service(&browser, "after-second-step", &callback).await;
+    // Consent given: now the second step's own POST ends at the service.
+    browser.goto(&format!("{base}/en/")).await;
+    browser.client.delete_all_cookies().await.unwrap();
+    browser.goto(&format!("{base}{}", authorize(&client.client_id, &callback))).await;
+    sign_in_on_the_page(&browser, "rp-two-step@example.org").await;
+    let code = browser.check("second-step-again", browser.client.wait().for_element(Locator::Id("code"))).await;
+    code.send_keys(&format!("{}{}", recovery_codes[1], Key::Enter)).await.unwrap();
+    lands_on_the_service(&browser, "after-second-step-consented", &callback).await;
 
     // A passkey: added while signed in, then used on the sign-in page of the
     // service's next authorization; the passkey form's POST ends at the service.
