@@ -872,8 +872,9 @@ pub async fn exchange_code(
         return Err(grant("unknown authorization code"));
     };
     if !store::spend_code(&txn, &code_mac).await.map_err(|e| server(&e))? {
-        // A replayed code: revoke everything issued from it (RFC 6749 §4.1.2).
-        store::revoke_where(&txn, None, Some(&code_mac)).await.map_err(|e| server(&e))?;
+        // A replayed code: revoke the whole grant, including tokens from
+        // later refreshes (RFC 6749 §4.1.2).
+        store::revoke_grant(&txn, &code_mac).await.map_err(|e| server(&e))?;
         txn.commit().await.map_err(|e| server(&e))?;
         return Err(grant("authorization code already used"));
     }
@@ -939,7 +940,7 @@ pub async fn refresh(
         return Err(grant("refresh token expired or revoked"));
     }
     if !store::spend_refresh(&txn, &token_mac).await.map_err(|e| server(&e))? {
-        store::revoke_where(&txn, Some(&row.family_id), None).await.map_err(|e| server(&e))?;
+        store::revoke_family(&txn, &row.family_id).await.map_err(|e| server(&e))?;
         platform::audit::record(
             &txn,
             &state.keys,
@@ -983,7 +984,7 @@ pub async fn revoke(state: &AppState, client: &store::client::Model, token: &str
     }
     let txn = platform::db::begin_write(&state.db).await?;
     if row.kind == "refresh" {
-        store::revoke_where(&txn, Some(&row.family_id), None).await?;
+        store::revoke_family(&txn, &row.family_id).await?;
     } else {
         sea_orm::EntityTrait::update(store::token::ActiveModel {
             token_mac: sea_orm::ActiveValue::Set(row.token_mac.clone()),

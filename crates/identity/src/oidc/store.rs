@@ -280,22 +280,33 @@ pub async fn spend_refresh(conn: &impl ConnectionTrait, token_mac: &str) -> Resu
     Ok(r.rows_affected == 1)
 }
 
-/// Revokes every token of a family, or issued from a code.
-pub async fn revoke_where(
-    conn: &impl ConnectionTrait,
-    family_id: Option<&str>,
-    code_mac: Option<&str>,
-) -> Result<u64, DbErr> {
-    let mut which = Condition::any();
-    if let Some(f) = family_id {
-        which = which.add(token::Column::FamilyId.eq(f));
-    }
-    if let Some(c) = code_mac {
-        which = which.add(token::Column::CodeMac.eq(c));
-    }
+/// Revokes every token of a family.
+pub async fn revoke_family(conn: &impl ConnectionTrait, family_id: &str) -> Result<u64, DbErr> {
     Ok(token::Entity::update_many()
         .col_expr(token::Column::RevokedAt, Expr::value(platform::db::now()))
-        .filter(which)
+        .filter(token::Column::FamilyId.eq(family_id))
+        .filter(token::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?
+        .rows_affected)
+}
+
+/// Revokes the whole grant behind an authorization code: the tokens issued
+/// from it and every token of their families (later refreshes carry the
+/// family, not the code).
+pub async fn revoke_grant(conn: &impl ConnectionTrait, code_mac: &str) -> Result<u64, DbErr> {
+    let families = sea_orm::sea_query::Query::select()
+        .column(token::Column::FamilyId)
+        .from(token::Entity)
+        .and_where(token::Column::CodeMac.eq(code_mac))
+        .to_owned();
+    Ok(token::Entity::update_many()
+        .col_expr(token::Column::RevokedAt, Expr::value(platform::db::now()))
+        .filter(
+            Condition::any()
+                .add(token::Column::CodeMac.eq(code_mac))
+                .add(token::Column::FamilyId.in_subquery(families)),
+        )
         .filter(token::Column::RevokedAt.is_null())
         .exec(conn)
         .await?

@@ -230,6 +230,61 @@ async fn codes_are_single_use_and_bound_to_client_redirect_and_verifier() {
     assert_eq!(userinfo(&c, first["access_token"].as_str().unwrap()).await.status(), 401);
 }
 
+/// Introspects `token` as `rp` (a confidential client).
+async fn introspect(client: &TestClient, rp: &Rp, token: &str) -> Value {
+    let secret = rp.secret.clone().unwrap();
+    let r = client
+        .http
+        .post(client.url("/oauth/introspect"))
+        .basic_auth(&rp.id, Some(secret))
+        .form(&[("token", token)])
+        .send()
+        .await
+        .unwrap();
+    r.json().await.unwrap()
+}
+
+async fn refresh(client: &TestClient, rp: &Rp, refresh_token: &str) -> Value {
+    let (s, body) = token(client, rp, &[("grant_type", "refresh_token"), ("refresh_token", refresh_token)]).await;
+    assert_eq!(s, 200, "{body}");
+    body
+}
+
+async fn a_replayed_code_revokes_the_whole_grant(backend: Backend) {
+    let app = spawn(backend).await;
+    let rp = register_rp(&app, false).await;
+    let resident = registered(&app, "replay@example.org").await;
+    let c = app.client();
+    let code = authorize(&resident, &rp).await;
+    let (s, first) = exchange(&c, &rp, &code).await;
+    assert_eq!(s, 200, "{first}");
+    let second = refresh(&c, &rp, first["refresh_token"].as_str().unwrap()).await;
+    let third = refresh(&c, &rp, second["refresh_token"].as_str().unwrap()).await;
+    // Another grant of the same person and client is left alone.
+    let other_code = authorize(&resident, &rp).await;
+    let (s, other) = exchange(&c, &rp, &other_code).await;
+    assert_eq!(s, 200, "{other}");
+    assert_eq!(introspect(&c, &rp, third["access_token"].as_str().unwrap()).await["active"], true);
+    assert_eq!(introspect(&c, &rp, third["refresh_token"].as_str().unwrap()).await["active"], true);
+
+    let (s, e) = exchange(&c, &rp, &code).await;
+    assert_eq!((s, e["error"].as_str().unwrap()), (400, "invalid_grant"), "{e}");
+    for tokens in [&first, &second, &third] {
+        for kind in ["access_token", "refresh_token"] {
+            let t = tokens[kind].as_str().unwrap();
+            assert_eq!(introspect(&c, &rp, t).await["active"], false, "{kind} of the grant is revoked");
+        }
+        assert_eq!(userinfo(&c, tokens["access_token"].as_str().unwrap()).await.status(), 401);
+    }
+    let (s, e) =
+        token(&c, &rp, &[("grant_type", "refresh_token"), ("refresh_token", third["refresh_token"].as_str().unwrap())])
+            .await;
+    assert_eq!((s, e["error"].as_str().unwrap()), (400, "invalid_grant"), "the newest refresh token is refused");
+    assert_eq!(userinfo(&c, other["access_token"].as_str().unwrap()).await.status(), 200, "another grant lives on");
+    assert_eq!(introspect(&c, &rp, other["refresh_token"].as_str().unwrap()).await["active"], true);
+}
+both_backends!(a_replayed_code_revokes_the_whole_grant);
+
 #[tokio::test]
 async fn client_authentication_errors_follow_rfc_6749() {
     let app = app().spawn().await;
