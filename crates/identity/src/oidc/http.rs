@@ -474,7 +474,7 @@ async fn introspect(State(state): State<AppState>, headers: HeaderMap, body: axu
         Ok(match live.filter(|t| t.client_id == client.client_id) {
             Some(t) => json!({
                 "active": true,
-                "scope": super::parse_list(&t.scopes).join(" "),
+                "scope": super::oauth_scope(&super::parse_list(&t.scopes)),
                 "client_id": t.client_id,
                 "sub": super::subject(&state, &client, &t.account_id),
                 "token_type": if t.kind == "access" { "Bearer" } else { "refresh_token" },

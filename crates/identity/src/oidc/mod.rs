@@ -841,13 +841,16 @@ async fn issue_tokens(
         expires_in: ACCESS_TOKEN_LIFETIME.whole_seconds(),
         id_token,
         refresh_token: refresh,
-        scope: scope_list
-            .iter()
-            .filter(|s| !s.starts_with("claim:") && !s.starts_with("id_token:"))
-            .cloned()
-            .collect::<Vec<_>>()
-            .join(" "),
+        scope: oauth_scope(&scope_list),
     })
+}
+
+/// The OAuth scopes among a grant's stored scopes, space-separated, as the
+/// token response and introspection show them. The stored list also holds
+/// our own markers (`claim:<field>` for a claim asked for by name,
+/// `id_token:<claim>` for one asked for in the ID token), never shown.
+pub(crate) fn oauth_scope(stored: &[String]) -> String {
+    stored.iter().filter(|s| SCOPES.contains(&s.as_str())).cloned().collect::<Vec<_>>().join(" ")
 }
 
 /// The authorization-code grant.

@@ -153,6 +153,40 @@ async fn the_claims_parameter_asks_for_single_fields() {
     let id = id_token_claims(&tokens);
     assert_eq!(id["birthdate"], "1960-01-01", "{id}");
     assert!(id.get("name").is_none(), "{id}");
+    // The grant holds internal markers for the claims; introspection and a refresh show only OAuth scopes.
+    let introspect = |token: String| {
+        let (app, rp) = (&app, &rp);
+        async move {
+            let r = app
+                .client()
+                .http
+                .post(app.url("/oauth/introspect"))
+                .basic_auth(&rp.client_id, rp.client_secret.as_deref())
+                .form(&[("token", token)])
+                .send()
+                .await
+                .unwrap();
+            r.json::<Value>().await.unwrap()
+        }
+    };
+    for kind in ["access_token", "refresh_token"] {
+        let seen = introspect(tokens[kind].as_str().unwrap().to_owned()).await;
+        assert_eq!((seen["active"].clone(), seen["scope"].clone()), (true.into(), "openid".into()), "{kind}: {seen}");
+    }
+    let refreshed: Value = app
+        .client()
+        .http
+        .post(app.url("/oauth/token"))
+        .basic_auth(&rp.client_id, rp.client_secret.as_deref())
+        .form(&[("grant_type", "refresh_token"), ("refresh_token", tokens["refresh_token"].as_str().unwrap())])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(refreshed["scope"], "openid", "{refreshed}");
+    assert_eq!(introspect(refreshed["access_token"].as_str().unwrap().to_owned()).await["scope"], "openid");
 
     let bad = format!(
         "response_type=code&client_id={}&redirect_uri={}&scope=openid&claims=%7Bnot-json",
