@@ -138,14 +138,16 @@ async fn authorize(
     MaybePrincipal(principal): MaybePrincipal,
     Query(params): Query<AuthParams>,
 ) -> Result<Response, AppError> {
-    // A pushed request (RFC 9126): its stored parameters stand for the query.
-    let params = match params.request_uri.clone() {
-        Some(uri) => match super::pushed(&state, &params.client_id, &uri).await {
-            Ok(pushed) => pushed,
-            Err(e) => return auth_error(&state, &ctx, e),
-        },
-        None => params,
-    };
+    // A pushed request (RFC 9126) is used up here, at its first use, and
+    // continues as the same request in the query: the flow's own steps
+    // (sign-in, account choice, consent, a language switch, a reload) come
+    // back to that address, and a second use of the request_uri is refused.
+    if let Some(uri) = params.request_uri.clone() {
+        return match super::take_pushed(&state, &params.client_id, &uri).await {
+            Ok(pushed) => Ok(see_other(&authorize_without(pushed, &[])?)),
+            Err(e) => auth_error(&state, &ctx, e),
+        };
+    }
     let req = match super::validate(&state, params).await {
         Ok(req) => req,
         Err(e) => return auth_error(&state, &ctx, e),

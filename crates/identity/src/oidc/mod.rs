@@ -563,6 +563,19 @@ pub async fn pushed(state: &AppState, client_id: &str, request_uri: &str) -> Res
     serde_json::from_str(&row.params).map_err(|_| page("oidc-error-server"))
 }
 
+/// Uses up a `request_uri` (RFC 9126 §4: one-time use): the parameters
+/// behind it, for the client that pushed them, and the stored request is
+/// gone, so a second use is refused.
+pub async fn take_pushed(state: &AppState, client_id: &str, request_uri: &str) -> Result<AuthParams, AuthError> {
+    let page = |key| AuthError::Page { message_key: key };
+    let token = request_uri.strip_prefix(REQUEST_URI_PREFIX).ok_or_else(|| page("oidc-error-request-uri"))?;
+    let row = store::take_par(&state.db, &mac(state, "par", token), client_id)
+        .await
+        .map_err(|_| page("oidc-error-server"))?
+        .ok_or_else(|| page("oidc-error-request-uri"))?;
+    serde_json::from_str(&row.params).map_err(|_| page("oidc-error-server"))
+}
+
 /// What must happen before a code can be issued.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Next {

@@ -157,6 +157,24 @@ pub async fn par(conn: &impl ConnectionTrait, request_mac: &str) -> Result<Optio
     par::Entity::find_by_id(request_mac.to_owned()).one(conn).await
 }
 
+/// Consumes a pushed request of `client_id` that has not expired: one
+/// conditional DELETE, so of two concurrent uses only one gets it.
+pub async fn take_par(
+    conn: &impl ConnectionTrait,
+    request_mac: &str,
+    client_id: &str,
+) -> Result<Option<par::Model>, DbErr> {
+    let Some(row) = par(conn, request_mac).await? else { return Ok(None) };
+    let taken = par::Entity::delete_many()
+        .filter(par::Column::RequestMac.eq(request_mac))
+        .filter(par::Column::ClientId.eq(client_id))
+        .filter(par::Column::ExpiresAt.gt(platform::db::now()))
+        .exec(conn)
+        .await?
+        .rows_affected;
+    Ok((taken == 1).then_some(row))
+}
+
 pub async fn client(conn: &impl ConnectionTrait, client_id: &str) -> Result<Option<client::Model>, DbErr> {
     client::Entity::find_by_id(client_id.to_owned()).one(conn).await
 }

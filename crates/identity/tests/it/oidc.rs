@@ -551,9 +551,8 @@ pub fn authorize_url_for_tests(rp: &Rp) -> String {
     authorize_url(rp, "")
 }
 
-#[tokio::test]
-async fn pushed_authorization_requests() {
-    let app = app().spawn().await;
+async fn pushed_authorization_requests(backend: Backend) {
+    let app = spawn(backend).await;
     let rp = register_rp(&app, false).await;
     let other = register_rp(&app, false).await;
     let resident = registered(&app, "par@example.org").await;
@@ -585,11 +584,25 @@ async fn pushed_authorization_requests() {
     assert!(request_uri.starts_with("urn:ietf:params:oauth:request_uri:"));
     assert_eq!(body["expires_in"], 300);
 
-    // The authorization request carries only client_id and request_uri.
-    let url = format!("/oauth/authorize?client_id={}&request_uri={}", rp.id, urlencoding(&request_uri));
-    let page = resident.get(&url).await;
+    // The authorization request carries only client_id and request_uri; a
+    // person who is not signed in signs in, then consents, and gets a code.
+    let by_reference = |uri: &str| format!("/oauth/authorize?client_id={}&request_uri={}", rp.id, urlencoding(uri));
+    let url = by_reference(&request_uri);
+    let away = app.client();
+    let _ = registered(&app, "par-away@example.org").await;
+    let r = away.get(&url).await;
+    assert_eq!(r.status(), 303);
+    let plain = location(&r);
+    assert!(plain.starts_with("/oauth/authorize?") && !plain.contains("request_uri"), "{plain}");
+    let to_sign_in = location(&away.get(&plain).await);
+    let next = query(&format!("http://x{to_sign_in}"))["next"].clone();
+    let r = away
+        .post_form("/en/sign-in", &[("email", "par-away@example.org"), ("password", PASSWORD), ("next", &next)])
+        .await;
+    assert_eq!(location(&r), next, "back to the request after signing in");
+    let page = away.get(&next).await;
     assert_eq!(page.status(), 200, "the consent page");
-    let r = resident
+    let r = away
         .post_form(
             "/oauth/authorize/consent",
             &[
@@ -608,11 +621,27 @@ async fn pushed_authorization_requests() {
     let (status, tokens) = exchange(&c, &rp, &code).await;
     assert_eq!(status, 200, "{tokens}");
 
-    // Another client cannot use it; a made-up one is refused on our page.
-    let r = resident
-        .get(&format!("/oauth/authorize?client_id={}&request_uri={}", other.id, urlencoding(&request_uri)))
-        .await;
+    // A request_uri is used once (RFC 9126 §4): after the code, its reuse is refused on our page.
+    let r = away.get(&url).await;
+    assert_eq!(r.status(), 400, "a used request_uri");
+    assert!(r.text().await.unwrap().contains("has expired or is not valid"));
+
+    // Its first use consumes it, even before the code: a reload of the
+    // request goes to the plain request, not to the request_uri again.
+    let (_, body) = push(good.clone(), rp.id.clone(), Some(secret.clone())).await;
+    let again = by_reference(body["request_uri"].as_str().unwrap());
+    let r = resident.get(&again).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(resident.get(&location(&r)).await.status(), 200, "the consent page, reloadable");
+    assert_eq!(resident.get(&location(&r)).await.status(), 200, "and again");
+    assert_eq!(resident.get(&again).await.status(), 400, "the request_uri is spent");
+
+    // Another client cannot use it, and does not spend it; a made-up one is refused on our page.
+    let (_, body) = push(good.clone(), rp.id.clone(), Some(secret.clone())).await;
+    let fresh = body["request_uri"].as_str().unwrap().to_owned();
+    let r = resident.get(&format!("/oauth/authorize?client_id={}&request_uri={}", other.id, urlencoding(&fresh))).await;
     assert_eq!(r.status(), 400);
+    assert_eq!(resident.get(&by_reference(&fresh)).await.status(), 303, "still there for its own client");
     let r = resident
         .get(&format!(
             "/oauth/authorize?client_id={}&request_uri=urn%3Aietf%3Aparams%3Aoauth%3Arequest_uri%3Anope",
@@ -633,6 +662,8 @@ async fn pushed_authorization_requests() {
     let (status, body) = push(bad, rp.id.clone(), Some(secret)).await;
     assert_eq!((status, body["error"].as_str().unwrap()), (400, "unsupported_response_type"));
 }
+
+both_backends!(pushed_authorization_requests);
 
 /// A client key pair: the signing key, and the JWK Set to register.
 pub(crate) fn client_key(kid: &str) -> (jsonwebtoken::EncodingKey, String) {
