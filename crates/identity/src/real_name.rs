@@ -231,10 +231,10 @@ pub const ASSERTION_PATH: &str = "/api/v1/identity/real-name";
 #[serde(deny_unknown_fields)]
 pub(crate) struct AssertionBody {
     /// A compact JWS (JWT) signed by the source with one of its registered
-    /// keys. Claims: `iss` = `sub` = the client ID, `aud` this endpoint's
-    /// URL, `exp` within five minutes, a fresh `jti`, `email` (the
-    /// resident's account) and `document` (`kind` `hkid` or `passport`,
-    /// `number`, and `country` for a passport).
+    /// keys. Claims: `iss` = `sub` = the client ID, `aud` the issuer (the
+    /// public URL, as one string), `exp` within five minutes, a fresh `jti`,
+    /// `email` (the resident's account) and `document` (`kind` `hkid` or
+    /// `passport`, `number`, and `country` for a passport).
     #[schema(min_length = 1)]
     assertion: String,
 }
@@ -275,9 +275,9 @@ impl utoipa::IntoResponses for AssertProblems {
 /// `POST /api/v1/identity/real-name`: a trusted source (a client holding the
 /// `real_name_source` permission and a registered key set) asserts that it
 /// has checked a resident's document. Claims: `iss` = `sub` = the client,
-/// `aud` this URL, `exp` within five minutes, a fresh `jti`, `email` (the
-/// resident's account) and `document` (`kind`, `number`, and `country` for a
-/// passport). Field errors point into the claims (`/document/number`).
+/// `aud` the issuer (one string), `exp` within five minutes, a fresh `jti`,
+/// `email` (the resident's account) and `document` (`kind`, `number`, and
+/// `country` for a passport). Field errors point into the claims (`/document/number`).
 #[utoipa::path(
     post,
     path = "/api/v1/identity/real-name",
@@ -302,14 +302,12 @@ pub(crate) async fn assert(
 ) -> Result<Response, AppError> {
     use crate::errors::IdentityError;
     use platform::error::{ErrorKind, FieldError};
-    let audience = [format!("{}{ASSERTION_PATH}", state.public_url())];
-    let (client, claims) =
-        crate::oidc::verify_client_jws(&state, &body.assertion, &audience).await.map_err(|e| match e {
-            crate::oidc::JwsError::Rejected(why) => {
-                AppError::from(IdentityError::AssertionRejected).with_detail(format!("assertion rejected: {why}"))
-            }
-            crate::oidc::JwsError::Server => AppError::new(ErrorKind::Unavailable),
-        })?;
+    let (client, claims) = crate::oidc::verify_client_jws(&state, &body.assertion).await.map_err(|e| match e {
+        crate::oidc::JwsError::Rejected(why) => {
+            AppError::from(IdentityError::AssertionRejected).with_detail(format!("assertion rejected: {why}"))
+        }
+        crate::oidc::JwsError::Server => AppError::new(ErrorKind::Unavailable),
+    })?;
     let allowed = crate::oidc::parse_list(&client.scopes);
     if !allowed.iter().any(|s| s == crate::oidc::SOURCE_SCOPE) {
         return Err(IdentityError::UntrustedSource.into());

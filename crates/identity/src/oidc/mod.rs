@@ -251,16 +251,14 @@ pub async fn authenticate_client(state: &AppState, auth: &ClientAuth) -> Result<
 const ASSERTION_MAX_LIFETIME: i64 = 300;
 
 /// Checks a `private_key_jwt` assertion: signed by one of the client's keys,
-/// `iss` = `sub` = client, `aud` this token endpoint or issuer, short-lived,
-/// and its `jti` never seen before.
+/// `iss` = `sub` = client, `aud` exactly the issuer, short-lived, and its
+/// `jti` never seen before.
 async fn authenticate_assertion(
     state: &AppState,
     id: Option<&str>,
     assertion: &str,
 ) -> Result<store::client::Model, OAuthError> {
-    let iss_url = issuer(state);
-    let audiences = [format!("{iss_url}/oauth/token"), format!("{iss_url}/oauth/par"), iss_url.clone()];
-    let (client, _) = verify_client_jws(state, assertion, &audiences).await.map_err(|why| match why {
+    let (client, _) = verify_client_jws(state, assertion).await.map_err(|why| match why {
         JwsError::Server => OAuthError::new("server_error", "try again"),
         JwsError::Rejected(why) => OAuthError::new("invalid_client", format!("client assertion rejected: {why}")),
     })?;
@@ -278,12 +276,12 @@ pub(crate) enum JwsError {
 }
 
 /// Checks a JWT a client signed with one of its registered keys: `iss` =
-/// `sub` = the client, `aud` one of `audiences`, at most five minutes to
-/// live, and its `jti` never seen before. Returns the client and the claims.
+/// `sub` = the client, `aud` exactly the issuer as a single string (not an
+/// array holding it, not an endpoint's URL), at most five minutes to live,
+/// and its `jti` never seen before. Returns the client and the claims.
 pub(crate) async fn verify_client_jws(
     state: &AppState,
     assertion: &str,
-    audiences: &[String],
 ) -> Result<(store::client::Model, serde_json::Value), JwsError> {
     let invalid = |why: &str| JwsError::Rejected(why.to_owned());
     let header = jsonwebtoken::decode_header(assertion).map_err(|_| invalid("malformed"))?;
@@ -312,12 +310,16 @@ pub(crate) async fn verify_client_jws(
     .ok_or_else(|| invalid("no matching key"))?;
     let key = jsonwebtoken::DecodingKey::from_jwk(jwk).map_err(|_| invalid("client key unusable"))?;
     let mut validation = jsonwebtoken::Validation::new(header.alg);
-    validation.set_audience(audiences);
+    // The audience is checked below: the library would accept an array holding it.
+    validation.validate_aud = false;
     validation.set_issuer(&[&iss]);
     validation.set_required_spec_claims(&["exp", "iss", "sub", "aud"]);
     let claims = jsonwebtoken::decode::<serde_json::Value>(assertion, &key, &validation)
         .map_err(|e| invalid(&e.to_string()))?
         .claims;
+    if claims["aud"].as_str() != Some(issuer(state).as_str()) {
+        return Err(invalid("aud must be the issuer, as a single string"));
+    }
     if claims["sub"].as_str() != Some(iss.as_str()) {
         return Err(invalid("sub must be the client"));
     }

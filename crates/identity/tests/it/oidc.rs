@@ -683,7 +683,14 @@ pub(crate) fn client_key(kid: &str) -> (jsonwebtoken::EncodingKey, String) {
     (jsonwebtoken::EncodingKey::from_ec_der(der.as_bytes()), serde_json::json!({ "keys": [jwk] }).to_string())
 }
 
-fn assertion(key: &jsonwebtoken::EncodingKey, kid: &str, client_id: &str, aud: &str, lifetime: i64) -> String {
+fn assertion(
+    key: &jsonwebtoken::EncodingKey,
+    kid: &str,
+    client_id: &str,
+    aud: impl Into<Value>,
+    lifetime: i64,
+) -> String {
+    let aud: Value = aud.into();
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
     header.kid = Some(kid.to_owned());
@@ -717,6 +724,8 @@ async fn clients_can_authenticate_with_signed_assertions() {
     let resident = registered(&app, "jwt@example.org").await;
     let code = authorize(&resident, &rp).await;
     let token_url = app.url("/oauth/token");
+    // The audience is the issuer, as one string.
+    let iss = app.url("");
     let c = app.client();
     let send = |form: Vec<(&'static str, String)>| {
         let (c, url) = (c.clone(), token_url.clone());
@@ -726,7 +735,7 @@ async fn clients_can_authenticate_with_signed_assertions() {
         }
     };
     let jwt_bearer = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".to_owned();
-    let good = assertion(&key, "rp-key-1", &rp.id, &token_url, 60);
+    let good = assertion(&key, "rp-key-1", &rp.id, iss.as_str(), 60);
     let (status, tokens) = send(vec![
         ("grant_type", "authorization_code".to_owned()),
         ("code", code),
@@ -750,19 +759,25 @@ async fn clients_can_authenticate_with_signed_assertions() {
     // Each assertion works once.
     let (status, body) = send(refresh_with(good)).await;
     assert_eq!((status, body["error"].as_str().unwrap()), (401, "invalid_client"));
-    // Wrong audience, another key, or a long life: refused.
+    // Wrong audience (elsewhere, the token or PAR endpoint, an array even
+    // holding only the issuer), another key, or a long life: refused.
     let (other_key, _) = client_key("rp-key-1");
     for bad in [
         assertion(&key, "rp-key-1", &rp.id, "https://elsewhere.example/token", 60),
-        assertion(&other_key, "rp-key-1", &rp.id, &token_url, 60),
-        assertion(&key, "rp-key-1", &rp.id, &token_url, 3600),
-        assertion(&key, "unknown-kid", &rp.id, &token_url, 60),
+        assertion(&key, "rp-key-1", &rp.id, token_url.as_str(), 60),
+        assertion(&key, "rp-key-1", &rp.id, app.url("/oauth/par"), 60),
+        assertion(&key, "rp-key-1", &rp.id, serde_json::json!([iss]), 60),
+        assertion(&key, "rp-key-1", &rp.id, serde_json::json!([iss, token_url]), 60),
+        assertion(&key, "rp-key-1", &rp.id, format!("{iss}/"), 60),
+        assertion(&other_key, "rp-key-1", &rp.id, iss.as_str(), 60),
+        assertion(&key, "rp-key-1", &rp.id, iss.as_str(), 3600),
+        assertion(&key, "unknown-kid", &rp.id, iss.as_str(), 60),
     ] {
         let (status, body) = send(refresh_with(bad)).await;
         assert_eq!((status, body["error"].as_str().unwrap()), (401, "invalid_client"), "{body}");
     }
     // A fresh, good one still works.
-    let (status, body) = send(refresh_with(assertion(&key, "rp-key-1", &rp.id, &token_url, 60))).await;
+    let (status, body) = send(refresh_with(assertion(&key, "rp-key-1", &rp.id, iss.as_str(), 60))).await;
     assert_eq!(status, 200, "{body}");
 
     let discovery: Value = c.get("/.well-known/openid-configuration").await.json().await.unwrap();

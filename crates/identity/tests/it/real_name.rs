@@ -146,10 +146,11 @@ async fn only_officers_verify() {
 fn source_assertion(
     key: &jsonwebtoken::EncodingKey,
     client_id: &str,
-    aud: &str,
+    aud: impl Into<serde_json::Value>,
     email: &str,
     document: serde_json::Value,
 ) -> serde_json::Value {
+    let aud: serde_json::Value = aud.into();
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
     header.kid = Some("source-1".to_owned());
@@ -187,7 +188,7 @@ async fn a_trusted_source_asserts_a_real_name_identity() {
     let stranger = source_client(&app, &jwks, &["email"]).await;
     let resident = registered(&app, "asserted@example.org").await;
     registered(&app, "other@example.org").await;
-    let aud = app.url(identity::real_name::ASSERTION_PATH);
+    let aud = app.url("");
     let path = identity::real_name::ASSERTION_PATH;
     let hkid = serde_json::json!({ "kind": "hkid", "number": "A123456(3)" });
     let api = app.client();
@@ -196,7 +197,7 @@ async fn a_trusted_source_asserts_a_real_name_identity() {
     let bad = source_assertion(
         &key,
         &source,
-        &aud,
+        aud.as_str(),
         "not-an-address",
         serde_json::json!({ "kind": "hkid", "number": "A123456(4)" }),
     );
@@ -208,16 +209,27 @@ async fn a_trusted_source_asserts_a_real_name_identity() {
     assert_eq!(fields, ["/email", "/document/number"], "{problem}");
 
     // Only a client with the permission may assert.
-    let r = api.post_json(path, &source_assertion(&key, &stranger, &aud, "asserted@example.org", hkid.clone())).await;
+    let r = api
+        .post_json(path, &source_assertion(&key, &stranger, aud.as_str(), "asserted@example.org", hkid.clone()))
+        .await;
     assert_eq!(r.status(), 403);
-    // The audience must be this endpoint.
-    let wrong_aud = source_assertion(&key, &source, &app.url("/oauth/token"), "asserted@example.org", hkid.clone());
-    assert_eq!(api.post_json(path, &wrong_aud).await.status(), 401);
-    let unknown = source_assertion(&key, &source, &aud, "nobody@example.org", hkid.clone());
+    // The audience must be the issuer, as one string: not an endpoint's URL, not an array.
+    for wrong in [
+        serde_json::json!(app.url("/oauth/token")),
+        serde_json::json!(app.url(path)),
+        serde_json::json!([aud]),
+        serde_json::json!([aud, app.url(path)]),
+    ] {
+        let wrong_aud = source_assertion(&key, &source, wrong.clone(), "asserted@example.org", hkid.clone());
+        let r = api.post_json(path, &wrong_aud).await;
+        assert_eq!(r.status(), 401, "{wrong}");
+        assert!(r.text().await.unwrap().contains("aud must be the issuer"), "{wrong}");
+    }
+    let unknown = source_assertion(&key, &source, aud.as_str(), "nobody@example.org", hkid.clone());
     assert_eq!(api.post_json(path, &unknown).await.status(), 404);
     assert!(!resident.get("/en/account").await.text().await.unwrap().contains("Real name"), "nothing changed yet");
 
-    let good = source_assertion(&key, &source, &aud, "asserted@example.org", hkid.clone());
+    let good = source_assertion(&key, &source, aud.as_str(), "asserted@example.org", hkid.clone());
     let r = api.post_json(path, &good).await;
     assert_eq!(r.status(), 200);
     let body: serde_json::Value = r.json().await.unwrap();
@@ -229,7 +241,7 @@ async fn a_trusted_source_asserts_a_real_name_identity() {
     let replay = api.post_json(path, &good).await;
     assert_eq!(replay.status(), 401);
     assert!(replay.text().await.unwrap().contains("already used"));
-    let taken = source_assertion(&key, &source, &aud, "other@example.org", hkid);
+    let taken = source_assertion(&key, &source, aud.as_str(), "other@example.org", hkid);
     assert_eq!(api.post_json(path, &taken).await.status(), 409);
 
     let rows = app
@@ -278,11 +290,11 @@ async fn a_retried_assertion_is_answered_again_not_applied_twice(backend: platfo
     let source = source_client(&app, &jwks, &[identity::oidc::SOURCE_SCOPE]).await;
     registered(&app, "retried@example.org").await;
     registered(&app, "parallel@example.org").await;
-    let aud = app.url(identity::real_name::ASSERTION_PATH);
+    let aud = app.url("");
     let api = app.client();
     let idem = uuid::Uuid::new_v4().to_string();
     let hkid = serde_json::json!({ "kind": "hkid", "number": "A123456(3)" });
-    let good = source_assertion(&key, &source, &aud, "retried@example.org", hkid);
+    let good = source_assertion(&key, &source, aud.as_str(), "retried@example.org", hkid);
 
     let first = assert_with_key(&api, &idem, &good).await;
     assert_eq!(first.status(), 200);
@@ -299,7 +311,7 @@ async fn a_retried_assertion_is_answered_again_not_applied_twice(backend: platfo
     // Two copies of one request at once: one runs, the other waits its turn or gets the answer.
     let idem = uuid::Uuid::new_v4().to_string();
     let passport = serde_json::json!({ "kind": "passport", "country": "GBR", "number": "123456789" });
-    let both = source_assertion(&key, &source, &aud, "parallel@example.org", passport);
+    let both = source_assertion(&key, &source, aud.as_str(), "parallel@example.org", passport);
     let (a, b) = tokio::join!(assert_with_key(&api, &idem, &both), assert_with_key(&api, &idem, &both));
     let replayed = |r: &reqwest::Response| r.headers().get("idempotent-replayed").is_some();
     let mut outcomes = [(a.status().as_u16(), replayed(&a)), (b.status().as_u16(), replayed(&b))];
