@@ -10,6 +10,7 @@ use platform::i18n::Lang;
 use platform::outbox::{self, Channel, Notification};
 use platform::principal::{AccountId, AuthStrength, IdentityLevel, Principal, Role};
 use sea_orm::TransactionTrait;
+use time::OffsetDateTime;
 
 use crate::model::{self, Email, Identifier, NewPassword, OneTimeCode, Phone};
 use crate::password;
@@ -456,8 +457,35 @@ pub fn principal(account: &account::Model) -> Result<Principal, AppError> {
         strength: AuthStrength::Password,
         roles,
         scopes: Vec::new(),
-        authenticated_at: time::OffsetDateTime::now_utc().unix_timestamp(),
+        authenticated_at: OffsetDateTime::now_utc().unix_timestamp(),
     })
+}
+
+/// The back-off for a count of failures (`model::throttle_until` and its kin).
+type WaitRule = fn(i32, OffsetDateTime) -> Option<OffsetDateTime>;
+
+/// Counts a sign-in guess under the address's and the network address's
+/// keys before the password is checked, in one write transaction: `Some`
+/// (the end of the longer wait, nothing counted) while either waits. A
+/// burst of parallel guesses thus gets exactly the ones the rules allow.
+async fn claim_guess(state: &AppState, key: &str, ip_key: &str) -> Result<Option<OffsetDateTime>, AppError> {
+    let now = platform::db::now();
+    let txn = platform::db::begin_write(&state.db).await?;
+    let rules: [(&str, WaitRule); 2] = [(key, model::throttle_until), (ip_key, model::ip_throttle_until)];
+    for (k, rule) in rules {
+        let Some(failures) = store::claim_guess(&txn, k, now).await? else {
+            txn.rollback().await?;
+            let mut until = now;
+            for k in [key, ip_key] {
+                let t = store::throttle_state(&state.db, k).await?.and_then(|t| t.throttled_until);
+                until = until.max(t.unwrap_or(now));
+            }
+            return Ok(Some(until));
+        };
+        store::set_wait(&txn, k, rule(failures, now)).await?;
+    }
+    txn.commit().await?;
+    Ok(None)
 }
 
 /// Signs in with an e-mail address or mobile number (`name_input`) and a password.
@@ -471,13 +499,8 @@ pub async fn sign_in(
     let key = throttle_key(state, name_input);
     // Counted in the database, so every server sees the same count.
     let ip_key = state.keys.blind_index("identity.sign-in-ip", ip);
-    let now = platform::db::now();
-    let mut until = None;
-    for k in [&key, &ip_key] {
-        let t = store::throttle_state(&state.db, k).await?.and_then(|t| t.throttled_until).filter(|u| *u > now);
-        until = until.max(t);
-    }
-    if let Some(until) = until {
+    if let Some(until) = claim_guess(state, &key, &ip_key).await? {
+        let now = platform::db::now();
         return Ok(SignInOutcome::Throttled { minutes: model::minutes_until(until, now) });
     }
     let account = match Identifier::parse(name_input, &crate::settings::of(state).settings.allowed_country_codes) {
@@ -490,22 +513,25 @@ pub async fn sign_in(
     let account = match (account, right) {
         (Some(account), true) if account.status != "disabled" => account,
         (account, _) => {
-            let txn = platform::db::begin_write(&state.db).await?;
-            store::record_failure(&txn, &key, |n| model::throttle_until(n, platform::db::now())).await?;
-            store::record_failure(&txn, &ip_key, |n| model::ip_throttle_until(n, platform::db::now())).await?;
+            // The failure was counted when the guess was claimed.
             if let Some(a) = &account {
+                let txn = platform::db::begin_write(&state.db).await?;
                 audit::record(
                     &txn,
                     &state.keys,
                     AuditEntry::new("anonymous", "account.sign_in_failed", format!("account:{}", a.id)),
                 )
                 .await?;
+                txn.commit().await?;
             }
-            txn.commit().await?;
             return Ok(SignInOutcome::Failed);
         }
     };
-    store::clear_failures(&state.db, &key).await?;
+    // Right: the address's run ends; the network address gets its guess back.
+    let txn = platform::db::begin_write(&state.db).await?;
+    store::clear_failures(&txn, &key).await?;
+    store::refund_guess(&txn, &ip_key, model::FREE_FAILURES_PER_IP).await?;
+    txn.commit().await?;
     if account.status == "pending" {
         // The password is right but the address or number was never proven: a new code.
         let to = contact(&account)?;

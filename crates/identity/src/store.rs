@@ -3,7 +3,7 @@
 //! error stays an opaque `DbErr`.
 
 use sea_orm::entity::prelude::*;
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{ActiveValue::Set, Condition};
 use time::OffsetDateTime;
 
@@ -389,31 +389,67 @@ pub async fn throttle_state(conn: &impl ConnectionTrait, key_mac: &str) -> Resul
     throttle::Entity::find_by_id(key_mac.to_owned()).one(conn).await
 }
 
-/// Counts a failed sign-in and sets the wait; returns the new count.
-/// Runs in a write transaction so concurrent failures all count.
-pub async fn record_failure(
+/// Claims one guess under `key_mac` before the password is checked, in one
+/// statement: `None` while a wait runs (then nothing is counted), else the
+/// run's count including this guess (a run untouched for `FAILURE_MEMORY`
+/// starts again at 1). Counting before checking is what keeps a parallel
+/// burst to the guesses the rules allow: each request sees the ones before.
+/// Call `set_wait` with the count in the same write transaction.
+pub async fn claim_guess(
     conn: &impl ConnectionTrait,
     key_mac: &str,
-    until: impl Fn(i32) -> Option<OffsetDateTime>,
-) -> Result<i32, DbErr> {
-    let now = platform::db::now();
-    let existing = throttle_state(conn, key_mac).await?;
-    let failures = match &existing {
-        Some(t) if now - t.updated_at < crate::model::FAILURE_MEMORY => t.failures + 1,
-        _ => 1,
-    };
-    let row = throttle::ActiveModel {
+    now: OffsetDateTime,
+) -> Result<Option<i32>, DbErr> {
+    let failures = Expr::col((throttle::Entity, throttle::Column::Failures));
+    let updated_at = Expr::col((throttle::Entity, throttle::Column::UpdatedAt));
+    let until = Expr::col((throttle::Entity, throttle::Column::ThrottledUntil));
+    let on_conflict = OnConflict::column(throttle::Column::KeyMac)
+        .value(
+            throttle::Column::Failures,
+            Expr::case(updated_at.gt(now - crate::model::FAILURE_MEMORY), failures.add(1)).finally(1),
+        )
+        .value(throttle::Column::UpdatedAt, now)
+        .action_and_where(until.clone().is_null().or(until.lte(now)))
+        .to_owned();
+    let first = throttle::ActiveModel {
         key_mac: Set(key_mac.to_owned()),
-        failures: Set(failures),
-        throttled_until: Set(until(failures)),
+        failures: Set(1),
+        throttled_until: Set(None),
         updated_at: Set(now),
     };
-    if existing.is_none() {
-        row.insert(conn).await?;
-    } else {
-        row.update(conn).await?;
-    }
-    Ok(failures)
+    // No row comes back when the wait runs (the update's condition failed).
+    let rows = throttle::Entity::insert(first).on_conflict(on_conflict).exec_with_returning_many(conn).await?;
+    Ok(rows.first().map(|row| row.failures))
+}
+
+/// Sets the wait that the count `claim_guess` returned calls for.
+pub async fn set_wait(conn: &impl ConnectionTrait, key_mac: &str, until: Option<OffsetDateTime>) -> Result<(), DbErr> {
+    throttle::Entity::update_many()
+        .col_expr(throttle::Column::ThrottledUntil, Expr::value(until))
+        .filter(throttle::Column::KeyMac.eq(key_mac))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Gives back a guess `claim_guess` counted that turned out right, in one
+/// statement; the wait goes if the count falls below `free`. (For keys that
+/// a success does not clear, such as a network address.)
+pub async fn refund_guess(conn: &impl ConnectionTrait, key_mac: &str, free: i32) -> Result<(), DbErr> {
+    let failures = Expr::col(throttle::Column::Failures);
+    throttle::Entity::update_many()
+        .col_expr(throttle::Column::Failures, failures.clone().sub(1))
+        .col_expr(
+            throttle::Column::ThrottledUntil,
+            Expr::case(failures.lte(free), Expr::value(Option::<OffsetDateTime>::None))
+                .finally(Expr::col(throttle::Column::ThrottledUntil))
+                .into(),
+        )
+        .filter(throttle::Column::KeyMac.eq(key_mac))
+        .filter(throttle::Column::Failures.gt(0))
+        .exec(conn)
+        .await?;
+    Ok(())
 }
 
 pub async fn clear_failures(conn: &impl ConnectionTrait, key_mac: &str) -> Result<(), DbErr> {

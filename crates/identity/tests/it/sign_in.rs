@@ -56,6 +56,63 @@ async fn repeated_failures_throttle_the_address_whether_or_not_it_exists() {
     let _ = registered(&app, "other@example.org").await;
 }
 
+/// Guesses are counted before the password is checked, in one statement:
+/// thirty wrong passwords at once get the five the rules allow, and every
+/// one of them is counted (no lost update), on both databases.
+async fn a_parallel_burst_of_wrong_passwords_gets_no_extra_guesses(backend: Backend) {
+    use sea_orm::EntityTrait;
+    let app = app().backend(backend).config(|c| c.limits.sensitive_per_ip_per_minute = 10_000).spawn().await;
+    let _ = registered(&app, "burst@example.org").await;
+    let c = app.client();
+    let token = c.csrf_token().await;
+    let mut attempts = tokio::task::JoinSet::new();
+    for i in 0..30 {
+        let (c, token) = (c.clone(), token.clone());
+        attempts.spawn(async move {
+            let password = format!("wrong password number {i}");
+            let form = [("email", "burst@example.org"), ("password", password.as_str()), ("_csrf", token.as_str())];
+            c.http.post(c.url("/en/sign-in")).form(&form).send().await.unwrap().status().as_u16()
+        });
+    }
+    let statuses = attempts.join_all().await;
+    let checked = statuses.iter().filter(|s| **s == 422).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!((checked, refused), (5, 25), "{statuses:?}");
+
+    let rows = identity::store::throttle::Entity::find().all(app.db()).await.unwrap();
+    assert_eq!(rows.len(), 2, "one for the address, one for the network address");
+    for row in &rows {
+        assert_eq!(usize::try_from(row.failures).unwrap(), checked, "every checked guess counted, no other");
+    }
+    let waits: Vec<_> = rows.iter().map(|r| r.throttled_until.map(|u| u - r.updated_at)).collect();
+    assert!(waits.contains(&Some(time::Duration::seconds(30))), "the fifth failure: 30 s ({waits:?})");
+    assert!(waits.contains(&None), "the network address has more room ({waits:?})");
+
+    // While the wait runs, the right password is refused too, and not counted.
+    assert_eq!(sign_in(&app.client(), "burst@example.org", PASSWORD).await.status(), 429);
+    let rows = identity::store::throttle::Entity::find().all(app.db()).await.unwrap();
+    assert!(rows.iter().all(|r| r.failures == 5), "{rows:?}");
+}
+both_backends!(a_parallel_burst_of_wrong_passwords_gets_no_extra_guesses);
+
+/// A right password ends the address's run and gives the network address
+/// its guess back: signing in never brings a shared address nearer its wait.
+#[tokio::test]
+async fn a_right_password_does_not_count_against_the_network_address() {
+    let app = app().config(|c| c.limits.sensitive_per_ip_per_minute = 10_000).spawn().await;
+    let _ = registered(&app, "office@example.org").await;
+    let c = app.client();
+    for i in 0..19 {
+        assert_eq!(sign_in(&c, &format!("typo{i}@example.org"), "wrong password attempt").await.status(), 422);
+    }
+    for _ in 0..3 {
+        assert_eq!(sign_in(&app.client(), "office@example.org", PASSWORD).await.status(), 303);
+    }
+    // The twentieth failure is checked (and starts the wait); the next one waits.
+    assert_eq!(sign_in(&c, "typo19@example.org", "wrong password attempt").await.status(), 422);
+    assert_eq!(sign_in(&c, "typo20@example.org", "wrong password attempt").await.status(), 429);
+}
+
 #[tokio::test]
 async fn an_unverified_account_is_sent_to_verification() {
     let app = app().spawn().await;
