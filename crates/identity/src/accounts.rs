@@ -338,16 +338,6 @@ pub async fn recover_finish(
     Ok(RecoverOutcome::Done)
 }
 
-/// Whether the account behind a recovery has two-step verification (for
-/// the password length rule).
-pub async fn recovery_has_second_factor(state: &AppState, verification_id: &str) -> Result<bool, AppError> {
-    let Some(account_id) = store::verification_by_id(&state.db, verification_id).await?.and_then(|v| v.account_id)
-    else {
-        return Ok(false);
-    };
-    crate::two_step::is_enabled(state, &account_id).await
-}
-
 /// The result of asking for a new code.
 #[derive(Debug, PartialEq, Eq)]
 pub enum ResendOutcome {

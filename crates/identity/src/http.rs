@@ -639,9 +639,10 @@ async fn reset(
     }
     let mut errors = FormErrors::new();
     let code = code_field(&mut errors, &form.code);
-    let second_factor = accounts::recovery_has_second_factor(&state, &form.v).await?;
+    // Always the single-factor rule: a shorter minimum for an account with
+    // two-step verification would tell whoever holds the link that it is on.
     let password =
-        accounts::new_password(&state, &form.password, None, second_factor).map_err(|p| password_error(&mut errors, p));
+        accounts::new_password(&state, &form.password, None, false).map_err(|p| password_error(&mut errors, p));
     if let (Some(code), Ok(password), true) = (code, password, errors.is_empty()) {
         match accounts::recover_finish(&state, ctx.lang, &form.v, &code, password).await? {
             RecoverOutcome::Done => return Ok(see_other(&format!("{}?recovered=1", ctx.href("/sign-in")))),

@@ -85,9 +85,37 @@ async fn recovery_does_not_bypass_two_step_verification() {
     let c = app.client();
     let v = start(&c, "guarded@example.org").await;
     let mail_code = latest_code(&app, "guarded@example.org").await;
-    // With a second factor enrolled, 8 characters are enough.
-    let r = c.post_form("/en/recover/reset", &[("v", &v), ("code", &mail_code), ("password", "kite mist")]).await;
+    let new = "kite mist over the harbour";
+    let r = c.post_form("/en/recover/reset", &[("v", &v), ("code", &mail_code), ("password", new)]).await;
     assert_eq!(r.status(), 303);
-    let r = sign_in(&c, "guarded@example.org", "kite mist").await;
+    let r = sign_in(&c, "guarded@example.org", new).await;
     assert_eq!(location(&r), "/en/sign-in/two-step", "the authenticator is still asked for");
+}
+
+/// The reset form asks the same of every account: whoever holds the link,
+/// with or without the e-mail code, cannot tell whether two-step
+/// verification is on (it once allowed a shorter password when it was).
+#[tokio::test]
+async fn the_reset_form_does_not_tell_whether_two_step_verification_is_on() {
+    let app = app().spawn().await;
+    let guarded = registered(&app, "guarded@example.org").await;
+    let _ = crate::two_step::enrol(&app, &guarded).await;
+    let _ = registered(&app, "plain@example.org").await;
+    let short = "kite mist tram"; // long enough with a second factor, not without
+    let mut pages = Vec::new();
+    for email in ["guarded@example.org", "plain@example.org"] {
+        let c = app.client();
+        let v = start(&c, email).await;
+        let code = latest_code(&app, email).await;
+        let mut seen = Vec::new();
+        for code in ["000000", code.as_str()] {
+            let r = c.post_form("/en/recover/reset", &[("v", &v), ("code", code), ("password", short)]).await;
+            assert_eq!(r.status(), 422, "{email}");
+            let html = r.text().await.unwrap().replace(&v, "V");
+            seen.push(html.lines().filter(|l| !l.contains("csrf")).collect::<Vec<_>>().join("\n"));
+        }
+        assert!(seen[1].contains("must be at least 15 characters long"), "{}", seen[1]);
+        pages.push(seen);
+    }
+    assert_eq!(pages[0], pages[1], "the pages are the same whether or not two-step verification is on");
 }
