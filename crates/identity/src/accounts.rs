@@ -106,8 +106,16 @@ pub(crate) async fn count_send(
     ip: &str,
 ) -> Result<Result<(), Cap>, AppError> {
     match to {
-        Identifier::Phone(phone) => Ok(sms::allow(state, txn, Some(phone), ip).await?),
+        Identifier::Phone(phone) => Ok(sms::allow(state, txn, phone, ip).await?),
         Identifier::Email(_) => Ok(Ok(())),
+    }
+}
+
+/// The per-number SMS cap's key, kept on a verification whose codes go to `to` by SMS.
+pub(crate) fn number_key(state: &AppState, to: &Identifier) -> Option<String> {
+    match to {
+        Identifier::Phone(phone) => Some(sms::number_key(state, phone)),
+        Identifier::Email(_) => None,
     }
 }
 
@@ -158,7 +166,8 @@ pub async fn register(
             }
             let code = OneTimeCode::generate();
             let mac = code_mac(state, &verification_id, &code);
-            store::create_verification(&txn, &verification_id, Some(&account.id), purpose, mac).await?;
+            store::create_verification(&txn, &verification_id, Some(&account.id), purpose, mac, number_key(state, id))
+                .await?;
             outbox::enqueue(&txn, code_message(state, lang, id, &code)).await?;
             audit::record(
                 &txn,
@@ -182,7 +191,7 @@ pub async fn register(
             }
             // A decoy verification whose code is never sent.
             let decoy = code_mac(state, &verification_id, &OneTimeCode::generate());
-            store::create_verification(&txn, &verification_id, None, purpose, decoy).await?;
+            store::create_verification(&txn, &verification_id, None, purpose, decoy, number_key(state, id)).await?;
             let body = state.catalog.text(lang, "email-exists-body");
             outbox::enqueue(&txn, notice_to(state, lang, id, "email-exists-subject", body)).await?;
             txn
@@ -278,7 +287,8 @@ pub async fn recover_start(state: &AppState, lang: Lang, id: &Identifier, ip: &s
     match store::account_by(&txn, id).await?.filter(|a| a.status != "disabled") {
         Some(account) => {
             let mac = code_mac(state, &verification_id, &code);
-            store::create_verification(&txn, &verification_id, Some(&account.id), purpose, mac).await?;
+            let key = number_key(state, id);
+            store::create_verification(&txn, &verification_id, Some(&account.id), purpose, mac, key).await?;
             let minutes = model::CODE_LIFETIME.whole_minutes().to_string();
             let body_key = match id {
                 Identifier::Email(_) => "email-recover-body",
@@ -289,7 +299,7 @@ pub async fn recover_start(state: &AppState, lang: Lang, id: &Identifier, ip: &s
         }
         None => {
             let decoy = code_mac(state, &verification_id, &OneTimeCode::generate());
-            store::create_verification(&txn, &verification_id, None, purpose, decoy).await?;
+            store::create_verification(&txn, &verification_id, None, purpose, decoy, number_key(state, id)).await?;
         }
     }
     txn.commit().await?;
@@ -358,7 +368,14 @@ pub async fn sent_by_sms(state: &AppState, verification_id: &str) -> Result<bool
 }
 
 pub async fn resend(state: &AppState, lang: Lang, verification_id: &str, ip: &str) -> Result<ResendOutcome, AppError> {
-    let Some(v) = store::verification_by_id(&state.db, verification_id).await? else {
+    // Only registration's and recovery's codes are sent again here: a new
+    // code for a change of address or number would go to the old one,
+    // proving the new one without reaching it.
+    let resendable = [PURPOSE_EMAIL, PURPOSE_PHONE, PURPOSE_RECOVER, PURPOSE_RECOVER_PHONE];
+    let Some(v) = store::verification_by_id(&state.db, verification_id)
+        .await?
+        .filter(|v| resendable.contains(&v.purpose.as_str()))
+    else {
         return Ok(ResendOutcome::Unknown);
     };
     let account = match v.account_id.as_deref() {
@@ -378,11 +395,9 @@ pub async fn resend(state: &AppState, lang: Lang, verification_id: &str, ip: &st
         None => None,
     };
     if by_sms(&v.purpose) {
-        let phone = match &to {
-            Some(Identifier::Phone(p)) => Some(p),
-            _ => None,
-        };
-        if let Err(cap) = sms::allow(state, &txn, phone, ip).await? {
+        // The number's own count, kept on the verification: a decoy's too.
+        let key = v.number_key.clone().or_else(|| to.as_ref().and_then(|to| number_key(state, to)));
+        if let Err(cap) = sms::allow_resend(state, &txn, key.as_deref(), ip).await? {
             txn.rollback().await?;
             return Ok(ResendOutcome::Capped(cap));
         }
@@ -537,7 +552,8 @@ pub async fn sign_in(
             return Ok(SignInOutcome::Capped(cap));
         }
         let mac = code_mac(state, &verification_id, &code);
-        store::create_verification(&txn, &verification_id, Some(&account.id), purpose, mac).await?;
+        let key = number_key(state, &to);
+        store::create_verification(&txn, &verification_id, Some(&account.id), purpose, mac, key).await?;
         outbox::enqueue(&txn, code_message(state, lang, &to, &code)).await?;
         txn.commit().await?;
         state.outbox_wake.notify_one();

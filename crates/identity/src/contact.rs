@@ -68,14 +68,14 @@ async fn start(
     let mac = accounts::code_mac(state, &verification_id, &code);
     match store::account_by(&txn, new).await? {
         None => {
-            store::create_verification(&txn, &verification_id, Some(&account.id), purpose(new), mac).await?;
+            store::create_verification(&txn, &verification_id, Some(&account.id), purpose(new), mac, None).await?;
             store::set_verification_target(&txn, &verification_id, new.as_str()).await?;
             outbox::enqueue(&txn, accounts::code_message(state, ctx.lang, new, &code)).await?;
         }
         Some(_) => {
             // A decoy the code of which is never sent; the owner is told.
             let decoy = accounts::code_mac(state, &verification_id, &OneTimeCode::generate());
-            store::create_verification(&txn, &verification_id, None, purpose(new), decoy).await?;
+            store::create_verification(&txn, &verification_id, None, purpose(new), decoy, None).await?;
             let body = ctx.t("contact-taken-body");
             outbox::enqueue(&txn, accounts::notice_to(state, ctx.lang, new, "contact-taken-subject", body)).await?;
         }

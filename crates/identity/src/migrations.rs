@@ -23,6 +23,7 @@ pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(MobileNumbers),
         Box::new(ChangeTargets),
         Box::new(MarkDemoDatabases),
+        Box::new(NumberKeys),
     ]
 }
 
@@ -1011,5 +1012,28 @@ impl MigrationTrait for MarkDemoDatabases {
             ))
             .await
             .map(|_| ())
+    }
+}
+
+struct NumberKeys;
+
+impl MigrationName for NumberKeys {
+    fn name(&self) -> &str {
+        "m20261201_100017_identity_verification_number_key"
+    }
+}
+
+/// The per-number SMS cap's key of the number a verification's codes go
+/// to: a resend counts against it even when no account has the number.
+#[async_trait::async_trait]
+impl MigrationTrait for NumberKeys {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table(Verification::Table)
+                .add_column(ColumnDef::new(Alias::new("number_key")).string_len(100))
+                .to_owned(),
+        )
+        .await
     }
 }

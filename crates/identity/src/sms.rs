@@ -90,15 +90,40 @@ async fn take_one(conn: &impl ConnectionTrait, key: &str, day: &str, cap: u32) -
     Ok(false)
 }
 
+/// The per-number cap's key for `phone`.
+pub fn number_key(state: &AppState, phone: &Phone) -> String {
+    format!("n:{}", state.keys.blind_index("identity.sms-cap.number", phone.as_str()))
+}
+
 /// Counts a code to `phone` asked for from `ip`, in the caller's
 /// transaction; `Err(cap)` when a cap is reached (then roll back: nothing
-/// is sent, and nothing stays counted). `phone` is `None` for a decoy
-/// (a resend for a number without an account): the address and the day
-/// still count, as they would for a real one.
+/// is sent, and nothing stays counted).
 pub async fn allow(
     state: &AppState,
     conn: &impl ConnectionTrait,
-    phone: Option<&Phone>,
+    phone: &Phone,
+    ip: &str,
+) -> Result<Result<(), Cap>, DbErr> {
+    count(state, conn, Some((number_key(state, phone), phone.masked())), ip).await
+}
+
+/// As `allow`, for a resend: the number is known by its cap key (kept on
+/// the verification), so a decoy's resend counts exactly as a real one's.
+/// `None` only for a verification from before the key was kept.
+pub async fn allow_resend(
+    state: &AppState,
+    conn: &impl ConnectionTrait,
+    number_key: Option<&str>,
+    ip: &str,
+) -> Result<Result<(), Cap>, DbErr> {
+    count(state, conn, number_key.map(|k| (k.to_owned(), String::new())), ip).await
+}
+
+/// `number`: the per-number key and the masked number for the log.
+async fn count(
+    state: &AppState,
+    conn: &impl ConnectionTrait,
+    number: Option<(String, String)>,
     ip: &str,
 ) -> Result<Result<(), Cap>, DbErr> {
     let sms = &crate::settings::of(state).settings;
@@ -107,15 +132,14 @@ pub async fn allow(
         (Cap::Day, "all".to_owned(), sms.sms_max_per_day),
         (Cap::Ip, format!("i:{}", state.keys.blind_index("identity.sms-cap.ip", ip)), sms.sms_max_per_ip_per_day),
     ];
-    if let Some(phone) = phone {
-        let key = format!("n:{}", state.keys.blind_index("identity.sms-cap.number", phone.as_str()));
+    let masked = number.as_ref().map(|(_, m)| m.clone()).unwrap_or_default();
+    if let Some((key, _)) = number {
         caps.insert(1, (Cap::Number, key, sms.sms_max_per_number_per_day));
     }
     for (cap, key, limit) in caps {
         if !take_one(conn, &key, &today, limit).await? {
             metrics::counter!("lionrock_sms_cap_tripped_total", "cap" => cap.as_str()).increment(1);
-            let number = phone.map(Phone::masked).unwrap_or_default();
-            tracing::warn!(cap = cap.as_str(), %number, "SMS cap reached: one-time code not sent");
+            tracing::warn!(cap = cap.as_str(), number = %masked, "SMS cap reached: one-time code not sent");
             return Ok(Err(cap));
         }
     }

@@ -86,6 +86,9 @@ pub mod verification {
         pub created_at: TimeDateTimeWithTimeZone,
         /// For a change of address or number: the new one, proven by the code.
         pub target: Option<String>,
+        /// For codes by SMS: the per-number cap's key (`sms::number_key`),
+        /// also on a decoy, so its resends count like a real one's.
+        pub number_key: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -298,6 +301,7 @@ pub async fn create_verification(
     account_id: Option<&str>,
     purpose: &str,
     code_mac: String,
+    number_key: Option<String>,
 ) -> Result<verification::Model, DbErr> {
     let now = platform::db::now();
     verification::ActiveModel {
@@ -311,6 +315,7 @@ pub async fn create_verification(
         last_sent_at: Set(now),
         created_at: Set(now),
         target: Set(None),
+        number_key: Set(number_key),
     }
     .insert(conn)
     .await

@@ -331,3 +331,54 @@ fn tempfile_dir() -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// Asks to recover a number from one address, then for the code again
+/// twice; the statuses, and every SMS count afterwards (no cap is reached:
+/// the metrics are the whole process's, other tests read them).
+async fn recover_and_resend_twice(with_account: bool) -> (Vec<u16>, Vec<i32>) {
+    let app = app().config(|c| c.server.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()]).spawn().await;
+    if with_account {
+        let _ = registered_number(&app, "9100 0001").await;
+        app.db().execute_unprepared("DELETE FROM code_send_count").await.unwrap();
+    }
+    let c = app.client();
+    let r = post_from(&c, "203.0.113.1", "/en/recover", &[("email", "9100 0001")]).await;
+    let mut statuses = vec![r.status().as_u16()];
+    let v = location(&r).rsplit('=').next().unwrap().to_owned();
+    for _ in 0..2 {
+        app.db()
+            .execute_unprepared("UPDATE verification SET last_sent_at = '2000-01-01 00:00:00+00:00'")
+            .await
+            .unwrap();
+        statuses.push(post_from(&c, "203.0.113.1", "/en/verify/resend", &[("v", &v)]).await.status().as_u16());
+    }
+    let mut counts: Vec<i32> =
+        identity::sms::entity::Entity::find().all(app.db()).await.unwrap().into_iter().map(|r| r.sent).collect();
+    counts.sort_unstable();
+    assert_eq!(texts_to(&app, "+85291000001").await.len(), if with_account { 4 } else { 0 }, "only real ones are sent");
+    (statuses, counts)
+}
+
+/// A resend for a number without an account (a decoy) spends from the
+/// number's, the address's and the day's counts exactly as a real one.
+#[tokio::test]
+async fn resends_for_a_number_without_an_account_count_like_real_ones() {
+    let unknown = recover_and_resend_twice(false).await;
+    assert_eq!(unknown, (vec![303, 303, 303], vec![3, 3, 3]), "the day's, the number's and the address's counts");
+    assert_eq!(recover_and_resend_twice(true).await, unknown);
+}
+
+/// A change's code is never sent again through the registration's resend:
+/// it would go to the old address, proving the new one without reaching it.
+#[tokio::test]
+async fn a_change_code_is_not_resent_to_the_old_address() {
+    let app = app().spawn().await;
+    let c = registered(&app, "old.address@example.org").await;
+    let r = c.post_form("/en/account/sign-in-details", &[("value", "not.mine@example.org")]).await;
+    assert_eq!(r.status(), 303);
+    let v = location(&r).rsplit('=').next().unwrap().to_owned();
+    let before = mail_to(&app, "old.address@example.org").await.len();
+    app.db().execute_unprepared("UPDATE verification SET last_sent_at = '2000-01-01 00:00:00+00:00'").await.unwrap();
+    assert_eq!(c.post_form("/en/verify/resend", &[("v", &v)]).await.status(), 404);
+    assert_eq!(mail_to(&app, "old.address@example.org").await.len(), before, "no code went to the old address");
+}
