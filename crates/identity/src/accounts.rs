@@ -469,14 +469,24 @@ pub fn principal(account: &account::Model) -> Result<Principal, AppError> {
 /// The back-off for a count of failures (`model::throttle_until` and its kin).
 type WaitRule = fn(i32, OffsetDateTime) -> Option<OffsetDateTime>;
 
+/// What claiming a sign-in guess found.
+enum Guess {
+    /// Counted; the network address's wait this guess set, if any (a right
+    /// password takes it back).
+    Counted { ip_wait: Option<OffsetDateTime> },
+    /// Not counted: a wait runs until then.
+    Throttled(OffsetDateTime),
+}
+
 /// Counts a sign-in guess under the address's and the network address's
-/// keys before the password is checked, in one write transaction: `Some`
-/// (the end of the longer wait, nothing counted) while either waits. A
-/// burst of parallel guesses thus gets exactly the ones the rules allow.
-async fn claim_guess(state: &AppState, key: &str, ip_key: &str) -> Result<Option<OffsetDateTime>, AppError> {
+/// keys before the password is checked, in one write transaction; nothing
+/// is counted while either waits. A burst of parallel guesses thus gets
+/// exactly the ones the rules allow.
+async fn claim_guess(state: &AppState, key: &str, ip_key: &str) -> Result<Guess, AppError> {
     let now = platform::db::now();
     let txn = platform::db::begin_write(&state.db).await?;
     let rules: [(&str, WaitRule); 2] = [(key, model::throttle_until), (ip_key, model::ip_throttle_until)];
+    let mut ip_wait = None;
     for (k, rule) in rules {
         let Some(failures) = store::claim_guess(&txn, k, now).await? else {
             txn.rollback().await?;
@@ -485,12 +495,16 @@ async fn claim_guess(state: &AppState, key: &str, ip_key: &str) -> Result<Option
                 let t = store::throttle_state(&state.db, k).await?.and_then(|t| t.throttled_until);
                 until = until.max(t.unwrap_or(now));
             }
-            return Ok(Some(until));
+            return Ok(Guess::Throttled(until));
         };
-        store::set_wait(&txn, k, rule(failures, now)).await?;
+        let wait = rule(failures, now);
+        store::set_wait(&txn, k, wait).await?;
+        if k == ip_key {
+            ip_wait = wait;
+        }
     }
     txn.commit().await?;
-    Ok(None)
+    Ok(Guess::Counted { ip_wait })
 }
 
 /// Signs in with an e-mail address or mobile number (`name_input`) and a password.
@@ -504,10 +518,13 @@ pub async fn sign_in(
     let key = throttle_key(state, name_input);
     // Counted in the database, so every server sees the same count.
     let ip_key = state.keys.blind_index("identity.sign-in-ip", ip);
-    if let Some(until) = claim_guess(state, &key, &ip_key).await? {
-        let now = platform::db::now();
-        return Ok(SignInOutcome::Throttled { minutes: model::minutes_until(until, now) });
-    }
+    let ip_wait = match claim_guess(state, &key, &ip_key).await? {
+        Guess::Counted { ip_wait } => ip_wait,
+        Guess::Throttled(until) => {
+            let now = platform::db::now();
+            return Ok(SignInOutcome::Throttled { minutes: model::minutes_until(until, now) });
+        }
+    };
     let account = match Identifier::parse(name_input, &crate::settings::of(state).settings.allowed_country_codes) {
         Ok(id) => store::account_by(&state.db, &id).await?,
         Err(_) => None,
@@ -535,7 +552,7 @@ pub async fn sign_in(
     // Right: the address's run ends; the network address gets its guess back.
     let txn = platform::db::begin_write(&state.db).await?;
     store::clear_failures(&txn, &key).await?;
-    store::refund_guess(&txn, &ip_key, model::FREE_FAILURES_PER_IP).await?;
+    store::refund_guess(&txn, &ip_key, model::FREE_FAILURES_PER_IP, ip_wait).await?;
     txn.commit().await?;
     if account.status == "pending" {
         // The password is right but the address or number was never proven: a new code.

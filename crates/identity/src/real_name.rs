@@ -302,12 +302,14 @@ pub(crate) async fn assert(
 ) -> Result<Response, AppError> {
     use crate::errors::IdentityError;
     use platform::error::{ErrorKind, FieldError};
-    let (client, claims) = crate::oidc::verify_client_jws(&state, &body.assertion).await.map_err(|e| match e {
-        crate::oidc::JwsError::Rejected(why) => {
-            AppError::from(IdentityError::AssertionRejected).with_detail(format!("assertion rejected: {why}"))
-        }
-        crate::oidc::JwsError::Server => AppError::new(ErrorKind::Unavailable),
-    })?;
+    let (client, claims) = crate::oidc::verify_client_jws(&state, &body.assertion, crate::oidc::AssertionUse::RealName)
+        .await
+        .map_err(|e| match e {
+            crate::oidc::JwsError::Rejected(why) => {
+                AppError::from(IdentityError::AssertionRejected).with_detail(format!("assertion rejected: {why}"))
+            }
+            crate::oidc::JwsError::Server => AppError::new(ErrorKind::Unavailable),
+        })?;
     let allowed = crate::oidc::parse_list(&client.scopes);
     if !allowed.iter().any(|s| s == crate::oidc::SOURCE_SCOPE) {
         return Err(IdentityError::UntrustedSource.into());

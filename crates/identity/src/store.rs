@@ -438,15 +438,26 @@ pub async fn set_wait(conn: &impl ConnectionTrait, key_mac: &str, until: Option<
 }
 
 /// Gives back a guess `claim_guess` counted that turned out right, in one
-/// statement; the wait goes if the count falls below `free`. (For keys that
-/// a success does not clear, such as a network address.)
-pub async fn refund_guess(conn: &impl ConnectionTrait, key_mac: &str, free: i32) -> Result<(), DbErr> {
+/// statement; the wait goes if the count falls below `free`, or if it is
+/// the one this guess set (`ours`): a right password never leaves a wait
+/// behind for others on the same key (for keys that a success does not
+/// clear, such as a network address). A wait another guess set stays.
+pub async fn refund_guess(
+    conn: &impl ConnectionTrait,
+    key_mac: &str,
+    free: i32,
+    ours: Option<OffsetDateTime>,
+) -> Result<(), DbErr> {
     let failures = Expr::col(throttle::Column::Failures);
+    let mut lifted = Condition::any().add(failures.clone().lte(free));
+    if let Some(ours) = ours {
+        lifted = lifted.add(Expr::col(throttle::Column::ThrottledUntil).eq(ours));
+    }
     throttle::Entity::update_many()
         .col_expr(throttle::Column::Failures, failures.clone().sub(1))
         .col_expr(
             throttle::Column::ThrottledUntil,
-            Expr::case(failures.lte(free), Expr::value(Option::<OffsetDateTime>::None))
+            Expr::case(lifted, Expr::value(Option::<OffsetDateTime>::None))
                 .finally(Expr::col(throttle::Column::ThrottledUntil))
                 .into(),
         )

@@ -258,10 +258,11 @@ async fn authenticate_assertion(
     id: Option<&str>,
     assertion: &str,
 ) -> Result<store::client::Model, OAuthError> {
-    let (client, _) = verify_client_jws(state, assertion).await.map_err(|why| match why {
-        JwsError::Server => OAuthError::new("server_error", "try again"),
-        JwsError::Rejected(why) => OAuthError::new("invalid_client", format!("client assertion rejected: {why}")),
-    })?;
+    let (client, _) =
+        verify_client_jws(state, assertion, AssertionUse::ClientAuthentication).await.map_err(|why| match why {
+            JwsError::Server => OAuthError::new("server_error", "try again"),
+            JwsError::Rejected(why) => OAuthError::new("invalid_client", format!("client assertion rejected: {why}")),
+        })?;
     if id.is_some_and(|id| id != client.client_id) {
         return Err(OAuthError::new("invalid_client", "client assertion rejected: client_id and iss differ"));
     }
@@ -275,13 +276,25 @@ pub(crate) enum JwsError {
     Server,
 }
 
+/// What a client-signed JWT is for. Both kinds share the audience (the
+/// issuer), so each refuses the other's shape: a real-name assertion (it
+/// names a `document`) never authenticates a client, and a client
+/// assertion never asserts an identity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AssertionUse {
+    ClientAuthentication,
+    RealName,
+}
+
 /// Checks a JWT a client signed with one of its registered keys: `iss` =
 /// `sub` = the client, `aud` exactly the issuer as a single string (not an
 /// array holding it, not an endpoint's URL), at most five minutes to live,
-/// and its `jti` never seen before. Returns the client and the claims.
+/// the shape of its use, and its `jti` never seen before. Returns the
+/// client and the claims.
 pub(crate) async fn verify_client_jws(
     state: &AppState,
     assertion: &str,
+    use_: AssertionUse,
 ) -> Result<(store::client::Model, serde_json::Value), JwsError> {
     let invalid = |why: &str| JwsError::Rejected(why.to_owned());
     let header = jsonwebtoken::decode_header(assertion).map_err(|_| invalid("malformed"))?;
@@ -322,6 +335,16 @@ pub(crate) async fn verify_client_jws(
     }
     if claims["sub"].as_str() != Some(iss.as_str()) {
         return Err(invalid("sub must be the client"));
+    }
+    let names_a_document = claims.get("document").is_some();
+    match use_ {
+        AssertionUse::ClientAuthentication if names_a_document => {
+            return Err(invalid("a real-name assertion does not authenticate a client"));
+        }
+        AssertionUse::RealName if !names_a_document => {
+            return Err(invalid("a real-name assertion names a document"));
+        }
+        _ => {}
     }
     let exp = claims["exp"].as_i64().ok_or_else(|| invalid("exp must be a number"))?;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();

@@ -776,6 +776,19 @@ async fn clients_can_authenticate_with_signed_assertions() {
         let (status, body) = send(refresh_with(bad)).await;
         assert_eq!((status, body["error"].as_str().unwrap()), (401, "invalid_client"), "{body}");
     }
+    // A real-name assertion (it names a document) shares the audience but never authenticates a client.
+    let real_name_shaped = {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
+        header.kid = Some("rp-key-1".to_owned());
+        let claims = serde_json::json!({
+            "iss": rp.id, "sub": rp.id, "aud": iss, "iat": now, "exp": now + 60, "jti": uuid::Uuid::new_v4().to_string(),
+            "email": "jwt@example.org", "document": { "kind": "hkid", "number": "A123456(3)" },
+        });
+        jsonwebtoken::encode(&header, &claims, &key).unwrap()
+    };
+    let (status, body) = send(refresh_with(real_name_shaped)).await;
+    assert_eq!((status, body["error"].as_str().unwrap()), (401, "invalid_client"), "{body}");
     // A fresh, good one still works.
     let (status, body) = send(refresh_with(assertion(&key, "rp-key-1", &rp.id, iss.as_str(), 60))).await;
     assert_eq!(status, 200, "{body}");

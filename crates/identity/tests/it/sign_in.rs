@@ -3,6 +3,8 @@
 use platform::both_backends;
 use platform::testkit::Backend;
 
+use sea_orm::ConnectionTrait;
+
 use crate::support::*;
 
 async fn sign_out_and_in_again(backend: Backend) {
@@ -111,6 +113,16 @@ async fn a_right_password_does_not_count_against_the_network_address() {
     // The twentieth failure is checked (and starts the wait); the next one waits.
     assert_eq!(sign_in(&c, "typo19@example.org", "wrong password attempt").await.status(), 422);
     assert_eq!(sign_in(&c, "typo20@example.org", "wrong password attempt").await.status(), 429);
+
+    // Past its free failures, with the wait over: a right password must not
+    // leave a new wait behind for everyone else at the same address.
+    app.db()
+        .execute_unprepared("UPDATE sign_in_throttle SET throttled_until = '2020-01-01 00:00:00+00:00'")
+        .await
+        .unwrap();
+    for _ in 0..3 {
+        assert_eq!(sign_in(&app.client(), "office@example.org", PASSWORD).await.status(), 303);
+    }
 }
 
 #[tokio::test]
