@@ -460,7 +460,15 @@ const ENV_PREFIX: &str = "LIONROCK_";
 
 /// `LIONROCK_*` variables that are not configuration keys: the log filter,
 /// and the variables of tests, benchmarks and CI scripts.
-pub const NON_CONFIG_VARIABLES: &[&str] = &["LIONROCK_LOG", "LIONROCK_TEST_*", "LIONROCK_BENCH_*", "LIONROCK_CI_*"];
+pub const NON_CONFIG_VARIABLES: &[&str] = &[
+    "LIONROCK_LOG",
+    "LIONROCK_TEST_*",
+    "LIONROCK_BENCH_*",
+    "LIONROCK_CI_*",
+    // scripts/services.sh: where it installs test tools, and the checkout it runs from.
+    "LIONROCK_TOOLS_DIR",
+    "LIONROCK_REPO_ROOT",
+];
 
 fn is_non_config(name: &str) -> bool {
     NON_CONFIG_VARIABLES.iter().any(|pattern| match pattern.strip_suffix('*') {
@@ -845,6 +853,7 @@ mod tests {
                 ("LIONROCK_TEST_BROWSER", "/usr/bin/chromedriver"),
                 ("LIONROCK_BENCH_SECS", "5"),
                 ("LIONROCK_CI_DB_MAX_AGE", "3600"),
+                ("LIONROCK_TOOLS_DIR", "/var/cache/lionrock-tools"),
                 ("LIONROCKS_OTHER", "not ours"),
             ]),
             &[],
