@@ -535,9 +535,9 @@ impl Workers {
     }
 }
 
-/// Cancels a spawned task when dropped, so cancelling a supervisor
-/// cancels the worker it watches.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
+/// Cancels a spawned task when dropped, so cancelling its owner cancels it
+/// too (a supervisor's worker, a worker's delivery).
+pub(crate) struct AbortOnDrop(pub(crate) tokio::task::AbortHandle);
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
@@ -557,8 +557,9 @@ where
     let mut delay = Duration::from_millis(500);
     loop {
         state.workers.set(name, true);
-        let mut task = AbortOnDrop(tokio::spawn(work(state.clone(), shutdown.clone())));
-        let ended = (&mut task.0).await;
+        let task = tokio::spawn(work(state.clone(), shutdown.clone()));
+        let _cancel_with_supervisor = AbortOnDrop(task.abort_handle());
+        let ended = task.await;
         if shutdown.is_triggered() {
             return;
         }

@@ -179,7 +179,7 @@ pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
 /// True when `e` is a unique-key violation (so `store` can turn it into a
 /// domain error instead of an opaque internal one).
 pub fn is_unique_violation(e: &DbErr) -> bool {
-    matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+    unique_violation(e).is_some()
 }
 
 /// The column(s) a unique-key violation is about (`email`, or `a, b`;

@@ -393,15 +393,6 @@ pub async fn record_outcome(
     Ok(true)
 }
 
-/// Aborts a task when dropped.
-struct AbortOnDrop(tokio::task::AbortHandle);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
 /// Messages claimed at once. Their leases are renewed together before each
 /// delivery, so none runs out while the batch is worked through.
 const BATCH: u64 = 10;
@@ -429,16 +420,15 @@ pub async fn deliver_due(db: &DatabaseConnection, config: &Config, deliverer: &D
             let (deliverer, m) = (deliverer.clone(), m.clone());
             tokio::spawn(async move { deliverer.deliver(&m).await })
         };
-        let abort = task.abort_handle();
         // If this worker is cancelled (shutdown), so is the delivery: it must
         // not carry on unrecorded while its lease runs out.
-        let _cancel_with_worker = AbortOnDrop(task.abort_handle());
+        let cancel_with_worker = crate::app::AbortOnDrop(task.abort_handle());
         let outcome = match tokio::time::timeout(deadline, task).await {
             Ok(Ok(outcome)) => outcome,
             Ok(Err(e)) if e.is_panic() => Err("delivery panicked".to_owned()),
             Ok(Err(_)) => Err("delivery was cancelled".to_owned()),
             Err(_) => {
-                abort.abort();
+                cancel_with_worker.0.abort();
                 Err(format!("delivery took longer than {} s", deadline.as_secs_f32()))
             }
         };
