@@ -14,6 +14,7 @@ pub fn all() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(AuditHardening),
         Box::new(IdempotencyRecords),
         Box::new(InstallationMarks),
+        Box::new(RsaSigningKeys),
     ]
 }
 
@@ -440,6 +441,35 @@ impl MigrationTrait for InstallationMarks {
                 .table(InstallationMark::Table)
                 .col(ColumnDef::new(InstallationMark::Name).string_len(32).not_null().primary_key())
                 .col(ColumnDef::new(InstallationMark::SetAt).timestamp_with_time_zone().not_null())
+                .to_owned(),
+        )
+        .await
+    }
+}
+
+struct RsaSigningKeys;
+
+impl MigrationName for RsaSigningKeys {
+    fn name(&self) -> &str {
+        "m20261202_000001_signing_key_rsa_modulus"
+    }
+}
+
+/// An RSA key's `x` holds its modulus (342 characters of base64url for
+/// 2048 bits): PostgreSQL refused it in the 64-character column made for
+/// P-256 coordinates, so RS256 ID tokens failed there. SQLite never
+/// enforced the length.
+#[async_trait::async_trait]
+impl MigrationTrait for RsaSigningKeys {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        if m.get_database_backend() != sea_orm::DbBackend::Postgres {
+            return Ok(());
+        }
+        m.alter_table(
+            Table::alter()
+                .table(SigningKey::Table)
+                .modify_column(ColumnDef::new(SigningKey::X).text().not_null())
+                .modify_column(ColumnDef::new(SigningKey::Y).text().not_null())
                 .to_owned(),
         )
         .await

@@ -814,9 +814,8 @@ async fn clients_can_authenticate_with_signed_assertions() {
     assert!(matches!(bad_jwks, Err(oidc::ClientError::Jwks(_))));
 }
 
-#[tokio::test]
-async fn clients_can_ask_for_rs256_id_tokens() {
-    let app = app().spawn().await;
+async fn clients_can_ask_for_rs256_id_tokens(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let created = oidc::create_client(
         &app.state,
         NewClient {
@@ -867,6 +866,7 @@ async fn clients_can_ask_for_rs256_id_tokens() {
         .await;
     assert_eq!(location(&r), "https://rp.example.org/bye");
 }
+both_backends!(clients_can_ask_for_rs256_id_tokens);
 
 #[tokio::test]
 async fn administrators_register_and_remove_clients_on_a_page() {
