@@ -24,6 +24,7 @@ pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(ChangeTargets),
         Box::new(MarkDemoDatabases),
         Box::new(NumberKeys),
+        Box::new(PendingAuthorizations),
     ]
 }
 
@@ -1032,6 +1033,64 @@ impl MigrationTrait for NumberKeys {
             Table::alter()
                 .table(Verification::Table)
                 .add_column(ColumnDef::new(Alias::new("number_key")).string_len(100))
+                .to_owned(),
+        )
+        .await
+    }
+}
+
+struct PendingAuthorizations;
+
+impl MigrationName for PendingAuthorizations {
+    fn name(&self) -> &str {
+        "m20261202_300001_identity_oidc_pending"
+    }
+}
+
+#[derive(DeriveIden)]
+enum OidcPending {
+    Table,
+    PendingMac,
+    ClientId,
+    Params,
+    RequestedAt,
+    PriorSession,
+    ConfirmedAccount,
+    StepUpDeclined,
+    ExpiresAt,
+}
+
+/// Authorization requests kept on the server while the person signs in,
+/// chooses an account or decides (the browser carries only their ID), and
+/// the identity level each code was issued at (its ID token's `acr`).
+#[async_trait::async_trait]
+impl MigrationTrait for PendingAuthorizations {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(OidcPending::Table)
+                .col(ColumnDef::new(OidcPending::PendingMac).string_len(64).not_null().primary_key())
+                .col(ColumnDef::new(OidcPending::ClientId).string_len(64).not_null())
+                .col(ColumnDef::new(OidcPending::Params).text().not_null())
+                .col(ColumnDef::new(OidcPending::RequestedAt).big_integer().not_null())
+                .col(ColumnDef::new(OidcPending::PriorSession).string_len(100).null())
+                .col(ColumnDef::new(OidcPending::ConfirmedAccount).string_len(36).null())
+                .col(ColumnDef::new(OidcPending::StepUpDeclined).boolean().not_null().default(false))
+                .col(ColumnDef::new(OidcPending::ExpiresAt).timestamp_with_time_zone().not_null())
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(OidcPending::Table, OidcPending::ClientId)
+                        .to(OidcClient::Table, OidcClient::ClientId)
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .to_owned(),
+        )
+        .await?;
+        // Codes issued before this have none: their ID tokens report the account's level at exchange, as before.
+        m.alter_table(
+            Table::alter()
+                .table(OidcCode::Table)
+                .add_column(ColumnDef::new(Alias::new("level")).string_len(20).null())
                 .to_owned(),
         )
         .await

@@ -178,18 +178,12 @@ async fn main() {
     );
     let consent = browser.get(&authorize).send().await.unwrap().text().await.unwrap();
     let token = meta(&consent);
+    // The form carries only the pending request's ID.
+    let at = consent.find("name=\"pending\" value=\"").unwrap() + 22;
+    let pending = &consent[at..at + consent[at..].find('"').unwrap()];
     let r = browser
         .post(format!("{base}/oauth/authorize/consent"))
-        .form(&[
-            ("response_type", "code"),
-            ("client_id", &client_id),
-            ("redirect_uri", REDIRECT),
-            ("scope", "openid"),
-            ("code_challenge", challenge),
-            ("code_challenge_method", "S256"),
-            ("decision", "allow"),
-            ("_csrf", &token),
-        ])
+        .form(&[("pending", pending), ("decision", "allow"), ("_csrf", &token)])
         .send()
         .await
         .unwrap();

@@ -394,3 +394,9 @@ error-identity-document-taken-title = Document already used
 error-identity-document-taken-detail = This document already backs another person's identity. Do not proceed; refer it for investigation.
 error-identity-already-real-name-title = Already verified
 error-identity-already-real-name-detail = This account is already verified with an identity document.
+
+## Authorization requests kept on the server; asking for a real-name identity (issue 13 item 4)
+real-name-needed-continue = Your identity has been checked? Continue to { $service }
+real-name-wanted-title = This service asks for a real-name identity
+real-name-wanted-body = { $service } asks for a real-name identity: one whose identity document has been checked. Your account has not been checked yet. You can continue without it, but { $service } may then offer you less.
+real-name-wanted-without = Continue without a real-name identity

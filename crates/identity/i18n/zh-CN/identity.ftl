@@ -394,3 +394,9 @@ error-identity-document-taken-title = 证件已被使用
 error-identity-document-taken-detail = 这份证件已用于另一人的身份。请勿继续，并转交调查。
 error-identity-already-real-name-title = 已核实
 error-identity-already-real-name-detail = 这个账户已以身份证明文件核实。
+
+## Authorization requests kept on the server; asking for a real-name identity (issue 13 item 4)
+real-name-needed-continue = 身份已核实？继续前往{ $service }
+real-name-wanted-title = 此服务要求实名身份
+real-name-wanted-body = { $service }要求实名身份，即身份证明文件已经核实的身份。你的账户尚未核实身份。你可以不用实名身份继续，但{ $service }可能因此只提供部分服务。
+real-name-wanted-without = 不用实名身份继续

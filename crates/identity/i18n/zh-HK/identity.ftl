@@ -394,3 +394,9 @@ error-identity-document-taken-title = 證件已被使用
 error-identity-document-taken-detail = 這份證件已用於另一人的身分。請勿繼續，並轉交調查。
 error-identity-already-real-name-title = 已核實
 error-identity-already-real-name-detail = 這個帳戶已以身分證明文件核實。
+
+## Authorization requests kept on the server; asking for a real-name identity (issue 13 item 4)
+real-name-needed-continue = 身分已核實？繼續前往{ $service }
+real-name-wanted-title = 此服務要求實名身分
+real-name-wanted-body = { $service }要求實名身分，即身分證明文件已經核實的身分。你的帳戶尚未核實身分。你可以不用實名身分繼續，但{ $service }可能因此只提供部分服務。
+real-name-wanted-without = 不用實名身分繼續

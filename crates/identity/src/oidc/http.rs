@@ -15,7 +15,7 @@ use platform::app::AppState;
 use platform::error::AppError;
 use platform::keys::{self, Purpose};
 use platform::page::PageContext;
-use platform::principal::MaybePrincipal;
+use platform::principal::{MaybePrincipal, Principal};
 use platform::session::{self, SessionToken};
 use platform::web::{self, ClientInfo};
 use serde::Deserialize;
@@ -33,6 +33,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/oauth/jwks", get(jwks))
         .route("/oauth/authorize", get(authorize))
         .route("/oauth/authorize/consent", post(consent))
+        .route("/oauth/authorize/choose", post(choose))
         .route("/oauth/token", post(token).route_layer(sensitive()))
         .route("/oauth/par", post(par).route_layer(sensitive()))
         .route("/oauth/userinfo", get(userinfo).post(userinfo))
@@ -56,10 +57,15 @@ async fn jwks(State(state): State<AppState>) -> Result<Response, AppError> {
 
 #[derive(Template)]
 #[template(path = "real_name_needed.html")]
-struct RealNameNeededPage<'a> {
+struct StepUpPage<'a> {
     ctx: &'a PageContext,
     client_name: &'a str,
+    /// Essential: the way back carries the error; else the person may go on without.
+    essential: bool,
     back: &'a str,
+    /// The pending request, to come back to once verified.
+    continue_href: &'a str,
+    pending: &'a str,
 }
 
 #[derive(Template)]
@@ -77,7 +83,8 @@ struct ConsentPage<'a> {
     scopes: Vec<String>,
     /// Profile fields the request could release: (slug, label key).
     fields: Vec<(&'static str, String)>,
-    hidden: Vec<(&'static str, String)>,
+    /// The pending request the decision answers: the form carries nothing else of it.
+    pending: &'a str,
 }
 
 fn auth_error(state: &AppState, ctx: &PageContext, e: AuthError) -> Result<Response, AppError> {
@@ -89,34 +96,6 @@ fn auth_error(state: &AppState, ctx: &PageContext, e: AuthError) -> Result<Respo
             Ok(see_other(&super::error_redirect(state, &redirect_uri, error, &description, client_state.as_deref())))
         }
     }
-}
-
-/// The parameters again, as hidden form fields for the consent form.
-fn hidden_fields(p: &AuthParams) -> Vec<(&'static str, String)> {
-    let mut v = vec![
-        ("response_type", p.response_type.clone()),
-        ("client_id", p.client_id.clone()),
-        ("redirect_uri", p.redirect_uri.clone()),
-        ("scope", p.scope.clone()),
-    ];
-    let optional = [
-        ("state", &p.state),
-        ("nonce", &p.nonce),
-        ("code_challenge", &p.code_challenge),
-        ("code_challenge_method", &p.code_challenge_method),
-        ("max_age", &p.max_age),
-        ("acr_values", &p.acr_values),
-        ("claims", &p.claims),
-    ];
-    for (k, val) in optional {
-        if let Some(val) = val {
-            v.push((k, val.clone()));
-        }
-    }
-    if let Some(after) = p.auth_after {
-        v.push(("auth_after", after.to_string()));
-    }
-    v
 }
 
 fn scope_keys(req: &AuthRequest) -> Vec<String> {
@@ -132,19 +111,178 @@ fn field_choices(req: &AuthRequest) -> Vec<(&'static str, String)> {
     crate::profile::fields_for(&req.scopes).into_iter().map(|f| (f.slug, format!("consent-field-{}", f.slug))).collect()
 }
 
+/// The row ID of the browser's session, if it sent one.
+fn current_session(headers: &HeaderMap, client: &ClientInfo) -> Option<String> {
+    web::read_cookie(headers, web::session_cookie_name(client.https))
+        .and_then(SessionToken::parse)
+        .map(|t| session::id_of(&t))
+}
+
+/// An authorization request being answered: validated, with its pending
+/// request's ID once it has one.
+struct Answering<'a> {
+    req: AuthRequest,
+    pending: Option<String>,
+    now: i64,
+    session: Option<&'a str>,
+}
+
+impl Answering<'_> {
+    /// The pending request's ID, keeping the request on the server first
+    /// if it has just arrived.
+    async fn pending(&mut self, state: &AppState) -> Result<String, AppError> {
+        if let Some(token) = &self.pending {
+            return Ok(token.clone());
+        }
+        let token = super::hold(state, &self.req, self.now, self.session).await?;
+        self.pending = Some(token.clone());
+        Ok(token)
+    }
+}
+
+/// The page or redirect for the next step of a request.
+async fn answer(
+    state: &AppState,
+    ctx: &PageContext,
+    mut a: Answering<'_>,
+    principal: Option<&Principal>,
+    step: Next,
+) -> Result<Response, AppError> {
+    let return_origin = web::FormActionAlso::of(&a.req.params.redirect_uri);
+    match (step, principal) {
+        (Next::Fail(error), _) => Ok(see_other(&super::error_redirect(
+            state,
+            &a.req.params.redirect_uri,
+            error,
+            "the person must interact with the provider",
+            a.req.params.state.as_deref(),
+        ))),
+        (Next::SignIn, _) | (_, None) => {
+            // Back to the pending request after signing in.
+            let next = super::pending_url(&a.pending(state).await?);
+            Ok(see_other(&crate::http::sign_in_then(ctx, &next)))
+        }
+        (Next::SelectAccount, Some(principal)) => {
+            let account = crate::store::account_by_id(&state.db, &principal.account_id.to_string())
+                .await?
+                .ok_or_else(AppError::not_found)?;
+            let pending = a.pending(state).await?;
+            let switch = crate::http::sign_in_then(ctx, &super::pending_url(&pending));
+            let content = SelectAccountPage {
+                ctx,
+                client_name: &a.req.client.name,
+                email: account.name(),
+                pending: &pending,
+                switch_href: &switch,
+            };
+            let mut page = ctx.page(StatusCode::OK, "select-account-title", &content)?;
+            // Its form's POST may end at the service.
+            if let Some(origin) = return_origin {
+                page.extensions_mut().insert(origin);
+            }
+            Ok(page)
+        }
+        (Next::Consent, Some(_)) => {
+            let pending = a.pending(state).await?;
+            let content = ConsentPage {
+                ctx,
+                client_name: &a.req.client.name,
+                scopes: scope_keys(&a.req),
+                fields: field_choices(&a.req),
+                pending: &pending,
+            };
+            let mut page = ctx.page(StatusCode::OK, "consent-title", &content)?;
+            // The form's POST ends at the service (a validated redirect URI).
+            if let Some(origin) = return_origin {
+                page.extensions_mut().insert(origin);
+            }
+            Ok(page)
+        }
+        (Next::Issue, Some(principal)) => {
+            Ok(see_other(&super::issue_code(state, &a.req, principal, None, a.pending.as_deref()).await?))
+        }
+        (Next::StepUp { essential }, Some(_)) => {
+            // Explain; offer the way back to this request once verified, and
+            // either going on without (voluntary) or the error the client
+            // expects (essential).
+            let pending = a.pending(state).await?;
+            let back = super::error_redirect(
+                state,
+                &a.req.params.redirect_uri,
+                "unmet_authentication_requirements",
+                "the service needs a real-name identity",
+                a.req.params.state.as_deref(),
+            );
+            let content = StepUpPage {
+                ctx,
+                client_name: &a.req.client.name,
+                essential,
+                back: &back,
+                continue_href: &super::pending_url(&pending),
+                pending: &pending,
+            };
+            let (status, title) = if essential {
+                (StatusCode::FORBIDDEN, "real-name-needed-title")
+            } else {
+                (StatusCode::OK, "real-name-wanted-title")
+            };
+            let mut page = ctx.page(status, title, &content)?;
+            if let Some(origin) = return_origin {
+                page.extensions_mut().insert(origin);
+            }
+            Ok(page)
+        }
+    }
+}
+
+/// A pending request again, validated as when it arrived (the client still
+/// exists, still has the redirect URI, still may use the scopes).
+async fn resume(
+    state: &AppState,
+    token: &str,
+) -> Result<Result<(AuthRequest, super::store::pending::Model), AuthError>, AppError> {
+    let Some(row) = super::held_request(state, token).await? else {
+        return Ok(Err(AuthError::Page { message_key: "oidc-error-request-uri" }));
+    };
+    Ok(super::validate(state, super::held_params(&row)?).await.map(|req| (req, row)))
+}
+
 async fn authorize(
     State(state): State<AppState>,
     ctx: PageContext,
     MaybePrincipal(principal): MaybePrincipal,
+    Extension(client): Extension<ClientInfo>,
+    headers: HeaderMap,
     Query(params): Query<AuthParams>,
+    Query(held): Query<super::HeldQuery>,
 ) -> Result<Response, AppError> {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let session = current_session(&headers, &client);
+    // A pending request: everything comes from the server, whatever else the query says.
+    if let Some(token) = held.pending {
+        let (req, row) = match resume(&state, &token).await? {
+            Ok(found) => found,
+            Err(e) => return auth_error(&state, &ctx, e),
+        };
+        let progress = super::Progress::of(Some(&row), session.as_deref(), principal.as_ref(), now);
+        let step = super::next_step(&state, &req, principal.as_ref(), &progress).await?;
+        let a = Answering { req, pending: Some(token), now, session: session.as_deref() };
+        return answer(&state, &ctx, a, principal.as_ref(), step).await;
+    }
     // A pushed request (RFC 9126) is used up here, at its first use, and
-    // continues as the same request in the query: the flow's own steps
-    // (sign-in, account choice, consent, a language switch, a reload) come
-    // back to that address, and a second use of the request_uri is refused.
+    // kept as a pending request: the flow's own steps (sign-in, account
+    // choice, consent, a language switch, a reload) come back to that, and
+    // a second use of the request_uri is refused.
     if let Some(uri) = params.request_uri.clone() {
-        return match super::take_pushed(&state, &params.client_id, &uri).await {
-            Ok(pushed) => Ok(see_other(&authorize_without(pushed, &[])?)),
+        let req = match super::take_pushed(&state, &params.client_id, &uri).await {
+            Ok(pushed) => super::validate(&state, pushed).await,
+            Err(e) => Err(e),
+        };
+        return match req {
+            Ok(req) => {
+                let token = super::hold(&state, &req, now, session.as_deref()).await?;
+                Ok(see_other(&super::pending_url(&token)))
+            }
             Err(e) => auth_error(&state, &ctx, e),
         };
     }
@@ -152,83 +290,10 @@ async fn authorize(
         Ok(req) => req,
         Err(e) => return auth_error(&state, &ctx, e),
     };
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    match super::next_step(&state, &req, principal.as_ref(), now).await? {
-        Next::SignIn => {
-            // Come back here after signing in; a forced sign-in must be newer than now.
-            let mut back = req.params.clone();
-            if req.prompts.iter().any(|p| p == "login") || req.max_age.is_some() {
-                back.auth_after = Some(now);
-            }
-            let next = authorize_without(back, &["login", "select_account"])?;
-            let to = crate::http::sign_in_then(&ctx, &next);
-            Ok(see_other(&to))
-        }
-        Next::SelectAccount => {
-            let Some(principal) = principal else { return Err(AppError::internal("no principal at select_account")) };
-            let account = crate::store::account_by_id(&state.db, &principal.account_id.to_string())
-                .await?
-                .ok_or_else(AppError::not_found)?;
-            let next = authorize_without(req.params.clone(), &["select_account"])?;
-            let switch = crate::http::sign_in_then(&ctx, &next);
-            let content = SelectAccountPage {
-                ctx: &ctx,
-                client_name: &req.client.name,
-                email: account.name(),
-                continue_href: &next,
-                switch_href: &switch,
-            };
-            ctx.page(StatusCode::OK, "select-account-title", &content)
-        }
-        Next::Consent => {
-            let content = ConsentPage {
-                ctx: &ctx,
-                client_name: &req.client.name,
-                scopes: scope_keys(&req),
-                fields: field_choices(&req),
-                hidden: hidden_fields(&req.params),
-            };
-            let mut page = ctx.page(StatusCode::OK, "consent-title", &content)?;
-            // The form's POST ends at the service (a validated redirect URI).
-            if let Some(origin) = web::FormActionAlso::of(&req.params.redirect_uri) {
-                page.extensions_mut().insert(origin);
-            }
-            Ok(page)
-        }
-        Next::Issue => {
-            let Some(principal) = principal else { return Err(AppError::internal("no principal at issue")) };
-            Ok(see_other(&super::issue_code(&state, &req, &principal, None).await?))
-        }
-        Next::RealNameNeeded => {
-            // Explain, and offer the way back with the error the client expects.
-            let back = super::error_redirect(
-                &state,
-                &req.params.redirect_uri,
-                "unmet_authentication_requirements",
-                "the service needs a real-name identity",
-                req.params.state.as_deref(),
-            );
-            let content = RealNameNeededPage { ctx: &ctx, client_name: &req.client.name, back: &back };
-            ctx.page(StatusCode::FORBIDDEN, "real-name-needed-title", &content)
-        }
-        Next::Fail(error) => Ok(see_other(&super::error_redirect(
-            &state,
-            &req.params.redirect_uri,
-            error,
-            "the person must interact with the provider",
-            req.params.state.as_deref(),
-        ))),
-    }
-}
-
-/// The authorization request again, without the given `prompt` values.
-fn authorize_without(mut params: AuthParams, dropped: &[&str]) -> Result<String, AppError> {
-    params.prompt = params
-        .prompt
-        .map(|p| p.split_whitespace().filter(|x| !dropped.contains(x)).collect::<Vec<_>>().join(" "))
-        .filter(|p| !p.is_empty());
-    let query = serde_urlencoded::to_string(&params).map_err(AppError::internal)?;
-    Ok(format!("/oauth/authorize?{query}"))
+    let progress = super::Progress::of(None, session.as_deref(), principal.as_ref(), now);
+    let step = super::next_step(&state, &req, principal.as_ref(), &progress).await?;
+    let a = Answering { req, pending: None, now, session: session.as_deref() };
+    answer(&state, &ctx, a, principal.as_ref(), step).await
 }
 
 #[derive(Template)]
@@ -237,13 +302,70 @@ struct SelectAccountPage<'a> {
     ctx: &'a PageContext,
     client_name: &'a str,
     email: &'a str,
-    continue_href: &'a str,
+    pending: &'a str,
     switch_href: &'a str,
 }
 
-/// `POST /oauth/authorize/consent`: the request again, the decision, and
-/// the profile fields ticked (repeated `field` values).
+/// The pending request's ID from a form.
+fn posted_pending(pairs: &[(String, String)]) -> Result<String, AppError> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == "pending")
+        .map(|(_, v)| v.clone())
+        .ok_or_else(|| AppError::from(crate::errors::IdentityError::BadAuthorizationRequest))
+}
+
+/// `POST /oauth/authorize/consent`: the pending request's ID, the decision,
+/// and the profile fields ticked (repeated `field` values). The request
+/// itself comes from the server, and every check of the authorization
+/// endpoint runs again before a code.
 async fn consent(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    MaybePrincipal(principal): MaybePrincipal,
+    Extension(client): Extension<ClientInfo>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    if !is_form(&headers) {
+        return Err(AppError::new(platform::error::ErrorKind::UnsupportedMediaType));
+    }
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let shared: Vec<String> = pairs.iter().filter(|(k, _)| k == "field").map(|(_, v)| v.clone()).collect();
+    let decision = pairs.iter().find(|(k, _)| k == "decision").map(|(_, v)| v.as_str()).unwrap_or("");
+    let token = posted_pending(&pairs)?;
+    let (req, row) = match resume(&state, &token).await? {
+        Ok(found) => found,
+        Err(e) => return auth_error(&state, &ctx, e),
+    };
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let session = current_session(&headers, &client);
+    let progress = super::Progress::of(Some(&row), session.as_deref(), principal.as_ref(), now);
+    let step = super::next_step(&state, &req, principal.as_ref(), &progress).await?;
+    let (Next::Consent | Next::Issue, Some(principal)) = (&step, principal.as_ref()) else {
+        // Not ready for a decision (the sign-in grew too old, the level or
+        // the account changed): the step it needs, as the GET would.
+        let a = Answering { req, pending: Some(token), now, session: session.as_deref() };
+        return answer(&state, &ctx, a, principal.as_ref(), step).await;
+    };
+    if decision != "allow" {
+        if !super::decline(&state, &token).await? {
+            return Err(crate::errors::IdentityError::BadAuthorizationRequest.into());
+        }
+        return Ok(see_other(&super::error_redirect(
+            &state,
+            &req.params.redirect_uri,
+            "access_denied",
+            "the person declined",
+            req.params.state.as_deref(),
+        )));
+    }
+    Ok(see_other(&super::issue_code(&state, &req, principal, Some(&shared), Some(&token)).await?))
+}
+
+/// `POST /oauth/authorize/choose`: the pending request's ID and a choice
+/// (`this_account` or `without_real_name`); then the request continues.
+async fn choose(
     State(state): State<AppState>,
     ctx: PageContext,
     MaybePrincipal(principal): MaybePrincipal,
@@ -254,29 +376,22 @@ async fn consent(
         return Err(AppError::new(platform::error::ErrorKind::UnsupportedMediaType));
     }
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
-    let shared: Vec<String> = pairs.iter().filter(|(k, _)| k == "field").map(|(_, v)| v.clone()).collect();
-    let decision = pairs.iter().find(|(k, _)| k == "decision").map(|(_, v)| v.as_str()).unwrap_or("");
-    let single: Vec<&(String, String)> = pairs.iter().filter(|(k, _)| k != "field").collect();
-    let params: AuthParams =
-        serde_urlencoded::from_str(&serde_urlencoded::to_string(&single).map_err(AppError::internal)?)
-            .map_err(|_| AppError::from(crate::errors::IdentityError::BadAuthorizationRequest))?;
-    let req = match super::validate(&state, params).await {
-        Ok(req) => req,
-        Err(e) => return auth_error(&state, &ctx, e),
-    };
-    let Some(principal) = principal else {
-        return Err(AppError::new(platform::error::ErrorKind::Unauthenticated));
-    };
-    if decision != "allow" {
-        return Ok(see_other(&super::error_redirect(
-            &state,
-            &req.params.redirect_uri,
-            "access_denied",
-            "the person declined",
-            req.params.state.as_deref(),
-        )));
+    let token = posted_pending(&pairs)?;
+    let choice = pairs
+        .iter()
+        .find(|(k, _)| k == "choice")
+        .and_then(|(_, v)| super::Choice::parse(v))
+        .ok_or_else(|| AppError::from(crate::errors::IdentityError::BadAuthorizationRequest))?;
+    if let Err(e) = resume(&state, &token).await? {
+        return auth_error(&state, &ctx, e);
     }
-    Ok(see_other(&super::issue_code(&state, &req, &principal, Some(&shared)).await?))
+    let Some(principal) = principal else {
+        return Ok(see_other(&crate::http::sign_in_then(&ctx, &super::pending_url(&token))));
+    };
+    if !super::choose(&state, &token, choice, &principal).await? {
+        return auth_error(&state, &ctx, AuthError::Page { message_key: "oidc-error-request-uri" });
+    }
+    Ok(see_other(&super::pending_url(&token)))
 }
 
 // ---- token endpoint ---------------------------------------------------------

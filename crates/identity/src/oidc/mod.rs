@@ -383,8 +383,6 @@ pub struct AuthParams {
     pub request_uri: Option<String>,
     /// The `claims` request parameter (OIDC Core §5.5), as JSON.
     pub claims: Option<String>,
-    /// Ours: the earliest acceptable sign-in time after a forced re-authentication.
-    pub auth_after: Option<i64>,
 }
 
 /// A validated authorization request.
@@ -395,9 +393,82 @@ pub struct AuthRequest {
     pub scopes: Vec<String>,
     pub prompts: Vec<String>,
     pub max_age: Option<i64>,
-    /// An essential `acr` claim names only the real-name level (OIDC Core
-    /// §5.5.1.1): a basic account cannot be signed in to this client.
-    pub needs_real_name: bool,
+    /// The identity level the client asks for, if any.
+    pub acr: AcrRequest,
+}
+
+/// What a client asks of the person's identity level: the `acr` claim
+/// request (OIDC Core §5.5.1.1), else `acr_values` (§3.1.2.1, always
+/// voluntary). Each `acr` we know is an identity level ([`level_of_acr`]);
+/// others are ignored.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AcrRequest {
+    /// The levels named, lowest first: any of them satisfies the request.
+    pub levels: Vec<IdentityLevel>,
+    /// Essential: no code unless one is met. Else the person is offered to
+    /// raise their level, or to go on without.
+    pub essential: bool,
+}
+
+impl AcrRequest {
+    /// The lowest level that satisfies the request, if it names one.
+    pub fn wanted(&self) -> Option<IdentityLevel> {
+        self.levels.first().copied()
+    }
+
+    /// The level an ID token states for a person at `level`: the level
+    /// met. For an essential request, the highest requested level met (its
+    /// `acr` must be one the client asked for; a real-name person meets
+    /// the basic level too).
+    pub fn level_met(&self, level: IdentityLevel) -> IdentityLevel {
+        if !self.essential {
+            return level;
+        }
+        self.levels.iter().rev().find(|l| **l <= level).copied().unwrap_or(level)
+    }
+}
+
+/// The identity level an `acr` value names.
+pub fn level_of_acr(acr: &str) -> Option<IdentityLevel> {
+    match acr {
+        ACR_BASIC => Some(IdentityLevel::Basic),
+        ACR_REAL_NAME => Some(IdentityLevel::RealName),
+        _ => None,
+    }
+}
+
+/// Reads an `acr` request: from the `claims` parameter's ID-token `acr`
+/// member when it names values, else from `acr_values`.
+fn acr_request(claimed: Option<&serde_json::Value>, acr_values: Option<&str>) -> AcrRequest {
+    let claimed = claimed.filter(|c| c.is_object());
+    let mut named: Vec<&str> = Vec::new();
+    let mut essential = false;
+    if let Some(request) = claimed {
+        essential = request.get("essential").and_then(serde_json::Value::as_bool) == Some(true);
+        named.extend(request.get("values").and_then(|v| v.as_array()).into_iter().flatten().filter_map(|v| v.as_str()));
+        named.extend(request.get("value").and_then(|v| v.as_str()));
+    }
+    if named.is_empty() {
+        essential = false;
+        named.extend(acr_values.unwrap_or("").split_whitespace());
+    }
+    let mut levels: Vec<IdentityLevel> = named.into_iter().filter_map(level_of_acr).collect();
+    levels.sort();
+    levels.dedup();
+    AcrRequest { levels, essential }
+}
+
+/// Whether an essential `acr` request names only values we do not know:
+/// it can never be met.
+fn unmeetable_acr(claimed: Option<&serde_json::Value>) -> bool {
+    let Some(request) = claimed.filter(|c| c.get("essential").and_then(serde_json::Value::as_bool) == Some(true))
+    else {
+        return false;
+    };
+    let mut named: Vec<&str> =
+        request.get("values").and_then(|v| v.as_array()).into_iter().flatten().filter_map(|v| v.as_str()).collect();
+    named.extend(request.get("value").and_then(|v| v.as_str()));
+    !named.is_empty() && named.iter().all(|v| level_of_acr(v).is_none())
 }
 
 /// Why an authorization request fails: shown on our page when the client or
@@ -418,9 +489,11 @@ pub(crate) async fn return_origin(state: &AppState, next: &str) -> Option<platfo
         return None;
     }
     let params: AuthParams = serde_urlencoded::from_str(query).ok()?;
-    let params = match params.request_uri.clone() {
-        Some(uri) => pushed(state, &params.client_id, &uri).await.ok()?,
-        None => params,
+    let held: HeldQuery = serde_urlencoded::from_str(query).ok()?;
+    let params = match (held.pending, params.request_uri.clone()) {
+        (Some(token), _) => serde_json::from_str(&held_request(state, &token).await.ok()??.params).ok()?,
+        (None, Some(uri)) => pushed(state, &params.client_id, &uri).await.ok()?,
+        (None, None) => params,
     };
     let client = store::client(&state.db, &params.client_id).await.ok()??;
     parse_list(&client.redirect_uris)
@@ -460,7 +533,7 @@ pub async fn validate(state: &AppState, params: AuthParams) -> Result<AuthReques
     let mut scopes: Vec<String> = scopes.into_iter().filter(|s| allowed.contains(s) && s != SOURCE_SCOPE).collect();
     // Claims asked for by name (OIDC Core §5.5) join the request as
     // `claim:<field>` entries, for fields whose scope the client may use.
-    let mut needs_real_name = false;
+    let mut claimed_acr: Option<serde_json::Value> = None;
     if let Some(raw) = params.claims.as_deref() {
         let parsed: serde_json::Value =
             serde_json::from_str(raw).map_err(|_| redirect("invalid_request", "claims is not valid JSON"))?;
@@ -475,7 +548,7 @@ pub async fn validate(state: &AppState, params: AuthParams) -> Result<AuthReques
                 return Err(redirect("invalid_request", "claims members must be JSON objects"));
             };
             if member == "id_token" {
-                needs_real_name |= requested.get("acr").is_some_and(essential_real_name);
+                claimed_acr = requested.get("acr").cloned();
             }
             for name in requested.keys() {
                 let wanted = match crate::profile::FIELDS.iter().find(|f| f.claim == name) {
@@ -523,20 +596,11 @@ pub async fn validate(state: &AppState, params: AuthParams) -> Result<AuthReques
             _ => return Err(redirect("invalid_request", "max_age must be a non-negative integer")),
         },
     };
-    Ok(AuthRequest { client, params, scopes, prompts, max_age, needs_real_name })
-}
-
-/// Whether an `acr` claim request is essential and satisfied only by the
-/// real-name level. `acr_values` and non-essential requests are voluntary:
-/// the ID token then reports the level the person has.
-fn essential_real_name(request: &serde_json::Value) -> bool {
-    if request.get("essential").and_then(serde_json::Value::as_bool) != Some(true) {
-        return false;
+    if unmeetable_acr(claimed_acr.as_ref()) {
+        return Err(redirect("unmet_authentication_requirements", "none of the essential acr values is offered"));
     }
-    let mut wanted: Vec<&str> =
-        request.get("values").and_then(|v| v.as_array()).into_iter().flatten().filter_map(|v| v.as_str()).collect();
-    wanted.extend(request.get("value").and_then(|v| v.as_str()));
-    !wanted.is_empty() && wanted.iter().all(|v| *v == ACR_REAL_NAME)
+    let acr = acr_request(claimed_acr.as_ref(), params.acr_values.as_deref());
+    Ok(AuthRequest { client, params, scopes, prompts, max_age, acr })
 }
 
 /// How long a pushed request can be used (RFC 9126 §2.2).
@@ -601,44 +665,177 @@ pub async fn take_pushed(state: &AppState, client_id: &str, request_uri: &str) -
     serde_json::from_str(&row.params).map_err(|_| page("oidc-error-server"))
 }
 
+// ---- pending authorization requests ------------------------------------------
+
+/// How long a pending request waits for the person (to sign in, perhaps
+/// register first, choose, decide).
+pub const PENDING_LIFETIME: Duration = Duration::minutes(30);
+
+/// The query of an authorization request that continues a pending one:
+/// only its ID; everything else comes from the server.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct HeldQuery {
+    pub pending: Option<String>,
+}
+
+/// The address at which a pending request continues.
+pub fn pending_url(token: &str) -> String {
+    format!("/oauth/authorize?pending={}", crate::http::urlencode(token))
+}
+
+/// Keeps a validated request on the server while the person acts, with
+/// when it arrived and the session the browser had then (`session`: the
+/// session's row ID); returns the ID the browser carries.
+pub async fn hold(state: &AppState, req: &AuthRequest, now: i64, session: Option<&str>) -> Result<String, AppError> {
+    let token = platform::crypto::random_token();
+    let row = store::pending::Model {
+        pending_mac: mac(state, "pending", &token),
+        client_id: req.client.client_id.clone(),
+        params: serde_json::to_string(&req.params).map_err(AppError::internal)?,
+        requested_at: now,
+        prior_session: session.map(str::to_owned),
+        confirmed_account: None,
+        step_up_declined: false,
+        expires_at: platform::db::now() + PENDING_LIFETIME,
+    };
+    store::insert_pending(&state.db, row).await?;
+    Ok(token)
+}
+
+/// A pending request that has not expired, by the ID the browser carries.
+pub async fn held_request(state: &AppState, token: &str) -> Result<Option<store::pending::Model>, AppError> {
+    Ok(store::pending(&state.db, &mac(state, "pending", token)).await?)
+}
+
+/// The parameters of a pending request.
+pub fn held_params(row: &store::pending::Model) -> Result<AuthParams, AppError> {
+    serde_json::from_str(&row.params).map_err(AppError::internal)
+}
+
+/// A choice the person makes on a pending request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Choice {
+    /// `prompt=select_account`: go on with the signed-in account.
+    ThisAccount,
+    /// Go on without the real-name identity the client asked for voluntarily.
+    WithoutRealName,
+}
+
+impl Choice {
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "this_account" => Some(Choice::ThisAccount),
+            "without_real_name" => Some(Choice::WithoutRealName),
+            _ => None,
+        }
+    }
+}
+
+/// Records a choice on a pending request; false if it is gone.
+pub async fn choose(state: &AppState, token: &str, choice: Choice, principal: &Principal) -> Result<bool, AppError> {
+    let pending_mac = mac(state, "pending", token);
+    Ok(store::record_choice(&state.db, &pending_mac, choice, &principal.account_id.to_string()).await?)
+}
+
+/// Ends a pending request the person declined; false if it was gone.
+pub async fn decline(state: &AppState, token: &str) -> Result<bool, AppError> {
+    Ok(store::take_pending(&state.db, &mac(state, "pending", token)).await?)
+}
+
+/// What the server knows of a request's progress. Nothing here comes from
+/// the client or the browser: freshness rests on the session's sign-in
+/// time and on when the request reached us.
+#[derive(Debug, Clone, Default)]
+pub struct Progress {
+    pub now: i64,
+    /// The person signed in after the request arrived: a session other
+    /// than the one the browser had then, authenticated since.
+    pub signed_in_since_request: bool,
+    /// The person confirmed the signed-in account on this request.
+    pub account_confirmed: bool,
+    /// The person chose to go on without the real-name identity asked for.
+    pub step_up_declined: bool,
+}
+
+impl Progress {
+    /// The progress of `held` (none: a request that has just arrived) for
+    /// the browser's current session (its row ID) and principal.
+    pub fn of(
+        held: Option<&store::pending::Model>,
+        session: Option<&str>,
+        principal: Option<&Principal>,
+        now: i64,
+    ) -> Self {
+        let Some(held) = held else { return Progress { now, ..Progress::default() } };
+        let new_session = session.is_some() && session != held.prior_session.as_deref();
+        Progress {
+            now,
+            signed_in_since_request: new_session && principal.is_some_and(|p| p.authenticated_at >= held.requested_at),
+            account_confirmed: principal
+                .is_some_and(|p| held.confirmed_account.as_deref() == Some(p.account_id.to_string().as_str())),
+            step_up_declined: held.step_up_declined,
+        }
+    }
+}
+
 /// What must happen before a code can be issued.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Next {
     SignIn,
     Consent,
     Issue,
-    /// The client needs a real-name identity this person does not have yet.
-    RealNameNeeded,
+    /// The client asks for a higher identity level than this person has:
+    /// they may get it (an officer checks their document) and come back,
+    /// or, unless the request is essential, go on without.
+    StepUp {
+        essential: bool,
+    },
     /// `prompt=select_account`: confirm the signed-in account, or switch.
     SelectAccount,
     /// `prompt=none` and something needs the person: this error goes back.
     Fail(&'static str),
 }
 
+/// Every check an authorization request needs before a code, run by the
+/// authorization endpoint and again by each form that continues it.
 pub async fn next_step(
     state: &AppState,
     req: &AuthRequest,
     principal: Option<&Principal>,
-    now: i64,
+    progress: &Progress,
 ) -> Result<Next, AppError> {
     let none = req.prompts.iter().any(|p| p == "none");
-    let fresh_enough = |p: &Principal| {
-        req.max_age.is_none_or(|age| p.authenticated_at + age >= now)
-            && req.params.auth_after.is_none_or(|after| p.authenticated_at >= after)
-    };
     let must_sign_in = match principal {
         None => true,
-        Some(p) => !fresh_enough(p) || (req.prompts.iter().any(|x| x == "login") && req.params.auth_after.is_none()),
+        Some(p) => {
+            req.max_age.is_some_and(|age| p.authenticated_at + age < progress.now)
+                || (req.prompts.iter().any(|x| x == "login") && !progress.signed_in_since_request)
+        }
     };
     if must_sign_in {
         return Ok(if none { Next::Fail("login_required") } else { Next::SignIn });
     }
     let Some(principal) = principal else { return Ok(Next::SignIn) };
-    if req.prompts.iter().any(|p| p == "select_account") {
+    if req.prompts.iter().any(|p| p == "select_account")
+        && !progress.signed_in_since_request
+        && !progress.account_confirmed
+    {
         return Ok(Next::SelectAccount);
     }
-    if req.needs_real_name && principal.level != IdentityLevel::RealName {
-        return Ok(if none { Next::Fail("unmet_authentication_requirements") } else { Next::RealNameNeeded });
+    if let Some(wanted) = req.acr.wanted()
+        && principal.level < wanted
+    {
+        if req.acr.essential {
+            return Ok(if none {
+                Next::Fail("unmet_authentication_requirements")
+            } else {
+                Next::StepUp { essential: true }
+            });
+        }
+        if !none && !progress.step_up_declined {
+            return Ok(Next::StepUp { essential: false });
+        }
     }
     let granted = store::consent(&state.db, &principal.account_id.to_string(), &req.client.client_id)
         .await?
@@ -661,18 +858,25 @@ fn amr(principal: &Principal) -> Vec<&'static str> {
     }
 }
 
-/// Records consent and issues a code; returns the redirect back to the client.
-/// Issues a code; `shared`, when the person just consented, is the profile
-/// fields they chose to share (remembered with the consent).
+/// Issues a code; returns the redirect back to the client. `shared`, when
+/// the person just consented, is the profile fields they chose to share
+/// (remembered with the consent); `pending`, the ID of the pending request
+/// this ends (used up with the code: a second answer is refused).
 pub async fn issue_code(
     state: &AppState,
     req: &AuthRequest,
     principal: &Principal,
     shared: Option<&[String]>,
+    pending: Option<&str>,
 ) -> Result<String, AppError> {
     let code = platform::crypto::random_token();
     let account_id = principal.account_id.to_string();
     let txn = platform::db::begin_write(&state.db).await?;
+    if let Some(token) = pending
+        && !store::take_pending(&txn, &mac(state, "pending", token)).await?
+    {
+        return Err(crate::errors::IdentityError::BadAuthorizationRequest.into());
+    }
     if let Some(fields) = shared {
         let offered: Vec<String> = crate::profile::fields_for(&req.scopes).iter().map(|f| f.slug.to_owned()).collect();
         let fields: Vec<String> = fields.iter().filter(|f| offered.contains(f)).cloned().collect();
@@ -693,6 +897,7 @@ pub async fn issue_code(
             amr: amr(principal).join(" "),
             expires_at: platform::db::now() + CODE_LIFETIME,
             used_at: None,
+            level: Some(level_slug(req.acr.level_met(principal.level)).to_owned()),
         },
     )
     .await?;
@@ -785,6 +990,22 @@ async fn account_level(state: &AppState, account_id: &str) -> Result<IdentityLev
     Ok(if account.level == "real_name" { IdentityLevel::RealName } else { IdentityLevel::Basic })
 }
 
+/// How a code row keeps the level it was issued at.
+fn level_slug(level: IdentityLevel) -> &'static str {
+    match level {
+        IdentityLevel::Basic => "basic",
+        IdentityLevel::RealName => "real_name",
+    }
+}
+
+fn parse_level(slug: &str) -> Option<IdentityLevel> {
+    match slug {
+        "basic" => Some(IdentityLevel::Basic),
+        "real_name" => Some(IdentityLevel::RealName),
+        _ => None,
+    }
+}
+
 fn acr(level: IdentityLevel) -> &'static str {
     match level {
         IdentityLevel::Basic => ACR_BASIC,
@@ -815,7 +1036,7 @@ async fn issue_tokens(
     code_mac: Option<&str>,
     auth_time: i64,
     amr_list: &str,
-    id_token: Option<(&keys::SigningKey, Option<&str>)>,
+    id_token: Option<(&keys::SigningKey, Option<&str>, Option<IdentityLevel>)>,
 ) -> Result<TokenResponse, AppError> {
     let now = platform::db::now();
     let access = platform::crypto::random_token();
@@ -838,8 +1059,11 @@ async fn issue_tokens(
     store::insert_token(txn, row("access", &access, ACCESS_TOKEN_LIFETIME)).await?;
     store::insert_token(txn, row("refresh", &refresh, REFRESH_TOKEN_LIFETIME)).await?;
     let scope_list = parse_list(scopes);
-    let id_token = if let Some((key, nonce)) = id_token {
-        let level = account_level(state, account_id).await?;
+    let id_token = if let Some((key, nonce, level)) = id_token {
+        let level = match level {
+            Some(level) => level,
+            None => account_level(state, account_id).await?,
+        };
         let sub = subject_for(state, client_id, account_id).await?;
         let iat = now.unix_timestamp();
         let claims = IdTokenClaims {
@@ -948,7 +1172,7 @@ pub async fn exchange_code(
         Some(&code_mac),
         row.auth_time,
         &row.amr,
-        Some((&key, row.nonce.as_deref())),
+        Some((&key, row.nonce.as_deref(), row.level.as_deref().and_then(parse_level))),
     )
     .await
     .map_err(|e| server(&e))?;

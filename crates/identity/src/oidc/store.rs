@@ -1,5 +1,6 @@
-//! OpenID Connect provider tables: clients, remembered consent, one-time
-//! authorization codes, and access / refresh tokens (stored as MACs).
+//! OpenID Connect provider tables: clients, remembered consent, pending
+//! authorization requests, one-time authorization codes, and access /
+//! refresh tokens (stored as MACs).
 
 use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::Expr;
@@ -80,6 +81,10 @@ pub mod code {
         pub amr: String,
         pub expires_at: TimeDateTimeWithTimeZone,
         pub used_at: Option<TimeDateTimeWithTimeZone>,
+        /// The identity level the person had when the code was issued
+        /// (`basic` or `real_name`): the ID token's `acr`. None on codes
+        /// issued before it was kept.
+        pub level: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -175,6 +180,98 @@ pub async fn take_par(
     Ok((taken == 1).then_some(row))
 }
 
+pub mod pending {
+    //! `oidc_pending` rows: authorization requests waiting for the person
+    //! (to sign in, choose an account, get a real-name identity or decide).
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "oidc_pending")]
+    pub struct Model {
+        /// MAC of the ID the browser carries.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub pending_mac: String,
+        pub client_id: String,
+        /// The authorization parameters as the client sent them, as JSON.
+        pub params: String,
+        /// When the request arrived (Unix seconds, our clock).
+        pub requested_at: i64,
+        /// The row ID of the session the browser had then, if any: a
+        /// sign-in since the request is a session other than this one.
+        pub prior_session: Option<String>,
+        /// The account the person confirmed (`prompt=select_account`).
+        pub confirmed_account: Option<String>,
+        /// The person chose to go on without the real-name identity that
+        /// the client asked for voluntarily (`acr_values`).
+        pub step_up_declined: bool,
+        pub expires_at: TimeDateTimeWithTimeZone,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub async fn insert_pending(conn: &impl ConnectionTrait, model: pending::Model) -> Result<(), DbErr> {
+    pending::ActiveModel {
+        pending_mac: Set(model.pending_mac),
+        client_id: Set(model.client_id),
+        params: Set(model.params),
+        requested_at: Set(model.requested_at),
+        prior_session: Set(model.prior_session),
+        confirmed_account: Set(model.confirmed_account),
+        step_up_declined: Set(model.step_up_declined),
+        expires_at: Set(model.expires_at),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+/// A pending request that has not expired.
+pub async fn pending(conn: &impl ConnectionTrait, pending_mac: &str) -> Result<Option<pending::Model>, DbErr> {
+    Ok(pending::Entity::find_by_id(pending_mac.to_owned())
+        .one(conn)
+        .await?
+        .filter(|p| platform::db::now() < p.expires_at))
+}
+
+/// Records a choice the person made on a pending request: the account
+/// they confirmed, or that they go on without a real-name identity. False
+/// if the request is gone or expired.
+pub async fn record_choice(
+    conn: &impl ConnectionTrait,
+    pending_mac: &str,
+    choice: super::Choice,
+    account_id: &str,
+) -> Result<bool, DbErr> {
+    let (column, value) = match choice {
+        super::Choice::ThisAccount => (pending::Column::ConfirmedAccount, Expr::value(account_id)),
+        super::Choice::WithoutRealName => (pending::Column::StepUpDeclined, Expr::value(true)),
+    };
+    Ok(pending::Entity::update_many()
+        .col_expr(column, value)
+        .filter(pending::Column::PendingMac.eq(pending_mac))
+        .filter(pending::Column::ExpiresAt.gt(platform::db::now()))
+        .exec(conn)
+        .await?
+        .rows_affected
+        == 1)
+}
+
+/// Ends a pending request (a code was issued or the person declined): one
+/// conditional DELETE, so of two concurrent answers only one counts.
+pub async fn take_pending(conn: &impl ConnectionTrait, pending_mac: &str) -> Result<bool, DbErr> {
+    Ok(pending::Entity::delete_many()
+        .filter(pending::Column::PendingMac.eq(pending_mac))
+        .filter(pending::Column::ExpiresAt.gt(platform::db::now()))
+        .exec(conn)
+        .await?
+        .rows_affected
+        == 1)
+}
+
 pub async fn client(conn: &impl ConnectionTrait, client_id: &str) -> Result<Option<client::Model>, DbErr> {
     client::Entity::find_by_id(client_id.to_owned()).one(conn).await
 }
@@ -239,6 +336,7 @@ pub async fn insert_code(conn: &impl ConnectionTrait, model: code::Model) -> Res
         amr: Set(model.amr),
         expires_at: Set(model.expires_at),
         used_at: Set(None),
+        level: Set(model.level),
     }
     .insert(conn)
     .await?;
@@ -340,7 +438,9 @@ pub async fn purge(conn: &impl ConnectionTrait) -> Result<u64, DbErr> {
     let pushed = par::Entity::delete_many().filter(par::Column::ExpiresAt.lt(cutoff)).exec(conn).await?.rows_affected;
     let assertions =
         jti::Entity::delete_many().filter(jti::Column::ExpiresAt.lt(cutoff)).exec(conn).await?.rows_affected;
-    Ok(codes + tokens + pushed + assertions)
+    let waiting =
+        pending::Entity::delete_many().filter(pending::Column::ExpiresAt.lt(cutoff)).exec(conn).await?.rows_affected;
+    Ok(codes + tokens + pushed + assertions + waiting)
 }
 
 /// The clients an account has consented to, with their names.

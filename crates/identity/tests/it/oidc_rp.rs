@@ -49,10 +49,7 @@ async fn the_openidconnect_crate_signs_in_refreshes_and_logs_out() {
     let path = format!("{}?{}", url.path(), url.query().unwrap());
     let consent_page = resident.get(&path).await;
     assert_eq!(consent_page.status(), 200);
-    let q: std::collections::HashMap<String, String> = url.query_pairs().into_owned().collect();
-    let mut fields: Vec<(&str, &str)> = q.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    fields.push(("decision", "allow"));
-    let back = resident.post_form("/oauth/authorize/consent", &fields).await;
+    let back = decide(&resident, &consent_page.text().await.unwrap(), "allow", &[]).await;
     let back = url::Url::parse(&location(&back)).unwrap();
     let params: std::collections::HashMap<String, String> = back.query_pairs().into_owned().collect();
     assert_eq!(&params["state"], csrf.secret());

@@ -69,21 +69,7 @@ async fn a_service_gets_only_the_fields_the_resident_ticked() {
         assert!(consent.contains(&format!("name=\"field\" value=\"{slug}\" checked")), "{slug} offered");
     }
     // Share the English name and the phone only.
-    let r = c
-        .post_form(
-            "/oauth/authorize/consent",
-            &[
-                ("response_type", "code"),
-                ("client_id", &rp.client_id),
-                ("redirect_uri", "https://centre.example.org/cb"),
-                ("scope", "openid profile phone"),
-                ("state", "s"),
-                ("field", "name"),
-                ("field", "phone_number"),
-                ("decision", "allow"),
-            ],
-        )
-        .await;
+    let r = decide(&c, &consent, "allow", &["name", "phone_number"]).await;
     let code = url::Url::parse(&location(&r)).unwrap().query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
     let (_, info) = exchange_and_userinfo(&app, &rp, "https://centre.example.org/cb", &code).await;
     assert_eq!(info["name"], "LEE Siu Ming");
@@ -117,20 +103,7 @@ async fn the_claims_parameter_asks_for_single_fields() {
     assert!(consent.contains("name=\"field\" value=\"birthdate\" checked"));
     assert!(!consent.contains("value=\"name\""), "only what was asked for");
     assert!(!consent.contains("value=\"phone_number\""), "not a scope this client may use");
-    let r = c
-        .post_form(
-            "/oauth/authorize/consent",
-            &[
-                ("response_type", "code"),
-                ("client_id", &rp.client_id),
-                ("redirect_uri", "https://lib.example.org/cb"),
-                ("scope", "openid"),
-                ("claims", claims),
-                ("field", "birthdate"),
-                ("decision", "allow"),
-            ],
-        )
-        .await;
+    let r = decide(&c, &consent, "allow", &["birthdate"]).await;
     let code = url::Url::parse(&location(&r)).unwrap().query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
     let (tokens, info) = exchange_and_userinfo(&app, &rp, "https://lib.example.org/cb", &code).await;
     assert_eq!(tokens["scope"], "openid", "claims are not scopes");
@@ -241,17 +214,8 @@ async fn the_proven_mobile_number_is_released_as_verified() {
         "response_type=code&client_id={}&redirect_uri=https%3A%2F%2Fclinic.example.org%2Fcb&scope=openid%20phone&state=s",
         rp.client_id
     );
-    c.get(&format!("/oauth/authorize?{query}")).await;
-    let consent = [
-        ("response_type", "code"),
-        ("client_id", rp.client_id.as_str()),
-        ("redirect_uri", "https://clinic.example.org/cb"),
-        ("scope", "openid phone"),
-        ("state", "s"),
-        ("field", "phone_number"),
-        ("decision", "allow"),
-    ];
-    let r = c.post_form("/oauth/authorize/consent", &consent).await;
+    let consent = c.get(&format!("/oauth/authorize?{query}")).await.text().await.unwrap();
+    let r = decide(&c, &consent, "allow", &["phone_number"]).await;
     let code = url::Url::parse(&location(&r)).unwrap().query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
     let (_, info) = exchange_and_userinfo(&app, &rp, "https://clinic.example.org/cb", &code).await;
     assert_eq!(info["phone_number"], "+85262345678");

@@ -90,3 +90,19 @@ pub fn id_token_claims(tokens: &serde_json::Value) -> serde_json::Value {
     let payload = tokens["id_token"].as_str().unwrap().split('.').nth(1).unwrap();
     serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
 }
+
+/// The pending authorization request's ID in a page's form (consent,
+/// account choice, step-up): the only part of the request a form carries.
+pub fn pending_in(html: &str) -> String {
+    let at = html.find("name=\"pending\" value=\"").expect("a pending request in the form") + 22;
+    html[at..at + html[at..].find('"').unwrap()].to_owned()
+}
+
+/// Answers the consent page `html`: its pending request, the decision and
+/// the profile fields ticked.
+pub async fn decide(client: &TestClient, html: &str, decision: &str, fields: &[&str]) -> reqwest::Response {
+    let pending = pending_in(html);
+    let mut form = vec![("pending", pending.as_str()), ("decision", decision)];
+    form.extend(fields.iter().map(|f| ("field", *f)));
+    client.post_form("/oauth/authorize/consent", &form).await
+}
