@@ -1012,6 +1012,9 @@ async fn acr_values_offer_a_step_up_or_going_on_without(backend: Backend) {
     {
         let r = resident.get(&authorize_url(&rp, &asked)).await;
         assert_eq!(r.status(), 200, "{asked}");
+        // Its form's POST can end at the service: a real browser needs its origin in form-action.
+        let csp = r.headers()["content-security-policy"].to_str().unwrap().to_owned();
+        assert!(csp.contains("form-action 'self' https://rp.example.org"), "{csp}");
         let html = r.text().await.unwrap();
         assert!(html.contains("This service asks for a real-name identity"), "{asked}");
         assert!(html.contains("/oauth/authorize?pending="), "a way to continue once verified");
@@ -1063,6 +1066,11 @@ async fn nothing_the_browser_sends_decides_freshness(backend: Backend) {
     // The way back carries only the pending request; what the query adds to it is ignored.
     let r = resident.get(&authorize_url(&rp, "&prompt=login")).await;
     let next = query(&format!("http://x{}", location(&r)))["next"].clone();
+    let csp = resident.get(&location(&r)).await.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(
+        csp.contains("form-action 'self' https://rp.example.org"),
+        "the sign-in form can end at the service: {csp}"
+    );
     for extra in ["&auth_after=99999999999", "&prompt=none", "&max_age=&prompt=consent"] {
         let r = resident.get(&format!("{next}{extra}")).await;
         assert!(location(&r).starts_with("/en/sign-in?next="), "still a sign-in: {extra}");
