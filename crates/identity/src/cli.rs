@@ -81,7 +81,9 @@ enum ClientsCommand {
         /// A client that cannot keep a secret (a browser or mobile app): PKCE only.
         #[arg(long)]
         public: bool,
-        /// Scopes it may ask for besides openid; may be repeated.
+        /// Scopes it may ask for besides openid (email, profile, address,
+        /// phone; offline_access for refresh tokens; real_name_source); may
+        /// be repeated.
         #[arg(long = "scope")]
         scopes: Vec<String>,
         /// A JWK Set file: the client signs assertions with these keys

@@ -25,6 +25,8 @@ pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(MarkDemoDatabases),
         Box::new(NumberKeys),
         Box::new(PendingAuthorizations),
+        Box::new(GrantTimes),
+        Box::new(OfflineAccess),
     ]
 }
 
@@ -1094,5 +1096,62 @@ impl MigrationTrait for PendingAuthorizations {
                 .to_owned(),
         )
         .await
+    }
+}
+
+struct GrantTimes;
+
+impl MigrationName for GrantTimes {
+    fn name(&self) -> &str {
+        "m20261202_400001_identity_oidc_token_granted_at"
+    }
+}
+
+/// When a token's grant was made, so a refresh token's absolute lifetime
+/// counts from the grant, not from its latest rotation. Nullable: a server
+/// of the previous release writes tokens without it during a rolling
+/// upgrade. Existing tokens get the oldest time their family still shows.
+#[async_trait::async_trait]
+impl MigrationTrait for GrantTimes {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table(OidcToken::Table)
+                .add_column(ColumnDef::new(Alias::new("granted_at")).timestamp_with_time_zone())
+                .to_owned(),
+        )
+        .await?;
+        m.get_connection()
+            .execute_unprepared(
+                "UPDATE oidc_token SET granted_at = \
+                 (SELECT MIN(f.created_at) FROM oidc_token f WHERE f.family_id = oidc_token.family_id)",
+            )
+            .await
+            .map(|_| ())
+    }
+}
+
+struct OfflineAccess;
+
+impl MigrationName for OfflineAccess {
+    fn name(&self) -> &str {
+        "m20261202_400002_identity_oidc_offline_access"
+    }
+}
+
+/// Refresh tokens now need the `offline_access` scope, which a client must
+/// be allowed. Clients registered before got refresh tokens, so they keep
+/// the permission (they must now ask for it). `scopes` is a JSON array of
+/// strings that always holds `openid`.
+#[async_trait::async_trait]
+impl MigrationTrait for OfflineAccess {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.get_connection()
+            .execute_unprepared(
+                "UPDATE oidc_client SET scopes = substr(scopes, 1, length(scopes) - 1) || ',\"offline_access\"]' \
+                 WHERE scopes LIKE '[\"%\"]' AND scopes NOT LIKE '%\"offline_access\"%'",
+            )
+            .await
+            .map(|_| ())
     }
 }

@@ -1,7 +1,8 @@
 //! Identity's configuration section, `[identity]`: which countries' mobile
 //! numbers are accepted, the caps on one-time codes sent by SMS (DESIGN §6),
 //! the operator's banned password words, and the places file that names
-//! where sessions and sign-in requests come from. Strict like every section:
+//! where sessions and sign-in requests come from, and how long a service's
+//! refresh tokens may keep a grant alive. Strict like every section:
 //! unknown keys are refused, `LIONROCK_IDENTITY__<KEY>` overrides the file,
 //! and `lionrock config check` reads the banned-words file too.
 
@@ -35,6 +36,10 @@ pub struct Settings {
     /// Address ranges and their place names in three languages (see
     /// `places`), shown beside sessions and sign-in approvals; none by default.
     pub places_file: Option<PathBuf>,
+    /// The absolute lifetime of a grant's refresh tokens, in days, counted
+    /// from the code exchange that made the grant: rotation does not extend
+    /// it, and a refresh after it is refused (`invalid_grant`).
+    pub refresh_token_lifetime_days: u32,
 }
 
 impl Default for Settings {
@@ -46,6 +51,7 @@ impl Default for Settings {
             sms_max_per_day: 10_000,
             banned_words_file: None,
             places_file: None,
+            refresh_token_lifetime_days: 30,
         }
     }
 }
@@ -59,6 +65,9 @@ pub struct IdentityConfig {
     /// The places file's ranges (none without one).
     pub places: Places,
 }
+
+/// The longest `refresh_token_lifetime_days` accepted: a year.
+const MAX_REFRESH_TOKEN_LIFETIME_DAYS: u32 = 365;
 
 /// The section identity contributes.
 pub const SECTION: Section = Section { defaults: section_defaults::<Settings>, load };
@@ -83,6 +92,12 @@ fn load(table: toml::Table) -> Result<Loaded, SectionError> {
         if cap == 0 {
             return Err(SectionError::new(key, "must be at least 1"));
         }
+    }
+    if !(1..=MAX_REFRESH_TOKEN_LIFETIME_DAYS).contains(&settings.refresh_token_lifetime_days) {
+        return Err(SectionError::new(
+            "refresh_token_lifetime_days",
+            format!("must be 1 to {MAX_REFRESH_TOKEN_LIFETIME_DAYS}"),
+        ));
     }
     let banned_words = match &settings.banned_words_file {
         Some(path) => load_banned_words(path).map_err(|e| SectionError::new("banned_words_file", e))?,
@@ -113,6 +128,13 @@ fn load_banned_words(path: &Path) -> Result<Vec<String>, String> {
         return Err(format!("{} words; at most 100000", words.len()));
     }
     Ok(words)
+}
+
+impl IdentityConfig {
+    /// How long a grant's refresh tokens live, from the code exchange.
+    pub fn refresh_token_lifetime(&self) -> time::Duration {
+        time::Duration::days(i64::from(self.settings.refresh_token_lifetime_days))
+    }
 }
 
 /// Identity's settings in this server (loaded with the configuration).

@@ -85,7 +85,7 @@ oidc-error-title = This sign-in request cannot be accepted
 oidc-error-client = The service that sent you here is not registered with Lionrock. Go back to the service and try again, or contact it.
 oidc-error-redirect = The service that sent you here gave an address to return to that it has not registered. For your safety you were not sent back.
 oidc-error-server = Lionrock could not check this request. Please try again later.
-oidc-error-logout = This sign-out request did not come from a registered service, so you were not sent back to it. You have been signed out.
+oidc-error-logout = This sign-out request names a return address that the service has not registered, or it does not agree with itself. For your safety you were not signed out and not sent anywhere.
 consent-title = Share your details?
 consent-intro = { $client } wants to sign you in with your Lionrock account and receive:
 consent-scope-openid = your Lionrock account identifier
@@ -400,3 +400,11 @@ real-name-needed-continue = Your identity has been checked? Continue to { $servi
 real-name-wanted-title = This service asks for a real-name identity
 real-name-wanted-body = { $service } asks for a real-name identity: one whose identity document has been checked. Your account has not been checked yet. You can continue without it, but { $service } may then offer you less.
 real-name-wanted-without = Continue without a real-name identity
+
+## Refresh tokens and RP-initiated logout (issue 13 items 5 and 6)
+consent-scope-offline_access = access to these details while you are not using the service, until you disconnect it from your account
+logout-confirm-title = Sign out of Lionrock?
+logout-confirm-service = { $service } asks to sign you out of Lionrock. Do you want to sign out?
+logout-confirm-unknown = A service asks to sign you out of Lionrock. Do you want to sign out?
+logout-confirm-submit = Sign out
+logout-confirm-stay = Stay signed in

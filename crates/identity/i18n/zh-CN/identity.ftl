@@ -85,7 +85,7 @@ oidc-error-title = 无法接受这个登录请求
 oidc-error-client = 带你到这里的服务未在狮子山登记。请返回该服务再试，或联系该服务。
 oidc-error-redirect = 带你到这里的服务提供了未登记的返回网址。为保障你的安全，系统没有把你送回去。
 oidc-error-server = 狮子山暂时无法检查这个请求，请稍后再试。
-oidc-error-logout = 这个退出请求并非来自已登记的服务，因此系统没有把你送回该服务。你已退出登录。
+oidc-error-logout = 这个退出请求所列的返回地址并未由该服务登记，或请求本身前后不一。为保障你的安全，系统没有让你退出登录，也没有把你送往任何地方。
 consent-title = 分享你的资料？
 consent-intro = { $client } 希望以你的狮子山账户让你登录，并获取：
 consent-scope-openid = 你的狮子山账户标识
@@ -400,3 +400,11 @@ real-name-needed-continue = 身份已核实？继续前往{ $service }
 real-name-wanted-title = 此服务要求实名身份
 real-name-wanted-body = { $service }要求实名身份，即身份证明文件已经核实的身份。你的账户尚未核实身份。你可以不用实名身份继续，但{ $service }可能因此只提供部分服务。
 real-name-wanted-without = 不用实名身份继续
+
+## Refresh tokens and RP-initiated logout (issue 13 items 5 and 6)
+consent-scope-offline_access = 在你没有使用该服务时仍可获取以上信息，直至你在账户中断开连接
+logout-confirm-title = 要退出狮子山吗？
+logout-confirm-service = { $service } 请求让你退出狮子山。你要退出登录吗？
+logout-confirm-unknown = 有服务请求让你退出狮子山。你要退出登录吗？
+logout-confirm-submit = 退出登录
+logout-confirm-stay = 保持登录

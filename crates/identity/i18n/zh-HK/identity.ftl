@@ -85,7 +85,7 @@ oidc-error-title = 無法接受這個登入要求
 oidc-error-client = 帶你到這裏的服務並未在獅子山登記。請返回該服務再試，或聯絡該服務。
 oidc-error-redirect = 帶你到這裏的服務提供了未登記的返回網址。為保障你的安全，系統沒有把你送回去。
 oidc-error-server = 獅子山暫時未能檢查這個要求，請稍後再試。
-oidc-error-logout = 這個登出要求並非來自已登記的服務，因此系統沒有把你送回該服務。你已登出。
+oidc-error-logout = 這個登出要求所列的返回地址並未由該服務登記，或要求本身前後不一。為保障你的安全，系統沒有把你登出，也沒有把你送往任何地方。
 consent-title = 分享你的資料？
 consent-intro = { $client } 希望以你的獅子山帳戶讓你登入，並取得：
 consent-scope-openid = 你的獅子山帳戶識別碼
@@ -400,3 +400,11 @@ real-name-needed-continue = 身分已核實？繼續前往{ $service }
 real-name-wanted-title = 此服務要求實名身分
 real-name-wanted-body = { $service }要求實名身分，即身分證明文件已經核實的身分。你的帳戶尚未核實身分。你可以不用實名身分繼續，但{ $service }可能因此只提供部分服務。
 real-name-wanted-without = 不用實名身分繼續
+
+## Refresh tokens and RP-initiated logout (issue 13 items 5 and 6)
+consent-scope-offline_access = 在你沒有使用該服務時仍可取得以上資料，直至你在帳戶中中斷連接
+logout-confirm-title = 要登出獅子山嗎？
+logout-confirm-service = { $service } 要求把你登出獅子山。你要登出嗎？
+logout-confirm-unknown = 有服務要求把你登出獅子山。你要登出嗎？
+logout-confirm-submit = 登出
+logout-confirm-stay = 保持登入

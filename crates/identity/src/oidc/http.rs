@@ -13,6 +13,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use platform::app::AppState;
 use platform::error::AppError;
+use platform::extract::PageForm;
 use platform::keys::{self, Purpose};
 use platform::page::PageContext;
 use platform::principal::{MaybePrincipal, Principal};
@@ -39,7 +40,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/oauth/userinfo", get(userinfo).post(userinfo))
         .route("/oauth/revoke", post(revoke))
         .route("/oauth/introspect", post(introspect))
-        .route("/oauth/logout", get(logout))
+        .route("/oauth/logout", get(logout).post(logout_confirmed))
 }
 
 async fn discovery(State(state): State<AppState>) -> Json<serde_json::Value> {
@@ -102,7 +103,7 @@ fn scope_keys(req: &AuthRequest) -> Vec<String> {
     // Profile scopes are listed field by field, with a choice for each.
     req.scopes
         .iter()
-        .filter(|s| matches!(s.as_str(), "openid" | "email"))
+        .filter(|s| matches!(s.as_str(), "openid" | "email" | super::OFFLINE_ACCESS))
         .map(|s| format!("consent-scope-{s}"))
         .collect()
 }
@@ -595,7 +596,7 @@ async fn introspect(State(state): State<AppState>, headers: HeaderMap, body: axu
                 "client_id": t.client_id,
                 "sub": super::subject(&state, &client, &t.account_id),
                 "token_type": if t.kind == "access" { "Bearer" } else { "refresh_token" },
-                "exp": t.expires_at.unix_timestamp(),
+                "exp": super::expires_at(&state, &t).unix_timestamp(),
                 "iat": t.created_at.unix_timestamp(),
                 "iss": super::issuer(&state),
             }),
@@ -611,58 +612,100 @@ async fn introspect(State(state): State<AppState>, headers: HeaderMap, body: axu
 
 // ---- RP-initiated logout --------------------------------------------------------
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct LogoutParams {
-    id_token_hint: Option<String>,
-    post_logout_redirect_uri: Option<String>,
-    state: Option<String>,
-    client_id: Option<String>,
-}
-
 #[derive(Template)]
 #[template(path = "signed_out.html")]
 struct SignedOutPage<'a> {
     ctx: &'a PageContext,
 }
 
+#[derive(Template)]
+#[template(path = "logout_confirm.html")]
+struct LogoutConfirmPage<'a> {
+    ctx: &'a PageContext,
+    client_name: Option<&'a str>,
+    hidden: Vec<(&'static str, String)>,
+}
+
+/// `GET /oauth/logout`: signs out at once only when a valid `id_token_hint`
+/// names the signed-in person as its client sees them; anyone else who is
+/// signed in is asked to confirm (a link on any site could otherwise sign
+/// them out). Without a session there is nothing to end.
 async fn logout(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    MaybePrincipal(principal): MaybePrincipal,
+    client: Extension<ClientInfo>,
+    headers: HeaderMap,
+    Query(params): Query<super::LogoutParams>,
+) -> Result<Response, AppError> {
+    let req = match super::logout_request(&state, &params).await {
+        Ok(req) => req,
+        Err(message_key) => return auth_error(&state, &ctx, AuthError::Page { message_key }),
+    };
+    match principal {
+        Some(p) if !req.hint_names(&state, &p.account_id.to_string()) => {
+            // The confirmed request names the client by id; its hint is not echoed.
+            let mut hidden = Vec::new();
+            if let Some(c) = &req.client {
+                hidden.push(("client_id", c.client_id.clone()));
+            }
+            for (name, value) in
+                [("post_logout_redirect_uri", &params.post_logout_redirect_uri), ("state", &params.state)]
+            {
+                if let (Some(v), true) = (value, req.target.is_some()) {
+                    hidden.push((name, v.clone()));
+                }
+            }
+            let content =
+                LogoutConfirmPage { ctx: &ctx, client_name: req.client.as_ref().map(|c| c.name.as_str()), hidden };
+            let mut page = ctx.page(StatusCode::OK, "logout-confirm-title", &content)?;
+            // The form's POST ends at the service (a registered post-logout URI).
+            if let Some(origin) = req.target.as_deref().and_then(web::FormActionAlso::of) {
+                page.extensions_mut().insert(origin);
+            }
+            Ok(page)
+        }
+        _ => signed_out(&state, &ctx, &client, &headers, &req).await,
+    }
+}
+
+/// `POST /oauth/logout`: the confirmation form (CSRF-checked like every
+/// page form); the request is checked again, then the session ends.
+async fn logout_confirmed(
     State(state): State<AppState>,
     ctx: PageContext,
     client: Extension<ClientInfo>,
     headers: HeaderMap,
-    Query(params): Query<LogoutParams>,
+    PageForm(params): PageForm<super::LogoutParams>,
 ) -> Result<Response, AppError> {
-    let hint = match &params.id_token_hint {
-        Some(t) => super::verify_id_token_hint(&state, t).await,
-        None => None,
+    let req = match super::logout_request(&state, &params).await {
+        Ok(req) => req,
+        Err(message_key) => return auth_error(&state, &ctx, AuthError::Page { message_key }),
     };
-    let client_id = hint.as_ref().map(|(_, aud)| aud.clone()).or(params.client_id.clone());
-    if let (Some(hinted), Some(given)) = (hint.as_ref().map(|(_, aud)| aud), params.client_id.as_ref())
-        && hinted != given
-    {
-        return auth_error(&state, &ctx, AuthError::Page { message_key: "oidc-error-logout" });
+    signed_out(&state, &ctx, &client, &headers, &req).await
+}
+
+/// Ends the session this browser holds, if any, and sends the person to
+/// the request's target or shows that they are signed out.
+async fn signed_out(
+    state: &AppState,
+    ctx: &PageContext,
+    client: &ClientInfo,
+    headers: &HeaderMap,
+    req: &super::LogoutRequest,
+) -> Result<Response, AppError> {
+    let cookie = web::read_cookie(headers, web::session_cookie_name(client.https)).and_then(SessionToken::parse);
+    if let Some(token) = &cookie {
+        session::revoke(&state.db, token).await?;
     }
-    if let Some(token) =
-        web::read_cookie(&headers, web::session_cookie_name(client.https)).and_then(SessionToken::parse)
-    {
-        session::revoke(&state.db, &token).await?;
+    let mut response = match &req.target {
+        Some(url) => see_other(url),
+        None => ctx.page(StatusCode::OK, "signed-out-title", &SignedOutPage { ctx })?,
+    };
+    if cookie.is_some() {
+        response
+            .headers_mut()
+            .append(header::SET_COOKIE, web::cookie(web::session_cookie_name(client.https), "", client.https, Some(0)));
     }
-    let target = match (client_id, &params.post_logout_redirect_uri) {
-        (Some(id), Some(uri)) => super::post_logout_target(&state, &id, uri, params.state.as_deref()).await,
-        _ => None,
-    };
-    let mut response = match target {
-        Some(url) => see_other(&url),
-        None => {
-            if params.post_logout_redirect_uri.is_some() {
-                return auth_error(&state, &ctx, AuthError::Page { message_key: "oidc-error-logout" });
-            }
-            ctx.page(StatusCode::OK, "signed-out-title", &SignedOutPage { ctx: &ctx })?
-        }
-    };
-    response
-        .headers_mut()
-        .append(header::SET_COOKIE, web::cookie(web::session_cookie_name(client.https), "", client.https, Some(0)));
     Ok(response)
 }

@@ -24,13 +24,17 @@ pub(crate) use http::routes;
 pub const CODE_LIFETIME: Duration = Duration::seconds(60);
 pub const ACCESS_TOKEN_LIFETIME: Duration = Duration::minutes(10);
 pub const ID_TOKEN_LIFETIME: Duration = Duration::minutes(10);
-pub const REFRESH_TOKEN_LIFETIME: Duration = Duration::days(30);
 /// How long a rotated-out signing key must stay published.
 pub const KEY_KEEP: Duration = Duration::days(1);
 
 pub const ACR_BASIC: &str = "urn:lionrock:loa:basic";
 pub const ACR_REAL_NAME: &str = "urn:lionrock:loa:real_name";
-pub const SCOPES: [&str; 5] = ["openid", "email", "profile", "address", "phone"];
+pub const SCOPES: [&str; 6] = ["openid", "email", "profile", "address", "phone", OFFLINE_ACCESS];
+/// The scope that asks for a refresh token (OIDC Core §11). Honoured only
+/// for a client allowed it, and only when the person allowed it on the
+/// consent page in the same authorization (which `prompt=consent` makes
+/// sure of); otherwise it is ignored and no refresh token is issued.
+pub const OFFLINE_ACCESS: &str = "offline_access";
 /// Not a scope a resident grants: the permission of a trusted source (an
 /// immigration or registration office) to assert real-name identities.
 pub const SOURCE_SCOPE: &str = "real_name_source";
@@ -92,7 +96,9 @@ pub enum ClientError {
     Name,
     #[error("--redirect-uri {0:?}: must be an absolute https URL (http only for localhost), without a fragment")]
     RedirectUri(String),
-    #[error("--scope {0:?}: not offered (offered: openid, email, profile, address, phone, real_name_source)")]
+    #[error(
+        "--scope {0:?}: not offered (offered: openid, email, profile, address, phone, offline_access, real_name_source)"
+    )]
     Scope(String),
     #[error(
         "--pairwise: every --redirect-uri must be on one host (the sector that pairwise subjects are computed for)"
@@ -871,6 +877,10 @@ pub async fn issue_code(
 ) -> Result<String, AppError> {
     let code = platform::crypto::random_token();
     let account_id = principal.account_id.to_string();
+    // offline_access needs consent given on the page in this authorization
+    // (OIDC Core §11): a remembered consent does not issue a refresh token.
+    let granted: Vec<String> =
+        req.scopes.iter().filter(|s| shared.is_some() || s.as_str() != OFFLINE_ACCESS).cloned().collect();
     let txn = platform::db::begin_write(&state.db).await?;
     if let Some(token) = pending
         && !store::take_pending(&txn, &mac(state, "pending", token)).await?
@@ -890,7 +900,7 @@ pub async fn issue_code(
             client_id: req.client.client_id.clone(),
             account_id: account_id.clone(),
             redirect_uri: req.params.redirect_uri.clone(),
-            scopes: json_list(&req.scopes),
+            scopes: json_list(&granted),
             nonce: req.params.nonce.clone(),
             code_challenge: req.params.code_challenge.clone(),
             auth_time: principal.authenticated_at,
@@ -955,7 +965,9 @@ pub struct TokenResponse {
     pub expires_in: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id_token: Option<String>,
-    pub refresh_token: String,
+    /// Only for a grant with `offline_access`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
     pub scope: String,
 }
 
@@ -1023,8 +1035,9 @@ fn sign_id_token(key: &keys::SigningKey, claims: &serde_json::Value) -> Result<S
     jsonwebtoken::encode(&header, claims, &encoding).map_err(AppError::internal)
 }
 
-/// Issues an access token, a refresh token (same family) and, on the code
-/// grant, an ID token.
+/// Issues an access token, with `refresh` a refresh token (same family,
+/// living until the grant's absolute end) and, on the code grant, an ID
+/// token.
 #[allow(clippy::too_many_arguments)]
 async fn issue_tokens(
     state: &AppState,
@@ -1036,12 +1049,14 @@ async fn issue_tokens(
     code_mac: Option<&str>,
     auth_time: i64,
     amr_list: &str,
+    granted_at: time::OffsetDateTime,
+    refresh: bool,
     id_token: Option<(&keys::SigningKey, Option<&str>, Option<IdentityLevel>)>,
 ) -> Result<TokenResponse, AppError> {
     let now = platform::db::now();
     let access = platform::crypto::random_token();
-    let refresh = platform::crypto::random_token();
-    let row = |kind: &str, secret: &str, life: Duration| store::token::Model {
+    let grant_ends = granted_at + crate::settings::of(state).refresh_token_lifetime();
+    let row = |kind: &str, secret: &str, expires_at: time::OffsetDateTime| store::token::Model {
         token_mac: mac(state, "token", secret),
         kind: kind.to_owned(),
         client_id: client_id.to_owned(),
@@ -1051,13 +1066,20 @@ async fn issue_tokens(
         code_mac: code_mac.map(str::to_owned),
         auth_time,
         amr: amr_list.to_owned(),
-        expires_at: now + life,
+        expires_at,
         used_at: None,
         revoked_at: None,
         created_at: now,
+        granted_at: Some(granted_at),
     };
-    store::insert_token(txn, row("access", &access, ACCESS_TOKEN_LIFETIME)).await?;
-    store::insert_token(txn, row("refresh", &refresh, REFRESH_TOKEN_LIFETIME)).await?;
+    store::insert_token(txn, row("access", &access, now + ACCESS_TOKEN_LIFETIME)).await?;
+    let refresh = if refresh {
+        let token = platform::crypto::random_token();
+        store::insert_token(txn, row("refresh", &token, grant_ends)).await?;
+        Some(token)
+    } else {
+        None
+    };
     let scope_list = parse_list(scopes);
     let id_token = if let Some((key, nonce, level)) = id_token {
         let level = match level {
@@ -1162,6 +1184,7 @@ pub async fn exchange_code(
         return Err(e);
     }
     let family = uuid::Uuid::now_v7().to_string();
+    let offline = parse_list(&row.scopes).iter().any(|s| s == OFFLINE_ACCESS);
     let response = issue_tokens(
         state,
         &txn,
@@ -1172,6 +1195,8 @@ pub async fn exchange_code(
         Some(&code_mac),
         row.auth_time,
         &row.amr,
+        platform::db::now(),
+        offline,
         Some((&key, row.nonce.as_deref(), row.level.as_deref().and_then(parse_level))),
     )
     .await
@@ -1201,7 +1226,7 @@ pub async fn refresh(
     if row.client_id != client.client_id {
         return Err(grant("refresh token was issued to another client"));
     }
-    if row.revoked_at.is_some() || platform::db::now() >= row.expires_at {
+    if row.revoked_at.is_some() || platform::db::now() >= expires_at(state, &row) {
         return Err(grant("refresh token expired or revoked"));
     }
     if !store::spend_refresh(&txn, &token_mac).await.map_err(|e| server(&e))? {
@@ -1226,6 +1251,8 @@ pub async fn refresh(
         None,
         row.auth_time,
         &row.amr,
+        granted_at(&row),
+        true,
         None,
     )
     .await
@@ -1234,11 +1261,27 @@ pub async fn refresh(
     Ok(response)
 }
 
+/// When a token's grant was made: rows an older server wrote during an
+/// upgrade have no grant time, and count from their own creation.
+fn granted_at(token: &store::token::Model) -> time::OffsetDateTime {
+    token.granted_at.unwrap_or(token.created_at)
+}
+
+/// When a token stops working: its own expiry, and for a refresh token at
+/// the latest the grant's absolute end under the current settings (a
+/// shortened lifetime applies to tokens already issued).
+pub(crate) fn expires_at(state: &AppState, token: &store::token::Model) -> time::OffsetDateTime {
+    if token.kind != "refresh" {
+        return token.expires_at;
+    }
+    token.expires_at.min(granted_at(token) + crate::settings::of(state).refresh_token_lifetime())
+}
+
 /// A live token, for userinfo and introspection.
 pub async fn live_token(state: &AppState, token: &str) -> Result<Option<store::token::Model>, AppError> {
     let row = store::token(&state.db, &mac(state, "token", token)).await?;
     let now = platform::db::now();
-    Ok(row.filter(|t| t.revoked_at.is_none() && t.used_at.is_none() && now < t.expires_at))
+    Ok(row.filter(|t| t.revoked_at.is_none() && t.used_at.is_none() && now < expires_at(state, t)))
 }
 
 /// Revokes `token` if it belongs to `client` (RFC 7009: unknown tokens are fine).
@@ -1333,22 +1376,75 @@ pub async fn verify_id_token_hint(state: &AppState, token: &str) -> Option<(Stri
     Some((data.claims.sub, data.claims.aud))
 }
 
-/// The post-logout redirect, if registered for `client_id`.
-pub async fn post_logout_target(
-    state: &AppState,
-    client_id: &str,
-    uri: &str,
-    client_state: Option<&str>,
-) -> Option<String> {
-    let client = store::client(&state.db, client_id).await.ok()??;
-    if !parse_list(&client.post_logout_redirect_uris).iter().any(|u| u == uri) {
-        return None;
+/// The parameters of an RP-initiated logout request (RP-Initiated Logout
+/// 1.0 §2), from the query or, confirmed, from our own form.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct LogoutParams {
+    pub id_token_hint: Option<String>,
+    pub post_logout_redirect_uri: Option<String>,
+    pub state: Option<String>,
+    pub client_id: Option<String>,
+}
+
+/// A checked logout request.
+#[derive(Debug)]
+pub struct LogoutRequest {
+    /// The client the hint or `client_id` names, if registered.
+    pub client: Option<store::client::Model>,
+    /// The `sub` of a valid `id_token_hint` issued to that client.
+    pub hint_sub: Option<String>,
+    /// Where to send the person afterwards: a post-logout redirect URI
+    /// registered for the client, with `state`.
+    pub target: Option<String>,
+}
+
+impl LogoutRequest {
+    /// Whether the hint proves the request comes from the client that the
+    /// signed-in person uses: its `sub` is the one that client sees for
+    /// `account_id` (pairwise or public). Only then may a GET sign out.
+    pub fn hint_names(&self, state: &AppState, account_id: &str) -> bool {
+        match (&self.client, &self.hint_sub) {
+            (Some(client), Some(sub)) => same(&subject(state, client, account_id), sub),
+            _ => false,
+        }
     }
-    let mut url = url::Url::parse(uri).ok()?;
-    if let Some(s) = client_state {
-        url.query_pairs_mut().append_pair("state", s);
+}
+
+/// Checks a logout request: a hint must be our own ID token (any published
+/// key, our issuer; expiry is not required) and agree with `client_id`; a
+/// `post_logout_redirect_uri` must be registered for the client the hint
+/// or `client_id` names. The error is the message key of our error page
+/// (no redirect: the target cannot be trusted).
+pub async fn logout_request(state: &AppState, params: &LogoutParams) -> Result<LogoutRequest, &'static str> {
+    let hint = match &params.id_token_hint {
+        Some(t) => verify_id_token_hint(state, t).await,
+        None => None,
+    };
+    if let (Some((_, hinted)), Some(given)) = (&hint, &params.client_id)
+        && hinted != given
+    {
+        return Err("oidc-error-logout");
     }
-    Some(url.into())
+    let client_id = hint.as_ref().map(|(_, aud)| aud.clone()).or_else(|| params.client_id.clone());
+    let client = match &client_id {
+        Some(id) => store::client(&state.db, id).await.map_err(|_| "oidc-error-server")?,
+        None => None,
+    };
+    let target = match &params.post_logout_redirect_uri {
+        None => None,
+        Some(uri) => {
+            let registered =
+                client.as_ref().is_some_and(|c| parse_list(&c.post_logout_redirect_uris).iter().any(|u| u == uri));
+            let mut url = url::Url::parse(uri).ok().filter(|_| registered).ok_or("oidc-error-logout")?;
+            if let Some(s) = &params.state {
+                url.query_pairs_mut().append_pair("state", s);
+            }
+            Some(url.into())
+        }
+    };
+    let hint_sub = hint.filter(|_| client.is_some()).map(|(sub, _)| sub);
+    Ok(LogoutRequest { client, hint_sub, target })
 }
 
 /// The discovery document (OpenID Connect Discovery 1.0).

@@ -117,6 +117,10 @@ pub mod token {
         pub used_at: Option<TimeDateTimeWithTimeZone>,
         pub revoked_at: Option<TimeDateTimeWithTimeZone>,
         pub created_at: TimeDateTimeWithTimeZone,
+        /// When the grant was made (its code exchange), carried by every
+        /// rotation: a refresh token's absolute lifetime counts from here.
+        /// None only on rows an older server wrote during an upgrade.
+        pub granted_at: Option<TimeDateTimeWithTimeZone>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -373,6 +377,7 @@ pub async fn insert_token(conn: &impl ConnectionTrait, model: token::Model) -> R
         used_at: Set(None),
         revoked_at: Set(None),
         created_at: Set(model.created_at),
+        granted_at: Set(model.granted_at),
     }
     .insert(conn)
     .await?;

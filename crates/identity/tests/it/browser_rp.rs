@@ -13,8 +13,9 @@ use crate::support::*;
 async fn callback_server() -> (String, tokio::task::JoinHandle<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
-    let router =
-        axum::Router::new().route("/callback", axum::routing::get(|| async { "The service received the sign-in." }));
+    let router = axum::Router::new()
+        .route("/callback", axum::routing::get(|| async { "The service received the sign-in." }))
+        .route("/bye", axum::routing::get(|| async { "The service saw you sign out." }));
     let task = tokio::spawn(async move {
         let _ = axum::serve(listener, router).await;
     });
@@ -129,6 +130,65 @@ async fn the_second_step_and_a_passkey_also_end_at_the_service() {
     let button = browser.check("passkey-button", browser.client.wait().for_element(Locator::Id("passkey"))).await;
     button.click().await.unwrap();
     lands_on_the_service(&browser, "after-passkey", &callback).await;
+    browser.close().await;
+}
+
+/// RP-initiated logout without an ID token hint: lionrock asks, and the
+/// confirmation form's POST ends at the service's registered post-logout
+/// address, which the page's `form-action` must allow.
+#[tokio::test]
+async fn signing_out_from_a_service_confirms_then_ends_at_the_service() {
+    let Some(browser) = Browser::start().await else { return };
+    let app = app().spawn().await;
+    registered(&app, "rp-logout@example.org").await;
+    let (callback, _server) = callback_server().await;
+    let bye = callback.replace("/callback", "/bye");
+    let client = identity::oidc::create_client(
+        &app.state,
+        identity::oidc::NewClient {
+            name: "Harbour Library".to_owned(),
+            redirect_uris: vec![callback.clone()],
+            post_logout_redirect_uris: vec![bye.clone()],
+            scopes: vec![],
+            public: false,
+            jwks: None,
+            rs256: false,
+            pairwise: false,
+        },
+    )
+    .await
+    .unwrap();
+    browser.goto(&app.url("/en/sign-in")).await;
+    sign_in_on_the_page(&browser, "rp-logout@example.org").await;
+    browser.check("signed-in", browser.client.wait().for_url(&url_of(&app.url("/en/account")))).await;
+
+    let target: String = url::form_urlencoded::byte_serialize(bye.as_bytes()).collect();
+    browser
+        .goto(&app.url(&format!(
+            "/oauth/logout?client_id={}&post_logout_redirect_uri={target}&state=st4te",
+            client.client_id
+        )))
+        .await;
+    let button = browser
+        .check("confirm-page", browser.client.wait().for_element(Locator::Css("form button[type=submit]")))
+        .await;
+    browser.assert_accessible("logout-confirm").await;
+    button.click().await.unwrap();
+    let url = browser
+        .check("after-sign-out", async {
+            browser
+                .client
+                .wait()
+                .for_element(Locator::XPath("//*[contains(., 'The service saw you sign out.')]"))
+                .await?;
+            browser.client.current_url().await
+        })
+        .await;
+    assert!(url.as_str().starts_with(&bye), "{url}");
+    assert!(url.query_pairs().any(|(k, v)| k == "state" && v == "st4te"), "{url}");
+    browser.goto(&app.url("/en/account")).await;
+    let heading = browser.check("account-page", browser.text("h1")).await;
+    assert!(browser.client.find(Locator::Css("form[action='/en/sign-out']")).await.is_err(), "signed out: {heading}");
     browser.close().await;
 }
 

@@ -28,7 +28,7 @@ pub async fn register_rp(app: &TestApp, public: bool) -> Rp {
             name: "Harbour Library".to_owned(),
             redirect_uris: vec![REDIRECT.to_owned()],
             post_logout_redirect_uris: vec!["https://rp.example.org/bye".to_owned()],
-            scopes: vec!["email".to_owned()],
+            scopes: vec!["email".to_owned(), "offline_access".to_owned()],
             public,
             jwks: None,
             rs256: false,
@@ -46,7 +46,7 @@ fn challenge() -> String {
 
 fn authorize_url(rp: &Rp, extra: &str) -> String {
     format!(
-        "/oauth/authorize?response_type=code&client_id={}&redirect_uri={}&scope=openid%20email&state=st4te&nonce=n0nce&code_challenge={}&code_challenge_method=S256{extra}",
+        "/oauth/authorize?response_type=code&client_id={}&redirect_uri={}&scope=openid%20email%20offline_access&state=st4te&nonce=n0nce&code_challenge={}&code_challenge_method=S256{extra}",
         rp.id,
         urlencoding(REDIRECT),
         challenge()
@@ -61,23 +61,32 @@ fn query(location: &str) -> std::collections::HashMap<String, String> {
     url::Url::parse(location).unwrap().query_pairs().into_owned().collect()
 }
 
+/// The hidden fields of a page's form but its CSRF token.
+fn hidden_fields(html: &str) -> Vec<(String, String)> {
+    html.split("<input type=\"hidden\" name=\"")
+        .skip(1)
+        .filter_map(|s| {
+            let (name, rest) = s.split_once('"')?;
+            let value = rest.split("value=\"").nth(1)?.split('"').next()?;
+            Some((name.to_owned(), value.replace("&amp;", "&").replace("&#38;", "&")))
+        })
+        .filter(|(n, _)| n != "_csrf")
+        .collect()
+}
+
 /// Runs the authorization request for a signed-in client, consenting; returns the code.
 async fn authorize(client: &TestClient, rp: &Rp) -> String {
-    let r = client.get(&authorize_url(rp, "")).await;
+    authorize_with(client, rp, "").await
+}
+
+/// [`authorize`] with more query parameters (`&prompt=consent`).
+async fn authorize_with(client: &TestClient, rp: &Rp, extra: &str) -> String {
+    let r = client.get(&authorize_url(rp, extra)).await;
     let r = if r.status() == 200 {
         let html = r.text().await.unwrap();
         assert!(html.contains("Harbour Library"), "consent page names the client");
         assert!(html.contains("your e-mail address"));
-        let hidden: Vec<(String, String)> = html
-            .split("<input type=\"hidden\" name=\"")
-            .skip(1)
-            .filter_map(|s| {
-                let (name, rest) = s.split_once('"')?;
-                let value = rest.split("value=\"").nth(1)?.split('"').next()?;
-                Some((name.to_owned(), value.replace("&amp;", "&")))
-            })
-            .filter(|(n, _)| n != "_csrf")
-            .collect();
+        let hidden = hidden_fields(&html);
         let mut fields: Vec<(&str, &str)> = hidden.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
         fields.push(("decision", "allow"));
         client.post_form("/oauth/authorize/consent", &fields).await
@@ -261,7 +270,7 @@ async fn a_replayed_code_revokes_the_whole_grant(backend: Backend) {
     let second = refresh(&c, &rp, first["refresh_token"].as_str().unwrap()).await;
     let third = refresh(&c, &rp, second["refresh_token"].as_str().unwrap()).await;
     // Another grant of the same person and client is left alone.
-    let other_code = authorize(&resident, &rp).await;
+    let other_code = authorize_with(&resident, &rp, "&prompt=consent").await;
     let (s, other) = exchange(&c, &rp, &other_code).await;
     assert_eq!(s, 200, "{other}");
     assert_eq!(introspect(&c, &rp, third["access_token"].as_str().unwrap()).await["active"], true);
@@ -284,6 +293,115 @@ async fn a_replayed_code_revokes_the_whole_grant(backend: Backend) {
     assert_eq!(introspect(&c, &rp, other["refresh_token"].as_str().unwrap()).await["active"], true);
 }
 both_backends!(a_replayed_code_revokes_the_whole_grant);
+
+/// Sets when every token's grant was made (the code exchange).
+async fn grant_made(app: &TestApp, ago: time::Duration) {
+    use sea_orm::{EntityTrait, sea_query::Expr};
+    oidc::store::token::Entity::update_many()
+        .col_expr(oidc::store::token::Column::GrantedAt, Expr::value(time::OffsetDateTime::now_utc() - ago))
+        .exec(app.db())
+        .await
+        .unwrap();
+}
+
+/// A refresh token lives at most `identity.refresh_token_lifetime_days`
+/// from the grant: rotation hands on the grant's end, never a new one, and
+/// a refresh after it is `invalid_grant`.
+async fn refresh_tokens_end_at_the_grants_absolute_lifetime(backend: Backend) {
+    let app = app()
+        .backend(backend)
+        .config(|c| {
+            c.section_mut("identity").insert("refresh_token_lifetime_days".into(), 2.into());
+        })
+        .spawn()
+        .await;
+    let rp = register_rp(&app, false).await;
+    let resident = registered(&app, "absolute@example.org").await;
+    let c = app.client();
+    let code = authorize(&resident, &rp).await;
+    let (s, first) = exchange(&c, &rp, &code).await;
+    assert_eq!(s, 200, "{first}");
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let exp = introspect(&c, &rp, first["refresh_token"].as_str().unwrap()).await["exp"].as_i64().unwrap();
+    assert!((now + 2 * 86_400 - 600..=now + 2 * 86_400 + 600).contains(&exp), "two days from the grant: {exp}");
+
+    // A day and an hour later, a rotation still works, but ends with the grant.
+    grant_made(&app, time::Duration::hours(25)).await;
+    let second = refresh(&c, &rp, first["refresh_token"].as_str().unwrap()).await;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let seen = introspect(&c, &rp, second["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(seen["active"], true);
+    let exp = seen["exp"].as_i64().unwrap();
+    assert!(exp < now + 86_400, "not two days from the rotation: {exp}, now {now}");
+
+    // Past two days from the grant: refused, and inactive at introspection.
+    grant_made(&app, time::Duration::hours(49)).await;
+    let refresh_token = second["refresh_token"].as_str().unwrap();
+    let (s, e) = token(&c, &rp, &[("grant_type", "refresh_token"), ("refresh_token", refresh_token)]).await;
+    assert_eq!((s, e["error"].as_str().unwrap()), (400, "invalid_grant"), "{e}");
+    assert_eq!(introspect(&c, &rp, refresh_token).await["active"], false);
+}
+both_backends!(refresh_tokens_end_at_the_grants_absolute_lifetime);
+
+/// A refresh token only for `offline_access`, only for a client allowed
+/// it, and only when the person allowed it on the consent page in that
+/// authorization (OIDC Core §11: `prompt=consent`, or consent shown).
+async fn refresh_tokens_need_offline_access_and_consent(backend: Backend) {
+    let app = spawn(backend).await;
+    let discovery: Value = app.client().get("/.well-known/openid-configuration").await.json().await.unwrap();
+    assert!(discovery["scopes_supported"].as_array().unwrap().contains(&"offline_access".into()), "{discovery}");
+    let rp = register_rp(&app, false).await;
+    let resident = registered(&app, "offline@example.org").await;
+    let c = app.client();
+
+    // Not asked for: no refresh token.
+    let without = authorize_url(&rp, "").replace("%20offline_access", "");
+    let r = resident.get(&without).await;
+    let html = r.text().await.unwrap();
+    assert!(!html.contains("while you are not using the service"), "not offered: {html}");
+    let hidden = hidden_fields(&html);
+    let mut fields: Vec<(&str, &str)> = hidden.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    fields.push(("decision", "allow"));
+    let code = query(&location(&resident.post_form("/oauth/authorize/consent", &fields).await))["code"].clone();
+    let (s, tokens) = exchange(&c, &rp, &code).await;
+    assert_eq!(s, 200, "{tokens}");
+    assert!(tokens.get("refresh_token").is_none(), "{tokens}");
+    assert_eq!(tokens["scope"], "openid email");
+
+    // Asked for: the consent page says so, and allowing it gives one.
+    let html = resident.get(&authorize_url(&rp, "")).await.text().await.unwrap();
+    assert!(html.contains("access to these details while you are not using the service"), "{html}");
+    let code = authorize(&resident, &rp).await;
+    let (_, tokens) = exchange(&c, &rp, &code).await;
+    assert!(tokens["refresh_token"].is_string(), "{tokens}");
+    assert_eq!(tokens["scope"], "openid email offline_access");
+
+    // Consent remembered, so no page: offline_access is ignored.
+    let r = resident.get(&authorize_url(&rp, "")).await;
+    assert_eq!(r.status(), 303, "no consent page");
+    let (_, tokens) = exchange(&c, &rp, &query(&location(&r))["code"]).await;
+    assert!(tokens.get("refresh_token").is_none(), "{tokens}");
+    assert_eq!(tokens["scope"], "openid email");
+    let r = resident.get(&authorize_url(&rp, "&prompt=none")).await;
+    let (_, tokens) = exchange(&c, &rp, &query(&location(&r))["code"]).await;
+    assert!(tokens.get("refresh_token").is_none(), "prompt=none cannot ask: {tokens}");
+    // prompt=consent shows the page again, and gives one.
+    let code = authorize_with(&resident, &rp, "&prompt=consent").await;
+    let (_, tokens) = exchange(&c, &rp, &code).await;
+    assert!(tokens["refresh_token"].is_string(), "{tokens}");
+    let refreshed = refresh(&c, &rp, tokens["refresh_token"].as_str().unwrap()).await;
+    assert!(refreshed["refresh_token"].is_string(), "rotation: {refreshed}");
+    assert_eq!(refreshed["scope"], "openid email offline_access");
+
+    // A client not allowed offline_access never gets one, even with consent.
+    let plain = service(&app, "Harbour Library", REDIRECT, &["email"]).await;
+    let plain = Rp { id: plain.client_id, secret: plain.client_secret };
+    let code = authorize_with(&resident, &plain, "&prompt=consent").await;
+    let (_, tokens) = exchange(&c, &plain, &code).await;
+    assert!(tokens.get("refresh_token").is_none(), "{tokens}");
+    assert_eq!(tokens["scope"], "openid email");
+}
+both_backends!(refresh_tokens_need_offline_access_and_consent);
 
 #[tokio::test]
 async fn client_authentication_errors_follow_rfc_6749() {
@@ -363,7 +481,7 @@ async fn revocation_and_introspection() {
     let live = introspect(access.to_owned()).await;
     assert_eq!(live["active"], true);
     assert_eq!(live["client_id"], rp.id.as_str());
-    assert_eq!(live["scope"], "openid email");
+    assert_eq!(live["scope"], "openid email offline_access");
 
     let r = c
         .http
@@ -422,7 +540,7 @@ async fn authorization_errors_go_to_the_right_place() {
         assert_eq!(q["error"], error, "{extra}");
         assert_eq!(q["state"], "st4te");
     }
-    let no_openid = authorize_url(&rp, "").replace("scope=openid%20email", "scope=email");
+    let no_openid = authorize_url(&rp, "").replace("scope=openid%20email%20offline_access", "scope=email");
     assert_eq!(query(&location(&resident.get(&no_openid).await))["error"], "invalid_scope");
     let no_pkce = format!(
         "/oauth/authorize?response_type=code&client_id={}&redirect_uri={}&scope=openid&state=s",
@@ -492,40 +610,171 @@ async fn max_age_and_prompt_login_force_a_fresh_sign_in() {
     assert!(location(&r).starts_with("/en/sign-in?next="));
 }
 
-#[tokio::test]
-async fn rp_initiated_logout() {
-    let app = app().spawn().await;
+/// `/oauth/logout?…` for the given parameters, URL-encoded.
+fn logout_url(params: &[(&str, &str)]) -> String {
+    let query: String = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(params).finish();
+    format!("/oauth/logout?{query}")
+}
+
+const BYE: &str = "https://rp.example.org/bye";
+
+/// With an ID token of the signed-in person as hint, the relying party
+/// signs them out at once and gets them back with its state; the hint of
+/// a pairwise client names the person by that client's subject.
+async fn logout_with_a_matching_hint_signs_out_at_once(backend: Backend) {
+    let app = spawn(backend).await;
     let rp = register_rp(&app, false).await;
     let resident = registered(&app, "bye@example.org").await;
     let code = authorize(&resident, &rp).await;
     let (_, tokens) = exchange(&app.client(), &rp, &code).await;
     let hint = tokens["id_token"].as_str().unwrap();
     let r = resident
-        .get(&format!(
-            "/oauth/logout?id_token_hint={hint}&post_logout_redirect_uri={}&state=xyz",
-            urlencoding("https://rp.example.org/bye")
-        ))
+        .get(&logout_url(&[("id_token_hint", hint), ("post_logout_redirect_uri", BYE), ("state", "xyz")]))
         .await;
     assert_eq!(r.status(), 303);
     assert_eq!(location(&r), "https://rp.example.org/bye?state=xyz");
     assert_eq!(resident.get("/en/account").await.status(), 401, "signed out");
+    // Signed out already: nothing to end, straight back.
+    let r = resident.get(&logout_url(&[("id_token_hint", hint), ("post_logout_redirect_uri", BYE)])).await;
+    assert_eq!(location(&r), BYE);
 
-    // An unregistered target is refused (but the person is still signed out).
-    let again = registered(&app, "bye2@example.org").await;
-    let r = again
-        .get(&format!(
-            "/oauth/logout?client_id={}&post_logout_redirect_uri={}",
-            rp.id,
-            urlencoding("https://evil.example/")
-        ))
-        .await;
+    // A pairwise client's hint carries the subject only that client sees.
+    let pairwise = oidc::create_client(
+        &app.state,
+        NewClient {
+            name: "Clinic".to_owned(),
+            redirect_uris: vec![REDIRECT.to_owned()],
+            post_logout_redirect_uris: vec![BYE.to_owned()],
+            scopes: vec!["email".to_owned()],
+            public: false,
+            jwks: None,
+            rs256: false,
+            pairwise: true,
+        },
+    )
+    .await
+    .unwrap();
+    let pairwise = Rp { id: pairwise.client_id, secret: pairwise.client_secret };
+    let again = registered(&app, "bye-pairwise@example.org").await;
+    let r = again.get(&authorize_url(&pairwise, "")).await;
+    let hidden = hidden_fields(&r.text().await.unwrap());
+    let mut fields: Vec<(&str, &str)> = hidden.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    fields.push(("decision", "allow"));
+    let code = query(&location(&again.post_form("/oauth/authorize/consent", &fields).await))["code"].clone();
+    let (_, tokens) = exchange(&app.client(), &pairwise, &code).await;
+    let hint = tokens["id_token"].as_str().unwrap();
+    assert!(!hint.is_empty());
+    let r = again.get(&logout_url(&[("id_token_hint", hint), ("post_logout_redirect_uri", BYE), ("state", "p")])).await;
+    assert_eq!(location(&r), "https://rp.example.org/bye?state=p");
+    assert_eq!(again.get("/en/account").await.status(), 401, "signed out by the pairwise hint");
+}
+both_backends!(logout_with_a_matching_hint_signs_out_at_once);
+
+/// Without a hint naming the signed-in person, a GET signs nobody out: it
+/// asks, and only the confirmation form's POST (CSRF-checked, the request
+/// checked again) signs out and goes back to the registered address.
+async fn logout_without_a_matching_hint_asks_first(backend: Backend) {
+    let app = spawn(backend).await;
+    let rp = register_rp(&app, false).await;
+    let resident = registered(&app, "ask@example.org").await;
+    let someone_else = registered(&app, "ask-other@example.org").await;
+    let code = authorize(&someone_else, &rp).await;
+    let (_, tokens) = exchange(&app.client(), &rp, &code).await;
+    let others_hint = tokens["id_token"].as_str().unwrap().to_owned();
+
+    for url in [
+        logout_url(&[]),
+        logout_url(&[("client_id", &rp.id), ("post_logout_redirect_uri", BYE), ("state", "xyz")]),
+        logout_url(&[("id_token_hint", &others_hint), ("post_logout_redirect_uri", BYE), ("state", "xyz")]),
+        logout_url(&[("id_token_hint", "not.a.token"), ("client_id", &rp.id)]),
+    ] {
+        let r = resident.get(&url).await;
+        assert_eq!(r.status(), 200, "{url}");
+        let html = r.text().await.unwrap();
+        assert!(html.contains("Sign out of Lionrock?"), "{url}: {html}");
+        assert!(html.contains("action=\"/oauth/logout\""), "{url}");
+        assert!(hidden_fields(&html).iter().all(|(name, _)| name != "id_token_hint"), "the hint is not posted");
+        assert_eq!(resident.get("/en/account").await.status(), 200, "{url}: still signed in");
+    }
+
+    // The confirmation page names the service, and its form may end there.
+    let url = logout_url(&[("client_id", &rp.id), ("post_logout_redirect_uri", BYE), ("state", "xyz")]);
+    let r = resident.get(&url).await;
+    let csp = r.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("form-action 'self' https://rp.example.org;"), "{csp}");
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Harbour Library asks to sign you out of Lionrock."), "{html}");
+    let hidden = hidden_fields(&html);
+    let fields: Vec<(&str, &str)> = hidden.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    assert_eq!(fields, [("client_id", rp.id.as_str()), ("post_logout_redirect_uri", BYE), ("state", "xyz")]);
+    let r = resident.get(&logout_url(&[])).await;
+    assert!(r.headers()["content-security-policy"].to_str().unwrap().contains("form-action 'self';"));
+
+    // The POST is CSRF-protected, and checks the target again.
+    let r = resident.post_form_raw("/oauth/logout", &fields).await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(resident.get("/en/account").await.status(), 200, "a forged POST signs nobody out");
+    let forged = [("client_id", rp.id.as_str()), ("post_logout_redirect_uri", "https://evil.example/"), ("state", "x")];
+    let r = resident.post_form("/oauth/logout", &forged).await;
     assert_eq!(r.status(), 400);
-    // Without a target: a page saying so.
-    let third = registered(&app, "bye3@example.org").await;
-    let r = third.get("/oauth/logout").await;
+    assert!(r.headers().get("location").is_none());
+    assert_eq!(resident.get("/en/account").await.status(), 200, "an unregistered target signs nobody out");
+
+    let r = resident.post_form("/oauth/logout", &fields).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "https://rp.example.org/bye?state=xyz");
+    assert_eq!(resident.get("/en/account").await.status(), 401, "signed out");
+
+    // Confirmed without a target: a page saying so.
+    let third = registered(&app, "ask-third@example.org").await;
+    let r = third.post_form("/oauth/logout", &[]).await;
+    assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("You are signed out"));
     assert_eq!(third.get("/en/account").await.status(), 401);
 }
+both_backends!(logout_without_a_matching_hint_asks_first);
+
+/// `post_logout_redirect_uri` is honoured only when registered for the
+/// client the hint or `client_id` names; anything else is refused on our
+/// page, and nobody is signed out.
+async fn logout_targets_must_be_registered_for_the_named_client(backend: Backend) {
+    let app = spawn(backend).await;
+    let rp = register_rp(&app, false).await;
+    let other = oidc::create_client(
+        &app.state,
+        NewClient {
+            name: "Clinic".to_owned(),
+            redirect_uris: vec!["https://clinic.example.org/cb".to_owned()],
+            post_logout_redirect_uris: vec!["https://clinic.example.org/bye".to_owned()],
+            scopes: vec![],
+            public: false,
+            jwks: None,
+            rs256: false,
+            pairwise: false,
+        },
+    )
+    .await
+    .unwrap();
+    let resident = registered(&app, "targets@example.org").await;
+    let code = authorize(&resident, &rp).await;
+    let (_, tokens) = exchange(&app.client(), &rp, &code).await;
+    let hint = tokens["id_token"].as_str().unwrap();
+    for params in [
+        vec![("client_id", rp.id.as_str()), ("post_logout_redirect_uri", "https://evil.example/")],
+        vec![("client_id", rp.id.as_str()), ("post_logout_redirect_uri", "https://clinic.example.org/bye")],
+        vec![("id_token_hint", hint), ("post_logout_redirect_uri", "https://clinic.example.org/bye")],
+        vec![("id_token_hint", hint), ("client_id", other.client_id.as_str()), ("post_logout_redirect_uri", BYE)],
+        vec![("post_logout_redirect_uri", BYE)],
+        vec![("client_id", "unknown"), ("post_logout_redirect_uri", BYE)],
+    ] {
+        let r = resident.get(&logout_url(&params)).await;
+        assert_eq!(r.status(), 400, "{params:?}");
+        assert!(r.headers().get("location").is_none());
+        assert!(r.text().await.unwrap().contains("you were not signed out"), "{params:?}");
+        assert_eq!(resident.get("/en/account").await.status(), 200, "{params:?}: still signed in");
+    }
+}
+both_backends!(logout_targets_must_be_registered_for_the_named_client);
 
 pub async fn authorize_for_tests(client: &TestClient, rp: &Rp) -> String {
     authorize(client, rp).await
@@ -686,7 +935,7 @@ async fn clients_can_authenticate_with_signed_assertions() {
             name: "Harbour Library".to_owned(),
             redirect_uris: vec![REDIRECT.to_owned()],
             post_logout_redirect_uris: vec![],
-            scopes: vec!["email".to_owned()],
+            scopes: vec!["email".to_owned(), "offline_access".to_owned()],
             public: false,
             jwks: Some(jwks),
             rs256: false,
@@ -1162,7 +1411,7 @@ async fn tampered_consent_fields_have_no_effect(backend: Backend) {
     let rp = register_rp(&app, false).await;
     let other = register_rp(&app, false).await;
     let resident = registered(&app, "tamper@example.org").await;
-    let url = authorize_url(&rp, "").replace("scope=openid%20email", "scope=openid");
+    let url = authorize_url(&rp, "").replace("scope=openid%20email%20offline_access", "scope=openid");
     let html = resident.get(&url).await.text().await.unwrap();
     assert!(!html.contains("name=\"scope\"") && !html.contains("name=\"redirect_uri\""), "only the pending request");
     let pending = pending_in(&html);
@@ -1303,3 +1552,53 @@ async fn select_account_confirms_or_switches_the_account() {
     let to = location(&r);
     assert!(to.starts_with("/en/sign-in?next=") && !to.contains("select_account"), "{to}");
 }
+
+/// An installation upgraded from before `offline_access` and grant times:
+/// its clients keep getting refresh tokens (they are allowed
+/// `offline_access`), and its tokens count their absolute lifetime from
+/// the oldest time their family shows.
+async fn upgrading_keeps_clients_and_their_grants(backend: Backend) {
+    use sea_orm::Statement;
+    use sea_orm_migration::MigratorTraitSelf;
+    let (db, _dir) = platform::testkit::empty_database(backend).await;
+    let migrator = platform::app::migrator(&[platform::app::platform_module(), identity::module()]);
+    let all = MigratorTraitSelf::migrations(&migrator);
+    let first = all.iter().position(|m| m.name() == "m20261202_400001_identity_oidc_token_granted_at").unwrap();
+    // The schema as the previous release left it, with a client and a token family in it.
+    MigratorTraitSelf::up(&migrator, &db, Some(u32::try_from(first).unwrap())).await.unwrap();
+    let sql = |s: &str| Statement::from_string(db.get_database_backend(), s.to_owned());
+    for statement in [
+        "INSERT INTO person (id, created_at) VALUES ('p1', '2026-01-01 00:00:00+00:00')",
+        "INSERT INTO account (id, person_id, email, status, level, roles, created_at) \
+         VALUES ('a1', 'p1', 'early@example.org', 'active', 'basic', '[]', '2026-01-01 00:00:00+00:00')",
+        "INSERT INTO oidc_client (client_id, name, redirect_uris, post_logout_redirect_uris, scopes, public, created_at) \
+         VALUES ('old', 'Old', '[\"https://old.example/cb\"]', '[]', '[\"openid\",\"email\"]', true, '2026-01-01 00:00:00+00:00'), \
+         ('oldest', 'Oldest', '[\"https://old.example/cb\"]', '[]', '[\"openid\"]', true, '2026-01-01 00:00:00+00:00')",
+    ] {
+        db.execute_raw(sql(statement)).await.unwrap();
+    }
+    for (mac, kind, created) in
+        [("t1", "access", "2026-01-01"), ("t2", "refresh", "2026-01-01"), ("t3", "refresh", "2026-01-05")]
+    {
+        db.execute_raw(sql(&format!(
+            "INSERT INTO oidc_token (token_mac, kind, client_id, account_id, scopes, family_id, auth_time, amr, expires_at, created_at) \
+             VALUES ('{mac}', '{kind}', 'old', 'a1', '[\"openid\"]', 'f1', 0, 'pwd', '2099-01-01 00:00:00+00:00', '{created} 00:00:00+00:00')"
+        )))
+        .await
+        .unwrap();
+    }
+
+    let applied = migrator.run(&db).await.unwrap();
+    assert_eq!(applied.len(), all.len() - first, "{applied:?}");
+    for id in ["old", "oldest"] {
+        let scopes = oidc::store::client(&db, id).await.unwrap().unwrap().scopes;
+        let scopes: Vec<String> = serde_json::from_str(&scopes).unwrap();
+        assert_eq!(scopes.last().map(String::as_str), Some("offline_access"), "{id}: {scopes:?}");
+    }
+    let granted = time::OffsetDateTime::from_unix_timestamp(1_767_225_600).unwrap(); // 2026-01-01
+    for mac in ["t1", "t2", "t3"] {
+        let token = oidc::store::token(&db, mac).await.unwrap().unwrap();
+        assert_eq!(token.granted_at, Some(granted), "{mac}");
+    }
+}
+both_backends!(upgrading_keeps_clients_and_their_grants);

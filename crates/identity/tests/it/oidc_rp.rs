@@ -42,6 +42,7 @@ async fn the_openidconnect_crate_signs_in_refreshes_and_logs_out() {
     let (url, csrf, nonce) = client
         .authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random)
         .add_scope(Scope::new("email".to_owned()))
+        .add_scope(Scope::new("offline_access".to_owned()))
         .set_pkce_challenge(challenge)
         .url();
 

@@ -83,7 +83,7 @@ async fn a_service_gets_only_the_fields_the_resident_ticked() {
 #[tokio::test]
 async fn the_claims_parameter_asks_for_single_fields() {
     let app = app().spawn().await;
-    let rp = service(&app, "Library", "https://lib.example.org/cb", &["profile"]).await;
+    let rp = service(&app, "Library", "https://lib.example.org/cb", &["profile", "offline_access"]).await;
     let c = registered(&app, "claims@example.org").await;
     c.post_form(
         "/en/account/profile",
@@ -120,9 +120,14 @@ async fn the_claims_parameter_asks_for_single_fields() {
         enc(in_id_token)
     );
     let r = c.get(&format!("/oauth/authorize?{query}")).await;
+    assert!(location(&r).contains("code="), "{}", location(&r));
+    // With a refresh token (offline_access, allowed on the consent page).
+    let with_offline = query.replace("scope=openid", "scope=openid%20offline_access&prompt=consent");
+    let html = c.get(&format!("/oauth/authorize?{with_offline}")).await.text().await.unwrap();
+    let r = decide(&c, &html, "allow", &["birthdate"]).await;
     let code = url::Url::parse(&location(&r)).unwrap().query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
     let (tokens, _) = exchange_and_userinfo(&app, &rp, "https://lib.example.org/cb", &code).await;
-    assert_eq!(tokens["scope"], "openid");
+    assert_eq!(tokens["scope"], "openid offline_access");
     let id = id_token_claims(&tokens);
     assert_eq!(id["birthdate"], "1960-01-01", "{id}");
     assert!(id.get("name").is_none(), "{id}");
@@ -144,7 +149,8 @@ async fn the_claims_parameter_asks_for_single_fields() {
     };
     for kind in ["access_token", "refresh_token"] {
         let seen = introspect(tokens[kind].as_str().unwrap().to_owned()).await;
-        assert_eq!((seen["active"].clone(), seen["scope"].clone()), (true.into(), "openid".into()), "{kind}: {seen}");
+        let expected = "openid offline_access";
+        assert_eq!((seen["active"].clone(), seen["scope"].clone()), (true.into(), expected.into()), "{kind}: {seen}");
     }
     let refreshed: Value = app
         .client()
@@ -158,8 +164,9 @@ async fn the_claims_parameter_asks_for_single_fields() {
         .json()
         .await
         .unwrap();
-    assert_eq!(refreshed["scope"], "openid", "{refreshed}");
-    assert_eq!(introspect(refreshed["access_token"].as_str().unwrap().to_owned()).await["scope"], "openid");
+    assert_eq!(refreshed["scope"], "openid offline_access", "{refreshed}");
+    let seen = introspect(refreshed["access_token"].as_str().unwrap().to_owned()).await;
+    assert_eq!(seen["scope"], "openid offline_access");
 
     let bad = format!(
         "response_type=code&client_id={}&redirect_uri={}&scope=openid&claims=%7Bnot-json",
