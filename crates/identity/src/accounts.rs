@@ -12,6 +12,7 @@ use platform::principal::{AccountId, AuthStrength, IdentityLevel, Principal, Rol
 use sea_orm::TransactionTrait;
 use time::OffsetDateTime;
 
+use crate::guesses::{self, Claim, Secret};
 use crate::model::{self, Email, Identifier, NewPassword, OneTimeCode, Phone};
 use crate::password;
 use crate::sms::{self, Cap};
@@ -98,7 +99,9 @@ pub(crate) fn code_message(state: &AppState, lang: Lang, to: &Identifier, code: 
     notice_to(state, lang, to, "email-code-subject", body)
 }
 
-/// Counts an SMS to `to` against the caps (a no-op for e-mail).
+/// Counts a message to `to` against the caps: an SMS against the SMS
+/// caps, an e-mail against the address's daily cap. Call it whether or not
+/// `to` has an account, so a cap says nothing about who is registered.
 pub(crate) async fn count_send(
     state: &AppState,
     txn: &sea_orm::DatabaseTransaction,
@@ -107,7 +110,7 @@ pub(crate) async fn count_send(
 ) -> Result<Result<(), Cap>, AppError> {
     match to {
         Identifier::Phone(phone) => Ok(sms::allow(state, txn, phone, ip).await?),
-        Identifier::Email(_) => Ok(Ok(())),
+        Identifier::Email(_) => Ok(sms::allow_email(state, txn, &guesses::to_key(state, to)).await?),
     }
 }
 
@@ -166,8 +169,8 @@ pub async fn register(
             }
             let code = OneTimeCode::generate();
             let mac = code_mac(state, &verification_id, &code);
-            store::create_verification(&txn, &verification_id, Some(&account.id), purpose, mac, number_key(state, id))
-                .await?;
+            let (number, to) = (number_key(state, id), guesses::to_key(state, id));
+            store::create_verification(&txn, &verification_id, Some(&account.id), purpose, mac, number, to).await?;
             outbox::enqueue(&txn, code_message(state, lang, id, &code)).await?;
             audit::record(
                 &txn,
@@ -191,7 +194,8 @@ pub async fn register(
             }
             // A decoy verification whose code is never sent.
             let decoy = code_mac(state, &verification_id, &OneTimeCode::generate());
-            store::create_verification(&txn, &verification_id, None, purpose, decoy, number_key(state, id)).await?;
+            let (number, to) = (number_key(state, id), guesses::to_key(state, id));
+            store::create_verification(&txn, &verification_id, None, purpose, decoy, number, to).await?;
             let body = state.catalog.text(lang, "email-exists-body");
             outbox::enqueue(&txn, notice_to(state, lang, id, "email-exists-subject", body)).await?;
             txn
@@ -206,8 +210,15 @@ pub async fn register(
 #[derive(Debug)]
 pub enum VerifyOutcome {
     Verified(Box<account::Model>),
-    Wrong { tries_left: i32 },
+    Wrong {
+        tries_left: i32,
+    },
     NoTriesLeft,
+    /// Too many wrong codes for the account or the address or number
+    /// lately (across verifications): nothing was checked or counted.
+    Throttled {
+        minutes: i64,
+    },
     Expired,
     Unknown,
 }
@@ -219,7 +230,9 @@ pub(crate) enum CodeCheck {
     Not(VerifyOutcome),
 }
 
-/// Checks `code` for a verification of one of `purposes`, spending one try atomically.
+/// Checks `code` for a verification of one of `purposes`, spending one try
+/// atomically and counting a guess under the account's and the address's
+/// or number's keys before comparing (`guesses`).
 pub(crate) async fn check_code(
     state: &AppState,
     verification_id: &str,
@@ -239,13 +252,23 @@ pub(crate) async fn check_code(
         txn.commit().await?;
         return Ok(CodeCheck::Not(VerifyOutcome::NoTriesLeft));
     }
+    let keys = guesses::code_keys(state, &v);
+    if let Claim::Throttled { minutes } =
+        guesses::claim(state, &txn, Secret::Code, &keys, v.account_id.as_deref()).await?
+    {
+        // Nothing counted, not even the verification's try.
+        txn.rollback().await?;
+        return Ok(CodeCheck::Not(VerifyOutcome::Throttled { minutes }));
+    }
     let right = same(&code_mac(state, verification_id, code), &v.code_mac);
     let (Some(account_id), true) = (v.account_id, right) else {
         // Read after the decrement: concurrent guesses each see their own count.
         let tries_left = store::verification_by_id(&txn, verification_id).await?.map_or(0, |v| v.tries_left);
         txn.commit().await?;
+        state.outbox_wake.notify_one();
         return Ok(CodeCheck::Not(VerifyOutcome::Wrong { tries_left }));
     };
+    guesses::clear(&txn, &keys).await?;
     store::delete_verification(&txn, verification_id).await?;
     Ok(CodeCheck::Right { txn, account_id, purpose: v.purpose })
 }
@@ -287,8 +310,8 @@ pub async fn recover_start(state: &AppState, lang: Lang, id: &Identifier, ip: &s
     match store::account_by(&txn, id).await?.filter(|a| a.status != "disabled") {
         Some(account) => {
             let mac = code_mac(state, &verification_id, &code);
-            let key = number_key(state, id);
-            store::create_verification(&txn, &verification_id, Some(&account.id), purpose, mac, key).await?;
+            let (number, to) = (number_key(state, id), guesses::to_key(state, id));
+            store::create_verification(&txn, &verification_id, Some(&account.id), purpose, mac, number, to).await?;
             let minutes = model::CODE_LIFETIME.whole_minutes().to_string();
             let body_key = match id {
                 Identifier::Email(_) => "email-recover-body",
@@ -299,7 +322,8 @@ pub async fn recover_start(state: &AppState, lang: Lang, id: &Identifier, ip: &s
         }
         None => {
             let decoy = code_mac(state, &verification_id, &OneTimeCode::generate());
-            store::create_verification(&txn, &verification_id, None, purpose, decoy, number_key(state, id)).await?;
+            let (number, to) = (number_key(state, id), guesses::to_key(state, id));
+            store::create_verification(&txn, &verification_id, None, purpose, decoy, number, to).await?;
         }
     }
     txn.commit().await?;
@@ -394,13 +418,20 @@ pub async fn resend(state: &AppState, lang: Lang, verification_id: &str, ip: &st
         Some(a) => a.email.as_deref().and_then(|e| Email::parse(e).ok()).map(Identifier::Email),
         None => None,
     };
-    if by_sms(&v.purpose) {
+    let allowed = if by_sms(&v.purpose) {
         // The number's own count, kept on the verification: a decoy's too.
         let key = v.number_key.clone().or_else(|| to.as_ref().and_then(|to| number_key(state, to)));
-        if let Err(cap) = sms::allow_resend(state, &txn, key.as_deref(), ip).await? {
-            txn.rollback().await?;
-            return Ok(ResendOutcome::Capped(cap));
+        sms::allow_resend(state, &txn, key.as_deref(), ip).await?
+    } else {
+        // Likewise the address's, by the MAC kept on the verification.
+        match v.to_key.clone().or_else(|| to.as_ref().map(|to| guesses::to_key(state, to))) {
+            Some(key) => sms::allow_email(state, &txn, &key).await?,
+            None => Ok(()),
         }
+    };
+    if let Err(cap) = allowed {
+        txn.rollback().await?;
+        return Ok(ResendOutcome::Capped(cap));
     }
     if let Some(to) = to {
         outbox::enqueue(&txn, code_message(state, lang, &to, &code)).await?;
@@ -569,8 +600,8 @@ pub async fn sign_in(
             return Ok(SignInOutcome::Capped(cap));
         }
         let mac = code_mac(state, &verification_id, &code);
-        let key = number_key(state, &to);
-        store::create_verification(&txn, &verification_id, Some(&account.id), purpose, mac, key).await?;
+        let (number, to_key) = (number_key(state, &to), guesses::to_key(state, &to));
+        store::create_verification(&txn, &verification_id, Some(&account.id), purpose, mac, number, to_key).await?;
         outbox::enqueue(&txn, code_message(state, lang, &to, &code)).await?;
         txn.commit().await?;
         state.outbox_wake.notify_one();
@@ -582,11 +613,16 @@ pub async fn sign_in(
     Ok(SignInOutcome::SignedIn(principal(&account)?))
 }
 
-/// Records a completed sign-in (after the session exists).
-pub async fn signed_in(state: &AppState, principal: &Principal, request_id: Option<&str>) -> Result<(), AppError> {
+/// Records a completed sign-in (after the session exists), made in `lang`.
+pub async fn signed_in(
+    state: &AppState,
+    lang: Lang,
+    principal: &Principal,
+    request_id: Option<&str>,
+) -> Result<(), AppError> {
     let id = principal.account_id.to_string();
     let txn = state.db.begin().await?;
-    store::record_sign_in(&txn, &id).await?;
+    store::record_sign_in(&txn, &id, lang.tag()).await?;
     audit::record(
         &txn,
         &state.keys,

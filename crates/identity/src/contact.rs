@@ -66,16 +66,17 @@ async fn start(
         return Ok(Some(Started::Capped(cap)));
     }
     let mac = accounts::code_mac(state, &verification_id, &code);
+    let to = crate::guesses::to_key(state, new);
     match store::account_by(&txn, new).await? {
         None => {
-            store::create_verification(&txn, &verification_id, Some(&account.id), purpose(new), mac, None).await?;
+            store::create_verification(&txn, &verification_id, Some(&account.id), purpose(new), mac, None, to).await?;
             store::set_verification_target(&txn, &verification_id, new.as_str()).await?;
             outbox::enqueue(&txn, accounts::code_message(state, ctx.lang, new, &code)).await?;
         }
         Some(_) => {
             // A decoy the code of which is never sent; the owner is told.
             let decoy = accounts::code_mac(state, &verification_id, &OneTimeCode::generate());
-            store::create_verification(&txn, &verification_id, None, purpose(new), decoy, None).await?;
+            store::create_verification(&txn, &verification_id, None, purpose(new), decoy, None, to).await?;
             let body = ctx.t("contact-taken-body");
             outbox::enqueue(&txn, accounts::notice_to(state, ctx.lang, new, "contact-taken-subject", body)).await?;
         }
@@ -241,9 +242,9 @@ pub(crate) async fn submit(
             Some(Started::Verification(v)) => {
                 return Ok(see_other(&ctx.href(&format!("{PAGE}/verify?v={v}"))));
             }
-            Some(Started::Capped(_)) => {
+            Some(Started::Capped(cap)) => {
                 status = StatusCode::TOO_MANY_REQUESTS;
-                errors.add("value", "sms-capped");
+                crate::http::capped_error(&mut errors, "value", cap);
             }
             None => errors.add("value", "contact-same"),
         }
@@ -303,6 +304,7 @@ pub(crate) async fn verify(
     }
     let account = crate::http::signed_in_account(&state, &principal).await?;
     let mut errors = FormErrors::new();
+    let mut status = StatusCode::UNPROCESSABLE_ENTITY;
     if let Some(code) = crate::http::code_field(&mut errors, &form.code) {
         use accounts::VerifyOutcome as V;
         match finish(&state, &ctx, &account, &form.v, &code).await? {
@@ -311,10 +313,14 @@ pub(crate) async fn verify(
             Finished::Code(V::Wrong { tries_left }) if tries_left > 0 => {
                 errors.add_with("code", "code-wrong", vec![("tries", tries_left.to_string())])
             }
+            Finished::Code(V::Throttled { minutes }) => {
+                status = StatusCode::TOO_MANY_REQUESTS;
+                errors.add_with("code", "code-throttled", vec![("minutes", minutes.to_string())])
+            }
             Finished::Code(V::Expired) => errors.add("code", "code-expired"),
             Finished::Code(V::Unknown) => return Err(AppError::not_found()),
             Finished::Code(_) => errors.add("code", "code-no-tries"),
         }
     }
-    verify_form(&state, &ctx, &form.v, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+    verify_form(&state, &ctx, &form.v, errors, status).await
 }

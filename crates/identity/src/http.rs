@@ -24,6 +24,7 @@ use crate::accounts::{self, RecoverOutcome, ResendOutcome, SignInOutcome, Starte
 use crate::model::{
     EmailProblem, Identifier, IdentifierProblem, OneTimeCode, PASSWORD_POLICY, PasswordProblem, PhoneProblem,
 };
+use crate::sms::Cap;
 use crate::store;
 use crate::two_step::{self, ConfirmOutcome, Enrolment, SecondStep};
 
@@ -244,9 +245,17 @@ pub(crate) fn identifier_field(
     }
 }
 
-/// The form error for a cap on SMS codes.
-fn capped_error(errors: &mut FormErrors, field: &'static str) {
-    errors.add(field, "sms-capped");
+/// The form error for a cap on codes: by SMS, or by e-mail to one address.
+pub(crate) fn capped_error(errors: &mut FormErrors, field: &'static str, cap: Cap) {
+    match cap {
+        Cap::Number | Cap::Ip | Cap::Day => errors.add(field, "sms-capped"),
+        Cap::Address => errors.add(field, "email-capped"),
+    }
+}
+
+/// The form error for codes that wait after too many wrong ones.
+fn throttled_code_error(errors: &mut FormErrors, minutes: i64) {
+    errors.add_with("code", "code-throttled", vec![("minutes", minutes.to_string())]);
 }
 
 async fn register(
@@ -263,9 +272,9 @@ async fn register(
     if let (Some(id), Ok(password), true) = (id, password, errors.is_empty()) {
         match accounts::register(&state, ctx.lang, &id, password, &client.rate_key()).await? {
             Started::Verification(v) => return Ok(see_other(&ctx.href(&format!("/verify?v={v}")))),
-            Started::Capped(_) => {
+            Started::Capped(cap) => {
                 status = StatusCode::TOO_MANY_REQUESTS;
-                capped_error(&mut errors, "email");
+                capped_error(&mut errors, "email", cap);
             }
         }
     }
@@ -335,6 +344,7 @@ async fn verify(
         return Err(AppError::not_found());
     }
     let mut errors = FormErrors::new();
+    let mut status = StatusCode::UNPROCESSABLE_ENTITY;
     match code_field(&mut errors, &form.code) {
         None => {}
         Some(code) => match accounts::verify(&state, &form.v, &code).await? {
@@ -346,13 +356,17 @@ async fn verify(
                 errors.add_with("code", "code-wrong", vec![("tries", tries_left.to_string())])
             }
             VerifyOutcome::Wrong { .. } | VerifyOutcome::NoTriesLeft => errors.add("code", "code-no-tries"),
+            VerifyOutcome::Throttled { minutes } => {
+                status = StatusCode::TOO_MANY_REQUESTS;
+                throttled_code_error(&mut errors, minutes);
+            }
             VerifyOutcome::Expired => errors.add("code", "code-expired"),
             VerifyOutcome::Unknown => return Err(AppError::not_found()),
         },
     }
     let by_sms = accounts::sent_by_sms(&state, &form.v).await?;
     let content = VerifyPage { ctx: &ctx, errors, verification_id: &form.v, sent_again: false, by_sms };
-    ctx.page(StatusCode::UNPROCESSABLE_ENTITY, "verify-title", &content)
+    ctx.page(status, "verify-title", &content)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -374,7 +388,7 @@ async fn resend(
     match accounts::resend(&state, ctx.lang, &form.v, &client.rate_key()).await? {
         ResendOutcome::Sent => return Ok(see_other(&ctx.href(&format!("/verify?v={}&sent=1", form.v)))),
         ResendOutcome::TooSoon => errors.add("code", "code-resend-too-soon"),
-        ResendOutcome::Capped(_) => capped_error(&mut errors, "code"),
+        ResendOutcome::Capped(cap) => capped_error(&mut errors, "code", cap),
         ResendOutcome::Unknown => return Err(AppError::not_found()),
     }
     let by_sms = accounts::sent_by_sms(&state, &form.v).await?;
@@ -498,9 +512,9 @@ async fn sign_in(
                 status = StatusCode::TOO_MANY_REQUESTS;
                 errors.add_with("email", "sign-in-throttled", vec![("minutes", minutes.to_string())]);
             }
-            SignInOutcome::Capped(_) => {
+            SignInOutcome::Capped(cap) => {
                 status = StatusCode::TOO_MANY_REQUESTS;
-                capped_error(&mut errors, "email");
+                capped_error(&mut errors, "email", cap);
             }
         }
     }
@@ -533,7 +547,7 @@ pub(crate) async fn start_session(
     };
     crate::deletion::cancel(state, ctx.lang, &principal.account_id.to_string()).await?;
     let token = session::create(&state.db, &principal, state.session_lifetimes(), device).await?;
-    accounts::signed_in(state, &principal, Some(&request_id.0)).await?;
+    accounts::signed_in(state, ctx.lang, &principal, Some(&request_id.0)).await?;
     let mut response = see_other(&next.map_or_else(|| ctx.href("/account"), str::to_owned));
     let h = response.headers_mut();
     h.append(
@@ -594,9 +608,9 @@ async fn recover(
     if let Some(id) = identifier_field(&state, &mut errors, "email", &form.email) {
         match accounts::recover_start(&state, ctx.lang, &id, &client.rate_key()).await? {
             Started::Verification(v) => return Ok(see_other(&ctx.href(&format!("/recover/reset?v={v}")))),
-            Started::Capped(_) => {
+            Started::Capped(cap) => {
                 status = StatusCode::TOO_MANY_REQUESTS;
-                capped_error(&mut errors, "email");
+                capped_error(&mut errors, "email", cap);
             }
         }
     }
@@ -638,6 +652,7 @@ async fn reset(
         return Err(AppError::not_found());
     }
     let mut errors = FormErrors::new();
+    let mut status = StatusCode::UNPROCESSABLE_ENTITY;
     let code = code_field(&mut errors, &form.code);
     // Always the single-factor rule: a shorter minimum for an account with
     // two-step verification would tell whoever holds the link that it is on.
@@ -649,13 +664,17 @@ async fn reset(
             RecoverOutcome::Code(VerifyOutcome::Wrong { tries_left }) if tries_left > 0 => {
                 errors.add_with("code", "code-wrong", vec![("tries", tries_left.to_string())])
             }
+            RecoverOutcome::Code(VerifyOutcome::Throttled { minutes }) => {
+                status = StatusCode::TOO_MANY_REQUESTS;
+                throttled_code_error(&mut errors, minutes);
+            }
             RecoverOutcome::Code(VerifyOutcome::Expired) => errors.add("code", "code-expired"),
             RecoverOutcome::Code(VerifyOutcome::Unknown) => return Err(AppError::not_found()),
             RecoverOutcome::Code(_) => errors.add("code", "code-no-tries"),
         }
     }
     let content = ResetPage { ctx: &ctx, errors, verification_id: &form.v, password_hint: password_hint(&ctx) };
-    ctx.page(StatusCode::UNPROCESSABLE_ENTITY, "recover-reset-title", &content)
+    ctx.page(status, "recover-reset-title", &content)
 }
 
 // ---- second step of sign-in ------------------------------------------------
@@ -760,6 +779,7 @@ async fn second_step(
         None
     };
     let passkey = matches!(proof, Some(two_step::Proof::Passkey { .. }));
+    let mut throttled = false;
     let outcome = match proof {
         Some(proof) => Some(two_step::complete(&state, ctx.lang, &token, proof).await?),
         None => None,
@@ -775,6 +795,10 @@ async fn second_step(
             if passkey { "second-step-passkey-wrong" } else { "second-step-wrong" },
             vec![("tries", tries_left.to_string())],
         ),
+        Some(SecondStep::Throttled { minutes }) => {
+            errors.add_with("code", "second-step-throttled", vec![("minutes", minutes.to_string())]);
+            throttled = true;
+        }
         Some(SecondStep::Ended) => {
             let mut errors = FormErrors::new();
             errors.add("email", "second-step-ended");
@@ -785,7 +809,12 @@ async fn second_step(
         None => {}
     }
     match second_step_form(&state, &ctx, &token, errors, next.unwrap_or("")).await? {
-        Some(response) => Ok(response),
+        Some(mut response) => {
+            if throttled {
+                *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+            }
+            Ok(response)
+        }
         None => Ok(see_other(&ctx.href("/sign-in"))),
     }
 }

@@ -11,6 +11,7 @@ pub mod deletion;
 mod demo;
 pub mod dependants;
 pub mod errors;
+mod guesses;
 mod http;
 mod migrations;
 pub mod model;

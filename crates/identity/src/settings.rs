@@ -1,8 +1,8 @@
 //! Identity's configuration section, `[identity]`: which countries' mobile
-//! numbers are accepted, the caps on one-time codes sent by SMS (DESIGN §6),
-//! the operator's banned password words, and the places file that names
-//! where sessions and sign-in requests come from, and how long a service's
-//! refresh tokens may keep a grant alive. Strict like every section:
+//! numbers are accepted, the caps on one-time codes sent by SMS (DESIGN §6)
+//! and by e-mail, the operator's banned password words, the places file
+//! that names where sessions and sign-in requests come from, and how long a
+//! service's refresh tokens may keep a grant alive. Strict like every section:
 //! unknown keys are refused, `LIONROCK_IDENTITY__<KEY>` overrides the file,
 //! and `lionrock config check` reads the banned-words file too.
 
@@ -28,6 +28,9 @@ pub struct Settings {
     pub sms_max_per_ip_per_day: u32,
     /// One-time codes sent by SMS per UTC day in all, at most.
     pub sms_max_per_day: u32,
+    /// E-mails with a one-time code (or the notice that stands in for one)
+    /// to one address per UTC day, at most.
+    pub email_max_per_address_per_day: u32,
     /// Words no new password may contain, one per line (`#` comments): the
     /// city's name, local teams, the service's other names (NIST SP
     /// 800-63B's context-specific words), besides the bundled list of
@@ -49,6 +52,7 @@ impl Default for Settings {
             sms_max_per_number_per_day: 10,
             sms_max_per_ip_per_day: 30,
             sms_max_per_day: 10_000,
+            email_max_per_address_per_day: 10,
             banned_words_file: None,
             places_file: None,
             refresh_token_lifetime_days: 30,
@@ -88,6 +92,7 @@ fn load(table: toml::Table) -> Result<Loaded, SectionError> {
         ("sms_max_per_number_per_day", settings.sms_max_per_number_per_day),
         ("sms_max_per_ip_per_day", settings.sms_max_per_ip_per_day),
         ("sms_max_per_day", settings.sms_max_per_day),
+        ("email_max_per_address_per_day", settings.email_max_per_address_per_day),
     ] {
         if cap == 0 {
             return Err(SectionError::new(key, "must be at least 1"));

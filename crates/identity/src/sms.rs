@@ -7,6 +7,11 @@
 //!
 //! A send is counted whether or not the number has an account, so a cap
 //! says nothing about who is registered.
+//!
+//! Codes (and the notices that stand in for them) by e-mail are capped per
+//! address per day the same way, in the same table, under the address's
+//! MAC (`guesses::to_key`): a form that sends mail to any address must not
+//! become a way to flood a mailbox.
 
 use platform::app::AppState;
 use sea_orm::entity::prelude::*;
@@ -42,6 +47,8 @@ pub enum Cap {
     Number,
     Ip,
     Day,
+    /// E-mail to one address.
+    Address,
 }
 
 impl Cap {
@@ -50,6 +57,7 @@ impl Cap {
             Cap::Number => "number",
             Cap::Ip => "ip",
             Cap::Day => "day",
+            Cap::Address => "address",
         }
     }
 }
@@ -142,6 +150,25 @@ async fn count(
             tracing::warn!(cap = cap.as_str(), number = %masked, "SMS cap reached: one-time code not sent");
             return Ok(Err(cap));
         }
+    }
+    Ok(Ok(()))
+}
+
+/// Counts an e-mail to the address whose MAC is `to_key` (kept on the
+/// verification, a decoy's too), in the caller's transaction;
+/// `Err(Cap::Address)` when the address has had its day's share (then roll
+/// back: nothing is sent). The log line names no address.
+pub async fn allow_email(
+    state: &AppState,
+    conn: &impl ConnectionTrait,
+    to_key: &str,
+) -> Result<Result<(), Cap>, DbErr> {
+    let limit = crate::settings::of(state).settings.email_max_per_address_per_day;
+    let today = day(platform::db::now());
+    if !take_one(conn, &format!("e:{to_key}"), &today, limit).await? {
+        metrics::counter!("lionrock_email_cap_tripped_total").increment(1);
+        tracing::warn!("e-mail cap reached: one-time code not sent");
+        return Ok(Err(Cap::Address));
     }
     Ok(Ok(()))
 }

@@ -51,6 +51,9 @@ pub mod account {
         pub roles: String,
         pub created_at: TimeDateTimeWithTimeZone,
         pub last_sign_in_at: Option<TimeDateTimeWithTimeZone>,
+        /// The language of the last sign-in (`Lang::tag`), for notices no
+        /// request of the owner's asked for.
+        pub lang: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -89,6 +92,10 @@ pub mod verification {
         /// For codes by SMS: the per-number cap's key (`sms::number_key`),
         /// also on a decoy, so its resends count like a real one's.
         pub number_key: Option<String>,
+        /// The MAC of the address or number the codes go to
+        /// (`guesses::to_key`), also on a decoy: wrong codes count under
+        /// it across verifications, and e-mails against its daily cap.
+        pub to_key: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -224,6 +231,7 @@ pub async fn create_account(conn: &impl ConnectionTrait, new: NewAccount<'_>) ->
         roles: Set(roles),
         created_at: Set(now),
         last_sign_in_at: Set(None),
+        lang: Set(None),
     };
     model
         .insert(conn)
@@ -284,9 +292,11 @@ pub async fn set_password(conn: &impl ConnectionTrait, account_id: &str, phc: &s
     Ok(())
 }
 
-pub async fn record_sign_in(conn: &impl ConnectionTrait, account_id: &str) -> Result<(), DbErr> {
+/// Records a sign-in, and the language it was made in (`Lang::tag`).
+pub async fn record_sign_in(conn: &impl ConnectionTrait, account_id: &str, lang: &str) -> Result<(), DbErr> {
     account::Entity::update_many()
         .col_expr(account::Column::LastSignInAt, Expr::value(platform::db::now()))
+        .col_expr(account::Column::Lang, Expr::value(lang))
         .filter(account::Column::Id.eq(account_id))
         .exec(conn)
         .await?;
@@ -302,6 +312,7 @@ pub async fn create_verification(
     purpose: &str,
     code_mac: String,
     number_key: Option<String>,
+    to_key: String,
 ) -> Result<verification::Model, DbErr> {
     let now = platform::db::now();
     verification::ActiveModel {
@@ -316,6 +327,7 @@ pub async fn create_verification(
         created_at: Set(now),
         target: Set(None),
         number_key: Set(number_key),
+        to_key: Set(Some(to_key)),
     }
     .insert(conn)
     .await

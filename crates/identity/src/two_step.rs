@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 use totp_rs::{Builder, Totp};
 
 use crate::accounts;
+use crate::guesses::{self, Claim, Secret};
 use crate::model::{OneTimeCode, RECOVERY_CODES, RecoveryCode};
 use crate::store::{self, account};
 
@@ -193,7 +194,14 @@ pub async fn challenge(state: &AppState, account_id: &str) -> Result<String, App
 /// The result of the second step of sign-in.
 pub enum SecondStep {
     SignedIn(Principal),
-    Wrong { tries_left: i32 },
+    Wrong {
+        tries_left: i32,
+    },
+    /// Too many wrong second steps for the account lately, across sign-ins
+    /// (a right password does not reset them): nothing was checked or counted.
+    Throttled {
+        minutes: i64,
+    },
     Ended,
 }
 
@@ -231,6 +239,14 @@ pub async fn complete(state: &AppState, lang: Lang, token: &str, proof: Proof<'_
         txn.commit().await?;
         return Ok(SecondStep::Ended);
     }
+    // Counted per account before it is checked, whatever the proof.
+    let keys = [guesses::account_key(state, Secret::SecondStep, &account.id)];
+    if let Claim::Throttled { minutes } =
+        guesses::claim(state, &txn, Secret::SecondStep, &keys, Some(&account.id)).await?
+    {
+        txn.rollback().await?;
+        return Ok(SecondStep::Throttled { minutes });
+    }
     let mut used_recovery = false;
     let proven = match (proof, &row) {
         (Proof::Passkey { .. }, _) => passkey_proven,
@@ -249,8 +265,10 @@ pub async fn complete(state: &AppState, lang: Lang, token: &str, proof: Proof<'_
     if !proven {
         let tries_left = store::challenge(&txn, &key).await?.map_or(0, |c| c.tries_left);
         txn.commit().await?;
+        state.outbox_wake.notify_one();
         return Ok(if tries_left > 0 { SecondStep::Wrong { tries_left } } else { SecondStep::Ended });
     }
+    guesses::clear(&txn, &keys).await?;
     store::delete_challenge(&txn, &key).await?;
     if used_recovery {
         let left = store::unused_recovery_codes(&txn, &account.id).await?;

@@ -408,3 +408,12 @@ logout-confirm-service = { $service } asks to sign you out of Lionrock. Do you w
 logout-confirm-unknown = A service asks to sign you out of Lionrock. Do you want to sign out?
 logout-confirm-submit = Sign out
 logout-confirm-stay = Stay signed in
+
+# Guesses at codes counted across challenges; e-mail cap (issue 13 item 2)
+code-throttled = Too many wrong codes have been entered for this account lately. Try again in { $minutes } minutes.
+second-step-throttled = Too many wrong codes have been entered for this account lately. Try again in { $minutes } minutes.
+email-capped = We cannot send more e-mails to this address today. Try again tomorrow.
+email-codes-locked-subject = Too many wrong codes for your Lionrock account
+email-codes-locked-body = Someone entered too many wrong one-time codes for your Lionrock account, so codes for it are paused for a while. If this was you, wait a little and try again. If it was not you, your account is safe as long as nobody else reads your e-mail or text messages; there is nothing you need to do.
+email-second-step-locked-subject = Someone knows your Lionrock password
+email-second-step-locked-body = Someone signed in to your Lionrock account with the right password, then entered too many wrong codes for two-step verification, so the second step is paused for a while. If this was not you, someone knows your password: change it now.

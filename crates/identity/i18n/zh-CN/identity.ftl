@@ -408,3 +408,12 @@ logout-confirm-service = { $service } 请求让你退出狮子山。你要退出
 logout-confirm-unknown = 有服务请求让你退出狮子山。你要退出登录吗？
 logout-confirm-submit = 退出登录
 logout-confirm-stay = 保持登录
+
+# Guesses at codes counted across challenges; e-mail cap (issue 13 item 2)
+code-throttled = 近期为此账户输入错误验证码的次数太多。请于 { $minutes } 分钟后再试。
+second-step-throttled = 近期为此账户输入错误验证码的次数太多。请于 { $minutes } 分钟后再试。
+email-capped = 今天我们无法再向此电子邮箱发送邮件。请明天再试。
+email-codes-locked-subject = 你的狮子山账户错误验证码次数过多
+email-codes-locked-body = 有人为你的狮子山账户输入了太多错误的一次性验证码，因此此账户的验证码已暂停一段时间。如是你本人，请稍候再试。如非你本人，只要没有其他人能阅读你的电子邮件或短信，你的账户仍然安全，你无须采取任何行动。
+email-second-step-locked-subject = 有人知道你的狮子山密码
+email-second-step-locked-body = 有人以正确密码登录你的狮子山账户，然后输入了太多错误的两步验证码，因此第二步验证已暂停一段时间。如非你本人，即表示有人知道你的密码：请立即更改。

@@ -408,3 +408,12 @@ logout-confirm-service = { $service } 要求把你登出獅子山。你要登出
 logout-confirm-unknown = 有服務要求把你登出獅子山。你要登出嗎？
 logout-confirm-submit = 登出
 logout-confirm-stay = 保持登入
+
+# Guesses at codes counted across challenges; e-mail cap (issue 13 item 2)
+code-throttled = 近期為此帳戶輸入錯誤驗證碼的次數太多。請於 { $minutes } 分鐘後再試。
+second-step-throttled = 近期為此帳戶輸入錯誤驗證碼的次數太多。請於 { $minutes } 分鐘後再試。
+email-capped = 今天我們無法再向此電郵地址發送電郵。請明天再試。
+email-codes-locked-subject = 你的獅子山帳戶錯誤驗證碼次數過多
+email-codes-locked-body = 有人為你的獅子山帳戶輸入了太多錯誤的一次性驗證碼，因此此帳戶的驗證碼已暫停一段時間。如是你本人，請稍候再試。如非你本人，只要沒有其他人能閱讀你的電郵或短訊，你的帳戶仍然安全，你毋須採取任何行動。
+email-second-step-locked-subject = 有人知道你的獅子山密碼
+email-second-step-locked-body = 有人以正確密碼登入你的獅子山帳戶，然後輸入了太多錯誤的兩步驗證碼，因此第二步驗證已暫停一段時間。如非你本人，即表示有人知道你的密碼：請立即更改。

@@ -8,6 +8,7 @@ mod browser;
 mod browser_rp;
 mod deletion;
 mod dependants;
+mod guesses;
 mod oidc;
 mod oidc_rp;
 mod passkeys;

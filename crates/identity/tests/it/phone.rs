@@ -189,7 +189,7 @@ async fn sms_codes_are_capped_per_number_per_address_and_per_day() {
     let r = register("192.0.2.55", "9100 0005").await;
     assert_eq!(r.status(), 429);
     assert_eq!(metric(&app, "day").await, 1);
-    // E-mail is not capped.
+    // E-mail is not capped by the SMS caps (it has its own, per address).
     assert_eq!(register("192.0.2.55", "chiu@example.org").await.status(), 303);
     assert_eq!(mail_to(&app, "chiu@example.org").await.len(), 1);
 }

@@ -109,6 +109,10 @@ fn bad_environment_names_the_variable() {
     let line =
         one_error_line(&run(lionrock(dir.path()).args(["config", "check"]).env("LIONROCK_SERVER__LISTENING", "x")));
     assert!(line.contains("listening"), "{line}");
+    // Caps are at least 1, like the SMS caps.
+    let cap = "LIONROCK_IDENTITY__EMAIL_MAX_PER_ADDRESS_PER_DAY";
+    let line = one_error_line(&run(lionrock(dir.path()).args(["config", "check"]).env(cap, "0")));
+    assert!(line.contains("identity.email_max_per_address_per_day") && line.contains("at least 1"), "{line}");
 }
 
 #[test]
