@@ -40,7 +40,7 @@ fn throttle_key(state: &AppState, input: &str) -> String {
 }
 
 /// Constant-time comparison of two MACs.
-fn same(a: &str, b: &str) -> bool {
+pub(crate) fn same(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
@@ -475,8 +475,8 @@ pub fn new_password(
     checked?.without(&crate::settings::of(state).banned_words)
 }
 
-/// The principal an account stands for.
-pub fn principal(account: &account::Model) -> Result<Principal, AppError> {
+/// Who an account is: its ID, identity level and roles.
+fn who(account: &account::Model) -> Result<(AccountId, IdentityLevel, Vec<Role>), AppError> {
     let id = uuid::Uuid::parse_str(&account.id).map_err(AppError::internal)?;
     let slugs: Vec<String> = serde_json::from_str(&account.roles).map_err(AppError::internal)?;
     let mut roles = vec![Role::Resident];
@@ -487,14 +487,26 @@ pub fn principal(account: &account::Model) -> Result<Principal, AppError> {
             _ => tracing::warn!(account = %account.id, role = %slug, "unknown role ignored"),
         }
     }
-    Ok(Principal {
-        account_id: AccountId(id),
-        level: if account.level == "real_name" { IdentityLevel::RealName } else { IdentityLevel::Basic },
-        strength: AuthStrength::Password,
-        roles,
-        scopes: Vec::new(),
-        authenticated_at: OffsetDateTime::now_utc().unix_timestamp(),
-    })
+    let level = if account.level == "real_name" { IdentityLevel::RealName } else { IdentityLevel::Basic };
+    Ok((AccountId(id), level, roles))
+}
+
+/// The principal of an account that has just proved who it is, on this
+/// device, with `strength`.
+pub fn principal(account: &account::Model, strength: AuthStrength) -> Result<Principal, AppError> {
+    let (id, level, roles) = who(account)?;
+    Ok(Principal::new(id, level, roles, strength, OffsetDateTime::now_utc().unix_timestamp()))
+}
+
+/// The principal of an account signed in by another device's approval:
+/// the approving session's `strength` and `authenticated_at`, never more.
+pub fn principal_approved_on_another_device(
+    account: &account::Model,
+    strength: AuthStrength,
+    authenticated_at: i64,
+) -> Result<Principal, AppError> {
+    let (id, level, roles) = who(account)?;
+    Ok(Principal::approved_on_another_device(id, level, roles, strength, authenticated_at))
 }
 
 /// The back-off for a count of failures (`model::throttle_until` and its kin).
@@ -610,7 +622,7 @@ pub async fn sign_in(
     if crate::two_step::is_enabled(state, &account.id).await? {
         return Ok(SignInOutcome::SecondFactor { challenge: crate::two_step::challenge(state, &account.id).await? });
     }
-    Ok(SignInOutcome::SignedIn(principal(&account)?))
+    Ok(SignInOutcome::SignedIn(principal(&account, AuthStrength::Password)?))
 }
 
 /// Records a completed sign-in (after the session exists), made in `lang`.

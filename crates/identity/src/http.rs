@@ -40,7 +40,10 @@ pub(crate) fn pages() -> Router<AppState> {
         .route("/recover/reset", get(reset_page).post(reset).route_layer(sensitive()))
         .route(
             "/sign-in/app",
-            get(crate::app_sign_in::start).post(crate::app_sign_in::complete).route_layer(sensitive()),
+            get(crate::app_sign_in::start)
+                .post(crate::app_sign_in::complete)
+                .route_layer(sensitive())
+                .route_layer(return_to_service()),
         )
         .route(
             "/sign-in/approve",
@@ -90,7 +93,7 @@ pub(crate) fn sign_in_then(ctx: &PageContext, next: &str) -> String {
     format!("{}?next={}", ctx.href("/sign-in"), urlencode(next))
 }
 
-/// For the sign-in forms (password, second step, passkey): when the page
+/// For the sign-in forms (password, second step, passkey, the app's waiting page): when the page
 /// continues to a service's authorization request (`next`, in the query or
 /// the posted form), the service's validated origin joins the response's
 /// `form-action`, since the redirects after the form's POST end there.
@@ -349,7 +352,7 @@ async fn verify(
         None => {}
         Some(code) => match accounts::verify(&state, &form.v, &code).await? {
             VerifyOutcome::Verified(account) => {
-                let principal = accounts::principal(&account)?;
+                let principal = accounts::principal(&account, platform::principal::AuthStrength::Password)?;
                 return start_session(&state, &ctx, &client, &request_id, &headers, principal, None).await;
             }
             VerifyOutcome::Wrong { tries_left } if tries_left > 0 => {

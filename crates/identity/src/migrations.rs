@@ -29,6 +29,7 @@ pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(OfflineAccess),
         Box::new(GuessKeys),
         Box::new(AccountLanguages),
+        Box::new(AppSignInProof),
     ]
 }
 
@@ -1203,5 +1204,37 @@ impl MigrationTrait for AccountLanguages {
                 .to_owned(),
         )
         .await
+    }
+}
+
+struct AppSignInProof;
+
+impl MigrationName for AppSignInProof {
+    fn name(&self) -> &str {
+        "m20261202_200001_identity_app_sign_in_proof"
+    }
+}
+
+/// "Sign in with the app" keeps where the browser goes next, the number it
+/// shows and the choices the approver picks from, the wrong picks, and the
+/// approving session's strength and authentication time (the new session
+/// carries them, never more). All nullable or defaulted: rows from before
+/// have none and can no longer be approved (they last two minutes).
+#[async_trait::async_trait]
+impl MigrationTrait for AppSignInProof {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        // One column per statement: SQLite alters one at a time.
+        let columns = [
+            ColumnDef::new(Alias::new("next")).text().to_owned(),
+            ColumnDef::new(Alias::new("number")).small_integer().to_owned(),
+            ColumnDef::new(Alias::new("choices")).string_len(64).to_owned(),
+            ColumnDef::new(Alias::new("wrong_picks")).integer().not_null().default(0).to_owned(),
+            ColumnDef::new(Alias::new("approver_strength")).string_len(16).to_owned(),
+            ColumnDef::new(Alias::new("approver_authenticated_at")).big_integer().to_owned(),
+        ];
+        for column in columns {
+            m.alter_table(Table::alter().table(AppSignIn::Table).add_column(column).to_owned()).await?;
+        }
+        Ok(())
     }
 }

@@ -674,7 +674,5 @@ pub(crate) async fn check_second_step(
 
 /// The principal a passkey sign-in (first or second step) opens a session for.
 pub(crate) fn principal(account: &account::Model) -> Result<Principal, AppError> {
-    let mut principal = accounts::principal(account)?;
-    principal.strength = AuthStrength::Passkey;
-    Ok(principal)
+    accounts::principal(account, AuthStrength::Passkey)
 }

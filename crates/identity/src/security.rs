@@ -93,6 +93,13 @@ pub(crate) fn describe_device(ctx: &PageContext, ua: &str) -> String {
     }
 }
 
+/// A device named only by browser and system ("Chrome on Windows"), or
+/// nothing: never the raw user-agent text, which the asking browser chose.
+pub(crate) fn known_device(ctx: &PageContext, ua: &str) -> Option<String> {
+    browser_and_system(ua)
+        .map(|(browser, system)| ctx.t_with("security-device-name", &[("browser", browser), ("system", system)]))
+}
+
 fn activity_key(action: &str) -> &'static str {
     match action {
         "account.sign_in" => "activity-sign-in",

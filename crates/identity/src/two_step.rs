@@ -292,9 +292,7 @@ pub async fn complete(state: &AppState, lang: Lang, token: &str, proof: Proof<'_
     if passkey_proven {
         return Ok(SecondStep::SignedIn(crate::passkeys::principal(&account)?));
     }
-    let mut principal = accounts::principal(&account)?;
-    principal.strength = AuthStrength::TwoFactor;
-    Ok(SecondStep::SignedIn(principal))
+    Ok(SecondStep::SignedIn(accounts::principal(&account, AuthStrength::TwoFactor)?))
 }
 
 /// The current code for a secret (tests and tools).

@@ -61,8 +61,25 @@ pub enum Role {
     Admin,
 }
 
-/// The signed-in person, as stored with their session.
+/// Where the person proved who they are for a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProvenOn {
+    /// On the device that holds the session.
+    #[default]
+    ThisDevice,
+    /// On another, already signed-in device that approved this one ("sign in
+    /// with the app"): the session carries that device's strength and
+    /// authentication time, never more.
+    AnotherDevice,
+}
+
+/// The signed-in person, as stored with their session. Built only through
+/// its constructors (`non_exhaustive`), which require how strongly and when
+/// the person proved who they are: no session is fresher or stronger than
+/// its proof.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Principal {
     pub account_id: AccountId,
     pub level: IdentityLevel,
@@ -74,18 +91,42 @@ pub struct Principal {
     /// Connect's `auth_time`, `max_age` and `prompt=login` rest on it.
     #[serde(default)]
     pub authenticated_at: i64,
+    /// Where they proved it (OpenID Connect's `amr` says so).
+    #[serde(default)]
+    pub proven_on: ProvenOn,
 }
 
 impl Principal {
-    pub fn resident(account_id: AccountId) -> Self {
+    /// Someone who proved who they are on this device, with `strength`, at
+    /// `authenticated_at` (Unix seconds).
+    pub fn new(
+        account_id: AccountId,
+        level: IdentityLevel,
+        roles: Vec<Role>,
+        strength: AuthStrength,
+        authenticated_at: i64,
+    ) -> Self {
         Self {
             account_id,
-            level: IdentityLevel::Basic,
-            strength: AuthStrength::Password,
-            roles: vec![Role::Resident],
+            level,
+            strength,
+            roles,
             scopes: Vec::new(),
-            authenticated_at: time::OffsetDateTime::now_utc().unix_timestamp(),
+            authenticated_at,
+            proven_on: ProvenOn::ThisDevice,
         }
+    }
+
+    /// Someone signed in by another device's approval: `strength` and
+    /// `authenticated_at` are the approving session's, never more.
+    pub fn approved_on_another_device(
+        account_id: AccountId,
+        level: IdentityLevel,
+        roles: Vec<Role>,
+        strength: AuthStrength,
+        authenticated_at: i64,
+    ) -> Self {
+        Self { proven_on: ProvenOn::AnotherDevice, ..Self::new(account_id, level, roles, strength, authenticated_at) }
     }
 
     pub fn has_role(&self, role: Role) -> bool {

@@ -417,3 +417,12 @@ email-codes-locked-subject = Too many wrong codes for your Lionrock account
 email-codes-locked-body = Someone entered too many wrong one-time codes for your Lionrock account, so codes for it are paused for a while. If this was you, wait a little and try again. If it was not you, your account is safe as long as nobody else reads your e-mail or text messages; there is nothing you need to do.
 email-second-step-locked-subject = Someone knows your Lionrock password
 email-second-step-locked-body = Someone signed in to your Lionrock account with the right password, then entered too many wrong codes for two-step verification, so the second step is paused for a while. If this was not you, someone knows your password: change it now.
+
+## Sign in with the app: number matching, the asking service
+app-sign-in-number-intro = When your phone asks, pick this number:
+app-sign-in-service = For the service
+app-sign-in-pick-number = To approve, pick the number shown on the device you are signing in on
+app-sign-in-pick-number-hint = If you are not signing in yourself, or no number is shown there, choose "This was not me".
+app-sign-in-number-missing = Pick the number shown on the device you are signing in on.
+app-sign-in-number-wrong = That is not the number shown on the other device. Wrong numbers left before the sign-in is refused: { $tries }.
+app-sign-in-number-ended = That was not the number shown on the other device. The sign-in was refused and nobody was signed in.

@@ -417,3 +417,12 @@ email-codes-locked-subject = 你的狮子山账户错误验证码次数过多
 email-codes-locked-body = 有人为你的狮子山账户输入了太多错误的一次性验证码，因此此账户的验证码已暂停一段时间。如是你本人，请稍候再试。如非你本人，只要没有其他人能阅读你的电子邮件或短信，你的账户仍然安全，你无须采取任何行动。
 email-second-step-locked-subject = 有人知道你的狮子山密码
 email-second-step-locked-body = 有人以正确密码登录你的狮子山账户，然后输入了太多错误的两步验证码，因此第二步验证已暂停一段时间。如非你本人，即表示有人知道你的密码：请立即更改。
+
+## Sign in with the app: number matching, the asking service
+app-sign-in-number-intro = 手机要求时，请选这个数字：
+app-sign-in-service = 服务
+app-sign-in-pick-number = 如要批准，请选出你正在登录的设备上显示的数字
+app-sign-in-pick-number-hint = 如果不是你本人在登录，或那里没有显示数字，请选“这不是我”。
+app-sign-in-number-missing = 请选出你正在登录的设备上显示的数字。
+app-sign-in-number-wrong = 这不是另一台设备上显示的数字。再选错 { $tries } 次，登录便会被拒绝。
+app-sign-in-number-ended = 这不是另一台设备上显示的数字。登录已被拒绝，没有人登录。

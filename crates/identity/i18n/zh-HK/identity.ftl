@@ -417,3 +417,12 @@ email-codes-locked-subject = 你的獅子山帳戶錯誤驗證碼次數過多
 email-codes-locked-body = 有人為你的獅子山帳戶輸入了太多錯誤的一次性驗證碼，因此此帳戶的驗證碼已暫停一段時間。如是你本人，請稍候再試。如非你本人，只要沒有其他人能閱讀你的電郵或短訊，你的帳戶仍然安全，你毋須採取任何行動。
 email-second-step-locked-subject = 有人知道你的獅子山密碼
 email-second-step-locked-body = 有人以正確密碼登入你的獅子山帳戶，然後輸入了太多錯誤的兩步驗證碼，因此第二步驗證已暫停一段時間。如非你本人，即表示有人知道你的密碼：請立即更改。
+
+## Sign in with the app: number matching, the asking service
+app-sign-in-number-intro = 手機要求時，請選這個數字：
+app-sign-in-service = 服務
+app-sign-in-pick-number = 如要批准，請選出你正在登入的裝置上顯示的數字
+app-sign-in-pick-number-hint = 如果不是你本人在登入，或那裏沒有顯示數字，請選「這不是我」。
+app-sign-in-number-missing = 請選出你正在登入的裝置上顯示的數字。
+app-sign-in-number-wrong = 這不是另一部裝置上顯示的數字。再選錯 { $tries } 次，登入便會被拒絕。
+app-sign-in-number-ended = 這不是另一部裝置上顯示的數字。登入已被拒絕，沒有人登入。

@@ -856,12 +856,18 @@ pub async fn next_step(
 }
 
 fn amr(principal: &Principal) -> Vec<&'static str> {
-    match principal.strength {
+    let mut methods = match principal.strength {
         AuthStrength::Password => vec!["pwd"],
         AuthStrength::TwoFactor => vec!["pwd", "otp", "mfa"],
         // User verification is required, so a passkey is two factors in one.
         AuthStrength::Passkey => vec!["hwk", "user", "mfa"],
+    };
+    // Signed in by another device's approval: that device's methods, and
+    // RFC 8176's multiple-channel authentication for the approval itself.
+    if principal.proven_on == platform::principal::ProvenOn::AnotherDevice {
+        methods.push("mca");
     }
+    methods
 }
 
 /// Issues a code; returns the redirect back to the client. `shared`, when

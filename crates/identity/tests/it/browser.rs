@@ -61,10 +61,10 @@ async fn identity_pages_are_accessible_and_work_by_keyboard() {
     browser.assert_accessible("security-zh-hk").await;
 
     // The officers' verification form, in its error state.
-    let mut officer = platform::principal::Principal::resident(platform::principal::AccountId::new());
+    let mut officer = platform::testkit::resident_signed_in_now(platform::principal::AccountId::new());
     officer.roles.push(platform::principal::Role::Officer);
     browser.sign_in_as(&app, &officer).await;
-    let mut admin = platform::principal::Principal::resident(platform::principal::AccountId::new());
+    let mut admin = platform::testkit::resident_signed_in_now(platform::principal::AccountId::new());
     admin.roles.push(platform::principal::Role::Admin);
     browser.sign_in_as(&app, &admin).await;
     browser.goto(&app.url("/en/admin/clients")).await;

@@ -195,3 +195,64 @@ async fn signing_out_from_a_service_confirms_then_ends_at_the_service() {
 fn url_of(s: &str) -> url::Url {
     url::Url::parse(s).unwrap()
 }
+
+/// Gives the service consent once, over HTTP, for the signed-in `client`.
+async fn consent_over_http(client: &platform::testkit::TestClient, authorize: &str) {
+    let html = client.get(authorize).await.text().await.unwrap();
+    let hidden: Vec<(String, String)> = html
+        .split("<input type=\"hidden\" name=\"")
+        .skip(1)
+        .filter_map(|s| {
+            let (name, rest) = s.split_once('"')?;
+            let value = rest.split("value=\"").nth(1)?.split('"').next()?;
+            Some((name.to_owned(), value.replace("&#38;", "&").replace("&amp;", "&")))
+        })
+        .filter(|(n, _)| n != "_csrf")
+        .collect();
+    let mut fields: Vec<(&str, &str)> = hidden.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    fields.push(("decision", "allow"));
+    assert_eq!(client.post_form("/oauth/authorize/consent", &fields).await.status(), 303);
+}
+
+/// "Sign in with the app" from the service's sign-in: the waiting page polls,
+/// submits itself once the phone (an HTTP client here) picks the number it
+/// shows, and its form's redirects end at the service. The approval page,
+/// shown in the browser afterwards, passes axe too.
+#[tokio::test]
+async fn signing_in_with_the_app_ends_at_the_service() {
+    let Some(browser) = Browser::start().await else { return };
+    let app = app().spawn().await;
+    let phone = registered(&app, "rp-app@example.org").await;
+    let (callback, _server) = callback_server().await;
+    let client = service(&app, "Harbour Library", &callback, &[]).await;
+    consent_over_http(&phone, &authorize(&client.client_id, &callback)).await;
+
+    browser.goto(&app.url(&authorize(&client.client_id, &callback))).await;
+    let link = browser
+        .check("sign-in-page", browser.client.wait().for_element(Locator::Css("a[href^='/en/sign-in/app?next=']")))
+        .await;
+    link.click().await.unwrap();
+    let number = browser.check("waiting-page", browser.client.wait().for_element(Locator::Css("[data-number]"))).await;
+    let number = number.text().await.unwrap();
+    browser.assert_accessible("app-sign-in-waiting").await;
+    let approve = browser.client.find(Locator::Css("a.break-anywhere")).await.unwrap().attr("href").await.unwrap();
+    let code = approve.unwrap().split("?c=").nth(1).unwrap().to_owned();
+
+    let r = phone
+        .post_form("/en/sign-in/approve", &[("c", code.as_str()), ("decision", "approve"), ("number", &number)])
+        .await;
+    assert_eq!(r.status(), 200);
+    lands_on_the_service(&browser, "after-app-sign-in", &callback).await;
+
+    // The browser is now signed in: the approval page for another request, and its error, are accessible.
+    let other = app.client();
+    let w = crate::app_sign_in::start_at(&other, "/en/sign-in/app").await;
+    browser.goto(&app.url(&format!("/en/sign-in/approve?c={}", w.code))).await;
+    browser.check("approve-page", browser.client.wait().for_element(Locator::Css("button[name=number]"))).await;
+    browser.assert_accessible("app-sign-in-approve").await;
+    let wrong = format!("button[name=number]:not([value='{}'])", w.number);
+    browser.client.find(Locator::Css(&wrong)).await.unwrap().click().await.unwrap();
+    browser.check("approve-page-wrong", browser.client.wait().for_element(Locator::Id("error-summary"))).await;
+    browser.assert_accessible("app-sign-in-approve-error").await;
+    browser.close().await;
+}

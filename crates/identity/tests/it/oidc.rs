@@ -1096,7 +1096,7 @@ both_backends!(clients_can_ask_for_rs256_id_tokens);
 #[tokio::test]
 async fn administrators_register_and_remove_clients_on_a_page() {
     let app = app().spawn().await;
-    let mut admin = platform::principal::Principal::resident(platform::principal::AccountId::new());
+    let mut admin = platform::testkit::resident_signed_in_now(platform::principal::AccountId::new());
     admin.roles.push(platform::principal::Role::Admin);
     let admin = app.sign_in_as(&admin).await;
     let page = admin.get("/zh-hk/admin/clients").await;
@@ -1172,7 +1172,7 @@ async fn the_language_switcher_keeps_the_request() {
 
 /// An officer checks the identity card of the account with `email`.
 async fn verify_identity(app: &TestApp, email: &str) {
-    let mut officer = platform::principal::Principal::resident(platform::principal::AccountId::new());
+    let mut officer = platform::testkit::resident_signed_in_now(platform::principal::AccountId::new());
     officer.roles.push(platform::principal::Role::Officer);
     let officer = app.sign_in_as(&officer).await;
     let verified = officer

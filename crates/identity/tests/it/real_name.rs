@@ -1,14 +1,14 @@
 //! Real-name verification by an officer: HKID check digits, one identity
 //! per document, encryption at rest, and the level applied at once.
 
-use platform::principal::{AccountId, Principal, Role};
+use platform::principal::{AccountId, Role};
 use platform::testkit::TestApp;
 use sea_orm::{ConnectionTrait, Statement};
 
 use crate::support::*;
 
 async fn officer(app: &TestApp) -> platform::testkit::TestClient {
-    let mut p = Principal::resident(AccountId::new());
+    let mut p = platform::testkit::resident_signed_in_now(AccountId::new());
     p.roles.push(Role::Officer);
     app.sign_in_as(&p).await
 }

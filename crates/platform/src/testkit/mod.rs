@@ -322,6 +322,15 @@ impl TestClient {
     }
 }
 
+/// For tests only: a basic-level resident who signed in on this device with
+/// a password just now (production code builds a `Principal` from the proof
+/// it checked, through `Principal::new`).
+pub fn resident_signed_in_now(account_id: crate::principal::AccountId) -> Principal {
+    use crate::principal::{AuthStrength, IdentityLevel, Role};
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    Principal::new(account_id, IdentityLevel::Basic, vec![Role::Resident], AuthStrength::Password, now)
+}
+
 /// The `content` of `<meta name="…">` in a page.
 pub fn meta_content(html: &str, name: &str) -> Option<String> {
     let marker = format!("<meta name=\"{name}\" content=\"");

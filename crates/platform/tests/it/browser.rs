@@ -43,7 +43,7 @@ async fn landing_page_is_accessible_in_every_language() {
         browser.client.set_window_size(1280, 900).await.unwrap();
     }
     // The operators' outbox page (a table) is accessible too.
-    let mut admin = platform::principal::Principal::resident(platform::principal::AccountId::new());
+    let mut admin = platform::testkit::resident_signed_in_now(platform::principal::AccountId::new());
     admin.roles.push(platform::principal::Role::Admin);
     platform::outbox::enqueue_now(
         &app.state,

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use platform::both_backends;
 use platform::idempotency::entity;
-use platform::principal::{AccountId, Principal};
+use platform::principal::AccountId;
 use platform::testkit::{Backend, TestApp, TestClient, eventually};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ConnectionTrait, EntityTrait, Statement};
@@ -113,7 +113,7 @@ async fn retry_gets_the_stored_answer(backend: Backend) {
 
     // Client errors a retry would get again are kept too, as rendered, for
     // a signed-in caller (see the_request_scope_keeps_only_small_successes).
-    let resident = app.sign_in_as(&Principal::resident(AccountId::new())).await;
+    let resident = app.sign_in_as(&platform::testkit::resident_signed_in_now(AccountId::new())).await;
     let k2 = key();
     let bad = json!({ "marker": m, "colour": "red" });
     let (status, first_problem) = problem(post_signed_in(&resident, THINGS, &k2, &bad).await).await;
@@ -199,7 +199,7 @@ async fn keys_belong_to_their_caller(backend: Backend) {
     assert!(replayed(&post(&c, THINGS, &k, None, &json!({ "marker": ma })).await));
 
     // A signed-in account is one caller, whichever of its sessions asks.
-    let account = Principal::resident(AccountId::new());
+    let account = platform::testkit::resident_signed_in_now(AccountId::new());
     let (laptop, phone) = (app.sign_in_as(&account).await, app.sign_in_as(&account).await);
     let mc = marker();
     let on_laptop = session_post(&laptop, &k, &json!({ "marker": mc })).await;
@@ -208,7 +208,7 @@ async fn keys_belong_to_their_caller(backend: Backend) {
     let on_phone = session_post(&phone, &k, &json!({ "marker": mc })).await;
     assert!(replayed(&on_phone));
     assert_eq!(runs(&mc), 1);
-    let someone_else = app.sign_in_as(&Principal::resident(AccountId::new())).await;
+    let someone_else = app.sign_in_as(&platform::testkit::resident_signed_in_now(AccountId::new())).await;
     assert!(!replayed(&session_post(&someone_else, &k, &json!({ "marker": mc })).await));
     assert_eq!(runs(&mc), 2);
 
@@ -385,7 +385,7 @@ async fn the_request_scope_keeps_only_small_successes(backend: Backend) {
     assert_eq!(post(&c, THINGS, &key(), Some(&marker()), &bad).await.status(), 422);
     assert_eq!(rows(&app).await, 0, "no 4xx kept for an unchecked credential");
     // For a signed-in resident, the same 4xx is kept.
-    let resident = app.sign_in_as(&Principal::resident(AccountId::new())).await;
+    let resident = app.sign_in_as(&platform::testkit::resident_signed_in_now(AccountId::new())).await;
     let k = key();
     assert_eq!(post_signed_in(&resident, THINGS, &k, &bad).await.status(), 422);
     assert!(replayed(&post_signed_in(&resident, THINGS, &k, &bad).await));

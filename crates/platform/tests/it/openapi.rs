@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 const OUTBOX: &str = "/api/v1/admin/outbox";
 
 fn admin() -> Principal {
-    let mut p = Principal::resident(AccountId::new());
+    let mut p = platform::testkit::resident_signed_in_now(AccountId::new());
     p.roles.push(Role::Admin);
     p
 }
@@ -107,7 +107,7 @@ async fn problems_the_server_sends_match_the_problem_schema() {
     let doc = document(&app).await;
     let problem = component_validator(&doc, "Problem");
     let admin = app.sign_in_as(&admin()).await;
-    let resident = app.sign_in_as(&Principal::resident(AccountId::new())).await;
+    let resident = app.sign_in_as(&platform::testkit::resident_signed_in_now(AccountId::new())).await;
     let cases: Vec<(TestClient, String, u16)> = vec![
         (app.client(), OUTBOX.to_owned(), 401),
         (resident, OUTBOX.to_owned(), 403),
@@ -261,7 +261,7 @@ async fn limit_cursor_and_permissions_are_checked(backend: Backend) {
     }
     let (status, _) = crate::support::problem(app.client().get(OUTBOX).await).await;
     assert_eq!(status, 401);
-    let resident = app.sign_in_as(&Principal::resident(AccountId::new())).await;
+    let resident = app.sign_in_as(&platform::testkit::resident_signed_in_now(AccountId::new())).await;
     let (status, _) = crate::support::problem(resident.get(OUTBOX).await).await;
     assert_eq!(status, 403);
 }

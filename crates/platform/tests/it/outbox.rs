@@ -218,7 +218,7 @@ async fn the_dev_sink_marks_messages_sent() {
 }
 
 fn admin() -> platform::principal::Principal {
-    let mut p = platform::principal::Principal::resident(platform::principal::AccountId::new());
+    let mut p = platform::testkit::resident_signed_in_now(platform::principal::AccountId::new());
     p.roles.push(platform::principal::Role::Admin);
     p
 }
@@ -235,7 +235,7 @@ async fn administrators_read_the_outbox_page() {
     assert!(html.contains("Your code is 246810"), "dev-sink messages show their text");
 
     let resident =
-        app.sign_in_as(&platform::principal::Principal::resident(platform::principal::AccountId::new())).await;
+        app.sign_in_as(&platform::testkit::resident_signed_in_now(platform::principal::AccountId::new())).await;
     assert_eq!(resident.get("/en/admin/outbox").await.status(), 403);
     assert_eq!(app.client().get("/en/admin/outbox").await.status(), 401);
 }

@@ -1,6 +1,6 @@
 //! CSRF, sessions and role guards, rate limits.
 
-use platform::principal::{AccountId, Principal, Role};
+use platform::principal::{AccountId, Role};
 use sea_orm::ConnectionTrait;
 use serde_json::json;
 
@@ -44,7 +44,7 @@ async fn forms_need_a_csrf_token_bound_to_the_session() {
 #[tokio::test]
 async fn csrf_tokens_differ_on_every_response() {
     let app = app().spawn().await;
-    let resident = app.sign_in_as(&Principal::resident(AccountId::new())).await;
+    let resident = app.sign_in_as(&platform::testkit::resident_signed_in_now(AccountId::new())).await;
     // Pages are compressed: a token that never changed would be a BREACH target.
     let mut tokens = Vec::new();
     for _ in 0..3 {
@@ -72,7 +72,7 @@ async fn csrf_tokens_differ_on_every_response() {
 #[tokio::test]
 async fn csrf_binds_to_the_signed_in_session() {
     let app = app().spawn().await;
-    let resident = app.sign_in_as(&Principal::resident(AccountId::new())).await;
+    let resident = app.sign_in_as(&platform::testkit::resident_signed_in_now(AccountId::new())).await;
     let r = resident.post_form("/en/form", &[("name", "Signed")]).await;
     assert_eq!(r.status(), 200);
 
@@ -90,7 +90,7 @@ async fn csrf_binds_to_the_signed_in_session() {
 #[tokio::test]
 async fn csrf_exemptions_cover_whole_path_segments() {
     let app = app().spawn().await;
-    let resident = app.sign_in_as(&Principal::resident(AccountId::new())).await;
+    let resident = app.sign_in_as(&platform::testkit::resident_signed_in_now(AccountId::new())).await;
     // The module exempts `/oauth-test/token`: that route and those below it.
     for path in ["/oauth-test/token", "/oauth-test/token/123"] {
         let r = resident.http.post(resident.url(path)).send().await.unwrap();
@@ -114,13 +114,13 @@ async fn guards_reject_before_the_handler() {
     assert_eq!(r.status(), 401);
 
     let id = AccountId::new();
-    let resident = app.sign_in_as(&Principal::resident(id)).await;
+    let resident = app.sign_in_as(&platform::testkit::resident_signed_in_now(id)).await;
     let r = resident.get("/en/whoami").await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.text().await.unwrap(), id.to_string());
     assert_eq!(resident.get("/en/admin-only").await.status(), 403);
 
-    let mut admin = Principal::resident(AccountId::new());
+    let mut admin = platform::testkit::resident_signed_in_now(AccountId::new());
     admin.roles.push(Role::Admin);
     let admin = app.sign_in_as(&admin).await;
     assert_eq!(admin.get("/en/admin-only").await.status(), 200);
@@ -129,7 +129,7 @@ async fn guards_reject_before_the_handler() {
 #[tokio::test]
 async fn expired_sessions_sign_out() {
     let app = app().spawn().await;
-    let resident = app.sign_in_as(&Principal::resident(AccountId::new())).await;
+    let resident = app.sign_in_as(&platform::testkit::resident_signed_in_now(AccountId::new())).await;
     assert_eq!(resident.get("/en/whoami").await.status(), 200);
     app.db().execute_unprepared("UPDATE session SET idle_expires_at = '2000-01-01 00:00:00+00:00'").await.unwrap();
     assert_eq!(resident.get("/en/whoami").await.status(), 401);
@@ -168,7 +168,7 @@ async fn sensitive_routes_limit_per_account_across_addresses() {
         })
         .spawn()
         .await;
-    let resident = app.sign_in_as(&Principal::resident(AccountId::new())).await;
+    let resident = app.sign_in_as(&platform::testkit::resident_signed_in_now(AccountId::new())).await;
     let token = resident.csrf_token().await;
     let mut statuses = Vec::new();
     for i in 0..3 {
