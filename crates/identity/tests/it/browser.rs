@@ -168,7 +168,10 @@ async fn identity_pages_are_accessible_and_work_by_keyboard() {
     let link =
         browser.client.find(Locator::Css("a.break-anywhere")).await.unwrap().attr("href").await.unwrap().unwrap();
     let code = link.split("?c=").nth(1).unwrap().to_owned();
-    let approved = phone.post_form("/en/sign-in/approve", &[("c", code.as_str()), ("decision", "approve")]).await;
+    let number = browser.text("[data-number]").await.unwrap();
+    let approved = phone
+        .post_form("/en/sign-in/approve", &[("c", code.as_str()), ("decision", "approve"), ("number", &number)])
+        .await;
     assert_eq!(approved.status(), 200);
     browser.check("signed-in-by-app", browser.client.wait().for_url(&url_of(&app.url("/en/account")))).await;
     // The approval page, seen from the device that is signed in now.
