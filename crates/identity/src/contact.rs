@@ -26,13 +26,13 @@ use sea_orm::sea_query::Expr;
 use serde::Deserialize;
 
 use crate::accounts::{self, Started};
-use crate::http::{reauthenticate, recently_signed_in, see_other};
+use crate::http::{RecentSignIn, see_other};
 use crate::model::{Identifier, OneTimeCode, Phone};
 use crate::store::{self, account};
 
 const PURPOSE_CHANGE_EMAIL: &str = "change_email";
 const PURPOSE_CHANGE_PHONE: &str = "change_phone";
-const PAGE: &str = "/account/sign-in-details";
+pub(crate) const PAGE: &str = "/account/sign-in-details";
 
 fn purpose(id: &Identifier) -> &'static str {
     match id {
@@ -212,13 +212,10 @@ async fn details_page(
 /// `GET /{lang}/account/sign-in-details`.
 pub(crate) async fn page(
     State(state): State<AppState>,
-    SignedIn(principal): SignedIn,
+    RecentSignIn(principal): RecentSignIn,
     ctx: PageContext,
     Query(q): Query<DetailsQuery>,
 ) -> Result<Response, AppError> {
-    if !recently_signed_in(&principal) {
-        return Ok(reauthenticate(&ctx, PAGE));
-    }
     let account = crate::http::signed_in_account(&state, &principal).await?;
     details_page(&ctx, &account, FormErrors::new(), "", q.changed.is_some(), StatusCode::OK).await
 }
@@ -226,14 +223,11 @@ pub(crate) async fn page(
 /// `POST /{lang}/account/sign-in-details`: a new address or number.
 pub(crate) async fn submit(
     State(state): State<AppState>,
-    SignedIn(principal): SignedIn,
+    RecentSignIn(principal): RecentSignIn,
     ctx: PageContext,
     client: Extension<ClientInfo>,
     PageForm(form): PageForm<ValueForm>,
 ) -> Result<Response, AppError> {
-    if !recently_signed_in(&principal) {
-        return Ok(reauthenticate(&ctx, PAGE));
-    }
     let account = crate::http::signed_in_account(&state, &principal).await?;
     let mut errors = FormErrors::new();
     let mut status = StatusCode::UNPROCESSABLE_ENTITY;
@@ -292,15 +286,12 @@ pub(crate) async fn verify_page(
 /// `POST /{lang}/account/sign-in-details/verify`.
 pub(crate) async fn verify(
     State(state): State<AppState>,
-    SignedIn(principal): SignedIn,
+    RecentSignIn(principal): RecentSignIn,
     ctx: PageContext,
     PageForm(form): PageForm<VerifyForm>,
 ) -> Result<Response, AppError> {
     if Uuid::parse_str(&form.v).is_err() {
         return Err(AppError::not_found());
-    }
-    if !recently_signed_in(&principal) {
-        return Ok(reauthenticate(&ctx, PAGE));
     }
     let account = crate::http::signed_in_account(&state, &principal).await?;
     let mut errors = FormErrors::new();

@@ -5,8 +5,9 @@
 use askama::Template;
 use axum::Extension;
 use axum::Router;
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -61,12 +62,21 @@ pub(crate) fn pages() -> Router<AppState> {
         .route("/sign-in/passkey/options", post(crate::passkeys::sign_in_options).route_layer(sensitive()))
         .route("/sign-in/two-step/passkey/options", post(crate::passkeys::second_step_options).route_layer(sensitive()))
         .route("/account/passkeys", get(crate::passkeys::page).post(crate::passkeys::add))
-        .route("/account/passkeys/options", post(crate::passkeys::register_options))
-        .route("/account/passkeys/remove", post(crate::passkeys::remove))
+        .route(
+            "/account/passkeys/options",
+            post(crate::passkeys::register_options).route_layer(Extension(ReturnTo("/account/passkeys"))),
+        )
+        .route(
+            "/account/passkeys/remove",
+            post(crate::passkeys::remove).route_layer(Extension(ReturnTo("/account/passkeys"))),
+        )
         .route("/sign-out", post(sign_out))
         .route("/account", get(account_page))
         .route("/account/two-step", get(two_step_page).post(two_step_confirm).route_layer(sensitive()))
-        .route("/account/two-step/disable", post(two_step_disable).route_layer(sensitive()))
+        .route(
+            "/account/two-step/disable",
+            post(two_step_disable).route_layer(sensitive()).route_layer(Extension(ReturnTo("/account/two-step"))),
+        )
         .route("/account/security", get(crate::security::page))
         .route("/account/profile", get(crate::profile::page).post(crate::profile::submit))
         .route(
@@ -75,7 +85,10 @@ pub(crate) fn pages() -> Router<AppState> {
         )
         .route(
             "/account/sign-in-details/verify",
-            get(crate::contact::verify_page).post(crate::contact::verify).route_layer(sensitive()),
+            get(crate::contact::verify_page)
+                .post(crate::contact::verify)
+                .route_layer(sensitive())
+                .route_layer(Extension(ReturnTo(crate::contact::PAGE))),
         )
         .route("/account/dependants", get(crate::dependants::page).post(crate::dependants::add))
         .route("/account/dependants/remove", post(crate::dependants::remove))
@@ -133,14 +146,44 @@ async fn allow_return_to_service(
 /// V3.7.1, NIST SP 800-63B reauthentication).
 pub(crate) const REAUTHENTICATE_AFTER_SECS: i64 = 15 * 60;
 
-/// Whether the session's sign-in is recent enough for such a change.
-pub(crate) fn recently_signed_in(principal: &Principal) -> bool {
-    time::OffsetDateTime::now_utc().unix_timestamp() - principal.authenticated_at <= REAUTHENTICATE_AFTER_SECS
-}
+/// The page a re-sign-in returns to, for a route that is not itself one (a
+/// POST-only action): set on the route with `.route_layer(Extension(ReturnTo(…)))`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ReturnTo(pub &'static str);
 
-/// Sends the resident to sign in again, then back to `path` (language-relative).
-pub(crate) fn reauthenticate(ctx: &PageContext, path: &str) -> Response {
-    see_other(&format!("{}&reauth=1", sign_in_then(ctx, &ctx.href(path))))
+/// A signed-in resident whose sign-in is recent enough to change how they
+/// sign in or who they are (`REAUTHENTICATE_AFTER_SECS`). Anyone else is sent
+/// to sign in again and back (GET and POST alike: the page they came from,
+/// the route's `ReturnTo` or else its own path); a script asking for JSON
+/// gets the `reauthentication-required` problem instead. Nobody signed in: 401.
+#[derive(Debug, Clone)]
+pub(crate) struct RecentSignIn(pub Principal);
+
+impl FromRequestParts<AppState> for RecentSignIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let SignedIn(principal) =
+            SignedIn::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
+        let age = time::OffsetDateTime::now_utc().unix_timestamp() - principal.authenticated_at;
+        if age <= REAUTHENTICATE_AFTER_SECS {
+            return Ok(Self(principal));
+        }
+        let accept = parts.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
+        if accept.contains("application/json") && !accept.contains("text/html") {
+            return Err(AppError::from(crate::errors::IdentityError::ReauthenticationRequired).into_response());
+        }
+        let Ok(ctx) = PageContext::from_request_parts(parts, state).await;
+        // Inside the language prefix the router has stripped it from the URI.
+        let path = match parts.extensions.get::<ReturnTo>() {
+            Some(ReturnTo(page)) => (*page).to_owned(),
+            None if parts.method == Method::GET => {
+                parts.uri.path_and_query().map_or("/account", |p| p.as_str()).to_owned()
+            }
+            None => parts.uri.path().to_owned(),
+        };
+        Err(see_other(&format!("{}&reauth=1", sign_in_then(&ctx, &ctx.href(&path)))))
+    }
 }
 
 pub(crate) fn urlencode(s: &str) -> String {
@@ -892,25 +935,19 @@ fn group4(s: &str) -> String {
 
 async fn two_step_page(
     State(state): State<AppState>,
-    SignedIn(principal): SignedIn,
+    RecentSignIn(principal): RecentSignIn,
     ctx: PageContext,
 ) -> Result<Response, AppError> {
-    if !recently_signed_in(&principal) {
-        return Ok(reauthenticate(&ctx, "/account/two-step"));
-    }
     let account = signed_in_account(&state, &principal).await?;
     two_step_form(&state, &ctx, &account, FormErrors::new(), StatusCode::OK).await
 }
 
 async fn two_step_confirm(
     State(state): State<AppState>,
-    SignedIn(principal): SignedIn,
+    RecentSignIn(principal): RecentSignIn,
     ctx: PageContext,
     PageForm(form): PageForm<CodeForm>,
 ) -> Result<Response, AppError> {
-    if !recently_signed_in(&principal) {
-        return Ok(reauthenticate(&ctx, "/account/two-step"));
-    }
     let account = signed_in_account(&state, &principal).await?;
     let mut errors = FormErrors::new();
     if form.code.trim().is_empty() {
@@ -930,13 +967,10 @@ async fn two_step_confirm(
 
 async fn two_step_disable(
     State(state): State<AppState>,
-    SignedIn(principal): SignedIn,
+    RecentSignIn(principal): RecentSignIn,
     ctx: PageContext,
     PageForm(form): PageForm<CodeForm>,
 ) -> Result<Response, AppError> {
-    if !recently_signed_in(&principal) {
-        return Ok(reauthenticate(&ctx, "/account/two-step"));
-    }
     let account = signed_in_account(&state, &principal).await?;
     if two_step::disable(&state, ctx.lang, &account, &form.code).await? {
         return Ok(see_other(&ctx.href("/account")));

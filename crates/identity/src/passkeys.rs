@@ -31,7 +31,7 @@ use platform::form::FormErrors;
 use platform::i18n::Lang;
 use platform::outbox;
 use platform::page::PageContext;
-use platform::principal::{AuthStrength, Principal, SignedIn};
+use platform::principal::{AuthStrength, Principal};
 use platform::web::{self, ClientInfo, RequestId};
 use sea_orm::ActiveValue::Set;
 use sea_orm::entity::prelude::*;
@@ -44,7 +44,7 @@ use webauthn_rs::prelude::{
 };
 
 use crate::errors::IdentityError;
-use crate::http::{reauthenticate, recently_signed_in, safe_next, see_other, start_session};
+use crate::http::{RecentSignIn, safe_next, see_other, start_session};
 use crate::store::{self, account};
 use crate::{accounts, security};
 
@@ -323,26 +323,20 @@ async fn passkeys_page(
 
 pub(crate) async fn page(
     State(state): State<AppState>,
-    SignedIn(principal): SignedIn,
+    RecentSignIn(principal): RecentSignIn,
     ctx: PageContext,
     axum::extract::Query(q): axum::extract::Query<AddedQuery>,
 ) -> Result<Response, AppError> {
-    if !recently_signed_in(&principal) {
-        return Ok(reauthenticate(&ctx, "/account/passkeys"));
-    }
     passkeys_page(&state, &ctx, &principal.account_id.to_string(), FormErrors::new(), "", q.added.is_some()).await
 }
 
 /// `POST /{lang}/account/passkeys/options`: starts adding a passkey.
 pub(crate) async fn register_options(
     State(state): State<AppState>,
-    SignedIn(principal): SignedIn,
+    RecentSignIn(principal): RecentSignIn,
     client: Extension<ClientInfo>,
 ) -> Result<Response, AppError> {
     let rp = relying_party(&state).ok_or_else(unavailable)?;
-    if !recently_signed_in(&principal) {
-        return Err(IdentityError::ReauthenticationRequired.into());
-    }
     let account = crate::http::signed_in_account(&state, &principal).await?;
     let existing = list(&state.db, &account.id).await?;
     if existing.len() as u64 >= MAX_PER_ACCOUNT {
@@ -374,15 +368,12 @@ pub(crate) struct AddForm {
 /// `POST /{lang}/account/passkeys`: finishes adding a passkey.
 pub(crate) async fn add(
     State(state): State<AppState>,
-    SignedIn(principal): SignedIn,
+    RecentSignIn(principal): RecentSignIn,
     ctx: PageContext,
     client: Extension<ClientInfo>,
     headers: HeaderMap,
     PageForm(form): PageForm<AddForm>,
 ) -> Result<Response, AppError> {
-    if !recently_signed_in(&principal) {
-        return Ok(reauthenticate(&ctx, "/account/passkeys"));
-    }
     let account_id = principal.account_id.to_string();
     let mut errors = FormErrors::new();
     let name = form.name.trim();
@@ -483,13 +474,10 @@ pub(crate) struct RemoveForm {
 /// `POST /{lang}/account/passkeys/remove`.
 pub(crate) async fn remove(
     State(state): State<AppState>,
-    SignedIn(principal): SignedIn,
+    RecentSignIn(principal): RecentSignIn,
     ctx: PageContext,
     PageForm(form): PageForm<RemoveForm>,
 ) -> Result<Response, AppError> {
-    if !recently_signed_in(&principal) {
-        return Ok(reauthenticate(&ctx, "/account/passkeys"));
-    }
     let account_id = principal.account_id.to_string();
     let account = crate::http::signed_in_account(&state, &principal).await?;
     let txn = platform::db::begin_write(&state.db).await?;

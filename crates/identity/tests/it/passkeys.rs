@@ -300,6 +300,15 @@ async fn an_old_session_must_sign_in_again_to_change_sign_in_methods() {
     assert_eq!(location(&r), again);
     let r = client.get("/en/account/two-step").await;
     assert_eq!(location(&r), "/en/sign-in?next=%2Fen%2Faccount%2Ftwo-step&reauth=1");
+    // A POST-only action returns to the page its form is on (`RecentSignIn` with the route's `ReturnTo`).
+    for (action, page) in [
+        ("/en/account/passkeys/remove", "%2Fen%2Faccount%2Fpasskeys"),
+        ("/en/account/two-step/disable", "%2Fen%2Faccount%2Ftwo-step"),
+        ("/en/account/sign-in-details/verify", "%2Fen%2Faccount%2Fsign-in-details"),
+    ] {
+        let r = client.post_form(action, &[("id", "x"), ("code", "123456")]).await;
+        assert_eq!(location(&r), format!("/en/sign-in?next={page}&reauth=1"), "{action}");
+    }
     let page = client.get(again).await.text().await.unwrap();
     assert!(page.contains("For your security, sign in again before you change how you sign in."));
 
