@@ -151,8 +151,14 @@ pub async fn register(
     let created = match store::account_by(&txn, id).await? {
         Some(_) => None,
         None => {
-            let new =
-                store::NewAccount { id, password_hash: Some(phc), active: false, real_name: false, roles: vec![] };
+            let new = store::NewAccount {
+                id,
+                password_hash: Some(phc),
+                active: false,
+                real_name: false,
+                roles: vec![],
+                scopes: vec![],
+            };
             match store::create_account(&txn, new).await {
                 Ok(account) => Some(account),
                 // Lost a race with a registration of the same address.
@@ -475,8 +481,8 @@ pub fn new_password(
     checked?.without(&crate::settings::of(state).banned_words)
 }
 
-/// Who an account is: its ID, identity level and roles.
-fn who(account: &account::Model) -> Result<(AccountId, IdentityLevel, Vec<Role>), AppError> {
+/// Who an account is: its ID, identity level, roles and officer scopes.
+fn who(account: &account::Model) -> Result<(AccountId, IdentityLevel, Vec<Role>, Vec<String>), AppError> {
     let id = uuid::Uuid::parse_str(&account.id).map_err(AppError::internal)?;
     let slugs: Vec<String> = serde_json::from_str(&account.roles).map_err(AppError::internal)?;
     let mut roles = vec![Role::Resident];
@@ -488,14 +494,20 @@ fn who(account: &account::Model) -> Result<(AccountId, IdentityLevel, Vec<Role>)
         }
     }
     let level = if account.level == "real_name" { IdentityLevel::RealName } else { IdentityLevel::Basic };
-    Ok((AccountId(id), level, roles))
+    // Scopes refine the officer role; without it they grant nothing.
+    let scopes: Vec<String> = if roles.contains(&Role::Officer) {
+        serde_json::from_str(&account.scopes).map_err(AppError::internal)?
+    } else {
+        Vec::new()
+    };
+    Ok((AccountId(id), level, roles, scopes))
 }
 
 /// The principal of an account that has just proved who it is, on this
 /// device, with `strength`.
 pub fn principal(account: &account::Model, strength: AuthStrength) -> Result<Principal, AppError> {
-    let (id, level, roles) = who(account)?;
-    Ok(Principal::new(id, level, roles, strength, OffsetDateTime::now_utc().unix_timestamp()))
+    let (id, level, roles, scopes) = who(account)?;
+    Ok(Principal::new(id, level, roles, strength, OffsetDateTime::now_utc().unix_timestamp()).with_scopes(scopes))
 }
 
 /// The principal of an account signed in by another device's approval:
@@ -505,8 +517,8 @@ pub fn principal_approved_on_another_device(
     strength: AuthStrength,
     authenticated_at: i64,
 ) -> Result<Principal, AppError> {
-    let (id, level, roles) = who(account)?;
-    Ok(Principal::approved_on_another_device(id, level, roles, strength, authenticated_at))
+    let (id, level, roles, scopes) = who(account)?;
+    Ok(Principal::approved_on_another_device(id, level, roles, strength, authenticated_at).with_scopes(scopes))
 }
 
 /// The back-off for a count of failures (`model::throttle_until` and its kin).
@@ -675,16 +687,18 @@ pub async fn create_user(
     real_name: bool,
     roles: Vec<String>,
 ) -> Result<account::Model, CreateUserError> {
-    create_user_named(state, NewUser::Email(email), password, real_name, roles).await
+    create_user_named(state, NewUser::Email(email), password, real_name, roles, vec![]).await
 }
 
-/// The same, for an account named by an e-mail address or a mobile number.
+/// The same, for an account named by an e-mail address or a mobile number,
+/// with officer scopes (`real_name::VERIFIER_SCOPE`, …).
 pub async fn create_user_named(
     state: &AppState,
     name: NewUser<'_>,
     password: &str,
     real_name: bool,
     roles: Vec<String>,
+    scopes: Vec<String>,
 ) -> Result<account::Model, CreateUserError> {
     let id = match name {
         NewUser::Email(e) => Identifier::Email(Email::parse(e).map_err(|_| CreateUserError::Email)?),
@@ -706,7 +720,7 @@ pub async fn create_user_named(
     let internal = |e: &dyn std::fmt::Display| CreateUserError::Internal(e.to_string());
     let phc = password::hash_blocking(password).await.map_err(|e| internal(&e))?;
     let txn = platform::db::begin_write(&state.db).await.map_err(|e| internal(&e))?;
-    let new = store::NewAccount { id: &id, password_hash: Some(phc), active: true, real_name, roles };
+    let new = store::NewAccount { id: &id, password_hash: Some(phc), active: true, real_name, roles, scopes };
     let account = store::create_account(&txn, new).await.map_err(|e| match e {
         StoreError::Taken => CreateUserError::Exists,
         StoreError::Db(e) => internal(&e),

@@ -50,7 +50,17 @@ enum UsersCommand {
         /// Role to grant; may be repeated.
         #[arg(long, value_enum)]
         role: Vec<RoleArg>,
+        /// An officer's permission (needs --role officer); may be repeated.
+        #[arg(long, value_enum, requires = "role")]
+        scope: Vec<ScopeArg>,
     },
+}
+
+/// Officer scopes (`--scope`).
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ScopeArg {
+    /// Record checked identity documents (`/officer/real-name`).
+    RealNameVerifier,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -105,7 +115,8 @@ fn parse<T: FromArgMatches>(matches: &clap::ArgMatches) -> Result<T, Failure> {
 }
 
 async fn users(ctx: Context, matches: clap::ArgMatches) -> Result<(), Failure> {
-    let Users { command: UsersCommand::Create { email, phone, password_stdin: _, real_name, role } } = parse(&matches)?;
+    let Users { command: UsersCommand::Create { email, phone, password_stdin: _, real_name, role, scope } } =
+        parse(&matches)?;
     // Wiped when dropped, like every secret we hold in memory.
     let mut password = zeroize::Zeroizing::new(String::new());
     std::io::Read::read_to_string(&mut std::io::stdin(), &mut password)
@@ -128,13 +139,23 @@ async fn users(ctx: Context, matches: clap::ArgMatches) -> Result<(), Failure> {
             .to_owned()
         })
         .collect();
-    let account =
-        accounts::create_user_named(&state, name, password, real_name, roles.clone()).await.map_err(|e| match e {
-            accounts::CreateUserError::Internal(m) => Failure::runtime(m),
-            other => Failure::usage(other),
-        })?;
+    if !scope.is_empty() && !role.iter().any(|r| matches!(r, RoleArg::Officer)) {
+        return Err(Failure::usage("--scope: only an officer (--role officer) has scopes"));
+    }
+    let scopes: Vec<String> = scope
+        .iter()
+        .map(|s| match s {
+            ScopeArg::RealNameVerifier => crate::real_name::VERIFIER_SCOPE.to_owned(),
+        })
+        .collect();
+    let account = accounts::create_user_named(&state, name, password, real_name, roles.clone(), scopes.clone())
+        .await
+        .map_err(|e| match e {
+        accounts::CreateUserError::Internal(m) => Failure::runtime(m),
+        other => Failure::usage(other),
+    })?;
     ctx.print(
-        json!({ "account_id": account.id, "email": account.email, "phone": account.phone, "level": account.level, "roles": roles }),
+        json!({ "account_id": account.id, "email": account.email, "phone": account.phone, "level": account.level, "roles": roles, "scopes": scopes }),
         format!("created account {} for {}", account.id, account.name()),
     );
     Ok(())

@@ -160,6 +160,7 @@ pub(crate) async fn add(
                 value: Set(value.to_owned()),
                 source: Set("guardian".to_owned()),
                 updated_at: Set(now),
+                document_id: Set(None),
             }
             .insert(&txn)
             .await?;

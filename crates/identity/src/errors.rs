@@ -20,9 +20,10 @@ const UNTRUSTED_SOURCE: ProblemType = ProblemType::new("identity-untrusted-sourc
 const NO_SUCH_ACCOUNT: ProblemType = ProblemType::new("identity-no-such-account", StatusCode::NOT_FOUND);
 const DOCUMENT_TAKEN: ProblemType = ProblemType::new("identity-document-taken", StatusCode::CONFLICT);
 const ALREADY_REAL_NAME: ProblemType = ProblemType::new("identity-already-real-name", StatusCode::CONFLICT);
+const SELF_VERIFICATION: ProblemType = ProblemType::new("identity-self-verification", StatusCode::FORBIDDEN);
 
 /// Every problem type identity can answer with (the module lists them).
-pub const PROBLEMS: [ProblemType; 12] = [
+pub const PROBLEMS: [ProblemType; 13] = [
     PASSKEYS_UNAVAILABLE,
     REAUTHENTICATION_REQUIRED,
     PASSKEY_LIMIT,
@@ -35,6 +36,7 @@ pub const PROBLEMS: [ProblemType; 12] = [
     NO_SUCH_ACCOUNT,
     DOCUMENT_TAKEN,
     ALREADY_REAL_NAME,
+    SELF_VERIFICATION,
 ];
 
 /// What can go wrong in identity that the person or client can act on.
@@ -60,6 +62,8 @@ pub enum IdentityError {
     /// The identity document already backs another person.
     DocumentTaken,
     AlreadyRealName,
+    /// An officer named their own account: someone else must check them.
+    SelfVerification,
 }
 
 impl DomainError for IdentityError {
@@ -77,6 +81,7 @@ impl DomainError for IdentityError {
             IdentityError::NoSuchAccount => NO_SUCH_ACCOUNT,
             IdentityError::DocumentTaken => DOCUMENT_TAKEN,
             IdentityError::AlreadyRealName => ALREADY_REAL_NAME,
+            IdentityError::SelfVerification => SELF_VERIFICATION,
         }
     }
 

@@ -165,8 +165,7 @@ impl FromRequestParts<AppState> for RecentSignIn {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         let SignedIn(principal) =
             SignedIn::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
-        let age = time::OffsetDateTime::now_utc().unix_timestamp() - principal.authenticated_at;
-        if age <= REAUTHENTICATE_AFTER_SECS {
+        if recently_signed_in(&principal) {
             return Ok(Self(principal));
         }
         let accept = parts.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -184,6 +183,13 @@ impl FromRequestParts<AppState> for RecentSignIn {
         };
         Err(see_other(&format!("{}&reauth=1", sign_in_then(&ctx, &ctx.href(&path)))))
     }
+}
+
+/// Whether `principal` proved who they are within the re-sign-in window.
+/// Handlers take [`RecentSignIn`]; a flow that must send the person back
+/// somewhere of its own (approving an app sign-in) asks this directly.
+pub(crate) fn recently_signed_in(principal: &Principal) -> bool {
+    time::OffsetDateTime::now_utc().unix_timestamp() - principal.authenticated_at <= REAUTHENTICATE_AFTER_SECS
 }
 
 pub(crate) fn urlencode(s: &str) -> String {
@@ -892,7 +898,7 @@ async fn account_page(
     let account = signed_in_account(&state, &principal).await?;
     let level_key = if account.level == "real_name" { "level-real-name" } else { "level-basic" };
     let two_step = two_step::is_enabled(&state, &account.id).await?;
-    let officer = principal.has_role(platform::principal::Role::Officer);
+    let officer = principal.has_scope(crate::real_name::VERIFIER_SCOPE);
     ctx.page(
         StatusCode::OK,
         "account-title",

@@ -30,6 +30,8 @@ pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(GuessKeys),
         Box::new(AccountLanguages),
         Box::new(AppSignInProof),
+        Box::new(AccountScopes),
+        Box::new(VouchedProfileFields),
     ]
 }
 
@@ -1236,5 +1238,60 @@ impl MigrationTrait for AppSignInProof {
             m.alter_table(Table::alter().table(AppSignIn::Table).add_column(column).to_owned()).await?;
         }
         Ok(())
+    }
+}
+
+struct AccountScopes;
+
+impl MigrationName for AccountScopes {
+    fn name(&self) -> &str {
+        "m20261202_500001_identity_account_scopes"
+    }
+}
+
+/// Officers' permissions as scopes of their own (DESIGN §5), beside the
+/// broad role: a JSON array of scope slugs. Officers already there keep
+/// what the role alone let them do: verifying real-name identities.
+#[async_trait::async_trait]
+impl MigrationTrait for AccountScopes {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table(Account::Table)
+                .add_column(ColumnDef::new(Alias::new("scopes")).text().not_null().default("[]"))
+                .to_owned(),
+        )
+        .await?;
+        m.get_connection()
+            .execute_unprepared(&format!(
+                "UPDATE account SET scopes = '[\"{}\"]' WHERE roles LIKE '%\"officer\"%'",
+                crate::real_name::VERIFIER_SCOPE
+            ))
+            .await
+            .map(|_| ())
+    }
+}
+
+struct VouchedProfileFields;
+
+impl MigrationName for VouchedProfileFields {
+    fn name(&self) -> &str {
+        "m20261202_500002_identity_profile_field_document"
+    }
+}
+
+/// A profile field a real-name verification recorded (name, birth date)
+/// names the document record that vouches for it (its kind, who checked
+/// it, how and when); fields the resident typed have none.
+#[async_trait::async_trait]
+impl MigrationTrait for VouchedProfileFields {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table(ProfileField::Table)
+                .add_column(ColumnDef::new(Alias::new("document_id")).string_len(36))
+                .to_owned(),
+        )
+        .await
     }
 }

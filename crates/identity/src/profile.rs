@@ -30,6 +30,8 @@ pub mod entity {
         pub value: String,
         pub source: String,
         pub updated_at: TimeDateTimeWithTimeZone,
+        /// The identity document whose verification recorded the value.
+        pub document_id: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -125,6 +127,7 @@ async fn save(conn: &impl ConnectionTrait, person_id: &str, slug: &str, value: &
                 value: Set(value.to_owned()),
                 source: Set("self".to_owned()),
                 updated_at: Set(platform::db::now()),
+                document_id: Set(None),
             };
             if existing.is_some() {
                 row.update(conn).await?;
@@ -136,6 +139,36 @@ async fn save(conn: &impl ConnectionTrait, person_id: &str, slug: &str, value: &
     Ok(())
 }
 
+/// The fields a real-name verification records from the document. Once
+/// the account is at the real-name level the resident cannot change them:
+/// services that asked for a checked identity rely on them, so a correction
+/// goes through a new check, never the profile form.
+pub const VOUCHED: [&str; 2] = ["name", "birthdate"];
+
+/// Records a value read from a checked document: `source` is how it was
+/// checked (`officer`, `assertion`) and `document_id` the record of it.
+pub(crate) async fn record_vouched(
+    conn: &impl ConnectionTrait,
+    person_id: &str,
+    slug: &str,
+    value: &str,
+    source: &str,
+    document_id: &str,
+) -> Result<(), DbErr> {
+    entity::Entity::delete_by_id((person_id.to_owned(), slug.to_owned())).exec(conn).await?;
+    entity::ActiveModel {
+        person_id: Set(person_id.to_owned()),
+        field: Set(slug.to_owned()),
+        value: Set(value.to_owned()),
+        source: Set(source.to_owned()),
+        updated_at: Set(platform::db::now()),
+        document_id: Set(Some(document_id.to_owned())),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
 struct Row {
     slug: &'static str,
     label_key: String,
@@ -144,6 +177,8 @@ struct Row {
     source_key: &'static str,
     input_type: &'static str,
     autocomplete: &'static str,
+    /// Read from a checked document: shown, not editable.
+    locked: bool,
 }
 
 #[derive(Template)]
@@ -155,19 +190,24 @@ struct ProfilePage<'a> {
     saved: bool,
 }
 
-fn rows(stored: &[entity::Model], typed: Option<&ProfileForm>) -> Vec<Row> {
+fn rows(stored: &[entity::Model], typed: Option<&ProfileForm>, real_name: bool) -> Vec<Row> {
     FIELDS
         .iter()
         .map(|f| {
             let stored = stored.iter().find(|m| m.field == f.slug);
-            let value =
-                typed.map(|t| t.get(f.slug).to_owned()).or_else(|| stored.map(|m| m.value.clone())).unwrap_or_default();
+            let locked = real_name && VOUCHED.contains(&f.slug);
+            let value = typed
+                .filter(|_| !locked)
+                .map(|t| t.get(f.slug).to_owned())
+                .or_else(|| stored.map(|m| m.value.clone()))
+                .unwrap_or_default();
             Row {
                 slug: f.slug,
                 label_key: format!("profile-{}", f.slug.replace('_', "-")),
                 hint_key: format!("profile-{}-hint", f.slug.replace('_', "-")),
                 value,
                 source_key: match stored.map(|m| m.source.as_str()) {
+                    _ if locked => "profile-source-document",
                     Some("officer") => "profile-source-officer",
                     Some(_) => "profile-source-self",
                     None => "",
@@ -184,6 +224,7 @@ fn rows(stored: &[entity::Model], typed: Option<&ProfileForm>) -> Vec<Row> {
                     "phone_number" => "tel",
                     _ => "off",
                 },
+                locked,
             }
         })
         .collect()
@@ -211,8 +252,15 @@ impl ProfileForm {
     }
 }
 
-async fn person_of(state: &AppState, account_id: &str) -> Result<String, AppError> {
-    Ok(crate::store::account_by_id(&state.db, account_id).await?.ok_or_else(AppError::not_found)?.person_id)
+async fn account_of(state: &AppState, account_id: &str) -> Result<crate::store::account::Model, AppError> {
+    account_of_in(&state.db, account_id).await
+}
+
+async fn account_of_in(
+    conn: &impl ConnectionTrait,
+    account_id: &str,
+) -> Result<crate::store::account::Model, AppError> {
+    crate::store::account_by_id(conn, account_id).await?.ok_or_else(AppError::not_found)
 }
 
 pub(crate) async fn page(
@@ -220,12 +268,13 @@ pub(crate) async fn page(
     SignedIn(principal): SignedIn,
     ctx: PageContext,
 ) -> Result<Response, AppError> {
-    let person = person_of(&state, &principal.account_id.to_string()).await?;
-    let stored = values(&state.db, &person).await?;
+    let account = account_of(&state, &principal.account_id.to_string()).await?;
+    let real_name = account.level == "real_name";
+    let stored = values(&state.db, &account.person_id).await?;
     ctx.page(
         StatusCode::OK,
         "profile-title",
-        &ProfilePage { ctx: &ctx, errors: FormErrors::new(), rows: rows(&stored, None), saved: false },
+        &ProfilePage { ctx: &ctx, errors: FormErrors::new(), rows: rows(&stored, None, real_name), saved: false },
     )
 }
 
@@ -236,23 +285,34 @@ pub(crate) async fn submit(
     PageForm(form): PageForm<ProfileForm>,
 ) -> Result<Response, AppError> {
     let account_id = principal.account_id.to_string();
-    let person = person_of(&state, &account_id).await?;
+    let account = account_of(&state, &account_id).await?;
+    let person = account.person_id.clone();
+    let real_name = account.level == "real_name";
+    let stored = values(&state.db, &person).await?;
     let mut errors = FormErrors::new();
     for f in &FIELDS {
-        if let Some(key) = problem(f, form.get(f.slug)) {
+        let typed = form.get(f.slug);
+        if real_name && VOUCHED.contains(&f.slug) {
+            // What a checked document says stays as it says.
+            let kept = stored.iter().find(|m| m.field == f.slug).map_or("", |m| m.value.as_str());
+            if typed != kept {
+                errors.add(f.slug, "profile-verified-locked");
+            }
+        } else if let Some(key) = problem(f, typed) {
             errors.add(f.slug, key);
         }
     }
     if !errors.is_empty() {
-        let stored = values(&state.db, &person).await?;
         return ctx.page(
             StatusCode::UNPROCESSABLE_ENTITY,
             "profile-title",
-            &ProfilePage { ctx: &ctx, errors, rows: rows(&stored, Some(&form)), saved: false },
+            &ProfilePage { ctx: &ctx, errors, rows: rows(&stored, Some(&form), real_name), saved: false },
         );
     }
     let txn = platform::db::begin_write(&state.db).await?;
-    for f in &FIELDS {
+    // Read again under the write lock: a verification may have landed meanwhile.
+    let real_name = real_name || account_of_in(&txn, &account_id).await?.level == "real_name";
+    for f in FIELDS.iter().filter(|f| !(real_name && VOUCHED.contains(&f.slug))) {
         save(&txn, &person, f.slug, form.get(f.slug)).await?;
     }
     platform::audit::record(
@@ -270,7 +330,7 @@ pub(crate) async fn submit(
     ctx.page(
         StatusCode::OK,
         "profile-title",
-        &ProfilePage { ctx: &ctx, errors: FormErrors::new(), rows: rows(&stored, None), saved: true },
+        &ProfilePage { ctx: &ctx, errors: FormErrors::new(), rows: rows(&stored, None, real_name), saved: true },
     )
 }
 

@@ -49,6 +49,8 @@ pub mod account {
         pub level: String,
         /// JSON array of role slugs.
         pub roles: String,
+        /// JSON array of officer scope slugs (what the officer role may do here).
+        pub scopes: String,
         pub created_at: TimeDateTimeWithTimeZone,
         pub last_sign_in_at: Option<TimeDateTimeWithTimeZone>,
         /// The language of the last sign-in (`Lang::tag`), for notices no
@@ -204,6 +206,7 @@ pub struct NewAccount<'a> {
     pub active: bool,
     pub real_name: bool,
     pub roles: Vec<String>,
+    pub scopes: Vec<String>,
 }
 
 /// Creates a person and their account.
@@ -212,6 +215,7 @@ pub async fn create_account(conn: &impl ConnectionTrait, new: NewAccount<'_>) ->
     let person_id = Uuid::now_v7().to_string();
     person::ActiveModel { id: Set(person_id.clone()), created_at: Set(now) }.insert(conn).await?;
     let roles = serde_json::to_string(&new.roles).map_err(|e| DbErr::Custom(e.to_string()))?;
+    let scopes = serde_json::to_string(&new.scopes).map_err(|e| DbErr::Custom(e.to_string()))?;
     let model = account::ActiveModel {
         id: Set(Uuid::now_v7().to_string()),
         person_id: Set(person_id),
@@ -229,6 +233,7 @@ pub async fn create_account(conn: &impl ConnectionTrait, new: NewAccount<'_>) ->
         status: Set(if new.active { "active" } else { "pending" }.to_owned()),
         level: Set(if new.real_name { "real_name" } else { "basic" }.to_owned()),
         roles: Set(roles),
+        scopes: Set(scopes),
         created_at: Set(now),
         last_sign_in_at: Set(None),
         lang: Set(None),

@@ -129,8 +129,19 @@ impl Principal {
         Self { proven_on: ProvenOn::AnotherDevice, ..Self::new(account_id, level, roles, strength, authenticated_at) }
     }
 
+    /// The same person with the officer `scopes` their account holds
+    /// (permissions, not proof: strength and sign-in time stay as built).
+    pub fn with_scopes(self, scopes: Vec<String>) -> Self {
+        Self { scopes, ..self }
+    }
+
     pub fn has_role(&self, role: Role) -> bool {
         self.roles.contains(&role)
+    }
+
+    /// Whether this officer holds `scope` (scopes mean nothing without the role).
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.has_role(Role::Officer) && self.scopes.iter().any(|s| s == scope)
     }
 }
 
@@ -197,5 +208,33 @@ impl<S: Send + Sync, R: RoleGuard> FromRequestParts<S> for Require<R> {
             return Err(AppError::new(ErrorKind::Forbidden));
         }
         Ok(Require { principal, _role: PhantomData })
+    }
+}
+
+/// An officer scope a route can demand through [`RequireScope`]: what an
+/// officer may do, per service or centre (DESIGN §5). The domain that owns
+/// the work names the slug.
+pub trait ScopeGuard: Send + Sync + 'static {
+    const SCOPE: &'static str;
+}
+
+/// A signed-in officer holding scope `S`: 401 if nobody is signed in, 403
+/// without the officer role or without the scope. Put it in a handler's
+/// signature to guard the route.
+#[derive(Debug, Clone)]
+pub struct RequireScope<S: ScopeGuard> {
+    pub principal: Principal,
+    _scope: PhantomData<S>,
+}
+
+impl<St: Send + Sync, S: ScopeGuard> FromRequestParts<St> for RequireScope<S> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &St) -> Result<Self, Self::Rejection> {
+        let SignedIn(principal) = SignedIn::from_request_parts(parts, state).await?;
+        if !principal.has_scope(S::SCOPE) {
+            return Err(AppError::new(ErrorKind::Forbidden));
+        }
+        Ok(RequireScope { principal, _scope: PhantomData })
     }
 }

@@ -124,7 +124,7 @@ activity-other = Account change
 
 real-name-title = Verify a real-name identity
 real-name-intro = Check the resident's identity document in person, then record it here. Their account becomes real-name; the number is stored encrypted and shown only masked.
-real-name-email = The resident's e-mail address
+real-name-email = The resident's e-mail address or mobile number
 real-name-kind = Document
 real-name-kind-hkid = Hong Kong identity card
 real-name-kind-passport = Passport
@@ -389,7 +389,7 @@ error-identity-assertion-rejected-detail = The signed assertion could not be acc
 error-identity-untrusted-source-title = Not a trusted source
 error-identity-untrusted-source-detail = This client is not a trusted source of real-name identities.
 error-identity-no-such-account-title = No such account
-error-identity-no-such-account-detail = No account has this e-mail address.
+error-identity-no-such-account-detail = No account has this e-mail address, mobile number or subject.
 error-identity-document-taken-title = Document already used
 error-identity-document-taken-detail = This document already backs another person's identity. Do not proceed; refer it for investigation.
 error-identity-already-real-name-title = Already verified
@@ -426,3 +426,15 @@ app-sign-in-pick-number-hint = If you are not signing in yourself, or no number 
 app-sign-in-number-missing = Pick the number shown on the device you are signing in on.
 app-sign-in-number-wrong = That is not the number shown on the other device. Wrong numbers left before the sign-in is refused: { $tries }.
 app-sign-in-number-ended = That was not the number shown on the other device. The sign-in was refused and nobody was signed in.
+
+# Real-name level (issue 13, item 9)
+real-name-name = Name as on the document
+real-name-name-hint = In English, as printed on the document.
+real-name-birthdate = Date of birth as on the document
+real-name-name-missing = Enter the name as on the document.
+real-name-birthdate-missing = Enter the date of birth as on the document.
+real-name-one-account = Name the account by exactly one of e-mail address, mobile number or subject.
+profile-source-document = (From your checked identity document. It cannot be changed here; to correct it, have your document checked again.)
+profile-verified-locked = This comes from your checked identity document and cannot be changed here.
+error-identity-self-verification-title = Not your own account
+error-identity-self-verification-detail = You cannot verify your own identity. Another officer must check your document.

@@ -462,6 +462,17 @@ pub async fn consents_for_account(
     Ok(out)
 }
 
+/// The accounts that have consented to a client (whose subjects it may know).
+pub async fn accounts_consented_to(conn: &impl ConnectionTrait, client_id: &str) -> Result<Vec<String>, DbErr> {
+    Ok(consent::Entity::find()
+        .filter(consent::Column::ClientId.eq(client_id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|c| c.account_id)
+        .collect())
+}
+
 /// Withdraws consent and revokes the client's tokens for the account.
 pub async fn disconnect(conn: &impl ConnectionTrait, account_id: &str, client_id: &str) -> Result<bool, DbErr> {
     let removed =

@@ -63,6 +63,7 @@ async fn identity_pages_are_accessible_and_work_by_keyboard() {
     // The officers' verification form, in its error state.
     let mut officer = platform::testkit::resident_signed_in_now(platform::principal::AccountId::new());
     officer.roles.push(platform::principal::Role::Officer);
+    officer.scopes.push(identity::real_name::VERIFIER_SCOPE.to_owned());
     browser.sign_in_as(&app, &officer).await;
     let mut admin = platform::testkit::resident_signed_in_now(platform::principal::AccountId::new());
     admin.roles.push(platform::principal::Role::Admin);
