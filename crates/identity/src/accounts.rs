@@ -366,6 +366,8 @@ pub async fn recover_finish(
     // The address or number is proven: a pending account becomes active.
     store::activate(&txn, &account_id, purpose == PURPOSE_RECOVER_PHONE).await?;
     platform::session::revoke_all(&txn, &account_id).await?;
+    // Whoever held the account before may hold its services' tokens too.
+    crate::oidc::store::revoke_account(&txn, &account_id).await?;
     audit::record(
         &txn,
         &state.keys,
@@ -635,6 +637,75 @@ pub async fn sign_in(
         return Ok(SignInOutcome::SecondFactor { challenge: crate::two_step::challenge(state, &account.id).await? });
     }
     Ok(SignInOutcome::SignedIn(principal(&account, AuthStrength::Password)?))
+}
+
+/// What checking a signed-in resident's current password found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordCheck {
+    Right,
+    Wrong,
+    /// Too many wrong guesses (here or at sign-in): try again in this many minutes.
+    Throttled {
+        minutes: i64,
+    },
+}
+
+/// Checks the current password of a signed-in resident before a change
+/// (a new password, two-step verification off, deletion). Each guess is
+/// counted like a sign-in's, under the account's and the network address's
+/// keys, so an open session is no way around the sign-in throttle.
+pub async fn check_password(
+    state: &AppState,
+    account: &account::Model,
+    input: &str,
+    ip: &str,
+) -> Result<PasswordCheck, AppError> {
+    let key = throttle_key(state, account.name());
+    let ip_key = state.keys.blind_index("identity.sign-in-ip", ip);
+    let ip_wait = match claim_guess(state, &key, &ip_key).await? {
+        Guess::Counted { ip_wait } => ip_wait,
+        Guess::Throttled(until) => {
+            return Ok(PasswordCheck::Throttled { minutes: model::minutes_until(until, platform::db::now()) });
+        }
+    };
+    let right = password::verify_blocking(model::normalise_password(input), account.password_hash.clone()).await;
+    let txn = platform::db::begin_write(&state.db).await?;
+    if right {
+        store::clear_failures(&txn, &key).await?;
+        store::refund_guess(&txn, &ip_key, model::FREE_FAILURES_PER_IP, ip_wait).await?;
+    } else {
+        let who = format!("account:{}", account.id);
+        audit::record(&txn, &state.keys, AuditEntry::new(who.clone(), "account.password_check_failed", who)).await?;
+    }
+    txn.commit().await?;
+    Ok(if right { PasswordCheck::Right } else { PasswordCheck::Wrong })
+}
+
+/// Sets a signed-in resident's new password (its hash, `phc`). With
+/// `end_others` (the row key of the session to keep), every other session
+/// of the account ends, and so do the tokens services hold for it. Audited,
+/// and the owner is told, in the same transaction.
+pub async fn change_password(
+    state: &AppState,
+    lang: Lang,
+    account: &account::Model,
+    phc: &str,
+    end_others: Option<&str>,
+) -> Result<(), AppError> {
+    let txn = platform::db::begin_write(&state.db).await?;
+    store::set_password(&txn, &account.id, phc).await?;
+    if let Some(keep) = end_others {
+        platform::session::revoke_others(&txn, &account.id, keep).await?;
+        crate::oidc::store::revoke_account(&txn, &account.id).await?;
+    }
+    let who = format!("account:{}", account.id);
+    audit::record(&txn, &state.keys, AuditEntry::new(who.clone(), "account.password_change", who)).await?;
+    let body_key =
+        if end_others.is_some() { "email-password-changed-ended-body" } else { "email-password-changed-body" };
+    outbox::enqueue(&txn, notice(state, lang, account, "email-password-changed-subject", body_key)?).await?;
+    txn.commit().await?;
+    state.outbox_wake.notify_one();
+    Ok(())
 }
 
 /// Records a completed sign-in (after the session exists), made in `lang`.

@@ -5,6 +5,7 @@
 //! only opaque IDs, so its chain survives the deletion.
 
 use askama::Template;
+use axum::Extension;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -16,12 +17,13 @@ use platform::form::FormErrors;
 use platform::i18n::Lang;
 use platform::page::PageContext;
 use platform::principal::SignedIn;
+use platform::web::ClientInfo;
 use sea_orm::ActiveValue::Set;
 use sea_orm::entity::prelude::*;
 use serde::Deserialize;
 use time::Duration;
 
-use crate::{accounts, model, password, store};
+use crate::{accounts, store};
 
 pub const GRACE: Duration = Duration::days(14);
 
@@ -145,20 +147,26 @@ pub(crate) async fn submit(
     State(state): State<AppState>,
     SignedIn(principal): SignedIn,
     ctx: PageContext,
+    client: Extension<ClientInfo>,
     PageForm(form): PageForm<DeleteForm>,
 ) -> Result<Response, AppError> {
     let account_id = principal.account_id.to_string();
     let account = store::account_by_id(&state.db, &account_id).await?.ok_or_else(AppError::not_found)?;
-    let right =
-        password::verify_blocking(model::normalise_password(&form.password), account.password_hash.clone()).await;
-    if !right {
+    // Guesses are counted like sign-in's: an open session is no way around the throttle.
+    let checked = accounts::check_password(&state, &account, &form.password, &client.rate_key()).await?;
+    if checked != accounts::PasswordCheck::Right {
         let mut errors = FormErrors::new();
-        errors.add("password", "delete-password-wrong");
-        return ctx.page(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "delete-title",
-            &DeletePage { ctx: &ctx, errors, days: GRACE.whole_days() },
-        );
+        let status = match checked {
+            accounts::PasswordCheck::Throttled { minutes } => {
+                errors.add_with("password", "password-current-throttled", vec![("minutes", minutes.to_string())]);
+                StatusCode::TOO_MANY_REQUESTS
+            }
+            _ => {
+                errors.add("password", "delete-password-wrong");
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+        };
+        return ctx.page(status, "delete-title", &DeletePage { ctx: &ctx, errors, days: GRACE.whole_days() });
     }
     let now = platform::db::now();
     let txn = platform::db::begin_write(&state.db).await?;
@@ -167,6 +175,8 @@ pub(crate) async fn submit(
         .insert(&txn)
         .await?;
     platform::session::revoke_all(&txn, &account_id).await?;
+    // Services lose their access now, not after the grace period.
+    crate::oidc::store::revoke_account(&txn, &account_id).await?;
     let date = (now + GRACE).date().to_string();
     let mut n = accounts::notice(&state, ctx.lang, &account, "email-deletion-subject", "email-deletion-body")?;
     n.body = state.catalog.text_with(ctx.lang, "email-deletion-body", &[("date", &date)]);

@@ -51,6 +51,11 @@ pub async fn acts_for(conn: &impl ConnectionTrait, account_id: &str, person_id: 
     Ok(entity::Entity::find_by_id((person_id.to_owned(), account_id.to_owned())).one(conn).await?.is_some())
 }
 
+/// The people an account looks after, as linked (for the data download).
+pub async fn links(conn: &impl ConnectionTrait, account_id: &str) -> Result<Vec<entity::Model>, DbErr> {
+    entity::Entity::find().filter(entity::Column::AccountId.eq(account_id)).all(conn).await
+}
+
 /// A dependant as listed to their guardian.
 pub struct Dependant {
     pub person_id: String,

@@ -78,6 +78,10 @@ pub(crate) fn pages() -> Router<AppState> {
             post(two_step_disable).route_layer(sensitive()).route_layer(Extension(ReturnTo("/account/two-step"))),
         )
         .route("/account/security", get(crate::security::page))
+        .route(
+            "/account/password",
+            get(crate::security::password_page).post(crate::security::change_password).route_layer(sensitive()),
+        )
         .route("/account/profile", get(crate::profile::page).post(crate::profile::submit))
         .route(
             "/account/sign-in-details",
@@ -218,7 +222,7 @@ struct RegisterForm {
     password: String,
 }
 
-fn password_hint(ctx: &PageContext) -> String {
+pub(crate) fn password_hint(ctx: &PageContext) -> String {
     ctx.t_with("password-hint", &[("min", &PASSWORD_POLICY.min_single_factor.to_string())])
 }
 
@@ -237,7 +241,7 @@ pub(crate) fn code_field(errors: &mut FormErrors, input: &str) -> Option<OneTime
 }
 
 /// The form error for a refused password.
-fn password_error(errors: &mut FormErrors, problem: PasswordProblem) {
+pub(crate) fn password_error(errors: &mut FormErrors, problem: PasswordProblem) {
     match problem {
         PasswordProblem::Missing => errors.add("password", "password-missing"),
         PasswordProblem::TooShort { min } => {
@@ -913,6 +917,8 @@ struct TwoStepPage<'a> {
     errors: FormErrors,
     enrolment: Option<Enrolment>,
     secret_groups: String,
+    /// When turning it off needs a new password.
+    off_password_hint: String,
 }
 
 #[derive(Template)]
@@ -931,7 +937,9 @@ async fn two_step_form(
 ) -> Result<Response, AppError> {
     let enrolment = two_step::begin(state, account).await?;
     let secret_groups = enrolment.as_ref().map(|e| group4(&e.secret_base32)).unwrap_or_default();
-    ctx.page(status, "two-step-title", &TwoStepPage { ctx, errors, enrolment, secret_groups })
+    let min = PASSWORD_POLICY.min_single_factor.to_string();
+    let off_password_hint = ctx.t_with("two-step-off-password-hint", &[("min", &min)]);
+    ctx.page(status, "two-step-title", &TwoStepPage { ctx, errors, enrolment, secret_groups, off_password_hint })
 }
 
 /// `ABCDEFGH…` as `ABCD EFGH …`, easier to type.
@@ -971,17 +979,69 @@ async fn two_step_confirm(
     two_step_form(&state, &ctx, &account, errors, StatusCode::UNPROCESSABLE_ENTITY).await
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct TwoStepOffForm {
+    code: String,
+    current_password: String,
+    /// A new password, needed when the current one is too short to be the only factor.
+    password: String,
+}
+
+/// Turning two-step verification off leaves the password alone on guard:
+/// it must meet the single-factor rule, or be replaced in the same step.
 async fn two_step_disable(
     State(state): State<AppState>,
     RecentSignIn(principal): RecentSignIn,
     ctx: PageContext,
-    PageForm(form): PageForm<CodeForm>,
+    client: Extension<ClientInfo>,
+    PageForm(form): PageForm<TwoStepOffForm>,
 ) -> Result<Response, AppError> {
     let account = signed_in_account(&state, &principal).await?;
-    if two_step::disable(&state, ctx.lang, &account, &form.code).await? {
-        return Ok(see_other(&ctx.href("/account")));
-    }
     let mut errors = FormErrors::new();
-    errors.add("code", "two-step-wrong");
-    two_step_form(&state, &ctx, &account, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+    if form.code.trim().is_empty() {
+        errors.add("code", "second-step-missing");
+    }
+    if form.current_password.is_empty() {
+        errors.add("current_password", "password-current-missing");
+    }
+    let id = accounts::contact(&account)?;
+    // The current password as the only factor, or else the new one it needs.
+    let current_suffices = accounts::new_password(&state, &form.current_password, Some(&id), false).is_ok();
+    let replacement = if current_suffices && form.password.is_empty() {
+        None
+    } else if form.password.is_empty() {
+        let min = PASSWORD_POLICY.min_single_factor.to_string();
+        errors.add_with("password", "two-step-off-new-password", vec![("min", min)]);
+        None
+    } else {
+        accounts::new_password(&state, &form.password, Some(&id), false)
+            .map_err(|p| password_error(&mut errors, p))
+            .ok()
+    };
+    let mut status = StatusCode::UNPROCESSABLE_ENTITY;
+    if errors.is_empty() {
+        match accounts::check_password(&state, &account, &form.current_password, &client.rate_key()).await? {
+            accounts::PasswordCheck::Right => {
+                let phc = match replacement {
+                    Some(new) => Some(crate::password::hash_blocking(new).await.map_err(AppError::internal)?),
+                    None => None,
+                };
+                if two_step::disable(&state, ctx.lang, &account, &form.code, phc.as_deref()).await? {
+                    return Ok(see_other(&ctx.href("/account")));
+                }
+                errors.add("code", "two-step-wrong");
+            }
+            accounts::PasswordCheck::Wrong => errors.add("current_password", "password-current-wrong"),
+            accounts::PasswordCheck::Throttled { minutes } => {
+                status = StatusCode::TOO_MANY_REQUESTS;
+                errors.add_with(
+                    "current_password",
+                    "password-current-throttled",
+                    vec![("minutes", minutes.to_string())],
+                );
+            }
+        }
+    }
+    two_step_form(&state, &ctx, &account, errors, status).await
 }

@@ -276,6 +276,31 @@ pub async fn verify(
     Ok(Outcome::Verified)
 }
 
+/// A person's checked documents, for their data download: kind, masked
+/// number, source and time (never the number in clear).
+pub(crate) async fn documents_of(state: &AppState, person_id: &str) -> Result<Vec<serde_json::Value>, AppError> {
+    let rows = document::Entity::find().filter(document::Column::PersonId.eq(person_id)).all(&state.db).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for d in rows {
+        let sealed = STANDARD.decode(&d.number_sealed).map_err(AppError::internal)?;
+        let number = state.keys.open(&format!("identity.document.{}", d.kind), &sealed).map_err(AppError::internal)?;
+        let number = String::from_utf8(number).map_err(AppError::internal)?;
+        let masked = match d.kind.as_str() {
+            "hkid" => Hkid::parse(&number).map(|h| h.masked()).unwrap_or_default(),
+            _ => number
+                .split_once(':')
+                .and_then(|(country, n)| Passport::parse(country, n))
+                .map(|p| Document::Passport(p).masked())
+                .unwrap_or_default(),
+        };
+        let at = d.verified_at.format(&time::format_description::well_known::Rfc3339).ok();
+        out.push(
+            serde_json::json!({ "id": d.id, "kind": d.kind, "number": masked, "source": d.source, "verified_at": at }),
+        );
+    }
+    Ok(out)
+}
+
 #[derive(Template)]
 #[template(path = "officer_real_name.html")]
 struct OfficerPage<'a> {

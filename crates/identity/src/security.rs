@@ -3,13 +3,14 @@
 //! them), recent sign-in activity, and a download of their own data.
 
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use platform::app::AppState;
 use platform::error::AppError;
 use platform::extract::PageForm;
+use platform::form::FormErrors;
 use platform::page::PageContext;
 use platform::principal::SignedIn;
 use platform::session::{self, SessionToken};
@@ -18,8 +19,9 @@ use serde::Deserialize;
 use serde_json::json;
 use time::OffsetDateTime;
 
+use crate::http::RecentSignIn;
 use crate::oidc::store as oidc_store;
-use crate::{store, two_step};
+use crate::{accounts, store, two_step};
 
 const SHOWN: time::format_description::well_known::Rfc3339 = time::format_description::well_known::Rfc3339;
 
@@ -113,6 +115,8 @@ fn activity_key(action: &str) -> &'static str {
         "account.verify_phone" => "activity-phone-verified",
         "account.change_email" | "account.change_phone" => "activity-contact-changed",
         "account.register" | "account.create" => "activity-created",
+        "account.password_change" => "activity-password-changed",
+        "account.password_check_failed" => "activity-password-wrong",
         _ => "activity-other",
     }
 }
@@ -220,6 +224,115 @@ pub(crate) async fn disconnect(
     Ok(crate::http::see_other(&ctx.href("/account/security")))
 }
 
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordPage<'a> {
+    ctx: &'a PageContext,
+    errors: FormErrors,
+    password_hint: String,
+    end_others: bool,
+    changed: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct PasswordQuery {
+    changed: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct PasswordForm {
+    current_password: String,
+    password: String,
+    /// "Sign out everywhere else": ticked unless the resident unticks it.
+    end_others: Option<String>,
+}
+
+/// The hint for a new password: the length its account needs (shorter with
+/// two-step verification on).
+async fn new_password_hint(state: &AppState, ctx: &PageContext, account_id: &str) -> Result<String, AppError> {
+    let policy = crate::model::PASSWORD_POLICY;
+    let min = if two_step::is_enabled(state, account_id).await? {
+        policy.min_with_second_factor
+    } else {
+        policy.min_single_factor
+    };
+    Ok(ctx.t_with("password-hint", &[("min", &min.to_string())]))
+}
+
+/// `GET /{lang}/account/password`: change the password (a recent sign-in needed).
+pub(crate) async fn password_page(
+    State(state): State<AppState>,
+    RecentSignIn(principal): RecentSignIn,
+    ctx: PageContext,
+    Query(q): Query<PasswordQuery>,
+) -> Result<Response, AppError> {
+    let password_hint = new_password_hint(&state, &ctx, &principal.account_id.to_string()).await?;
+    let content = PasswordPage {
+        ctx: &ctx,
+        errors: FormErrors::new(),
+        password_hint,
+        end_others: true,
+        changed: q.changed.is_some(),
+    };
+    ctx.page(StatusCode::OK, "password-change-title", &content)
+}
+
+/// `POST /{lang}/account/password`: the current password (its guesses
+/// counted like sign-in's) and a new one meeting the policy; other sessions
+/// end unless the resident unticked the box.
+pub(crate) async fn change_password(
+    State(state): State<AppState>,
+    RecentSignIn(principal): RecentSignIn,
+    ctx: PageContext,
+    client: Extension<ClientInfo>,
+    headers: HeaderMap,
+    PageForm(form): PageForm<PasswordForm>,
+) -> Result<Response, AppError> {
+    let account = crate::http::signed_in_account(&state, &principal).await?;
+    let end_others = form.end_others.is_some();
+    let mut errors = FormErrors::new();
+    if form.current_password.is_empty() {
+        errors.add("current_password", "password-current-missing");
+    }
+    let second_factor = two_step::is_enabled(&state, &account.id).await?;
+    let id = accounts::contact(&account)?;
+    let new = accounts::new_password(&state, &form.password, Some(&id), second_factor)
+        .map_err(|p| crate::http::password_error(&mut errors, p));
+    let mut status = StatusCode::UNPROCESSABLE_ENTITY;
+    if let (Ok(new), true) = (new, errors.is_empty()) {
+        match accounts::check_password(&state, &account, &form.current_password, &client.rate_key()).await? {
+            accounts::PasswordCheck::Right => {
+                let phc = crate::password::hash_blocking(new).await.map_err(AppError::internal)?;
+                // The session kept is this browser's; without its cookie, none is kept.
+                let current = web::read_cookie(&headers, web::session_cookie_name(client.https))
+                    .and_then(SessionToken::parse)
+                    .map(|t| session::id_of(&t))
+                    .unwrap_or_default();
+                let keep = end_others.then_some(current.as_str());
+                accounts::change_password(&state, ctx.lang, &account, &phc, keep).await?;
+                return Ok(crate::http::see_other(&format!("{}?changed=1", ctx.href("/account/password"))));
+            }
+            accounts::PasswordCheck::Wrong => errors.add("current_password", "password-current-wrong"),
+            accounts::PasswordCheck::Throttled { minutes } => {
+                status = StatusCode::TOO_MANY_REQUESTS;
+                errors.add_with(
+                    "current_password",
+                    "password-current-throttled",
+                    vec![("minutes", minutes.to_string())],
+                );
+            }
+        }
+    }
+    let password_hint = new_password_hint(&state, &ctx, &account.id).await?;
+    ctx.page(
+        status,
+        "password-change-title",
+        &PasswordPage { ctx: &ctx, errors, password_hint, end_others, changed: false },
+    )
+}
+
 /// Everything lionrock keeps about the signed-in person, as JSON.
 pub(crate) async fn data(State(state): State<AppState>, SignedIn(principal): SignedIn) -> Result<Response, AppError> {
     let account_id = principal.account_id.to_string();
@@ -233,8 +346,29 @@ pub(crate) async fn data(State(state): State<AppState>, SignedIn(principal): Sig
     let connected: Vec<_> = oidc_store::consents_for_account(&state.db, &account_id)
         .await?
         .into_iter()
-        .map(|(c, name)| json!({ "service": name, "client_id": c.client_id, "scopes": serde_json::from_str::<serde_json::Value>(&c.scopes).unwrap_or_default(), "since": time(Some(c.granted_at)) }))
+        .map(|(c, name)| {
+            let list = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap_or_default();
+            // Per field: the profile claims this service may receive.
+            json!({ "service": name, "client_id": c.client_id, "scopes": list(&c.scopes), "fields": list(&c.fields), "since": time(Some(c.granted_at)) })
+        })
         .collect();
+    let fields = |rows: Vec<crate::profile::entity::Model>| -> Vec<serde_json::Value> {
+        rows.into_iter()
+            .map(|f| json!({ "field": f.field, "value": f.value, "source": f.source, "document_id": f.document_id, "updated_at": time(Some(f.updated_at)) }))
+            .collect()
+    };
+    let profile = fields(crate::profile::values(&state.db, &account.person_id).await?);
+    let documents = crate::real_name::documents_of(&state, &account.person_id).await?;
+    let mut dependants = Vec::new();
+    for d in crate::dependants::links(&state.db, &account_id).await? {
+        dependants.push(json!({
+            "person_id": d.person_id,
+            "relation": d.relation,
+            "since": time(Some(d.created_at)),
+            "profile": fields(crate::profile::values(&state.db, &d.person_id).await?),
+            "identity_documents": crate::real_name::documents_of(&state, &d.person_id).await?,
+        }));
+    }
     let activity: Vec<_> =
         platform::audit::entries_about(&state.db, &format!("account:{account_id}"), "account.", 1000)
             .await?
@@ -256,10 +390,16 @@ pub(crate) async fn data(State(state): State<AppState>, SignedIn(principal): Sig
             "email_verified_at": time(account.email_verified_at),
             "identity_level": account.level,
             "status": account.status,
+            "roles": serde_json::from_str::<serde_json::Value>(&account.roles).unwrap_or_default(),
+            "scopes": serde_json::from_str::<serde_json::Value>(&account.scopes).unwrap_or_default(),
             "created_at": time(Some(account.created_at)),
             "last_sign_in_at": time(account.last_sign_in_at),
             "two_step_verification": two_step::is_enabled(&state, &account_id).await?,
+            "recovery_codes_left": store::unused_recovery_codes(&state.db, &account_id).await?,
         },
+        "profile": profile,
+        "identity_documents": documents,
+        "dependants": dependants,
         "sessions": sessions,
         "passkeys": passkeys,
         "connected_services": connected,

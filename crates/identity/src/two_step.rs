@@ -137,8 +137,16 @@ pub async fn confirm(
     Ok(ConfirmOutcome::Enabled(codes))
 }
 
-/// Turns two-step verification off, given a current code or a recovery code.
-pub async fn disable(state: &AppState, lang: Lang, account: &account::Model, input: &str) -> Result<bool, AppError> {
+/// Turns two-step verification off, given a current code or a recovery code
+/// (the caller has checked the password); `new_password` (a hash) replaces a
+/// password too short to be the only factor, in the same transaction.
+pub async fn disable(
+    state: &AppState,
+    lang: Lang,
+    account: &account::Model,
+    input: &str,
+    new_password: Option<&str>,
+) -> Result<bool, AppError> {
     let Some(row) = store::totp(&state.db, &account.id).await?.filter(|t| t.confirmed_at.is_some()) else {
         return Ok(false);
     };
@@ -155,6 +163,11 @@ pub async fn disable(state: &AppState, lang: Lang, account: &account::Model, inp
         return Ok(false);
     }
     store::delete_totp(&txn, &account.id).await?;
+    if let Some(phc) = new_password {
+        store::set_password(&txn, &account.id, phc).await?;
+        let who = format!("account:{}", account.id);
+        audit::record(&txn, &state.keys, AuditEntry::new(who.clone(), "account.password_change", who)).await?;
+    }
     audit::record(
         &txn,
         &state.keys,

@@ -217,6 +217,17 @@ pub async fn revoke_all(conn: &impl ConnectionTrait, account_id: &str) -> Result
     Ok(entity::Entity::delete_many().filter(entity::Column::AccountId.eq(account_id)).exec(conn).await?.rows_affected)
 }
 
+/// Ends every session of an account but one (`keep`, a row key): "sign out
+/// everywhere else" after a password change.
+pub async fn revoke_others(conn: &impl ConnectionTrait, account_id: &str, keep: &str) -> Result<u64, DbErr> {
+    Ok(entity::Entity::delete_many()
+        .filter(entity::Column::AccountId.eq(account_id))
+        .filter(entity::Column::Id.ne(keep))
+        .exec(conn)
+        .await?
+        .rows_affected)
+}
+
 /// Deletes expired sessions; returns how many.
 pub async fn purge_expired(conn: &impl ConnectionTrait) -> Result<u64, DbErr> {
     let now = db::now();

@@ -427,7 +427,24 @@ app-sign-in-number-missing = Pick the number shown on the device you are signing
 app-sign-in-number-wrong = That is not the number shown on the other device. Wrong numbers left before the sign-in is refused: { $tries }.
 app-sign-in-number-ended = That was not the number shown on the other device. The sign-in was refused and nobody was signed in.
 
-# Real-name level (issue 13, item 9)
+# Account basics and real-name level (issue 13, items 8 and 9)
+password-change-title = Change your password
+password-changed = Your password is changed.
+password-current = Current password
+password-new = New password
+password-end-others = Sign out on every other device and service
+password-change-submit = Change password
+password-current-missing = Enter your current password.
+password-current-wrong = The current password is not correct.
+password-current-throttled = Too many wrong passwords. Try again in { $minutes } minutes.
+email-password-changed-subject = Your Lionrock password was changed
+email-password-changed-body = The password of your Lionrock account was changed. If this was not you, recover your account at once.
+email-password-changed-ended-body = The password of your Lionrock account was changed, and you were signed out on every other device and service. If this was not you, recover your account at once.
+activity-password-changed = Password changed
+activity-password-wrong = Wrong password entered while signed in
+two-step-off-password = New password (only if needed)
+two-step-off-password-hint = Without two-step verification your password must be at least { $min } characters long. If yours is shorter, choose a new one here.
+two-step-off-new-password = Your password is too short to be used without two-step verification. Choose a new one of at least { $min } characters.
 real-name-name = Name as on the document
 real-name-name-hint = In English, as printed on the document.
 real-name-birthdate = Date of birth as on the document

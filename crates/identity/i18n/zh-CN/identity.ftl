@@ -427,6 +427,24 @@ app-sign-in-number-missing = 请选出你正在登录的设备上显示的数字
 app-sign-in-number-wrong = 这不是另一台设备上显示的数字。再选错 { $tries } 次，登录便会被拒绝。
 app-sign-in-number-ended = 这不是另一台设备上显示的数字。登录已被拒绝，没有人登录。
 # 实名级别（议题 13，第 9 项）
+# 账户基本功能及实名级别（议题 13，第 8 及 9 项）
+password-change-title = 更改密码
+password-changed = 你的密码已更改。
+password-current = 当前密码
+password-new = 新密码
+password-end-others = 在所有其他设备和服务退出登录
+password-change-submit = 更改密码
+password-current-missing = 请输入当前密码。
+password-current-wrong = 当前密码不正确。
+password-current-throttled = 密码错误次数太多。请在 { $minutes } 分钟后再试。
+email-password-changed-subject = 你的狮子山密码已更改
+email-password-changed-body = 你的狮子山账户密码已更改。如果这不是你本人所为，请立即找回账户。
+email-password-changed-ended-body = 你的狮子山账户密码已更改，你也已在所有其他设备和服务退出登录。如果这不是你本人所为，请立即找回账户。
+activity-password-changed = 已更改密码
+activity-password-wrong = 登录期间输入了错误密码
+two-step-off-password = 新密码（仅在需要时填写）
+two-step-off-password-hint = 没有两步验证时，密码至少要有 { $min } 个字符。如果你的密码较短，请在这里设置新密码。
+two-step-off-new-password = 你的密码太短，不能在没有两步验证的情况下使用。请设置至少 { $min } 个字符的新密码。
 real-name-name = 证件上的姓名
 real-name-name-hint = 用英文填写，与证件上印的相同。
 real-name-birthdate = 证件上的出生日期

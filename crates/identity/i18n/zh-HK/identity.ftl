@@ -427,6 +427,24 @@ app-sign-in-number-missing = 請選出你正在登入的裝置上顯示的數字
 app-sign-in-number-wrong = 這不是另一部裝置上顯示的數字。再選錯 { $tries } 次，登入便會被拒絕。
 app-sign-in-number-ended = 這不是另一部裝置上顯示的數字。登入已被拒絕，沒有人登入。
 # 實名級別（議題 13，第 9 項）
+# 帳戶基本功能及實名級別（議題 13，第 8 及 9 項）
+password-change-title = 更改密碼
+password-changed = 你的密碼已更改。
+password-current = 現有密碼
+password-new = 新密碼
+password-end-others = 在所有其他裝置和服務登出
+password-change-submit = 更改密碼
+password-current-missing = 請輸入現有密碼。
+password-current-wrong = 現有密碼不正確。
+password-current-throttled = 密碼錯誤次數太多。請在 { $minutes } 分鐘後再試。
+email-password-changed-subject = 你的獅子山密碼已更改
+email-password-changed-body = 你的獅子山帳戶密碼已更改。如果這不是你本人所為，請立即取回帳戶。
+email-password-changed-ended-body = 你的獅子山帳戶密碼已更改，你亦已在所有其他裝置和服務登出。如果這不是你本人所為，請立即取回帳戶。
+activity-password-changed = 已更改密碼
+activity-password-wrong = 登入期間輸入了錯誤密碼
+two-step-off-password = 新密碼（只在需要時填寫）
+two-step-off-password-hint = 沒有兩步驗證時，密碼最少要有 { $min } 個字元。如果你的密碼較短，請在這裏設定新密碼。
+two-step-off-new-password = 你的密碼太短，不能在沒有兩步驗證的情況下使用。請設定最少 { $min } 個字元的新密碼。
 real-name-name = 證件上的姓名
 real-name-name-hint = 以英文填寫，與證件上印的相同。
 real-name-birthdate = 證件上的出生日期

@@ -434,6 +434,19 @@ pub async fn revoke_grant(conn: &impl ConnectionTrait, code_mac: &str) -> Result
         .rows_affected)
 }
 
+/// Revokes every access and refresh token of an account, for every client
+/// (account recovery, a deletion request): refreshing is then
+/// `invalid_grant` and introspection says inactive.
+pub async fn revoke_account(conn: &impl ConnectionTrait, account_id: &str) -> Result<u64, DbErr> {
+    Ok(token::Entity::update_many()
+        .col_expr(token::Column::RevokedAt, Expr::value(platform::db::now()))
+        .filter(token::Column::AccountId.eq(account_id))
+        .filter(token::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?
+        .rows_affected)
+}
+
 /// Deletes codes and tokens that expired more than a day ago.
 pub async fn purge(conn: &impl ConnectionTrait) -> Result<u64, DbErr> {
     let cutoff: OffsetDateTime = platform::db::now() - time::Duration::days(1);

@@ -87,6 +87,8 @@ async fn identity_pages_are_accessible_and_work_by_keyboard() {
     browser.assert_accessible("delete-zh-cn").await;
     browser.goto(&app.url("/zh-hk/account/profile")).await;
     browser.assert_accessible("profile-zh-hk").await;
+    browser.goto(&app.url("/en/account/password")).await;
+    browser.assert_accessible("password-en").await;
     browser.goto(&app.url("/zh-hk/account/dependants")).await;
     browser.assert_accessible("dependants-zh-hk").await;
     browser

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
 
+mod account;
 mod app_sign_in;
 mod browser;
 mod browser_rp;

@@ -66,8 +66,10 @@ async fn a_service_gets_only_the_fields_the_resident_ticked() {
     );
     let consent = c.get(&format!("/oauth/authorize?{query}")).await.text().await.unwrap();
     for slug in ["name", "name_zh", "birthdate", "phone_number"] {
-        assert!(consent.contains(&format!("name=\"field\" value=\"{slug}\" checked")), "{slug} offered");
+        // Offered, not pre-ticked: sharing is the resident's choice, field by field.
+        assert!(consent.contains(&format!("name=\"field\" value=\"{slug}\">")), "{slug} offered, not ticked");
     }
+    assert!(!consent.contains("checked"), "no field ticked in advance");
     // Share the English name and the phone only.
     let r = decide(&c, &consent, "allow", &["name", "phone_number"]).await;
     let code = url::Url::parse(&location(&r)).unwrap().query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
@@ -100,7 +102,7 @@ async fn the_claims_parameter_asks_for_single_fields() {
         enc(claims)
     );
     let consent = c.get(&format!("/oauth/authorize?{query}")).await.text().await.unwrap();
-    assert!(consent.contains("name=\"field\" value=\"birthdate\" checked"));
+    assert!(consent.contains("name=\"field\" value=\"birthdate\">"), "offered, not ticked");
     assert!(!consent.contains("value=\"name\""), "only what was asked for");
     assert!(!consent.contains("value=\"phone_number\""), "not a scope this client may use");
     let r = decide(&c, &consent, "allow", &["birthdate"]).await;

@@ -108,9 +108,11 @@ async fn turning_it_off_needs_a_code() {
     let app = app().spawn().await;
     let client = registered(&app, "mak@example.org").await;
     let (_, codes, _) = enrol(&app, &client).await;
-    let r = client.post_form("/en/account/two-step/disable", &[("code", "000000")]).await;
+    let r =
+        client.post_form("/en/account/two-step/disable", &[("code", "000000"), ("current_password", PASSWORD)]).await;
     assert_eq!(r.status(), 422);
-    let r = client.post_form("/en/account/two-step/disable", &[("code", &codes[0])]).await;
+    let r =
+        client.post_form("/en/account/two-step/disable", &[("code", &codes[0]), ("current_password", PASSWORD)]).await;
     assert_eq!(r.status(), 303);
     assert!(client.get("/en/account").await.text().await.unwrap().contains("<dd>Off · "));
     assert!(mail_to(&app, "mak@example.org").await.last().unwrap().body.contains("turned off"));
