@@ -305,20 +305,13 @@ async fn the_data_download_holds_everything_we_keep(backend: Backend) {
     assert_eq!(r.status(), 200);
     // A service the resident shared one field with.
     let rp = service(&app, "Elderly Centre", "https://centre.example.org/cb", &["profile"]).await;
-    let r = resident
-        .post_form(
-            "/oauth/authorize/consent",
-            &[
-                ("response_type", "code"),
-                ("client_id", &rp.client_id),
-                ("redirect_uri", "https://centre.example.org/cb"),
-                ("scope", "openid profile"),
-                ("state", "s"),
-                ("field", "name"),
-                ("decision", "allow"),
-            ],
-        )
-        .await;
+    let ask = format!(
+        "/oauth/authorize?response_type=code&client_id={}&redirect_uri={}&scope=openid%20profile&state=s",
+        rp.client_id,
+        url::form_urlencoded::byte_serialize(b"https://centre.example.org/cb").collect::<String>()
+    );
+    let html = resident.get(&ask).await.text().await.unwrap();
+    let r = decide(&resident, &html, "allow", &["name"]).await;
     assert_eq!(r.status(), 303);
 
     let data: Value = resident.get("/en/account/data.json").await.json().await.unwrap();
