@@ -130,9 +130,8 @@ async fn approve_and_sign_in(backend: Backend) {
 
 both_backends!(approve_and_sign_in);
 
-#[tokio::test]
-async fn the_request_is_bound_to_the_browser_that_asked() {
-    let app = app().spawn().await;
+async fn the_request_is_bound_to_the_browser_that_asked(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let phone = registered(&app, "bound@example.org").await;
     let laptop = app.client();
     let Waiting { id, code, number } = start_at(&laptop, "/en/sign-in/app").await;
@@ -149,10 +148,10 @@ async fn the_request_is_bound_to_the_browser_that_asked() {
     let done = laptop.post_form("/en/sign-in/app", &[("id", &id)]).await;
     assert_eq!(location(&done), "/en/account");
 }
+both_backends!(the_request_is_bound_to_the_browser_that_asked);
 
-#[tokio::test]
-async fn refused_and_expired_requests_sign_nobody_in() {
-    let app: TestApp = app().spawn().await;
+async fn refused_and_expired_requests_sign_nobody_in(backend: Backend) {
+    let app: TestApp = app().backend(backend).spawn().await;
     let phone = registered(&app, "deny@example.org").await;
     let laptop = app.client();
     let (id, code) = start(&laptop).await;
@@ -184,10 +183,10 @@ async fn refused_and_expired_requests_sign_nobody_in() {
     app.state.run_jobs().await;
     assert_eq!(count(&app, "SELECT COUNT(*) FROM app_sign_in WHERE expires_at < '2001-01-01 00:00:00+00:00'").await, 0);
 }
+both_backends!(refused_and_expired_requests_sign_nobody_in);
 
-#[tokio::test]
-async fn a_waiting_status_request_returns_when_approved() {
-    let app = app().spawn().await;
+async fn a_waiting_status_request_returns_when_approved(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let phone = registered(&app, "wait@example.org").await;
     let laptop = app.client();
     let Waiting { id, code, number } = start_at(&laptop, "/en/sign-in/app").await;
@@ -202,10 +201,10 @@ async fn a_waiting_status_request_returns_when_approved() {
     pick(&phone, &code, &number).await;
     assert_eq!(held.await.unwrap()["status"], "approved");
 }
+both_backends!(a_waiting_status_request_returns_when_approved);
 
-#[tokio::test]
-async fn the_phone_side_needs_a_signed_in_resident() {
-    let app = spawn(Backend::Sqlite).await;
+async fn the_phone_side_needs_a_signed_in_resident(backend: Backend) {
+    let app = spawn(backend).await;
     assert_eq!(app.client().get("/en/sign-in/scan").await.status(), 401);
     let phone = registered(&app, "scan@example.org").await;
     let account = phone.get("/en/account").await.text().await.unwrap();
@@ -215,6 +214,7 @@ async fn the_phone_side_needs_a_signed_in_resident() {
     // The script may only follow this site's own approval links.
     assert!(html.contains(r#"data-approve="/en/sign-in/approve""#));
 }
+both_backends!(the_phone_side_needs_a_signed_in_resident);
 
 /// Two servers on one PostgreSQL: the browser waits on one, the phone
 /// approves on the other, and the held status request hears of it through

@@ -6,11 +6,12 @@ use fantoccini::key::Key;
 use platform::testkit::browser::Browser;
 
 use crate::support::*;
+use platform::both_backends;
+use platform::testkit::Backend;
 
-#[tokio::test]
-async fn identity_pages_are_accessible_and_work_by_keyboard() {
+async fn identity_pages_are_accessible_and_work_by_keyboard(backend: Backend) {
     let Some(browser) = Browser::start().await else { return };
-    let app = app().spawn().await;
+    let app = app().backend(backend).spawn().await;
     for lang in ["en", "zh-hk", "zh-cn"] {
         for path in ["register", "sign-in", "recover"] {
             browser.goto(&app.url(&format!("/{lang}/{path}"))).await;
@@ -192,6 +193,7 @@ async fn identity_pages_are_accessible_and_work_by_keyboard() {
     assert_eq!(refused, "已拒絕。沒有人登入。");
     browser.close().await;
 }
+both_backends!(identity_pages_are_accessible_and_work_by_keyboard);
 
 fn url_of(s: &str) -> url::Url {
     s.parse().unwrap()
@@ -213,11 +215,10 @@ async fn sign_in_with_browser(browser: &Browser, app: &platform::testkit::TestAp
 /// Passkeys with the page's own script and Chromium's virtual authenticator:
 /// add one after a password sign-in, sign out, sign in with it alone.
 /// (Served as `localhost`: a relying-party ID cannot be an IP address.)
-#[tokio::test]
-async fn a_passkey_is_added_and_signs_in_in_a_real_browser() {
+async fn a_passkey_is_added_and_signs_in_in_a_real_browser(backend: Backend) {
     let Some(browser) = Browser::start().await else { return };
     browser.add_virtual_authenticator().await;
-    let app = app().spawn().await;
+    let app = app().backend(backend).spawn().await;
     let base = format!("http://localhost:{}", app.addr.port());
     identity::accounts::create_user(&app.state, "chan.passkey@example.org", PASSWORD, false, vec![]).await.unwrap();
 
@@ -270,3 +271,4 @@ async fn a_passkey_is_added_and_signs_in_in_a_real_browser() {
     assert!(fallback.contains("二維碼"), "{fallback}");
     browser.close().await;
 }
+both_backends!(a_passkey_is_added_and_signs_in_in_a_real_browser);

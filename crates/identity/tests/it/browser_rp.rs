@@ -7,6 +7,8 @@ use fantoccini::Locator;
 use platform::testkit::browser::Browser;
 
 use crate::support::*;
+use platform::both_backends;
+use platform::testkit::Backend;
 
 /// A relying party's callback on its own origin (another port), answering
 /// every GET so the browser shows where it landed.
@@ -52,10 +54,9 @@ async fn sign_in_on_the_page(browser: &Browser, email: &str) {
     browser.client.find(Locator::Css("form button[type=submit]")).await.unwrap().click().await.unwrap();
 }
 
-#[tokio::test]
-async fn signing_in_for_a_service_ends_at_its_callback_first_and_remembered_consent() {
+async fn signing_in_for_a_service_ends_at_its_callback_first_and_remembered_consent(backend: Backend) {
     let Some(browser) = Browser::start().await else { return };
-    let app = app().spawn().await;
+    let app = app().backend(backend).spawn().await;
     registered(&app, "rp-browser@example.org").await;
     let (callback, _server) = callback_server().await;
     let client = service(&app, "Harbour Library", &callback, &[]).await;
@@ -73,13 +74,13 @@ async fn signing_in_for_a_service_ends_at_its_callback_first_and_remembered_cons
     sign_in_on_the_page(&browser, "rp-browser@example.org").await;
     lands_on_the_service(&browser, "after-sign-in", &callback).await;
 }
+both_backends!(signing_in_for_a_service_ends_at_its_callback_first_and_remembered_consent);
 
-#[tokio::test]
-async fn the_second_step_and_a_passkey_also_end_at_the_service() {
+async fn the_second_step_and_a_passkey_also_end_at_the_service(backend: Backend) {
     use fantoccini::key::Key;
     let Some(browser) = Browser::start().await else { return };
     browser.add_virtual_authenticator().await;
-    let app = app().spawn().await;
+    let app = app().backend(backend).spawn().await;
     // Passkeys need a host name: the provider is localhost, the service 127.0.0.1.
     let base = format!("http://localhost:{}", app.addr.port());
     let (callback, _server) = callback_server().await;
@@ -132,14 +133,14 @@ async fn the_second_step_and_a_passkey_also_end_at_the_service() {
     lands_on_the_service(&browser, "after-passkey", &callback).await;
     browser.close().await;
 }
+both_backends!(the_second_step_and_a_passkey_also_end_at_the_service);
 
 /// RP-initiated logout without an ID token hint: lionrock asks, and the
 /// confirmation form's POST ends at the service's registered post-logout
 /// address, which the page's `form-action` must allow.
-#[tokio::test]
-async fn signing_out_from_a_service_confirms_then_ends_at_the_service() {
+async fn signing_out_from_a_service_confirms_then_ends_at_the_service(backend: Backend) {
     let Some(browser) = Browser::start().await else { return };
-    let app = app().spawn().await;
+    let app = app().backend(backend).spawn().await;
     registered(&app, "rp-logout@example.org").await;
     let (callback, _server) = callback_server().await;
     let bye = callback.replace("/callback", "/bye");
@@ -191,6 +192,7 @@ async fn signing_out_from_a_service_confirms_then_ends_at_the_service() {
     assert!(browser.client.find(Locator::Css("form[action='/en/sign-out']")).await.is_err(), "signed out: {heading}");
     browser.close().await;
 }
+both_backends!(signing_out_from_a_service_confirms_then_ends_at_the_service);
 
 fn url_of(s: &str) -> url::Url {
     url::Url::parse(s).unwrap()
@@ -218,10 +220,9 @@ async fn consent_over_http(client: &platform::testkit::TestClient, authorize: &s
 /// submits itself once the phone (an HTTP client here) picks the number it
 /// shows, and its form's redirects end at the service. The approval page,
 /// shown in the browser afterwards, passes axe too.
-#[tokio::test]
-async fn signing_in_with_the_app_ends_at_the_service() {
+async fn signing_in_with_the_app_ends_at_the_service(backend: Backend) {
     let Some(browser) = Browser::start().await else { return };
-    let app = app().spawn().await;
+    let app = app().backend(backend).spawn().await;
     let phone = registered(&app, "rp-app@example.org").await;
     let (callback, _server) = callback_server().await;
     let client = service(&app, "Harbour Library", &callback, &[]).await;
@@ -256,3 +257,4 @@ async fn signing_in_with_the_app_ends_at_the_service() {
     browser.assert_accessible("app-sign-in-approve-error").await;
     browser.close().await;
 }
+both_backends!(signing_in_with_the_app_ends_at_the_service);

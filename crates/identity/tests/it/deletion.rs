@@ -3,6 +3,8 @@
 use sea_orm::{ConnectionTrait, Statement};
 
 use crate::support::*;
+use platform::both_backends;
+use platform::testkit::Backend;
 
 async fn count(app: &platform::testkit::TestApp, sql: &str) -> i64 {
     let row =
@@ -10,9 +12,8 @@ async fn count(app: &platform::testkit::TestApp, sql: &str) -> i64 {
     row.try_get_by_index::<i64>(0).unwrap()
 }
 
-#[tokio::test]
-async fn deletion_waits_out_the_grace_period_then_removes_the_person() {
-    let app = app().spawn().await;
+async fn deletion_waits_out_the_grace_period_then_removes_the_person(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let c = registered(&app, "leaving@example.org").await;
     c.post_form("/en/account/profile", &[("name", "WONG Siu Ling")]).await;
     let other_device = app.client();
@@ -42,10 +43,10 @@ async fn deletion_waits_out_the_grace_period_then_removes_the_person() {
     let report = platform::audit::verify(app.db(), &app.state.keys, None).await.unwrap();
     assert!(report.ok, "the audit chain survives the deletion");
 }
+both_backends!(deletion_waits_out_the_grace_period_then_removes_the_person);
 
-#[tokio::test]
-async fn signing_in_during_the_grace_period_cancels_it() {
-    let app = app().spawn().await;
+async fn signing_in_during_the_grace_period_cancels_it(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let c = registered(&app, "staying@example.org").await;
     c.post_form("/en/account/delete", &[("password", PASSWORD)]).await;
     assert_eq!(count(&app, "SELECT COUNT(*) FROM account_deletion").await, 1);
@@ -56,3 +57,4 @@ async fn signing_in_during_the_grace_period_cancels_it() {
     app.state.run_jobs().await;
     assert_eq!(count(&app, "SELECT COUNT(*) FROM account").await, 1);
 }
+both_backends!(signing_in_during_the_grace_period_cancels_it);

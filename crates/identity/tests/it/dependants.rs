@@ -74,9 +74,8 @@ async fn a_guardian_adds_lists_and_removes_a_dependant(backend: Backend) {
 
 both_backends!(a_guardian_adds_lists_and_removes_a_dependant);
 
-#[tokio::test]
-async fn deleting_a_guardian_account_releases_their_dependants() {
-    let app = app().spawn().await;
+async fn deleting_a_guardian_account_releases_their_dependants(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let c = registered(&app, "gran@example.org").await;
     c.post_form(
         "/en/account/dependants",
@@ -95,3 +94,4 @@ async fn deleting_a_guardian_account_releases_their_dependants() {
     assert_eq!(count(&app, &sql).await, 0, "nobody is left behind with no one to look after their details");
     assert_eq!(count(&app, "SELECT COUNT(*) FROM profile_field").await, 0);
 }
+both_backends!(deleting_a_guardian_account_releases_their_dependants);

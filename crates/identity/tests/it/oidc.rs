@@ -185,9 +185,8 @@ async fn code_flow_with_pkce(backend: Backend) {
 }
 both_backends!(code_flow_with_pkce);
 
-#[tokio::test]
-async fn codes_are_single_use_and_bound_to_client_redirect_and_verifier() {
-    let app = app().spawn().await;
+async fn codes_are_single_use_and_bound_to_client_redirect_and_verifier(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let rp = register_rp(&app, false).await;
     let other = register_rp(&app, false).await;
     let resident = registered(&app, "bound@example.org").await;
@@ -238,6 +237,7 @@ async fn codes_are_single_use_and_bound_to_client_redirect_and_verifier() {
     assert_eq!((s, e["error"].as_str().unwrap()), (400, "invalid_grant"));
     assert_eq!(userinfo(&c, first["access_token"].as_str().unwrap()).await.status(), 401);
 }
+both_backends!(codes_are_single_use_and_bound_to_client_redirect_and_verifier);
 
 /// Introspects `token` as `rp` (a confidential client).
 async fn introspect(client: &TestClient, rp: &Rp, token: &str) -> Value {
@@ -403,9 +403,8 @@ async fn refresh_tokens_need_offline_access_and_consent(backend: Backend) {
 }
 both_backends!(refresh_tokens_need_offline_access_and_consent);
 
-#[tokio::test]
-async fn client_authentication_errors_follow_rfc_6749() {
-    let app = app().spawn().await;
+async fn client_authentication_errors_follow_rfc_6749(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let rp = register_rp(&app, false).await;
     let c = app.client();
     let r = c
@@ -451,10 +450,10 @@ async fn client_authentication_errors_follow_rfc_6749() {
         .unwrap();
     assert_eq!(r.json::<Value>().await.unwrap(), serde_json::json!({ "active": false }));
 }
+both_backends!(client_authentication_errors_follow_rfc_6749);
 
-#[tokio::test]
-async fn revocation_and_introspection() {
-    let app = app().spawn().await;
+async fn revocation_and_introspection(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let rp = register_rp(&app, false).await;
     let resident = registered(&app, "intro@example.org").await;
     let code = authorize(&resident, &rp).await;
@@ -503,10 +502,10 @@ async fn revocation_and_introspection() {
         .unwrap();
     assert_eq!(r.status(), 200, "unknown tokens are not an error (RFC 7009)");
 }
+both_backends!(revocation_and_introspection);
 
-#[tokio::test]
-async fn authorization_errors_go_to_the_right_place() {
-    let app = app().spawn().await;
+async fn authorization_errors_go_to_the_right_place(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let rp = register_rp(&app, false).await;
     let public = register_rp(&app, true).await;
     let resident = registered(&app, "errs@example.org").await;
@@ -569,10 +568,10 @@ async fn authorization_errors_go_to_the_right_place() {
     let r = resident.post_form_raw("/oauth/authorize/consent", &[("client_id", &rp.id), ("decision", "allow")]).await;
     assert_eq!(r.status(), 403);
 }
+both_backends!(authorization_errors_go_to_the_right_place);
 
-#[tokio::test]
-async fn signing_in_returns_to_the_authorization_request() {
-    let app = app().spawn().await;
+async fn signing_in_returns_to_the_authorization_request(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let rp = register_rp(&app, false).await;
     let _ = registered(&app, "away@example.org").await;
     let c = app.client();
@@ -593,10 +592,10 @@ async fn signing_in_returns_to_the_authorization_request() {
         .await;
     assert_eq!(location(&r), "/en/account");
 }
+both_backends!(signing_in_returns_to_the_authorization_request);
 
-#[tokio::test]
-async fn max_age_and_prompt_login_force_a_fresh_sign_in() {
-    let app = app().spawn().await;
+async fn max_age_and_prompt_login_force_a_fresh_sign_in(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let rp = register_rp(&app, false).await;
     let resident = registered(&app, "fresh@example.org").await;
     let _ = authorize(&resident, &rp).await; // consent remembered
@@ -609,6 +608,7 @@ async fn max_age_and_prompt_login_force_a_fresh_sign_in() {
     let r = resident.get(&authorize_url(&rp, "&prompt=login")).await;
     assert!(location(&r).starts_with("/en/sign-in?next="));
 }
+both_backends!(max_age_and_prompt_login_force_a_fresh_sign_in);
 
 /// `/oauth/logout?…` for the given parameters, URL-encoded.
 fn logout_url(params: &[(&str, &str)]) -> String {
@@ -925,9 +925,8 @@ fn assertion(
     jsonwebtoken::encode(&header, &claims, key).unwrap()
 }
 
-#[tokio::test]
-async fn clients_can_authenticate_with_signed_assertions() {
-    let app = app().spawn().await;
+async fn clients_can_authenticate_with_signed_assertions(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let (key, jwks) = client_key("rp-key-1");
     let created = oidc::create_client(
         &app.state,
@@ -1038,6 +1037,7 @@ async fn clients_can_authenticate_with_signed_assertions() {
     .await;
     assert!(matches!(bad_jwks, Err(oidc::ClientError::Jwks(_))));
 }
+both_backends!(clients_can_authenticate_with_signed_assertions);
 
 async fn clients_can_ask_for_rs256_id_tokens(backend: Backend) {
     let app = app().backend(backend).spawn().await;
@@ -1093,9 +1093,8 @@ async fn clients_can_ask_for_rs256_id_tokens(backend: Backend) {
 }
 both_backends!(clients_can_ask_for_rs256_id_tokens);
 
-#[tokio::test]
-async fn administrators_register_and_remove_clients_on_a_page() {
-    let app = app().spawn().await;
+async fn administrators_register_and_remove_clients_on_a_page(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let mut admin = platform::testkit::resident_signed_in_now(platform::principal::AccountId::new());
     admin.roles.push(platform::principal::Role::Admin);
     let admin = app.sign_in_as(&admin).await;
@@ -1142,10 +1141,10 @@ async fn administrators_register_and_remove_clients_on_a_page() {
     let r = resident.post_form("/en/admin/clients", &[("name", "Sneaky"), ("redirect_uris", REDIRECT)]).await;
     assert_eq!(r.status(), 403);
 }
+both_backends!(administrators_register_and_remove_clients_on_a_page);
 
-#[tokio::test]
-async fn the_language_switcher_keeps_the_request() {
-    let app = app().spawn().await;
+async fn the_language_switcher_keeps_the_request(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let rp = register_rp(&app, false).await;
     let resident = registered(&app, "langs@example.org").await;
     let html = resident.get(&authorize_url(&rp, "")).await.text().await.unwrap();
@@ -1169,6 +1168,7 @@ async fn the_language_switcher_keeps_the_request() {
         &page[..page.len().min(1500)]
     );
 }
+both_backends!(the_language_switcher_keeps_the_request);
 
 /// An officer checks the identity card of the account with `email`.
 async fn verify_identity(app: &TestApp, email: &str) {
@@ -1482,9 +1482,8 @@ async fn new_client(app: &TestApp, redirect_uris: &[&str], pairwise: bool) -> Re
     Ok(Rp { id: created.client_id, secret: created.client_secret })
 }
 
-#[tokio::test]
-async fn pairwise_subjects_cannot_be_linked_across_services() {
-    let app = app().spawn().await;
+async fn pairwise_subjects_cannot_be_linked_across_services(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let discovery: Value = app.client().get("/.well-known/openid-configuration").await.json().await.unwrap();
     assert_eq!(discovery["subject_types_supported"], serde_json::json!(["public", "pairwise"]));
     let mixed = new_client(&app, &[REDIRECT, "https://elsewhere.example.net/cb"], true).await;
@@ -1530,10 +1529,10 @@ async fn pairwise_subjects_cannot_be_linked_across_services() {
     let public = new_client(&app, &["https://clinic.example.net/cb"], false).await.unwrap();
     assert_eq!(oidc::subject(&app.state, &model(public.id).await, &account.id), account.id);
 }
+both_backends!(pairwise_subjects_cannot_be_linked_across_services);
 
-#[tokio::test]
-async fn select_account_confirms_or_switches_the_account() {
-    let app = app().spawn().await;
+async fn select_account_confirms_or_switches_the_account(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let rp = register_rp(&app, false).await;
     let resident = registered(&app, "select@example.org").await;
     authorize(&resident, &rp).await; // consent once
@@ -1562,6 +1561,7 @@ async fn select_account_confirms_or_switches_the_account() {
     let to = location(&r);
     assert!(to.starts_with("/en/sign-in?next=") && !to.contains("select_account"), "{to}");
 }
+both_backends!(select_account_confirms_or_switches_the_account);
 
 /// An installation upgraded from before `offline_access` and grant times:
 /// its clients keep getting refresh tokens (they are allowed

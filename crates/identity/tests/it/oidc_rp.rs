@@ -10,6 +10,8 @@ use openidconnect::{
 
 use crate::oidc::register_rp;
 use crate::support::*;
+use platform::both_backends;
+use platform::testkit::Backend;
 
 /// The relying party's HTTP client: our reqwest, so the crate brings no TLS stack of its own.
 async fn http(request: openidconnect::HttpRequest) -> Result<openidconnect::HttpResponse, reqwest::Error> {
@@ -23,9 +25,8 @@ async fn http(request: openidconnect::HttpRequest) -> Result<openidconnect::Http
     Ok(builder.body(response.bytes().await?.to_vec()).expect("response"))
 }
 
-#[tokio::test]
-async fn the_openidconnect_crate_signs_in_refreshes_and_logs_out() {
-    let app = app().spawn().await;
+async fn the_openidconnect_crate_signs_in_refreshes_and_logs_out(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let rp = register_rp(&app, false).await;
     let resident = registered(&app, "rp@example.org").await;
 
@@ -105,3 +106,4 @@ async fn the_openidconnect_crate_signs_in_refreshes_and_logs_out() {
     assert_eq!(location(&r), "https://rp.example.org/bye?state=done");
     assert_eq!(resident.get("/en/account").await.status(), 401);
 }
+both_backends!(the_openidconnect_crate_signs_in_refreshes_and_logs_out);

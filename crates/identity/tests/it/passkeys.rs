@@ -103,9 +103,8 @@ async fn add_then_sign_in_without_a_password(backend: Backend) {
 }
 both_backends!(add_then_sign_in_without_a_password);
 
-#[tokio::test]
-async fn refused_answers_sign_nobody_in() {
-    let app = spawn(Backend::Sqlite).await;
+async fn refused_answers_sign_nobody_in(backend: Backend) {
+    let app = spawn(backend).await;
     let client = registered(&app, "ho@example.org").await;
     let mut phone = authenticator(&app);
     add_passkey(&client, &mut phone, "").await;
@@ -169,10 +168,10 @@ async fn refused_answers_sign_nobody_in() {
     let r = options(&other, "/en/account/passkeys/options").await;
     assert_eq!(r.status(), 401);
 }
+both_backends!(refused_answers_sign_nobody_in);
 
-#[tokio::test]
-async fn a_registration_ceremony_belongs_to_its_account_and_purpose() {
-    let app = spawn(Backend::Sqlite).await;
+async fn a_registration_ceremony_belongs_to_its_account_and_purpose(backend: Backend) {
+    let app = spawn(backend).await;
     let client = registered(&app, "yip@example.org").await;
     let mut phone = authenticator(&app);
 
@@ -230,6 +229,7 @@ async fn a_registration_ceremony_belongs_to_its_account_and_purpose() {
     let r = passkey_sign_in(&fresh, &mut phone, "").await;
     assert_eq!(r.status(), 422);
 }
+both_backends!(a_registration_ceremony_belongs_to_its_account_and_purpose);
 
 async fn passkey_as_the_second_step(backend: Backend) {
     let app = spawn(backend).await;
@@ -267,9 +267,9 @@ async fn passkey_as_the_second_step(backend: Backend) {
 }
 both_backends!(passkey_as_the_second_step);
 
-#[tokio::test]
-async fn an_ip_address_cannot_be_a_relying_party() {
-    let app = app().config(|c| c.server.public_url = "http://192.0.2.10:8080".to_owned()).spawn().await;
+async fn an_ip_address_cannot_be_a_relying_party(backend: Backend) {
+    let app =
+        app().backend(backend).config(|c| c.server.public_url = "http://192.0.2.10:8080".to_owned()).spawn().await;
     let client = registered(&app, "ng@example.org").await;
     assert_eq!(options(&client, "/en/account/passkeys/options").await.status(), 404);
     let html = client.get("/en/account/passkeys").await.text().await.unwrap();
@@ -277,12 +277,12 @@ async fn an_ip_address_cannot_be_a_relying_party() {
     let html = app.client().get("/en/sign-in").await.text().await.unwrap();
     assert!(!html.contains("data-passkey"), "no passkey button");
 }
+both_backends!(an_ip_address_cannot_be_a_relying_party);
 
 /// Changing how one signs in needs a recent sign-in, not just an open session.
-#[tokio::test]
-async fn an_old_session_must_sign_in_again_to_change_sign_in_methods() {
+async fn an_old_session_must_sign_in_again_to_change_sign_in_methods(backend: Backend) {
     use sea_orm::ConnectionTrait;
-    let app = spawn(Backend::Sqlite).await;
+    let app = spawn(backend).await;
     let client = registered(&app, "stale@example.org").await;
     // The session's sign-in happened long ago (the principal's time is rewritten).
     app.db()
@@ -323,3 +323,4 @@ async fn an_old_session_must_sign_in_again_to_change_sign_in_methods() {
     assert_eq!(client.get("/en/account/passkeys").await.status(), 200);
     assert_eq!(options(&client, "/en/account/passkeys/options").await.status(), 200);
 }
+both_backends!(an_old_session_must_sign_in_again_to_change_sign_in_methods);

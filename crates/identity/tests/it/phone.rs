@@ -89,9 +89,8 @@ async fn register_sign_in_and_recover_by_mobile_number(backend: Backend) {
 }
 both_backends!(register_sign_in_and_recover_by_mobile_number);
 
-#[tokio::test]
-async fn numbers_are_checked_and_a_taken_one_looks_the_same() {
-    let app = spawn(Backend::Sqlite).await;
+async fn numbers_are_checked_and_a_taken_one_looks_the_same(backend: Backend) {
+    let app = spawn(backend).await;
     let c = app.client();
     for (typed, message) in [
         ("+44 7700 900123", "We can only send text messages to numbers starting with +852."),
@@ -119,6 +118,7 @@ async fn numbers_are_checked_and_a_taken_one_looks_the_same() {
     assert_eq!(texts.len(), 2);
     assert!(texts[1].body.contains("already has one"), "{}", texts[1].body);
 }
+both_backends!(numbers_are_checked_and_a_taken_one_looks_the_same);
 
 async fn metric(app: &TestApp, cap: &str) -> u64 {
     let text = app.client().get("/metrics").await.text().await.unwrap();
@@ -134,9 +134,9 @@ async fn post_from(client: &TestClient, ip: &str, path: &str, fields: &[(&str, &
     client.http.post(client.url(path)).header("x-forwarded-for", ip).form(&all).send().await.unwrap()
 }
 
-#[tokio::test]
-async fn sms_codes_are_capped_per_number_per_address_and_per_day() {
+async fn sms_codes_are_capped_per_number_per_address_and_per_day(backend: Backend) {
     let app = app()
+        .backend(backend)
         .config(|c| {
             let identity = c.section_mut("identity");
             identity.insert("sms_max_per_number_per_day".into(), 2.into());
@@ -193,6 +193,7 @@ async fn sms_codes_are_capped_per_number_per_address_and_per_day() {
     assert_eq!(register("192.0.2.55", "chiu@example.org").await.status(), 303);
     assert_eq!(mail_to(&app, "chiu@example.org").await.len(), 1);
 }
+both_backends!(sms_codes_are_capped_per_number_per_address_and_per_day);
 
 async fn add_an_email_address_then_change_the_number(backend: Backend) {
     let app = spawn(backend).await;
@@ -228,9 +229,8 @@ async fn add_an_email_address_then_change_the_number(backend: Backend) {
 }
 both_backends!(add_an_email_address_then_change_the_number);
 
-#[tokio::test]
-async fn a_taken_address_cannot_be_added_and_its_owner_is_told() {
-    let app = spawn(Backend::Sqlite).await;
+async fn a_taken_address_cannot_be_added_and_its_owner_is_told(backend: Backend) {
+    let app = spawn(backend).await;
     let _owner = registered(&app, "owner@example.org").await;
     let c = registered_number(&app, "9456 7890").await;
     let r = c.post_form("/en/account/sign-in-details", &[("value", "owner@example.org")]).await;
@@ -255,6 +255,7 @@ async fn a_taken_address_cannot_be_added_and_its_owner_is_told() {
     let r = intruder.post_form("/en/account/sign-in-details/verify", &[("v", &v), ("code", &code)]).await;
     assert_eq!(r.status(), 404);
 }
+both_backends!(a_taken_address_cannot_be_added_and_its_owner_is_told);
 
 /// An installation made before mobile numbers keeps its accounts when it
 /// upgrades: the migrations that make the e-mail address optional (SQLite
@@ -335,8 +336,12 @@ fn tempfile_dir() -> std::path::PathBuf {
 /// Asks to recover a number from one address, then for the code again
 /// twice; the statuses, and every SMS count afterwards (no cap is reached:
 /// the metrics are the whole process's, other tests read them).
-async fn recover_and_resend_twice(with_account: bool) -> (Vec<u16>, Vec<i32>) {
-    let app = app().config(|c| c.server.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()]).spawn().await;
+async fn recover_and_resend_twice(backend: Backend, with_account: bool) -> (Vec<u16>, Vec<i32>) {
+    let app = app()
+        .backend(backend)
+        .config(|c| c.server.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()])
+        .spawn()
+        .await;
     if with_account {
         let _ = registered_number(&app, "9100 0001").await;
         app.db().execute_unprepared("DELETE FROM code_send_count").await.unwrap();
@@ -361,18 +366,17 @@ async fn recover_and_resend_twice(with_account: bool) -> (Vec<u16>, Vec<i32>) {
 
 /// A resend for a number without an account (a decoy) spends from the
 /// number's, the address's and the day's counts exactly as a real one.
-#[tokio::test]
-async fn resends_for_a_number_without_an_account_count_like_real_ones() {
-    let unknown = recover_and_resend_twice(false).await;
+async fn resends_for_a_number_without_an_account_count_like_real_ones(backend: Backend) {
+    let unknown = recover_and_resend_twice(backend, false).await;
     assert_eq!(unknown, (vec![303, 303, 303], vec![3, 3, 3]), "the day's, the number's and the address's counts");
-    assert_eq!(recover_and_resend_twice(true).await, unknown);
+    assert_eq!(recover_and_resend_twice(backend, true).await, unknown);
 }
+both_backends!(resends_for_a_number_without_an_account_count_like_real_ones);
 
 /// A change's code is never sent again through the registration's resend:
 /// it would go to the old address, proving the new one without reaching it.
-#[tokio::test]
-async fn a_change_code_is_not_resent_to_the_old_address() {
-    let app = app().spawn().await;
+async fn a_change_code_is_not_resent_to_the_old_address(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let c = registered(&app, "old.address@example.org").await;
     let r = c.post_form("/en/account/sign-in-details", &[("value", "not.mine@example.org")]).await;
     assert_eq!(r.status(), 303);
@@ -382,3 +386,4 @@ async fn a_change_code_is_not_resent_to_the_old_address() {
     assert_eq!(c.post_form("/en/verify/resend", &[("v", &v)]).await.status(), 404);
     assert_eq!(mail_to(&app, "old.address@example.org").await.len(), before, "no code went to the old address");
 }
+both_backends!(a_change_code_is_not_resent_to_the_old_address);

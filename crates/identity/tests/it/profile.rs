@@ -3,10 +3,11 @@
 use serde_json::Value;
 
 use crate::support::*;
+use platform::both_backends;
+use platform::testkit::Backend;
 
-#[tokio::test]
-async fn residents_keep_their_details_with_sources() {
-    let app = app().spawn().await;
+async fn residents_keep_their_details_with_sources(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let c = registered(&app, "eme@example.org").await;
     let page = c.get("/zh-hk/account/profile").await;
     assert_eq!(page.status(), 200);
@@ -43,10 +44,10 @@ async fn residents_keep_their_details_with_sources() {
     assert!(html.contains("(You entered this.)"));
     assert_eq!(app.client().post_form("/en/account/profile", &[("name", "x")]).await.status(), 401);
 }
+both_backends!(residents_keep_their_details_with_sources);
 
-#[tokio::test]
-async fn a_service_gets_only_the_fields_the_resident_ticked() {
-    let app = app().spawn().await;
+async fn a_service_gets_only_the_fields_the_resident_ticked(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let rp = service(&app, "Elderly Centre", "https://centre.example.org/cb", &["profile", "phone"]).await;
     let c = registered(&app, "fields@example.org").await;
     c.post_form(
@@ -81,10 +82,10 @@ async fn a_service_gets_only_the_fields_the_resident_ticked() {
     assert!(info.get("birthdate").is_none(), "not ticked: {info}");
     assert!(info.get("email").is_none(), "email scope not asked for");
 }
+both_backends!(a_service_gets_only_the_fields_the_resident_ticked);
 
-#[tokio::test]
-async fn the_claims_parameter_asks_for_single_fields() {
-    let app = app().spawn().await;
+async fn the_claims_parameter_asks_for_single_fields(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let rp = service(&app, "Library", "https://lib.example.org/cb", &["profile", "offline_access"]).await;
     let c = registered(&app, "claims@example.org").await;
     c.post_form(
@@ -178,6 +179,7 @@ async fn the_claims_parameter_asks_for_single_fields() {
     let r = c.get(&format!("/oauth/authorize?{bad}")).await;
     assert!(location(&r).contains("error=invalid_request"));
 }
+both_backends!(the_claims_parameter_asks_for_single_fields);
 
 /// Exchanges a code as the client, then calls userinfo with the access token.
 pub(crate) async fn exchange_and_userinfo(
@@ -213,9 +215,8 @@ pub(crate) async fn exchange_and_userinfo(
 }
 
 /// A number proven by SMS code is released as verified; any other is not.
-#[tokio::test]
-async fn the_proven_mobile_number_is_released_as_verified() {
-    let app = app().spawn().await;
+async fn the_proven_mobile_number_is_released_as_verified(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let rp = service(&app, "Clinic", "https://clinic.example.org/cb", &["phone"]).await;
     let c = crate::phone::registered_number(&app, "6234 5678").await;
     c.post_form("/en/account/profile", &[("phone_number", "+85262345678")]).await;
@@ -231,3 +232,4 @@ async fn the_proven_mobile_number_is_released_as_verified() {
     assert_eq!(info["phone_number_verified"], true);
     assert!(info.get("email").is_none(), "the account has no e-mail address");
 }
+both_backends!(the_proven_mobile_number_is_released_as_verified);

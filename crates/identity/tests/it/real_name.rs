@@ -6,6 +6,7 @@ use platform::testkit::{Backend, TestApp};
 use sea_orm::{ConnectionTrait, Statement};
 
 use crate::support::*;
+use platform::both_backends;
 
 /// A signed-in officer who may verify identities (role and scope).
 async fn officer(app: &TestApp) -> platform::testkit::TestClient {
@@ -23,9 +24,8 @@ fn with_read<'a>(fields: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     fields.iter().copied().chain(READ).collect()
 }
 
-#[tokio::test]
-async fn an_officer_verifies_an_hkid_and_the_level_applies_at_once() {
-    let app = app().spawn().await;
+async fn an_officer_verifies_an_hkid_and_the_level_applies_at_once(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let resident = registered(&app, "chan.tai.man@example.org").await;
     let officer = officer(&app).await;
 
@@ -76,10 +76,10 @@ async fn an_officer_verifies_an_hkid_and_the_level_applies_at_once() {
     let report = platform::audit::verify(app.db(), &app.state.keys, None).await.unwrap();
     assert!(report.ok);
 }
+both_backends!(an_officer_verifies_an_hkid_and_the_level_applies_at_once);
 
-#[tokio::test]
-async fn one_document_backs_one_person() {
-    let app = app().spawn().await;
+async fn one_document_backs_one_person(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let _ = registered(&app, "first@example.org").await;
     let _ = registered(&app, "second@example.org").await;
     let officer = officer(&app).await;
@@ -111,10 +111,10 @@ async fn one_document_backs_one_person() {
         .await;
     assert!(r.text().await.unwrap().contains("already verified"));
 }
+both_backends!(one_document_backs_one_person);
 
-#[tokio::test]
-async fn bad_documents_and_unknown_accounts_are_explained() {
-    let app = app().spawn().await;
+async fn bad_documents_and_unknown_accounts_are_explained(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let _ = registered(&app, "check@example.org").await;
     let officer = officer(&app).await;
     for (fields, message) in [
@@ -141,10 +141,10 @@ async fn bad_documents_and_unknown_accounts_are_explained() {
         assert!(r.text().await.unwrap().contains(message), "{message}");
     }
 }
+both_backends!(bad_documents_and_unknown_accounts_are_explained);
 
-#[tokio::test]
-async fn only_officers_verify() {
-    let app = app().spawn().await;
+async fn only_officers_verify(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let resident = registered(&app, "self@example.org").await;
     assert_eq!(resident.get("/en/officer/real-name").await.status(), 403);
     let r = resident
@@ -156,6 +156,7 @@ async fn only_officers_verify() {
     assert_eq!(r.status(), 403);
     assert_eq!(app.client().get("/en/officer/real-name").await.status(), 401);
 }
+both_backends!(only_officers_verify);
 
 /// A trusted source's assertion that it checked `document` for `email`.
 fn source_assertion(
@@ -196,9 +197,8 @@ async fn source_client(app: &TestApp, jwks: &str, scopes: &[&str]) -> String {
     .client_id
 }
 
-#[tokio::test]
-async fn a_trusted_source_asserts_a_real_name_identity() {
-    let app = app().spawn().await;
+async fn a_trusted_source_asserts_a_real_name_identity(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let (key, jwks) = crate::oidc::client_key("source-1");
     let source = source_client(&app, &jwks, &[identity::oidc::SOURCE_SCOPE]).await;
     let stranger = source_client(&app, &jwks, &["email"]).await;
@@ -272,6 +272,7 @@ async fn a_trusted_source_asserts_a_real_name_identity() {
     assert_eq!(rows[0].try_get::<String>("", "source").unwrap(), "assertion");
     assert_eq!(rows[0].try_get::<String>("", "verified_by").unwrap(), format!("client:{source}"));
 }
+both_backends!(a_trusted_source_asserts_a_real_name_identity);
 
 /// Posts a trusted source's assertion with an `Idempotency-Key`.
 async fn assert_with_key(

@@ -2,6 +2,8 @@
 //! ends, the owner is told, and two-step verification is not bypassed.
 
 use crate::support::*;
+use platform::both_backends;
+use platform::testkit::Backend;
 
 async fn start(client: &platform::testkit::TestClient, email: &str) -> String {
     let r = client.post_form("/en/recover", &[("email", email)]).await;
@@ -11,9 +13,8 @@ async fn start(client: &platform::testkit::TestClient, email: &str) -> String {
     loc.rsplit('=').next().unwrap().to_owned()
 }
 
-#[tokio::test]
-async fn a_reset_changes_the_password_and_ends_every_session() {
-    let app = app().spawn().await;
+async fn a_reset_changes_the_password_and_ends_every_session(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let old_device = registered(&app, "forgot@example.org").await;
     let c = app.client();
     assert!(c.get("/en/sign-in").await.text().await.unwrap().contains("href=\"/en/recover\""));
@@ -30,10 +31,10 @@ async fn a_reset_changes_the_password_and_ends_every_session() {
     assert_eq!(sign_in(&c, "forgot@example.org", PASSWORD).await.status(), 422, "the old password is gone");
     assert_eq!(location(&sign_in(&c, "forgot@example.org", "new lantern harbour tram").await), "/en/account");
 }
+both_backends!(a_reset_changes_the_password_and_ends_every_session);
 
-#[tokio::test]
-async fn unknown_addresses_get_the_same_answer_and_no_mail() {
-    let app = app().spawn().await;
+async fn unknown_addresses_get_the_same_answer_and_no_mail(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let v = start(&app.client(), "nobody-here@example.org").await;
     assert!(mail_to(&app, "nobody-here@example.org").await.is_empty());
     let r = app
@@ -43,10 +44,10 @@ async fn unknown_addresses_get_the_same_answer_and_no_mail() {
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("The code is not correct."));
 }
+both_backends!(unknown_addresses_get_the_same_answer_and_no_mail);
 
-#[tokio::test]
-async fn codes_are_for_one_purpose_and_the_policy_applies() {
-    let app = app().spawn().await;
+async fn codes_are_for_one_purpose_and_the_policy_applies(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let c = app.client();
     // A registration code cannot reset a password.
     let registration = register(&c, "en", "purpose@example.org").await;
@@ -70,10 +71,10 @@ async fn codes_are_for_one_purpose_and_the_policy_applies() {
     assert_eq!(r.status(), 303);
     assert_eq!(location(&sign_in(&c, "purpose@example.org", "new lantern harbour tram").await), "/en/account");
 }
+both_backends!(codes_are_for_one_purpose_and_the_policy_applies);
 
-#[tokio::test]
-async fn recovery_does_not_bypass_two_step_verification() {
-    let app = app().spawn().await;
+async fn recovery_does_not_bypass_two_step_verification(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let client = registered(&app, "guarded@example.org").await;
     // Turn on two-step verification.
     let html = client.get("/en/account/two-step").await.text().await.unwrap();
@@ -91,13 +92,13 @@ async fn recovery_does_not_bypass_two_step_verification() {
     let r = sign_in(&c, "guarded@example.org", new).await;
     assert_eq!(location(&r), "/en/sign-in/two-step", "the authenticator is still asked for");
 }
+both_backends!(recovery_does_not_bypass_two_step_verification);
 
 /// The reset form asks the same of every account: whoever holds the link,
 /// with or without the e-mail code, cannot tell whether two-step
 /// verification is on (it once allowed a shorter password when it was).
-#[tokio::test]
-async fn the_reset_form_does_not_tell_whether_two_step_verification_is_on() {
-    let app = app().spawn().await;
+async fn the_reset_form_does_not_tell_whether_two_step_verification_is_on(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let guarded = registered(&app, "guarded@example.org").await;
     let _ = crate::two_step::enrol(&app, &guarded).await;
     let _ = registered(&app, "plain@example.org").await;
@@ -119,3 +120,4 @@ async fn the_reset_form_does_not_tell_whether_two_step_verification_is_on() {
     }
     assert_eq!(pages[0], pages[1], "the pages are the same whether or not two-step verification is on");
 }
+both_backends!(the_reset_form_does_not_tell_whether_two_step_verification_is_on);

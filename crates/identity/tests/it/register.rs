@@ -41,9 +41,8 @@ async fn register_verify_and_use_the_account(backend: Backend) {
 }
 both_backends!(register_verify_and_use_the_account);
 
-#[tokio::test]
-async fn invalid_registrations_are_shown_again_with_every_error() {
-    let app = app().spawn().await;
+async fn invalid_registrations_are_shown_again_with_every_error(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let c = app.client();
     let r = c.post_form("/en/register", &[("email", " not-an-address "), ("password", "short")]).await;
     assert_eq!(r.status(), 422);
@@ -72,10 +71,10 @@ async fn invalid_registrations_are_shown_again_with_every_error() {
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("Enter your e-mail address or mobile number."));
 }
+both_backends!(invalid_registrations_are_shown_again_with_every_error);
 
-#[tokio::test]
-async fn registering_a_taken_address_looks_the_same_and_tells_the_owner() {
-    let app = app().spawn().await;
+async fn registering_a_taken_address_looks_the_same_and_tells_the_owner(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let _owner = registered(&app, "ho@example.org").await;
     let stranger = app.client();
     let v = register(&stranger, "en", "HO@example.org").await;
@@ -91,10 +90,10 @@ async fn registering_a_taken_address_looks_the_same_and_tells_the_owner() {
     let r = stranger.post_form("/en/verify/resend", &[("v", &v)]).await;
     assert_eq!(r.status(), 303);
 }
+both_backends!(registering_a_taken_address_looks_the_same_and_tells_the_owner);
 
-#[tokio::test]
-async fn wrong_codes_run_out_and_a_new_code_replaces_the_old() {
-    let app = app().spawn().await;
+async fn wrong_codes_run_out_and_a_new_code_replaces_the_old(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let c = app.client();
     let v = register(&c, "en", "wong@example.org").await;
     let first = latest_code(&app, "wong@example.org").await;
@@ -125,10 +124,10 @@ async fn wrong_codes_run_out_and_a_new_code_replaces_the_old() {
     }
     assert_eq!(enter_code(&c, &v, &second).await.status(), 303);
 }
+both_backends!(wrong_codes_run_out_and_a_new_code_replaces_the_old);
 
-#[tokio::test]
-async fn expired_and_malformed_codes_are_explained() {
-    let app = app().spawn().await;
+async fn expired_and_malformed_codes_are_explained(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let c = app.client();
     let v = register(&c, "en", "lee@example.org").await;
     for (code, message) in [("", "Enter the code"), ("12ab56", "must be 6 digits")] {
@@ -142,6 +141,7 @@ async fn expired_and_malformed_codes_are_explained() {
     assert!(r.text().await.unwrap().contains("The code has expired."));
     assert_eq!(c.get("/en/verify?v=not-a-uuid").await.status(), 404);
 }
+both_backends!(expired_and_malformed_codes_are_explained);
 
 async fn parallel_guesses_never_exceed_the_tries(backend: Backend) {
     let app = spawn(backend).await;
@@ -173,31 +173,31 @@ async fn parallel_guesses_never_exceed_the_tries(backend: Backend) {
 }
 both_backends!(parallel_guesses_never_exceed_the_tries);
 
-#[tokio::test]
-async fn forms_without_a_csrf_token_are_refused() {
-    let app = app().spawn().await;
+async fn forms_without_a_csrf_token_are_refused(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let r = app.client().post_form_raw("/en/register", &[("email", "x@example.org"), ("password", PASSWORD)]).await;
     assert_eq!(r.status(), 403);
     assert!(mail_to(&app, "x@example.org").await.is_empty());
 }
+both_backends!(forms_without_a_csrf_token_are_refused);
 
-#[tokio::test]
-async fn switching_language_keeps_the_verification() {
-    let app = app().spawn().await;
+async fn switching_language_keeps_the_verification(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let c = app.client();
     let v = register(&c, "en", "switch@example.org").await;
     let html = c.get(&format!("/en/verify?v={v}")).await.text().await.unwrap();
     assert!(html.contains(&format!("href=\"/zh-hk/verify?v={v}\"")), "the Chinese link keeps ?v=");
 }
+both_backends!(switching_language_keeps_the_verification);
 
 /// The operator's own banned words (NIST's context-specific words) are
 /// refused like common passwords, in any case.
-#[tokio::test]
-async fn passwords_with_the_operators_banned_words_are_refused() {
+async fn passwords_with_the_operators_banned_words_are_refused(backend: Backend) {
     let words = std::env::temp_dir().join(format!("lionrock-banned-{}.txt", uuid::Uuid::now_v7()));
     std::fs::write(&words, "# our city and service\nkowloon\nHarbourCity\n").unwrap();
     let file = words.clone();
     let app = app()
+        .backend(backend)
         .config(move |c| {
             c.section_mut("identity").insert("banned_words_file".into(), file.display().to_string().into());
         })
@@ -213,6 +213,7 @@ async fn passwords_with_the_operators_banned_words_are_refused() {
     assert_eq!(r.status(), 303, "other passwords are fine");
     std::fs::remove_file(&words).unwrap();
 }
+both_backends!(passwords_with_the_operators_banned_words_are_refused);
 
 /// Defence in depth behind `serve --demo`'s own check: identity's demo
 /// loader refuses a database that holds any other account.

@@ -5,14 +5,15 @@ use serde_json::Value;
 
 use crate::oidc::register_rp;
 use crate::support::*;
+use platform::both_backends;
+use platform::testkit::Backend;
 
 fn session_ids(html: &str) -> Vec<String> {
     html.split("name=\"id\" value=\"").skip(1).map(|s| s[..s.find('"').unwrap()].to_owned()).collect()
 }
 
-#[tokio::test]
-async fn residents_see_and_end_their_sessions() {
-    let app = app().spawn().await;
+async fn residents_see_and_end_their_sessions(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let laptop = registered(&app, "sec@example.org").await;
     let phone = app.client();
     assert_eq!(location(&sign_in(&phone, "sec@example.org", PASSWORD).await), "/en/account");
@@ -35,10 +36,10 @@ async fn residents_see_and_end_their_sessions() {
     assert_eq!(phone.get("/en/account").await.status(), 401, "the other device is signed out");
     assert_eq!(laptop.get("/en/account").await.status(), 200);
 }
+both_backends!(residents_see_and_end_their_sessions);
 
-#[tokio::test]
-async fn connected_services_can_be_disconnected() {
-    let app = app().spawn().await;
+async fn connected_services_can_be_disconnected(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let rp = register_rp(&app, false).await;
     let resident = registered(&app, "conn@example.org").await;
     let html = resident.get("/en/account/security").await.text().await.unwrap();
@@ -66,10 +67,10 @@ async fn connected_services_can_be_disconnected() {
     // Next time, consent is asked again.
     assert_eq!(resident.get(&crate::oidc::authorize_url_for_tests(&rp)).await.status(), 200);
 }
+both_backends!(connected_services_can_be_disconnected);
 
-#[tokio::test]
-async fn residents_download_their_data() {
-    let app = app().spawn().await;
+async fn residents_download_their_data(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let resident = registered(&app, "data@example.org").await;
     let r = resident.get("/en/account/data.json").await;
     assert_eq!(r.status(), 200);
@@ -83,13 +84,14 @@ async fn residents_download_their_data() {
     assert!(!text.contains("argon2"), "no password hash");
     assert_eq!(app.client().get("/en/account/data.json").await.status(), 401);
 }
+both_backends!(residents_download_their_data);
 
-#[tokio::test]
-async fn sessions_and_approvals_name_the_place_where_the_operator_knows_it() {
+async fn sessions_and_approvals_name_the_place_where_the_operator_knows_it(backend: Backend) {
     let places = std::env::temp_dir().join(format!("lionrock-places-{}.csv", uuid::Uuid::now_v7()));
     std::fs::write(&places, "# test ranges\n127.0.0.0/8, Harbour test lab, 海港測試室, 海港测试室\n").unwrap();
     let file = places.clone();
     let app = app()
+        .backend(backend)
         .config(move |c| {
             c.section_mut("identity").insert("places_file".into(), file.display().to_string().into());
         })
@@ -108,7 +110,8 @@ async fn sessions_and_approvals_name_the_place_where_the_operator_knows_it() {
     std::fs::remove_file(&places).unwrap();
 
     // Without a places file the column says so.
-    let plain = crate::support::app().spawn().await;
+    let plain = crate::support::app().backend(backend).spawn().await;
     let client = registered(&plain, "noplace@example.org").await;
     assert!(client.get("/en/account/security").await.text().await.unwrap().contains("<td>Unknown</td>"));
 }
+both_backends!(sessions_and_approvals_name_the_place_where_the_operator_knows_it);

@@ -21,9 +21,8 @@ async fn sign_out_and_in_again(backend: Backend) {
 }
 both_backends!(sign_out_and_in_again);
 
-#[tokio::test]
-async fn wrong_password_and_unknown_address_answer_alike() {
-    let app = app().spawn().await;
+async fn wrong_password_and_unknown_address_answer_alike(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let _ = registered(&app, "tam@example.org").await;
     let c = app.client();
     let wrong = sign_in(&c, "tam@example.org", "not the password at all").await;
@@ -37,10 +36,10 @@ async fn wrong_password_and_unknown_address_answer_alike() {
     let without_token = |s: &str| s.lines().filter(|l| !l.contains("csrf")).collect::<Vec<_>>().join("\n");
     assert_eq!(without_token(&a), without_token(&b), "the pages differ only in the address typed");
 }
+both_backends!(wrong_password_and_unknown_address_answer_alike);
 
-#[tokio::test]
-async fn repeated_failures_throttle_the_address_whether_or_not_it_exists() {
-    let app = app().spawn().await;
+async fn repeated_failures_throttle_the_address_whether_or_not_it_exists(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let _ = registered(&app, "fung@example.org").await;
     for email in ["fung@example.org", "ghost@example.org"] {
         let c = app.client();
@@ -57,6 +56,7 @@ async fn repeated_failures_throttle_the_address_whether_or_not_it_exists() {
     // Other addresses are unaffected.
     let _ = registered(&app, "other@example.org").await;
 }
+both_backends!(repeated_failures_throttle_the_address_whether_or_not_it_exists);
 
 /// Guesses are counted before the password is checked, in one statement:
 /// thirty wrong passwords at once get the five the rules allow, and every
@@ -99,9 +99,8 @@ both_backends!(a_parallel_burst_of_wrong_passwords_gets_no_extra_guesses);
 
 /// A right password ends the address's run and gives the network address
 /// its guess back: signing in never brings a shared address nearer its wait.
-#[tokio::test]
-async fn a_right_password_does_not_count_against_the_network_address() {
-    let app = app().config(|c| c.limits.sensitive_per_ip_per_minute = 10_000).spawn().await;
+async fn a_right_password_does_not_count_against_the_network_address(backend: Backend) {
+    let app = app().backend(backend).config(|c| c.limits.sensitive_per_ip_per_minute = 10_000).spawn().await;
     let _ = registered(&app, "office@example.org").await;
     let c = app.client();
     for i in 0..19 {
@@ -124,10 +123,10 @@ async fn a_right_password_does_not_count_against_the_network_address() {
         assert_eq!(sign_in(&app.client(), "office@example.org", PASSWORD).await.status(), 303);
     }
 }
+both_backends!(a_right_password_does_not_count_against_the_network_address);
 
-#[tokio::test]
-async fn an_unverified_account_is_sent_to_verification() {
-    let app = app().spawn().await;
+async fn an_unverified_account_is_sent_to_verification(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let _ = register(&app.client(), "en", "pending@example.org").await;
     let c = app.client();
     let r = sign_in(&c, "pending@example.org", PASSWORD).await;
@@ -140,10 +139,10 @@ async fn an_unverified_account_is_sent_to_verification() {
     let r = enter_code(&c, v, &code).await;
     assert_eq!(location(&r), "/en/account");
 }
+both_backends!(an_unverified_account_is_sent_to_verification);
 
-#[tokio::test]
-async fn signing_in_replaces_any_earlier_session() {
-    let app = app().spawn().await;
+async fn signing_in_replaces_any_earlier_session(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let client = registered(&app, "yip@example.org").await;
     let before = app.db().clone();
     let sessions = || async {
@@ -156,10 +155,10 @@ async fn signing_in_replaces_any_earlier_session() {
     assert_eq!(sessions().await, 1, "the old session was revoked, not kept beside the new one");
     assert_eq!(client.get("/en/account").await.status(), 200);
 }
+both_backends!(signing_in_replaces_any_earlier_session);
 
-#[tokio::test]
-async fn the_header_offers_sign_in_or_the_account() {
-    let app = app().spawn().await;
+async fn the_header_offers_sign_in_or_the_account(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let anonymous = app.client().get("/zh-cn/").await.text().await.unwrap();
     assert!(anonymous.contains("<a href=\"/zh-cn/sign-in\">登录</a>"), "{anonymous}");
     assert!(!anonymous.contains("/zh-cn/account"));
@@ -170,10 +169,11 @@ async fn the_header_offers_sign_in_or_the_account() {
     let account = client.get("/en/account").await.text().await.unwrap();
     assert!(account.contains("<a href=\"/en/account\" aria-current=\"page\">Your account</a>"));
 }
+both_backends!(the_header_offers_sign_in_or_the_account);
 
-#[tokio::test]
-async fn one_address_guessing_many_accounts_is_throttled_in_the_database() {
+async fn one_address_guessing_many_accounts_is_throttled_in_the_database(backend: Backend) {
     let app = app()
+        .backend(backend)
         .config(|c| {
             c.server.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
             c.limits.sensitive_per_ip_per_minute = 10_000;
@@ -214,12 +214,12 @@ async fn one_address_guessing_many_accounts_is_throttled_in_the_database() {
         .unwrap();
     assert_eq!(r.status(), 303);
 }
+both_backends!(one_address_guessing_many_accounts_is_throttled_in_the_database);
 
 /// The sign-in page lets its form lead back to a service only for that
 /// service's own registered redirect URI: `next` cannot add any other origin.
-#[tokio::test]
-async fn the_sign_in_page_adds_only_a_registered_services_origin_to_form_action() {
-    let app = app().spawn().await;
+async fn the_sign_in_page_adds_only_a_registered_services_origin_to_form_action(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let client = service(&app, "Harbour Library", "https://library.example:8443/cb", &[]).await;
     let csp = |path: String| {
         let c = app.client();
@@ -263,3 +263,4 @@ async fn the_sign_in_page_adds_only_a_registered_services_origin_to_form_action(
     let policy = r.headers()["content-security-policy"].to_str().unwrap().to_owned();
     assert_eq!(form_action(policy), "form-action 'self' https://library.example:8443");
 }
+both_backends!(the_sign_in_page_adds_only_a_registered_services_origin_to_form_action);

@@ -61,9 +61,8 @@ async fn sign_in_needs_the_app_code_once(backend: Backend) {
 }
 both_backends!(sign_in_needs_the_app_code_once);
 
-#[tokio::test]
-async fn recovery_codes_work_once_and_are_reported() {
-    let app = app().spawn().await;
+async fn recovery_codes_work_once_and_are_reported(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let client = registered(&app, "lam@example.org").await;
     let (_, codes, _) = enrol(&app, &client).await;
     password_step(&client, "lam@example.org").await;
@@ -76,10 +75,10 @@ async fn recovery_codes_work_once_and_are_reported() {
     let r = client.post_form("/en/sign-in/two-step", &[("code", &codes[3])]).await;
     assert_eq!(r.status(), 422, "a recovery code works once");
 }
+both_backends!(recovery_codes_work_once_and_are_reported);
 
-#[tokio::test]
-async fn too_many_wrong_codes_end_the_sign_in() {
-    let app = app().spawn().await;
+async fn too_many_wrong_codes_end_the_sign_in(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let client = registered(&app, "tse@example.org").await;
     enrol(&app, &client).await;
     password_step(&client, "tse@example.org").await;
@@ -92,20 +91,20 @@ async fn too_many_wrong_codes_end_the_sign_in() {
     let r = client.get("/en/sign-in/two-step").await;
     assert_eq!(location(&r), "/en/sign-in");
 }
+both_backends!(too_many_wrong_codes_end_the_sign_in);
 
-#[tokio::test]
-async fn the_second_step_needs_a_password_first() {
-    let app = app().spawn().await;
+async fn the_second_step_needs_a_password_first(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let r = app.client().get("/en/sign-in/two-step").await;
     assert_eq!(r.status(), 303);
     assert_eq!(location(&r), "/en/sign-in");
     let r = app.client().post_form("/en/sign-in/two-step", &[("code", "123456")]).await;
     assert_eq!(location(&r), "/en/sign-in");
 }
+both_backends!(the_second_step_needs_a_password_first);
 
-#[tokio::test]
-async fn turning_it_off_needs_a_code() {
-    let app = app().spawn().await;
+async fn turning_it_off_needs_a_code(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let client = registered(&app, "mak@example.org").await;
     let (_, codes, _) = enrol(&app, &client).await;
     let r =
@@ -120,10 +119,10 @@ async fn turning_it_off_needs_a_code() {
     client.post_form("/en/sign-out", &[]).await;
     assert_eq!(location(&sign_in(&client, "mak@example.org", PASSWORD).await), "/en/account");
 }
+both_backends!(turning_it_off_needs_a_code);
 
-#[tokio::test]
-async fn enrolment_keeps_its_secret_until_confirmed() {
-    let app = app().spawn().await;
+async fn enrolment_keeps_its_secret_until_confirmed(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
     let client = registered(&app, "so@example.org").await;
     let first = client.get("/en/account/two-step").await.text().await.unwrap();
     let r = client.post_form("/en/account/two-step", &[("code", "000000")]).await;
@@ -135,3 +134,4 @@ async fn enrolment_keeps_its_secret_until_confirmed() {
     };
     assert_eq!(secret(&first), secret(&again), "a wrong code does not change the secret already scanned");
 }
+both_backends!(enrolment_keeps_its_secret_until_confirmed);
