@@ -1027,10 +1027,14 @@ async fn two_step_disable(
                     Some(new) => Some(crate::password::hash_blocking(new).await.map_err(AppError::internal)?),
                     None => None,
                 };
-                if two_step::disable(&state, ctx.lang, &account, &form.code, phc.as_deref()).await? {
-                    return Ok(see_other(&ctx.href("/account")));
+                match two_step::disable(&state, ctx.lang, &account, &form.code, phc.as_deref()).await? {
+                    two_step::Disabled::Off => return Ok(see_other(&ctx.href("/account"))),
+                    two_step::Disabled::Wrong => errors.add("code", "two-step-wrong"),
+                    two_step::Disabled::Throttled { minutes } => {
+                        status = StatusCode::TOO_MANY_REQUESTS;
+                        errors.add_with("code", "second-step-throttled", vec![("minutes", minutes.to_string())]);
+                    }
                 }
-                errors.add("code", "two-step-wrong");
             }
             accounts::PasswordCheck::Wrong => errors.add("current_password", "password-current-wrong"),
             accounts::PasswordCheck::Throttled { minutes } => {

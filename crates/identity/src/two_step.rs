@@ -137,20 +137,41 @@ pub async fn confirm(
     Ok(ConfirmOutcome::Enabled(codes))
 }
 
+/// What turning two-step verification off did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disabled {
+    Off,
+    /// The code was wrong (counted with the second step's guesses).
+    Wrong,
+    /// Too many wrong second-step codes lately: try again in this many minutes.
+    Throttled {
+        minutes: i64,
+    },
+}
+
 /// Turns two-step verification off, given a current code or a recovery code
 /// (the caller has checked the password); `new_password` (a hash) replaces a
-/// password too short to be the only factor, in the same transaction.
+/// password too short to be the only factor, in the same transaction. The
+/// code is a guess at the second step like sign-in's: counted per account
+/// before it is checked, so an open session is no way around the wait.
 pub async fn disable(
     state: &AppState,
     lang: Lang,
     account: &account::Model,
     input: &str,
     new_password: Option<&str>,
-) -> Result<bool, AppError> {
+) -> Result<Disabled, AppError> {
     let Some(row) = store::totp(&state.db, &account.id).await?.filter(|t| t.confirmed_at.is_some()) else {
-        return Ok(false);
+        return Ok(Disabled::Wrong);
     };
     let txn = platform::db::begin_write(&state.db).await?;
+    let keys = [guesses::account_key(state, Secret::SecondStep, &account.id)];
+    if let Claim::Throttled { minutes } =
+        guesses::claim(state, &txn, Secret::SecondStep, &keys, Some(&account.id)).await?
+    {
+        txn.rollback().await?;
+        return Ok(Disabled::Throttled { minutes });
+    }
     let proven = match matching_step(state, &row, account.name(), input)? {
         Some(step) => store::use_totp_step(&txn, &account.id, step, false).await?,
         None => match RecoveryCode::parse(input) {
@@ -159,9 +180,11 @@ pub async fn disable(
         },
     };
     if !proven {
-        txn.rollback().await?;
-        return Ok(false);
+        txn.commit().await?;
+        state.outbox_wake.notify_one();
+        return Ok(Disabled::Wrong);
     }
+    guesses::clear(&txn, &keys).await?;
     store::delete_totp(&txn, &account.id).await?;
     if let Some(phc) = new_password {
         store::set_password(&txn, &account.id, phc).await?;
@@ -185,7 +208,7 @@ pub async fn disable(
     .await?;
     txn.commit().await?;
     state.outbox_wake.notify_one();
-    Ok(true)
+    Ok(Disabled::Off)
 }
 
 /// The row key of a second-step challenge (the cookie holds the token).

@@ -224,3 +224,30 @@ async fn the_email_cap_refuses_the_next_send_for_known_and_unknown_addresses(bac
     assert!(mail_to(&app, "unknown@example.org").await.is_empty());
 }
 both_backends!(the_email_cap_refuses_the_next_send_for_known_and_unknown_addresses);
+
+/// Turning two-step verification off asks for a code: a guess at the
+/// second step, counted with sign-in's, so a stolen open session cannot
+/// try codes without end.
+async fn turning_two_step_off_counts_wrong_codes(backend: Backend) {
+    let app = roomy(backend).spawn().await;
+    let client = registered(&app, "off@example.org").await;
+    let (secret, _, _) = crate::two_step::enrol(&app, &client).await;
+    let off = |code: String| {
+        let client = &client;
+        async move {
+            client
+                .post_form("/en/account/two-step/disable", &[("code", code.as_str()), ("current_password", PASSWORD)])
+                .await
+        }
+    };
+    for _ in 0..5 {
+        assert_eq!(off("000000".into()).await.status(), 422);
+    }
+    let r = off(identity::two_step::current_code(&secret).unwrap()).await;
+    assert_eq!(r.status(), 429, "the right code waits too");
+    assert!(r.text().await.unwrap().contains("Too many wrong codes have been entered for this account lately."));
+    assert!(client.get("/en/account").await.text().await.unwrap().contains("<dd>On · "), "still on");
+    let told = mail_to(&app, "off@example.org").await;
+    assert_eq!(locks(&told, "entered too many wrong codes for two-step verification"), 1, "told once");
+}
+both_backends!(turning_two_step_off_counts_wrong_codes);
