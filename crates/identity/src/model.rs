@@ -349,8 +349,10 @@ pub fn ip_throttle_until(failures: i32, now: OffsetDateTime) -> Option<OffsetDat
     throttle_after(FREE_FAILURES_PER_IP, failures, now)
 }
 
-/// A run of failures ends after an hour without one.
-pub const FAILURE_MEMORY: Duration = Duration::hours(1);
+/// A run of failures ends after a day without one: far longer than the
+/// longest wait (an hour), so waiting a wait out never starts a fresh run
+/// with free guesses; a steady guesser gets about one guess an hour.
+pub const FAILURE_MEMORY: Duration = Duration::hours(24);
 
 fn throttle_after(free: i32, failures: i32, now: OffsetDateTime) -> Option<OffsetDateTime> {
     if failures < free {

@@ -58,6 +58,34 @@ async fn repeated_failures_throttle_the_address_whether_or_not_it_exists(backend
 }
 both_backends!(repeated_failures_throttle_the_address_whether_or_not_it_exists);
 
+/// Waiting out the longest wait does not start a fresh run with free
+/// guesses: the next failure counts on and waits again.
+async fn waiting_out_the_longest_wait_keeps_the_count(backend: Backend) {
+    use identity::store::throttle;
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let app = app().backend(backend).spawn().await;
+    let _ = registered(&app, "long@example.org").await;
+    let c = app.client();
+    for _ in 0..5 {
+        assert_eq!(sign_in(&c, "long@example.org", "wrong password attempt").await.status(), 422);
+    }
+    // Twelve failures, the last an hour and a minute ago; its hour-long wait is over.
+    let now = platform::db::now();
+    throttle::Entity::update_many()
+        .col_expr(throttle::Column::Failures, Expr::value(12))
+        .col_expr(throttle::Column::UpdatedAt, Expr::value(now - std::time::Duration::from_secs(61 * 60)))
+        .col_expr(throttle::Column::ThrottledUntil, Expr::value(now - std::time::Duration::from_secs(60)))
+        .filter(throttle::Column::Failures.gte(5))
+        .exec(app.db())
+        .await
+        .unwrap();
+    assert_eq!(sign_in(&c, "long@example.org", "wrong password attempt").await.status(), 422, "checked");
+    let r = sign_in(&c, "long@example.org", PASSWORD).await;
+    assert_eq!(r.status(), 429, "the thirteenth failure waits again, even for the right password");
+}
+both_backends!(waiting_out_the_longest_wait_keeps_the_count);
+
 /// Guesses are counted before the password is checked, in one statement:
 /// thirty wrong passwords at once get the five the rules allow, and every
 /// one of them is counted (no lost update), on both databases.
