@@ -506,12 +506,16 @@ fn sign_in_then_approve(ctx: &PageContext, code: &str) -> Response {
     crate::http::see_other(&crate::http::sign_in_then(ctx, &back))
 }
 
-/// The name of the service whose authorization request `next` is, if it is one.
+/// The name of the service whose pending authorization request `next`
+/// continues, if it is one. Only a request the server holds (validated
+/// when it arrived) names a service: a link that merely carries a
+/// `client_id` could make the approver see any service's name.
 async fn asking_service(state: &AppState, next: Option<&str>) -> Result<Option<String>, AppError> {
     let Some(("/oauth/authorize", query)) = next.and_then(|n| n.split_once('?')) else { return Ok(None) };
-    let client_id = url::form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "client_id").map(|(_, v)| v);
-    let Some(client_id) = client_id else { return Ok(None) };
-    Ok(crate::oidc::store::client(&state.db, &client_id).await?.map(|c| c.name))
+    let pending = url::form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "pending").map(|(_, v)| v);
+    let Some(pending) = pending else { return Ok(None) };
+    let Some(held) = crate::oidc::held_request(state, &pending).await? else { return Ok(None) };
+    Ok(crate::oidc::store::client(&state.db, &held.client_id).await?.map(|c| c.name))
 }
 
 /// The approval page for `row`, with `errors` (a missing or wrong number).

@@ -388,11 +388,22 @@ async fn a_service_sign_in_returns_to_the_service(backend: Backend) {
     let app = spawn(backend).await;
     let phone = registered(&app, "service@example.org").await;
     let client = service(&app, "Harbour Library", "https://library.example:8443/cb", &[]).await;
-    let next = format!(
+    let ask = format!(
         "/oauth/authorize?response_type=code&client_id={}&redirect_uri={}&scope=openid&state=st4te",
         client.client_id,
         url::form_urlencoded::byte_serialize(b"https://library.example:8443/cb").collect::<String>()
     );
+    // The service's request is held on the server; sign-in continues it.
+    let laptop = app.client();
+    let to_sign_in = location(&laptop.get(&ask).await);
+    let next = url::Url::parse(&format!("http://x{to_sign_in}"))
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "next")
+        .expect("sign in, then the request")
+        .1
+        .into_owned();
+    assert!(next.starts_with("/oauth/authorize?pending="), "{next}");
     let encoded: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
     let form_action = |r: &reqwest::Response| {
         let policy = r.headers()["content-security-policy"].to_str().unwrap().to_owned();
@@ -400,7 +411,6 @@ async fn a_service_sign_in_returns_to_the_service(backend: Backend) {
     };
 
     // The sign-in page's link to the app keeps next.
-    let laptop = app.client();
     let html = laptop.get(&format!("/en/sign-in?next={encoded}")).await.text().await.unwrap();
     let link = format!("/en/sign-in/app?next={encoded}");
     assert!(html.contains(&format!(r#"href="{link}""#)), "{html}");
@@ -425,6 +435,16 @@ async fn a_service_sign_in_returns_to_the_service(backend: Backend) {
     assert_eq!(location(&done), next, "back to the service's request");
     // The request goes on (consent first, for a new service).
     assert_eq!(laptop.get(&next).await.status(), 200);
+
+    // A link that only names a client does not make the approver see its name.
+    let forged = app.client();
+    let w = start_at(
+        &forged,
+        &format!("/en/sign-in/app?next={}", url::form_urlencoded::byte_serialize(ask.as_bytes()).collect::<String>()),
+    )
+    .await;
+    let html = phone.get(&format!("/en/sign-in/approve?c={}", w.code)).await.text().await.unwrap();
+    assert!(!html.contains("Harbour Library") && !html.contains("For the service"), "{html}");
 }
 
 both_backends!(a_service_sign_in_returns_to_the_service);
