@@ -190,12 +190,20 @@ struct ProfilePage<'a> {
     saved: bool,
 }
 
+/// Whether a real-name check read `slug` from a document (`document_id`)
+/// for a real-name account: then it stays as the document says. Values of
+/// accounts checked before checks recorded them were typed by the person
+/// and stay theirs to edit (and are never labelled as checked).
+fn vouched(stored: &[entity::Model], slug: &str, real_name: bool) -> bool {
+    real_name && VOUCHED.contains(&slug) && stored.iter().any(|m| m.field == slug && m.document_id.is_some())
+}
+
 fn rows(stored: &[entity::Model], typed: Option<&ProfileForm>, real_name: bool) -> Vec<Row> {
     FIELDS
         .iter()
         .map(|f| {
+            let locked = vouched(stored, f.slug, real_name);
             let stored = stored.iter().find(|m| m.field == f.slug);
-            let locked = real_name && VOUCHED.contains(&f.slug);
             let value = typed
                 .filter(|_| !locked)
                 .map(|t| t.get(f.slug).to_owned())
@@ -292,7 +300,7 @@ pub(crate) async fn submit(
     let mut errors = FormErrors::new();
     for f in &FIELDS {
         let typed = form.get(f.slug);
-        if real_name && VOUCHED.contains(&f.slug) {
+        if vouched(&stored, f.slug, real_name) {
             // What a checked document says stays as it says.
             let kept = stored.iter().find(|m| m.field == f.slug).map_or("", |m| m.value.as_str());
             if typed != kept {
@@ -312,7 +320,8 @@ pub(crate) async fn submit(
     let txn = platform::db::begin_write(&state.db).await?;
     // Read again under the write lock: a verification may have landed meanwhile.
     let real_name = real_name || account_of_in(&txn, &account_id).await?.level == "real_name";
-    for f in FIELDS.iter().filter(|f| !(real_name && VOUCHED.contains(&f.slug))) {
+    let stored = values(&txn, &person).await?;
+    for f in FIELDS.iter().filter(|f| !vouched(&stored, f.slug, real_name)) {
         save(&txn, &person, f.slug, form.get(f.slug)).await?;
     }
     platform::audit::record(

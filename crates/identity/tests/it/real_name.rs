@@ -253,6 +253,15 @@ async fn a_trusted_source_asserts_a_real_name_identity(backend: Backend) {
     assert_eq!(body["document"], "A123***(3)");
     assert!(resident.get("/en/account").await.text().await.unwrap().contains("Real name (identity document verified)"));
 
+    // Checked before checks recorded the particulars: what the person typed
+    // is theirs to edit, and is not shown as read from a document.
+    app.db().execute_unprepared("UPDATE profile_field SET document_id = NULL, source = 'self'").await.unwrap();
+    let html = resident.get("/en/account/profile").await.text().await.unwrap();
+    assert!(!html.contains("readonly") && !html.contains("From your checked identity document"), "{html}");
+    let r = resident.post_form("/en/account/profile", &[("name", "Chan Tai-man"), ("birthdate", "1980-01-02")]).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM profile_field WHERE value = 'Chan Tai-man'").await, 1);
+
     // An assertion works once; a document backs one person.
     let replay = api.post_json(path, &good).await;
     assert_eq!(replay.status(), 401);
