@@ -262,6 +262,15 @@ pub(crate) async fn check_code(
     if let Claim::Throttled { minutes } =
         guesses::claim(state, &txn, Secret::Code, &keys, v.account_id.as_deref()).await?
     {
+        if !guesses::waiting(&txn, v.to_key.as_deref()).await? {
+            // Only the account waits (its codes were guessed at through
+            // another address or number). Saying so would tell that this
+            // address belongs to that account: answer as a wrong code
+            // instead, spending the try, without checking the code.
+            let tries_left = store::verification_by_id(&txn, verification_id).await?.map_or(0, |v| v.tries_left);
+            txn.commit().await?;
+            return Ok(CodeCheck::Not(VerifyOutcome::Wrong { tries_left }));
+        }
         // Nothing counted, not even the verification's try.
         txn.rollback().await?;
         return Ok(CodeCheck::Not(VerifyOutcome::Throttled { minutes }));

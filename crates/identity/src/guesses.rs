@@ -107,6 +107,13 @@ pub(crate) async fn claim(
     Ok(Claim::Counted)
 }
 
+/// Whether guesses under `key` (if any) wait now.
+pub(crate) async fn waiting(txn: &DatabaseTransaction, key: Option<&str>) -> Result<bool, AppError> {
+    let Some(key) = key else { return Ok(false) };
+    let until = store::throttle_state(txn, key).await?.and_then(|t| t.throttled_until);
+    Ok(until.is_some_and(|until| until > platform::db::now()))
+}
+
 /// A right guess: the runs under `keys` end.
 pub(crate) async fn clear(txn: &DatabaseTransaction, keys: &[String]) -> Result<(), AppError> {
     for key in keys {

@@ -251,3 +251,42 @@ async fn turning_two_step_off_counts_wrong_codes(backend: Backend) {
     assert_eq!(locks(&told, "entered too many wrong codes for two-step verification"), 1, "told once");
 }
 both_backends!(turning_two_step_off_counts_wrong_codes);
+
+/// An account waiting because its codes were guessed at through its number
+/// does not tell, through its e-mail address, that the two belong together:
+/// a code there is answered as wrong (and not checked), exactly as at an
+/// address of another account.
+async fn a_wait_does_not_link_an_address_to_a_number(backend: Backend) {
+    let app = roomy(backend).spawn().await;
+    for email in ["linked@example.org", "apart@example.org"] {
+        registered(&app, email).await;
+    }
+    app.db()
+        .execute_unprepared(
+            "UPDATE account SET phone = '+85291234567', phone_verified_at = created_at \
+             WHERE email = 'linked@example.org'",
+        )
+        .await
+        .unwrap();
+    // Five wrong codes through the number: the account (and the number) wait.
+    let c = app.client();
+    for _ in 0..5 {
+        let v = recover(&c, "91234567").await;
+        assert_eq!(reset(&c, &v, "000000").await.status(), 422);
+    }
+    let answers = |email: &'static str| {
+        let (app, c) = (&app, app.client());
+        async move {
+            let v = recover(&c, email).await;
+            let right = latest_code(app, email).await;
+            let wrong = reset(&c, &v, wrong(&right)).await;
+            let right = reset(&c, &v, &right).await;
+            (wrong.status().as_u16(), right.status().as_u16(), right.text().await.unwrap().contains("tries left"))
+        }
+    };
+    let linked = answers("linked@example.org").await;
+    assert_eq!(linked, (422, 422, true), "the right code is not checked while the account waits");
+    assert_eq!(answers("apart@example.org").await.0, linked.0);
+    assert_eq!(sign_in(&app.client(), "linked@example.org", NEW_PASSWORD).await.status(), 422, "not reset");
+}
+both_backends!(a_wait_does_not_link_an_address_to_a_number);
