@@ -1,0 +1,347 @@
+//! The token endpoint's grants: code exchange with PKCE, refresh with
+//! rotation and reuse detection, ID token signing, revocation (RFC 7009)
+//! and the live-token check introspection and userinfo rest on.
+
+use super::claims::{account_level, acr, parse_level, released_claims, subject_for};
+use super::{
+    ACCESS_TOKEN_LIFETIME, ID_TOKEN_LIFETIME, OAuthError, OFFLINE_ACCESS, SCOPES, issuer, mac, parse_list, same, store,
+};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use platform::app::AppState;
+use platform::error::AppError;
+use platform::keys::{self, Purpose};
+use platform::principal::IdentityLevel;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// A successful token response (RFC 6749 §5.1, OIDC Core §3.1.3.3).
+#[derive(Debug, Serialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub token_type: &'static str,
+    pub expires_in: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+    /// Only for a grant with `offline_access`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    pub scope: String,
+}
+
+#[derive(Debug, Serialize)]
+struct IdTokenClaims<'a> {
+    iss: String,
+    sub: &'a str,
+    aud: &'a str,
+    azp: &'a str,
+    exp: i64,
+    iat: i64,
+    auth_time: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nonce: Option<&'a str>,
+    acr: &'static str,
+    amr: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    at_hash: Option<String>,
+}
+
+fn s256(verifier: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+}
+
+/// `at_hash`: the left half of the SHA-256 of the access token.
+fn at_hash(access_token: &str) -> String {
+    URL_SAFE_NO_PAD.encode(&Sha256::digest(access_token.as_bytes())[..16])
+}
+
+fn sign_id_token(key: &keys::SigningKey, claims: &serde_json::Value) -> Result<String, AppError> {
+    let (alg, encoding) = match key.alg {
+        keys::Alg::Es256 => (jsonwebtoken::Algorithm::ES256, jsonwebtoken::EncodingKey::from_ec_der(&key.der)),
+        keys::Alg::Rs256 => (jsonwebtoken::Algorithm::RS256, jsonwebtoken::EncodingKey::from_rsa_der(&key.der)),
+    };
+    let mut header = jsonwebtoken::Header::new(alg);
+    header.kid = Some(key.kid.clone());
+    jsonwebtoken::encode(&header, claims, &encoding).map_err(AppError::internal)
+}
+
+/// Issues an access token, with `refresh` a refresh token (same family,
+/// living until the grant's absolute end) and, on the code grant, an ID
+/// token.
+#[allow(clippy::too_many_arguments)]
+async fn issue_tokens(
+    state: &AppState,
+    txn: &sea_orm::DatabaseTransaction,
+    client_id: &str,
+    account_id: &str,
+    scopes: &str,
+    family_id: &str,
+    code_mac: Option<&str>,
+    auth_time: i64,
+    amr_list: &str,
+    granted_at: time::OffsetDateTime,
+    refresh: bool,
+    id_token: Option<(&keys::SigningKey, Option<&str>, Option<IdentityLevel>)>,
+) -> Result<TokenResponse, AppError> {
+    let now = platform::db::now();
+    let access = platform::crypto::random_token();
+    let grant_ends = granted_at + crate::settings::of(state).refresh_token_lifetime();
+    let row = |kind: &str, secret: &str, expires_at: time::OffsetDateTime| store::token::Model {
+        token_mac: mac(state, "token", secret),
+        kind: kind.to_owned(),
+        client_id: client_id.to_owned(),
+        account_id: account_id.to_owned(),
+        scopes: scopes.to_owned(),
+        family_id: family_id.to_owned(),
+        code_mac: code_mac.map(str::to_owned),
+        auth_time,
+        amr: amr_list.to_owned(),
+        expires_at,
+        used_at: None,
+        revoked_at: None,
+        created_at: now,
+        granted_at: Some(granted_at),
+    };
+    store::insert_token(txn, row("access", &access, now + ACCESS_TOKEN_LIFETIME)).await?;
+    let refresh = if refresh {
+        let token = platform::crypto::random_token();
+        store::insert_token(txn, row("refresh", &token, grant_ends)).await?;
+        Some(token)
+    } else {
+        None
+    };
+    let scope_list = parse_list(scopes);
+    let id_token = if let Some((key, nonce, level)) = id_token {
+        let level = match level {
+            Some(level) => level,
+            None => account_level(state, account_id).await?,
+        };
+        let sub = subject_for(state, client_id, account_id).await?;
+        let iat = now.unix_timestamp();
+        let claims = IdTokenClaims {
+            iss: issuer(state),
+            sub: &sub,
+            aud: client_id,
+            azp: client_id,
+            exp: iat + ID_TOKEN_LIFETIME.whole_seconds(),
+            iat,
+            auth_time,
+            nonce,
+            acr: acr(level),
+            amr: amr_list.split(' ').collect(),
+            at_hash: Some(at_hash(&access)),
+        };
+        let mut claims = serde_json::to_value(&claims).map_err(AppError::internal)?;
+        // Claims the `claims` parameter asked for in the ID token, as userinfo would release them.
+        let wanted: Vec<&str> = scope_list.iter().filter_map(|s| s.strip_prefix("id_token:")).collect();
+        if !wanted.is_empty() {
+            let released = released_claims(state, client_id, account_id, &scope_list).await?;
+            for (name, value) in released.as_object().into_iter().flatten() {
+                let asked = wanted.contains(&name.as_str())
+                    || (name == "email_verified" && wanted.contains(&"email"))
+                    || (name == "phone_number_verified" && wanted.contains(&"phone_number"));
+                if asked && name != "sub" {
+                    claims[name] = value.clone();
+                }
+            }
+        }
+        Some(sign_id_token(key, &claims)?)
+    } else {
+        None
+    };
+    Ok(TokenResponse {
+        access_token: access,
+        token_type: "Bearer",
+        expires_in: ACCESS_TOKEN_LIFETIME.whole_seconds(),
+        id_token,
+        refresh_token: refresh,
+        scope: oauth_scope(&scope_list),
+    })
+}
+
+/// The OAuth scopes among a grant's stored scopes, space-separated, as the
+/// token response and introspection show them. The stored list also holds
+/// our own markers (`claim:<field>` for a claim asked for by name,
+/// `id_token:<claim>` for one asked for in the ID token), never shown.
+pub(crate) fn oauth_scope(stored: &[String]) -> String {
+    stored.iter().filter(|s| SCOPES.contains(&s.as_str())).cloned().collect::<Vec<_>>().join(" ")
+}
+
+/// The authorization-code grant.
+pub async fn exchange_code(
+    state: &AppState,
+    client: &store::client::Model,
+    code: &str,
+    redirect_uri: &str,
+    verifier: Option<&str>,
+) -> Result<TokenResponse, OAuthError> {
+    let server = |e: &dyn std::fmt::Display| {
+        tracing::error!(error = %e, "token endpoint");
+        OAuthError::new("server_error", "try again")
+    };
+    let grant = |d: &str| OAuthError::new("invalid_grant", d);
+    let code_mac = mac(state, "code", code);
+    // Before the transaction: creating the first key writes too.
+    let alg = keys::Alg::parse(&client.id_token_alg).unwrap_or(keys::Alg::Es256);
+    let key = keys::active_for(&state.db, &state.keys, Purpose::Oidc, alg).await.map_err(|e| server(&e))?;
+    let txn = platform::db::begin_write(&state.db).await.map_err(|e| server(&e))?;
+    let Some(row) = store::code(&txn, &code_mac).await.map_err(|e| server(&e))? else {
+        return Err(grant("unknown authorization code"));
+    };
+    if !store::spend_code(&txn, &code_mac).await.map_err(|e| server(&e))? {
+        // A replayed code: revoke the whole grant, including tokens from
+        // later refreshes (RFC 6749 §4.1.2).
+        store::revoke_grant(&txn, &code_mac).await.map_err(|e| server(&e))?;
+        txn.commit().await.map_err(|e| server(&e))?;
+        return Err(grant("authorization code already used"));
+    }
+    let checks = if row.client_id != client.client_id {
+        Err(grant("code was issued to another client"))
+    } else if platform::db::now() >= row.expires_at {
+        Err(grant("authorization code expired"))
+    } else if row.redirect_uri != redirect_uri {
+        Err(grant("redirect_uri does not match the authorization request"))
+    } else {
+        match (&row.code_challenge, verifier) {
+            (Some(challenge), Some(v)) if (43..=128).contains(&v.len()) && same(challenge, &s256(v)) => Ok(()),
+            (Some(_), _) => Err(grant("PKCE verification failed")),
+            (None, Some(_)) => Err(grant("no code_challenge was sent with the authorization request")),
+            (None, None) => Ok(()),
+        }
+    };
+    if let Err(e) = checks {
+        txn.commit().await.map_err(|e| server(&e))?;
+        return Err(e);
+    }
+    let family = uuid::Uuid::now_v7().to_string();
+    let offline = parse_list(&row.scopes).iter().any(|s| s == OFFLINE_ACCESS);
+    let response = issue_tokens(
+        state,
+        &txn,
+        &row.client_id,
+        &row.account_id,
+        &row.scopes,
+        &family,
+        Some(&code_mac),
+        row.auth_time,
+        &row.amr,
+        platform::db::now(),
+        offline,
+        Some((&key, row.nonce.as_deref(), row.level.as_deref().and_then(parse_level))),
+    )
+    .await
+    .map_err(|e| server(&e))?;
+    txn.commit().await.map_err(|e| server(&e))?;
+    Ok(response)
+}
+
+/// The refresh-token grant, with rotation: a spent refresh token presented
+/// again revokes its whole family.
+pub async fn refresh(
+    state: &AppState,
+    client: &store::client::Model,
+    refresh_token: &str,
+) -> Result<TokenResponse, OAuthError> {
+    let server = |e: &dyn std::fmt::Display| {
+        tracing::error!(error = %e, "token endpoint");
+        OAuthError::new("server_error", "try again")
+    };
+    let grant = |d: &str| OAuthError::new("invalid_grant", d);
+    let token_mac = mac(state, "token", refresh_token);
+    let txn = platform::db::begin_write(&state.db).await.map_err(|e| server(&e))?;
+    let Some(row) = store::token(&txn, &token_mac).await.map_err(|e| server(&e))?.filter(|t| t.kind == "refresh")
+    else {
+        return Err(grant("unknown refresh token"));
+    };
+    if row.client_id != client.client_id {
+        return Err(grant("refresh token was issued to another client"));
+    }
+    if row.revoked_at.is_some() || platform::db::now() >= expires_at(state, &row) {
+        return Err(grant("refresh token expired or revoked"));
+    }
+    if !store::spend_refresh(&txn, &token_mac).await.map_err(|e| server(&e))? {
+        store::revoke_family(&txn, &row.family_id).await.map_err(|e| server(&e))?;
+        platform::audit::record(
+            &txn,
+            &state.keys,
+            platform::audit::AuditEntry::new("system", "oidc.refresh_reuse", format!("client:{}", row.client_id)),
+        )
+        .await
+        .map_err(|e| server(&e))?;
+        txn.commit().await.map_err(|e| server(&e))?;
+        return Err(grant("refresh token already used; its tokens are revoked"));
+    }
+    let response = issue_tokens(
+        state,
+        &txn,
+        &row.client_id,
+        &row.account_id,
+        &row.scopes,
+        &row.family_id,
+        None,
+        row.auth_time,
+        &row.amr,
+        granted_at(&row),
+        true,
+        None,
+    )
+    .await
+    .map_err(|e| server(&e))?;
+    txn.commit().await.map_err(|e| server(&e))?;
+    Ok(response)
+}
+
+/// When a token's grant was made: rows an older server wrote during an
+/// upgrade have no grant time, and count from their own creation.
+fn granted_at(token: &store::token::Model) -> time::OffsetDateTime {
+    token.granted_at.unwrap_or(token.created_at)
+}
+
+/// When a token stops working: its own expiry, and for a refresh token at
+/// the latest the grant's absolute end under the current settings (a
+/// shortened lifetime applies to tokens already issued).
+pub(crate) fn expires_at(state: &AppState, token: &store::token::Model) -> time::OffsetDateTime {
+    if token.kind != "refresh" {
+        return token.expires_at;
+    }
+    token.expires_at.min(granted_at(token) + crate::settings::of(state).refresh_token_lifetime())
+}
+
+/// A live token, for userinfo and introspection.
+pub async fn live_token(state: &AppState, token: &str) -> Result<Option<store::token::Model>, AppError> {
+    let row = store::token(&state.db, &mac(state, "token", token)).await?;
+    let now = platform::db::now();
+    Ok(row.filter(|t| t.revoked_at.is_none() && t.used_at.is_none() && now < expires_at(state, t)))
+}
+
+/// Revokes `token` if it belongs to `client` (RFC 7009: unknown tokens are fine).
+pub async fn revoke(state: &AppState, client: &store::client::Model, token: &str) -> Result<(), AppError> {
+    let Some(row) = store::token(&state.db, &mac(state, "token", token)).await? else { return Ok(()) };
+    if row.client_id != client.client_id {
+        return Ok(());
+    }
+    let txn = platform::db::begin_write(&state.db).await?;
+    if row.kind == "refresh" {
+        store::revoke_family(&txn, &row.family_id).await?;
+    } else {
+        sea_orm::EntityTrait::update(store::token::ActiveModel {
+            token_mac: sea_orm::ActiveValue::Set(row.token_mac.clone()),
+            revoked_at: sea_orm::ActiveValue::Set(Some(platform::db::now())),
+            ..Default::default()
+        })
+        .exec(&txn)
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pkce_s256_matches_rfc_7636_example() {
+        assert_eq!(s256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+    }
+}
