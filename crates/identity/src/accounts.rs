@@ -39,11 +39,6 @@ fn throttle_key(state: &AppState, input: &str) -> String {
     state.keys.blind_index("identity.sign-in", &name)
 }
 
-/// Constant-time comparison of two MACs.
-pub(crate) fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// A fixed, translated message to an address or number: an e-mail with
 /// its subject, or an SMS with the body alone.
 pub(crate) fn notice_to(
@@ -275,7 +270,7 @@ pub(crate) async fn check_code(
         txn.rollback().await?;
         return Ok(CodeCheck::Not(VerifyOutcome::Throttled { minutes }));
     }
-    let right = same(&code_mac(state, verification_id, code), &v.code_mac);
+    let right = model::same(&code_mac(state, verification_id, code), &v.code_mac);
     let (Some(account_id), true) = (v.account_id, right) else {
         // Read after the decrement: concurrent guesses each see their own count.
         let tries_left = store::verification_by_id(&txn, verification_id).await?.map_or(0, |v| v.tries_left);

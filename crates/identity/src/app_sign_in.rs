@@ -675,7 +675,7 @@ async fn pick(state: &AppState, principal: &Principal, id: &str, picked: &str) -
         txn.rollback().await?;
         return Ok(Pick::Gone);
     };
-    if crate::accounts::same(&number.to_string(), picked) {
+    if crate::model::same(&number.to_string(), picked) {
         let approved = pending()
             .col_expr(entity::Column::Status, Expr::value(Status::Approved))
             .col_expr(entity::Column::ApprovedBy, Expr::value(principal.account_id.to_string()))

@@ -368,6 +368,12 @@ pub fn minutes_until(until: OffsetDateTime, now: OffsetDateTime) -> i64 {
     ((until - now).whole_seconds() + 59).max(60) / 60
 }
 
+/// Constant-time equality of two MACs (or other secrets compared as
+/// text): the time taken does not tell how much of a guess was right.
+pub(crate) fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// A single-use recovery code for when the authenticator app is lost:
 /// 10 characters of Crockford base32 (50 bits), shown as `XXXXX-XXXXX`.
 #[derive(Clone, PartialEq, Eq)]

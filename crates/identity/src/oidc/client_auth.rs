@@ -2,7 +2,8 @@
 //! and `private_key_jwt` assertions, and the JWS checks clients' signed
 //! JWTs share.
 
-use super::{OAuthError, issuer, mac, same, store};
+use super::{OAuthError, issuer, mac, store};
+use crate::model;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use platform::app::AppState;
@@ -43,7 +44,9 @@ pub async fn authenticate_client(state: &AppState, auth: &ClientAuth) -> Result<
     let client = store::client(&state.db, id).await.map_err(|_| OAuthError::new("server_error", "try again"))?;
     let Some(client) = client else { return Err(invalid()) };
     match (&client.secret_mac, secret) {
-        (Some(expected), Some(secret)) if same(expected, &mac(state, "client-secret", &format!("{id}:{secret}"))) => {
+        (Some(expected), Some(secret))
+            if model::same(expected, &mac(state, "client-secret", &format!("{id}:{secret}"))) =>
+        {
             Ok(client)
         }
         (None, None) if client.public => Ok(client),

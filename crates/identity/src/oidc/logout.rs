@@ -2,7 +2,8 @@
 //! redirect.
 
 use super::claims::subject;
-use super::{issuer, parse_list, same, store};
+use super::{issuer, parse_list, store};
+use crate::model;
 use platform::app::AppState;
 use platform::keys::{self, Purpose};
 use serde::Deserialize;
@@ -65,7 +66,7 @@ impl LogoutRequest {
     /// `account_id` (pairwise or public). Only then may a GET sign out.
     pub fn hint_names(&self, state: &AppState, account_id: &str) -> bool {
         match (&self.client, &self.hint_sub) {
-            (Some(client), Some(sub)) => same(&subject(state, client, account_id), sub),
+            (Some(client), Some(sub)) => model::same(&subject(state, client, account_id), sub),
             _ => false,
         }
     }

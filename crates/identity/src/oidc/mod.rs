@@ -71,11 +71,6 @@ pub(crate) fn parse_list(json: &str) -> Vec<String> {
     serde_json::from_str(json).unwrap_or_default()
 }
 
-/// Constant-time equality of two MACs.
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// A token-endpoint style error (RFC 6749 §5.2).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OAuthError {

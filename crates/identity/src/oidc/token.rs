@@ -4,8 +4,9 @@
 
 use super::claims::{account_level, acr, parse_level, released_claims, subject_for};
 use super::{
-    ACCESS_TOKEN_LIFETIME, ID_TOKEN_LIFETIME, OAuthError, OFFLINE_ACCESS, SCOPES, issuer, mac, parse_list, same, store,
+    ACCESS_TOKEN_LIFETIME, ID_TOKEN_LIFETIME, OAuthError, OFFLINE_ACCESS, SCOPES, issuer, mac, parse_list, store,
 };
+use crate::model;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use platform::app::AppState;
@@ -203,7 +204,7 @@ pub async fn exchange_code(
         Err(grant("redirect_uri does not match the authorization request"))
     } else {
         match (&row.code_challenge, verifier) {
-            (Some(challenge), Some(v)) if (43..=128).contains(&v.len()) && same(challenge, &s256(v)) => Ok(()),
+            (Some(challenge), Some(v)) if (43..=128).contains(&v.len()) && model::same(challenge, &s256(v)) => Ok(()),
             (Some(_), _) => Err(grant("PKCE verification failed")),
             (None, Some(_)) => Err(grant("no code_challenge was sent with the authorization request")),
             (None, None) => Ok(()),
