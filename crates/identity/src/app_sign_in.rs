@@ -55,9 +55,10 @@ impl Event for Decided {
 
 /// How many numbers the approver picks from.
 const CHOICES: usize = 6;
-/// Wrong picks that end a request: someone picking blindly gets at most two
-/// of the six choices, a one-in-three chance, and only once per request.
-const MAX_WRONG_PICKS: i32 = 2;
+/// Wrong picks that end a request: someone picking blindly gets one of the
+/// six choices, a one-in-six chance, once per request (and each refused
+/// request is audited and seen by the waiting browser).
+const MAX_WRONG_PICKS: i32 = 1;
 
 pub mod entity {
     //! `app_sign_in` rows: one browser waiting to be signed in by another device.

@@ -334,7 +334,12 @@ pub(crate) async fn change_password(
 }
 
 /// Everything lionrock keeps about the signed-in person, as JSON.
-pub(crate) async fn data(State(state): State<AppState>, SignedIn(principal): SignedIn) -> Result<Response, AppError> {
+/// `GET /{lang}/account/data.json`: everything we keep about the person.
+/// It holds their documents and dependants, so it needs a recent sign-in.
+pub(crate) async fn data(
+    State(state): State<AppState>,
+    RecentSignIn(principal): RecentSignIn,
+) -> Result<Response, AppError> {
     let account_id = principal.account_id.to_string();
     let account = store::account_by_id(&state.db, &account_id).await?.ok_or_else(AppError::not_found)?;
     let time = |t: Option<OffsetDateTime>| t.and_then(|t| t.format(&SHOWN).ok());
@@ -394,6 +399,7 @@ pub(crate) async fn data(State(state): State<AppState>, SignedIn(principal): Sig
             "scopes": serde_json::from_str::<serde_json::Value>(&account.scopes).unwrap_or_default(),
             "created_at": time(Some(account.created_at)),
             "last_sign_in_at": time(account.last_sign_in_at),
+            "language": account.lang,
             "two_step_verification": two_step::is_enabled(&state, &account_id).await?,
             "recovery_codes_left": store::unused_recovery_codes(&state.db, &account_id).await?,
         },

@@ -129,6 +129,8 @@ async fn changes_need_a_recent_sign_in(backend: Backend) {
         ("/en/account/two-step", "/en/account/two-step"),
         ("/en/account/passkeys", "/en/account/passkeys"),
         ("/en/account/sign-in-details", "/en/account/sign-in-details"),
+        // Everything we keep, documents and dependants included.
+        ("/en/account/data.json", "/en/account/data.json"),
     ] {
         let r = client.get(path).await;
         assert_eq!((r.status().as_u16(), location(&r)), (303, again(back)), "GET {path}");
@@ -319,6 +321,7 @@ async fn the_data_download_holds_everything_we_keep(backend: Backend) {
     assert_eq!(account["email"], "everything@example.org");
     assert_eq!(account["identity_level"], "real_name");
     assert_eq!(account["two_step_verification"], false);
+    assert_eq!(account["language"], "en", "the language notices go out in");
     let profile = data["profile"].as_array().unwrap();
     let field = |name: &str| profile.iter().find(|f| f["field"] == name).cloned().unwrap_or_default();
     assert_eq!(
