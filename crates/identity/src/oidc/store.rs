@@ -434,12 +434,22 @@ pub async fn revoke_grant(conn: &impl ConnectionTrait, code_mac: &str) -> Result
         .rows_affected)
 }
 
-/// Revokes every access and refresh token of an account, for every client
-/// (account recovery, a deletion request): refreshing is then
-/// `invalid_grant` and introspection says inactive.
+/// Revokes every access and refresh token of an account, and spends its
+/// unexchanged codes, for every client (account recovery, a deletion
+/// request, a password change that ends other sessions): refreshing or
+/// exchanging is then `invalid_grant` and introspection says inactive.
 pub async fn revoke_account(conn: &impl ConnectionTrait, account_id: &str) -> Result<u64, DbErr> {
+    let now = platform::db::now();
+    // Codes not yet exchanged are spent too: one issued a moment before
+    // would otherwise still buy fresh tokens.
+    code::Entity::update_many()
+        .col_expr(code::Column::UsedAt, Expr::value(now))
+        .filter(code::Column::AccountId.eq(account_id))
+        .filter(code::Column::UsedAt.is_null())
+        .exec(conn)
+        .await?;
     Ok(token::Entity::update_many()
-        .col_expr(token::Column::RevokedAt, Expr::value(platform::db::now()))
+        .col_expr(token::Column::RevokedAt, Expr::value(now))
         .filter(token::Column::AccountId.eq(account_id))
         .filter(token::Column::RevokedAt.is_null())
         .exec(conn)

@@ -266,9 +266,13 @@ async fn recovery_and_deletion_revoke_services_tokens(backend: Backend) {
 
     let leaving = registered(&app, "leaving.rp@example.org").await;
     let held = tokens(&leaving, &rp).await;
+    // A code issued a moment before, not yet exchanged.
+    let unexchanged = crate::oidc::authorize_for_tests(&leaving, &rp).await;
     let r = leaving.post_form("/en/account/delete", &[("password", PASSWORD)]).await;
     assert_eq!(r.status(), 200);
     assert_revoked(&leaving, &rp, &held).await;
+    let (status, answer) = crate::oidc::try_exchange_for_tests(&app.client(), &rp, &unexchanged).await;
+    assert_eq!((status, answer["error"].as_str()), (400, Some("invalid_grant")), "{answer}");
     assert_eq!(introspect(&bystander, &rp, &kept.1).await["active"], true);
 }
 both_backends!(recovery_and_deletion_revoke_services_tokens);

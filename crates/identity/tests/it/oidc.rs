@@ -786,6 +786,11 @@ pub async fn exchange_for_tests(client: &TestClient, rp: &Rp, code: &str) -> Val
     tokens
 }
 
+/// The token endpoint's answer to `code`, whatever it is.
+pub async fn try_exchange_for_tests(client: &TestClient, rp: &Rp, code: &str) -> (u16, Value) {
+    exchange(client, rp, code).await
+}
+
 pub fn authorize_url_for_tests(rp: &Rp) -> String {
     authorize_url(rp, "")
 }
