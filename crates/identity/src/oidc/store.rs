@@ -457,7 +457,8 @@ pub async fn revoke_account(conn: &impl ConnectionTrait, account_id: &str) -> Re
         .rows_affected)
 }
 
-/// Deletes codes and tokens that expired more than a day ago.
+/// Deletes codes and tokens that expired more than a day ago, and pending
+/// authorization requests that expired.
 pub async fn purge(conn: &impl ConnectionTrait) -> Result<u64, DbErr> {
     let cutoff: OffsetDateTime = platform::db::now() - time::Duration::days(1);
     let codes = code::Entity::delete_many().filter(code::Column::ExpiresAt.lt(cutoff)).exec(conn).await?.rows_affected;
@@ -466,8 +467,12 @@ pub async fn purge(conn: &impl ConnectionTrait) -> Result<u64, DbErr> {
     let pushed = par::Entity::delete_many().filter(par::Column::ExpiresAt.lt(cutoff)).exec(conn).await?.rows_affected;
     let assertions =
         jti::Entity::delete_many().filter(jti::Column::ExpiresAt.lt(cutoff)).exec(conn).await?.rows_affected;
-    let waiting =
-        pending::Entity::delete_many().filter(pending::Column::ExpiresAt.lt(cutoff)).exec(conn).await?.rows_affected;
+    // Anyone can make a pending request with a GET: they go as soon as they expire.
+    let waiting = pending::Entity::delete_many()
+        .filter(pending::Column::ExpiresAt.lt(platform::db::now()))
+        .exec(conn)
+        .await?
+        .rows_affected;
     Ok(codes + tokens + pushed + assertions + waiting)
 }
 

@@ -5,22 +5,12 @@
 
 use platform::both_backends;
 use platform::testkit::{Backend, TestApp, TestClient};
-use sea_orm::{ConnectionTrait, Statement};
+use sea_orm::ConnectionTrait;
 use serde_json::Value;
 
 use crate::support::*;
 
 const NEW_PASSWORD: &str = "lantern ferry kite harbour";
-
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    let row = app
-        .db()
-        .query_one_raw(Statement::from_string(app.db().get_database_backend(), sql.to_owned()))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get_by_index::<i64>(0).unwrap()
-}
 
 /// Makes every session's sign-in look long ago (its principal's time rewritten).
 async fn age_sessions(app: &TestApp) {

@@ -65,16 +65,6 @@ async fn wrong_number(phone: &TestClient, w: &Waiting) -> String {
     choices(&html).into_iter().find(|n| *n != w.number).unwrap()
 }
 
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    app.db()
-        .query_one_raw(sea_orm::Statement::from_string(app.db().get_database_backend(), sql))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get_by_index::<i64>(0)
-        .unwrap()
-}
-
 /// Moves the sign-in of every open session `secs` seconds into the past;
 /// returns the new authentication time.
 async fn signed_in_ago(app: &TestApp, secs: i64) -> i64 {

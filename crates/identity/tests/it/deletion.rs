@@ -1,16 +1,10 @@
 //! Account deletion with a grace period.
 
-use sea_orm::{ConnectionTrait, Statement};
+use sea_orm::ConnectionTrait;
 
 use crate::support::*;
 use platform::both_backends;
 use platform::testkit::Backend;
-
-async fn count(app: &platform::testkit::TestApp, sql: &str) -> i64 {
-    let row =
-        app.db().query_one_raw(Statement::from_string(app.db().get_database_backend(), sql)).await.unwrap().unwrap();
-    row.try_get_by_index::<i64>(0).unwrap()
-}
 
 async fn deletion_waits_out_the_grace_period_then_removes_the_person(backend: Backend) {
     let app = app().backend(backend).spawn().await;

@@ -1466,6 +1466,13 @@ async fn tampered_consent_fields_have_no_effect(backend: Backend) {
     assert_eq!(r.status(), 400);
     let r = resident.post_form("/oauth/authorize/consent", &[("client_id", &rp.id), ("decision", "allow")]).await;
     assert_eq!(r.status(), 400);
+    // Anyone can leave a pending request with a GET: it goes as soon as it expires.
+    let _ = app.client().get(&authorize_url(&rp, "")).await;
+    let pending = || count(&app, "SELECT COUNT(*) FROM oidc_pending");
+    assert!(pending().await >= 1);
+    app.db().execute_unprepared("UPDATE oidc_pending SET expires_at = '2000-01-01 00:00:00+00:00'").await.unwrap();
+    oidc::store::purge(app.db()).await.unwrap();
+    assert_eq!(pending().await, 0);
 }
 both_backends!(tampered_consent_fields_have_no_effect);
 

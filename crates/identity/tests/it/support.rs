@@ -2,7 +2,7 @@
 
 use platform::outbox::entity;
 use platform::testkit::{Backend, TestApp, TestAppBuilder, TestClient};
-use sea_orm::{EntityTrait, QueryOrder};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
 
 pub const PASSWORD: &str = "tram harbour kite lantern";
 
@@ -105,4 +105,11 @@ pub async fn decide(client: &TestClient, html: &str, decision: &str, fields: &[&
     let mut form = vec![("pending", pending.as_str()), ("decision", decision)];
     form.extend(fields.iter().map(|f| ("field", *f)));
     client.post_form("/oauth/authorize/consent", &form).await
+}
+
+/// The first column of the first row `sql` returns, as a number (`COUNT(*)`).
+pub async fn count(app: &TestApp, sql: &str) -> i64 {
+    let db = app.db();
+    let row = db.query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql)).await.unwrap();
+    row.expect("a row").try_get_by_index::<i64>(0).unwrap()
 }
