@@ -252,10 +252,10 @@ struct WaitPage<'a> {
 
 impl<'a> WaitPage<'a> {
     fn new(ctx: &'a PageContext, row: &'a entity::Model, expires: &'a str) -> Self {
-        let next = row.next.as_deref().and_then(crate::http::safe_next).unwrap_or("");
+        let next = row.next.as_deref().and_then(crate::pages::safe_next).unwrap_or("");
         let keep_next = |path: &str| match next {
             "" => ctx.href(path),
-            next => format!("{}?next={}", ctx.href(path), crate::http::urlencode(next)),
+            next => format!("{}?next={}", ctx.href(path), crate::pages::urlencode(next)),
         };
         WaitPage {
             ctx,
@@ -326,7 +326,7 @@ pub(crate) async fn start(
         approved_by: Set(None),
         created_at: Set(now),
         expires_at: Set(now + LIFETIME),
-        next: Set(crate::http::safe_next(&q.next).map(str::to_owned)),
+        next: Set(crate::pages::safe_next(&q.next).map(str::to_owned)),
         number: Set(Some(number)),
         choices: Set(Some(choices)),
         wrong_picks: Set(0),
@@ -449,7 +449,7 @@ pub(crate) async fn complete(
     };
     let Some((account, strength, at)) = account else { return ended("app-sign-in-expired") };
     let principal = crate::accounts::principal_approved_on_another_device(&account, strength.into(), at)?;
-    let next = row.next.as_deref().and_then(crate::http::safe_next);
+    let next = row.next.as_deref().and_then(crate::pages::safe_next);
     let mut response =
         crate::http::start_session(&state, &ctx, &client, &request_id, &headers, principal, next).await?;
     response
@@ -503,8 +503,8 @@ fn gone(ctx: &PageContext) -> Result<Response, AppError> {
 
 /// Sign in on this device (again), then come back to the same approval.
 fn sign_in_then_approve(ctx: &PageContext, code: &str) -> Response {
-    let back = format!("{}?c={}", ctx.href("/sign-in/approve"), crate::http::urlencode(code));
-    crate::http::see_other(&crate::http::sign_in_then(ctx, &back))
+    let back = format!("{}?c={}", ctx.href("/sign-in/approve"), crate::pages::urlencode(code));
+    crate::pages::see_other(&crate::pages::sign_in_then(ctx, &back))
 }
 
 /// The name of the service whose pending authorization request `next`
@@ -552,7 +552,7 @@ pub(crate) async fn approve_page(
 ) -> Result<Response, AppError> {
     let Some(principal) = principal else { return Ok(sign_in_then_approve(&ctx, &q.c)) };
     let Some(row) = pending_by_code(&state, &q.c).await? else { return gone(&ctx) };
-    if !crate::http::recently_signed_in(&principal) {
+    if !crate::pages::recently_signed_in(&principal) {
         return Ok(sign_in_then_approve(&ctx, &q.c));
     }
     approval_form(&state, &ctx, &row, &q.c, FormErrors::new()).await
@@ -596,7 +596,7 @@ pub(crate) async fn decide(
         }
     };
     let Some(row) = pending_by_code(&state, &form.c).await? else { return gone(&ctx) };
-    if !crate::http::recently_signed_in(&principal) {
+    if !crate::pages::recently_signed_in(&principal) {
         return Ok(sign_in_then_approve(&ctx, &form.c));
     }
     if !approve {

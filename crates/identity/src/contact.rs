@@ -26,8 +26,8 @@ use sea_orm::sea_query::Expr;
 use serde::Deserialize;
 
 use crate::accounts::{self, Started};
-use crate::http::{RecentSignIn, see_other};
 use crate::model::{Identifier, OneTimeCode, Phone};
+use crate::pages::{RecentSignIn, see_other};
 use crate::store::{self, account};
 
 const PURPOSE_CHANGE_EMAIL: &str = "change_email";
@@ -216,7 +216,7 @@ pub(crate) async fn page(
     ctx: PageContext,
     Query(q): Query<DetailsQuery>,
 ) -> Result<Response, AppError> {
-    let account = crate::http::signed_in_account(&state, &principal).await?;
+    let account = crate::pages::signed_in_account(&state, &principal).await?;
     details_page(&ctx, &account, FormErrors::new(), "", q.changed.is_some(), StatusCode::OK).await
 }
 
@@ -228,17 +228,17 @@ pub(crate) async fn submit(
     client: Extension<ClientInfo>,
     PageForm(form): PageForm<ValueForm>,
 ) -> Result<Response, AppError> {
-    let account = crate::http::signed_in_account(&state, &principal).await?;
+    let account = crate::pages::signed_in_account(&state, &principal).await?;
     let mut errors = FormErrors::new();
     let mut status = StatusCode::UNPROCESSABLE_ENTITY;
-    if let Some(new) = crate::http::identifier_field(&state, &mut errors, "value", &form.value) {
+    if let Some(new) = crate::pages::identifier_field(&state, &mut errors, "value", &form.value) {
         match start(&state, &ctx, &account, &new, &client.rate_key()).await? {
             Some(Started::Verification(v)) => {
                 return Ok(see_other(&ctx.href(&format!("{PAGE}/verify?v={v}"))));
             }
             Some(Started::Capped(cap)) => {
                 status = StatusCode::TOO_MANY_REQUESTS;
-                crate::http::capped_error(&mut errors, "value", cap);
+                crate::pages::capped_error(&mut errors, "value", cap);
             }
             None => errors.add("value", "contact-same"),
         }
@@ -293,10 +293,10 @@ pub(crate) async fn verify(
     if Uuid::parse_str(&form.v).is_err() {
         return Err(AppError::not_found());
     }
-    let account = crate::http::signed_in_account(&state, &principal).await?;
+    let account = crate::pages::signed_in_account(&state, &principal).await?;
     let mut errors = FormErrors::new();
     let mut status = StatusCode::UNPROCESSABLE_ENTITY;
-    if let Some(code) = crate::http::code_field(&mut errors, &form.code) {
+    if let Some(code) = crate::pages::code_field(&mut errors, &form.code) {
         use accounts::VerifyOutcome as V;
         match finish(&state, &ctx, &account, &form.v, &code).await? {
             Finished::Changed => return Ok(see_other(&format!("{}?changed=1", ctx.href(PAGE)))),

@@ -186,7 +186,7 @@ pub(crate) async fn add(
     )
     .await?;
     txn.commit().await?;
-    Ok(crate::http::see_other(&ctx.href("/account/dependants")))
+    Ok(crate::pages::see_other(&ctx.href("/account/dependants")))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -218,7 +218,7 @@ pub(crate) async fn remove(
         .await?;
     }
     txn.commit().await?;
-    Ok(crate::http::see_other(&ctx.href("/account/dependants")))
+    Ok(crate::pages::see_other(&ctx.href("/account/dependants")))
 }
 
 /// Ends `account_id`'s care of `person_id`; deletes the person when nobody

@@ -5,9 +5,8 @@
 use askama::Template;
 use axum::Extension;
 use axum::Router;
-use axum::extract::{FromRequestParts, Query, State};
-use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -22,10 +21,11 @@ use platform::web::{self, ClientInfo, RequestId};
 use serde::Deserialize;
 
 use crate::accounts::{self, RecoverOutcome, ResendOutcome, SignInOutcome, Started, VerifyOutcome};
-use crate::model::{
-    EmailProblem, Identifier, IdentifierProblem, OneTimeCode, PASSWORD_POLICY, PasswordProblem, PhoneProblem,
+use crate::model::PASSWORD_POLICY;
+use crate::pages::{
+    RecentSignIn, ReturnTo, capped_error, challenge_cookie, code_field, identifier_field, password_error,
+    password_hint, safe_next, second_step_token, see_other, signed_in_account, urlencode,
 };
-use crate::sms::Cap;
 use crate::store;
 use crate::two_step::{self, ConfirmOutcome, Enrolment, SecondStep};
 
@@ -105,11 +105,6 @@ pub(crate) fn pages() -> Router<AppState> {
         .route("/account/delete", get(crate::deletion::page).post(crate::deletion::submit).route_layer(sensitive()))
 }
 
-/// Sign in on this device, then go on to `next` (a path on this site).
-pub(crate) fn sign_in_then(ctx: &PageContext, next: &str) -> String {
-    format!("{}?next={}", ctx.href("/sign-in"), urlencode(next))
-}
-
 /// For the sign-in forms (password, second step, passkey, the app's waiting page): when the page
 /// continues to a service's authorization request (`next`, in the query or
 /// the posted form), the service's validated origin joins the response's
@@ -144,66 +139,6 @@ async fn allow_return_to_service(
     response
 }
 
-/// How recently a resident must have signed in to change how they sign in
-/// (add or remove a passkey, turn two-step verification on or off): a
-/// session left open on a shared computer must not be enough (OWASP ASVS
-/// V3.7.1, NIST SP 800-63B reauthentication).
-pub(crate) const REAUTHENTICATE_AFTER_SECS: i64 = 15 * 60;
-
-/// The page a re-sign-in returns to, for a route that is not itself one (a
-/// POST-only action): set on the route with `.route_layer(Extension(ReturnTo(…)))`.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct ReturnTo(pub &'static str);
-
-/// A signed-in resident whose sign-in is recent enough to change how they
-/// sign in or who they are (`REAUTHENTICATE_AFTER_SECS`). Anyone else is sent
-/// to sign in again and back (GET and POST alike: the page they came from,
-/// the route's `ReturnTo` or else its own path); a script asking for JSON
-/// gets the `reauthentication-required` problem instead. Nobody signed in: 401.
-#[derive(Debug, Clone)]
-pub(crate) struct RecentSignIn(pub Principal);
-
-impl FromRequestParts<AppState> for RecentSignIn {
-    type Rejection = Response;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let SignedIn(principal) =
-            SignedIn::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
-        if recently_signed_in(&principal) {
-            return Ok(Self(principal));
-        }
-        let accept = parts.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
-        if accept.contains("application/json") && !accept.contains("text/html") {
-            return Err(AppError::from(crate::errors::IdentityError::ReauthenticationRequired).into_response());
-        }
-        let Ok(ctx) = PageContext::from_request_parts(parts, state).await;
-        // Inside the language prefix the router has stripped it from the URI.
-        let path = match parts.extensions.get::<ReturnTo>() {
-            Some(ReturnTo(page)) => (*page).to_owned(),
-            None if parts.method == Method::GET => {
-                parts.uri.path_and_query().map_or("/account", |p| p.as_str()).to_owned()
-            }
-            None => parts.uri.path().to_owned(),
-        };
-        Err(see_other(&format!("{}&reauth=1", sign_in_then(&ctx, &ctx.href(&path)))))
-    }
-}
-
-/// Whether `principal` proved who they are within the re-sign-in window.
-/// Handlers take [`RecentSignIn`]; a flow that must send the person back
-/// somewhere of its own (approving an app sign-in) asks this directly.
-pub(crate) fn recently_signed_in(principal: &Principal) -> bool {
-    time::OffsetDateTime::now_utc().unix_timestamp() - principal.authenticated_at <= REAUTHENTICATE_AFTER_SECS
-}
-
-pub(crate) fn urlencode(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
-pub(crate) fn see_other(location: &str) -> Response {
-    (StatusCode::SEE_OTHER, [(header::LOCATION, location.to_owned())]).into_response()
-}
-
 // ---- register -----------------------------------------------------------
 
 #[derive(Template)]
@@ -222,91 +157,9 @@ struct RegisterForm {
     password: String,
 }
 
-pub(crate) fn password_hint(ctx: &PageContext) -> String {
-    ctx.t_with("password-hint", &[("min", &PASSWORD_POLICY.min_single_factor.to_string())])
-}
-
 async fn register_page(ctx: PageContext) -> Result<Response, AppError> {
     let content = RegisterPage { ctx: &ctx, errors: FormErrors::new(), email: "", password_hint: password_hint(&ctx) };
     ctx.page(StatusCode::OK, "register-title", &content)
-}
-
-/// The one-time code typed in the `code` field, or the form error why not.
-pub(crate) fn code_field(errors: &mut FormErrors, input: &str) -> Option<OneTimeCode> {
-    let code = OneTimeCode::parse(input);
-    if code.is_none() {
-        errors.add("code", if input.trim().is_empty() { "code-missing" } else { "code-invalid" });
-    }
-    code
-}
-
-/// The form error for a refused password.
-pub(crate) fn password_error(errors: &mut FormErrors, problem: PasswordProblem) {
-    match problem {
-        PasswordProblem::Missing => errors.add("password", "password-missing"),
-        PasswordProblem::TooShort { min } => {
-            errors.add_with("password", "password-too-short", vec![("min", min.to_string())])
-        }
-        PasswordProblem::TooLong { max } => {
-            errors.add_with("password", "password-too-long", vec![("max", max.to_string())])
-        }
-        PasswordProblem::Common => errors.add("password", "password-common"),
-        PasswordProblem::ContainsContext => errors.add("password", "password-context"),
-        PasswordProblem::Banned => errors.add("password", "password-banned"),
-    }
-}
-
-fn email_error(errors: &mut FormErrors, field: &'static str, problem: EmailProblem) {
-    errors.add(
-        field,
-        match problem {
-            EmailProblem::Missing => "email-missing",
-            EmailProblem::Invalid => "email-invalid",
-            EmailProblem::TooLong => "email-too-long",
-        },
-    );
-}
-
-/// The address or number typed in the `email` field, or the form error why not.
-pub(crate) fn identifier_field(
-    state: &AppState,
-    errors: &mut FormErrors,
-    field: &'static str,
-    input: &str,
-) -> Option<Identifier> {
-    match Identifier::parse(input, &crate::settings::of(state).settings.allowed_country_codes) {
-        Ok(id) => Some(id),
-        Err(IdentifierProblem::Missing) => {
-            errors.add(field, "identifier-missing");
-            None
-        }
-        Err(IdentifierProblem::Email(problem)) => {
-            email_error(errors, field, problem);
-            None
-        }
-        Err(IdentifierProblem::Phone(PhoneProblem::Invalid)) => {
-            errors.add(field, "phone-invalid");
-            None
-        }
-        Err(IdentifierProblem::Phone(PhoneProblem::CountryNotAllowed)) => {
-            let codes = crate::settings::of(state)
-                .settings
-                .allowed_country_codes
-                .iter()
-                .map(|c| format!("+{c}"))
-                .collect::<Vec<_>>();
-            errors.add_with(field, "phone-country", vec![("codes", codes.join(", "))]);
-            None
-        }
-    }
-}
-
-/// The form error for a cap on codes: by SMS, or by e-mail to one address.
-pub(crate) fn capped_error(errors: &mut FormErrors, field: &'static str, cap: Cap) {
-    match cap {
-        Cap::Number | Cap::Ip | Cap::Day => errors.add(field, "sms-capped"),
-        Cap::Address => errors.add(field, "email-capped"),
-    }
 }
 
 /// The form error for codes that wait after too many wrong ones.
@@ -495,12 +348,6 @@ struct NextQuery {
     next: String,
     recovered: Option<String>,
     reauth: Option<String>,
-}
-
-/// A return path we will redirect to: on this site, and only a path.
-pub(crate) fn safe_next(next: &str) -> Option<&str> {
-    (next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && !next.chars().any(char::is_control))
-        .then_some(next)
 }
 
 async fn sign_in_page(
@@ -737,15 +584,6 @@ async fn reset(
 
 const CHALLENGE_COOKIE_SECS: u64 = 300;
 
-fn challenge_cookie(https: bool) -> &'static str {
-    if https { "__Host-lr_2fa" } else { "lr_2fa" }
-}
-
-/// The token of the sign-in waiting for its second step, from its cookie.
-pub(crate) fn second_step_token(headers: &HeaderMap, https: bool) -> Option<&str> {
-    web::read_cookie(headers, challenge_cookie(https))
-}
-
 #[derive(Template)]
 #[template(path = "second_step.html")]
 struct SecondStepPage<'a> {
@@ -885,13 +723,6 @@ struct AccountPage<'a> {
     level_key: &'a str,
     two_step: bool,
     officer: bool,
-}
-
-pub(crate) async fn signed_in_account(
-    state: &AppState,
-    principal: &Principal,
-) -> Result<store::account::Model, AppError> {
-    store::account_by_id(&state.db, &principal.account_id.to_string()).await?.ok_or_else(AppError::not_found)
 }
 
 async fn account_page(

@@ -16,6 +16,7 @@ mod http;
 mod migrations;
 pub mod model;
 pub mod oidc;
+mod pages;
 pub mod passkeys;
 pub mod password;
 mod places;

@@ -44,7 +44,8 @@ use webauthn_rs::prelude::{
 };
 
 use crate::errors::IdentityError;
-use crate::http::{RecentSignIn, safe_next, see_other, start_session};
+use crate::http::start_session;
+use crate::pages::{RecentSignIn, safe_next, see_other};
 use crate::store::{self, account};
 use crate::{accounts, security};
 
@@ -337,7 +338,7 @@ pub(crate) async fn register_options(
     client: Extension<ClientInfo>,
 ) -> Result<Response, AppError> {
     let rp = relying_party(&state).ok_or_else(unavailable)?;
-    let account = crate::http::signed_in_account(&state, &principal).await?;
+    let account = crate::pages::signed_in_account(&state, &principal).await?;
     let existing = list(&state.db, &account.id).await?;
     if existing.len() as u64 >= MAX_PER_ACCOUNT {
         return Err(IdentityError::PasskeyLimit { max: MAX_PER_ACCOUNT }.into());
@@ -418,7 +419,7 @@ pub(crate) async fn add(
             return Ok(response);
         }
     };
-    let account = crate::http::signed_in_account(&state, &principal).await?;
+    let account = crate::pages::signed_in_account(&state, &principal).await?;
     let name = if name.is_empty() {
         headers
             .get(header::USER_AGENT)
@@ -479,7 +480,7 @@ pub(crate) async fn remove(
     PageForm(form): PageForm<RemoveForm>,
 ) -> Result<Response, AppError> {
     let account_id = principal.account_id.to_string();
-    let account = crate::http::signed_in_account(&state, &principal).await?;
+    let account = crate::pages::signed_in_account(&state, &principal).await?;
     let txn = platform::db::begin_write(&state.db).await?;
     let removed = entity::Entity::delete_many()
         .filter(entity::Column::Id.eq(form.id.as_str()))
@@ -600,7 +601,7 @@ pub(crate) async fn second_step_options(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let rp = relying_party(&state).ok_or_else(unavailable)?;
-    let challenge = match crate::http::second_step_token(&headers, client.https) {
+    let challenge = match crate::pages::second_step_token(&headers, client.https) {
         Some(token) => store::challenge(&state.db, &crate::two_step::challenge_key(token)).await?,
         None => None,
     };

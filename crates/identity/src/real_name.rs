@@ -347,7 +347,7 @@ pub(crate) async fn submit(
     PageForm(form): PageForm<OfficerForm>,
 ) -> Result<Response, AppError> {
     let mut errors = FormErrors::new();
-    let id = crate::http::identifier_field(&state, &mut errors, "email", &form.email);
+    let id = crate::pages::identifier_field(&state, &mut errors, "email", &form.email);
     let document = Document::parse(&form.kind, &form.number, &form.country).map_err(|(f, key)| errors.add(f, key)).ok();
     let particulars = Particulars::parse(&form.name, &form.birthdate)
         .map_err(|problems| problems.into_iter().for_each(|(f, key)| errors.add(f, key)))

@@ -19,8 +19,8 @@ use serde::Deserialize;
 use serde_json::json;
 use time::OffsetDateTime;
 
-use crate::http::RecentSignIn;
 use crate::oidc::store as oidc_store;
+use crate::pages::RecentSignIn;
 use crate::{accounts, store, two_step};
 
 const SHOWN: time::format_description::well_known::Rfc3339 = time::format_description::well_known::Rfc3339;
@@ -191,7 +191,7 @@ pub(crate) async fn end_session(
         )
         .await?;
     }
-    Ok(crate::http::see_other(&ctx.href("/account/security")))
+    Ok(crate::pages::see_other(&ctx.href("/account/security")))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -221,7 +221,7 @@ pub(crate) async fn disconnect(
         .await?;
     }
     txn.commit().await?;
-    Ok(crate::http::see_other(&ctx.href("/account/security")))
+    Ok(crate::pages::see_other(&ctx.href("/account/security")))
 }
 
 #[derive(Template)]
@@ -290,7 +290,7 @@ pub(crate) async fn change_password(
     headers: HeaderMap,
     PageForm(form): PageForm<PasswordForm>,
 ) -> Result<Response, AppError> {
-    let account = crate::http::signed_in_account(&state, &principal).await?;
+    let account = crate::pages::signed_in_account(&state, &principal).await?;
     let end_others = form.end_others.is_some();
     let mut errors = FormErrors::new();
     if form.current_password.is_empty() {
@@ -299,7 +299,7 @@ pub(crate) async fn change_password(
     let second_factor = two_step::is_enabled(&state, &account.id).await?;
     let id = accounts::contact(&account)?;
     let new = accounts::new_password(&state, &form.password, Some(&id), second_factor)
-        .map_err(|p| crate::http::password_error(&mut errors, p));
+        .map_err(|p| crate::pages::password_error(&mut errors, p));
     let mut status = StatusCode::UNPROCESSABLE_ENTITY;
     if let (Ok(new), true) = (new, errors.is_empty()) {
         match accounts::check_password(&state, &account, &form.current_password, &client.rate_key()).await? {
@@ -312,7 +312,7 @@ pub(crate) async fn change_password(
                     .unwrap_or_default();
                 let keep = end_others.then_some(current.as_str());
                 accounts::change_password(&state, ctx.lang, &account, &phc, keep).await?;
-                return Ok(crate::http::see_other(&format!("{}?changed=1", ctx.href("/account/password"))));
+                return Ok(crate::pages::see_other(&format!("{}?changed=1", ctx.href("/account/password"))));
             }
             accounts::PasswordCheck::Wrong => errors.add("current_password", "password-current-wrong"),
             accounts::PasswordCheck::Throttled { minutes } => {

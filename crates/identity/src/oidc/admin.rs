@@ -172,5 +172,5 @@ pub(crate) async fn remove(
         .await?;
     }
     txn.commit().await?;
-    Ok(crate::http::see_other(&ctx.href("/admin/clients")))
+    Ok(crate::pages::see_other(&ctx.href("/admin/clients")))
 }

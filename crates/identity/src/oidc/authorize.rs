@@ -318,7 +318,7 @@ pub(crate) struct HeldQuery {
 
 /// The address at which a pending request continues.
 pub fn pending_url(token: &str) -> String {
-    format!("/oauth/authorize?pending={}", crate::http::urlencode(token))
+    format!("/oauth/authorize?pending={}", crate::pages::urlencode(token))
 }
 
 /// Keeps a validated request on the server while the person acts, with

@@ -21,7 +21,7 @@ use platform::session::{self, SessionToken};
 use platform::web::{self, ClientInfo};
 use serde::Deserialize;
 
-use crate::http::see_other;
+use crate::pages::see_other;
 use serde_json::json;
 
 use super::{AuthError, AuthParams, AuthRequest, ClientAuth, Next, OAuthError};
@@ -161,14 +161,14 @@ async fn answer(
         (Next::SignIn, _) | (_, None) => {
             // Back to the pending request after signing in.
             let next = super::pending_url(&a.pending(state).await?);
-            Ok(see_other(&crate::http::sign_in_then(ctx, &next)))
+            Ok(see_other(&crate::pages::sign_in_then(ctx, &next)))
         }
         (Next::SelectAccount, Some(principal)) => {
             let account = crate::store::account_by_id(&state.db, &principal.account_id.to_string())
                 .await?
                 .ok_or_else(AppError::not_found)?;
             let pending = a.pending(state).await?;
-            let switch = crate::http::sign_in_then(ctx, &super::pending_url(&pending));
+            let switch = crate::pages::sign_in_then(ctx, &super::pending_url(&pending));
             let content = SelectAccountPage {
                 ctx,
                 client_name: &a.req.client.name,
@@ -387,7 +387,7 @@ async fn choose(
         return auth_error(&state, &ctx, e);
     }
     let Some(principal) = principal else {
-        return Ok(see_other(&crate::http::sign_in_then(&ctx, &super::pending_url(&token))));
+        return Ok(see_other(&crate::pages::sign_in_then(&ctx, &super::pending_url(&token))));
     };
     if !super::choose(&state, &token, choice, &principal).await? {
         return auth_error(&state, &ctx, AuthError::Page { message_key: "oidc-error-request-uri" });
