@@ -9,7 +9,6 @@ use platform::error::AppError;
 use platform::i18n::Lang;
 use platform::outbox::{self, Channel, Notification};
 use platform::principal::{AccountId, AuthStrength, IdentityLevel, Principal, Role};
-use sea_orm::TransactionTrait;
 use time::OffsetDateTime;
 
 use crate::guesses::{self, Claim, Secret};
@@ -720,7 +719,7 @@ pub async fn signed_in(
     request_id: Option<&str>,
 ) -> Result<(), AppError> {
     let id = principal.account_id.to_string();
-    let txn = state.db.begin().await?;
+    let txn = platform::db::begin_write(&state.db).await?;
     store::record_sign_in(&txn, &id, lang.tag()).await?;
     audit::record(
         &txn,

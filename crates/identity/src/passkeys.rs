@@ -34,8 +34,8 @@ use platform::page::PageContext;
 use platform::principal::{AuthStrength, Principal};
 use platform::web::{self, ClientInfo, RequestId};
 use sea_orm::ActiveValue::Set;
+use sea_orm::QueryOrder;
 use sea_orm::entity::prelude::*;
-use sea_orm::{QueryOrder, TransactionTrait};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use webauthn_rs::prelude::{
@@ -649,7 +649,7 @@ pub(crate) async fn check_second_step(
     match rp.finish_passkey_authentication(&answer, &authentication) {
         Ok(result) => {
             let passkey: Passkey = from_json(&row.credential)?;
-            let txn = state.db.begin().await?;
+            let txn = platform::db::begin_write(&state.db).await?;
             used(&txn, row, passkey, &result).await?;
             txn.commit().await?;
             Ok(true)

@@ -11,7 +11,7 @@ use p256::elliptic_curve::sec1::ToEncodedPoint;
 use p256::pkcs8::EncodePrivateKey;
 use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, QueryOrder, TransactionTrait};
+use sea_orm::{ActiveValue::Set, QueryOrder};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
@@ -301,7 +301,7 @@ pub async fn published(db: &DatabaseConnection, purpose: Purpose) -> Result<Vec<
 
 /// Deletes retired keys no longer published.
 pub async fn purge(db: &DatabaseConnection) -> Result<u64, DbErr> {
-    let txn = db.begin().await?;
+    let txn = db::begin_write(db).await?;
     let n = entity::Entity::delete_many()
         .filter(entity::Column::Status.eq("retired"))
         .filter(entity::Column::PublishUntil.lt(db::now()))

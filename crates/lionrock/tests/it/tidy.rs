@@ -49,3 +49,21 @@ fn domain_crates_depend_only_on_platform() {
         }
     }
 }
+
+/// Writes take the write lock up front (`platform::db::begin_write`: SQLite's
+/// BEGIN IMMEDIATE), so a read-then-write never fails half-way on a lock
+/// upgrade: a plain `.begin()` is for migrations only.
+#[test]
+fn transactions_that_write_begin_with_the_write_lock() {
+    let mut files = Vec::new();
+    rust_files(&workspace().join("crates"), &mut files);
+    let plain: Vec<_> = files
+        .iter()
+        .filter(|f| {
+            let path = f.to_string_lossy();
+            path.contains("/src/") && !path.ends_with("migrations.rs") && !path.ends_with("platform/src/db.rs")
+        })
+        .filter(|f| std::fs::read_to_string(f).unwrap().contains(".begin().await"))
+        .collect();
+    assert!(plain.is_empty(), "use platform::db::begin_write instead of .begin() in: {plain:?}");
+}
