@@ -67,3 +67,62 @@ fn transactions_that_write_begin_with_the_write_lock() {
         .collect();
     assert!(plain.is_empty(), "use platform::db::begin_write instead of .begin() in: {plain:?}");
 }
+
+/// Identity's feature modules: they may use `pages`, never the other way round.
+const IDENTITY_FEATURES: [&str; 11] = [
+    "accounts",
+    "app_sign_in",
+    "contact",
+    "deletion",
+    "dependants",
+    "oidc",
+    "passkeys",
+    "profile",
+    "real_name",
+    "security",
+    "two_step",
+];
+
+/// The feature modules `source` names through `crate::` or `super::`, as a
+/// path (`crate::oidc::x`) or in a group (`crate::{accounts, model}`).
+/// Comments are left out.
+fn features_named(source: &str) -> Vec<&'static str> {
+    let code: String =
+        source.lines().map(|l| l.split_once("//").map_or(l, |(code, _)| code)).collect::<Vec<_>>().join("\n");
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
+    let mut named = Vec::new();
+    for root in ["crate::", "super::"] {
+        for (at, _) in code.match_indices(root) {
+            let rest = &code[at + root.len()..];
+            let names: Vec<&str> = match rest.strip_prefix('{') {
+                Some(group) => group.split('}').next().unwrap_or("").split(|c: char| !is_ident(c)).collect(),
+                None => rest.split(|c: char| !is_ident(c)).take(1).collect(),
+            };
+            named.extend(IDENTITY_FEATURES.iter().filter(|f| names.contains(f)));
+        }
+    }
+    named.sort_unstable();
+    named.dedup();
+    named
+}
+
+#[test]
+fn identity_pages_import_no_feature() {
+    let path = workspace().join("crates/identity/src/pages.rs");
+    let source = std::fs::read_to_string(&path).unwrap();
+    let named = features_named(&source);
+    assert!(
+        named.is_empty(),
+        "{} names the feature module(s) {named:?}: `pages` holds helpers every feature shares and imports no \
+         feature; move what needs a feature into that feature (or into http.rs)",
+        path.display()
+    );
+}
+
+#[test]
+fn feature_imports_are_found_in_paths_and_groups() {
+    assert_eq!(features_named("use crate::store;\nuse crate::model::{self, Email};"), Vec::<&str>::new());
+    assert_eq!(features_named("let _ = crate::oidc::issuer(&state);"), ["oidc"]);
+    assert_eq!(features_named("use crate::{accounts, model};\nuse super::two_step;"), ["accounts", "two_step"]);
+    assert_eq!(features_named("// crate::passkeys in a comment\nuse crate::profiles_cache;"), Vec::<&str>::new());
+}
