@@ -253,8 +253,11 @@ async fn signing_in_with_the_app_ends_at_the_service(backend: Backend) {
     browser.assert_accessible("app-sign-in-approve").await;
     let wrong = format!("button[name=number]:not([value='{}'])", w.number);
     browser.client.find(Locator::Css(&wrong)).await.unwrap().click().await.unwrap();
-    browser.check("approve-page-wrong", browser.client.wait().for_element(Locator::Id("error-summary"))).await;
-    browser.assert_accessible("app-sign-in-approve-error").await;
+    // One wrong pick refuses the request, and says so.
+    let refused =
+        browser.check("approve-page-wrong", browser.client.wait().for_element(Locator::Css("p[role=status]"))).await;
+    assert!(refused.text().await.unwrap().contains("The sign-in was refused"));
+    browser.assert_accessible("app-sign-in-refused").await;
     browser.close().await;
 }
 both_backends!(signing_in_with_the_app_ends_at_the_service);
