@@ -3,9 +3,11 @@
 //! operators. Pages and the CLI call these; they call the store, the audit
 //! log and the outbox, in one transaction each.
 
+use axum::http::StatusCode;
 use platform::app::AppState;
 use platform::audit::{self, AuditEntry};
 use platform::error::AppError;
+use platform::form::FormErrors;
 use platform::i18n::Lang;
 use platform::outbox::{self, Channel, Notification};
 use platform::principal::{AccountId, AuthStrength, IdentityLevel, Principal, Role};
@@ -651,6 +653,24 @@ pub enum PasswordCheck {
     Throttled {
         minutes: i64,
     },
+}
+
+impl PasswordCheck {
+    /// For a check that was not right: its error under `field` (`wrong_key`
+    /// for a wrong password, the wait for a throttled one), and the status
+    /// to answer with.
+    pub(crate) fn refuse(self, errors: &mut FormErrors, field: &'static str, wrong_key: &'static str) -> StatusCode {
+        match self {
+            PasswordCheck::Throttled { minutes } => {
+                errors.add_with(field, "password-current-throttled", vec![("minutes", minutes.to_string())]);
+                StatusCode::TOO_MANY_REQUESTS
+            }
+            PasswordCheck::Right | PasswordCheck::Wrong => {
+                errors.add(field, wrong_key);
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+        }
+    }
 }
 
 /// Checks the current password of a signed-in resident before a change

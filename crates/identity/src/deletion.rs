@@ -156,16 +156,7 @@ pub(crate) async fn submit(
     let checked = accounts::check_password(&state, &account, &form.password, &client.rate_key()).await?;
     if checked != accounts::PasswordCheck::Right {
         let mut errors = FormErrors::new();
-        let status = match checked {
-            accounts::PasswordCheck::Throttled { minutes } => {
-                errors.add_with("password", "password-current-throttled", vec![("minutes", minutes.to_string())]);
-                StatusCode::TOO_MANY_REQUESTS
-            }
-            _ => {
-                errors.add("password", "delete-password-wrong");
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
-        };
+        let status = checked.refuse(&mut errors, "password", "delete-password-wrong");
         return ctx.page(status, "delete-title", &DeletePage { ctx: &ctx, errors, days: GRACE.whole_days() });
     }
     let now = platform::db::now();

@@ -867,15 +867,7 @@ async fn two_step_disable(
                     }
                 }
             }
-            accounts::PasswordCheck::Wrong => errors.add("current_password", "password-current-wrong"),
-            accounts::PasswordCheck::Throttled { minutes } => {
-                status = StatusCode::TOO_MANY_REQUESTS;
-                errors.add_with(
-                    "current_password",
-                    "password-current-throttled",
-                    vec![("minutes", minutes.to_string())],
-                );
-            }
+            refused => status = refused.refuse(&mut errors, "current_password", "password-current-wrong"),
         }
     }
     two_step_form(&state, &ctx, &account, errors, status).await

@@ -314,15 +314,7 @@ pub(crate) async fn change_password(
                 accounts::change_password(&state, ctx.lang, &account, &phc, keep).await?;
                 return Ok(crate::pages::see_other(&format!("{}?changed=1", ctx.href("/account/password"))));
             }
-            accounts::PasswordCheck::Wrong => errors.add("current_password", "password-current-wrong"),
-            accounts::PasswordCheck::Throttled { minutes } => {
-                status = StatusCode::TOO_MANY_REQUESTS;
-                errors.add_with(
-                    "current_password",
-                    "password-current-throttled",
-                    vec![("minutes", minutes.to_string())],
-                );
-            }
+            refused => status = refused.refuse(&mut errors, "current_password", "password-current-wrong"),
         }
     }
     let password_hint = new_password_hint(&state, &ctx, &account.id).await?;
