@@ -644,6 +644,12 @@ pub async fn sign_in(
     Ok(SignInOutcome::SignedIn(principal(&account, AuthStrength::Password)?))
 }
 
+/// The language notices to `account` go out in when no request of theirs
+/// chose one: the one they last signed in with, else the operator's default.
+pub fn language(state: &AppState, account: &account::Model) -> Lang {
+    account.lang.as_deref().and_then(Lang::parse).unwrap_or(state.config.locale.default)
+}
+
 /// What checking a signed-in resident's current password found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PasswordCheck {

@@ -12,7 +12,6 @@
 use platform::app::AppState;
 use platform::audit::{self, AuditEntry};
 use platform::error::AppError;
-use platform::i18n::Lang;
 use platform::outbox;
 use sea_orm::DatabaseTransaction;
 
@@ -126,7 +125,7 @@ pub(crate) async fn clear(txn: &DatabaseTransaction, keys: &[String]) -> Result<
 /// language they last signed in with, and audits it.
 async fn tell(state: &AppState, txn: &DatabaseTransaction, secret: Secret, account_id: &str) -> Result<(), AppError> {
     let Some(account) = store::account_by_id(txn, account_id).await? else { return Ok(()) };
-    let lang = account.lang.as_deref().and_then(Lang::parse).unwrap_or(state.config.locale.default);
+    let lang = crate::accounts::language(state, &account);
     let (subject, body, action) = secret.locked();
     outbox::enqueue(txn, crate::accounts::notice(state, lang, &account, subject, body)?).await?;
     let object = format!("account:{account_id}");

@@ -268,7 +268,7 @@ pub async fn verify(
         AuditEntry::new(source.actor(), "identity.verify_document", format!("account:{}", account.id)),
     )
     .await?;
-    let lang = platform::i18n::Lang::En;
+    let lang = crate::accounts::language(state, &account);
     let notice = crate::accounts::notice(state, lang, &account, "email-real-name-subject", "email-real-name-body")?;
     outbox::enqueue(&txn, notice).await?;
     txn.commit().await?;

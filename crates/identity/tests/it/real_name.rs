@@ -703,3 +703,23 @@ async fn officers_from_before_scopes_keep_verifying(backend: Backend) {
     assert_eq!(admin.get("/en/officer/real-name").await.status(), 403);
 }
 platform::both_backends!(officers_from_before_scopes_keep_verifying);
+
+/// The resident hears of the check in the language they last signed in with.
+async fn the_resident_is_told_in_their_language(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
+    let c = app.client();
+    let v = register(&c, "zh-hk", "chan@example.org").await;
+    let code = latest_code(&app, "chan@example.org").await;
+    assert_eq!(c.post_form("/zh-hk/verify", &[("v", &v), ("code", &code)]).await.status(), 303);
+    let r = officer(&app)
+        .await
+        .post_form(
+            "/en/officer/real-name",
+            &with_read(&[("email", "chan@example.org"), ("kind", "hkid"), ("number", "A123456(3)")]),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let mail = mail_to(&app, "chan@example.org").await;
+    assert!(mail.last().unwrap().body.contains("職員已核實你的身分證明文件"), "{:?}", mail.last());
+}
+both_backends!(the_resident_is_told_in_their_language);
