@@ -79,6 +79,15 @@ pub struct Device {
     pub ip: Option<String>,
 }
 
+/// When a session for `principal` must end whatever its use: its absolute
+/// lifetime counts from when the person last proved who they are, so a
+/// session opened on another device's approval ends with the approver's
+/// proof instead of living longer than it.
+fn absolute_end(principal: &Principal, now: time::OffsetDateTime, lifetimes: Lifetimes) -> time::OffsetDateTime {
+    let proven = time::OffsetDateTime::from_unix_timestamp(principal.authenticated_at).unwrap_or(now);
+    std::cmp::min(proven, now) + lifetimes.absolute
+}
+
 /// Opens a session for `principal` and returns the token for the cookie.
 pub async fn create(
     conn: &impl ConnectionTrait,
@@ -96,7 +105,7 @@ pub async fn create(
         created_at: Set(now),
         last_seen_at: Set(now),
         idle_expires_at: Set(now + lifetimes.idle),
-        absolute_expires_at: Set(now + lifetimes.absolute),
+        absolute_expires_at: Set(absolute_end(principal, now, lifetimes)),
         user_agent: Set(device.user_agent.map(|ua| ua.chars().take(200).collect())),
         ip: Set(device.ip),
     }

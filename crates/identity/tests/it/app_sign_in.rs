@@ -264,6 +264,15 @@ async fn the_new_session_carries_the_approvers_proof(backend: Backend) {
     let claims = id_token_claims(&crate::oidc::exchange_for_tests(&laptop, &rp, &code).await);
     assert_eq!(claims["auth_time"], at, "the approver's time, not now");
     assert_eq!(claims["amr"], serde_json::json!(["pwd", "otp", "mfa", "mca"]));
+    // Nor does it outlive the approver's proof: its absolute end counts from it.
+    use sea_orm::QueryOrder;
+    let sessions = platform::session::entity::Entity::find()
+        .order_by_asc(platform::session::entity::Column::CreatedAt)
+        .all(app.db())
+        .await
+        .unwrap();
+    let newest = sessions.last().unwrap();
+    assert_eq!(newest.absolute_expires_at.unix_timestamp(), at + 12 * 3600, "proven at `at`, 12 hours at most");
 
     // A password-only approver gives a password-only session.
     let phone = registered(&app, "proof-pwd@example.org").await;
