@@ -318,7 +318,7 @@ pub async fn recover_start(state: &AppState, lang: Lang, id: &Identifier, ip: &s
         txn.rollback().await?;
         return Ok(Started::Capped(cap));
     }
-    match store::account_by(&txn, id).await?.filter(|a| a.status != "disabled") {
+    match store::account_by(&txn, id).await?.filter(|a| a.status != account::Status::Disabled) {
         Some(account) => {
             let mac = code_mac(state, &verification_id, &code);
             let (number, to) = (number_key(state, id), guesses::to_key(state, id));
@@ -500,7 +500,7 @@ fn who(account: &account::Model) -> Result<(AccountId, IdentityLevel, Vec<Role>,
             _ => tracing::warn!(account = %account.id, role = %slug, "unknown role ignored"),
         }
     }
-    let level = if account.level == "real_name" { IdentityLevel::RealName } else { IdentityLevel::Basic };
+    let level = account.level.identity_level();
     // Scopes refine the officer role; without it they grant nothing.
     let scopes: Vec<String> = if roles.contains(&Role::Officer) {
         serde_json::from_str(&account.scopes).map_err(AppError::internal)?
@@ -595,7 +595,7 @@ pub async fn sign_in(
     let phc = account.as_ref().and_then(|a| a.password_hash.clone());
     let right = password::verify_blocking(normalised, phc).await;
     let account = match (account, right) {
-        (Some(account), true) if account.status != "disabled" => account,
+        (Some(account), true) if account.status != account::Status::Disabled => account,
         (account, _) => {
             // The failure was counted when the guess was claimed.
             if let Some(a) = &account {
@@ -616,7 +616,7 @@ pub async fn sign_in(
     store::clear_failures(&txn, &key).await?;
     store::refund_guess(&txn, &ip_key, model::FREE_FAILURES_PER_IP, ip_wait).await?;
     txn.commit().await?;
-    if account.status == "pending" {
+    if account.status == account::Status::Pending {
         // The password is right but the address or number was never proven: a new code.
         let to = contact(&account)?;
         let purpose = match to {

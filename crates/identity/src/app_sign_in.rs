@@ -443,7 +443,7 @@ pub(crate) async fn complete(
     let account = match proof {
         Some((id, strength, at)) => store::account_by_id(&state.db, id)
             .await?
-            .filter(|a| a.status == "active")
+            .filter(|a| a.status == store::account::Status::Active)
             .map(|account| (account, strength, at)),
         None => None,
     };

@@ -731,7 +731,10 @@ async fn account_page(
     ctx: PageContext,
 ) -> Result<Response, AppError> {
     let account = signed_in_account(&state, &principal).await?;
-    let level_key = if account.level == "real_name" { "level-real-name" } else { "level-basic" };
+    let level_key = match account.level {
+        store::account::Level::RealName => "level-real-name",
+        store::account::Level::Basic => "level-basic",
+    };
     let two_step = two_step::is_enabled(&state, &account.id).await?;
     let officer = principal.has_scope(crate::real_name::VERIFIER_SCOPE);
     ctx.page(

@@ -556,7 +556,8 @@ async fn check_sign_in(
             return Ok(None);
         }
     };
-    let account = store::account_by_id(&state.db, &row.account_id).await?.filter(|a| a.status == "active");
+    let account =
+        store::account_by_id(&state.db, &row.account_id).await?.filter(|a| a.status == account::Status::Active);
     if account.is_some() {
         used(&state.db, row, passkey, &result).await?;
     }

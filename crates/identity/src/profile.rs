@@ -277,7 +277,7 @@ pub(crate) async fn page(
     ctx: PageContext,
 ) -> Result<Response, AppError> {
     let account = account_of(&state, &principal.account_id.to_string()).await?;
-    let real_name = account.level == "real_name";
+    let real_name = account.level == crate::store::account::Level::RealName;
     let stored = values(&state.db, &account.person_id).await?;
     ctx.page(
         StatusCode::OK,
@@ -295,7 +295,7 @@ pub(crate) async fn submit(
     let account_id = principal.account_id.to_string();
     let account = account_of(&state, &account_id).await?;
     let person = account.person_id.clone();
-    let real_name = account.level == "real_name";
+    let real_name = account.level == crate::store::account::Level::RealName;
     let stored = values(&state.db, &person).await?;
     let mut errors = FormErrors::new();
     for f in &FIELDS {
@@ -319,7 +319,8 @@ pub(crate) async fn submit(
     }
     let txn = platform::db::begin_write(&state.db).await?;
     // Read again under the write lock: a verification may have landed meanwhile.
-    let real_name = real_name || account_of_in(&txn, &account_id).await?.level == "real_name";
+    let real_name =
+        real_name || account_of_in(&txn, &account_id).await?.level == crate::store::account::Level::RealName;
     let stored = values(&txn, &person).await?;
     for f in FIELDS.iter().filter(|f| !vouched(&stored, f.slug, real_name)) {
         save(&txn, &person, f.slug, form.get(f.slug)).await?;

@@ -257,7 +257,7 @@ pub async fn verify(
         crate::profile::record_vouched(&txn, &account.person_id, slug, value, source.slug(), &document_id).await?;
     }
     store::account::Entity::update_many()
-        .col_expr(store::account::Column::Level, Expr::value("real_name"))
+        .col_expr(store::account::Column::Level, Expr::value(store::account::Level::RealName))
         .filter(store::account::Column::Id.eq(&account.id))
         .exec(&txn)
         .await?;

@@ -29,7 +29,43 @@ pub mod person {
 
 pub mod account {
     //! `account` rows: how a person signs in.
+    use platform::principal::IdentityLevel;
     use sea_orm::entity::prelude::*;
+
+    /// Where an account stands.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum, serde::Serialize)]
+    #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+    #[serde(rename_all = "snake_case")]
+    pub enum Status {
+        /// Its e-mail address or number is not yet verified.
+        #[sea_orm(string_value = "pending")]
+        Pending,
+        #[sea_orm(string_value = "active")]
+        Active,
+        #[sea_orm(string_value = "disabled")]
+        Disabled,
+    }
+
+    /// How well the account's person is known (DESIGN §6).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum, serde::Serialize)]
+    #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+    #[serde(rename_all = "snake_case")]
+    pub enum Level {
+        #[sea_orm(string_value = "basic")]
+        Basic,
+        /// An identity document was checked.
+        #[sea_orm(string_value = "real_name")]
+        RealName,
+    }
+
+    impl Level {
+        pub fn identity_level(self) -> IdentityLevel {
+            match self {
+                Level::Basic => IdentityLevel::Basic,
+                Level::RealName => IdentityLevel::RealName,
+            }
+        }
+    }
 
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "account")]
@@ -43,10 +79,8 @@ pub mod account {
         pub phone: Option<String>,
         pub phone_verified_at: Option<TimeDateTimeWithTimeZone>,
         pub password_hash: Option<String>,
-        /// `pending` (e-mail not yet verified), `active`, `disabled`.
-        pub status: String,
-        /// `basic` or `real_name`.
-        pub level: String,
+        pub status: Status,
+        pub level: Level,
         /// JSON array of role slugs.
         pub roles: String,
         /// JSON array of officer scope slugs (what the officer role may do here).
@@ -230,8 +264,8 @@ pub async fn create_account(conn: &impl ConnectionTrait, new: NewAccount<'_>) ->
         }),
         phone_verified_at: Set((new.active && matches!(new.id, Identifier::Phone(_))).then_some(now)),
         password_hash: Set(new.password_hash),
-        status: Set(if new.active { "active" } else { "pending" }.to_owned()),
-        level: Set(if new.real_name { "real_name" } else { "basic" }.to_owned()),
+        status: Set(if new.active { account::Status::Active } else { account::Status::Pending }),
+        level: Set(if new.real_name { account::Level::RealName } else { account::Level::Basic }),
         roles: Set(roles),
         scopes: Set(scopes),
         created_at: Set(now),
@@ -279,10 +313,10 @@ pub async fn activate(conn: &impl ConnectionTrait, account_id: &str, phone: bool
     let now = platform::db::now();
     let verified = if phone { account::Column::PhoneVerifiedAt } else { account::Column::EmailVerifiedAt };
     account::Entity::update_many()
-        .col_expr(account::Column::Status, Expr::value("active"))
+        .col_expr(account::Column::Status, Expr::value(account::Status::Active))
         .col_expr(verified, Expr::value(now))
         .filter(account::Column::Id.eq(account_id))
-        .filter(account::Column::Status.eq("pending"))
+        .filter(account::Column::Status.eq(account::Status::Pending))
         .exec(conn)
         .await?;
     Ok(())

@@ -57,7 +57,7 @@ pub(super) fn amr(principal: &Principal) -> Vec<&'static str> {
 
 pub(super) async fn account_level(state: &AppState, account_id: &str) -> Result<IdentityLevel, AppError> {
     let account = crate::store::account_by_id(&state.db, account_id).await?.ok_or_else(AppError::not_found)?;
-    Ok(if account.level == "real_name" { IdentityLevel::RealName } else { IdentityLevel::Basic })
+    Ok(account.level.identity_level())
 }
 
 /// How a code row keeps the level it was issued at.
