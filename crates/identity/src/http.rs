@@ -122,7 +122,7 @@ async fn allow_return_to_service(
     let field = |text: &[u8]| url::form_urlencoded::parse(text).find(|(k, _)| k == "next").map(|(_, v)| v.into_owned());
     // The form's own `next` when it posts one, else the page's query.
     let wanted = field(&bytes).or_else(|| field(parts.uri.query().unwrap_or("").as_bytes()));
-    let mut response = next.run(axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes))).await;
+    let response = next.run(axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes))).await;
     // Only a page (with a form) needs it; redirects and refusals do not.
     let page = response
         .headers()
@@ -133,10 +133,7 @@ async fn allow_return_to_service(
         Some(n) if page => crate::oidc::return_origin(&state, n).await,
         _ => None,
     };
-    if let Some(origin) = origin {
-        response.extensions_mut().insert(origin);
-    }
-    response
+    web::FormActionAlso::allow_on(origin, response)
 }
 
 // ---- register -----------------------------------------------------------

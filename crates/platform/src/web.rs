@@ -219,6 +219,15 @@ impl FormActionAlso {
     pub fn origin(&self) -> &str {
         &self.0
     }
+
+    /// `response` (a page whose form may end at `origin`), carrying it for
+    /// the CSP layer; unchanged when there is none.
+    pub fn allow_on(origin: Option<Self>, mut response: Response) -> Response {
+        if let Some(origin) = origin {
+            response.extensions_mut().insert(origin);
+        }
+        response
+    }
 }
 
 #[cfg(test)]

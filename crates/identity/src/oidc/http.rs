@@ -176,12 +176,11 @@ async fn answer(
                 pending: &pending,
                 switch_href: &switch,
             };
-            let mut page = ctx.page(StatusCode::OK, "select-account-title", &content)?;
-            // Its form's POST may end at the service.
-            if let Some(origin) = return_origin {
-                page.extensions_mut().insert(origin);
-            }
-            Ok(page)
+            // Its form's POST may end at the service (a validated redirect URI).
+            Ok(web::FormActionAlso::allow_on(
+                return_origin,
+                ctx.page(StatusCode::OK, "select-account-title", &content)?,
+            ))
         }
         (Next::Consent, Some(_)) => {
             let pending = a.pending(state).await?;
@@ -192,12 +191,8 @@ async fn answer(
                 fields: field_choices(&a.req),
                 pending: &pending,
             };
-            let mut page = ctx.page(StatusCode::OK, "consent-title", &content)?;
-            // The form's POST ends at the service (a validated redirect URI).
-            if let Some(origin) = return_origin {
-                page.extensions_mut().insert(origin);
-            }
-            Ok(page)
+            // Its form's POST may end at the service (a validated redirect URI).
+            Ok(web::FormActionAlso::allow_on(return_origin, ctx.page(StatusCode::OK, "consent-title", &content)?))
         }
         (Next::Issue, Some(principal)) => {
             Ok(see_other(&super::issue_code(state, &a.req, principal, None, a.pending.as_deref()).await?))
@@ -227,11 +222,8 @@ async fn answer(
             } else {
                 (StatusCode::OK, "real-name-wanted-title")
             };
-            let mut page = ctx.page(status, title, &content)?;
-            if let Some(origin) = return_origin {
-                page.extensions_mut().insert(origin);
-            }
-            Ok(page)
+            // Its form's POST may end at the service (a validated redirect URI).
+            Ok(web::FormActionAlso::allow_on(return_origin, ctx.page(status, title, &content)?))
         }
     }
 }
@@ -658,12 +650,9 @@ async fn logout(
             }
             let content =
                 LogoutConfirmPage { ctx: &ctx, client_name: req.client.as_ref().map(|c| c.name.as_str()), hidden };
-            let mut page = ctx.page(StatusCode::OK, "logout-confirm-title", &content)?;
+            let page = ctx.page(StatusCode::OK, "logout-confirm-title", &content)?;
             // The form's POST ends at the service (a registered post-logout URI).
-            if let Some(origin) = req.target.as_deref().and_then(web::FormActionAlso::of) {
-                page.extensions_mut().insert(origin);
-            }
-            Ok(page)
+            Ok(web::FormActionAlso::allow_on(req.target.as_deref().and_then(web::FormActionAlso::of), page))
         }
         _ => signed_out(&state, &ctx, &client, &headers, &req).await,
     }
