@@ -281,24 +281,7 @@ async fn the_data_download_holds_everything_we_keep(backend: Backend) {
         )
         .await;
     assert!(r.status().is_success() || r.status().is_redirection(), "{}", r.status());
-    let mut officer = platform::testkit::resident_signed_in_now(platform::principal::AccountId::new());
-    officer.roles.push(platform::principal::Role::Officer);
-    officer.scopes.push(identity::real_name::VERIFIER_SCOPE.to_owned());
-    let r = app
-        .sign_in_as(&officer)
-        .await
-        .post_form(
-            "/en/officer/real-name",
-            &[
-                ("email", "everything@example.org"),
-                ("kind", "hkid"),
-                ("number", "A123456(3)"),
-                ("name", "CHAN Tai Man"),
-                ("birthdate", "1980-01-02"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status(), 200);
+    verify_identity(&app, "everything@example.org").await;
     // A service the resident shared one field with.
     let rp = service(&app, "Elderly Centre", "https://centre.example.org/cb", &["profile"]).await;
     let ask = format!(

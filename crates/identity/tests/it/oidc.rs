@@ -1175,27 +1175,6 @@ async fn the_language_switcher_keeps_the_request(backend: Backend) {
 }
 both_backends!(the_language_switcher_keeps_the_request);
 
-/// An officer checks the identity card of the account with `email`.
-async fn verify_identity(app: &TestApp, email: &str) {
-    let mut officer = platform::testkit::resident_signed_in_now(platform::principal::AccountId::new());
-    officer.roles.push(platform::principal::Role::Officer);
-    officer.scopes.push(identity::real_name::VERIFIER_SCOPE.to_owned());
-    let officer = app.sign_in_as(&officer).await;
-    let verified = officer
-        .post_form(
-            "/en/officer/real-name",
-            &[
-                ("email", email),
-                ("kind", "hkid"),
-                ("number", "A123456(3)"),
-                ("name", "CHAN Tai Man"),
-                ("birthdate", "1980-01-02"),
-            ],
-        )
-        .await;
-    assert_eq!(verified.status(), 200);
-}
-
 fn acr_claim(essential: bool, values: &[&str]) -> String {
     let claims = serde_json::json!({ "id_token": { "acr": { "essential": essential, "values": values } } });
     format!("&claims={}", urlencoding(&claims.to_string()))

@@ -113,3 +113,24 @@ pub async fn count(app: &TestApp, sql: &str) -> i64 {
     let row = db.query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql)).await.unwrap();
     row.expect("a row").try_get_by_index::<i64>(0).unwrap()
 }
+
+/// An officer checks the identity card of the account with `email`.
+pub async fn verify_identity(app: &TestApp, email: &str) {
+    let mut officer = platform::testkit::resident_signed_in_now(platform::principal::AccountId::new());
+    officer.roles.push(platform::principal::Role::Officer);
+    officer.scopes.push(identity::real_name::VERIFIER_SCOPE.to_owned());
+    let officer = app.sign_in_as(&officer).await;
+    let verified = officer
+        .post_form(
+            "/en/officer/real-name",
+            &[
+                ("email", email),
+                ("kind", "hkid"),
+                ("number", "A123456(3)"),
+                ("name", "CHAN Tai Man"),
+                ("birthdate", "1980-01-02"),
+            ],
+        )
+        .await;
+    assert_eq!(verified.status(), 200);
+}
