@@ -9,12 +9,13 @@ use platform::audit::{self, AuditEntry};
 use platform::error::AppError;
 use platform::form::FormErrors;
 use platform::i18n::Lang;
-use platform::outbox::{self, Channel, Notification};
-use platform::principal::{AccountId, AuthStrength, IdentityLevel, Principal, Role};
+use platform::outbox::{self};
+use platform::principal::{AuthStrength, Principal};
 use time::OffsetDateTime;
 
 use crate::guesses::{self, Claim, Secret};
 use crate::model::{self, Email, Identifier, NewPassword, OneTimeCode, Phone};
+use crate::notices;
 use crate::password;
 use crate::sms::{self, Cap};
 use crate::store::{self, StoreError, account};
@@ -38,61 +39,6 @@ fn throttle_key(state: &AppState, input: &str) -> String {
         Err(_) => input.trim().to_lowercase(),
     };
     state.keys.blind_index("identity.sign-in", &name)
-}
-
-/// A fixed, translated message to an address or number: an e-mail with
-/// its subject, or an SMS with the body alone.
-pub(crate) fn notice_to(
-    state: &AppState,
-    lang: Lang,
-    to: &Identifier,
-    subject_key: &str,
-    body: String,
-) -> Notification {
-    match to {
-        Identifier::Email(email) => Notification {
-            channel: Channel::Email,
-            recipient: email.as_str().to_owned(),
-            lang,
-            subject: Some(state.catalog.text(lang, subject_key)),
-            body,
-        },
-        Identifier::Phone(phone) => {
-            Notification { channel: Channel::Sms, recipient: phone.as_str().to_owned(), lang, subject: None, body }
-        }
-    }
-}
-
-/// Where an account's notices go: its e-mail address, else its mobile number.
-pub(crate) fn contact(account: &account::Model) -> Result<Identifier, AppError> {
-    match (&account.email, &account.phone) {
-        (Some(email), _) => {
-            Email::parse(email).map(Identifier::Email).map_err(|_| AppError::internal("stored e-mail address invalid"))
-        }
-        (None, Some(phone)) => Ok(Identifier::Phone(Phone::stored(phone))),
-        (None, None) => Err(AppError::internal("account has neither e-mail address nor mobile number")),
-    }
-}
-
-/// A fixed, translated security notice to an account holder.
-pub(crate) fn notice(
-    state: &AppState,
-    lang: Lang,
-    account: &account::Model,
-    subject_key: &str,
-    body_key: &str,
-) -> Result<Notification, AppError> {
-    Ok(notice_to(state, lang, &contact(account)?, subject_key, state.catalog.text(lang, body_key)))
-}
-
-pub(crate) fn code_message(state: &AppState, lang: Lang, to: &Identifier, code: &OneTimeCode) -> Notification {
-    let minutes = model::CODE_LIFETIME.whole_minutes().to_string();
-    let body_key = match to {
-        Identifier::Email(_) => "email-code-body",
-        Identifier::Phone(_) => "sms-code-body",
-    };
-    let body = state.catalog.text_with(lang, body_key, &[("code", code.as_str()), ("minutes", &minutes)]);
-    notice_to(state, lang, to, "email-code-subject", body)
 }
 
 /// Counts a message to `to` against the caps: an SMS against the SMS
@@ -173,7 +119,7 @@ pub async fn register(
             let mac = code_mac(state, &verification_id, &code);
             let (number, to) = (number_key(state, id), guesses::to_key(state, id));
             store::create_verification(&txn, &verification_id, Some(&account.id), purpose, mac, number, to).await?;
-            outbox::enqueue(&txn, code_message(state, lang, id, &code)).await?;
+            outbox::enqueue(&txn, notices::code_message(state, lang, id, &code)).await?;
             audit::record(
                 &txn,
                 &state.keys,
@@ -199,7 +145,7 @@ pub async fn register(
             let (number, to) = (number_key(state, id), guesses::to_key(state, id));
             store::create_verification(&txn, &verification_id, None, purpose, decoy, number, to).await?;
             let body = state.catalog.text(lang, "email-exists-body");
-            outbox::enqueue(&txn, notice_to(state, lang, id, "email-exists-subject", body)).await?;
+            outbox::enqueue(&txn, notices::to_address(state, lang, id, "email-exists-subject", body)).await?;
             txn
         }
     };
@@ -329,7 +275,7 @@ pub async fn recover_start(state: &AppState, lang: Lang, id: &Identifier, ip: &s
                 Identifier::Phone(_) => "sms-recover-body",
             };
             let body = state.catalog.text_with(lang, body_key, &[("code", code.as_str()), ("minutes", &minutes)]);
-            outbox::enqueue(&txn, notice_to(state, lang, id, "email-recover-subject", body)).await?;
+            outbox::enqueue(&txn, notices::to_address(state, lang, id, "email-recover-subject", body)).await?;
         }
         None => {
             let decoy = code_mac(state, &verification_id, &OneTimeCode::generate());
@@ -379,7 +325,11 @@ pub async fn recover_finish(
         AuditEntry::new(format!("account:{account_id}"), "account.recover", format!("account:{account_id}")),
     )
     .await?;
-    outbox::enqueue(&txn, notice(state, lang, &account, "email-recovered-subject", "email-recovered-body")?).await?;
+    outbox::enqueue(
+        &txn,
+        notices::to_holder(state, lang, &account, "email-recovered-subject", "email-recovered-body")?,
+    )
+    .await?;
     txn.commit().await?;
     state.outbox_wake.notify_one();
     Ok(RecoverOutcome::Done)
@@ -447,7 +397,7 @@ pub async fn resend(state: &AppState, lang: Lang, verification_id: &str, ip: &st
         return Ok(ResendOutcome::Capped(cap));
     }
     if let Some(to) = to {
-        outbox::enqueue(&txn, code_message(state, lang, &to, &code)).await?;
+        outbox::enqueue(&txn, notices::code_message(state, lang, &to, &code)).await?;
     }
     txn.commit().await?;
     state.outbox_wake.notify_one();
@@ -486,46 +436,6 @@ pub fn new_password(
         None => model::PASSWORD_POLICY.check(raw, None, second_factor),
     };
     checked?.without(&crate::settings::of(state).banned_words)
-}
-
-/// Who an account is: its ID, identity level, roles and officer scopes.
-fn who(account: &account::Model) -> Result<(AccountId, IdentityLevel, Vec<Role>, Vec<String>), AppError> {
-    let id = uuid::Uuid::parse_str(&account.id).map_err(AppError::internal)?;
-    let slugs: Vec<String> = serde_json::from_str(&account.roles).map_err(AppError::internal)?;
-    let mut roles = vec![Role::Resident];
-    for slug in slugs {
-        match slug.as_str() {
-            "admin" => roles.push(Role::Admin),
-            "officer" => roles.push(Role::Officer),
-            _ => tracing::warn!(account = %account.id, role = %slug, "unknown role ignored"),
-        }
-    }
-    let level = account.level.identity_level();
-    // Scopes refine the officer role; without it they grant nothing.
-    let scopes: Vec<String> = if roles.contains(&Role::Officer) {
-        serde_json::from_str(&account.scopes).map_err(AppError::internal)?
-    } else {
-        Vec::new()
-    };
-    Ok((AccountId(id), level, roles, scopes))
-}
-
-/// The principal of an account that has just proved who it is, on this
-/// device, with `strength`.
-pub fn principal(account: &account::Model, strength: AuthStrength) -> Result<Principal, AppError> {
-    let (id, level, roles, scopes) = who(account)?;
-    Ok(Principal::new(id, level, roles, strength, OffsetDateTime::now_utc().unix_timestamp()).with_scopes(scopes))
-}
-
-/// The principal of an account signed in by another device's approval:
-/// the approving session's `strength` and `authenticated_at`, never more.
-pub fn principal_approved_on_another_device(
-    account: &account::Model,
-    strength: AuthStrength,
-    authenticated_at: i64,
-) -> Result<Principal, AppError> {
-    let (id, level, roles, scopes) = who(account)?;
-    Ok(Principal::approved_on_another_device(id, level, roles, strength, authenticated_at).with_scopes(scopes))
 }
 
 /// The back-off for a count of failures (`model::throttle_until` and its kin).
@@ -618,7 +528,7 @@ pub async fn sign_in(
     txn.commit().await?;
     if account.status == account::Status::Pending {
         // The password is right but the address or number was never proven: a new code.
-        let to = contact(&account)?;
+        let to = notices::contact(&account)?;
         let purpose = match to {
             Identifier::Email(_) => PURPOSE_EMAIL,
             Identifier::Phone(_) => PURPOSE_PHONE,
@@ -633,7 +543,7 @@ pub async fn sign_in(
         let mac = code_mac(state, &verification_id, &code);
         let (number, to_key) = (number_key(state, &to), guesses::to_key(state, &to));
         store::create_verification(&txn, &verification_id, Some(&account.id), purpose, mac, number, to_key).await?;
-        outbox::enqueue(&txn, code_message(state, lang, &to, &code)).await?;
+        outbox::enqueue(&txn, notices::code_message(state, lang, &to, &code)).await?;
         txn.commit().await?;
         state.outbox_wake.notify_one();
         return Ok(SignInOutcome::NeedsVerification { verification_id });
@@ -641,13 +551,7 @@ pub async fn sign_in(
     if crate::two_step::is_enabled(state, &account.id).await? {
         return Ok(SignInOutcome::SecondFactor { challenge: crate::two_step::challenge(state, &account.id).await? });
     }
-    Ok(SignInOutcome::SignedIn(principal(&account, AuthStrength::Password)?))
-}
-
-/// The language notices to `account` go out in when no request of theirs
-/// chose one: the one they last signed in with, else the operator's default.
-pub fn language(state: &AppState, account: &account::Model) -> Lang {
-    account.lang.as_deref().and_then(Lang::parse).unwrap_or(state.config.locale.default)
+    Ok(SignInOutcome::SignedIn(store::principal(&account, AuthStrength::Password)?))
 }
 
 /// What checking a signed-in resident's current password found.
@@ -731,7 +635,8 @@ pub async fn change_password(
     audit::record(&txn, &state.keys, AuditEntry::new(who.clone(), "account.password_change", who)).await?;
     let body_key =
         if end_others.is_some() { "email-password-changed-ended-body" } else { "email-password-changed-body" };
-    outbox::enqueue(&txn, notice(state, lang, account, "email-password-changed-subject", body_key)?).await?;
+    outbox::enqueue(&txn, notices::to_holder(state, lang, account, "email-password-changed-subject", body_key)?)
+        .await?;
     txn.commit().await?;
     state.outbox_wake.notify_one();
     Ok(())

@@ -143,7 +143,18 @@ pub mod entity {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+use axum::middleware;
 use entity::Status;
+
+/// The waiting browser's pages and the approving phone's.
+pub(crate) fn pages() -> Router<AppState> {
+    let sensitive = || middleware::from_fn(platform::ratelimit::sensitive);
+    let return_to_service = || middleware::from_fn(crate::sign_in::allow_return_to_service);
+    Router::new()
+        .route("/sign-in/app", get(start).post(complete).route_layer(sensitive()).route_layer(return_to_service()))
+        .route("/sign-in/approve", get(approve_page).post(decide).route_layer(sensitive()))
+        .route("/sign-in/scan", get(scan))
+}
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new().route("/sign-in/app/status", get(status))
@@ -336,7 +347,7 @@ pub(crate) async fn start(
     .insert(&state.db)
     .await?;
     let link = format!("{}{}?c={code}", state.public_url(), ctx.href("/sign-in/approve"));
-    let qr_data_uri = crate::two_step::qr_data_uri(&link)?;
+    let qr_data_uri = crate::pages::qr_data_uri(&link)?;
     let expires = ctx.local_clock(row.expires_at);
     let content = WaitPage { link: &link, qr_data_uri: &qr_data_uri, ..WaitPage::new(&ctx, &row, &expires) };
     let mut response = ctx.page(StatusCode::OK, "app-sign-in-title", &content)?;
@@ -448,10 +459,10 @@ pub(crate) async fn complete(
         None => None,
     };
     let Some((account, strength, at)) = account else { return ended("app-sign-in-expired") };
-    let principal = crate::accounts::principal_approved_on_another_device(&account, strength.into(), at)?;
+    let principal = store::principal_approved_on_another_device(&account, strength.into(), at)?;
     let next = row.next.as_deref().and_then(crate::pages::safe_next);
     let mut response =
-        crate::http::start_session(&state, &ctx, &client, &request_id, &headers, principal, next).await?;
+        crate::sign_in::start_session(&state, &ctx, &client, &request_id, &headers, principal, next).await?;
     response
         .headers_mut()
         .append(header::SET_COOKIE, web::cookie(cookie_name(client.https), "", client.https, Some(0)));
@@ -533,7 +544,7 @@ async fn approval_form(
         errors,
         code,
         service: asking_service(state, row.next.as_deref()).await?,
-        device: row.user_agent.as_deref().and_then(|ua| crate::security::known_device(ctx, ua)).unwrap_or_default(),
+        device: row.user_agent.as_deref().and_then(|ua| crate::devices::known(ctx, ua)).unwrap_or_default(),
         ip: row.ip.as_deref().unwrap_or(""),
         place: row.ip.as_deref().and_then(|ip| crate::settings::of(state).places.name_of(ip, ctx.lang)).unwrap_or(""),
         asked_at: ctx.local_clock(row.created_at),

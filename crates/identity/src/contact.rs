@@ -27,8 +27,22 @@ use serde::Deserialize;
 
 use crate::accounts::{self, Started};
 use crate::model::{Identifier, OneTimeCode, Phone};
+use crate::notices;
+use crate::pages::ReturnTo;
 use crate::pages::{RecentSignIn, see_other};
 use crate::store::{self, account};
+use axum::Router;
+use axum::middleware;
+use axum::routing::get;
+
+/// Changing the e-mail address or mobile number.
+pub(crate) fn pages() -> Router<AppState> {
+    let sensitive = || middleware::from_fn(platform::ratelimit::sensitive);
+    Router::new().route("/account/sign-in-details", get(page).post(submit).route_layer(sensitive())).route(
+        "/account/sign-in-details/verify",
+        get(verify_page).post(verify).route_layer(sensitive()).route_layer(Extension(ReturnTo(PAGE))),
+    )
+}
 
 const PURPOSE_CHANGE_EMAIL: &str = "change_email";
 const PURPOSE_CHANGE_PHONE: &str = "change_phone";
@@ -71,14 +85,14 @@ async fn start(
         None => {
             store::create_verification(&txn, &verification_id, Some(&account.id), purpose(new), mac, None, to).await?;
             store::set_verification_target(&txn, &verification_id, new.as_str()).await?;
-            outbox::enqueue(&txn, accounts::code_message(state, ctx.lang, new, &code)).await?;
+            outbox::enqueue(&txn, notices::code_message(state, ctx.lang, new, &code)).await?;
         }
         Some(_) => {
             // A decoy the code of which is never sent; the owner is told.
             let decoy = accounts::code_mac(state, &verification_id, &OneTimeCode::generate());
             store::create_verification(&txn, &verification_id, None, purpose(new), decoy, None, to).await?;
             let body = ctx.t("contact-taken-body");
-            outbox::enqueue(&txn, accounts::notice_to(state, ctx.lang, new, "contact-taken-subject", body)).await?;
+            outbox::enqueue(&txn, notices::to_address(state, ctx.lang, new, "contact-taken-subject", body)).await?;
         }
     }
     txn.commit().await?;
@@ -145,7 +159,7 @@ async fn finish(
     };
     if let Some(old) = old {
         let body = ctx.t("contact-changed-body");
-        outbox::enqueue(&txn, accounts::notice_to(state, ctx.lang, &old, "contact-changed-subject", body)).await?;
+        outbox::enqueue(&txn, notices::to_address(state, ctx.lang, &old, "contact-changed-subject", body)).await?;
     }
     txn.commit().await?;
     state.outbox_wake.notify_one();

@@ -23,7 +23,17 @@ use sea_orm::entity::prelude::*;
 use serde::Deserialize;
 use time::Duration;
 
+use crate::notices;
 use crate::{accounts, store};
+use axum::Router;
+use axum::middleware;
+use axum::routing::get;
+
+/// The account deletion page.
+pub(crate) fn pages() -> Router<AppState> {
+    let sensitive = || middleware::from_fn(platform::ratelimit::sensitive);
+    Router::new().route("/account/delete", get(page).post(submit).route_layer(sensitive()))
+}
 
 pub const GRACE: Duration = Duration::days(14);
 
@@ -52,7 +62,7 @@ pub async fn cancel(state: &AppState, lang: Lang, account_id: &str) -> Result<bo
     let removed = entity::Entity::delete_by_id(account_id.to_owned()).exec(&txn).await?.rows_affected == 1;
     if removed {
         if let Some(account) = store::account_by_id(&txn, account_id).await? {
-            let n = accounts::notice(
+            let n = notices::to_holder(
                 state,
                 lang,
                 &account,
@@ -169,7 +179,7 @@ pub(crate) async fn submit(
     // Services lose their access now, not after the grace period.
     crate::oidc::store::revoke_account(&txn, &account_id).await?;
     let date = (now + GRACE).date().to_string();
-    let mut n = accounts::notice(&state, ctx.lang, &account, "email-deletion-subject", "email-deletion-body")?;
+    let mut n = notices::to_holder(&state, ctx.lang, &account, "email-deletion-subject", "email-deletion-body")?;
     n.body = state.catalog.text_with(ctx.lang, "email-deletion-body", &[("date", &date)]);
     platform::outbox::enqueue(&txn, n).await?;
     audit::record(

@@ -19,6 +19,13 @@ use serde::Deserialize;
 
 use crate::profile;
 use crate::store;
+use axum::Router;
+use axum::routing::{get, post};
+
+/// The dependants page.
+pub(crate) fn pages() -> Router<AppState> {
+    Router::new().route("/account/dependants", get(page).post(add)).route("/account/dependants/remove", post(remove))
+}
 
 pub mod entity {
     //! `guardian` rows: which account looks after which person.

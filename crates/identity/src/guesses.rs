@@ -125,9 +125,9 @@ pub(crate) async fn clear(txn: &DatabaseTransaction, keys: &[String]) -> Result<
 /// language they last signed in with, and audits it.
 async fn tell(state: &AppState, txn: &DatabaseTransaction, secret: Secret, account_id: &str) -> Result<(), AppError> {
     let Some(account) = store::account_by_id(txn, account_id).await? else { return Ok(()) };
-    let lang = crate::accounts::language(state, &account);
+    let lang = crate::notices::language(state, &account);
     let (subject, body, action) = secret.locked();
-    outbox::enqueue(txn, crate::accounts::notice(state, lang, &account, subject, body)?).await?;
+    outbox::enqueue(txn, crate::notices::to_holder(state, lang, &account, subject, body)?).await?;
     let object = format!("account:{account_id}");
     audit::record(txn, &state.keys, AuditEntry::new("anonymous", action, object)).await?;
     Ok(())

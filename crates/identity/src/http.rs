@@ -6,134 +6,51 @@ use askama::Template;
 use axum::Extension;
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use platform::app::AppState;
 use platform::error::AppError;
 use platform::extract::PageForm;
 use platform::form::FormErrors;
 use platform::page::PageContext;
-use platform::principal::{Principal, SignedIn};
-use platform::session::{self, Device, SessionToken};
+use platform::principal::SignedIn;
 use platform::web::{self, ClientInfo, RequestId};
 use serde::Deserialize;
 
-use crate::accounts::{self, RecoverOutcome, ResendOutcome, SignInOutcome, Started, VerifyOutcome};
+use crate::accounts::{self, RecoverOutcome, ResendOutcome, Started, VerifyOutcome};
 use crate::model::PASSWORD_POLICY;
+use crate::notices;
 use crate::pages::{
     RecentSignIn, ReturnTo, capped_error, challenge_cookie, code_field, identifier_field, password_error,
-    password_hint, safe_next, second_step_token, see_other, signed_in_account, urlencode,
+    password_hint, safe_next, second_step_token, see_other, signed_in_account,
 };
+use crate::sign_in::{NextQuery, sign_in_form, start_session};
 use crate::store;
 use crate::two_step::{self, ConfirmOutcome, Enrolment, SecondStep};
 
+/// Registration, recovery, the second step of sign-in, and the account
+/// and two-step pages.
 pub(crate) fn pages() -> Router<AppState> {
     let sensitive = || middleware::from_fn(platform::ratelimit::sensitive);
-    let return_to_service = || middleware::from_fn(allow_return_to_service);
+    let return_to_service = || middleware::from_fn(crate::sign_in::allow_return_to_service);
     Router::new()
         .route("/register", get(register_page).post(register).route_layer(sensitive()))
         .route("/verify", get(verify_page).post(verify).route_layer(sensitive()))
         .route("/verify/resend", post(resend).route_layer(sensitive()))
-        .route("/sign-in", get(sign_in_page).post(sign_in).route_layer(sensitive()).route_layer(return_to_service()))
         .route("/recover", get(recover_page).post(recover).route_layer(sensitive()))
         .route("/recover/reset", get(reset_page).post(reset).route_layer(sensitive()))
-        .route(
-            "/sign-in/app",
-            get(crate::app_sign_in::start)
-                .post(crate::app_sign_in::complete)
-                .route_layer(sensitive())
-                .route_layer(return_to_service()),
-        )
-        .route(
-            "/sign-in/approve",
-            get(crate::app_sign_in::approve_page).post(crate::app_sign_in::decide).route_layer(sensitive()),
-        )
-        .route("/sign-in/scan", get(crate::app_sign_in::scan))
         .route(
             "/sign-in/two-step",
             get(second_step_page).post(second_step).route_layer(sensitive()).route_layer(return_to_service()),
         )
-        .route(
-            "/sign-in/passkey",
-            post(crate::passkeys::sign_in).route_layer(sensitive()).route_layer(return_to_service()),
-        )
-        .route("/sign-in/passkey/options", post(crate::passkeys::sign_in_options).route_layer(sensitive()))
-        .route("/sign-in/two-step/passkey/options", post(crate::passkeys::second_step_options).route_layer(sensitive()))
-        .route("/account/passkeys", get(crate::passkeys::page).post(crate::passkeys::add))
-        .route(
-            "/account/passkeys/options",
-            post(crate::passkeys::register_options).route_layer(Extension(ReturnTo("/account/passkeys"))),
-        )
-        .route(
-            "/account/passkeys/remove",
-            post(crate::passkeys::remove).route_layer(Extension(ReturnTo("/account/passkeys"))),
-        )
-        .route("/sign-out", post(sign_out))
         .route("/account", get(account_page))
         .route("/account/two-step", get(two_step_page).post(two_step_confirm).route_layer(sensitive()))
         .route(
             "/account/two-step/disable",
             post(two_step_disable).route_layer(sensitive()).route_layer(Extension(ReturnTo("/account/two-step"))),
         )
-        .route("/account/security", get(crate::security::page))
-        .route(
-            "/account/password",
-            get(crate::security::password_page).post(crate::security::change_password).route_layer(sensitive()),
-        )
-        .route("/account/profile", get(crate::profile::page).post(crate::profile::submit))
-        .route(
-            "/account/sign-in-details",
-            get(crate::contact::page).post(crate::contact::submit).route_layer(sensitive()),
-        )
-        .route(
-            "/account/sign-in-details/verify",
-            get(crate::contact::verify_page)
-                .post(crate::contact::verify)
-                .route_layer(sensitive())
-                .route_layer(Extension(ReturnTo(crate::contact::PAGE))),
-        )
-        .route("/account/dependants", get(crate::dependants::page).post(crate::dependants::add))
-        .route("/account/dependants/remove", post(crate::dependants::remove))
-        .route("/admin/clients", get(crate::oidc::admin::page).post(crate::oidc::admin::create))
-        .route("/admin/clients/remove", post(crate::oidc::admin::remove))
-        .route("/officer/real-name", get(crate::real_name::page).post(crate::real_name::submit))
-        .route("/account/sessions/end", post(crate::security::end_session))
-        .route("/account/connected/remove", post(crate::security::disconnect))
-        .route("/account/data.json", get(crate::security::data))
-        .route("/account/delete", get(crate::deletion::page).post(crate::deletion::submit).route_layer(sensitive()))
-}
-
-/// For the sign-in forms (password, second step, passkey, the app's waiting page): when the page
-/// continues to a service's authorization request (`next`, in the query or
-/// the posted form), the service's validated origin joins the response's
-/// `form-action`, since the redirects after the form's POST end there.
-async fn allow_return_to_service(
-    Extension(state): Extension<AppState>,
-    req: axum::extract::Request,
-    next: middleware::Next,
-) -> Response {
-    let (parts, body) = req.into_parts();
-    // Sign-in forms are small: anything larger is refused, as the body limit would.
-    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
-        return AppError::new(platform::error::ErrorKind::PayloadTooLarge).into_response();
-    };
-    let field = |text: &[u8]| url::form_urlencoded::parse(text).find(|(k, _)| k == "next").map(|(_, v)| v.into_owned());
-    // The form's own `next` when it posts one, else the page's query.
-    let wanted = field(&bytes).or_else(|| field(parts.uri.query().unwrap_or("").as_bytes()));
-    let response = next.run(axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes))).await;
-    // Only a page (with a form) needs it; redirects and refusals do not.
-    let page = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
-    let origin = match wanted.as_deref().and_then(safe_next) {
-        Some(n) if page => crate::oidc::return_origin(&state, n).await,
-        _ => None,
-    };
-    web::FormActionAlso::allow_on(origin, response)
 }
 
 // ---- register -----------------------------------------------------------
@@ -255,7 +172,7 @@ async fn verify(
         None => {}
         Some(code) => match accounts::verify(&state, &form.v, &code).await? {
             VerifyOutcome::Verified(account) => {
-                let principal = accounts::principal(&account, platform::principal::AuthStrength::Password)?;
+                let principal = store::principal(&account, platform::principal::AuthStrength::Password)?;
                 return start_session(&state, &ctx, &client, &request_id, &headers, principal, None).await;
             }
             VerifyOutcome::Wrong { tries_left } if tries_left > 0 => {
@@ -303,179 +220,6 @@ async fn resend(
 }
 
 // ---- sign in / out ------------------------------------------------------
-
-#[derive(Template)]
-#[template(path = "sign_in.html")]
-struct SignInPage<'a> {
-    ctx: &'a PageContext,
-    errors: FormErrors,
-    email: &'a str,
-    /// Where to go after signing in (a path on this site).
-    next: &'a str,
-    recovered: bool,
-    /// Sent here to confirm it is still them before a security change.
-    reauth: bool,
-    /// Whether this server can offer passkey sign-in.
-    passkeys: bool,
-}
-
-/// The sign-in page shown again with `errors` (a failed passkey sign-in, an ended second step).
-pub(crate) fn sign_in_form(
-    state: &AppState,
-    ctx: &PageContext,
-    errors: FormErrors,
-    next: &str,
-) -> Result<Response, AppError> {
-    let passkeys = crate::passkeys::available(state);
-    let content = SignInPage { ctx, errors, email: "", next, recovered: false, reauth: false, passkeys };
-    ctx.page(StatusCode::UNPROCESSABLE_ENTITY, "sign-in-title", &content)
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct SignInForm {
-    email: String,
-    password: String,
-    next: String,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct NextQuery {
-    next: String,
-    recovered: Option<String>,
-    reauth: Option<String>,
-}
-
-async fn sign_in_page(
-    State(state): State<AppState>,
-    ctx: PageContext,
-    Query(q): Query<NextQuery>,
-) -> Result<Response, AppError> {
-    let next = safe_next(&q.next).unwrap_or("");
-    let recovered = q.recovered.is_some();
-    let passkeys = crate::passkeys::available(&state);
-    ctx.page(
-        StatusCode::OK,
-        "sign-in-title",
-        &SignInPage {
-            ctx: &ctx,
-            errors: FormErrors::new(),
-            email: "",
-            next,
-            recovered,
-            reauth: q.reauth.is_some(),
-            passkeys,
-        },
-    )
-}
-
-async fn sign_in(
-    State(state): State<AppState>,
-    ctx: PageContext,
-    client: Extension<ClientInfo>,
-    request_id: RequestId,
-    headers: HeaderMap,
-    PageForm(form): PageForm<SignInForm>,
-) -> Result<Response, AppError> {
-    let mut errors = FormErrors::new();
-    if form.email.trim().is_empty() {
-        errors.add("email", "identifier-missing");
-    }
-    if form.password.is_empty() {
-        errors.add("password", "password-missing");
-    }
-    let mut status = StatusCode::UNPROCESSABLE_ENTITY;
-    if errors.is_empty() {
-        match accounts::sign_in(&state, ctx.lang, &form.email, &form.password, &client.rate_key()).await? {
-            SignInOutcome::SignedIn(principal) => {
-                let next = safe_next(&form.next);
-                return start_session(&state, &ctx, &client, &request_id, &headers, principal, next).await;
-            }
-            SignInOutcome::SecondFactor { challenge } => {
-                let to = match safe_next(&form.next) {
-                    Some(next) => format!("{}?next={}", ctx.href("/sign-in/two-step"), urlencode(next)),
-                    None => ctx.href("/sign-in/two-step"),
-                };
-                let mut response = see_other(&to);
-                response.headers_mut().append(
-                    header::SET_COOKIE,
-                    web::cookie(challenge_cookie(client.https), &challenge, client.https, Some(CHALLENGE_COOKIE_SECS)),
-                );
-                return Ok(response);
-            }
-            SignInOutcome::NeedsVerification { verification_id } => {
-                return Ok(see_other(&ctx.href(&format!("/verify?v={verification_id}"))));
-            }
-            SignInOutcome::Failed => errors.add("email", "sign-in-failed"),
-            SignInOutcome::Throttled { minutes } => {
-                status = StatusCode::TOO_MANY_REQUESTS;
-                errors.add_with("email", "sign-in-throttled", vec![("minutes", minutes.to_string())]);
-            }
-            SignInOutcome::Capped(cap) => {
-                status = StatusCode::TOO_MANY_REQUESTS;
-                capped_error(&mut errors, "email", cap);
-            }
-        }
-    }
-    let next = safe_next(&form.next).unwrap_or("");
-    let passkeys = crate::passkeys::available(&state);
-    ctx.page(
-        status,
-        "sign-in-title",
-        &SignInPage { ctx: &ctx, errors, email: form.email.trim(), next, recovered: false, reauth: false, passkeys },
-    )
-}
-
-/// Opens a new session (a fresh token: never one the browser already had),
-/// sets its cookie, and drops the pre-session cookie.
-pub(crate) async fn start_session(
-    state: &AppState,
-    ctx: &PageContext,
-    client: &ClientInfo,
-    request_id: &RequestId,
-    headers: &HeaderMap,
-    principal: Principal,
-    next: Option<&str>,
-) -> Result<Response, AppError> {
-    if let Some(old) = web::read_cookie(headers, web::session_cookie_name(client.https)).and_then(SessionToken::parse) {
-        session::revoke(&state.db, &old).await?;
-    }
-    let device = Device {
-        user_agent: headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned),
-        ip: Some(client.ip.to_string()),
-    };
-    crate::deletion::cancel(state, ctx.lang, &principal.account_id.to_string()).await?;
-    let token = session::create(&state.db, &principal, state.session_lifetimes(), device).await?;
-    accounts::signed_in(state, ctx.lang, &principal, Some(&request_id.0)).await?;
-    let mut response = see_other(&next.map_or_else(|| ctx.href("/account"), str::to_owned));
-    let h = response.headers_mut();
-    h.append(
-        header::SET_COOKIE,
-        web::cookie(web::session_cookie_name(client.https), token.expose(), client.https, None),
-    );
-    h.append(header::SET_COOKIE, web::cookie(web::anon_cookie_name(client.https), "", client.https, Some(0)));
-    Ok(response)
-}
-
-async fn sign_out(
-    State(state): State<AppState>,
-    ctx: PageContext,
-    client: Extension<ClientInfo>,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    if let Some(token) =
-        web::read_cookie(&headers, web::session_cookie_name(client.https)).and_then(SessionToken::parse)
-    {
-        session::revoke(&state.db, &token).await?;
-    }
-    let mut response = see_other(&ctx.href("/"));
-    response
-        .headers_mut()
-        .append(header::SET_COOKIE, web::cookie(web::session_cookie_name(client.https), "", client.https, Some(0)));
-    response.headers_mut().insert("clear-site-data", HeaderValue::from_static("\"cookies\""));
-    Ok(response)
-}
 
 // ---- account recovery ---------------------------------------------------------
 
@@ -579,8 +323,6 @@ async fn reset(
 
 // ---- second step of sign-in ------------------------------------------------
 
-const CHALLENGE_COOKIE_SECS: u64 = 300;
-
 #[derive(Template)]
 #[template(path = "second_step.html")]
 struct SecondStepPage<'a> {
@@ -618,7 +360,7 @@ async fn second_step_form(
     errors: FormErrors,
     next: &str,
 ) -> Result<Option<Response>, AppError> {
-    let Some(challenge) = store::challenge(&state.db, &two_step::challenge_key(token)).await? else {
+    let Some(challenge) = store::challenge(&state.db, &store::challenge_key(token)).await? else {
         return Ok(None);
     };
     let code = two_step::is_enabled(state, &challenge.account_id).await?;
@@ -836,7 +578,7 @@ async fn two_step_disable(
     if form.current_password.is_empty() {
         errors.add("current_password", "password-current-missing");
     }
-    let id = accounts::contact(&account)?;
+    let id = notices::contact(&account)?;
     // The current password as the only factor, or else the new one it needs.
     let current_suffices = accounts::new_password(&state, &form.current_password, Some(&id), false).is_ok();
     let replacement = if current_suffices && form.password.is_empty() {

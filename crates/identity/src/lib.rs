@@ -10,11 +10,13 @@ mod contact;
 pub mod deletion;
 mod demo;
 pub mod dependants;
+mod devices;
 pub mod errors;
 mod guesses;
 mod http;
 mod migrations;
 pub mod model;
+mod notices;
 pub mod oidc;
 mod pages;
 pub mod passkeys;
@@ -24,6 +26,7 @@ pub mod profile;
 pub mod real_name;
 mod security;
 pub mod settings;
+mod sign_in;
 pub mod sms;
 pub mod store;
 pub mod two_step;
@@ -52,6 +55,22 @@ const TRANSLATIONS: [Ftl; 3] = [
 const CSRF_EXEMPT: [&str; 6] =
     ["/oauth/token", "/oauth/par", "/oauth/userinfo", "/oauth/revoke", "/oauth/introspect", real_name::ASSERTION_PATH];
 
+/// The pages, under each language prefix: every feature's own.
+fn pages() -> axum::Router<platform::app::AppState> {
+    axum::Router::new()
+        .merge(sign_in::pages())
+        .merge(http::pages())
+        .merge(app_sign_in::pages())
+        .merge(passkeys::pages())
+        .merge(security::pages())
+        .merge(profile::pages())
+        .merge(contact::pages())
+        .merge(dependants::pages())
+        .merge(deletion::pages())
+        .merge(real_name::pages())
+        .merge(oidc::admin::pages())
+}
+
 /// Routes outside the language prefix: the OpenID provider and the app
 /// sign-in status.
 fn routes() -> axum::Router<platform::app::AppState> {
@@ -72,7 +91,7 @@ pub fn module() -> Module {
         assets: platform::assets::embedded::<Assets>,
         styles: &["identity.css"],
         scripts: &["identity.js"],
-        pages: http::pages,
+        pages,
         routes,
         csrf_exempt: &CSRF_EXEMPT,
         problems: &errors::PROBLEMS,

@@ -7,6 +7,8 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use platform::app::AppState;
 use platform::error::AppError;
 use platform::form::FormErrors;
@@ -173,6 +175,9 @@ pub(crate) fn safe_next(next: &str) -> Option<&str> {
         .then_some(next)
 }
 
+/// How long a sign-in waits for its second step.
+pub(crate) const CHALLENGE_COOKIE_SECS: u64 = 300;
+
 pub(crate) fn challenge_cookie(https: bool) -> &'static str {
     if https { "__Host-lr_2fa" } else { "lr_2fa" }
 }
@@ -187,4 +192,15 @@ pub(crate) async fn signed_in_account(
     principal: &Principal,
 ) -> Result<store::account::Model, AppError> {
     store::account_by_id(&state.db, &principal.account_id.to_string()).await?.ok_or_else(AppError::not_found)
+}
+
+/// `text` as a QR code: an SVG data URI for an `<img>` (the CSP allows `data:` images).
+pub(crate) fn qr_data_uri(text: &str) -> Result<String, AppError> {
+    let svg = qrcode::QrCode::new(text.as_bytes())
+        .map_err(AppError::internal)?
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(220, 220)
+        .quiet_zone(true)
+        .build();
+    Ok(format!("data:image/svg+xml;base64,{}", STANDARD.encode(svg)))
 }

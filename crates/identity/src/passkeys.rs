@@ -31,7 +31,7 @@ use platform::form::FormErrors;
 use platform::i18n::Lang;
 use platform::outbox;
 use platform::page::PageContext;
-use platform::principal::{AuthStrength, Principal};
+use platform::principal::AuthStrength;
 use platform::web::{self, ClientInfo, RequestId};
 use sea_orm::ActiveValue::Set;
 use sea_orm::QueryOrder;
@@ -43,11 +43,32 @@ use webauthn_rs::prelude::{
     RegisterPublicKeyCredential, Url, Uuid, Webauthn, WebauthnBuilder,
 };
 
+use crate::devices;
 use crate::errors::IdentityError;
-use crate::http::start_session;
+use crate::notices;
+use crate::pages::ReturnTo;
 use crate::pages::{RecentSignIn, safe_next, see_other};
+use crate::sign_in::start_session;
 use crate::store::{self, account};
-use crate::{accounts, security};
+use axum::Router;
+use axum::middleware;
+use axum::routing::{get, post};
+
+/// Signing in with a passkey, and the account's passkeys page.
+pub(crate) fn pages() -> Router<AppState> {
+    let sensitive = || middleware::from_fn(platform::ratelimit::sensitive);
+    let return_to_service = || middleware::from_fn(crate::sign_in::allow_return_to_service);
+    Router::new()
+        .route("/sign-in/passkey", post(sign_in).route_layer(sensitive()).route_layer(return_to_service()))
+        .route("/sign-in/passkey/options", post(sign_in_options).route_layer(sensitive()))
+        .route("/sign-in/two-step/passkey/options", post(second_step_options).route_layer(sensitive()))
+        .route("/account/passkeys", get(page).post(add))
+        .route(
+            "/account/passkeys/options",
+            post(register_options).route_layer(Extension(ReturnTo("/account/passkeys"))),
+        )
+        .route("/account/passkeys/remove", post(remove).route_layer(Extension(ReturnTo("/account/passkeys"))))
+}
 
 /// How long a ceremony may take (the browser's own timeout is shorter).
 const CEREMONY_LIFETIME: time::Duration = time::Duration::minutes(5);
@@ -267,7 +288,7 @@ async fn notify(
 ) -> Result<(), AppError> {
     let subject_account = format!("account:{}", account.id);
     audit::record(txn, &state.keys, AuditEntry::new(subject_account.clone(), action, subject_account)).await?;
-    outbox::enqueue(txn, accounts::notice(state, lang, account, subject, body)?).await?;
+    outbox::enqueue(txn, notices::to_holder(state, lang, account, subject, body)?).await?;
     Ok(())
 }
 
@@ -424,7 +445,7 @@ pub(crate) async fn add(
         headers
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
-            .map(|ua| security::describe_device(&ctx, ua))
+            .map(|ua| devices::describe(&ctx, ua))
             .unwrap_or_else(|| ctx.t("passkeys-default-name"))
     } else {
         name.to_owned()
@@ -581,7 +602,7 @@ pub(crate) async fn sign_in(
         Some(_) if form.credential.trim().is_empty() => errors.add("passkey", "passkey-no-answer"),
         Some(ceremony) => match check_sign_in(&state, &rp, &ceremony, &form.credential).await? {
             Some(account) => {
-                let principal = principal(&account)?;
+                let principal = store::principal(&account, AuthStrength::Passkey)?;
                 let mut response = start_session(&state, &ctx, &client, &request_id, &headers, principal, next).await?;
                 clear_cookie(&mut response, client.https);
                 return Ok(response);
@@ -589,7 +610,7 @@ pub(crate) async fn sign_in(
             None => errors.add("passkey", "passkey-sign-in-failed"),
         },
     }
-    let mut response = crate::http::sign_in_form(&state, &ctx, errors, next.unwrap_or(""))?;
+    let mut response = crate::sign_in::sign_in_form(&state, &ctx, errors, next.unwrap_or(""))?;
     clear_cookie(&mut response, client.https);
     Ok(response)
 }
@@ -603,7 +624,7 @@ pub(crate) async fn second_step_options(
 ) -> Result<Response, AppError> {
     let rp = relying_party(&state).ok_or_else(unavailable)?;
     let challenge = match crate::pages::second_step_token(&headers, client.https) {
-        Some(token) => store::challenge(&state.db, &crate::two_step::challenge_key(token)).await?,
+        Some(token) => store::challenge(&state.db, &store::challenge_key(token)).await?,
         None => None,
     };
     let Some(challenge) = challenge.filter(|c| platform::db::now() < c.expires_at) else {
@@ -660,9 +681,4 @@ pub(crate) async fn check_second_step(
             Ok(false)
         }
     }
-}
-
-/// The principal a passkey sign-in (first or second step) opens a session for.
-pub(crate) fn principal(account: &account::Model) -> Result<Principal, AppError> {
-    accounts::principal(account, AuthStrength::Passkey)
 }

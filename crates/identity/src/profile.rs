@@ -3,9 +3,11 @@
 //! only with the resident's consent, per service and per field.
 
 use askama::Template;
+use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use axum::routing::get;
 use platform::app::AppState;
 use platform::error::AppError;
 use platform::extract::PageForm;
@@ -15,6 +17,11 @@ use platform::principal::SignedIn;
 use sea_orm::ActiveValue::Set;
 use sea_orm::entity::prelude::*;
 use serde::Deserialize;
+
+/// The profile page.
+pub(crate) fn pages() -> Router<AppState> {
+    Router::new().route("/account/profile", get(page).post(submit))
+}
 
 pub mod entity {
     //! `profile_field` rows.

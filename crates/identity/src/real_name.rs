@@ -26,6 +26,13 @@ use serde::Deserialize;
 use crate::errors::IdentityError;
 use crate::model::Identifier;
 use crate::store;
+use axum::Router;
+use axum::routing::get;
+
+/// The officers' real-name page.
+pub(crate) fn pages() -> Router<AppState> {
+    Router::new().route("/officer/real-name", get(page).post(submit))
+}
 
 pub mod document {
     //! `identity_document` rows.
@@ -268,8 +275,8 @@ pub async fn verify(
         AuditEntry::new(source.actor(), "identity.verify_document", format!("account:{}", account.id)),
     )
     .await?;
-    let lang = crate::accounts::language(state, &account);
-    let notice = crate::accounts::notice(state, lang, &account, "email-real-name-subject", "email-real-name-body")?;
+    let lang = crate::notices::language(state, &account);
+    let notice = crate::notices::to_holder(state, lang, &account, "email-real-name-subject", "email-real-name-body")?;
     outbox::enqueue(&txn, notice).await?;
     txn.commit().await?;
     state.outbox_wake.notify_one();

@@ -19,9 +19,25 @@ use serde::Deserialize;
 use serde_json::json;
 use time::OffsetDateTime;
 
+use crate::devices;
+use crate::notices;
 use crate::oidc::store as oidc_store;
 use crate::pages::RecentSignIn;
 use crate::{accounts, store, two_step};
+use axum::Router;
+use axum::middleware;
+use axum::routing::{get, post};
+
+/// The security page, the password page, sessions, connected services and the data download.
+pub(crate) fn pages() -> Router<AppState> {
+    let sensitive = || middleware::from_fn(platform::ratelimit::sensitive);
+    Router::new()
+        .route("/account/security", get(page))
+        .route("/account/password", get(password_page).post(change_password).route_layer(sensitive()))
+        .route("/account/sessions/end", post(end_session))
+        .route("/account/connected/remove", post(disconnect))
+        .route("/account/data.json", get(data))
+}
 
 const SHOWN: time::format_description::well_known::Rfc3339 = time::format_description::well_known::Rfc3339;
 
@@ -56,50 +72,6 @@ struct SecurityPage<'a> {
     activity: Vec<ActivityRow>,
     two_step: bool,
     passkeys: u64,
-}
-
-/// The browser and system a user-agent string names, in words a resident
-/// recognises ("Chrome on Android"); None when it is not one we know.
-fn browser_and_system(ua: &str) -> Option<(&'static str, &'static str)> {
-    // Order matters: most browsers also claim to be Safari or Chrome.
-    const BROWSERS: [(&str, &str); 9] = [
-        ("Edg/", "Edge"),
-        ("EdgA/", "Edge"),
-        ("OPR/", "Opera"),
-        ("SamsungBrowser/", "Samsung Internet"),
-        ("Firefox/", "Firefox"),
-        ("FxiOS/", "Firefox"),
-        ("CriOS/", "Chrome"),
-        ("Chrome/", "Chrome"),
-        ("Safari/", "Safari"),
-    ];
-    const SYSTEMS: [(&str, &str); 8] = [
-        ("iPhone", "iPhone"),
-        ("iPad", "iPad"),
-        ("Android", "Android"),
-        ("CrOS", "ChromeOS"),
-        ("Windows", "Windows"),
-        ("Mac OS X", "macOS"),
-        ("Macintosh", "macOS"),
-        ("Linux", "Linux"),
-    ];
-    let browser = BROWSERS.iter().find(|(token, _)| ua.contains(token)).map(|(_, name)| *name)?;
-    let system = SYSTEMS.iter().find(|(token, _)| ua.contains(token)).map(|(_, name)| *name)?;
-    Some((browser, system))
-}
-
-pub(crate) fn describe_device(ctx: &PageContext, ua: &str) -> String {
-    match browser_and_system(ua) {
-        Some((browser, system)) => ctx.t_with("security-device-name", &[("browser", browser), ("system", system)]),
-        None => ua.chars().take(90).collect(),
-    }
-}
-
-/// A device named only by browser and system ("Chrome on Windows"), or
-/// nothing: never the raw user-agent text, which the asking browser chose.
-pub(crate) fn known_device(ctx: &PageContext, ua: &str) -> Option<String> {
-    browser_and_system(ua)
-        .map(|(browser, system)| ctx.t_with("security-device-name", &[("browser", browser), ("system", system)]))
 }
 
 fn activity_key(action: &str) -> &'static str {
@@ -138,7 +110,7 @@ pub(crate) async fn page(
         .map(|s| SessionRow {
             current: current.as_deref() == Some(s.id.as_str()),
             id: s.id,
-            device: s.user_agent.as_deref().map(|ua| describe_device(&ctx, ua)).unwrap_or_default(),
+            device: s.user_agent.as_deref().map(|ua| devices::describe(&ctx, ua)).unwrap_or_default(),
             place: s
                 .ip
                 .as_deref()
@@ -297,7 +269,7 @@ pub(crate) async fn change_password(
         errors.add("current_password", "password-current-missing");
     }
     let second_factor = two_step::is_enabled(&state, &account.id).await?;
-    let id = accounts::contact(&account)?;
+    let id = notices::contact(&account)?;
     let new = accounts::new_password(&state, &form.password, Some(&id), second_factor)
         .map_err(|p| crate::pages::password_error(&mut errors, p));
     let mut status = StatusCode::UNPROCESSABLE_ENTITY;
@@ -409,39 +381,4 @@ pub(crate) async fn data(
         HeaderValue::from_static("attachment; filename=\"lionrock-my-data.json\""),
     );
     Ok(response)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::browser_and_system;
-
-    #[test]
-    fn common_browsers_are_named() {
-        let cases = [
-            (
-                "Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36",
-                Some(("Chrome", "Android")),
-            ),
-            (
-                "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
-                Some(("Safari", "iPhone")),
-            ),
-            (
-                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
-                Some(("Edge", "Windows")),
-            ),
-            (
-                "Mozilla/5.0 (Macintosh; Intel Mac OS X 14.5; rv:132.0) Gecko/20100101 Firefox/132.0",
-                Some(("Firefox", "macOS")),
-            ),
-            (
-                "Mozilla/5.0 (Linux; Android 13; SAMSUNG SM-A536E) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/25.0 Chrome/121.0.0.0 Mobile Safari/537.36",
-                Some(("Samsung Internet", "Android")),
-            ),
-            ("curl/8.5.0", None),
-        ];
-        for (ua, expected) in cases {
-            assert_eq!(browser_and_system(ua), expected, "{ua}");
-        }
-    }
 }

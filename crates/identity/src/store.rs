@@ -2,9 +2,12 @@
 //! throttles. Unique-key conflicts become domain errors; any other driver
 //! error stays an opaque `DbErr`.
 
+use platform::error::AppError;
+use platform::principal::{AccountId, AuthStrength, IdentityLevel, Principal, Role};
 use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{ActiveValue::Set, Condition};
+use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use crate::model::{CODE_LIFETIME, CODE_MAX_SENDS, CODE_RESEND_AFTER, CODE_TRIES, Email, Identifier};
@@ -654,4 +657,55 @@ pub async fn take_challenge_try(conn: &impl ConnectionTrait, id: &str) -> Result
 pub async fn delete_challenge(conn: &impl ConnectionTrait, id: &str) -> Result<(), DbErr> {
     challenge::Entity::delete_by_id(id.to_owned()).exec(conn).await?;
     Ok(())
+}
+
+// ---- the principal of an account ------------------------------------------
+
+/// Who an account is: its ID, identity level, roles and officer scopes.
+fn who(account: &account::Model) -> Result<(AccountId, IdentityLevel, Vec<Role>, Vec<String>), AppError> {
+    let id = Uuid::parse_str(&account.id).map_err(AppError::internal)?;
+    let slugs: Vec<String> = serde_json::from_str(&account.roles).map_err(AppError::internal)?;
+    let mut roles = vec![Role::Resident];
+    for slug in slugs {
+        match slug.as_str() {
+            "admin" => roles.push(Role::Admin),
+            "officer" => roles.push(Role::Officer),
+            _ => tracing::warn!(account = %account.id, role = %slug, "unknown role ignored"),
+        }
+    }
+    let level = account.level.identity_level();
+    // Scopes refine the officer role; without it they grant nothing.
+    let scopes: Vec<String> = if roles.contains(&Role::Officer) {
+        serde_json::from_str(&account.scopes).map_err(AppError::internal)?
+    } else {
+        Vec::new()
+    };
+    Ok((AccountId(id), level, roles, scopes))
+}
+
+/// The principal of an account that has just proved who it is, on this
+/// device, with `strength`.
+pub fn principal(account: &account::Model, strength: AuthStrength) -> Result<Principal, AppError> {
+    let (id, level, roles, scopes) = who(account)?;
+    Ok(Principal::new(id, level, roles, strength, OffsetDateTime::now_utc().unix_timestamp()).with_scopes(scopes))
+}
+
+/// The principal of an account signed in by another device's approval:
+/// the approving session's `strength` and `authenticated_at`, never more.
+pub fn principal_approved_on_another_device(
+    account: &account::Model,
+    strength: AuthStrength,
+    authenticated_at: i64,
+) -> Result<Principal, AppError> {
+    let (id, level, roles, scopes) = who(account)?;
+    Ok(Principal::approved_on_another_device(id, level, roles, strength, authenticated_at).with_scopes(scopes))
+}
+
+/// The row key of a second-step challenge (the cookie holds the token).
+pub fn challenge_key(token: &str) -> String {
+    hex_sha256(token)
+}
+
+fn hex_sha256(s: &str) -> String {
+    Sha256::digest(s.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }

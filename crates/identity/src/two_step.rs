@@ -11,12 +11,11 @@ use platform::error::AppError;
 use platform::i18n::Lang;
 use platform::outbox;
 use platform::principal::{AuthStrength, Principal};
-use sha2::{Digest, Sha256};
 use totp_rs::{Builder, Totp};
 
-use crate::accounts;
 use crate::guesses::{self, Claim, Secret};
 use crate::model::{OneTimeCode, RECOVERY_CODES, RecoveryCode};
+use crate::notices;
 use crate::store::{self, account};
 
 const SEAL_CONTEXT: &str = "identity.totp";
@@ -87,7 +86,7 @@ pub async fn begin(state: &AppState, account: &account::Model) -> Result<Option<
     };
     let secret_base32 = base32::encode(base32::Alphabet::Rfc4648 { padding: false }, &secret);
     let url = totp(secret, account.name())?.to_url().map_err(|e| AppError::internal(format!("TOTP URL: {e}")))?;
-    let qr_data_uri = qr_data_uri(&url)?;
+    let qr_data_uri = crate::pages::qr_data_uri(&url)?;
     Ok(Some(Enrolment { secret_base32, url, qr_data_uri }))
 }
 
@@ -129,7 +128,7 @@ pub async fn confirm(
     .await?;
     outbox::enqueue(
         &txn,
-        accounts::notice(state, lang, account, "email-two-step-on-subject", "email-two-step-on-body")?,
+        notices::to_holder(state, lang, account, "email-two-step-on-subject", "email-two-step-on-body")?,
     )
     .await?;
     txn.commit().await?;
@@ -203,7 +202,7 @@ pub async fn disable(
     .await?;
     outbox::enqueue(
         &txn,
-        accounts::notice(state, lang, account, "email-two-step-off-subject", "email-two-step-off-body")?,
+        notices::to_holder(state, lang, account, "email-two-step-off-subject", "email-two-step-off-body")?,
     )
     .await?;
     txn.commit().await?;
@@ -211,19 +210,10 @@ pub async fn disable(
     Ok(Disabled::Off)
 }
 
-/// The row key of a second-step challenge (the cookie holds the token).
-pub fn challenge_key(token: &str) -> String {
-    hex_sha256(token)
-}
-
-fn hex_sha256(s: &str) -> String {
-    Sha256::digest(s.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// Opens the second step of sign-in; returns the token for its cookie.
 pub async fn challenge(state: &AppState, account_id: &str) -> Result<String, AppError> {
     let token = platform::crypto::random_token();
-    store::create_challenge(&state.db, &challenge_key(&token), account_id).await?;
+    store::create_challenge(&state.db, &store::challenge_key(&token), account_id).await?;
     Ok(token)
 }
 
@@ -252,7 +242,7 @@ pub enum Proof<'a> {
 }
 
 pub async fn complete(state: &AppState, lang: Lang, token: &str, proof: Proof<'_>) -> Result<SecondStep, AppError> {
-    let key = challenge_key(token);
+    let key = store::challenge_key(token);
     let Some(challenge) = store::challenge(&state.db, &key).await? else { return Ok(SecondStep::Ended) };
     if platform::db::now() >= challenge.expires_at {
         store::delete_challenge(&state.db, &key).await?;
@@ -309,7 +299,8 @@ pub async fn complete(state: &AppState, lang: Lang, token: &str, proof: Proof<'_
     if used_recovery {
         let left = store::unused_recovery_codes(&txn, &account.id).await?;
         let body = state.catalog.text_with(lang, "email-recovery-used-body", &[("left", &left.to_string())]);
-        let mut n = accounts::notice(state, lang, &account, "email-recovery-used-subject", "email-recovery-used-body")?;
+        let mut n =
+            notices::to_holder(state, lang, &account, "email-recovery-used-subject", "email-recovery-used-body")?;
         n.body = body;
         outbox::enqueue(&txn, n).await?;
         audit::record(
@@ -326,9 +317,9 @@ pub async fn complete(state: &AppState, lang: Lang, token: &str, proof: Proof<'_
     txn.commit().await?;
     state.outbox_wake.notify_one();
     if passkey_proven {
-        return Ok(SecondStep::SignedIn(crate::passkeys::principal(&account)?));
+        return Ok(SecondStep::SignedIn(store::principal(&account, AuthStrength::Passkey)?));
     }
-    Ok(SecondStep::SignedIn(accounts::principal(&account, AuthStrength::TwoFactor)?))
+    Ok(SecondStep::SignedIn(store::principal(&account, AuthStrength::TwoFactor)?))
 }
 
 /// The current code for a secret (tests and tools).
@@ -336,15 +327,4 @@ pub fn current_code(secret_base32: &str) -> Option<String> {
     let secret = base32::decode(base32::Alphabet::Rfc4648 { padding: false }, secret_base32)?;
     let totp = Builder::new().with_secret(secret).with_account_name("x").build().ok()?;
     Some(totp.generate(unix_now()).to_string())
-}
-
-/// `text` as a QR code: an SVG data URI for an `<img>` (the CSP allows `data:` images).
-pub(crate) fn qr_data_uri(text: &str) -> Result<String, AppError> {
-    let svg = qrcode::QrCode::new(text.as_bytes())
-        .map_err(AppError::internal)?
-        .render::<qrcode::render::svg::Color<'_>>()
-        .min_dimensions(220, 220)
-        .quiet_zone(true)
-        .build();
-    Ok(format!("data:image/svg+xml;base64,{}", STANDARD.encode(svg)))
 }

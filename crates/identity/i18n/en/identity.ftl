@@ -244,6 +244,7 @@ real-name-needed-how = To get a real-name identity, bring your Hong Kong identit
 real-name-needed-back = Go back to { $service }
 real-name-needed-account = Go to your account
 security-device-name = { $browser } on { $system }
+security-device-unknown = Unknown device
 app-sign-in-link-text = Sign in with the Lionrock app instead
 app-sign-in-title = Sign in with the app
 app-sign-in-step-open = On your phone, open Lionrock where you are already signed in.

@@ -244,6 +244,7 @@ real-name-needed-how = 如要取得实名身份，请携带香港身份证或护
 real-name-needed-back = 返回{ $service }
 real-name-needed-account = 前往你的账户
 security-device-name = { $system } 上的 { $browser }
+security-device-unknown = 未知设备
 app-sign-in-link-text = 改用狮子山应用程序登录
 app-sign-in-title = 用应用程序登录
 app-sign-in-step-open = 在已登录狮子山的手机上打开狮子山。

@@ -244,6 +244,7 @@ real-name-needed-how = 如要取得實名身分，請帶同香港身分證或護
 real-name-needed-back = 返回{ $service }
 real-name-needed-account = 前往你的帳戶
 security-device-name = { $system } 上的 { $browser }
+security-device-unknown = 不明裝置
 app-sign-in-link-text = 改用獅子山應用程式登入
 app-sign-in-title = 用應用程式登入
 app-sign-in-step-open = 在已登入獅子山的手機上開啟獅子山。

@@ -15,6 +15,13 @@ use sea_orm::QueryOrder;
 use sea_orm::entity::prelude::*;
 
 use super::{ClientError, NewClient, parse_list, store};
+use axum::Router;
+use axum::routing::{get, post};
+
+/// The administrators' page of relying parties.
+pub(crate) fn pages() -> Router<AppState> {
+    Router::new().route("/admin/clients", get(page).post(create)).route("/admin/clients/remove", post(remove))
+}
 
 struct ClientRow {
     id: String,

@@ -38,6 +38,25 @@ async fn residents_see_and_end_their_sessions(backend: Backend) {
 }
 both_backends!(residents_see_and_end_their_sessions);
 
+/// A session's device is named by browser and system, or "Unknown device":
+/// the user-agent text is the signing-in browser's to choose (an attacker's
+/// "call our helpdesk" included), so the resident's own page never shows it.
+async fn the_sessions_list_never_shows_the_raw_user_agent(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
+    let laptop = registered(&app, "ua@example.org").await;
+    let other = app.client();
+    let token = other.csrf_token().await;
+    let fields = [("email", "ua@example.org"), ("password", PASSWORD), (platform::web::CSRF_FIELD, token.as_str())];
+    let hostile = "Lionrock Helpdesk: call 5555 0100 <b>now</b>";
+    let r = other.http.post(other.url("/en/sign-in")).header("user-agent", hostile).form(&fields).send().await.unwrap();
+    assert_eq!(location(&r), "/en/account");
+
+    let html = laptop.get("/en/account/security").await.text().await.unwrap();
+    assert!(html.contains("Unknown device"), "{html}");
+    assert!(!html.contains("Helpdesk") && !html.contains("5555"), "{html}");
+}
+both_backends!(the_sessions_list_never_shows_the_raw_user_agent);
+
 async fn connected_services_can_be_disconnected(backend: Backend) {
     let app = app().backend(backend).spawn().await;
     let rp = register_rp(&app, false).await;
