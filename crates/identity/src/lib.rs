@@ -52,8 +52,18 @@ const TRANSLATIONS: [Ftl; 3] = [
 
 /// Machine-to-machine endpoints: they authenticate the caller themselves
 /// (client credentials, tokens or signed assertions), so no CSRF token.
-const CSRF_EXEMPT: [&str; 6] =
-    ["/oauth/token", "/oauth/par", "/oauth/userinfo", "/oauth/revoke", "/oauth/introspect", real_name::ASSERTION_PATH];
+///
+/// `/oauth/logout`'s POST is a service's logout request sent as a form: it
+/// only redirects to the GET, which asks before it signs anyone out.
+const CSRF_EXEMPT: [&str; 7] = [
+    "/oauth/token",
+    "/oauth/par",
+    "/oauth/userinfo",
+    "/oauth/revoke",
+    "/oauth/introspect",
+    "/oauth/logout",
+    real_name::ASSERTION_PATH,
+];
 
 /// The pages, under each language prefix: every feature's own.
 fn pages() -> axum::Router<platform::app::AppState> {

@@ -40,7 +40,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/oauth/userinfo", get(userinfo).post(userinfo))
         .route("/oauth/revoke", post(revoke))
         .route("/oauth/introspect", post(introspect))
-        .route("/oauth/logout", get(logout).post(logout_confirmed))
+        .route("/oauth/logout", get(logout).post(logout_posted))
+        .route(LOGOUT_CONFIRM_PATH, post(logout_confirmed))
 }
 
 async fn discovery(State(state): State<AppState>) -> Json<serde_json::Value> {
@@ -658,8 +659,34 @@ async fn logout(
     }
 }
 
-/// `POST /oauth/logout`: the confirmation form (CSRF-checked like every
-/// page form); the request is checked again, then the session ends.
+/// `POST /oauth/logout`: a service's logout request sent as a form (RP-Initiated
+/// Logout §2: the endpoint takes GET and POST). Posted from the service's
+/// site, it carries none of our (SameSite=Lax) cookies, so it cannot see
+/// whom to sign out: it goes on as the same request by GET, a top-level
+/// navigation that does carry them, and is checked there like any other. It
+/// needs no CSRF token (it is exempt): by itself it changes nothing.
+async fn logout_posted(PageForm(params): PageForm<super::LogoutParams>) -> Response {
+    let query: String = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(
+            [
+                ("id_token_hint", &params.id_token_hint),
+                ("post_logout_redirect_uri", &params.post_logout_redirect_uri),
+                ("state", &params.state),
+                ("client_id", &params.client_id),
+            ]
+            .into_iter()
+            .filter_map(|(name, value)| value.as_deref().map(|v| (name, v))),
+        )
+        .finish();
+    see_other(&if query.is_empty() { "/oauth/logout".to_owned() } else { format!("/oauth/logout?{query}") })
+}
+
+/// Where the confirmation form posts: apart from `/oauth/logout`, whose POST
+/// is exempt from the CSRF check.
+pub(crate) const LOGOUT_CONFIRM_PATH: &str = "/oauth/confirm-logout";
+
+/// `POST /oauth/confirm-logout`: the confirmation form (CSRF-checked like
+/// every page form); the request is checked again, then the session ends.
 async fn logout_confirmed(
     State(state): State<AppState>,
     ctx: PageContext,

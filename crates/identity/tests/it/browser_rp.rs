@@ -17,11 +17,30 @@ async fn callback_server() -> (String, tokio::task::JoinHandle<()>) {
     let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
     let router = axum::Router::new()
         .route("/callback", axum::routing::get(|| async { "The service received the sign-in." }))
-        .route("/bye", axum::routing::get(|| async { "The service saw you sign out." }));
+        .route("/bye", axum::routing::get(|| async { "The service saw you sign out." }))
+        .route("/logout-form", axum::routing::get(logout_form));
     let task = tokio::spawn(async move {
         let _ = axum::serve(listener, router).await;
     });
     (format!("{base}/callback"), task)
+}
+
+/// The service's own page with a sign-out button that posts its logout
+/// request to lionrock (`?to=` the endpoint, the rest hidden fields).
+async fn logout_form(
+    axum::extract::Query(q): axum::extract::Query<std::collections::BTreeMap<String, String>>,
+) -> axum::response::Html<String> {
+    let esc = |s: &str| s.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;");
+    let fields: String = q
+        .iter()
+        .filter(|(k, _)| *k != "to")
+        .map(|(k, v)| format!("<input type=\"hidden\" name=\"{}\" value=\"{}\">", esc(k), esc(v)))
+        .collect();
+    axum::response::Html(format!(
+        "<!doctype html><title>Harbour Library</title><form method=\"post\" action=\"{}\">{fields}\
+         <button id=\"rp-sign-out\">Sign out</button></form>",
+        esc(&q["to"])
+    ))
 }
 
 fn authorize(client_id: &str, redirect_uri: &str) -> String {
@@ -193,6 +212,71 @@ async fn signing_out_from_a_service_confirms_then_ends_at_the_service(backend: B
     browser.close().await;
 }
 both_backends!(signing_out_from_a_service_confirms_then_ends_at_the_service);
+
+/// A service may post its logout request from its own site (RP-Initiated
+/// Logout §2). That POST carries none of lionrock's SameSite=Lax cookies,
+/// so it goes on as a GET, which sees the session and asks; the service is
+/// served from `localhost`, another site than lionrock's `127.0.0.1`.
+async fn a_service_may_post_its_logout_request_from_its_own_site(backend: Backend) {
+    let Some(browser) = Browser::start().await else { return };
+    let app = app().backend(backend).spawn().await;
+    registered(&app, "rp-post-logout@example.org").await;
+    let (callback, _server) = callback_server().await;
+    let callback = callback.replace("127.0.0.1", "localhost");
+    let bye = callback.replace("/callback", "/bye");
+    let client = identity::oidc::create_client(
+        &app.state,
+        identity::oidc::NewClient {
+            name: "Harbour Library".to_owned(),
+            redirect_uris: vec![callback.clone()],
+            post_logout_redirect_uris: vec![bye.clone()],
+            scopes: vec![],
+            public: false,
+            jwks: None,
+            rs256: false,
+            pairwise: false,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(app.url("/").contains("127.0.0.1"), "lionrock and the service are on different sites");
+    browser.goto(&app.url("/en/sign-in")).await;
+    sign_in_on_the_page(&browser, "rp-post-logout@example.org").await;
+    browser.check("signed-in", browser.client.wait().for_url(&url_of(&app.url("/en/account")))).await;
+
+    let form: String = url::form_urlencoded::Serializer::new(callback.replace("/callback", "/logout-form?"))
+        .extend_pairs([
+            ("to", app.url("/oauth/logout").as_str()),
+            ("client_id", client.client_id.as_str()),
+            ("post_logout_redirect_uri", bye.as_str()),
+            ("state", "p0st"),
+        ])
+        .finish();
+    browser.goto(&form.replacen("?&", "?", 1)).await;
+    let button = browser.check("service-page", browser.client.wait().for_element(Locator::Id("rp-sign-out"))).await;
+    button.click().await.unwrap();
+    // Signed in still: lionrock saw the session, so it asks.
+    let confirm = browser
+        .check("confirm-page", browser.client.wait().for_element(Locator::Css("form button[type=submit]")))
+        .await;
+    confirm.click().await.unwrap();
+    let url = browser
+        .check("after-sign-out", async {
+            browser
+                .client
+                .wait()
+                .for_element(Locator::XPath("//*[contains(., 'The service saw you sign out.')]"))
+                .await?;
+            browser.client.current_url().await
+        })
+        .await;
+    assert!(url.as_str().starts_with(&bye), "{url}");
+    assert!(url.query_pairs().any(|(k, v)| k == "state" && v == "p0st"), "{url}");
+    browser.goto(&app.url("/en/account")).await;
+    assert!(browser.client.find(Locator::Css("form[action='/en/sign-out']")).await.is_err(), "signed out");
+    browser.close().await;
+}
+both_backends!(a_service_may_post_its_logout_request_from_its_own_site);
 
 fn url_of(s: &str) -> url::Url {
     url::Url::parse(s).unwrap()

@@ -692,7 +692,7 @@ async fn logout_without_a_matching_hint_asks_first(backend: Backend) {
         assert_eq!(r.status(), 200, "{url}");
         let html = r.text().await.unwrap();
         assert!(html.contains("Sign out of Lionrock?"), "{url}: {html}");
-        assert!(html.contains("action=\"/oauth/logout\""), "{url}");
+        assert!(html.contains("action=\"/oauth/confirm-logout\""), "{url}");
         assert!(hidden_fields(&html).iter().all(|(name, _)| name != "id_token_hint"), "the hint is not posted");
         assert_eq!(resident.get("/en/account").await.status(), 200, "{url}: still signed in");
     }
@@ -710,24 +710,33 @@ async fn logout_without_a_matching_hint_asks_first(backend: Backend) {
     let r = resident.get(&logout_url(&[])).await;
     assert!(r.headers()["content-security-policy"].to_str().unwrap().contains("form-action 'self';"));
 
-    // The POST is CSRF-protected, and checks the target again.
+    // A service may send its request as a form POST (no CSRF token: it comes
+    // from the service's site): it goes on as the GET, and signs nobody out.
     let r = resident.post_form_raw("/oauth/logout", &fields).await;
+    assert_eq!(r.status(), 303);
+    let bye: String = url::form_urlencoded::byte_serialize(BYE.as_bytes()).collect();
+    let query = format!("post_logout_redirect_uri={bye}&state=xyz&client_id={}", rp.id);
+    assert_eq!(location(&r), format!("/oauth/logout?{query}"));
+    assert_eq!(resident.get("/en/account").await.status(), 200, "a posted request signs nobody out by itself");
+
+    // The confirmation's POST is CSRF-protected, and checks the target again.
+    let r = resident.post_form_raw("/oauth/confirm-logout", &fields).await;
     assert_eq!(r.status(), 403);
     assert_eq!(resident.get("/en/account").await.status(), 200, "a forged POST signs nobody out");
     let forged = [("client_id", rp.id.as_str()), ("post_logout_redirect_uri", "https://evil.example/"), ("state", "x")];
-    let r = resident.post_form("/oauth/logout", &forged).await;
+    let r = resident.post_form("/oauth/confirm-logout", &forged).await;
     assert_eq!(r.status(), 400);
     assert!(r.headers().get("location").is_none());
     assert_eq!(resident.get("/en/account").await.status(), 200, "an unregistered target signs nobody out");
 
-    let r = resident.post_form("/oauth/logout", &fields).await;
+    let r = resident.post_form("/oauth/confirm-logout", &fields).await;
     assert_eq!(r.status(), 303);
     assert_eq!(location(&r), "https://rp.example.org/bye?state=xyz");
     assert_eq!(resident.get("/en/account").await.status(), 401, "signed out");
 
     // Confirmed without a target: a page saying so.
     let third = registered(&app, "ask-third@example.org").await;
-    let r = third.post_form("/oauth/logout", &[]).await;
+    let r = third.post_form("/oauth/confirm-logout", &[]).await;
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("You are signed out"));
     assert_eq!(third.get("/en/account").await.status(), 401);
