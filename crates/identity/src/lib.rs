@@ -75,7 +75,7 @@ fn pages() -> axum::Router<platform::app::AppState> {
         .merge(security::pages())
         .merge(profile::pages())
         .merge(contact::pages())
-        .merge(dependants::pages())
+        .merge(dependants::http::pages())
         .merge(deletion::pages())
         .merge(real_name::pages())
         .merge(oidc::admin::pages())

@@ -329,7 +329,7 @@ pub(crate) async fn data(
     let profile = fields(crate::profile::values(&state.db, &account.person_id).await?);
     let documents = crate::real_name::documents_of(&state, &account.person_id).await?;
     let mut dependants = Vec::new();
-    for d in crate::dependants::links(&state.db, &account_id).await? {
+    for d in crate::dependants::store::links(&state.db, &account_id).await? {
         dependants.push(json!({
             "person_id": d.person_id,
             "relation": d.relation,

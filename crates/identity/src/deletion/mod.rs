@@ -109,7 +109,7 @@ async fn run(state: &AppState) -> Result<(), AppError> {
         if let Some(account) = store::account_by_id(&txn, &d.account_id).await? {
             platform::session::revoke_all(&txn, &account.id).await?;
             // Dependent rows go with the account and the person (foreign keys cascade).
-            crate::dependants::release_all(&txn, &account.id).await?;
+            crate::dependants::store::release_all(&txn, &account.id).await?;
             store::account::Entity::delete_by_id(account.id.clone()).exec(&txn).await?;
             store::person::Entity::delete_by_id(account.person_id.clone()).exec(&txn).await?;
             audit::record(

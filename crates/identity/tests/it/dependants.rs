@@ -53,15 +53,15 @@ async fn a_guardian_adds_lists_and_removes_a_dependant(backend: Backend) {
     assert_eq!(ids.len(), 1);
 
     let parent = account_id(&app, "parent@example.org").await;
-    assert!(dependants::acts_for(app.db(), &parent, &ids[0]).await.unwrap());
+    assert!(dependants::store::acts_for(app.db(), &parent, &ids[0]).await.unwrap());
     let stranger = registered(&app, "stranger@example.org").await;
     let stranger_id = account_id(&app, "stranger@example.org").await;
-    assert!(!dependants::acts_for(app.db(), &stranger_id, &ids[0]).await.unwrap());
+    assert!(!dependants::store::acts_for(app.db(), &stranger_id, &ids[0]).await.unwrap());
 
     // Someone else cannot end the care (nothing happens), and the record stays.
     let refused = stranger.post_form("/en/account/dependants/remove", &[("person_id", ids[0].as_str())]).await;
     assert_eq!(location(&refused), "/en/account/dependants");
-    assert!(dependants::acts_for(app.db(), &parent, &ids[0]).await.unwrap());
+    assert!(dependants::store::acts_for(app.db(), &parent, &ids[0]).await.unwrap());
 
     c.post_form("/en/account/dependants/remove", &[("person_id", ids[0].as_str())]).await;
     assert!(person_ids(&c.get("/en/account/dependants").await.text().await.unwrap()).is_empty());
