@@ -76,7 +76,7 @@ fn pages() -> axum::Router<platform::app::AppState> {
         .merge(profile::pages())
         .merge(contact::pages())
         .merge(dependants::http::pages())
-        .merge(deletion::pages())
+        .merge(deletion::http::pages())
         .merge(real_name::pages())
         .merge(oidc::admin::pages())
 }
@@ -112,7 +112,7 @@ pub fn module() -> Module {
         ],
         commands: &cli::COMMANDS,
         demo: Some(|state| Box::pin(demo::load(state))),
-        job: Some(|state| Box::pin(deletion::job(state))),
+        job: Some(|state| Box::pin(deletion::store::job(state))),
         ..Module::named(NAME)
     }
 }

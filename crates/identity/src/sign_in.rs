@@ -206,7 +206,7 @@ pub(crate) async fn start_session(
         user_agent: headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned),
         ip: Some(client.ip.to_string()),
     };
-    crate::deletion::cancel(state, ctx.lang, &principal.account_id.to_string()).await?;
+    crate::deletion::store::cancel(state, ctx.lang, &principal.account_id.to_string()).await?;
     let token = session::create(&state.db, &principal, state.session_lifetimes(), device).await?;
     accounts::signed_in(state, ctx.lang, &principal, Some(&request_id.0)).await?;
     let mut response = see_other(&next.map_or_else(|| ctx.href("/account"), str::to_owned));
