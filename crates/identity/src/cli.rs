@@ -148,12 +148,12 @@ async fn users(ctx: Context, matches: clap::ArgMatches) -> Result<(), Failure> {
             ScopeArg::RealNameVerifier => crate::real_name::VERIFIER_SCOPE.to_owned(),
         })
         .collect();
-    let account = accounts::create_user_named(&state, name, password, real_name, roles.clone(), scopes.clone())
+    let account = accounts::store::create_user_named(&state, name, password, real_name, roles.clone(), scopes.clone())
         .await
         .map_err(|e| match e {
-        accounts::CreateUserError::Internal(m) => Failure::runtime(m),
-        other => Failure::usage(other),
-    })?;
+            accounts::CreateUserError::Internal(m) => Failure::runtime(m),
+            other => Failure::usage(other),
+        })?;
     ctx.print(
         json!({ "account_id": account.id, "email": account.email, "phone": account.phone, "level": account.level, "roles": roles, "scopes": scopes }),
         format!("created account {} for {}", account.id, account.name()),

@@ -75,11 +75,11 @@ async fn start(
     let verification_id = Uuid::now_v7().to_string();
     let code = OneTimeCode::generate();
     let txn = platform::db::begin_write(&state.db).await?;
-    if let Err(cap) = accounts::count_send(state, &txn, new, ip).await? {
+    if let Err(cap) = accounts::store::count_send(state, &txn, new, ip).await? {
         txn.rollback().await?;
         return Ok(Some(Started::Capped(cap)));
     }
-    let mac = accounts::code_mac(state, &verification_id, &code);
+    let mac = accounts::store::code_mac(state, &verification_id, &code);
     let to = crate::guesses::to_key(state, new);
     match store::account_by(&txn, new).await? {
         None => {
@@ -89,7 +89,7 @@ async fn start(
         }
         Some(_) => {
             // A decoy the code of which is never sent; the owner is told.
-            let decoy = accounts::code_mac(state, &verification_id, &OneTimeCode::generate());
+            let decoy = accounts::store::code_mac(state, &verification_id, &OneTimeCode::generate());
             store::create_verification(&txn, &verification_id, None, purpose(new), decoy, None, to).await?;
             let body = ctx.t("contact-taken-body");
             outbox::enqueue(&txn, notices::to_address(state, ctx.lang, new, "contact-taken-subject", body)).await?;
@@ -123,9 +123,9 @@ async fn finish(
     if v.account_id.as_deref().is_some_and(|id| id != account.id) {
         return Ok(Finished::Code(accounts::VerifyOutcome::Unknown));
     }
-    let (txn, _, purpose) = match accounts::check_code(state, verification_id, code, &purposes).await? {
-        accounts::CodeCheck::Right { txn, account_id, purpose } => (txn, account_id, purpose),
-        accounts::CodeCheck::Not(outcome) => return Ok(Finished::Code(outcome)),
+    let (txn, _, purpose) = match accounts::store::check_code(state, verification_id, code, &purposes).await? {
+        accounts::store::CodeCheck::Right { txn, account_id, purpose } => (txn, account_id, purpose),
+        accounts::store::CodeCheck::Not(outcome) => return Ok(Finished::Code(outcome)),
     };
     let Some(target) = v.target else { return Err(AppError::internal("change verification without a target")) };
     let phone = purpose == PURPOSE_CHANGE_PHONE;

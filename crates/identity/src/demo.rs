@@ -32,7 +32,7 @@ pub(crate) async fn load(state: AppState) -> Result<Vec<String>, String> {
         let roles = roles.iter().map(|r| (*r).to_owned()).collect();
         let scopes = if officer { vec![crate::real_name::VERIFIER_SCOPE.to_owned()] } else { Vec::new() };
         let name = accounts::NewUser::Email(email);
-        match accounts::create_user_named(&state, name, password, real_name, roles, scopes).await {
+        match accounts::store::create_user_named(&state, name, password, real_name, roles, scopes).await {
             Ok(_) | Err(CreateUserError::Exists) => {}
             Err(e) => return Err(e.to_string()),
         }

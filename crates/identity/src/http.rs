@@ -1,6 +1,6 @@
-//! Identity's pages: register, verify the e-mail address, sign in, sign
-//! out, and the account page. Thin handlers: parse the form, one call into
-//! `accounts`, render the page again with its errors or redirect.
+//! Identity's two-step pages: the second step of sign-in, and turning
+//! two-step verification on and off. Thin handlers: parse the form, one
+//! call into `two_step`, render the page again with its errors or redirect.
 
 use askama::Template;
 use axum::Extension;
@@ -15,310 +15,34 @@ use platform::error::AppError;
 use platform::extract::PageForm;
 use platform::form::FormErrors;
 use platform::page::PageContext;
-use platform::principal::SignedIn;
 use platform::web::{self, ClientInfo, RequestId};
 use serde::Deserialize;
 
-use crate::accounts::{self, RecoverOutcome, ResendOutcome, Started, VerifyOutcome};
+use crate::accounts;
 use crate::model::PASSWORD_POLICY;
 use crate::notices;
 use crate::pages::{
-    RecentSignIn, ReturnTo, capped_error, challenge_cookie, code_field, identifier_field, password_error,
-    password_hint, safe_next, second_step_token, see_other, signed_in_account,
+    RecentSignIn, ReturnTo, challenge_cookie, password_error, safe_next, second_step_token, see_other,
+    signed_in_account,
 };
 use crate::sign_in::{NextQuery, sign_in_form, start_session};
 use crate::store;
 use crate::two_step::{self, ConfirmOutcome, Enrolment, SecondStep};
 
-/// Registration, recovery, the second step of sign-in, and the account
-/// and two-step pages.
+/// The second step of sign-in and the two-step pages.
 pub(crate) fn pages() -> Router<AppState> {
     let sensitive = || middleware::from_fn(platform::ratelimit::sensitive);
     let return_to_service = || middleware::from_fn(crate::sign_in::allow_return_to_service);
     Router::new()
-        .route("/register", get(register_page).post(register).route_layer(sensitive()))
-        .route("/verify", get(verify_page).post(verify).route_layer(sensitive()))
-        .route("/verify/resend", post(resend).route_layer(sensitive()))
-        .route("/recover", get(recover_page).post(recover).route_layer(sensitive()))
-        .route("/recover/reset", get(reset_page).post(reset).route_layer(sensitive()))
         .route(
             "/sign-in/two-step",
             get(second_step_page).post(second_step).route_layer(sensitive()).route_layer(return_to_service()),
         )
-        .route("/account", get(account_page))
         .route("/account/two-step", get(two_step_page).post(two_step_confirm).route_layer(sensitive()))
         .route(
             "/account/two-step/disable",
             post(two_step_disable).route_layer(sensitive()).route_layer(Extension(ReturnTo("/account/two-step"))),
         )
-}
-
-// ---- register -----------------------------------------------------------
-
-#[derive(Template)]
-#[template(path = "register.html")]
-struct RegisterPage<'a> {
-    ctx: &'a PageContext,
-    errors: FormErrors,
-    email: &'a str,
-    password_hint: String,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct RegisterForm {
-    email: String,
-    password: String,
-}
-
-async fn register_page(ctx: PageContext) -> Result<Response, AppError> {
-    let content = RegisterPage { ctx: &ctx, errors: FormErrors::new(), email: "", password_hint: password_hint(&ctx) };
-    ctx.page(StatusCode::OK, "register-title", &content)
-}
-
-/// The form error for codes that wait after too many wrong ones.
-fn throttled_code_error(errors: &mut FormErrors, minutes: i64) {
-    errors.add_with("code", "code-throttled", vec![("minutes", minutes.to_string())]);
-}
-
-async fn register(
-    State(state): State<AppState>,
-    ctx: PageContext,
-    client: Extension<ClientInfo>,
-    PageForm(form): PageForm<RegisterForm>,
-) -> Result<Response, AppError> {
-    let mut errors = FormErrors::new();
-    let id = identifier_field(&state, &mut errors, "email", &form.email);
-    let password =
-        accounts::new_password(&state, &form.password, id.as_ref(), false).map_err(|p| password_error(&mut errors, p));
-    let mut status = StatusCode::UNPROCESSABLE_ENTITY;
-    if let (Some(id), Ok(password), true) = (id, password, errors.is_empty()) {
-        match accounts::register(&state, ctx.lang, &id, password, &client.rate_key()).await? {
-            Started::Verification(v) => return Ok(see_other(&ctx.href(&format!("/verify?v={v}")))),
-            Started::Capped(cap) => {
-                status = StatusCode::TOO_MANY_REQUESTS;
-                capped_error(&mut errors, "email", cap);
-            }
-        }
-    }
-    let content = RegisterPage { ctx: &ctx, errors, email: form.email.trim(), password_hint: password_hint(&ctx) };
-    ctx.page(status, "register-title", &content)
-}
-
-// ---- verify -------------------------------------------------------------
-
-#[derive(Template)]
-#[template(path = "verify.html")]
-struct VerifyPage<'a> {
-    ctx: &'a PageContext,
-    errors: FormErrors,
-    verification_id: &'a str,
-    sent_again: bool,
-    /// The code went by text message (else by e-mail).
-    by_sms: bool,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct VerifyQuery {
-    v: String,
-    sent: Option<String>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct VerifyForm {
-    v: String,
-    code: String,
-}
-
-fn valid_id(v: &str) -> bool {
-    uuid::Uuid::parse_str(v).is_ok()
-}
-
-async fn verify_page(
-    State(state): State<AppState>,
-    ctx: PageContext,
-    Query(q): Query<VerifyQuery>,
-) -> Result<Response, AppError> {
-    if !valid_id(&q.v) {
-        return Err(AppError::not_found());
-    }
-    let by_sms = accounts::sent_by_sms(&state, &q.v).await?;
-    let content = VerifyPage {
-        ctx: &ctx,
-        errors: FormErrors::new(),
-        verification_id: &q.v,
-        sent_again: q.sent.is_some(),
-        by_sms,
-    };
-    ctx.page(StatusCode::OK, "verify-title", &content)
-}
-
-async fn verify(
-    State(state): State<AppState>,
-    ctx: PageContext,
-    client: Extension<ClientInfo>,
-    request_id: RequestId,
-    headers: HeaderMap,
-    PageForm(form): PageForm<VerifyForm>,
-) -> Result<Response, AppError> {
-    if !valid_id(&form.v) {
-        return Err(AppError::not_found());
-    }
-    let mut errors = FormErrors::new();
-    let mut status = StatusCode::UNPROCESSABLE_ENTITY;
-    match code_field(&mut errors, &form.code) {
-        None => {}
-        Some(code) => match accounts::verify(&state, &form.v, &code).await? {
-            VerifyOutcome::Verified(account) => {
-                let principal = store::principal(&account, platform::principal::AuthStrength::Password)?;
-                return start_session(&state, &ctx, &client, &request_id, &headers, principal, None).await;
-            }
-            VerifyOutcome::Wrong { tries_left } if tries_left > 0 => {
-                errors.add_with("code", "code-wrong", vec![("tries", tries_left.to_string())])
-            }
-            VerifyOutcome::Wrong { .. } | VerifyOutcome::NoTriesLeft => errors.add("code", "code-no-tries"),
-            VerifyOutcome::Throttled { minutes } => {
-                status = StatusCode::TOO_MANY_REQUESTS;
-                throttled_code_error(&mut errors, minutes);
-            }
-            VerifyOutcome::Expired => errors.add("code", "code-expired"),
-            VerifyOutcome::Unknown => return Err(AppError::not_found()),
-        },
-    }
-    let by_sms = accounts::sent_by_sms(&state, &form.v).await?;
-    let content = VerifyPage { ctx: &ctx, errors, verification_id: &form.v, sent_again: false, by_sms };
-    ctx.page(status, "verify-title", &content)
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct ResendForm {
-    v: String,
-}
-
-async fn resend(
-    State(state): State<AppState>,
-    ctx: PageContext,
-    client: Extension<ClientInfo>,
-    PageForm(form): PageForm<ResendForm>,
-) -> Result<Response, AppError> {
-    if !valid_id(&form.v) {
-        return Err(AppError::not_found());
-    }
-    let mut errors = FormErrors::new();
-    match accounts::resend(&state, ctx.lang, &form.v, &client.rate_key()).await? {
-        ResendOutcome::Sent => return Ok(see_other(&ctx.href(&format!("/verify?v={}&sent=1", form.v)))),
-        ResendOutcome::TooSoon => errors.add("code", "code-resend-too-soon"),
-        ResendOutcome::Capped(cap) => capped_error(&mut errors, "code", cap),
-        ResendOutcome::Unknown => return Err(AppError::not_found()),
-    }
-    let by_sms = accounts::sent_by_sms(&state, &form.v).await?;
-    let content = VerifyPage { ctx: &ctx, errors, verification_id: &form.v, sent_again: false, by_sms };
-    ctx.page(StatusCode::TOO_MANY_REQUESTS, "verify-title", &content)
-}
-
-// ---- sign in / out ------------------------------------------------------
-
-// ---- account recovery ---------------------------------------------------------
-
-#[derive(Template)]
-#[template(path = "recover.html")]
-struct RecoverPage<'a> {
-    ctx: &'a PageContext,
-    errors: FormErrors,
-    email: &'a str,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct EmailForm {
-    email: String,
-}
-
-async fn recover_page(ctx: PageContext) -> Result<Response, AppError> {
-    ctx.page(StatusCode::OK, "recover-title", &RecoverPage { ctx: &ctx, errors: FormErrors::new(), email: "" })
-}
-
-async fn recover(
-    State(state): State<AppState>,
-    ctx: PageContext,
-    client: Extension<ClientInfo>,
-    PageForm(form): PageForm<EmailForm>,
-) -> Result<Response, AppError> {
-    let mut errors = FormErrors::new();
-    let mut status = StatusCode::UNPROCESSABLE_ENTITY;
-    if let Some(id) = identifier_field(&state, &mut errors, "email", &form.email) {
-        match accounts::recover_start(&state, ctx.lang, &id, &client.rate_key()).await? {
-            Started::Verification(v) => return Ok(see_other(&ctx.href(&format!("/recover/reset?v={v}")))),
-            Started::Capped(cap) => {
-                status = StatusCode::TOO_MANY_REQUESTS;
-                capped_error(&mut errors, "email", cap);
-            }
-        }
-    }
-    ctx.page(status, "recover-title", &RecoverPage { ctx: &ctx, errors, email: form.email.trim() })
-}
-
-#[derive(Template)]
-#[template(path = "recover_reset.html")]
-struct ResetPage<'a> {
-    ctx: &'a PageContext,
-    errors: FormErrors,
-    verification_id: &'a str,
-    password_hint: String,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct ResetForm {
-    v: String,
-    code: String,
-    password: String,
-}
-
-async fn reset_page(ctx: PageContext, Query(q): Query<VerifyQuery>) -> Result<Response, AppError> {
-    if !valid_id(&q.v) {
-        return Err(AppError::not_found());
-    }
-    let content =
-        ResetPage { ctx: &ctx, errors: FormErrors::new(), verification_id: &q.v, password_hint: password_hint(&ctx) };
-    ctx.page(StatusCode::OK, "recover-reset-title", &content)
-}
-
-async fn reset(
-    State(state): State<AppState>,
-    ctx: PageContext,
-    PageForm(form): PageForm<ResetForm>,
-) -> Result<Response, AppError> {
-    if !valid_id(&form.v) {
-        return Err(AppError::not_found());
-    }
-    let mut errors = FormErrors::new();
-    let mut status = StatusCode::UNPROCESSABLE_ENTITY;
-    let code = code_field(&mut errors, &form.code);
-    // Always the single-factor rule: a shorter minimum for an account with
-    // two-step verification would tell whoever holds the link that it is on.
-    let password =
-        accounts::new_password(&state, &form.password, None, false).map_err(|p| password_error(&mut errors, p));
-    if let (Some(code), Ok(password), true) = (code, password, errors.is_empty()) {
-        match accounts::recover_finish(&state, ctx.lang, &form.v, &code, password).await? {
-            RecoverOutcome::Done => return Ok(see_other(&format!("{}?recovered=1", ctx.href("/sign-in")))),
-            RecoverOutcome::Code(VerifyOutcome::Wrong { tries_left }) if tries_left > 0 => {
-                errors.add_with("code", "code-wrong", vec![("tries", tries_left.to_string())])
-            }
-            RecoverOutcome::Code(VerifyOutcome::Throttled { minutes }) => {
-                status = StatusCode::TOO_MANY_REQUESTS;
-                throttled_code_error(&mut errors, minutes);
-            }
-            RecoverOutcome::Code(VerifyOutcome::Expired) => errors.add("code", "code-expired"),
-            RecoverOutcome::Code(VerifyOutcome::Unknown) => return Err(AppError::not_found()),
-            RecoverOutcome::Code(_) => errors.add("code", "code-no-tries"),
-        }
-    }
-    let content = ResetPage { ctx: &ctx, errors, verification_id: &form.v, password_hint: password_hint(&ctx) };
-    ctx.page(status, "recover-reset-title", &content)
 }
 
 // ---- second step of sign-in ------------------------------------------------
@@ -452,37 +176,6 @@ async fn second_step(
     }
 }
 
-// ---- account --------------------------------------------------------------
-
-#[derive(Template)]
-#[template(path = "account.html")]
-struct AccountPage<'a> {
-    ctx: &'a PageContext,
-    email: &'a str,
-    level_key: &'a str,
-    two_step: bool,
-    officer: bool,
-}
-
-async fn account_page(
-    State(state): State<AppState>,
-    SignedIn(principal): SignedIn,
-    ctx: PageContext,
-) -> Result<Response, AppError> {
-    let account = signed_in_account(&state, &principal).await?;
-    let level_key = match account.level {
-        store::account::Level::RealName => "level-real-name",
-        store::account::Level::Basic => "level-basic",
-    };
-    let two_step = two_step::is_enabled(&state, &account.id).await?;
-    let officer = principal.has_scope(crate::real_name::VERIFIER_SCOPE);
-    ctx.page(
-        StatusCode::OK,
-        "account-title",
-        &AccountPage { ctx: &ctx, email: account.name(), level_key, two_step, officer },
-    )
-}
-
 #[derive(Template)]
 #[template(path = "two_step.html")]
 struct TwoStepPage<'a> {
@@ -580,7 +273,7 @@ async fn two_step_disable(
     }
     let id = notices::contact(&account)?;
     // The current password as the only factor, or else the new one it needs.
-    let current_suffices = accounts::new_password(&state, &form.current_password, Some(&id), false).is_ok();
+    let current_suffices = accounts::store::new_password(&state, &form.current_password, Some(&id), false).is_ok();
     let replacement = if current_suffices && form.password.is_empty() {
         None
     } else if form.password.is_empty() {
@@ -588,13 +281,13 @@ async fn two_step_disable(
         errors.add_with("password", "two-step-off-new-password", vec![("min", min)]);
         None
     } else {
-        accounts::new_password(&state, &form.password, Some(&id), false)
+        accounts::store::new_password(&state, &form.password, Some(&id), false)
             .map_err(|p| password_error(&mut errors, p))
             .ok()
     };
     let mut status = StatusCode::UNPROCESSABLE_ENTITY;
     if errors.is_empty() {
-        match accounts::check_password(&state, &account, &form.current_password, &client.rate_key()).await? {
+        match accounts::store::check_password(&state, &account, &form.current_password, &client.rate_key()).await? {
             accounts::PasswordCheck::Right => {
                 let phc = match replacement {
                     Some(new) => Some(crate::password::hash_blocking(new).await.map_err(AppError::internal)?),

@@ -69,6 +69,7 @@ const CSRF_EXEMPT: [&str; 7] = [
 fn pages() -> axum::Router<platform::app::AppState> {
     axum::Router::new()
         .merge(sign_in::pages())
+        .merge(accounts::http::pages())
         .merge(http::pages())
         .merge(app_sign_in::http::pages())
         .merge(passkeys::pages())

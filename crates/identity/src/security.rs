@@ -270,11 +270,11 @@ pub(crate) async fn change_password(
     }
     let second_factor = two_step::is_enabled(&state, &account.id).await?;
     let id = notices::contact(&account)?;
-    let new = accounts::new_password(&state, &form.password, Some(&id), second_factor)
+    let new = accounts::store::new_password(&state, &form.password, Some(&id), second_factor)
         .map_err(|p| crate::pages::password_error(&mut errors, p));
     let mut status = StatusCode::UNPROCESSABLE_ENTITY;
     if let (Ok(new), true) = (new, errors.is_empty()) {
-        match accounts::check_password(&state, &account, &form.current_password, &client.rate_key()).await? {
+        match accounts::store::check_password(&state, &account, &form.current_password, &client.rate_key()).await? {
             accounts::PasswordCheck::Right => {
                 let phc = crate::password::hash_blocking(new).await.map_err(AppError::internal)?;
                 // The session kept is this browser's; without its cookie, none is kept.
@@ -283,7 +283,7 @@ pub(crate) async fn change_password(
                     .map(|t| session::id_of(&t))
                     .unwrap_or_default();
                 let keep = end_others.then_some(current.as_str());
-                accounts::change_password(&state, ctx.lang, &account, &phc, keep).await?;
+                accounts::store::change_password(&state, ctx.lang, &account, &phc, keep).await?;
                 return Ok(crate::pages::see_other(&format!("{}?changed=1", ctx.href("/account/password"))));
             }
             refused => status = refused.refuse(&mut errors, "current_password", "password-current-wrong"),

@@ -148,7 +148,7 @@ async fn sign_in(
     }
     let mut status = StatusCode::UNPROCESSABLE_ENTITY;
     if errors.is_empty() {
-        match accounts::sign_in(&state, ctx.lang, &form.email, &form.password, &client.rate_key()).await? {
+        match accounts::store::sign_in(&state, ctx.lang, &form.email, &form.password, &client.rate_key()).await? {
             SignInOutcome::SignedIn(principal) => {
                 let next = safe_next(&form.next);
                 return start_session(&state, &ctx, &client, &request_id, &headers, principal, next).await;
@@ -208,7 +208,7 @@ pub(crate) async fn start_session(
     };
     crate::deletion::store::cancel(state, ctx.lang, &principal.account_id.to_string()).await?;
     let token = session::create(&state.db, &principal, state.session_lifetimes(), device).await?;
-    accounts::signed_in(state, ctx.lang, &principal, Some(&request_id.0)).await?;
+    accounts::store::signed_in(state, ctx.lang, &principal, Some(&request_id.0)).await?;
     let mut response = see_other(&next.map_or_else(|| ctx.href("/account"), str::to_owned));
     let h = response.headers_mut();
     h.append(

@@ -45,7 +45,7 @@ pub(crate) async fn ask(
     rate_key: &str,
 ) -> Result<Asked, AppError> {
     let account = store::account_by_id(&state.db, account_id).await?.ok_or_else(AppError::not_found)?;
-    let checked = accounts::check_password(state, &account, password, rate_key).await?;
+    let checked = accounts::store::check_password(state, &account, password, rate_key).await?;
     if checked != accounts::PasswordCheck::Right {
         return Ok(Asked::Refused(checked));
     }

@@ -220,7 +220,9 @@ async fn a_passkey_is_added_and_signs_in_in_a_real_browser(backend: Backend) {
     browser.add_virtual_authenticator().await;
     let app = app().backend(backend).spawn().await;
     let base = format!("http://localhost:{}", app.addr.port());
-    identity::accounts::create_user(&app.state, "chan.passkey@example.org", PASSWORD, false, vec![]).await.unwrap();
+    identity::accounts::store::create_user(&app.state, "chan.passkey@example.org", PASSWORD, false, vec![])
+        .await
+        .unwrap();
 
     browser.goto(&format!("{base}/en/sign-in")).await;
     browser.client.find(Locator::Id("email")).await.unwrap().send_keys("chan.passkey@example.org").await.unwrap();

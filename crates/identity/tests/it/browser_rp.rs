@@ -128,7 +128,9 @@ async fn the_second_step_and_a_passkey_also_end_at_the_service(backend: Backend)
 
     // A passkey: added while signed in, then used on the sign-in page of the
     // service's next authorization; the passkey form's POST ends at the service.
-    identity::accounts::create_user(&app.state, "rp-passkey@example.org", PASSWORD, false, vec![]).await.unwrap();
+    identity::accounts::store::create_user(&app.state, "rp-passkey@example.org", PASSWORD, false, vec![])
+        .await
+        .unwrap();
     // (Cookies are deleted for the page's own host: go back to the provider first.)
     browser.goto(&format!("{base}/en/")).await;
     browser.client.delete_all_cookies().await.unwrap();

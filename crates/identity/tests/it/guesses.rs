@@ -196,7 +196,7 @@ async fn the_email_cap_refuses_the_next_send_for_known_and_unknown_addresses(bac
         })
         .spawn()
         .await;
-    identity::accounts::create_user(&app.state, "capped@example.org", PASSWORD, false, vec![]).await.unwrap();
+    identity::accounts::store::create_user(&app.state, "capped@example.org", PASSWORD, false, vec![]).await.unwrap();
     let mut pages = Vec::new();
     for email in ["capped@example.org", "unknown@example.org"] {
         let c = app.client();

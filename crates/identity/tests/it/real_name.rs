@@ -393,7 +393,7 @@ platform::both_backends!(rejected_requests_with_keys_leave_no_idempotency_rows);
 
 /// An officer account (the role, and `scopes`) signed in with its password.
 async fn officer_account(app: &TestApp, email: &str, scopes: &[&str]) -> platform::testkit::TestClient {
-    identity::accounts::create_user_named(
+    identity::accounts::store::create_user_named(
         &app.state,
         identity::accounts::NewUser::Email(email),
         PASSWORD,
@@ -675,7 +675,7 @@ platform::both_backends!(verified_particulars_are_recorded_and_kept);
 async fn officers_from_before_scopes_keep_verifying(backend: Backend) {
     let app = spawn(backend).await;
     let officer = |email: &'static str, roles: Vec<String>| {
-        identity::accounts::create_user_named(
+        identity::accounts::store::create_user_named(
             &app.state,
             identity::accounts::NewUser::Email(email),
             PASSWORD,

@@ -1,31 +1,25 @@
-//! What identity does with accounts: register (with an e-mailed one-time
-//! code), verify, resend, sign in with throttling, and create accounts for
-//! operators. Pages and the CLI call these; they call the store, the audit
-//! log and the outbox, in one transaction each.
+//! The account operations: register, verify, resend, recover, sign in,
+//! check and change a password, and operators' accounts. Each is one
+//! transaction over the account tables (`crate::store`), with its audit
+//! rows and outbox messages in that same transaction.
 
-use axum::http::StatusCode;
 use platform::app::AppState;
 use platform::audit::{self, AuditEntry};
 use platform::error::AppError;
-use platform::form::FormErrors;
 use platform::i18n::Lang;
 use platform::outbox::{self};
 use platform::principal::{AuthStrength, Principal};
-use time::OffsetDateTime;
 
+use crate::accounts::{
+    CreateUserError, Guess, NewUser, PURPOSE_EMAIL, PURPOSE_PHONE, PURPOSE_RECOVER, PURPOSE_RECOVER_PHONE,
+    PasswordCheck, RecoverOutcome, ResendOutcome, SignInOutcome, Started, VerifyOutcome, WaitRule, by_sms,
+};
 use crate::guesses::{self, Claim, Secret};
 use crate::model::{self, Email, Identifier, NewPassword, OneTimeCode, Phone};
 use crate::notices;
 use crate::password;
 use crate::sms::{self, Cap};
 use crate::store::{self, StoreError, account};
-
-/// Verification purposes: proving an address or a number at registration,
-/// and recovering an account through one.
-const PURPOSE_EMAIL: &str = "email";
-const PURPOSE_PHONE: &str = "phone";
-const PURPOSE_RECOVER: &str = "recover";
-const PURPOSE_RECOVER_PHONE: &str = "recover_phone";
 
 pub(crate) fn code_mac(state: &AppState, verification_id: &str, code: &OneTimeCode) -> String {
     state.keys.blind_index("identity.one-time-code", &format!("{verification_id}:{}", code.as_str()))
@@ -62,14 +56,6 @@ pub(crate) fn number_key(state: &AppState, to: &Identifier) -> Option<String> {
         Identifier::Phone(phone) => Some(sms::number_key(state, phone)),
         Identifier::Email(_) => None,
     }
-}
-
-/// What registration or recovery answers: the verification to continue
-/// with, or that a cap on SMS codes was reached (nothing was sent).
-#[derive(Debug, PartialEq, Eq)]
-pub enum Started {
-    Verification(String),
-    Capped(Cap),
 }
 
 /// Registers `id` (an e-mail address or mobile number) with `password`;
@@ -152,23 +138,6 @@ pub async fn register(
     txn.commit().await?;
     state.outbox_wake.notify_one();
     Ok(Started::Verification(verification_id))
-}
-
-/// The result of entering a code.
-#[derive(Debug)]
-pub enum VerifyOutcome {
-    Verified(Box<account::Model>),
-    Wrong {
-        tries_left: i32,
-    },
-    NoTriesLeft,
-    /// Too many wrong codes for the account or the address or number
-    /// lately (across verifications): nothing was checked or counted.
-    Throttled {
-        minutes: i64,
-    },
-    Expired,
-    Unknown,
 }
 
 /// A code checked: right (with the write transaction still open for the
@@ -288,15 +257,6 @@ pub async fn recover_start(state: &AppState, lang: Lang, id: &Identifier, ip: &s
     Ok(Started::Verification(verification_id))
 }
 
-/// The result of finishing recovery.
-#[derive(Debug)]
-pub enum RecoverOutcome {
-    /// The password is changed and every session ended; two-step
-    /// verification, if on, is still asked at the next sign-in.
-    Done,
-    Code(VerifyOutcome),
-}
-
 /// Finishes recovery with the code and a new password.
 pub async fn recover_finish(
     state: &AppState,
@@ -333,20 +293,6 @@ pub async fn recover_finish(
     txn.commit().await?;
     state.outbox_wake.notify_one();
     Ok(RecoverOutcome::Done)
-}
-
-/// The result of asking for a new code.
-#[derive(Debug, PartialEq, Eq)]
-pub enum ResendOutcome {
-    Sent,
-    TooSoon,
-    Capped(Cap),
-    Unknown,
-}
-
-/// Whether a verification's codes go by SMS.
-fn by_sms(purpose: &str) -> bool {
-    purpose == PURPOSE_PHONE || purpose == PURPOSE_RECOVER_PHONE
 }
 
 /// Whether the codes of verification `id` go by SMS (a decoy's say the same as a real one's).
@@ -404,25 +350,6 @@ pub async fn resend(state: &AppState, lang: Lang, verification_id: &str, ip: &st
     Ok(ResendOutcome::Sent)
 }
 
-/// The result of a sign-in attempt. `Failed` never says why.
-#[derive(Debug)]
-pub enum SignInOutcome {
-    SignedIn(Principal),
-    /// The password was right; an authenticator code is owed (the token goes in a cookie).
-    SecondFactor {
-        challenge: String,
-    },
-    NeedsVerification {
-        verification_id: String,
-    },
-    Failed,
-    Throttled {
-        minutes: i64,
-    },
-    /// A pending account's new code could not be sent by SMS today.
-    Capped(Cap),
-}
-
 /// Checks a new password for an account named by `id`: the policy (length,
 /// common passwords, the account's own name) and the operator's banned words.
 pub fn new_password(
@@ -436,18 +363,6 @@ pub fn new_password(
         None => model::PASSWORD_POLICY.check(raw, None, second_factor),
     };
     checked?.without(&crate::settings::of(state).banned_words)
-}
-
-/// The back-off for a count of failures (`model::throttle_until` and its kin).
-type WaitRule = fn(i32, OffsetDateTime) -> Option<OffsetDateTime>;
-
-/// What claiming a sign-in guess found.
-enum Guess {
-    /// Counted; the network address's wait this guess set, if any (a right
-    /// password takes it back).
-    Counted { ip_wait: Option<OffsetDateTime> },
-    /// Not counted: a wait runs until then.
-    Throttled(OffsetDateTime),
 }
 
 /// Counts a sign-in guess under the address's and the network address's
@@ -554,35 +469,6 @@ pub async fn sign_in(
     Ok(SignInOutcome::SignedIn(store::principal(&account, AuthStrength::Password)?))
 }
 
-/// What checking a signed-in resident's current password found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PasswordCheck {
-    Right,
-    Wrong,
-    /// Too many wrong guesses (here or at sign-in): try again in this many minutes.
-    Throttled {
-        minutes: i64,
-    },
-}
-
-impl PasswordCheck {
-    /// For a check that was not right: its error under `field` (`wrong_key`
-    /// for a wrong password, the wait for a throttled one), and the status
-    /// to answer with.
-    pub(crate) fn refuse(self, errors: &mut FormErrors, field: &'static str, wrong_key: &'static str) -> StatusCode {
-        match self {
-            PasswordCheck::Throttled { minutes } => {
-                errors.add_with(field, "password-current-throttled", vec![("minutes", minutes.to_string())]);
-                StatusCode::TOO_MANY_REQUESTS
-            }
-            PasswordCheck::Right | PasswordCheck::Wrong => {
-                errors.add(field, wrong_key);
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
-        }
-    }
-}
-
 /// Checks the current password of a signed-in resident before a change
 /// (a new password, two-step verification off, deletion). Each guess is
 /// counted like a sign-in's, under the account's and the network address's
@@ -660,28 +546,6 @@ pub async fn signed_in(
     .await?;
     txn.commit().await?;
     Ok(())
-}
-
-/// Why an operator's `users create` failed.
-#[derive(Debug, thiserror::Error)]
-pub enum CreateUserError {
-    #[error("--email: not a valid e-mail address")]
-    Email,
-    #[error("--phone: not a mobile number in an allowed country (identity.allowed_country_codes)")]
-    Phone,
-    #[error("password: {0}")]
-    Password(&'static str),
-    #[error("an account with this e-mail address or mobile number exists")]
-    Exists,
-    #[error("{0}")]
-    Internal(String),
-}
-
-/// What an operator names a new account by.
-#[derive(Debug, Clone, Copy)]
-pub enum NewUser<'a> {
-    Email(&'a str),
-    Phone(&'a str),
 }
 
 /// Creates an active account for an operator (`lionrock users create`).
