@@ -13,7 +13,6 @@ pub mod dependants;
 mod devices;
 pub mod errors;
 mod guesses;
-mod http;
 mod migrations;
 pub mod model;
 mod notices;
@@ -70,7 +69,7 @@ fn pages() -> axum::Router<platform::app::AppState> {
     axum::Router::new()
         .merge(sign_in::pages())
         .merge(accounts::http::pages())
-        .merge(http::pages())
+        .merge(two_step::http::pages())
         .merge(app_sign_in::http::pages())
         .merge(passkeys::pages())
         .merge(security::pages())

@@ -132,7 +132,7 @@ pub(crate) async fn page(
         .into_iter()
         .map(|e| ActivityRow { at: ctx.local_time(e.at), what_key: activity_key(&e.action) })
         .collect();
-    let two_step = two_step::is_enabled(&state, &account_id).await?;
+    let two_step = two_step::store::is_enabled(&state, &account_id).await?;
     let passkeys = crate::passkeys::count(&state.db, &account_id).await?;
     let content = SecurityPage { ctx: &ctx, sessions, connected, activity, two_step, passkeys };
     ctx.page(StatusCode::OK, "security-title", &content)
@@ -225,7 +225,7 @@ pub(crate) struct PasswordForm {
 /// two-step verification on).
 async fn new_password_hint(state: &AppState, ctx: &PageContext, account_id: &str) -> Result<String, AppError> {
     let policy = crate::model::PASSWORD_POLICY;
-    let min = if two_step::is_enabled(state, account_id).await? {
+    let min = if two_step::store::is_enabled(state, account_id).await? {
         policy.min_with_second_factor
     } else {
         policy.min_single_factor
@@ -268,7 +268,7 @@ pub(crate) async fn change_password(
     if form.current_password.is_empty() {
         errors.add("current_password", "password-current-missing");
     }
-    let second_factor = two_step::is_enabled(&state, &account.id).await?;
+    let second_factor = two_step::store::is_enabled(&state, &account.id).await?;
     let id = notices::contact(&account)?;
     let new = accounts::store::new_password(&state, &form.password, Some(&id), second_factor)
         .map_err(|p| crate::pages::password_error(&mut errors, p));
@@ -364,7 +364,7 @@ pub(crate) async fn data(
             "created_at": time(Some(account.created_at)),
             "last_sign_in_at": time(account.last_sign_in_at),
             "language": account.lang,
-            "two_step_verification": two_step::is_enabled(&state, &account_id).await?,
+            "two_step_verification": two_step::store::is_enabled(&state, &account_id).await?,
             "recovery_codes_left": store::unused_recovery_codes(&state.db, &account_id).await?,
         },
         "profile": profile,

@@ -347,7 +347,7 @@ async fn account_page(
         store::account::Level::RealName => "level-real-name",
         store::account::Level::Basic => "level-basic",
     };
-    let two_step = crate::two_step::is_enabled(&state, &account.id).await?;
+    let two_step = crate::two_step::store::is_enabled(&state, &account.id).await?;
     let officer = principal.has_scope(crate::real_name::VERIFIER_SCOPE);
     ctx.page(
         StatusCode::OK,

@@ -463,8 +463,10 @@ pub async fn sign_in(
         state.outbox_wake.notify_one();
         return Ok(SignInOutcome::NeedsVerification { verification_id });
     }
-    if crate::two_step::is_enabled(state, &account.id).await? {
-        return Ok(SignInOutcome::SecondFactor { challenge: crate::two_step::challenge(state, &account.id).await? });
+    if crate::two_step::store::is_enabled(state, &account.id).await? {
+        return Ok(SignInOutcome::SecondFactor {
+            challenge: crate::two_step::store::challenge(state, &account.id).await?,
+        });
     }
     Ok(SignInOutcome::SignedIn(store::principal(&account, AuthStrength::Password)?))
 }

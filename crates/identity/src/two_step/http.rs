@@ -1,6 +1,6 @@
-//! Identity's two-step pages: the second step of sign-in, and turning
-//! two-step verification on and off. Thin handlers: parse the form, one
-//! call into `two_step`, render the page again with its errors or redirect.
+//! The two-step pages: the second step of sign-in, and turning two-step
+//! verification on and off. Thin handlers: parse the form, call into
+//! `two_step::store`, render the page again with its errors or redirect.
 
 use askama::Template;
 use axum::Extension;
@@ -27,7 +27,7 @@ use crate::pages::{
 };
 use crate::sign_in::{NextQuery, sign_in_form, start_session};
 use crate::store;
-use crate::two_step::{self, ConfirmOutcome, Enrolment, SecondStep};
+use crate::two_step::{self, ConfirmOutcome, Disabled, Enrolment, Proof, SecondStep};
 
 /// The second step of sign-in and the two-step pages.
 pub(crate) fn pages() -> Router<AppState> {
@@ -84,14 +84,9 @@ async fn second_step_form(
     errors: FormErrors,
     next: &str,
 ) -> Result<Option<Response>, AppError> {
-    let Some(challenge) = store::challenge(&state.db, &store::challenge_key(token)).await? else {
-        return Ok(None);
-    };
-    let code = two_step::is_enabled(state, &challenge.account_id).await?;
-    let passkeys =
-        crate::passkeys::available(state) && crate::passkeys::count(&state.db, &challenge.account_id).await? > 0;
+    let Some(methods) = two_step::store::methods(state, token).await? else { return Ok(None) };
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let content = SecondStepPage { ctx, errors, next, code, passkeys };
+    let content = SecondStepPage { ctx, errors, next, code: methods.code, passkeys: methods.passkeys };
     ctx.page(status, "second-step-title", &content).map(Some)
 }
 
@@ -108,6 +103,37 @@ async fn second_step_page(
         None => None,
     };
     Ok(shown.unwrap_or_else(|| see_other(&ctx.href("/sign-in"))))
+}
+
+/// What the second-step form offers.
+#[derive(Clone, Copy)]
+enum Offered<'a> {
+    /// A code from the authenticator app, or a recovery code.
+    Code(&'a str),
+    /// A passkey's answer (set by the page's script instead of a code).
+    Passkey(&'a str),
+}
+
+/// Takes the second step the sign-in `token` stands for with what the form
+/// offers. A passkey's answer is checked here, against the ceremony the
+/// browser's cookie names, before `two_step::store::complete` counts and
+/// records the step.
+async fn take_second_step(
+    state: &AppState,
+    ctx: &PageContext,
+    headers: &HeaderMap,
+    https: bool,
+    token: &str,
+    offered: Offered<'_>,
+) -> Result<SecondStep, AppError> {
+    let Some(owed) = two_step::store::owed(state, token).await? else { return Ok(SecondStep::Ended) };
+    let proof = match offered {
+        Offered::Code(code) => Proof::Code(code),
+        Offered::Passkey(answer) => Proof::Passkey {
+            proven: crate::passkeys::check_second_step(state, headers, https, &owed.account.id, answer).await?,
+        },
+    };
+    two_step::store::complete(state, ctx.lang, owed, proof).await
 }
 
 fn clear_challenge(response: &mut Response, https: bool) {
@@ -127,18 +153,18 @@ async fn second_step(
     };
     let next = safe_next(&form.next);
     let mut errors = FormErrors::new();
-    let proof = if !form.credential.trim().is_empty() {
-        Some(two_step::Proof::Passkey { headers: &headers, https: client.https, answer: &form.credential })
+    let offered = if !form.credential.trim().is_empty() {
+        Some(Offered::Passkey(&form.credential))
     } else if !form.code.trim().is_empty() {
-        Some(two_step::Proof::Code(&form.code))
+        Some(Offered::Code(&form.code))
     } else {
         errors.add("code", "second-step-missing");
         None
     };
-    let passkey = matches!(proof, Some(two_step::Proof::Passkey { .. }));
+    let passkey = matches!(offered, Some(Offered::Passkey(_)));
     let mut throttled = false;
-    let outcome = match proof {
-        Some(proof) => Some(two_step::complete(&state, ctx.lang, &token, proof).await?),
+    let outcome = match offered {
+        Some(offered) => Some(take_second_step(&state, &ctx, &headers, client.https, &token, offered).await?),
         None => None,
     };
     match outcome {
@@ -201,7 +227,7 @@ async fn two_step_form(
     errors: FormErrors,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let enrolment = two_step::begin(state, account).await?;
+    let enrolment = two_step::store::begin(state, account).await?;
     let secret_groups = enrolment.as_ref().map(|e| group4(&e.secret_base32)).unwrap_or_default();
     let min = PASSWORD_POLICY.min_single_factor.to_string();
     let off_password_hint = ctx.t_with("two-step-off-password-hint", &[("min", &min)]);
@@ -233,7 +259,7 @@ async fn two_step_confirm(
     if form.code.trim().is_empty() {
         errors.add("code", "second-step-missing");
     } else {
-        match two_step::confirm(&state, ctx.lang, &account, &form.code).await? {
+        match two_step::store::confirm(&state, ctx.lang, &account, &form.code).await? {
             ConfirmOutcome::Enabled(codes) => {
                 let codes = codes.iter().map(|c| c.display()).collect();
                 return ctx.page(StatusCode::OK, "recovery-title", &RecoveryCodesPage { ctx: &ctx, codes });
@@ -293,10 +319,10 @@ async fn two_step_disable(
                     Some(new) => Some(crate::password::hash_blocking(new).await.map_err(AppError::internal)?),
                     None => None,
                 };
-                match two_step::disable(&state, ctx.lang, &account, &form.code, phc.as_deref()).await? {
-                    two_step::Disabled::Off => return Ok(see_other(&ctx.href("/account"))),
-                    two_step::Disabled::Wrong => errors.add("code", "two-step-wrong"),
-                    two_step::Disabled::Throttled { minutes } => {
+                match two_step::store::disable(&state, ctx.lang, &account, &form.code, phc.as_deref()).await? {
+                    Disabled::Off => return Ok(see_other(&ctx.href("/account"))),
+                    Disabled::Wrong => errors.add("code", "two-step-wrong"),
+                    Disabled::Throttled { minutes } => {
                         status = StatusCode::TOO_MANY_REQUESTS;
                         errors.add_with("code", "second-step-throttled", vec![("minutes", minutes.to_string())]);
                     }

@@ -1,8 +1,8 @@
-//! Two-step verification: an authenticator app (TOTP, RFC 6238) enrolled
-//! with a QR code, single-use recovery codes, and the second step of
-//! sign-in. Every change is audited and e-mailed to the account holder.
+//! The two-step operations over the authenticator, recovery-code and
+//! sign-in challenge tables (`crate::store`): enrol, confirm, turn off, open
+//! and complete the second step of sign-in. Each change is one transaction
+//! with its audit rows and its notice to the account holder.
 
-use axum::http::HeaderMap;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use platform::app::AppState;
@@ -10,39 +10,15 @@ use platform::audit::{self, AuditEntry};
 use platform::error::AppError;
 use platform::i18n::Lang;
 use platform::outbox;
-use platform::principal::{AuthStrength, Principal};
-use totp_rs::{Builder, Totp};
+use platform::principal::AuthStrength;
 
 use crate::guesses::{self, Claim, Secret};
 use crate::model::{OneTimeCode, RECOVERY_CODES, RecoveryCode};
 use crate::notices;
 use crate::store::{self, account};
-
-const SEAL_CONTEXT: &str = "identity.totp";
-const ISSUER: &str = "Lionrock";
-
-/// What the resident needs to add lionrock to an authenticator app.
-pub struct Enrolment {
-    /// The secret in base32, for typing in by hand.
-    pub secret_base32: String,
-    /// `otpauth://` URL (what the QR code holds).
-    pub url: String,
-    /// The QR code as an SVG `data:` URI, for an `<img>`.
-    pub qr_data_uri: String,
-}
-
-fn totp(secret: Vec<u8>, email: &str) -> Result<Totp, AppError> {
-    Builder::new()
-        .with_secret(secret)
-        .with_account_name(email.replace(':', ""))
-        .with_issuer(Some(ISSUER))
-        .build()
-        .map_err(|e| AppError::internal(format!("TOTP: {e}")))
-}
-
-fn unix_now() -> u64 {
-    u64::try_from(time::OffsetDateTime::now_utc().unix_timestamp()).unwrap_or(0)
-}
+use crate::two_step::{
+    ConfirmOutcome, Disabled, Enrolment, Methods, Owed, Proof, SEAL_CONTEXT, SecondStep, totp, unix_now,
+};
 
 fn open_secret(state: &AppState, row: &store::totp::Model) -> Result<Vec<u8>, AppError> {
     let sealed = STANDARD.decode(&row.secret_sealed).map_err(AppError::internal)?;
@@ -65,12 +41,12 @@ fn recovery_mac(state: &AppState, code: &RecoveryCode) -> String {
     state.keys.blind_index("identity.recovery-code", code.as_str())
 }
 
-pub async fn is_enabled(state: &AppState, account_id: &str) -> Result<bool, AppError> {
+pub(crate) async fn is_enabled(state: &AppState, account_id: &str) -> Result<bool, AppError> {
     Ok(store::totp(&state.db, account_id).await?.is_some_and(|t| t.confirmed_at.is_some()))
 }
 
 /// Starts enrolment with a fresh secret; `None` if already enabled.
-pub async fn begin(state: &AppState, account: &account::Model) -> Result<Option<Enrolment>, AppError> {
+pub(crate) async fn begin(state: &AppState, account: &account::Model) -> Result<Option<Enrolment>, AppError> {
     if is_enabled(state, &account.id).await? {
         return Ok(None);
     }
@@ -90,14 +66,9 @@ pub async fn begin(state: &AppState, account: &account::Model) -> Result<Option<
     Ok(Some(Enrolment { secret_base32, url, qr_data_uri }))
 }
 
-/// The result of confirming enrolment with a first code.
-pub enum ConfirmOutcome {
-    Enabled(Vec<RecoveryCode>),
-    Wrong,
-    NotStarted,
-}
-
-pub async fn confirm(
+/// Confirms enrolment with a first code: two-step verification is on, and
+/// here are its recovery codes.
+pub(crate) async fn confirm(
     state: &AppState,
     lang: Lang,
     account: &account::Model,
@@ -136,24 +107,12 @@ pub async fn confirm(
     Ok(ConfirmOutcome::Enabled(codes))
 }
 
-/// What turning two-step verification off did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Disabled {
-    Off,
-    /// The code was wrong (counted with the second step's guesses).
-    Wrong,
-    /// Too many wrong second-step codes lately: try again in this many minutes.
-    Throttled {
-        minutes: i64,
-    },
-}
-
 /// Turns two-step verification off, given a current code or a recovery code
 /// (the caller has checked the password); `new_password` (a hash) replaces a
 /// password too short to be the only factor, in the same transaction. The
 /// code is a guess at the second step like sign-in's: counted per account
 /// before it is checked, so an open session is no way around the wait.
-pub async fn disable(
+pub(crate) async fn disable(
     state: &AppState,
     lang: Lang,
     account: &account::Model,
@@ -211,53 +170,49 @@ pub async fn disable(
 }
 
 /// Opens the second step of sign-in; returns the token for its cookie.
-pub async fn challenge(state: &AppState, account_id: &str) -> Result<String, AppError> {
+pub(crate) async fn challenge(state: &AppState, account_id: &str) -> Result<String, AppError> {
     let token = platform::crypto::random_token();
     store::create_challenge(&state.db, &store::challenge_key(&token), account_id).await?;
     Ok(token)
 }
 
-/// The result of the second step of sign-in.
-pub enum SecondStep {
-    SignedIn(Principal),
-    Wrong {
-        tries_left: i32,
-    },
-    /// Too many wrong second steps for the account lately, across sign-ins
-    /// (a right password does not reset them): nothing was checked or counted.
-    Throttled {
-        minutes: i64,
-    },
-    Ended,
+/// The ways the account the sign-in `token` stands for can take its second
+/// step; `None` when that sign-in has ended.
+pub(crate) async fn methods(state: &AppState, token: &str) -> Result<Option<Methods>, AppError> {
+    let Some(challenge) = store::challenge(&state.db, &store::challenge_key(token)).await? else {
+        return Ok(None);
+    };
+    let code = is_enabled(state, &challenge.account_id).await?;
+    let passkeys =
+        crate::passkeys::available(state) && crate::passkeys::count(&state.db, &challenge.account_id).await? > 0;
+    Ok(Some(Methods { code, passkeys }))
 }
 
-/// What the resident offers for the second step.
-#[derive(Clone, Copy)]
-pub enum Proof<'a> {
-    /// A code from the authenticator app, or a recovery code.
-    Code(&'a str),
-    /// An answer from one of the account's passkeys, to the ceremony this
-    /// browser started (named by its cookie in `headers`).
-    Passkey { headers: &'a HeaderMap, https: bool, answer: &'a str },
-}
-
-pub async fn complete(state: &AppState, lang: Lang, token: &str, proof: Proof<'_>) -> Result<SecondStep, AppError> {
+/// The second step the sign-in `token` stands for; `None` when that sign-in
+/// has ended (an expired one is deleted).
+pub(crate) async fn owed(state: &AppState, token: &str) -> Result<Option<Owed>, AppError> {
     let key = store::challenge_key(token);
-    let Some(challenge) = store::challenge(&state.db, &key).await? else { return Ok(SecondStep::Ended) };
+    let Some(challenge) = store::challenge(&state.db, &key).await? else { return Ok(None) };
     if platform::db::now() >= challenge.expires_at {
         store::delete_challenge(&state.db, &key).await?;
-        return Ok(SecondStep::Ended);
+        return Ok(None);
     }
     let account = store::account_by_id(&state.db, &challenge.account_id).await?.ok_or_else(AppError::not_found)?;
-    // A passkey is checked before the write transaction: its ceremony is
-    // single-use already, and recording its use writes too (SQLite allows
-    // one writer at a time).
-    let passkey_proven = match proof {
-        Proof::Passkey { headers, https, answer } => {
-            crate::passkeys::check_second_step(state, headers, https, &account.id, answer).await?
-        }
-        Proof::Code(_) => false,
-    };
+    Ok(Some(Owed { key, account }))
+}
+
+/// Completes the second step `owed` with `proof`. A passkey's answer is
+/// checked before (`Proof::Passkey`), outside this write transaction: its
+/// ceremony is single-use already, and recording its use writes too
+/// (SQLite allows one writer at a time).
+pub(crate) async fn complete(
+    state: &AppState,
+    lang: Lang,
+    owed: Owed,
+    proof: Proof<'_>,
+) -> Result<SecondStep, AppError> {
+    let Owed { key, account } = owed;
+    let passkey_proven = matches!(proof, Proof::Passkey { proven: true });
     let row = store::totp(&state.db, &account.id).await?.filter(|t| t.confirmed_at.is_some());
     let txn = platform::db::begin_write(&state.db).await?;
     if !store::take_challenge_try(&txn, &key).await? {
@@ -275,7 +230,7 @@ pub async fn complete(state: &AppState, lang: Lang, token: &str, proof: Proof<'_
     }
     let mut used_recovery = false;
     let proven = match (proof, &row) {
-        (Proof::Passkey { .. }, _) => passkey_proven,
+        (Proof::Passkey { proven }, _) => proven,
         (Proof::Code(input), Some(row)) => match matching_step(state, row, account.name(), input)? {
             Some(step) => store::use_totp_step(&txn, &account.id, step, false).await?,
             None => match RecoveryCode::parse(input) {
@@ -320,11 +275,4 @@ pub async fn complete(state: &AppState, lang: Lang, token: &str, proof: Proof<'_
         return Ok(SecondStep::SignedIn(store::principal(&account, AuthStrength::Passkey)?));
     }
     Ok(SecondStep::SignedIn(store::principal(&account, AuthStrength::TwoFactor)?))
-}
-
-/// The current code for a secret (tests and tools).
-pub fn current_code(secret_base32: &str) -> Option<String> {
-    let secret = base32::decode(base32::Alphabet::Rfc4648 { padding: false }, secret_base32)?;
-    let totp = Builder::new().with_secret(secret).with_account_name("x").build().ok()?;
-    Some(totp.generate(unix_now()).to_string())
 }
