@@ -30,6 +30,7 @@ use crate::model::{Identifier, OneTimeCode, Phone};
 use crate::notices;
 use crate::pages::ReturnTo;
 use crate::pages::{RecentSignIn, see_other};
+use crate::store::verification::Purpose;
 use crate::store::{self, account};
 use axum::Router;
 use axum::middleware;
@@ -44,11 +45,11 @@ pub(crate) fn pages() -> Router<AppState> {
     )
 }
 
-const PURPOSE_CHANGE_EMAIL: &str = "change_email";
-const PURPOSE_CHANGE_PHONE: &str = "change_phone";
+const PURPOSE_CHANGE_EMAIL: Purpose = Purpose::ChangeEmail;
+const PURPOSE_CHANGE_PHONE: Purpose = Purpose::ChangePhone;
 pub(crate) const PAGE: &str = "/account/sign-in-details";
 
-fn purpose(id: &Identifier) -> &'static str {
+fn purpose(id: &Identifier) -> Purpose {
     match id {
         Identifier::Email(_) => PURPOSE_CHANGE_EMAIL,
         Identifier::Phone(_) => PURPOSE_CHANGE_PHONE,

@@ -113,13 +113,37 @@ pub mod verification {
     //! `verification` rows: a one-time code in flight.
     use sea_orm::entity::prelude::*;
 
+    /// What a verification's code proves.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+    #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+    pub enum Purpose {
+        /// A new account's e-mail address (registration).
+        #[sea_orm(string_value = "email")]
+        Email,
+        /// A new account's mobile number (registration).
+        #[sea_orm(string_value = "phone")]
+        Phone,
+        /// Recovering an account through its e-mail address.
+        #[sea_orm(string_value = "recover")]
+        Recover,
+        /// Recovering an account through its mobile number.
+        #[sea_orm(string_value = "recover_phone")]
+        RecoverPhone,
+        /// A new e-mail address for an account (`contact`).
+        #[sea_orm(string_value = "change_email")]
+        ChangeEmail,
+        /// A new mobile number for an account (`contact`).
+        #[sea_orm(string_value = "change_phone")]
+        ChangePhone,
+    }
+
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "verification")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
         pub id: String,
         pub account_id: Option<String>,
-        pub purpose: String,
+        pub purpose: Purpose,
         pub code_mac: String,
         pub expires_at: TimeDateTimeWithTimeZone,
         pub tries_left: i32,
@@ -351,7 +375,7 @@ pub async fn create_verification(
     conn: &impl ConnectionTrait,
     id: &str,
     account_id: Option<&str>,
-    purpose: &str,
+    purpose: verification::Purpose,
     code_mac: String,
     number_key: Option<String>,
     to_key: String,
@@ -360,7 +384,7 @@ pub async fn create_verification(
     verification::ActiveModel {
         id: Set(id.to_owned()),
         account_id: Set(account_id.map(str::to_owned)),
-        purpose: Set(purpose.to_owned()),
+        purpose: Set(purpose),
         code_mac: Set(code_mac),
         expires_at: Set(now + CODE_LIFETIME),
         tries_left: Set(CODE_TRIES),

@@ -12,15 +12,38 @@ pub mod store;
 use platform::principal::Principal;
 use time::OffsetDateTime;
 
+use crate::model::Identifier;
 use crate::sms::Cap;
 use crate::store::account;
+use crate::store::verification::Purpose;
 
-/// Verification purposes: proving an address or a number at registration,
-/// and recovering an account through one.
-pub(crate) const PURPOSE_EMAIL: &str = "email";
-pub(crate) const PURPOSE_PHONE: &str = "phone";
-pub(crate) const PURPOSE_RECOVER: &str = "recover";
-pub(crate) const PURPOSE_RECOVER_PHONE: &str = "recover_phone";
+/// The verifications a registration's code finishes (so does a pending
+/// account's new code at sign-in).
+pub(crate) const REGISTRATION: [Purpose; 2] = [Purpose::Email, Purpose::Phone];
+
+/// The verifications a recovery's code finishes.
+pub(crate) const RECOVERY: [Purpose; 2] = [Purpose::Recover, Purpose::RecoverPhone];
+
+/// The verifications whose codes are sent again on request: registration's
+/// and recovery's. A new code for a change of address or number would go to
+/// the old one, proving the new one without reaching it.
+pub(crate) const RESENDABLE: [Purpose; 4] = [Purpose::Email, Purpose::Phone, Purpose::Recover, Purpose::RecoverPhone];
+
+/// What registering `id` proves: the e-mail address or the mobile number.
+pub(crate) fn registration_purpose(id: &Identifier) -> Purpose {
+    match id {
+        Identifier::Email(_) => Purpose::Email,
+        Identifier::Phone(_) => Purpose::Phone,
+    }
+}
+
+/// What recovering an account through `id` proves.
+pub(crate) fn recovery_purpose(id: &Identifier) -> Purpose {
+    match id {
+        Identifier::Email(_) => Purpose::Recover,
+        Identifier::Phone(_) => Purpose::RecoverPhone,
+    }
+}
 
 /// What registration or recovery answers: the verification to continue
 /// with, or that a cap on SMS codes was reached (nothing was sent).
@@ -65,9 +88,10 @@ pub enum ResendOutcome {
     Unknown,
 }
 
-/// Whether a verification's codes go by SMS.
-pub(crate) fn by_sms(purpose: &str) -> bool {
-    purpose == PURPOSE_PHONE || purpose == PURPOSE_RECOVER_PHONE
+/// Whether a registration's or a recovery's codes go by SMS (a change's
+/// are `contact`'s to say).
+pub(crate) fn by_sms(purpose: Purpose) -> bool {
+    matches!(purpose, Purpose::Phone | Purpose::RecoverPhone)
 }
 
 /// The result of a sign-in attempt. `Failed` never says why.
@@ -132,4 +156,40 @@ pub enum CreateUserError {
 pub enum NewUser<'a> {
     Email(&'a str),
     Phone(&'a str),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Email, Phone};
+
+    fn ids() -> [Identifier; 2] {
+        [Identifier::Email(Email::parse("chan@example.org").unwrap()), Identifier::Phone(Phone::stored("+85291234567"))]
+    }
+
+    #[test]
+    fn codes_go_by_sms_exactly_to_numbers() {
+        for id in ids() {
+            let phone = matches!(id, Identifier::Phone(_));
+            assert_eq!(by_sms(registration_purpose(&id)), phone);
+            assert_eq!(by_sms(recovery_purpose(&id)), phone);
+        }
+    }
+
+    #[test]
+    fn each_flow_finishes_only_its_own_verifications() {
+        for id in ids() {
+            assert!(REGISTRATION.contains(&registration_purpose(&id)));
+            assert!(!RECOVERY.contains(&registration_purpose(&id)));
+            assert!(RECOVERY.contains(&recovery_purpose(&id)));
+            assert!(!REGISTRATION.contains(&recovery_purpose(&id)));
+        }
+    }
+
+    #[test]
+    fn a_change_of_address_or_number_is_never_resent() {
+        assert!(!RESENDABLE.contains(&Purpose::ChangeEmail));
+        assert!(!RESENDABLE.contains(&Purpose::ChangePhone));
+        assert!(REGISTRATION.iter().chain(&RECOVERY).all(|p| RESENDABLE.contains(p)));
+    }
 }

@@ -11,14 +11,15 @@ use platform::outbox::{self};
 use platform::principal::{AuthStrength, Principal};
 
 use crate::accounts::{
-    CreateUserError, Guess, NewUser, PURPOSE_EMAIL, PURPOSE_PHONE, PURPOSE_RECOVER, PURPOSE_RECOVER_PHONE,
-    PasswordCheck, RecoverOutcome, ResendOutcome, SignInOutcome, Started, VerifyOutcome, WaitRule, by_sms,
+    CreateUserError, Guess, NewUser, PasswordCheck, RECOVERY, REGISTRATION, RESENDABLE, RecoverOutcome, ResendOutcome,
+    SignInOutcome, Started, VerifyOutcome, WaitRule, by_sms, recovery_purpose, registration_purpose,
 };
 use crate::guesses::{self, Claim, Secret};
 use crate::model::{self, Email, Identifier, NewPassword, OneTimeCode, Phone};
 use crate::notices;
 use crate::password;
 use crate::sms::{self, Cap};
+use crate::store::verification::Purpose;
 use crate::store::{self, StoreError, account};
 
 pub(crate) fn code_mac(state: &AppState, verification_id: &str, code: &OneTimeCode) -> String {
@@ -71,10 +72,7 @@ pub async fn register(
     // Hash first, whatever happens next, so both paths take as long.
     let phc = password::hash_blocking(password).await.map_err(AppError::internal)?;
     let verification_id = uuid::Uuid::now_v7().to_string();
-    let purpose = match id {
-        Identifier::Email(_) => PURPOSE_EMAIL,
-        Identifier::Phone(_) => PURPOSE_PHONE,
-    };
+    let purpose = registration_purpose(id);
     let txn = platform::db::begin_write(&state.db).await?;
     let created = match store::account_by(&txn, id).await? {
         Some(_) => None,
@@ -143,7 +141,7 @@ pub async fn register(
 /// A code checked: right (with the write transaction still open for the
 /// caller to finish the job in, and the purpose it was for), or why not.
 pub(crate) enum CodeCheck {
-    Right { txn: sea_orm::DatabaseTransaction, account_id: String, purpose: String },
+    Right { txn: sea_orm::DatabaseTransaction, account_id: String, purpose: Purpose },
     Not(VerifyOutcome),
 }
 
@@ -154,10 +152,10 @@ pub(crate) async fn check_code(
     state: &AppState,
     verification_id: &str,
     code: &OneTimeCode,
-    purposes: &[&str],
+    purposes: &[Purpose],
 ) -> Result<CodeCheck, AppError> {
     let Some(v) =
-        store::verification_by_id(&state.db, verification_id).await?.filter(|v| purposes.contains(&v.purpose.as_str()))
+        store::verification_by_id(&state.db, verification_id).await?.filter(|v| purposes.contains(&v.purpose))
     else {
         return Ok(CodeCheck::Not(VerifyOutcome::Unknown));
     };
@@ -200,12 +198,11 @@ pub(crate) async fn check_code(
 }
 
 pub async fn verify(state: &AppState, verification_id: &str, code: &OneTimeCode) -> Result<VerifyOutcome, AppError> {
-    let (txn, account_id, purpose) =
-        match check_code(state, verification_id, code, &[PURPOSE_EMAIL, PURPOSE_PHONE]).await? {
-            CodeCheck::Right { txn, account_id, purpose } => (txn, account_id, purpose),
-            CodeCheck::Not(outcome) => return Ok(outcome),
-        };
-    let phone = purpose == PURPOSE_PHONE;
+    let (txn, account_id, purpose) = match check_code(state, verification_id, code, &REGISTRATION).await? {
+        CodeCheck::Right { txn, account_id, purpose } => (txn, account_id, purpose),
+        CodeCheck::Not(outcome) => return Ok(outcome),
+    };
+    let phone = purpose == Purpose::Phone;
     store::activate(&txn, &account_id, phone).await?;
     let action = if phone { "account.verify_phone" } else { "account.verify_email" };
     audit::record(
@@ -224,10 +221,7 @@ pub async fn verify(state: &AppState, verification_id: &str, code: &OneTimeCode)
 pub async fn recover_start(state: &AppState, lang: Lang, id: &Identifier, ip: &str) -> Result<Started, AppError> {
     let verification_id = uuid::Uuid::now_v7().to_string();
     let code = OneTimeCode::generate();
-    let purpose = match id {
-        Identifier::Email(_) => PURPOSE_RECOVER,
-        Identifier::Phone(_) => PURPOSE_RECOVER_PHONE,
-    };
+    let purpose = recovery_purpose(id);
     let txn = platform::db::begin_write(&state.db).await?;
     if let Err(cap) = count_send(state, &txn, id, ip).await? {
         txn.rollback().await?;
@@ -267,15 +261,14 @@ pub async fn recover_finish(
 ) -> Result<RecoverOutcome, AppError> {
     // Hash before the transaction (it takes a while, and holds no lock).
     let phc = password::hash_blocking(password).await.map_err(AppError::internal)?;
-    let (txn, account_id, purpose) =
-        match check_code(state, verification_id, code, &[PURPOSE_RECOVER, PURPOSE_RECOVER_PHONE]).await? {
-            CodeCheck::Right { txn, account_id, purpose } => (txn, account_id, purpose),
-            CodeCheck::Not(outcome) => return Ok(RecoverOutcome::Code(outcome)),
-        };
+    let (txn, account_id, purpose) = match check_code(state, verification_id, code, &RECOVERY).await? {
+        CodeCheck::Right { txn, account_id, purpose } => (txn, account_id, purpose),
+        CodeCheck::Not(outcome) => return Ok(RecoverOutcome::Code(outcome)),
+    };
     let account = store::account_by_id(&txn, &account_id).await?.ok_or_else(AppError::not_found)?;
     store::set_password(&txn, &account_id, &phc).await?;
     // The address or number is proven: a pending account becomes active.
-    store::activate(&txn, &account_id, purpose == PURPOSE_RECOVER_PHONE).await?;
+    store::activate(&txn, &account_id, purpose == Purpose::RecoverPhone).await?;
     platform::session::revoke_all(&txn, &account_id).await?;
     // Whoever held the account before may hold its services' tokens too.
     crate::oidc::store::revoke_account(&txn, &account_id).await?;
@@ -297,17 +290,13 @@ pub async fn recover_finish(
 
 /// Whether the codes of verification `id` go by SMS (a decoy's say the same as a real one's).
 pub async fn sent_by_sms(state: &AppState, verification_id: &str) -> Result<bool, AppError> {
-    Ok(store::verification_by_id(&state.db, verification_id).await?.is_some_and(|v| by_sms(&v.purpose)))
+    Ok(store::verification_by_id(&state.db, verification_id).await?.is_some_and(|v| by_sms(v.purpose)))
 }
 
 pub async fn resend(state: &AppState, lang: Lang, verification_id: &str, ip: &str) -> Result<ResendOutcome, AppError> {
-    // Only registration's and recovery's codes are sent again here: a new
-    // code for a change of address or number would go to the old one,
-    // proving the new one without reaching it.
-    let resendable = [PURPOSE_EMAIL, PURPOSE_PHONE, PURPOSE_RECOVER, PURPOSE_RECOVER_PHONE];
-    let Some(v) = store::verification_by_id(&state.db, verification_id)
-        .await?
-        .filter(|v| resendable.contains(&v.purpose.as_str()))
+    // Only registration's and recovery's codes (`RESENDABLE`).
+    let Some(v) =
+        store::verification_by_id(&state.db, verification_id).await?.filter(|v| RESENDABLE.contains(&v.purpose))
     else {
         return Ok(ResendOutcome::Unknown);
     };
@@ -323,11 +312,11 @@ pub async fn resend(state: &AppState, lang: Lang, verification_id: &str, ip: &st
     }
     // A decoy resends nothing, but answers the same (and counts the same).
     let to = match &account {
-        Some(a) if by_sms(&v.purpose) => a.phone.as_deref().map(|p| Identifier::Phone(Phone::stored(p))),
+        Some(a) if by_sms(v.purpose) => a.phone.as_deref().map(|p| Identifier::Phone(Phone::stored(p))),
         Some(a) => a.email.as_deref().and_then(|e| Email::parse(e).ok()).map(Identifier::Email),
         None => None,
     };
-    let allowed = if by_sms(&v.purpose) {
+    let allowed = if by_sms(v.purpose) {
         // The number's own count, kept on the verification: a decoy's too.
         let key = v.number_key.clone().or_else(|| to.as_ref().and_then(|to| number_key(state, to)));
         sms::allow_resend(state, &txn, key.as_deref(), ip).await?
@@ -444,10 +433,7 @@ pub async fn sign_in(
     if account.status == account::Status::Pending {
         // The password is right but the address or number was never proven: a new code.
         let to = notices::contact(&account)?;
-        let purpose = match to {
-            Identifier::Email(_) => PURPOSE_EMAIL,
-            Identifier::Phone(_) => PURPOSE_PHONE,
-        };
+        let purpose = registration_purpose(&to);
         let verification_id = uuid::Uuid::now_v7().to_string();
         let code = OneTimeCode::generate();
         let txn = platform::db::begin_write(&state.db).await?;
