@@ -74,7 +74,7 @@ fn pages() -> axum::Router<platform::app::AppState> {
         .merge(passkeys::pages())
         .merge(security::pages())
         .merge(profile::pages())
-        .merge(contact::pages())
+        .merge(contact::http::pages())
         .merge(dependants::http::pages())
         .merge(deletion::http::pages())
         .merge(real_name::pages())
