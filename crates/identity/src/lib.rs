@@ -73,7 +73,7 @@ fn pages() -> axum::Router<platform::app::AppState> {
         .merge(app_sign_in::http::pages())
         .merge(passkeys::pages())
         .merge(security::pages())
-        .merge(profile::pages())
+        .merge(profile::http::pages())
         .merge(contact::http::pages())
         .merge(dependants::http::pages())
         .merge(deletion::http::pages())

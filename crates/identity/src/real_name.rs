@@ -261,7 +261,8 @@ pub async fn verify(
         }
     })?;
     for (slug, value) in [("name", &particulars.name), ("birthdate", &particulars.birthdate)] {
-        crate::profile::record_vouched(&txn, &account.person_id, slug, value, source.slug(), &document_id).await?;
+        crate::profile::store::record_vouched(&txn, &account.person_id, slug, value, source.slug(), &document_id)
+            .await?;
     }
     store::account::Entity::update_many()
         .col_expr(store::account::Column::Level, Expr::value(store::account::Level::RealName))

@@ -321,12 +321,12 @@ pub(crate) async fn data(
             json!({ "service": name, "client_id": c.client_id, "scopes": list(&c.scopes), "fields": list(&c.fields), "since": time(Some(c.granted_at)) })
         })
         .collect();
-    let fields = |rows: Vec<crate::profile::entity::Model>| -> Vec<serde_json::Value> {
+    let fields = |rows: Vec<crate::profile::store::entity::Model>| -> Vec<serde_json::Value> {
         rows.into_iter()
             .map(|f| json!({ "field": f.field, "value": f.value, "source": f.source, "document_id": f.document_id, "updated_at": time(Some(f.updated_at)) }))
             .collect()
     };
-    let profile = fields(crate::profile::values(&state.db, &account.person_id).await?);
+    let profile = fields(crate::profile::store::values(&state.db, &account.person_id).await?);
     let documents = crate::real_name::documents_of(&state, &account.person_id).await?;
     let mut dependants = Vec::new();
     for d in crate::dependants::store::links(&state.db, &account_id).await? {
@@ -334,7 +334,7 @@ pub(crate) async fn data(
             "person_id": d.person_id,
             "relation": d.relation,
             "since": time(Some(d.created_at)),
-            "profile": fields(crate::profile::values(&state.db, &d.person_id).await?),
+            "profile": fields(crate::profile::store::values(&state.db, &d.person_id).await?),
             "identity_documents": crate::real_name::documents_of(&state, &d.person_id).await?,
         }));
     }

@@ -50,7 +50,7 @@ pub async fn links(conn: &impl ConnectionTrait, account_id: &str) -> Result<Vec<
 pub async fn list(conn: &impl ConnectionTrait, account_id: &str) -> Result<Vec<Dependant>, DbErr> {
     let links = links(conn, account_id).await?;
     let people: Vec<String> = links.iter().map(|l| l.person_id.clone()).collect();
-    let values = crate::profile::values_of(conn, &people).await?;
+    let values = crate::profile::store::values_of(conn, &people).await?;
     Ok(links
         .into_iter()
         .map(|link| {
@@ -78,7 +78,7 @@ pub(crate) async fn add(state: &AppState, account_id: &str, new: NewDependant<'_
     store::person::ActiveModel { id: Set(person_id.clone()), created_at: Set(now) }.insert(&txn).await?;
     for (slug, value) in new.fields() {
         if !value.is_empty() {
-            crate::profile::entity::ActiveModel {
+            crate::profile::store::entity::ActiveModel {
                 person_id: Set(person_id.clone()),
                 field: Set(slug.to_owned()),
                 value: Set(value.to_owned()),

@@ -105,7 +105,7 @@ pub(super) async fn released_claims(
     // Profile fields: only those the person still allows this client, within the token's scopes.
     let allowed =
         store::consent(&state.db, account_id, client_id).await?.map(|c| parse_list(&c.fields)).unwrap_or_default();
-    let values = crate::profile::values(&state.db, &account.person_id).await?;
+    let values = crate::profile::store::values(&state.db, &account.person_id).await?;
     for field in crate::profile::fields_for(scopes) {
         let Some(v) = values.iter().find(|v| v.field == field.slug).filter(|_| allowed.iter().any(|a| a == field.slug))
         else {
