@@ -77,7 +77,7 @@ fn pages() -> axum::Router<platform::app::AppState> {
         .merge(contact::http::pages())
         .merge(dependants::http::pages())
         .merge(deletion::http::pages())
-        .merge(real_name::pages())
+        .merge(real_name::http::pages())
         .merge(oidc::admin::pages())
 }
 
@@ -89,7 +89,7 @@ fn routes() -> axum::Router<platform::app::AppState> {
 
 /// The JSON API: trusted sources' real-name assertions.
 fn api() -> platform::openapi::ApiRouter {
-    platform::openapi::ApiRouter::new().routes(utoipa_axum::routes!(real_name::assert))
+    platform::openapi::ApiRouter::new().routes(utoipa_axum::routes!(real_name::http::assert))
 }
 
 /// Identity's contribution to the binary.

@@ -327,7 +327,12 @@ pub(crate) async fn data(
             .collect()
     };
     let profile = fields(crate::profile::store::values(&state.db, &account.person_id).await?);
-    let documents = crate::real_name::documents_of(&state, &account.person_id).await?;
+    let checked = |rows: Vec<crate::real_name::Checked>| -> Vec<serde_json::Value> {
+        rows.into_iter()
+            .map(|d| json!({ "id": d.id, "kind": d.kind, "number": d.number, "source": d.source, "verified_at": time(Some(d.verified_at)) }))
+            .collect()
+    };
+    let documents = checked(crate::real_name::store::documents_of(&state, &account.person_id).await?);
     let mut dependants = Vec::new();
     for d in crate::dependants::store::links(&state.db, &account_id).await? {
         dependants.push(json!({
@@ -335,7 +340,7 @@ pub(crate) async fn data(
             "relation": d.relation,
             "since": time(Some(d.created_at)),
             "profile": fields(crate::profile::store::values(&state.db, &d.person_id).await?),
-            "identity_documents": crate::real_name::documents_of(&state, &d.person_id).await?,
+            "identity_documents": checked(crate::real_name::store::documents_of(&state, &d.person_id).await?),
         }));
     }
     let activity: Vec<_> =
