@@ -72,7 +72,7 @@ fn pages() -> axum::Router<platform::app::AppState> {
         .merge(two_step::http::pages())
         .merge(app_sign_in::http::pages())
         .merge(passkeys::pages())
-        .merge(security::pages())
+        .merge(security::http::pages())
         .merge(profile::http::pages())
         .merge(contact::http::pages())
         .merge(dependants::http::pages())
