@@ -36,8 +36,7 @@ pub mod entity {
         /// the modulus in `x` and the exponent in `y`.
         pub x: String,
         pub y: String,
-        /// `active` (signs) or `retired` (only verifies).
-        pub status: String,
+        pub status: Status,
         pub created_at: TimeDateTimeWithTimeZone,
         /// When a retired key stops being published.
         pub publish_until: Option<TimeDateTimeWithTimeZone>,
@@ -47,6 +46,18 @@ pub mod entity {
     pub enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    /// Where a key stands (the same strings in the database).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+    #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+    pub enum Status {
+        /// It signs (and is published).
+        #[sea_orm(string_value = "active")]
+        Active,
+        /// It only verifies: published until `publish_until`.
+        #[sea_orm(string_value = "retired")]
+        Retired,
+    }
 }
 
 /// What a key is for.
@@ -174,7 +185,7 @@ fn new_key(keys: &Keys, purpose: Purpose, alg: Alg) -> Result<entity::Model, DbE
         private_sealed: STANDARD.encode(keys.seal(&purpose.seal_context(), der.as_bytes())),
         x: URL_SAFE_NO_PAD.encode(x),
         y: URL_SAFE_NO_PAD.encode(y),
-        status: "active".to_owned(),
+        status: entity::Status::Active,
         created_at: db::now(),
         publish_until: None,
     })
@@ -196,7 +207,7 @@ fn new_rsa_key(keys: &Keys, purpose: Purpose) -> Result<entity::Model, DbErr> {
         private_sealed: STANDARD.encode(keys.seal(&purpose.seal_context(), der.as_bytes())),
         x: URL_SAFE_NO_PAD.encode(&n),
         y: URL_SAFE_NO_PAD.encode(&e),
-        status: "active".to_owned(),
+        status: entity::Status::Active,
         created_at: db::now(),
         publish_until: None,
     })
@@ -220,7 +231,7 @@ async fn active_row(conn: &impl ConnectionTrait, purpose: Purpose, alg: Alg) -> 
     entity::Entity::find()
         .filter(entity::Column::Purpose.eq(purpose.as_str()))
         .filter(entity::Column::Alg.eq(alg.as_str()))
-        .filter(entity::Column::Status.eq("active"))
+        .filter(entity::Column::Status.eq(entity::Status::Active))
         .order_by_desc(entity::Column::CreatedAt)
         .one(conn)
         .await
@@ -270,10 +281,10 @@ pub async fn rotate(db: &DatabaseConnection, keys: &Keys, purpose: Purpose, keep
     let txn = db::begin_write(db).await?;
     let now = db::now();
     entity::Entity::update_many()
-        .col_expr(entity::Column::Status, Expr::value("retired"))
+        .col_expr(entity::Column::Status, Expr::value(entity::Status::Retired))
         .col_expr(entity::Column::PublishUntil, Expr::value(now + keep))
         .filter(entity::Column::Purpose.eq(purpose.as_str()))
-        .filter(entity::Column::Status.eq("active"))
+        .filter(entity::Column::Status.eq(entity::Status::Active))
         .exec(&txn)
         .await?;
     let row = insert(fresh_es).insert(&txn).await?;
@@ -294,7 +305,7 @@ pub async fn published(db: &DatabaseConnection, purpose: Purpose) -> Result<Vec<
         .await?;
     Ok(rows
         .into_iter()
-        .filter(|r| r.status == "active" || r.publish_until.is_some_and(|until| until > now))
+        .filter(|r| r.status == entity::Status::Active || r.publish_until.is_some_and(|until| until > now))
         .map(Jwk::of)
         .collect())
 }
@@ -303,7 +314,7 @@ pub async fn published(db: &DatabaseConnection, purpose: Purpose) -> Result<Vec<
 pub async fn purge(db: &DatabaseConnection) -> Result<u64, DbErr> {
     let txn = db::begin_write(db).await?;
     let n = entity::Entity::delete_many()
-        .filter(entity::Column::Status.eq("retired"))
+        .filter(entity::Column::Status.eq(entity::Status::Retired))
         .filter(entity::Column::PublishUntil.lt(db::now()))
         .exec(&txn)
         .await?
