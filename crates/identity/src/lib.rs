@@ -71,7 +71,7 @@ fn pages() -> axum::Router<platform::app::AppState> {
         .merge(accounts::http::pages())
         .merge(two_step::http::pages())
         .merge(app_sign_in::http::pages())
-        .merge(passkeys::pages())
+        .merge(passkeys::http::pages())
         .merge(security::http::pages())
         .merge(profile::http::pages())
         .merge(contact::http::pages())

@@ -87,7 +87,7 @@ pub(crate) fn sign_in_form(
     errors: FormErrors,
     next: &str,
 ) -> Result<Response, AppError> {
-    let passkeys = crate::passkeys::available(state);
+    let passkeys = crate::passkeys::available(&state.public_url());
     let content = SignInPage { ctx, errors, email: "", next, recovered: false, reauth: false, passkeys };
     ctx.page(StatusCode::UNPROCESSABLE_ENTITY, "sign-in-title", &content)
 }
@@ -115,7 +115,7 @@ async fn sign_in_page(
 ) -> Result<Response, AppError> {
     let next = safe_next(&q.next).unwrap_or("");
     let recovered = q.recovered.is_some();
-    let passkeys = crate::passkeys::available(&state);
+    let passkeys = crate::passkeys::available(&state.public_url());
     ctx.page(
         StatusCode::OK,
         "sign-in-title",
@@ -180,7 +180,7 @@ async fn sign_in(
         }
     }
     let next = safe_next(&form.next).unwrap_or("");
-    let passkeys = crate::passkeys::available(&state);
+    let passkeys = crate::passkeys::available(&state.public_url());
     ctx.page(
         status,
         "sign-in-title",

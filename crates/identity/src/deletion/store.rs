@@ -119,7 +119,7 @@ async fn run(state: &AppState) -> Result<(), AppError> {
     store::purge_throttles(&state.db).await?;
     store::purge_challenges(&state.db).await?;
     crate::app_sign_in::store::purge(&state.db).await?;
-    crate::passkeys::purge(&state.db).await?;
+    crate::passkeys::store::purge(&state.db).await?;
     crate::sms::purge(&state.db).await?;
     crate::oidc::store::purge(&state.db).await?;
     let due =

@@ -40,7 +40,7 @@ pub(crate) async fn overview(state: &AppState, account_id: &str) -> Result<Overv
         connected: oidc_store::consents_for_account(&state.db, account_id).await?,
         activity: audit::entries_about(&state.db, &format!("account:{account_id}"), "account.", PAGE_ACTIVITY).await?,
         two_step: two_step::store::is_enabled(state, account_id).await?,
-        passkeys: passkeys::count(&state.db, account_id).await?,
+        passkeys: passkeys::store::count(&state.db, account_id).await?,
     })
 }
 
@@ -107,7 +107,7 @@ pub(crate) struct Download {
     pub(crate) documents: Vec<Checked>,
     pub(crate) dependants: Vec<DependantData>,
     pub(crate) activity: Vec<audit::log::Model>,
-    pub(crate) passkeys: Vec<passkeys::entity::Model>,
+    pub(crate) passkeys: Vec<passkeys::store::entity::Model>,
     pub(crate) two_step: bool,
     pub(crate) recovery_codes_left: u64,
 }
@@ -127,7 +127,7 @@ pub(crate) async fn download(state: &AppState, account_id: &str) -> Result<Downl
     }
     let activity =
         audit::entries_about(&state.db, &format!("account:{account_id}"), "account.", DOWNLOAD_ACTIVITY).await?;
-    let passkeys = passkeys::list(&state.db, account_id).await?;
+    let passkeys = passkeys::store::list(&state.db, account_id).await?;
     let two_step = two_step::store::is_enabled(state, account_id).await?;
     let recovery_codes_left = store::unused_recovery_codes(&state.db, account_id).await?;
     Ok(Download {

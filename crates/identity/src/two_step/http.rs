@@ -130,7 +130,13 @@ async fn take_second_step(
     let proof = match offered {
         Offered::Code(code) => Proof::Code(code),
         Offered::Passkey(answer) => Proof::Passkey {
-            proven: crate::passkeys::check_second_step(state, headers, https, &owed.account.id, answer).await?,
+            proven: crate::passkeys::store::check_second_step(
+                state,
+                web::read_cookie(headers, crate::passkeys::cookie_name(https)),
+                &owed.account.id,
+                answer,
+            )
+            .await?,
         },
     };
     two_step::store::complete(state, ctx.lang, owed, proof).await

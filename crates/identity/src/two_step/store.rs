@@ -184,7 +184,7 @@ pub(crate) async fn methods(state: &AppState, token: &str) -> Result<Option<Meth
     };
     let code = is_enabled(state, &challenge.account_id).await?;
     let passkeys =
-        crate::passkeys::available(state) && crate::passkeys::count(&state.db, &challenge.account_id).await? > 0;
+        crate::passkeys::available(&state.public_url()) && crate::passkeys::store::count(&state.db, &challenge.account_id).await? > 0;
     Ok(Some(Methods { code, passkeys }))
 }
 
