@@ -84,7 +84,7 @@ fn pages() -> axum::Router<platform::app::AppState> {
 /// Routes outside the language prefix: the OpenID provider and the app
 /// sign-in status.
 fn routes() -> axum::Router<platform::app::AppState> {
-    oidc::routes().merge(app_sign_in::http::routes())
+    oidc::http::routes().merge(app_sign_in::http::routes())
 }
 
 /// The JSON API: trusted sources' real-name assertions.

@@ -11,8 +11,6 @@ use platform::error::AppError;
 use platform::form::FormErrors;
 use platform::page::PageContext;
 use platform::principal::{Admin, Require};
-use sea_orm::QueryOrder;
-use sea_orm::entity::prelude::*;
 
 use super::{ClientError, NewClient, parse_list, store};
 use axum::Router;
@@ -45,9 +43,7 @@ struct ClientsPage<'a> {
 
 async fn rows(state: &AppState) -> Result<Vec<ClientRow>, AppError> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
-    Ok(store::client::Entity::find()
-        .order_by_desc(store::client::Column::CreatedAt)
-        .all(&state.db)
+    Ok(store::clients(&state.db)
         .await?
         .into_iter()
         .map(|c| ClientRow {
@@ -109,18 +105,8 @@ pub(crate) async fn create(
     };
     let (name, redirect_uris) = (new.name.clone(), get("redirect_uris"));
     let mut errors = FormErrors::new();
-    match super::create_client(&state, new).await {
+    match super::clients::create_client_by(&state, new, &admin.principal.account_id.to_string()).await {
         Ok(created) => {
-            platform::audit::record_now(
-                &state.db,
-                &state.keys,
-                platform::audit::AuditEntry::new(
-                    format!("account:{}", admin.principal.account_id),
-                    "oidc.client_create",
-                    format!("client:{}", created.client_id),
-                ),
-            )
-            .await?;
             let clients = rows(&state).await?;
             let shown = Some((created.client_id, created.client_secret));
             ctx.page(
@@ -164,20 +150,6 @@ pub(crate) async fn remove(
         .find(|(k, _)| k == "client_id")
         .map(|(_, v)| v.into_owned())
         .unwrap_or_default();
-    let txn = platform::db::begin_write(&state.db).await?;
-    let removed = store::client::Entity::delete_by_id(client_id.clone()).exec(&txn).await?.rows_affected == 1;
-    if removed {
-        platform::audit::record(
-            &txn,
-            &state.keys,
-            platform::audit::AuditEntry::new(
-                format!("account:{}", admin.principal.account_id),
-                "oidc.client_remove",
-                format!("client:{client_id}"),
-            ),
-        )
-        .await?;
-    }
-    txn.commit().await?;
+    store::remove_client(&state, &client_id, &admin.principal.account_id.to_string()).await?;
     Ok(crate::pages::see_other(&ctx.href("/admin/clients")))
 }

@@ -3,7 +3,8 @@
 //! code, and issuing the code or the error redirect.
 
 use super::claims::{amr, level_of_acr, level_slug};
-use super::{CODE_LIFETIME, OAuthError, OFFLINE_ACCESS, SOURCE_SCOPE, issuer, json_list, mac, parse_list, store};
+use super::provider::{issuer, mac};
+use super::{CODE_LIFETIME, OAuthError, OFFLINE_ACCESS, SOURCE_SCOPE, json_list, parse_list, store};
 use platform::app::AppState;
 use platform::error::AppError;
 use platform::principal::{IdentityLevel, Principal};

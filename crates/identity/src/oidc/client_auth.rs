@@ -2,7 +2,8 @@
 //! and `private_key_jwt` assertions, and the JWS checks clients' signed
 //! JWTs share.
 
-use super::{OAuthError, issuer, mac, store};
+use super::provider::{issuer, mac};
+use super::{OAuthError, store};
 use crate::model;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -2,7 +2,8 @@
 //! URIs, scopes, secrets or JWK Sets, and pairwise subjects.
 
 use super::claims::sector_of;
-use super::{SCOPES, SOURCE_SCOPE, json_list, mac, store};
+use super::provider::mac;
+use super::{SCOPES, SOURCE_SCOPE, json_list, store};
 use platform::app::AppState;
 use serde::Serialize;
 
@@ -59,7 +60,28 @@ fn acceptable_redirect(uri: &str) -> bool {
     url.fragment().is_none() && (url.scheme() == "https" || (url.scheme() == "http" && local))
 }
 
+/// Registers a client (the command line's `lionrock clients create`).
 pub async fn create_client(state: &AppState, new: NewClient) -> Result<CreatedClient, ClientError> {
+    let (model, created) = client_row(state, new)?;
+    store::insert_client(&state.db, model).await.map_err(|e| ClientError::Internal(e.to_string()))?;
+    Ok(created)
+}
+
+/// Registers a client on the administrators' page, audited as the act of
+/// the account `admin`.
+pub(crate) async fn create_client_by(
+    state: &AppState,
+    new: NewClient,
+    admin: &str,
+) -> Result<CreatedClient, ClientError> {
+    let (model, created) = client_row(state, new)?;
+    store::insert_client_by(state, model, admin).await.map_err(|e| ClientError::Internal(e.to_string()))?;
+    Ok(created)
+}
+
+/// The row of a client to register, once `new` checks out, and what its
+/// registrar is shown.
+fn client_row(state: &AppState, new: NewClient) -> Result<(store::client::Model, CreatedClient), ClientError> {
     let name = new.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 200 {
         return Err(ClientError::Name);
@@ -109,8 +131,7 @@ pub async fn create_client(state: &AppState, new: NewClient) -> Result<CreatedCl
         id_token_alg: if new.rs256 { "RS256" } else { "ES256" }.to_owned(),
         subject_type: if new.pairwise { "pairwise" } else { "public" }.to_owned(),
     };
-    store::insert_client(&state.db, model).await.map_err(|e| ClientError::Internal(e.to_string()))?;
-    Ok(CreatedClient { client_id, client_secret: secret })
+    Ok((model, CreatedClient { client_id, client_secret: secret }))
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! The discovery document (OpenID Connect Discovery 1.0).
 
-use super::{ACR_BASIC, ACR_REAL_NAME, SCOPES, issuer};
+use super::provider::issuer;
+use super::{ACR_BASIC, ACR_REAL_NAME, SCOPES};
 use platform::app::AppState;
 
 /// The discovery document (OpenID Connect Discovery 1.0).

@@ -553,7 +553,7 @@ async fn userinfo(State(state): State<AppState>, headers: HeaderMap) -> Result<R
     else {
         return Ok(bearer_error(None));
     };
-    match super::live_token(&state, token.trim()).await?.filter(|t| t.kind == "access") {
+    match super::live_token(&state, token.trim()).await?.filter(|t| t.kind == super::store::token::Kind::Access) {
         Some(t) => Ok(Json(super::userinfo(&state, &t).await?).into_response()),
         None => Ok(bearer_error(Some("invalid_token"))),
     }
@@ -588,10 +588,10 @@ async fn introspect(State(state): State<AppState>, headers: HeaderMap, body: axu
                 "scope": super::oauth_scope(&super::parse_list(&t.scopes)),
                 "client_id": t.client_id,
                 "sub": super::subject(&state, &client, &t.account_id),
-                "token_type": if t.kind == "access" { "Bearer" } else { "refresh_token" },
+                "token_type": if t.kind == super::store::token::Kind::Access { "Bearer" } else { "refresh_token" },
                 "exp": super::expires_at(&state, &t).unix_timestamp(),
                 "iat": t.created_at.unix_timestamp(),
-                "iss": super::issuer(&state),
+                "iss": super::provider::issuer(&state),
             }),
             None => json!({ "active": false }),
         })

@@ -2,7 +2,8 @@
 //! redirect.
 
 use super::claims::subject;
-use super::{issuer, parse_list, store};
+use super::provider::issuer;
+use super::{parse_list, store};
 use crate::model;
 use platform::app::AppState;
 use platform::keys::{self, Purpose};

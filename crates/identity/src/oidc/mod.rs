@@ -11,15 +11,13 @@ mod claims;
 mod client_auth;
 mod clients;
 mod discovery;
-mod http;
+pub(crate) mod http;
 mod logout;
+mod provider;
 pub mod store;
 mod token;
 
-use platform::app::AppState;
 use time::Duration;
-
-pub(crate) use http::routes;
 
 pub use authorize::{
     AcrRequest, AuthError, AuthParams, AuthRequest, Choice, Next, PAR_LIFETIME, PENDING_LIFETIME, Progress, choose,
@@ -53,15 +51,6 @@ pub const OFFLINE_ACCESS: &str = "offline_access";
 /// Not a scope a resident grants: the permission of a trusted source (an
 /// immigration or registration office) to assert real-name identities.
 pub const SOURCE_SCOPE: &str = "real_name_source";
-
-/// The issuer identifier: the public URL.
-pub fn issuer(state: &AppState) -> String {
-    state.public_url()
-}
-
-fn mac(state: &AppState, kind: &str, secret: &str) -> String {
-    state.keys.blind_index(&format!("oidc.{kind}"), secret)
-}
 
 fn json_list(values: &[String]) -> String {
     serde_json::to_string(values).unwrap_or_else(|_| "[]".to_owned())

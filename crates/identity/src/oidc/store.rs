@@ -2,9 +2,12 @@
 //! authorization requests, one-time authorization codes, and access /
 //! refresh tokens (stored as MACs).
 
+use platform::app::AppState;
+use platform::audit::{self, AuditEntry};
+use platform::error::AppError;
 use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, Condition};
+use sea_orm::{ActiveValue::Set, Condition, QueryOrder};
 use time::OffsetDateTime;
 
 pub mod client {
@@ -102,8 +105,7 @@ pub mod token {
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
         pub token_mac: String,
-        /// `access` or `refresh`.
-        pub kind: String,
+        pub kind: Kind,
         pub client_id: String,
         pub account_id: String,
         pub scopes: String,
@@ -127,6 +129,18 @@ pub mod token {
     pub enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    /// What a token is (the same strings in the database).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+    #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+    pub enum Kind {
+        /// A bearer token for userinfo (ten minutes).
+        #[sea_orm(string_value = "access")]
+        Access,
+        /// Buys new tokens once (rotation), until the grant's absolute end.
+        #[sea_orm(string_value = "refresh")]
+        Refresh,
+    }
 }
 
 pub mod par {
@@ -280,6 +294,36 @@ pub async fn client(conn: &impl ConnectionTrait, client_id: &str) -> Result<Opti
     client::Entity::find_by_id(client_id.to_owned()).one(conn).await
 }
 
+/// Every client, the newest first (the administrators' list).
+pub async fn clients(conn: &impl ConnectionTrait) -> Result<Vec<client::Model>, DbErr> {
+    client::Entity::find().order_by_desc(client::Column::CreatedAt).all(conn).await
+}
+
+/// Registers a client on an administrator's behalf, with its audit row in
+/// the same transaction.
+pub(crate) async fn insert_client_by(state: &AppState, model: client::Model, admin: &str) -> Result<(), AppError> {
+    let client_id = model.client_id.clone();
+    let txn = platform::db::begin_write(&state.db).await?;
+    insert_client(&txn, model).await?;
+    let entry = AuditEntry::new(format!("account:{admin}"), "oidc.client_create", format!("client:{client_id}"));
+    audit::record(&txn, &state.keys, entry).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Removes a client on an administrator's behalf (its consents, codes and
+/// tokens go with it), audited; false if there was none.
+pub(crate) async fn remove_client(state: &AppState, client_id: &str, admin: &str) -> Result<bool, AppError> {
+    let txn = platform::db::begin_write(&state.db).await?;
+    let removed = client::Entity::delete_by_id(client_id.to_owned()).exec(&txn).await?.rows_affected == 1;
+    if removed {
+        let entry = AuditEntry::new(format!("account:{admin}"), "oidc.client_remove", format!("client:{client_id}"));
+        audit::record(&txn, &state.keys, entry).await?;
+    }
+    txn.commit().await?;
+    Ok(removed)
+}
+
 pub async fn insert_client(conn: &impl ConnectionTrait, model: client::Model) -> Result<(), DbErr> {
     client::ActiveModel {
         client_id: Set(model.client_id),
@@ -393,12 +437,23 @@ pub async fn spend_refresh(conn: &impl ConnectionTrait, token_mac: &str) -> Resu
     let r = token::Entity::update_many()
         .col_expr(token::Column::UsedAt, Expr::value(platform::db::now()))
         .filter(token::Column::TokenMac.eq(token_mac))
-        .filter(token::Column::Kind.eq("refresh"))
+        .filter(token::Column::Kind.eq(token::Kind::Refresh))
         .filter(token::Column::UsedAt.is_null())
         .filter(token::Column::RevokedAt.is_null())
         .exec(conn)
         .await?;
     Ok(r.rows_affected == 1)
+}
+
+/// Revokes one token (an access token its client gives up).
+pub async fn revoke_token(conn: &impl ConnectionTrait, token_mac: &str) -> Result<u64, DbErr> {
+    Ok(token::Entity::update_many()
+        .col_expr(token::Column::RevokedAt, Expr::value(platform::db::now()))
+        .filter(token::Column::TokenMac.eq(token_mac))
+        .filter(token::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?
+        .rows_affected)
 }
 
 /// Revokes every token of a family.

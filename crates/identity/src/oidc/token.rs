@@ -3,9 +3,9 @@
 //! and the live-token check introspection and userinfo rest on.
 
 use super::claims::{account_level, acr, parse_level, released_claims, subject_for};
-use super::{
-    ACCESS_TOKEN_LIFETIME, ID_TOKEN_LIFETIME, OAuthError, OFFLINE_ACCESS, SCOPES, issuer, mac, parse_list, store,
-};
+use super::provider::{issuer, mac};
+use super::store::token::Kind;
+use super::{ACCESS_TOKEN_LIFETIME, ID_TOKEN_LIFETIME, OAuthError, OFFLINE_ACCESS, SCOPES, parse_list, store};
 use crate::model;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -87,9 +87,9 @@ async fn issue_tokens(
     let now = platform::db::now();
     let access = platform::crypto::random_token();
     let grant_ends = granted_at + crate::settings::of(state).refresh_token_lifetime();
-    let row = |kind: &str, secret: &str, expires_at: time::OffsetDateTime| store::token::Model {
+    let row = |kind: Kind, secret: &str, expires_at: time::OffsetDateTime| store::token::Model {
         token_mac: mac(state, "token", secret),
-        kind: kind.to_owned(),
+        kind,
         client_id: client_id.to_owned(),
         account_id: account_id.to_owned(),
         scopes: scopes.to_owned(),
@@ -103,10 +103,10 @@ async fn issue_tokens(
         created_at: now,
         granted_at: Some(granted_at),
     };
-    store::insert_token(txn, row("access", &access, now + ACCESS_TOKEN_LIFETIME)).await?;
+    store::insert_token(txn, row(Kind::Access, &access, now + ACCESS_TOKEN_LIFETIME)).await?;
     let refresh = if refresh {
         let token = platform::crypto::random_token();
-        store::insert_token(txn, row("refresh", &token, grant_ends)).await?;
+        store::insert_token(txn, row(Kind::Refresh, &token, grant_ends)).await?;
         Some(token)
     } else {
         None
@@ -250,7 +250,7 @@ pub async fn refresh(
     let grant = |d: &str| OAuthError::new("invalid_grant", d);
     let token_mac = mac(state, "token", refresh_token);
     let txn = platform::db::begin_write(&state.db).await.map_err(|e| server(&e))?;
-    let Some(row) = store::token(&txn, &token_mac).await.map_err(|e| server(&e))?.filter(|t| t.kind == "refresh")
+    let Some(row) = store::token(&txn, &token_mac).await.map_err(|e| server(&e))?.filter(|t| t.kind == Kind::Refresh)
     else {
         return Err(grant("unknown refresh token"));
     };
@@ -302,7 +302,7 @@ fn granted_at(token: &store::token::Model) -> time::OffsetDateTime {
 /// the latest the grant's absolute end under the current settings (a
 /// shortened lifetime applies to tokens already issued).
 pub(crate) fn expires_at(state: &AppState, token: &store::token::Model) -> time::OffsetDateTime {
-    if token.kind != "refresh" {
+    if token.kind != Kind::Refresh {
         return token.expires_at;
     }
     token.expires_at.min(granted_at(token) + crate::settings::of(state).refresh_token_lifetime())
@@ -317,22 +317,15 @@ pub async fn live_token(state: &AppState, token: &str) -> Result<Option<store::t
 
 /// Revokes `token` if it belongs to `client` (RFC 7009: unknown tokens are fine).
 pub async fn revoke(state: &AppState, client: &store::client::Model, token: &str) -> Result<(), AppError> {
-    let Some(row) = store::token(&state.db, &mac(state, "token", token)).await? else { return Ok(()) };
+    let txn = platform::db::begin_write(&state.db).await?;
+    let Some(row) = store::token(&txn, &mac(state, "token", token)).await? else { return Ok(()) };
     if row.client_id != client.client_id {
         return Ok(());
     }
-    let txn = platform::db::begin_write(&state.db).await?;
-    if row.kind == "refresh" {
-        store::revoke_family(&txn, &row.family_id).await?;
-    } else {
-        sea_orm::EntityTrait::update(store::token::ActiveModel {
-            token_mac: sea_orm::ActiveValue::Set(row.token_mac.clone()),
-            revoked_at: sea_orm::ActiveValue::Set(Some(platform::db::now())),
-            ..Default::default()
-        })
-        .exec(&txn)
-        .await?;
-    }
+    match row.kind {
+        Kind::Refresh => store::revoke_family(&txn, &row.family_id).await?,
+        Kind::Access => store::revoke_token(&txn, &row.token_mac).await?,
+    };
     txn.commit().await?;
     Ok(())
 }

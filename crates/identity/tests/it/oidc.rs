@@ -1129,6 +1129,12 @@ async fn administrators_register_and_remove_clients_on_a_page(backend: Backend) 
     let secret = html.split("client_secret: <code>").nth(1).unwrap().split('<').next().unwrap().to_owned();
     let listed = admin.get("/en/admin/clients").await.text().await.unwrap();
     assert!(listed.contains(&id) && !listed.contains(&secret), "listed, secret not shown again");
+    let audited = |action: &str| {
+        format!(
+            "SELECT COUNT(*) FROM audit_log WHERE action = '{action}' AND object = 'client:{id}' AND actor LIKE 'account:%'"
+        )
+    };
+    assert_eq!(count(&app, &audited("oidc.client_create")).await, 1, "the registration is audited");
 
     // The registered client works.
     let rp = Rp { id: id.clone(), secret: Some(secret) };
@@ -1145,6 +1151,9 @@ async fn administrators_register_and_remove_clients_on_a_page(backend: Backend) 
     let r = admin.post_form("/en/admin/clients/remove", &[("client_id", &id)]).await;
     assert_eq!(r.status(), 303);
     assert!(!admin.get("/en/admin/clients").await.text().await.unwrap().contains(&id));
+    let r = admin.post_form("/en/admin/clients/remove", &[("client_id", &id)]).await;
+    assert_eq!(r.status(), 303, "removing it again is no error");
+    assert_eq!(count(&app, &audited("oidc.client_remove")).await, 1, "the removal is audited, once");
     assert_eq!(
         userinfo(&app.client(), tokens["access_token"].as_str().unwrap()).await.status(),
         401,
