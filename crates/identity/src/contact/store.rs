@@ -79,7 +79,8 @@ pub(crate) async fn finish(
     if v.account_id.as_deref().is_some_and(|id| id != account.id) {
         return Ok(Finished::Code(accounts::VerifyOutcome::Unknown));
     }
-    let (txn, _, purpose) = match accounts::store::check_code(state, verification_id, code, &Change::purposes()).await? {
+    let (txn, _, purpose) = match accounts::store::check_code(state, verification_id, code, &Change::purposes()).await?
+    {
         accounts::store::CodeCheck::Right { txn, account_id, purpose } => (txn, account_id, purpose),
         accounts::store::CodeCheck::Not(outcome) => return Ok(Finished::Code(outcome)),
     };

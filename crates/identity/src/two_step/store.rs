@@ -183,8 +183,8 @@ pub(crate) async fn methods(state: &AppState, token: &str) -> Result<Option<Meth
         return Ok(None);
     };
     let code = is_enabled(state, &challenge.account_id).await?;
-    let passkeys =
-        crate::passkeys::available(&state.public_url()) && crate::passkeys::store::count(&state.db, &challenge.account_id).await? > 0;
+    let passkeys = crate::passkeys::available(&state.public_url())
+        && crate::passkeys::store::count(&state.db, &challenge.account_id).await? > 0;
     Ok(Some(Methods { code, passkeys }))
 }
 

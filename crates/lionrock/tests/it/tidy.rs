@@ -68,61 +68,200 @@ fn transactions_that_write_begin_with_the_write_lock() {
     assert!(plain.is_empty(), "use platform::db::begin_write instead of .begin() in: {plain:?}");
 }
 
-/// Identity's feature modules: they may use `pages`, never the other way round.
-const IDENTITY_FEATURES: [&str; 11] = [
-    "accounts",
-    "app_sign_in",
-    "contact",
-    "deletion",
-    "dependants",
-    "oidc",
-    "passkeys",
-    "profile",
-    "real_name",
-    "security",
-    "two_step",
-];
+// ---- identity's shape ------------------------------------------------------
+//
+// Every identity feature has the same parts (ARCHITECTURE.md): rules without
+// I/O in its `mod.rs`, tables and queries in `store.rs`, handlers in
+// `http.rs`. These tests read the source as text: a file's imports are the
+// `crate::` and `super::` paths in its code (comments left out).
 
-/// The feature modules `source` names through `crate::` or `super::`, as a
-/// path (`crate::oidc::x`) or in a group (`crate::{accounts, model}`).
-/// Comments are left out.
-fn features_named(source: &str) -> Vec<&'static str> {
-    let code: String =
-        source.lines().map(|l| l.split_once("//").map_or(l, |(code, _)| code)).collect::<Vec<_>>().join("\n");
-    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
-    let mut named = Vec::new();
-    for root in ["crate::", "super::"] {
-        for (at, _) in code.match_indices(root) {
-            let rest = &code[at + root.len()..];
-            let names: Vec<&str> = match rest.strip_prefix('{') {
-                Some(group) => group.split('}').next().unwrap_or("").split(|c: char| !is_ident(c)).collect(),
-                None => rest.split(|c: char| !is_ident(c)).take(1).collect(),
-            };
-            named.extend(IDENTITY_FEATURES.iter().filter(|f| names.contains(f)));
-        }
-    }
-    named.sort_unstable();
-    named.dedup();
-    named
+/// `source` without its comments (line comments; identity has no block comments).
+fn code_of(source: &str) -> String {
+    source.lines().map(|l| l.split_once("//").map_or(l, |(code, _)| code)).collect::<Vec<_>>().join("\n")
 }
 
+/// Every path `source` names from `root` ("crate::" or "super::"), groups
+/// expanded: `crate::{a, b::{c, d}}` gives `a`, `b::c` and `b::d`.
+fn paths_from(source: &str, root: &str) -> Vec<String> {
+    fn tree(s: &str, prefix: &str, out: &mut Vec<String>) -> usize {
+        let is_ident = |c: char| c.is_alphanumeric() || c == '_';
+        let mut at = 0;
+        let mut path = prefix.to_owned();
+        loop {
+            let rest = &s[at..];
+            if let Some(group) = rest.strip_prefix('{') {
+                at += 1;
+                let mut inner = 0;
+                while !group[inner..].trim_start().starts_with('}') && inner < group.len() {
+                    let skip = group[inner..].len() - group[inner..].trim_start().len();
+                    inner += skip;
+                    inner += tree(&group[inner..], &path, out);
+                    let after = group[inner..].trim_start();
+                    inner += group[inner..].len() - after.len();
+                    if after.starts_with(',') {
+                        inner += 1;
+                    } else {
+                        break;
+                    }
+                }
+                return at + inner + group[inner..].find('}').map_or(0, |e| e + 1);
+            }
+            let ident: String = rest.chars().take_while(|c| is_ident(*c)).collect();
+            if ident.is_empty() {
+                break;
+            }
+            at += ident.len();
+            path = if path.is_empty() { ident } else { format!("{path}::{ident}") };
+            if s[at..].starts_with("::") {
+                at += 2;
+            } else {
+                break;
+            }
+        }
+        if !path.is_empty() && path != prefix {
+            out.push(path);
+        }
+        at
+    }
+    let code = code_of(source);
+    let mut out = Vec::new();
+    for (at, _) in code.match_indices(root) {
+        let before = code[..at].chars().last();
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
+            continue;
+        }
+        tree(&code[at + root.len()..], "", &mut out);
+    }
+    out
+}
+
+/// Identity's source files by module path (`passkeys::store`; `""` is lib.rs).
+fn identity_modules() -> std::collections::BTreeMap<String, std::path::PathBuf> {
+    let src = workspace().join("crates/identity/src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    files
+        .into_iter()
+        .map(|f| {
+            let rel = f.strip_prefix(&src).unwrap().with_extension("");
+            let mut parts: Vec<String> = rel.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+            if parts.last().is_some_and(|p| p == "mod" || p == "lib") {
+                parts.pop();
+            }
+            (parts.join("::"), f)
+        })
+        .collect()
+}
+
+/// The modules each identity module imports, resolved to the longest module
+/// path that is a file. Imports of lib.rs's constants (`crate::NAME`) are
+/// left out: lib.rs only wires the features together.
+fn identity_imports() -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+    let modules = identity_modules();
+    let resolve = |path: &str| {
+        let parts: Vec<&str> = path.split("::").collect();
+        (1..=parts.len()).rev().map(|n| parts[..n].join("::")).find(|m| modules.contains_key(m))
+    };
+    let mut graph = std::collections::BTreeMap::new();
+    for (module, file) in &modules {
+        let source = std::fs::read_to_string(file).unwrap();
+        let is_folder = file.ends_with("mod.rs");
+        let parent = if is_folder { module.clone() } else { module.rsplit_once("::").map_or("", |p| p.0).to_owned() };
+        let mut paths = paths_from(&source, "crate::");
+        let parent_of_parent = parent.rsplit_once("::").map_or("", |p| p.0).to_owned();
+        for p in paths_from(&source, "super::") {
+            let base = if is_folder { &parent_of_parent } else { &parent };
+            paths.push(if base.is_empty() { p } else { format!("{base}::{p}") });
+        }
+        let targets: std::collections::BTreeSet<String> =
+            paths.iter().filter_map(|p| resolve(p)).filter(|t| t != module && !t.is_empty()).collect();
+        graph.insert(module.clone(), targets);
+    }
+    graph
+}
+
+/// No two identity files import each other, however far round: each
+/// feature's parts and the shared modules stand in floors.
+#[test]
+fn identity_files_import_no_circle() {
+    let graph = identity_imports();
+    let mut circles = Vec::new();
+    // Depth-first search from each module, remembering the path walked.
+    fn walk(
+        graph: &std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+        at: &str,
+        path: &mut Vec<String>,
+        done: &mut std::collections::BTreeSet<String>,
+        circles: &mut Vec<String>,
+    ) {
+        if let Some(start) = path.iter().position(|p| p == at) {
+            circles.push(format!("{} -> {at}", path[start..].join(" -> ")));
+            return;
+        }
+        if done.contains(at) {
+            return;
+        }
+        path.push(at.to_owned());
+        for next in graph.get(at).into_iter().flatten() {
+            walk(graph, next, path, done, circles);
+        }
+        path.pop();
+        done.insert(at.to_owned());
+    }
+    let mut done = std::collections::BTreeSet::new();
+    for module in graph.keys() {
+        walk(&graph, module, &mut Vec::new(), &mut done, &mut circles);
+    }
+    assert!(graph.len() > 20 && graph.values().map(|t| t.len()).sum::<usize>() > 40, "imports were read");
+    assert!(circles.is_empty(), "identity files that import each other in a circle:\n{}", circles.join("\n"));
+}
+
+/// Words that show a file does I/O or serves the web, as its code uses them.
+fn uses(code: &str, words: &[&str]) -> Vec<String> {
+    words.iter().filter(|w| code.contains(*w)).map(|w| w.trim_end_matches("::").to_owned()).collect()
+}
+
+/// Queries and handlers never share a file; a feature's `mod.rs` holds its
+/// rules and does no I/O.
+#[test]
+fn identity_features_keep_rules_queries_and_handlers_apart() {
+    let mut wrong = Vec::new();
+    for (module, file) in identity_modules() {
+        let code = code_of(&std::fs::read_to_string(&file).unwrap());
+        let db = uses(&code, &["sea_orm::"]);
+        let web = uses(&code, &["axum::", "askama::"]);
+        if !db.is_empty() && !web.is_empty() {
+            wrong.push(format!("{module}: uses {db:?} and {web:?}: queries go in store.rs, handlers in http.rs"));
+        }
+        if file.ends_with("mod.rs") {
+            let io = uses(&code, &["sea_orm::", "axum::", "askama::", "AppState", "PageContext"]);
+            if !io.is_empty() {
+                wrong.push(format!("{module}/mod.rs: uses {io:?}: a feature's mod.rs holds rules without I/O"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// `pages` holds helpers every feature shares: it imports no feature.
 #[test]
 fn identity_pages_import_no_feature() {
-    let path = workspace().join("crates/identity/src/pages.rs");
-    let source = std::fs::read_to_string(&path).unwrap();
-    let named = features_named(&source);
+    let shared = ["model", "store", "sms", "errors", "settings", "places", "password"];
+    let graph = identity_imports();
+    let named: Vec<&String> = graph["pages"].iter().filter(|m| !shared.contains(&m.as_str())).collect();
     assert!(
         named.is_empty(),
-        "{} names the feature module(s) {named:?}: `pages` holds helpers every feature shares and imports no \
-         feature; move what needs a feature into that feature (or into http.rs)",
-        path.display()
+        "pages.rs imports {named:?}: `pages` holds helpers every feature shares and imports no feature; move \
+         what needs a feature into that feature"
     );
 }
 
 #[test]
-fn feature_imports_are_found_in_paths_and_groups() {
-    assert_eq!(features_named("use crate::store;\nuse crate::model::{self, Email};"), Vec::<&str>::new());
-    assert_eq!(features_named("let _ = crate::oidc::issuer(&state);"), ["oidc"]);
-    assert_eq!(features_named("use crate::{accounts, model};\nuse super::two_step;"), ["accounts", "two_step"]);
-    assert_eq!(features_named("// crate::passkeys in a comment\nuse crate::profiles_cache;"), Vec::<&str>::new());
+fn imports_are_found_in_paths_and_nested_groups() {
+    let found = |s: &str| paths_from(s, "crate::");
+    assert_eq!(found("use crate::store;\nuse crate::model::{self, Email};"), ["store", "model::self", "model::Email"]);
+    assert_eq!(found("let _ = crate::oidc::issuer(&state);"), ["oidc::issuer"]);
+    assert_eq!(found("use crate::{accounts, oidc::{store, http::x}};"), ["accounts", "oidc::store", "oidc::http::x"]);
+    assert_eq!(found("// crate::passkeys in a comment\nuse crate::profiles_cache;"), ["profiles_cache"]);
+    assert_eq!(found("use platform::crate::x; super::y"), Vec::<String>::new());
 }
