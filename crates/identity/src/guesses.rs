@@ -25,6 +25,10 @@ pub(crate) enum Secret {
     Code,
     /// The second step of sign-in: an authenticator code, a recovery code or a passkey.
     SecondStep,
+    /// The number an approver picks for a sign-in with the app: counted
+    /// under the approving account, across requests, so a stream of
+    /// requests cannot get blind taps one request at a time.
+    Approval,
 }
 
 impl Secret {
@@ -32,6 +36,7 @@ impl Secret {
         match self {
             Secret::Code => "identity.code-guess.account",
             Secret::SecondStep => "identity.second-step-guess.account",
+            Secret::Approval => "identity.approval-guess.account",
         }
     }
 
@@ -41,6 +46,9 @@ impl Secret {
             Secret::Code => ("email-codes-locked-subject", "email-codes-locked-body", "account.codes_locked"),
             Secret::SecondStep => {
                 ("email-second-step-locked-subject", "email-second-step-locked-body", "account.second_step_locked")
+            }
+            Secret::Approval => {
+                ("email-approvals-locked-subject", "email-approvals-locked-body", "account.app_approvals_locked")
             }
         }
     }

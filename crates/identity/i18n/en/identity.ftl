@@ -456,3 +456,8 @@ profile-source-document = (From your checked identity document. It cannot be cha
 profile-verified-locked = This comes from your checked identity document and cannot be changed here.
 error-identity-self-verification-title = Not your own account
 error-identity-self-verification-detail = You cannot verify your own identity. Another officer must check your document.
+
+# Wrong numbers counted per approving account, across requests
+app-sign-in-number-throttled = Too many wrong numbers were picked when approving sign-ins to your account, so approving is paused. Try again in { $minutes } minutes.
+email-approvals-locked-subject = Someone is asking you to approve sign-ins
+email-approvals-locked-body = Someone asked you to approve sign-ins to your Lionrock account, and wrong numbers were picked too many times, so approving on your phone is paused for a while. If you were not signing in yourself, approve nothing you did not start.

@@ -357,5 +357,12 @@ pub(crate) async fn decide(
             ended(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "app-sign-in-approve-title", "app-sign-in-number-ended")
         }
         Pick::Gone => gone(&ctx),
+        Pick::Throttled { minutes } => {
+            let mut errors = FormErrors::new();
+            errors.add_with("number", "app-sign-in-number-throttled", vec![("minutes", minutes.to_string())]);
+            let mut response = approval_form(&state, &ctx, &row, &form.c, errors).await?;
+            *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+            Ok(response)
+        }
     }
 }

@@ -255,6 +255,11 @@ pub(crate) enum Pick {
     Ended,
     /// The request is no longer waiting.
     Gone,
+    /// Too many wrong picks by this approver, across requests: approving
+    /// waits about this many minutes (nothing was checked).
+    Throttled {
+        minutes: i64,
+    },
 }
 
 impl Pick {

@@ -13,6 +13,7 @@ use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::Expr;
 
 use super::{Approval, Decided, LIFETIME, Outcome, Pick, Request, Started, Status, Strength};
+use crate::guesses::{self, Claim, Secret};
 use crate::store;
 
 pub mod entity {
@@ -244,7 +245,18 @@ async fn decide_pick(state: &AppState, principal: &Principal, id: &str, picked: 
         txn.rollback().await?;
         return Ok(Pick::Gone);
     };
+    // Every pick is claimed under the approving account before it is
+    // checked, across requests; a right one clears the run.
+    let approver = principal.account_id.to_string();
+    let key = guesses::account_key(state, Secret::Approval, &approver);
+    if let Claim::Throttled { minutes } =
+        guesses::claim(state, &txn, Secret::Approval, std::slice::from_ref(&key), Some(&approver)).await?
+    {
+        txn.rollback().await?;
+        return Ok(Pick::Throttled { minutes });
+    }
     if super::is_right(number, picked) {
+        guesses::clear(&txn, &[key]).await?;
         let approved = pending()
             .col_expr(entity::Column::Status, Expr::value(Status::Approved.name()))
             .col_expr(entity::Column::ApprovedBy, Expr::value(principal.account_id.to_string()))

@@ -365,6 +365,44 @@ async fn a_wrong_number_is_counted_and_ends_the_request(backend: Backend) {
 
 both_backends!(a_wrong_number_is_counted_and_ends_the_request);
 
+/// Wrong picks count under the approving account across requests: a
+/// stream of fresh requests (one blind tap each) runs out like passwords
+/// do, the owner is told once, and while the wait runs even the right
+/// number approves nothing.
+async fn wrong_numbers_count_across_requests_for_the_approver(backend: Backend) {
+    // Room in the per-minute request limits: this counts guesses, not requests.
+    let app = app()
+        .backend(backend)
+        .config(|c| {
+            c.limits.sensitive_per_ip_per_minute = 10_000;
+            c.limits.sensitive_per_account_per_minute = 10_000;
+        })
+        .spawn()
+        .await;
+    let phone = registered(&app, "stream@example.org").await;
+    for _ in 0..identity::model::FREE_FAILURES {
+        let w = start_at(&app.client(), "/en/sign-in/app").await;
+        let wrong = wrong_number(&phone, &w).await;
+        assert_eq!(pick(&phone, &w.code, &wrong).await.status(), 422);
+    }
+    let laptop = app.client();
+    let w = start_at(&laptop, "/en/sign-in/app").await;
+    let r = pick(&phone, &w.code, &w.number).await;
+    assert_eq!(r.status(), 429);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("approving is paused"), "{html}");
+    assert_eq!(status(&laptop, &w.id).await.1["status"], "pending", "nothing was approved");
+    let r = laptop.post_form("/en/sign-in/app", &[("id", &w.id)]).await;
+    assert_eq!(r.status(), 422);
+    assert_eq!(laptop.get("/en/account").await.status(), 401);
+    let told = "SELECT COUNT(*) FROM outbox WHERE subject = 'Someone is asking you to approve sign-ins'";
+    assert_eq!(count(&app, told).await, 1, "the owner is told once");
+    let locked = "SELECT COUNT(*) FROM audit_log WHERE action = 'account.app_approvals_locked'";
+    assert_eq!(count(&app, locked).await, 1);
+}
+
+both_backends!(wrong_numbers_count_across_requests_for_the_approver);
+
 /// Started from a service's sign-in, the flow keeps `next`: the approver
 /// sees the service's name, the waiting page's form may lead to the
 /// service's origin (CSP form-action), and the browser ends at the
