@@ -58,11 +58,13 @@ impl PublicKey {
 ///
 /// The DCC marks a signer restricted to some kinds of record with the OIDs
 /// `1.3.6.1.4.1.1847.2021.1.1` (test), `.2` (vaccination) and `.3` (recovery),
-/// also spelt `1.3.6.1.4.1.0.1847.2021.1.*`. A certificate without an extended
-/// key usage, or with an empty one, may sign every kind, our exemptions
-/// included; one whose extended key usage names none of these OIDs (only
-/// others) may sign none. An exemption, for which the DCC has no OID, may be
-/// signed only by an unrestricted signer.
+/// also spelt `1.3.6.1.4.1.0.1847.2021.1.*`. A certificate whose extended key
+/// usage names at least one of them may sign only those kinds. One without
+/// an extended key usage, with an empty one, or with one that names only other
+/// purposes (TLS client, e-mail: several countries' signers carry those) is
+/// unrestricted, as the EU's national verifier apps treat it, and may sign
+/// every kind, our exemptions included. An exemption, for which the DCC has
+/// no OID, may be signed only by an unrestricted signer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KeyUsage {
     restricted: bool,
@@ -95,10 +97,9 @@ impl KeyUsage {
         }
     }
 
-    /// From the extended key usage OIDs, in dotted form; `None` when the
-    /// certificate has no such extension.
-    pub fn from_extended_key_usage<S: AsRef<str>>(oids: Option<&[S]>) -> KeyUsage {
-        let Some(oids) = oids.filter(|oids| !oids.is_empty()) else { return KeyUsage::ANY };
+    /// From the extended key usage OIDs, in dotted form (none when the
+    /// certificate has no such extension).
+    pub fn from_extended_key_usage<S: AsRef<str>>(oids: &[S]) -> KeyUsage {
         let has = |n: char| {
             oids.iter().any(|oid| {
                 let oid = oid.as_ref();
@@ -107,7 +108,11 @@ impl KeyUsage {
                     .any(|arc| oid.strip_prefix(arc).is_some_and(|rest| rest.len() == 1 && rest.starts_with(n)))
             })
         };
-        KeyUsage { restricted: true, test: has('1'), vaccination: has('2'), recovery: has('3') }
+        let (test, vaccination, recovery) = (has('1'), has('2'), has('3'));
+        if !(test || vaccination || recovery) {
+            return KeyUsage::ANY;
+        }
+        KeyUsage { restricted: true, test, vaccination, recovery }
     }
 }
 
@@ -151,7 +156,11 @@ impl TrustedKey {
             .get_extension::<x509_cert::ext::pkix::ExtendedKeyUsage>()
             .map_err(|e| CertificateError::Malformed(e.to_string()))?
             .map(|(_, eku)| eku.0.iter().map(ToString::to_string).collect::<Vec<_>>());
-        Ok(TrustedKey { kid: Kid::of_certificate(der), key, usage: KeyUsage::from_extended_key_usage(eku.as_deref()) })
+        Ok(TrustedKey {
+            kid: Kid::of_certificate(der),
+            key,
+            usage: KeyUsage::from_extended_key_usage(&eku.unwrap_or_default()),
+        })
     }
 }
 
