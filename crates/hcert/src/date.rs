@@ -53,23 +53,17 @@ pub(crate) fn parse_date(s: &str) -> Option<(i64, u32, u32)> {
 /// An RFC 3339 `date-time` (`2021-05-24T15:20:00+02:00`, fraction optional,
 /// `Z` or a numeric offset) as seconds since 1970.
 pub(crate) fn parse_date_time(s: &str) -> Option<i64> {
-    if !s.is_char_boundary(10) || s.len() < 20 {
-        return None;
-    }
-    let (year, month, day) = parse_date(&s[..10])?;
-    let rest = &s[10..];
-    if !matches!(rest.as_bytes()[0], b'T' | b't') {
-        return None;
-    }
+    let (year, month, day) = parse_date(s.get(..10)?)?;
+    let rest = s.get(10..)?;
     let b = rest.as_bytes();
-    if b.len() < 9 || b[3] != b':' || b[6] != b':' {
+    if b.len() < 10 || !matches!(b[0], b'T' | b't') || b[3] != b':' || b[6] != b':' {
         return None;
     }
-    let (hour, minute, second) = (digits(&rest[1..3])?, digits(&rest[4..6])?, digits(&rest[7..9])?);
+    let (hour, minute, second) = (digits(rest.get(1..3)?)?, digits(rest.get(4..6)?)?, digits(rest.get(7..9)?)?);
     if hour > 23 || minute > 59 || second > 60 {
         return None;
     }
-    let mut zone = &rest[9..];
+    let mut zone = rest.get(9..)?;
     if let Some(fraction) = zone.strip_prefix('.') {
         let end = fraction.find(|c: char| !c.is_ascii_digit()).unwrap_or(fraction.len());
         if end == 0 {
@@ -84,7 +78,7 @@ pub(crate) fn parse_date_time(s: &str) -> Option<i64> {
             if b.len() != 6 || !matches!(b[0], b'+' | b'-') || b[3] != b':' {
                 return None;
             }
-            let (h, m) = (digits(&zone[1..3])?, digits(&zone[4..6])?);
+            let (h, m) = (digits(zone.get(1..3)?)?, digits(zone.get(4..6)?)?);
             if h > 23 || m > 59 {
                 return None;
             }
@@ -119,7 +113,21 @@ pub(crate) fn date_of_birth_after(dob: &str, year: i64, month: u32, day: u32) ->
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    proptest! {
+        #[test]
+        fn no_text_makes_the_parsers_panic(s in "\\PC{0,40}", prefix in 0usize..30) {
+            let near = format!("{}{s}", &"2021-05-03T18:00:00.123+02:00"[..prefix]);
+            for text in [&s, &near] {
+                let _ = parse_date(text);
+                let _ = parse_date_time(text);
+                let _ = date_of_birth_after(text, 2021, 5, 3);
+            }
+        }
+    }
 
     #[test]
     fn days_round_trip() {
@@ -143,7 +151,16 @@ mod tests {
     fn date_times_follow_rfc_3339() {
         assert_eq!(parse_date_time("2021-05-03T18:00:00Z"), Some(1_620_064_800));
         assert_eq!(parse_date_time("2021-05-03T20:00:00.123+02:00"), Some(1_620_064_800));
-        for bad in ["2021-05-03T18:00:00", "2021-05-03 18:00:00Z", "2021-05-03T18:00Z", "2021-05-03T18:00:00+0200"] {
+        for bad in [
+            "2021-05-03T18:00:00",
+            "2021-05-03 18:00:00Z",
+            "2021-05-03T18:00Z",
+            "2021-05-03T18:00:00+0200",
+            "2021-05-03T18:00:0é+02:00",
+            "2021-05-03T18:00:00+0é:00",
+            "2021-05-0éT18:00:00Z",
+            "2021-05-03T18:00:00.Z",
+        ] {
             assert_eq!(parse_date_time(bad), None, "{bad}");
         }
     }
