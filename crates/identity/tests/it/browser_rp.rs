@@ -8,7 +8,7 @@ use platform::testkit::browser::Browser;
 
 use crate::support::*;
 use platform::both_backends;
-use platform::testkit::Backend;
+use platform::testkit::{Backend, TestApp};
 
 /// A relying party's callback on its own origin (another port), answering
 /// every GET so the browser shows where it landed.
@@ -165,21 +165,7 @@ async fn signing_out_from_a_service_confirms_then_ends_at_the_service(backend: B
     registered(&app, "rp-logout@example.org").await;
     let (callback, _server) = callback_server().await;
     let bye = callback.replace("/callback", "/bye");
-    let client = identity::oidc::create_client(
-        &app.state,
-        identity::oidc::NewClient {
-            name: "Harbour Library".to_owned(),
-            redirect_uris: vec![callback.clone()],
-            post_logout_redirect_uris: vec![bye.clone()],
-            scopes: vec![],
-            public: false,
-            jwks: None,
-            rs256: false,
-            pairwise: false,
-        },
-    )
-    .await
-    .unwrap();
+    let client = library_with_sign_out(&app, &callback, &bye).await;
     browser.goto(&app.url("/en/sign-in")).await;
     sign_in_on_the_page(&browser, "rp-logout@example.org").await;
     browser.check("signed-in", browser.client.wait().for_url(&url_of(&app.url("/en/account")))).await;
@@ -226,21 +212,7 @@ async fn a_service_may_post_its_logout_request_from_its_own_site(backend: Backen
     let (callback, _server) = callback_server().await;
     let callback = callback.replace("127.0.0.1", "localhost");
     let bye = callback.replace("/callback", "/bye");
-    let client = identity::oidc::create_client(
-        &app.state,
-        identity::oidc::NewClient {
-            name: "Harbour Library".to_owned(),
-            redirect_uris: vec![callback.clone()],
-            post_logout_redirect_uris: vec![bye.clone()],
-            scopes: vec![],
-            public: false,
-            jwks: None,
-            rs256: false,
-            pairwise: false,
-        },
-    )
-    .await
-    .unwrap();
+    let client = library_with_sign_out(&app, &callback, &bye).await;
     assert!(app.url("/").contains("127.0.0.1"), "lionrock and the service are on different sites");
     browser.goto(&app.url("/en/sign-in")).await;
     sign_in_on_the_page(&browser, "rp-post-logout@example.org").await;
@@ -279,6 +251,25 @@ async fn a_service_may_post_its_logout_request_from_its_own_site(backend: Backen
     browser.close().await;
 }
 both_backends!(a_service_may_post_its_logout_request_from_its_own_site);
+
+/// A relying party with a post-logout address, as the sign-out tests need.
+async fn library_with_sign_out(app: &TestApp, callback: &str, bye: &str) -> identity::oidc::CreatedClient {
+    identity::oidc::create_client(
+        &app.state,
+        identity::oidc::NewClient {
+            name: "Harbour Library".to_owned(),
+            redirect_uris: vec![callback.to_owned()],
+            post_logout_redirect_uris: vec![bye.to_owned()],
+            scopes: vec![],
+            public: false,
+            jwks: None,
+            rs256: false,
+            pairwise: false,
+        },
+    )
+    .await
+    .unwrap()
+}
 
 fn url_of(s: &str) -> url::Url {
     url::Url::parse(s).unwrap()
