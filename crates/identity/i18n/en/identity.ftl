@@ -267,7 +267,6 @@ app-sign-in-approve-intro = A browser is asking to sign in to your account.
 app-sign-in-unknown-device = Unknown device
 app-sign-in-asked-at = Asked at
 app-sign-in-warning = Approve only if you are signing in yourself, on a device in front of you. Lionrock never asks you to approve a sign-in by phone call or message.
-app-sign-in-approve = Approve
 app-sign-in-deny = This was not me
 app-sign-in-approved = Approved. Continue on the other device.
 app-sign-in-refused = Refused. Nobody was signed in.

@@ -267,7 +267,6 @@ app-sign-in-approve-intro = 有浏览器要求登录你的账户。
 app-sign-in-unknown-device = 未知设备
 app-sign-in-asked-at = 要求时间
 app-sign-in-warning = 只在你本人正在面前的设备上登录时才批准。狮子山绝不会以电话或信息要求你批准登录。
-app-sign-in-approve = 批准
 app-sign-in-deny = 这不是我
 app-sign-in-approved = 已批准。请在另一台设备上继续。
 app-sign-in-refused = 已拒绝。没有人登录。

@@ -267,7 +267,6 @@ app-sign-in-approve-intro = 有瀏覽器要求登入你的帳戶。
 app-sign-in-unknown-device = 不明裝置
 app-sign-in-asked-at = 要求時間
 app-sign-in-warning = 只在你本人正在面前的裝置上登入時才批准。獅子山絕不會以電話或訊息要求你批准登入。
-app-sign-in-approve = 批准
 app-sign-in-deny = 這不是我
 app-sign-in-approved = 已批准。請在另一部裝置上繼續。
 app-sign-in-refused = 已拒絕。沒有人登入。
