@@ -126,6 +126,19 @@ async fn run(state: &AppState) -> Result<(), AppError> {
         entity::Entity::find().filter(entity::Column::DeleteAfter.lte(platform::db::now())).all(&state.db).await?;
     for d in due {
         let txn = platform::db::begin_write(&state.db).await?;
+        // Still asked for and still due, under the write lock: a sign-in
+        // (which cancels) since the list was read keeps the account.
+        let still_due = entity::Entity::delete_many()
+            .filter(entity::Column::AccountId.eq(d.account_id.as_str()))
+            .filter(entity::Column::DeleteAfter.lte(platform::db::now()))
+            .exec(&txn)
+            .await?
+            .rows_affected
+            == 1;
+        if !still_due {
+            txn.rollback().await?;
+            continue;
+        }
         if let Some(account) = store::account_by_id(&txn, &d.account_id).await? {
             platform::session::revoke_all(&txn, &account.id).await?;
             // Dependent rows go with the account and the person (foreign keys cascade).
