@@ -4,7 +4,7 @@
 
 use super::claims::{amr, level_of_acr, level_slug};
 use super::provider::{issuer, mac};
-use super::{CODE_LIFETIME, OAuthError, OFFLINE_ACCESS, SOURCE_SCOPE, json_list, parse_list, store};
+use super::{CODE_LIFETIME, Choice, OAuthError, OFFLINE_ACCESS, SOURCE_SCOPE, json_list, parse_list, store};
 use platform::app::AppState;
 use platform::error::AppError;
 use platform::principal::{IdentityLevel, Principal};
@@ -319,7 +319,8 @@ pub(crate) struct HeldQuery {
 
 /// The address at which a pending request continues.
 pub fn pending_url(token: &str) -> String {
-    format!("/oauth/authorize?pending={}", crate::pages::urlencode(token))
+    let token: String = url::form_urlencoded::byte_serialize(token.as_bytes()).collect();
+    format!("/oauth/authorize?pending={token}")
 }
 
 /// Keeps a validated request on the server while the person acts, with
@@ -349,25 +350,6 @@ pub async fn held_request(state: &AppState, token: &str) -> Result<Option<store:
 /// The parameters of a pending request.
 pub fn held_params(row: &store::pending::Model) -> Result<AuthParams, AppError> {
     serde_json::from_str(&row.params).map_err(AppError::internal)
-}
-
-/// A choice the person makes on a pending request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Choice {
-    /// `prompt=select_account`: go on with the signed-in account.
-    ThisAccount,
-    /// Go on without the real-name identity the client asked for voluntarily.
-    WithoutRealName,
-}
-
-impl Choice {
-    pub fn parse(value: &str) -> Option<Self> {
-        match value {
-            "this_account" => Some(Choice::ThisAccount),
-            "without_real_name" => Some(Choice::WithoutRealName),
-            _ => None,
-        }
-    }
 }
 
 /// Records a choice on a pending request; false if it is gone.

@@ -20,9 +20,9 @@ mod token;
 use time::Duration;
 
 pub use authorize::{
-    AcrRequest, AuthError, AuthParams, AuthRequest, Choice, Next, PAR_LIFETIME, PENDING_LIFETIME, Progress, choose,
-    decline, error_redirect, held_params, held_request, hold, issue_code, next_step, pending_url, push, pushed,
-    take_pushed, validate,
+    AcrRequest, AuthError, AuthParams, AuthRequest, Next, PAR_LIFETIME, PENDING_LIFETIME, Progress, choose, decline,
+    error_redirect, held_params, held_request, hold, issue_code, next_step, pending_url, push, pushed, take_pushed,
+    validate,
 };
 pub(crate) use authorize::{HeldQuery, return_origin};
 pub use claims::{level_of_acr, subject, userinfo};
@@ -72,5 +72,24 @@ pub struct OAuthError {
 impl OAuthError {
     pub fn new(error: &'static str, description: impl Into<String>) -> Self {
         Self { error, description: description.into(), basic_challenge: false }
+    }
+}
+
+/// A choice the person makes on a pending request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Choice {
+    /// `prompt=select_account`: go on with the signed-in account.
+    ThisAccount,
+    /// Go on without the real-name identity the client asked for voluntarily.
+    WithoutRealName,
+}
+
+impl Choice {
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "this_account" => Some(Choice::ThisAccount),
+            "without_real_name" => Some(Choice::WithoutRealName),
+            _ => None,
+        }
     }
 }

@@ -153,25 +153,95 @@ fn identity_modules() -> std::collections::BTreeMap<String, std::path::PathBuf> 
         .collect()
 }
 
+/// A file's code as the import rules read it: comments out, and its unit
+/// tests (from the first `#[cfg(test)]`) left off.
+fn rules_code(source: &str) -> String {
+    let code = code_of(source);
+    code.split("#[cfg(test)]").next().unwrap_or("").to_owned()
+}
+
+/// The names a folder's `mod.rs` hands on from its children with `use`
+/// (`pub use authorize::{Choice, ..}`): name -> child module path.
+fn reexports(module: &str, code: &str, children: &[String]) -> std::collections::BTreeMap<String, String> {
+    let mut names = std::collections::BTreeMap::new();
+    for statement in code.split(';') {
+        let Some(at) = statement.find("use ") else { continue };
+        if statement[..at].trim().trim_start_matches("pub(crate)").trim_start_matches("pub").trim() != "" {
+            continue;
+        }
+        for path in paths_from(&format!("self::{}", statement[at + 4..].trim()), "self::") {
+            let Some((child, rest)) = path.split_once("::") else { continue };
+            if children.iter().any(|c| c == child) {
+                let name = rest.rsplit("::").next().unwrap_or(rest).to_owned();
+                names.insert(name, if module.is_empty() { child.to_owned() } else { format!("{module}::{child}") });
+            }
+        }
+    }
+    names
+}
+
 /// The modules each identity module imports, resolved to the longest module
-/// path that is a file. Imports of lib.rs's constants (`crate::NAME`) are
-/// left out: lib.rs only wires the features together.
+/// path that is a file, and through a `mod.rs`'s re-exports to the child
+/// that defines the name (`super::Choice` in `oidc/store.rs` is an import
+/// of `oidc/authorize.rs`). A `mod.rs` handing a child's names on is not an
+/// import of that child. `super::` chains and `self::` are followed; unit
+/// tests are left out. Imports of lib.rs's constants (`crate::NAME`) are
+/// left out too: lib.rs only wires the features together.
 fn identity_imports() -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
     let modules = identity_modules();
+    let code: std::collections::BTreeMap<&String, String> =
+        modules.iter().map(|(m, f)| (m, rules_code(&std::fs::read_to_string(f).unwrap()))).collect();
+    let mut handed_on = std::collections::BTreeMap::new();
+    for (module, file) in &modules {
+        if file.ends_with("mod.rs") {
+            let prefix = format!("{module}::");
+            let children: Vec<String> = modules
+                .keys()
+                .filter_map(|m| m.strip_prefix(&prefix))
+                .filter(|rest| !rest.contains("::"))
+                .map(str::to_owned)
+                .collect();
+            handed_on.insert(module.clone(), reexports(module, &code[module], &children));
+        }
+    }
     let resolve = |path: &str| {
-        let parts: Vec<&str> = path.split("::").collect();
-        (1..=parts.len()).rev().map(|n| parts[..n].join("::")).find(|m| modules.contains_key(m))
+        let mut path = path.to_owned();
+        loop {
+            let parts: Vec<&str> = path.split("::").collect();
+            let found = (1..=parts.len()).rev().find(|n| modules.contains_key(&parts[..*n].join("::")))?;
+            let module = parts[..found].join("::");
+            let next = parts.get(found).and_then(|name| handed_on.get(&module)?.get(*name));
+            match next {
+                Some(child) => path = format!("{child}::{}", parts[found..].join("::")),
+                None => return Some(module),
+            }
+        }
     };
     let mut graph = std::collections::BTreeMap::new();
     for (module, file) in &modules {
-        let source = std::fs::read_to_string(file).unwrap();
-        let is_folder = file.ends_with("mod.rs");
-        let parent = if is_folder { module.clone() } else { module.rsplit_once("::").map_or("", |p| p.0).to_owned() };
-        let mut paths = paths_from(&source, "crate::");
-        let parent_of_parent = parent.rsplit_once("::").map_or("", |p| p.0).to_owned();
-        for p in paths_from(&source, "super::") {
-            let base = if is_folder { &parent_of_parent } else { &parent };
-            paths.push(if base.is_empty() { p } else { format!("{base}::{p}") });
+        let code = &code[module];
+        // `super::` is the module's parent (a folder's mod.rs is the folder's module).
+        let up = |levels: usize| {
+            let mut base = module.as_str();
+            for _ in 0..levels {
+                base = base.rsplit_once("::").map_or("", |p| p.0);
+            }
+            base.to_owned()
+        };
+        let mut paths = paths_from(code, "crate::");
+        for p in paths_from(code, "super::") {
+            let mut levels = 1;
+            let mut rest = p.as_str();
+            while let Some(r) = rest.strip_prefix("super::") {
+                levels += 1;
+                rest = r;
+            }
+            let base = up(levels);
+            paths.push(if base.is_empty() { rest.to_owned() } else { format!("{base}::{rest}") });
+        }
+        if file.ends_with("mod.rs") {
+            // `self::child::f` in a mod.rs names its child.
+            paths.extend(paths_from(code, "self::").into_iter().map(|p| format!("{module}::{p}")));
         }
         let targets: std::collections::BTreeSet<String> =
             paths.iter().filter_map(|p| resolve(p)).filter(|t| t != module && !t.is_empty()).collect();
@@ -216,9 +286,19 @@ fn identity_files_import_no_circle() {
     assert!(circles.is_empty(), "identity files that import each other in a circle:\n{}", circles.join("\n"));
 }
 
-/// Words that show a file does I/O or serves the web, as its code uses them.
+/// Words that show a file does I/O or serves the web, as its code uses them
+/// (whole words: `sea_orm` also as `use sea_orm as orm`).
 fn uses(code: &str, words: &[&str]) -> Vec<String> {
-    words.iter().filter(|w| code.contains(*w)).map(|w| w.trim_end_matches("::").to_owned()).collect()
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
+    let whole = |w: &str| {
+        code.match_indices(w).any(|(at, _)| {
+            let before = code[..at].chars().last().is_none_or(|c| !is_ident(c));
+            let after = code[at + w.len()..].chars().next().is_none_or(|c| !is_ident(c))
+                || !is_ident(w.chars().last().unwrap_or(' '));
+            before && after
+        })
+    };
+    words.iter().filter(|w| whole(w)).map(|w| (*w).to_owned()).collect()
 }
 
 /// Queries and handlers never share a file; a feature's `mod.rs` holds its
@@ -228,15 +308,19 @@ fn identity_features_keep_rules_queries_and_handlers_apart() {
     let mut wrong = Vec::new();
     for (module, file) in identity_modules() {
         let code = code_of(&std::fs::read_to_string(&file).unwrap());
-        let db = uses(&code, &["sea_orm::"]);
-        let web = uses(&code, &["axum::", "askama::"]);
+        let db = uses(&code, &["sea_orm"]);
+        let web = uses(&code, &["axum", "askama"]);
         if !db.is_empty() && !web.is_empty() {
             wrong.push(format!("{module}: uses {db:?} and {web:?}: queries go in store.rs, handlers in http.rs"));
         }
         if file.ends_with("mod.rs") {
-            let io = uses(&code, &["sea_orm::", "axum::", "askama::", "AppState", "PageContext"]);
+            let io = uses(&code, &["sea_orm", "axum", "askama", "AppState", "PageContext"]);
             if !io.is_empty() {
                 wrong.push(format!("{module}/mod.rs: uses {io:?}: a feature's mod.rs holds rules without I/O"));
+            }
+            let handed = uses(&code, &["use store::", "use http::", "use self::store", "use self::http"]);
+            if !handed.is_empty() {
+                wrong.push(format!("{module}/mod.rs: {handed:?}: callers name `store` and `http` themselves"));
             }
         }
     }
@@ -248,7 +332,17 @@ fn identity_features_keep_rules_queries_and_handlers_apart() {
 fn identity_pages_import_no_feature() {
     let shared = ["model", "store", "sms", "errors", "settings", "places", "password"];
     let graph = identity_imports();
-    let named: Vec<&String> = graph["pages"].iter().filter(|m| !shared.contains(&m.as_str())).collect();
+    // Everything pages reaches, however far.
+    let mut reached = std::collections::BTreeSet::new();
+    let mut next = vec!["pages".to_owned()];
+    while let Some(m) = next.pop() {
+        for t in graph.get(&m).into_iter().flatten() {
+            if reached.insert(t.clone()) {
+                next.push(t.clone());
+            }
+        }
+    }
+    let named: Vec<&String> = reached.iter().filter(|m| !shared.contains(&m.as_str())).collect();
     assert!(
         named.is_empty(),
         "pages.rs imports {named:?}: `pages` holds helpers every feature shares and imports no feature; move \
@@ -264,4 +358,17 @@ fn imports_are_found_in_paths_and_nested_groups() {
     assert_eq!(found("use crate::{accounts, oidc::{store, http::x}};"), ["accounts", "oidc::store", "oidc::http::x"]);
     assert_eq!(found("// crate::passkeys in a comment\nuse crate::profiles_cache;"), ["profiles_cache"]);
     assert_eq!(found("use platform::crate::x; super::y"), Vec::<String>::new());
+    let up = |s: &str| paths_from(s, "super::");
+    assert_eq!(up("use super::super::dependants::http;"), ["super::dependants::http"]);
+    let children = ["authorize".to_owned(), "store".to_owned()];
+    let handed = reexports(
+        "oidc",
+        "pub use authorize::{Choice, Next};\npub(crate) use store::x;\nuse time::Duration;",
+        &children,
+    );
+    assert_eq!(handed.get("Choice").map(String::as_str), Some("oidc::authorize"));
+    assert_eq!(handed.get("x").map(String::as_str), Some("oidc::store"));
+    assert!(!handed.contains_key("Duration"));
+    assert_eq!(uses("use sea_orm as orm;", &["sea_orm"]), ["sea_orm"]);
+    assert_eq!(uses("let sea_ormish = 1;", &["sea_orm"]), Vec::<String>::new());
 }
