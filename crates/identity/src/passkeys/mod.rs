@@ -67,6 +67,12 @@ pub(crate) enum NotAdded {
     Refused,
 }
 
+/// A passkey's answer that proved one of the account's passkeys for the
+/// second step of sign-in. Only `store::check_second_step` makes one (its
+/// field is private to this module), so no other code can claim the proof.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct SecondStepProven(());
+
 impl NotAdded {
     /// The form error's message key.
     pub(crate) fn message_key(self) -> &'static str {

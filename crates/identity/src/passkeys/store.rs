@@ -19,7 +19,7 @@ use webauthn_rs::prelude::{
     PublicKeyCredential, RegisterPublicKeyCredential, Uuid, Webauthn,
 };
 
-use super::{CEREMONY_LIFETIME, MAX_PER_ACCOUNT, NAME_MAX, NotAdded, Purpose, Started};
+use super::{CEREMONY_LIFETIME, MAX_PER_ACCOUNT, NAME_MAX, NotAdded, Purpose, SecondStepProven, Started};
 use crate::errors::IdentityError;
 use crate::notices;
 use crate::store::account;
@@ -155,6 +155,15 @@ async fn used(
     mut passkey: Passkey,
     result: &AuthenticationResult,
 ) -> Result<(), AppError> {
+    // Read again under the write lock, so two uses at once both count.
+    let txn = platform::db::begin_write(&state.db).await?;
+    let Some(row) = entity::Entity::find_by_id(row.id).one(&txn).await? else {
+        txn.rollback().await?;
+        return Ok(());
+    };
+    if let Ok(stored) = from_json::<Passkey>(&row.credential) {
+        passkey = stored;
+    }
     let credential = match passkey.update_credential(result) {
         Some(true) => to_json(&passkey)?,
         _ => row.credential.clone(),
@@ -162,7 +171,6 @@ async fn used(
     let mut active: entity::ActiveModel = row.into();
     active.credential = Set(credential);
     active.last_used_at = Set(Some(platform::db::now()));
-    let txn = platform::db::begin_write(&state.db).await?;
     active.update(&txn).await?;
     txn.commit().await?;
     Ok(())
@@ -257,6 +265,12 @@ pub(crate) async fn add(
     {
         txn.rollback().await?;
         return Ok(Err(NotAdded::AlreadyAdded));
+    }
+    // The limit again, under the write lock: ceremonies started side by
+    // side each passed it when they began.
+    if count(&txn, &account.id).await? >= MAX_PER_ACCOUNT {
+        txn.rollback().await?;
+        return Err(IdentityError::PasskeyLimit { max: MAX_PER_ACCOUNT }.into());
     }
     entity::ActiveModel {
         id: Set(Uuid::now_v7().to_string()),
@@ -387,19 +401,19 @@ pub(crate) async fn start_second_step(
 }
 
 /// Checks a second-step answer for `account_id` against the ceremony the
-/// browser's cookie `token` names; true if it proves one of its passkeys.
+/// browser's cookie `token` names; the proof if it proves one of its passkeys.
 pub(crate) async fn check_second_step(
     state: &AppState,
     token: Option<&str>,
     account_id: &str,
     answer: &str,
-) -> Result<bool, AppError> {
-    let Some(rp) = super::relying_party(&state.public_url()) else { return Ok(false) };
-    let Some(ceremony) = take(state, token, Purpose::SecondStep).await? else { return Ok(false) };
+) -> Result<Option<SecondStepProven>, AppError> {
+    let Some(rp) = super::relying_party(&state.public_url()) else { return Ok(None) };
+    let Some(ceremony) = take(state, token, Purpose::SecondStep).await? else { return Ok(None) };
     if ceremony.account_id.as_deref() != Some(account_id) {
-        return Ok(false);
+        return Ok(None);
     }
-    let Ok(answer) = serde_json::from_str::<PublicKeyCredential>(answer) else { return Ok(false) };
+    let Ok(answer) = serde_json::from_str::<PublicKeyCredential>(answer) else { return Ok(None) };
     let authentication: PasskeyAuthentication = from_json(&ceremony.state)?;
     let credential_id = URL_SAFE_NO_PAD.encode(answer.get_credential_id());
     let Some(row) = entity::Entity::find()
@@ -408,17 +422,17 @@ pub(crate) async fn check_second_step(
         .one(&state.db)
         .await?
     else {
-        return Ok(false);
+        return Ok(None);
     };
     match rp.finish_passkey_authentication(&answer, &authentication) {
         Ok(result) => {
             let passkey: Passkey = from_json(&row.credential)?;
             used(state, row, passkey, &result).await?;
-            Ok(true)
+            Ok(Some(SecondStepProven(())))
         }
         Err(e) => {
             tracing::info!(account = %account_id, error = %e, "passkey second step refused");
-            Ok(false)
+            Ok(None)
         }
     }
 }

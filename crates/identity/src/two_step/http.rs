@@ -129,15 +129,15 @@ async fn take_second_step(
     let Some(owed) = two_step::store::owed(state, token).await? else { return Ok(SecondStep::Ended) };
     let proof = match offered {
         Offered::Code(code) => Proof::Code(code),
-        Offered::Passkey(answer) => Proof::Passkey {
-            proven: crate::passkeys::store::check_second_step(
+        Offered::Passkey(answer) => Proof::Passkey(
+            crate::passkeys::store::check_second_step(
                 state,
                 web::read_cookie(headers, crate::passkeys::cookie_name(https)),
                 &owed.account.id,
                 answer,
             )
             .await?,
-        },
+        ),
     };
     two_step::store::complete(state, ctx.lang, owed, proof).await
 }
@@ -215,6 +215,8 @@ struct TwoStepPage<'a> {
     errors: FormErrors,
     enrolment: Option<Enrolment>,
     secret_groups: String,
+    /// The enrolment's `otpauth://` URL as a QR code (an SVG `data:` URI).
+    qr_data_uri: String,
     /// When turning it off needs a new password.
     off_password_hint: String,
 }
@@ -235,9 +237,14 @@ async fn two_step_form(
 ) -> Result<Response, AppError> {
     let enrolment = two_step::store::begin(state, account).await?;
     let secret_groups = enrolment.as_ref().map(|e| group4(&e.secret_base32)).unwrap_or_default();
+    let qr_data_uri = enrolment.as_ref().map(|e| crate::pages::qr_data_uri(&e.url)).transpose()?.unwrap_or_default();
     let min = PASSWORD_POLICY.min_single_factor.to_string();
     let off_password_hint = ctx.t_with("two-step-off-password-hint", &[("min", &min)]);
-    ctx.page(status, "two-step-title", &TwoStepPage { ctx, errors, enrolment, secret_groups, off_password_hint })
+    ctx.page(
+        status,
+        "two-step-title",
+        &TwoStepPage { ctx, errors, enrolment, secret_groups, qr_data_uri, off_password_hint },
+    )
 }
 
 /// `ABCDEFGH…` as `ABCD EFGH …`, easier to type.

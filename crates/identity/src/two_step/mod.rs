@@ -25,8 +25,6 @@ pub struct Enrolment {
     pub secret_base32: String,
     /// `otpauth://` URL (what the QR code holds).
     pub url: String,
-    /// The QR code as an SVG `data:` URI, for an `<img>`.
-    pub qr_data_uri: String,
 }
 
 /// The authenticator for `secret`, labelled with the account's name.
@@ -92,14 +90,14 @@ pub enum SecondStep {
 }
 
 /// What the resident offers for the second step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Proof<'a> {
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Proof<'a> {
     /// A code from the authenticator app, or a recovery code.
     Code(&'a str),
     /// An answer from a passkey, checked against the ceremony this browser
-    /// started (`passkeys::check_second_step`, where the ceremony's cookie
-    /// is): whether it proved one of the account's passkeys.
-    Passkey { proven: bool },
+    /// started (`passkeys::store::check_second_step`, where the ceremony's
+    /// cookie is): the proof only that check makes, or None.
+    Passkey(Option<crate::passkeys::SecondStepProven>),
 }
 
 /// The current code for a secret (tests and tools).

@@ -62,8 +62,7 @@ pub(crate) async fn begin(state: &AppState, account: &account::Model) -> Result<
     };
     let secret_base32 = base32::encode(base32::Alphabet::Rfc4648 { padding: false }, &secret);
     let url = totp(secret, account.name())?.to_url().map_err(|e| AppError::internal(format!("TOTP URL: {e}")))?;
-    let qr_data_uri = crate::pages::qr_data_uri(&url)?;
-    Ok(Some(Enrolment { secret_base32, url, qr_data_uri }))
+    Ok(Some(Enrolment { secret_base32, url }))
 }
 
 /// Confirms enrolment with a first code: two-step verification is on, and
@@ -212,7 +211,7 @@ pub(crate) async fn complete(
     proof: Proof<'_>,
 ) -> Result<SecondStep, AppError> {
     let Owed { key, account } = owed;
-    let passkey_proven = matches!(proof, Proof::Passkey { proven: true });
+    let passkey_proven = matches!(proof, Proof::Passkey(Some(_)));
     let row = store::totp(&state.db, &account.id).await?.filter(|t| t.confirmed_at.is_some());
     let txn = platform::db::begin_write(&state.db).await?;
     if !store::take_challenge_try(&txn, &key).await? {
@@ -230,7 +229,7 @@ pub(crate) async fn complete(
     }
     let mut used_recovery = false;
     let proven = match (proof, &row) {
-        (Proof::Passkey { proven }, _) => proven,
+        (Proof::Passkey(proven), _) => proven.is_some(),
         (Proof::Code(input), Some(row)) => match matching_step(state, row, account.name(), input)? {
             Some(step) => store::use_totp_step(&txn, &account.id, step, false).await?,
             None => match RecoveryCode::parse(input) {
