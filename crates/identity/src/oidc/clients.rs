@@ -60,10 +60,10 @@ fn acceptable_redirect(uri: &str) -> bool {
     url.fragment().is_none() && (url.scheme() == "https" || (url.scheme() == "http" && local))
 }
 
-/// Registers a client (the command line's `lionrock clients create`).
+/// Registers a client (the command line's `lionrock clients create`), audited as the system's act.
 pub async fn create_client(state: &AppState, new: NewClient) -> Result<CreatedClient, ClientError> {
     let (model, created) = client_row(state, new)?;
-    store::insert_client(&state.db, model).await.map_err(|e| ClientError::Internal(e.to_string()))?;
+    store::insert_client_by(state, model, "system").await.map_err(|e| ClientError::Internal(e.to_string()))?;
     Ok(created)
 }
 
@@ -75,7 +75,8 @@ pub(crate) async fn create_client_by(
     admin: &str,
 ) -> Result<CreatedClient, ClientError> {
     let (model, created) = client_row(state, new)?;
-    store::insert_client_by(state, model, admin).await.map_err(|e| ClientError::Internal(e.to_string()))?;
+    let actor = format!("account:{admin}");
+    store::insert_client_by(state, model, &actor).await.map_err(|e| ClientError::Internal(e.to_string()))?;
     Ok(created)
 }
 

@@ -299,13 +299,14 @@ pub async fn clients(conn: &impl ConnectionTrait) -> Result<Vec<client::Model>, 
     client::Entity::find().order_by_desc(client::Column::CreatedAt).all(conn).await
 }
 
-/// Registers a client on an administrator's behalf, with its audit row in
+/// Registers a client for `actor` (an administrator's account, or `system` for
+/// the command line), with its audit row in
 /// the same transaction.
-pub(crate) async fn insert_client_by(state: &AppState, model: client::Model, admin: &str) -> Result<(), AppError> {
+pub(crate) async fn insert_client_by(state: &AppState, model: client::Model, actor: &str) -> Result<(), AppError> {
     let client_id = model.client_id.clone();
     let txn = platform::db::begin_write(&state.db).await?;
     insert_client(&txn, model).await?;
-    let entry = AuditEntry::new(format!("account:{admin}"), "oidc.client_create", format!("client:{client_id}"));
+    let entry = AuditEntry::new(actor, "oidc.client_create", format!("client:{client_id}"));
     audit::record(&txn, &state.keys, entry).await?;
     txn.commit().await?;
     Ok(())

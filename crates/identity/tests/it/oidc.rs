@@ -1166,6 +1166,19 @@ async fn administrators_register_and_remove_clients_on_a_page(backend: Backend) 
 }
 both_backends!(administrators_register_and_remove_clients_on_a_page);
 
+/// A client registered outside the page (`lionrock clients create`) is
+/// audited too, as the system's act, in the transaction that makes it.
+async fn clients_made_from_the_command_line_are_audited(backend: Backend) {
+    let app = spawn(backend).await;
+    let rp = register_rp(&app, false).await;
+    let sql = format!(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'oidc.client_create' AND object = 'client:{}' AND actor = 'system'",
+        rp.id
+    );
+    assert_eq!(count(&app, &sql).await, 1);
+}
+both_backends!(clients_made_from_the_command_line_are_audited);
+
 async fn the_language_switcher_keeps_the_request(backend: Backend) {
     let app = app().backend(backend).spawn().await;
     let rp = register_rp(&app, false).await;
