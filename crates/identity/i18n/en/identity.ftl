@@ -460,3 +460,6 @@ error-identity-self-verification-detail = You cannot verify your own identity. A
 app-sign-in-number-throttled = Too many wrong numbers were picked when approving sign-ins to your account, so approving is paused. Try again in { $minutes } minutes.
 email-approvals-locked-subject = Someone is asking you to approve sign-ins
 email-approvals-locked-body = Someone asked you to approve sign-ins to your Lionrock account, and wrong numbers were picked too many times, so approving on your phone is paused for a while. If you were not signing in yourself, approve nothing you did not start.
+
+# Who vouches for a profile value: a trusted source
+profile-source-assertion = (From a trusted source that checked your identity document.)

@@ -460,3 +460,6 @@ error-identity-self-verification-detail = 你不能核实自己的身份。请�
 app-sign-in-number-throttled = 批准登录你的账户时选错号码的次数太多，批准功能已暂停。请在 { $minutes } 分钟后再试。
 email-approvals-locked-subject = 有人要求你批准登录
 email-approvals-locked-body = 有人要求你批准登录你的狮子山账户，而选错号码的次数太多，因此手机上的批准功能已暂停一段时间。如你没有自行登录，请勿批准任何并非由你发起的要求。
+
+# Who vouches for a profile value: a trusted source
+profile-source-assertion = （来自已核实你身份证明文件的可信来源。）

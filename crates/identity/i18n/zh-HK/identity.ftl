@@ -460,3 +460,6 @@ error-identity-self-verification-detail = 你不能核實自己的身分。請�
 app-sign-in-number-throttled = 批准登入你的帳戶時選錯號碼的次數太多，批准功能已暫停。請在 { $minutes } 分鐘後再試。
 email-approvals-locked-subject = 有人要求你批准登入
 email-approvals-locked-body = 有人要求你批准登入你的獅子山帳戶，而選錯號碼的次數太多，因此手機上的批准功能已暫停一段時間。如你沒有自行登入，請勿批准任何並非由你發起的要求。
+
+# Who vouches for a profile value: a trusted source
+profile-source-assertion = （來自已核實你身份證明文件的可信來源。）

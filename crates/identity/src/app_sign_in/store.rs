@@ -139,7 +139,7 @@ pub(crate) async fn start(
 /// The request `id`, if the browser whose cookie carries `binding` asked for it.
 pub(crate) async fn bound(state: &AppState, binding: &str, id: &str) -> Result<Option<Request>, AppError> {
     let row = entity::Entity::find_by_id(id.to_owned()).one(&state.db).await?;
-    Ok(row.filter(|r| r.browser_mac == browser_mac(state, binding)).map(request).transpose()?)
+    Ok(row.filter(|r| crate::model::same(&r.browser_mac, &browser_mac(state, binding))).map(request).transpose()?)
 }
 
 /// The request whose QR code carries `code`, while it waits.

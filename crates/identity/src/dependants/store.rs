@@ -82,7 +82,7 @@ pub(crate) async fn add(state: &AppState, account_id: &str, new: NewDependant<'_
                 person_id: Set(person_id.clone()),
                 field: Set(slug.to_owned()),
                 value: Set(value.to_owned()),
-                source: Set("guardian".to_owned()),
+                source: Set(crate::profile::Source::Guardian.name().to_owned()),
                 updated_at: Set(now),
                 document_id: Set(None),
             }

@@ -60,11 +60,10 @@ fn rows(profile: &Profile, typed: Option<&ProfileForm>) -> Vec<Row> {
                 label_key: format!("profile-{}", f.slug.replace('_', "-")),
                 hint_key: format!("profile-{}-hint", f.slug.replace('_', "-")),
                 value,
-                source_key: match stored.map(|m| m.source.as_str()) {
+                source_key: match stored.map(|m| super::Source::named(&m.source)) {
                     _ if locked => "profile-source-document",
-                    Some("officer") => "profile-source-officer",
-                    Some(_) => "profile-source-self",
-                    None => "",
+                    Some(Some(source)) => source.message_key(),
+                    Some(None) | None => "",
                 },
                 input_type: match f.slug {
                     "birthdate" => "date",

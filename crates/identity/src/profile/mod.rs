@@ -34,6 +34,47 @@ pub fn fields_for(scopes: &[String]) -> Vec<Field> {
         .collect()
 }
 
+/// Who vouches for a stored value (`profile_field.source`, by name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The resident typed it.
+    Typed,
+    /// An officer read it from a checked identity document.
+    Officer,
+    /// A trusted source asserted it, read from a document it checked.
+    Assertion,
+    /// A guardian typed it for a dependant.
+    Guardian,
+}
+
+impl Source {
+    const ALL: [Source; 4] = [Source::Typed, Source::Officer, Source::Assertion, Source::Guardian];
+
+    /// The name it is stored under.
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::Typed => "self",
+            Source::Officer => "officer",
+            Source::Assertion => "assertion",
+            Source::Guardian => "guardian",
+        }
+    }
+
+    /// The source stored as `name`; None for a name we do not know.
+    pub fn named(name: &str) -> Option<Self> {
+        Source::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    /// How the profile page says who vouches for the value.
+    pub fn message_key(self) -> &'static str {
+        match self {
+            Source::Typed | Source::Guardian => "profile-source-self",
+            Source::Officer => "profile-source-officer",
+            Source::Assertion => "profile-source-assertion",
+        }
+    }
+}
+
 pub fn field(slug: &str) -> Option<Field> {
     FIELDS.iter().copied().find(|f| f.slug == slug)
 }
@@ -82,6 +123,15 @@ pub(crate) fn vouched(slug: &str, real_name: bool, from_document: bool) -> bool 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_source_is_stored_by_name_and_read_back() {
+        for s in Source::ALL {
+            assert_eq!(Source::named(s.name()), Some(s));
+        }
+        assert_eq!(Source::named("someone"), None);
+        assert_eq!(Source::Assertion.message_key(), "profile-source-assertion");
+    }
 
     #[test]
     fn values_are_checked_per_field() {

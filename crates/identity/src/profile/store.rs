@@ -60,7 +60,7 @@ async fn save(conn: &impl ConnectionTrait, person_id: &str, slug: &str, value: &
                 person_id: Set(person_id.to_owned()),
                 field: Set(slug.to_owned()),
                 value: Set(value.to_owned()),
-                source: Set("self".to_owned()),
+                source: Set(super::Source::Typed.name().to_owned()),
                 updated_at: Set(platform::db::now()),
                 document_id: Set(None),
             };

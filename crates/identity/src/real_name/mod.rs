@@ -94,8 +94,8 @@ impl Source<'_> {
     /// The slug stored with the document and the fields it vouches for.
     fn slug(&self) -> &'static str {
         match self {
-            Source::Officer(_) => "officer",
-            Source::Assertion { .. } => "assertion",
+            Source::Officer(_) => crate::profile::Source::Officer.name(),
+            Source::Assertion { .. } => crate::profile::Source::Assertion.name(),
         }
     }
     fn actor(&self) -> String {

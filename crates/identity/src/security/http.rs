@@ -94,7 +94,7 @@ pub(crate) async fn page(
         .map(|s| SessionRow {
             current: current.as_deref() == Some(s.id.as_str()),
             id: s.id,
-            device: s.user_agent.as_deref().map(|ua| devices::describe(&ctx, ua)).unwrap_or_default(),
+            device: devices::describe(&ctx, s.user_agent.as_deref().unwrap_or("")),
             place: s
                 .ip
                 .as_deref()
