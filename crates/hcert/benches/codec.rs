@@ -7,9 +7,12 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use hcert::{Claims, Dcc, KeyUsage, Kid, Name, Signer, TrustList, TrustedKey, Vaccination, ValueSets};
+use hcert::{Claims, KeyUsage, Kid, Signer, TrustList, TrustedKey, ValueSets};
 use p256::ecdsa::signature::{Signer as _, Verifier as _};
 use p256::ecdsa::{Signature, SigningKey};
+
+#[path = "../tests/it/sample.rs"]
+mod sample;
 
 /// Runs `f` for about `for_how_long` (after a short warm-up) and returns its rate per second.
 fn rate(for_how_long: Duration, mut f: impl FnMut()) -> f64 {
@@ -26,30 +29,6 @@ fn rate(for_how_long: Duration, mut f: impl FnMut()) -> f64 {
     n as f64 / start.elapsed().as_secs_f64()
 }
 
-fn credential() -> Dcc {
-    Dcc::vaccination(
-        Name {
-            r#fn: Some("Chan".into()),
-            fnt: Some("CHAN".into()),
-            gn: Some("Tai Man".into()),
-            gnt: Some("TAI<MAN".into()),
-        },
-        "1980-02-29",
-        Vaccination {
-            tg: "840539006".into(),
-            vp: "1119349007".into(),
-            mp: "EU/1/20/1528".into(),
-            ma: "ORG-100030215".into(),
-            dn: 2,
-            sd: 2,
-            dt: "2021-05-18".into(),
-            co: "HK".into(),
-            is: "Department of Health".into(),
-            ci: "URN:UVCI:01:HK:ABC123#X".into(),
-        },
-    )
-}
-
 fn main() {
     let seconds = std::env::var("HCERT_BENCH_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(3);
     let each = Duration::from_secs(seconds);
@@ -59,7 +38,7 @@ fn main() {
     let mut trust = TrustList::new();
     trust.add(TrustedKey { kid, key: signer.public_key(), usage: KeyUsage::ANY });
     let claims = Claims { issuer: Some("HK".into()), issued_at: 1_622_505_600, expires_at: 1_654_041_600 };
-    let dcc = credential();
+    let dcc = sample::vaccination();
     let value_sets = ValueSets::unchecked();
     let text = hcert::encode(&dcc, &claims, &signer).expect("encode");
     let now = 1_630_000_000;

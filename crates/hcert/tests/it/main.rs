@@ -6,4 +6,5 @@ mod conformance;
 mod errors;
 mod exemption;
 mod roundtrip;
+mod sample;
 mod support;

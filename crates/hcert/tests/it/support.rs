@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use hcert::{Claims, Dcc, Kid, Name, Signer, TrustList, TrustedKey, Vaccination};
+use hcert::{Claims, Kid, Signer, TrustList, TrustedKey};
 
 /// The EU conformance data (`../shared/testdata/dcc` beside the clone), or
 /// `LIONROCK_TEST_DCC_DIR`. `None` (with the reason printed) when absent
@@ -61,30 +61,4 @@ pub(crate) fn claims() -> Claims {
     Claims { issuer: Some("HK".into()), issued_at: ISSUED_AT, expires_at: EXPIRES_AT }
 }
 
-pub(crate) fn name() -> Name {
-    Name {
-        r#fn: Some("Chan".into()),
-        fnt: Some("CHAN".into()),
-        gn: Some("Tai Man".into()),
-        gnt: Some("TAI<MAN".into()),
-    }
-}
-
-pub(crate) fn vaccination() -> Dcc {
-    Dcc::vaccination(
-        name(),
-        "1980-02-29",
-        Vaccination {
-            tg: "840539006".into(),
-            vp: "1119349007".into(),
-            mp: "EU/1/20/1528".into(),
-            ma: "ORG-100030215".into(),
-            dn: 2,
-            sd: 2,
-            dt: "2021-05-18".into(),
-            co: "HK".into(),
-            is: "Department of Health".into(),
-            ci: "URN:UVCI:01:HK:ABC123#X".into(),
-        },
-    )
-}
+pub(crate) use crate::sample::{name, vaccination};
