@@ -1,0 +1,1 @@
+# Credentials: signed health records, trust lists and the verifier.

@@ -1,0 +1,4 @@
+//! Credentials integration tests: the real server over HTTP, on SQLite and
+//! (when configured) PostgreSQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
