@@ -98,8 +98,10 @@ enum KeysCommand {
     Init,
     /// Make a new signing key active; the old one stays published for verification.
     Rotate {
-        /// What the key signs.
-        #[arg(long, value_parser = ["oidc"])]
+        /// What the key signs: ID tokens (`oidc`), or signed credentials: the
+        /// root that certifies document signers (`dcc-csca`; a new root also
+        /// gets a new document signer under it) or a document signer (`dcc-dsc`).
+        #[arg(long, value_parser = ["oidc", "dcc-csca", "dcc-dsc"])]
         purpose: String,
     },
 }
@@ -344,14 +346,24 @@ async fn run(cli: Cli, modules: Vec<platform::module::Module>) -> Result<ExitCod
             let state = AppState::new(config, keys, &modules).await?;
             let applied = state.migrator.run(&state.db).await.map_err(Failure::runtime)?;
             seal_after_upgrade(&state.db, &state.keys, &applied).await?;
-            // Keep the old key published for as long as anything it signed may be checked.
-            let keep = time::Duration::days(1);
-            let kid = platform::keys::rotate(&state.db, &state.keys, purpose, keep).await.map_err(Failure::runtime)?;
+            let (kid, kept) = if purpose.has_certificate() {
+                let names = platform::keys::CertificateNames::of(&state.config);
+                let kid = platform::keys::rotate_dcc(&state.db, &state.keys, purpose, &names)
+                    .await
+                    .map_err(Failure::runtime)?;
+                (kid, "until every credential it signed has expired")
+            } else {
+                // Keep the old key published for as long as anything it signed may be checked.
+                let keep = time::Duration::days(1);
+                let kid =
+                    platform::keys::rotate(&state.db, &state.keys, purpose, keep).await.map_err(Failure::runtime)?;
+                (kid, "for a day")
+            };
             if cli.json {
                 println!("{}", json!({ "purpose": purpose.as_str(), "active_kid": kid }));
             } else {
                 println!(
-                    "new {} signing key {kid} is active; the previous one stays published for a day",
+                    "new {} signing key {kid} is active; the previous one stays published {kept}",
                     purpose.as_str()
                 );
             }

@@ -112,6 +112,9 @@ pub struct CryptoConfig {
 pub struct LocaleConfig {
     pub default: Lang,
     pub timezone: String,
+    /// The jurisdiction running lionrock (ISO 3166-1 alpha-2): the issuer
+    /// country of signed credentials and of their certificates.
+    pub country: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -235,7 +238,7 @@ impl Default for DatabaseConfig {
 
 impl Default for LocaleConfig {
     fn default() -> Self {
-        Self { default: Lang::En, timezone: "Asia/Hong_Kong".to_owned() }
+        Self { default: Lang::En, timezone: "Asia/Hong_Kong".to_owned(), country: "HK".to_owned() }
     }
 }
 
@@ -617,6 +620,9 @@ impl Config {
                 format!("{:?} is not a time zone name like Asia/Hong_Kong", self.locale.timezone),
             ));
         }
+        if !(self.locale.country.len() == 2 && self.locale.country.bytes().all(|b| b.is_ascii_uppercase())) {
+            return bad("locale.country", "must be two capital letters (ISO 3166-1 alpha-2), like HK");
+        }
         if self.server.tls_cert_file.is_some() != self.server.tls_key_file.is_some() {
             let (set, missing) = if self.server.tls_cert_file.is_some() {
                 ("server.tls_cert_file", "server.tls_key_file")
@@ -807,6 +813,14 @@ mod tests {
         assert!(err.source_name.ends_with("c.toml"), "{err}");
         assert_eq!(err.key, "server.listen_on");
         assert!(err.reason.contains("listen_on"), "{err}");
+    }
+
+    #[test]
+    fn the_country_is_two_capital_letters() {
+        let err = Config::load(None, env(&[("LIONROCK_LOCALE__COUNTRY", "hk")]), &[]).unwrap_err();
+        assert_eq!(err.key, "locale.country");
+        let config = Config::load(None, env(&[("LIONROCK_LOCALE__COUNTRY", "MO")]), &[]).unwrap();
+        assert_eq!(config.locale.country, "MO");
     }
 
     #[test]

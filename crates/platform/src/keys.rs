@@ -1,7 +1,16 @@
-//! The signing-key service (DESIGN.md §8): ES256 (P-256) keys per purpose
-//! (`oidc`, later `dcc-dsc`), generated here, stored sealed with the data
-//! key, named by `kid`, rotated with `lionrock keys rotate`. A retired key
-//! stays published until everything it signed has expired.
+//! The signing-key service (DESIGN.md §8): ES256 (P-256) keys per purpose,
+//! generated here, stored sealed with the data key, named by `kid`, rotated
+//! with `lionrock keys rotate`. A retired key stays published until
+//! everything it signed has expired.
+//!
+//! - `oidc`: ID tokens, published as JWKS (and RS256 beside it for clients
+//!   that ask).
+//! - `dcc-csca` and `dcc-dsc`: signed health credentials (EU DCC). The root
+//!   (CSCA) key has a self-signed X.509 certificate; each document-signer
+//!   (DSC) key has a certificate issued under the active root, and its `kid`
+//!   is the DCC's: the first 8 bytes of the SHA-256 of that certificate,
+//!   in base64. Foreign verifiers import the certificates from the trust
+//!   lists.
 
 use std::fmt;
 
@@ -40,6 +49,8 @@ pub mod entity {
         pub created_at: TimeDateTimeWithTimeZone,
         /// When a retired key stops being published.
         pub publish_until: Option<TimeDateTimeWithTimeZone>,
+        /// Base64 DER X.509 certificate (DCC keys only).
+        pub certificate: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -64,20 +75,31 @@ pub mod entity {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
     Oidc,
+    /// The root of signed credentials: it signs document-signer
+    /// certificates and the trust lists.
+    DccCsca,
+    /// Document signers: they sign credentials.
+    DccDsc,
 }
 
 impl Purpose {
+    pub const ALL: [Purpose; 3] = [Purpose::Oidc, Purpose::DccCsca, Purpose::DccDsc];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Purpose::Oidc => "oidc",
+            Purpose::DccCsca => "dcc-csca",
+            Purpose::DccDsc => "dcc-dsc",
         }
     }
 
     pub fn parse(s: &str) -> Option<Purpose> {
-        match s {
-            "oidc" => Some(Purpose::Oidc),
-            _ => None,
-        }
+        Purpose::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    /// Keys that carry an X.509 certificate (made by [`dcc_signer`] and [`rotate_dcc`]).
+    pub fn has_certificate(self) -> bool {
+        matches!(self, Purpose::DccCsca | Purpose::DccDsc)
     }
 
     fn seal_context(self) -> String {
@@ -188,6 +210,7 @@ fn new_key(keys: &Keys, purpose: Purpose, alg: Alg) -> Result<entity::Model, DbE
         status: entity::Status::Active,
         created_at: db::now(),
         publish_until: None,
+        certificate: None,
     })
 }
 
@@ -210,6 +233,7 @@ fn new_rsa_key(keys: &Keys, purpose: Purpose) -> Result<entity::Model, DbErr> {
         status: entity::Status::Active,
         created_at: db::now(),
         publish_until: None,
+        certificate: None,
     })
 }
 
@@ -224,6 +248,7 @@ fn insert(model: entity::Model) -> entity::ActiveModel {
         status: Set(model.status),
         created_at: Set(model.created_at),
         publish_until: Set(model.publish_until),
+        certificate: Set(model.certificate),
     }
 }
 
@@ -244,6 +269,9 @@ pub async fn active(db: &DatabaseConnection, keys: &Keys, purpose: Purpose) -> R
 
 /// The active key of `alg` for `purpose`, created on first use.
 pub async fn active_for(db: &DatabaseConnection, keys: &Keys, purpose: Purpose, alg: Alg) -> Result<SigningKey, DbErr> {
+    if purpose.has_certificate() {
+        return Err(DbErr::Custom(format!("{} keys need a certificate: use dcc_signer", purpose.as_str())));
+    }
     let row = match active_row(db, purpose, alg).await? {
         Some(row) => row,
         None => {
@@ -275,6 +303,9 @@ fn open(keys: &Keys, purpose: Purpose, row: &entity::Model) -> Result<SigningKey
 /// retired and stay published for `keep` (the longest lifetime of anything
 /// they signed). Returns the new ES256 key's `kid`.
 pub async fn rotate(db: &DatabaseConnection, keys: &Keys, purpose: Purpose, keep: Duration) -> Result<String, DbErr> {
+    if purpose.has_certificate() {
+        return Err(DbErr::Custom(format!("{} keys need a certificate: use rotate_dcc", purpose.as_str())));
+    }
     let rsa_in_use = active_row(db, purpose, Alg::Rs256).await?.is_some();
     let fresh_es = new_key(keys, purpose, Alg::Es256)?;
     let fresh_rs = if rsa_in_use { Some(new_key(keys, purpose, Alg::Rs256)?) } else { None };
@@ -321,4 +352,247 @@ pub async fn purge(db: &DatabaseConnection) -> Result<u64, DbErr> {
         .rows_affected;
     txn.commit().await?;
     Ok(n)
+}
+
+// ---- signed credentials (EU DCC): the root and document signers ----------
+
+/// How long a root (CSCA) certificate is valid.
+pub const CSCA_LIFETIME: Duration = Duration::days(4 * 365);
+/// How long a document-signer certificate is valid: the longest a
+/// credential lives (a year) after the signer's year of use.
+pub const DSC_LIFETIME: Duration = Duration::days(2 * 365);
+/// How long a retired document signer stays in the trust list: until every
+/// credential it signed (valid for at most a year) has expired.
+pub const DSC_KEEP: Duration = Duration::days(366);
+
+/// The names written into DCC certificates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateNames {
+    /// ISO 3166-1 alpha-2 (`locale.country`).
+    pub country: String,
+    /// The organisation: the public URL's host.
+    pub organisation: String,
+}
+
+impl CertificateNames {
+    pub fn of(config: &crate::config::Config) -> CertificateNames {
+        let host = url::Url::parse(&config.server.public_url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_else(|| "lionrock".to_owned());
+        CertificateNames { country: config.locale.country.clone(), organisation: host }
+    }
+}
+
+/// The active document signer: its key, its DCC `kid` and certificate.
+pub struct DocumentSigner {
+    pub key: SigningKey,
+    pub kid: [u8; 8],
+    pub certificate: Vec<u8>,
+}
+
+impl fmt::Debug for DocumentSigner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DocumentSigner").field("kid", &self.key.kid).finish_non_exhaustive()
+    }
+}
+
+/// A published certificate (DCC keys).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Certificate {
+    /// The DCC key identifier: base64 of the first 8 bytes of the SHA-256 of `der`.
+    pub kid: String,
+    pub der: Vec<u8>,
+    pub created_at: OffsetDateTime,
+    /// Signing now, or retired and kept for verifying.
+    pub active: bool,
+}
+
+/// The DCC `kid` of a certificate.
+pub fn dcc_kid(der: &[u8]) -> [u8; 8] {
+    let mut kid = [0u8; 8];
+    kid.copy_from_slice(&Sha256::digest(der)[..8]);
+    kid
+}
+
+fn cert_err(e: crate::certificate::CertificateError) -> DbErr {
+    DbErr::Custom(e.to_string())
+}
+
+/// A new DCC key with its certificate: self-signed for the root, else
+/// issued by `root` (its certificate and PKCS#8 key).
+fn new_dcc_key(
+    keys: &Keys,
+    purpose: Purpose,
+    names: &CertificateNames,
+    root: Option<(&[u8], &[u8])>,
+) -> Result<entity::Model, DbErr> {
+    let mut model = new_key(keys, purpose, Alg::Es256)?;
+    let pkcs8 = open(keys, purpose, &model)?.der;
+    let spki = crate::certificate::public_key_info(&pkcs8).map_err(cert_err)?;
+    let now = std::time::SystemTime::now();
+    let (lifetime, role) = match purpose {
+        Purpose::DccCsca => (CSCA_LIFETIME, "CSCA"),
+        _ => (DSC_LIFETIME, "DSC"),
+    };
+    let created = OffsetDateTime::now_utc();
+    let common_name = format!("{} DCC {role} {}", names.organisation, created.date());
+    let request = crate::certificate::Request {
+        country: &names.country,
+        organisation: &names.organisation,
+        common_name: &common_name,
+        root: purpose == Purpose::DccCsca,
+        not_before: now,
+        not_after: now + std::time::Duration::from_secs(lifetime.whole_seconds().unsigned_abs()),
+    };
+    let issuer = match root {
+        Some((certificate, key_pkcs8)) => crate::certificate::Issuer::Root { certificate, key_pkcs8 },
+        None => crate::certificate::Issuer::SelfSigned,
+    };
+    let der = crate::certificate::issue(&request, &spki, &pkcs8, issuer).map_err(cert_err)?;
+    model.kid = STANDARD.encode(dcc_kid(&der));
+    model.certificate = Some(STANDARD.encode(&der));
+    Ok(model)
+}
+
+fn certificate_of(row: &entity::Model) -> Result<Vec<u8>, DbErr> {
+    row.certificate
+        .as_deref()
+        .and_then(|c| STANDARD.decode(c).ok())
+        .ok_or_else(|| DbErr::Custom(format!("signing key {} has no certificate", row.kid)))
+}
+
+/// Makes whichever of the active root and document signer is missing.
+/// Returns both rows.
+async fn ensure_dcc(
+    db: &DatabaseConnection,
+    keys: &Keys,
+    names: &CertificateNames,
+) -> Result<(entity::Model, entity::Model), DbErr> {
+    // Another server may make them at the same moment: generate outside the
+    // write lock, then keep whatever is active once inside it.
+    for _ in 0..3 {
+        let root = active_row(db, Purpose::DccCsca, Alg::Es256).await?;
+        let signer = active_row(db, Purpose::DccDsc, Alg::Es256).await?;
+        if let (Some(root), Some(signer)) = (&root, &signer) {
+            return Ok((root.clone(), signer.clone()));
+        }
+        let fresh_root = match &root {
+            Some(_) => None,
+            None => Some(new_dcc_key(keys, Purpose::DccCsca, names, None)?),
+        };
+        let Some(root_row) = root.clone().or_else(|| fresh_root.clone()) else { continue };
+        let root_der = certificate_of(&root_row)?;
+        let root_key = open(keys, Purpose::DccCsca, &root_row)?;
+        let fresh_signer = new_dcc_key(keys, Purpose::DccDsc, names, Some((&root_der, &root_key.der)))?;
+
+        let txn = db::begin_write(db).await?;
+        let root_now = active_row(&txn, Purpose::DccCsca, Alg::Es256).await?;
+        if root_now.as_ref().map(|r| &r.kid) != root.as_ref().map(|r| &r.kid) {
+            // The root changed under us: our signer hangs from the wrong one.
+            txn.rollback().await?;
+            continue;
+        }
+        let root_row = match (root_now, fresh_root) {
+            (Some(existing), _) => existing,
+            (None, Some(fresh)) => insert(fresh).insert(&txn).await?,
+            (None, None) => return Err(DbErr::Custom("DCC root vanished".to_owned())),
+        };
+        let signer_row = match active_row(&txn, Purpose::DccDsc, Alg::Es256).await? {
+            Some(existing) => existing,
+            None => insert(fresh_signer).insert(&txn).await?,
+        };
+        txn.commit().await?;
+        return Ok((root_row, signer_row));
+    }
+    Err(DbErr::Custom("DCC keys changed three times while being made; try again".to_owned()))
+}
+
+/// The active document signer, with the root above it made on first use.
+pub async fn dcc_signer(
+    db: &DatabaseConnection,
+    keys: &Keys,
+    names: &CertificateNames,
+) -> Result<DocumentSigner, DbErr> {
+    let (_, row) = ensure_dcc(db, keys, names).await?;
+    let certificate = certificate_of(&row)?;
+    Ok(DocumentSigner { key: open(keys, Purpose::DccDsc, &row)?, kid: dcc_kid(&certificate), certificate })
+}
+
+/// The active root (CSCA) key and its certificate: it signs the trust lists.
+pub async fn dcc_root(
+    db: &DatabaseConnection,
+    keys: &Keys,
+    names: &CertificateNames,
+) -> Result<(SigningKey, Vec<u8>), DbErr> {
+    let (row, _) = ensure_dcc(db, keys, names).await?;
+    Ok((open(keys, Purpose::DccCsca, &row)?, certificate_of(&row)?))
+}
+
+/// Rotates a DCC key. A new root also gets a new document signer under it
+/// (the old signer's chain ends at the old root); a new signer is issued
+/// under the active root. Retired roots stay published for a signer's
+/// lifetime, retired signers for [`DSC_KEEP`]. Returns the new key's `kid`.
+pub async fn rotate_dcc(
+    db: &DatabaseConnection,
+    keys: &Keys,
+    purpose: Purpose,
+    names: &CertificateNames,
+) -> Result<String, DbErr> {
+    let (root, _) = ensure_dcc(db, keys, names).await?;
+    let (fresh_root, signer_root) = match purpose {
+        Purpose::DccCsca => {
+            let fresh = new_dcc_key(keys, Purpose::DccCsca, names, None)?;
+            (Some(fresh.clone()), fresh)
+        }
+        Purpose::DccDsc => (None, root.clone()),
+        Purpose::Oidc => return Err(DbErr::Custom("oidc keys have no certificate: use rotate".to_owned())),
+    };
+    let root_key = open(keys, Purpose::DccCsca, &signer_root)?;
+    let fresh_signer =
+        new_dcc_key(keys, Purpose::DccDsc, names, Some((&certificate_of(&signer_root)?, &root_key.der)))?;
+    let txn = db::begin_write(db).await?;
+    let now = db::now();
+    let retire = |p: Purpose, keep: Duration| {
+        entity::Entity::update_many()
+            .col_expr(entity::Column::Status, Expr::value(entity::Status::Retired))
+            .col_expr(entity::Column::PublishUntil, Expr::value(now + keep))
+            .filter(entity::Column::Purpose.eq(p.as_str()))
+            .filter(entity::Column::Status.eq(entity::Status::Active))
+    };
+    if let Some(fresh_root) = &fresh_root {
+        // Signers it issued may live DSC_LIFETIME; credentials DSC_KEEP after that is not needed.
+        retire(Purpose::DccCsca, DSC_LIFETIME).exec(&txn).await?;
+        insert(fresh_root.clone()).insert(&txn).await?;
+    } else if active_row(&txn, Purpose::DccCsca, Alg::Es256).await?.map(|r| r.kid) != Some(root.kid.clone()) {
+        txn.rollback().await?;
+        return Err(DbErr::Custom("the DCC root was rotated meanwhile; try again".to_owned()));
+    }
+    retire(Purpose::DccDsc, DSC_KEEP).exec(&txn).await?;
+    let signer = insert(fresh_signer).insert(&txn).await?;
+    txn.commit().await?;
+    Ok(match fresh_root {
+        Some(root) => root.kid,
+        None => signer.kid,
+    })
+}
+
+/// The certificates to publish for `purpose` (a DCC purpose): the active
+/// one and retired ones still kept, newest first.
+pub async fn certificates(db: &DatabaseConnection, purpose: Purpose) -> Result<Vec<Certificate>, DbErr> {
+    let now: OffsetDateTime = db::now();
+    let rows = entity::Entity::find()
+        .filter(entity::Column::Purpose.eq(purpose.as_str()))
+        .order_by_desc(entity::Column::CreatedAt)
+        .all(db)
+        .await?;
+    let mut out = Vec::new();
+    for row in rows {
+        let active = row.status == entity::Status::Active;
+        if !(active || row.publish_until.is_some_and(|until| until > now)) || row.certificate.is_none() {
+            continue;
+        }
+        out.push(Certificate { der: certificate_of(&row)?, kid: row.kid, created_at: row.created_at, active });
+    }
+    Ok(out)
 }

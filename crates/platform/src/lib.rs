@@ -7,6 +7,7 @@ pub mod admin;
 pub mod app;
 pub mod assets;
 pub mod audit;
+pub mod certificate;
 pub mod cli;
 pub mod config;
 pub mod crypto;

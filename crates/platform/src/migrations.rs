@@ -15,6 +15,7 @@ pub fn all() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(IdempotencyRecords),
         Box::new(InstallationMarks),
         Box::new(RsaSigningKeys),
+        Box::new(SigningKeyCertificates),
     ]
 }
 
@@ -470,6 +471,34 @@ impl MigrationTrait for RsaSigningKeys {
                 .table(SigningKey::Table)
                 .modify_column(ColumnDef::new(SigningKey::X).text().not_null())
                 .modify_column(ColumnDef::new(SigningKey::Y).text().not_null())
+                .to_owned(),
+        )
+        .await
+    }
+}
+
+struct SigningKeyCertificates;
+
+impl MigrationName for SigningKeyCertificates {
+    fn name(&self) -> &str {
+        "m20261203_000001_signing_key_certificate"
+    }
+}
+
+#[derive(DeriveIden)]
+enum SigningKeyCertificate {
+    Certificate,
+}
+
+/// Keys that others import (the DCC root and document signers) carry an
+/// X.509 certificate (base64 DER); the others have none.
+#[async_trait::async_trait]
+impl MigrationTrait for SigningKeyCertificates {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table(SigningKey::Table)
+                .add_column(ColumnDef::new(SigningKeyCertificate::Certificate).text().null())
                 .to_owned(),
         )
         .await

@@ -36,3 +36,56 @@ async fn keys_rotate_and_retire(backend: Backend) {
     assert!(err.to_string().contains("crypto.data_key_file"), "{err}");
 }
 both_backends!(keys_rotate_and_retire);
+
+/// The DCC root and document signer: made together on first use, the
+/// signer's certificate issued by the root and named by the DCC `kid`;
+/// rotating either keeps the retired certificates in the published list.
+async fn dcc_keys_chain_to_the_root_and_rotate(backend: Backend) {
+    use p256::ecdsa::signature::Verifier as _;
+    use p256::pkcs8::DecodePublicKey as _;
+    use x509_cert::der::{Decode as _, Encode as _};
+
+    /// Whether `cert`'s signature checks with the key of `issuer`.
+    fn issued_by(cert: &[u8], issuer: &[u8]) -> bool {
+        let cert = x509_cert::Certificate::from_der(cert).unwrap();
+        let issuer = x509_cert::Certificate::from_der(issuer).unwrap();
+        let spki = issuer.tbs_certificate().subject_public_key_info().to_der().unwrap();
+        let key = p256::ecdsa::VerifyingKey::from_public_key_der(&spki).unwrap();
+        let sig = p256::ecdsa::Signature::from_der(cert.signature().raw_bytes()).unwrap();
+        key.verify(&cert.tbs_certificate().to_der().unwrap(), &sig).is_ok()
+    }
+
+    let app = TestApp::builder().backend(backend).spawn().await;
+    let (db, k) = (app.db(), &app.state.keys);
+    let names = keys::CertificateNames { country: "HK".to_owned(), organisation: "lionrock.test".to_owned() };
+    assert!(keys::certificates(db, Purpose::DccDsc).await.unwrap().is_empty());
+
+    let signer = keys::dcc_signer(db, k, &names).await.unwrap();
+    assert_eq!(keys::dcc_signer(db, k, &names).await.unwrap().kid, signer.kid, "stable until rotated");
+    assert_eq!(signer.kid, keys::dcc_kid(&signer.certificate));
+    let (_, root) = keys::dcc_root(db, k, &names).await.unwrap();
+    assert!(issued_by(&signer.certificate, &root));
+    assert!(issued_by(&root, &root));
+    let subject =
+        x509_cert::Certificate::from_der(&signer.certificate).unwrap().tbs_certificate().subject().to_string();
+    assert!(subject.ends_with("O=lionrock.test,C=HK"), "{subject}");
+    assert!(keys::active(db, k, Purpose::DccDsc).await.is_err(), "no certificate-less DCC keys");
+
+    let second = keys::rotate_dcc(db, k, Purpose::DccDsc, &names).await.unwrap();
+    let signers = keys::certificates(db, Purpose::DccDsc).await.unwrap();
+    assert_eq!(signers.len(), 2, "the retired signer stays published");
+    assert_eq!((signers[0].kid.as_str(), signers[0].active, signers[1].active), (second.as_str(), true, false));
+    assert!(issued_by(&signers[0].der, &root), "a new signer under the same root");
+
+    let new_root = keys::rotate_dcc(db, k, Purpose::DccCsca, &names).await.unwrap();
+    let roots = keys::certificates(db, Purpose::DccCsca).await.unwrap();
+    assert_eq!(
+        roots.iter().map(|r| (r.kid.as_str(), r.active)).collect::<Vec<_>>(),
+        [(new_root.as_str(), true), (roots[1].kid.as_str(), false)]
+    );
+    let latest = keys::dcc_signer(db, k, &names).await.unwrap();
+    assert!(issued_by(&latest.certificate, &roots[0].der), "a new root comes with a signer under it");
+    assert!(!issued_by(&latest.certificate, &root));
+    assert_eq!(keys::certificates(db, Purpose::DccDsc).await.unwrap().len(), 3);
+}
+both_backends!(dcc_keys_chain_to_the_root_and_rotate);
