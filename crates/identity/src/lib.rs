@@ -113,6 +113,7 @@ pub fn module() -> Module {
         commands: &cli::COMMANDS,
         demo: Some(|state| Box::pin(demo::load(state))),
         job: Some(|state| Box::pin(deletion::store::job(state))),
+        contracts: platform::contracts::Contracts { people: Some(&real_name::store::People), health_records: None },
         ..Module::named(NAME)
     }
 }

@@ -101,6 +101,8 @@ pub struct AppInner {
     pub workers: Workers,
     /// Typed events to and from every server (`LISTEN/NOTIFY` on PostgreSQL).
     pub events: crate::events::Bus,
+    /// The services modules offer each other.
+    pub contracts: crate::contracts::Contracts,
     /// The last database readiness check, for `/readyz` (see `database_readiness`).
     readiness: tokio::sync::Mutex<Option<Readiness>>,
     /// `serve --demo`: every page says the site holds made-up data.
@@ -163,6 +165,8 @@ pub enum StartError {
     Catalog(#[from] crate::i18n::CatalogError),
     #[error(transparent)]
     Tls(#[from] crate::tls::TlsConfigError),
+    #[error(transparent)]
+    Contracts(#[from] crate::contracts::DuplicateContract),
     #[error("cannot listen on {addr}: {source}")]
     Listen { addr: SocketAddr, source: std::io::Error },
 }
@@ -248,6 +252,7 @@ impl AppState {
             outbox_wake: Notify::new(),
             workers: Workers::default(),
             events: crate::events::Bus::default(),
+            contracts: crate::contracts::Contracts::of(modules)?,
             demo: std::sync::atomic::AtomicBool::new(false),
             readiness: tokio::sync::Mutex::new(None),
             bound: OnceLock::new(),

@@ -112,6 +112,100 @@ impl Passport {
     }
 }
 
+/// An identity document a person has shown: an HKID or a passport.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Document {
+    Hkid(Hkid),
+    Passport(Passport),
+}
+
+/// Why a document's fields do not make a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocumentProblem {
+    /// Neither `hkid` nor `passport`.
+    Kind,
+    HkidFormat,
+    HkidCheckDigit,
+    /// A passport number (5–20 letters and digits) or country (3 letters) that is not.
+    Passport,
+}
+
+impl Document {
+    /// A document from its kind (`hkid` or `passport`), number and, for a
+    /// passport, issuing country (ISO 3166-1 alpha-3).
+    pub fn parse(kind: &str, number: &str, country: &str) -> Result<Document, DocumentProblem> {
+        match kind {
+            "hkid" => Hkid::parse(number).map(Document::Hkid).map_err(|p| match p {
+                HkidProblem::Format => DocumentProblem::HkidFormat,
+                HkidProblem::CheckDigit => DocumentProblem::HkidCheckDigit,
+            }),
+            "passport" => Passport::parse(country, number).map(Document::Passport).ok_or(DocumentProblem::Passport),
+            _ => Err(DocumentProblem::Kind),
+        }
+    }
+
+    /// The document a stored row holds: its kind and its number as
+    /// [`Document::canonical`] wrote it (a kind other than `hkid` is a passport).
+    pub fn from_stored(kind: &str, canonical: &str) -> Option<Document> {
+        match kind {
+            "hkid" => Hkid::parse(canonical).ok().map(Document::Hkid),
+            _ => canonical
+                .split_once(':')
+                .and_then(|(country, number)| Passport::parse(country, number))
+                .map(Document::Passport),
+        }
+    }
+
+    /// `hkid` or `passport`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Document::Hkid(_) => "hkid",
+            Document::Passport(_) => "passport",
+        }
+    }
+
+    /// The normalised number (a passport's with its country): what is sealed and indexed.
+    pub fn canonical(&self) -> String {
+        match self {
+            Document::Hkid(h) => h.as_str().to_owned(),
+            Document::Passport(p) => p.canonical(),
+        }
+    }
+
+    /// For showing: `A123***(7)`, `CHN E12******`.
+    pub fn masked(&self) -> String {
+        match self {
+            Document::Hkid(h) => h.masked(),
+            Document::Passport(p) => format!("{} {}", p.country, p.masked()),
+        }
+    }
+
+    /// The context under which the document is sealed and indexed.
+    fn context(&self) -> String {
+        // Named when only identity kept documents; every domain shares it,
+        // so that one document finds its holder's records everywhere.
+        format!("identity.document.{}", self.kind())
+    }
+
+    /// The keyed index (a blind index, DESIGN.md §6) under which every
+    /// domain finds what it keeps about this document's holder.
+    pub fn index(&self, keys: &crate::crypto::Keys) -> String {
+        keys.blind_index(&self.context(), &self.canonical())
+    }
+
+    /// The number sealed with the data key.
+    pub fn seal(&self, keys: &crate::crypto::Keys) -> Vec<u8> {
+        keys.seal(&self.context(), self.canonical().as_bytes())
+    }
+
+    /// A document sealed by [`Document::seal`], given its kind.
+    pub fn open(kind: &str, sealed: &[u8], keys: &crate::crypto::Keys) -> Option<Document> {
+        let context = format!("identity.document.{kind}");
+        let number = keys.open(&context, sealed).ok()?;
+        Document::from_stored(kind, std::str::from_utf8(&number).ok()?)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod certificate;
 pub mod cli;
 pub mod config;
+pub mod contracts;
 pub mod crypto;
 pub mod db;
 pub mod demo;

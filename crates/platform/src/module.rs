@@ -103,6 +103,8 @@ pub struct Module {
     pub demo: Option<DemoLoader>,
     /// Periodic work, run by the housekeeping task.
     pub job: Option<Job>,
+    /// The services it offers other modules (`contracts`).
+    pub contracts: crate::contracts::Contracts,
 }
 
 fn no_routes() -> Router<AppState> {
@@ -131,6 +133,7 @@ impl Module {
             commands: &[],
             demo: None,
             job: None,
+            contracts: crate::contracts::Contracts { people: None, health_records: None },
         }
     }
 }

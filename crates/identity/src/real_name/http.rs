@@ -16,7 +16,7 @@ use platform::principal::RequireScope;
 use serde::Deserialize;
 
 use super::store::verify;
-use super::{AccountRef, Document, Outcome, Particulars, Source, Verifier};
+use super::{AccountRef, Outcome, Particulars, Source, Verifier};
 use crate::errors::IdentityError;
 use crate::model::Identifier;
 
@@ -72,7 +72,8 @@ pub(crate) async fn submit(
 ) -> Result<Response, AppError> {
     let mut errors = FormErrors::new();
     let id = crate::pages::identifier_field(&state, &mut errors, "email", &form.email);
-    let document = Document::parse(&form.kind, &form.number, &form.country).map_err(|(f, key)| errors.add(f, key)).ok();
+    let document =
+        super::parse_document(&form.kind, &form.number, &form.country).map_err(|(f, key)| errors.add(f, key)).ok();
     let particulars = Particulars::parse(&form.name, &form.birthdate)
         .map_err(|problems| problems.into_iter().for_each(|(f, key)| errors.add(f, key)))
         .ok();
@@ -232,9 +233,10 @@ pub(crate) async fn assert(
             None
         }
     };
-    let document = Document::parse(&text("/document/kind"), &text("/document/number"), &text("/document/country"))
-        .map_err(|(field, key)| fields.push(FieldError::new(format!("/document/{field}"), "invalid", key)))
-        .ok();
+    let document =
+        super::parse_document(&text("/document/kind"), &text("/document/number"), &text("/document/country"))
+            .map_err(|(field, key)| fields.push(FieldError::new(format!("/document/{field}"), "invalid", key)))
+            .ok();
     let particulars = Particulars::parse(&text("/name"), &text("/birthdate"))
         .map_err(|problems| {
             for (field, key) in problems {

@@ -8,66 +8,24 @@
 pub(crate) mod http;
 pub mod store;
 
-use platform::ids::{Hkid, HkidProblem, Passport};
+use platform::ids::DocumentProblem;
 use platform::principal::ScopeGuard;
 use time::OffsetDateTime;
 
 use crate::model::Identifier;
 
-/// A document an officer has checked.
-#[derive(Debug, Clone)]
-pub enum Document {
-    Hkid(Hkid),
-    Passport(Passport),
-}
+/// A document an officer has checked (platform's, shared by every domain).
+pub use platform::ids::Document;
 
-impl Document {
-    /// A document from its kind (`hkid` or `passport`), number and, for a
-    /// passport, issuing country; on failure, the field and message key.
-    pub fn parse(kind: &str, number: &str, country: &str) -> Result<Self, (&'static str, &'static str)> {
-        match kind {
-            "hkid" => match Hkid::parse(number) {
-                Ok(h) => Ok(Document::Hkid(h)),
-                Err(HkidProblem::Format) => Err(("number", "hkid-format")),
-                Err(HkidProblem::CheckDigit) => Err(("number", "hkid-check-digit")),
-            },
-            "passport" => {
-                Passport::parse(country, number).map(Document::Passport).ok_or(("number", "passport-invalid"))
-            }
-            _ => Err(("kind", "document-kind-missing")),
-        }
-    }
-
-    /// The document a stored row holds: its kind and its number as
-    /// [`Document::canonical`] wrote it (a kind other than `hkid` is a passport).
-    fn from_stored(kind: &str, canonical: &str) -> Option<Self> {
-        match kind {
-            "hkid" => Hkid::parse(canonical).ok().map(Document::Hkid),
-            _ => canonical
-                .split_once(':')
-                .and_then(|(country, number)| Passport::parse(country, number))
-                .map(Document::Passport),
-        }
-    }
-
-    fn kind(&self) -> &'static str {
-        match self {
-            Document::Hkid(_) => "hkid",
-            Document::Passport(_) => "passport",
-        }
-    }
-    fn canonical(&self) -> String {
-        match self {
-            Document::Hkid(h) => h.as_str().to_owned(),
-            Document::Passport(p) => p.canonical(),
-        }
-    }
-    pub fn masked(&self) -> String {
-        match self {
-            Document::Hkid(h) => h.masked(),
-            Document::Passport(p) => format!("{} {}", p.country, p.masked()),
-        }
-    }
+/// A document from its kind (`hkid` or `passport`), number and, for a
+/// passport, issuing country; on failure, the field and message key.
+pub fn parse_document(kind: &str, number: &str, country: &str) -> Result<Document, (&'static str, &'static str)> {
+    Document::parse(kind, number, country).map_err(|problem| match problem {
+        DocumentProblem::Kind => ("kind", "document-kind-missing"),
+        DocumentProblem::HkidFormat => ("number", "hkid-format"),
+        DocumentProblem::HkidCheckDigit => ("number", "hkid-check-digit"),
+        DocumentProblem::Passport => ("number", "passport-invalid"),
+    })
 }
 
 /// The officer scope that may record checked documents (`/officer/real-name`).

@@ -72,7 +72,7 @@ pub async fn verify(
     document: &Document,
     particulars: &Particulars,
 ) -> Result<Outcome, AppError> {
-    let blind = state.keys.blind_index(&format!("identity.document.{}", document.kind()), &document.canonical());
+    let blind = document.index(&state.keys);
     let txn = platform::db::begin_write(&state.db).await?;
     let Some(account) = find_account(state, &txn, who).await? else { return Ok(Outcome::NoSuchAccount) };
     if matches!(source, Source::Officer(officer) if officer == account.id) {
@@ -88,7 +88,7 @@ pub async fn verify(
     if document::Entity::find().filter(document::Column::PersonId.eq(&account.person_id)).one(&txn).await?.is_some() {
         return Ok(Outcome::AlreadyVerified);
     }
-    let sealed = state.keys.seal(&format!("identity.document.{}", document.kind()), document.canonical().as_bytes());
+    let sealed = document.seal(&state.keys);
     let document_id = Uuid::now_v7().to_string();
     document::ActiveModel {
         id: Set(document_id.clone()),
@@ -140,10 +140,41 @@ pub(crate) async fn documents_of(state: &AppState, person_id: &str) -> Result<Ve
     let mut out = Vec::with_capacity(rows.len());
     for d in rows {
         let sealed = STANDARD.decode(&d.number_sealed).map_err(AppError::internal)?;
-        let number = state.keys.open(&format!("identity.document.{}", d.kind), &sealed).map_err(AppError::internal)?;
-        let number = String::from_utf8(number).map_err(AppError::internal)?;
-        let masked = Document::from_stored(&d.kind, &number).map(|d| d.masked()).unwrap_or_default();
+        let masked = Document::open(&d.kind, &sealed, &state.keys)
+            .ok_or_else(|| AppError::internal(format!("identity document {} cannot be opened", d.id)))?
+            .masked();
         out.push(Checked { id: d.id, kind: d.kind, number: masked, source: d.source, verified_at: d.verified_at });
     }
     Ok(out)
+}
+
+/// The checked document of the account's holder, for other domains (the
+/// platform's people service): its shared index and masked number.
+pub(crate) async fn checked_person(
+    state: &AppState,
+    account_id: &str,
+) -> Result<Option<platform::contracts::CheckedPerson>, AppError> {
+    let Some(account) = store::account_by_id(&state.db, account_id).await? else { return Ok(None) };
+    let Some(row) =
+        document::Entity::find().filter(document::Column::PersonId.eq(&account.person_id)).one(&state.db).await?
+    else {
+        return Ok(None);
+    };
+    let sealed = STANDARD.decode(&row.number_sealed).map_err(AppError::internal)?;
+    let document = Document::open(&row.kind, &sealed, &state.keys)
+        .ok_or_else(|| AppError::internal(format!("identity document {} cannot be opened", row.id)))?;
+    Ok(Some(platform::contracts::CheckedPerson { document_index: row.blind_index, masked_document: document.masked() }))
+}
+
+/// Identity's side of the platform's people service.
+pub(crate) struct People;
+
+impl platform::contracts::People for People {
+    fn checked_person<'a>(
+        &'a self,
+        state: &'a AppState,
+        account: &'a platform::principal::AccountId,
+    ) -> platform::contracts::BoxFuture<'a, Result<Option<platform::contracts::CheckedPerson>, AppError>> {
+        Box::pin(async move { checked_person(state, &account.to_string()).await })
+    }
 }

@@ -1,0 +1,182 @@
+//! Services one domain offers another (DESIGN.md §2): a domain never
+//! depends on another domain's crate, so where one needs what another
+//! knows, platform names the service here as a small trait, the owning
+//! domain implements it and lists it in its [`Module`](crate::module::Module)'s
+//! `contracts`, and the binary's list of modules wires them together.
+//!
+//! - [`People`]: identity tells what it has checked about the person behind
+//!   an account (credentials shows a resident the records issued to their
+//!   identity document).
+//! - [`HealthRecords`]: credentials issues a signed record for a health event
+//!   another domain saw (booking, when a resident attends a vaccination).
+
+use std::future::Future;
+use std::pin::Pin;
+
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::ids::Document;
+use crate::principal::AccountId;
+
+/// A boxed future, as the traits here return (they are used as `dyn`).
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What identity has checked about the person behind an account.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CheckedPerson {
+    /// Their checked identity document's [`Document::index`].
+    pub document_index: String,
+    /// That document, masked for showing (`A123***(7)`).
+    pub masked_document: String,
+}
+
+impl std::fmt::Debug for CheckedPerson {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CheckedPerson(..)")
+    }
+}
+
+/// Identity's answer about people (implemented by identity).
+pub trait People: Send + Sync + 'static {
+    /// The checked particulars of the account's holder, or `None` when
+    /// no identity document has been checked for them (or no such account).
+    fn checked_person<'a>(
+        &'a self,
+        state: &'a AppState,
+        account: &'a AccountId,
+    ) -> BoxFuture<'a, Result<Option<CheckedPerson>, AppError>>;
+}
+
+/// A health event another domain saw, for which a signed record is due.
+#[derive(Clone)]
+pub struct HealthEvent {
+    /// The person's identity document (finds the record for them later).
+    pub document: Document,
+    /// As on the document: family name and given names (Latin script, or
+    /// with `standardised_*` given).
+    pub family_name: String,
+    pub given_name: String,
+    pub birthdate: String,
+    pub kind: HealthEventKind,
+    /// Who records it, for the audit log (`account:<id>`, `booking:<id>`).
+    pub actor: String,
+}
+
+impl std::fmt::Debug for HealthEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HealthEvent").field("kind", &self.kind).field("actor", &self.actor).finish_non_exhaustive()
+    }
+}
+
+/// What happened: the fields of the record, as value-set codes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HealthEventKind {
+    Vaccination {
+        /// Disease targeted (`840539006`: COVID-19).
+        disease: String,
+        /// Vaccine type, product and marketing-authorisation holder codes.
+        vaccine: String,
+        product: String,
+        manufacturer: String,
+        dose: u8,
+        doses_in_series: u8,
+        /// `YYYY-MM-DD`.
+        date: String,
+    },
+    Test {
+        disease: String,
+        /// Test type (`LP6464-4` NAAT, `LP217198-3` rapid antigen).
+        test_type: String,
+        /// Sample time, RFC 3339.
+        sampled_at: String,
+        /// `260415000` not detected, `260373001` detected.
+        result: String,
+        centre: String,
+    },
+}
+
+/// Credentials' service to other domains (implemented by credentials).
+pub trait HealthRecords: Send + Sync + 'static {
+    /// Issues the signed record for `event`; returns its identifier (UVCI).
+    fn issue<'a>(&'a self, state: &'a AppState, event: HealthEvent) -> BoxFuture<'a, Result<String, AppError>>;
+}
+
+/// The services a module offers others. Each may have one provider.
+#[derive(Clone, Copy, Default)]
+pub struct Contracts {
+    pub people: Option<&'static dyn People>,
+    pub health_records: Option<&'static dyn HealthRecords>,
+}
+
+/// Two modules offer the same service.
+#[derive(Debug, thiserror::Error)]
+#[error("both {first} and {second} offer the {service} service; one must")]
+pub struct DuplicateContract {
+    pub service: &'static str,
+    pub first: &'static str,
+    pub second: &'static str,
+}
+
+impl Contracts {
+    /// The services of every module, each from its one provider.
+    pub fn of(modules: &[crate::module::Module]) -> Result<Contracts, DuplicateContract> {
+        let mut out = Contracts::default();
+        let mut providers: [Option<&'static str>; 2] = [None, None];
+        for m in modules {
+            let offered = [m.contracts.people.is_some(), m.contracts.health_records.is_some()];
+            for (i, (service, offers)) in ["people", "health records"].into_iter().zip(offered).enumerate() {
+                if !offers {
+                    continue;
+                }
+                if let Some(first) = providers[i] {
+                    return Err(DuplicateContract { service, first, second: m.name });
+                }
+                providers[i] = Some(m.name);
+            }
+            out.people = out.people.or(m.contracts.people);
+            out.health_records = out.health_records.or(m.contracts.health_records);
+        }
+        Ok(out)
+    }
+
+    /// Identity's people service, or an internal error naming what is missing.
+    pub fn people(&self) -> Result<&'static dyn People, AppError> {
+        self.people.ok_or_else(|| AppError::internal("no module offers the people service (is identity listed?)"))
+    }
+
+    /// Credentials' health-record service, if it is part of this binary.
+    pub fn health_records(&self) -> Option<&'static dyn HealthRecords> {
+        self.health_records
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::module::Module;
+
+    struct Nobody;
+
+    impl People for Nobody {
+        fn checked_person<'a>(
+            &'a self,
+            _: &'a AppState,
+            _: &'a AccountId,
+        ) -> BoxFuture<'a, Result<Option<CheckedPerson>, AppError>> {
+            Box::pin(async { Ok(None) })
+        }
+    }
+
+    #[test]
+    fn each_service_has_one_provider() {
+        let offering = |name| Module {
+            contracts: Contracts { people: Some(&Nobody), health_records: None },
+            ..Module::named(name)
+        };
+        let found = Contracts::of(&[Module::named("a"), offering("b")]).unwrap();
+        assert!(found.people().is_ok() && found.health_records().is_none());
+        let err = Contracts::of(&[offering("b"), Module::named("c"), offering("d")]).err().unwrap();
+        assert_eq!((err.service, err.first, err.second), ("people", "b", "d"));
+        assert!(Contracts::of(&[Module::named("a")]).unwrap().people().is_err());
+    }
+}
