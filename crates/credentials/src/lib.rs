@@ -6,7 +6,10 @@
 //! rules without I/O, `store.rs` tables and operations, `http.rs` handlers
 //! and the feature's `pages()`.
 
+pub mod errors;
 mod migrations;
+pub mod records;
+pub mod settings;
 
 use platform::i18n::{Ftl, Lang};
 use platform::module::Module;
@@ -41,10 +44,13 @@ pub fn module() -> Module {
     Module {
         migrations: migrations::all,
         translations: &TRANSLATIONS,
+        config: Some(settings::SECTION),
+        problems: &errors::PROBLEMS,
         assets: platform::assets::embedded::<Assets>,
         styles: &["credentials.css"],
         pages,
         api,
+        contracts: platform::contracts::Contracts { people: None, health_records: Some(&records::store::Service) },
         ..Module::named(NAME)
     }
 }

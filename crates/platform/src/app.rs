@@ -120,6 +120,15 @@ impl Deref for AppState {
 }
 
 impl AppInner {
+    /// Today's date where lionrock runs (`locale.timezone`).
+    pub fn today(&self) -> time::Date {
+        let now = time::OffsetDateTime::now_utc();
+        let offset = jiff::Timestamp::from_second(now.unix_timestamp())
+            .map(|ts| self.timezone.to_offset(ts).seconds())
+            .unwrap_or(0);
+        time::UtcOffset::from_whole_seconds(offset).map(|o| now.to_offset(o).date()).unwrap_or(now.date())
+    }
+
     /// The external base URL without a trailing slash: `server.public_url`,
     /// or else this server's own bound address.
     pub fn public_url(&self) -> String {

@@ -72,19 +72,14 @@ impl std::fmt::Debug for HealthEvent {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HealthEventKind {
     Vaccination {
-        /// Disease targeted (`840539006`: COVID-19).
-        disease: String,
-        /// Vaccine type, product and marketing-authorisation holder codes.
-        vaccine: String,
+        /// The product's code (`vaccine-medicinal-product`, e.g. `EU/1/20/1528`).
         product: String,
-        manufacturer: String,
         dose: u8,
         doses_in_series: u8,
         /// `YYYY-MM-DD`.
         date: String,
     },
     Test {
-        disease: String,
         /// Test type (`LP6464-4` NAAT, `LP217198-3` rapid antigen).
         test_type: String,
         /// Sample time, RFC 3339.

@@ -2,3 +2,5 @@
 //! (when configured) PostgreSQL.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
+
+mod records;
