@@ -104,7 +104,7 @@ async fn holders_hide_and_reissue_and_officers_revoke(backend: Backend) {
     store::set_hidden(&app.state, "account:a", &holder, &first.id, true).await.unwrap();
     let shown: Vec<String> =
         store::of_holder(&app.state, &holder, false).await.unwrap().into_iter().map(|r| r.id).collect();
-    assert_eq!(shown, [second.id.clone()]);
+    assert_eq!(shown, [second.id.as_str()]);
     assert_eq!(store::of_holder(&app.state, &holder, true).await.unwrap().len(), 2);
     // Only the holder's own records.
     let other = index(&app, "B123456(6)");
@@ -116,7 +116,7 @@ async fn holders_hide_and_reissue_and_officers_revoke(backend: Backend) {
     let records = store::of_holder(&app.state, &holder, true).await.unwrap();
     assert_eq!(records.len(), 2, "the replaced record is left out");
     let revoked: Vec<String> = store::revoked(&app.state).await.unwrap().into_iter().map(|(u, _)| u).collect();
-    assert_eq!(revoked, [first.uvci.clone()]);
+    assert_eq!(revoked, [first.uvci.as_str()]);
     assert!(store::reissue(&app.state, "account:a", &holder, &first.id).await.is_err(), "once only");
     let credential = hcert::decode(&again.hc1, &trust(&app).await, &hcert::ValueSets::unchecked(), now()).unwrap();
     assert_eq!(credential.dcc.v.unwrap()[0].ci, again.uvci);
