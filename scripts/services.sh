@@ -7,6 +7,7 @@
 #                    LIONROCK_TEST_CHROMIUM      chromium
 #   ensure_axe       LIONROCK_TEST_AXE           axe.min.js
 #   ensure_schemathesis LIONROCK_TEST_SCHEMATHESIS    the `st` command (API fuzzer)
+#   ensure_poppler   LIONROCK_TEST_PDFTOPPM      pdftoppm (pdftotext, pdfinfo beside it)
 #   drop_test_database                           drops the database again
 #
 # Under CI=true a missing service is fatal: the function prints
@@ -216,6 +217,30 @@ ensure_browser() {
     export LIONROCK_TEST_CHROMIUM="$chromium"
 }
 
+# poppler-utils: the credentials PDF tests rasterise each PDF (pdftoppm) to
+# read its QR code back, extract its text (pdftotext) and check its page
+# (pdfinfo). The tests find the other two beside pdftoppm.
+ensure_poppler() {
+    local what="poppler-utils" tool
+    unset LIONROCK_TEST_PDFTOPPM
+    # poppler-data: the CJK CMaps, so the PDFs' Chinese text renders with
+    # the predefined (non-embedded) fonts instead of warnings.
+    if [[ ! -x /usr/bin/pdftoppm || ! -x /usr/bin/pdftotext || ! -x /usr/bin/pdfinfo ||
+        ! -d /usr/share/poppler/cMap ]]; then
+        _svc_apt_install poppler-utils poppler-data || {
+            _svc_unavailable "$what" "apt-get install poppler-utils poppler-data failed"
+            return 0
+        }
+    fi
+    for tool in pdftoppm pdftotext pdfinfo; do
+        if ! /usr/bin/"$tool" -v >/dev/null 2>&1; then
+            _svc_unavailable "$what" "/usr/bin/${tool} -v failed"
+            return 0
+        fi
+    done
+    export LIONROCK_TEST_PDFTOPPM=/usr/bin/pdftoppm
+}
+
 ensure_axe() {
     local what="axe-core" out path
     unset LIONROCK_TEST_AXE
@@ -281,15 +306,15 @@ if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
     fi
     for fn in "$@"; do
         case "$fn" in
-        ensure_postgres | ensure_browser | ensure_axe | ensure_schemathesis) "$fn" ;;
+        ensure_postgres | ensure_browser | ensure_axe | ensure_schemathesis | ensure_poppler) "$fn" ;;
         *)
-            echo "usage: $0 [ensure_postgres] [ensure_browser] [ensure_axe] [ensure_schemathesis]" >&2
+            echo "usage: $0 [ensure_postgres] [ensure_browser] [ensure_axe] [ensure_schemathesis] [ensure_poppler]" >&2
             exit 2
             ;;
         esac
     done
     for var in LIONROCK_TEST_POSTGRES_URL LIONROCK_TEST_BROWSER LIONROCK_TEST_CHROMIUM LIONROCK_TEST_AXE \
-        LIONROCK_TEST_SCHEMATHESIS; do
+        LIONROCK_TEST_SCHEMATHESIS LIONROCK_TEST_PDFTOPPM; do
         if [[ -n "${!var:-}" ]]; then
             printf 'export %s=%q\n' "$var" "${!var}"
         fi
