@@ -10,6 +10,7 @@ pub mod errors;
 mod migrations;
 pub mod records;
 pub mod settings;
+pub mod render;
 
 use platform::i18n::{Ftl, Lang};
 use platform::module::Module;

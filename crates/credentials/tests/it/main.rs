@@ -4,3 +4,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
 
 mod records;
+mod render;
+#[path = "../../../hcert/tests/it/sample.rs"]
+mod sample;
