@@ -11,9 +11,11 @@ mod migrations;
 pub mod records;
 pub mod settings;
 pub mod render;
+pub mod scanner;
 
+use platform::assets::Asset;
 use platform::i18n::{Ftl, Lang};
-use platform::module::Module;
+use platform::module::{Module, OfflinePage};
 
 /// The module's name: its configuration section, and the prefix of its
 /// problem types and asset names.
@@ -24,6 +26,28 @@ pub const NAME: &str = "credentials";
 #[folder = "assets/"]
 struct Assets;
 
+/// jsQR, the scanner's QR decoder where the browser has no
+/// BarcodeDetector: embedded by `build.rs` when the build found it
+/// (`scripts/install-qr-decoder.sh`), else empty.
+const QR_DECODER: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/qr-decoder.js"));
+const QR_DECODER_SHA256: [u8; 32] = include!(concat!(env!("OUT_DIR"), "/qr-decoder.sha256"));
+
+/// The files under `assets/`, and the QR decoder when the build has it.
+fn assets() -> Vec<Asset> {
+    let mut all = platform::assets::embedded::<Assets>();
+    if !QR_DECODER.is_empty() {
+        all.push(Asset {
+            name: scanner::QR_DECODER.to_owned(),
+            data: std::borrow::Cow::Borrowed(QR_DECODER),
+            sha256: QR_DECODER_SHA256,
+        });
+    }
+    all
+}
+
+/// Pages that work offline once loaded.
+const OFFLINE: [OfflinePage; 1] = [scanner::OFFLINE];
+
 const TRANSLATIONS: [Ftl; 3] = [
     Ftl { lang: Lang::En, origin: "credentials/en", source: include_str!("../i18n/en/credentials.ftl") },
     Ftl { lang: Lang::ZhHk, origin: "credentials/zh-HK", source: include_str!("../i18n/zh-HK/credentials.ftl") },
@@ -32,7 +56,7 @@ const TRANSLATIONS: [Ftl; 3] = [
 
 /// The pages, under each language prefix: every feature's own.
 fn pages() -> axum::Router<platform::app::AppState> {
-    axum::Router::new()
+    axum::Router::new().merge(scanner::http::pages())
 }
 
 /// The JSON API under `/api/v1/credentials`.
@@ -47,9 +71,10 @@ pub fn module() -> Module {
         translations: &TRANSLATIONS,
         config: Some(settings::SECTION),
         problems: &errors::PROBLEMS,
-        assets: platform::assets::embedded::<Assets>,
+        assets,
         styles: &["credentials.css"],
         pages,
+        offline: &OFFLINE,
         api,
         contracts: platform::contracts::Contracts { people: None, health_records: Some(&records::store::Service) },
         ..Module::named(NAME)

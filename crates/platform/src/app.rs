@@ -83,6 +83,8 @@ pub struct AppInner {
     /// Every module's stylesheets and scripts, which every page loads.
     pub styles: Vec<String>,
     pub scripts: Vec<String>,
+    /// Pages the service worker keeps for offline use.
+    pub offline: Vec<crate::module::OfflinePage>,
     pub keys: Keys,
     /// `locale.timezone`, for showing times (they are stored in UTC).
     pub timezone: jiff::tz::TimeZone,
@@ -247,6 +249,7 @@ impl AppState {
             assets: Assets::load(modules)?,
             styles,
             scripts,
+            offline: modules.iter().flat_map(|m| m.offline.iter().copied()).collect(),
             timezone: jiff::tz::TimeZone::get(&config.locale.timezone).unwrap_or(jiff::tz::TimeZone::UTC),
             limits: Limiters::new(&config.limits),
             services: modules.iter().flat_map(|m| m.services.iter().copied()).collect(),

@@ -10,6 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use rust_embed::Embed;
+use sha2::Digest;
 
 use crate::app::AppState;
 use crate::error::AppError;
@@ -55,9 +56,17 @@ struct Served {
 }
 
 /// The asset table: logical name (`app.css`) to hashed name and back.
+///
+/// Script modules may import one another by logical name, as a relative
+/// string literal (`import { x } from "./credentials-cbor.js"`); the table
+/// rewrites each such literal to the hashed name, and hashes the importer
+/// after the rewrite, so a change in an imported file gives its importers
+/// new names too and year-long caching stays right. Imports must not form
+/// a cycle (a file's name would depend on itself).
 pub struct Assets {
     hashed: HashMap<String, String>,
     served: HashMap<String, Served>,
+    imports: HashMap<String, Vec<String>>,
 }
 
 impl std::fmt::Debug for Assets {
@@ -66,27 +75,101 @@ impl std::fmt::Debug for Assets {
     }
 }
 
+/// The logical names a script imports as `"./name"` or `'./name'`.
+fn imports_of(data: &[u8], known: &HashMap<String, Asset>) -> Vec<String> {
+    let Ok(text) = std::str::from_utf8(data) else { return Vec::new() };
+    let mut names: Vec<String> = known
+        .keys()
+        .filter(|name| name.ends_with(".js"))
+        .filter(|name| text.contains(&format!("\"./{name}\"")) || text.contains(&format!("'./{name}'")))
+        .cloned()
+        .collect();
+    names.sort();
+    names
+}
+
+fn hashed_name(name: &str, sha256: &[u8; 32]) -> String {
+    let hash = hex::encode(&sha256[..4]);
+    match name.rsplit_once('.') {
+        Some((stem, ext)) => format!("{stem}.{hash}.{ext}"),
+        None => format!("{name}.{hash}"),
+    }
+}
+
 impl Assets {
     /// Every module's files, each under a name carrying its content hash.
     pub fn load(modules: &[crate::module::Module]) -> Result<Self, DuplicateAsset> {
-        let mut hashed = HashMap::new();
-        let mut served = HashMap::new();
+        let mut files: HashMap<String, Asset> = HashMap::new();
         let mut owner: HashMap<String, &'static str> = HashMap::new();
         for module in modules {
             for asset in (module.assets)() {
                 if let Some(first) = owner.insert(asset.name.clone(), module.name) {
                     return Err(DuplicateAsset { name: asset.name, first, second: module.name });
                 }
-                let hash = hex::encode(&asset.sha256[..4]);
-                let name = match asset.name.rsplit_once('.') {
-                    Some((stem, ext)) => format!("{stem}.{hash}.{ext}"),
-                    None => format!("{}.{hash}", asset.name),
-                };
-                hashed.insert(asset.name.clone(), name.clone());
-                served.insert(name, Served { logical: asset.name, data: asset.data });
+                files.insert(asset.name.clone(), asset);
             }
         }
-        Ok(Self { hashed, served })
+        let imports: HashMap<String, Vec<String>> = files
+            .iter()
+            .filter(|(name, _)| name.ends_with(".js"))
+            .map(|(name, asset)| (name.clone(), imports_of(&asset.data, &files)))
+            .filter(|(_, deps)| !deps.is_empty())
+            .collect();
+        let mut table = Self { hashed: HashMap::new(), served: HashMap::new(), imports };
+        let mut names: Vec<String> = files.keys().cloned().collect();
+        names.sort();
+        for name in names {
+            table.place(&name, &mut files, &mut Vec::new());
+        }
+        Ok(table)
+    }
+
+    /// Gives `name` its hashed name, after the files it imports (depth
+    /// first; a cycle is left unrewritten and logged).
+    fn place(&mut self, name: &str, files: &mut HashMap<String, Asset>, visiting: &mut Vec<String>) {
+        if self.hashed.contains_key(name) {
+            return;
+        }
+        if visiting.iter().any(|v| v == name) {
+            tracing::error!(name, "script imports form a cycle; left unrewritten");
+            return;
+        }
+        let Some(mut asset) = files.remove(name) else { return };
+        let deps = self.imports.get(name).cloned().unwrap_or_default();
+        if !deps.is_empty() {
+            visiting.push(name.to_owned());
+            for dep in &deps {
+                self.place(dep, files, visiting);
+            }
+            visiting.pop();
+            let mut text = String::from_utf8_lossy(&asset.data).into_owned();
+            for dep in &deps {
+                if let Some(hashed) = self.hashed.get(dep) {
+                    for quote in ['"', '\''] {
+                        text = text.replace(&format!("{quote}./{dep}{quote}"), &format!("{quote}./{hashed}{quote}"));
+                    }
+                }
+            }
+            asset.sha256 = sha2::Sha256::digest(text.as_bytes()).into();
+            asset.data = Cow::Owned(text.into_bytes());
+        }
+        let served = hashed_name(&asset.name, &asset.sha256);
+        self.hashed.insert(asset.name.clone(), served.clone());
+        self.served.insert(served, Served { logical: asset.name, data: asset.data });
+    }
+
+    /// `names` and every script they import, however deep (logical names).
+    pub fn with_imports<'a>(&self, names: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut todo: Vec<String> = names.into_iter().map(str::to_owned).collect();
+        while let Some(name) = todo.pop() {
+            if out.contains(&name) {
+                continue;
+            }
+            todo.extend(self.imports.get(&name).into_iter().flatten().cloned());
+            out.push(name);
+        }
+        out
     }
 
     /// The URL of an asset, e.g. `/assets/app.3f9a1c2b.css`.
@@ -132,6 +215,7 @@ pub(crate) async fn serve(State(state): State<AppState>, Path(name): Path<String
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sha2::Sha256;
 
     #[test]
     fn content_types_follow_the_extension() {
@@ -149,6 +233,43 @@ mod tests {
         ] {
             assert_eq!(content_type(name), expected, "{name}");
         }
+    }
+
+    fn file(name: &str, text: &'static str) -> Asset {
+        Asset { name: name.to_owned(), data: Cow::Borrowed(text.as_bytes()), sha256: Sha256::digest(text).into() }
+    }
+
+    fn scripts(dep: &'static str) -> Vec<Asset> {
+        vec![
+            file("t-main.js", "import { a } from \"./t-lib.js\";\nimport './t-lib.js';\n"),
+            file("t-lib.js", dep),
+            file("t-alone.js", "export const b = \"./t-lib.jsx\";"),
+        ]
+    }
+
+    fn table(assets: fn() -> Vec<Asset>) -> Assets {
+        Assets::load(&[crate::module::Module { assets, ..crate::module::Module::named("t") }]).unwrap()
+    }
+
+    fn text_of(table: &Assets, name: &str) -> String {
+        let url = table.url(name);
+        String::from_utf8(table.served[url.trim_start_matches("/assets/")].data.to_vec()).unwrap()
+    }
+
+    #[test]
+    fn imports_between_scripts_name_the_hashed_files_and_change_the_importers_hash() {
+        let one = table(|| scripts("export const a = 1;"));
+        let two = table(|| scripts("export const a = 2;"));
+        let lib = one.url("t-lib.js").trim_start_matches("/assets/").to_owned();
+        assert_eq!(text_of(&one, "t-main.js"), format!("import {{ a }} from \"./{lib}\";\nimport './{lib}';\n"));
+        assert_ne!(one.url("t-lib.js"), two.url("t-lib.js"));
+        // The importer's name follows what it imports.
+        assert_ne!(one.url("t-main.js"), two.url("t-main.js"));
+        assert_eq!(one.url("t-alone.js"), two.url("t-alone.js"));
+        assert_eq!(text_of(&one, "t-alone.js"), "export const b = \"./t-lib.jsx\";");
+        let mut closure = one.with_imports(["t-main.js"]);
+        closure.sort();
+        assert_eq!(closure, ["t-lib.js", "t-main.js"]);
     }
 
     #[test]

@@ -34,6 +34,20 @@ pub struct NavLink {
     pub show: Show,
 }
 
+/// A page that works offline: the service worker keeps a copy of it in
+/// every language, fetched without cookies (so it must hold no personal
+/// data: it is the page anyone gets), with the scripts it loads (and what
+/// they import) and the files it fetches. A navigation to it that fails on
+/// the network gets the kept copy. Its scripts must do the rest (keep what
+/// they fetch for later, say how old it is).
+#[derive(Debug, Clone, Copy)]
+pub struct OfflinePage {
+    /// Path without the language prefix, e.g. `/credentials/scan`.
+    pub path: &'static str,
+    /// Asset names the page loads beyond what every page loads.
+    pub assets: &'static [&'static str],
+}
+
 /// Who sees a navigation link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Show {
@@ -71,6 +85,8 @@ pub struct Module {
     pub scripts: &'static [&'static str],
     /// Page routes, mounted under each language prefix (`/en`, `/zh-hk`, `/zh-cn`).
     pub pages: fn() -> Router<AppState>,
+    /// Pages among them that the service worker keeps for offline use.
+    pub offline: &'static [OfflinePage],
     /// Other routes (OAuth endpoints, …), mounted at the root; none under `/api`.
     pub routes: fn() -> Router<AppState>,
     /// JSON API routes under `/api/v1`, each with its OpenAPI operation
@@ -123,6 +139,7 @@ impl Module {
             styles: &[],
             scripts: &[],
             pages: no_routes,
+            offline: &[],
             routes: no_routes,
             api: crate::openapi::ApiRouter::new,
             csrf_exempt: &[],

@@ -4,10 +4,12 @@
 //! offline page.
 //!
 //! The service worker never stores a personal page. It keeps the offline
-//! page of each language (fetched without cookies, so it holds no session
-//! or CSRF token) and the content-hashed assets; page loads go to the
-//! network first and fall back to the offline page only when the network
-//! fails. Everything else (forms, APIs, long polls) passes through untouched.
+//! page of each language, and each page a module marks as working offline
+//! (`Module::offline`), all fetched without cookies, so they hold no
+//! session or CSRF token, and the content-hashed assets they load; page
+//! loads go to the network first and fall back, only when the network
+//! fails, to the kept copy of that page, else to the offline page.
+//! Everything else (forms, APIs, long polls) passes through untouched.
 
 use askama::Template;
 use axum::extract::State;
@@ -73,20 +75,33 @@ async fn offline(ctx: PageContext) -> Result<Response, AppError> {
 /// (a new build is a new worker, which replaces the old cache).
 pub(crate) async fn service_worker(State(state): State<AppState>) -> Response {
     let offline: Vec<String> = Lang::ALL.iter().map(|l| format!("/{}/offline", l.prefix())).collect();
-    // What every page loads, so the offline page shows as any other.
-    let assets: Vec<String> = state
+    let pages: Vec<String> = state
+        .offline
+        .iter()
+        .flat_map(|page| Lang::ALL.iter().map(move |l| format!("/{}{}", l.prefix(), page.path)))
+        .collect();
+    // What every page loads, so the offline page shows as any other, and
+    // what the offline pages load besides (with the scripts they import).
+    let names = state
         .styles
         .iter()
         .chain(&state.scripts)
         .map(String::as_str)
         .chain(["favicon.svg"])
-        .map(|a| state.assets.url(a))
-        .collect();
+        .chain(state.offline.iter().flat_map(|page| page.assets.iter().copied()));
+    let mut assets: Vec<String> = Vec::new();
+    for url in state.assets.with_imports(names).iter().map(|a| state.assets.url(a)) {
+        if !assets.contains(&url) {
+            assets.push(url);
+        }
+    }
+    assets.sort();
     let version = assets.iter().map(|a| a.rsplit('/').next().unwrap_or_default()).collect::<Vec<_>>().join("+");
     let script = format!(
-        "const CACHE = {cache};\nconst OFFLINE = {offline};\nconst ASSETS = {assets};\n{SW_BODY}",
+        "const CACHE = {cache};\nconst OFFLINE = {offline};\nconst PAGES = {pages};\nconst ASSETS = {assets};\n{SW_BODY}",
         cache = json!(format!("lionrock-{version}")),
         offline = json!(offline),
+        pages = json!(pages),
         assets = json!(assets),
     );
     let mut response = script.into_response();
@@ -103,7 +118,7 @@ self.addEventListener("install", (event) => {
     caches
       .open(CACHE)
       .then((cache) =>
-        cache.addAll([...OFFLINE.map((url) => new Request(url, { credentials: "omit" })), ...ASSETS]),
+        cache.addAll([...[...OFFLINE, ...PAGES].map((url) => new Request(url, { credentials: "omit" })), ...ASSETS]),
       )
       .then(() => self.skipWaiting()),
   );
@@ -131,7 +146,16 @@ self.addEventListener("fetch", (event) => {
     return;
   }
   if (request.mode === "navigate") {
-    event.respondWith(fetch(request).catch(() => caches.match(offlineFor(url)).then((page) => page || Response.error())));
+    // A page kept for offline use, else the offline page.
+    const kept = PAGES.includes(url.pathname) ? url.pathname : offlineFor(url);
+    event.respondWith(
+      fetch(request).catch(() =>
+        caches
+          .match(kept, { ignoreVary: true })
+          .then((page) => page || caches.match(offlineFor(url), { ignoreVary: true }))
+          .then((page) => page || Response.error()),
+      ),
+    );
   } else if (ASSETS.includes(url.pathname)) {
     event.respondWith(caches.match(request).then((cached) => cached || fetch(request)));
   }

@@ -7,3 +7,6 @@ mod records;
 mod render;
 #[path = "../../../hcert/tests/it/sample.rs"]
 mod sample;
+mod browser;
+mod scanner;
+mod support;

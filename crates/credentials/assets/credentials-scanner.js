@@ -1,0 +1,250 @@
+// The scanner page: keeps the signed trust bundle on this device (its root
+// certificate pinned on first use), says how old it is, and checks codes
+// from the camera (BarcodeDetector, else camera frames through jsQR), an
+// uploaded picture (through jsQR) or pasted text, all in the page. Nothing
+// is sent anywhere: the only request is the bundle's download.
+
+import { StepError, age, prepareTrust, verify, verifyBundle } from "./credentials-verify.js";
+
+const KEPT = "lionrock.credentials.bundle";
+const PIN = "lionrock.credentials.csca";
+
+const root = document.querySelector("[data-credentials-scanner]");
+if (root) {
+  start(root);
+}
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function storage() {
+  try {
+    return window.localStorage;
+  } catch {
+    return null;
+  }
+}
+
+async function start(root) {
+  root.hidden = false;
+  const texts = JSON.parse(document.getElementById("credentials-scanner-texts").textContent);
+  const t = (key, args = {}) => (texts[key] || key).replace(/\{(hours|limit)\}/g, (_, k) => String(args[k] ?? ""));
+  const lists = root.querySelector("[data-lists]");
+  const warning = root.querySelector("[data-lists-warning]");
+  const result = root.querySelector("[data-result]");
+  const store = storage();
+  let trust = null;
+  let offline = false;
+
+  const warn = (text) => {
+    warning.textContent = text;
+    warning.hidden = !text;
+  };
+  const showLists = () => {
+    if (!trust) {
+      lists.textContent = t("lists-none");
+      root.dataset.lists = "none";
+      return;
+    }
+    const { hours, stale } = age(trust, new Date());
+    const said = hours < 1 ? t("lists-fresh") : hours === 1 ? t("lists-age-one") : t("lists-age", { hours });
+    lists.textContent = offline ? `${said} ${t("lists-kept")}` : said;
+    root.dataset.lists = stale ? "stale" : "ready";
+    root.dataset.listsHours = String(hours);
+    if (stale) warn(t("lists-stale", { limit: trust.staleAfterHours }));
+  };
+
+  // The lists kept here, checked again against the pinned root.
+  const pin = store && store.getItem(PIN);
+  let keptIssuedAt = 0;
+  try {
+    const kept = store && JSON.parse(store.getItem(KEPT) || "null");
+    if (kept && pin) {
+      const { payload } = await verifyBundle(kept, pin);
+      trust = prepareTrust(payload);
+      keptIssuedAt = trust.issuedAt.getTime();
+    }
+  } catch {
+    trust = null;
+  }
+
+  // Fresh lists when online; refused if signed under another root, or older than the kept ones.
+  try {
+    const response = await fetch(root.dataset.bundle, { cache: "no-cache", credentials: "omit", headers: { accept: "application/json" } });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const bundle = await response.json();
+    try {
+      const { payload, cscaFingerprint } = await verifyBundle(bundle, pin);
+      const fresh = prepareTrust(payload);
+      if (fresh.issuedAt.getTime() >= keptIssuedAt) {
+        trust = fresh;
+        if (store) {
+          store.setItem(PIN, cscaFingerprint);
+          store.setItem(KEPT, JSON.stringify(bundle));
+        }
+      }
+    } catch (e) {
+      warn(t(`bundle-${e instanceof StepError && e.reason ? e.reason : "malformed"}`));
+    }
+  } catch {
+    offline = true;
+  }
+  showLists();
+  setInterval(showLists, 60_000);
+
+  const show = (verdict, build) => {
+    const box = el("div", `credentials-verdict credentials-${verdict}`);
+    box.append(el("p", "credentials-verdict-word", t(verdict)));
+    build(box);
+    if (trust && age(trust, new Date()).stale) {
+      box.append(el("p", "credentials-note", t("checked-stale", { limit: trust.staleAfterHours })));
+    }
+    result.replaceChildren(box);
+    result.dataset.verdict = verdict;
+  };
+  const message = (text) => {
+    result.replaceChildren(el("p", "credentials-message", text));
+    result.dataset.verdict = "";
+  };
+  const reason = (e) => {
+    if (!(e instanceof StepError)) return t("reason-cbor");
+    if (e.step === "rules") return texts[`rule-${e.reason}`] ? t(`rule-${e.reason}`) : t("rule-other");
+    if (e.step === "certificate") return t("reason-unknown-kid");
+    return texts[`reason-${e.step}`] ? t(`reason-${e.step}`) : t("reason-cbor");
+  };
+
+  const check = async (text) => {
+    message(t("checking"));
+    if (!trust) {
+      show("invalid", (box) => box.append(el("p", "credentials-reason", t("reason-no-lists"))));
+      return;
+    }
+    try {
+      const found = await verify(text, trust, new Date());
+      show("valid", (box) => {
+        box.append(el("p", "credentials-kind", t(`kind-${found.kind}`)));
+        const holder = el("dl", "credentials-holder");
+        const name = [found.name.fn, found.name.gn].filter(Boolean).join(" ");
+        const standard = [found.name.fnt, found.name.gnt].filter(Boolean).join("<<");
+        holder.append(el("dt", "", t("name")), el("dd", "credentials-name", name || standard));
+        if (standard) holder.append(el("dt", "", t("name-standard")), el("dd", "", standard));
+        holder.append(el("dt", "", t("dob")), el("dd", "credentials-dob", found.dob));
+        box.append(holder, el("p", "", t("compare")));
+      });
+    } catch (e) {
+      show("invalid", (box) => box.append(el("p", "credentials-reason", reason(e))));
+      root.dataset.step = e instanceof StepError ? e.step : "unknown";
+    }
+  };
+
+  // Pasted text.
+  const form = root.querySelector("[data-paste]");
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    check(form.elements.code.value);
+  });
+
+  // A picture, through jsQR (fetched by the build; absent, pictures are not read).
+  const decode = (source, width, height) => {
+    const canvas = el("canvas");
+    const scale = Math.min(1, 1600 / Math.max(width, height));
+    canvas.width = Math.max(1, Math.round(width * scale));
+    canvas.height = Math.max(1, Math.round(height * scale));
+    const context = canvas.getContext("2d", { willReadFrequently: true });
+    context.drawImage(source, 0, 0, canvas.width, canvas.height);
+    const pixels = context.getImageData(0, 0, canvas.width, canvas.height);
+    const code = globalThis.jsQR(pixels.data, pixels.width, pixels.height);
+    return code ? code.data : null;
+  };
+  const image = root.querySelector("[data-image]");
+  if (typeof globalThis.jsQR !== "function") {
+    image.disabled = true;
+    image.closest("section").append(el("p", "credentials-note", t("image-unavailable")));
+  }
+  image.addEventListener("change", async () => {
+    const file = image.files && image.files[0];
+    if (!file) return;
+    try {
+      const bitmap = await createImageBitmap(file);
+      const text = decode(bitmap, bitmap.width, bitmap.height);
+      bitmap.close();
+      if (text) await check(text);
+      else message(t("image-no-code"));
+    } catch {
+      message(t("image-error"));
+    } finally {
+      image.value = "";
+    }
+  });
+
+  // The camera: BarcodeDetector where the browser has it, else frames through jsQR.
+  const startButton = root.querySelector("[data-camera-start]");
+  const stopButton = root.querySelector("[data-camera-stop]");
+  const video = root.querySelector("[data-camera-video]");
+  const status = root.querySelector("[data-camera-status]");
+  let stream = null;
+  let timer = 0;
+  const stopCamera = () => {
+    clearTimeout(timer);
+    if (stream) stream.getTracks().forEach((track) => track.stop());
+    stream = null;
+    video.hidden = true;
+    stopButton.hidden = true;
+    startButton.hidden = false;
+    status.textContent = "";
+  };
+  const detector = async () => {
+    if ("BarcodeDetector" in globalThis) {
+      try {
+        const formats = await globalThis.BarcodeDetector.getSupportedFormats();
+        if (formats.includes("qr_code")) {
+          const found = new globalThis.BarcodeDetector({ formats: ["qr_code"] });
+          return async () => ((await found.detect(video))[0] || {}).rawValue || null;
+        }
+      } catch {
+        // Fall through to jsQR.
+      }
+    }
+    if (typeof globalThis.jsQR === "function") return async () => decode(video, video.videoWidth, video.videoHeight);
+    return null;
+  };
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+    startButton.hidden = true;
+    status.textContent = t("camera-unavailable");
+  }
+  startButton.addEventListener("click", async () => {
+    const detect = await detector();
+    if (!detect) {
+      status.textContent = t("camera-unavailable");
+      return;
+    }
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false });
+    } catch {
+      status.textContent = t("camera-unavailable");
+      return;
+    }
+    video.srcObject = stream;
+    video.hidden = false;
+    startButton.hidden = true;
+    stopButton.hidden = false;
+    status.textContent = t("camera-looking");
+    await video.play().catch(() => {});
+    const look = async () => {
+      if (!stream) return;
+      const text = video.readyState >= 2 && video.videoWidth > 0 ? await detect().catch(() => null) : null;
+      if (text) {
+        stopCamera();
+        await check(text);
+      } else {
+        timer = setTimeout(look, 250);
+      }
+    };
+    look();
+  });
+  stopButton.addEventListener("click", stopCamera);
+}

@@ -1,0 +1,52 @@
+//! Embeds the fallback QR decoder of the scanner page (jsQR, from npm) when
+//! the build finds it: `LIONROCK_QR_DECODER`, else the cache that
+//! `scripts/install-qr-decoder.sh` fills. It is pinned here by the SHA-256
+//! of the file (the script pins version and tarball integrity); any other
+//! file stops the build. Without it the crate still builds: the scanner
+//! then takes pasted codes and says image decoding is unavailable.
+
+use std::path::PathBuf;
+
+use sha2::Digest;
+
+const VERSION: &str = "1.4.0";
+const SHA256: &str = "bc40c8a15196236b2314db0856f72ca0b49980cd5413b8c852a7349f5fee0859";
+
+fn main() {
+    println!("cargo::rerun-if-changed=build.rs");
+    println!("cargo::rerun-if-env-changed=LIONROCK_QR_DECODER");
+    println!("cargo::rerun-if-env-changed=LIONROCK_TOOLS_DIR");
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR"));
+    let path = std::env::var_os("LIONROCK_QR_DECODER").map(PathBuf::from).unwrap_or_else(|| {
+        let tools = std::env::var_os("LIONROCK_TOOLS_DIR").map(PathBuf::from).unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_else(|| "/root".into())).join(".cache/lionrock-tools")
+        });
+        tools.join(format!("jsqr-{VERSION}/node_modules/jsqr/dist/jsQR.js"))
+    });
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => {
+            println!("cargo::rerun-if-changed={}", path.display());
+            let got = hex(&sha2::Sha256::digest(&bytes));
+            assert!(
+                got == SHA256,
+                "{} is not jsQR {VERSION} (SHA-256 {got}, expected {SHA256}); run scripts/install-qr-decoder.sh",
+                path.display()
+            );
+            bytes
+        }
+        Err(_) => {
+            println!(
+                "cargo::warning=no QR decoder at {}: the scanner will take pasted codes only (run scripts/install-qr-decoder.sh)",
+                path.display()
+            );
+            Vec::new()
+        }
+    };
+    let digest: [u8; 32] = sha2::Sha256::digest(&bytes).into();
+    std::fs::write(out.join("qr-decoder.js"), &bytes).expect("write the decoder");
+    std::fs::write(out.join("qr-decoder.sha256"), format!("{digest:?}")).expect("write its hash");
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

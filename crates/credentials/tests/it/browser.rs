@@ -1,0 +1,93 @@
+//! The offline scanner in Chromium: load it, let it keep the trust bundle,
+//! stop the server, reload (the service worker serves the page), then check
+//! a valid and a forged QR image and a pasted code; axe in three languages.
+
+use fantoccini::Locator;
+use platform::both_backends;
+use platform::testkit::Backend;
+use platform::testkit::browser::Browser;
+use serde_json::Value;
+
+use crate::support::{app, code, qr_png};
+
+async fn wait_for(browser: &Browser, name: &str, css: &str) {
+    browser.check(name, browser.client.wait().for_element(Locator::Css(css))).await;
+}
+
+async fn verdict(browser: &Browser, name: &str, verdict: &str) -> String {
+    wait_for(browser, name, &format!("[data-result][data-verdict={verdict}]")).await;
+    browser.text("[data-result]").await.unwrap()
+}
+
+async fn the_scanner_verifies_offline(backend: Backend) {
+    let Some(browser) = Browser::start().await else { return };
+    let app = app(backend).spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    let valid = code(false);
+    let forged = code(true);
+    let valid_png = qr_png(&valid, dir.path(), "valid.png");
+    let forged_png = qr_png(&forged, dir.path(), "forged.png");
+
+    for lang in ["zh-hk", "zh-cn", "en"] {
+        browser.goto(&app.url(&format!("/{lang}/credentials/scan"))).await;
+        wait_for(&browser, &format!("lists-{lang}"), "[data-credentials-scanner][data-lists=ready]").await;
+        browser.assert_accessible(&format!("scanner-{lang}")).await;
+    }
+    let source = browser.client.source().await.unwrap();
+    assert!(source.contains("/assets/credentials-jsqr."), "the page loads the QR decoder (scripts/install-qr-decoder.sh)");
+    let lists = browser.text("[data-lists]").await.unwrap();
+    assert_eq!(lists, "Trust lists updated 3 hours ago.");
+
+    // The worker keeps the page; then the server goes away.
+    let kept = browser
+        .client
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+               navigator.serviceWorker.ready
+                 .then(() => new Promise((resolve) => setTimeout(resolve, 200)))
+                 .then(() => caches.match("/en/credentials/scan"))
+                 .then((page) => done(!!page), (e) => done(String(e)));"#,
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(kept, Value::from(true), "the worker keeps the scanner");
+    let page = app.url("/en/credentials/scan");
+    app.stop().await;
+    browser.goto(&page).await;
+    assert_eq!(browser.text("h1").await.unwrap(), "Check a health certificate");
+    wait_for(&browser, "lists-offline", "[data-credentials-scanner][data-lists=ready]").await;
+    let lists = browser.text("[data-lists]").await.unwrap();
+    assert!(lists.contains("kept on this device"), "{lists}");
+
+    // A valid picture: green, the name and birth date to compare.
+    let upload = browser.client.find(Locator::Css("[data-image]")).await.unwrap();
+    upload.send_keys(valid_png.to_str().unwrap()).await.unwrap();
+    let text = verdict(&browser, "valid-image", "valid").await;
+    assert!(text.contains("VALID") && text.contains("Chan Tai Man") && text.contains("1980-02-29"), "{text}");
+    assert!(text.contains("CHAN<<TAI<MAN"), "{text}");
+    browser.assert_accessible("scanner-valid").await;
+
+    // A forged signature: red, with the reason.
+    let upload = browser.client.find(Locator::Css("[data-image]")).await.unwrap();
+    upload.send_keys(forged_png.to_str().unwrap()).await.unwrap();
+    let text = verdict(&browser, "forged-image", "invalid").await;
+    assert!(text.contains("INVALID") && text.contains("The signature does not match"), "{text}");
+    assert!(!text.contains("Chan"), "no name for an invalid code: {text}");
+    browser.assert_accessible("scanner-invalid").await;
+
+    // Pasted text.
+    let field = browser.client.find(Locator::Id("credentials-code")).await.unwrap();
+    field.send_keys(&valid).await.unwrap();
+    browser.client.find(Locator::Css("[data-paste] button[type=submit]")).await.unwrap().click().await.unwrap();
+    let text = verdict(&browser, "pasted", "valid").await;
+    assert!(text.contains("Chan Tai Man"), "{text}");
+    let field = browser.client.find(Locator::Id("credentials-code")).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys("HC1:NOT A CODE").await.unwrap();
+    browser.client.find(Locator::Css("[data-paste] button[type=submit]")).await.unwrap().click().await.unwrap();
+    let text = verdict(&browser, "pasted-damaged", "invalid").await;
+    assert!(text.contains("damaged"), "{text}");
+    browser.close().await;
+}
+both_backends!(the_scanner_verifies_offline);
