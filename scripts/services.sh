@@ -8,6 +8,8 @@
 #   ensure_axe       LIONROCK_TEST_AXE           axe.min.js
 #   ensure_schemathesis LIONROCK_TEST_SCHEMATHESIS    the `st` command (API fuzzer)
 #   ensure_poppler   LIONROCK_TEST_PDFTOPPM      pdftoppm (pdftotext, pdfinfo beside it)
+#   ensure_qr_decoder LIONROCK_QR_DECODER        jsQR.js, which the build embeds
+#                                                in the credentials scanner page
 #   drop_test_database                           drops the database again
 #
 # Under CI=true a missing service is fatal: the function prints
@@ -257,6 +259,22 @@ ensure_axe() {
     export LIONROCK_TEST_AXE="$path"
 }
 
+ensure_qr_decoder() {
+    local what="QR decoder (jsQR)" out path
+    unset LIONROCK_QR_DECODER
+    # install-qr-decoder.sh prints notes on stderr and the path as its last stdout line.
+    if ! out="$(bash "${LIONROCK_REPO_ROOT}/scripts/install-qr-decoder.sh")"; then
+        _svc_unavailable "$what" "scripts/install-qr-decoder.sh failed"
+        return 0
+    fi
+    path="$(tail -n 1 <<<"$out")"
+    if [[ "$path" != /* || ! -f "$path" ]]; then
+        _svc_unavailable "$what" "install-qr-decoder.sh gave no usable path ('${path}')"
+        return 0
+    fi
+    export LIONROCK_QR_DECODER="$path"
+}
+
 # schemathesis, the OpenAPI-driven fuzzer scripts/api-fuzz.sh runs, pinned,
 # from PyPI into a virtual environment outside the clone (kept between runs).
 SCHEMATHESIS_VERSION="4.32.5"
@@ -306,15 +324,15 @@ if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
     fi
     for fn in "$@"; do
         case "$fn" in
-        ensure_postgres | ensure_browser | ensure_axe | ensure_schemathesis | ensure_poppler) "$fn" ;;
+        ensure_postgres | ensure_browser | ensure_axe | ensure_schemathesis | ensure_poppler | ensure_qr_decoder) "$fn" ;;
         *)
-            echo "usage: $0 [ensure_postgres] [ensure_browser] [ensure_axe] [ensure_schemathesis] [ensure_poppler]" >&2
+            echo "usage: $0 [ensure_postgres] [ensure_browser] [ensure_axe] [ensure_schemathesis] [ensure_poppler] [ensure_qr_decoder]" >&2
             exit 2
             ;;
         esac
     done
     for var in LIONROCK_TEST_POSTGRES_URL LIONROCK_TEST_BROWSER LIONROCK_TEST_CHROMIUM LIONROCK_TEST_AXE \
-        LIONROCK_TEST_SCHEMATHESIS LIONROCK_TEST_PDFTOPPM; do
+        LIONROCK_TEST_SCHEMATHESIS LIONROCK_TEST_PDFTOPPM LIONROCK_QR_DECODER; do
         if [[ -n "${!var:-}" ]]; then
             printf 'export %s=%q\n' "$var" "${!var}"
         fi
