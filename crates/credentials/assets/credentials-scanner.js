@@ -33,7 +33,7 @@ async function start(root) {
   root.hidden = false;
   const texts = JSON.parse(document.getElementById("credentials-scanner-texts").textContent);
   const t = (key, args = {}) => (texts[key] || key).replace(/\{(hours|limit)\}/g, (_, k) => String(args[k] ?? ""));
-  const lists = root.querySelector("[data-lists]");
+  const lists = root.querySelector("[data-lists-status]");
   const warning = root.querySelector("[data-lists-warning]");
   const result = root.querySelector("[data-result]");
   const store = storage();

@@ -34,8 +34,11 @@ async fn the_scanner_verifies_offline(backend: Backend) {
         browser.assert_accessible(&format!("scanner-{lang}")).await;
     }
     let source = browser.client.source().await.unwrap();
-    assert!(source.contains("/assets/credentials-jsqr."), "the page loads the QR decoder (scripts/install-qr-decoder.sh)");
-    let lists = browser.text("[data-lists]").await.unwrap();
+    assert!(
+        source.contains("/assets/credentials-jsqr."),
+        "the page loads the QR decoder (scripts/install-qr-decoder.sh)"
+    );
+    let lists = browser.text("[data-lists-status]").await.unwrap();
     assert_eq!(lists, "Trust lists updated 3 hours ago.");
 
     // The worker keeps the page; then the server goes away.
@@ -57,7 +60,7 @@ async fn the_scanner_verifies_offline(backend: Backend) {
     browser.goto(&page).await;
     assert_eq!(browser.text("h1").await.unwrap(), "Check a health certificate");
     wait_for(&browser, "lists-offline", "[data-credentials-scanner][data-lists=ready]").await;
-    let lists = browser.text("[data-lists]").await.unwrap();
+    let lists = browser.text("[data-lists-status]").await.unwrap();
     assert!(lists.contains("kept on this device"), "{lists}");
 
     // A valid picture: green, the name and birth date to compare.
