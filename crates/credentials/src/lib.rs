@@ -9,9 +9,9 @@
 pub mod errors;
 mod migrations;
 pub mod records;
-pub mod settings;
 pub mod render;
 pub mod scanner;
+pub mod settings;
 
 use platform::assets::Asset;
 use platform::i18n::{Ftl, Lang};

@@ -3,10 +3,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
 
+mod browser;
 mod records;
 mod render;
 #[path = "../../../hcert/tests/it/sample.rs"]
 mod sample;
-mod browser;
 mod scanner;
 mod support;

@@ -68,9 +68,9 @@ fn transactions_that_write_begin_with_the_write_lock() {
     assert!(plain.is_empty(), "use platform::db::begin_write instead of .begin() in: {plain:?}");
 }
 
-// ---- identity's shape ------------------------------------------------------
+// ---- the domains' shape -----------------------------------------------------
 //
-// Every identity feature has the same parts (ARCHITECTURE.md): rules without
+// Every domain feature has the same parts (ARCHITECTURE.md): rules without
 // I/O in its `mod.rs`, tables and queries in `store.rs`, handlers in
 // `http.rs`. These tests read the source as text: a file's imports are the
 // `crate::` and `super::` paths in its code (comments left out).
@@ -135,9 +135,12 @@ fn paths_from(source: &str, root: &str) -> Vec<String> {
     out
 }
 
-/// Identity's source files by module path (`passkeys::store`; `""` is lib.rs).
-fn identity_modules() -> std::collections::BTreeMap<String, std::path::PathBuf> {
-    let src = workspace().join("crates/identity/src");
+/// The domain crates whose features keep the shape (every module crate but platform).
+const DOMAINS: [&str; 2] = ["identity", "credentials"];
+
+/// A domain's source files by module path (`passkeys::store`; `""` is lib.rs).
+fn domain_modules(domain: &str) -> std::collections::BTreeMap<String, std::path::PathBuf> {
+    let src = workspace().join("crates").join(domain).join("src");
     let mut files = Vec::new();
     rust_files(&src, &mut files);
     files
@@ -187,8 +190,8 @@ fn reexports(module: &str, code: &str, children: &[String]) -> std::collections:
 /// import of that child. `super::` chains and `self::` are followed; unit
 /// tests are left out. Imports of lib.rs's constants (`crate::NAME`) are
 /// left out too: lib.rs only wires the features together.
-fn identity_imports() -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
-    let modules = identity_modules();
+fn domain_imports(domain: &str) -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+    let modules = domain_modules(domain);
     let code: std::collections::BTreeMap<&String, String> =
         modules.iter().map(|(m, f)| (m, rules_code(&std::fs::read_to_string(f).unwrap()))).collect();
     let mut handed_on = std::collections::BTreeMap::new();
@@ -250,11 +253,21 @@ fn identity_imports() -> std::collections::BTreeMap<String, std::collections::BT
     graph
 }
 
-/// No two identity files import each other, however far round: each
+/// No two files of a domain import each other, however far round: each
 /// feature's parts and the shared modules stand in floors.
 #[test]
-fn identity_files_import_no_circle() {
-    let graph = identity_imports();
+fn domain_files_import_no_circle() {
+    for domain in DOMAINS {
+        let graph = domain_imports(domain);
+        let circles = circles(&graph);
+        assert!(graph.len() > 5 && graph.values().map(|t| t.len()).sum::<usize>() > 5, "{domain}: imports were read");
+        assert!(circles.is_empty(), "{domain} files that import each other in a circle:\n{}", circles.join("\n"));
+    }
+    assert!(domain_imports("identity").len() > 20, "identity's imports were read");
+}
+
+/// Every circle in `graph`, as the path round it.
+fn circles(graph: &std::collections::BTreeMap<String, std::collections::BTreeSet<String>>) -> Vec<String> {
     let mut circles = Vec::new();
     // Depth-first search from each module, remembering the path walked.
     fn walk(
@@ -280,10 +293,9 @@ fn identity_files_import_no_circle() {
     }
     let mut done = std::collections::BTreeSet::new();
     for module in graph.keys() {
-        walk(&graph, module, &mut Vec::new(), &mut done, &mut circles);
+        walk(graph, module, &mut Vec::new(), &mut done, &mut circles);
     }
-    assert!(graph.len() > 20 && graph.values().map(|t| t.len()).sum::<usize>() > 40, "imports were read");
-    assert!(circles.is_empty(), "identity files that import each other in a circle:\n{}", circles.join("\n"));
+    circles
 }
 
 /// Words that show a file does I/O or serves the web, as its code uses them
@@ -304,9 +316,11 @@ fn uses(code: &str, words: &[&str]) -> Vec<String> {
 /// Queries and handlers never share a file; a feature's `mod.rs` holds its
 /// rules and does no I/O.
 #[test]
-fn identity_features_keep_rules_queries_and_handlers_apart() {
+fn domain_features_keep_rules_queries_and_handlers_apart() {
     let mut wrong = Vec::new();
-    for (module, file) in identity_modules() {
+    for (module, file) in
+        DOMAINS.iter().flat_map(|d| domain_modules(d).into_iter().map(move |(m, f)| (format!("{d}::{m}"), f)))
+    {
         let code = code_of(&std::fs::read_to_string(&file).unwrap());
         let db = uses(&code, &["sea_orm"]);
         let web = uses(&code, &["axum", "askama"]);
@@ -331,7 +345,7 @@ fn identity_features_keep_rules_queries_and_handlers_apart() {
 #[test]
 fn identity_pages_import_no_feature() {
     let shared = ["model", "store", "sms", "errors", "settings", "places", "password"];
-    let graph = identity_imports();
+    let graph = domain_imports("identity");
     // Everything pages reaches, however far.
     let mut reached = std::collections::BTreeSet::new();
     let mut next = vec!["pages".to_owned()];
