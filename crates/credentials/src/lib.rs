@@ -76,6 +76,7 @@ pub fn module() -> Module {
         pages,
         offline: &OFFLINE,
         api,
+        job: Some(|state| Box::pin(records::store::job(state))),
         contracts: platform::contracts::Contracts { people: None, health_records: Some(&records::store::Service) },
         ..Module::named(NAME)
     }

@@ -1,6 +1,6 @@
 //! Credentials' configuration section, `[credentials]`: the name of the
-//! certificate issuer written into every record, and how old a verifier's
-//! trust list may grow before it warns. Strict like every section:
+//! certificate issuer written into every record, how old a verifier's
+//! trust list may grow before it warns, and how long records are kept. Strict like every section:
 //! unknown keys are refused, `LIONROCK_CREDENTIALS__<KEY>` overrides the file.
 
 use std::sync::LazyLock;
@@ -17,11 +17,14 @@ pub struct Settings {
     pub issuer: String,
     /// Hours after which a verifier calls its trust list stale and says so.
     pub stale_after_hours: u32,
+    /// Days a record is kept after its credential expires (so its holder
+    /// can still have it re-issued), then deleted by the daily clean-up.
+    pub retention_days: u32,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { issuer: "Department of Health".to_owned(), stale_after_hours: 48 }
+        Self { issuer: "Department of Health".to_owned(), stale_after_hours: 48, retention_days: 730 }
     }
 }
 
@@ -36,6 +39,9 @@ fn load(table: toml::Table) -> Result<Loaded, SectionError> {
     }
     if !(1..=24 * 30).contains(&settings.stale_after_hours) {
         return Err(SectionError::new("stale_after_hours", "must be 1 to 720"));
+    }
+    if !(1..=3650).contains(&settings.retention_days) {
+        return Err(SectionError::new("retention_days", "must be 1 to 3650"));
     }
     Ok(Loaded::new(settings.clone(), &settings))
 }

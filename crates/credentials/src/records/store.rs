@@ -353,6 +353,33 @@ pub async fn revoked(state: &AppState) -> Result<Vec<(String, OffsetDateTime)>, 
     Ok(rows.into_iter().filter_map(|r| r.revoked_at.map(|at| (r.uvci, at))).collect())
 }
 
+/// Deletes records whose credential expired more than `retention_days`
+/// ago (DESIGN.md §6: kept no longer than needed); returns how many.
+/// Run by the module's periodic job.
+pub async fn purge(state: &AppState) -> Result<u64, AppError> {
+    let days = i64::from(crate::settings::of(state).retention_days);
+    let txn = platform::db::begin_write(&state.db).await?;
+    let gone = entity::Entity::delete_many()
+        .filter(entity::Column::ExpiresAt.lt(platform::db::now() - time::Duration::days(days)))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if gone > 0 {
+        audit::record(&txn, &state.keys, AuditEntry::new("system", "credentials.purge", format!("records:{gone}")))
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(gone)
+}
+
+/// The module's periodic work: the retention clean-up (errors are logged;
+/// the next run tries again).
+pub(crate) async fn job(state: AppState) {
+    if let Err(e) = purge(&state).await {
+        tracing::warn!(error = ?e.cause, "credentials: purging expired records failed");
+    }
+}
+
 /// Credentials' side of the platform's health-records service: another
 /// domain's event becomes a [`Request`], checked and issued like any other.
 pub(crate) struct Service;

@@ -163,3 +163,31 @@ async fn other_domains_issue_through_the_platform_contract(backend: Backend) {
     assert_eq!(service.issue(&app.state, bad).await.err().unwrap().fields[0].field, "/product");
 }
 both_backends!(other_domains_issue_through_the_platform_contract);
+
+/// Records are deleted `retention_days` after their credential expired,
+/// by the module's periodic job; younger ones stay.
+async fn expired_records_are_deleted_after_the_retention_period(backend: Backend) {
+    let app = spawn(backend).await;
+    let old = store::issue(&app.state, "cli", &vaccination()).await.unwrap();
+    let young = store::issue(&app.state, "cli", &vaccination()).await.unwrap();
+    app.db()
+        .execute_raw(Statement::from_sql_and_values(
+            app.db().get_database_backend(),
+            match app.db().get_database_backend() {
+                sea_orm::DatabaseBackend::Postgres => "UPDATE credential_record SET expires_at = $1 WHERE id = $2",
+                _ => "UPDATE credential_record SET expires_at = ? WHERE id = ?",
+            },
+            [(time::OffsetDateTime::now_utc() - time::Duration::days(731)).into(), old.id.clone().into()],
+        ))
+        .await
+        .unwrap();
+    app.state.run_jobs().await;
+    let left: Vec<String> = store::of_holder(&app.state, &index(&app, "A123456(3)"), true)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(left, [young.id.as_str()]);
+}
+both_backends!(expired_records_are_deleted_after_the_retention_period);
