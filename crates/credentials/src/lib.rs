@@ -7,6 +7,7 @@
 //! and the feature's `pages()`.
 
 pub mod errors;
+pub mod holders;
 mod migrations;
 pub mod records;
 pub mod render;
@@ -15,7 +16,7 @@ pub mod settings;
 
 use platform::assets::Asset;
 use platform::i18n::{Ftl, Lang};
-use platform::module::{Module, OfflinePage};
+use platform::module::{Module, NavLink, OfflinePage, ServiceLink, Show};
 
 /// The module's name: its configuration section, and the prefix of its
 /// problem types and asset names.
@@ -56,7 +57,7 @@ const TRANSLATIONS: [Ftl; 3] = [
 
 /// The pages, under each language prefix: every feature's own.
 fn pages() -> axum::Router<platform::app::AppState> {
-    axum::Router::new().merge(scanner::http::pages())
+    axum::Router::new().merge(scanner::http::pages()).merge(holders::http::pages())
 }
 
 /// The JSON API under `/api/v1/credentials`.
@@ -77,6 +78,12 @@ pub fn module() -> Module {
         offline: &OFFLINE,
         api,
         job: Some(|state| Box::pin(records::store::job(state))),
+        services: &[ServiceLink {
+            title_key: "credentials-mine-title",
+            summary_key: "credentials-mine-service-summary",
+            path: holders::PATH,
+        }],
+        nav: &[NavLink { title_key: "credentials-mine-nav", path: holders::PATH, show: Show::SignedIn }],
         contracts: platform::contracts::Contracts { people: None, health_records: Some(&records::store::Service) },
         ..Module::named(NAME)
     }

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
 
 mod browser;
+mod mine;
 mod records;
 mod render;
 #[path = "../../../hcert/tests/it/sample.rs"]

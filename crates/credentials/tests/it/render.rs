@@ -26,15 +26,15 @@ fn hc1() -> String {
 const ECC_Q: u16 = 3;
 
 /// A QR code read from an image.
-struct Scan {
-    meta: rqrr::MetaData,
-    text: String,
+pub(crate) struct Scan {
+    pub(crate) meta: rqrr::MetaData,
+    pub(crate) text: String,
     /// The symbol's width in pixels (top-left to top-right corner).
     width: f64,
 }
 
 /// The QR code in a PNG image.
-fn read_qr_png(png_bytes: &[u8]) -> Scan {
+pub(crate) fn read_qr_png(png_bytes: &[u8]) -> Scan {
     let mut decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
     decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
     let mut reader = decoder.read_info().expect("a PNG");
@@ -206,17 +206,17 @@ fn page(qr: String) -> PdfPage {
 
 /// poppler's tools (pdftoppm, and pdftotext and pdfinfo beside it), or
 /// `None` with the reason printed (a failure under CI).
-fn poppler() -> Option<PathBuf> {
+pub(crate) fn poppler() -> Option<PathBuf> {
     let pdftoppm = platform::testkit::service_env("LIONROCK_TEST_PDFTOPPM", "PDF rendering (poppler)")?;
     Some(Path::new(&pdftoppm).parent().expect("a path to pdftoppm").to_owned())
 }
 
 /// A PDF written to the temporary folder for poppler, removed when dropped
 /// (also when the test fails).
-struct TempPdf(PathBuf);
+pub(crate) struct TempPdf(pub(crate) PathBuf);
 
 impl TempPdf {
-    fn new(name: &str, bytes: &[u8]) -> TempPdf {
+    pub(crate) fn new(name: &str, bytes: &[u8]) -> TempPdf {
         let path = std::env::temp_dir().join(format!("lionrock-render-{}-{name}.pdf", std::process::id()));
         std::fs::write(&path, bytes).unwrap();
         TempPdf(path)
@@ -231,7 +231,7 @@ impl Drop for TempPdf {
 
 /// Runs a poppler tool on the PDF, returns its standard output (where
 /// each writes its result when given no output file, or `-`).
-fn run(bin: &Path, tool: &str, args: &[&str], pdf: &Path) -> Vec<u8> {
+pub(crate) fn run(bin: &Path, tool: &str, args: &[&str], pdf: &Path) -> Vec<u8> {
     let mut command = Command::new(bin.join(tool));
     command.args(args).arg(pdf);
     if tool == "pdftotext" {
