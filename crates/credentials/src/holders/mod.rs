@@ -27,6 +27,9 @@ pub enum Arg {
     Message(&'static str),
 }
 
+/// Translates a Fluent key with its arguments into a language (the catalogue's `text_with`).
+pub type Translate<'a> = &'a dyn Fn(Lang, &str, &[(&str, &str)]) -> String;
+
 /// One translatable text: a Fluent key and its arguments.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Text {
@@ -49,7 +52,7 @@ impl Text {
     }
 
     /// The text in `lang`, through `translate(lang, key, args)`.
-    pub fn say(&self, lang: Lang, translate: &dyn Fn(Lang, &str, &[(&str, &str)]) -> String) -> String {
+    pub fn say(&self, lang: Lang, translate: Translate<'_>) -> String {
         let values: Vec<(&str, String)> = self
             .args
             .iter()
@@ -183,7 +186,7 @@ pub fn status(record: &Record) -> Option<Text> {
 pub fn pdf_page(
     record: &Record,
     lang: Lang,
-    translate: &dyn Fn(Lang, &str, &[(&str, &str)]) -> String,
+    translate: Translate<'_>,
     local: &dyn Fn(OffsetDateTime) -> String,
 ) -> PdfPage {
     let name = holder_name(&record.dcc);

@@ -6,6 +6,7 @@
 mod api;
 mod cli;
 mod composition;
+mod records;
 mod serve;
 mod support;
 mod tidy;
