@@ -108,6 +108,12 @@ async fn a_resident_sees_their_records_in_their_language(backend: Backend) {
     )
     .await
     .unwrap();
+    // An officer revoked an older one: listed, marked, without its QR code or downloads.
+    let revoked =
+        store::issue(&app.state, "cli", &credentials::records::Request { dose_number: "1".into(), ..vaccination() })
+            .await
+            .unwrap();
+    store::revoke(&app.state, "account:officer", &revoked.uvci).await.unwrap();
     let client = chan(&app).await;
 
     let r = client.get("/en/credentials").await;
@@ -139,7 +145,10 @@ async fn a_resident_sees_their_records_in_their_language(backend: Backend) {
         .format(time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]"))
         .unwrap();
     assert!(page.contains(&format!("Sample taken {hkt} HKT at Kowloon Park Community Testing Centre")), "{page}");
-    assert_eq!(page.matches("<svg").count(), 2, "one QR code a record");
+    assert_eq!(page.matches("<svg").count(), 2, "one QR code a valid record");
+    let revoked_at = page.find(&revoked.uvci).expect("the revoked record is listed");
+    assert!(page[revoked_at..].contains("This record was revoked: its QR code no longer passes checks."));
+    assert!(!page.contains(&format!("{}.pdf", revoked.id)) && !page.contains(&format!("reissue?id={}", revoked.id)));
     assert!(page.contains(&format!("href=\"/en/credentials/{}.pdf\"", dose.id)));
     assert!(page.contains(&format!("href=\"/en/credentials/{}.png\"", dose.id)));
     assert!(page.contains("href=\"/en/credentials\""), "the navigation links to the records");
