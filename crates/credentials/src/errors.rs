@@ -8,9 +8,10 @@ use platform::error::{DomainError, ProblemType};
 const NOT_SIGNABLE: ProblemType = ProblemType::new("credentials-not-signable", StatusCode::UNPROCESSABLE_ENTITY);
 const REVOKED: ProblemType = ProblemType::new("credentials-revoked", StatusCode::CONFLICT);
 const NOT_REAL_NAME: ProblemType = ProblemType::new("credentials-not-real-name", StatusCode::FORBIDDEN);
+const SIGNER_KNOWN: ProblemType = ProblemType::new("credentials-signer-known", StatusCode::CONFLICT);
 
 /// Every problem type credentials can answer with (the module lists them).
-pub const PROBLEMS: [ProblemType; 3] = [NOT_SIGNABLE, REVOKED, NOT_REAL_NAME];
+pub const PROBLEMS: [ProblemType; 4] = [NOT_SIGNABLE, REVOKED, NOT_REAL_NAME, SIGNER_KNOWN];
 
 /// What can go wrong in credentials that the person or client can act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +23,8 @@ pub enum CredentialsError {
     Revoked,
     /// Residents' records need an account whose identity document was checked.
     NotRealName,
+    /// The document signer is in the trust list already.
+    SignerKnown,
 }
 
 impl DomainError for CredentialsError {
@@ -30,6 +33,7 @@ impl DomainError for CredentialsError {
             CredentialsError::NotSignable => NOT_SIGNABLE,
             CredentialsError::Revoked => REVOKED,
             CredentialsError::NotRealName => NOT_REAL_NAME,
+            CredentialsError::SignerKnown => SIGNER_KNOWN,
         }
     }
 }

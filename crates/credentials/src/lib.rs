@@ -6,13 +6,16 @@
 //! rules without I/O, `store.rs` tables and operations, `http.rs` handlers
 //! and the feature's `pages()`.
 
+mod cli;
 pub mod errors;
 pub mod holders;
 mod migrations;
 pub mod records;
 pub mod render;
+pub mod rules;
 pub mod scanner;
 pub mod settings;
+pub mod trust;
 
 use platform::assets::Asset;
 use platform::i18n::{Ftl, Lang};
@@ -57,12 +60,21 @@ const TRANSLATIONS: [Ftl; 3] = [
 
 /// The pages, under each language prefix: every feature's own.
 fn pages() -> axum::Router<platform::app::AppState> {
-    axum::Router::new().merge(scanner::http::pages()).merge(holders::http::pages())
+    axum::Router::new()
+        .merge(scanner::http::pages())
+        .merge(holders::http::pages())
+        .merge(rules::http::pages())
 }
 
 /// The JSON API under `/api/v1/credentials`.
 fn api() -> platform::openapi::ApiRouter {
     platform::openapi::ApiRouter::new()
+        .routes(utoipa_axum::routes!(trust::http::dsc_list, trust::http::import_dsc))
+        .routes(utoipa_axum::routes!(trust::http::remove_dsc))
+        .routes(utoipa_axum::routes!(trust::http::csca_list))
+        .routes(utoipa_axum::routes!(trust::http::revocation_list))
+        .routes(utoipa_axum::routes!(trust::http::trust_bundle))
+        .routes(utoipa_axum::routes!(rules::http::get_rules, rules::http::put_rules))
 }
 
 /// Credentials' contribution to the binary.
@@ -84,6 +96,7 @@ pub fn module() -> Module {
             path: holders::PATH,
         }],
         nav: &[NavLink { title_key: "credentials-mine-nav", path: holders::PATH, show: Show::SignedIn }],
+        commands: &cli::COMMANDS,
         contracts: platform::contracts::Contracts { people: None, health_records: Some(&records::store::Service) },
         ..Module::named(NAME)
     }

@@ -4,7 +4,7 @@
 use sea_orm_migration::prelude::*;
 
 pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(Records)]
+    vec![Box::new(Records), Box::new(RulesTable), Box::new(ForeignSigners)]
 }
 
 struct Records;
@@ -67,6 +67,86 @@ impl MigrationTrait for Records {
         )
         .await?;
         m.create_index(Index::create().name("credential_record_revoked").table(R::Table).col(R::RevokedAt).to_owned())
+            .await
+    }
+}
+
+struct RulesTable;
+
+impl MigrationName for RulesTable {
+    fn name(&self) -> &str {
+        "m20261130_110000_credentials_rules"
+    }
+}
+
+#[derive(DeriveIden)]
+enum CredentialRules {
+    Table,
+    Version,
+    Document,
+    ValidFrom,
+    CreatedAt,
+    CreatedBy,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for RulesTable {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        use CredentialRules as R;
+        // Every version is kept; the newest one whose valid_from has come applies.
+        m.create_table(
+            Table::create()
+                .table(R::Table)
+                .col(ColumnDef::new(R::Version).integer().not_null().primary_key())
+                .col(ColumnDef::new(R::Document).text().not_null())
+                .col(ColumnDef::new(R::ValidFrom).timestamp_with_time_zone().not_null())
+                .col(ColumnDef::new(R::CreatedAt).timestamp_with_time_zone().not_null())
+                .col(ColumnDef::new(R::CreatedBy).string_len(100).not_null())
+                .check(Expr::col(R::Version).gt(1))
+                .to_owned(),
+        )
+        .await
+    }
+}
+
+struct ForeignSigners;
+
+impl MigrationName for ForeignSigners {
+    fn name(&self) -> &str {
+        "m20261130_110100_credentials_foreign_signers"
+    }
+}
+
+#[derive(DeriveIden)]
+enum CredentialForeignSigner {
+    Table,
+    Thumbprint,
+    Kid,
+    Country,
+    Certificate,
+    NotAfter,
+    CreatedAt,
+    CreatedBy,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for ForeignSigners {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        use CredentialForeignSigner as F;
+        m.create_table(
+            Table::create()
+                .table(F::Table)
+                .col(ColumnDef::new(F::Thumbprint).string_len(64).not_null().primary_key())
+                .col(ColumnDef::new(F::Kid).string_len(16).not_null())
+                .col(ColumnDef::new(F::Country).string_len(2).not_null())
+                .col(ColumnDef::new(F::Certificate).text().not_null())
+                .col(ColumnDef::new(F::NotAfter).timestamp_with_time_zone().not_null())
+                .col(ColumnDef::new(F::CreatedAt).timestamp_with_time_zone().not_null())
+                .col(ColumnDef::new(F::CreatedBy).string_len(100).not_null())
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(Index::create().name("credential_foreign_signer_kid").table(F::Table).col(F::Kid).to_owned())
             .await
     }
 }

@@ -8,7 +8,7 @@ use platform::testkit::Backend;
 use platform::testkit::browser::Browser;
 use serde_json::Value;
 
-use crate::support::{app, code, qr_png};
+use crate::support::{app, forge, issue, qr_png};
 
 async fn wait_for(browser: &Browser, name: &str, css: &str) {
     browser.check(name, browser.client.wait().for_element(Locator::Css(css))).await;
@@ -23,8 +23,9 @@ async fn the_scanner_verifies_offline(backend: Backend) {
     let Some(browser) = Browser::start().await else { return };
     let app = app(backend).spawn().await;
     let dir = tempfile::tempdir().unwrap();
-    let valid = code(false);
-    let forged = code(true);
+    // Issued by the server, signed by its document signer; the bundle is the real one.
+    let valid = issue(&app).await;
+    let forged = forge(&valid);
     let valid_png = qr_png(&valid, dir.path(), "valid.png");
     let forged_png = qr_png(&forged, dir.path(), "forged.png");
 
@@ -39,7 +40,7 @@ async fn the_scanner_verifies_offline(backend: Backend) {
         "the page loads the QR decoder (scripts/install-qr-decoder.sh)"
     );
     let lists = browser.text("[data-lists-status]").await.unwrap();
-    assert_eq!(lists, "Trust lists updated 3 hours ago.");
+    assert_eq!(lists, "Trust lists updated less than an hour ago.");
 
     // The worker keeps the page; then the server goes away.
     let kept = browser

@@ -7,7 +7,9 @@ mod browser;
 mod mine;
 mod records;
 mod render;
+mod rules;
 #[path = "../../../hcert/tests/it/sample.rs"]
 mod sample;
 mod scanner;
 mod support;
+mod trust;

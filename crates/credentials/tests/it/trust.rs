@@ -1,0 +1,265 @@
+//! The trust lists, the revocation list and the trust bundle over HTTP:
+//! signed by the root (checked here with the CSCA list's certificate),
+//! cached by ETag; administrators import and remove foreign signers.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use p256::ecdsa::signature::Verifier as _;
+use platform::both_backends;
+use platform::testkit::{Backend, TestApp, TestClient};
+use serde_json::{Value, json};
+use sha2::Digest;
+
+use crate::support::{app, b64, issue};
+
+/// The conformance data folder, or `None` (printed) outside CI.
+pub fn dcc_dir() -> Option<std::path::PathBuf> {
+    let dir = std::env::var_os("LIONROCK_TEST_DCC_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/dcc"));
+    if dir.join("README.md").is_file() {
+        return Some(dir);
+    }
+    assert!(std::env::var("CI").as_deref() != Ok("true"), "no DCC conformance data at {}", dir.display());
+    println!("skipped: no DCC conformance data at {} (set LIONROCK_TEST_DCC_DIR)", dir.display());
+    None
+}
+
+/// A conformance vector's JSON.
+pub fn vector(dir: &std::path::Path, path: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join(path)).unwrap()).unwrap()
+}
+
+fn verifying_key(der: &[u8]) -> p256::ecdsa::VerifyingKey {
+    match hcert::TrustedKey::from_certificate(der).unwrap().key {
+        hcert::PublicKey::Es256(key) => key,
+        other => panic!("not P-256: {other:?}"),
+    }
+}
+
+/// Checks a list's signature headers with `csca`; returns (body, parsed).
+async fn signed(response: reqwest::Response, csca: Option<&[u8]>) -> (Vec<u8>, Value, String) {
+    assert_eq!(response.status(), 200);
+    let header = |name: &str| response.headers().get(name).unwrap().to_str().unwrap().to_owned();
+    assert_eq!(header("cache-control"), "no-cache");
+    assert_eq!(header("content-type"), "application/json");
+    let (issued_at, signature, etag) = (header("x-issued-at"), header("x-signature"), header("etag"));
+    let issued = time::OffsetDateTime::parse(&issued_at, &time::format_description::well_known::Rfc3339).unwrap();
+    assert!((time::OffsetDateTime::now_utc() - issued).whole_seconds().abs() < 120, "{issued_at}");
+    let body = response.bytes().await.unwrap().to_vec();
+    assert_eq!(etag, format!("\"{}\"", hex(&sha2::Sha256::digest(&body))), "strong ETag: SHA-256 of the body");
+    let parsed: Value = serde_json::from_slice(&body).unwrap();
+    // The CSCA list is checked with its own first (active) certificate.
+    let csca = csca.map_or_else(|| STANDARD.decode(parsed[0]["rawData"].as_str().unwrap()).unwrap(), <[u8]>::to_vec);
+    let signature = p256::ecdsa::Signature::from_slice(&STANDARD.decode(signature).unwrap()).unwrap();
+    let mut message = format!("{issued_at}\n").into_bytes();
+    message.extend_from_slice(&body);
+    verifying_key(&csca).verify(&message, &signature).expect("X-Signature verifies with the CSCA");
+    let mut altered = message.clone();
+    *altered.last_mut().unwrap() ^= 1;
+    assert!(verifying_key(&csca).verify(&altered, &signature).is_err(), "and only over these bytes");
+    (body, parsed, etag)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+async fn csca_of(c: &TestClient) -> Vec<u8> {
+    let (_, csca, _) = signed(c.get("/api/v1/credentials/trust-list/csca").await, None).await;
+    assert_eq!(csca[0]["certificateType"], "CSCA");
+    STANDARD.decode(csca[0]["rawData"].as_str().unwrap()).unwrap()
+}
+
+async fn the_trust_lists_are_signed_by_the_root_and_cached_by_etag(backend: Backend) {
+    let app = app(backend).spawn().await;
+    let hc1 = issue(&app).await;
+    let c = app.client();
+    let csca = csca_of(&c).await;
+
+    let (_, dsc, etag) = signed(c.get("/api/v1/credentials/trust-list/dsc").await, Some(&csca)).await;
+    let list = dsc.as_array().unwrap();
+    assert_eq!(list.len(), 1, "{dsc}");
+    let entry = &list[0];
+    let der = STANDARD.decode(entry["rawData"].as_str().unwrap()).unwrap();
+    assert_eq!(entry["kid"], STANDARD.encode(hcert::Kid::of_certificate(&der).0));
+    assert_eq!(entry["country"], "HK");
+    assert_eq!(entry["certificateType"], "DSC");
+    assert_eq!(entry["thumbprint"], hex(&sha2::Sha256::digest(&der)));
+    assert!(entry["timestamp"].as_str().unwrap().ends_with('Z'), "{entry}");
+    // A verifier that knows only the list checks our credential.
+    let mut trust = hcert::TrustList::new();
+    trust.add_certificate(&der).unwrap();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    hcert::decode(&hc1, &trust, &hcert::ValueSets::unchecked(), now).expect("verifies with the listed DSC");
+
+    // The client's copy is current: 304, no body.
+    let again =
+        c.http.get(c.url("/api/v1/credentials/trust-list/dsc")).header("if-none-match", &etag).send().await.unwrap();
+    assert_eq!(again.status(), 304);
+    assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
+    assert!(again.bytes().await.unwrap().is_empty());
+    let stale = c
+        .http
+        .get(c.url("/api/v1/credentials/trust-list/dsc"))
+        .header("if-none-match", "\"0000\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), 200);
+    app.stop().await;
+}
+both_backends!(the_trust_lists_are_signed_by_the_root_and_cached_by_etag);
+
+async fn the_revocation_list_and_bundle_carry_hashes_of_revoked_uvcis(backend: Backend) {
+    let app = app(backend).spawn().await;
+    let hc1 = issue(&app).await;
+    let _other = issue(&app).await;
+    let c = app.client();
+    let csca = csca_of(&c).await;
+    let (_, empty, before) = signed(c.get("/api/v1/credentials/revocation-list").await, Some(&csca)).await;
+    assert_eq!(empty, json!([]));
+
+    let uvci =
+        hcert::decode(&hc1, &crate::records::trust(&app).await, &hcert::ValueSets::unchecked(), crate::support::now())
+            .unwrap()
+            .dcc
+            .v
+            .unwrap()[0]
+            .ci
+            .clone();
+    credentials::records::store::revoke(&app.state, "cli", &uvci).await.unwrap();
+    let (body, list, after) = signed(c.get("/api/v1/credentials/revocation-list").await, Some(&csca)).await;
+    assert_ne!(before, after, "a new ETag for a new list");
+    let hash = STANDARD.encode(&sha2::Sha256::digest(uvci.as_bytes())[..16]);
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(list[0]["uvciHash"], hash);
+    assert!(list[0]["revokedAt"].is_string());
+    assert!(!String::from_utf8(body).unwrap().contains(&uvci), "no UVCI in the public list");
+
+    // The bundle: the scanner's contract (payload, signature, csca).
+    let bundle = crate::support::bundle(&app).await;
+    let payload = b64(bundle["payload"].as_str().unwrap());
+    let signature = p256::ecdsa::Signature::from_slice(&b64(bundle["signature"].as_str().unwrap())).unwrap();
+    let bundle_csca = b64(bundle["csca"].as_str().unwrap());
+    assert_eq!(bundle_csca, csca, "signed by the listed root");
+    verifying_key(&csca).verify(&payload, &signature).expect("the bundle verifies with the CSCA");
+    let payload: Value = serde_json::from_slice(&payload).unwrap();
+    assert_eq!(payload["revoked"], json!([hash]));
+    assert_eq!(payload["country"], "HK");
+    assert_eq!(payload["staleAfterHours"], 48);
+    assert_eq!(payload["dsc"].as_array().unwrap().len(), 1);
+    assert_eq!(payload["rules"]["version"], 1);
+    assert_eq!(payload["rules"]["vaccination"]["minDaysAfterCompleteDose"], 14);
+    assert!(
+        time::OffsetDateTime::parse(
+            payload["issuedAt"].as_str().unwrap(),
+            &time::format_description::well_known::Rfc3339
+        )
+        .is_ok()
+    );
+    app.stop().await;
+}
+both_backends!(the_revocation_list_and_bundle_carry_hashes_of_revoked_uvcis);
+
+/// A client signed in as an administrator, and its CSRF token.
+pub async fn admin(app: &TestApp) -> (TestClient, String) {
+    let mut admin = platform::testkit::resident_signed_in_now(platform::principal::AccountId::new());
+    admin.roles.push(platform::principal::Role::Admin);
+    let client = app.sign_in_as(&admin).await;
+    let token = client.csrf_token().await;
+    (client, token)
+}
+
+fn pem(der_base64: &str) -> String {
+    let lines: Vec<String> = der_base64.as_bytes().chunks(64).map(|c| String::from_utf8(c.to_vec()).unwrap()).collect();
+    format!("-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n", lines.join("\n"))
+}
+
+async fn administrators_import_and_remove_foreign_signers(backend: Backend) {
+    let Some(dir) = dcc_dir() else { return };
+    let nl =
+        vector(&dir, "NL/2DCode/raw/072-NL-vaccination.json")["TESTCTX"]["CERTIFICATE"].as_str().unwrap().to_owned();
+    let de_expired = vector(&dir, "DE/2DCode/raw/1.json")["TESTCTX"]["CERTIFICATE"].as_str().unwrap().to_owned();
+    let app = app(backend).spawn().await;
+    let path = "/api/v1/credentials/trust-list/dsc";
+
+    // Nobody, and a resident, may not.
+    let anonymous = app.client().post_json(path, &json!({ "country": "NL", "certificate": nl })).await;
+    assert_eq!(anonymous.status(), 401);
+    let resident =
+        app.sign_in_as(&platform::testkit::resident_signed_in_now(platform::principal::AccountId::new())).await;
+    let token = resident.csrf_token().await;
+    let r = resident
+        .http
+        .post(resident.url(path))
+        .header("x-csrf-token", token)
+        .json(&json!({ "country": "NL", "certificate": nl }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+
+    let (admin, token) = admin(&app).await;
+    let post = |body: Value| admin.http.post(admin.url(path)).header("x-csrf-token", token.clone()).json(&body).send();
+    let r = post(json!({ "country": "NL", "certificate": pem(&nl) })).await.unwrap();
+    assert_eq!(r.status(), 201);
+    let entry: Value = r.json().await.unwrap();
+    let der = STANDARD.decode(&nl).unwrap();
+    assert_eq!(entry["kid"], STANDARD.encode(hcert::Kid::of_certificate(&der).0));
+    assert_eq!(entry["country"], "NL");
+    assert_eq!(entry["rawData"], nl);
+
+    // In the signed list and the bundle, with its country.
+    let c = app.client();
+    let csca = csca_of(&c).await;
+    let (_, dsc, _) = signed(c.get(path).await, Some(&csca)).await;
+    let countries: Vec<&str> = dsc.as_array().unwrap().iter().map(|e| e["country"].as_str().unwrap()).collect();
+    assert_eq!(countries, ["HK", "NL"]);
+    let bundle = crate::support::bundle(&app).await;
+    let payload: Value = serde_json::from_slice(&b64(bundle["payload"].as_str().unwrap())).unwrap();
+    assert!(payload["dsc"].as_array().unwrap().iter().any(|e| e["country"] == "NL" && e["rawData"] == nl));
+
+    // Twice, expired, garbage, a bad country: each refused, precisely.
+    let r = post(json!({ "country": "NL", "certificate": nl })).await.unwrap();
+    assert_eq!(r.status(), 409);
+    let problem: Value = r.json().await.unwrap();
+    assert!(problem["type"].as_str().unwrap().ends_with("credentials-signer-known"), "{problem}");
+    for (body, field, detail) in [
+        (json!({ "country": "DE", "certificate": de_expired }), "/certificate", "expired on 2022-04-30"),
+        (
+            json!({ "country": "DE", "certificate": "bm90IGEgY2VydGlmaWNhdGU=" }),
+            "/certificate",
+            "not an X.509 certificate",
+        ),
+        (json!({ "country": "DE", "certificate": "%%%" }), "/certificate", "neither base64 DER nor PEM"),
+        (json!({ "country": "Germany", "certificate": nl }), "/country", "ISO 3166-1"),
+    ] {
+        let r = post(body).await.unwrap();
+        assert_eq!(r.status(), 422);
+        let problem: Value = r.json().await.unwrap();
+        assert_eq!(problem["errors"][0]["field"], field, "{problem}");
+        assert!(problem["detail"].as_str().unwrap().contains(detail), "{problem}");
+    }
+
+    // Removal: by URL-safe kid; ours cannot be removed here.
+    let kid = entry["kid"].as_str().unwrap().replace('+', "-").replace('/', "_");
+    let delete = |kid: String| {
+        admin.http.delete(admin.url(&format!("{path}/{kid}"))).header("x-csrf-token", token.clone()).send()
+    };
+    let anonymous = app.client().http.delete(app.url(&format!("{path}/{kid}"))).send().await.unwrap();
+    assert!(anonymous.status() == 401 || anonymous.status() == 403, "{}", anonymous.status());
+    assert_eq!(delete(kid.clone()).await.unwrap().status(), 204);
+    assert_eq!(delete(kid).await.unwrap().status(), 404);
+    let ours = dsc[0]["kid"].as_str().unwrap().replace('+', "-").replace('/', "_");
+    assert_eq!(delete(ours).await.unwrap().status(), 404);
+    let (_, dsc, _) = signed(c.get(path).await, Some(&csca)).await;
+    assert_eq!(dsc.as_array().unwrap().len(), 1);
+
+    let thumbprint = format!("dsc:{}", entry["thumbprint"].as_str().unwrap());
+    let audit = platform::audit::entries_about(app.db(), &thumbprint, "credentials.trust.", 10).await.unwrap();
+    let actions: Vec<&str> = audit.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["credentials.trust.remove", "credentials.trust.import"]);
+    app.stop().await;
+}
+both_backends!(administrators_import_and_remove_foreign_signers);
