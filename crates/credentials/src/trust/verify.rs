@@ -111,10 +111,11 @@ pub fn uvci(dcc: &hcert::Dcc) -> String {
         .unwrap_or_default()
 }
 
-/// The holder's name as printed: given and family name, then the standardised form.
+/// The holder's name as printed (family name first, as the scanner shows
+/// it), and the standardised form.
 pub fn holder_name(dcc: &hcert::Dcc) -> (String, String) {
     let n = &dcc.nam;
-    let plain = [n.gn.as_deref(), n.r#fn.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
+    let plain = [n.r#fn.as_deref(), n.gn.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
     let standard = format!("{}<<{}", n.fnt.as_deref().unwrap_or(""), n.gnt.as_deref().unwrap_or(""));
     (plain, standard)
 }

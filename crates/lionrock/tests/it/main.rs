@@ -7,6 +7,7 @@ mod api;
 mod cli;
 mod composition;
 mod records;
+mod credentials_cli;
 mod serve;
 mod support;
 mod tidy;
