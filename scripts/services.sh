@@ -8,6 +8,8 @@
 #   ensure_axe       LIONROCK_TEST_AXE           axe.min.js
 #   ensure_schemathesis LIONROCK_TEST_SCHEMATHESIS    the `st` command (API fuzzer)
 #   ensure_poppler   LIONROCK_TEST_PDFTOPPM      pdftoppm (pdftotext, pdfinfo beside it)
+#   ensure_dcc_python LIONROCK_TEST_DCC_PYTHON   a python3 with pycose, cbor2 and base45
+#                                                (an independent DCC verifier for interop tests)
 #   ensure_qr_decoder LIONROCK_QR_DECODER        jsQR.js, which the build embeds
 #                                                in the credentials scanner page
 #   drop_test_database                           drops the database again
@@ -316,6 +318,46 @@ ensure_schemathesis() {
     export LIONROCK_TEST_SCHEMATHESIS="${venv}/bin/st"
 }
 
+# An independent DCC implementation for the interoperability test
+# (crates/credentials/tests/it/interop.rs runs scripts/dcc-verify.py with it):
+# pycose, cbor2 and base45 pinned, from PyPI into a virtual environment
+# outside the clone (kept between runs).
+DCC_PYTHON_PACKAGES="pycose==1.1.0 cbor2==5.6.5 base45==0.4.4"
+
+ensure_dcc_python() {
+    local what="python DCC verifier (${DCC_PYTHON_PACKAGES})"
+    local tag
+    tag="$(printf '%s' "$DCC_PYTHON_PACKAGES" | sha256sum | cut -c1-12)"
+    local venv="${LIONROCK_TOOLS_DIR:-/var/cache/lionrock-tools}/dcc-python-${tag}"
+    local python
+    unset LIONROCK_TEST_DCC_PYTHON
+    if [[ ! -x "${venv}/bin/python" ]] || ! "${venv}/bin/python" -c "import pycose, cbor2, base45" 2>/dev/null; then
+        python="$(command -v python3 || true)"
+        if [[ -z "$python" ]]; then
+            _svc_unavailable "$what" "no python3"
+            return 0
+        fi
+        rm -rf "$venv"
+        mkdir -p "$(dirname "$venv")"
+        if ! "$python" -m venv "$venv" >/dev/null 2>&1; then
+            _svc_apt_install python3-venv || true
+            rm -rf "$venv"
+            if ! "$python" -m venv "$venv" >&2; then
+                _svc_unavailable "$what" "cannot create a virtual environment at ${venv}"
+                return 0
+            fi
+        fi
+        echo "installing ${what} into ${venv}" >&2
+        # shellcheck disable=SC2086 # the pinned list is split on purpose
+        if ! "${venv}/bin/pip" install --quiet --disable-pip-version-check $DCC_PYTHON_PACKAGES >&2; then
+            rm -rf "$venv"
+            _svc_unavailable "$what" "pip install failed"
+            return 0
+        fi
+    fi
+    export LIONROCK_TEST_DCC_PYTHON="${venv}/bin/python"
+}
+
 # Run as a program: call the named functions, print the exports for eval.
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
     set -euo pipefail
@@ -324,15 +366,16 @@ if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
     fi
     for fn in "$@"; do
         case "$fn" in
-        ensure_postgres | ensure_browser | ensure_axe | ensure_schemathesis | ensure_poppler | ensure_qr_decoder) "$fn" ;;
+        ensure_postgres | ensure_browser | ensure_axe | ensure_schemathesis | ensure_poppler | ensure_qr_decoder | \
+            ensure_dcc_python) "$fn" ;;
         *)
-            echo "usage: $0 [ensure_postgres] [ensure_browser] [ensure_axe] [ensure_schemathesis] [ensure_poppler] [ensure_qr_decoder]" >&2
+            echo "usage: $0 [ensure_postgres] [ensure_browser] [ensure_axe] [ensure_schemathesis] [ensure_poppler] [ensure_qr_decoder] [ensure_dcc_python]" >&2
             exit 2
             ;;
         esac
     done
     for var in LIONROCK_TEST_POSTGRES_URL LIONROCK_TEST_BROWSER LIONROCK_TEST_CHROMIUM LIONROCK_TEST_AXE \
-        LIONROCK_TEST_SCHEMATHESIS LIONROCK_TEST_PDFTOPPM LIONROCK_QR_DECODER; do
+        LIONROCK_TEST_SCHEMATHESIS LIONROCK_TEST_PDFTOPPM LIONROCK_QR_DECODER LIONROCK_TEST_DCC_PYTHON; do
         if [[ -n "${!var:-}" ]]; then
             printf 'export %s=%q\n' "$var" "${!var}"
         fi

@@ -5,6 +5,7 @@
 
 mod browser;
 mod mine;
+mod interop;
 mod records;
 mod render;
 mod rules;
