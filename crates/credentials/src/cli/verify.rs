@@ -59,7 +59,7 @@ fn read_picture(path: &Path) -> Result<String, Failure> {
             }
         }
     };
-    let mut image = rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| luma(x, y));
+    let mut image = rqrr::PreparedImage::prepare_from_greyscale(width, height, luma);
     for grid in image.detect_grids() {
         if let Ok((_, text)) = grid.decode() {
             return Ok(text);
