@@ -95,3 +95,27 @@ async fn the_scanner_verifies_offline(backend: Backend) {
     browser.close().await;
 }
 both_backends!(the_scanner_verifies_offline);
+
+/// The administrators' rules page, and its error state, pass axe in three languages.
+async fn the_rules_page_is_accessible(backend: Backend) {
+    let Some(browser) = Browser::start().await else { return };
+    let app = app(backend).spawn().await;
+    let mut admin = platform::testkit::resident_signed_in_now(platform::principal::AccountId::new());
+    admin.roles.push(platform::principal::Role::Admin);
+    browser.sign_in_as(&app, &admin).await;
+    for lang in ["en", "zh-hk", "zh-cn"] {
+        browser.goto(&app.url(&format!("/{lang}/admin/credentials/rules"))).await;
+        wait_for(&browser, &format!("rules-{lang}"), "#vaccination_min_days").await;
+        browser.assert_accessible(&format!("rules-{lang}")).await;
+    }
+    let field = browser.client.find(Locator::Id("vaccination_min_days")).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys("many").await.unwrap();
+    browser.client.find(Locator::Css("form button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for(&browser, "rules-errors", "#error-summary").await;
+    assert!(browser.text("#error-summary").await.unwrap().contains("请输入整数"), "the summary in simplified Chinese");
+    browser.assert_accessible("rules-errors").await;
+    browser.close().await;
+    app.stop().await;
+}
+both_backends!(the_rules_page_is_accessible);
