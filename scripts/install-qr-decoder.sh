@@ -11,7 +11,7 @@
 # Usage: scripts/install-qr-decoder.sh
 #   LIONROCK_TOOLS_DIR  cache root (default: $HOME/.cache/lionrock-tools)
 # The last line of stdout is the absolute path of jsQR.js (what
-# LIONROCK_QR_DECODER should name); everything else goes to stderr.
+# LIONROCK_BUILD_QR_DECODER should name); everything else goes to stderr.
 set -euo pipefail
 
 # Pinned release. To upgrade: `npm view jsqr@<v> version dist.integrity`,

@@ -10,7 +10,7 @@
 #   ensure_poppler   LIONROCK_TEST_PDFTOPPM      pdftoppm (pdftotext, pdfinfo beside it)
 #   ensure_dcc_python LIONROCK_TEST_DCC_PYTHON   a python3 with pycose, cbor2 and base45
 #                                                (an independent DCC verifier for interop tests)
-#   ensure_qr_decoder LIONROCK_QR_DECODER        jsQR.js, which the build embeds
+#   ensure_qr_decoder LIONROCK_BUILD_QR_DECODER        jsQR.js, which the build embeds
 #                                                in the credentials scanner page
 #   drop_test_database                           drops the database again
 #
@@ -263,7 +263,7 @@ ensure_axe() {
 
 ensure_qr_decoder() {
     local what="QR decoder (jsQR)" out path
-    unset LIONROCK_QR_DECODER
+    unset LIONROCK_BUILD_QR_DECODER
     # install-qr-decoder.sh prints notes on stderr and the path as its last stdout line.
     if ! out="$(bash "${LIONROCK_REPO_ROOT}/scripts/install-qr-decoder.sh")"; then
         _svc_unavailable "$what" "scripts/install-qr-decoder.sh failed"
@@ -274,7 +274,7 @@ ensure_qr_decoder() {
         _svc_unavailable "$what" "install-qr-decoder.sh gave no usable path ('${path}')"
         return 0
     fi
-    export LIONROCK_QR_DECODER="$path"
+    export LIONROCK_BUILD_QR_DECODER="$path"
 }
 
 # schemathesis, the OpenAPI-driven fuzzer scripts/api-fuzz.sh runs, pinned,
@@ -375,7 +375,7 @@ if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
         esac
     done
     for var in LIONROCK_TEST_POSTGRES_URL LIONROCK_TEST_BROWSER LIONROCK_TEST_CHROMIUM LIONROCK_TEST_AXE \
-        LIONROCK_TEST_SCHEMATHESIS LIONROCK_TEST_PDFTOPPM LIONROCK_QR_DECODER LIONROCK_TEST_DCC_PYTHON; do
+        LIONROCK_TEST_SCHEMATHESIS LIONROCK_TEST_PDFTOPPM LIONROCK_BUILD_QR_DECODER LIONROCK_TEST_DCC_PYTHON; do
         if [[ -n "${!var:-}" ]]; then
             printf 'export %s=%q\n' "$var" "${!var}"
         fi

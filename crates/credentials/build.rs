@@ -1,5 +1,5 @@
 //! Embeds the fallback QR decoder of the scanner page (jsQR, from npm) when
-//! the build finds it: `LIONROCK_QR_DECODER`, else the cache that
+//! the build finds it: `LIONROCK_BUILD_QR_DECODER`, else the cache that
 //! `scripts/install-qr-decoder.sh` fills. It is pinned here by the SHA-256
 //! of the file (the script pins version and tarball integrity); any other
 //! file stops the build. Without it the crate still builds: the scanner
@@ -17,10 +17,10 @@ const SHA256: &str = "bc40c8a15196236b2314db0856f72ca0b49980cd5413b8c852a7349f5f
 
 fn main() {
     println!("cargo::rerun-if-changed=build.rs");
-    println!("cargo::rerun-if-env-changed=LIONROCK_QR_DECODER");
+    println!("cargo::rerun-if-env-changed=LIONROCK_BUILD_QR_DECODER");
     println!("cargo::rerun-if-env-changed=LIONROCK_TOOLS_DIR");
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR"));
-    let path = std::env::var_os("LIONROCK_QR_DECODER").map(PathBuf::from).unwrap_or_else(|| {
+    let path = std::env::var_os("LIONROCK_BUILD_QR_DECODER").map(PathBuf::from).unwrap_or_else(|| {
         let tools = std::env::var_os("LIONROCK_TOOLS_DIR").map(PathBuf::from).unwrap_or_else(|| {
             PathBuf::from(std::env::var_os("HOME").unwrap_or_else(|| "/root".into())).join(".cache/lionrock-tools")
         });

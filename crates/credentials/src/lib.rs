@@ -60,10 +60,7 @@ const TRANSLATIONS: [Ftl; 3] = [
 
 /// The pages, under each language prefix: every feature's own.
 fn pages() -> axum::Router<platform::app::AppState> {
-    axum::Router::new()
-        .merge(scanner::http::pages())
-        .merge(holders::http::pages())
-        .merge(rules::http::pages())
+    axum::Router::new().merge(scanner::http::pages()).merge(holders::http::pages()).merge(rules::http::pages())
 }
 
 /// The JSON API under `/api/v1/credentials`.

@@ -462,12 +462,14 @@ impl ConfigError {
 const ENV_PREFIX: &str = "LIONROCK_";
 
 /// `LIONROCK_*` variables that are not configuration keys: the log filter,
-/// and the variables of tests, benchmarks and CI scripts.
+/// and the variables of tests, benchmarks, builds and CI scripts.
 pub const NON_CONFIG_VARIABLES: &[&str] = &[
     "LIONROCK_LOG",
     "LIONROCK_TEST_*",
     "LIONROCK_BENCH_*",
     "LIONROCK_CI_*",
+    // Read by build scripts (the scanner's QR decoder), never by the server.
+    "LIONROCK_BUILD_*",
     // scripts/services.sh: where it installs test tools, and the checkout it runs from.
     "LIONROCK_TOOLS_DIR",
     "LIONROCK_REPO_ROOT",
@@ -868,6 +870,7 @@ mod tests {
                 ("LIONROCK_BENCH_SECS", "5"),
                 ("LIONROCK_CI_DB_MAX_AGE", "3600"),
                 ("LIONROCK_TOOLS_DIR", "/var/cache/lionrock-tools"),
+                ("LIONROCK_BUILD_QR_DECODER", "/tmp/jsQR.js"),
                 ("LIONROCKS_OTHER", "not ours"),
             ]),
             &[],

@@ -4,8 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
 
 mod browser;
-mod mine;
 mod interop;
+mod mine;
 mod records;
 mod render;
 mod rules;

@@ -6,8 +6,8 @@
 mod api;
 mod cli;
 mod composition;
-mod records;
 mod credentials_cli;
+mod records;
 mod serve;
 mod support;
 mod tidy;
