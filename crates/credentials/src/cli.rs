@@ -1,7 +1,8 @@
 //! Credentials' command, `lionrock credentials …`: one subcommand per
-//! module below (`verify`, `trust add`), so each stays in its own file and
-//! the shared definition here stays small.
+//! module below (`issue`, `verify`, `trust add`), so each stays in its own
+//! file and the shared definition here stays small.
 
+mod issue;
 mod trust;
 mod verify;
 
@@ -12,7 +13,7 @@ use platform::cli::{Command, Context, Failure};
 pub(crate) const COMMANDS: [Command; 1] = [Command {
     command: || {
         Credentials::augment_args(
-            clap::Command::new("credentials").about("Health credentials: verify codes, manage the trust list"),
+            clap::Command::new("credentials").about("Signed health credentials: issue in bulk, verify codes, manage the trust list"),
         )
     },
     run: |c, m| Box::pin(run(c, m)),
@@ -26,6 +27,8 @@ struct Credentials {
 
 #[derive(Debug, Subcommand)]
 enum Sub {
+    /// Issue records in bulk from a CSV file (columns: see the README).
+    Issue(issue::IssueArgs),
     /// Verify a credential (an HC1: code, or a PNG picture of its QR code):
     /// exit 0 valid, 1 invalid, 2 usage.
     Verify(verify::VerifyArgs),
@@ -37,6 +40,7 @@ async fn run(ctx: Context, matches: clap::ArgMatches) -> Result<(), Failure> {
     let args = Credentials::from_arg_matches(&matches)
         .map_err(|e| Failure::usage(e.to_string().lines().next().unwrap_or_default().to_owned()))?;
     match args.command {
+        Sub::Issue(args) => issue::run(ctx, args).await,
         Sub::Verify(args) => verify::run(ctx, args).await,
         Sub::Trust(args) => trust::run(ctx, args).await,
     }

@@ -9,9 +9,12 @@ const NOT_SIGNABLE: ProblemType = ProblemType::new("credentials-not-signable", S
 const REVOKED: ProblemType = ProblemType::new("credentials-revoked", StatusCode::CONFLICT);
 const NOT_REAL_NAME: ProblemType = ProblemType::new("credentials-not-real-name", StatusCode::FORBIDDEN);
 const SIGNER_KNOWN: ProblemType = ProblemType::new("credentials-signer-known", StatusCode::CONFLICT);
+const SCOPE_MISSING: ProblemType = ProblemType::new("credentials-scope-missing", StatusCode::FORBIDDEN);
+const UNKNOWN_RECORD: ProblemType = ProblemType::new("credentials-unknown-record", StatusCode::NOT_FOUND);
 
 /// Every problem type credentials can answer with (the module lists them).
-pub const PROBLEMS: [ProblemType; 4] = [NOT_SIGNABLE, REVOKED, NOT_REAL_NAME, SIGNER_KNOWN];
+pub const PROBLEMS: [ProblemType; 6] =
+    [NOT_SIGNABLE, REVOKED, NOT_REAL_NAME, SIGNER_KNOWN, SCOPE_MISSING, UNKNOWN_RECORD];
 
 /// What can go wrong in credentials that the person or client can act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +28,11 @@ pub enum CredentialsError {
     NotRealName,
     /// The document signer is in the trust list already.
     SignerKnown,
+    /// The officer lacks the scope this kind of record needs (exemptions
+    /// need `exemption-issuer`; the others `health-records`).
+    ScopeMissing { scope: &'static str },
+    /// No record has this UVCI.
+    UnknownRecord,
 }
 
 impl DomainError for CredentialsError {
@@ -34,6 +42,19 @@ impl DomainError for CredentialsError {
             CredentialsError::Revoked => REVOKED,
             CredentialsError::NotRealName => NOT_REAL_NAME,
             CredentialsError::SignerKnown => SIGNER_KNOWN,
+            CredentialsError::ScopeMissing { .. } => SCOPE_MISSING,
+            CredentialsError::UnknownRecord => UNKNOWN_RECORD,
+        }
+    }
+
+    fn args(&self) -> Vec<(&'static str, String)> {
+        match self {
+            CredentialsError::ScopeMissing { scope } => vec![("scope", (*scope).to_owned())],
+            CredentialsError::NotSignable
+            | CredentialsError::Revoked
+            | CredentialsError::NotRealName
+            | CredentialsError::SignerKnown
+            | CredentialsError::UnknownRecord => Vec::new(),
         }
     }
 }

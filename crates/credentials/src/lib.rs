@@ -7,8 +7,10 @@
 //! and the feature's `pages()`.
 
 mod cli;
+mod demo;
 pub mod errors;
 pub mod holders;
+pub mod issuance;
 mod migrations;
 pub mod records;
 pub mod render;
@@ -60,7 +62,11 @@ const TRANSLATIONS: [Ftl; 3] = [
 
 /// The pages, under each language prefix: every feature's own.
 fn pages() -> axum::Router<platform::app::AppState> {
-    axum::Router::new().merge(scanner::http::pages()).merge(holders::http::pages()).merge(rules::http::pages())
+    axum::Router::new()
+        .merge(scanner::http::pages())
+        .merge(holders::http::pages())
+        .merge(rules::http::pages())
+        .merge(issuance::http::pages())
 }
 
 /// The JSON API under `/api/v1/credentials`.
@@ -72,6 +78,7 @@ fn api() -> platform::openapi::ApiRouter {
         .routes(utoipa_axum::routes!(trust::http::revocation_list))
         .routes(utoipa_axum::routes!(trust::http::trust_bundle))
         .routes(utoipa_axum::routes!(rules::http::get_rules, rules::http::put_rules))
+        .merge(issuance::http::api())
 }
 
 /// Credentials' contribution to the binary.
@@ -92,8 +99,16 @@ pub fn module() -> Module {
             summary_key: "credentials-mine-service-summary",
             path: holders::PATH,
         }],
-        nav: &[NavLink { title_key: "credentials-mine-nav", path: holders::PATH, show: Show::SignedIn }],
+        nav: &[
+            NavLink { title_key: "credentials-mine-nav", path: holders::PATH, show: Show::SignedIn },
+            NavLink {
+                title_key: "credentials-officer-nav",
+                path: issuance::http::PATH,
+                show: Show::OfficerWith(&issuance::SCOPES),
+            },
+        ],
         commands: &cli::COMMANDS,
+        demo: Some(|state| Box::pin(demo::load(state))),
         contracts: platform::contracts::Contracts { people: None, health_records: Some(&records::store::Service) },
         ..Module::named(NAME)
     }

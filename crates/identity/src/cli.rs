@@ -61,6 +61,10 @@ enum UsersCommand {
 enum ScopeArg {
     /// Record checked identity documents (`/officer/real-name`).
     RealNameVerifier,
+    /// Record vaccinations, tests and recoveries, and revoke records (credentials).
+    HealthRecords,
+    /// Issue exemption certificates (credentials).
+    ExemptionIssuer,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -146,6 +150,9 @@ async fn users(ctx: Context, matches: clap::ArgMatches) -> Result<(), Failure> {
         .iter()
         .map(|s| match s {
             ScopeArg::RealNameVerifier => crate::real_name::VERIFIER_SCOPE.to_owned(),
+            // Credentials' scopes, by their slugs (identity does not depend on credentials).
+            ScopeArg::HealthRecords => "health-records".to_owned(),
+            ScopeArg::ExemptionIssuer => "exemption-issuer".to_owned(),
         })
         .collect();
     let account = accounts::store::create_user_named(&state, name, password, real_name, roles.clone(), scopes.clone())

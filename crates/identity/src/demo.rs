@@ -1,5 +1,7 @@
-//! Demo accounts for `lionrock serve --demo`: a resident and an
-//! administrator, with their sign-in details printed at start. Their
+//! Demo accounts for `lionrock serve --demo`: a resident (real-name: their
+//! identity document, `platform::demo::RESIDENT`, checked by the demo
+//! officer), an administrator and officer, and a health officer holding
+//! credentials' scopes, with their sign-in details printed at start. Their
 //! passwords are published, so they go only into a database that holds no
 //! other account: demo mode can never open a backdoor into a real install.
 
@@ -11,10 +13,29 @@ use crate::store;
 /// The domain of the demo accounts' addresses (reserved: it can't be real).
 pub(crate) const DOMAIN: &str = "demo.lionrock.invalid";
 
-/// (role label, e-mail, password, real name, roles)
-const DEMO: [(&str, &str, &str, bool, &[&str]); 2] = [
-    ("resident", "resident@demo.lionrock.invalid", "harbour tram lantern", false, &[]),
-    ("administrator and officer", "admin@demo.lionrock.invalid", "victoria peak ferry", true, &["admin", "officer"]),
+/// Credentials' officer scopes (its `issuance::HEALTH_RECORDS_SCOPE` and
+/// `EXEMPTION_SCOPE`; identity names them without depending on the crate).
+const HEALTH_OFFICER_SCOPES: &[&str] = &["health-records", "exemption-issuer"];
+
+/// (role label, e-mail, password, real name, roles, scopes)
+const DEMO: [(&str, &str, &str, bool, &[&str], &[&str]); 3] = [
+    ("resident", "resident@demo.lionrock.invalid", "harbour tram lantern", false, &[], &[]),
+    (
+        "administrator and officer",
+        "admin@demo.lionrock.invalid",
+        "victoria peak ferry",
+        true,
+        &["admin", "officer"],
+        &[crate::real_name::VERIFIER_SCOPE],
+    ),
+    (
+        "health officer (records and exemptions)",
+        "health@demo.lionrock.invalid",
+        "pok fu lam vaccine clinic",
+        false,
+        &["officer"],
+        HEALTH_OFFICER_SCOPES,
+    ),
 ];
 
 pub(crate) async fn load(state: AppState) -> Result<Vec<String>, String> {
@@ -27,16 +48,42 @@ pub(crate) async fn load(state: AppState) -> Result<Vec<String>, String> {
         ));
     }
     let mut notes = Vec::new();
-    for (label, email, password, real_name, roles) in DEMO {
-        let officer = roles.contains(&"officer");
+    let mut created = Vec::new();
+    for (label, email, password, real_name, roles, scopes) in DEMO {
         let roles = roles.iter().map(|r| (*r).to_owned()).collect();
-        let scopes = if officer { vec![crate::real_name::VERIFIER_SCOPE.to_owned()] } else { Vec::new() };
+        let scopes = scopes.iter().map(|s| (*s).to_owned()).collect();
         let name = accounts::NewUser::Email(email);
         match accounts::store::create_user_named(&state, name, password, real_name, roles, scopes).await {
-            Ok(_) | Err(CreateUserError::Exists) => {}
+            Ok(account) => created.push(account.id),
+            Err(CreateUserError::Exists) => created.push(String::new()),
             Err(e) => return Err(e.to_string()),
         }
         notes.push(format!("demo {label}: {email} / {password}"));
     }
+    // The demo officer checks the resident's identity card, so the resident
+    // is real-name and other domains find their records by the document.
+    if let [resident, officer, ..] = created.as_slice()
+        && !resident.is_empty()
+        && !officer.is_empty()
+    {
+        verify_resident(&state, officer).await?;
+    }
     Ok(notes)
+}
+
+async fn verify_resident(state: &AppState, officer: &str) -> Result<(), String> {
+    use crate::real_name::{AccountRef, Outcome, Particulars, Source};
+    let person = platform::demo::RESIDENT;
+    let document = platform::ids::Document::parse("hkid", person.hkid, "").map_err(|e| format!("{e:?}"))?;
+    let email = crate::model::Email::parse(DEMO[0].1).map_err(|e| format!("{e:?}"))?;
+    let particulars = Particulars {
+        name: format!("{} {}", person.family_name.to_uppercase(), person.given_name),
+        birthdate: person.birth_date.to_owned(),
+    };
+    let who = AccountRef::Identifier(crate::model::Identifier::Email(email));
+    match crate::real_name::store::verify(state, Source::Officer(officer), &who, &document, &particulars).await {
+        Ok(Outcome::Verified | Outcome::AlreadyVerified) => Ok(()),
+        Ok(other) => Err(format!("demo resident's document: {other:?}")),
+        Err(e) => Err(e.to_string()),
+    }
 }

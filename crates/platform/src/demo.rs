@@ -39,3 +39,20 @@ pub async fn mark(db: &impl ConnectionTrait) -> Result<(), DbErr> {
     }
     entity::ActiveModel { name: Set(DEMO.to_owned()), set_at: Set(crate::db::now()) }.insert(db).await.map(|_| ())
 }
+
+/// A person in the demo data, as their identity document shows them.
+#[derive(Debug, Clone, Copy)]
+pub struct DemoPerson {
+    /// HKID number with its check digit.
+    pub hkid: &'static str,
+    pub family_name: &'static str,
+    pub given_name: &'static str,
+    /// `YYYY-MM-DD`.
+    pub birth_date: &'static str,
+}
+
+/// The demo resident: identity's demo records this document as checked
+/// for the resident's account, and other domains' demos use it to give
+/// the resident something to see (credentials issues a record to it).
+pub const RESIDENT: DemoPerson =
+    DemoPerson { hkid: "A123456(3)", family_name: "Chan", given_name: "Tai Man", birth_date: "1985-04-12" };

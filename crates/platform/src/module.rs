@@ -54,6 +54,8 @@ pub enum Show {
     Always,
     SignedIn,
     SignedOut,
+    /// Officers holding any of these scopes (`Principal::has_scope`).
+    OfficerWith(&'static [&'static str]),
 }
 
 /// Loads a module's demo data (idempotently) and returns lines to show the

@@ -136,6 +136,9 @@ impl PageContext {
                 crate::module::Show::Always => true,
                 crate::module::Show::SignedIn => signed_in,
                 crate::module::Show::SignedOut => !signed_in,
+                crate::module::Show::OfficerWith(scopes) => {
+                    self.principal.as_ref().is_some_and(|p| scopes.iter().any(|s| p.has_scope(s)))
+                }
             })
             .map(|l| (self.href(l.path), self.t(l.title_key), self.path == l.path))
             .collect()

@@ -6,6 +6,7 @@
 mod browser;
 mod interop;
 mod mine;
+mod issuance;
 mod records;
 mod render;
 mod rules;

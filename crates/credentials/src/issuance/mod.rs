@@ -1,0 +1,138 @@
+//! Issuance: officers record vaccinations, tests and recoveries (the
+//! `health-records` scope) and issue exemption certificates (the
+//! `exemption-issuer` scope: recording health events alone does not let an
+//! officer exempt anyone); they revoke records by UVCI. The same
+//! [`Request`](crate::records::Request) comes from the officers' page, the
+//! JSON API, and a bulk CSV file (`lionrock credentials issue --csv`).
+//! Rules only here (who may issue what, the CSV reader); the pages and the
+//! API in `http`, the issuing itself in `records::store`.
+
+pub mod csv;
+pub(crate) mod http;
+
+use platform::principal::{Principal, ScopeGuard};
+
+use crate::records::{Kind, Request};
+
+/// The officer scope that records vaccinations, test results and recoveries,
+/// and revokes records.
+pub const HEALTH_RECORDS_SCOPE: &str = "health-records";
+
+/// The officer scope that issues exemption certificates.
+pub const EXEMPTION_SCOPE: &str = "exemption-issuer";
+
+/// Both issuing scopes (the navigation shows the officers' page to either).
+pub const SCOPES: [&str; 2] = [HEALTH_RECORDS_SCOPE, EXEMPTION_SCOPE];
+
+/// Marker for `RequireScope<HealthRecords>`: an officer holding [`HEALTH_RECORDS_SCOPE`].
+#[derive(Debug)]
+pub struct HealthRecords;
+
+impl ScopeGuard for HealthRecords {
+    const SCOPE: &'static str = HEALTH_RECORDS_SCOPE;
+}
+
+/// Marker for `RequireScope<ExemptionIssuer>`: an officer holding [`EXEMPTION_SCOPE`].
+#[derive(Debug)]
+pub struct ExemptionIssuer;
+
+impl ScopeGuard for ExemptionIssuer {
+    const SCOPE: &'static str = EXEMPTION_SCOPE;
+}
+
+/// The scope an officer needs to issue a record of `kind`.
+pub fn scope_for(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Exemption => EXEMPTION_SCOPE,
+        Kind::Vaccination | Kind::Test | Kind::Recovery => HEALTH_RECORDS_SCOPE,
+    }
+}
+
+/// Whether `officer` may issue a record of `kind`.
+pub fn may_issue(officer: &Principal, kind: Kind) -> bool {
+    officer.has_scope(scope_for(kind))
+}
+
+/// The kinds `officer` may issue, in the usual order (none for a resident).
+pub fn kinds_for(officer: &Principal) -> Vec<Kind> {
+    Kind::ALL.into_iter().filter(|k| may_issue(officer, *k)).collect()
+}
+
+/// Whether `officer` may revoke records.
+pub fn may_revoke(officer: &Principal) -> bool {
+    officer.has_scope(HEALTH_RECORDS_SCOPE)
+}
+
+/// Sets the [`Request`] field named `name` (a bulk file's column, a form's
+/// field) to `value`; `false` when no field has that name.
+pub fn set_field(request: &mut Request, name: &str, value: &str) -> bool {
+    let r = request;
+    let slot = match name {
+        "kind" => &mut r.kind,
+        "document_kind" => &mut r.document_kind,
+        "document_number" => &mut r.document_number,
+        "document_country" => &mut r.document_country,
+        "family_name" => &mut r.family_name,
+        "given_name" => &mut r.given_name,
+        "family_name_standardised" => &mut r.family_name_standardised,
+        "given_name_standardised" => &mut r.given_name_standardised,
+        "birth_date" => &mut r.birth_date,
+        "product" => &mut r.product,
+        "dose_number" => &mut r.dose_number,
+        "doses_in_series" => &mut r.doses_in_series,
+        "date" => &mut r.date,
+        "test_type" => &mut r.test_type,
+        "sampled_at" => &mut r.sampled_at,
+        "result" => &mut r.result,
+        "centre" => &mut r.centre,
+        "first_positive" => &mut r.first_positive,
+        "valid_from" => &mut r.valid_from,
+        "valid_until" => &mut r.valid_until,
+        "reason" => &mut r.reason,
+        _ => return false,
+    };
+    value.clone_into(slot);
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use platform::principal::{AccountId, AuthStrength, IdentityLevel, Role};
+
+    use super::*;
+
+    fn officer(scopes: &[&str]) -> Principal {
+        Principal::new(
+            AccountId(uuid::Uuid::nil()),
+            IdentityLevel::Basic,
+            vec![Role::Officer],
+            AuthStrength::Password,
+            0,
+        )
+        .with_scopes(scopes.iter().map(|s| (*s).to_owned()).collect())
+    }
+
+    #[test]
+    fn health_records_alone_cannot_exempt() {
+        let health = officer(&[HEALTH_RECORDS_SCOPE]);
+        assert_eq!(kinds_for(&health), [Kind::Vaccination, Kind::Test, Kind::Recovery]);
+        assert!(!may_issue(&health, Kind::Exemption) && may_revoke(&health));
+        let exempting = officer(&[EXEMPTION_SCOPE]);
+        assert_eq!(kinds_for(&exempting), [Kind::Exemption]);
+        assert!(!may_revoke(&exempting));
+        assert_eq!(kinds_for(&officer(&SCOPES)), Kind::ALL);
+    }
+
+    #[test]
+    fn scopes_mean_nothing_without_the_officer_role() {
+        let resident = Principal::new(
+            AccountId(uuid::Uuid::nil()),
+            IdentityLevel::RealName,
+            vec![Role::Resident],
+            AuthStrength::Password,
+            0,
+        )
+        .with_scopes(SCOPES.iter().map(|s| (*s).to_owned()).collect());
+        assert!(kinds_for(&resident).is_empty() && !may_revoke(&resident));
+    }
+}
