@@ -254,3 +254,4 @@ error-credentials-scope-missing-title = Not allowed for this kind of record
 error-credentials-scope-missing-detail = Issuing this kind of record needs the { $scope } officer scope.
 error-credentials-unknown-record-title = No such record
 error-credentials-unknown-record-detail = No record has this certificate identifier: check it against the one under the QR code.
+credentials-sample-too-old = A test certificate expires 3 days after the sample was taken: this sample is older, so no certificate can be issued for it.

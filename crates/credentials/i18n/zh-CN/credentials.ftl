@@ -254,3 +254,4 @@ error-credentials-scope-missing-title = 不可签发这类记录
 error-credentials-scope-missing-detail = 签发这类记录需要 { $scope } 工作人员权限。
 error-credentials-unknown-record-title = 没有这份记录
 error-credentials-unknown-record-detail = 没有记录使用这个证明书识别码：请与二维码下方的号码核对。
+credentials-sample-too-old = 检测证明在采样后 3 天失效：这个样本的采样时间更早，因此无法签发证明。

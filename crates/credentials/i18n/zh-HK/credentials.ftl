@@ -254,3 +254,4 @@ error-credentials-scope-missing-title = 不可簽發這類記錄
 error-credentials-scope-missing-detail = 簽發這類記錄需要 { $scope } 職員權限。
 error-credentials-unknown-record-title = 沒有這份記錄
 error-credentials-unknown-record-detail = 沒有記錄使用這個證明書識別碼：請與 QR 碼下方的號碼核對。
+credentials-sample-too-old = 檢測證明在採樣後 3 日失效：這個樣本的採樣時間更早，因此無法簽發證明。

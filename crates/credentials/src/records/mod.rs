@@ -315,6 +315,12 @@ impl Request {
                 });
                 let sampled_at = required(&mut problems, "sampled_at", &self.sampled_at).and_then(|s| {
                     match OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
+                        // A test's certificate expires `TEST_LIFETIME` after the sample:
+                        // one that old can no longer be issued (caught here by date).
+                        Ok(t) if t.date() + TEST_LIFETIME < today => {
+                            problems.push(Problem { field: "sampled_at", key: "credentials-sample-too-old" });
+                            None
+                        }
                         Ok(t) if t.date() <= today => Some(t),
                         Ok(_) => {
                             problems.push(Problem { field: "sampled_at", key: "credentials-date-in-future" });
@@ -565,6 +571,21 @@ mod tests {
         let chinese = Request { family_name: "陳".into(), family_name_standardised: "CHAN".into(), ..vaccination() };
         assert_eq!(chinese.parse(today()).unwrap().0.name.r#fn.as_deref(), Some("陳"));
         assert!(Request { kind: "booster".into(), ..vaccination() }.parse(today()).is_err());
+    }
+
+    #[test]
+    fn a_test_sampled_too_long_ago_cannot_be_issued() {
+        let test = |sampled_at: &str| Request {
+            kind: "test".into(),
+            test_type: "LP6464-4".into(),
+            sampled_at: sampled_at.into(),
+            result: "260415000".into(),
+            centre: "Kowloon Park".into(),
+            ..vaccination()
+        };
+        assert!(test("2026-11-27T09:15:00+08:00").parse(today()).is_ok());
+        let problems = test("2026-11-26T09:15:00+08:00").parse(today()).unwrap_err();
+        assert_eq!(problems, [Problem { field: "sampled_at", key: "credentials-sample-too-old" }]);
     }
 
     #[test]

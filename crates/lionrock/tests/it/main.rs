@@ -8,6 +8,7 @@ mod cli;
 mod composition;
 mod credentials_cli;
 mod records;
+mod credentials_issue;
 mod serve;
 mod support;
 mod tidy;
