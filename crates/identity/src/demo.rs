@@ -17,29 +17,45 @@ pub(crate) const DOMAIN: &str = "demo.lionrock.invalid";
 /// `EXEMPTION_SCOPE`; identity names them without depending on the crate).
 const HEALTH_OFFICER_SCOPES: &[&str] = &["health-records", "exemption-issuer"];
 
-/// (role label, e-mail, password, real name, roles, scopes)
-const DEMO: [(&str, &str, &str, bool, &[&str], &[&str]); 3] = [
-    ("resident", "resident@demo.lionrock.invalid", "harbour tram lantern", false, &[], &[]),
-    (
-        "administrator and officer",
-        "admin@demo.lionrock.invalid",
-        "victoria peak ferry",
-        true,
-        &["admin", "officer"],
-        &[crate::real_name::VERIFIER_SCOPE],
-    ),
-    (
-        "health officer (records and exemptions)",
-        "health@demo.lionrock.invalid",
-        "pok fu lam vaccine clinic",
-        false,
-        &["officer"],
-        HEALTH_OFFICER_SCOPES,
-    ),
+/// One demo account.
+struct DemoAccount {
+    label: &'static str,
+    email: &'static str,
+    password: &'static str,
+    real_name: bool,
+    roles: &'static [&'static str],
+    scopes: &'static [&'static str],
+}
+
+const DEMO: [DemoAccount; 3] = [
+    DemoAccount {
+        label: "resident",
+        email: "resident@demo.lionrock.invalid",
+        password: "harbour tram lantern",
+        real_name: false,
+        roles: &[],
+        scopes: &[],
+    },
+    DemoAccount {
+        label: "administrator and officer",
+        email: "admin@demo.lionrock.invalid",
+        password: "victoria peak ferry",
+        real_name: true,
+        roles: &["admin", "officer"],
+        scopes: &[crate::real_name::VERIFIER_SCOPE],
+    },
+    DemoAccount {
+        label: "health officer (records and exemptions)",
+        email: "health@demo.lionrock.invalid",
+        password: "pok fu lam vaccine clinic",
+        real_name: false,
+        roles: &["officer"],
+        scopes: HEALTH_OFFICER_SCOPES,
+    },
 ];
 
 pub(crate) async fn load(state: AppState) -> Result<Vec<String>, String> {
-    let emails: Vec<&str> = DEMO.iter().map(|(_, email, ..)| *email).collect();
+    let emails: Vec<&str> = DEMO.iter().map(|a| a.email).collect();
     let others = store::count_accounts_except(&state.db, &emails).await.map_err(|e| e.to_string())?;
     if others > 0 {
         return Err(format!(
@@ -49,7 +65,7 @@ pub(crate) async fn load(state: AppState) -> Result<Vec<String>, String> {
     }
     let mut notes = Vec::new();
     let mut created = Vec::new();
-    for (label, email, password, real_name, roles, scopes) in DEMO {
+    for DemoAccount { label, email, password, real_name, roles, scopes } in DEMO {
         let roles = roles.iter().map(|r| (*r).to_owned()).collect();
         let scopes = scopes.iter().map(|s| (*s).to_owned()).collect();
         let name = accounts::NewUser::Email(email);
@@ -75,7 +91,7 @@ async fn verify_resident(state: &AppState, officer: &str) -> Result<(), String> 
     use crate::real_name::{AccountRef, Outcome, Particulars, Source};
     let person = platform::demo::RESIDENT;
     let document = platform::ids::Document::parse("hkid", person.hkid, "").map_err(|e| format!("{e:?}"))?;
-    let email = crate::model::Email::parse(DEMO[0].1).map_err(|e| format!("{e:?}"))?;
+    let email = crate::model::Email::parse(DEMO[0].email).map_err(|e| format!("{e:?}"))?;
     let particulars = Particulars {
         name: format!("{} {}", person.family_name.to_uppercase(), person.given_name),
         birthdate: person.birth_date.to_owned(),

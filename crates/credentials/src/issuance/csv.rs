@@ -210,11 +210,11 @@ mod tests {
         let head = |t: &str| header(&records(t).unwrap()[0]);
         let columns = head("kind, family_name,reason").unwrap();
         let row = Record { line: 2, fields: vec!["exemption".into(), "Chan".into(), "medical".into()] };
-        let request = super::request(&columns, &row).unwrap();
-        assert_eq!((request.kind.as_str(), request.family_name.as_str()), ("exemption", "Chan"));
-        assert_eq!(request.reason, "medical");
+        let parsed = request(&columns, &row).unwrap();
+        assert_eq!((parsed.kind.as_str(), parsed.family_name.as_str()), ("exemption", "Chan"));
+        assert_eq!(parsed.reason, "medical");
         let short = Record { line: 3, fields: vec!["test".into()] };
-        assert_eq!(super::request(&columns, &short), Err(WrongWidth { expected: 3, found: 1 }));
+        assert_eq!(request(&columns, &short), Err(WrongWidth { expected: 3, found: 1 }));
         assert_eq!(head("kind,booster"), Err(FileError::UnknownColumn("booster".into())));
         assert_eq!(head("kind,kind"), Err(FileError::DuplicateColumn("kind".into())));
     }
@@ -230,7 +230,7 @@ mod tests {
         // Each column fills its own field.
         let all: Vec<usize> = (0..COLUMNS.len()).collect();
         let row = Record { line: 2, fields: COLUMNS.iter().map(|c| (*c).to_owned()).collect() };
-        let filled = serde_json::to_value(super::request(&all, &row).unwrap()).unwrap();
+        let filled = serde_json::to_value(request(&all, &row).unwrap()).unwrap();
         for (name, value) in filled.as_object().unwrap() {
             assert_eq!(value, name, "column {name}");
         }
