@@ -13,7 +13,8 @@ use platform::cli::{Command, Context, Failure};
 pub(crate) const COMMANDS: [Command; 1] = [Command {
     command: || {
         Credentials::augment_args(
-            clap::Command::new("credentials").about("Signed health credentials: issue in bulk, verify codes, manage the trust list"),
+            clap::Command::new("credentials")
+                .about("Signed health credentials: issue in bulk, verify codes, manage the trust list"),
         )
     },
     run: |c, m| Box::pin(run(c, m)),

@@ -5,8 +5,8 @@
 
 mod browser;
 mod interop;
-mod mine;
 mod issuance;
+mod mine;
 mod records;
 mod render;
 mod rules;
