@@ -2,8 +2,10 @@
 //! the build finds it: `LIONROCK_BUILD_QR_DECODER`, else the cache that
 //! `scripts/install-qr-decoder.sh` fills. It is pinned here by the SHA-256
 //! of the file (the script pins version and tarball integrity); any other
-//! file stops the build. Without it the crate still builds: the scanner
-//! then takes pasted codes and says image decoding is unavailable.
+//! file stops the build. Without it the crate still builds (the README's
+//! first command needs only the Rust toolchain): the scanner then takes
+//! pasted codes and says image decoding is unavailable. Under `CI=true` a
+//! missing decoder stops the build.
 
 // A build script reports failure by panicking.
 #![allow(clippy::expect_used)]
@@ -19,6 +21,7 @@ fn main() {
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-env-changed=LIONROCK_BUILD_QR_DECODER");
     println!("cargo::rerun-if-env-changed=LIONROCK_TOOLS_DIR");
+    println!("cargo::rerun-if-env-changed=CI");
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR"));
     let path = std::env::var_os("LIONROCK_BUILD_QR_DECODER").map(PathBuf::from).unwrap_or_else(|| {
         let tools = std::env::var_os("LIONROCK_TOOLS_DIR").map(PathBuf::from).unwrap_or_else(|| {
@@ -36,6 +39,12 @@ fn main() {
                 path.display()
             );
             bytes
+        }
+        Err(_) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!(
+                "no QR decoder at {} and CI=true: the scanner must read pictures in CI (run scripts/services.sh ensure_qr_decoder)",
+                path.display()
+            )
         }
         Err(_) => {
             println!(

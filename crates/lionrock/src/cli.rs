@@ -348,7 +348,7 @@ async fn run(cli: Cli, modules: Vec<platform::module::Module>) -> Result<ExitCod
             seal_after_upgrade(&state.db, &state.keys, &applied).await?;
             let (kid, kept) = if purpose.has_certificate() {
                 let names = platform::keys::CertificateNames::of(&state.config);
-                let kid = platform::keys::rotate_dcc(&state.db, &state.keys, purpose, &names)
+                let kid = platform::keys::rotate_dcc(&state.db, &state.keys, purpose, &names, "cli")
                     .await
                     .map_err(Failure::runtime)?;
                 (kid, "until every credential it signed has expired")

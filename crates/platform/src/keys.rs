@@ -278,10 +278,18 @@ pub async fn active_for(db: &DatabaseConnection, keys: &Keys, purpose: Purpose, 
             // Generate before taking the write lock (RSA takes a while).
             let fresh = new_key(keys, purpose, alg)?;
             let txn = db::begin_write(db).await?;
-            // Another server may have made one meanwhile.
+            // Another server may have made one meanwhile (the database allows
+            // one active key per purpose and algorithm: a lost race re-reads).
             let row = match active_row(&txn, purpose, alg).await? {
                 Some(row) => row,
-                None => insert(fresh).insert(&txn).await?,
+                None => match insert(fresh).insert(&txn).await {
+                    Ok(row) => row,
+                    Err(e) if db::is_unique_violation(&e) => {
+                        drop(txn);
+                        return Box::pin(active_for(db, keys, purpose, alg)).await;
+                    }
+                    Err(e) => return Err(e),
+                },
             };
             txn.commit().await?;
             row
@@ -437,7 +445,7 @@ fn new_dcc_key(
     };
     let created = OffsetDateTime::now_utc();
     let common_name = format!("{} DCC {role} {}", names.organisation, created.date());
-    let request = crate::certificate::Request {
+    let mut request = crate::certificate::Request {
         country: &names.country,
         organisation: &names.organisation,
         common_name: &common_name,
@@ -446,13 +454,32 @@ fn new_dcc_key(
         not_after: now + std::time::Duration::from_secs(lifetime.whole_seconds().unsigned_abs()),
     };
     let issuer = match root {
-        Some((certificate, key_pkcs8)) => crate::certificate::Issuer::Root { certificate, key_pkcs8 },
+        Some((certificate, key_pkcs8)) => {
+            // A signer's certificate never outlives its root's.
+            if let Some(root_end) = not_after(certificate) {
+                request.not_after = request.not_after.min(root_end);
+            }
+            crate::certificate::Issuer::Root { certificate, key_pkcs8 }
+        }
         None => crate::certificate::Issuer::SelfSigned,
     };
     let der = crate::certificate::issue(&request, &spki, &pkcs8, issuer).map_err(cert_err)?;
     model.kid = STANDARD.encode(dcc_kid(&der));
     model.certificate = Some(STANDARD.encode(&der));
     Ok(model)
+}
+
+/// When a certificate stops being valid.
+fn not_after(der: &[u8]) -> Option<std::time::SystemTime> {
+    use x509_cert::der::Decode;
+    let cert = x509_cert::Certificate::from_der(der).ok()?;
+    Some(cert.tbs_certificate().validity().not_after.to_system_time())
+}
+
+/// Whether the certificate is valid for at least `needed` more.
+fn lasts(der: &[u8], needed: Duration) -> bool {
+    let needed = std::time::Duration::from_secs(needed.whole_seconds().unsigned_abs());
+    not_after(der).is_some_and(|end| end > std::time::SystemTime::now() + needed)
 }
 
 fn certificate_of(row: &entity::Model) -> Result<Vec<u8>, DbErr> {
@@ -494,16 +521,26 @@ async fn ensure_dcc(
             continue;
         }
         let root_row = match (root_now, fresh_root) {
-            (Some(existing), _) => existing,
-            (None, Some(fresh)) => insert(fresh).insert(&txn).await?,
+            (Some(existing), _) => Ok(existing),
+            (None, Some(fresh)) => insert(fresh).insert(&txn).await,
             (None, None) => return Err(DbErr::Custom("DCC root vanished".to_owned())),
         };
-        let signer_row = match active_row(&txn, Purpose::DccDsc, Alg::Es256).await? {
-            Some(existing) => existing,
-            None => insert(fresh_signer).insert(&txn).await?,
+        let signer_row = match (&root_row, active_row(&txn, Purpose::DccDsc, Alg::Es256).await?) {
+            (Err(_), _) => None,
+            (Ok(_), Some(existing)) => Some(Ok(existing)),
+            (Ok(_), None) => Some(insert(fresh_signer).insert(&txn).await),
         };
-        txn.commit().await?;
-        return Ok((root_row, signer_row));
+        match (root_row, signer_row) {
+            (Ok(root_row), Some(Ok(signer_row))) => {
+                txn.commit().await?;
+                return Ok((root_row, signer_row));
+            }
+            // Another server inserted its own at the same moment (one active
+            // key per purpose): read theirs on the next round.
+            (Err(e), _) | (_, Some(Err(e))) if db::is_unique_violation(&e) => continue,
+            (Err(e), _) | (_, Some(Err(e))) => return Err(e),
+            (Ok(_), None) => return Err(DbErr::Custom("DCC signer vanished".to_owned())),
+        }
     }
     Err(DbErr::Custom("DCC keys changed three times while being made; try again".to_owned()))
 }
@@ -514,7 +551,15 @@ pub async fn dcc_signer(
     keys: &Keys,
     names: &CertificateNames,
 ) -> Result<DocumentSigner, DbErr> {
-    let (_, row) = ensure_dcc(db, keys, names).await?;
+    let (root, mut row) = ensure_dcc(db, keys, names).await?;
+    // Everything a signer signs lives up to DSC_KEEP, and must stay
+    // verifiable under its certificate: an ageing signer (or a root too old
+    // for a new signer) is replaced before that can fail.
+    if !lasts(&certificate_of(&row)?, DSC_KEEP) {
+        let purpose = if lasts(&certificate_of(&root)?, DSC_KEEP) { Purpose::DccDsc } else { Purpose::DccCsca };
+        rotate_dcc(db, keys, purpose, names, "system").await?;
+        row = ensure_dcc(db, keys, names).await?.1;
+    }
     let certificate = certificate_of(&row)?;
     Ok(DocumentSigner { key: open(keys, Purpose::DccDsc, &row)?, kid: dcc_kid(&certificate), certificate })
 }
@@ -538,6 +583,7 @@ pub async fn rotate_dcc(
     keys: &Keys,
     purpose: Purpose,
     names: &CertificateNames,
+    actor: &str,
 ) -> Result<String, DbErr> {
     let (root, _) = ensure_dcc(db, keys, names).await?;
     let (fresh_root, signer_root) = match purpose {
@@ -570,6 +616,10 @@ pub async fn rotate_dcc(
     }
     retire(Purpose::DccDsc, DSC_KEEP).exec(&txn).await?;
     let signer = insert(fresh_signer).insert(&txn).await?;
+    let object = format!("signing-key:{}", fresh_root.as_ref().map_or(&signer.kid, |r| &r.kid));
+    crate::audit::record(&txn, keys, crate::audit::AuditEntry::new(actor, "keys.rotate", object))
+        .await
+        .map_err(|e| DbErr::Custom(e.to_string()))?;
     txn.commit().await?;
     Ok(match fresh_root {
         Some(root) => root.kid,

@@ -16,6 +16,7 @@ pub fn all() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(InstallationMarks),
         Box::new(RsaSigningKeys),
         Box::new(SigningKeyCertificates),
+        Box::new(OneActiveSigningKey),
     ]
 }
 
@@ -502,5 +503,42 @@ impl MigrationTrait for SigningKeyCertificates {
                 .to_owned(),
         )
         .await
+    }
+}
+
+struct OneActiveSigningKey;
+
+impl MigrationName for OneActiveSigningKey {
+    fn name(&self) -> &str {
+        "m20261203_000002_signing_key_one_active"
+    }
+}
+
+/// One active key per purpose and algorithm, kept by the database: two
+/// servers making a key on first use at the same moment could otherwise
+/// both insert one (and a DCC signer could hang from a root that does not
+/// sign the trust lists). Any extra active keys a past race left are
+/// retired first, the newest kept, still published for a day.
+#[async_trait::async_trait]
+impl MigrationTrait for OneActiveSigningKey {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        let a_day_on = match m.get_database_backend() {
+            DatabaseBackend::Postgres => "now() + interval '1 day'",
+            _ => "strftime('%Y-%m-%d %H:%M:%f+00:00', 'now', '+1 day')",
+        };
+        let conn = m.get_connection();
+        conn.execute_unprepared(&format!(
+            "UPDATE signing_key SET status = 'retired', publish_until = {a_day_on} \
+             WHERE status = 'active' AND EXISTS (SELECT 1 FROM signing_key newer \
+             WHERE newer.purpose = signing_key.purpose AND newer.alg = signing_key.alg \
+             AND newer.status = 'active' AND (newer.created_at > signing_key.created_at \
+             OR (newer.created_at = signing_key.created_at AND newer.kid > signing_key.kid)))"
+        ))
+        .await?;
+        conn.execute_unprepared(
+            "CREATE UNIQUE INDEX signing_key_one_active ON signing_key (purpose, alg) WHERE status = 'active'",
+        )
+        .await?;
+        Ok(())
     }
 }

@@ -461,4 +461,14 @@ fn clients_create_and_keys_rotate() {
         |o: &std::process::Output| serde_json::from_str::<serde_json::Value>(&stdout(o)).unwrap()["active_kid"].clone();
     assert_ne!(kid(&first), kid(&second));
     assert_eq!(run(lionrock(dir.path()).args(["keys", "rotate", "--purpose", "dcc"])).status.code(), Some(2));
+
+    // The credentials' document signer and root: each rotation makes a new active key.
+    let mut kids = std::collections::BTreeSet::new();
+    for purpose in ["dcc-dsc", "dcc-dsc", "dcc-csca"] {
+        let out = run(lionrock(dir.path()).args(["keys", "rotate", "--purpose", purpose, "--json"]));
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(kids.insert(kid(&out).as_str().unwrap().to_owned()), "a new key each time");
+    }
+    let out = run(lionrock(dir.path()).args(["audit", "verify", "--json"]));
+    assert!(out.status.success(), "the rotations are in an intact audit log: {}", stdout(&out));
 }

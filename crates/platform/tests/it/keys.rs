@@ -71,13 +71,13 @@ async fn dcc_keys_chain_to_the_root_and_rotate(backend: Backend) {
     assert!(subject.ends_with("O=lionrock.test,C=HK"), "{subject}");
     assert!(keys::active(db, k, Purpose::DccDsc).await.is_err(), "no certificate-less DCC keys");
 
-    let second = keys::rotate_dcc(db, k, Purpose::DccDsc, &names).await.unwrap();
+    let second = keys::rotate_dcc(db, k, Purpose::DccDsc, &names, "cli").await.unwrap();
     let signers = keys::certificates(db, Purpose::DccDsc).await.unwrap();
     assert_eq!(signers.len(), 2, "the retired signer stays published");
     assert_eq!((signers[0].kid.as_str(), signers[0].active, signers[1].active), (second.as_str(), true, false));
     assert!(issued_by(&signers[0].der, &root), "a new signer under the same root");
 
-    let new_root = keys::rotate_dcc(db, k, Purpose::DccCsca, &names).await.unwrap();
+    let new_root = keys::rotate_dcc(db, k, Purpose::DccCsca, &names, "cli").await.unwrap();
     let roots = keys::certificates(db, Purpose::DccCsca).await.unwrap();
     assert_eq!(
         roots.iter().map(|r| (r.kid.as_str(), r.active)).collect::<Vec<_>>(),
@@ -89,3 +89,74 @@ async fn dcc_keys_chain_to_the_root_and_rotate(backend: Backend) {
     assert_eq!(keys::certificates(db, Purpose::DccDsc).await.unwrap().len(), 3);
 }
 both_backends!(dcc_keys_chain_to_the_root_and_rotate);
+
+/// Servers making keys on first use at the same moment end with one active
+/// key per purpose (the database keeps it so), and all use the same one.
+async fn parallel_first_use_makes_one_key(backend: Backend) {
+    let app = TestApp::builder().backend(backend).spawn().await;
+    let names = keys::CertificateNames { country: "HK".to_owned(), organisation: "lionrock.test".to_owned() };
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let state = app.state.clone();
+        let names = names.clone();
+        tasks.spawn(async move {
+            let dcc = keys::dcc_signer(&state.db, &state.keys, &names).await.unwrap().kid;
+            let oidc = keys::active(&state.db, &state.keys, Purpose::Oidc).await.unwrap().kid;
+            (dcc, oidc)
+        });
+    }
+    let kids: std::collections::BTreeSet<_> = tasks.join_all().await.into_iter().collect();
+    assert_eq!(kids.len(), 1, "every caller got the same keys: {kids:?}");
+    let db = app.db();
+    assert_eq!(keys::certificates(db, Purpose::DccDsc).await.unwrap().len(), 1);
+    assert_eq!(keys::certificates(db, Purpose::DccCsca).await.unwrap().len(), 1);
+    assert_eq!(keys::published(db, Purpose::Oidc).await.unwrap().len(), 1);
+}
+both_backends!(parallel_first_use_makes_one_key);
+
+/// A document signer whose certificate would expire before what it signs
+/// (up to a year) is replaced on the next signature, under the same root,
+/// and the rotation is audited.
+async fn an_ageing_document_signer_is_replaced(backend: Backend) {
+    use base64::Engine;
+    let app = TestApp::builder().backend(backend).spawn().await;
+    let (db, k) = (app.db(), &app.state.keys);
+    let names = keys::CertificateNames { country: "HK".to_owned(), organisation: "lionrock.test".to_owned() };
+    let signer = keys::dcc_signer(db, k, &names).await.unwrap();
+    let (root_key, root) = keys::dcc_root(db, k, &names).await.unwrap();
+    let now = std::time::SystemTime::now();
+    let request = platform::certificate::Request {
+        country: "HK",
+        organisation: "lionrock.test",
+        common_name: "short-lived",
+        root: false,
+        not_before: now,
+        not_after: now + std::time::Duration::from_secs(30 * 86_400),
+    };
+    let spki = platform::certificate::public_key_info(&signer.key.der).unwrap();
+    let issuer = platform::certificate::Issuer::Root { certificate: &root, key_pkcs8: &root_key.der };
+    let short = platform::certificate::issue(&request, &spki, &signer.key.der, issuer).unwrap();
+    let sql = format!(
+        "UPDATE signing_key SET certificate = '{}' WHERE kid = '{}'",
+        base64::engine::general_purpose::STANDARD.encode(&short),
+        signer.key.kid
+    );
+    db.execute_unprepared(&sql).await.unwrap();
+
+    let next = keys::dcc_signer(db, k, &names).await.unwrap();
+    assert_ne!(next.key.kid, signer.key.kid, "a new signer");
+    assert_eq!(keys::certificates(db, Purpose::DccDsc).await.unwrap().len(), 2, "the old one is kept published");
+    assert_eq!(keys::dcc_root(db, k, &names).await.unwrap().1, root, "under the same root");
+    let audited = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'keys.rotate'",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "n")
+        .unwrap();
+    assert_eq!(audited, 1);
+}
+both_backends!(an_ageing_document_signer_is_replaced);
