@@ -4,7 +4,7 @@
 use sea_orm_migration::prelude::*;
 
 pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(Records), Box::new(RulesTable), Box::new(ForeignSigners)]
+    vec![Box::new(Records), Box::new(RulesTable), Box::new(ForeignSigners), Box::new(HolderMasked)]
 }
 
 struct Records;
@@ -31,6 +31,7 @@ enum CredentialRecord {
     HiddenAt,
     RevokedAt,
     ReplacedBy,
+    HolderMasked,
 }
 
 #[async_trait::async_trait]
@@ -148,5 +149,28 @@ impl MigrationTrait for ForeignSigners {
         .await?;
         m.create_index(Index::create().name("credential_foreign_signer_kid").table(F::Table).col(F::Kid).to_owned())
             .await
+    }
+}
+
+struct HolderMasked;
+
+impl MigrationName for HolderMasked {
+    fn name(&self) -> &str {
+        "m20261130_140000_credentials_holder_masked"
+    }
+}
+
+/// The holder's document, masked (`A123***(3)`), so the issuing officer's
+/// confirmation can be shown again after a redirect without the number.
+#[async_trait::async_trait]
+impl MigrationTrait for HolderMasked {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table(CredentialRecord::Table)
+                .add_column(ColumnDef::new(CredentialRecord::HolderMasked).string_len(40).null())
+                .to_owned(),
+        )
+        .await
     }
 }

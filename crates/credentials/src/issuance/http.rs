@@ -27,9 +27,13 @@ use crate::records::{Kind, PRODUCTS, Request, TEST_RESULTS, TEST_TYPES, store};
 /// The officers' page, under each language prefix.
 pub(crate) const PATH: &str = "/officer/credentials";
 const REVOKE_PATH: &str = "/officer/credentials/revoke";
+const ISSUED_PATH: &str = "/officer/credentials/issued";
 
 pub(crate) fn pages() -> Router<AppState> {
-    Router::new().route(PATH, get(page).post(issue_page)).route(REVOKE_PATH, post(revoke_page))
+    Router::new()
+        .route(PATH, get(page).post(issue_page))
+        .route(REVOKE_PATH, post(revoke_page))
+        .route(&format!("{ISSUED_PATH}/{{id}}"), get(issued_page))
 }
 
 /// A signed-in officer holding at least one issuing scope (`health-records`
@@ -197,15 +201,28 @@ async fn issue_page(
         }
     };
     let issued = store::issue_checked(&state, &actor(&officer), &holder, &entry).await?;
-    let qr = crate::render::qr_svg(&issued.hc1, &ctx.t("credentials-officer-qr-label")).map_err(AppError::internal)?;
+    // POST-redirect-GET: reloading the confirmation issues nothing again.
+    Ok(axum::response::Redirect::to(&format!("{}/{}", ctx.href(ISSUED_PATH), issued.id)).into_response())
+}
+
+/// `GET /{lang}/officer/credentials/issued/{id}`: the confirmation of a
+/// record, for the officer who issued it (anyone else: 404).
+async fn issued_page(
+    State(state): State<AppState>,
+    Issuer(officer): Issuer,
+    ctx: PageContext,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<Response, AppError> {
+    let record = store::by_id(&state, &id).await?.filter(|r| r.issued_by == actor(&officer));
+    let Some(record) = record else { return Err(AppError::not_found()) };
+    let kind = record.kind;
+    let document = record.holder_masked.clone().unwrap_or_default();
+    let qr = crate::render::qr_svg(&record.hc1, &ctx.t("credentials-officer-qr-label")).map_err(AppError::internal)?;
     let page = IssuedPage {
         ctx: &ctx,
-        summary: ctx.t_with(
-            "credentials-officer-issued",
-            &[("kind", &ctx.t(kind_key(kind))), ("document", &holder.document.masked())],
-        ),
-        uvci: &issued.uvci,
-        document: holder.document.masked(),
+        summary: ctx.t_with("credentials-officer-issued", &[("kind", &ctx.t(kind_key(kind))), ("document", &document)]),
+        uvci: &record.uvci,
+        document,
         qr,
         again: format!("{}?kind={}", ctx.href(PATH), kind.as_str()),
     };

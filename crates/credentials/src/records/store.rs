@@ -34,6 +34,8 @@ pub mod entity {
         pub kind: String,
         /// The holder's identity document's shared index (`Document::index`).
         pub holder_index: String,
+        /// That document, masked (`A123***(3)`).
+        pub holder_masked: Option<String>,
         /// The DCC payload (JSON), sealed.
         pub payload_sealed: String,
         /// The signed `HC1:` text, sealed.
@@ -72,6 +74,10 @@ pub struct Record {
     pub hidden: bool,
     pub revoked: bool,
     pub replaced_by: Option<String>,
+    /// The holder's document, masked (`A123***(3)`).
+    pub holder_masked: Option<String>,
+    /// Who issued it (`account:<id>`, `cli`, …).
+    pub issued_by: String,
 }
 
 /// A record just issued.
@@ -107,6 +113,8 @@ fn open(state: &AppState, row: entity::Model) -> Result<Record, AppError> {
         hidden: row.hidden_at.is_some(),
         revoked: row.revoked_at.is_some(),
         replaced_by: row.replaced_by,
+        holder_masked: row.holder_masked,
+        issued_by: row.issued_by,
     })
 }
 
@@ -141,6 +149,7 @@ async fn sign(
         uvci: Set(uvci.clone()),
         kind: Set(entry.kind().as_str().to_owned()),
         holder_index: Set(holder.document.index(&state.keys)),
+        holder_masked: Set(Some(holder.document.masked())),
         payload_sealed: Set(STANDARD.encode(state.keys.seal(PAYLOAD_CONTEXT, &payload))),
         hc1_sealed: Set(STANDARD.encode(state.keys.seal(HC1_CONTEXT, hc1.as_bytes()))),
         dsc_kid: Set(STANDARD.encode(signer.kid)),
@@ -200,6 +209,12 @@ pub async fn of_holder_by_id(state: &AppState, holder_index: &str, id: &str) -> 
         .filter(entity::Column::HolderIndex.eq(holder_index))
         .one(&state.db)
         .await?;
+    row.map(|row| open(state, row)).transpose()
+}
+
+/// A record by its ID, whoever holds it (for the officer who issued it).
+pub async fn by_id(state: &AppState, id: &str) -> Result<Option<Record>, AppError> {
+    let row = entity::Entity::find_by_id(id.to_owned()).one(&state.db).await?;
     row.map(|row| open(state, row)).transpose()
 }
 
@@ -279,6 +294,7 @@ pub async fn reissue(state: &AppState, actor: &str, holder_index: &str, id: &str
         uvci: Set(uvci.clone()),
         kind: Set(old.kind.as_str().to_owned()),
         holder_index: Set(holder_index.to_owned()),
+        holder_masked: Set(old.holder_masked.clone()),
         payload_sealed: Set(STANDARD.encode(state.keys.seal(PAYLOAD_CONTEXT, &payload))),
         hc1_sealed: Set(STANDARD.encode(state.keys.seal(HC1_CONTEXT, hc1.as_bytes()))),
         dsc_kid: Set(STANDARD.encode(signer.kid)),

@@ -217,10 +217,18 @@ async fn the_officers_form_issues_and_shows_the_record(backend: Backend) {
     assert!(holder_records(&app).await.is_empty());
 
     let resp = health.post_form(page, &fields).await;
-    assert_eq!(resp.status(), 200);
-    let html = resp.text().await.unwrap();
+    assert_eq!(resp.status(), 303, "POST-redirect-GET");
+    let confirmation = resp.headers()["location"].to_str().unwrap().to_owned();
     let records = holder_records(&app).await;
     assert_eq!(records.len(), 1);
+    assert_eq!(confirmation, format!("/en/officer/credentials/issued/{}", records[0].id));
+    let html = health.get(&confirmation).await.text().await.unwrap();
+    let html_again = health.get(&confirmation).await.text().await.unwrap();
+    assert_eq!(holder_records(&app).await.len(), 1, "reloading the confirmation issues nothing");
+    assert!(html_again.contains(&records[0].uvci));
+    // Only the officer who issued it sees the confirmation.
+    let other = app.sign_in_as(&health_officer()).await;
+    assert_eq!(other.get(&confirmation).await.status(), 404);
     assert!(html.contains(&records[0].uvci), "the confirmation shows the UVCI: {html}");
     assert!(html.contains("<svg") && html.contains("role=\"img\""), "and the QR code");
     let masked = platform::ids::Document::parse("hkid", "A123456(3)", "").unwrap().masked();
@@ -264,7 +272,7 @@ async fn the_exemption_form_needs_its_scope(backend: Backend) {
     let form = exempting.get("/en/officer/credentials?kind=exemption").await.text().await.unwrap();
     assert!(form.contains("name=\"reason\"") && form.contains("name=\"valid_until\""), "{form}");
     let resp = exempting.post_form(page, &fields).await;
-    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.status(), 303);
     let records = holder_records(&app).await;
     assert_eq!(records.len(), 1);
     assert_eq!(records[0].kind, credentials::records::Kind::Exemption);

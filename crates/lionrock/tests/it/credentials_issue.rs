@@ -162,8 +162,9 @@ async fn the_demo_has_a_health_officer_and_a_resident_with_a_record() {
         ("valid_until", "2027-04-30"),
     ];
     let r = officer.post_form("/en/officer/credentials", &fields).await;
-    assert_eq!(r.status(), 200);
-    assert!(r.text().await.unwrap().contains("URN:UVCI:01:HK:"));
+    assert_eq!(r.status(), 303);
+    let confirmation = r.headers()["location"].to_str().unwrap().to_owned();
+    assert!(officer.get(&confirmation).await.text().await.unwrap().contains("URN:UVCI:01:HK:"));
 
     let resident = platform::testkit::TestClient::new(addr);
     let (email, password) = sign_in("demo resident");
