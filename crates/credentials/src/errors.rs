@@ -11,10 +11,12 @@ const NOT_REAL_NAME: ProblemType = ProblemType::new("credentials-not-real-name",
 const SIGNER_KNOWN: ProblemType = ProblemType::new("credentials-signer-known", StatusCode::CONFLICT);
 const SCOPE_MISSING: ProblemType = ProblemType::new("credentials-scope-missing", StatusCode::FORBIDDEN);
 const UNKNOWN_RECORD: ProblemType = ProblemType::new("credentials-unknown-record", StatusCode::NOT_FOUND);
+const EXPIRED: ProblemType = ProblemType::new("credentials-expired", StatusCode::CONFLICT);
+const REISSUE_LIMIT: ProblemType = ProblemType::new("credentials-reissue-limit", StatusCode::TOO_MANY_REQUESTS);
 
 /// Every problem type credentials can answer with (the module lists them).
-pub const PROBLEMS: [ProblemType; 6] =
-    [NOT_SIGNABLE, REVOKED, NOT_REAL_NAME, SIGNER_KNOWN, SCOPE_MISSING, UNKNOWN_RECORD];
+pub const PROBLEMS: [ProblemType; 8] =
+    [NOT_SIGNABLE, REVOKED, NOT_REAL_NAME, SIGNER_KNOWN, SCOPE_MISSING, UNKNOWN_RECORD, EXPIRED, REISSUE_LIMIT];
 
 /// What can go wrong in credentials that the person or client can act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +35,11 @@ pub enum CredentialsError {
     ScopeMissing { scope: &'static str },
     /// No record has this UVCI.
     UnknownRecord,
+    /// The record's credential has expired (or would expire at once if
+    /// re-issued): it is neither downloaded nor re-issued.
+    Expired,
+    /// The holder had `limit` records re-issued in the last 24 hours.
+    ReissueLimit { limit: u64 },
 }
 
 impl DomainError for CredentialsError {
@@ -44,13 +51,17 @@ impl DomainError for CredentialsError {
             CredentialsError::SignerKnown => SIGNER_KNOWN,
             CredentialsError::ScopeMissing { .. } => SCOPE_MISSING,
             CredentialsError::UnknownRecord => UNKNOWN_RECORD,
+            CredentialsError::Expired => EXPIRED,
+            CredentialsError::ReissueLimit { .. } => REISSUE_LIMIT,
         }
     }
 
     fn args(&self) -> Vec<(&'static str, String)> {
         match self {
             CredentialsError::ScopeMissing { scope } => vec![("scope", (*scope).to_owned())],
-            CredentialsError::NotSignable
+            CredentialsError::ReissueLimit { limit } => vec![("limit", limit.to_string())],
+            CredentialsError::Expired
+            | CredentialsError::NotSignable
             | CredentialsError::Revoked
             | CredentialsError::NotRealName
             | CredentialsError::SignerKnown

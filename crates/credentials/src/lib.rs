@@ -93,7 +93,7 @@ pub fn module() -> Module {
         pages,
         offline: &OFFLINE,
         api,
-        job: Some(|state| Box::pin(records::store::job(state))),
+        job: Some(|state| Box::pin(records::jobs::job(state))),
         services: &[ServiceLink {
             title_key: "credentials-mine-title",
             summary_key: "credentials-mine-service-summary",
@@ -109,7 +109,7 @@ pub fn module() -> Module {
         ],
         commands: &cli::COMMANDS,
         demo: Some(|state| Box::pin(demo::load(state))),
-        contracts: platform::contracts::Contracts { people: None, health_records: Some(&records::store::Service) },
+        contracts: platform::contracts::Contracts { people: None, health_records: Some(&records::contract::Service) },
         ..Module::named(NAME)
     }
 }

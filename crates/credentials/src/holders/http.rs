@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use platform::app::AppState;
 use platform::contracts::CheckedPerson;
-use platform::error::AppError;
+use platform::error::{AppError, DomainError};
 use platform::extract::PageForm;
 use platform::form::FormErrors;
 use platform::i18n::Lang;
@@ -21,8 +21,9 @@ use platform::page::PageContext;
 use platform::principal::{IdentityLevel, Principal, SignedIn};
 use serde::Deserialize;
 
-use super::{Download, PATH, PNG_SCALE, Text};
+use super::{Download, PATH, PNG_SCALE, Standing, Text};
 use crate::errors::CredentialsError;
+use crate::records::REISSUES_PER_DAY;
 use crate::records::store::{self, Record};
 
 pub(crate) fn pages() -> Router<AppState> {
@@ -85,7 +86,7 @@ impl Shown {
         let say = |t: &Text| t.say(ctx.lang, &translate);
         let kind = ctx.t(super::kind_key(record.kind));
         let issued = super::issued_on(record, &local);
-        let status = super::status(record);
+        let status = super::status(record, platform::db::now());
         let qr = match status {
             Some(_) => None,
             None => {
@@ -178,6 +179,10 @@ async fn download(
     let Some((id, which)) = super::download(&file) else { return Err(AppError::not_found()) };
     let index = holder_index(&state, &principal).await?;
     let Some(record) = store::of_holder_by_id(&state, &index, id).await? else { return Err(AppError::not_found()) };
+    // A code that no longer passes checks is not handed out again.
+    if let Some(refusal) = Standing::of(&record, platform::db::now()).refusal() {
+        return Err(refusal.into());
+    }
     let local = |t| ctx.local_time(t);
     let (bytes, content_type, name) = match which {
         Download::Pdf => {
@@ -241,11 +246,12 @@ struct ReissuePage<'a> {
 }
 
 /// The resident's record `id` that can still be re-issued: 404 when it is
-/// not theirs, 409 when it was revoked or re-issued already.
+/// not theirs, 409 when it was revoked, re-issued already or has expired
+/// (`store::reissue` checks again, from the record's facts).
 async fn reissuable(state: &AppState, index: &str, id: &str) -> Result<Record, AppError> {
     let Some(record) = store::of_holder_by_id(state, index, id).await? else { return Err(AppError::not_found()) };
-    if record.revoked || record.replaced_by.is_some() {
-        return Err(CredentialsError::Revoked.into());
+    if let Some(refusal) = Standing::of(&record, platform::db::now()).refusal() {
+        return Err(refusal.into());
     }
     Ok(record)
 }
@@ -288,6 +294,20 @@ async fn reissue(
         let page = ReissuePage { ctx: &ctx, errors, record: Shown::of(&state, &ctx, &record)? };
         return ctx.page(StatusCode::UNPROCESSABLE_ENTITY, "credentials-mine-reissue-title", &page);
     }
-    store::reissue(&state, &actor(&principal), &index, &record.id).await?;
-    Ok(see_other(&format!("{}?done=reissued", ctx.href(PATH))))
+    let limit = CredentialsError::ReissueLimit { limit: REISSUES_PER_DAY };
+    match store::reissue(&state, &actor(&principal), &index, &record.id).await {
+        Ok(_) => Ok(see_other(&format!("{}?done=reissued", ctx.href(PATH)))),
+        // Too many today: said on the confirmation page, beside the box.
+        Err(e) if e.problem == limit.problem() => {
+            let mut errors = FormErrors::new();
+            errors.problem("confirm", &limit);
+            let page = ReissuePage { ctx: &ctx, errors, record: Shown::of(&state, &ctx, &record)? };
+            let mut response = ctx.page(StatusCode::TOO_MANY_REQUESTS, "credentials-mine-reissue-title", &page)?;
+            if let Some(secs) = e.retry_after {
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            }
+            Ok(response)
+        }
+        Err(e) => Err(e),
+    }
 }

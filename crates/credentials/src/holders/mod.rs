@@ -10,6 +10,7 @@ use hcert::{Dcc, ExemptionReason};
 use platform::i18n::Lang;
 use time::OffsetDateTime;
 
+use crate::errors::CredentialsError;
 use crate::records::store::Record;
 use crate::records::{Kind, PRODUCTS, TEST_RESULTS, TEST_TYPES};
 use crate::render::{PdfLine, PdfPage, Style};
@@ -169,20 +170,56 @@ pub fn issued_on(record: &Record, local: &dyn Fn(OffsetDateTime) -> String) -> S
     local(record.issued_at).split(' ').next().unwrap_or_default().to_owned()
 }
 
-/// The record's status line, when its QR code no longer passes checks.
-pub fn status(record: &Record) -> Option<Text> {
-    if record.replaced_by.is_some() {
-        Some(Text::new("credentials-mine-replaced"))
-    } else if record.revoked {
-        Some(Text::new("credentials-mine-revoked"))
-    } else {
-        None
+/// Whether a record's QR code still passes checks, and if not why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    Valid,
+    /// Re-issued: its replacement stands for it.
+    Replaced,
+    /// An officer revoked it.
+    Revoked,
+    /// Its credential's expiry has passed.
+    Expired,
+}
+
+impl Standing {
+    /// The standing of `record` at `now`.
+    pub fn of(record: &Record, now: OffsetDateTime) -> Standing {
+        if record.replaced_by.is_some() {
+            Standing::Replaced
+        } else if record.revoked {
+            Standing::Revoked
+        } else if record.expires_at <= now {
+            Standing::Expired
+        } else {
+            Standing::Valid
+        }
+    }
+
+    /// Why a record not valid is neither downloaded nor re-issued.
+    pub fn refusal(self) -> Option<CredentialsError> {
+        match self {
+            Standing::Valid => None,
+            Standing::Replaced | Standing::Revoked => Some(CredentialsError::Revoked),
+            Standing::Expired => Some(CredentialsError::Expired),
+        }
+    }
+}
+
+/// The record's status line at `now`, when its QR code no longer passes checks.
+pub fn status(record: &Record, now: OffsetDateTime) -> Option<Text> {
+    match Standing::of(record, now) {
+        Standing::Valid => None,
+        Standing::Replaced => Some(Text::new("credentials-mine-replaced")),
+        Standing::Revoked => Some(Text::new("credentials-mine-revoked")),
+        Standing::Expired => Some(Text::new("credentials-mine-expired")),
     }
 }
 
 /// The record's PDF: its title in the three languages above the QR code;
 /// below it, for each language, the holder's name and birth date and the
 /// summary. `lang` is the document's main language (its metadata title).
+/// Only a valid record is downloaded, so the page has no status line.
 pub fn pdf_page(
     record: &Record,
     lang: Lang,
@@ -209,9 +246,6 @@ pub fn pdf_page(
         ));
         for line in &lines {
             body.push(PdfLine::new(l, Style::Text, line.say(l, translate)));
-        }
-        if let Some(status) = status(record) {
-            body.push(PdfLine::new(l, Style::Text, status.say(l, translate)));
         }
     }
     PdfPage {

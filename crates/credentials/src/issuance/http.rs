@@ -2,8 +2,8 @@
 //! record, the confirmation with the QR code, revoking) and the JSON API
 //! (`POST /api/v1/credentials/records` and `…/records/revoke`). Who may do
 //! what is in the signatures: [`Issuer`] (an officer holding an issuing
-//! scope; the kind asked for then needs its own scope) and
-//! `RequireScope<HealthRecords>` for revoking.
+//! scope); the kind asked for, or the kind of the record to revoke, then
+//! needs its own scope (`scope_for`).
 
 use askama::Template;
 use axum::Router;
@@ -17,10 +17,10 @@ use platform::error::{AppError, DomainError, ErrorKind, FieldError};
 use platform::extract::{ApiJson, PageForm};
 use platform::form::FormErrors;
 use platform::page::PageContext;
-use platform::principal::{Principal, RequireScope, SignedIn};
+use platform::principal::{Principal, SignedIn};
 use serde::{Deserialize, Serialize};
 
-use super::{HealthRecords, kinds_for, may_issue, may_revoke, scope_for};
+use super::{kinds_for, may_issue, may_revoke, scope_for};
 use crate::errors::CredentialsError;
 use crate::records::{Kind, PRODUCTS, Request, TEST_RESULTS, TEST_TYPES, store};
 
@@ -130,7 +130,8 @@ fn chooser<'a>(ctx: &'a PageContext, officer: &Principal, errors: FormErrors, uv
         .into_iter()
         .map(|k| (format!("{}?kind={}", ctx.href(PATH), k.as_str()), ctx.t(kind_key(k))))
         .collect();
-    ChooserPage { ctx, errors, kinds, revoke: may_revoke(officer), uvci, done: None }
+    let revoke = Kind::ALL.into_iter().any(|k| may_revoke(officer, k));
+    ChooserPage { ctx, errors, kinds, revoke, uvci, done: None }
 }
 
 fn form_page<'a>(ctx: &'a PageContext, kind: Kind, errors: FormErrors, v: &'a Request) -> FormPage<'a> {
@@ -189,7 +190,7 @@ async fn issue_page(
         return Err(AppError::new(ErrorKind::BadRequest).with_detail("the form names no kind of record"));
     };
     allowed(&officer, &request)?;
-    let (holder, entry) = match request.parse(state.today()) {
+    let (holder, entry) = match request.parse(platform::db::now(), state.today()) {
         Ok(parsed) => parsed,
         Err(problems) => {
             let mut errors = FormErrors::new();
@@ -235,30 +236,41 @@ struct RevokeForm {
     uvci: String,
 }
 
+/// Revokes the record with `uvci` for `officer`, who needs the scope that
+/// issues its kind. The inner error is the refusal to show the officer
+/// (unknown UVCI, scope missing, revoked already); the outer one a failure.
+async fn revoke(state: &AppState, officer: &Principal, uvci: &str) -> Result<Result<(), CredentialsError>, AppError> {
+    let Some(kind) = store::kind_of(state, uvci).await? else { return Ok(Err(CredentialsError::UnknownRecord)) };
+    if !may_revoke(officer, kind) {
+        return Ok(Err(CredentialsError::ScopeMissing { scope: scope_for(kind) }));
+    }
+    match store::revoke(state, &actor(officer), uvci).await {
+        Ok(()) => Ok(Ok(())),
+        Err(e) if e.is(ErrorKind::NotFound) => Ok(Err(CredentialsError::UnknownRecord)),
+        Err(e) if e.problem == CredentialsError::Revoked.problem() => Ok(Err(CredentialsError::Revoked)),
+        Err(e) => Err(e),
+    }
+}
+
 /// `POST /{lang}/officer/credentials/revoke`: revokes a record by its UVCI.
 async fn revoke_page(
     State(state): State<AppState>,
-    officer: RequireScope<HealthRecords>,
+    Issuer(officer): Issuer,
     ctx: PageContext,
     PageForm(form): PageForm<RevokeForm>,
 ) -> Result<Response, AppError> {
-    let officer = officer.principal;
     let uvci = form.uvci.trim();
     let mut errors = FormErrors::new();
     if uvci.is_empty() {
         errors.add("uvci", "credentials-field-missing");
     } else {
-        match store::revoke(&state, &actor(&officer), uvci).await {
+        match revoke(&state, &officer, uvci).await? {
             Ok(()) => {
                 let done = ctx.t_with("credentials-officer-revoked", &[("uvci", uvci)]);
                 let page = ChooserPage { done: Some(done), ..chooser(&ctx, &officer, errors, "") };
                 return ctx.page(StatusCode::OK, "credentials-officer-title", &page);
             }
-            Err(e) if e.is(ErrorKind::NotFound) => errors.problem("uvci", &CredentialsError::UnknownRecord),
-            Err(e) if e.problem == CredentialsError::Revoked.problem() => {
-                errors.problem("uvci", &CredentialsError::Revoked)
-            }
-            Err(e) => return Err(e),
+            Err(refusal) => errors.problem("uvci", &refusal),
         }
     }
     let page = chooser(&ctx, &officer, errors, uvci);
@@ -285,9 +297,15 @@ impl utoipa::IntoResponses for IssueProblems {
         platform::openapi::problems(&[
             ErrorKind::Unauthenticated.problem(),
             ErrorKind::Forbidden.problem(),
+            ErrorKind::CsrfRejected.problem(),
             CredentialsError::ScopeMissing { scope: "" }.problem(),
+            CredentialsError::Expired.problem(),
             CredentialsError::NotSignable.problem(),
             ErrorKind::Validation.problem(),
+            ErrorKind::IdempotencyKeyInvalid.problem(),
+            ErrorKind::IdempotencyKeyReused.problem(),
+            ErrorKind::IdempotencyKeyInProgress.problem(),
+            platform::idempotency::OUTCOME_UNKNOWN,
         ])
     }
 }
@@ -338,9 +356,15 @@ impl utoipa::IntoResponses for RevokeProblems {
         platform::openapi::problems(&[
             ErrorKind::Unauthenticated.problem(),
             ErrorKind::Forbidden.problem(),
+            ErrorKind::CsrfRejected.problem(),
+            CredentialsError::ScopeMissing { scope: "" }.problem(),
             CredentialsError::UnknownRecord.problem(),
             CredentialsError::Revoked.problem(),
             ErrorKind::Validation.problem(),
+            ErrorKind::IdempotencyKeyInvalid.problem(),
+            ErrorKind::IdempotencyKeyReused.problem(),
+            ErrorKind::IdempotencyKeyInProgress.problem(),
+            platform::idempotency::OUTCOME_UNKNOWN,
         ])
     }
 }
@@ -352,9 +376,10 @@ impl utoipa::IntoResponses for RevokeProblems {
     tag = "credentials",
     operation_id = "revokeCredential",
     summary = "Revoke a record by its UVCI",
-    description = "For officers holding the `health-records` scope. The UVCI joins the revocation list that \
-        verifiers load. An unknown UVCI is 404 `credentials-unknown-record`; one revoked (or re-issued) \
-        already is 409 `credentials-revoked`.",
+    description = "For officers, with the scope that issues the record's kind: `health-records` for \
+        vaccinations, tests and recoveries, `exemption-issuer` for exemptions (403 `credentials-scope-missing` \
+        names the one missing). The UVCI joins the revocation list that verifiers load. An unknown UVCI is 404 \
+        `credentials-unknown-record`; one revoked (or re-issued) already is 409 `credentials-revoked`.",
     params(platform::openapi::IdempotencyKey),
     request_body(content = RevokeBody, content_type = "application/json"),
     responses(
@@ -364,21 +389,51 @@ impl utoipa::IntoResponses for RevokeProblems {
 )]
 pub(crate) async fn revoke_api(
     State(state): State<AppState>,
-    officer: RequireScope<HealthRecords>,
+    Issuer(officer): Issuer,
     ApiJson(body): ApiJson<RevokeBody>,
 ) -> Result<Response, AppError> {
     let uvci = body.uvci.trim();
     if uvci.is_empty() {
         return Err(AppError::validation(vec![FieldError::new("/uvci", "invalid", "credentials-field-missing")]));
     }
-    match store::revoke(&state, &actor(&officer.principal), uvci).await {
-        Ok(()) => Ok(StatusCode::NO_CONTENT.into_response()),
-        Err(e) if e.is(ErrorKind::NotFound) => Err(CredentialsError::UnknownRecord.into()),
-        Err(e) => Err(e),
-    }
+    revoke(&state, &officer, uvci).await??;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// The API routes, each with its operation.
 pub(crate) fn api() -> platform::openapi::ApiRouter {
     platform::openapi::ApiRouter::new().routes(utoipa_axum::routes!(issue_api)).routes(utoipa_axum::routes!(revoke_api))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    /// The problems each operation declares itself, before the platform
+    /// completes the document: those its Idempotency-Key header and the
+    /// session's CSRF check imply are among them.
+    #[test]
+    fn each_operation_declares_its_idempotency_and_csrf_problems() {
+        let doc = serde_json::to_value(api().into_openapi()).unwrap();
+        let implied = [
+            ErrorKind::CsrfRejected.problem(),
+            ErrorKind::IdempotencyKeyInvalid.problem(),
+            ErrorKind::IdempotencyKeyReused.problem(),
+            ErrorKind::IdempotencyKeyInProgress.problem(),
+            platform::idempotency::OUTCOME_UNKNOWN,
+            ErrorKind::Unauthenticated.problem(),
+            CredentialsError::ScopeMissing { scope: "" }.problem(),
+        ];
+        for path in ["/api/v1/credentials/records", "/api/v1/credentials/records/revoke"] {
+            let responses = &doc["paths"][path]["post"]["responses"];
+            for problem in implied {
+                let status = problem.status.as_u16().to_string();
+                let types = responses[&status]["x-problem-types"].as_array();
+                let listed = types.is_some_and(|t| t.iter().any(|u| u == &problem.type_uri()));
+                assert!(listed, "{path}: {} not declared under {status}: {responses}", problem.type_uri());
+            }
+        }
+    }
 }

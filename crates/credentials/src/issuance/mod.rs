@@ -1,7 +1,8 @@
 //! Issuance: officers record vaccinations, tests and recoveries (the
 //! `health-records` scope) and issue exemption certificates (the
 //! `exemption-issuer` scope: recording health events alone does not let an
-//! officer exempt anyone); they revoke records by UVCI. The same
+//! officer exempt anyone); they revoke records by UVCI, each kind with the
+//! scope that issues it. The same
 //! [`Request`](crate::records::Request) comes from the officers' page, the
 //! JSON API, and a bulk CSV file (`lionrock credentials issue --csv`).
 //! Rules only here (who may issue what, the CSV reader); the pages and the
@@ -14,11 +15,11 @@ use platform::principal::{Principal, ScopeGuard};
 
 use crate::records::{Kind, Request};
 
-/// The officer scope that records vaccinations, test results and recoveries,
-/// and revokes records.
+/// The officer scope that records (and revokes) vaccinations, test results
+/// and recoveries.
 pub const HEALTH_RECORDS_SCOPE: &str = "health-records";
 
-/// The officer scope that issues exemption certificates.
+/// The officer scope that issues (and revokes) exemption certificates.
 pub const EXEMPTION_SCOPE: &str = "exemption-issuer";
 
 /// Both issuing scopes (the navigation shows the officers' page to either).
@@ -58,9 +59,10 @@ pub fn kinds_for(officer: &Principal) -> Vec<Kind> {
     Kind::ALL.into_iter().filter(|k| may_issue(officer, *k)).collect()
 }
 
-/// Whether `officer` may revoke records.
-pub fn may_revoke(officer: &Principal) -> bool {
-    officer.has_scope(HEALTH_RECORDS_SCOPE)
+/// Whether `officer` may revoke a record of `kind`: the scope that issues
+/// it revokes it.
+pub fn may_revoke(officer: &Principal, kind: Kind) -> bool {
+    may_issue(officer, kind)
 }
 
 /// Sets the [`Request`] field named `name` (a bulk file's column, a form's
@@ -116,10 +118,11 @@ mod tests {
     fn health_records_alone_cannot_exempt() {
         let health = officer(&[HEALTH_RECORDS_SCOPE]);
         assert_eq!(kinds_for(&health), [Kind::Vaccination, Kind::Test, Kind::Recovery]);
-        assert!(!may_issue(&health, Kind::Exemption) && may_revoke(&health));
+        assert!(!may_issue(&health, Kind::Exemption) && may_revoke(&health, Kind::Test));
+        assert!(!may_revoke(&health, Kind::Exemption));
         let exempting = officer(&[EXEMPTION_SCOPE]);
         assert_eq!(kinds_for(&exempting), [Kind::Exemption]);
-        assert!(!may_revoke(&exempting));
+        assert!(may_revoke(&exempting, Kind::Exemption) && !may_revoke(&exempting, Kind::Vaccination));
         assert_eq!(kinds_for(&officer(&SCOPES)), Kind::ALL);
     }
 
@@ -133,6 +136,6 @@ mod tests {
             0,
         )
         .with_scopes(SCOPES.iter().map(|s| (*s).to_owned()).collect());
-        assert!(kinds_for(&resident).is_empty() && !may_revoke(&resident));
+        assert!(kinds_for(&resident).is_empty() && !Kind::ALL.into_iter().any(|k| may_revoke(&resident, k)));
     }
 }

@@ -3,8 +3,11 @@
 //! every bad field named), the unique certificate identifier (UVCI), the
 //! products and codes lionrock issues for, and the DCC payload and claims
 //! that the document signer signs. Rules only; the table and the issuing
-//! transaction are in `store`.
+//! transaction are in `store`, the platform contract's adapter in
+//! `contract`, the retention job in `jobs`.
 
+pub(crate) mod contract;
+pub(crate) mod jobs;
 pub mod store;
 
 use hcert::{Dcc, Exemption, ExemptionReason, Name, Recovery, Test, Vaccination};
@@ -21,6 +24,14 @@ pub const MAX_LIFETIME: Duration = Duration::days(365);
 
 /// How long a test result is valid for, from its sample time.
 pub const TEST_LIFETIME: Duration = Duration::days(3);
+
+/// How many records a holder may have re-issued in any 24 hours: each
+/// re-issue puts the old identifier on the public revocation list that
+/// every verifier downloads, so it cannot be unlimited.
+pub const REISSUES_PER_DAY: u64 = 3;
+
+/// The window [`REISSUES_PER_DAY`] counts over.
+pub const REISSUE_WINDOW: Duration = Duration::days(1);
 
 /// The kinds of record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -146,6 +157,34 @@ impl Entry {
             Entry::Exemption { .. } => Kind::Exemption,
         }
     }
+
+    /// The entry a signed payload records (its first and only one), so a
+    /// re-issue starts again from the record's own facts; `None` when the
+    /// payload holds nothing lionrock issues (an unknown product, say).
+    pub fn of_dcc(dcc: &Dcc) -> Option<Entry> {
+        let date = |s: &str| Date::parse(s, DATE).ok();
+        if let Some(v) = dcc.v.iter().flatten().next() {
+            let product = PRODUCTS.into_iter().find(|p| p.code == v.mp)?;
+            return Some(Entry::Vaccination { product, dose: v.dn, doses_in_series: v.sd, date: date(&v.dt)? });
+        }
+        if let Some(t) = dcc.t.iter().flatten().next() {
+            return Some(Entry::Test {
+                test_type: TEST_TYPES.into_iter().find(|c| *c == t.tt)?,
+                sampled_at: OffsetDateTime::parse(&t.sc, &time::format_description::well_known::Rfc3339).ok()?,
+                result: TEST_RESULTS.into_iter().find(|c| *c == t.tr)?,
+                centre: t.tc.clone().unwrap_or_default(),
+            });
+        }
+        if let Some(r) = dcc.r.iter().flatten().next() {
+            return Some(Entry::Recovery {
+                first_positive: date(&r.fr)?,
+                valid_from: date(&r.df)?,
+                valid_until: date(&r.du)?,
+            });
+        }
+        let e = dcc.e.iter().flatten().next()?;
+        Some(Entry::Exemption { reason: e.es, valid_from: date(&e.df)?, valid_until: date(&e.du)? })
+    }
 }
 
 const DATE: &[time::format_description::BorrowedFormatItem<'static>] =
@@ -233,9 +272,12 @@ fn name_part(
 }
 
 impl Request {
-    /// The holder and the entry, or every field that is wrong. `today` is
-    /// the issuing authority's date: nothing recorded may lie after it.
-    pub fn parse(&self, today: Date) -> Result<(Holder, Entry), Vec<Problem>> {
+    /// The holder and the entry, or every field that is wrong. `now` is the
+    /// time of issue and `today` its date where the issuing authority is:
+    /// nothing recorded may lie after it, and nothing may be issued that
+    /// would expire at once (a test sampled [`TEST_LIFETIME`] ago, a
+    /// validity period that has ended).
+    pub fn parse(&self, now: OffsetDateTime, today: Date) -> Result<(Holder, Entry), Vec<Problem>> {
         let mut problems = Vec::new();
         let document = match Document::parse(self.document_kind.trim(), &self.document_number, &self.document_country) {
             Ok(d) => Some(d),
@@ -279,6 +321,8 @@ impl Request {
                 && (until < from || until - from > MAX_LIFETIME)
             {
                 problems.push(Problem { field: "valid_until", key: "credentials-validity-invalid" });
+            } else if until.is_some_and(|until| until < today) {
+                problems.push(Problem { field: "valid_until", key: "credentials-validity-ended" });
             }
         };
         let entry = match Kind::parse(self.kind.trim()) {
@@ -316,8 +360,8 @@ impl Request {
                 let sampled_at = required(&mut problems, "sampled_at", &self.sampled_at).and_then(|s| {
                     match OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
                         // A test's certificate expires `TEST_LIFETIME` after the sample:
-                        // one that old can no longer be issued (caught here by date).
-                        Ok(t) if t.date() + TEST_LIFETIME < today => {
+                        // one that old can no longer be issued.
+                        Ok(t) if t + TEST_LIFETIME <= now => {
                             problems.push(Problem { field: "sampled_at", key: "credentials-sample-too-old" });
                             None
                         }
@@ -527,6 +571,11 @@ mod tests {
         Date::from_calendar_date(2026, time::Month::November, 30).unwrap()
     }
 
+    /// Noon on `today` in Hong Kong.
+    fn now() -> OffsetDateTime {
+        time::macros::datetime!(2026-11-30 12:00 +08:00)
+    }
+
     fn vaccination() -> Request {
         Request {
             kind: "vaccination".into(),
@@ -545,7 +594,7 @@ mod tests {
 
     #[test]
     fn a_good_request_gives_a_holder_and_an_entry() {
-        let (holder, entry) = vaccination().parse(today()).unwrap();
+        let (holder, entry) = vaccination().parse(now(), today()).unwrap();
         assert_eq!(holder.name.fnt.as_deref(), Some("CHAN"));
         assert_eq!(holder.name.gnt.as_deref(), Some("TAI<MAN"));
         assert!(matches!(entry, Entry::Vaccination { dose: 2, doses_in_series: 2, .. }));
@@ -562,15 +611,15 @@ mod tests {
             date: "2027-01-01".into(),
             ..vaccination()
         };
-        let mut fields: Vec<_> = request.parse(today()).unwrap_err().into_iter().map(|p| p.field).collect();
+        let mut fields: Vec<_> = request.parse(now(), today()).unwrap_err().into_iter().map(|p| p.field).collect();
         fields.sort_unstable();
         assert_eq!(
             fields,
             ["birth_date", "date", "document_number", "dose_number", "family_name_standardised", "product"]
         );
         let chinese = Request { family_name: "陳".into(), family_name_standardised: "CHAN".into(), ..vaccination() };
-        assert_eq!(chinese.parse(today()).unwrap().0.name.r#fn.as_deref(), Some("陳"));
-        assert!(Request { kind: "booster".into(), ..vaccination() }.parse(today()).is_err());
+        assert_eq!(chinese.parse(now(), today()).unwrap().0.name.r#fn.as_deref(), Some("陳"));
+        assert!(Request { kind: "booster".into(), ..vaccination() }.parse(now(), today()).is_err());
     }
 
     #[test]
@@ -583,9 +632,53 @@ mod tests {
             centre: "Kowloon Park".into(),
             ..vaccination()
         };
-        assert!(test("2026-11-27T09:15:00+08:00").parse(today()).is_ok());
-        let problems = test("2026-11-26T09:15:00+08:00").parse(today()).unwrap_err();
-        assert_eq!(problems, [Problem { field: "sampled_at", key: "credentials-sample-too-old" }]);
+        // To the second: the certificate must outlive the moment of issue.
+        assert!(test("2026-11-27T12:00:01+08:00").parse(now(), today()).is_ok());
+        assert!(test("2026-11-27T04:00:01Z").parse(now(), today()).is_ok());
+        for old in ["2026-11-27T12:00:00+08:00", "2026-11-27T09:15:00+08:00", "2026-11-26T23:00:00+08:00"] {
+            let problems = test(old).parse(now(), today()).unwrap_err();
+            assert_eq!(problems, [Problem { field: "sampled_at", key: "credentials-sample-too-old" }], "{old}");
+        }
+        let problems = test("2026-12-01T00:00:00+08:00").parse(now(), today()).unwrap_err();
+        assert_eq!(problems, [Problem { field: "sampled_at", key: "credentials-date-in-future" }]);
+    }
+
+    #[test]
+    fn a_validity_period_that_has_ended_cannot_be_issued() {
+        let exemption = |until: &str| Request {
+            kind: "exemption".into(),
+            reason: "medical".into(),
+            valid_from: "2026-06-01".into(),
+            valid_until: until.into(),
+            ..vaccination()
+        };
+        assert!(exemption("2026-11-30").parse(now(), today()).is_ok(), "valid to the end of today");
+        let problems = exemption("2026-11-29").parse(now(), today()).unwrap_err();
+        assert_eq!(problems, [Problem { field: "valid_until", key: "credentials-validity-ended" }]);
+    }
+
+    #[test]
+    fn the_entry_is_rebuilt_from_its_payload() {
+        let (holder, _) = vaccination().parse(now(), today()).unwrap();
+        let issuing = Issuing { country: "HK", issuer: "DH", uvci: "URN:UVCI:01:HK:X#0", now: now() };
+        let entries = [
+            Entry::Vaccination { product: PRODUCTS[2], dose: 1, doses_in_series: 2, date: today() },
+            Entry::Test {
+                test_type: TEST_TYPES[1],
+                sampled_at: time::macros::datetime!(2026-11-29 01:02:03 UTC),
+                result: TEST_RESULTS[0],
+                centre: "Kowloon Park".into(),
+            },
+            Entry::Recovery { first_positive: today(), valid_from: today(), valid_until: today() + Duration::days(9) },
+            Entry::Exemption { reason: ExemptionReason::ClinicalTrial, valid_from: today(), valid_until: today() },
+        ];
+        for entry in entries {
+            assert_eq!(Entry::of_dcc(&payload(&holder, &entry, &issuing)), Some(entry));
+        }
+        let vaccination = Entry::Vaccination { product: PRODUCTS[0], dose: 1, doses_in_series: 1, date: today() };
+        let mut unknown = payload(&holder, &vaccination, &issuing);
+        unknown.v.as_mut().unwrap()[0].mp = "Sputnik-V".into();
+        assert_eq!(Entry::of_dcc(&unknown), None);
     }
 
     #[test]
@@ -597,9 +690,9 @@ mod tests {
             valid_until: until.into(),
             ..vaccination()
         };
-        assert!(exemption("2026-12-01", "2027-05-31").parse(today()).is_ok());
-        assert!(exemption("2026-12-01", "2026-11-30").parse(today()).is_err());
-        assert!(exemption("2026-12-01", "2028-01-01").parse(today()).is_err());
+        assert!(exemption("2026-12-01", "2027-05-31").parse(now(), today()).is_ok());
+        assert!(exemption("2026-12-01", "2026-11-30").parse(now(), today()).is_err());
+        assert!(exemption("2026-12-01", "2028-01-01").parse(now(), today()).is_err());
     }
 
     #[test]
@@ -615,8 +708,8 @@ mod tests {
 
     #[test]
     fn credentials_expire_within_a_year() {
+        let (_, vaccination) = vaccination().parse(now(), today()).unwrap();
         let now = OffsetDateTime::UNIX_EPOCH + Duration::days(20_000);
-        let (_, vaccination) = vaccination().parse(today()).unwrap();
         assert_eq!(expiry(&vaccination, now), now + MAX_LIFETIME);
         let sampled_at = now - Duration::hours(5);
         let test = Entry::Test { test_type: "LP6464-4", sampled_at, result: "260415000", centre: "X".into() };

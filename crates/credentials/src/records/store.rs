@@ -12,14 +12,13 @@ use platform::app::AppState;
 use platform::audit::{self, AuditEntry};
 use platform::error::{AppError, FieldError};
 use sea_orm::ActiveValue::Set;
-use sea_orm::QueryOrder;
 use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::Expr;
+use sea_orm::{QueryOrder, QuerySelect};
 use time::OffsetDateTime;
 
 use super::{Entry, Holder, Issuing, Kind, Problem, Request};
 use crate::errors::CredentialsError;
-use crate::settings::Settings;
 
 pub mod entity {
     //! `credential_record` rows.
@@ -118,44 +117,55 @@ fn open(state: &AppState, row: entity::Model) -> Result<Record, AppError> {
     })
 }
 
-/// Signs a record for `holder`: a fresh UVCI, the payload, the claims.
-async fn sign(
-    state: &AppState,
-    settings: &Settings,
-    holder: &Holder,
-    entry: &Entry,
+/// A row about to be signed: whom it is for, what kind, by whom, when, and
+/// until when.
+struct Draft<'a> {
+    kind: Kind,
+    holder_index: String,
+    holder_masked: Option<String>,
+    actor: &'a str,
     now: OffsetDateTime,
+    expires_at: OffsetDateTime,
+}
+
+/// Signs `dcc` (whose entry carries `uvci`) with the active document
+/// signer and seals it into a new row: the one place claims are made, so
+/// issuing and re-issuing sign alike. A credential that would expire at
+/// once is refused (`credentials-expired`).
+async fn signed(
+    state: &AppState,
+    dcc: &hcert::Dcc,
+    uvci: String,
+    draft: Draft<'_>,
 ) -> Result<(entity::ActiveModel, Issued), AppError> {
-    let country = state.config.locale.country.clone();
-    let uvci = super::new_uvci(&country, &platform::crypto::random_bytes::<24>());
-    let issuing = Issuing { country: &country, issuer: &settings.issuer, uvci: &uvci, now };
-    let dcc = super::payload(holder, entry, &issuing);
-    let expires_at = super::expiry(entry, now);
+    if draft.expires_at <= draft.now {
+        return Err(CredentialsError::Expired.into());
+    }
     let names = platform::keys::CertificateNames::of(&state.config);
     let signer = platform::keys::dcc_signer(&state.db, &state.keys, &names).await?;
     let key = <p256::ecdsa::SigningKey as p256::pkcs8::DecodePrivateKey>::from_pkcs8_der(&signer.key.der)
         .map_err(|e| AppError::internal(format!("document signer key: {e}")))?;
     let claims = hcert::Claims {
-        issuer: Some(country.clone()),
-        issued_at: now.unix_timestamp(),
-        expires_at: expires_at.unix_timestamp(),
+        issuer: Some(state.config.locale.country.clone()),
+        issued_at: draft.now.unix_timestamp(),
+        expires_at: draft.expires_at.unix_timestamp(),
     };
-    let hc1 = hcert::encode(&dcc, &claims, &hcert::Signer::Es256 { key, kid: hcert::Kid(signer.kid) })
+    let hc1 = hcert::encode(dcc, &claims, &hcert::Signer::Es256 { key, kid: hcert::Kid(signer.kid) })
         .map_err(|e| AppError::from(CredentialsError::NotSignable).with_detail(e.to_string()))?;
-    let payload = serde_json::to_vec(&dcc).map_err(AppError::internal)?;
+    let payload = serde_json::to_vec(dcc).map_err(AppError::internal)?;
     let id = Uuid::now_v7().to_string();
     let row = entity::ActiveModel {
         id: Set(id.clone()),
         uvci: Set(uvci.clone()),
-        kind: Set(entry.kind().as_str().to_owned()),
-        holder_index: Set(holder.document.index(&state.keys)),
-        holder_masked: Set(Some(holder.document.masked())),
+        kind: Set(draft.kind.as_str().to_owned()),
+        holder_index: Set(draft.holder_index),
+        holder_masked: Set(draft.holder_masked),
         payload_sealed: Set(STANDARD.encode(state.keys.seal(PAYLOAD_CONTEXT, &payload))),
         hc1_sealed: Set(STANDARD.encode(state.keys.seal(HC1_CONTEXT, hc1.as_bytes()))),
         dsc_kid: Set(STANDARD.encode(signer.kid)),
-        issued_at: Set(now),
-        expires_at: Set(expires_at),
-        issued_by: Set(String::new()),
+        issued_at: Set(draft.now),
+        expires_at: Set(draft.expires_at),
+        issued_by: Set(draft.actor.to_owned()),
         hidden_at: Set(None),
         revoked_at: Set(None),
         replaced_by: Set(None),
@@ -166,15 +176,27 @@ async fn sign(
 /// Issues the record a request asks for, by `actor` (`account:<id>`, `cli`,
 /// …): checked, signed, stored sealed and audited in one transaction.
 pub async fn issue(state: &AppState, actor: &str, request: &Request) -> Result<Issued, AppError> {
-    let (holder, entry) = request.parse(state.today()).map_err(|p| invalid(&p))?;
+    let (holder, entry) = request.parse(platform::db::now(), state.today()).map_err(|p| invalid(&p))?;
     issue_checked(state, actor, &holder, &entry).await
 }
 
 /// Issues a record for a holder and entry already checked.
 pub async fn issue_checked(state: &AppState, actor: &str, holder: &Holder, entry: &Entry) -> Result<Issued, AppError> {
     let settings = crate::settings::of(state);
-    let (mut row, issued) = sign(state, &settings, holder, entry, platform::db::now()).await?;
-    row.issued_by = Set(actor.to_owned());
+    let now = platform::db::now();
+    let country = state.config.locale.country.clone();
+    let uvci = super::new_uvci(&country, &platform::crypto::random_bytes::<24>());
+    let issuing = Issuing { country: &country, issuer: &settings.issuer, uvci: &uvci, now };
+    let dcc = super::payload(holder, entry, &issuing);
+    let draft = Draft {
+        kind: entry.kind(),
+        holder_index: holder.document.index(&state.keys),
+        holder_masked: Some(holder.document.masked()),
+        actor,
+        now,
+        expires_at: super::expiry(entry, now),
+    };
+    let (row, issued) = signed(state, &dcc, uvci, draft).await?;
     let txn = platform::db::begin_write(&state.db).await?;
     row.insert(&txn).await?;
     audit::record(
@@ -246,13 +268,27 @@ pub async fn set_hidden(
 /// Re-issues one of the holder's records: the same facts under a new UVCI
 /// and a fresh signature; the old one is revoked (its UVCI joins the
 /// revocation list) and points to its replacement, in one transaction.
+///
+/// The new credential expires when the record's own facts say (a test
+/// three days after its sample, an exemption at the end of its period), so
+/// re-issuing never extends validity; an expired record, or one that would
+/// expire at once, is refused (409 `credentials-expired`). A holder has at
+/// most [`REISSUES_PER_DAY`](super::REISSUES_PER_DAY) re-issues in any 24
+/// hours (429 `credentials-reissue-limit`), counted from the replaced rows
+/// inside the transaction, so parallel requests cannot pass it.
 pub async fn reissue(state: &AppState, actor: &str, holder_index: &str, id: &str) -> Result<Issued, AppError> {
     let Some(old) = of_holder_by_id(state, holder_index, id).await? else { return Err(AppError::not_found()) };
     if old.revoked || old.replaced_by.is_some() {
         return Err(CredentialsError::Revoked.into());
     }
-    let settings = crate::settings::of(state);
     let now = platform::db::now();
+    let entry = Entry::of_dcc(&old.dcc)
+        .ok_or_else(|| AppError::internal(format!("record {id}: its payload holds no entry lionrock issues")))?;
+    let expires_at = super::expiry(&entry, now);
+    if old.expires_at <= now || expires_at <= now {
+        return Err(CredentialsError::Expired.into());
+    }
+    let settings = crate::settings::of(state);
     let uvci = super::new_uvci(&state.config.locale.country, &platform::crypto::random_bytes::<24>());
     let mut dcc = old.dcc.clone();
     for ci in dcc_uvcis(&mut dcc) {
@@ -261,26 +297,49 @@ pub async fn reissue(state: &AppState, actor: &str, holder_index: &str, id: &str
     for is in dcc_issuers(&mut dcc) {
         is.clone_from(&settings.issuer);
     }
-    let names = platform::keys::CertificateNames::of(&state.config);
-    let signer = platform::keys::dcc_signer(&state.db, &state.keys, &names).await?;
-    let key = <p256::ecdsa::SigningKey as p256::pkcs8::DecodePrivateKey>::from_pkcs8_der(&signer.key.der)
-        .map_err(|e| AppError::internal(format!("document signer key: {e}")))?;
-    // The same lifetime as before, counted from now, and never more than a year.
-    let lifetime = (old.expires_at - old.issued_at).min(super::MAX_LIFETIME);
-    let expires_at = now + lifetime;
-    let claims = hcert::Claims {
-        issuer: Some(state.config.locale.country.clone()),
-        issued_at: now.unix_timestamp(),
-        expires_at: expires_at.unix_timestamp(),
+    let draft = Draft {
+        kind: old.kind,
+        holder_index: holder_index.to_owned(),
+        holder_masked: old.holder_masked.clone(),
+        actor,
+        now,
+        expires_at,
     };
-    let hc1 = hcert::encode(&dcc, &claims, &hcert::Signer::Es256 { key, kid: hcert::Kid(signer.kid) })
-        .map_err(|e| AppError::from(CredentialsError::NotSignable).with_detail(e.to_string()))?;
-    let payload = serde_json::to_vec(&dcc).map_err(AppError::internal)?;
-    let new_id = Uuid::now_v7().to_string();
+    let (row, issued) = signed(state, &dcc, uvci, draft).await?;
     let txn = platform::db::begin_write(&state.db).await?;
+    // The holder's rows are the lock the count below needs: FOR UPDATE on
+    // PostgreSQL (in ID order, so two re-issues never wait on each other
+    // crosswise); on SQLite the write transaction holds the database's
+    // single write lock already.
+    entity::Entity::find()
+        .select_only()
+        .column(entity::Column::Id)
+        .filter(entity::Column::HolderIndex.eq(holder_index))
+        .order_by_asc(entity::Column::Id)
+        .lock_exclusive()
+        .into_tuple::<String>()
+        .all(&txn)
+        .await?;
+    let recent: Vec<Option<OffsetDateTime>> = entity::Entity::find()
+        .select_only()
+        .column(entity::Column::RevokedAt)
+        .filter(entity::Column::HolderIndex.eq(holder_index))
+        .filter(entity::Column::ReplacedBy.is_not_null())
+        .filter(entity::Column::RevokedAt.gt(now - super::REISSUE_WINDOW))
+        .order_by_asc(entity::Column::RevokedAt)
+        .into_tuple()
+        .all(&txn)
+        .await?;
+    if recent.len() as u64 >= super::REISSUES_PER_DAY {
+        let oldest = recent.first().copied().flatten().unwrap_or(now);
+        let wait = (oldest + super::REISSUE_WINDOW - now).whole_seconds().max(1);
+        let mut refused = AppError::from(CredentialsError::ReissueLimit { limit: super::REISSUES_PER_DAY });
+        refused.retry_after = Some(u32::try_from(wait).unwrap_or(u32::MAX));
+        return Err(refused);
+    }
     let done = entity::Entity::update_many()
         .col_expr(entity::Column::RevokedAt, Expr::value(Some(now)))
-        .col_expr(entity::Column::ReplacedBy, Expr::value(Some(new_id.clone())))
+        .col_expr(entity::Column::ReplacedBy, Expr::value(Some(issued.id.clone())))
         .filter(entity::Column::Id.eq(id))
         .filter(entity::Column::RevokedAt.is_null())
         .exec(&txn)
@@ -289,30 +348,13 @@ pub async fn reissue(state: &AppState, actor: &str, holder_index: &str, id: &str
         // Re-issued or revoked by a parallel request.
         return Err(CredentialsError::Revoked.into());
     }
-    entity::ActiveModel {
-        id: Set(new_id.clone()),
-        uvci: Set(uvci.clone()),
-        kind: Set(old.kind.as_str().to_owned()),
-        holder_index: Set(holder_index.to_owned()),
-        holder_masked: Set(old.holder_masked.clone()),
-        payload_sealed: Set(STANDARD.encode(state.keys.seal(PAYLOAD_CONTEXT, &payload))),
-        hc1_sealed: Set(STANDARD.encode(state.keys.seal(HC1_CONTEXT, hc1.as_bytes()))),
-        dsc_kid: Set(STANDARD.encode(signer.kid)),
-        issued_at: Set(now),
-        expires_at: Set(expires_at),
-        issued_by: Set(actor.to_owned()),
-        hidden_at: Set(None),
-        revoked_at: Set(None),
-        replaced_by: Set(None),
-    }
-    .insert(&txn)
-    .await?;
-    for (action, object) in [("credentials.reissue", id), ("credentials.issue", new_id.as_str())] {
+    row.insert(&txn).await?;
+    for (action, object) in [("credentials.reissue", id), ("credentials.issue", issued.id.as_str())] {
         audit::record(&txn, &state.keys, AuditEntry::new(actor.to_owned(), action, format!("credential:{object}")))
             .await?;
     }
     txn.commit().await?;
-    Ok(Issued { id: new_id, uvci, hc1 })
+    Ok(issued)
 }
 
 fn dcc_uvcis(dcc: &mut hcert::Dcc) -> Vec<&mut String> {
@@ -331,6 +373,18 @@ fn dcc_issuers(dcc: &mut hcert::Dcc) -> Vec<&mut String> {
     out.extend(dcc.r.iter_mut().flatten().map(|r| &mut r.is));
     out.extend(dcc.e.iter_mut().flatten().map(|r| &mut r.is));
     out
+}
+
+/// The kind of the record with this UVCI (`None` when there is none).
+pub async fn kind_of(state: &AppState, uvci: &str) -> Result<Option<Kind>, AppError> {
+    let kind: Option<String> = entity::Entity::find()
+        .select_only()
+        .column(entity::Column::Kind)
+        .filter(entity::Column::Uvci.eq(uvci))
+        .into_tuple()
+        .one(&state.db)
+        .await?;
+    kind.map(|k| Kind::parse(&k).ok_or_else(|| AppError::internal(format!("record kind {k}")))).transpose()
 }
 
 /// Revokes a record by its UVCI (an officer found it wrong, say).
@@ -386,56 +440,4 @@ pub async fn purge(state: &AppState) -> Result<u64, AppError> {
     }
     txn.commit().await?;
     Ok(gone)
-}
-
-/// The module's periodic work: the retention clean-up (errors are logged;
-/// the next run tries again).
-pub(crate) async fn job(state: AppState) {
-    if let Err(e) = purge(&state).await {
-        tracing::warn!(error = ?e.cause, "credentials: purging expired records failed");
-    }
-}
-
-/// Credentials' side of the platform's health-records service: another
-/// domain's event becomes a [`Request`], checked and issued like any other.
-pub(crate) struct Service;
-
-impl platform::contracts::HealthRecords for Service {
-    fn issue<'a>(
-        &'a self,
-        state: &'a AppState,
-        event: platform::contracts::HealthEvent,
-    ) -> platform::contracts::BoxFuture<'a, Result<String, AppError>> {
-        use platform::contracts::HealthEventKind;
-        Box::pin(async move {
-            let document = &event.document;
-            let (document_number, document_country) = match document {
-                platform::ids::Document::Hkid(h) => (h.as_str().to_owned(), String::new()),
-                platform::ids::Document::Passport(p) => (p.number.clone(), p.country.clone()),
-            };
-            let base = Request {
-                document_kind: document.kind().to_owned(),
-                document_number,
-                document_country,
-                family_name: event.family_name.clone(),
-                given_name: event.given_name.clone(),
-                birth_date: event.birthdate.clone(),
-                ..Request::default()
-            };
-            let request = match event.kind {
-                HealthEventKind::Vaccination { product, dose, doses_in_series, date } => Request {
-                    kind: Kind::Vaccination.as_str().to_owned(),
-                    product,
-                    dose_number: dose.to_string(),
-                    doses_in_series: doses_in_series.to_string(),
-                    date,
-                    ..base
-                },
-                HealthEventKind::Test { test_type, sampled_at, result, centre } => {
-                    Request { kind: Kind::Test.as_str().to_owned(), test_type, sampled_at, result, centre, ..base }
-                }
-            };
-            Ok(issue(state, &event.actor, &request).await?.uvci)
-        })
-    }
 }

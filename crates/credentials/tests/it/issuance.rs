@@ -146,7 +146,12 @@ async fn health_officers_revoke_by_uvci(backend: Backend) {
     let body = json!({ "uvci": issued.uvci });
 
     let exempting = app.sign_in_as(&officer(&["exemption-issuer"])).await;
-    assert_eq!(post_api(&exempting, REVOKE, &body, None).await.status(), 403, "revoking needs health-records");
+    let resp = post_api(&exempting, REVOKE, &body, None).await;
+    assert_eq!(resp.status(), 403, "a vaccination is revoked with health-records");
+    assert_eq!(problem_type(resp).await, "urn:lionrock:problem:credentials-scope-missing");
+    let resident = app.sign_in_as(&platform::testkit::resident_signed_in_now(AccountId(uuid::Uuid::now_v7()))).await;
+    assert_eq!(post_api(&resident, REVOKE, &body, None).await.status(), 403, "a resident");
+    assert!(store::revoked(&app.state).await.unwrap().is_empty());
     let health = app.sign_in_as(&health_officer()).await;
     let resp = post_api(&health, REVOKE, &json!({ "uvci": "URN:UVCI:01:HK:NOSUCHRECORD#0" }), None).await;
     assert_eq!(resp.status(), 404);
@@ -164,6 +169,33 @@ async fn health_officers_revoke_by_uvci(backend: Backend) {
     assert!(holder_records(&app).await[0].revoked);
 }
 both_backends!(health_officers_revoke_by_uvci);
+
+/// The scope that issues a kind of record revokes it: exemptions with
+/// `exemption-issuer`, not with `health-records`.
+async fn exemptions_are_revoked_by_the_exemption_issuer(backend: Backend) {
+    let app = spawn(backend).await;
+    let exempting = app.sign_in_as(&officer(&["exemption-issuer"])).await;
+    let issued: Value = post_api(&exempting, RECORDS, &exemption(), None).await.json().await.unwrap();
+    let body = json!({ "uvci": issued["uvci"] });
+
+    let health = app.sign_in_as(&health_officer()).await;
+    let resp = post_api(&health, REVOKE, &body, None).await;
+    assert_eq!(resp.status(), 403, "health-records does not revoke exemptions");
+    let problem: Value = resp.json().await.unwrap();
+    assert_eq!(problem["type"], "urn:lionrock:problem:credentials-scope-missing");
+    assert!(problem["detail"].as_str().unwrap().contains("exemption-issuer"), "{problem}");
+    // Nor through the page, which names the scope beside the field.
+    let html = health.post_form("/en/officer/credentials/revoke", &[("uvci", issued["uvci"].as_str().unwrap())]).await;
+    assert_eq!(html.status(), 422);
+    let html = html.text().await.unwrap();
+    assert!(html.contains("href=\"#uvci\"") && html.contains("needs the exemption-issuer officer scope"), "{html}");
+    assert!(store::revoked(&app.state).await.unwrap().is_empty());
+
+    assert_eq!(post_api(&exempting, REVOKE, &body, None).await.status(), 204, "its own scope revokes it");
+    let revoked: Vec<String> = store::revoked(&app.state).await.unwrap().into_iter().map(|(u, _)| u).collect();
+    assert_eq!(revoked, [issued["uvci"].as_str().unwrap()]);
+}
+both_backends!(exemptions_are_revoked_by_the_exemption_issuer);
 
 async fn the_officers_form_issues_and_shows_the_record(backend: Backend) {
     let app = spawn(backend).await;
@@ -268,7 +300,7 @@ async fn the_exemption_form_needs_its_scope(backend: Backend) {
     let exempting = app.sign_in_as(&officer(&["exemption-issuer"])).await;
     let html = exempting.get(page).await.text().await.unwrap();
     assert!(html.contains("?kind=exemption") && !html.contains("?kind=vaccination"), "{html}");
-    assert!(!html.contains("name=\"uvci\""), "revoking needs health-records");
+    assert!(html.contains("name=\"uvci\""), "the exemption issuer revokes exemptions");
     let form = exempting.get("/en/officer/credentials?kind=exemption").await.text().await.unwrap();
     assert!(form.contains("name=\"reason\"") && form.contains("name=\"valid_until\""), "{form}");
     let resp = exempting.post_form(page, &fields).await;
@@ -276,5 +308,8 @@ async fn the_exemption_form_needs_its_scope(backend: Backend) {
     let records = holder_records(&app).await;
     assert_eq!(records.len(), 1);
     assert_eq!(records[0].kind, credentials::records::Kind::Exemption);
+    let resp = exempting.post_form("/en/officer/credentials/revoke", &[("uvci", &records[0].uvci)]).await;
+    assert_eq!(resp.status(), 200);
+    assert!(holder_records(&app).await[0].revoked);
 }
 both_backends!(the_exemption_form_needs_its_scope);

@@ -359,3 +359,254 @@ async fn downloads_are_private_attachments_whose_codes_scan(backend: Backend) {
     }
 }
 both_backends!(downloads_are_private_attachments_whose_codes_scan);
+
+/// Runs `sql` (written with `?` placeholders) with `values` on the test database.
+async fn execute(app: &TestApp, sql: &str, values: Vec<sea_orm::Value>) {
+    use sea_orm::ConnectionTrait;
+    let backend = app.db().get_database_backend();
+    let sql = match backend {
+        sea_orm::DatabaseBackend::Postgres => {
+            let mut n = 0;
+            sql.chars()
+                .map(|c| match c {
+                    '?' => {
+                        n += 1;
+                        format!("${n}")
+                    }
+                    c => c.to_string(),
+                })
+                .collect()
+        }
+        _ => sql.to_owned(),
+    };
+    app.db().execute_raw(sea_orm::Statement::from_sql_and_values(backend, sql, values)).await.unwrap();
+}
+
+/// Rewrites the facts a record's sealed payload holds (as if it had been
+/// issued long ago), leaving its expiry column as it was.
+async fn rewrite_payload(app: &TestApp, id: &str, change: impl FnOnce(&mut serde_json::Value)) {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    use sea_orm::ConnectionTrait;
+    let backend = app.db().get_database_backend();
+    let select = match backend {
+        sea_orm::DatabaseBackend::Postgres => "SELECT payload_sealed FROM credential_record WHERE id = $1",
+        _ => "SELECT payload_sealed FROM credential_record WHERE id = ?",
+    };
+    let row = app
+        .db()
+        .query_one_raw(sea_orm::Statement::from_sql_and_values(backend, select, [id.into()]))
+        .await
+        .unwrap()
+        .unwrap();
+    let sealed: String = row.try_get("", "payload_sealed").unwrap();
+    let context = "credentials.record.payload";
+    let plain = app.state.keys.open(context, &STANDARD.decode(sealed).unwrap()).unwrap();
+    let mut payload: serde_json::Value = serde_json::from_slice(&plain).unwrap();
+    change(&mut payload);
+    let sealed = STANDARD.encode(app.state.keys.seal(context, &serde_json::to_vec(&payload).unwrap()));
+    execute(app, "UPDATE credential_record SET payload_sealed = ? WHERE id = ?", vec![sealed.into(), id.into()]).await;
+}
+
+async fn problem_of(r: reqwest::Response) -> (u16, String) {
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+async fn reissuing_keeps_the_records_own_expiry(backend: Backend) {
+    let app = spawn(backend).await;
+    let client = chan(&app).await;
+    let holder = index(&app, "A123456(3)");
+    let sampled = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap() - time::Duration::days(2);
+    let test = store::issue(&app.state, "cli", &test_request(sampled)).await.unwrap();
+    let until = app.state.today() + time::Duration::days(30);
+    let exemption = credentials::records::Request {
+        kind: "exemption".into(),
+        reason: "medical".into(),
+        valid_from: "2026-11-01".into(),
+        valid_until: until.to_string(),
+        product: String::new(),
+        dose_number: String::new(),
+        doses_in_series: String::new(),
+        date: String::new(),
+        ..vaccination()
+    };
+    let exempt = store::issue(&app.state, "cli", &exemption).await.unwrap();
+    let before = store::of_holder(&app.state, &holder, true).await.unwrap();
+
+    for old in [&test, &exempt] {
+        let r = client.post_form("/en/credentials/reissue", &[("id", &old.id), ("confirm", "yes")]).await;
+        assert_eq!(r.status(), 303);
+        let was = before.iter().find(|r| r.id == old.id).unwrap();
+        let records = store::of_holder(&app.state, &holder, true).await.unwrap();
+        let new = records.iter().find(|r| r.kind == was.kind).unwrap();
+        assert_ne!(new.uvci, old.uvci);
+        assert_eq!(new.expires_at, was.expires_at, "a re-issue never outlives the record it replaces");
+        let decoded = hcert::decode(&new.hc1, &trust(&app).await, &hcert::ValueSets::unchecked(), now()).unwrap();
+        assert_eq!(decoded.claims.expires_at, was.expires_at.unix_timestamp());
+    }
+    let test_before = before.iter().find(|r| r.id == test.id).unwrap();
+    assert_eq!(test_before.expires_at, sampled + credentials::records::TEST_LIFETIME);
+}
+both_backends!(reissuing_keeps_the_records_own_expiry);
+
+/// Re-issuing starts again from the record's facts: a test whose sample is
+/// weeks old, or an exemption whose period has ended, is not re-issued
+/// (whatever its row's expiry column says), and nothing is revoked.
+async fn records_whose_facts_have_expired_are_not_reissued(backend: Backend) {
+    let app = spawn(backend).await;
+    let client = chan(&app).await;
+    let sampled = time::OffsetDateTime::now_utc() - time::Duration::days(2);
+    let test = store::issue(&app.state, "cli", &test_request(sampled)).await.unwrap();
+    let exemption = credentials::records::Request {
+        kind: "exemption".into(),
+        reason: "medical".into(),
+        valid_from: "2026-11-01".into(),
+        valid_until: (app.state.today() + time::Duration::days(30)).to_string(),
+        product: String::new(),
+        dose_number: String::new(),
+        doses_in_series: String::new(),
+        date: String::new(),
+        ..vaccination()
+    };
+    let exempt = store::issue(&app.state, "cli", &exemption).await.unwrap();
+    let weeks_ago = (time::OffsetDateTime::now_utc() - time::Duration::weeks(3))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    rewrite_payload(&app, &test.id, |p| p["t"][0]["sc"] = weeks_ago.into()).await;
+    let last_week = (app.state.today() - time::Duration::days(7)).to_string();
+    rewrite_payload(&app, &exempt.id, |p| p["e"][0]["du"] = last_week.into()).await;
+
+    for old in [&test, &exempt] {
+        let r = client.post_form("/en/credentials/reissue", &[("id", &old.id), ("confirm", "yes")]).await;
+        let (status, page) = problem_of(r).await;
+        assert_eq!(status, 409, "{page}");
+        assert!(page.contains("Record expired"), "{page}");
+    }
+    assert!(store::revoked(&app.state).await.unwrap().is_empty(), "nothing revoked");
+    assert_eq!(store::of_holder(&app.state, &index(&app, "A123456(3)"), true).await.unwrap().len(), 2);
+}
+both_backends!(records_whose_facts_have_expired_are_not_reissued);
+
+/// An expired record is listed as expired, without its QR code, downloads
+/// or re-issuing; revoked and replaced records are not downloaded either.
+async fn only_valid_records_are_downloaded_or_reissued(backend: Backend) {
+    let app = spawn(backend).await;
+    let client = chan(&app).await;
+    let expired = store::issue(&app.state, "cli", &vaccination()).await.unwrap();
+    let an_hour_ago = time::OffsetDateTime::now_utc() - time::Duration::hours(1);
+    execute(
+        &app,
+        "UPDATE credential_record SET expires_at = ? WHERE id = ?",
+        vec![an_hour_ago.into(), expired.id.clone().into()],
+    )
+    .await;
+    let revoked = store::issue(&app.state, "cli", &vaccination()).await.unwrap();
+    store::revoke(&app.state, "account:officer", &revoked.uvci).await.unwrap();
+    let replaced = store::issue(&app.state, "cli", &vaccination()).await.unwrap();
+    let r = client.post_form("/en/credentials/reissue", &[("id", &replaced.id), ("confirm", "yes")]).await;
+    assert_eq!(r.status(), 303);
+
+    let (status, page) = html(&client, "/en/credentials").await;
+    assert_eq!(status, 200);
+    let at = page.find(&expired.uvci).expect("the expired record is listed");
+    let section = &page[page[..at].rfind("<section").unwrap()..];
+    let section = &section[..section.find("</section>").unwrap()];
+    assert!(section.contains("This record has expired: its QR code no longer passes checks."), "{section}");
+    assert!(!section.contains("<svg") && !section.contains(".pdf") && !section.contains("reissue?id="), "{section}");
+    assert_eq!(page.matches("<svg").count(), 1, "only the replacement shows a QR code");
+    let (_, zh) = html(&client, "/zh-hk/credentials").await;
+    assert!(zh.contains("此紀錄已過期"), "{zh}");
+
+    for (record, says) in [(&expired, "Record expired"), (&revoked, "Record revoked"), (&replaced, "Record revoked")] {
+        for extension in ["pdf", "png"] {
+            let (status, body) =
+                problem_of(client.get(&format!("/en/credentials/{}.{extension}", record.id)).await).await;
+            assert_eq!(status, 409, "{extension} of {}", record.uvci);
+            assert!(body.contains(says), "{body}");
+        }
+        assert_eq!(client.get(&format!("/en/credentials/reissue?id={}", record.id)).await.status(), 409);
+        let r = client.post_form("/en/credentials/reissue", &[("id", &record.id), ("confirm", "yes")]).await;
+        assert_eq!(r.status(), 409);
+    }
+    let revoked_list = store::revoked(&app.state).await.unwrap();
+    assert_eq!(revoked_list.len(), 2, "the revoked and the replaced record only: {revoked_list:?}");
+}
+both_backends!(only_valid_records_are_downloaded_or_reissued);
+
+/// Posts each re-issue form at once (the CSRF token fetched first), and
+/// returns each answer's status, in order.
+async fn reissue_at_once(client: &TestClient, ids: &[String]) -> Vec<(u16, Option<String>, String)> {
+    let token = client.csrf_token().await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, id) in ids.iter().enumerate() {
+        let (client, id, token) = (client.clone(), id.clone(), token.clone());
+        tasks.spawn(async move {
+            let fields = [("id", id.as_str()), ("confirm", "yes"), (platform::web::CSRF_FIELD, token.as_str())];
+            let r = client.post_form_raw("/en/credentials/reissue", &fields).await;
+            let retry = r.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned());
+            (i, r.status().as_u16(), retry, r.text().await.unwrap())
+        });
+    }
+    let mut answers = tasks.join_all().await;
+    answers.sort_by_key(|a| a.0);
+    answers.into_iter().map(|(_, status, retry, body)| (status, retry, body)).collect()
+}
+
+/// Every re-issue revokes a UVCI that every verifier then downloads: a
+/// holder gets three a day, even when the requests come all at once.
+async fn reissues_are_capped_per_holder_even_in_a_burst(backend: Backend) {
+    let app = spawn(backend).await;
+    let client = chan(&app).await;
+    let mut ids = Vec::new();
+    for _ in 0..6 {
+        ids.push(store::issue(&app.state, "cli", &vaccination()).await.unwrap().id);
+    }
+    let answers = reissue_at_once(&client, &ids).await;
+    let statuses: Vec<u16> = answers.iter().map(|a| a.0).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 303).count(), 3, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 3, "{statuses:?}");
+    assert_eq!(store::revoked(&app.state).await.unwrap().len(), 3);
+    let (_, retry, page) = answers.iter().find(|a| a.0 == 429).unwrap();
+    let retry: u32 = retry.as_deref().expect("Retry-After").parse().unwrap();
+    assert!(retry > 23 * 3600 && retry <= 24 * 3600, "{retry}");
+    assert!(page.contains("id=\"error-summary\""), "{page}");
+    assert!(page.contains("You can have at most 3 records re-issued in 24 hours"), "{page}");
+
+    // Later, one at a time: still refused, and nothing changes.
+    let left = store::of_holder(&app.state, &index(&app, "A123456(3)"), true).await.unwrap();
+    let unreplaced = left.iter().find(|r| !r.revoked).unwrap();
+    let r = client.post_form("/en/credentials/reissue", &[("id", &unreplaced.id), ("confirm", "yes")]).await;
+    assert_eq!(r.status(), 429);
+    assert_eq!(store::revoked(&app.state).await.unwrap().len(), 3);
+
+    // Another holder has their own allowance.
+    let other = store::issue(
+        &app.state,
+        "cli",
+        &credentials::records::Request { document_number: "B123456(6)".into(), ..vaccination() },
+    )
+    .await
+    .unwrap();
+    let wong = resident(&app, IdentityLevel::RealName, Some("B123456(6)")).await;
+    let r = wong.post_form("/en/credentials/reissue", &[("id", &other.id), ("confirm", "yes")]).await;
+    assert_eq!(r.status(), 303);
+}
+both_backends!(reissues_are_capped_per_holder_even_in_a_burst);
+
+/// Two re-issues of one record at once: one replaces it, the other is
+/// told it was replaced already; one new record, one revoked UVCI.
+async fn two_parallel_reissues_of_one_record_make_one(backend: Backend) {
+    let app = spawn(backend).await;
+    let client = chan(&app).await;
+    let old = store::issue(&app.state, "cli", &vaccination()).await.unwrap();
+    let answers = reissue_at_once(&client, &[old.id.clone(), old.id.clone()]).await;
+    let mut statuses: Vec<u16> = answers.iter().map(|a| a.0).collect();
+    statuses.sort_unstable();
+    assert_eq!(statuses, [303, 409]);
+    let revoked: Vec<String> = store::revoked(&app.state).await.unwrap().into_iter().map(|(u, _)| u).collect();
+    assert_eq!(revoked, [old.uvci.as_str()]);
+    let records = store::of_holder(&app.state, &index(&app, "A123456(3)"), true).await.unwrap();
+    assert_eq!(records.len(), 1);
+    assert!(!records[0].revoked && records[0].uvci != old.uvci);
+}
+both_backends!(two_parallel_reissues_of_one_record_make_one);

@@ -94,7 +94,9 @@ async fn holders_hide_and_reissue_and_officers_revoke(backend: Backend) {
     let test = Request {
         kind: "test".into(),
         test_type: "LP6464-4".into(),
-        sampled_at: "2026-11-29T09:15:00+08:00".into(),
+        sampled_at: (time::OffsetDateTime::now_utc() - time::Duration::hours(20))
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap(),
         result: "260415000".into(),
         centre: "Kowloon Park Community Testing Centre".into(),
         ..vaccination()
