@@ -61,15 +61,41 @@ async fn the_example_file_issues_four_records() {
         assert!(credentials::records::uvci_is_well_formed(row["uvci"].as_str().unwrap()), "{row}");
         assert!(row["hc1"].as_str().unwrap().starts_with("HC1:"), "{row}");
     }
-    let mut uvcis: Vec<&str> = rows.iter().map(|r| r["uvci"].as_str().unwrap()).collect();
-    uvcis.dedup();
-    assert_eq!(uvcis.len(), 4);
+    let uvcis: std::collections::BTreeSet<&str> = rows.iter().map(|r| r["uvci"].as_str().unwrap()).collect();
+    assert_eq!(uvcis.len(), 4, "four different UVCIs: {uvcis:?}");
     assert_eq!(counts(dir.path()).await, (4, 4), "four records, each audited as issued by cli");
 
     // Without --json: a line a row.
     let out = run(lionrock(dir.path()).args(["credentials", "issue", "--csv"]).arg(&example));
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).lines().all(|l| l.contains(": URN:UVCI:01:HK:") && l.contains(" HC1:")), "{}", stdout(&out));
+}
+
+/// The example file as shipped: every row but the test issues (the test's
+/// fixed sample time goes stale after three days, as the README says, and
+/// then that row's only error is `sampled_at`). Fails when the example's
+/// other rows stop issuing, so the file is kept working.
+#[tokio::test]
+async fn the_example_files_other_rows_issue_as_shipped() {
+    let dir = installation();
+    let example = workspace().join("examples/credentials.csv");
+    let text = std::fs::read_to_string(&example).unwrap();
+    let kinds: Vec<&str> = text.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
+    assert_eq!(kinds, ["vaccination", "test", "recovery", "exemption"]);
+    let out = run(lionrock(dir.path()).args(["credentials", "issue", "--json", "--csv"]).arg(&example));
+    let rows = lines(&out);
+    assert_eq!(rows.len(), 4, "{}", stdout(&out));
+    for (row, kind) in rows.iter().zip(&kinds) {
+        if *kind == "test" && row.get("errors").is_some() {
+            let fields: Vec<&str> =
+                row["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+            assert_eq!(fields, ["sampled_at"], "the stale sample is the test row's only problem: {row}");
+            assert!(row["errors"][0]["message"].as_str().unwrap().contains("expires 3 days after the sample"), "{row}");
+            assert_eq!(out.status.code(), Some(1));
+        } else {
+            assert!(row["uvci"].is_string(), "examples/credentials.csv's {kind} row no longer issues: {row}");
+        }
+    }
 }
 
 #[tokio::test]
