@@ -13,10 +13,20 @@ const SCOPE_MISSING: ProblemType = ProblemType::new("credentials-scope-missing",
 const UNKNOWN_RECORD: ProblemType = ProblemType::new("credentials-unknown-record", StatusCode::NOT_FOUND);
 const EXPIRED: ProblemType = ProblemType::new("credentials-expired", StatusCode::CONFLICT);
 const REISSUE_LIMIT: ProblemType = ProblemType::new("credentials-reissue-limit", StatusCode::TOO_MANY_REQUESTS);
+const KID_TAKEN: ProblemType = ProblemType::new("credentials-kid-taken", StatusCode::CONFLICT);
 
 /// Every problem type credentials can answer with (the module lists them).
-pub const PROBLEMS: [ProblemType; 8] =
-    [NOT_SIGNABLE, REVOKED, NOT_REAL_NAME, SIGNER_KNOWN, SCOPE_MISSING, UNKNOWN_RECORD, EXPIRED, REISSUE_LIMIT];
+pub const PROBLEMS: [ProblemType; 9] = [
+    NOT_SIGNABLE,
+    REVOKED,
+    NOT_REAL_NAME,
+    SIGNER_KNOWN,
+    SCOPE_MISSING,
+    UNKNOWN_RECORD,
+    EXPIRED,
+    REISSUE_LIMIT,
+    KID_TAKEN,
+];
 
 /// What can go wrong in credentials that the person or client can act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +50,8 @@ pub enum CredentialsError {
     Expired,
     /// The holder had `limit` records re-issued in the last 24 hours.
     ReissueLimit { limit: u64 },
+    /// Another document signer in the trust list has the same kid.
+    KidTaken,
 }
 
 impl DomainError for CredentialsError {
@@ -53,6 +65,7 @@ impl DomainError for CredentialsError {
             CredentialsError::UnknownRecord => UNKNOWN_RECORD,
             CredentialsError::Expired => EXPIRED,
             CredentialsError::ReissueLimit { .. } => REISSUE_LIMIT,
+            CredentialsError::KidTaken => KID_TAKEN,
         }
     }
 
@@ -65,7 +78,8 @@ impl DomainError for CredentialsError {
             | CredentialsError::Revoked
             | CredentialsError::NotRealName
             | CredentialsError::SignerKnown
-            | CredentialsError::UnknownRecord => Vec::new(),
+            | CredentialsError::UnknownRecord
+            | CredentialsError::KidTaken => Vec::new(),
         }
     }
 }

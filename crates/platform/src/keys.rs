@@ -646,3 +646,35 @@ pub async fn certificates(db: &DatabaseConnection, purpose: Purpose) -> Result<V
     }
     Ok(out)
 }
+
+/// A published root (CSCA): its signing key, its DER certificate, and
+/// whether it is the active one.
+#[derive(Debug)]
+pub struct Root {
+    pub key: SigningKey,
+    pub certificate: Vec<u8>,
+    pub active: bool,
+}
+
+/// Every published root with its key, the active one first (made on first
+/// use): a signature by each lets verifiers that pinned a retired root move
+/// to the active one.
+pub async fn dcc_roots(db: &DatabaseConnection, keys: &Keys, names: &CertificateNames) -> Result<Vec<Root>, DbErr> {
+    ensure_dcc(db, keys, names).await?;
+    let now: OffsetDateTime = db::now();
+    let rows = entity::Entity::find()
+        .filter(entity::Column::Purpose.eq(Purpose::DccCsca.as_str()))
+        .order_by_desc(entity::Column::CreatedAt)
+        .all(db)
+        .await?;
+    let mut roots = Vec::new();
+    for row in rows {
+        let active = row.status == entity::Status::Active;
+        if !(active || row.publish_until.is_some_and(|until| until > now)) || row.certificate.is_none() {
+            continue;
+        }
+        roots.push(Root { key: open(keys, Purpose::DccCsca, &row)?, certificate: certificate_of(&row)?, active });
+    }
+    roots.sort_by_key(|r| !r.active);
+    Ok(roots)
+}

@@ -192,15 +192,23 @@ impl RulesForm {
     }
 }
 
-/// The form field a problem's JSON pointer names.
+/// The form's own id: problems no field of the page shows are listed in the
+/// error summary, which links to the form.
+const FORM_ID: &str = "rules-form";
+
+/// The form field a problem's JSON pointer names; the form itself (the
+/// summary only) for a pointer no field shows.
 fn form_field(pointer: &str) -> &'static str {
     match pointer {
+        "/validFrom" => "valid_from",
         "/vaccination/minDaysAfterCompleteDose" => "vaccination_min_days",
         "/vaccination/maxDaysAfterLastDose" => "vaccination_max_days",
+        // No test type at all: the first of the test fields.
+        "/test/maxHoursSinceSample" | "/test/maxHoursSinceSample/LP6464-4" => "test_hours_pcr",
         "/test/maxHoursSinceSample/LP217198-3" => "test_hours_antigen",
         "/test/acceptedResult" => "accepted_result",
         "/recovery/minDaysAfterFirstPositive" => "recovery_min_days",
-        _ => "test_hours_pcr",
+        _ => FORM_ID,
     }
 }
 
@@ -278,4 +286,20 @@ pub(crate) async fn submit(
     }
     let saved = store::save(&state, &format!("account:{}", admin.principal.account_id), update).await?;
     render(&state, &ctx, StatusCode::OK, FormErrors::new(), None, Some(saved.version)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_pointer_names_its_own_field_or_only_the_summary() {
+        assert_eq!(form_field("/validFrom"), "valid_from");
+        assert_eq!(form_field("/test/maxHoursSinceSample/LP6464-4"), "test_hours_pcr");
+        assert_eq!(form_field("/test/maxHoursSinceSample/LP217198-3"), "test_hours_antigen");
+        assert_eq!(form_field("/recovery/minDaysAfterFirstPositive"), "recovery_min_days");
+        // Not a field of the page: the summary, linking to the form; never a test-hours field.
+        assert_eq!(form_field("/test/maxHoursSinceSample/LP9999-9"), FORM_ID);
+        assert_eq!(form_field("/exemption/accepted"), FORM_ID);
+    }
 }

@@ -3,7 +3,10 @@
 //! whether exemptions are accepted. A versioned document (the `rules` object
 //! of the trust bundle, read by the scanner's `checkRules`), its range
 //! checks, the defaults (version 1), and [`evaluate`], the same rules in
-//! Rust for the verifier CLI. Rules only; the table is in `store`.
+//! Rust for the verifier CLI. Days are counted by the calendar of the
+//! installation's time zone (the bundle's `timeZone`), in Rust and in the
+//! scanner alike: `tests/rules-cases.json` holds cases both run. Rules only;
+//! the table is in `store`.
 
 pub mod http;
 pub mod store;
@@ -236,10 +239,22 @@ fn within(today: Date, from: &str, until: &str) -> Result<(), RuleFailure> {
     Ok(())
 }
 
-/// Applies `rules` to the one record of `dcc` at `now` (its calendar date
-/// in `now`'s offset), as the scanner's `checkRules` does.
-pub fn evaluate(rules: &Rules, dcc: &Dcc, now: OffsetDateTime) -> Result<(), RuleFailure> {
-    let today = now.date();
+/// The calendar date in `zone` at `now`.
+pub fn date_in(zone: &jiff::tz::TimeZone, now: OffsetDateTime) -> Date {
+    let offset = jiff::Timestamp::from_second(now.unix_timestamp()).map(|ts| zone.to_offset(ts).seconds()).unwrap_or(0);
+    time::UtcOffset::from_whole_seconds(offset).map(|o| now.to_offset(o).date()).unwrap_or(now.date())
+}
+
+/// A time zone by its IANA name (a bundle's `timeZone`); UTC when unknown.
+pub fn zone(name: &str) -> jiff::tz::TimeZone {
+    jiff::tz::TimeZone::get(name).unwrap_or(jiff::tz::TimeZone::UTC)
+}
+
+/// Applies `rules` to the one record of `dcc` at `now`, counting days by
+/// the calendar of `zone` (the installation's), as the scanner's
+/// `checkRules` does.
+pub fn evaluate(rules: &Rules, dcc: &Dcc, now: OffsetDateTime, zone: &jiff::tz::TimeZone) -> Result<(), RuleFailure> {
+    let today = date_in(zone, now);
     let groups = [dcc.v.is_some(), dcc.t.is_some(), dcc.r.is_some(), dcc.e.is_some()];
     if groups.iter().filter(|g| **g).count() != 1 {
         return Err(RuleFailure::Record);
@@ -380,7 +395,35 @@ mod tests {
     }
 
     fn check(dcc: &Dcc) -> Result<(), RuleFailure> {
-        evaluate(&Rules::defaults(), dcc, NOW)
+        evaluate(&Rules::defaults(), dcc, NOW, &jiff::tz::TimeZone::UTC)
+    }
+
+    /// The cases the scanner's `checkRules` runs too (`tests/js/rules.test.mjs`).
+    #[test]
+    fn the_shared_rule_cases_give_their_verdicts() {
+        let cases: serde_json::Value = serde_json::from_str(include_str!("../../tests/rules-cases.json")).unwrap();
+        let rules: Rules = serde_json::from_value(cases["rules"].clone()).unwrap();
+        let mut failures = Vec::new();
+        let list = cases["cases"].as_array().unwrap();
+        assert!(list.len() >= 10, "{list:?}");
+        for case in list {
+            let name = case["name"].as_str().unwrap();
+            let zone = zone(case["timeZone"].as_str().unwrap());
+            let now =
+                OffsetDateTime::parse(case["now"].as_str().unwrap(), &time::format_description::well_known::Rfc3339)
+                    .unwrap();
+            let mut payload = serde_json::json!({ "ver": "1.3.0", "nam": { "fnt": "CHAN" }, "dob": "1980-02-29" });
+            payload[case["group"].as_str().unwrap()] = serde_json::json!([case["record"]]);
+            let dcc: Dcc = serde_json::from_value(payload).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let got = match evaluate(&rules, &dcc, now, &zone) {
+                Ok(()) => "accepted".to_owned(),
+                Err(failure) => failure.slug().to_owned(),
+            };
+            if got != case["expected"].as_str().unwrap() {
+                failures.push(format!("{name}: {got}, expected {}", case["expected"]));
+            }
+        }
+        assert!(failures.is_empty(), "{failures:#?}");
     }
 
     #[test]
@@ -391,7 +434,7 @@ mod tests {
         assert_eq!(check(&dose(2, 2, "2025-11-29")), Err(RuleFailure::TooOld { days: 366, limit: 365 }));
         let mut rules = Rules::defaults();
         rules.vaccination.max_days_after_last_dose = None;
-        assert_eq!(evaluate(&rules, &dose(2, 2, "2020-01-01"), NOW), Ok(()), "no maximum");
+        assert_eq!(evaluate(&rules, &dose(2, 2, "2020-01-01"), NOW, &jiff::tz::TimeZone::UTC), Ok(()), "no maximum");
     }
 
     #[test]
@@ -420,7 +463,9 @@ mod tests {
         let mut rules = Rules::defaults();
         rules.test.max_hours_since_sample.remove("LP217198-3");
         assert_eq!(
-            evaluate(&rules, &test("LP217198-3", "260415000", "2026-11-30T10:00:00Z"), NOW).unwrap_err().slug(),
+            evaluate(&rules, &test("LP217198-3", "260415000", "2026-11-30T10:00:00Z"), NOW, &jiff::tz::TimeZone::UTC)
+                .unwrap_err()
+                .slug(),
             "test-type"
         );
     }
@@ -435,7 +480,10 @@ mod tests {
         assert_eq!(check(&recovery("2026-05-01", "2026-05-12", "2026-11-29")).unwrap_err().slug(), "outside-validity");
         let mut rules = Rules::defaults();
         rules.recovery.use_certificate_validity = false;
-        assert_eq!(evaluate(&rules, &recovery("2026-05-01", "2026-05-12", "2026-11-29"), NOW), Ok(()));
+        assert_eq!(
+            evaluate(&rules, &recovery("2026-05-01", "2026-05-12", "2026-11-29"), NOW, &jiff::tz::TimeZone::UTC),
+            Ok(())
+        );
     }
 
     #[test]
@@ -445,7 +493,7 @@ mod tests {
         let mut rules = Rules::defaults();
         rules.exemption.accepted = false;
         assert_eq!(
-            evaluate(&rules, &exemption("2026-11-01", "2027-01-31"), NOW),
+            evaluate(&rules, &exemption("2026-11-01", "2027-01-31"), NOW, &jiff::tz::TimeZone::UTC),
             Err(RuleFailure::ExemptionNotAccepted)
         );
     }

@@ -66,6 +66,7 @@ pub const SCRIPT_TEXTS: &[&str] = &[
     "reason-expired",
     "reason-revoked",
     "reason-no-lists",
+    "reason-key-usage",
     "rule-incomplete",
     "rule-too-soon",
     "rule-too-old",

@@ -4,9 +4,11 @@
 //!
 //! Each list answers with `X-Issued-At` (RFC 3339) and `X-Signature`: base64
 //! of the ES256 signature (r‖s, 64 bytes) by the active root (CSCA) over the
-//! bytes `<X-Issued-At value>` + `\n` + `<response body>`. Verify it with
-//! the active certificate of the CSCA list. A strong `ETag` (the hex
-//! SHA-256 of the body) answers `If-None-Match` with 304.
+//! bytes `<list path>` + `\n` + `<X-Issued-At value>` + `\n` + `<response
+//! body>`. Verify it with the active certificate of the CSCA list. A strong
+//! `ETag` (the hex SHA-256 of the body) answers `If-None-Match` with 304,
+//! which carries a new `X-Issued-At` and `X-Signature` for the unchanged
+//! body, so a client knows its copy is current as of now.
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -21,38 +23,37 @@ use serde::Deserialize;
 use super::{Bundle, Revocation, TrustListEntry, store};
 use crate::errors::CredentialsError;
 
-/// A signed list: the body, its ETag, its issue time and signature; 304 when
-/// the client has it.
-async fn signed_list(state: &AppState, headers: &HeaderMap, body: Vec<u8>) -> Result<Response, AppError> {
+pub(crate) const DSC_PATH: &str = "/api/v1/credentials/trust-list/dsc";
+pub(crate) const CSCA_PATH: &str = "/api/v1/credentials/trust-list/csca";
+pub(crate) const REVOCATION_PATH: &str = "/api/v1/credentials/revocation-list";
+
+/// A signed list at `path`: the body, its ETag, its issue time and
+/// signature; 304 when the client has it, with a fresh issue time and the
+/// signature over the unchanged body.
+async fn signed_list(state: &AppState, path: &str, headers: &HeaderMap, body: Vec<u8>) -> Result<Response, AppError> {
     let etag = super::etag(&body);
     let cached = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|tag| tag.trim() == etag || tag.trim() == "*"));
-    let etag_value = HeaderValue::from_str(&etag).map_err(AppError::internal)?;
-    let no_cache = (header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    if cached {
-        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag_value), no_cache]).into_response());
-    }
     let issued_at = super::rfc3339(platform::db::now());
-    let signature = store::sign_by_root(state, &super::signed_message(&issued_at, &body)).await?;
-    Ok((
-        StatusCode::OK,
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
-            (header::ETAG, etag_value),
-            no_cache,
-            (
-                header::HeaderName::from_static("x-issued-at"),
-                HeaderValue::from_str(&issued_at).map_err(AppError::internal)?,
-            ),
-            (
-                header::HeaderName::from_static("x-signature"),
-                HeaderValue::from_str(&STANDARD.encode(signature)).map_err(AppError::internal)?,
-            ),
-        ],
-        body,
-    )
+    let signature = store::sign_by_root(state, &super::signed_message(path, &issued_at, &body)).await?;
+    let headers = [
+        (header::ETAG, HeaderValue::from_str(&etag).map_err(AppError::internal)?),
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+        (
+            header::HeaderName::from_static("x-issued-at"),
+            HeaderValue::from_str(&issued_at).map_err(AppError::internal)?,
+        ),
+        (
+            header::HeaderName::from_static("x-signature"),
+            HeaderValue::from_str(&STANDARD.encode(signature)).map_err(AppError::internal)?,
+        ),
+    ];
+    if cached {
+        return Ok((StatusCode::NOT_MODIFIED, headers).into_response());
+    }
+    Ok((StatusCode::OK, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], headers, body)
         .into_response())
 }
 
@@ -64,13 +65,21 @@ enum ListResponses {
         status = 200,
         headers(
             ("X-Issued-At" = String, description = "When the server signed this response (RFC 3339)."),
-            ("X-Signature" = String, description = "Base64 ES256 (r‖s) by the root over `<X-Issued-At>\\n<body>`."),
+            ("X-Signature" = String, description = "Base64 ES256 (r‖s) by the root over `<path>\\n<X-Issued-At>\\n<body>`."),
             ("ETag" = String, description = "Strong: the quoted hex SHA-256 of the body.")
         )
     )]
     Ok(#[to_schema] Vec<TrustListEntry>),
-    /// The client's copy (its `If-None-Match`) is current.
-    #[response(status = 304)]
+    /// The client's copy (its `If-None-Match`) is current: no body, and a new
+    /// issue time with the signature over the unchanged body.
+    #[response(
+        status = 304,
+        headers(
+            ("X-Issued-At" = String, description = "When the server signed this response (RFC 3339)."),
+            ("X-Signature" = String, description = "Base64 ES256 (r‖s) by the root over `<path>\\n<X-Issued-At>\\n<body>`, the body being the client's copy."),
+            ("ETag" = String, description = "Strong: the quoted hex SHA-256 of the body.")
+        )
+    )]
     NotModified,
 }
 
@@ -82,13 +91,21 @@ enum RevocationResponses {
         status = 200,
         headers(
             ("X-Issued-At" = String, description = "When the server signed this response (RFC 3339)."),
-            ("X-Signature" = String, description = "Base64 ES256 (r‖s) by the root over `<X-Issued-At>\\n<body>`."),
+            ("X-Signature" = String, description = "Base64 ES256 (r‖s) by the root over `<path>\\n<X-Issued-At>\\n<body>`."),
             ("ETag" = String, description = "Strong: the quoted hex SHA-256 of the body.")
         )
     )]
     Ok(#[to_schema] Vec<Revocation>),
-    /// The client's copy (its `If-None-Match`) is current.
-    #[response(status = 304)]
+    /// The client's copy (its `If-None-Match`) is current: no body, and a new
+    /// issue time with the signature over the unchanged body.
+    #[response(
+        status = 304,
+        headers(
+            ("X-Issued-At" = String, description = "When the server signed this response (RFC 3339)."),
+            ("X-Signature" = String, description = "Base64 ES256 (r‖s) by the root over `<path>\\n<X-Issued-At>\\n<body>`, the body being the client's copy."),
+            ("ETag" = String, description = "Strong: the quoted hex SHA-256 of the body.")
+        )
+    )]
     NotModified,
 }
 
@@ -104,15 +121,17 @@ enum RevocationResponses {
         with its `kid`, `country`, `certificateType` (`DSC`), `thumbprint` (hex SHA-256 of the DER), `timestamp` \
         and `rawData` (base64 DER). Public. Signed by the root: `X-Issued-At` is the issue time (RFC 3339) and \
         `X-Signature` is base64 (standard alphabet, padded) of the ES256 signature (r‖s, 64 bytes; P-256, SHA-256) \
-        by the active root (CSCA) certificate's key over the bytes of `X-Issued-At`, one line feed (0x0A), and the \
+        by the active root (CSCA) certificate's key over the bytes of the list's path \
+        (`/api/v1/credentials/trust-list/dsc`), one line feed (0x0A), `X-Issued-At`, one line feed, and the \
         response body exactly as sent. Verify it with the active certificate of \
-        `GET /api/v1/credentials/trust-list/csca`. A strong `ETag` (the quoted hex SHA-256 of the body) answers \
-        `If-None-Match` with 304 Not Modified; `Cache-Control: no-cache`.",
+        `GET /api/v1/credentials/trust-list/csca`, and refuse an issue time older than one you hold. A strong \
+        `ETag` (the quoted hex SHA-256 of the body) answers `If-None-Match` with 304 Not Modified, which carries \
+        a new `X-Issued-At` and `X-Signature` over the unchanged body; `Cache-Control: no-cache`.",
     responses(ListResponses)
 )]
 pub(crate) async fn dsc_list(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
     let body = serde_json::to_vec(&store::dsc(&state).await?).map_err(AppError::internal)?;
-    signed_list(&state, &headers, body).await
+    signed_list(&state, DSC_PATH, &headers, body).await
 }
 
 /// `GET /api/v1/credentials/trust-list/csca`.
@@ -125,12 +144,13 @@ pub(crate) async fn dsc_list(State(state): State<AppState>, headers: HeaderMap) 
     description = "This installation's root (CSCA) certificates: the active one, which signs document signers and \
         these lists, and retired ones still kept. Same shape, signature headers and ETag as the DSC list. Public. \
         Signed by the root: `X-Issued-At` is the issue time (RFC 3339) and `X-Signature` is base64 of the ES256 \
-        signature (r‖s) by the active root over `X-Issued-At`, a line feed, and the body exactly as sent.",
+        signature (r‖s) by the active root over the path (`/api/v1/credentials/trust-list/csca`), a line feed, \
+        `X-Issued-At`, a line feed, and the body exactly as sent.",
     responses(ListResponses)
 )]
 pub(crate) async fn csca_list(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
     let body = serde_json::to_vec(&store::csca(&state).await?).map_err(AppError::internal)?;
-    signed_list(&state, &headers, body).await
+    signed_list(&state, CSCA_PATH, &headers, body).await
 }
 
 /// `GET /api/v1/credentials/revocation-list`.
@@ -142,12 +162,14 @@ pub(crate) async fn csca_list(State(state): State<AppState>, headers: HeaderMap)
     summary = "Revoked credentials, by UVCI hash",
     description = "Every revoked credential still within its lifetime, oldest revocation first, as `uvciHash` \
         (base64 of the first 16 bytes of the SHA-256 of the UVCI's UTF-8 bytes: the list is public, and a UVCI \
-        identifies a person's record) and `revokedAt`. Same signature headers and ETag as the trust lists.",
+        identifies a person's record) and `revokedAt`. Same signature headers (over \
+        `/api/v1/credentials/revocation-list`, a line feed, `X-Issued-At`, a line feed and the body) and ETag as \
+        the trust lists.",
     responses(RevocationResponses)
 )]
 pub(crate) async fn revocation_list(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
     let body = serde_json::to_vec(&store::revocations(&state).await?).map_err(AppError::internal)?;
-    signed_list(&state, &headers, body).await
+    signed_list(&state, REVOCATION_PATH, &headers, body).await
 }
 
 /// `GET /api/v1/credentials/trust-bundle`.
@@ -158,10 +180,15 @@ pub(crate) async fn revocation_list(State(state): State<AppState>, headers: Head
     operation_id = "credentialsTrustBundle",
     summary = "The signed trust bundle verifiers keep offline",
     description = "One signed document with all a verifier needs: `payload` is base64url (no padding) of UTF-8 \
-        JSON (a `BundlePayload`: `issuedAt`, `country`, `dsc` — the DSC trust list —, `revoked` — the revocation \
-        list's `uvciHash` values —, `rules` — the validity rules in force — and `staleAfterHours`); `signature` is \
-        base64url of the ES256 signature (r‖s) by the root over exactly the payload's bytes; `csca` is the root's \
-        DER certificate in base64. The scanner pins the root on first use. Public; `Cache-Control: no-cache`.",
+        JSON (a `BundlePayload`: `issuedAt`, `country`, `timeZone` — the IANA zone whose calendar the rules \
+        count days by —, `activeRoot` — hex SHA-256 of the active root's certificate —, `dsc` — the DSC trust \
+        list —, `revoked` — the revocation list's `uvciHash` values —, `rules` — the validity rules in force — \
+        and `staleAfterHours`); `signature` is base64url of the ES256 signature (r‖s) by the active root over \
+        exactly the payload's bytes; `csca` is the active root's DER certificate in base64; `signatures` holds \
+        `{csca, signature}` for every published root (the active one first, then retired ones still kept). The \
+        scanner pins the root on first use, accepts a later bundle when a root it pinned signed it and the \
+        active root's certificate is the one `activeRoot` names, then pins the active root; it ignores a bundle \
+        older than the one it holds. Public; `Cache-Control: no-cache`.",
     responses((status = 200, description = "The bundle.", body = Bundle))
 )]
 pub(crate) async fn trust_bundle(State(state): State<AppState>) -> Result<Response, AppError> {
@@ -190,6 +217,7 @@ impl utoipa::IntoResponses for ImportProblems {
             ErrorKind::Forbidden.problem(),
             ErrorKind::CsrfRejected.problem(),
             CredentialsError::SignerKnown.problem(),
+            CredentialsError::KidTaken.problem(),
             ErrorKind::Validation.problem(),
             ErrorKind::IdempotencyKeyInvalid.problem(),
             ErrorKind::IdempotencyKeyReused.problem(),
@@ -206,9 +234,12 @@ impl utoipa::IntoResponses for ImportProblems {
     operation_id = "credentialsImportDsc",
     summary = "Trust another country's document signer",
     description = "Administrators only. Adds a foreign document signer (DSC) to the DSC list and the trust bundle, \
-        with its country. The certificate is base64 DER or PEM; it must hold a P-256 or RSA key and be within its \
-        validity period (422 with `/certificate` or `/country` and a `detail` saying which). A signer already in \
-        the list is 409. Audited.",
+        with its country. The certificate is base64 DER or PEM; it must hold a P-256 or RSA key, be a document \
+        signer's (not a certificate authority's: basic constraints without `cA`) with a key usage that includes \
+        digitalSignature, name the given country in its subject (`C=`), and be within its validity period (422 \
+        with `/certificate` or `/country` and a `detail` saying which). A signer already in the list is 409 \
+        `credentials-signer-known`; another certificate with the same kid is 409 `credentials-kid-taken`. \
+        Audited.",
     params(platform::openapi::IdempotencyKey),
     request_body(content = ImportBody, content_type = "application/json"),
     responses((status = 201, description = "Trusted.", body = TrustListEntry), ImportProblems)

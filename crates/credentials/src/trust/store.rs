@@ -105,9 +105,12 @@ pub async fn sign_by_root(state: &AppState, message: &[u8]) -> Result<[u8; 64], 
 /// Everything a verifier trusts, as the bundle carries it, made now.
 pub async fn payload(state: &AppState) -> Result<BundlePayload, AppError> {
     let now = platform::db::now();
+    let (_, root) = platform::keys::dcc_root(&state.db, &state.keys, &names(state)).await?;
     Ok(BundlePayload {
         issued_at: now.replace_nanosecond(0).unwrap_or(now),
         country: state.config.locale.country.clone(),
+        time_zone: state.config.locale.timezone.clone(),
+        active_root: super::thumbprint(&root),
         dsc: dsc(state).await?,
         revoked: revocations(state).await?.into_iter().map(|r| r.uvci_hash).collect(),
         rules: crate::rules::store::in_force(&state.db, now).await?,
@@ -115,11 +118,16 @@ pub async fn payload(state: &AppState) -> Result<BundlePayload, AppError> {
     })
 }
 
-/// The trust bundle, signed by the active root.
+/// The trust bundle, signed by every published root, the active one first.
 pub async fn bundle(state: &AppState) -> Result<Bundle, AppError> {
-    let payload = payload(state).await?;
-    let (key, certificate) = platform::keys::dcc_root(&state.db, &state.keys, &names(state)).await?;
-    Bundle::sign(&payload, &key.der, &certificate).map_err(AppError::internal)
+    let roots = platform::keys::dcc_roots(&state.db, &state.keys, &names(state)).await?;
+    let mut payload = payload(state).await?;
+    // The active root of the same read as the signatures (a rotation may have come between).
+    if let Some(active) = roots.first() {
+        payload.active_root = super::thumbprint(&active.certificate);
+    }
+    let keys: Vec<(&[u8], &[u8])> = roots.iter().map(|r| (r.key.der.as_slice(), r.certificate.as_slice())).collect();
+    Bundle::sign(&payload, &keys).map_err(AppError::internal)
 }
 
 /// Imports a foreign document signer by `actor`; returns its entry.
@@ -140,6 +148,12 @@ pub async fn import(
     let known = entity::Entity::find_by_id(entry.thumbprint.clone()).one(&txn).await?.is_some();
     if known || ours.iter().any(|c| c.der == signer.der) {
         return Err(CredentialsError::SignerKnown.into());
+    }
+    // Another certificate under the same kid: verifiers look signers up by
+    // kid, so the second would shadow (or be shadowed by) the first.
+    let kid_taken = entity::Entity::find().filter(entity::Column::Kid.eq(&entry.kid)).one(&txn).await?.is_some();
+    if kid_taken || ours.iter().any(|c| c.kid == entry.kid) {
+        return Err(CredentialsError::KidTaken.into());
     }
     entity::ActiveModel {
         thumbprint: Set(entry.thumbprint.clone()),

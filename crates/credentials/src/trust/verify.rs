@@ -37,6 +37,7 @@ pub struct Trust<'a> {
     list: hcert::TrustList,
     countries: Vec<(hcert::Kid, String)>,
     revoked: HashSet<&'a str>,
+    zone: jiff::tz::TimeZone,
     payload: &'a BundlePayload,
 }
 
@@ -53,10 +54,16 @@ impl<'a> Trust<'a> {
                 countries.push((kid, entry.country.clone()));
             }
         }
-        Trust { list, countries, revoked: payload.revoked.iter().map(String::as_str).collect(), payload }
+        Trust {
+            list,
+            countries,
+            revoked: payload.revoked.iter().map(String::as_str).collect(),
+            zone: rules::zone(&payload.time_zone),
+            payload,
+        }
     }
 
-    /// Checks `text` at `now`.
+    /// Checks `text` at `now`; the rules count days by the payload's time zone.
     pub fn check(&self, text: &str, now: OffsetDateTime) -> Result<Valid, Invalid> {
         let value_sets = hcert::ValueSets::unchecked();
         let credential = hcert::decode(text.trim(), &self.list, &value_sets, now.unix_timestamp())
@@ -69,7 +76,7 @@ impl<'a> Trust<'a> {
                 credential: Some(Box::new(credential)),
             });
         }
-        if let Err(failure) = rules::evaluate(&self.payload.rules, &credential.dcc, now) {
+        if let Err(failure) = rules::evaluate(&self.payload.rules, &credential.dcc, now, &self.zone) {
             return Err(Invalid { step: "rule", detail: rule_words(&failure), credential: Some(Box::new(credential)) });
         }
         let signer_country =

@@ -37,27 +37,43 @@ fn verifying_key(der: &[u8]) -> p256::ecdsa::VerifyingKey {
     }
 }
 
-/// Checks a list's signature headers with `csca`; returns (body, parsed).
-async fn signed(response: reqwest::Response, csca: Option<&[u8]>) -> (Vec<u8>, Value, String) {
-    assert_eq!(response.status(), 200);
-    let header = |name: &str| response.headers().get(name).unwrap().to_str().unwrap().to_owned();
+/// Checks the signature headers of a response from the list at `path` over
+/// `body` with `csca`; returns the issue time.
+fn check_signature(headers: &reqwest::header::HeaderMap, path: &str, body: &[u8], csca: &[u8]) -> String {
+    let header = |name: &str| headers.get(name).unwrap().to_str().unwrap().to_owned();
     assert_eq!(header("cache-control"), "no-cache");
-    assert_eq!(header("content-type"), "application/json");
-    let (issued_at, signature, etag) = (header("x-issued-at"), header("x-signature"), header("etag"));
+    let (issued_at, signature) = (header("x-issued-at"), header("x-signature"));
     let issued = time::OffsetDateTime::parse(&issued_at, &time::format_description::well_known::Rfc3339).unwrap();
     assert!((time::OffsetDateTime::now_utc() - issued).whole_seconds().abs() < 120, "{issued_at}");
+    let signature = p256::ecdsa::Signature::from_slice(&STANDARD.decode(signature).unwrap()).unwrap();
+    let message = [path.as_bytes(), b"\n", issued_at.as_bytes(), b"\n", body].concat();
+    verifying_key(csca).verify(&message, &signature).expect("X-Signature verifies with the CSCA");
+    let mut altered = message.clone();
+    *altered.last_mut().unwrap() ^= 1;
+    assert!(verifying_key(csca).verify(&altered, &signature).is_err(), "and only over these bytes");
+    // The message names the list: the same body and time under another list's path do not verify.
+    let other = if path.ends_with("/dsc") { CSCA } else { DSC };
+    let elsewhere = [other.as_bytes(), b"\n", issued_at.as_bytes(), b"\n", body].concat();
+    assert!(verifying_key(csca).verify(&elsewhere, &signature).is_err(), "the path is signed");
+    issued_at
+}
+
+const DSC: &str = "/api/v1/credentials/trust-list/dsc";
+const CSCA: &str = "/api/v1/credentials/trust-list/csca";
+
+/// Checks a list's signature headers with `csca`; returns (body, parsed, etag).
+async fn signed(response: reqwest::Response, csca: Option<&[u8]>) -> (Vec<u8>, Value, String) {
+    assert_eq!(response.status(), 200);
+    let path = response.url().path().to_owned();
+    let headers = response.headers().clone();
+    assert_eq!(headers["content-type"], "application/json");
+    let etag = headers["etag"].to_str().unwrap().to_owned();
     let body = response.bytes().await.unwrap().to_vec();
     assert_eq!(etag, format!("\"{}\"", hex(&sha2::Sha256::digest(&body))), "strong ETag: SHA-256 of the body");
     let parsed: Value = serde_json::from_slice(&body).unwrap();
     // The CSCA list is checked with its own first (active) certificate.
     let csca = csca.map_or_else(|| STANDARD.decode(parsed[0]["rawData"].as_str().unwrap()).unwrap(), <[u8]>::to_vec);
-    let signature = p256::ecdsa::Signature::from_slice(&STANDARD.decode(signature).unwrap()).unwrap();
-    let mut message = format!("{issued_at}\n").into_bytes();
-    message.extend_from_slice(&body);
-    verifying_key(&csca).verify(&message, &signature).expect("X-Signature verifies with the CSCA");
-    let mut altered = message.clone();
-    *altered.last_mut().unwrap() ^= 1;
-    assert!(verifying_key(&csca).verify(&altered, &signature).is_err(), "and only over these bytes");
+    check_signature(&headers, &path, &body, &csca);
     (body, parsed, etag)
 }
 
@@ -66,7 +82,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 async fn csca_of(c: &TestClient) -> Vec<u8> {
-    let (_, csca, _) = signed(c.get("/api/v1/credentials/trust-list/csca").await, None).await;
+    let (_, csca, _) = signed(c.get(CSCA).await, None).await;
     assert_eq!(csca[0]["certificateType"], "CSCA");
     STANDARD.decode(csca[0]["rawData"].as_str().unwrap()).unwrap()
 }
@@ -77,7 +93,7 @@ async fn the_trust_lists_are_signed_by_the_root_and_cached_by_etag(backend: Back
     let c = app.client();
     let csca = csca_of(&c).await;
 
-    let (_, dsc, etag) = signed(c.get("/api/v1/credentials/trust-list/dsc").await, Some(&csca)).await;
+    let (body, dsc, etag) = signed(c.get(DSC).await, Some(&csca)).await;
     let list = dsc.as_array().unwrap();
     assert_eq!(list.len(), 1, "{dsc}");
     let entry = &list[0];
@@ -93,11 +109,15 @@ async fn the_trust_lists_are_signed_by_the_root_and_cached_by_etag(backend: Back
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     hcert::decode(&hc1, &trust, &hcert::ValueSets::unchecked(), now).expect("verifies with the listed DSC");
 
-    // The client's copy is current: 304, no body.
-    let again =
-        c.http.get(c.url("/api/v1/credentials/trust-list/dsc")).header("if-none-match", &etag).send().await.unwrap();
+    // The client's copy is current: 304, no body, and a new issue time
+    // signed over the body the client holds (so it is not called stale).
+    let first = time::OffsetDateTime::now_utc() - time::Duration::seconds(1);
+    let again = c.http.get(c.url(DSC)).header("if-none-match", &etag).send().await.unwrap();
     assert_eq!(again.status(), 304);
     assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
+    let issued_at = check_signature(again.headers(), DSC, &body, &csca);
+    let issued = time::OffsetDateTime::parse(&issued_at, &time::format_description::well_known::Rfc3339).unwrap();
+    assert!(issued >= first.replace_nanosecond(0).unwrap(), "a fresh issue time on 304: {issued_at}");
     assert!(again.bytes().await.unwrap().is_empty());
     let stale = c
         .http
@@ -147,6 +167,8 @@ async fn the_revocation_list_and_bundle_carry_hashes_of_revoked_uvcis(backend: B
     let payload: Value = serde_json::from_slice(&payload).unwrap();
     assert_eq!(payload["revoked"], json!([hash]));
     assert_eq!(payload["country"], "HK");
+    assert_eq!(payload["timeZone"], "Asia/Hong_Kong");
+    assert_eq!(payload["activeRoot"], hex(&sha2::Sha256::digest(&csca)));
     assert_eq!(payload["staleAfterHours"], 48);
     assert_eq!(payload["dsc"].as_array().unwrap().len(), 1);
     assert_eq!(payload["rules"]["version"], 1);
@@ -161,6 +183,51 @@ async fn the_revocation_list_and_bundle_carry_hashes_of_revoked_uvcis(backend: B
     app.stop().await;
 }
 both_backends!(the_revocation_list_and_bundle_carry_hashes_of_revoked_uvcis);
+
+/// `signatures` of a bundle as (root DER, whether its signature over the payload verifies).
+fn root_signatures(bundle: &Value) -> Vec<(Vec<u8>, bool)> {
+    let payload = b64(bundle["payload"].as_str().unwrap());
+    bundle["signatures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let der = b64(s["csca"].as_str().unwrap());
+            let signature = p256::ecdsa::Signature::from_slice(&b64(s["signature"].as_str().unwrap())).unwrap();
+            let ok = verifying_key(&der).verify(&payload, &signature).is_ok();
+            (der, ok)
+        })
+        .collect()
+}
+
+async fn after_a_root_rotation_the_bundle_is_signed_by_the_old_and_the_new_root(backend: Backend) {
+    let app = app(backend).spawn().await;
+    let c = app.client();
+    let old = csca_of(&c).await;
+    let before = crate::support::bundle(&app).await;
+    assert_eq!(root_signatures(&before), [(old.clone(), true)], "one root, one signature");
+
+    let names = platform::keys::CertificateNames::of(&app.state.config);
+    platform::keys::rotate_dcc(app.db(), &app.state.keys, platform::keys::Purpose::DccCsca, &names).await.unwrap();
+    let new = csca_of(&c).await;
+    assert_ne!(new, old);
+    let bundle = crate::support::bundle(&app).await;
+    // The active root first (also in the old single fields), then the retired one.
+    assert_eq!(root_signatures(&bundle), [(new.clone(), true), (old.clone(), true)]);
+    assert_eq!(b64(bundle["csca"].as_str().unwrap()), new);
+    let payload: Value = serde_json::from_slice(&b64(bundle["payload"].as_str().unwrap())).unwrap();
+    assert_eq!(payload["activeRoot"], hex(&sha2::Sha256::digest(&new)), "the payload names the root to pin");
+
+    // The verifier CLI's reading: the active root must be the one the payload names.
+    let parsed: credentials::trust::Bundle = serde_json::from_value(bundle.clone()).unwrap();
+    assert!(parsed.open().is_ok());
+    let mut swapped = parsed.clone();
+    swapped.csca = parsed.signatures[1].csca.clone();
+    swapped.signature = parsed.signatures[1].signature.clone();
+    assert_eq!(swapped.open().unwrap_err(), credentials::trust::BundleError::RootMismatch);
+    app.stop().await;
+}
+both_backends!(after_a_root_rotation_the_bundle_is_signed_by_the_old_and_the_new_root);
 
 /// A client signed in as an administrator, and its CSRF token.
 pub async fn admin(app: &TestApp) -> (TestClient, String) {
@@ -234,6 +301,8 @@ async fn administrators_import_and_remove_foreign_signers(backend: Backend) {
         ),
         (json!({ "country": "DE", "certificate": "%%%" }), "/certificate", "neither base64 DER nor PEM"),
         (json!({ "country": "Germany", "certificate": nl }), "/country", "ISO 3166-1"),
+        (json!({ "country": "DE", "certificate": nl }), "/country", "the certificate's subject is in NL"),
+        (json!({ "country": "DE", "certificate": AUTHORITY }), "/certificate", "a certificate authority's"),
     ] {
         let r = post(body).await.unwrap();
         assert_eq!(r.status(), 422);
@@ -256,6 +325,26 @@ async fn administrators_import_and_remove_foreign_signers(backend: Backend) {
     let (_, dsc, _) = signed(c.get(path).await, Some(&csca)).await;
     assert_eq!(dsc.as_array().unwrap().len(), 1);
 
+    // Another certificate already under the kid of this one (seeded: real
+    // collisions of 8 bytes of SHA-256 cannot be made): refused.
+    use sea_orm::ActiveModelTrait as _;
+    credentials::trust::store::entity::ActiveModel {
+        thumbprint: sea_orm::Set("00".repeat(32)),
+        kid: sea_orm::Set(entry["kid"].as_str().unwrap().to_owned()),
+        country: sea_orm::Set("NL".to_owned()),
+        certificate: sea_orm::Set(STANDARD.encode(b"another")),
+        not_after: sea_orm::Set(time::OffsetDateTime::now_utc() + time::Duration::days(30)),
+        created_at: sea_orm::Set(time::OffsetDateTime::now_utc()),
+        created_by: sea_orm::Set("test".to_owned()),
+    }
+    .insert(app.db())
+    .await
+    .unwrap();
+    let r = post(json!({ "country": "NL", "certificate": nl })).await.unwrap();
+    assert_eq!(r.status(), 409);
+    let problem: Value = r.json().await.unwrap();
+    assert!(problem["type"].as_str().unwrap().ends_with("credentials-kid-taken"), "{problem}");
+
     let thumbprint = format!("dsc:{}", entry["thumbprint"].as_str().unwrap());
     let audit = platform::audit::entries_about(app.db(), &thumbprint, "credentials.trust.", 10).await.unwrap();
     let actions: Vec<&str> = audit.iter().map(|e| e.action.as_str()).collect();
@@ -263,3 +352,6 @@ async fn administrators_import_and_remove_foreign_signers(backend: Backend) {
     app.stop().await;
 }
 both_backends!(administrators_import_and_remove_foreign_signers);
+
+/// A P-256 certificate authority's certificate for C=DE (openssl, valid until 2125).
+const AUTHORITY: &str = "MIIBqjCCAU+gAwIBAgIUNxS+2PondeNHY2Nk2q30pnWs09MwCgYIKoZIzj0EAwIwITELMAkGA1UEBhMCREUxEjAQBgNVBAMMCXRlc3QgY3NjYTAgFw0yNjExMzAyMDQ1MDZaGA8yMTI2MTEwNjIwNDUwNlowITELMAkGA1UEBhMCREUxEjAQBgNVBAMMCXRlc3QgY3NjYTBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABH5PjzcUDVjGntBPValYTeLGW2jD6aVDfKi1eZnUd4ebpJu/YTW6rHRgFtMwXLMZf201nN8QTs1tN5Pbj0d14umjYzBhMB0GA1UdDgQWBBSqnlSxstwmW1Jn7KoIMWko51/+ODAfBgNVHSMEGDAWgBSqnlSxstwmW1Jn7KoIMWko51/+ODAOBgNVHQ8BAf8EBAMCAoQwDwYDVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNJADBGAiEA3q5QpoeWlczZZ0zCNeDRto9sAbp1sbiZIoXXO2Jd0qsCIQDDXTYAoPUWHDGhcw7bt7O/F20QHSp8OJ1KLN4hxyafXA==";

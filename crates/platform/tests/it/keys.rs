@@ -87,6 +87,28 @@ async fn dcc_keys_chain_to_the_root_and_rotate(backend: Backend) {
     assert!(issued_by(&latest.certificate, &roots[0].der), "a new root comes with a signer under it");
     assert!(!issued_by(&latest.certificate, &root));
     assert_eq!(keys::certificates(db, Purpose::DccDsc).await.unwrap().len(), 3);
+
+    // Both published roots with their keys, the active one first: each key
+    // matches its certificate (it signs what the certificate verifies).
+    let with_keys = keys::dcc_roots(db, k, &names).await.unwrap();
+    assert_eq!(
+        with_keys.iter().map(|r| (r.certificate.clone(), r.active)).collect::<Vec<_>>(),
+        [(roots[0].der.clone(), true), (root.clone(), false)]
+    );
+    for r in &with_keys {
+        use p256::ecdsa::signature::Signer as _;
+        use p256::pkcs8::DecodePrivateKey as _;
+        let signature: p256::ecdsa::Signature =
+            p256::ecdsa::SigningKey::from_pkcs8_der(&r.key.der).unwrap().sign(b"message");
+        let spki = x509_cert::Certificate::from_der(&r.certificate)
+            .unwrap()
+            .tbs_certificate()
+            .subject_public_key_info()
+            .to_der()
+            .unwrap();
+        let public = p256::ecdsa::VerifyingKey::from_public_key_der(&spki).unwrap();
+        assert!(public.verify(b"message", &signature).is_ok(), "the key of its own certificate");
+    }
 }
 both_backends!(dcc_keys_chain_to_the_root_and_rotate);
 
