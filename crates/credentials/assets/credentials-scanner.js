@@ -1,5 +1,7 @@
 // The scanner page: keeps the signed trust bundle on this device (its root
-// certificate pinned on first use), says how old it is, and checks codes
+// certificate pinned on first use, and moved to the server's new root when
+// a root it pinned signed the bundle naming it), ignores a bundle older
+// than the one it keeps, says how old it is, and checks codes
 // from the camera (BarcodeDetector, else camera frames through jsQR), an
 // uploaded picture (through jsQR) or pasted text, all in the page. Nothing
 // is sent anywhere: the only request is the bundle's download.
@@ -72,7 +74,8 @@ async function start(root) {
     trust = null;
   }
 
-  // Fresh lists when online; refused if signed under another root, or older than the kept ones.
+  // Fresh lists when online; refused unless a pinned root signed them, and
+  // ignored when older than the kept ones. The pin follows the active root.
   try {
     const response = await fetch(root.dataset.bundle, { cache: "no-cache", credentials: "omit", headers: { accept: "application/json" } });
     if (!response.ok) throw new Error(`HTTP ${response.status}`);

@@ -1,13 +1,15 @@
-// The scanner's check, without I/O: a trust bundle is verified against its
-// root (CSCA) certificate, and an HC1 code against the bundle's document
-// signers, revocations and validity rules, at a given time. WebCrypto
-// (ECDSA P-256, SHA-256) and DecompressionStream do the cryptography and
-// zlib; our own modules do Base45, CBOR, COSE and DER.
+// The scanner's check, without I/O: a trust bundle is verified against the
+// root (CSCA) certificate pinned on this device (following the server's
+// root rollover), and an HC1 code against the bundle's document signers
+// (their key usage too), revocations and validity rules, at a given time,
+// counting days by the installation's time zone. WebCrypto (ECDSA P-256 and
+// RSA-PSS, SHA-256) and DecompressionStream do the cryptography and zlib;
+// our own modules do Base45, CBOR, COSE and DER.
 
 import { decode as base45 } from "./credentials-base45.js";
 import { decode as cbor, plain } from "./credentials-cbor.js";
 import { ES256, PS256, parseSign1, sigStructure } from "./credentials-cose.js";
-import { publicKeyOf } from "./credentials-der.js";
+import { allows, publicKeyOf } from "./credentials-der.js";
 import { StepError } from "./credentials-step.js";
 
 export { StepError };
@@ -68,45 +70,74 @@ export async function inflate(bytes, limit = MAX_INFLATED) {
   return out;
 }
 
-async function importP256(der) {
-  const key = publicKeyOf(der);
-  if (key.kind !== "p256") return { kind: key.kind, key: null };
-  const imported = await crypto.subtle.importKey("spki", key.spki, { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"]);
-  return { kind: key.kind, key: imported };
+const ecdsa = { name: "ECDSA", hash: "SHA-256" };
+// RSASSA-PSS with SHA-256 and a 32-byte salt, as HCERT's PS256 signs.
+const pss = { name: "RSA-PSS", saltLength: 32 };
+
+/** A certificate's key for WebCrypto: { kind, usage, key (null unless P-256 or RSA) }. */
+async function importKey(der) {
+  const { spki, kind, usage } = publicKeyOf(der);
+  let key = null;
+  if (kind === "p256") {
+    key = await crypto.subtle.importKey("spki", spki, { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"]);
+  } else if (kind === "rsa") {
+    key = await crypto.subtle.importKey("spki", spki, { name: "RSA-PSS", hash: "SHA-256" }, false, ["verify"]);
+  }
+  return { kind, usage, key };
 }
 
-const ecdsa = { name: "ECDSA", hash: "SHA-256" };
+async function p256Verifies(der, signature, bytes) {
+  let key;
+  try {
+    key = await importKey(der);
+  } catch {
+    return false;
+  }
+  return key.kind === "p256" && signature.length === 64 && crypto.subtle.verify(ecdsa, key.key, signature, bytes);
+}
 
 // ---- the trust bundle ------------------------------------------------------
 
 /**
- * Checks a trust bundle ({ payload, signature, csca }) : the signature over
- * the payload's bytes by the CSCA certificate's key, and, when a CSCA was
- * pinned before (its SHA-256 in hex), that it is the same one. Returns
- * { payload (parsed JSON), cscaFingerprint }.
+ * Checks a trust bundle ({ payload, signature, csca, signatures }). The
+ * active root (`csca`) must sign the payload and be the root the payload
+ * names (`activeRoot`, its SHA-256 in hex). When a root was pinned before
+ * (its SHA-256 in hex), one of `signatures` must be by that root: so a
+ * device follows the server's root rollover (the retired root signs beside
+ * the new one) and refuses a bundle no root it trusts signed. Returns
+ * { payload (parsed JSON), cscaFingerprint (the active root: pin it) }.
  */
 export async function verifyBundle(bundle, pinnedFingerprint = null) {
   let payloadBytes;
-  let signature;
-  let csca;
+  let active;
+  let signers;
   try {
     payloadBytes = base64(bundle.payload);
-    signature = base64(bundle.signature);
-    csca = base64(bundle.csca);
+    active = { csca: base64(bundle.csca), signature: base64(bundle.signature) };
+    signers = Array.isArray(bundle.signatures)
+      ? bundle.signatures.map((s) => ({ csca: base64(s.csca), signature: base64(s.signature) }))
+      : [];
   } catch {
     throw new StepError("bundle", "a field is missing or not base64", "malformed");
   }
-  const cscaFingerprint = hex(await sha256(csca));
-  if (pinnedFingerprint && pinnedFingerprint !== cscaFingerprint) {
-    throw new StepError("bundle", "signed under another root certificate than the one pinned", "csca-changed");
+  const cscaFingerprint = hex(await sha256(active.csca));
+  if (pinnedFingerprint) {
+    let pinnedSigned = false;
+    let pinnedSeen = false;
+    for (const signer of [active, ...signers]) {
+      if (hex(await sha256(signer.csca)) !== pinnedFingerprint) continue;
+      pinnedSeen = true;
+      if (await p256Verifies(signer.csca, signer.signature, payloadBytes)) {
+        pinnedSigned = true;
+        break;
+      }
+    }
+    if (!pinnedSeen) {
+      throw new StepError("bundle", "signed by no root certificate this device trusts", "csca-changed");
+    }
+    if (!pinnedSigned) throw new StepError("bundle", "the pinned root's signature does not verify", "bad-signature");
   }
-  let key;
-  try {
-    key = await importP256(csca);
-  } catch {
-    throw new StepError("bundle", "the root certificate cannot be read", "malformed");
-  }
-  if (!key.key || signature.length !== 64 || !(await crypto.subtle.verify(ecdsa, key.key, signature, payloadBytes))) {
+  if (!(await p256Verifies(active.csca, active.signature, payloadBytes))) {
     throw new StepError("bundle", "the signature does not verify", "bad-signature");
   }
   let payload;
@@ -118,27 +149,42 @@ export async function verifyBundle(bundle, pinnedFingerprint = null) {
   if (!payload || !Array.isArray(payload.dsc) || !payload.rules || Number.isNaN(Date.parse(payload.issuedAt))) {
     throw new StepError("bundle", "the payload lacks dsc, rules or issuedAt", "malformed");
   }
+  if (payload.activeRoot !== cscaFingerprint) {
+    throw new StepError("bundle", "the root certificate is not the active root the payload names", "bad-signature");
+  }
   return { payload, cscaFingerprint };
 }
 
 /**
- * The verifier's trust from a verified bundle payload: document signers by
- * kid (base64), the revoked UVCI hashes, the rules, the lists' age limit.
+ * Document signers by kid (base64): each kid maps to every certificate
+ * listed under it (8 bytes can collide; each is tried, as hcert does).
  */
-export function prepareTrust(payload) {
+export function signersOf(entries) {
   const dsc = new Map();
-  for (const entry of payload.dsc || []) {
+  for (const entry of entries || []) {
     try {
-      dsc.set(toBase64(base64(entry.kid)), base64(entry.rawData));
+      const kid = toBase64(base64(entry.kid));
+      const der = entry.rawData instanceof Uint8Array ? entry.rawData : base64(entry.rawData);
+      dsc.set(kid, [...(dsc.get(kid) || []), der]);
     } catch {
       // An unreadable entry is skipped: codes under it read as an unknown kid.
     }
   }
+  return dsc;
+}
+
+/**
+ * The verifier's trust from a verified bundle payload: document signers by
+ * kid, the revoked UVCI hashes, the rules, the installation's time zone,
+ * the lists' age limit.
+ */
+export function prepareTrust(payload) {
   return {
-    dsc,
+    dsc: signersOf(payload.dsc),
     keys: new Map(),
     revoked: new Set((payload.revoked || []).map(String)),
     rules: payload.rules || null,
+    timeZone: typeof payload.timeZone === "string" ? payload.timeZone : "UTC",
     issuedAt: new Date(payload.issuedAt),
     staleAfterHours: Number(payload.staleAfterHours) || 48,
   };
@@ -163,25 +209,42 @@ export async function verify(text, trust, now, { rules = true } = {}) {
   if (!code.startsWith("HC1:")) throw new StepError("prefix", "does not start with HC1:");
   const compressed = base45(code.slice(4));
   const cose = parseSign1(await inflate(compressed));
-  if (cose.alg === PS256) throw new StepError("algorithm", "PS256 (RSA) is not checked here", "ps256");
-  if (cose.alg !== ES256) throw new StepError("algorithm", `algorithm ${String(cose.alg)} is not ES256`);
+  if (cose.alg !== ES256 && cose.alg !== PS256) {
+    throw new StepError("algorithm", `algorithm ${String(cose.alg)} is neither ES256 nor PS256`);
+  }
   if (!cose.kid) throw new StepError("unknown-kid", "no kid in either header");
   const kid = toBase64(cose.kid);
-  const der = trust.dsc.get(kid);
-  if (!der) throw new StepError("unknown-kid", `kid ${kid} is in no trust list`);
-  if (!trust.keys.has(kid)) {
-    try {
-      trust.keys.set(kid, await importP256(der));
-    } catch (e) {
-      throw new StepError("bad-signature", `the signer's certificate cannot be read: ${e.message}`);
+  const candidates = trust.dsc.get(kid);
+  if (!candidates || candidates.length === 0) throw new StepError("unknown-kid", `kid ${kid} is in no trust list`);
+  const signed = sigStructure(cose.protectedBytes, cose.payload);
+  const wanted = cose.alg === ES256 ? "p256" : "rsa";
+  let signer = null;
+  let fitting = 0;
+  for (const [index, der] of candidates.entries()) {
+    const cached = `${kid}/${index}`;
+    if (!trust.keys.has(cached)) {
+      try {
+        trust.keys.set(cached, await importKey(der));
+      } catch (e) {
+        trust.keys.set(cached, { kind: "unreadable", key: null, detail: e.message });
+      }
+    }
+    const key = trust.keys.get(cached);
+    if (key.kind !== wanted || !key.key) continue;
+    fitting++;
+    const ok =
+      cose.alg === ES256
+        ? cose.signature.length === 64 && (await crypto.subtle.verify(ecdsa, key.key, cose.signature, signed))
+        : await crypto.subtle.verify(pss, key.key, cose.signature, signed);
+    if (ok) {
+      signer = key;
+      break;
     }
   }
-  const signer = trust.keys.get(kid);
-  if (!signer.key) throw new StepError("algorithm", `the signer's key is ${signer.kind}, not P-256`);
-  const signed = sigStructure(cose.protectedBytes, cose.payload);
-  if (cose.signature.length !== 64 || !(await crypto.subtle.verify(ecdsa, signer.key, cose.signature, signed))) {
-    throw new StepError("bad-signature", "the signature does not verify with the signer's key");
+  if (!signer && fitting === 0) {
+    throw new StepError("algorithm", `no signer under kid ${kid} has a key for ${cose.alg === ES256 ? "ES256" : "PS256"}`);
   }
+  if (!signer) throw new StepError("bad-signature", "the signature does not verify with the signer's key");
 
   const claims = cbor(cose.payload);
   if (!(claims instanceof Map)) throw new StepError("claims", "the CWT is not a map");
@@ -200,11 +263,12 @@ export async function verify(text, trust, now, { rules = true } = {}) {
     throw new StepError("payload", "not exactly one record in one of v, t, r, e", "record");
   }
   const kind = { v: "vaccination", t: "test", r: "recovery", e: "exemption" }[groups[0]];
+  if (!allows(signer.usage, kind)) throw new StepError("key-usage", `the signer may not sign a ${kind} record`);
   const record = dcc[groups[0]][0] || {};
   const uvci = String(record.ci || "");
   const revokedKey = toBase64((await sha256(new TextEncoder().encode(uvci))).slice(0, 16));
   if (trust.revoked.has(revokedKey)) throw new StepError("revoked", `${uvci} is revoked`);
-  if (rules) checkRules(kind, record, trust.rules, now);
+  if (rules) checkRules(kind, record, trust.rules, now, trust.timeZone);
   const nam = dcc.nam || {};
   return {
     kind,
@@ -227,20 +291,42 @@ function day(text) {
   return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) / DAY;
 }
 
-// The verifier's calendar date (its own time zone) as days since 1970.
-const today = (now) => Date.UTC(now.getFullYear(), now.getMonth(), now.getDate()) / DAY;
+/** The calendar date in `timeZone` (an IANA name) at `now`, as days since 1970. */
+export function today(now, timeZone = "UTC") {
+  let parts;
+  try {
+    parts = new Intl.DateTimeFormat("en-US", { timeZone, year: "numeric", month: "numeric", day: "numeric" }).formatToParts(now);
+  } catch {
+    // An unknown zone: UTC, as the Rust rules do.
+    parts = new Intl.DateTimeFormat("en-US", { timeZone: "UTC", year: "numeric", month: "numeric", day: "numeric" }).formatToParts(now);
+  }
+  const part = (type) => Number(parts.find((p) => p.type === type).value);
+  return Date.UTC(part("year"), part("month") - 1, part("day")) / DAY;
+}
 
 const broken = (reason, detail) => {
   throw new StepError("rules", detail, reason);
 };
 
-/** Applies the bundle's validity rules to one record; throws StepError("rules"). */
-export function checkRules(kind, record, rules, now) {
+// Whether day `d` lies within a record's valid-from and valid-until dates.
+function within(d, record) {
+  const from = day(record.df);
+  const until = day(record.du);
+  if (Number.isNaN(from) || Number.isNaN(until)) broken("bad-date", `dates ${record.df} to ${record.du}`);
+  if (d < from || d > until) broken("outside-validity", `valid ${record.df} to ${record.du}`);
+}
+
+/**
+ * Applies the bundle's validity rules to one record at `now`, counting days
+ * by the calendar of `timeZone` (the installation's); throws StepError("rules").
+ */
+export function checkRules(kind, record, rules, now, timeZone = "UTC") {
   if (!rules) broken("no-rules", "the trust list carries no rules");
-  const d = today(now);
+  const d = today(now, timeZone);
   if (kind === "vaccination") {
     const r = rules.vaccination || {};
-    if (!(Number(record.dn) >= Number(record.sd))) broken("incomplete", `dose ${record.dn} of ${record.sd}`);
+    const dn = Number(record.dn);
+    if (!(dn >= Number(record.sd)) || dn === 0) broken("incomplete", `dose ${record.dn} of ${record.sd}`);
     const since = d - day(record.dt);
     if (Number.isNaN(since)) broken("bad-date", "no vaccination date");
     if (since < (r.minDaysAfterCompleteDose ?? 0)) broken("too-soon", `${since} days after the last dose`);
@@ -261,13 +347,11 @@ export function checkRules(kind, record, rules, now) {
     const from = day(record.fr) + (r.minDaysAfterFirstPositive ?? 0);
     if (Number.isNaN(from)) broken("bad-date", "no first positive date");
     if (d < from) broken("too-soon", "the recovery window has not begun");
-    if (r.useCertificateValidity !== false && (d < day(record.df) || !(d <= day(record.du)))) {
-      broken("outside-validity", `valid ${record.df} to ${record.du}`);
-    }
+    if (r.useCertificateValidity !== false) within(d, record);
   } else if (kind === "exemption") {
     const r = rules.exemption || {};
     if (!r.accepted) broken("exemption-not-accepted", "exemptions are not accepted");
-    if (d < day(record.df) || !(d <= day(record.du))) broken("outside-validity", `valid ${record.df} to ${record.du}`);
+    within(d, record);
   } else {
     broken("record", `unknown kind ${kind}`);
   }

@@ -1,6 +1,9 @@
 //! The offline scanner in Chromium: load it, let it keep the trust bundle,
-//! stop the server, reload (the service worker serves the page), then check
-//! a valid and a forged QR image and a pasted code; axe in three languages.
+//! check a code online (the page asks nothing of the server but the
+//! bundle), stop the server, reload (the service worker serves the page),
+//! then check a valid and a forged QR image and a pasted code; axe in three
+//! languages. A newer bundle kept on the device wins over an older one the
+//! server offers (no rollback).
 
 use fantoccini::Locator;
 use platform::both_backends;
@@ -17,6 +20,25 @@ async fn wait_for(browser: &Browser, name: &str, css: &str) {
 async fn verdict(browser: &Browser, name: &str, verdict: &str) -> String {
     wait_for(browser, name, &format!("[data-result][data-verdict={verdict}]")).await;
     browser.text("[data-result]").await.unwrap()
+}
+
+/// Pastes `code` into the scanner and submits it.
+async fn paste(browser: &Browser, code: &str) {
+    let field = browser.client.find(Locator::Id("credentials-code")).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys(code).await.unwrap();
+    browser.client.find(Locator::Css("[data-paste] button[type=submit]")).await.unwrap().click().await.unwrap();
+}
+
+/// The paths of every resource the page has requested so far (its
+/// performance entries), in order.
+async fn requested(browser: &Browser) -> Vec<String> {
+    let names = browser
+        .client
+        .execute("return performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname);", vec![])
+        .await
+        .unwrap();
+    serde_json::from_value(names).unwrap()
 }
 
 async fn the_scanner_verifies_offline(backend: Backend) {
@@ -41,6 +63,24 @@ async fn the_scanner_verifies_offline(backend: Backend) {
     );
     let lists = browser.text("[data-lists-status]").await.unwrap();
     assert_eq!(lists, "Trust lists updated less than an hour ago.");
+
+    // Checking a code online asks nothing of the server: the page's only
+    // request beyond its own assets (and the app manifest) is the bundle,
+    // made once.
+    let before = requested(&browser).await;
+    assert_eq!(before.iter().filter(|p| *p == "/api/v1/credentials/trust-bundle").count(), 1, "{before:?}");
+    assert!(
+        before.iter().all(|p| p.starts_with("/assets/")
+            || p == "/en/manifest.webmanifest"
+            || p == "/api/v1/credentials/trust-bundle"),
+        "only assets, the app manifest and the bundle: {before:?}"
+    );
+    paste(&browser, &valid).await;
+    let text = verdict(&browser, "online", "valid").await;
+    assert!(text.contains("Chan Tai Man"), "{text}");
+    paste(&browser, &forged).await;
+    verdict(&browser, "online-forged", "invalid").await;
+    assert_eq!(requested(&browser).await, before, "no request while checking codes");
 
     // The worker keeps the page; then the server goes away.
     let kept = browser
@@ -81,20 +121,61 @@ async fn the_scanner_verifies_offline(backend: Backend) {
     browser.assert_accessible("scanner-invalid").await;
 
     // Pasted text.
-    let field = browser.client.find(Locator::Id("credentials-code")).await.unwrap();
-    field.send_keys(&valid).await.unwrap();
-    browser.client.find(Locator::Css("[data-paste] button[type=submit]")).await.unwrap().click().await.unwrap();
+    paste(&browser, &valid).await;
     let text = verdict(&browser, "pasted", "valid").await;
     assert!(text.contains("Chan Tai Man"), "{text}");
-    let field = browser.client.find(Locator::Id("credentials-code")).await.unwrap();
-    field.clear().await.unwrap();
-    field.send_keys("HC1:NOT A CODE").await.unwrap();
-    browser.client.find(Locator::Css("[data-paste] button[type=submit]")).await.unwrap().click().await.unwrap();
+    paste(&browser, "HC1:NOT A CODE").await;
     let text = verdict(&browser, "pasted-damaged", "invalid").await;
     assert!(text.contains("damaged"), "{text}");
     browser.close().await;
 }
 both_backends!(the_scanner_verifies_offline);
+
+/// The bundle the scanner keeps, in its storage.
+const KEPT: &str = "lionrock.credentials.bundle";
+
+async fn the_scanner_ignores_a_bundle_older_than_the_one_it_keeps(backend: Backend) {
+    let Some(browser) = Browser::start().await else { return };
+    let app = app(backend).spawn().await;
+    let valid = issue(&app).await;
+    // A bundle the server's own root signed, issued an hour from now, which
+    // trusts no document signer: what a device that kept it must go on using
+    // when the server (or someone in between) offers an older one.
+    let mut payload = credentials::trust::store::payload(&app.state).await.unwrap();
+    payload.issued_at += time::Duration::hours(1);
+    payload.dsc.clear();
+    let names = platform::keys::CertificateNames::of(&app.state.config);
+    let roots = platform::keys::dcc_roots(app.db(), &app.state.keys, &names).await.unwrap();
+    let newer = credentials::trust::Bundle::sign(&payload, &[(&roots[0].key.der, &roots[0].certificate)]).unwrap();
+    let newer = serde_json::to_string(&newer).unwrap();
+
+    let page = app.url("/en/credentials/scan");
+    browser.goto(&page).await;
+    wait_for(&browser, "first", "[data-credentials-scanner][data-lists=ready]").await;
+    paste(&browser, &valid).await;
+    verdict(&browser, "before", "valid").await;
+
+    browser
+        .client
+        .execute(&format!("localStorage.setItem('{KEPT}', arguments[0]);"), vec![Value::from(newer)])
+        .await
+        .unwrap();
+    browser.goto(&page).await;
+    wait_for(&browser, "kept-newer", "[data-credentials-scanner][data-lists=ready]").await;
+    paste(&browser, &valid).await;
+    let text = verdict(&browser, "rollback-refused", "invalid").await;
+    assert!(text.contains("not in the trust lists"), "the newer kept bundle, trusting no signer, is used: {text}");
+
+    // Without it, the server's bundle is taken again: the same code is valid.
+    browser.client.execute(&format!("localStorage.removeItem('{KEPT}');"), vec![]).await.unwrap();
+    browser.goto(&page).await;
+    wait_for(&browser, "again", "[data-credentials-scanner][data-lists=ready]").await;
+    paste(&browser, &valid).await;
+    verdict(&browser, "after", "valid").await;
+    browser.close().await;
+    app.stop().await;
+}
+both_backends!(the_scanner_ignores_a_bundle_older_than_the_one_it_keeps);
 
 /// The administrators' rules page, and its error state, pass axe in three languages.
 async fn the_rules_page_is_accessible(backend: Backend) {

@@ -25,6 +25,18 @@ export const DSC = {
   key: "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQggBbdtJdhRQqLYpuXThd5S4OQCVTXvBfdnOb8WEFQ66WhRANCAARFCd35tvbOTye9E3xQ4K5sG6vj4pirk7ictHHJJMYFXAdEkzD2ZTKPNzyV2ZY6BXI7BgGwvpB3Opruc296atMb",
 };
 
+/** A second root: the one a rotation brings (test-only, openssl, prime256v1). */
+export const CSCA2 = {
+  cert: "MIIBrzCCAVWgAwIBAgIUDlgh8JpnyXR4uI0XiPdR9f6wQd0wCgYIKoZIzj0EAwIwLDELMAkGA1UEBhMCSEsxHTAbBgNVBAMMFGxpb25yb2NrIHRlc3QgY3NjYSAyMCAXDTI2MTEzMDIwNDY0N1oYDzIxMjYxMTA2MjA0NjQ3WjAsMQswCQYDVQQGEwJISzEdMBsGA1UEAwwUbGlvbnJvY2sgdGVzdCBjc2NhIDIwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAARaRbKrozt+BLJSsAJx1u5Kn04eBVi2zyzVQBCUZuRUkzU9qZe/2Wd8lRsJXuDr3b4S3dPAnezJHDSW/TQM2oIho1MwUTAdBgNVHQ4EFgQUwlcRZQ7aKyRmIA7i0ZTt0KRfWuUwHwYDVR0jBBgwFoAUwlcRZQ7aKyRmIA7i0ZTt0KRfWuUwDwYDVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNIADBFAiEAgTgzHLLv83tK2eEumh5vmw/ZrwH6N5e5ODdagfMtULMCIGpnnFxJ71lLrxU0KNFflX/9Wqj6vlvnNSTqWVYh+w8j",
+  key: "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg11GVxKriUDff6Wgy+kA0XpGBbQ0l1UBc+/io6xyx+fuhRANCAARaRbKrozt+BLJSsAJx1u5Kn04eBVi2zyzVQBCUZuRUkzU9qZe/2Wd8lRsJXuDr3b4S3dPAnezJHDSW/TQM2oIh",
+};
+
+/** The DSC's key in a certificate whose extended key usage allows tests only (1.3.6.1.4.1.1847.2021.1.1). */
+export const DSC_TESTS_ONLY = {
+  cert: "MIIB7DCCAZKgAwIBAgIUJVf6nMcHo9eLtA8wzKvTJb5j7/swCgYIKoZIzj0EAwIwODELMAkGA1UEBhMCSEsxKTAnBgNVBAMMIGxpb25yb2NrIHRlc3QgZHNjIGZvciB0ZXN0cyBvbmx5MCAXDTI2MTEzMDIwNDY0NFoYDzIxMjYxMTA2MjA0NjQ0WjA4MQswCQYDVQQGEwJISzEpMCcGA1UEAwwgbGlvbnJvY2sgdGVzdCBkc2MgZm9yIHRlc3RzIG9ubHkwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAARFCd35tvbOTye9E3xQ4K5sG6vj4pirk7ictHHJJMYFXAdEkzD2ZTKPNzyV2ZY6BXI7BgGwvpB3Opruc296atMbo3gwdjAdBgNVHQ4EFgQUBglcZkKgoOin9LYAWMfMa4NImBQwHwYDVR0jBBgwFoAUBglcZkKgoOin9LYAWMfMa4NImBQwDgYDVR0PAQH/BAQDAgeAMAwGA1UdEwEB/wQCMAAwFgYDVR0lBA8wDQYLKwYBBAGON49lAQEwCgYIKoZIzj0EAwIDSAAwRQIgI5+ypi3ANe3BznCpfgcEc6bdHBXyXc1yx+mpy7G8uLgCIQCPt8ih+A87FhIRArFdIyopzIa1ktQC723W/hR384cNjw==",
+  key: DSC.key,
+};
+
 export const signingKey = (pkcs8) =>
   crypto.subtle.importKey("pkcs8", base64(pkcs8), { name: "ECDSA", namedCurve: "P-256" }, false, ["sign"]);
 
@@ -152,17 +164,34 @@ export async function issue(dcc, { iat, exp, key = DSC.key, cert = DSC.cert, alg
 
 export const dccOf = (record, group = "v") => ({ ver: "1.3.0", nam: NAME, dob: "1980-02-29", [group]: [record] });
 
-/** A trust bundle as the server sends it, signed by `key` (the test CSCA by default). */
-export async function bundle({ issuedAt, revoked = [], rules = RULES, staleAfterHours = 48, csca = CSCA } = {}) {
-  const der = base64(DSC.cert);
+export const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+
+/** A DSC list entry for a test signer ({ cert }). */
+export const entryOf = async (signer, issuedAt = "2026-11-30T00:00:00Z") => ({
+  kid: toBase64(await kidOf(base64(signer.cert))), country: "HK", certificateType: "DSC", thumbprint: "",
+  timestamp: issuedAt, rawData: signer.cert,
+});
+
+/**
+ * A trust bundle as the server sends it: signed by the active root `csca`
+ * (the test CSCA by default), which the payload names, and by each of
+ * `retired` (roots still published) in `signatures`.
+ */
+export async function bundle({
+  issuedAt, revoked = [], rules = RULES, staleAfterHours = 48, csca = CSCA, retired = [], dsc = null,
+  timeZone = "Asia/Hong_Kong", activeRoot = null,
+} = {}) {
   const payload = {
-    issuedAt, country: "HK",
-    dsc: [{ kid: toBase64(await kidOf(der)), country: "HK", certificateType: "DSC", thumbprint: "", timestamp: issuedAt, rawData: DSC.cert }],
+    issuedAt, country: "HK", timeZone,
+    activeRoot: activeRoot ?? hex(await sha256(base64(csca.cert))),
+    dsc: dsc ?? [await entryOf(DSC, issuedAt)],
     revoked, rules, staleAfterHours,
   };
   const bytes = new TextEncoder().encode(JSON.stringify(payload));
   const url = (b) => toBase64(b).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-  return { payload: url(bytes), signature: url(await sign(csca.key, bytes)), csca: csca.cert };
+  const signatures = [];
+  for (const root of [csca, ...retired]) signatures.push({ csca: root.cert, signature: url(await sign(root.key, bytes)) });
+  return { payload: url(bytes), signature: signatures[0].signature, csca: csca.cert, signatures };
 }
 
 /** The revocation list entry of a UVCI. */

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { test } from "node:test";
-import { CSCA, DSC, RULES, assets, bundle, dccOf, issue, revocationOf, vaccination } from "./support.mjs";
+import { CSCA, CSCA2, DSC, DSC_TESTS_ONLY, RULES, assets, bundle, dccOf, entryOf, issue, revocationOf, vaccination } from "./support.mjs";
 
 const { verify, verifyBundle, prepareTrust, age, StepError, inflate } = await import(path.join(assets, "credentials-verify.js"));
 
@@ -56,8 +56,33 @@ test("each step refuses with its own name", async () => {
   assert.equal(await refusal(verify(other, t, NOW)), "unknown-kid");
   const forged = await code(vaccination(), "v", { key: CSCA.key });
   assert.equal(await refusal(verify(forged, t, NOW)), "bad-signature");
+  // PS256 named, but the signer under the kid holds a P-256 key.
   const ps256 = await code(vaccination(), "v", { alg: -37 });
-  assert.equal(await refusal(verify(ps256, t, NOW)), "algorithm/ps256");
+  assert.equal(await refusal(verify(ps256, t, NOW)), "algorithm");
+  const es384 = await code(vaccination(), "v", { alg: -35 });
+  assert.equal(await refusal(verify(es384, t, NOW)), "algorithm");
+});
+
+test("a signer's extended key usage limits the kinds it signs", async () => {
+  const t = await trust({ dsc: [await entryOf(DSC), await entryOf(DSC_TESTS_ONLY)] });
+  const by = { cert: DSC_TESTS_ONLY.cert, key: DSC_TESTS_ONLY.key };
+  const sample = { tg: "840539006", tt: "LP217198-3", sc: "2026-11-29T12:00:00Z", tr: "260415000", co: "HK", is: "DH", ci: "URN:UVCI:01:HK:T9#A" };
+  assert.equal(await refusal(verify(await code(sample, "t", by), t, NOW)), "accepted");
+  assert.equal(await refusal(verify(await code(vaccination(), "v", by), t, NOW)), "key-usage");
+  const exemption = { tg: "840539006", es: "medical", df: "2026-06-01", du: "2026-12-31", co: "HK", is: "DH", ci: "URN:UVCI:01:HK:E9#E" };
+  assert.equal(await refusal(verify(await code(exemption, "e", by), t, NOW)), "key-usage", "exemptions need an unrestricted signer");
+  // The unrestricted signer signs every kind.
+  assert.equal(await refusal(verify(await code(exemption, "e"), t, NOW)), "accepted");
+});
+
+test("every certificate under a kid is tried: a second one does not shadow the first", async () => {
+  const real = await entryOf(DSC);
+  const other = { ...(await entryOf(CSCA2)), kid: real.kid };
+  const t = await trust({ dsc: [real, other] });
+  assert.equal(t.dsc.get(real.kid).length, 2);
+  assert.equal(await refusal(verify(await code(vaccination()), t, NOW)), "accepted");
+  const forged = await code(vaccination(), "v", { key: CSCA.key });
+  assert.equal(await refusal(verify(forged, t, NOW)), "bad-signature");
 });
 
 test("a flipped character in the signature part makes it a bad signature", async () => {
@@ -120,6 +145,30 @@ test("a payload with two groups or two records is refused", async () => {
   assert.equal(await refusal(verify(await issue(two, { iat: IAT, exp: EXP }), t, NOW)), "payload/record");
   const twice = { ...dccOf(vaccination()), v: [vaccination(), vaccination()] };
   assert.equal(await refusal(verify(await issue(twice, { iat: IAT, exp: EXP }), t, NOW)), "payload/record");
+});
+
+test("a root rollover: a device that pinned the old root moves to the new one", async () => {
+  const pinned = (await verifyBundle(await bundle({ issuedAt: ISSUED }))).cscaFingerprint;
+  // After the rotation: the new root is active, the retired one signs beside it.
+  const rolled = await bundle({ issuedAt: "2026-12-01T00:00:00Z", csca: CSCA2, retired: [CSCA] });
+  const { payload, cscaFingerprint } = await verifyBundle(rolled, pinned);
+  assert.equal(payload.issuedAt, "2026-12-01T00:00:00Z");
+  assert.notEqual(cscaFingerprint, pinned, "the new root is the one to pin now");
+  assert.equal((await verifyBundle(await bundle({ issuedAt: ISSUED, csca: CSCA2 }), cscaFingerprint)).cscaFingerprint, cscaFingerprint);
+  // Signed only by a root the device never trusted: refused.
+  assert.equal(await refusal(verifyBundle(await bundle({ issuedAt: ISSUED, csca: CSCA2 }), pinned)), "bundle/csca-changed");
+  // The pinned root listed, but its signature is not over this payload.
+  const other = await bundle({ issuedAt: "2026-12-02T00:00:00Z", csca: CSCA2, retired: [CSCA] });
+  const spliced = { ...rolled, signatures: [rolled.signatures[0], other.signatures[1]] };
+  assert.equal(await refusal(verifyBundle(spliced, pinned)), "bundle/bad-signature");
+  // A bundle the pinned root signed, but presenting another root as the
+  // active one (not the root its payload names): refused, nothing to pin.
+  const legit = await bundle({ issuedAt: ISSUED });
+  const named = JSON.parse(Buffer.from(legit.payload, "base64url")).activeRoot;
+  const signSelf = await bundle({ issuedAt: ISSUED, csca: CSCA2, activeRoot: named });
+  const hijack = { ...legit, csca: CSCA2.cert, signature: signSelf.signature, signatures: [legit.signatures[0]] };
+  assert.equal(signSelf.payload, legit.payload, "the same payload, signed by the other root too");
+  assert.equal(await refusal(verifyBundle(hijack, pinned)), "bundle/bad-signature");
 });
 
 test("the trust bundle: signature, pinned root, age", async () => {
