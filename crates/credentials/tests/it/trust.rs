@@ -208,7 +208,9 @@ async fn after_a_root_rotation_the_bundle_is_signed_by_the_old_and_the_new_root(
     assert_eq!(root_signatures(&before), [(old.clone(), true)], "one root, one signature");
 
     let names = platform::keys::CertificateNames::of(&app.state.config);
-    platform::keys::rotate_dcc(app.db(), &app.state.keys, platform::keys::Purpose::DccCsca, &names).await.unwrap();
+    platform::keys::rotate_dcc(app.db(), &app.state.keys, platform::keys::Purpose::DccCsca, &names, "cli")
+        .await
+        .unwrap();
     let new = csca_of(&c).await;
     assert_ne!(new, old);
     let bundle = crate::support::bundle(&app).await;

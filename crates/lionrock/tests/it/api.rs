@@ -22,7 +22,13 @@ fn api_literals(text: &str) -> Vec<String> {
         let end = tail.find('"').unwrap_or(tail.len());
         let literal = &tail[..end];
         let version = literal["/api/v".len()..].split('/').next().unwrap_or("");
-        if !version.is_empty() && version.bytes().all(|b| b.is_ascii_digit()) && literal.len() > "/api/v1/".len() {
+        // A route is a plain path: a literal with escapes or spaces is some other text.
+        let plain = !literal.contains(['\\', ' ']);
+        if plain
+            && !version.is_empty()
+            && version.bytes().all(|b| b.is_ascii_digit())
+            && literal.len() > "/api/v1/".len()
+        {
             found.push(literal.to_owned());
         }
         rest = &tail[end.min(tail.len())..];
@@ -62,7 +68,8 @@ async fn served_document() -> (TestApp, Value) {
 
 #[test]
 fn api_literals_are_found_in_source_text() {
-    let text = r#"route("/api/v1/things/{id}", get(x)); if path.starts_with("/api/") {} "/api/v2x/no" "/api/v1/""#;
+    let text = r#"route("/api/v1/things/{id}", get(x)); if path.starts_with("/api/") {} "/api/v2x/no" "/api/v1/"
+        b"/api/v1/signed\nmessage""#;
     assert_eq!(api_literals(text), ["/api/v1/things/{id}"]);
 }
 
