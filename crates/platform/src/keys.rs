@@ -520,27 +520,28 @@ async fn ensure_dcc(
             txn.rollback().await?;
             continue;
         }
+        // A lost race to insert (one active key per purpose) aborts the
+        // transaction on PostgreSQL: stop at once and read theirs next round.
+        let lost = |e: &DbErr| db::is_unique_violation(e);
         let root_row = match (root_now, fresh_root) {
-            (Some(existing), _) => Ok(existing),
-            (None, Some(fresh)) => insert(fresh).insert(&txn).await,
+            (Some(existing), _) => existing,
+            (None, Some(fresh)) => match insert(fresh).insert(&txn).await {
+                Ok(row) => row,
+                Err(e) if lost(&e) => continue,
+                Err(e) => return Err(e),
+            },
             (None, None) => return Err(DbErr::Custom("DCC root vanished".to_owned())),
         };
-        let signer_row = match (&root_row, active_row(&txn, Purpose::DccDsc, Alg::Es256).await?) {
-            (Err(_), _) => None,
-            (Ok(_), Some(existing)) => Some(Ok(existing)),
-            (Ok(_), None) => Some(insert(fresh_signer).insert(&txn).await),
+        let signer_row = match active_row(&txn, Purpose::DccDsc, Alg::Es256).await? {
+            Some(existing) => existing,
+            None => match insert(fresh_signer).insert(&txn).await {
+                Ok(row) => row,
+                Err(e) if lost(&e) => continue,
+                Err(e) => return Err(e),
+            },
         };
-        match (root_row, signer_row) {
-            (Ok(root_row), Some(Ok(signer_row))) => {
-                txn.commit().await?;
-                return Ok((root_row, signer_row));
-            }
-            // Another server inserted its own at the same moment (one active
-            // key per purpose): read theirs on the next round.
-            (Err(e), _) | (_, Some(Err(e))) if db::is_unique_violation(&e) => continue,
-            (Err(e), _) | (_, Some(Err(e))) => return Err(e),
-            (Ok(_), None) => return Err(DbErr::Custom("DCC signer vanished".to_owned())),
-        }
+        txn.commit().await?;
+        return Ok((root_row, signer_row));
     }
     Err(DbErr::Custom("DCC keys changed three times while being made; try again".to_owned()))
 }
@@ -556,8 +557,11 @@ pub async fn dcc_signer(
     // verifiable under its certificate: an ageing signer (or a root too old
     // for a new signer) is replaced before that can fail.
     if !lasts(&certificate_of(&row)?, DSC_KEEP) {
-        let purpose = if lasts(&certificate_of(&root)?, DSC_KEEP) { Purpose::DccDsc } else { Purpose::DccCsca };
-        rotate_dcc(db, keys, purpose, names, "system").await?;
+        // A new signer gets a full lifetime only under a root that lasts it.
+        let purpose = if lasts(&certificate_of(&root)?, DSC_LIFETIME) { Purpose::DccDsc } else { Purpose::DccCsca };
+        // Servers signing at the same moment all see the ageing signer:
+        // only the first replaces it, the others use the replacement.
+        rotate_dcc_replacing(db, keys, purpose, names, "system", Some(&row.kid)).await?;
         row = ensure_dcc(db, keys, names).await?.1;
     }
     let certificate = certificate_of(&row)?;
@@ -585,6 +589,20 @@ pub async fn rotate_dcc(
     names: &CertificateNames,
     actor: &str,
 ) -> Result<String, DbErr> {
+    rotate_dcc_replacing(db, keys, purpose, names, actor, None).await
+}
+
+/// [`rotate_dcc`], and when `replacing` names a signer, only while it is
+/// still the active one (else nothing changes, and the active signer's kid
+/// is returned).
+async fn rotate_dcc_replacing(
+    db: &DatabaseConnection,
+    keys: &Keys,
+    purpose: Purpose,
+    names: &CertificateNames,
+    actor: &str,
+    replacing: Option<&str>,
+) -> Result<String, DbErr> {
     let (root, _) = ensure_dcc(db, keys, names).await?;
     let (fresh_root, signer_root) = match purpose {
         Purpose::DccCsca => {
@@ -606,16 +624,47 @@ pub async fn rotate_dcc(
             .filter(entity::Column::Purpose.eq(p.as_str()))
             .filter(entity::Column::Status.eq(entity::Status::Active))
     };
+    if let Some(replacing) = replacing {
+        // Retire exactly the ageing signer, or stop: a row lock (PostgreSQL)
+        // or the write lock (SQLite) makes one server of several do it.
+        let done = retire(Purpose::DccDsc, DSC_KEEP).filter(entity::Column::Kid.eq(replacing)).exec(&txn).await?;
+        if done.rows_affected == 0 {
+            txn.rollback().await?;
+            let active = active_row(db, Purpose::DccDsc, Alg::Es256).await?;
+            return active.map(|a| a.kid).ok_or_else(|| DbErr::Custom("no active DCC signer".to_owned()));
+        }
+    }
+    // Another server rotating at the same moment inserts its own first (one
+    // active key per purpose): when replacing an ageing signer, theirs will
+    // do; a rotation asked for by hand says so.
+    let raced = |e: DbErr| async move {
+        if !db::is_unique_violation(&e) {
+            return Err(e);
+        }
+        match (replacing, active_row(db, Purpose::DccDsc, Alg::Es256).await?) {
+            (Some(_), Some(active)) => Ok(active.kid),
+            _ => Err(DbErr::Custom("the DCC keys were rotated meanwhile; try again".to_owned())),
+        }
+    };
     if let Some(fresh_root) = &fresh_root {
         // Signers it issued may live DSC_LIFETIME; credentials DSC_KEEP after that is not needed.
         retire(Purpose::DccCsca, DSC_LIFETIME).exec(&txn).await?;
-        insert(fresh_root.clone()).insert(&txn).await?;
+        if let Err(e) = insert(fresh_root.clone()).insert(&txn).await {
+            drop(txn);
+            return raced(e).await;
+        }
     } else if active_row(&txn, Purpose::DccCsca, Alg::Es256).await?.map(|r| r.kid) != Some(root.kid.clone()) {
         txn.rollback().await?;
         return Err(DbErr::Custom("the DCC root was rotated meanwhile; try again".to_owned()));
     }
     retire(Purpose::DccDsc, DSC_KEEP).exec(&txn).await?;
-    let signer = insert(fresh_signer).insert(&txn).await?;
+    let signer = match insert(fresh_signer).insert(&txn).await {
+        Ok(signer) => signer,
+        Err(e) => {
+            drop(txn);
+            return raced(e).await;
+        }
+    };
     let object = format!("signing-key:{}", fresh_root.as_ref().map_or(&signer.kid, |r| &r.kid));
     crate::audit::record(&txn, keys, crate::audit::AuditEntry::new(actor, "keys.rotate", object))
         .await

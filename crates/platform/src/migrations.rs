@@ -518,21 +518,26 @@ impl MigrationName for OneActiveSigningKey {
 /// servers making a key on first use at the same moment could otherwise
 /// both insert one (and a DCC signer could hang from a root that does not
 /// sign the trust lists). Any extra active keys a past race left are
-/// retired first, the newest kept, still published for a day.
+/// retired first, the newest kept; the retired ones stay published for two
+/// years (the longest anything a DCC key signed lives), so nothing they
+/// signed stops verifying.
 #[async_trait::async_trait]
 impl MigrationTrait for OneActiveSigningKey {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        let a_day_on = match m.get_database_backend() {
-            DatabaseBackend::Postgres => "now() + interval '1 day'",
-            _ => "strftime('%Y-%m-%d %H:%M:%f+00:00', 'now', '+1 day')",
-        };
+        let backend = m.get_database_backend();
+        let until = time::OffsetDateTime::now_utc() + time::Duration::days(2 * 365);
+        let placeholder = if backend == DatabaseBackend::Postgres { "$1" } else { "?" };
         let conn = m.get_connection();
-        conn.execute_unprepared(&format!(
-            "UPDATE signing_key SET status = 'retired', publish_until = {a_day_on} \
-             WHERE status = 'active' AND EXISTS (SELECT 1 FROM signing_key newer \
-             WHERE newer.purpose = signing_key.purpose AND newer.alg = signing_key.alg \
-             AND newer.status = 'active' AND (newer.created_at > signing_key.created_at \
-             OR (newer.created_at = signing_key.created_at AND newer.kid > signing_key.kid)))"
+        conn.execute_raw(sea_orm::Statement::from_sql_and_values(
+            backend,
+            format!(
+                "UPDATE signing_key SET status = 'retired', publish_until = {placeholder} \
+                 WHERE status = 'active' AND EXISTS (SELECT 1 FROM signing_key newer \
+                 WHERE newer.purpose = signing_key.purpose AND newer.alg = signing_key.alg \
+                 AND newer.status = 'active' AND (newer.created_at > signing_key.created_at \
+                 OR (newer.created_at = signing_key.created_at AND newer.kid > signing_key.kid)))"
+            ),
+            [until.into()],
         ))
         .await?;
         conn.execute_unprepared(

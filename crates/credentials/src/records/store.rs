@@ -282,9 +282,13 @@ pub async fn reissue(state: &AppState, actor: &str, holder_index: &str, id: &str
         return Err(CredentialsError::Revoked.into());
     }
     let now = platform::db::now();
-    let entry = Entry::of_dcc(&old.dcc)
-        .ok_or_else(|| AppError::internal(format!("record {id}: its payload holds no entry lionrock issues")))?;
-    let expires_at = super::expiry(&entry, now);
+    // A record whose product lionrock no longer issues cannot be signed again.
+    let entry = Entry::of_dcc(&old.dcc).ok_or_else(|| {
+        AppError::from(CredentialsError::NotSignable).with_detail("the record's product is no longer issued")
+    })?;
+    // Never later than the record it replaces (a vaccination's year is
+    // counted from its first issue, not from each re-issue).
+    let expires_at = super::expiry(&entry, now).min(old.expires_at);
     if old.expires_at <= now || expires_at <= now {
         return Err(CredentialsError::Expired.into());
     }

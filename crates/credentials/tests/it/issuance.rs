@@ -43,8 +43,8 @@ fn exemption() -> Value {
     let mut body = serde_json::to_value(vaccination()).unwrap();
     body["kind"] = json!("exemption");
     body["reason"] = json!("medical");
-    body["valid_from"] = json!("2026-11-01");
-    body["valid_until"] = json!("2027-04-30");
+    body["valid_from"] = json!(days_from_today(-30));
+    body["valid_until"] = json!(days_from_today(150));
     body
 }
 
@@ -292,8 +292,8 @@ async fn the_exemption_form_needs_its_scope(backend: Backend) {
         ("given_name", "Tai Man"),
         ("birth_date", "1950-02-03"),
         ("reason", "medical"),
-        ("valid_from", "2026-11-01"),
-        ("valid_until", "2027-04-30"),
+        ("valid_from", &days_from_today(-30)),
+        ("valid_until", &days_from_today(150)),
     ];
     let health = app.sign_in_as(&health_officer()).await;
     assert_eq!(health.post_form(page, &fields).await.status(), 403);
@@ -313,3 +313,8 @@ async fn the_exemption_form_needs_its_scope(backend: Backend) {
     assert!(holder_records(&app).await[0].revoked);
 }
 both_backends!(the_exemption_form_needs_its_scope);
+
+/// The date `days` from today (`YYYY-MM-DD`).
+fn days_from_today(days: i64) -> String {
+    (time::OffsetDateTime::now_utc().date() + time::Duration::days(days)).to_string()
+}

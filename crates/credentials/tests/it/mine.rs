@@ -422,7 +422,7 @@ async fn reissuing_keeps_the_records_own_expiry(backend: Backend) {
     let exemption = credentials::records::Request {
         kind: "exemption".into(),
         reason: "medical".into(),
-        valid_from: "2026-11-01".into(),
+        valid_from: (app.state.today() - time::Duration::days(30)).to_string(),
         valid_until: until.to_string(),
         product: String::new(),
         dose_number: String::new(),
@@ -431,9 +431,10 @@ async fn reissuing_keeps_the_records_own_expiry(backend: Backend) {
         ..vaccination()
     };
     let exempt = store::issue(&app.state, "cli", &exemption).await.unwrap();
+    let dose = store::issue(&app.state, "cli", &vaccination()).await.unwrap();
     let before = store::of_holder(&app.state, &holder, true).await.unwrap();
 
-    for old in [&test, &exempt] {
+    for old in [&test, &exempt, &dose] {
         let r = client.post_form("/en/credentials/reissue", &[("id", &old.id), ("confirm", "yes")]).await;
         assert_eq!(r.status(), 303);
         let was = before.iter().find(|r| r.id == old.id).unwrap();
@@ -460,7 +461,7 @@ async fn records_whose_facts_have_expired_are_not_reissued(backend: Backend) {
     let exemption = credentials::records::Request {
         kind: "exemption".into(),
         reason: "medical".into(),
-        valid_from: "2026-11-01".into(),
+        valid_from: (app.state.today() - time::Duration::days(30)).to_string(),
         valid_until: (app.state.today() + time::Duration::days(30)).to_string(),
         product: String::new(),
         dose_number: String::new(),

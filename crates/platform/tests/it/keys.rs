@@ -165,8 +165,17 @@ async fn an_ageing_document_signer_is_replaced(backend: Backend) {
     );
     db.execute_unprepared(&sql).await.unwrap();
 
+    // Servers signing at the same moment: one replaces it, all use the replacement.
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..6 {
+        let (state, names) = (app.state.clone(), names.clone());
+        tasks.spawn(async move { keys::dcc_signer(&state.db, &state.keys, &names).await.unwrap().key.kid });
+    }
+    let kids: std::collections::BTreeSet<String> = tasks.join_all().await.into_iter().collect();
+    assert_eq!(kids.len(), 1, "{kids:?}");
     let next = keys::dcc_signer(db, k, &names).await.unwrap();
     assert_ne!(next.key.kid, signer.key.kid, "a new signer");
+    assert!(kids.contains(&next.key.kid));
     assert_eq!(keys::certificates(db, Purpose::DccDsc).await.unwrap().len(), 2, "the old one is kept published");
     assert_eq!(keys::dcc_root(db, k, &names).await.unwrap().1, root, "under the same root");
     let audited = db
