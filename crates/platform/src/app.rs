@@ -122,6 +122,19 @@ impl Deref for AppState {
 }
 
 impl AppInner {
+    /// The last second of `date` where lionrock runs (`locale.timezone`),
+    /// as a UTC time: when something valid "until" that day ends.
+    pub fn end_of_day(&self, date: time::Date) -> time::OffsetDateTime {
+        let utc_end = date.with_hms(23, 59, 59).map(|t| t.assume_utc()).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+        let local =
+            jiff::civil::date(date.year() as i16, u8::from(date.month()) as i8, date.day() as i8).at(23, 59, 59, 0);
+        self.timezone
+            .to_timestamp(local)
+            .ok()
+            .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t.as_second()).ok())
+            .unwrap_or(utc_end)
+    }
+
     /// Today's date where lionrock runs (`locale.timezone`).
     pub fn today(&self) -> time::Date {
         let now = time::OffsetDateTime::now_utc();

@@ -549,10 +549,11 @@ pub fn payload(holder: &Holder, entry: &Entry, issuing: &Issuing<'_>) -> Dcc {
 }
 
 /// When a credential for `entry` issued at `now` expires: a year for a
-/// vaccination, three days after the sample for a test, the end of its
-/// validity for a recovery or an exemption; never more than a year.
-pub fn expiry(entry: &Entry, now: OffsetDateTime) -> OffsetDateTime {
-    let end_of = |d: Date| d.with_hms(23, 59, 59).map(|t| t.assume_utc()).unwrap_or(now);
+/// vaccination, three days after the sample for a test, the end of the
+/// last day of its validity for a recovery or an exemption (`end_of_day`:
+/// where lionrock runs, `AppInner::end_of_day`); never more than a year.
+pub fn expiry(entry: &Entry, now: OffsetDateTime, end_of_day: impl Fn(Date) -> OffsetDateTime) -> OffsetDateTime {
+    let end_of = end_of_day;
     let wanted = match entry {
         Entry::Vaccination { .. } => now + MAX_LIFETIME,
         Entry::Test { sampled_at, .. } => *sampled_at + TEST_LIFETIME,
@@ -706,13 +707,23 @@ mod tests {
         assert_ne!(new_uvci("HK", &[1; 24]), uvci);
     }
 
+    fn utc_end(d: Date) -> OffsetDateTime {
+        d.with_hms(23, 59, 59).unwrap().assume_utc()
+    }
+
     #[test]
     fn credentials_expire_within_a_year() {
         let (_, vaccination) = vaccination().parse(now(), today()).unwrap();
         let now = OffsetDateTime::UNIX_EPOCH + Duration::days(20_000);
-        assert_eq!(expiry(&vaccination, now), now + MAX_LIFETIME);
+        assert_eq!(expiry(&vaccination, now, utc_end), now + MAX_LIFETIME);
         let sampled_at = now - Duration::hours(5);
         let test = Entry::Test { test_type: "LP6464-4", sampled_at, result: "260415000", centre: "X".into() };
-        assert_eq!(expiry(&test, now), sampled_at + TEST_LIFETIME);
+        assert_eq!(expiry(&test, now, utc_end), sampled_at + TEST_LIFETIME);
+        // A validity period ends with its last day where lionrock runs.
+        let until = (now + Duration::days(30)).date();
+        let exemption =
+            Entry::Exemption { reason: ExemptionReason::Medical, valid_from: now.date(), valid_until: until };
+        let hong_kong_end = |d: Date| d.with_hms(15, 59, 59).unwrap().assume_utc();
+        assert_eq!(expiry(&exemption, now, hong_kong_end), until.with_hms(15, 59, 59).unwrap().assume_utc());
     }
 }

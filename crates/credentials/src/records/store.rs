@@ -194,7 +194,7 @@ pub async fn issue_checked(state: &AppState, actor: &str, holder: &Holder, entry
         holder_masked: Some(holder.document.masked()),
         actor,
         now,
-        expires_at: super::expiry(entry, now),
+        expires_at: super::expiry(entry, now, |d| state.end_of_day(d)),
     };
     let (row, issued) = signed(state, &dcc, uvci, draft).await?;
     let txn = platform::db::begin_write(&state.db).await?;
@@ -288,7 +288,7 @@ pub async fn reissue(state: &AppState, actor: &str, holder_index: &str, id: &str
     })?;
     // Never later than the record it replaces (a vaccination's year is
     // counted from its first issue, not from each re-issue).
-    let expires_at = super::expiry(&entry, now).min(old.expires_at);
+    let expires_at = super::expiry(&entry, now, |d| state.end_of_day(d)).min(old.expires_at);
     if old.expires_at <= now || expires_at <= now {
         return Err(CredentialsError::Expired.into());
     }

@@ -100,3 +100,12 @@ async fn the_pwa_shell_has_a_manifest_per_language_a_worker_and_an_offline_page(
         assert!(r.text().await.unwrap().contains(text), "{lang}");
     }
 }
+
+/// A day ends at midnight where lionrock runs, not in UTC.
+#[tokio::test]
+async fn days_end_in_the_configured_time_zone() {
+    let app = TestApp::builder().spawn().await;
+    let date = time::Date::from_calendar_date(2026, time::Month::December, 1).unwrap();
+    // Asia/Hong_Kong is UTC+8 all year: its day ends at 15:59:59 UTC.
+    assert_eq!(app.state.end_of_day(date), date.with_hms(15, 59, 59).unwrap().assume_utc());
+}
