@@ -53,9 +53,7 @@ impl utoipa::IntoResponses for PutProblems {
         platform::openapi::problems(&[
             ErrorKind::Unauthenticated.problem(),
             ErrorKind::Forbidden.problem(),
-            ErrorKind::CsrfRejected.problem(),
             ErrorKind::Conflict.problem(),
-            ErrorKind::Validation.problem(),
         ])
     }
 }

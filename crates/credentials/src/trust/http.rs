@@ -215,13 +215,8 @@ impl utoipa::IntoResponses for ImportProblems {
         platform::openapi::problems(&[
             ErrorKind::Unauthenticated.problem(),
             ErrorKind::Forbidden.problem(),
-            ErrorKind::CsrfRejected.problem(),
             CredentialsError::SignerKnown.problem(),
             CredentialsError::KidTaken.problem(),
-            ErrorKind::Validation.problem(),
-            ErrorKind::IdempotencyKeyInvalid.problem(),
-            ErrorKind::IdempotencyKeyReused.problem(),
-            ErrorKind::IdempotencyKeyInProgress.problem(),
         ])
     }
 }
@@ -261,7 +256,6 @@ impl utoipa::IntoResponses for RemoveProblems {
         platform::openapi::problems(&[
             ErrorKind::Unauthenticated.problem(),
             ErrorKind::Forbidden.problem(),
-            ErrorKind::CsrfRejected.problem(),
             ErrorKind::NotFound.problem(),
         ])
     }

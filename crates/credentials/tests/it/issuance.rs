@@ -2,8 +2,10 @@
 //! scope (exemptions need their own), with field errors, idempotent
 //! retries, revoking, and the form's round trip with its error summary.
 
+use credentials::errors::CredentialsError;
 use credentials::records::store;
 use platform::both_backends;
+use platform::error::{DomainError, ErrorKind};
 use platform::principal::{AccountId, AuthStrength, IdentityLevel, Principal, Role};
 use platform::testkit::{Backend, TestApp, TestClient};
 use serde_json::{Value, json};
@@ -318,3 +320,36 @@ both_backends!(the_exemption_form_needs_its_scope);
 fn days_from_today(days: i64) -> String {
     (time::OffsetDateTime::now_utc().date() + time::Duration::days(days)).to_string()
 }
+
+/// The served API document names every problem the officers' operations
+/// can answer with: their own, and those the platform adds for a session's
+/// CSRF check, an Idempotency-Key header and a JSON body.
+async fn the_api_document_lists_each_operations_problems(backend: Backend) {
+    let app = spawn(backend).await;
+    let doc: Value = app.client().get("/api/v1/openapi.json").await.json().await.unwrap();
+    let mut expected = vec![
+        ErrorKind::CsrfRejected.problem(),
+        ErrorKind::IdempotencyKeyInvalid.problem(),
+        ErrorKind::IdempotencyKeyReused.problem(),
+        ErrorKind::IdempotencyKeyInProgress.problem(),
+        platform::idempotency::OUTCOME_UNKNOWN,
+        ErrorKind::Validation.problem(),
+        ErrorKind::Unauthenticated.problem(),
+        CredentialsError::ScopeMissing { scope: "" }.problem(),
+    ];
+    for (path, own) in [
+        ("/api/v1/credentials/records", CredentialsError::NotSignable.problem()),
+        ("/api/v1/credentials/records/revoke", CredentialsError::UnknownRecord.problem()),
+    ] {
+        expected.push(own);
+        let responses = &doc["paths"][path]["post"]["responses"];
+        for problem in &expected {
+            let status = problem.status.as_u16().to_string();
+            let types = responses[&status]["x-problem-types"].as_array();
+            let listed = types.is_some_and(|t| t.iter().any(|u| u == &problem.type_uri()));
+            assert!(listed, "{path}: {} not listed under {status}: {responses}", problem.type_uri());
+        }
+        expected.pop();
+    }
+}
+both_backends!(the_api_document_lists_each_operations_problems);

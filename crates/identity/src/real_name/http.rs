@@ -154,17 +154,13 @@ struct AssertProblems;
 impl utoipa::IntoResponses for AssertProblems {
     fn responses() -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::Response>> {
         use crate::errors::IdentityError;
-        use platform::error::{DomainError, ErrorKind};
+        use platform::error::DomainError;
         platform::openapi::problems(&[
             IdentityError::AssertionRejected.problem(),
             IdentityError::UntrustedSource.problem(),
             IdentityError::NoSuchAccount.problem(),
             IdentityError::DocumentTaken.problem(),
             IdentityError::AlreadyRealName.problem(),
-            ErrorKind::Validation.problem(),
-            ErrorKind::IdempotencyKeyInvalid.problem(),
-            ErrorKind::IdempotencyKeyReused.problem(),
-            ErrorKind::IdempotencyKeyInProgress.problem(),
         ])
     }
 }
