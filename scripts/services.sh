@@ -281,39 +281,47 @@ ensure_qr_decoder() {
 # from PyPI into a virtual environment outside the clone (kept between runs).
 SCHEMATHESIS_VERSION="4.32.5"
 
+# _svc_pip_venv WHAT VENV PACKAGE...: a fresh virtual environment at VENV
+# (python3 and python3-venv installed first when missing) with the pinned
+# PACKAGEs from PyPI. On failure it reports WHAT unavailable (an error under
+# CI=true), leaves no half-made VENV, and returns 1.
+_svc_pip_venv() {
+    local what="$1" venv="$2" python
+    shift 2
+    python="$(command -v python3 || true)"
+    if [[ -z "$python" ]]; then
+        _svc_apt_install python3 python3-venv || true
+        python="$(command -v python3 || true)"
+    fi
+    if [[ -z "$python" ]]; then
+        _svc_unavailable "$what" "no python3"
+        return 1
+    fi
+    rm -rf "$venv"
+    mkdir -p "$(dirname "$venv")"
+    if ! "$python" -m venv "$venv" >/dev/null 2>&1; then
+        # Debian's python3 needs python3-venv for ensurepip.
+        _svc_apt_install python3-venv || true
+        rm -rf "$venv"
+        if ! "$python" -m venv "$venv" >&2; then
+            _svc_unavailable "$what" "cannot create a virtual environment at ${venv}"
+            return 1
+        fi
+    fi
+    echo "installing ${what} into ${venv}" >&2
+    if ! "${venv}/bin/pip" install --quiet --disable-pip-version-check "$@" >&2; then
+        rm -rf "$venv"
+        _svc_unavailable "$what" "pip install failed"
+        return 1
+    fi
+}
+
 ensure_schemathesis() {
     local what="schemathesis ${SCHEMATHESIS_VERSION}"
     local venv="${LIONROCK_TOOLS_DIR:-/var/cache/lionrock-tools}/schemathesis-${SCHEMATHESIS_VERSION}"
-    local python
     unset LIONROCK_TEST_SCHEMATHESIS
     if [[ ! -x "${venv}/bin/st" ]]; then
-        python="$(command -v python3 || true)"
-        if [[ -z "$python" ]]; then
-            _svc_apt_install python3 python3-venv || true
-            python="$(command -v python3 || true)"
-        fi
-        if [[ -z "$python" ]]; then
-            _svc_unavailable "$what" "no python3"
-            return 0
-        fi
-        rm -rf "$venv"
-        mkdir -p "$(dirname "$venv")"
-        if ! "$python" -m venv "$venv" >/dev/null 2>&1; then
-            # Debian's python3 needs python3-venv for ensurepip.
-            _svc_apt_install python3-venv || true
-            rm -rf "$venv"
-            if ! "$python" -m venv "$venv" >&2; then
-                _svc_unavailable "$what" "cannot create a virtual environment at ${venv}"
-                return 0
-            fi
-        fi
-        echo "installing ${what} into ${venv}" >&2
-        if ! "${venv}/bin/pip" install --quiet --disable-pip-version-check \
-            "schemathesis==${SCHEMATHESIS_VERSION}" >&2; then
-            rm -rf "$venv"
-            _svc_unavailable "$what" "pip install failed"
-            return 0
-        fi
+        _svc_pip_venv "$what" "$venv" "schemathesis==${SCHEMATHESIS_VERSION}" || return 0
     fi
     export LIONROCK_TEST_SCHEMATHESIS="${venv}/bin/st"
 }
@@ -329,31 +337,10 @@ ensure_dcc_python() {
     local tag
     tag="$(printf '%s' "$DCC_PYTHON_PACKAGES" | sha256sum | cut -c1-12)"
     local venv="${LIONROCK_TOOLS_DIR:-/var/cache/lionrock-tools}/dcc-python-${tag}"
-    local python
     unset LIONROCK_TEST_DCC_PYTHON
     if [[ ! -x "${venv}/bin/python" ]] || ! "${venv}/bin/python" -c "import pycose, cbor2, base45" 2>/dev/null; then
-        python="$(command -v python3 || true)"
-        if [[ -z "$python" ]]; then
-            _svc_unavailable "$what" "no python3"
-            return 0
-        fi
-        rm -rf "$venv"
-        mkdir -p "$(dirname "$venv")"
-        if ! "$python" -m venv "$venv" >/dev/null 2>&1; then
-            _svc_apt_install python3-venv || true
-            rm -rf "$venv"
-            if ! "$python" -m venv "$venv" >&2; then
-                _svc_unavailable "$what" "cannot create a virtual environment at ${venv}"
-                return 0
-            fi
-        fi
-        echo "installing ${what} into ${venv}" >&2
         # shellcheck disable=SC2086 # the pinned list is split on purpose
-        if ! "${venv}/bin/pip" install --quiet --disable-pip-version-check $DCC_PYTHON_PACKAGES >&2; then
-            rm -rf "$venv"
-            _svc_unavailable "$what" "pip install failed"
-            return 0
-        fi
+        _svc_pip_venv "$what" "$venv" $DCC_PYTHON_PACKAGES || return 0
     fi
     export LIONROCK_TEST_DCC_PYTHON="${venv}/bin/python"
 }
