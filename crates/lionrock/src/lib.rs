@@ -7,5 +7,5 @@ use platform::module::Module;
 
 /// Every module, platform first; the order of their migrations follows it.
 pub fn modules() -> Vec<Module> {
-    vec![platform::app::platform_module(), identity::module(), credentials::module()]
+    vec![platform::app::platform_module(), identity::module(), credentials::module(), booking::module()]
 }

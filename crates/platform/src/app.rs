@@ -135,13 +135,41 @@ impl AppInner {
             .unwrap_or(utc_end)
     }
 
-    /// Today's date where lionrock runs (`locale.timezone`).
-    pub fn today(&self) -> time::Date {
-        let now = time::OffsetDateTime::now_utc();
-        let offset = jiff::Timestamp::from_second(now.unix_timestamp())
+    /// A wall-clock time where lionrock runs (`locale.timezone`), as a UTC
+    /// time. In a gap (clocks going forward) it is the time after the gap;
+    /// in a fold, the earlier of the two.
+    pub fn from_local(&self, local: time::PrimitiveDateTime) -> time::OffsetDateTime {
+        let civil = jiff::civil::date(local.year() as i16, u8::from(local.month()) as i8, local.day() as i8).at(
+            local.hour() as i8,
+            local.minute() as i8,
+            local.second() as i8,
+            0,
+        );
+        self.timezone
+            .to_ambiguous_timestamp(civil)
+            .compatible()
+            .ok()
+            .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t.as_second()).ok())
+            .unwrap_or_else(|| local.assume_utc())
+    }
+
+    /// The first instant of `date` where lionrock runs, as a UTC time.
+    pub fn start_of_day(&self, date: time::Date) -> time::OffsetDateTime {
+        self.from_local(date.midnight())
+    }
+
+    /// `t` on the wall clock where lionrock runs.
+    pub fn to_local(&self, t: time::OffsetDateTime) -> time::PrimitiveDateTime {
+        let offset = jiff::Timestamp::from_second(t.unix_timestamp())
             .map(|ts| self.timezone.to_offset(ts).seconds())
             .unwrap_or(0);
-        time::UtcOffset::from_whole_seconds(offset).map(|o| now.to_offset(o).date()).unwrap_or(now.date())
+        let local = time::UtcOffset::from_whole_seconds(offset).map(|o| t.to_offset(o)).unwrap_or(t);
+        time::PrimitiveDateTime::new(local.date(), local.time())
+    }
+
+    /// Today's date where lionrock runs (`locale.timezone`).
+    pub fn today(&self) -> time::Date {
+        self.to_local(time::OffsetDateTime::now_utc()).date()
     }
 
     /// The external base URL without a trailing slash: `server.public_url`,

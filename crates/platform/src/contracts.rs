@@ -28,6 +28,8 @@ pub struct CheckedPerson {
     pub document_index: String,
     /// That document, masked for showing (`A123***(7)`).
     pub masked_document: String,
+    /// Its kind: `hkid` or `passport`.
+    pub document_kind: String,
 }
 
 impl std::fmt::Debug for CheckedPerson {

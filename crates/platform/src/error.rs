@@ -159,14 +159,15 @@ impl ProblemType {
         format!("urn:lionrock:problem:{}", self.slug)
     }
 
-    /// Fluent key of the short title shown to people.
+    /// Fluent key of the short title shown to people (a `/` in the slug
+    /// becomes `-`: Fluent identifiers have no slashes).
     pub fn title_key(self) -> String {
-        format!("error-{}-title", self.slug)
+        format!("error-{}-title", self.slug.replace('/', "-"))
     }
 
     /// Fluent key of the longer explanation shown to people.
     pub fn detail_key(self) -> String {
-        format!("error-{}-detail", self.slug)
+        format!("error-{}-detail", self.slug.replace('/', "-"))
     }
 }
 
@@ -189,6 +190,9 @@ pub trait DomainError: fmt::Debug + Send + Sync + 'static {
     fn problem(&self) -> ProblemType;
 
     /// Values the translated detail names (`{ $max }`); never personal data.
+    /// A value named `reason` is a stable machine code refining the problem
+    /// type (why a booking is refused: `too-young`): API clients also get
+    /// it as the problem's `reason` member, and the detail may select on it.
     fn args(&self) -> Vec<(&'static str, String)> {
         Vec::new()
     }
@@ -384,6 +388,10 @@ pub struct Problem {
     /// The invalid fields of the request (validation errors and bad parameters).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<ProblemField>,
+    /// A stable machine code refining `type` where it has one (why a booking
+    /// was refused: `too-young`, `course-complete`, …): the error's `reason` argument.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// One invalid field or parameter of a request.

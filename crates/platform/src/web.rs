@@ -549,6 +549,7 @@ pub(crate) fn render_error(
             instance: path,
             request_id,
             errors,
+            reason: error.as_ref().and_then(|e| e.args.iter().find(|(k, _)| *k == "reason")).map(|(_, v)| v.clone()),
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));

@@ -55,8 +55,11 @@ async fn resident(app: &TestApp, level: IdentityLevel, hkid: Option<&str>) -> Te
     principal.level = level;
     if let Some(hkid) = hkid {
         let document = Document::parse("hkid", hkid, "").unwrap();
-        let person =
-            CheckedPerson { document_index: document.index(&app.state.keys), masked_document: document.masked() };
+        let person = CheckedPerson {
+            document_index: document.index(&app.state.keys),
+            masked_document: document.masked(),
+            document_kind: document.kind().to_owned(),
+        };
         CHECKED.lock().unwrap().push((principal.account_id, person));
     }
     app.sign_in_as(&principal).await

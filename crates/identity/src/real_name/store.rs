@@ -163,7 +163,11 @@ pub(crate) async fn checked_person(
     let sealed = STANDARD.decode(&row.number_sealed).map_err(AppError::internal)?;
     let document = Document::open(&row.kind, &sealed, &state.keys)
         .ok_or_else(|| AppError::internal(format!("identity document {} cannot be opened", row.id)))?;
-    Ok(Some(platform::contracts::CheckedPerson { document_index: row.blind_index, masked_document: document.masked() }))
+    Ok(Some(platform::contracts::CheckedPerson {
+        document_index: row.blind_index,
+        masked_document: document.masked(),
+        document_kind: row.kind,
+    }))
 }
 
 /// Identity's side of the platform's people service.

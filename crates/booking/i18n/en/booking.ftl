@@ -1,0 +1,41 @@
+# Booking: programmes, centres, slots and bookings.
+
+booking-period-date = Give the day as YYYY-MM-DD.
+booking-period-range = The last day must not be before the first, and at most { $days } days after it.
+booking-document-kind = Choose a Hong Kong identity card or a passport.
+booking-document-hkid-format = Enter the identity card number as printed, for example A123456(3).
+booking-document-hkid-check = This identity card number is not valid: check the digit in brackets.
+booking-document-passport = Enter the passport number (5 to 20 letters and digits) and its issuing country (3 letters).
+
+error-booking-full-title = No places left
+error-booking-full-detail = Every place in this session has been taken. Please choose another time or centre.
+error-booking-ineligible-title = Not eligible for this booking
+error-booking-ineligible-detail = { $reason ->
+    [level] This programme needs an account whose identity has been checked (real-name level).
+    [not-resident] This programme is open only to holders of a Hong Kong identity card.
+    [birthdate-unknown] This programme has an age limit, and we do not know this person's date of birth.
+    [too-young] This person must be at least { $min } years old on the day of the session.
+    [too-old] This person must be at most { $max } years old on the day of the session.
+    [course-complete] This person has attended every step of this programme already.
+    [too-soon] The next step can be booked from { $date }. Please choose a later day.
+    [too-late] The next step had to be taken by { $date }. Please contact the programme's hotline.
+    [other-product] The next step must use the same product as the previous one. Please choose a centre that offers it.
+    [not-open] This programme is not taking bookings now.
+    [slot-past] This session has started or is over. Please choose a later one.
+    [document-needed] Enter this person's identity document: it makes sure each person books once.
+   *[other] This person may not book this session.
+}
+error-booking-duplicate-title = Already booked
+error-booking-duplicate-detail = This person already holds a booking for this step of the programme. Cancel it first to book another time.
+error-booking-unknown-slot-title = Session not found
+error-booking-unknown-slot-detail = There is no such session. Please choose one from the list of available sessions.
+error-booking-unknown-booking-title = Booking not found
+error-booking-unknown-booking-detail = You have no booking with this reference.
+error-booking-unknown-person-title = Person not found
+error-booking-unknown-person-detail = You can book only for yourself and for the people you look after.
+error-booking-already-cancelled-title = Already cancelled
+error-booking-already-cancelled-detail = This booking was cancelled already.
+error-booking-not-cancellable-title = Cannot be cancelled
+error-booking-not-cancellable-detail = This booking has been attended, was missed, or its session has started, so it can no longer be cancelled.
+error-booking-slot-closed-title = Session closed
+error-booking-slot-closed-detail = This session has been closed. Please choose another time or centre.

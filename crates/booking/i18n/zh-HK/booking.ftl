@@ -1,0 +1,41 @@
+# 預約：計劃、中心、時段及預約。
+
+booking-period-date = 請以 YYYY-MM-DD 格式輸入日期。
+booking-period-range = 最後一日不可早於第一日，亦不可遲於第一日之後 { $days } 日。
+booking-document-kind = 請選擇香港身份證或護照。
+booking-document-hkid-format = 請按證件所印輸入身份證號碼，例如 A123456(3)。
+booking-document-hkid-check = 此身份證號碼無效：請檢查括號內的數字。
+booking-document-passport = 請輸入護照號碼（5 至 20 個字母及數字）及簽發國家（3 個字母）。
+
+error-booking-full-title = 名額已滿
+error-booking-full-detail = 此時段的名額已全部預約。請選擇其他時間或中心。
+error-booking-ineligible-title = 不符合預約資格
+error-booking-ineligible-detail = { $reason ->
+    [level] 此計劃需要已核實身份的帳戶（實名級別）。
+    [not-resident] 此計劃只供香港身份證持有人預約。
+    [birthdate-unknown] 此計劃設有年齡限制，但我們沒有此人的出生日期。
+    [too-young] 此人於預約當日須年滿 { $min } 歲。
+    [too-old] 此人於預約當日不可超過 { $max } 歲。
+    [course-complete] 此人已完成此計劃的所有步驟。
+    [too-soon] 下一步驟可由 { $date } 起預約。請選擇較後的日子。
+    [too-late] 下一步驟須於 { $date } 或之前完成。請致電計劃熱線。
+    [other-product] 下一步驟須使用與上一步驟相同的產品。請選擇提供該產品的中心。
+    [not-open] 此計劃現時不接受預約。
+    [slot-past] 此時段已開始或已結束。請選擇較後的時段。
+    [document-needed] 請輸入此人的身份證明文件：以確保每人只預約一次。
+   *[other] 此人不可預約此時段。
+}
+error-booking-duplicate-title = 已經預約
+error-booking-duplicate-detail = 此人已預約此計劃的這個步驟。如要改期，請先取消現有預約。
+error-booking-unknown-slot-title = 找不到時段
+error-booking-unknown-slot-detail = 沒有此時段。請從可預約時段中選擇。
+error-booking-unknown-booking-title = 找不到預約
+error-booking-unknown-booking-detail = 你沒有此編號的預約。
+error-booking-unknown-person-title = 找不到此人
+error-booking-unknown-person-detail = 你只可為自己及你照顧的人預約。
+error-booking-already-cancelled-title = 已經取消
+error-booking-already-cancelled-detail = 此預約已經取消。
+error-booking-not-cancellable-title = 不可取消
+error-booking-not-cancellable-detail = 此預約已到場、已缺席或時段已開始，因此不可再取消。
+error-booking-slot-closed-title = 時段已關閉
+error-booking-slot-closed-detail = 此時段已關閉。請選擇其他時間或中心。

@@ -1,0 +1,337 @@
+//! The `booking_booking` table and the two operations that move places:
+//! booking (the slot's place, and the day's quota where one is set, taken
+//! each with one conditional statement inside the booking's own
+//! transaction, so no number of servers can overbook) and cancelling (the
+//! place back in the pool in the same transaction). Also a person's
+//! attended steps (for eligibility) and an account's bookings.
+
+use platform::app::AppState;
+use platform::audit::{self, AuditEntry};
+use platform::error::AppError;
+use sea_orm::ActiveValue::Set;
+use sea_orm::entity::prelude::*;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{Condition, QueryOrder, QuerySelect};
+use serde::{Deserialize, Serialize};
+use time::Date;
+
+use super::{Reference, Status};
+use crate::errors::BookingError;
+use crate::programmes::{self, Facts, store::centre, store::programme, store::quota, store::slot};
+
+pub mod booking {
+    //! `booking_booking` rows.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "booking_booking")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub reference: String,
+        pub programme_id: String,
+        pub step: i32,
+        pub slot_id: String,
+        pub person_id: String,
+        /// The account that booked (the person's own, or their guardian's).
+        pub account_id: String,
+        /// The person's identity document's blind index: the duplicate check.
+        pub document_index: String,
+        pub document_kind: String,
+        /// The document sealed with the data key, when it was given at booking.
+        pub document_sealed: Option<String>,
+        pub status: String,
+        pub created_at: TimeDateTimeWithTimeZone,
+        pub cancelled_at: Option<TimeDateTimeWithTimeZone>,
+        pub attended_at: Option<TimeDateTimeWithTimeZone>,
+        pub reminded_at: Option<TimeDateTimeWithTimeZone>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A slot's places changed (a booking, a cancellation, a closure): live
+/// availability pages re-read it. Carries identifiers only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlotChanged {
+    pub programme_id: String,
+    pub centre_id: String,
+    pub slot_id: String,
+}
+
+impl platform::events::Event for SlotChanged {
+    const TOPIC: &'static str = "booking.slot_changed";
+}
+
+/// Who a booking is for, as checked before booking.
+#[derive(Clone)]
+pub struct Holder {
+    pub person_id: String,
+    pub document_index: String,
+    pub document_kind: String,
+    /// Sealed (base64) when the document was given with the booking.
+    pub document_sealed: Option<String>,
+    pub birthdate: Option<Date>,
+}
+
+impl std::fmt::Debug for Holder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Holder").field("person_id", &self.person_id).finish_non_exhaustive()
+    }
+}
+
+/// A booking request, checked at the edge.
+#[derive(Debug, Clone)]
+pub struct NewBooking<'a> {
+    pub slot_id: &'a str,
+    pub holder: Holder,
+    /// The account booking, and its identity level.
+    pub account_id: &'a str,
+    pub level: platform::principal::IdentityLevel,
+}
+
+/// A booking with where and when.
+#[derive(Debug, Clone)]
+pub struct Booked {
+    pub booking: booking::Model,
+    pub slot: slot::Model,
+    pub centre: centre::Model,
+    pub programme: programme::Model,
+}
+
+/// The steps a document's holder attended in a programme: (step, local day, product).
+async fn attended(
+    state: &AppState,
+    programme_id: &str,
+    document_index: &str,
+) -> Result<Vec<(u32, Date, String)>, DbErr> {
+    let rows = booking::Entity::find()
+        .filter(booking::Column::ProgrammeId.eq(programme_id))
+        .filter(booking::Column::DocumentIndex.eq(document_index))
+        .filter(booking::Column::Status.eq(Status::Attended.as_str()))
+        .all(&state.db)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for b in rows {
+        if let Some(s) = slot::Entity::find_by_id(&b.slot_id).one(&state.db).await? {
+            let day = state.to_local(b.attended_at.unwrap_or(s.starts_at)).date();
+            out.push((u32::try_from(b.step).unwrap_or(1), day, s.product_id));
+        }
+    }
+    Ok(out)
+}
+
+/// Takes one place of `slot` (and of its day's quota, where one is set) in
+/// `txn`: one conditional statement each, so the database, not this code,
+/// decides who gets the last place.
+async fn take_place(state: &AppState, txn: &impl ConnectionTrait, slot: &slot::Model) -> Result<(), AppError> {
+    let taken = slot::Entity::update_many()
+        .col_expr(slot::Column::Taken, Expr::col(slot::Column::Taken).add(1))
+        .filter(slot::Column::Id.eq(&slot.id))
+        .filter(slot::Column::ClosedAt.is_null())
+        .filter(Expr::col(slot::Column::Taken).lt(Expr::col(slot::Column::Capacity)))
+        .exec(txn)
+        .await?;
+    if taken.rows_affected == 0 {
+        return Err(BookingError::Full.into());
+    }
+    let day = state.to_local(slot.starts_at).date();
+    let quota = quota::Entity::update_many()
+        .col_expr(quota::Column::Taken, Expr::col(quota::Column::Taken).add(1))
+        .filter(quota::Column::CentreId.eq(&slot.centre_id))
+        .filter(quota::Column::Day.eq(day))
+        .filter(quota::Column::ProductId.eq(&slot.product_id))
+        .filter(Expr::col(quota::Column::Taken).lt(Expr::col(quota::Column::Capacity)))
+        .exec(txn)
+        .await?;
+    if quota.rows_affected == 0
+        && quota::Entity::find_by_id((slot.centre_id.clone(), day, slot.product_id.clone())).one(txn).await?.is_some()
+    {
+        return Err(BookingError::Full.into());
+    }
+    Ok(())
+}
+
+/// Gives back the place `booking` held (slot and quota) in `txn`.
+async fn give_back(state: &AppState, txn: &impl ConnectionTrait, slot: &slot::Model) -> Result<(), DbErr> {
+    slot::Entity::update_many()
+        .col_expr(slot::Column::Taken, Expr::col(slot::Column::Taken).sub(1))
+        .filter(slot::Column::Id.eq(&slot.id))
+        .filter(slot::Column::Taken.gt(0))
+        .exec(txn)
+        .await?;
+    quota::Entity::update_many()
+        .col_expr(quota::Column::Taken, Expr::col(quota::Column::Taken).sub(1))
+        .filter(quota::Column::CentreId.eq(&slot.centre_id))
+        .filter(quota::Column::Day.eq(state.to_local(slot.starts_at).date()))
+        .filter(quota::Column::ProductId.eq(&slot.product_id))
+        .filter(quota::Column::Taken.gt(0))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// Books a place: checks the slot, the programme's window and the person's
+/// eligibility, then takes the place and writes the booking and its audit
+/// entry in one transaction. `Full` when no place is left, `Duplicate` when
+/// the person holds a booking for this step already.
+pub async fn book(state: &AppState, new: NewBooking<'_>) -> Result<Booked, AppError> {
+    let Some((slot, centre, programme)) = programmes::store::slot_with_context(&state.db, new.slot_id).await? else {
+        return Err(BookingError::UnknownSlot.into());
+    };
+    let now = platform::db::now();
+    if !programmes::is_open(programme.opens_at, programme.closes_at, now) {
+        return Err(BookingError::Ineligible(programmes::Ineligible::NotOpen).into());
+    }
+    if slot.starts_at <= now {
+        return Err(BookingError::Ineligible(programmes::Ineligible::SlotPast).into());
+    }
+    if slot.closed_at.is_some() {
+        return Err(BookingError::SlotClosed.into());
+    }
+    let attended = attended(state, &programme.id, &new.holder.document_index).await?;
+    let facts = Facts {
+        level: new.level,
+        document_kind: &new.holder.document_kind,
+        birthdate: new.holder.birthdate,
+        slot_day: state.to_local(slot.starts_at).date(),
+        product_id: &slot.product_id,
+        attended: &attended,
+    };
+    let step = programme.eligibility().check(&facts).map_err(BookingError::Ineligible)?;
+
+    let txn = platform::db::begin_write(&state.db).await?;
+    take_place(state, &txn, &slot).await?;
+    let row = booking::ActiveModel {
+        id: Set(Uuid::now_v7().to_string()),
+        reference: Set(Reference::generate().as_str().to_owned()),
+        programme_id: Set(programme.id.clone()),
+        step: Set(i32::try_from(step).unwrap_or(1)),
+        slot_id: Set(slot.id.clone()),
+        person_id: Set(new.holder.person_id.clone()),
+        account_id: Set(new.account_id.to_owned()),
+        document_index: Set(new.holder.document_index.clone()),
+        document_kind: Set(new.holder.document_kind.clone()),
+        document_sealed: Set(new.holder.document_sealed.clone()),
+        status: Set(Status::Confirmed.as_str().to_owned()),
+        created_at: Set(now),
+        cancelled_at: Set(None),
+        attended_at: Set(None),
+        reminded_at: Set(None),
+    };
+    let booking = row.insert(&txn).await.map_err(|e| match platform::db::unique_violation(&e) {
+        Some(columns) if !columns.contains("reference") => AppError::from(BookingError::Duplicate),
+        _ => AppError::from(e),
+    })?;
+    let entry =
+        AuditEntry::new(format!("account:{}", new.account_id), "booking.book", format!("booking:{}", booking.id));
+    audit::record(&txn, &state.keys, entry).await?;
+    txn.commit().await?;
+    changed(state, &programme.id, &slot).await;
+    let slot = slot::Model { taken: slot.taken + 1, ..slot };
+    Ok(Booked { booking, slot, centre, programme })
+}
+
+/// Tells every server that `slot`'s places changed (a hint: failures are logged).
+pub(crate) async fn changed(state: &AppState, programme_id: &str, slot: &slot::Model) {
+    let event = SlotChanged {
+        programme_id: programme_id.to_owned(),
+        centre_id: slot.centre_id.clone(),
+        slot_id: slot.id.clone(),
+    };
+    if let Err(error) = state.events.publish(&state.db, &event).await {
+        tracing::warn!(%error, "could not publish a slot change");
+    }
+}
+
+/// The booking with this ID that `account_id` made, with its context.
+pub async fn of_account(state: &AppState, account_id: &str, id: &str) -> Result<Option<Booked>, AppError> {
+    let Some(booking) =
+        booking::Entity::find_by_id(id).filter(booking::Column::AccountId.eq(account_id)).one(&state.db).await?
+    else {
+        return Ok(None);
+    };
+    context(state, booking).await
+}
+
+async fn context(state: &AppState, booking: booking::Model) -> Result<Option<Booked>, AppError> {
+    let Some((slot, centre, programme)) = programmes::store::slot_with_context(&state.db, &booking.slot_id).await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(Booked { booking, slot, centre, programme }))
+}
+
+/// Cancels `account_id`'s booking `id`: its place goes back to the pool in
+/// the same transaction. `AlreadyCancelled` when it was; `NotCancellable`
+/// once attended, missed or begun.
+pub async fn cancel(state: &AppState, account_id: &str, id: &str, actor: &str) -> Result<Booked, AppError> {
+    let Some(found) = of_account(state, account_id, id).await? else {
+        return Err(BookingError::UnknownBooking.into());
+    };
+    let now = platform::db::now();
+    match Status::parse(&found.booking.status) {
+        Some(Status::Cancelled) => return Err(BookingError::AlreadyCancelled.into()),
+        Some(Status::Confirmed) if found.slot.starts_at > now => {}
+        _ => return Err(BookingError::NotCancellable.into()),
+    }
+    let txn = platform::db::begin_write(&state.db).await?;
+    let done = booking::Entity::update_many()
+        .col_expr(booking::Column::Status, Expr::value(Status::Cancelled.as_str()))
+        .col_expr(booking::Column::CancelledAt, Expr::value(now))
+        .filter(booking::Column::Id.eq(id))
+        .filter(booking::Column::Status.eq(Status::Confirmed.as_str()))
+        .exec(&txn)
+        .await?;
+    if done.rows_affected == 0 {
+        // Someone else cancelled it between our read and this write.
+        return Err(BookingError::AlreadyCancelled.into());
+    }
+    give_back(state, &txn, &found.slot).await?;
+    audit::record(&txn, &state.keys, AuditEntry::new(actor, "booking.cancel", format!("booking:{id}"))).await?;
+    txn.commit().await?;
+    changed(state, &found.programme.id, &found.slot).await;
+    let booking =
+        booking::Model { status: Status::Cancelled.as_str().to_owned(), cancelled_at: Some(now), ..found.booking };
+    Ok(Booked { booking, ..found })
+}
+
+/// One page of an account's bookings, newest first, after `after`; one row
+/// more than `limit`, so the caller knows whether more follow.
+pub async fn page_of_account(
+    state: &AppState,
+    account_id: &str,
+    limit: u64,
+    after: Option<&platform::paging::Cursor>,
+) -> Result<Vec<Booked>, AppError> {
+    let mut query = booking::Entity::find()
+        .filter(booking::Column::AccountId.eq(account_id))
+        .order_by_desc(booking::Column::CreatedAt)
+        .order_by_desc(booking::Column::Id);
+    if let Some(c) = after {
+        query =
+            query.filter(Condition::any().add(booking::Column::CreatedAt.lt(c.at)).add(
+                Condition::all().add(booking::Column::CreatedAt.eq(c.at)).add(booking::Column::Id.lt(c.id.as_str())),
+            ));
+    }
+    let rows = query.limit(limit.saturating_add(1)).all(&state.db).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for b in rows {
+        if let Some(found) = context(state, b).await? {
+            out.push(found);
+        }
+    }
+    Ok(out)
+}
+
+/// Bookings in a slot that hold its places: every one not cancelled.
+pub async fn holding_places(conn: &impl ConnectionTrait, slot_id: &str) -> Result<u64, DbErr> {
+    booking::Entity::find()
+        .filter(booking::Column::SlotId.eq(slot_id))
+        .filter(booking::Column::Status.ne(Status::Cancelled.as_str()))
+        .count(conn)
+        .await
+}

@@ -1,0 +1,88 @@
+//! Booking's errors: every variant has a stable problem type, a status and
+//! a translated title and detail (`error-booking-<name>-title`/`-detail` in
+//! `i18n/*/booking.ftl`). The slugs are `booking/<name>`, so problem types
+//! read `urn:lionrock:problem:booking/full` (the contract: a full
+//! slot is a 409 whose type ends in `/booking/full`).
+
+use axum::http::StatusCode;
+use platform::error::{DomainError, ProblemType};
+
+use crate::programmes::Ineligible;
+
+const FULL: ProblemType = ProblemType::new("booking/full", StatusCode::CONFLICT);
+const INELIGIBLE: ProblemType = ProblemType::new("booking/ineligible", StatusCode::UNPROCESSABLE_ENTITY);
+const DUPLICATE: ProblemType = ProblemType::new("booking/duplicate", StatusCode::CONFLICT);
+const UNKNOWN_SLOT: ProblemType = ProblemType::new("booking/unknown-slot", StatusCode::NOT_FOUND);
+const UNKNOWN_BOOKING: ProblemType = ProblemType::new("booking/unknown-booking", StatusCode::NOT_FOUND);
+const UNKNOWN_PERSON: ProblemType = ProblemType::new("booking/unknown-person", StatusCode::NOT_FOUND);
+const ALREADY_CANCELLED: ProblemType = ProblemType::new("booking/already-cancelled", StatusCode::CONFLICT);
+const NOT_CANCELLABLE: ProblemType = ProblemType::new("booking/not-cancellable", StatusCode::CONFLICT);
+const SLOT_CLOSED: ProblemType = ProblemType::new("booking/slot-closed", StatusCode::CONFLICT);
+
+/// Every problem type booking can answer with (the module lists them).
+pub const PROBLEMS: [ProblemType; 9] = [
+    FULL,
+    INELIGIBLE,
+    DUPLICATE,
+    UNKNOWN_SLOT,
+    UNKNOWN_BOOKING,
+    UNKNOWN_PERSON,
+    ALREADY_CANCELLED,
+    NOT_CANCELLABLE,
+    SLOT_CLOSED,
+];
+
+/// What can go wrong in booking that the person or client can act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BookingError {
+    /// No place is left in the slot (or in the centre's quota for its day and product).
+    Full,
+    /// The person may not book this slot; the reason is in the problem's `reason`.
+    Ineligible(Ineligible),
+    /// The person holds a booking for this programme step already.
+    Duplicate,
+    UnknownSlot,
+    /// No booking with this ID was made by the caller.
+    UnknownBooking,
+    /// The caller may not act for this person (or there is no such person).
+    UnknownPerson,
+    AlreadyCancelled,
+    /// Attended, missed, or its slot has begun: it can no longer be cancelled.
+    NotCancellable,
+    /// The slot was closed (a typhoon, a centre closing).
+    SlotClosed,
+}
+
+impl DomainError for BookingError {
+    fn problem(&self) -> ProblemType {
+        match self {
+            BookingError::Full => FULL,
+            BookingError::Ineligible(_) => INELIGIBLE,
+            BookingError::Duplicate => DUPLICATE,
+            BookingError::UnknownSlot => UNKNOWN_SLOT,
+            BookingError::UnknownBooking => UNKNOWN_BOOKING,
+            BookingError::UnknownPerson => UNKNOWN_PERSON,
+            BookingError::AlreadyCancelled => ALREADY_CANCELLED,
+            BookingError::NotCancellable => NOT_CANCELLABLE,
+            BookingError::SlotClosed => SLOT_CLOSED,
+        }
+    }
+
+    fn args(&self) -> Vec<(&'static str, String)> {
+        match self {
+            BookingError::Ineligible(reason) => {
+                let mut args = vec![("reason", reason.slug().to_owned())];
+                args.extend(reason.args());
+                args
+            }
+            BookingError::Full
+            | BookingError::Duplicate
+            | BookingError::UnknownSlot
+            | BookingError::UnknownBooking
+            | BookingError::UnknownPerson
+            | BookingError::AlreadyCancelled
+            | BookingError::NotCancellable
+            | BookingError::SlotClosed => Vec::new(),
+        }
+    }
+}

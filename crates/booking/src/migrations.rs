@@ -1,0 +1,300 @@
+//! Booking's schema, forward-only. Migration names start
+//! `m<date>_<time>_booking_`.
+//!
+//! The invariants live in the database (DESIGN §3): a slot's `taken` never
+//! exceeds its `capacity` nor goes below zero (checks), a day's quota
+//! likewise, and one person (by their identity document's blind index) holds
+//! at most one booking per programme step that is not cancelled (a partial
+//! unique index).
+
+use sea_orm_migration::prelude::*;
+
+pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
+    vec![Box::new(Programmes)]
+}
+
+struct Programmes;
+
+impl MigrationName for Programmes {
+    fn name(&self) -> &str {
+        "m20261201_000000_booking_programmes"
+    }
+}
+
+#[derive(DeriveIden)]
+enum BookingProgramme {
+    Table,
+    Id,
+    Slug,
+    Kind,
+    NameEn,
+    NameZhHk,
+    NameZhCn,
+    Level,
+    ResidentsOnly,
+    MinAge,
+    MaxAge,
+    Steps,
+    MinIntervalDays,
+    MaxIntervalDays,
+    OpensAt,
+    ClosesAt,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum BookingProduct {
+    Table,
+    Id,
+    ProgrammeId,
+    Code,
+    NameEn,
+    NameZhHk,
+    NameZhCn,
+}
+
+#[derive(DeriveIden)]
+enum BookingCentre {
+    Table,
+    Id,
+    ProgrammeId,
+    Slug,
+    NameEn,
+    NameZhHk,
+    NameZhCn,
+    AddressEn,
+    AddressZhHk,
+    AddressZhCn,
+    District,
+    Latitude,
+    Longitude,
+    OpeningHours,
+    AccessibilityEn,
+    AccessibilityZhHk,
+    AccessibilityZhCn,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum BookingSlot {
+    Table,
+    Id,
+    CentreId,
+    ProductId,
+    StartsAt,
+    EndsAt,
+    Capacity,
+    Taken,
+    ClosedAt,
+}
+
+#[derive(DeriveIden)]
+enum BookingQuota {
+    Table,
+    CentreId,
+    Day,
+    ProductId,
+    Capacity,
+    Taken,
+}
+
+#[derive(DeriveIden)]
+enum BookingBooking {
+    Table,
+    Id,
+    Reference,
+    ProgrammeId,
+    Step,
+    SlotId,
+    PersonId,
+    AccountId,
+    DocumentIndex,
+    DocumentKind,
+    DocumentSealed,
+    Status,
+    CreatedAt,
+    CancelledAt,
+    AttendedAt,
+    RemindedAt,
+}
+
+fn names<T: IntoIden>(t: &mut TableCreateStatement, en: T, hk: T, cn: T, len: u32) {
+    for c in [en, hk, cn] {
+        t.col(ColumnDef::new(c).string_len(len).not_null());
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Programmes {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        use BookingProgramme as P;
+        let mut t = Table::create();
+        t.table(P::Table)
+            .col(ColumnDef::new(P::Id).string_len(36).not_null().primary_key())
+            .col(ColumnDef::new(P::Slug).string_len(64).not_null().unique_key())
+            .col(ColumnDef::new(P::Kind).string_len(16).not_null());
+        names(&mut t, P::NameEn, P::NameZhHk, P::NameZhCn, 200);
+        t.col(ColumnDef::new(P::Level).string_len(16).not_null())
+            .col(ColumnDef::new(P::ResidentsOnly).boolean().not_null())
+            .col(ColumnDef::new(P::MinAge).integer().null())
+            .col(ColumnDef::new(P::MaxAge).integer().null())
+            .col(ColumnDef::new(P::Steps).integer().not_null())
+            .col(ColumnDef::new(P::MinIntervalDays).integer().null())
+            .col(ColumnDef::new(P::MaxIntervalDays).integer().null())
+            .col(ColumnDef::new(P::OpensAt).timestamp_with_time_zone().null())
+            .col(ColumnDef::new(P::ClosesAt).timestamp_with_time_zone().null())
+            .col(ColumnDef::new(P::CreatedAt).timestamp_with_time_zone().not_null())
+            .col(ColumnDef::new(P::UpdatedAt).timestamp_with_time_zone().not_null())
+            .check(Expr::col(P::Kind).is_in(["vaccination", "testing", "border", "other"]))
+            .check(Expr::col(P::Level).is_in(["basic", "real_name"]))
+            .check(Expr::col(P::Steps).between(1, 9));
+        m.create_table(t.to_owned()).await?;
+
+        use BookingProduct as D;
+        let mut t = Table::create();
+        t.table(D::Table)
+            .col(ColumnDef::new(D::Id).string_len(36).not_null().primary_key())
+            .col(ColumnDef::new(D::ProgrammeId).string_len(36).not_null())
+            .col(ColumnDef::new(D::Code).string_len(64).not_null());
+        names(&mut t, D::NameEn, D::NameZhHk, D::NameZhCn, 200);
+        t.foreign_key(ForeignKey::create().from(D::Table, D::ProgrammeId).to(P::Table, P::Id));
+        m.create_table(t.to_owned()).await?;
+        m.create_index(
+            Index::create()
+                .name("booking_product_code")
+                .table(D::Table)
+                .col(D::ProgrammeId)
+                .col(D::Code)
+                .unique()
+                .to_owned(),
+        )
+        .await?;
+
+        use BookingCentre as C;
+        let mut t = Table::create();
+        t.table(C::Table)
+            .col(ColumnDef::new(C::Id).string_len(36).not_null().primary_key())
+            .col(ColumnDef::new(C::ProgrammeId).string_len(36).not_null())
+            .col(ColumnDef::new(C::Slug).string_len(64).not_null());
+        names(&mut t, C::NameEn, C::NameZhHk, C::NameZhCn, 200);
+        names(&mut t, C::AddressEn, C::AddressZhHk, C::AddressZhCn, 400);
+        t.col(ColumnDef::new(C::District).string_len(32).not_null())
+            .col(ColumnDef::new(C::Latitude).double().not_null())
+            .col(ColumnDef::new(C::Longitude).double().not_null())
+            .col(ColumnDef::new(C::OpeningHours).text().not_null());
+        names(&mut t, C::AccessibilityEn, C::AccessibilityZhHk, C::AccessibilityZhCn, 1000);
+        t.col(ColumnDef::new(C::CreatedAt).timestamp_with_time_zone().not_null())
+            .foreign_key(ForeignKey::create().from(C::Table, C::ProgrammeId).to(P::Table, P::Id));
+        m.create_table(t.to_owned()).await?;
+        m.create_index(
+            Index::create()
+                .name("booking_centre_slug")
+                .table(C::Table)
+                .col(C::ProgrammeId)
+                .col(C::Slug)
+                .unique()
+                .to_owned(),
+        )
+        .await?;
+
+        use BookingSlot as S;
+        m.create_table(
+            Table::create()
+                .table(S::Table)
+                .col(ColumnDef::new(S::Id).string_len(36).not_null().primary_key())
+                .col(ColumnDef::new(S::CentreId).string_len(36).not_null())
+                .col(ColumnDef::new(S::ProductId).string_len(36).not_null())
+                .col(ColumnDef::new(S::StartsAt).timestamp_with_time_zone().not_null())
+                .col(ColumnDef::new(S::EndsAt).timestamp_with_time_zone().not_null())
+                .col(ColumnDef::new(S::Capacity).integer().not_null())
+                .col(ColumnDef::new(S::Taken).integer().not_null().default(0))
+                .col(ColumnDef::new(S::ClosedAt).timestamp_with_time_zone().null())
+                .check(Expr::col(S::Taken).gte(0))
+                .check(Expr::col(S::Taken).lte(Expr::col(S::Capacity)))
+                .check(Expr::col(S::EndsAt).gt(Expr::col(S::StartsAt)))
+                .foreign_key(ForeignKey::create().from(S::Table, S::CentreId).to(C::Table, C::Id))
+                .foreign_key(ForeignKey::create().from(S::Table, S::ProductId).to(D::Table, D::Id))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("booking_slot_start")
+                .table(S::Table)
+                .col(S::CentreId)
+                .col(S::StartsAt)
+                .col(S::ProductId)
+                .unique()
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(Index::create().name("booking_slot_starts_at").table(S::Table).col(S::StartsAt).to_owned())
+            .await?;
+
+        use BookingQuota as Q;
+        m.create_table(
+            Table::create()
+                .table(Q::Table)
+                .col(ColumnDef::new(Q::CentreId).string_len(36).not_null())
+                .col(ColumnDef::new(Q::Day).date().not_null())
+                .col(ColumnDef::new(Q::ProductId).string_len(36).not_null())
+                .col(ColumnDef::new(Q::Capacity).integer().not_null())
+                .col(ColumnDef::new(Q::Taken).integer().not_null().default(0))
+                .primary_key(Index::create().col(Q::CentreId).col(Q::Day).col(Q::ProductId))
+                .check(Expr::col(Q::Taken).gte(0))
+                .check(Expr::col(Q::Taken).lte(Expr::col(Q::Capacity)))
+                .foreign_key(ForeignKey::create().from(Q::Table, Q::CentreId).to(C::Table, C::Id))
+                .foreign_key(ForeignKey::create().from(Q::Table, Q::ProductId).to(D::Table, D::Id))
+                .to_owned(),
+        )
+        .await?;
+
+        use BookingBooking as B;
+        m.create_table(
+            Table::create()
+                .table(B::Table)
+                .col(ColumnDef::new(B::Id).string_len(36).not_null().primary_key())
+                .col(ColumnDef::new(B::Reference).string_len(16).not_null().unique_key())
+                .col(ColumnDef::new(B::ProgrammeId).string_len(36).not_null())
+                .col(ColumnDef::new(B::Step).integer().not_null())
+                .col(ColumnDef::new(B::SlotId).string_len(36).not_null())
+                .col(ColumnDef::new(B::PersonId).string_len(36).not_null())
+                .col(ColumnDef::new(B::AccountId).string_len(36).not_null())
+                .col(ColumnDef::new(B::DocumentIndex).string_len(64).not_null())
+                .col(ColumnDef::new(B::DocumentKind).string_len(16).not_null())
+                .col(ColumnDef::new(B::DocumentSealed).text().null())
+                .col(ColumnDef::new(B::Status).string_len(16).not_null())
+                .col(ColumnDef::new(B::CreatedAt).timestamp_with_time_zone().not_null())
+                .col(ColumnDef::new(B::CancelledAt).timestamp_with_time_zone().null())
+                .col(ColumnDef::new(B::AttendedAt).timestamp_with_time_zone().null())
+                .col(ColumnDef::new(B::RemindedAt).timestamp_with_time_zone().null())
+                .check(Expr::col(B::Status).is_in(["confirmed", "cancelled", "attended", "no_show"]))
+                .foreign_key(ForeignKey::create().from(B::Table, B::ProgrammeId).to(P::Table, P::Id))
+                .foreign_key(ForeignKey::create().from(B::Table, B::SlotId).to(S::Table, S::Id))
+                .to_owned(),
+        )
+        .await?;
+        for (name, cols) in [
+            ("booking_booking_slot", vec![B::SlotId, B::Status]),
+            ("booking_booking_account", vec![B::AccountId, B::CreatedAt]),
+            ("booking_booking_person", vec![B::PersonId, B::ProgrammeId]),
+        ] {
+            let mut index = Index::create();
+            index.name(name).table(B::Table);
+            for c in cols {
+                index.col(c);
+            }
+            m.create_index(index.to_owned()).await?;
+        }
+        // One booking per person per programme step unless cancelled: the
+        // duplicate check under any concurrency, on both databases.
+        m.get_connection()
+            .execute_unprepared(
+                "CREATE UNIQUE INDEX booking_booking_one_per_step ON booking_booking \
+                 (programme_id, step, document_index) WHERE status <> 'cancelled'",
+            )
+            .await?;
+        Ok(())
+    }
+}

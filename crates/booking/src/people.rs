@@ -1,0 +1,78 @@
+//! Who a booking is for: the person the caller may act for (themselves, or
+//! a dependant they look after), asked of identity through platform's
+//! `People` contract, and their identity document (the one identity
+//! checked, or one given with the booking, sealed and blind-indexed).
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use platform::app::AppState;
+use platform::error::{AppError, FieldError};
+use platform::ids::Document;
+use platform::principal::Principal;
+
+use crate::bookings::store::Holder;
+use crate::errors::BookingError;
+use crate::programmes::Ineligible;
+
+/// A document as a client gives it with a booking.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentInput {
+    /// `hkid` or `passport`.
+    #[schema(example = "hkid")]
+    pub kind: String,
+    /// The number as printed (`A123456(3)`).
+    #[schema(example = "A123456(3)")]
+    pub number: String,
+    /// A passport's issuing country (ISO 3166-1 alpha-3).
+    #[serde(default)]
+    pub country: String,
+}
+
+impl DocumentInput {
+    /// The document, or a 422 naming the field under `prefix` (`/document`).
+    pub fn parse(&self, prefix: &str) -> Result<Document, AppError> {
+        Document::parse(self.kind.trim(), self.number.trim(), self.country.trim()).map_err(|problem| {
+            use platform::ids::DocumentProblem as P;
+            let (field, code) = match problem {
+                P::Kind => ("kind", "unknown"),
+                P::HkidFormat | P::HkidCheckDigit | P::Passport => ("number", "invalid"),
+            };
+            let key = match problem {
+                P::Kind => "booking-document-kind",
+                P::HkidFormat => "booking-document-hkid-format",
+                P::HkidCheckDigit => "booking-document-hkid-check",
+                P::Passport => "booking-document-passport",
+            };
+            AppError::validation(vec![FieldError::new(format!("{prefix}/{field}"), code, key)])
+        })
+    }
+}
+
+/// The person `principal` books for (`person_id`, or themselves), with the
+/// identity document that makes them one person to the duplicate check.
+pub async fn holder(
+    state: &AppState,
+    principal: &Principal,
+    person_id: Option<&str>,
+    given: Option<&Document>,
+) -> Result<Holder, AppError> {
+    if person_id.is_some_and(|p| p != principal.account_id.to_string()) {
+        return Err(BookingError::UnknownPerson.into());
+    }
+    let checked = state.contracts.people()?.checked_person(state, &principal.account_id).await?;
+    let (document_index, document_kind, document_sealed) = match (checked, given) {
+        (Some(checked), _) => (checked.document_index, checked.document_kind, None),
+        (None, Some(document)) => {
+            (document.index(&state.keys), document.kind().to_owned(), Some(STANDARD.encode(document.seal(&state.keys))))
+        }
+        (None, None) => return Err(BookingError::Ineligible(Ineligible::DocumentNeeded).into()),
+    };
+    Ok(Holder {
+        person_id: principal.account_id.to_string(),
+        document_index,
+        document_kind,
+        document_sealed,
+        birthdate: None,
+    })
+}

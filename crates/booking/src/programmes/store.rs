@@ -1,0 +1,282 @@
+//! Programmes' tables (`booking_programme`, `booking_product`,
+//! `booking_centre`, `booking_slot`, `booking_quota`) and the reads on them:
+//! the list of programmes, one by ID or slug, its centres and products, and
+//! the slots of a period with their free places.
+
+use sea_orm::entity::prelude::*;
+use sea_orm::{Condition, QueryOrder, QuerySelect};
+use time::OffsetDateTime;
+
+use super::{Eligibility, Kind, Names};
+use platform::principal::IdentityLevel;
+
+pub mod programme {
+    //! `booking_programme` rows.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "booking_programme")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub slug: String,
+        pub kind: String,
+        pub name_en: String,
+        pub name_zh_hk: String,
+        pub name_zh_cn: String,
+        pub level: String,
+        pub residents_only: bool,
+        pub min_age: Option<i32>,
+        pub max_age: Option<i32>,
+        pub steps: i32,
+        pub min_interval_days: Option<i32>,
+        pub max_interval_days: Option<i32>,
+        pub opens_at: Option<TimeDateTimeWithTimeZone>,
+        pub closes_at: Option<TimeDateTimeWithTimeZone>,
+        pub created_at: TimeDateTimeWithTimeZone,
+        pub updated_at: TimeDateTimeWithTimeZone,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod product {
+    //! `booking_product` rows: what a programme offers (a vaccine brand, a test).
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "booking_product")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub programme_id: String,
+        pub code: String,
+        pub name_en: String,
+        pub name_zh_hk: String,
+        pub name_zh_cn: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod centre {
+    //! `booking_centre` rows: where a programme is served (a centre or a port).
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "booking_centre")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub programme_id: String,
+        pub slug: String,
+        pub name_en: String,
+        pub name_zh_hk: String,
+        pub name_zh_cn: String,
+        pub address_en: String,
+        pub address_zh_hk: String,
+        pub address_zh_cn: String,
+        pub district: String,
+        pub latitude: f64,
+        pub longitude: f64,
+        /// JSON: weekday (`mon` … `sun`) to a list of `HH:MM-HH:MM` periods.
+        pub opening_hours: String,
+        pub accessibility_en: String,
+        pub accessibility_zh_hk: String,
+        pub accessibility_zh_cn: String,
+        pub created_at: TimeDateTimeWithTimeZone,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod slot {
+    //! `booking_slot` rows: a time at a centre for a product, with its places.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "booking_slot")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub centre_id: String,
+        pub product_id: String,
+        pub starts_at: TimeDateTimeWithTimeZone,
+        pub ends_at: TimeDateTimeWithTimeZone,
+        pub capacity: i32,
+        pub taken: i32,
+        pub closed_at: Option<TimeDateTimeWithTimeZone>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod quota {
+    //! `booking_quota` rows: the most a centre may book of a product on a day.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "booking_quota")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub centre_id: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub day: TimeDate,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub product_id: String,
+        pub capacity: i32,
+        pub taken: i32,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+impl programme::Model {
+    pub fn kind(&self) -> Kind {
+        Kind::parse(&self.kind).unwrap_or(Kind::Other)
+    }
+
+    pub fn names(&self) -> Names {
+        Names { en: self.name_en.clone(), zh_hk: self.name_zh_hk.clone(), zh_cn: self.name_zh_cn.clone() }
+    }
+
+    pub fn eligibility(&self) -> Eligibility {
+        let days = |d: Option<i32>| d.and_then(|d| u32::try_from(d).ok());
+        Eligibility {
+            level: if self.level == "real_name" { IdentityLevel::RealName } else { IdentityLevel::Basic },
+            residents_only: self.residents_only,
+            min_age: days(self.min_age),
+            max_age: days(self.max_age),
+            steps: u32::try_from(self.steps).unwrap_or(1),
+            min_interval_days: days(self.min_interval_days),
+            max_interval_days: days(self.max_interval_days),
+        }
+    }
+}
+
+impl product::Model {
+    pub fn names(&self) -> Names {
+        Names { en: self.name_en.clone(), zh_hk: self.name_zh_hk.clone(), zh_cn: self.name_zh_cn.clone() }
+    }
+}
+
+impl centre::Model {
+    pub fn names(&self) -> Names {
+        Names { en: self.name_en.clone(), zh_hk: self.name_zh_hk.clone(), zh_cn: self.name_zh_cn.clone() }
+    }
+
+    pub fn address(&self) -> Names {
+        Names { en: self.address_en.clone(), zh_hk: self.address_zh_hk.clone(), zh_cn: self.address_zh_cn.clone() }
+    }
+
+    pub fn accessibility(&self) -> Names {
+        Names {
+            en: self.accessibility_en.clone(),
+            zh_hk: self.accessibility_zh_hk.clone(),
+            zh_cn: self.accessibility_zh_cn.clone(),
+        }
+    }
+}
+
+impl slot::Model {
+    /// Places still free (never negative).
+    pub fn free(&self) -> i32 {
+        if self.closed_at.is_some() { 0 } else { (self.capacity - self.taken).max(0) }
+    }
+}
+
+/// Every programme, by slug.
+pub async fn programmes(conn: &impl ConnectionTrait) -> Result<Vec<programme::Model>, DbErr> {
+    programme::Entity::find().order_by_asc(programme::Column::Slug).all(conn).await
+}
+
+/// One page of programmes, newest first (by creation time, then ID), after
+/// `after`; one row more than `limit`, so the caller knows whether more follow.
+pub async fn programmes_newest_first(
+    conn: &impl ConnectionTrait,
+    limit: u64,
+    after: Option<&platform::paging::Cursor>,
+) -> Result<Vec<programme::Model>, DbErr> {
+    let mut query =
+        programme::Entity::find().order_by_desc(programme::Column::CreatedAt).order_by_desc(programme::Column::Id);
+    if let Some(c) = after {
+        query = query.filter(Condition::any().add(programme::Column::CreatedAt.lt(c.at)).add(
+            Condition::all().add(programme::Column::CreatedAt.eq(c.at)).add(programme::Column::Id.lt(c.id.as_str())),
+        ));
+    }
+    query.limit(limit.saturating_add(1)).all(conn).await
+}
+
+/// The programme with this ID or slug.
+pub async fn programme(conn: &impl ConnectionTrait, id_or_slug: &str) -> Result<Option<programme::Model>, DbErr> {
+    programme::Entity::find()
+        .filter(Condition::any().add(programme::Column::Id.eq(id_or_slug)).add(programme::Column::Slug.eq(id_or_slug)))
+        .one(conn)
+        .await
+}
+
+/// A programme's centres, by slug.
+pub async fn centres(conn: &impl ConnectionTrait, programme_id: &str) -> Result<Vec<centre::Model>, DbErr> {
+    centre::Entity::find()
+        .filter(centre::Column::ProgrammeId.eq(programme_id))
+        .order_by_asc(centre::Column::Slug)
+        .all(conn)
+        .await
+}
+
+/// A programme's products, by code.
+pub async fn products(conn: &impl ConnectionTrait, programme_id: &str) -> Result<Vec<product::Model>, DbErr> {
+    product::Entity::find()
+        .filter(product::Column::ProgrammeId.eq(programme_id))
+        .order_by_asc(product::Column::Code)
+        .all(conn)
+        .await
+}
+
+/// The slots of these centres that start in `[from, to)`, by start.
+pub async fn slots_between(
+    conn: &impl ConnectionTrait,
+    centre_ids: &[String],
+    from: OffsetDateTime,
+    to: OffsetDateTime,
+) -> Result<Vec<slot::Model>, DbErr> {
+    if centre_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    slot::Entity::find()
+        .filter(slot::Column::CentreId.is_in(centre_ids.iter().cloned()))
+        .filter(slot::Column::StartsAt.gte(from))
+        .filter(slot::Column::StartsAt.lt(to))
+        .order_by_asc(slot::Column::StartsAt)
+        .order_by_asc(slot::Column::Id)
+        .all(conn)
+        .await
+}
+
+/// A slot with its centre and programme.
+pub async fn slot_with_context(
+    conn: &impl ConnectionTrait,
+    slot_id: &str,
+) -> Result<Option<(slot::Model, centre::Model, programme::Model)>, DbErr> {
+    let Some(slot) = slot::Entity::find_by_id(slot_id).one(conn).await? else { return Ok(None) };
+    let Some(centre) = centre::Entity::find_by_id(&slot.centre_id).one(conn).await? else { return Ok(None) };
+    let Some(programme) = programme::Entity::find_by_id(&centre.programme_id).one(conn).await? else {
+        return Ok(None);
+    };
+    Ok(Some((slot, centre, programme)))
+}

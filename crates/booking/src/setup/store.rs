@@ -1,0 +1,165 @@
+//! Applies a set-up plan in one transaction, idempotently: programmes,
+//! products and centres are found by slug (and updated to the plan), slots
+//! by centre, start and product (kept as they are when they exist, so a
+//! re-run never touches places already taken). Audited as one entry per
+//! programme.
+
+use platform::app::AppState;
+use platform::audit::{self, AuditEntry};
+use platform::error::AppError;
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::entity::prelude::*;
+use sea_orm::sea_query::OnConflict;
+
+use super::{Imported, ImportedProgramme, Plan, ProgrammePlan, parse_day, slot_starts};
+use crate::programmes::store::{centre, product, programme, slot};
+
+fn level(p: &ProgrammePlan) -> &'static str {
+    match p.eligibility.level {
+        platform::principal::IdentityLevel::Basic => "basic",
+        platform::principal::IdentityLevel::RealName => "real_name",
+    }
+}
+
+fn int(v: Option<u32>) -> Option<i32> {
+    v.and_then(|v| i32::try_from(v).ok())
+}
+
+async fn upsert_programme(
+    txn: &impl ConnectionTrait,
+    p: &ProgrammePlan,
+    now: time::OffsetDateTime,
+) -> Result<(programme::Model, bool), DbErr> {
+    let existing = programme::Entity::find().filter(programme::Column::Slug.eq(&p.slug)).one(txn).await?;
+    let created = existing.is_none();
+    let row = programme::ActiveModel {
+        id: Set(existing.as_ref().map_or_else(|| Uuid::now_v7().to_string(), |e| e.id.clone())),
+        slug: Set(p.slug.clone()),
+        kind: Set(p.kind.as_str().to_owned()),
+        name_en: Set(p.name.en.clone()),
+        name_zh_hk: Set(p.name.zh_hk.clone()),
+        name_zh_cn: Set(p.name.zh_cn.clone()),
+        level: Set(level(p).to_owned()),
+        residents_only: Set(p.eligibility.residents_only),
+        min_age: Set(int(p.eligibility.min_age)),
+        max_age: Set(int(p.eligibility.max_age)),
+        steps: Set(int(Some(p.eligibility.steps)).unwrap_or(1)),
+        min_interval_days: Set(int(p.eligibility.min_interval_days)),
+        max_interval_days: Set(int(p.eligibility.max_interval_days)),
+        opens_at: Set(p.opens_at),
+        closes_at: Set(p.closes_at),
+        created_at: if created { Set(now) } else { NotSet },
+        updated_at: Set(now),
+    };
+    let model = if created { row.insert(txn).await? } else { row.update(txn).await? };
+    Ok((model, created))
+}
+
+/// Applies `plan` (already checked: `setup::problems` is empty).
+pub async fn apply(state: &AppState, plan: &Plan, actor: &str) -> Result<Imported, AppError> {
+    let now = platform::db::now();
+    let today = state.today();
+    let txn = platform::db::begin_write(&state.db).await?;
+    let mut imported = Imported::default();
+    for p in &plan.programmes {
+        let (programme, created) = upsert_programme(&txn, p, now).await?;
+        let mut out =
+            ImportedProgramme { slug: p.slug.clone(), id: programme.id.clone(), created, ..Default::default() };
+        for d in &p.products {
+            let existing = product::Entity::find()
+                .filter(product::Column::ProgrammeId.eq(&programme.id))
+                .filter(product::Column::Code.eq(&d.code))
+                .one(&txn)
+                .await?;
+            let row = product::ActiveModel {
+                id: Set(existing.as_ref().map_or_else(|| Uuid::now_v7().to_string(), |e| e.id.clone())),
+                programme_id: Set(programme.id.clone()),
+                code: Set(d.code.clone()),
+                name_en: Set(d.name.en.clone()),
+                name_zh_hk: Set(d.name.zh_hk.clone()),
+                name_zh_cn: Set(d.name.zh_cn.clone()),
+            };
+            let model = if existing.is_some() { row.update(&txn).await? } else { row.insert(&txn).await? };
+            out.products.insert(d.code.clone(), model.id);
+        }
+        for c in &p.centres {
+            let existing = centre::Entity::find()
+                .filter(centre::Column::ProgrammeId.eq(&programme.id))
+                .filter(centre::Column::Slug.eq(&c.slug))
+                .one(&txn)
+                .await?;
+            let hours = serde_json::to_string(&c.hours).map_err(AppError::internal)?;
+            let row = centre::ActiveModel {
+                id: Set(existing.as_ref().map_or_else(|| Uuid::now_v7().to_string(), |e| e.id.clone())),
+                programme_id: Set(programme.id.clone()),
+                slug: Set(c.slug.clone()),
+                name_en: Set(c.name.en.clone()),
+                name_zh_hk: Set(c.name.zh_hk.clone()),
+                name_zh_cn: Set(c.name.zh_cn.clone()),
+                address_en: Set(c.address.en.clone()),
+                address_zh_hk: Set(c.address.zh_hk.clone()),
+                address_zh_cn: Set(c.address.zh_cn.clone()),
+                district: Set(c.district.clone()),
+                latitude: Set(c.latitude),
+                longitude: Set(c.longitude),
+                opening_hours: Set(hours),
+                accessibility_en: Set(c.accessibility.en.clone()),
+                accessibility_zh_hk: Set(c.accessibility.zh_hk.clone()),
+                accessibility_zh_cn: Set(c.accessibility.zh_cn.clone()),
+                created_at: if existing.is_some() { NotSet } else { Set(now) },
+            };
+            let model = if existing.is_some() { row.update(&txn).await? } else { row.insert(&txn).await? };
+            out.centres.insert(c.slug.clone(), model.id);
+        }
+        for s in &p.slots {
+            let Some(first) = parse_day(&s.from, today) else { continue };
+            let products: Vec<&String> = p
+                .products
+                .iter()
+                .filter(|d| s.products.is_empty() || s.products.contains(&d.code))
+                .map(|d| &d.code)
+                .collect();
+            for c in p.centres.iter().filter(|c| s.centres.is_empty() || s.centres.contains(&c.slug)) {
+                let centre_id = &out.centres[&c.slug];
+                for n in 0..s.days {
+                    let Some(day) = first.checked_add(time::Duration::days(i64::from(n))) else { continue };
+                    for start in slot_starts(&c.periods(day.weekday()), s.minutes) {
+                        let local = time::PrimitiveDateTime::new(day, start);
+                        let starts_at = state.from_local(local);
+                        let ends_at = state.from_local(local + time::Duration::minutes(i64::from(s.minutes)));
+                        for code in &products {
+                            let row = slot::ActiveModel {
+                                id: Set(Uuid::now_v7().to_string()),
+                                centre_id: Set(centre_id.clone()),
+                                product_id: Set(out.products[*code].clone()),
+                                starts_at: Set(starts_at),
+                                ends_at: Set(ends_at),
+                                capacity: Set(i32::try_from(s.capacity).unwrap_or(i32::MAX)),
+                                taken: Set(0),
+                                closed_at: Set(None),
+                            };
+                            let made = slot::Entity::insert(row)
+                                .on_conflict(
+                                    OnConflict::columns([
+                                        slot::Column::CentreId,
+                                        slot::Column::StartsAt,
+                                        slot::Column::ProductId,
+                                    ])
+                                    .do_nothing()
+                                    .to_owned(),
+                                )
+                                .exec_without_returning(&txn)
+                                .await?;
+                            out.slots_created += made;
+                        }
+                    }
+                }
+            }
+        }
+        let action = if created { "booking.programme_create" } else { "booking.programme_update" };
+        audit::record(&txn, &state.keys, AuditEntry::new(actor, action, format!("programme:{}", programme.id))).await?;
+        imported.programmes.push(out);
+    }
+    txn.commit().await?;
+    Ok(imported)
+}

@@ -1,0 +1,8 @@
+//! Booking integration tests: the real server over HTTP, on SQLite and
+//! (when configured) PostgreSQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
+
+mod api;
+mod concurrency;
+mod support;
