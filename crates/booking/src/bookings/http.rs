@@ -58,13 +58,17 @@ pub(crate) struct BookingBody {
     address: Names,
     product_id: String,
     #[schema(value_type = String, format = DateTime)]
+    #[serde(with = "time::serde::rfc3339")]
     starts_at: OffsetDateTime,
     #[schema(value_type = String, format = DateTime)]
+    #[serde(with = "time::serde::rfc3339")]
     ends_at: OffsetDateTime,
     person_id: String,
     #[schema(value_type = String, format = DateTime)]
+    #[serde(with = "time::serde::rfc3339")]
     created_at: OffsetDateTime,
     #[schema(value_type = Option<String>, format = DateTime)]
+    #[serde(with = "time::serde::rfc3339::option")]
     cancelled_at: Option<OffsetDateTime>,
 }
 

@@ -58,8 +58,10 @@ pub(crate) struct ProgrammeBody {
     eligibility: Eligibility,
     /// When it takes bookings (either may be absent).
     #[schema(value_type = Option<String>, format = DateTime)]
+    #[serde(with = "time::serde::rfc3339::option")]
     opens_at: Option<OffsetDateTime>,
     #[schema(value_type = Option<String>, format = DateTime)]
+    #[serde(with = "time::serde::rfc3339::option")]
     closes_at: Option<OffsetDateTime>,
     /// Whether it takes bookings now.
     open: bool,
@@ -206,8 +208,10 @@ fn bad_period(fields: Vec<FieldError>, detail: &str) -> AppError {
 pub(crate) struct SlotBody {
     slot_id: String,
     #[schema(value_type = String, format = DateTime)]
+    #[serde(with = "time::serde::rfc3339")]
     starts_at: OffsetDateTime,
     #[schema(value_type = String, format = DateTime)]
+    #[serde(with = "time::serde::rfc3339")]
     ends_at: OffsetDateTime,
     capacity: i32,
     /// Places not taken (0 when the slot is closed).

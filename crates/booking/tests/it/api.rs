@@ -33,6 +33,8 @@ async fn programmes_and_availability_are_public_and_follow_the_ledger(backend: B
     let all = slots(&by_id);
     assert_eq!(all.len(), 2 * 3 * 2, "{by_id}");
     assert!(all.iter().all(|(_, capacity, free)| *capacity == 2 && *free == 2));
+    let starts_at = by_id["centres"][0]["days"][0]["slots"][0]["starts_at"].as_str().expect("RFC 3339 text");
+    assert!(starts_at.ends_with('Z') && starts_at.contains("T01:00:00"), "09:00 in Hong Kong: {starts_at}");
     assert_eq!(by_id["centres"][0]["days"].as_array().unwrap().len(), 3);
 
     let (_, resident) = resident(&app, IdentityLevel::Basic, None).await;
@@ -69,6 +71,11 @@ async fn a_booking_has_a_reference_a_full_slot_says_so_and_cancelling_gives_the_
     assert_eq!(booking["status"], "confirmed");
     assert_eq!(booking["step"], 1);
     assert_eq!(booking["slot_id"], slot.as_str());
+    let starts_at = booking["starts_at"].as_str().expect("RFC 3339 text");
+    assert!(
+        time::OffsetDateTime::parse(starts_at, &time::format_description::well_known::Rfc3339).is_ok(),
+        "{booking}"
+    );
 
     let (status, kind, body) = problem(book(&b, &slot, None).await).await;
     assert_eq!((status, kind.as_str()), (409, "booking/full"), "{body}");
