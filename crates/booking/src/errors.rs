@@ -18,9 +18,15 @@ const UNKNOWN_PERSON: ProblemType = ProblemType::new("booking/unknown-person", S
 const ALREADY_CANCELLED: ProblemType = ProblemType::new("booking/already-cancelled", StatusCode::CONFLICT);
 const NOT_CANCELLABLE: ProblemType = ProblemType::new("booking/not-cancellable", StatusCode::CONFLICT);
 const SLOT_CLOSED: ProblemType = ProblemType::new("booking/slot-closed", StatusCode::CONFLICT);
+const UNKNOWN_REFERENCE: ProblemType = ProblemType::new("booking/unknown-reference", StatusCode::NOT_FOUND);
+const WRONG_DAY: ProblemType = ProblemType::new("booking/wrong-day", StatusCode::CONFLICT);
+const ALREADY_ATTENDED: ProblemType = ProblemType::new("booking/already-attended", StatusCode::CONFLICT);
+const TOO_MANY_LOOK_UPS: ProblemType = ProblemType::new("booking/too-many-look-ups", StatusCode::TOO_MANY_REQUESTS);
+const UNKNOWN_SPECIMEN: ProblemType = ProblemType::new("booking/unknown-specimen", StatusCode::NOT_FOUND);
+const RESULT_RECORDED: ProblemType = ProblemType::new("booking/result-recorded", StatusCode::CONFLICT);
 
 /// Every problem type booking can answer with (the module lists them).
-pub const PROBLEMS: [ProblemType; 9] = [
+pub const PROBLEMS: [ProblemType; 15] = [
     FULL,
     INELIGIBLE,
     DUPLICATE,
@@ -30,6 +36,12 @@ pub const PROBLEMS: [ProblemType; 9] = [
     ALREADY_CANCELLED,
     NOT_CANCELLABLE,
     SLOT_CLOSED,
+    UNKNOWN_REFERENCE,
+    WRONG_DAY,
+    ALREADY_ATTENDED,
+    TOO_MANY_LOOK_UPS,
+    UNKNOWN_SPECIMEN,
+    RESULT_RECORDED,
 ];
 
 /// What can go wrong in booking that the person or client can act on.
@@ -51,6 +63,17 @@ pub enum BookingError {
     NotCancellable,
     /// The slot was closed (a typhoon, a centre closing).
     SlotClosed,
+    /// No booking has this reference (an officer's look-up; counted).
+    UnknownReference,
+    /// The booking's slot is not today (where lionrock runs).
+    WrongDay,
+    AlreadyAttended,
+    /// The officer looked up too many unknown references this hour.
+    TooManyLookUps,
+    /// No specimen has this code.
+    UnknownSpecimen,
+    /// The specimen's result was recorded already.
+    ResultRecorded,
 }
 
 impl DomainError for BookingError {
@@ -65,6 +88,12 @@ impl DomainError for BookingError {
             BookingError::AlreadyCancelled => ALREADY_CANCELLED,
             BookingError::NotCancellable => NOT_CANCELLABLE,
             BookingError::SlotClosed => SLOT_CLOSED,
+            BookingError::UnknownReference => UNKNOWN_REFERENCE,
+            BookingError::WrongDay => WRONG_DAY,
+            BookingError::AlreadyAttended => ALREADY_ATTENDED,
+            BookingError::TooManyLookUps => TOO_MANY_LOOK_UPS,
+            BookingError::UnknownSpecimen => UNKNOWN_SPECIMEN,
+            BookingError::ResultRecorded => RESULT_RECORDED,
         }
     }
 
@@ -82,7 +111,13 @@ impl DomainError for BookingError {
             | BookingError::UnknownPerson
             | BookingError::AlreadyCancelled
             | BookingError::NotCancellable
-            | BookingError::SlotClosed => Vec::new(),
+            | BookingError::SlotClosed
+            | BookingError::UnknownReference
+            | BookingError::WrongDay
+            | BookingError::AlreadyAttended
+            | BookingError::TooManyLookUps
+            | BookingError::UnknownSpecimen
+            | BookingError::ResultRecorded => Vec::new(),
         }
     }
 }

@@ -8,17 +8,27 @@
 //! - `bookings`: taking and giving back places; the residents' API.
 //! - `setup`: programmes set up from a file (`lionrock booking import`).
 //! - `people`: who a booking is for, through platform's `People` contract.
+//! - `officers`: officers at the centre (check-in, walk-ins) and the officer scopes.
+//! - `specimens`: specimen labels, the laboratory's results, the results role.
+//! - `health`: records asked of credentials through platform's `HealthRecords`.
+//! - `notices`: what booking tells people (result notices).
+//! - `jobs`: the periodic work (no-shows).
 
 pub mod bookings;
 mod cli;
 pub mod errors;
+mod health;
+pub mod jobs;
 mod migrations;
+mod notices;
+pub mod officers;
 pub mod people;
 pub mod programmes;
 pub mod setup;
+pub mod specimens;
 
 use platform::i18n::{Ftl, Lang};
-use platform::module::Module;
+use platform::module::{Module, NavLink, Show};
 
 /// The module's name: its configuration section, and the prefix of its
 /// problem types and asset names.
@@ -37,7 +47,23 @@ fn api() -> platform::openapi::ApiRouter {
         .routes(utoipa_axum::routes!(programmes::http::availability))
         .routes(utoipa_axum::routes!(bookings::http::book, bookings::http::list))
         .routes(utoipa_axum::routes!(bookings::http::cancel))
+        .routes(utoipa_axum::routes!(officers::http::check_in))
+        .routes(utoipa_axum::routes!(officers::http::walk_in))
+        .routes(utoipa_axum::routes!(specimens::http::pending))
+        .routes(utoipa_axum::routes!(specimens::http::record))
+        .routes(utoipa_axum::routes!(specimens::http::results))
+        .routes(utoipa_axum::routes!(specimens::http::notify))
 }
+
+/// The pages, under each language prefix: every feature's own.
+fn pages() -> axum::Router<platform::app::AppState> {
+    axum::Router::new().merge(officers::http::pages()).merge(specimens::http::pages())
+}
+
+/// The officer scopes that see the centre's page, the laboratory's, the results role's.
+const STAFF: [&str; 1] = [officers::STAFF_SCOPE];
+const LAB: [&str; 1] = [officers::LAB_SCOPE];
+const RESULTS: [&str; 1] = [officers::RESULTS_SCOPE];
 
 /// Booking's contribution to the binary.
 pub fn module() -> Module {
@@ -47,6 +73,17 @@ pub fn module() -> Module {
         problems: &errors::PROBLEMS,
         api,
         commands: &cli::COMMANDS,
+        pages,
+        nav: &[
+            NavLink { title_key: "booking-officer-nav", path: "/officer/booking", show: Show::OfficerWith(&STAFF) },
+            NavLink { title_key: "booking-lab-nav", path: "/officer/booking/lab", show: Show::OfficerWith(&LAB) },
+            NavLink {
+                title_key: "booking-results-nav",
+                path: "/officer/booking/results",
+                show: Show::OfficerWith(&RESULTS),
+            },
+        ],
+        job: Some(|state| Box::pin(jobs::job(state))),
         ..Module::named(NAME)
     }
 }

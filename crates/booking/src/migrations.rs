@@ -10,7 +10,7 @@
 use sea_orm_migration::prelude::*;
 
 pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(Programmes)]
+    vec![Box::new(Programmes), Box::new(Officers)]
 }
 
 struct Programmes;
@@ -295,6 +295,112 @@ impl MigrationTrait for Programmes {
                  (programme_id, step, document_index) WHERE status <> 'cancelled'",
             )
             .await?;
+        Ok(())
+    }
+}
+
+/// Officers at the centre and the laboratory: specimens (no personal data),
+/// their link to bookings (a separate table only the results role's code
+/// reads), and failed reference look-ups per officer and hour.
+struct Officers;
+
+impl MigrationName for Officers {
+    fn name(&self) -> &str {
+        "m20261201_040000_booking_officers"
+    }
+}
+
+#[derive(DeriveIden)]
+enum BookingSpecimen {
+    Table,
+    Id,
+    SpecimenCode,
+    ProgrammeId,
+    CentreId,
+    CollectedAt,
+    Result,
+    ResultAt,
+    NotifiedAt,
+}
+
+#[derive(DeriveIden)]
+enum BookingSpecimenLink {
+    Table,
+    SpecimenId,
+    BookingId,
+}
+
+#[derive(DeriveIden)]
+enum BookingLookupMiss {
+    Table,
+    AccountId,
+    Hour,
+    Misses,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Officers {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        use BookingSpecimen as S;
+        m.create_table(
+            Table::create()
+                .table(S::Table)
+                .col(ColumnDef::new(S::Id).string_len(36).not_null().primary_key())
+                .col(ColumnDef::new(S::SpecimenCode).string_len(16).not_null().unique_key())
+                .col(ColumnDef::new(S::ProgrammeId).string_len(36).not_null())
+                .col(ColumnDef::new(S::CentreId).string_len(36).not_null())
+                .col(ColumnDef::new(S::CollectedAt).timestamp_with_time_zone().not_null())
+                .col(ColumnDef::new(S::Result).string_len(16).null())
+                .col(ColumnDef::new(S::ResultAt).timestamp_with_time_zone().null())
+                .col(ColumnDef::new(S::NotifiedAt).timestamp_with_time_zone().null())
+                .check(Expr::col(S::Result).is_in(["negative", "positive", "invalid"]))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(S::Table, S::ProgrammeId)
+                        .to(BookingProgramme::Table, BookingProgramme::Id),
+                )
+                .foreign_key(
+                    ForeignKey::create().from(S::Table, S::CentreId).to(BookingCentre::Table, BookingCentre::Id),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("booking_specimen_pending")
+                .table(S::Table)
+                .col(S::Result)
+                .col(S::CollectedAt)
+                .to_owned(),
+        )
+        .await?;
+
+        use BookingSpecimenLink as L;
+        m.create_table(
+            Table::create()
+                .table(L::Table)
+                .col(ColumnDef::new(L::SpecimenId).string_len(36).not_null().primary_key())
+                // One specimen per attendance.
+                .col(ColumnDef::new(L::BookingId).string_len(36).not_null().unique_key())
+                .foreign_key(ForeignKey::create().from(L::Table, L::SpecimenId).to(S::Table, S::Id))
+                .foreign_key(
+                    ForeignKey::create().from(L::Table, L::BookingId).to(BookingBooking::Table, BookingBooking::Id),
+                )
+                .to_owned(),
+        )
+        .await?;
+
+        use BookingLookupMiss as M;
+        m.create_table(
+            Table::create()
+                .table(M::Table)
+                .col(ColumnDef::new(M::AccountId).string_len(36).not_null())
+                .col(ColumnDef::new(M::Hour).timestamp_with_time_zone().not_null())
+                .col(ColumnDef::new(M::Misses).integer().not_null())
+                .primary_key(Index::create().col(M::AccountId).col(M::Hour))
+                .to_owned(),
+        )
+        .await?;
         Ok(())
     }
 }

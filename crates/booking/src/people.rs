@@ -76,3 +76,35 @@ pub async fn holder(
         birthdate: None,
     })
 }
+
+/// Who a health record is for, as the record names them.
+#[derive(Clone)]
+pub struct RecordPerson {
+    pub document: Document,
+    pub family_name: String,
+    pub given_name: String,
+    /// `YYYY-MM-DD`.
+    pub birthdate: String,
+}
+
+impl std::fmt::Debug for RecordPerson {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RecordPerson(..)")
+    }
+}
+
+/// The person behind `booking` as a health record names them, or `None`
+/// when booking cannot know (then no record is issued, and the officer
+/// issues it at credentials' page).
+///
+/// TODO(lead, H1): the names and birth date come from the People
+/// contract's person facts (`person_id` of the booking) that H1 adds; the
+/// document from those facts, or from `document_sealed` when it was given
+/// at booking. Until that is merged this answers `None`.
+pub async fn record_person(
+    state: &AppState,
+    booking: &crate::bookings::store::booking::Model,
+) -> Result<Option<RecordPerson>, AppError> {
+    let _ = (state, booking);
+    Ok(None)
+}

@@ -42,20 +42,32 @@ fn check_char(body: &[u8]) -> Option<u8> {
 impl Reference {
     /// A fresh random reference.
     pub fn generate() -> Reference {
-        let random = platform::crypto::random_bytes::<RANDOM_CHARS>();
-        let mut body: Vec<u8> = random.iter().map(|b| ALPHABET[usize::from(b % 32)]).collect();
+        Reference(Reference::random_checked(RANDOM_CHARS))
+    }
+
+    /// `n` random characters of the alphabet and their check character
+    /// (specimen codes are made the same way, longer).
+    pub(crate) fn random_checked(n: usize) -> String {
+        // 256 is a multiple of 32, so every character is equally likely.
+        let random = platform::crypto::random_bytes::<16>();
+        let mut body: Vec<u8> = random.iter().take(n).map(|b| ALPHABET[usize::from(b % 32)]).collect();
         // Only the alphabet is in `body`, so the check character exists.
         if let Some(c) = check_char(&body) {
             body.push(c);
         }
-        Reference(String::from_utf8_lossy(&body).into_owned())
+        String::from_utf8_lossy(&body).into_owned()
     }
 
     /// A reference as typed: case, spaces and dashes do not matter, and
     /// Crockford's look-alikes (O for 0, I and L for 1) are read as meant.
     /// `None` when it is not ten characters of the alphabet with a right check.
     pub fn parse(input: &str) -> Option<Reference> {
-        let mut chars = Vec::with_capacity(RANDOM_CHARS + 1);
+        Reference::parse_checked(input, RANDOM_CHARS).map(Reference)
+    }
+
+    /// `n` characters and a check character, typed as `parse` reads them.
+    pub(crate) fn parse_checked(input: &str, n: usize) -> Option<String> {
+        let mut chars = Vec::with_capacity(n + 1);
         for c in input.chars() {
             let c = match c.to_ascii_uppercase() {
                 ' ' | '-' => continue,
@@ -67,14 +79,14 @@ impl Reference {
             value(c)?;
             chars.push(c);
         }
-        if chars.len() != RANDOM_CHARS + 1 {
+        if chars.len() != n + 1 {
             return None;
         }
-        let (body, check) = chars.split_at(RANDOM_CHARS);
+        let (body, check) = chars.split_at(n);
         if check_char(body)? != check[0] {
             return None;
         }
-        Some(Reference(String::from_utf8_lossy(&chars).into_owned()))
+        Some(String::from_utf8_lossy(&chars).into_owned())
     }
 
     /// As stored: ten characters, no dash.

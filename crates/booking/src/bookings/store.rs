@@ -103,7 +103,7 @@ pub struct Booked {
 }
 
 /// The steps a document's holder attended in a programme: (step, local day, product).
-async fn attended(
+pub(crate) async fn attended(
     state: &AppState,
     programme_id: &str,
     document_index: &str,
@@ -127,7 +127,11 @@ async fn attended(
 /// Takes one place of `slot` (and of its day's quota, where one is set) in
 /// `txn`: one conditional statement each, so the database, not this code,
 /// decides who gets the last place.
-async fn take_place(state: &AppState, txn: &impl ConnectionTrait, slot: &slot::Model) -> Result<(), AppError> {
+pub(crate) async fn take_place(
+    state: &AppState,
+    txn: &impl ConnectionTrait,
+    slot: &slot::Model,
+) -> Result<(), AppError> {
     let taken = slot::Entity::update_many()
         .col_expr(slot::Column::Taken, Expr::col(slot::Column::Taken).add(1))
         .filter(slot::Column::Id.eq(&slot.id))
@@ -257,7 +261,7 @@ pub async fn of_account(state: &AppState, account_id: &str, id: &str) -> Result<
     context(state, booking).await
 }
 
-async fn context(state: &AppState, booking: booking::Model) -> Result<Option<Booked>, AppError> {
+pub(crate) async fn context(state: &AppState, booking: booking::Model) -> Result<Option<Booked>, AppError> {
     let Some((slot, centre, programme)) = programmes::store::slot_with_context(&state.db, &booking.slot_id).await?
     else {
         return Ok(None);

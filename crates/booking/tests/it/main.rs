@@ -5,4 +5,5 @@
 
 mod api;
 mod concurrency;
+mod officers;
 mod support;

@@ -1,0 +1,13 @@
+//! Booking's periodic work, run by the module's job (once a minute): mark
+//! no-shows once their slot's local day has ended.
+
+use platform::app::AppState;
+
+/// The module's job (errors are logged; the next run tries again).
+pub async fn job(state: AppState) {
+    match crate::officers::store::mark_no_shows(&state).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(n, "booking: marked no-shows"),
+        Err(e) => tracing::warn!(error = %e, "booking: marking no-shows failed"),
+    }
+}

@@ -1,0 +1,305 @@
+//! Officers over HTTP: check-in by typed reference (case and dashes do not
+//! matter), its wrong-day, already-attended and cancelled answers; walk-ins
+//! that take a place and meet the full slot and the duplicate check; one
+//! specimen per attendance; the laboratory kept from personal data on every
+//! booking route; the results role joining and notifying; the no-show job.
+
+use platform::both_backends;
+use platform::principal::{AccountId, AuthStrength, IdentityLevel, Principal, Role};
+use platform::testkit::{Backend, TestApp, TestClient};
+use reqwest::Method;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{Value, json};
+
+use crate::support::{availability, book, hkid, import, problem, resident, send, slots, spawn, testing_plan};
+
+fn officer(scopes: &[&str]) -> Principal {
+    Principal::new(
+        AccountId(uuid::Uuid::now_v7()),
+        IdentityLevel::Basic,
+        vec![Role::Officer],
+        AuthStrength::Password,
+        time::OffsetDateTime::now_utc().unix_timestamp(),
+    )
+    .with_scopes(scopes.iter().map(|s| (*s).to_owned()).collect())
+}
+
+/// Moves `slot` to start now (its local day is today), as the clock would.
+async fn move_to_now(app: &TestApp, slot: &str) {
+    use booking::programmes::store::slot as s;
+    let now = time::OffsetDateTime::now_utc();
+    s::Entity::update_many()
+        .col_expr(s::Column::StartsAt, Expr::value(now))
+        .col_expr(s::Column::EndsAt, Expr::value(now + time::Duration::minutes(30)))
+        .filter(s::Column::Id.eq(slot))
+        .exec(app.db())
+        .await
+        .unwrap();
+}
+
+/// Moves `slot` two days back: its local day has ended.
+async fn move_to_past(app: &TestApp, slot: &str) {
+    use booking::programmes::store::slot as s;
+    let at = time::OffsetDateTime::now_utc() - time::Duration::days(2);
+    s::Entity::update_many()
+        .col_expr(s::Column::StartsAt, Expr::value(at))
+        .col_expr(s::Column::EndsAt, Expr::value(at + time::Duration::minutes(30)))
+        .filter(s::Column::Id.eq(slot))
+        .exec(app.db())
+        .await
+        .unwrap();
+}
+
+async fn check_in(client: &TestClient, reference: &str) -> reqwest::Response {
+    send(client, Method::POST, "/api/v1/booking/check-ins", Some(&json!({"reference": reference})), None).await
+}
+
+/// A booking by a fresh resident in `slot`: its (id, reference).
+async fn booked(app: &TestApp, slot: &str, n: u32) -> (String, String, TestClient) {
+    let (_, resident) = resident(app, IdentityLevel::Basic, None).await;
+    let response = book(&resident, slot, Some(&hkid(n))).await;
+    assert_eq!(response.status(), 201);
+    let body: Value = response.json().await.unwrap();
+    (body["id"].as_str().unwrap().to_owned(), body["reference"].as_str().unwrap().to_owned(), resident)
+}
+
+async fn check_in_answers_by_day_and_status(backend: Backend) {
+    let app = spawn(backend).await;
+    import(&app, &testing_plan(5)).await;
+    let all = slots(&availability(&app.client(), "community-testing").await);
+    let staff = app.sign_in_as(&officer(&[booking::officers::STAFF_SCOPE])).await;
+
+    let (_, reference, _) = booked(&app, &all[0].0, 1).await;
+    // Tomorrow's booking: not today.
+    assert_eq!(problem(check_in(&staff, &reference).await).await.1, "booking/wrong-day");
+    move_to_now(&app, &all[0].0).await;
+    // Typed in lower case with the dash moved: the same reference.
+    let typed = reference.replace('-', "").to_lowercase();
+    let typed = format!("{}-{}", &typed[..3], &typed[3..]);
+    let response = check_in(&staff, &typed).await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "attended");
+    assert_eq!(body["reference"], reference);
+    assert_eq!(body["document"], "A000***(1)".replace("(1)", &hkid(1)[7..]));
+    assert!(body["specimen_code"].as_str().is_some_and(|c| c.len() == 15), "{body}");
+    assert_eq!(problem(check_in(&staff, &reference).await).await.1, "booking/already-attended");
+
+    // Cancelled.
+    let (id, reference, resident) = booked(&app, &all[1].0, 2).await;
+    let path = format!("/api/v1/booking/bookings/{id}");
+    assert_eq!(send(&resident, Method::DELETE, &path, None, None).await.status(), 200);
+    assert_eq!(problem(check_in(&staff, &reference).await).await.1, "booking/already-cancelled");
+
+    // Unknown references count; a resident and a laboratory officer may not check in.
+    assert_eq!(problem(check_in(&staff, "00000-00000").await).await.1, "booking/unknown-reference");
+    let lab = app.sign_in_as(&officer(&[booking::officers::LAB_SCOPE])).await;
+    assert_eq!(check_in(&lab, &reference).await.status(), 403);
+    assert_eq!(check_in(&resident, &reference).await.status(), 403);
+    let page = staff.get("/en/officer/booking").await;
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("name=\"reference\""));
+}
+both_backends!(check_in_answers_by_day_and_status);
+
+async fn guessing_references_is_cut_off(backend: Backend) {
+    let app = spawn(backend).await;
+    let staff = app.sign_in_as(&officer(&[booking::officers::STAFF_SCOPE])).await;
+    for _ in 0..booking::officers::LOOK_UP_MISSES_PER_HOUR {
+        assert_eq!(problem(check_in(&staff, "ZZZZZ-ZZZZZ").await).await.1, "booking/unknown-reference");
+    }
+    let (status, kind, _) = problem(check_in(&staff, "00000-00000").await).await;
+    assert_eq!((status, kind.as_str()), (429, "booking/too-many-look-ups"));
+    // Another officer is not held back.
+    let other = app.sign_in_as(&officer(&[booking::officers::STAFF_SCOPE])).await;
+    assert_eq!(problem(check_in(&other, "00000-00000").await).await.1, "booking/unknown-reference");
+}
+both_backends!(guessing_references_is_cut_off);
+
+async fn walk_in(client: &TestClient, slot: &str, n: u32) -> reqwest::Response {
+    let body = json!({"slot_id": slot, "document": {"kind": "hkid", "number": hkid(n)}});
+    send(client, Method::POST, "/api/v1/booking/walk-ins", Some(&body), None).await
+}
+
+async fn walk_ins_take_places_and_meet_full_and_duplicate(backend: Backend) {
+    let app = spawn(backend).await;
+    import(&app, &testing_plan(2)).await;
+    let all = slots(&availability(&app.client(), "community-testing").await);
+    let staff = app.sign_in_as(&officer(&[booking::officers::STAFF_SCOPE])).await;
+    assert_eq!(problem(walk_in(&staff, &all[0].0, 1).await).await.1, "booking/wrong-day");
+    move_to_now(&app, &all[0].0).await;
+
+    let response = walk_in(&staff, &all[0].0, 1).await;
+    assert_eq!(response.status(), 201);
+    let first: Value = response.json().await.unwrap();
+    assert_eq!(first["status"], "attended");
+    assert!(first["specimen_code"].is_string());
+    // Attended already: the course is complete.
+    let (_, kind, body) = problem(walk_in(&staff, &all[0].0, 1).await).await;
+    assert_eq!((kind.as_str(), body["reason"].as_str()), ("booking/ineligible", Some("course-complete")));
+    // Booked for another day already: the duplicate check on the document.
+    booked(&app, &all[5].0, 4).await;
+    assert_eq!(problem(walk_in(&staff, &all[0].0, 4).await).await.1, "booking/duplicate");
+    assert_eq!(walk_in(&staff, &all[0].0, 2).await.status(), 201);
+    assert_eq!(problem(walk_in(&staff, &all[0].0, 3).await).await.1, "booking/full");
+    let (_, _, free) =
+        slots(&availability(&app.client(), "community-testing").await).into_iter().find(|s| s.0 == all[0].0).unwrap();
+    assert_eq!(free, 0);
+    let specimens: Vec<booking::specimens::store::specimen::Model> =
+        booking::specimens::store::specimen::Entity::find().all(app.db()).await.unwrap();
+    assert_eq!(specimens.len(), 2, "one specimen per attendance");
+}
+both_backends!(walk_ins_take_places_and_meet_full_and_duplicate);
+
+/// Every booking route in the OpenAPI document, with its method.
+async fn booking_operations(app: &TestApp) -> Vec<(Method, String)> {
+    let doc: Value = app.client().get("/api/v1/openapi.json").await.json().await.unwrap();
+    let mut out = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        if !path.starts_with("/api/v1/booking/") {
+            continue;
+        }
+        for method in item.as_object().unwrap().keys() {
+            if let Ok(m) = Method::from_bytes(method.to_uppercase().as_bytes()) {
+                out.push((m, path.clone()));
+            }
+        }
+    }
+    out
+}
+
+async fn the_laboratory_cannot_reach_personal_data(backend: Backend) {
+    let app = spawn(backend).await;
+    let imported = import(&app, &testing_plan(5)).await;
+    let all = slots(&availability(&app.client(), "community-testing").await);
+    let staff = app.sign_in_as(&officer(&[booking::officers::STAFF_SCOPE])).await;
+    let (booking_id, reference, _) = booked(&app, &all[0].0, 7).await;
+    move_to_now(&app, &all[0].0).await;
+    let checked: Value = check_in(&staff, &reference).await.json().await.unwrap();
+    let code = checked["specimen_code"].as_str().unwrap().to_owned();
+    let person_id = {
+        use booking::bookings::store::booking as b;
+        b::Entity::find_by_id(&booking_id).one(app.db()).await.unwrap().unwrap().person_id
+    };
+    let document = hkid(7);
+    let secrets = [
+        booking_id.clone(),
+        person_id,
+        reference.clone(),
+        reference.replace('-', ""),
+        document.clone(),
+        document[..4].to_owned() + "***",
+    ];
+    let lab = app.sign_in_as(&officer(&[booking::officers::LAB_SCOPE])).await;
+
+    // The laboratory's own work: a code in, a result out.
+    let pending: Value = lab.get("/api/v1/booking/lab/specimens").await.json().await.unwrap();
+    assert_eq!(pending["items"][0]["specimen_code"], code);
+    let body = json!({"specimen_code": code, "result": "negative"});
+    assert_eq!(send(&lab, Method::POST, "/api/v1/booking/lab/results", Some(&body), None).await.status(), 200);
+
+    let ids = [("{id}", imported.programmes[0].id.clone()), ("{id}", booking_id.clone()), ("{code}", code.clone())];
+    let mut seen = Vec::new();
+    let operations = booking_operations(&app).await;
+    assert!(operations.len() >= 10, "{operations:?}");
+    for (method, path) in &operations {
+        for (placeholder, value) in &ids {
+            let path = path.replace(placeholder, value);
+            for body in [None, Some(json!({})), Some(json!({"reference": reference, "specimen_code": code}))] {
+                let response = send(&lab, method.clone(), &path, body.as_ref(), None).await;
+                let status = response.status().as_u16();
+                let mut text = response.text().await.unwrap();
+                // A problem's `instance` echoes the path the caller sent: not learnt.
+                if let Ok(mut json) = serde_json::from_str::<Value>(&text) {
+                    if let Some(o) = json.as_object_mut() {
+                        o.remove("instance");
+                    }
+                    text = json.to_string();
+                }
+                for secret in &secrets {
+                    assert!(!text.contains(secret.as_str()), "{method} {path} ({status}) shows {secret}: {text}");
+                }
+                seen.push(format!("{method} {path} {status}"));
+            }
+        }
+    }
+    // The officers' pages too.
+    for page in
+        ["/en/officer/booking", "/en/officer/booking/lab", "/en/officer/booking/results", "/en/officer/booking/walk-in"]
+    {
+        let response = lab.get(page).await;
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        for secret in &secrets {
+            assert!(!text.contains(secret.as_str()), "{page} ({status}) shows {secret}");
+        }
+        if page != "/en/officer/booking/lab" {
+            assert_eq!(status, 403, "{page}");
+        }
+    }
+    let label = format!("/en/officer/booking/specimens/{}/label", code.replace('-', ""));
+    assert_eq!(lab.get(&label).await.status(), 403);
+    let label = staff.get(&label).await;
+    assert_eq!(label.status(), 200);
+    let text = label.text().await.unwrap();
+    assert!(text.contains(&code) && text.contains("data:image/svg+xml"));
+    assert!(!seen.is_empty());
+}
+both_backends!(the_laboratory_cannot_reach_personal_data);
+
+async fn the_results_role_joins_and_notifies_once(backend: Backend) {
+    let app = spawn(backend).await;
+    import(&app, &testing_plan(5)).await;
+    let all = slots(&availability(&app.client(), "community-testing").await);
+    let staff = app.sign_in_as(&officer(&[booking::officers::STAFF_SCOPE])).await;
+    let lab = app.sign_in_as(&officer(&[booking::officers::LAB_SCOPE])).await;
+    let results = app.sign_in_as(&officer(&[booking::officers::RESULTS_SCOPE])).await;
+    let (booking_id, reference, _) = booked(&app, &all[0].0, 8).await;
+    move_to_now(&app, &all[0].0).await;
+    let checked: Value = check_in(&staff, &reference).await.json().await.unwrap();
+    let code = checked["specimen_code"].as_str().unwrap().to_owned();
+
+    let list: Value = results.get("/api/v1/booking/results").await.json().await.unwrap();
+    assert_eq!(list["items"].as_array().unwrap().len(), 0, "no result yet");
+    let notify = json!({"specimen_code": code});
+    let early = send(&results, Method::POST, "/api/v1/booking/results/notify", Some(&notify), None).await;
+    assert_eq!(problem(early).await.1, "booking/unknown-specimen");
+
+    let body = json!({"specimen_code": code.to_lowercase(), "result": "positive"});
+    assert_eq!(send(&lab, Method::POST, "/api/v1/booking/lab/results", Some(&body), None).await.status(), 200);
+    let again = send(&lab, Method::POST, "/api/v1/booking/lab/results", Some(&body), None).await;
+    assert_eq!(problem(again).await.1, "booking/result-recorded");
+    // The laboratory may not join; the results role may.
+    assert_eq!(lab.get("/api/v1/booking/results").await.status(), 403);
+    let list: Value = results.get("/api/v1/booking/results").await.json().await.unwrap();
+    assert_eq!(list["items"][0]["booking_id"], booking_id);
+    assert_eq!(list["items"][0]["reference"], reference);
+    assert_eq!(list["items"][0]["result"], "positive");
+
+    let done = send(&results, Method::POST, "/api/v1/booking/results/notify", Some(&notify), None).await;
+    assert_eq!(done.status(), 200);
+    let done: Value = done.json().await.unwrap();
+    assert!(done["notified_at"].is_string(), "{done}");
+    let list: Value = results.get("/api/v1/booking/results").await.json().await.unwrap();
+    assert_eq!(list["items"].as_array().unwrap().len(), 0, "notified once");
+    let page = results.get("/zh-hk/officer/booking/results").await;
+    assert_eq!(page.status(), 200);
+}
+both_backends!(the_results_role_joins_and_notifies_once);
+
+async fn missed_bookings_become_no_shows_once_their_day_ends(backend: Backend) {
+    let app = spawn(backend).await;
+    import(&app, &testing_plan(5)).await;
+    let all = slots(&availability(&app.client(), "community-testing").await);
+    let (_, _, resident) = booked(&app, &all[0].0, 9).await;
+    let (_, _, other) = booked(&app, &all[1].0, 10).await;
+    move_to_past(&app, &all[0].0).await;
+    assert_eq!(booking::officers::store::mark_no_shows(&app.state).await.unwrap(), 1);
+    assert_eq!(booking::officers::store::mark_no_shows(&app.state).await.unwrap(), 0, "idempotent");
+    let mine: Value = resident.get("/api/v1/booking/bookings").await.json().await.unwrap();
+    assert_eq!(mine["items"][0]["status"], "no_show");
+    let theirs: Value = other.get("/api/v1/booking/bookings").await.json().await.unwrap();
+    assert_eq!(theirs["items"][0]["status"], "confirmed");
+}
+both_backends!(missed_bookings_become_no_shows_once_their_day_ends);
