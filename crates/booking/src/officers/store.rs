@@ -224,10 +224,9 @@ pub async fn walk_in(
 /// The booking's document, masked: from the sealed copy given at booking,
 /// else from what identity checked for the booking account.
 pub async fn masked_document(state: &AppState, booking: &booking::Model) -> Result<String, AppError> {
-    if let Some(sealed) = booking.document_sealed.as_deref().and_then(|s| STANDARD.decode(s).ok()) {
-        if let Some(d) = Document::open(&booking.document_kind, &sealed, &state.keys) {
-            return Ok(d.masked());
-        }
+    let sealed = booking.document_sealed.as_deref().and_then(|s| STANDARD.decode(s).ok());
+    if let Some(d) = sealed.and_then(|sealed| Document::open(&booking.document_kind, &sealed, &state.keys)) {
+        return Ok(d.masked());
     }
     let Ok(account) = Uuid::parse_str(&booking.account_id).map(platform::principal::AccountId) else {
         return Ok(String::new());

@@ -351,13 +351,13 @@ async fn notify_code(state: &AppState, actor: &str, code: &SpecimenCode) -> Resu
         return Err(BookingError::UnknownSpecimen.into());
     }
     let Some(joined) = store::results_join(state, s).await? else { return Err(BookingError::UnknownSpecimen.into()) };
-    if store::notify(state, actor, &joined).await? {
-        if let Some(result) = joined.specimen.result.as_deref().and_then(TestResult::parse) {
-            let centre = joined.booked.centre.names().en;
-            if let Some(kind) = super::test_record(result, joined.specimen.collected_at, &centre) {
-                crate::health::issue(state, &joined.booked, kind, actor).await;
-            }
-        }
+    let notified = store::notify(state, actor, &joined).await?;
+    let result = joined.specimen.result.as_deref().and_then(TestResult::parse);
+    let centre = joined.booked.centre.names().en;
+    if let (true, Some(kind)) =
+        (notified, result.and_then(|r| super::test_record(r, joined.specimen.collected_at, &centre)))
+    {
+        crate::health::issue(state, &joined.booked, kind, actor).await;
     }
     let Some((s, _)) = store::by_code(state, code).await? else { return Err(BookingError::UnknownSpecimen.into()) };
     Ok(Joined { specimen: s, booked: joined.booked })
