@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use platform::error::{DomainError, ProblemType};
 
 use crate::programmes::Ineligible;
+use crate::waiting::{BadSetting, Refused};
 
 const FULL: ProblemType = ProblemType::new("booking/full", StatusCode::CONFLICT);
 const INELIGIBLE: ProblemType = ProblemType::new("booking/ineligible", StatusCode::UNPROCESSABLE_ENTITY);
@@ -24,9 +25,12 @@ const ALREADY_ATTENDED: ProblemType = ProblemType::new("booking/already-attended
 const TOO_MANY_LOOK_UPS: ProblemType = ProblemType::new("booking/too-many-look-ups", StatusCode::TOO_MANY_REQUESTS);
 const UNKNOWN_SPECIMEN: ProblemType = ProblemType::new("booking/unknown-specimen", StatusCode::NOT_FOUND);
 const RESULT_RECORDED: ProblemType = ProblemType::new("booking/result-recorded", StatusCode::CONFLICT);
+const WAITING_ROOM: ProblemType = ProblemType::new("booking/waiting-room", StatusCode::PRECONDITION_REQUIRED);
+const BAD_WAITING_ROOM: ProblemType =
+    ProblemType::new("booking/waiting-room-settings", StatusCode::UNPROCESSABLE_ENTITY);
 
 /// Every problem type booking can answer with (the module lists them).
-pub const PROBLEMS: [ProblemType; 15] = [
+pub const PROBLEMS: [ProblemType; 17] = [
     FULL,
     INELIGIBLE,
     DUPLICATE,
@@ -42,6 +46,8 @@ pub const PROBLEMS: [ProblemType; 15] = [
     TOO_MANY_LOOK_UPS,
     UNKNOWN_SPECIMEN,
     RESULT_RECORDED,
+    WAITING_ROOM,
+    BAD_WAITING_ROOM,
 ];
 
 /// What can go wrong in booking that the person or client can act on.
@@ -74,6 +80,14 @@ pub enum BookingError {
     UnknownSpecimen,
     /// The specimen's result was recorded already.
     ResultRecorded,
+    /// The programme's waiting room is on and the request carried no valid
+    /// admission of the caller: queue at `/api/v1/booking/programmes/{id}/queue`.
+    WaitingRoom {
+        programme_id: String,
+        refused: Refused,
+    },
+    /// A waiting room setting is out of range (`field`: `rate_per_minute`, `validity_minutes`).
+    BadWaitingRoom(BadSetting),
 }
 
 impl DomainError for BookingError {
@@ -94,6 +108,8 @@ impl DomainError for BookingError {
             BookingError::TooManyLookUps => TOO_MANY_LOOK_UPS,
             BookingError::UnknownSpecimen => UNKNOWN_SPECIMEN,
             BookingError::ResultRecorded => RESULT_RECORDED,
+            BookingError::WaitingRoom { .. } => WAITING_ROOM,
+            BookingError::BadWaitingRoom(_) => BAD_WAITING_ROOM,
         }
     }
 
@@ -104,6 +120,14 @@ impl DomainError for BookingError {
                 args.extend(reason.args());
                 args
             }
+            BookingError::WaitingRoom { programme_id, refused } => vec![
+                ("reason", refused.slug().to_owned()),
+                ("queue", format!("/api/v1/booking/programmes/{programme_id}/queue")),
+            ],
+            BookingError::BadWaitingRoom(_) => vec![
+                ("max_rate", crate::waiting::MAX_RATE.to_string()),
+                ("max_validity", crate::waiting::MAX_VALIDITY_MINUTES.to_string()),
+            ],
             BookingError::Full
             | BookingError::Duplicate
             | BookingError::UnknownSlot
@@ -118,6 +142,29 @@ impl DomainError for BookingError {
             | BookingError::TooManyLookUps
             | BookingError::UnknownSpecimen
             | BookingError::ResultRecorded => Vec::new(),
+        }
+    }
+
+    fn field(&self) -> Option<&'static str> {
+        match self {
+            BookingError::BadWaitingRoom(BadSetting::Rate) => Some("rate_per_minute"),
+            BookingError::BadWaitingRoom(BadSetting::Validity) => Some("validity_minutes"),
+            BookingError::Full
+            | BookingError::Ineligible(_)
+            | BookingError::Duplicate
+            | BookingError::UnknownSlot
+            | BookingError::UnknownBooking
+            | BookingError::UnknownPerson
+            | BookingError::AlreadyCancelled
+            | BookingError::NotCancellable
+            | BookingError::SlotClosed
+            | BookingError::UnknownReference
+            | BookingError::WrongDay
+            | BookingError::AlreadyAttended
+            | BookingError::TooManyLookUps
+            | BookingError::UnknownSpecimen
+            | BookingError::ResultRecorded
+            | BookingError::WaitingRoom { .. } => None,
         }
     }
 }

@@ -13,6 +13,7 @@
 //! - `health`: records asked of credentials through platform's `HealthRecords`.
 //! - `notices`: what booking tells people (result notices).
 //! - `jobs`: the periodic work (no-shows).
+//! - `waiting`: the virtual waiting room per programme (queue, admission clock, admission tokens).
 
 pub mod bookings;
 mod cli;
@@ -26,6 +27,7 @@ pub mod people;
 pub mod programmes;
 pub mod setup;
 pub mod specimens;
+pub mod waiting;
 
 use platform::i18n::{Ftl, Lang};
 use platform::module::{Module, NavLink, Show};
@@ -53,6 +55,8 @@ fn api() -> platform::openapi::ApiRouter {
         .routes(utoipa_axum::routes!(specimens::http::record))
         .routes(utoipa_axum::routes!(specimens::http::results))
         .routes(utoipa_axum::routes!(specimens::http::notify))
+        .routes(utoipa_axum::routes!(waiting::http::join, waiting::http::status))
+        .routes(utoipa_axum::routes!(waiting::http::settings, waiting::http::set_settings))
 }
 
 /// The pages, under each language prefix: every feature's own.
@@ -84,6 +88,8 @@ pub fn module() -> Module {
             },
         ],
         job: Some(|state| Box::pin(jobs::job(state))),
+        // Joining a queue is idempotent by itself: the same account always gets its one place.
+        idempotency_exempt: &["/api/v1/booking/programmes/{id}/queue"],
         ..Module::named(NAME)
     }
 }

@@ -10,7 +10,7 @@
 use sea_orm_migration::prelude::*;
 
 pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(Programmes), Box::new(Officers)]
+    vec![Box::new(Programmes), Box::new(Officers), Box::new(WaitingRoom)]
 }
 
 struct Programmes;
@@ -401,6 +401,92 @@ impl MigrationTrait for Officers {
                 .to_owned(),
         )
         .await?;
+        Ok(())
+    }
+}
+
+/// The virtual waiting room: a row per programme with its settings, its
+/// counter of places and its admission clock; a numbered place per account.
+/// One place per account and one account per place number, per programme
+/// (unique indexes), whatever the concurrency.
+struct WaitingRoom;
+
+impl MigrationName for WaitingRoom {
+    fn name(&self) -> &str {
+        "m20261201_060000_booking_waiting_room"
+    }
+}
+
+#[derive(DeriveIden)]
+enum BookingWaitingRoom {
+    Table,
+    ProgrammeId,
+    Enabled,
+    RatePerMinute,
+    ValidityMinutes,
+    Joined,
+    Admitted,
+    ClockMs,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum BookingQueuePlace {
+    Table,
+    Id,
+    ProgrammeId,
+    AccountId,
+    Place,
+    JoinedAt,
+    AdmittedMs,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for WaitingRoom {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        use BookingWaitingRoom as R;
+        m.create_table(
+            Table::create()
+                .table(R::Table)
+                .col(ColumnDef::new(R::ProgrammeId).string_len(36).not_null().primary_key())
+                .col(ColumnDef::new(R::Enabled).boolean().not_null())
+                .col(ColumnDef::new(R::RatePerMinute).integer().not_null())
+                .col(ColumnDef::new(R::ValidityMinutes).integer().not_null())
+                .col(ColumnDef::new(R::Joined).big_integer().not_null().default(0))
+                .col(ColumnDef::new(R::Admitted).big_integer().not_null().default(0))
+                .col(ColumnDef::new(R::ClockMs).big_integer().not_null())
+                .col(ColumnDef::new(R::UpdatedAt).timestamp_with_time_zone().not_null())
+                .check(Expr::col(R::RatePerMinute).gte(1))
+                .check(Expr::col(R::ValidityMinutes).gte(1))
+                .check(Expr::col(R::Admitted).gte(0))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(R::Table, R::ProgrammeId)
+                        .to(BookingProgramme::Table, BookingProgramme::Id),
+                )
+                .to_owned(),
+        )
+        .await?;
+
+        use BookingQueuePlace as Q;
+        m.create_table(
+            Table::create()
+                .table(Q::Table)
+                .col(ColumnDef::new(Q::Id).string_len(36).not_null().primary_key())
+                .col(ColumnDef::new(Q::ProgrammeId).string_len(36).not_null())
+                .col(ColumnDef::new(Q::AccountId).string_len(36).not_null())
+                .col(ColumnDef::new(Q::Place).big_integer().not_null())
+                .col(ColumnDef::new(Q::JoinedAt).timestamp_with_time_zone().not_null())
+                .col(ColumnDef::new(Q::AdmittedMs).big_integer().null())
+                .check(Expr::col(Q::Place).gte(1))
+                .foreign_key(ForeignKey::create().from(Q::Table, Q::ProgrammeId).to(R::Table, R::ProgrammeId))
+                .to_owned(),
+        )
+        .await?;
+        for (name, col) in [("booking_queue_place_account", Q::AccountId), ("booking_queue_place_number", Q::Place)] {
+            m.create_index(Index::create().name(name).table(Q::Table).col(Q::ProgrammeId).col(col).unique().to_owned())
+                .await?;
+        }
         Ok(())
     }
 }

@@ -101,3 +101,11 @@ booking-results-nav = Results
 booking-results-title = Results to notify
 booking-results-none = No results are waiting to be notified.
 booking-results-notify = Notify
+error-booking-waiting-room-title = Please wait your turn
+error-booking-waiting-room-detail = { $reason ->
+    [admission-expired] Your turn to book has ended. Join the queue again to get a new place.
+    [admission-invalid] This admission is not valid for your account. Join the queue to get your own place.
+   *[other] Many people are booking now, so this programme has a queue. Join it to get your place; you can book when it is your turn.
+}
+error-booking-waiting-room-settings-title = Waiting room settings out of range
+error-booking-waiting-room-settings-detail = The admission rate must be 1 to { $max_rate } visitors a minute, and an admission must last 1 to { $max_validity } minutes.

@@ -101,3 +101,11 @@ booking-results-nav = 结果
 booking-results-title = 待通知的结果
 booking-results-none = 没有待通知的结果。
 booking-results-notify = 通知
+error-booking-waiting-room-title = 请耐心排队
+error-booking-waiting-room-detail = { $reason ->
+    [admission-expired] 你的预约时段已结束。请重新排队以取得新的位置。
+    [admission-invalid] 此入场许可不适用于你的账户。请排队以取得你自己的位置。
+   *[other] 现时很多人正在预约，因此本计划设有排队队伍。请加入排队；轮到你时便可预约。
+}
+error-booking-waiting-room-settings-title = 排队室设置超出范围
+error-booking-waiting-room-settings-detail = 入场速率必须为每分钟 1 至 { $max_rate } 人，而每次入场许可的有效时间必须为 1 至 { $max_validity } 分钟。

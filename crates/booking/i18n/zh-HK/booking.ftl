@@ -101,3 +101,11 @@ booking-results-nav = 結果
 booking-results-title = 待通知的結果
 booking-results-none = 沒有待通知的結果。
 booking-results-notify = 通知
+error-booking-waiting-room-title = 請耐心輪候
+error-booking-waiting-room-detail = { $reason ->
+    [admission-expired] 你的預約時段已結束。請重新輪候以取得新的位置。
+    [admission-invalid] 此入場許可不適用於你的帳戶。請輪候以取得你自己的位置。
+   *[other] 現時很多人正在預約，因此本計劃設有輪候隊伍。請加入輪候；輪到你時便可預約。
+}
+error-booking-waiting-room-settings-title = 輪候室設定超出範圍
+error-booking-waiting-room-settings-detail = 入場速率必須為每分鐘 1 至 { $max_rate } 人，而每次入場許可的有效時間必須為 1 至 { $max_validity } 分鐘。

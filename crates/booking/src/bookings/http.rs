@@ -6,7 +6,7 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use platform::app::AppState;
 use platform::error::{AppError, DomainError, ErrorKind};
@@ -22,6 +22,7 @@ use crate::errors::BookingError;
 use crate::people::{self, DocumentInput};
 use crate::programmes::Ineligible;
 use crate::programmes::Names;
+use crate::waiting::Refused;
 
 const BOOKINGS_PATH: &str = "/api/v1/booking/bookings";
 
@@ -107,6 +108,7 @@ impl utoipa::IntoResponses for BookProblems {
             BookingError::Duplicate.problem(),
             BookingError::SlotClosed.problem(),
             BookingError::Ineligible(Ineligible::NotOpen).problem(),
+            BookingError::WaitingRoom { programme_id: String::new(), refused: Refused::Missing }.problem(),
         ])
     }
 }
@@ -123,8 +125,11 @@ impl utoipa::IntoResponses for BookProblems {
         409 `booking/full`; a person who holds a booking for this programme step already is 409 \
         `booking/duplicate`; a person who may not book it is 422 `booking/ineligible` with a machine-readable \
         `reason` (`level`, `not-resident`, `birthdate-unknown`, `too-young`, `too-old`, `course-complete`, \
-        `too-soon`, `too-late`, `other-product`, `not-open`, `slot-past`, `document-needed`). With an \
-        `Idempotency-Key`, a retried request is answered as the first was and never books twice.",
+        `too-soon`, `too-late`, `other-product`, `not-open`, `slot-past`, `document-needed`). While the \
+        programme's waiting room is on, the request needs the caller's admission token (header \
+        `Lionrock-Admission`, or the cookie the queue sets), else 428 `booking/waiting-room` with `reason` \
+        `admission-missing`, `admission-invalid` or `admission-expired`: join the queue at \
+        `POST /api/v1/booking/programmes/{id}/queue`. With an `Idempotency-Key`, a retried request is answered as the first was and never books twice.",
     params(platform::openapi::IdempotencyKey),
     request_body(content = BookRequest, content_type = "application/json"),
     responses((status = 201, description = "Booked.", body = BookingBody), BookProblems)
@@ -132,8 +137,16 @@ impl utoipa::IntoResponses for BookProblems {
 pub(crate) async fn book(
     State(state): State<AppState>,
     SignedIn(principal): SignedIn,
+    headers: HeaderMap,
     ApiJson(request): ApiJson<BookRequest>,
 ) -> Result<Response, AppError> {
+    crate::waiting::http::require_admission(
+        &state,
+        &headers,
+        &principal.account_id.to_string(),
+        request.slot_id.trim(),
+    )
+    .await?;
     let document = request.document.as_ref().map(|d| d.parse("/document")).transpose()?;
     let holder = people::holder(&state, &principal, request.person_id.as_deref(), document.as_ref()).await?;
     let new = store::NewBooking {

@@ -89,7 +89,7 @@ async fn ledger(app: &TestApp, slot: &str) -> (i64, i64) {
 }
 
 async fn two_hundred_clients_against_fifty_places_get_fifty_confirmations(backend: Backend) {
-    let app = builder(backend).config(lift).spawn().await;
+    let app = builder(backend).spawn().await;
     import(&app, &testing_plan(PLACES)).await;
     let slot = slots(&availability(&app.client(), "community-testing").await)[0].0.clone();
     let (created, full, other) = rush(&[&app], &slot, 1000).await;
@@ -105,8 +105,8 @@ async fn two_servers_on_one_postgres_never_overbook() {
     if platform::testkit::service_env(platform::testkit::POSTGRES_ENV, "PostgreSQL").is_none() {
         return;
     }
-    let first = builder(Backend::Postgres).config(lift).spawn().await;
-    let second = builder(Backend::Postgres).same_database_as(&first).config(lift).spawn().await;
+    let first = builder(Backend::Postgres).spawn().await;
+    let second = builder(Backend::Postgres).same_database_as(&first).spawn().await;
     import(&first, &testing_plan(PLACES)).await;
     let slot = slots(&availability(&second.client(), "community-testing").await)[0].0.clone();
     let (created, full, other) = rush(&[&first, &second], &slot, 2000).await;
@@ -145,11 +145,6 @@ async fn the_same_idempotency_key_sent_at_once_books_once(backend: Backend) {
 }
 both_backends!(the_same_idempotency_key_sent_at_once_books_once);
 
-/// All the load comes from one address here, as from a load balancer.
-fn lift(config: &mut platform::config::Config) {
-    config.limits.global_per_ip_per_second = 1_000_000;
-}
-
 async fn spawn_lifted(backend: Backend) -> TestApp {
-    builder(backend).config(lift).spawn().await
+    builder(backend).spawn().await
 }

@@ -7,3 +7,4 @@ mod api;
 mod concurrency;
 mod officers;
 mod support;
+mod waiting;

@@ -1,0 +1,270 @@
+//! The virtual waiting room: off by default (no token needed); switched on
+//! by an administrator, bookings need an admission; joins in parallel get
+//! distinct places, admitted strictly in order at the configured rate
+//! (time injected through the store's `now_ms`, never slept for); tokens
+//! that are forged, another account's or expired are refused; two servers
+//! on one PostgreSQL agree on every position.
+
+use platform::both_backends;
+use platform::principal::{AccountId, AuthStrength, IdentityLevel, Principal, Role};
+use platform::testkit::{Backend, TestApp, TestClient};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::support::{availability, book, builder, hkid, import, problem, resident, send, slots, testing_plan};
+use booking::waiting::store::Standing;
+
+const ROOM: &str = "/api/v1/booking/programmes/community-testing/waiting-room";
+const QUEUE: &str = "/api/v1/booking/programmes/community-testing/queue";
+
+fn lift(config: &mut platform::config::Config) {
+    config.limits.global_per_ip_per_second = 1_000_000;
+}
+
+async fn admin(app: &TestApp) -> TestClient {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let principal =
+        Principal::new(AccountId::new(), IdentityLevel::RealName, vec![Role::Admin], AuthStrength::TwoFactor, now);
+    app.sign_in_as(&principal).await
+}
+
+/// A lifted app with the testing plan; the programme's ID and its first slot.
+async fn app_with_plan(backend: Backend) -> (TestApp, String, String) {
+    let app = builder(backend).config(lift).spawn().await;
+    let imported = import(&app, &testing_plan(50)).await;
+    let slot = slots(&availability(&app.client(), "community-testing").await)[0].0.clone();
+    (app, imported.programmes[0].id.clone(), slot)
+}
+
+async fn switch_on(app: &TestApp, rate: u32, validity: u32) {
+    let body = json!({"enabled": true, "rate_per_minute": rate, "validity_minutes": validity});
+    let response = send(&admin(app).await, Method::PUT, ROOM, Some(&body), None).await;
+    assert_eq!(response.status(), 200);
+}
+
+async fn join(client: &TestClient) -> Value {
+    let response = send(client, Method::POST, QUEUE, None, None).await;
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
+
+/// Books `slot` with `token` in the admission header (no cookie jar help when `client` never joined).
+async fn book_with(client: &TestClient, slot: &str, document: u32, token: &str) -> reqwest::Response {
+    let csrf = client.csrf_token().await;
+    let body = json!({"slot_id": slot, "document": {"kind": "hkid", "number": hkid(document)}});
+    client
+        .http
+        .post(client.url("/api/v1/booking/bookings"))
+        .header(platform::web::CSRF_HEADER, csrf)
+        .header(booking::waiting::ADMISSION_HEADER, token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn now_ms() -> i64 {
+    booking::waiting::unix_ms(time::OffsetDateTime::now_utc())
+}
+
+async fn room_off_needs_no_token(backend: Backend) {
+    let (app, _, slot) = app_with_plan(backend).await;
+    let (_, client) = resident(&app, IdentityLevel::Basic, None).await;
+    assert_eq!(join(&client).await["state"], "off");
+    assert_eq!(book(&client, &slot, Some(&hkid(1))).await.status(), 201);
+    // Settings read back as off, with the defaults.
+    let room: Value = admin(&app).await.get(ROOM).await.json().await.unwrap();
+    assert_eq!(room["enabled"], false);
+    assert_eq!(room["validity_minutes"], 15);
+}
+both_backends!(room_off_needs_no_token);
+
+async fn only_administrators_set_the_room_within_range(backend: Backend) {
+    let (app, _, _) = app_with_plan(backend).await;
+    let (_, resident) = resident(&app, IdentityLevel::Basic, None).await;
+    let body = json!({"enabled": true, "rate_per_minute": 60, "validity_minutes": 15});
+    assert_eq!(send(&resident, Method::PUT, ROOM, Some(&body), None).await.status(), 403);
+    let bad = json!({"enabled": true, "rate_per_minute": 0, "validity_minutes": 15});
+    let (status, kind, body) = problem(send(&admin(&app).await, Method::PUT, ROOM, Some(&bad), None).await).await;
+    assert_eq!((status, kind.as_str()), (422, "booking/waiting-room-settings"));
+    assert_eq!(body["errors"][0]["field"], "rate_per_minute", "{body}");
+}
+both_backends!(only_administrators_set_the_room_within_range);
+
+async fn with_the_room_on_only_the_admitted_account_books(backend: Backend) {
+    let (app, programme_id, slot) = app_with_plan(backend).await;
+    switch_on(&app, 60, 15).await;
+    let (alice_id, alice) = resident(&app, IdentityLevel::Basic, None).await;
+    let (_, mallory) = resident(&app, IdentityLevel::Basic, None).await;
+
+    // No admission: 428 naming the queue.
+    let (status, kind, body) = problem(book(&alice, &slot, Some(&hkid(1))).await).await;
+    assert_eq!(
+        (status, kind.as_str(), body["reason"].as_str()),
+        (428, "booking/waiting-room", Some("admission-missing"))
+    );
+    assert!(body["detail"].as_str().unwrap().contains("queue"), "{body}");
+
+    // Alice joins an empty room: admitted at once, with a token (and a cookie).
+    let joined = join(&alice).await;
+    assert_eq!(joined["state"], "admitted", "{joined}");
+    assert_eq!(joined["place"], 1);
+    let token = joined["token"].as_str().unwrap().to_owned();
+    assert_eq!(join(&alice).await["place"], 1, "joining again keeps the place");
+
+    // Mallory replays Alice's token: bound to Alice's account, refused.
+    let (status, _, body) = problem(book_with(&mallory, &slot, 2, &token).await).await;
+    assert_eq!((status, body["reason"].as_str()), (428, Some("admission-invalid")));
+    // A forged token (a later expiry under the old MAC) is refused too.
+    let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
+    parts[2] = (parts[2].parse::<i64>().unwrap() + 3_600_000).to_string();
+    let (status, _, body) = problem(book_with(&alice, &slot, 1, &parts.join(".")).await).await;
+    assert_eq!((status, body["reason"].as_str()), (428, Some("admission-invalid")));
+
+    // Alice books with the header, and again (for someone else) with the cookie alone.
+    assert_eq!(book_with(&alice, &slot, 1, &token).await.status(), 201);
+    assert_eq!(book(&alice, &slot, Some(&hkid(3))).await.status(), 201, "the cookie carries it");
+
+    // After its expiry the same token is refused, and the place is over.
+    let expiry = match booking::waiting::store::status(&app.state, &programme_id, &alice_id.to_string(), now_ms())
+        .await
+        .unwrap()
+    {
+        Standing::Admitted { admission, .. } => admission.expires_ms,
+        other => panic!("{other:?}"),
+    };
+    let replay = booking::waiting::Admission::verify(
+        &app.state.keys,
+        &programme_id,
+        &alice_id.to_string(),
+        Some(&token),
+        expiry,
+    );
+    assert_eq!(replay, Err(booking::waiting::Refused::Expired));
+    let later = booking::waiting::store::status(&app.state, &programme_id, &alice_id.to_string(), expiry).await;
+    assert_eq!(later.unwrap(), Standing::Expired { place: 1 });
+    // Joining after expiry takes a new place at the back.
+    match booking::waiting::store::join(&app.state, &programme_id, &alice_id.to_string(), expiry).await.unwrap() {
+        Standing::Admitted { place, .. } | Standing::Waiting { place, .. } => assert_eq!(place, 2),
+        other => panic!("{other:?}"),
+    }
+}
+both_backends!(with_the_room_on_only_the_admitted_account_books);
+
+/// `clients` residents, over `apps` round-robin, join at once; their answers by account.
+async fn rush(apps: &[&TestApp], clients: usize) -> Vec<(AccountId, Value)> {
+    let mut ready = Vec::new();
+    for n in 0..clients {
+        let (id, client) = resident(apps[n % apps.len()], IdentityLevel::Basic, None).await;
+        let token = client.csrf_token().await;
+        ready.push((id, client, token));
+    }
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(ready.len()));
+    let mut tasks = tokio::task::JoinSet::new();
+    for (id, client, token) in ready {
+        let barrier = barrier.clone();
+        tasks.spawn(async move {
+            let request = client.http.post(client.url(QUEUE)).header(platform::web::CSRF_HEADER, token);
+            barrier.wait().await;
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), 200);
+            (id, response.json::<Value>().await.unwrap())
+        });
+    }
+    let mut out = Vec::new();
+    while let Some(result) = tasks.join_next().await {
+        out.push(result.unwrap());
+    }
+    out
+}
+
+/// Places are 1..=n, each once; admitted places are exactly the first ones;
+/// waiting ones are numbered on from there with honest waits at `rate`.
+/// Returns how many are admitted.
+fn assert_fair(answers: &[(i64, Value)], rate: i64) -> i64 {
+    let mut places: Vec<i64> = answers.iter().map(|(p, _)| *p).collect();
+    places.sort_unstable();
+    assert_eq!(places, (1..=i64::try_from(answers.len()).unwrap()).collect::<Vec<_>>());
+    let admitted = answers.iter().filter(|(_, a)| a["state"] == "admitted").count() as i64;
+    for (place, answer) in answers {
+        if *place <= admitted {
+            assert_eq!(answer["state"], "admitted", "place {place}: {answer}");
+        } else {
+            assert_eq!(answer["state"], "waiting", "place {place}: {answer}");
+            let position = answer["position"].as_i64().unwrap();
+            assert_eq!(position, place - admitted, "place {place}: {answer}");
+            let wait = answer["wait_seconds"].as_i64().unwrap();
+            // The next admission is at most one interval away; each place after it one more.
+            assert!(wait <= position * 60 / rate + 1 && wait > (position - 1) * 60 / rate - 1, "{answer}");
+        }
+    }
+    admitted
+}
+
+/// Where every account stands at one instant `at`, asked in reverse order
+/// of joining (who asks first does not matter), as (place, answer).
+async fn snapshot(app: &TestApp, programme_id: &str, accounts: &[AccountId], at: i64) -> Vec<(i64, Value)> {
+    let mut out = Vec::new();
+    for account in accounts.iter().rev() {
+        let standing =
+            booking::waiting::store::status(&app.state, programme_id, &account.to_string(), at).await.unwrap();
+        out.push(match standing {
+            Standing::Admitted { place, .. } => (place, json!({"state": "admitted"})),
+            Standing::Waiting { place, position, wait_seconds } => {
+                (place, json!({"state": "waiting", "position": position, "wait_seconds": wait_seconds}))
+            }
+            other => panic!("{other:?}"),
+        });
+    }
+    out
+}
+
+/// The places the rush handed out: 1..=n, each once.
+fn distinct_places(answers: &[(AccountId, Value)]) {
+    let mut places: Vec<i64> = answers.iter().map(|(_, a)| a["place"].as_i64().unwrap()).collect();
+    places.sort_unstable();
+    assert_eq!(places, (1..=i64::try_from(answers.len()).unwrap()).collect::<Vec<_>>());
+}
+
+async fn parallel_joins_are_admitted_strictly_in_order(backend: Backend) {
+    let (app, programme_id, _) = app_with_plan(backend).await;
+    // One a minute: the first joiner goes in at once, the rest wait in order.
+    switch_on(&app, 1, 15).await;
+    let answers = rush(&[&app], 30).await;
+    distinct_places(&answers);
+    let accounts: Vec<AccountId> = answers.iter().map(|(a, _)| *a).collect();
+    let now = now_ms();
+    let admitted = assert_fair(&snapshot(&app, &programme_id, &accounts, now).await, 1);
+    assert!(admitted >= 1);
+
+    // Ten minutes on (the time injected, not slept): ten more, still in order.
+    let later = assert_fair(&snapshot(&app, &programme_id, &accounts, now + 600_000).await, 1);
+    assert_eq!(later, admitted + 10);
+}
+both_backends!(parallel_joins_are_admitted_strictly_in_order);
+
+/// Two lionrock servers on one PostgreSQL hand out one sequence of places
+/// and agree on every position.
+#[tokio::test]
+async fn two_servers_on_one_postgres_agree_on_positions() {
+    if platform::testkit::service_env(platform::testkit::POSTGRES_ENV, "PostgreSQL").is_none() {
+        return;
+    }
+    let first = builder(Backend::Postgres).config(lift).spawn().await;
+    let second = builder(Backend::Postgres).same_database_as(&first).config(lift).spawn().await;
+    import(&first, &testing_plan(50)).await;
+    switch_on(&second, 1, 15).await;
+    let answers = rush(&[&first, &second], 30).await;
+    distinct_places(&answers);
+    // Asked at one instant, both servers answer every account alike: same
+    // place, position, wait, and (once admitted) the very same token.
+    let programme_id = answers[0].1["programme_id"].as_str().unwrap().to_owned();
+    for at in [now_ms(), now_ms() + 300_000] {
+        for (account, _) in &answers {
+            let account = account.to_string();
+            let here = booking::waiting::store::status(&first.state, &programme_id, &account, at).await.unwrap();
+            let there = booking::waiting::store::status(&second.state, &programme_id, &account, at).await.unwrap();
+            assert_eq!(here, there);
+        }
+    }
+}
