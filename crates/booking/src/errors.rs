@@ -122,7 +122,7 @@ impl DomainError for BookingError {
             }
             BookingError::WaitingRoom { programme_id, refused } => vec![
                 ("reason", refused.slug().to_owned()),
-                ("queue", format!("/api/v1/booking/programmes/{programme_id}/queue")),
+                ("queue", "/api/v1/booking/programmes/{id}/queue".replace("{id}", programme_id)),
             ],
             BookingError::BadWaitingRoom(_) => vec![
                 ("max_rate", crate::waiting::MAX_RATE.to_string()),

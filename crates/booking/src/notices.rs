@@ -8,7 +8,6 @@ use platform::error::AppError;
 use sea_orm::ConnectionTrait;
 
 use crate::bookings::store::Booked;
-use crate::specimens::store::specimen;
 
 /// Tells the person behind `booked` that their result is ready.
 ///
@@ -21,9 +20,8 @@ pub(crate) async fn result_ready(
     txn: &impl ConnectionTrait,
     state: &AppState,
     booked: &Booked,
-    specimen: &specimen::Model,
 ) -> Result<(), AppError> {
-    let _ = (txn, state, specimen);
+    let _ = (txn, state);
     tracing::info!(booking = %booked.booking.id, "booking: a result is ready (no contact method to notify yet)");
     Ok(())
 }
