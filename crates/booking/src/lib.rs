@@ -14,9 +14,11 @@
 //! - `notices`: what booking tells people (result notices).
 //! - `jobs`: the periodic work (no-shows).
 //! - `waiting`: the virtual waiting room per programme (queue, admission clock, admission tokens).
+//! - `demo`: `serve --demo`'s programmes (those of `examples/booking.toml`).
 
 pub mod bookings;
 mod cli;
+mod demo;
 pub mod errors;
 mod health;
 pub mod jobs;
@@ -90,6 +92,7 @@ pub fn module() -> Module {
         job: Some(|state| Box::pin(jobs::job(state))),
         // Joining a queue is idempotent by itself: the same account always gets its one place.
         idempotency_exempt: &["/api/v1/booking/programmes/{id}/queue"],
+        demo: Some(|state| Box::pin(demo::load(state))),
         ..Module::named(NAME)
     }
 }

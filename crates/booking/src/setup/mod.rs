@@ -81,6 +81,10 @@ pub struct SlotsPlan {
     /// Centre slugs (every centre by default).
     #[serde(default)]
     pub centres: Vec<String>,
+    /// A daily quota per centre and product on each day given slots (none
+    /// by default): a day's bookings stop there even with places left.
+    #[serde(default)]
+    pub quota: Option<u32>,
 }
 
 /// What importing made or found, by slug, for `--json`.
@@ -141,9 +145,15 @@ pub fn parse_day(text: &str, today: Date) -> Option<Date> {
 impl CentrePlan {
     /// The opening periods on `weekday`.
     pub fn periods(&self, weekday: Weekday) -> Vec<Period> {
-        let Some((key, _)) = WEEKDAYS.iter().find(|(_, w)| *w == weekday) else { return Vec::new() };
-        self.hours.get(*key).map(|list| list.iter().filter_map(|p| parse_period(p)).collect()).unwrap_or_default()
+        periods(&self.hours, weekday)
     }
+}
+
+/// The opening periods on `weekday` of a centre open `hours` (weekday to
+/// `HH:MM-HH:MM` periods).
+pub fn periods(hours: &BTreeMap<String, Vec<String>>, weekday: Weekday) -> Vec<Period> {
+    let Some((key, _)) = WEEKDAYS.iter().find(|(_, w)| *w == weekday) else { return Vec::new() };
+    hours.get(*key).map(|list| list.iter().filter_map(|p| parse_period(p)).collect()).unwrap_or_default()
 }
 
 /// The local start times of the slots a centre has on `day`: back to back
@@ -230,6 +240,9 @@ pub fn problems(plan: &Plan) -> Vec<String> {
             {
                 out.push(format!("{at}: days must be 1-366, minutes 5-1440 and capacity 1-100000"));
             }
+            if s.quota.is_some_and(|q| !(1..=1_000_000).contains(&q)) {
+                out.push(format!("{at}: quota must be 1-1000000"));
+            }
             for code in s.products.iter().filter(|c| !p.products.iter().any(|d| &d.code == *c)) {
                 out.push(format!("{at}: product {code:?} is not one of the programme's"));
             }
@@ -241,12 +254,24 @@ pub fn problems(plan: &Plan) -> Vec<String> {
     out
 }
 
-/// Reads a plan from TOML, or JSON when the text starts with `{`.
+/// Reads a plan from TOML, or JSON when the text starts with `{`; an
+/// error is one line.
 pub fn parse(text: &str) -> Result<Plan, String> {
     if text.trim_start().starts_with('{') {
         serde_json::from_str(text).map_err(|e| e.to_string())
     } else {
-        toml::from_str(text).map_err(|e| e.to_string())
+        toml::from_str(text).map_err(|e| {
+            // toml's Display draws the line with a caret over several lines;
+            // operators get one: where, and what.
+            let message = e.message().trim();
+            match e.span() {
+                Some(span) => {
+                    let line = text.get(..span.start).map_or(0, |before| before.matches('\n').count()) + 1;
+                    format!("line {line}: {message}")
+                }
+                None => message.to_owned(),
+            }
+        })
     }
 }
 

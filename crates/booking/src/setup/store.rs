@@ -4,15 +4,18 @@
 //! re-run never touches places already taken). Audited as one entry per
 //! programme.
 
+use std::collections::BTreeMap;
+
 use platform::app::AppState;
 use platform::audit::{self, AuditEntry};
 use platform::error::AppError;
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::OnConflict;
+use time::Date;
 
-use super::{Imported, ImportedProgramme, Plan, ProgrammePlan, parse_day, slot_starts};
-use crate::programmes::store::{centre, product, programme, slot};
+use super::{Imported, ImportedProgramme, Plan, ProgrammePlan, parse_day, periods, slot_starts};
+use crate::programmes::store::{centre, product, programme, quota, slot};
 
 fn level(p: &ProgrammePlan) -> &'static str {
     match p.eligibility.level {
@@ -53,6 +56,86 @@ async fn upsert_programme(
     };
     let model = if created { row.insert(txn).await? } else { row.update(txn).await? };
     Ok((model, created))
+}
+
+/// One run of slot generation for one centre.
+#[derive(Debug, Clone)]
+pub struct Generation<'a> {
+    pub centre_id: &'a str,
+    /// The centre's opening hours: weekday to `HH:MM-HH:MM` periods.
+    pub hours: &'a BTreeMap<String, Vec<String>>,
+    pub product_ids: &'a [String],
+    /// First local day, and days from it (inclusive of it).
+    pub first: Date,
+    pub days: u32,
+    pub minutes: u32,
+    pub capacity: u32,
+    /// A daily quota per product on each day given slots.
+    pub quota: Option<u32>,
+}
+
+/// Makes the slots of `run` in `txn` from the centre's opening hours, back
+/// to back in each period: never one that has begun, none on a public
+/// holiday, and none that exists (same centre, start and product), so a
+/// re-run changes nothing. Sets the day's quota where `run` has one and the
+/// day has none. Returns the slots made.
+pub async fn generate(state: &AppState, txn: &impl ConnectionTrait, run: &Generation<'_>) -> Result<u64, DbErr> {
+    let now = platform::db::now();
+    let mut made = 0;
+    for n in 0..run.days {
+        let Some(day) = run.first.checked_add(time::Duration::days(i64::from(n))) else { continue };
+        let starts = slot_starts(&periods(run.hours, day.weekday()), run.minutes);
+        if starts.is_empty() {
+            continue;
+        }
+        for start in starts {
+            let local = time::PrimitiveDateTime::new(day, start);
+            let starts_at = state.from_local(local);
+            if starts_at <= now {
+                continue;
+            }
+            let ends_at = state.from_local(local + time::Duration::minutes(i64::from(run.minutes)));
+            for product_id in run.product_ids {
+                let row = slot::ActiveModel {
+                    id: Set(Uuid::now_v7().to_string()),
+                    centre_id: Set(run.centre_id.to_owned()),
+                    product_id: Set(product_id.clone()),
+                    starts_at: Set(starts_at),
+                    ends_at: Set(ends_at),
+                    capacity: Set(i32::try_from(run.capacity).unwrap_or(i32::MAX)),
+                    taken: Set(0),
+                    closed_at: Set(None),
+                };
+                made += slot::Entity::insert(row)
+                    .on_conflict(
+                        OnConflict::columns([slot::Column::CentreId, slot::Column::StartsAt, slot::Column::ProductId])
+                            .do_nothing()
+                            .to_owned(),
+                    )
+                    .exec_without_returning(txn)
+                    .await?;
+            }
+        }
+        let Some(capacity) = run.quota else { continue };
+        for product_id in run.product_ids {
+            let row = quota::ActiveModel {
+                centre_id: Set(run.centre_id.to_owned()),
+                day: Set(day),
+                product_id: Set(product_id.clone()),
+                capacity: Set(i32::try_from(capacity).unwrap_or(i32::MAX)),
+                taken: Set(0),
+            };
+            quota::Entity::insert(row)
+                .on_conflict(
+                    OnConflict::columns([quota::Column::CentreId, quota::Column::Day, quota::Column::ProductId])
+                        .do_nothing()
+                        .to_owned(),
+                )
+                .exec_without_returning(txn)
+                .await?;
+        }
+    }
+    Ok(made)
 }
 
 /// Applies `plan` (already checked: `setup::problems` is empty).
@@ -113,47 +196,24 @@ pub async fn apply(state: &AppState, plan: &Plan, actor: &str) -> Result<Importe
         }
         for s in &p.slots {
             let Some(first) = parse_day(&s.from, today) else { continue };
-            let products: Vec<&String> = p
+            let product_ids: Vec<String> = p
                 .products
                 .iter()
                 .filter(|d| s.products.is_empty() || s.products.contains(&d.code))
-                .map(|d| &d.code)
+                .map(|d| out.products[&d.code].clone())
                 .collect();
             for c in p.centres.iter().filter(|c| s.centres.is_empty() || s.centres.contains(&c.slug)) {
-                let centre_id = &out.centres[&c.slug];
-                for n in 0..s.days {
-                    let Some(day) = first.checked_add(time::Duration::days(i64::from(n))) else { continue };
-                    for start in slot_starts(&c.periods(day.weekday()), s.minutes) {
-                        let local = time::PrimitiveDateTime::new(day, start);
-                        let starts_at = state.from_local(local);
-                        let ends_at = state.from_local(local + time::Duration::minutes(i64::from(s.minutes)));
-                        for code in &products {
-                            let row = slot::ActiveModel {
-                                id: Set(Uuid::now_v7().to_string()),
-                                centre_id: Set(centre_id.clone()),
-                                product_id: Set(out.products[*code].clone()),
-                                starts_at: Set(starts_at),
-                                ends_at: Set(ends_at),
-                                capacity: Set(i32::try_from(s.capacity).unwrap_or(i32::MAX)),
-                                taken: Set(0),
-                                closed_at: Set(None),
-                            };
-                            let made = slot::Entity::insert(row)
-                                .on_conflict(
-                                    OnConflict::columns([
-                                        slot::Column::CentreId,
-                                        slot::Column::StartsAt,
-                                        slot::Column::ProductId,
-                                    ])
-                                    .do_nothing()
-                                    .to_owned(),
-                                )
-                                .exec_without_returning(&txn)
-                                .await?;
-                            out.slots_created += made;
-                        }
-                    }
-                }
+                let run = Generation {
+                    centre_id: &out.centres[&c.slug],
+                    hours: &c.hours,
+                    product_ids: &product_ids,
+                    first,
+                    days: s.days,
+                    minutes: s.minutes,
+                    capacity: s.capacity,
+                    quota: s.quota,
+                };
+                out.slots_created += generate(state, &txn, &run).await?;
             }
         }
         let action = if created { "booking.programme_create" } else { "booking.programme_update" };

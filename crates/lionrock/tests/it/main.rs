@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
 
 mod api;
+mod booking_import;
 mod cli;
 mod composition;
 mod credentials_cli;
