@@ -29,8 +29,12 @@ const WAITING_ROOM: ProblemType = ProblemType::new("booking/waiting-room", Statu
 const BAD_WAITING_ROOM: ProblemType =
     ProblemType::new("booking/waiting-room-settings", StatusCode::UNPROCESSABLE_ENTITY);
 
+const QUOTA_BELOW_TAKEN: ProblemType = ProblemType::new("booking/quota-below-taken", StatusCode::CONFLICT);
+const UNKNOWN_PROGRAMME: ProblemType = ProblemType::new("booking/unknown-programme", StatusCode::NOT_FOUND);
+const UNKNOWN_CENTRE: ProblemType = ProblemType::new("booking/unknown-centre", StatusCode::NOT_FOUND);
+
 /// Every problem type booking can answer with (the module lists them).
-pub const PROBLEMS: [ProblemType; 17] = [
+pub const PROBLEMS: [ProblemType; 20] = [
     FULL,
     INELIGIBLE,
     DUPLICATE,
@@ -48,6 +52,9 @@ pub const PROBLEMS: [ProblemType; 17] = [
     RESULT_RECORDED,
     WAITING_ROOM,
     BAD_WAITING_ROOM,
+    QUOTA_BELOW_TAKEN,
+    UNKNOWN_PROGRAMME,
+    UNKNOWN_CENTRE,
 ];
 
 /// What can go wrong in booking that the person or client can act on.
@@ -88,6 +95,13 @@ pub enum BookingError {
     },
     /// A waiting room setting is out of range (`field`: `rate_per_minute`, `validity_minutes`).
     BadWaitingRoom(BadSetting),
+    /// An administrator set a day's quota below the places already taken.
+    QuotaBelowTaken {
+        taken: i64,
+    },
+    UnknownProgramme,
+    /// No such centre (in the programme named).
+    UnknownCentre,
 }
 
 impl DomainError for BookingError {
@@ -110,6 +124,9 @@ impl DomainError for BookingError {
             BookingError::ResultRecorded => RESULT_RECORDED,
             BookingError::WaitingRoom { .. } => WAITING_ROOM,
             BookingError::BadWaitingRoom(_) => BAD_WAITING_ROOM,
+            BookingError::QuotaBelowTaken { .. } => QUOTA_BELOW_TAKEN,
+            BookingError::UnknownProgramme => UNKNOWN_PROGRAMME,
+            BookingError::UnknownCentre => UNKNOWN_CENTRE,
         }
     }
 
@@ -128,6 +145,7 @@ impl DomainError for BookingError {
                 ("max_rate", crate::waiting::MAX_RATE.to_string()),
                 ("max_validity", crate::waiting::MAX_VALIDITY_MINUTES.to_string()),
             ],
+            BookingError::QuotaBelowTaken { taken } => vec![("taken", taken.to_string())],
             BookingError::Full
             | BookingError::Duplicate
             | BookingError::UnknownSlot
@@ -141,7 +159,9 @@ impl DomainError for BookingError {
             | BookingError::AlreadyAttended
             | BookingError::TooManyLookUps
             | BookingError::UnknownSpecimen
-            | BookingError::ResultRecorded => Vec::new(),
+            | BookingError::ResultRecorded
+            | BookingError::UnknownProgramme
+            | BookingError::UnknownCentre => Vec::new(),
         }
     }
 
@@ -164,7 +184,10 @@ impl DomainError for BookingError {
             | BookingError::TooManyLookUps
             | BookingError::UnknownSpecimen
             | BookingError::ResultRecorded
-            | BookingError::WaitingRoom { .. } => None,
+            | BookingError::WaitingRoom { .. }
+            | BookingError::QuotaBelowTaken { .. }
+            | BookingError::UnknownProgramme
+            | BookingError::UnknownCentre => None,
         }
     }
 }

@@ -14,8 +14,10 @@
 //! - `notices`: what booking tells people (result notices).
 //! - `jobs`: the periodic work (no-shows).
 //! - `waiting`: the virtual waiting room per programme (queue, admission clock, admission tokens).
+//! - `admin`: quotas, holidays, slot generation, closures, statistics.
 //! - `demo`: `serve --demo`'s programmes (those of `examples/booking.toml`).
 
+pub mod admin;
 pub mod bookings;
 mod cli;
 mod demo;
@@ -59,6 +61,13 @@ fn api() -> platform::openapi::ApiRouter {
         .routes(utoipa_axum::routes!(specimens::http::notify))
         .routes(utoipa_axum::routes!(waiting::http::join, waiting::http::status))
         .routes(utoipa_axum::routes!(waiting::http::settings, waiting::http::set_settings))
+        .routes(utoipa_axum::routes!(admin::http::put_programme))
+        .routes(utoipa_axum::routes!(admin::http::set_quota))
+        .routes(utoipa_axum::routes!(admin::http::generate_slots))
+        .routes(utoipa_axum::routes!(admin::http::holidays, admin::http::put_holidays))
+        .routes(utoipa_axum::routes!(admin::http::close))
+        .routes(utoipa_axum::routes!(admin::http::statistics))
+        .routes(utoipa_axum::routes!(admin::http::statistics_csv))
 }
 
 /// The pages, under each language prefix: every feature's own.

@@ -10,7 +10,7 @@
 use sea_orm_migration::prelude::*;
 
 pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(Programmes), Box::new(Officers), Box::new(WaitingRoom)]
+    vec![Box::new(Programmes), Box::new(Officers), Box::new(WaitingRoom), Box::new(Administration)]
 }
 
 struct Programmes;
@@ -487,6 +487,86 @@ impl MigrationTrait for WaitingRoom {
             m.create_index(Index::create().name(name).table(Q::Table).col(Q::ProgrammeId).col(col).unique().to_owned())
                 .await?;
         }
+        Ok(())
+    }
+}
+
+/// Administrators' tables: public holidays (slot generation skips them) and
+/// closures (a typhoon signal No. 8 or a black rainstorm closing a centre's
+/// day), and on each booking the closure that cancelled or moved it.
+struct Administration;
+
+impl MigrationName for Administration {
+    fn name(&self) -> &str {
+        "m20261201_050000_booking_administration"
+    }
+}
+
+#[derive(DeriveIden)]
+enum BookingHoliday {
+    Table,
+    Day,
+    NameEn,
+    NameZhHk,
+    NameZhCn,
+}
+
+#[derive(DeriveIden)]
+enum BookingClosure {
+    Table,
+    CentreId,
+    Day,
+    Reason,
+    Action,
+    MovedTo,
+    Actor,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum BookingBookingClosure {
+    #[sea_orm(iden = "booking_booking")]
+    Table,
+    ClosedReason,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Administration {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        use BookingHoliday as H;
+        let mut t = Table::create();
+        t.table(H::Table).col(ColumnDef::new(H::Day).date().not_null().primary_key());
+        names(&mut t, H::NameEn, H::NameZhHk, H::NameZhCn, 200);
+        m.create_table(t.to_owned()).await?;
+
+        use BookingClosure as C;
+        m.create_table(
+            Table::create()
+                .table(C::Table)
+                .col(ColumnDef::new(C::CentreId).string_len(36).not_null())
+                .col(ColumnDef::new(C::Day).date().not_null())
+                .col(ColumnDef::new(C::Reason).string_len(32).not_null())
+                .col(ColumnDef::new(C::Action).string_len(16).not_null())
+                .col(ColumnDef::new(C::MovedTo).date().null())
+                .col(ColumnDef::new(C::Actor).string_len(80).not_null())
+                .col(ColumnDef::new(C::CreatedAt).timestamp_with_time_zone().not_null())
+                .primary_key(Index::create().col(C::CentreId).col(C::Day))
+                .check(Expr::col(C::Reason).is_in(["typhoon-8", "black-rainstorm"]))
+                .check(Expr::col(C::Action).is_in(["cancel", "move"]))
+                .foreign_key(
+                    ForeignKey::create().from(C::Table, C::CentreId).to(BookingCentre::Table, BookingCentre::Id),
+                )
+                .to_owned(),
+        )
+        .await?;
+
+        // Set on a booking a closure cancelled or moved (its reason), so the
+        // resident sees "closed by typhoon: rebook" rather than a plain cancellation.
+        use BookingBookingClosure as B;
+        m.alter_table(
+            Table::alter().table(B::Table).add_column(ColumnDef::new(B::ClosedReason).string_len(32).null()).to_owned(),
+        )
+        .await?;
         Ok(())
     }
 }

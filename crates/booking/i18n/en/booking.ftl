@@ -109,3 +109,27 @@ error-booking-waiting-room-detail = { $reason ->
 }
 error-booking-waiting-room-settings-title = Waiting room settings out of range
 error-booking-waiting-room-settings-detail = The admission rate must be 1 to { $max_rate } visitors a minute, and an admission must last 1 to { $max_validity } minutes.
+error-booking-quota-below-taken-title = Quota below places taken
+error-booking-quota-below-taken-detail = { $taken } places of this day's quota are already booked: the quota cannot be set below that. Cancel bookings first, or choose a higher quota.
+error-booking-unknown-programme-title = Programme not found
+error-booking-unknown-programme-detail = There is no such programme.
+error-booking-unknown-centre-title = Centre not found
+error-booking-unknown-centre-detail = There is no such centre in this programme.
+booking-plan-invalid = { $problem }
+booking-admin-range = This number is out of range.
+booking-admin-product-unknown = This product is not one of the programme's.
+booking-admin-year = The day must be in { $year }.
+booking-admin-name = Give the holiday's name in English.
+booking-admin-move-to = To move bookings, give a later day.
+booking-closure-subject = { $reason ->
+    [black-rainstorm] Your booking: closed for the black rainstorm signal
+   *[other] Your booking: closed for typhoon signal No. 8
+}
+booking-closure-cancelled = { $reason ->
+    [black-rainstorm] Because of the black rainstorm signal
+   *[other] Because of typhoon signal No. 8
+}, your booking { $reference } ({ $programme }) is cancelled. Please rebook: { $link }
+booking-closure-moved = { $reason ->
+    [black-rainstorm] Because of the black rainstorm signal
+   *[other] Because of typhoon signal No. 8
+}, your booking { $reference } ({ $programme }) is moved to { $moved }, the same centre. To choose another time: { $link }

@@ -109,3 +109,27 @@ error-booking-waiting-room-detail = { $reason ->
 }
 error-booking-waiting-room-settings-title = 排队室设置超出范围
 error-booking-waiting-room-settings-detail = 入场速率必须为每分钟 1 至 { $max_rate } 人，而每次入场许可的有效时间必须为 1 至 { $max_validity } 分钟。
+error-booking-quota-below-taken-title = 配额低于已预约名额
+error-booking-quota-below-taken-detail = 当日配额已有 { $taken } 个名额被预约，配额不能低于此数。请先取消预约，或设定较高的配额。
+error-booking-unknown-programme-title = 找不到计划
+error-booking-unknown-programme-detail = 没有这个计划。
+error-booking-unknown-centre-title = 找不到中心
+error-booking-unknown-centre-detail = 这个计划没有这个中心。
+booking-plan-invalid = { $problem }
+booking-admin-range = 这个数字超出范围。
+booking-admin-product-unknown = 这项产品不属于此计划。
+booking-admin-year = 日期必须在 { $year } 年内。
+booking-admin-name = 请提供假期的英文名称。
+booking-admin-move-to = 如要改期，请选择较后的日子。
+booking-closure-subject = { $reason ->
+    [black-rainstorm] 你的预约：因黑色暴雨警告暂停
+   *[other] 你的预约：因八号热带气旋警告信号暂停
+}
+booking-closure-cancelled = { $reason ->
+    [black-rainstorm] 由于黑色暴雨警告生效
+   *[other] 由于八号热带气旋警告信号生效
+}，你的预约 { $reference }（{ $programme }）已取消。请重新预约：{ $link }
+booking-closure-moved = { $reason ->
+    [black-rainstorm] 由于黑色暴雨警告生效
+   *[other] 由于八号热带气旋警告信号生效
+}，你的预约 { $reference }（{ $programme }）已改至 { $moved }，地点不变。如要选择其他时间：{ $link }

@@ -109,3 +109,27 @@ error-booking-waiting-room-detail = { $reason ->
 }
 error-booking-waiting-room-settings-title = 輪候室設定超出範圍
 error-booking-waiting-room-settings-detail = 入場速率必須為每分鐘 1 至 { $max_rate } 人，而每次入場許可的有效時間必須為 1 至 { $max_validity } 分鐘。
+error-booking-quota-below-taken-title = 配額低於已預約名額
+error-booking-quota-below-taken-detail = 當日配額已有 { $taken } 個名額被預約，配額不能低於此數。請先取消預約，或設定較高的配額。
+error-booking-unknown-programme-title = 找不到計劃
+error-booking-unknown-programme-detail = 沒有這個計劃。
+error-booking-unknown-centre-title = 找不到中心
+error-booking-unknown-centre-detail = 這個計劃沒有這個中心。
+booking-plan-invalid = { $problem }
+booking-admin-range = 這個數字超出範圍。
+booking-admin-product-unknown = 這項產品不屬於此計劃。
+booking-admin-year = 日期必須在 { $year } 年內。
+booking-admin-name = 請提供假期的英文名稱。
+booking-admin-move-to = 如要改期，請選擇較後的日子。
+booking-closure-subject = { $reason ->
+    [black-rainstorm] 你的預約：因黑色暴雨警告暫停
+   *[other] 你的預約：因八號熱帶氣旋警告信號暫停
+}
+booking-closure-cancelled = { $reason ->
+    [black-rainstorm] 由於黑色暴雨警告生效
+   *[other] 由於八號熱帶氣旋警告信號生效
+}，你的預約 { $reference }（{ $programme }）已取消。請重新預約：{ $link }
+booking-closure-moved = { $reason ->
+    [black-rainstorm] 由於黑色暴雨警告生效
+   *[other] 由於八號熱帶氣旋警告信號生效
+}，你的預約 { $reference }（{ $programme }）已改至 { $moved }，地點不變。如要選擇其他時間：{ $link }

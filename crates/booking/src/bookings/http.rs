@@ -71,6 +71,9 @@ pub(crate) struct BookingBody {
     #[schema(value_type = Option<String>, format = DateTime)]
     #[serde(with = "time::serde::rfc3339::option")]
     cancelled_at: Option<OffsetDateTime>,
+    /// Set when a closure cancelled or moved it: `typhoon-8` or
+    /// `black-rainstorm` (a cancelled one may be booked again).
+    closed_reason: Option<String>,
 }
 
 pub(crate) fn body(b: Booked) -> BookingBody {
@@ -92,6 +95,7 @@ pub(crate) fn body(b: Booked) -> BookingBody {
         person_id: b.booking.person_id,
         created_at: b.booking.created_at,
         cancelled_at: b.booking.cancelled_at,
+        closed_reason: b.booking.closed_reason,
     }
 }
 

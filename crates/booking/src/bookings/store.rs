@@ -45,6 +45,8 @@ pub mod booking {
         pub cancelled_at: Option<TimeDateTimeWithTimeZone>,
         pub attended_at: Option<TimeDateTimeWithTimeZone>,
         pub reminded_at: Option<TimeDateTimeWithTimeZone>,
+        /// Set when a closure (`typhoon-8`, `black-rainstorm`) cancelled or moved it.
+        pub closed_reason: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -160,7 +162,7 @@ pub(crate) async fn take_place(
 }
 
 /// Gives back the place `booking` held (slot and quota) in `txn`.
-async fn give_back(state: &AppState, txn: &impl ConnectionTrait, slot: &slot::Model) -> Result<(), DbErr> {
+pub(crate) async fn give_back(state: &AppState, txn: &impl ConnectionTrait, slot: &slot::Model) -> Result<(), DbErr> {
     slot::Entity::update_many()
         .col_expr(slot::Column::Taken, Expr::col(slot::Column::Taken).sub(1))
         .filter(slot::Column::Id.eq(&slot.id))
@@ -225,6 +227,7 @@ pub async fn book(state: &AppState, new: NewBooking<'_>) -> Result<Booked, AppEr
         cancelled_at: Set(None),
         attended_at: Set(None),
         reminded_at: Set(None),
+        closed_reason: Set(None),
     };
     let booking = row.insert(&txn).await.map_err(|e| match platform::db::unique_violation(&e) {
         Some(columns) if !columns.contains("reference") => AppError::from(BookingError::Duplicate),

@@ -208,6 +208,7 @@ pub async fn walk_in(
         cancelled_at: Set(None),
         attended_at: Set(Some(now)),
         reminded_at: Set(None),
+        closed_reason: Set(None),
     };
     let booking = row.insert(&txn).await.map_err(|e| match platform::db::unique_violation(&e) {
         Some(columns) if !columns.contains("reference") => AppError::from(BookingError::Duplicate),

@@ -93,7 +93,7 @@ pub struct Imported {
     pub programmes: Vec<ImportedProgramme>,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct ImportedProgramme {
     pub slug: String,
     pub id: String,

@@ -15,6 +15,7 @@ use sea_orm::sea_query::OnConflict;
 use time::Date;
 
 use super::{Imported, ImportedProgramme, Plan, ProgrammePlan, parse_day, periods, slot_starts};
+use crate::admin::store::holiday;
 use crate::programmes::store::{centre, product, programme, quota, slot};
 
 fn level(p: &ProgrammePlan) -> &'static str {
@@ -81,9 +82,21 @@ pub struct Generation<'a> {
 /// day has none. Returns the slots made.
 pub async fn generate(state: &AppState, txn: &impl ConnectionTrait, run: &Generation<'_>) -> Result<u64, DbErr> {
     let now = platform::db::now();
+    let last = run.first.checked_add(time::Duration::days(i64::from(run.days))).unwrap_or(Date::MAX);
+    let holidays: std::collections::BTreeSet<Date> = holiday::Entity::find()
+        .filter(holiday::Column::Day.gte(run.first))
+        .filter(holiday::Column::Day.lte(last))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|h| h.day)
+        .collect();
     let mut made = 0;
     for n in 0..run.days {
         let Some(day) = run.first.checked_add(time::Duration::days(i64::from(n))) else { continue };
+        if holidays.contains(&day) {
+            continue;
+        }
         let starts = slot_starts(&periods(run.hours, day.weekday()), run.minutes);
         if starts.is_empty() {
             continue;

@@ -1,0 +1,334 @@
+//! The administrators' API over HTTP: programmes set up and edited,
+//! quotas (never below the places taken), public holidays skipped by slot
+//! generation, a typhoon closure (cancels or moves, notifies through the
+//! outbox, idempotent), statistics after a known sequence and their CSV,
+//! the demo data, and every route refused to a non-administrator.
+
+use platform::both_backends;
+use platform::principal::{AccountId, IdentityLevel, Role};
+use platform::testkit::{Backend, TestApp, TestClient};
+use reqwest::Method;
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::{Value, json};
+
+use crate::support::{availability, book, hkid, import, problem, resident, send, slots, spawn, testing_plan};
+
+async fn admin(app: &TestApp) -> TestClient {
+    let mut principal = platform::testkit::resident_signed_in_now(AccountId::new());
+    principal.roles.push(Role::Admin);
+    app.sign_in_as(&principal).await
+}
+
+fn day(app: &TestApp, plus: i64) -> time::Date {
+    app.state.today() + time::Duration::days(plus)
+}
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    let db = app.db();
+    let statement = Statement::from_string(db.get_database_backend(), sql.to_owned());
+    db.query_one_raw(statement).await.unwrap().unwrap().try_get::<i64>("", "n").unwrap()
+}
+
+async fn execute(app: &TestApp, sql: &str) {
+    let db = app.db();
+    db.execute_raw(Statement::from_string(db.get_database_backend(), sql.to_owned())).await.unwrap();
+}
+
+/// The slots of the programme on local day `on`, at the centre named `slug`.
+async fn slots_of(app: &TestApp, slug: &str, on: time::Date) -> Vec<(String, i64, i64)> {
+    let body = availability(&app.client(), "community-testing").await;
+    let centre = body["centres"].as_array().unwrap().iter().find(|c| c["slug"] == slug).unwrap().clone();
+    let wrapped = json!({"centres": [{"days": centre["days"].as_array().unwrap().iter()
+        .filter(|d| d["date"] == on.to_string()).cloned().collect::<Vec<_>>()}]});
+    slots(&wrapped)
+}
+
+async fn every_admin_route_refuses_a_resident_and_a_stranger(backend: Backend) {
+    let app = spawn(backend).await;
+    import(&app, &testing_plan(2)).await;
+    let (_, resident) = resident(&app, IdentityLevel::RealName, None).await;
+    let routes: [(Method, &str, Value); 8] = [
+        (Method::POST, "/api/v1/booking/admin/programmes", json!({})),
+        (Method::PUT, "/api/v1/booking/admin/quotas", json!({})),
+        (Method::POST, "/api/v1/booking/admin/programmes/community-testing/slots", json!({})),
+        (Method::GET, "/api/v1/booking/admin/holidays/2027", Value::Null),
+        (Method::PUT, "/api/v1/booking/admin/holidays/2027", json!({"holidays": []})),
+        (Method::POST, "/api/v1/booking/admin/closures", json!({})),
+        (Method::GET, "/api/v1/booking/admin/programmes/community-testing/statistics", Value::Null),
+        (Method::GET, "/api/v1/booking/admin/programmes/community-testing/statistics.csv", Value::Null),
+    ];
+    for (method, path, body) in routes {
+        let body = (!body.is_null()).then_some(&body);
+        let (status, kind, _) = problem(send(&resident, method.clone(), path, body, None).await).await;
+        assert_eq!((status, kind.as_str()), (403, "forbidden"), "{method} {path}");
+        let (status, ..) = problem(send(&app.client(), method.clone(), path, body, None).await).await;
+        assert_eq!(status, 401, "{method} {path}");
+    }
+}
+both_backends!(every_admin_route_refuses_a_resident_and_a_stranger);
+
+async fn an_administrator_sets_a_programme_up_and_edits_it_through_the_api(backend: Backend) {
+    let app = spawn(backend).await;
+    let admin = admin(&app).await;
+    let mut programme = testing_plan(2)["programme"][0].clone();
+    let path = "/api/v1/booking/admin/programmes";
+    let response = send(&admin, Method::POST, path, Some(&programme), None).await;
+    assert_eq!(response.status(), 200);
+    let made: Value = response.json().await.unwrap();
+    assert_eq!(made["created"], true);
+    assert_eq!(made["slots_created"], 2 * 3 * 2);
+
+    programme["name"]["en"] = json!("Community testing (winter)");
+    programme["eligibility"] = json!({"level": "real_name", "min_age": 3});
+    let edited: Value = send(&admin, Method::POST, path, Some(&programme), None).await.json().await.unwrap();
+    assert_eq!(
+        (edited["created"].clone(), edited["id"].clone(), edited["slots_created"].clone()),
+        (json!(false), made["id"].clone(), json!(0))
+    );
+    let list: Value = app.client().get("/api/v1/booking/programmes").await.json().await.unwrap();
+    assert_eq!(list["items"][0]["name"]["en"], "Community testing (winter)");
+    assert_eq!(list["items"][0]["eligibility"]["level"], "real_name");
+    assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM audit_log WHERE action LIKE 'booking.programme_%'").await, 2);
+
+    programme["centre"][0]["district"] = json!("atlantis");
+    let (status, kind, body) = problem(send(&admin, Method::POST, path, Some(&programme), None).await).await;
+    assert_eq!((status, kind.as_str()), (422, "validation"), "{body}");
+    assert!(body.to_string().contains("district must be one of"), "{body}");
+}
+both_backends!(an_administrator_sets_a_programme_up_and_edits_it_through_the_api);
+
+async fn a_quota_is_never_set_below_the_places_taken(backend: Backend) {
+    let app = spawn(backend).await;
+    let imported = import(&app, &testing_plan(5)).await;
+    let admin = admin(&app).await;
+    let centre = &imported.programmes[0].centres["sha-tin-town-hall"];
+    let product = &imported.programmes[0].products["pcr"];
+    let tomorrow = day(&app, 1);
+    let slot = slots_of(&app, "sha-tin-town-hall", tomorrow).await[0].0.clone();
+    for n in 0..2 {
+        let (_, r) = resident(&app, IdentityLevel::Basic, None).await;
+        assert_eq!(book(&r, &slot, Some(&hkid(100 + n))).await.status(), 201);
+    }
+    let quota = |capacity: i64| json!({"centre_id": centre, "product_id": product, "day": tomorrow.to_string(), "capacity": capacity});
+    let put = |capacity| {
+        let admin = admin.clone();
+        let body = quota(capacity);
+        async move { send(&admin, Method::PUT, "/api/v1/booking/admin/quotas", Some(&body), None).await }
+    };
+    let (status, kind, body) = problem(put(1).await).await;
+    assert_eq!((status, kind.as_str()), (409, "booking/quota-below-taken"), "{body}");
+    assert!(body["detail"].as_str().unwrap().contains('2'), "{body}");
+
+    let response = put(3).await;
+    assert_eq!(response.status(), 200);
+    let set: Value = response.json().await.unwrap();
+    assert_eq!(
+        (set["capacity"].as_i64(), set["taken"].as_i64()),
+        (Some(3), Some(2)),
+        "a new quota counts the places held"
+    );
+    let (_, third) = resident(&app, IdentityLevel::Basic, None).await;
+    assert_eq!(book(&third, &slot, Some(&hkid(102))).await.status(), 201);
+    let (_, fourth) = resident(&app, IdentityLevel::Basic, None).await;
+    let (status, kind, _) = problem(book(&fourth, &slot, Some(&hkid(103))).await).await;
+    assert_eq!((status, kind.as_str()), (409, "booking/full"), "the day's quota is used up, the slot is not");
+
+    let (status, kind, _) = problem(put(2).await).await;
+    assert_eq!((status, kind.as_str()), (409, "booking/quota-below-taken"));
+    assert_eq!(put(10).await.status(), 200);
+    assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'booking.quota_set'").await, 2);
+
+    let bad = json!({"centre_id": "nothing", "product_id": product, "day": tomorrow.to_string(), "capacity": 1});
+    let (status, kind, _) =
+        problem(send(&admin, Method::PUT, "/api/v1/booking/admin/quotas", Some(&bad), None).await).await;
+    assert_eq!((status, kind.as_str()), (404, "booking/unknown-centre"));
+    let bad = json!({"centre_id": centre, "product_id": product, "day": "tomorrow", "capacity": -1});
+    let (status, _, body) =
+        problem(send(&admin, Method::PUT, "/api/v1/booking/admin/quotas", Some(&bad), None).await).await;
+    assert_eq!(status, 422);
+    assert_eq!(body["errors"].as_array().unwrap().len(), 2, "{body}");
+}
+both_backends!(a_quota_is_never_set_below_the_places_taken);
+
+async fn slot_generation_skips_public_holidays_and_is_idempotent(backend: Backend) {
+    let app = spawn(backend).await;
+    let mut plan = testing_plan(2);
+    plan["programme"][0].as_object_mut().unwrap().remove("slots");
+    import(&app, &plan).await;
+    let admin = admin(&app).await;
+    let holiday = day(&app, 2);
+    let year = holiday.year();
+    let path = format!("/api/v1/booking/admin/holidays/{year}");
+    let list = json!({"holidays": [{"date": holiday.to_string(),
+        "name": {"en": "Test holiday", "zh-HK": "測試假期", "zh-CN": "测试假期"}}]});
+    let response = send(&admin, Method::PUT, &path, Some(&list), None).await;
+    assert_eq!(response.status(), 200);
+    let loaded: Value = admin.get(&path).await.json().await.unwrap();
+    assert_eq!(loaded["holidays"][0]["date"], holiday.to_string(), "{loaded}");
+    assert_eq!(loaded["holidays"][0]["name"]["zh-HK"], "測試假期");
+
+    let run = json!({"from": day(&app, 1).to_string(), "to": day(&app, 3).to_string(), "minutes": 30, "capacity": 3});
+    let generate = "/api/v1/booking/admin/programmes/community-testing/slots";
+    let made: Value = send(&admin, Method::POST, generate, Some(&run), None).await.json().await.unwrap();
+    assert_eq!(made["slots_created"], 2 * 2 * 2, "two centres, two days (not the holiday), two slots: {made}");
+    assert!(slots_of(&app, "sha-tin-town-hall", holiday).await.is_empty());
+    assert_eq!(slots_of(&app, "wan-chai-sports-centre", day(&app, 3)).await.len(), 2);
+    let again: Value = send(&admin, Method::POST, generate, Some(&run), None).await.json().await.unwrap();
+    assert_eq!(again["slots_created"], 0);
+
+    let wrong_year =
+        json!({"holidays": [{"date": format!("{}-01-01", year + 1), "name": {"en": "x", "zh-HK": "", "zh-CN": ""}}]});
+    let (status, _, body) = problem(send(&admin, Method::PUT, &path, Some(&wrong_year), None).await).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["errors"][0]["field"], "/holidays/0/date");
+    let (status, kind, _) =
+        problem(send(&admin, Method::POST, "/api/v1/booking/admin/programmes/nothing/slots", Some(&run), None).await)
+            .await;
+    assert_eq!((status, kind.as_str()), (404, "booking/unknown-programme"));
+}
+both_backends!(slot_generation_skips_public_holidays_and_is_idempotent);
+
+async fn a_typhoon_closure_cancels_or_moves_notifies_everyone_and_is_idempotent(backend: Backend) {
+    let app = spawn(backend).await;
+    let imported = import(&app, &testing_plan(2)).await;
+    let admin = admin(&app).await;
+    let tomorrow = day(&app, 1);
+    let sha_tin = slots_of(&app, "sha-tin-town-hall", tomorrow).await;
+    let wan_chai = slots_of(&app, "wan-chai-sports-centre", tomorrow).await;
+    let mut residents = Vec::new();
+    for (n, slot) in [&sha_tin[0].0, &sha_tin[1].0, &wan_chai[0].0].into_iter().enumerate() {
+        let (_, r) = resident(&app, IdentityLevel::Basic, None).await;
+        let booked: Value = book(&r, slot, Some(&hkid(200 + u32::try_from(n).unwrap()))).await.json().await.unwrap();
+        residents.push((r, booked["id"].as_str().unwrap().to_owned()));
+    }
+    let close = json!({"day": tomorrow.to_string(), "centre_ids": [imported.programmes[0].centres["sha-tin-town-hall"]],
+        "reason": "typhoon-8", "action": "cancel"});
+    let path = "/api/v1/booking/admin/closures";
+    let response = send(&admin, Method::POST, path, Some(&close), None).await;
+    assert_eq!(response.status(), 200);
+    let done: Value = response.json().await.unwrap();
+    assert_eq!(done, json!({"centres": 1, "slots_closed": 2, "cancelled": 2, "moved": 0, "notified": 2}));
+    for (r, _) in &residents[..2] {
+        let mine: Value = r.get("/api/v1/booking/bookings").await.json().await.unwrap();
+        assert_eq!(
+            (mine["items"][0]["status"].as_str(), mine["items"][0]["closed_reason"].as_str()),
+            (Some("cancelled"), Some("typhoon-8"))
+        );
+    }
+    assert!(
+        slots_of(&app, "sha-tin-town-hall", tomorrow).await.iter().all(|s| s.2 == 0),
+        "closed slots offer no place"
+    );
+    assert_eq!(slots_of(&app, "wan-chai-sports-centre", tomorrow).await[0].2, 1, "other centres stay open");
+    let outbox = "SELECT COUNT(*) AS n FROM outbox WHERE recipient LIKE 'account:%'";
+    assert_eq!(count(&app, outbox).await, 2);
+    let body: String = {
+        let db = app.db();
+        let statement = Statement::from_string(db.get_database_backend(), "SELECT body FROM outbox".to_owned());
+        db.query_one_raw(statement).await.unwrap().unwrap().try_get("", "body").unwrap()
+    };
+    assert!(
+        body.contains("typhoon signal No. 8") && body.contains("八號熱帶氣旋") && body.contains("八号热带气旋"),
+        "{body}"
+    );
+    assert!(body.contains("/en/booking/community-testing"), "a link to rebook: {body}");
+    assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'booking.closure_cancel'").await, 2);
+
+    // Again: nothing more happens.
+    let again: Value = send(&admin, Method::POST, path, Some(&close), None).await.json().await.unwrap();
+    assert_eq!(again, json!({"centres": 1, "slots_closed": 0, "cancelled": 0, "moved": 0, "notified": 0}));
+    assert_eq!(count(&app, outbox).await, 2);
+    // A cancelled-by-closure resident rebooks at once.
+    let later = slots_of(&app, "sha-tin-town-hall", day(&app, 2)).await;
+    assert_eq!(book(&residents[0].0, &later[0].0, Some(&hkid(200))).await.status(), 201);
+
+    // Moving: Wan Chai's booking goes to the same time two days on.
+    let on = day(&app, 3);
+    let moving = json!({"day": tomorrow.to_string(), "centre_ids": [imported.programmes[0].centres["wan-chai-sports-centre"]],
+        "reason": "black-rainstorm", "action": "move", "move_to": on.to_string()});
+    let done: Value = send(&admin, Method::POST, path, Some(&moving), None).await.json().await.unwrap();
+    assert_eq!(done, json!({"centres": 1, "slots_closed": 2, "cancelled": 0, "moved": 1, "notified": 1}));
+    let mine: Value = residents[2].0.get("/api/v1/booking/bookings").await.json().await.unwrap();
+    let target = slots_of(&app, "wan-chai-sports-centre", on).await;
+    assert_eq!(mine["items"][0]["status"], "confirmed");
+    assert_eq!(mine["items"][0]["slot_id"], target[0].0.as_str());
+    assert_eq!(mine["items"][0]["closed_reason"], "black-rainstorm");
+    assert_eq!(target[0].2, 1, "the place is taken in the new slot");
+    assert_eq!(count(&app, "SELECT SUM(taken) AS n FROM booking_slot").await, 2, "the ledger matches the bookings");
+
+    let bad = json!({"day": tomorrow.to_string(), "reason": "typhoon-8", "action": "move"});
+    let (status, _, body) = problem(send(&admin, Method::POST, path, Some(&bad), None).await).await;
+    assert_eq!((status, body["errors"][0]["field"].as_str()), (422, Some("/move_to")), "{body}");
+}
+both_backends!(a_typhoon_closure_cancels_or_moves_notifies_everyone_and_is_idempotent);
+
+async fn statistics_count_a_known_sequence_in_json_and_csv(backend: Backend) {
+    let app = spawn(backend).await;
+    import(&app, &testing_plan(5)).await;
+    let admin = admin(&app).await;
+    let tomorrow = day(&app, 1);
+    let slot = slots_of(&app, "sha-tin-town-hall", tomorrow).await[0].0.clone();
+    let other = slots_of(&app, "wan-chai-sports-centre", day(&app, 2)).await[1].0.clone();
+    let mut ids = Vec::new();
+    for n in 0..4 {
+        let (_, r) = resident(&app, IdentityLevel::Basic, None).await;
+        let booked: Value = book(&r, &slot, Some(&hkid(300 + n))).await.json().await.unwrap();
+        ids.push((r, booked["id"].as_str().unwrap().to_owned()));
+    }
+    let (_, r) = resident(&app, IdentityLevel::Basic, None).await;
+    assert_eq!(book(&r, &other, Some(&hkid(310))).await.status(), 201);
+    let cancel = format!("/api/v1/booking/bookings/{}", ids[0].1);
+    assert_eq!(send(&ids[0].0, Method::DELETE, &cancel, None, None).await.status(), 200);
+    // Attendance and no-shows are set directly: officers' check-in is another feature.
+    execute(&app, &format!("UPDATE booking_booking SET status = 'attended' WHERE id = '{}'", ids[1].1)).await;
+    execute(&app, &format!("UPDATE booking_booking SET status = 'no_show' WHERE id = '{}'", ids[2].1)).await;
+
+    let path =
+        format!("/api/v1/booking/admin/programmes/community-testing/statistics?from={}&to={}", tomorrow, day(&app, 3));
+    let response = admin.get(&path).await;
+    assert_eq!(response.status(), 200);
+    let stats: Value = response.json().await.unwrap();
+    let rows = stats["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{stats}");
+    let first = &rows[0];
+    assert_eq!(
+        (first["day"].as_str(), first["centre_slug"].as_str(), first["product_code"].as_str()),
+        (Some(tomorrow.to_string().as_str()), Some("sha-tin-town-hall"), Some("pcr"))
+    );
+    let numbers =
+        |r: &Value| ["bookings", "confirmed", "attended", "no_shows", "cancelled"].map(|k| r[k].as_i64().unwrap());
+    assert_eq!(numbers(first), [4, 1, 1, 1, 1]);
+    assert_eq!(numbers(&rows[1]), [1, 1, 0, 0, 0]);
+
+    let csv = admin.get(&path.replace("/statistics?", "/statistics.csv?")).await;
+    assert_eq!(csv.status(), 200);
+    assert!(csv.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let text = csv.text().await.unwrap();
+    let lines: Vec<&str> = text.split("\r\n").collect();
+    assert_eq!(lines[0], "day,centre,product,bookings,confirmed,attended,no_shows,cancelled");
+    assert_eq!(lines[1], format!("{tomorrow},sha-tin-town-hall,pcr,4,1,1,1,1"));
+    assert_eq!(lines.len(), 4, "two rows and the final line end: {text:?}");
+
+    let (status, kind, _) = problem(admin.get("/api/v1/booking/admin/programmes/nothing/statistics").await).await;
+    assert_eq!((status, kind.as_str()), (404, "booking/unknown-programme"));
+}
+both_backends!(statistics_count_a_known_sequence_in_json_and_csv);
+
+async fn the_demo_loads_three_programmes_idempotently(backend: Backend) {
+    let app = spawn(backend).await;
+    let load = booking::module().demo.unwrap();
+    let lines = load(app.state.clone()).await.unwrap();
+    assert!(lines[0].contains("community-testing/availability"), "{lines:?}");
+    load(app.state.clone()).await.unwrap();
+    let list: Value = app.client().get("/api/v1/booking/programmes").await.json().await.unwrap();
+    assert_eq!(list["items"].as_array().unwrap().len(), 3);
+    let testing = availability(&app.client(), "community-testing").await;
+    assert_eq!(testing["centres"].as_array().unwrap().len(), 3);
+    let days = testing["centres"][0]["days"].as_array().unwrap().len();
+    assert!(days >= 6, "slots on the coming days: {days}");
+    assert!(slots(&testing).iter().all(|(_, capacity, free)| *capacity == 4 && *free == 4));
+    let slots_before = count(&app, "SELECT COUNT(*) AS n FROM booking_slot").await;
+    load(app.state.clone()).await.unwrap();
+    assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM booking_slot").await, slots_before);
+}
+both_backends!(the_demo_loads_three_programmes_idempotently);
