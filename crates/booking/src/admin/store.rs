@@ -11,38 +11,18 @@ use platform::app::AppState;
 use platform::audit::{self, AuditEntry};
 use platform::error::AppError;
 use sea_orm::ActiveValue::Set;
+use sea_orm::QueryOrder;
 use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, OnConflict, Order, Query};
-use sea_orm::{QueryOrder, TransactionTrait};
 use time::{Date, OffsetDateTime, PrimitiveDateTime};
 
 use super::{Action, Reason, Stat};
 use crate::bookings::Status;
-use crate::bookings::store::{booking, give_back, take_place};
+use crate::bookings::store::{booking, give_back};
 use crate::errors::BookingError;
 use crate::programmes::Names;
-use crate::programmes::store::{centre, product, programme, quota, slot};
+use crate::programmes::store::{centre, holiday, product, programme, quota, slot};
 use crate::setup::store::{Generation, generate};
-
-pub mod holiday {
-    //! `booking_holiday` rows: a public holiday (no slots are generated on it).
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "booking_holiday")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub day: TimeDate,
-        pub name_en: String,
-        pub name_zh_hk: String,
-        pub name_zh_cn: String,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
 
 pub mod closure {
     //! `booking_closure` rows: a centre's day closed, and how.
@@ -384,10 +364,10 @@ pub async fn close(state: &AppState, actor: &str, closing: &Closing) -> Result<C
 }
 
 /// The open slot at the same centre, product and local time on `to`, with
-/// a place taken in it (inside a savepoint, undone when there is none).
+/// a place taken in it; `None` (nothing taken) when it has none.
 async fn move_target(
     state: &AppState,
-    txn: &sea_orm::DatabaseTransaction,
+    txn: &impl ConnectionTrait,
     from: &slot::Model,
     to: Date,
 ) -> Result<Option<slot::Model>, AppError> {
@@ -403,17 +383,38 @@ async fn move_target(
     else {
         return Ok(None);
     };
-    let savepoint = txn.begin().await?;
-    match take_place(state, &savepoint, &target).await {
-        Ok(()) => {
-            savepoint.commit().await?;
-            Ok(Some(target))
-        }
-        Err(_) => {
-            savepoint.rollback().await?;
-            Ok(None)
-        }
+    // The place is taken as booking takes it (one conditional statement
+    // each for the slot and the day's quota); a full quota gives the slot's
+    // place back, so the transaction holds only what it keeps.
+    let taken = slot::Entity::update_many()
+        .col_expr(slot::Column::Taken, Expr::col(slot::Column::Taken).add(1))
+        .filter(slot::Column::Id.eq(&target.id))
+        .filter(slot::Column::ClosedAt.is_null())
+        .filter(Expr::col(slot::Column::Taken).lt(Expr::col(slot::Column::Capacity)))
+        .exec(txn)
+        .await?;
+    if taken.rows_affected == 0 {
+        return Ok(None);
     }
+    let day = state.to_local(target.starts_at).date();
+    let key = (target.centre_id.clone(), day, target.product_id.clone());
+    let quota_taken = quota::Entity::update_many()
+        .col_expr(quota::Column::Taken, Expr::col(quota::Column::Taken).add(1))
+        .filter(quota::Column::CentreId.eq(&key.0))
+        .filter(quota::Column::Day.eq(day))
+        .filter(quota::Column::ProductId.eq(&key.2))
+        .filter(Expr::col(quota::Column::Taken).lt(Expr::col(quota::Column::Capacity)))
+        .exec(txn)
+        .await?;
+    if quota_taken.rows_affected == 0 && quota::Entity::find_by_id(key).one(txn).await?.is_some() {
+        slot::Entity::update_many()
+            .col_expr(slot::Column::Taken, Expr::col(slot::Column::Taken).sub(1))
+            .filter(slot::Column::Id.eq(&target.id))
+            .exec(txn)
+            .await?;
+        return Ok(None);
+    }
+    Ok(Some(target))
 }
 
 /// A programme's statistics for local days `from` to `to`: per centre,

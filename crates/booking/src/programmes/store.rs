@@ -1,5 +1,5 @@
 //! Programmes' tables (`booking_programme`, `booking_product`,
-//! `booking_centre`, `booking_slot`, `booking_quota`) and the reads on them:
+//! `booking_centre`, `booking_slot`, `booking_quota`, `booking_holiday`) and the reads on them:
 //! the list of programmes, one by ID or slug, its centres and products, and
 //! the slots of a period with their free places.
 
@@ -138,6 +138,26 @@ pub mod quota {
         pub product_id: String,
         pub capacity: i32,
         pub taken: i32,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod holiday {
+    //! `booking_holiday` rows: a public holiday (no slots are generated on it).
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "booking_holiday")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub day: TimeDate,
+        pub name_en: String,
+        pub name_zh_hk: String,
+        pub name_zh_cn: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -15,8 +15,7 @@ use sea_orm::sea_query::OnConflict;
 use time::Date;
 
 use super::{Imported, ImportedProgramme, Plan, ProgrammePlan, parse_day, periods, slot_starts};
-use crate::admin::store::holiday;
-use crate::programmes::store::{centre, product, programme, quota, slot};
+use crate::programmes::store::{centre, holiday, product, programme, quota, slot};
 
 fn level(p: &ProgrammePlan) -> &'static str {
     match p.eligibility.level {
