@@ -13,7 +13,7 @@ use platform::error::AppError;
 use sea_orm::ActiveValue::Set;
 use sea_orm::QueryOrder;
 use sea_orm::entity::prelude::*;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, OnConflict, Order, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, JoinType, OnConflict, Order, Query};
 use time::{Date, OffsetDateTime, PrimitiveDateTime};
 
 use super::{Action, Reason, Stat};
@@ -430,7 +430,8 @@ pub async fn statistics(
     let end = state.start_of_day(to.next_day().unwrap_or(to));
     let (s, b, c, d) = (Alias::new("s"), Alias::new("b"), Alias::new("c"), Alias::new("d"));
     let count_of = |status: &str| {
-        Expr::cust_with_values("CAST(SUM(CASE WHEN b.status = ? THEN 1 ELSE 0 END) AS BIGINT)", [Value::from(status)])
+        let one_if = Expr::case(Expr::col((b.clone(), Alias::new("status"))).eq(status), 1).finally(0);
+        Func::cast_as(Func::sum(one_if), Alias::new("BIGINT"))
     };
     let query = Query::select()
         .expr_as(Expr::col((c.clone(), Alias::new("id"))), Alias::new("centre_id"))
