@@ -7,6 +7,8 @@
 //! - [`People`]: identity tells what it has checked about the person behind
 //!   an account (credentials shows a resident the records issued to their
 //!   identity document).
+//!   It also says where and in which language to write to an account's
+//!   holder (booking's confirmations and reminders).
 //! - [`HealthRecords`]: credentials issues a signed record for a health event
 //!   another domain saw (booking, when a resident attends a vaccination).
 
@@ -15,7 +17,9 @@ use std::pin::Pin;
 
 use crate::app::AppState;
 use crate::error::AppError;
+use crate::i18n::Lang;
 use crate::ids::Document;
+use crate::outbox::Channel;
 use crate::principal::AccountId;
 
 /// A boxed future, as the traits here return (they are used as `dyn`).
@@ -38,6 +42,23 @@ impl std::fmt::Debug for CheckedPerson {
     }
 }
 
+/// Where to write to an account's holder: a verified e-mail address or
+/// mobile number, and the language they read.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Contact {
+    /// [`Channel::Email`] or [`Channel::Sms`].
+    pub channel: Channel,
+    /// The e-mail address, or the number in E.164 form.
+    pub address: String,
+    pub lang: Lang,
+}
+
+impl std::fmt::Debug for Contact {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Contact").field("channel", &self.channel).field("lang", &self.lang).finish_non_exhaustive()
+    }
+}
+
 /// Identity's answer about people (implemented by identity).
 pub trait People: Send + Sync + 'static {
     /// The checked particulars of the account's holder, or `None` when
@@ -47,6 +68,15 @@ pub trait People: Send + Sync + 'static {
         state: &'a AppState,
         account: &'a AccountId,
     ) -> BoxFuture<'a, Result<Option<CheckedPerson>, AppError>>;
+
+    /// Where and in which language to write to the account's holder: its
+    /// verified e-mail address, else its verified mobile number; `None`
+    /// when it has neither (or there is no such account).
+    fn contact<'a>(
+        &'a self,
+        state: &'a AppState,
+        account: &'a AccountId,
+    ) -> BoxFuture<'a, Result<Option<Contact>, AppError>>;
 }
 
 /// A health event another domain saw, for which a signed record is due.
@@ -160,6 +190,14 @@ mod tests {
             _: &'a AppState,
             _: &'a AccountId,
         ) -> BoxFuture<'a, Result<Option<CheckedPerson>, AppError>> {
+            Box::pin(async { Ok(None) })
+        }
+
+        fn contact<'a>(
+            &'a self,
+            _: &'a AppState,
+            _: &'a AccountId,
+        ) -> BoxFuture<'a, Result<Option<Contact>, AppError>> {
             Box::pin(async { Ok(None) })
         }
     }

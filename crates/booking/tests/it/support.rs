@@ -6,7 +6,7 @@
 
 use std::sync::Mutex;
 
-use platform::contracts::{BoxFuture, CheckedPerson, Contracts};
+use platform::contracts::{BoxFuture, CheckedPerson, Contact, Contracts};
 use platform::error::AppError;
 use platform::module::Module;
 use platform::principal::{AccountId, IdentityLevel};
@@ -15,6 +15,9 @@ use serde_json::{Value, json};
 
 /// The documents identity "checked", by account.
 static CHECKED: Mutex<Vec<(AccountId, CheckedPerson)>> = Mutex::new(Vec::new());
+
+/// Where identity "writes" to each account's holder.
+static CONTACTS: Mutex<Vec<(AccountId, Contact)>> = Mutex::new(Vec::new());
 
 /// The test double of identity's People service.
 struct People;
@@ -28,6 +31,26 @@ impl platform::contracts::People for People {
         let found = CHECKED.lock().unwrap().iter().find(|(a, _)| a == account).map(|(_, p)| p.clone());
         Box::pin(async move { Ok(found) })
     }
+
+    fn contact<'a>(
+        &'a self,
+        _: &'a platform::app::AppState,
+        account: &'a AccountId,
+    ) -> BoxFuture<'a, Result<Option<Contact>, AppError>> {
+        let found = CONTACTS.lock().unwrap().iter().rev().find(|(a, _)| a == account).map(|(_, c)| c.clone());
+        Box::pin(async move { Ok(found) })
+    }
+}
+
+/// Identity "verified" this e-mail address for the account, read in `lang`.
+pub fn set_contact(account: AccountId, address: &str, lang: platform::i18n::Lang) {
+    let contact = Contact { channel: platform::outbox::Channel::Email, address: address.to_owned(), lang };
+    CONTACTS.lock().unwrap().push((account, contact));
+}
+
+/// The e-mail address every test resident has (`resident` sets it).
+pub fn address_of(account: &AccountId) -> String {
+    format!("{account}@example.org")
 }
 
 /// The app with booking and the People double. All requests come from one
@@ -76,6 +99,7 @@ pub async fn resident(app: &TestApp, level: IdentityLevel, hkid: Option<&str>) -
         };
         CHECKED.lock().unwrap().push((principal.account_id, person));
     }
+    set_contact(principal.account_id, &address_of(&principal.account_id), platform::i18n::Lang::En);
     (principal.account_id, app.sign_in_as(&principal).await)
 }
 

@@ -37,6 +37,14 @@ impl platform::contracts::People for People {
         let found = CHECKED.lock().unwrap().iter().find(|(a, _)| a == account).map(|(_, p)| p.clone());
         Box::pin(async move { Ok(found) })
     }
+
+    fn contact<'a>(
+        &'a self,
+        _: &'a platform::app::AppState,
+        _: &'a AccountId,
+    ) -> BoxFuture<'a, Result<Option<platform::contracts::Contact>, AppError>> {
+        Box::pin(async { Ok(None) })
+    }
 }
 
 async fn spawn(backend: Backend) -> TestApp {

@@ -181,4 +181,12 @@ impl platform::contracts::People for People {
     ) -> platform::contracts::BoxFuture<'a, Result<Option<platform::contracts::CheckedPerson>, AppError>> {
         Box::pin(async move { checked_person(state, &account.to_string()).await })
     }
+
+    fn contact<'a>(
+        &'a self,
+        state: &'a AppState,
+        account: &'a platform::principal::AccountId,
+    ) -> platform::contracts::BoxFuture<'a, Result<Option<platform::contracts::Contact>, AppError>> {
+        Box::pin(async move { crate::notices::contact_of(state, &account.to_string()).await })
+    }
 }
