@@ -33,8 +33,10 @@ const QUOTA_BELOW_TAKEN: ProblemType = ProblemType::new("booking/quota-below-tak
 const UNKNOWN_PROGRAMME: ProblemType = ProblemType::new("booking/unknown-programme", StatusCode::NOT_FOUND);
 const UNKNOWN_CENTRE: ProblemType = ProblemType::new("booking/unknown-centre", StatusCode::NOT_FOUND);
 
+const OTHER_PROGRAMME: ProblemType = ProblemType::new("booking/other-programme", StatusCode::UNPROCESSABLE_ENTITY);
+
 /// Every problem type booking can answer with (the module lists them).
-pub const PROBLEMS: [ProblemType; 20] = [
+pub const PROBLEMS: [ProblemType; 21] = [
     FULL,
     INELIGIBLE,
     DUPLICATE,
@@ -55,6 +57,7 @@ pub const PROBLEMS: [ProblemType; 20] = [
     QUOTA_BELOW_TAKEN,
     UNKNOWN_PROGRAMME,
     UNKNOWN_CENTRE,
+    OTHER_PROGRAMME,
 ];
 
 /// What can go wrong in booking that the person or client can act on.
@@ -102,6 +105,8 @@ pub enum BookingError {
     UnknownProgramme,
     /// No such centre (in the programme named).
     UnknownCentre,
+    /// A booking moves only to a slot of its own programme.
+    OtherProgramme,
 }
 
 impl DomainError for BookingError {
@@ -127,6 +132,7 @@ impl DomainError for BookingError {
             BookingError::QuotaBelowTaken { .. } => QUOTA_BELOW_TAKEN,
             BookingError::UnknownProgramme => UNKNOWN_PROGRAMME,
             BookingError::UnknownCentre => UNKNOWN_CENTRE,
+            BookingError::OtherProgramme => OTHER_PROGRAMME,
         }
     }
 
@@ -161,7 +167,8 @@ impl DomainError for BookingError {
             | BookingError::UnknownSpecimen
             | BookingError::ResultRecorded
             | BookingError::UnknownProgramme
-            | BookingError::UnknownCentre => Vec::new(),
+            | BookingError::UnknownCentre
+            | BookingError::OtherProgramme => Vec::new(),
         }
     }
 
@@ -187,7 +194,8 @@ impl DomainError for BookingError {
             | BookingError::WaitingRoom { .. }
             | BookingError::QuotaBelowTaken { .. }
             | BookingError::UnknownProgramme
-            | BookingError::UnknownCentre => None,
+            | BookingError::UnknownCentre
+            | BookingError::OtherProgramme => None,
         }
     }
 }

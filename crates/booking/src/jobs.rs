@@ -1,5 +1,6 @@
 //! Booking's periodic work, run by the module's job (once a minute): mark
-//! no-shows once their slot's local day has ended.
+//! no-shows once their slot's local day has ended, and remind everyone
+//! whose booking is tomorrow.
 
 use platform::app::AppState;
 
@@ -9,5 +10,8 @@ pub async fn job(state: AppState) {
         Ok(0) => {}
         Ok(n) => tracing::info!(n, "booking: marked no-shows"),
         Err(e) => tracing::warn!(error = %e, "booking: marking no-shows failed"),
+    }
+    if let Err(error) = crate::notices::store::remind_due(&state).await {
+        tracing::warn!(error = %error.problem.slug, "booking reminders failed; the next run retries");
     }
 }

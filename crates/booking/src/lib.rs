@@ -11,11 +11,12 @@
 //! - `officers`: officers at the centre (check-in, walk-ins) and the officer scopes.
 //! - `specimens`: specimen labels, the laboratory's results, the results role.
 //! - `health`: records asked of credentials through platform's `HealthRecords`.
-//! - `notices`: what booking tells people (result notices).
 //! - `jobs`: the periodic work (no-shows).
 //! - `waiting`: the virtual waiting room per programme (queue, admission clock, admission tokens).
 //! - `admin`: quotas, holidays, slot generation, closures, statistics.
 //! - `demo`: `serve --demo`'s programmes (those of `examples/booking.toml`).
+//! - `notices`: confirmations, cancellations and reminders through the outbox.
+//! - `residents`: the residents' pages (find a centre, book, my bookings).
 
 pub mod admin;
 pub mod bookings;
@@ -25,16 +26,17 @@ pub mod errors;
 mod health;
 pub mod jobs;
 mod migrations;
-mod notices;
+pub mod notices;
 pub mod officers;
 pub mod people;
 pub mod programmes;
+pub mod residents;
 pub mod setup;
 pub mod specimens;
 pub mod waiting;
 
 use platform::i18n::{Ftl, Lang};
-use platform::module::{Module, NavLink, Show};
+use platform::module::{Module, NavLink, ServiceLink, Show};
 
 /// The module's name: its configuration section, and the prefix of its
 /// problem types and asset names.
@@ -45,6 +47,16 @@ const TRANSLATIONS: [Ftl; 3] = [
     Ftl { lang: Lang::ZhHk, origin: "booking/zh-HK", source: include_str!("../i18n/zh-HK/booking.ftl") },
     Ftl { lang: Lang::ZhCn, origin: "booking/zh-CN", source: include_str!("../i18n/zh-CN/booking.ftl") },
 ];
+
+/// Booking's stylesheet and browser scripts.
+#[derive(rust_embed::Embed)]
+#[folder = "assets/"]
+struct Assets;
+
+/// The pages, under each language prefix: every feature's own.
+fn pages() -> axum::Router<platform::app::AppState> {
+    axum::Router::new().merge(residents::http::pages()).merge(officers::http::pages()).merge(specimens::http::pages())
+}
 
 /// The JSON API under `/api/v1/booking`.
 fn api() -> platform::openapi::ApiRouter {
@@ -68,11 +80,7 @@ fn api() -> platform::openapi::ApiRouter {
         .routes(utoipa_axum::routes!(admin::http::close))
         .routes(utoipa_axum::routes!(admin::http::statistics))
         .routes(utoipa_axum::routes!(admin::http::statistics_csv))
-}
-
-/// The pages, under each language prefix: every feature's own.
-fn pages() -> axum::Router<platform::app::AppState> {
-    axum::Router::new().merge(officers::http::pages()).merge(specimens::http::pages())
+        .routes(utoipa_axum::routes!(bookings::http::reschedule))
 }
 
 /// The officer scopes that see the centre's page, the laboratory's, the results role's.
@@ -88,8 +96,9 @@ pub fn module() -> Module {
         problems: &errors::PROBLEMS,
         api,
         commands: &cli::COMMANDS,
-        pages,
         nav: &[
+            NavLink { title_key: "booking-nav", path: residents::PATH, show: Show::Always },
+            NavLink { title_key: "booking-mine-title", path: residents::MINE, show: Show::SignedIn },
             NavLink { title_key: "booking-officer-nav", path: "/officer/booking", show: Show::OfficerWith(&STAFF) },
             NavLink { title_key: "booking-lab-nav", path: "/officer/booking/lab", show: Show::OfficerWith(&LAB) },
             NavLink {
@@ -102,6 +111,14 @@ pub fn module() -> Module {
         // Joining a queue is idempotent by itself: the same account always gets its one place.
         idempotency_exempt: &["/api/v1/booking/programmes/{id}/queue"],
         demo: Some(|state| Box::pin(demo::load(state))),
+        assets: platform::assets::embedded::<Assets>,
+        styles: &["booking.css"],
+        pages,
+        services: &[ServiceLink {
+            title_key: "booking-title",
+            summary_key: "booking-service-summary",
+            path: residents::PATH,
+        }],
         ..Module::named(NAME)
     }
 }

@@ -108,3 +108,17 @@ pub async fn record_person(
     let _ = (state, booking);
     Ok(None)
 }
+
+/// Where and in which language to write to the holder of `account_id`
+/// (identity's verified address), or `None` when there is nowhere.
+pub async fn contact(state: &AppState, account_id: &str) -> Result<Option<platform::contracts::Contact>, AppError> {
+    let Ok(uuid) = uuid::Uuid::parse_str(account_id) else { return Ok(None) };
+    state.contracts.people()?.contact(state, &platform::principal::AccountId(uuid)).await
+}
+
+/// The people `principal` may book for, by person ID: today
+/// themselves only. The hook for dependants: the lead switches this to
+/// platform's People contract once it lists the people an account acts for.
+pub fn choices(principal: &Principal) -> Vec<String> {
+    vec![principal.account_id.to_string()]
+}

@@ -133,3 +133,169 @@ booking-closure-moved = { $reason ->
     [black-rainstorm] Because of the black rainstorm signal
    *[other] Because of typhoon signal No. 8
 }, your booking { $reference } ({ $programme }) is moved to { $moved }, the same centre. To choose another time: { $link }
+error-booking-other-programme-title = Another programme
+error-booking-other-programme-detail = A booking can move only to another session of its own programme. Please choose one from this programme's list.
+
+# Messages to residents (e-mail subject and body, SMS).
+booking-notice-confirmed-subject = Booking confirmed: { $reference }
+booking-notice-confirmed-body =
+    Your booking for { $programme } is confirmed.
+
+    Reference: { $reference }
+    Centre: { $centre }, { $address }
+    Time: { $time }
+
+    Show the reference, or the QR code on your confirmation page, at the centre:
+    { $link }
+booking-notice-confirmed-sms = { $programme }: booking { $reference } confirmed, { $time } at { $centre }. Details: { $link }
+booking-notice-cancelled-subject = Booking cancelled: { $reference }
+booking-notice-cancelled-body =
+    Your booking { $reference } for { $programme } on { $time } at { $centre } has been cancelled, and its place given back.
+
+    If you did not cancel it, please contact the programme's hotline.
+booking-notice-cancelled-sms = { $programme }: booking { $reference } on { $time } at { $centre } cancelled.
+booking-notice-rescheduled-subject = Booking moved: { $reference }
+booking-notice-rescheduled-body =
+    Your booking { $reference } for { $programme } has been moved.
+
+    New time: { $time }
+    Centre: { $centre }, { $address }
+
+    Your confirmation page, with the QR code:
+    { $link }
+booking-notice-rescheduled-sms = { $programme }: booking { $reference } moved to { $time } at { $centre }. Details: { $link }
+booking-notice-reminder-subject = Reminder: { $programme } tomorrow
+booking-notice-reminder-body =
+    A reminder of your booking for { $programme } tomorrow.
+
+    Reference: { $reference }
+    Time: { $time }
+    Centre: { $centre }, { $address }
+
+    Bring your identity document. To cancel or change the time:
+    { $link }
+booking-notice-reminder-sms = Reminder: { $programme } tomorrow, { $time } at { $centre }, booking { $reference }. { $link }
+
+# Residents' pages.
+booking-title = Book an appointment
+booking-nav = Bookings
+booking-service-summary = Book vaccination, community testing and other appointments, and see free places at each centre.
+booking-intro = Choose a programme to find a centre and book a time.
+booking-none = No programme takes bookings at the moment.
+booking-not-open = This programme is not taking bookings now.
+booking-find-link = Find a centre and book
+booking-availability-link = Free places at every centre
+booking-find-title = Find a centre
+booking-find-intro = Choose a district on the list or the map, or sort centres by distance.
+booking-find-district = District
+booking-find-any-district = All districts
+booking-find-near = Sort by distance from
+booking-find-near-none = Do not sort by distance
+booking-find-submit = Show centres
+booking-find-locate = Use my location
+booking-find-locating = Finding your location…
+booking-find-locate-failed = Your location is not available. Choose a district instead.
+booking-find-all = All centres
+booking-find-by-distance = Centres, nearest first
+booking-find-in-district = Centres in { $district }
+booking-find-none = No centre of this programme is in this district. Choose another district.
+booking-map-caption = Map of Hong Kong's 18 districts (schematic). Choose a district to see its centres.
+booking-map-district = { $district }, centres: { $count }
+booking-distance = { $km } km away
+booking-hours = Opening hours
+booking-accessibility = Accessibility
+booking-free-caption = Free places at { $centre }
+booking-day-heading = Day
+booking-free-heading = Free places
+booking-day = { $date } ({ $weekday })
+booking-free-count = { $free } free
+booking-free-none = full
+booking-back-to-centres = Back to the list of centres
+booking-centre-title = Choose a time
+booking-choose-day = Choose a day
+booking-choose-time = Choose a time
+booking-times-on = Times on { $day }
+booking-no-times = No times are left on this day. Please choose another day.
+booking-slot-label = { $start } to { $end }, { $places }
+booking-continue = Continue
+booking-who-title = Who is the booking for?
+booking-who-legend = The person who will attend
+booking-who-yourself = Yourself
+booking-who-others = Booking for a child or a relative you look after will be offered here.
+booking-who-choose = Choose who the booking is for.
+booking-who-checked = Your identity document { $document } has been checked; it will be used for this booking.
+booking-document-legend = Identity document
+booking-document-why = Each person may hold one booking per step of a programme; the document makes sure of it. It is stored encrypted.
+booking-document-kind-label = Document type
+booking-document-hkid = Hong Kong identity card
+booking-document-passport-option = Passport
+booking-document-number-label = Document number (for example A123456(3))
+booking-document-country-label = Passport issuing country (3 letters, passports only)
+booking-review-submit = Review the booking
+booking-review-title = Check your booking
+booking-review-change = Change these details
+booking-confirm-submit = Confirm the booking
+booking-change-time = Choose another time
+booking-programme = Programme
+booking-centre = Centre
+booking-time = Time
+booking-person = Person
+booking-document = Identity document
+booking-confirmation-title = Your booking
+booking-reference = Booking reference
+booking-qr-label = QR code of booking reference { $reference }
+booking-qr-note = Show this QR code, or read out the reference, at the centre.
+booking-print-note = You can print this page. We have also sent the reference to you by e-mail or SMS.
+booking-status = Status
+booking-status-confirmed = Confirmed
+booking-status-cancelled = Cancelled
+booking-status-attended = Attended
+booking-status-no_show = Missed
+booking-mine-title = My bookings
+booking-mine-none = You have no bookings.
+booking-view-link = View and print
+booking-reschedule-link = Change the time
+booking-cancel-link = Cancel the booking
+booking-done-cancelled = The booking has been cancelled and its place given back.
+booking-done-rescheduled = The booking has been moved to the new time.
+booking-cancel-title = Cancel this booking?
+booking-cancel-intro = Its place goes back to others at once. You can book again later if places are left.
+booking-cancel-submit = Yes, cancel the booking
+booking-cancel-keep = No, keep it
+booking-reschedule-title = Change the time
+booking-reschedule-intro = Booking { $reference } is now for { $time }. Choose a new time: the booking moves only if the new place is free.
+booking-reschedule-submit = Move the booking
+booking-reschedule-keep = Keep the current time
+booking-reschedule-choose = Choose a new time.
+booking-weekday-mon = Mon
+booking-weekday-tue = Tue
+booking-weekday-wed = Wed
+booking-weekday-thu = Thu
+booking-weekday-fri = Fri
+booking-weekday-sat = Sat
+booking-weekday-sun = Sun
+booking-district-central-western = Central and Western
+booking-district-wan-chai = Wan Chai
+booking-district-eastern = Eastern
+booking-district-southern = Southern
+booking-district-yau-tsim-mong = Yau Tsim Mong
+booking-district-sham-shui-po = Sham Shui Po
+booking-district-kowloon-city = Kowloon City
+booking-district-wong-tai-sin = Wong Tai Sin
+booking-district-kwun-tong = Kwun Tong
+booking-district-kwai-tsing = Kwai Tsing
+booking-district-tsuen-wan = Tsuen Wan
+booking-district-tuen-mun = Tuen Mun
+booking-district-yuen-long = Yuen Long
+booking-district-north = North
+booking-district-tai-po = Tai Po
+booking-district-sha-tin = Sha Tin
+booking-district-sai-kung = Sai Kung
+booking-district-islands = Islands
+booking-notice-result-ready-subject = Your result is ready: { $reference }
+booking-notice-result-ready-body =
+    The result of your test for { $programme } (reference { $reference }, { $time } at { $centre }) is ready.
+
+    Sign in to see it, or contact the programme's hotline:
+    { $link }
+booking-notice-result-ready-sms = { $programme }: the result of test { $reference } is ready. Sign in to see it: { $link }

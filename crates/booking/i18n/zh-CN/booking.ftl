@@ -133,3 +133,169 @@ booking-closure-moved = { $reason ->
     [black-rainstorm] 由于黑色暴雨警告生效
    *[other] 由于八号热带气旋警告信号生效
 }，你的预约 { $reference }（{ $programme }）已改至 { $moved }，地点不变。如要选择其他时间：{ $link }
+error-booking-other-programme-title = 其他计划
+error-booking-other-programme-detail = 预约只可改到同一计划的其他时段。请在此计划的列表中选择。
+
+# 给市民的信息（电邮主题及内容、短信）。
+booking-notice-confirmed-subject = 预约已确认：{ $reference }
+booking-notice-confirmed-body =
+    你的{ $programme }预约已确认。
+
+    预约编号：{ $reference }
+    中心：{ $centre }，{ $address }
+    时间：{ $time }
+
+    请在中心出示预约编号，或确认页上的二维码：
+    { $link }
+booking-notice-confirmed-sms = { $programme }：预约 { $reference } 已确认，{ $time }，{ $centre }。详情：{ $link }
+booking-notice-cancelled-subject = 预约已取消：{ $reference }
+booking-notice-cancelled-body =
+    你于 { $time } 在{ $centre }的{ $programme }预约 { $reference } 已取消，名额已交回。
+
+    如你没有取消此预约，请致电计划热线。
+booking-notice-cancelled-sms = { $programme }：{ $time } 在{ $centre }的预约 { $reference } 已取消。
+booking-notice-rescheduled-subject = 预约已改期：{ $reference }
+booking-notice-rescheduled-body =
+    你的{ $programme }预约 { $reference } 已改期。
+
+    新时间：{ $time }
+    中心：{ $centre }，{ $address }
+
+    附有二维码的确认页：
+    { $link }
+booking-notice-rescheduled-sms = { $programme }：预约 { $reference } 已改至 { $time }，{ $centre }。详情：{ $link }
+booking-notice-reminder-subject = 提示：明天的{ $programme }
+booking-notice-reminder-body =
+    提示你明天的{ $programme }预约。
+
+    预约编号：{ $reference }
+    时间：{ $time }
+    中心：{ $centre }，{ $address }
+
+    请带备身份证明文件。如要取消或更改时间：
+    { $link }
+booking-notice-reminder-sms = 提示：明天 { $time } 在{ $centre }的{ $programme }，预约编号 { $reference }。{ $link }
+
+# 市民页面。
+booking-title = 预约服务
+booking-nav = 预约
+booking-service-summary = 预约疫苗接种、社区检测及其他服务，并查看各中心的余额。
+booking-intro = 请选择计划，寻找中心并预约时间。
+booking-none = 目前没有接受预约的计划。
+booking-not-open = 此计划现时不接受预约。
+booking-find-link = 寻找中心并预约
+booking-availability-link = 各中心余额
+booking-find-title = 寻找中心
+booking-find-intro = 请在列表或地图上选择地区，或按距离排列中心。
+booking-find-district = 地区
+booking-find-any-district = 所有地区
+booking-find-near = 按与此地区的距离排列
+booking-find-near-none = 不按距离排列
+booking-find-submit = 显示中心
+booking-find-locate = 使用我的位置
+booking-find-locating = 正在取得你的位置…
+booking-find-locate-failed = 无法取得你的位置。请改为选择地区。
+booking-find-all = 所有中心
+booking-find-by-distance = 中心（由近至远）
+booking-find-in-district = { $district }的中心
+booking-find-none = 此计划在这个地区没有中心。请选择其他地区。
+booking-map-caption = 香港十八区示意地图。选择地区以查看该区的中心。
+booking-map-district = { $district }：{ $count } 间中心
+booking-distance = 相距 { $km } 公里
+booking-hours = 开放时间
+booking-accessibility = 无障碍设施
+booking-free-caption = { $centre }的余额
+booking-day-heading = 日期
+booking-free-heading = 余额
+booking-day = { $date }（{ $weekday }）
+booking-free-count = 余额 { $free } 个
+booking-free-none = 已满
+booking-back-to-centres = 返回中心列表
+booking-centre-title = 选择时间
+booking-choose-day = 选择日期
+booking-choose-time = 选择时间
+booking-times-on = { $day }的时段
+booking-no-times = 这一天已没有时段。请选择其他日期。
+booking-slot-label = { $start } 至 { $end }，{ $places }
+booking-continue = 继续
+booking-who-title = 为谁预约？
+booking-who-legend = 出席的人士
+booking-who-yourself = 自己
+booking-who-others = 日后可在此为你照顾的子女或亲属预约。
+booking-who-choose = 请选择为谁预约。
+booking-who-checked = 你的身份证明文件 { $document } 已经核实，这次预约会使用此文件。
+booking-document-legend = 身份证明文件
+booking-document-why = 每人在计划的每个阶段只可持有一个预约，文件用以确保这一点。文件会加密储存。
+booking-document-kind-label = 文件类别
+booking-document-hkid = 香港身份证
+booking-document-passport-option = 护照
+booking-document-number-label = 文件号码（例如 A123456(3)）
+booking-document-country-label = 护照签发国家（三个字母，只适用于护照）
+booking-review-submit = 检查预约
+booking-review-title = 请核对你的预约
+booking-review-change = 更改这些资料
+booking-confirm-submit = 确认预约
+booking-change-time = 选择其他时间
+booking-programme = 计划
+booking-centre = 中心
+booking-time = 时间
+booking-person = 人士
+booking-document = 身份证明文件
+booking-confirmation-title = 你的预约
+booking-reference = 预约编号
+booking-qr-label = 预约编号 { $reference } 的二维码
+booking-qr-note = 请在中心出示此二维码，或读出预约编号。
+booking-print-note = 你可以打印此页。我们亦已通过电邮或短信把预约编号发送给你。
+booking-status = 状态
+booking-status-confirmed = 已确认
+booking-status-cancelled = 已取消
+booking-status-attended = 已出席
+booking-status-no_show = 缺席
+booking-mine-title = 我的预约
+booking-mine-none = 你没有任何预约。
+booking-view-link = 查看及打印
+booking-reschedule-link = 更改时间
+booking-cancel-link = 取消预约
+booking-done-cancelled = 预约已取消，名额已交回。
+booking-done-rescheduled = 预约已改至新的时间。
+booking-cancel-title = 取消此预约？
+booking-cancel-intro = 名额会立即交回给其他人。如仍有名额，你稍后可以再预约。
+booking-cancel-submit = 是，取消预约
+booking-cancel-keep = 否，保留预约
+booking-reschedule-title = 更改时间
+booking-reschedule-intro = 预约 { $reference } 现时为 { $time }。请选择新的时间：只有新时段仍有名额，预约才会更改。
+booking-reschedule-submit = 更改预约
+booking-reschedule-keep = 保留现时的时间
+booking-reschedule-choose = 请选择新的时间。
+booking-weekday-mon = 星期一
+booking-weekday-tue = 星期二
+booking-weekday-wed = 星期三
+booking-weekday-thu = 星期四
+booking-weekday-fri = 星期五
+booking-weekday-sat = 星期六
+booking-weekday-sun = 星期日
+booking-district-central-western = 中西区
+booking-district-wan-chai = 湾仔
+booking-district-eastern = 东区
+booking-district-southern = 南区
+booking-district-yau-tsim-mong = 油尖旺
+booking-district-sham-shui-po = 深水埗
+booking-district-kowloon-city = 九龙城
+booking-district-wong-tai-sin = 黄大仙
+booking-district-kwun-tong = 观塘
+booking-district-kwai-tsing = 葵青
+booking-district-tsuen-wan = 荃湾
+booking-district-tuen-mun = 屯门
+booking-district-yuen-long = 元朗
+booking-district-north = 北区
+booking-district-tai-po = 大埔
+booking-district-sha-tin = 沙田
+booking-district-sai-kung = 西贡
+booking-district-islands = 离岛
+booking-notice-result-ready-subject = 你的结果已经备妥：{ $reference }
+booking-notice-result-ready-body =
+    你在{ $programme }的检测结果（编号 { $reference }，{ $time }，{ $centre }）已经备妥。
+
+    请登录查看，或致电计划热线：
+    { $link }
+booking-notice-result-ready-sms = { $programme }：检测 { $reference } 的结果已经备妥。请登录查看：{ $link }

@@ -133,3 +133,169 @@ booking-closure-moved = { $reason ->
     [black-rainstorm] 由於黑色暴雨警告生效
    *[other] 由於八號熱帶氣旋警告信號生效
 }，你的預約 { $reference }（{ $programme }）已改至 { $moved }，地點不變。如要選擇其他時間：{ $link }
+error-booking-other-programme-title = 其他計劃
+error-booking-other-programme-detail = 預約只可改到同一計劃的其他時段。請在此計劃的列表中選擇。
+
+# 給市民的訊息（電郵主旨及內容、短訊）。
+booking-notice-confirmed-subject = 預約已確認：{ $reference }
+booking-notice-confirmed-body =
+    你的{ $programme }預約已確認。
+
+    預約編號：{ $reference }
+    中心：{ $centre }，{ $address }
+    時間：{ $time }
+
+    請在中心出示預約編號，或確認頁上的二維碼：
+    { $link }
+booking-notice-confirmed-sms = { $programme }：預約 { $reference } 已確認，{ $time }，{ $centre }。詳情：{ $link }
+booking-notice-cancelled-subject = 預約已取消：{ $reference }
+booking-notice-cancelled-body =
+    你於 { $time } 在{ $centre }的{ $programme }預約 { $reference } 已取消，名額已交回。
+
+    如你沒有取消此預約，請致電計劃熱線。
+booking-notice-cancelled-sms = { $programme }：{ $time } 在{ $centre }的預約 { $reference } 已取消。
+booking-notice-rescheduled-subject = 預約已改期：{ $reference }
+booking-notice-rescheduled-body =
+    你的{ $programme }預約 { $reference } 已改期。
+
+    新時間：{ $time }
+    中心：{ $centre }，{ $address }
+
+    附有二維碼的確認頁：
+    { $link }
+booking-notice-rescheduled-sms = { $programme }：預約 { $reference } 已改至 { $time }，{ $centre }。詳情：{ $link }
+booking-notice-reminder-subject = 提示：明天的{ $programme }
+booking-notice-reminder-body =
+    提示你明天的{ $programme }預約。
+
+    預約編號：{ $reference }
+    時間：{ $time }
+    中心：{ $centre }，{ $address }
+
+    請帶備身份證明文件。如要取消或更改時間：
+    { $link }
+booking-notice-reminder-sms = 提示：明天 { $time } 在{ $centre }的{ $programme }，預約編號 { $reference }。{ $link }
+
+# 市民頁面。
+booking-title = 預約服務
+booking-nav = 預約
+booking-service-summary = 預約疫苗接種、社區檢測及其他服務，並查看各中心的餘額。
+booking-intro = 請選擇計劃，尋找中心並預約時間。
+booking-none = 目前沒有接受預約的計劃。
+booking-not-open = 此計劃現時不接受預約。
+booking-find-link = 尋找中心並預約
+booking-availability-link = 各中心餘額
+booking-find-title = 尋找中心
+booking-find-intro = 請在列表或地圖上選擇地區，或按距離排列中心。
+booking-find-district = 地區
+booking-find-any-district = 所有地區
+booking-find-near = 按與此地區的距離排列
+booking-find-near-none = 不按距離排列
+booking-find-submit = 顯示中心
+booking-find-locate = 使用我的位置
+booking-find-locating = 正在取得你的位置…
+booking-find-locate-failed = 無法取得你的位置。請改為選擇地區。
+booking-find-all = 所有中心
+booking-find-by-distance = 中心（由近至遠）
+booking-find-in-district = { $district }的中心
+booking-find-none = 此計劃在這個地區沒有中心。請選擇其他地區。
+booking-map-caption = 香港十八區示意地圖。選擇地區以查看該區的中心。
+booking-map-district = { $district }：{ $count } 間中心
+booking-distance = 相距 { $km } 公里
+booking-hours = 開放時間
+booking-accessibility = 無障礙設施
+booking-free-caption = { $centre }的餘額
+booking-day-heading = 日期
+booking-free-heading = 餘額
+booking-day = { $date }（{ $weekday }）
+booking-free-count = 餘額 { $free } 個
+booking-free-none = 已滿
+booking-back-to-centres = 返回中心列表
+booking-centre-title = 選擇時間
+booking-choose-day = 選擇日期
+booking-choose-time = 選擇時間
+booking-times-on = { $day }的時段
+booking-no-times = 這一天已沒有時段。請選擇其他日期。
+booking-slot-label = { $start } 至 { $end }，{ $places }
+booking-continue = 繼續
+booking-who-title = 為誰預約？
+booking-who-legend = 出席的人士
+booking-who-yourself = 自己
+booking-who-others = 日後可在此為你照顧的子女或親屬預約。
+booking-who-choose = 請選擇為誰預約。
+booking-who-checked = 你的身份證明文件 { $document } 已經核實，這次預約會使用此文件。
+booking-document-legend = 身份證明文件
+booking-document-why = 每人在計劃的每個階段只可持有一個預約，文件用以確保這一點。文件會加密儲存。
+booking-document-kind-label = 文件類別
+booking-document-hkid = 香港身份證
+booking-document-passport-option = 護照
+booking-document-number-label = 文件號碼（例如 A123456(3)）
+booking-document-country-label = 護照簽發國家（三個字母，只適用於護照）
+booking-review-submit = 檢查預約
+booking-review-title = 請核對你的預約
+booking-review-change = 更改這些資料
+booking-confirm-submit = 確認預約
+booking-change-time = 選擇其他時間
+booking-programme = 計劃
+booking-centre = 中心
+booking-time = 時間
+booking-person = 人士
+booking-document = 身份證明文件
+booking-confirmation-title = 你的預約
+booking-reference = 預約編號
+booking-qr-label = 預約編號 { $reference } 的二維碼
+booking-qr-note = 請在中心出示此二維碼，或讀出預約編號。
+booking-print-note = 你可以列印此頁。我們亦已透過電郵或短訊把預約編號發送給你。
+booking-status = 狀態
+booking-status-confirmed = 已確認
+booking-status-cancelled = 已取消
+booking-status-attended = 已出席
+booking-status-no_show = 缺席
+booking-mine-title = 我的預約
+booking-mine-none = 你沒有任何預約。
+booking-view-link = 查看及列印
+booking-reschedule-link = 更改時間
+booking-cancel-link = 取消預約
+booking-done-cancelled = 預約已取消，名額已交回。
+booking-done-rescheduled = 預約已改至新的時間。
+booking-cancel-title = 取消此預約？
+booking-cancel-intro = 名額會立即交回給其他人。如仍有名額，你稍後可以再預約。
+booking-cancel-submit = 是，取消預約
+booking-cancel-keep = 否，保留預約
+booking-reschedule-title = 更改時間
+booking-reschedule-intro = 預約 { $reference } 現時為 { $time }。請選擇新的時間：只有新時段仍有名額，預約才會更改。
+booking-reschedule-submit = 更改預約
+booking-reschedule-keep = 保留現時的時間
+booking-reschedule-choose = 請選擇新的時間。
+booking-weekday-mon = 星期一
+booking-weekday-tue = 星期二
+booking-weekday-wed = 星期三
+booking-weekday-thu = 星期四
+booking-weekday-fri = 星期五
+booking-weekday-sat = 星期六
+booking-weekday-sun = 星期日
+booking-district-central-western = 中西區
+booking-district-wan-chai = 灣仔
+booking-district-eastern = 東區
+booking-district-southern = 南區
+booking-district-yau-tsim-mong = 油尖旺
+booking-district-sham-shui-po = 深水埗
+booking-district-kowloon-city = 九龍城
+booking-district-wong-tai-sin = 黃大仙
+booking-district-kwun-tong = 觀塘
+booking-district-kwai-tsing = 葵青
+booking-district-tsuen-wan = 荃灣
+booking-district-tuen-mun = 屯門
+booking-district-yuen-long = 元朗
+booking-district-north = 北區
+booking-district-tai-po = 大埔
+booking-district-sha-tin = 沙田
+booking-district-sai-kung = 西貢
+booking-district-islands = 離島
+booking-notice-result-ready-subject = 你的結果已經備妥：{ $reference }
+booking-notice-result-ready-body =
+    你在{ $programme }的檢測結果（編號 { $reference }，{ $time }，{ $centre }）已經備妥。
+
+    請登入查看，或致電計劃熱線：
+    { $link }
+booking-notice-result-ready-sms = { $programme }：檢測 { $reference } 的結果已經備妥。請登入查看：{ $link }

@@ -1,7 +1,8 @@
 //! The residents' booking API: `POST /api/v1/booking/bookings` (book a
 //! place for yourself or someone you look after), `GET` (your bookings) and
 //! `DELETE /api/v1/booking/bookings/{id}` (cancel: the place goes back at
-//! once). Callers are residents signed in by the browser session (with the
+//! once), `POST /api/v1/booking/bookings/{id}/reschedule` (move it to
+//! another slot of the same programme and product). Callers are residents signed in by the browser session (with the
 //! CSRF header) or by an access token with the `booking` scope.
 
 use axum::Json;
@@ -259,4 +260,61 @@ pub(crate) async fn cancel(
     let account = principal.account_id.to_string();
     let cancelled = store::cancel(&state, &account, id.trim(), &format!("account:{account}")).await?;
     Ok(Json(body(cancelled)))
+}
+
+/// Where to move a booking.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RescheduleRequest {
+    /// The new slot: same programme and product, from the availability.
+    slot_id: String,
+}
+
+struct RescheduleProblems;
+
+impl utoipa::IntoResponses for RescheduleProblems {
+    fn responses() -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::Response>> {
+        platform::openapi::problems(&[
+            ErrorKind::Unauthenticated.problem(),
+            ErrorKind::Forbidden.problem(),
+            BookingError::UnknownBooking.problem(),
+            BookingError::UnknownSlot.problem(),
+            BookingError::AlreadyCancelled.problem(),
+            BookingError::NotCancellable.problem(),
+            BookingError::Full.problem(),
+            BookingError::SlotClosed.problem(),
+            BookingError::OtherProgramme.problem(),
+            BookingError::Ineligible(Ineligible::NotOpen).problem(),
+        ])
+    }
+}
+
+/// `POST /api/v1/booking/bookings/{id}/reschedule`: move a booking.
+#[utoipa::path(
+    post,
+    path = "/api/v1/booking/bookings/{id}/reschedule",
+    tag = "booking",
+    operation_id = "rescheduleBooking",
+    summary = "Move a booking to another slot of the same programme and product",
+    description = "For the resident who made the booking. In one transaction the new slot's place is taken \
+        (409 `booking/full` when none is left), the booking moves, and the old place goes back to the pool. \
+        The person's eligibility is checked again for the new day (422 `booking/ineligible` with `reason`; \
+        `other-product` for a slot of another product). A slot of another programme is 422 \
+        `booking/other-programme`; a cancelled booking 409 `booking/already-cancelled`; one attended, missed \
+        or begun 409 `booking/not-cancellable`. Moving to the slot it holds changes nothing. With an \
+        `Idempotency-Key`, a retried request is answered as the first was.",
+    params(("id" = String, Path, description = "The booking's ID."), platform::openapi::IdempotencyKey),
+    request_body(content = RescheduleRequest, content_type = "application/json"),
+    responses((status = 200, description = "Moved.", body = BookingBody), RescheduleProblems)
+)]
+pub(crate) async fn reschedule(
+    State(state): State<AppState>,
+    SignedIn(principal): SignedIn,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<RescheduleRequest>,
+) -> Result<Json<BookingBody>, AppError> {
+    let account = principal.account_id.to_string();
+    let actor = format!("account:{account}");
+    let moved = store::reschedule(&state, &account, principal.level, id.trim(), request.slot_id.trim(), &actor).await?;
+    Ok(Json(body(moved)))
 }

@@ -3,7 +3,10 @@
 //! each with one conditional statement inside the booking's own
 //! transaction, so no number of servers can overbook) and cancelling (the
 //! place back in the pool in the same transaction). Also a person's
-//! attended steps (for eligibility) and an account's bookings.
+//! attended steps (for eligibility) and an account's bookings. Moving a
+//! booking to another slot takes the new place and gives back the old one
+//! in one transaction. Each of them puts its notice in the outbox in the
+//! same transaction (`notices`).
 
 use platform::app::AppState;
 use platform::audit::{self, AuditEntry};
@@ -17,6 +20,7 @@ use time::Date;
 
 use super::{Reference, Status};
 use crate::errors::BookingError;
+use crate::notices::{self, Notice};
 use crate::programmes::{self, Facts, store::centre, store::programme, store::quota, store::slot};
 
 pub mod booking {
@@ -208,6 +212,7 @@ pub async fn book(state: &AppState, new: NewBooking<'_>) -> Result<Booked, AppEr
         attended: &attended,
     };
     let step = programme.eligibility().check(&facts).map_err(BookingError::Ineligible)?;
+    let contact = crate::people::contact(state, new.account_id).await?;
 
     let txn = platform::db::begin_write(&state.db).await?;
     take_place(state, &txn, &slot).await?;
@@ -236,10 +241,13 @@ pub async fn book(state: &AppState, new: NewBooking<'_>) -> Result<Booked, AppEr
     let entry =
         AuditEntry::new(format!("account:{}", new.account_id), "booking.book", format!("booking:{}", booking.id));
     audit::record(&txn, &state.keys, entry).await?;
-    txn.commit().await?;
-    changed(state, &programme.id, &slot).await;
     let slot = slot::Model { taken: slot.taken + 1, ..slot };
-    Ok(Booked { booking, slot, centre, programme })
+    let booked = Booked { booking, slot, centre, programme };
+    notices::store::enqueue(state, &txn, Notice::Confirmed, contact.as_ref(), &booked).await?;
+    txn.commit().await?;
+    state.outbox_wake.notify_one();
+    changed(state, &booked.programme.id, &booked.slot).await;
+    Ok(booked)
 }
 
 /// Tells every server that `slot`'s places changed (a hint: failures are logged).
@@ -264,6 +272,7 @@ pub async fn of_account(state: &AppState, account_id: &str, id: &str) -> Result<
     context(state, booking).await
 }
 
+/// `booking` with its slot, centre and programme.
 pub(crate) async fn context(state: &AppState, booking: booking::Model) -> Result<Option<Booked>, AppError> {
     let Some((slot, centre, programme)) = programmes::store::slot_with_context(&state.db, &booking.slot_id).await?
     else {
@@ -285,6 +294,7 @@ pub async fn cancel(state: &AppState, account_id: &str, id: &str, actor: &str) -
         Some(Status::Confirmed) if found.slot.starts_at > now => {}
         _ => return Err(BookingError::NotCancellable.into()),
     }
+    let contact = crate::people::contact(state, &found.booking.account_id).await?;
     let txn = platform::db::begin_write(&state.db).await?;
     let done = booking::Entity::update_many()
         .col_expr(booking::Column::Status, Expr::value(Status::Cancelled.as_str()))
@@ -299,11 +309,100 @@ pub async fn cancel(state: &AppState, account_id: &str, id: &str, actor: &str) -
     }
     give_back(state, &txn, &found.slot).await?;
     audit::record(&txn, &state.keys, AuditEntry::new(actor, "booking.cancel", format!("booking:{id}"))).await?;
-    txn.commit().await?;
-    changed(state, &found.programme.id, &found.slot).await;
     let booking =
         booking::Model { status: Status::Cancelled.as_str().to_owned(), cancelled_at: Some(now), ..found.booking };
-    Ok(Booked { booking, ..found })
+    let cancelled = Booked { booking, ..found };
+    notices::store::enqueue(state, &txn, Notice::Cancelled, contact.as_ref(), &cancelled).await?;
+    txn.commit().await?;
+    state.outbox_wake.notify_one();
+    changed(state, &cancelled.programme.id, &cancelled.slot).await;
+    Ok(cancelled)
+}
+
+/// Moves `account_id`'s booking `id` to `slot_id`, a slot of the same
+/// programme and product: the person's eligibility is checked again for the
+/// new day, then one transaction takes the new place (one conditional
+/// statement), moves the booking (only if it is still confirmed in its old
+/// slot) and gives back the old place. `Full` when the new slot has none.
+pub async fn reschedule(
+    state: &AppState,
+    account_id: &str,
+    level: platform::principal::IdentityLevel,
+    id: &str,
+    slot_id: &str,
+    actor: &str,
+) -> Result<Booked, AppError> {
+    let Some(found) = of_account(state, account_id, id).await? else {
+        return Err(BookingError::UnknownBooking.into());
+    };
+    let now = platform::db::now();
+    match Status::parse(&found.booking.status) {
+        Some(Status::Cancelled) => return Err(BookingError::AlreadyCancelled.into()),
+        Some(Status::Confirmed) if found.slot.starts_at > now => {}
+        _ => return Err(BookingError::NotCancellable.into()),
+    }
+    let Some((slot, centre, programme)) = programmes::store::slot_with_context(&state.db, slot_id).await? else {
+        return Err(BookingError::UnknownSlot.into());
+    };
+    if programme.id != found.programme.id {
+        return Err(BookingError::OtherProgramme.into());
+    }
+    if slot.id == found.slot.id {
+        return Ok(found);
+    }
+    if slot.starts_at <= now {
+        return Err(BookingError::Ineligible(programmes::Ineligible::SlotPast).into());
+    }
+    if slot.closed_at.is_some() {
+        return Err(BookingError::SlotClosed.into());
+    }
+    if slot.product_id != found.slot.product_id {
+        return Err(BookingError::Ineligible(programmes::Ineligible::OtherProduct).into());
+    }
+    if !programmes::is_open(programme.opens_at, programme.closes_at, now) {
+        return Err(BookingError::Ineligible(programmes::Ineligible::NotOpen).into());
+    }
+    let attended = attended(state, &programme.id, &found.booking.document_index).await?;
+    let facts = Facts {
+        level,
+        document_kind: &found.booking.document_kind,
+        birthdate: None,
+        slot_day: state.to_local(slot.starts_at).date(),
+        product_id: &slot.product_id,
+        attended: &attended,
+    };
+    let step = programme.eligibility().check(&facts).map_err(BookingError::Ineligible)?;
+    if i32::try_from(step).unwrap_or(1) != found.booking.step {
+        return Err(BookingError::Ineligible(programmes::Ineligible::CourseComplete).into());
+    }
+    let contact = crate::people::contact(state, &found.booking.account_id).await?;
+
+    let txn = platform::db::begin_write(&state.db).await?;
+    take_place(state, &txn, &slot).await?;
+    let moved = booking::Entity::update_many()
+        .col_expr(booking::Column::SlotId, Expr::value(slot.id.clone()))
+        .col_expr(booking::Column::RemindedAt, Expr::value(Option::<time::OffsetDateTime>::None))
+        .filter(booking::Column::Id.eq(id))
+        .filter(booking::Column::SlotId.eq(&found.slot.id))
+        .filter(booking::Column::Status.eq(Status::Confirmed.as_str()))
+        .exec(&txn)
+        .await?;
+    if moved.rows_affected == 0 {
+        // Cancelled or moved by another request between our read and this write:
+        // dropping the transaction gives the new place back.
+        return Err(BookingError::AlreadyCancelled.into());
+    }
+    give_back(state, &txn, &found.slot).await?;
+    audit::record(&txn, &state.keys, AuditEntry::new(actor, "booking.reschedule", format!("booking:{id}"))).await?;
+    let booking = booking::Model { slot_id: slot.id.clone(), reminded_at: None, ..found.booking };
+    let old_slot = found.slot;
+    let moved = Booked { booking, slot: slot::Model { taken: slot.taken + 1, ..slot }, centre, programme };
+    notices::store::enqueue(state, &txn, Notice::Rescheduled, contact.as_ref(), &moved).await?;
+    txn.commit().await?;
+    state.outbox_wake.notify_one();
+    changed(state, &moved.programme.id, &old_slot).await;
+    changed(state, &moved.programme.id, &moved.slot).await;
+    Ok(moved)
 }
 
 /// One page of an account's bookings, newest first, after `after`; one row

@@ -6,6 +6,9 @@
 mod admin;
 mod api;
 mod concurrency;
+mod notices;
 mod officers;
+mod pages;
+mod reschedule;
 mod support;
 mod waiting;

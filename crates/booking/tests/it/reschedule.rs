@@ -1,0 +1,60 @@
+//! Moving a booking (`POST /api/v1/booking/bookings/{id}/reschedule`): the
+//! new place is taken, the old one given back, in one transaction, so
+//! exactly one place stays taken; a full target, another programme and a
+//! cancelled booking are refused and change nothing.
+
+use platform::both_backends;
+use platform::principal::IdentityLevel;
+use platform::testkit::Backend;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::support::{availability, book, hkid, import, problem, resident, send, slots, spawn, testing_plan};
+
+async fn moving_a_booking_keeps_exactly_one_place_taken(backend: Backend) {
+    let app = spawn(backend).await;
+    import(&app, &testing_plan(1)).await;
+    let all = slots(&availability(&app.client(), "community-testing").await);
+    let (_, resident_a) = resident(&app, IdentityLevel::Basic, Some(&hkid(200))).await;
+    let (_, resident_b) = resident(&app, IdentityLevel::Basic, Some(&hkid(201))).await;
+    let booked: Value = book(&resident_a, &all[0].0, None).await.json().await.unwrap();
+    assert_eq!(book(&resident_b, &all[2].0, None).await.status(), 201);
+    let path = format!("/api/v1/booking/bookings/{}/reschedule", booked["id"].as_str().unwrap());
+
+    let response = send(&resident_a, Method::POST, &path, Some(&json!({"slot_id": all[1].0})), None).await;
+    assert_eq!(response.status(), 200);
+    let moved: Value = response.json().await.unwrap();
+    assert_eq!(moved["slot_id"], all[1].0.as_str());
+    assert_eq!(moved["reference"], booked["reference"], "the reference stays");
+    let free: Vec<i64> = slots(&availability(&app.client(), "community-testing").await).iter().map(|s| s.2).collect();
+    assert_eq!(&free[..3], &[1, 0, 0], "old place back, new one taken");
+
+    // A full slot: 409, and nothing moves.
+    let (status, kind, body) =
+        problem(send(&resident_a, Method::POST, &path, Some(&json!({"slot_id": all[2].0})), None).await).await;
+    assert_eq!((status, kind.as_str()), (409, "booking/full"), "{body}");
+    let after: Vec<i64> = slots(&availability(&app.client(), "community-testing").await).iter().map(|s| s.2).collect();
+    assert_eq!(after, free);
+
+    // Another programme's slot.
+    let mut other = testing_plan(1);
+    other["programme"][0]["slug"] = json!("other");
+    import(&app, &other).await;
+    let elsewhere = slots(&availability(&app.client(), "other").await)[0].0.clone();
+    let (status, kind, _) =
+        problem(send(&resident_a, Method::POST, &path, Some(&json!({"slot_id": elsewhere})), None).await).await;
+    assert_eq!((status, kind.as_str()), (422, "booking/other-programme"));
+
+    // Someone else's booking is not found; a cancelled one cannot move.
+    let (status, ..) =
+        problem(send(&resident_b, Method::POST, &path, Some(&json!({"slot_id": all[3].0})), None).await).await;
+    assert_eq!(status, 404);
+    let cancel = format!("/api/v1/booking/bookings/{}", booked["id"].as_str().unwrap());
+    assert_eq!(send(&resident_a, Method::DELETE, &cancel, None, None).await.status(), 200);
+    let (status, kind, _) =
+        problem(send(&resident_a, Method::POST, &path, Some(&json!({"slot_id": all[3].0})), None).await).await;
+    assert_eq!((status, kind.as_str()), (409, "booking/already-cancelled"));
+    let free: Vec<i64> = slots(&availability(&app.client(), "community-testing").await).iter().map(|s| s.2).collect();
+    assert_eq!(&free[..4], &[1, 1, 0, 1]);
+}
+both_backends!(moving_a_booking_keeps_exactly_one_place_taken);
