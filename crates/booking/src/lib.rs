@@ -17,6 +17,7 @@
 //! - `demo`: `serve --demo`'s programmes (those of `examples/booking.toml`).
 //! - `notices`: confirmations, cancellations and reminders through the outbox.
 //! - `residents`: the residents' pages (find a centre, book, my bookings).
+//! - `live`: the public availability page, kept live by server-sent events.
 
 pub mod admin;
 pub mod bookings;
@@ -25,6 +26,7 @@ mod demo;
 pub mod errors;
 mod health;
 pub mod jobs;
+pub mod live;
 mod migrations;
 pub mod notices;
 pub mod officers;
@@ -55,7 +57,11 @@ struct Assets;
 
 /// The pages, under each language prefix: every feature's own.
 fn pages() -> axum::Router<platform::app::AppState> {
-    axum::Router::new().merge(residents::http::pages()).merge(officers::http::pages()).merge(specimens::http::pages())
+    axum::Router::new()
+        .merge(residents::http::pages())
+        .route("/booking/{programme}/availability", axum::routing::get(live::http::page))
+        .merge(officers::http::pages())
+        .merge(specimens::http::pages())
 }
 
 /// The JSON API under `/api/v1/booking`.
@@ -81,6 +87,7 @@ fn api() -> platform::openapi::ApiRouter {
         .routes(utoipa_axum::routes!(admin::http::statistics))
         .routes(utoipa_axum::routes!(admin::http::statistics_csv))
         .routes(utoipa_axum::routes!(bookings::http::reschedule))
+        .routes(utoipa_axum::routes!(live::http::events))
 }
 
 /// The officer scopes that see the centre's page, the laboratory's, the results role's.

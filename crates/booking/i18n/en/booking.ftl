@@ -299,3 +299,9 @@ booking-notice-result-ready-body =
     Sign in to see it, or contact the programme's hotline:
     { $link }
 booking-notice-result-ready-sms = { $programme }: the result of test { $reference } is ready. Sign in to see it: { $link }
+booking-live-title = Free places
+booking-live-intro = Free places at each centre today and on the coming days.
+booking-live-caption = Free places by centre and day
+booking-live-updated = As of { $time }.
+booking-live-updated-live = Updated live. Last update:
+booking-live-refresh = Refresh

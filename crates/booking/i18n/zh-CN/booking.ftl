@@ -299,3 +299,9 @@ booking-notice-result-ready-body =
     请登录查看，或致电计划热线：
     { $link }
 booking-notice-result-ready-sms = { $programme }：检测 { $reference } 的结果已经备妥。请登录查看：{ $link }
+booking-live-title = 余额
+booking-live-intro = 各中心今天及未来数天的余额。
+booking-live-caption = 各中心每日余额
+booking-live-updated = 截至 { $time }。
+booking-live-updated-live = 实时更新。最后更新：
+booking-live-refresh = 重新加载

@@ -299,3 +299,9 @@ booking-notice-result-ready-body =
     請登入查看，或致電計劃熱線：
     { $link }
 booking-notice-result-ready-sms = { $programme }：檢測 { $reference } 的結果已經備妥。請登入查看：{ $link }
+booking-live-title = 餘額
+booking-live-intro = 各中心今天及未來數天的餘額。
+booking-live-caption = 各中心每日餘額
+booking-live-updated = 截至 { $time }。
+booking-live-updated-live = 即時更新。最後更新：
+booking-live-refresh = 重新載入

@@ -6,6 +6,7 @@
 mod admin;
 mod api;
 mod concurrency;
+mod live;
 mod notices;
 mod officers;
 mod pages;
