@@ -5,6 +5,7 @@
 
 mod admin;
 mod api;
+mod browser;
 mod concurrency;
 mod live;
 mod notices;
