@@ -22,7 +22,7 @@ use platform::events::Delivery;
 use platform::page::PageContext;
 use tokio::sync::{mpsc, watch};
 
-use super::{COALESCE, CentreFree, KEEPALIVE, Summary};
+use super::{COALESCE, CentreFree, KEEPALIVE, MAX_STREAM, Summary};
 use crate::bookings::store::SlotChanged;
 use crate::programmes::store;
 
@@ -55,8 +55,11 @@ pub(crate) async fn summary(state: &AppState, programme_id: &str) -> Result<Summ
     Ok(Summary { days: days.iter().map(ToString::to_string).collect(), centres })
 }
 
+/// The sending side of a programme's hub.
+type HubSender = Arc<watch::Sender<Arc<Summary>>>;
+
 /// The hubs of the programmes being watched, by programme ID.
-static HUBS: LazyLock<Mutex<HashMap<String, Arc<watch::Sender<Arc<Summary>>>>>> = LazyLock::new(Default::default);
+static HUBS: LazyLock<Mutex<HashMap<String, HubSender>>> = LazyLock::new(Default::default);
 
 /// A stream of `programme_id`'s summaries, starting a hub for it if none runs.
 fn watch_programme(state: &AppState, programme_id: &str) -> watch::Receiver<Arc<Summary>> {
@@ -81,7 +84,7 @@ fn retire(programme_id: &str, tx: &watch::Sender<Arc<Summary>>) -> bool {
     true
 }
 
-async fn hub(state: AppState, programme_id: String, tx: Arc<watch::Sender<Arc<Summary>>>) {
+async fn hub(state: AppState, programme_id: String, tx: HubSender) {
     let mut events = state.events.subscribe::<SlotChanged>();
     loop {
         match summary(&state, &programme_id).await {
@@ -150,7 +153,7 @@ impl utoipa::IntoResponses for EventProblems {
     description = "Public. A `text/event-stream`: at once and after every change, an `availability` event whose \
         data is `{\"days\": [\"YYYY-MM-DD\", …], \"centres\": [{\"id\": …, \"free\": [places on each day]}]}` for \
         today and the next six local days. Changes close together are sent as one; a comment line every 15 \
-        seconds keeps the connection open.",
+        seconds keeps the connection open. The stream ends after ten minutes (EventSource reconnects).",
     params(("id" = String, Path, description = "The programme's ID or slug.")),
     responses(
         (status = 200, description = "The event stream.", content_type = "text/event-stream", body = String),
@@ -161,6 +164,7 @@ pub(crate) async fn events(State(state): State<AppState>, Path(id): Path<String>
     let Some(programme) = store::programme(&state.db, &id).await? else { return Err(AppError::not_found()) };
     let mut summaries = watch_programme(&state, &programme.id);
     let (tx, rx) = mpsc::channel(4);
+    let ends = tokio::time::Instant::now() + MAX_STREAM;
     tokio::spawn(async move {
         loop {
             let current = summaries.borrow_and_update().clone();
@@ -174,6 +178,7 @@ pub(crate) async fn events(State(state): State<AppState>, Path(id): Path<String>
             tokio::select! {
                 changed = summaries.changed() => if changed.is_err() { return },
                 () = tx.closed() => return,
+                () = tokio::time::sleep_until(ends) => return,
             }
         }
     });

@@ -13,6 +13,9 @@ use serde::Serialize;
 
 /// Changes arriving within this time are read as one.
 pub const COALESCE: Duration = Duration::from_millis(300);
+/// A stream ends after this long; the browser's EventSource opens a new
+/// one by itself (so no stream outlives a deployment by much).
+pub const MAX_STREAM: Duration = Duration::from_secs(600);
 /// A comment line this often keeps proxies from closing a quiet stream.
 pub const KEEPALIVE: Duration = Duration::from_secs(15);
 

@@ -519,7 +519,7 @@ fn given_document(form: &BookForm, errors: &mut FormErrors) -> Option<platform::
         Err(e) => {
             for f in e.fields {
                 let field = if f.field.ends_with("kind") { "kind" } else { "number" };
-                errors.add(field, leak_key(&f.message_key));
+                errors.add(field, document_key(&f.message_key));
             }
             None
         }
@@ -527,7 +527,7 @@ fn given_document(form: &BookForm, errors: &mut FormErrors) -> Option<platform::
 }
 
 /// The document problems' Fluent keys (fixed strings in `people`).
-fn leak_key(key: &str) -> &'static str {
+fn document_key(key: &str) -> &'static str {
     [
         "booking-document-kind",
         "booking-document-hkid-format",
