@@ -228,7 +228,7 @@ pub(crate) async fn page(
         programme: programme.names().get(ctx.lang).to_owned(),
         find: ctx.href(&base),
         refresh: ctx.href(&format!("{base}/availability")),
-        events: format!("/api/v1/booking/programmes/{}/events", programme.id),
+        events: format!("/api/v1/booking/programmes/{id}/events", id = programme.id),
         days: summary.days.clone(),
         rows,
         updated: ctx.t_with("booking-live-updated", &[("time", &ctx.local_time(platform::db::now()))]),
