@@ -9,6 +9,7 @@ mod cli;
 mod composition;
 mod credentials_cli;
 mod credentials_issue;
+mod people_contact;
 mod records;
 mod serve;
 mod support;
