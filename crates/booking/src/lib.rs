@@ -62,6 +62,7 @@ fn pages() -> axum::Router<platform::app::AppState> {
         .route("/booking/{programme}/availability", axum::routing::get(live::http::page))
         .merge(officers::http::pages())
         .merge(specimens::http::pages())
+        .merge(waiting::pages::pages())
 }
 
 /// The JSON API under `/api/v1/booking`.

@@ -59,7 +59,7 @@ pub(crate) enum QueueState {
     Expired,
 }
 
-fn time_of(ms: i64) -> Option<OffsetDateTime> {
+pub(super) fn time_of(ms: i64) -> Option<OffsetDateTime> {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()
 }
 

@@ -3,7 +3,7 @@
 //! first-come queue. Here the rules, without I/O: the settings, the
 //! admission clock (how many places are admitted by a given time), a
 //! place's position and honest estimated wait, and the admission token.
-//! Tables and operations are in `store`, the API and pages in `http`.
+//! Tables and operations are in `store`, the API in `http`, the pages in `pages`.
 //!
 //! Decisions (documented in the API too):
 //! - Only signed-in residents queue: booking needs an account anyway, and
@@ -32,6 +32,7 @@
 //!   again puts the account at the back of the queue.
 
 pub(crate) mod http;
+pub(crate) mod pages;
 pub mod store;
 
 use platform::crypto::Keys;

@@ -11,6 +11,7 @@ mod live;
 mod notices;
 mod officers;
 mod pages;
+mod queue_pages;
 mod reschedule;
 mod support;
 mod waiting;

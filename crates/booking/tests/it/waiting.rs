@@ -21,7 +21,7 @@ fn lift(config: &mut platform::config::Config) {
     config.limits.global_per_ip_per_second = 1_000_000;
 }
 
-async fn admin(app: &TestApp) -> TestClient {
+pub(crate) async fn admin(app: &TestApp) -> TestClient {
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let principal =
         Principal::new(AccountId::new(), IdentityLevel::RealName, vec![Role::Admin], AuthStrength::TwoFactor, now);
@@ -29,20 +29,20 @@ async fn admin(app: &TestApp) -> TestClient {
 }
 
 /// A lifted app with the testing plan; the programme's ID and its first slot.
-async fn app_with_plan(backend: Backend) -> (TestApp, String, String) {
+pub(crate) async fn app_with_plan(backend: Backend) -> (TestApp, String, String) {
     let app = builder(backend).config(lift).spawn().await;
     let imported = import(&app, &testing_plan(50)).await;
     let slot = slots(&availability(&app.client(), "community-testing").await)[0].0.clone();
     (app, imported.programmes[0].id.clone(), slot)
 }
 
-async fn switch_on(app: &TestApp, rate: u32, validity: u32) {
+pub(crate) async fn switch_on(app: &TestApp, rate: u32, validity: u32) {
     let body = json!({"enabled": true, "rate_per_minute": rate, "validity_minutes": validity});
     let response = send(&admin(app).await, Method::PUT, ROOM, Some(&body), None).await;
     assert_eq!(response.status(), 200);
 }
 
-async fn join(client: &TestClient) -> Value {
+pub(crate) async fn join(client: &TestClient) -> Value {
     let response = send(client, Method::POST, QUEUE, None, None).await;
     assert_eq!(response.status(), 200);
     response.json().await.unwrap()
