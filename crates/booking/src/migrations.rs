@@ -10,7 +10,13 @@
 use sea_orm_migration::prelude::*;
 
 pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(Programmes), Box::new(Officers), Box::new(WaitingRoom), Box::new(Administration)]
+    vec![
+        Box::new(Programmes),
+        Box::new(Officers),
+        Box::new(WaitingRoom),
+        Box::new(Administration),
+        Box::new(OnePerPerson),
+    ]
 }
 
 struct Programmes;
@@ -567,6 +573,29 @@ impl MigrationTrait for Administration {
             Table::alter().table(B::Table).add_column(ColumnDef::new(B::ClosedReason).string_len(32).null()).to_owned(),
         )
         .await?;
+        Ok(())
+    }
+}
+
+/// One booking per programme step per person too, not only per document:
+/// a person who types another document (or a stranger's) still holds one.
+struct OnePerPerson;
+
+impl MigrationName for OnePerPerson {
+    fn name(&self) -> &str {
+        "m20261201_070000_booking_one_per_person"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for OnePerPerson {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.get_connection()
+            .execute_unprepared(
+                "CREATE UNIQUE INDEX booking_booking_one_per_person ON booking_booking \
+                 (programme_id, step, person_id) WHERE status <> 'cancelled'",
+            )
+            .await?;
         Ok(())
     }
 }

@@ -320,27 +320,45 @@ pub async fn close(state: &AppState, actor: &str, closing: &Closing) -> Result<C
                     (Action::Move, Some(to)) => move_target(state, &txn, &s, to).await?,
                     _ => None,
                 };
+                // Each change is conditional on the booking still holding this
+                // slot's place: a resident's cancel or move committed meanwhile
+                // (PostgreSQL reads committed) must not give a place back twice.
+                let still_here = |q: sea_orm::UpdateMany<booking::Entity>| {
+                    q.filter(booking::Column::Id.eq(&b.id))
+                        .filter(booking::Column::SlotId.eq(&s.id))
+                        .filter(booking::Column::Status.eq(Status::Confirmed.as_str()))
+                };
                 let moved_to = match &target {
                     Some(t) => {
-                        booking::Entity::update_many()
-                            .col_expr(booking::Column::SlotId, Expr::value(t.id.clone()))
-                            .col_expr(booking::Column::ClosedReason, Expr::value(closing.reason.as_str()))
-                            .filter(booking::Column::Id.eq(&b.id))
-                            .exec(&txn)
-                            .await?;
+                        let done = still_here(
+                            booking::Entity::update_many()
+                                .col_expr(booking::Column::SlotId, Expr::value(t.id.clone()))
+                                .col_expr(booking::Column::ClosedReason, Expr::value(closing.reason.as_str()))
+                                .col_expr(booking::Column::RemindedAt, Expr::value(Option::<OffsetDateTime>::None)),
+                        )
+                        .exec(&txn)
+                        .await?;
+                        if done.rows_affected == 0 {
+                            give_back(state, &txn, t).await?;
+                            continue;
+                        }
                         out.moved += 1;
                         changed.push((programme.id.clone(), t.clone()));
                         let local = state.to_local(t.starts_at);
                         Some(format!("{} {:02}:{:02}", local.date(), local.hour(), local.minute()))
                     }
                     None => {
-                        booking::Entity::update_many()
-                            .col_expr(booking::Column::Status, Expr::value(Status::Cancelled.as_str()))
-                            .col_expr(booking::Column::CancelledAt, Expr::value(now))
-                            .col_expr(booking::Column::ClosedReason, Expr::value(closing.reason.as_str()))
-                            .filter(booking::Column::Id.eq(&b.id))
-                            .exec(&txn)
-                            .await?;
+                        let done = still_here(
+                            booking::Entity::update_many()
+                                .col_expr(booking::Column::Status, Expr::value(Status::Cancelled.as_str()))
+                                .col_expr(booking::Column::CancelledAt, Expr::value(now))
+                                .col_expr(booking::Column::ClosedReason, Expr::value(closing.reason.as_str())),
+                        )
+                        .exec(&txn)
+                        .await?;
+                        if done.rows_affected == 0 {
+                            continue;
+                        }
                         out.cancelled += 1;
                         None
                     }
@@ -348,9 +366,12 @@ pub async fn close(state: &AppState, actor: &str, closing: &Closing) -> Result<C
                 give_back(state, &txn, &s).await?;
                 let action = if moved_to.is_some() { "booking.closure_move" } else { "booking.closure_cancel" };
                 audit::record(&txn, &state.keys, AuditEntry::new(actor, action, format!("booking:{}", b.id))).await?;
-                let notice = super::notice::closure(state, &b, &programme, closing.reason, moved_to.as_deref());
-                platform::outbox::enqueue(&txn, notice).await?;
-                out.notified += 1;
+                if let Some(contact) = crate::people::contact(state, &b.account_id).await? {
+                    let notice =
+                        super::notice::closure(state, &contact, &b, &programme, closing.reason, moved_to.as_deref());
+                    platform::outbox::enqueue(&txn, notice).await?;
+                    out.notified += 1;
+                }
             }
             changed.push((programme.id.clone(), s));
         }

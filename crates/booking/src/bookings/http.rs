@@ -311,9 +311,11 @@ pub(crate) async fn reschedule(
     State(state): State<AppState>,
     SignedIn(principal): SignedIn,
     Path(id): Path<String>,
+    headers: HeaderMap,
     ApiJson(request): ApiJson<RescheduleRequest>,
 ) -> Result<Json<BookingBody>, AppError> {
     let account = principal.account_id.to_string();
+    crate::waiting::http::require_admission(&state, &headers, &account, request.slot_id.trim()).await?;
     let actor = format!("account:{account}");
     let moved = store::reschedule(&state, &account, principal.level, id.trim(), request.slot_id.trim(), &actor).await?;
     Ok(Json(body(moved)))

@@ -300,12 +300,15 @@ pub async fn cancel(state: &AppState, account_id: &str, id: &str, actor: &str) -
         .col_expr(booking::Column::Status, Expr::value(Status::Cancelled.as_str()))
         .col_expr(booking::Column::CancelledAt, Expr::value(now))
         .filter(booking::Column::Id.eq(id))
+        .filter(booking::Column::SlotId.eq(&found.slot.id))
         .filter(booking::Column::Status.eq(Status::Confirmed.as_str()))
         .exec(&txn)
         .await?;
     if done.rows_affected == 0 {
-        // Someone else cancelled it between our read and this write.
-        return Err(BookingError::AlreadyCancelled.into());
+        // Cancelled, moved or checked in between our read and this write:
+        // the place we read is no longer the booking's to give back.
+        return Err(AppError::new(platform::error::ErrorKind::Conflict)
+            .with_detail("the booking changed meanwhile; read it again"));
     }
     give_back(state, &txn, &found.slot).await?;
     audit::record(&txn, &state.keys, AuditEntry::new(actor, "booking.cancel", format!("booking:{id}"))).await?;

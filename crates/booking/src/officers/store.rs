@@ -122,11 +122,12 @@ pub async fn check_in(state: &AppState, officer: &str, typed: &str) -> Result<At
         .col_expr(booking::Column::Status, Expr::value(Status::Attended.as_str()))
         .col_expr(booking::Column::AttendedAt, Expr::value(now))
         .filter(booking::Column::Id.eq(&found.booking.id))
+        .filter(booking::Column::SlotId.eq(&found.slot.id))
         .filter(booking::Column::Status.eq(Status::Confirmed.as_str()))
         .exec(&txn)
         .await?;
     if done.rows_affected == 0 {
-        // Checked in (or cancelled) by someone else between the look-up and now.
+        // Checked in, cancelled or moved by someone else between the look-up and now.
         return Err(BookingError::AlreadyAttended.into());
     }
     let specimen = attendance(&txn, state, officer, &found, now).await?;
@@ -199,7 +200,10 @@ pub async fn walk_in(
         slot_id: Set(slot.id.clone()),
         // A walk-in is a person booking knows only by their document.
         person_id: Set(Uuid::now_v7().to_string()),
-        account_id: Set(officer.to_owned()),
+        // No account booked it: the officer who registered it is in the
+        // audit entry. (Booked under the officer's account, it would list in
+        // their own bookings and send strangers' notices to them.)
+        account_id: Set(String::new()),
         document_index: Set(document_index),
         document_kind: Set(document.kind().to_owned()),
         document_sealed: Set(Some(STANDARD.encode(document.seal(&state.keys)))),

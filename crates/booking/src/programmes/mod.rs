@@ -63,6 +63,7 @@ impl Names {
 
 /// Who may book a programme, as its administrator set it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Eligibility {
     /// The identity level the booking account needs: `basic` or `real_name`.
     #[schema(value_type = String, example = "basic")]

@@ -546,6 +546,7 @@ async fn submit(
     State(state): State<AppState>,
     SignedIn(principal): SignedIn,
     ctx: PageContext,
+    headers: axum::http::HeaderMap,
     PageForm(form): PageForm<BookForm>,
 ) -> Result<Response, AppError> {
     let step = step(&state, &principal, &form.slot).await?;
@@ -576,8 +577,9 @@ async fn submit(
         return ctx.page(StatusCode::OK, "booking-review-title", &page);
     }
     let booked = async {
-        let holder = people::holder(&state, &principal, Some(&form.person), document.as_ref()).await?;
         let account = principal.account_id.to_string();
+        crate::waiting::http::require_admission(&state, &headers, &account, &step.slot.id).await?;
+        let holder = people::holder(&state, &principal, Some(&form.person), document.as_ref()).await?;
         let new = bookings::NewBooking { slot_id: &step.slot.id, holder, account_id: &account, level: principal.level };
         bookings::book(&state, new).await
     }
@@ -802,6 +804,7 @@ async fn reschedule(
     State(state): State<AppState>,
     SignedIn(principal): SignedIn,
     ctx: PageContext,
+    headers: axum::http::HeaderMap,
     Path(id): Path<String>,
     PageForm(form): PageForm<RescheduleForm>,
 ) -> Result<Response, AppError> {
@@ -811,7 +814,11 @@ async fn reschedule(
     if form.slot.trim().is_empty() {
         errors.add("slot", "booking-reschedule-choose");
     } else {
-        match bookings::reschedule(&state, &account, principal.level, &id, form.slot.trim(), &actor).await {
+        let moved = async {
+            crate::waiting::http::require_admission(&state, &headers, &account, form.slot.trim()).await?;
+            bookings::reschedule(&state, &account, principal.level, &id, form.slot.trim(), &actor).await
+        };
+        match moved.await {
             Ok(_) => {
                 let to = format!("{}?done=rescheduled", ctx.href(&crate::notices::confirmation_path(&id)));
                 return Ok(see_other(&to));

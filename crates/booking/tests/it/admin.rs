@@ -220,17 +220,16 @@ async fn a_typhoon_closure_cancels_or_moves_notifies_everyone_and_is_idempotent(
         "closed slots offer no place"
     );
     assert_eq!(slots_of(&app, "wan-chai-sports-centre", tomorrow).await[0].2, 1, "other centres stay open");
-    let outbox = "SELECT COUNT(*) AS n FROM outbox WHERE recipient LIKE 'account:%'";
+    let outbox = "SELECT COUNT(*) AS n FROM outbox WHERE recipient LIKE '%@example.org' AND subject LIKE '%yphoon%'";
     assert_eq!(count(&app, outbox).await, 2);
     let body: String = {
         let db = app.db();
-        let statement = Statement::from_string(db.get_database_backend(), "SELECT body FROM outbox".to_owned());
+        let sql = "SELECT body FROM outbox WHERE subject LIKE '%yphoon%'".to_owned();
+        let statement = Statement::from_string(db.get_database_backend(), sql);
         db.query_one_raw(statement).await.unwrap().unwrap().try_get("", "body").unwrap()
     };
-    assert!(
-        body.contains("typhoon signal No. 8") && body.contains("八號熱帶氣旋") && body.contains("八号热带气旋"),
-        "{body}"
-    );
+    // In the holder's language (the test residents read English).
+    assert!(body.contains("typhoon signal No. 8") && !body.contains("八號熱帶氣旋"), "{body}");
     assert!(body.contains("/en/booking/community-testing"), "a link to rebook: {body}");
     assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'booking.closure_cancel'").await, 2);
 

@@ -268,3 +268,31 @@ async fn two_servers_on_one_postgres_agree_on_positions() {
         }
     }
 }
+
+/// With the room on, no way into a slot skips it: the booking form without
+/// JavaScript and rescheduling (API and form) need the admission too.
+async fn every_way_into_a_slot_needs_the_admission(backend: Backend) {
+    let (app, _, slot) = app_with_plan(backend).await;
+    let (_, early) = resident(&app, IdentityLevel::Basic, None).await;
+    let booked: Value = book(&early, &slot, Some(&hkid(70))).await.json().await.unwrap();
+    switch_on(&app, 60, 15).await;
+    let other = slots(&availability(&app.client(), "community-testing").await)[1].0.clone();
+
+    let path = format!("/api/v1/booking/bookings/{}/reschedule", booked["id"].as_str().unwrap());
+    let (status, kind, _) =
+        problem(send(&early, Method::POST, &path, Some(&json!({"slot_id": other})), None).await).await;
+    assert_eq!((status, kind.as_str()), (428, "booking/waiting-room"), "the reschedule API");
+    let page = format!("/en/booking/bookings/{}/reschedule", booked["id"].as_str().unwrap());
+    let response = early.post_form(&page, &[("slot", other.as_str()), ("day", "")]).await;
+    assert_eq!(response.status(), 428, "the reschedule form");
+
+    let (late_id, late) = resident(&app, IdentityLevel::Basic, None).await;
+    let (number, person) = (hkid(71), late_id.to_string());
+    let form =
+        [("slot", other.as_str()), ("person", &person), ("step", "confirm"), ("kind", "hkid"), ("number", &number)];
+    let response = late.post_form("/en/booking/book", &form).await;
+    assert_eq!(response.status(), 428, "the booking form without JavaScript");
+    let mine: Value = late.get("/api/v1/booking/bookings").await.json().await.unwrap();
+    assert_eq!(mine["items"].as_array().unwrap().len(), 0);
+}
+both_backends!(every_way_into_a_slot_needs_the_admission);
