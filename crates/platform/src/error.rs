@@ -11,7 +11,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
@@ -41,6 +41,12 @@ pub enum ErrorKind {
     IdempotencyKeyReused,
     /// The request that first used the key is still running.
     IdempotencyKeyInProgress,
+    /// An `Authorization: Bearer` token that is unknown, expired or revoked
+    /// (RFC 6750 `invalid_token`).
+    InvalidToken,
+    /// An app's access token lacks the OAuth scope the route needs (RFC 6750
+    /// `insufficient_scope`; the detail names it as `scope`).
+    InsufficientScope,
 }
 
 impl ErrorKind {
@@ -67,6 +73,8 @@ impl ErrorKind {
             ErrorKind::IdempotencyKeyInvalid => "idempotency-key-invalid",
             ErrorKind::IdempotencyKeyReused => "idempotency-key-reused",
             ErrorKind::IdempotencyKeyInProgress => "idempotency-key-in-progress",
+            ErrorKind::InvalidToken => "invalid-token",
+            ErrorKind::InsufficientScope => "insufficient-scope",
         }
     }
 
@@ -76,8 +84,8 @@ impl ErrorKind {
             | ErrorKind::MalformedJson
             | ErrorKind::InvalidUtf8
             | ErrorKind::IdempotencyKeyInvalid => StatusCode::BAD_REQUEST,
-            ErrorKind::Unauthenticated => StatusCode::UNAUTHORIZED,
-            ErrorKind::Forbidden | ErrorKind::CsrfRejected => StatusCode::FORBIDDEN,
+            ErrorKind::Unauthenticated | ErrorKind::InvalidToken => StatusCode::UNAUTHORIZED,
+            ErrorKind::Forbidden | ErrorKind::CsrfRejected | ErrorKind::InsufficientScope => StatusCode::FORBIDDEN,
             ErrorKind::NotFound => StatusCode::NOT_FOUND,
             ErrorKind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorKind::Conflict | ErrorKind::Duplicate | ErrorKind::IdempotencyKeyInProgress => StatusCode::CONFLICT,
@@ -115,7 +123,7 @@ impl ErrorKind {
         }
     }
 
-    pub const ALL: [ErrorKind; 20] = [
+    pub const ALL: [ErrorKind; 22] = [
         ErrorKind::BadRequest,
         ErrorKind::MalformedJson,
         ErrorKind::InvalidUtf8,
@@ -136,6 +144,8 @@ impl ErrorKind {
         ErrorKind::IdempotencyKeyInvalid,
         ErrorKind::IdempotencyKeyReused,
         ErrorKind::IdempotencyKeyInProgress,
+        ErrorKind::InvalidToken,
+        ErrorKind::InsufficientScope,
     ];
 }
 
@@ -172,8 +182,8 @@ impl ProblemType {
 }
 
 /// Platform's own problem types, one per [`ErrorKind`].
-pub const PLATFORM_PROBLEMS: [ProblemType; 20] = {
-    let mut all = [ErrorKind::Internal.problem(); 20];
+pub const PLATFORM_PROBLEMS: [ProblemType; 22] = {
+    let mut all = [ErrorKind::Internal.problem(); 22];
     let mut i = 0;
     while i < ErrorKind::ALL.len() {
         all[i] = ErrorKind::ALL[i].problem();
@@ -295,6 +305,33 @@ impl AppError {
         Self { retry_after: Some(secs), ..Self::new(ErrorKind::RateLimited) }
     }
 
+    /// An app's access token lacks OAuth scope `scope` (`None`: the route
+    /// takes no app at all, only the person themselves).
+    pub fn insufficient_scope(scope: Option<&str>) -> Self {
+        let error = Self::new(ErrorKind::InsufficientScope);
+        match scope {
+            Some(scope) => Self { args: vec![("scope", scope.to_owned())], ..error }
+                .with_detail(format!("the access token was not granted the scope {scope}")),
+            None => error.with_detail("this operation is not open to apps acting with an access token"),
+        }
+    }
+
+    /// The `WWW-Authenticate` challenge of a bearer-token error (RFC 6750 §3).
+    fn challenge(&self) -> Option<String> {
+        if self.is(ErrorKind::InvalidToken) {
+            return Some("Bearer realm=\"lionrock\", error=\"invalid_token\"".to_owned());
+        }
+        if !self.is(ErrorKind::InsufficientScope) {
+            return None;
+        }
+        let mut value = "Bearer realm=\"lionrock\", error=\"insufficient_scope\"".to_owned();
+        // Scope names are plain (`module::OAuthScope`), so they need no quoting.
+        if let Some((_, scope)) = self.args.iter().find(|(k, _)| *k == "scope") {
+            value.push_str(&format!(", scope=\"{scope}\""));
+        }
+        Some(value)
+    }
+
     /// An error only the operator can fix; `cause` is logged, never shown.
     pub fn internal(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
         Self { cause: Some(cause.into()), ..Self::new(ErrorKind::Internal) }
@@ -361,6 +398,9 @@ pub struct ErrorReport(pub Arc<AppError>);
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let mut response = self.problem.status.into_response();
+        if let Some(v) = self.challenge().and_then(|c| HeaderValue::from_str(&c).ok()) {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+        }
         response.extensions_mut().insert(ErrorReport(Arc::new(self)));
         response
     }
@@ -431,6 +471,25 @@ mod tests {
                 assert!(catalog.has(lang, &problem.detail_key()), "{lang} {}", problem.detail_key());
             }
         }
+    }
+
+    #[test]
+    fn bearer_errors_carry_their_rfc_6750_challenge() {
+        let challenge =
+            |e: AppError| e.into_response().headers().get("www-authenticate").map(|v| v.to_str().unwrap().to_owned());
+        assert_eq!(
+            challenge(AppError::new(ErrorKind::InvalidToken)).unwrap(),
+            r#"Bearer realm="lionrock", error="invalid_token""#
+        );
+        assert_eq!(
+            challenge(AppError::insufficient_scope(Some("booking"))).unwrap(),
+            r#"Bearer realm="lionrock", error="insufficient_scope", scope="booking""#
+        );
+        assert_eq!(
+            challenge(AppError::insufficient_scope(None)).unwrap(),
+            r#"Bearer realm="lionrock", error="insufficient_scope""#
+        );
+        assert_eq!(challenge(AppError::new(ErrorKind::Forbidden)), None);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Who is asking: the `Principal` every domain consumes (identity produces
-//! it from a session), identity levels, roles and the extractors that guard
-//! routes, so permission is visible in a handler's signature.
+//! it from a session, or from an OAuth access token an app presents for a
+//! resident), identity levels, roles and the extractors that guard routes,
+//! so permission is visible in a handler's signature.
 
 use std::marker::PhantomData;
 
@@ -94,6 +95,20 @@ pub struct Principal {
     /// Where they proved it (OpenID Connect's `amr` says so).
     #[serde(default)]
     pub proven_on: ProvenOn,
+    /// `None` for the person themselves (a browser session); for an app
+    /// acting for them with an OAuth access token, the grant that limits it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub granted: Option<Grant>,
+}
+
+/// What a person allowed an app (an OAuth client) to do for them: the
+/// scopes of the access token it presents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grant {
+    /// The app's `client_id`.
+    pub client: String,
+    /// The OAuth scopes granted (`openid`, `booking`, …).
+    pub scopes: Vec<String>,
 }
 
 impl Principal {
@@ -114,6 +129,7 @@ impl Principal {
             scopes: Vec::new(),
             authenticated_at,
             proven_on: ProvenOn::ThisDevice,
+            granted: None,
         }
     }
 
@@ -133,6 +149,20 @@ impl Principal {
     /// (permissions, not proof: strength and sign-in time stay as built).
     pub fn with_scopes(self, scopes: Vec<String>) -> Self {
         Self { scopes, ..self }
+    }
+
+    /// The same person as an app acting for them sees them, limited to
+    /// `grant`: resident powers only (no officer or administrator role, no
+    /// officer scope, whatever the account holds), and only within the
+    /// granted scopes ([`Principal::grants`]).
+    pub fn through(self, grant: Grant) -> Self {
+        Self { roles: vec![Role::Resident], scopes: Vec::new(), granted: Some(grant), ..self }
+    }
+
+    /// Whether this principal may use OAuth scope `scope`: always for the
+    /// person themselves, and for an app only when its grant has the scope.
+    pub fn grants(&self, scope: &str) -> bool {
+        self.granted.as_ref().is_none_or(|g| g.scopes.iter().any(|s| s == scope))
     }
 
     pub fn has_role(&self, role: Role) -> bool {
@@ -157,7 +187,10 @@ impl<S: Send + Sync> FromRequestParts<S> for MaybePrincipal {
     }
 }
 
-/// Any signed-in person; 401 otherwise.
+/// Any signed-in person; 401 otherwise. An app acting for someone with an
+/// access token is not the person: it gets 403 `insufficient-scope` here,
+/// and reaches only routes that name a scope it was granted ([`Granted`]).
+/// So is every guard built on this one (`Require`, `RequireScope`).
 #[derive(Debug, Clone)]
 pub struct SignedIn(pub Principal);
 
@@ -166,6 +199,7 @@ impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         match parts.extensions.get::<MaybePrincipal>() {
+            Some(MaybePrincipal(Some(p))) if p.granted.is_some() => Err(AppError::insufficient_scope(None)),
             Some(MaybePrincipal(Some(p))) => Ok(SignedIn(p.clone())),
             _ => Err(AppError::new(ErrorKind::Unauthenticated)),
         }
@@ -236,5 +270,93 @@ impl<St: Send + Sync, S: ScopeGuard> FromRequestParts<St> for RequireScope<S> {
             return Err(AppError::new(ErrorKind::Forbidden));
         }
         Ok(RequireScope { principal, _scope: PhantomData })
+    }
+}
+
+/// An OAuth scope a route demands of apps through [`Granted`]. The module
+/// that owns the route declares it in `Module::oauth_scopes`, so residents
+/// can grant it.
+pub trait GrantScope: Send + Sync + 'static {
+    const SCOPE: &'static str;
+}
+
+/// The person themselves (a session), or an app acting for them with an
+/// access token granted scope `S`: 401 if neither, 403
+/// `insufficient-scope` (with `WWW-Authenticate: Bearer
+/// error="insufficient_scope", scope="…"`) for an app without it. Put it
+/// in the signature of an `/api/` handler that apps may call. An app never
+/// holds officer or administrator powers ([`Principal::through`]).
+#[derive(Debug, Clone)]
+pub struct Granted<S: GrantScope> {
+    pub principal: Principal,
+    _scope: PhantomData<S>,
+}
+
+impl<St: Send + Sync, S: GrantScope> FromRequestParts<St> for Granted<S> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &St) -> Result<Self, Self::Rejection> {
+        let Some(MaybePrincipal(Some(principal))) = parts.extensions.get::<MaybePrincipal>() else {
+            return Err(AppError::new(ErrorKind::Unauthenticated));
+        };
+        if !principal.grants(S::SCOPE) {
+            return Err(AppError::insufficient_scope(Some(S::SCOPE)));
+        }
+        Ok(Granted { principal: principal.clone(), _scope: PhantomData })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn officer() -> Principal {
+        Principal::new(
+            AccountId::new(),
+            IdentityLevel::RealName,
+            vec![Role::Resident, Role::Officer, Role::Admin],
+            AuthStrength::Passkey,
+            1_700_000_000,
+        )
+        .with_scopes(vec!["booking-staff".to_owned()])
+    }
+
+    fn grant(scopes: &[&str]) -> Grant {
+        Grant { client: "app".to_owned(), scopes: scopes.iter().map(|s| (*s).to_owned()).collect() }
+    }
+
+    #[test]
+    fn the_person_themselves_has_every_scope() {
+        let me = officer();
+        assert!(me.grants("booking") && me.grants("openid") && me.grants(""));
+    }
+
+    #[test]
+    fn an_app_has_only_the_scopes_it_was_granted() {
+        let app = officer().through(grant(&["openid", "booking"]));
+        assert!(app.grants("booking") && app.grants("openid"));
+        assert!(!app.grants("email") && !app.grants("book") && !app.grants("booking ") && !app.grants(""));
+        assert!(!officer().through(grant(&[])).grants("openid"));
+    }
+
+    #[test]
+    fn an_app_has_resident_powers_only() {
+        let me = officer();
+        let app = me.clone().through(grant(&["booking"]));
+        assert_eq!(app.roles, [Role::Resident]);
+        assert!(!app.has_role(Role::Officer) && !app.has_role(Role::Admin) && !app.has_scope("booking-staff"));
+        // Who, how well known, and the proof stay as they were.
+        assert_eq!(
+            (app.account_id, app.level, app.strength, app.authenticated_at),
+            (me.account_id, me.level, me.strength, me.authenticated_at)
+        );
+    }
+
+    #[test]
+    fn a_session_principal_is_stored_as_before() {
+        let json = serde_json::to_value(officer()).unwrap();
+        assert!(json.get("granted").is_none(), "sessions written before grants read the same");
+        let back: Principal = serde_json::from_value(json).unwrap();
+        assert_eq!(back.granted, None);
     }
 }

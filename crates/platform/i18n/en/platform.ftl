@@ -120,3 +120,9 @@ api-no = No
 paging-limit-out-of-range = The limit must be between 1 and { $max }.
 paging-limit-invalid = The limit must be a whole number between 1 and { $max }.
 paging-cursor-invalid = This cursor is not valid. Start again from the first page.
+
+## Access tokens (apps acting for a resident)
+error-invalid-token-title = Access token not valid
+error-invalid-token-detail = The access token is unknown, has expired or was withdrawn. The app must get a new one, which may mean signing in again.
+error-insufficient-scope-title = Permission not given
+error-insufficient-scope-detail = You have not allowed this app to do this for you. The app must ask for your permission first.

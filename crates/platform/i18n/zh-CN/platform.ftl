@@ -120,3 +120,9 @@ api-no = 否
 paging-limit-out-of-range = 上限必须介于 1 至 { $max }。
 paging-limit-invalid = 上限必须是 1 至 { $max } 之间的整数。
 paging-cursor-invalid = 此游标无效。请从第一页重新开始。
+
+## 访问令牌（代居民操作的应用程序）
+error-invalid-token-title = 访问令牌无效
+error-invalid-token-detail = 访问令牌未知、已过期或已被撤回。应用程序须获取新的令牌，你或须重新登录。
+error-insufficient-scope-title = 未获你的许可
+error-insufficient-scope-detail = 你并未允许此应用程序代你进行这项操作。应用程序须先征求你的许可。

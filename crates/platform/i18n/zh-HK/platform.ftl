@@ -120,3 +120,9 @@ api-no = 否
 paging-limit-out-of-range = 上限必須介乎 1 至 { $max }。
 paging-limit-invalid = 上限必須是 1 至 { $max } 之間的整數。
 paging-cursor-invalid = 此游標無效。請由第一頁重新開始。
+
+## 存取權杖（代居民操作的應用程式）
+error-invalid-token-title = 存取權杖無效
+error-invalid-token-detail = 存取權杖不明、已過期或已被撤回。應用程式須取得新的權杖，你或須重新登入。
+error-insufficient-scope-title = 未獲你的許可
+error-insufficient-scope-detail = 你並未允許此應用程式代你進行這項操作。應用程式須先徵求你的許可。
