@@ -114,6 +114,7 @@ pub fn module() -> Module {
         demo: Some(|state| Box::pin(demo::load(state))),
         job: Some(|state| Box::pin(deletion::store::job(state))),
         contracts: platform::contracts::Contracts { people: Some(&real_name::store::People), health_records: None },
+        oauth_scopes: &oidc::SCOPES,
         ..Module::named(NAME)
     }
 }

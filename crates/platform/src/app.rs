@@ -105,6 +105,8 @@ pub struct AppInner {
     pub events: crate::events::Bus,
     /// The services modules offer each other.
     pub contracts: crate::contracts::Contracts,
+    /// Every module's OAuth scopes (`Module::oauth_scopes`), which identity offers apps.
+    pub oauth_scopes: Vec<crate::module::OAuthScope>,
     /// The last database readiness check, for `/readyz` (see `database_readiness`).
     readiness: tokio::sync::Mutex<Option<Readiness>>,
     /// `serve --demo`: every page says the site holds made-up data.
@@ -219,6 +221,8 @@ pub enum StartError {
     Tls(#[from] crate::tls::TlsConfigError),
     #[error(transparent)]
     Contracts(#[from] crate::contracts::DuplicateContract),
+    #[error(transparent)]
+    OAuthScopes(#[from] crate::module::OAuthScopeError),
     #[error("cannot listen on {addr}: {source}")]
     Listen { addr: SocketAddr, source: std::io::Error },
 }
@@ -306,6 +310,7 @@ impl AppState {
             workers: Workers::default(),
             events: crate::events::Bus::default(),
             contracts: crate::contracts::Contracts::of(modules)?,
+            oauth_scopes: crate::module::oauth_scopes(modules)?,
             demo: std::sync::atomic::AtomicBool::new(false),
             readiness: tokio::sync::Mutex::new(None),
             bound: OnceLock::new(),

@@ -48,6 +48,49 @@ pub struct OfflinePage {
     pub assets: &'static [&'static str],
 }
 
+/// An OAuth scope a module's API grants apps acting for a resident (the
+/// route demands it with `principal::Granted`). Identity offers it to
+/// registered clients, lists it in its discovery document, asks the
+/// resident on its consent page, and grants it in access tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OAuthScope {
+    /// The scope as apps ask for it (`booking`): lower-case letters, digits,
+    /// `-` and `_`; unique across modules.
+    pub name: &'static str,
+    /// Fluent key of what the resident allows, a line on the consent page
+    /// ("book and cancel appointments for you and the people you look after").
+    pub consent_key: &'static str,
+}
+
+/// Two modules declare the same OAuth scope, or one declares a name apps
+/// could not ask for plainly.
+#[derive(Debug, thiserror::Error)]
+pub enum OAuthScopeError {
+    #[error("both {first} and {second} declare the OAuth scope {scope:?}; scopes must be unique")]
+    Duplicate { scope: &'static str, first: &'static str, second: &'static str },
+    #[error("{module} declares the OAuth scope {scope:?}: a scope is 1 to 64 lower-case letters, digits, '-' and '_'")]
+    Name { scope: &'static str, module: &'static str },
+}
+
+/// Every module's OAuth scopes, in module order: the one list identity offers.
+pub fn oauth_scopes(modules: &[Module]) -> Result<Vec<OAuthScope>, OAuthScopeError> {
+    let mut out: Vec<(OAuthScope, &'static str)> = Vec::new();
+    for m in modules {
+        for scope in m.oauth_scopes {
+            let plain = (1..=64).contains(&scope.name.len())
+                && scope.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+            if !plain {
+                return Err(OAuthScopeError::Name { scope: scope.name, module: m.name });
+            }
+            if let Some((_, first)) = out.iter().find(|(s, _)| s.name == scope.name) {
+                return Err(OAuthScopeError::Duplicate { scope: scope.name, first, second: m.name });
+            }
+            out.push((*scope, m.name));
+        }
+    }
+    Ok(out.into_iter().map(|(s, _)| s).collect())
+}
+
 /// Who sees a navigation link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Show {
@@ -123,6 +166,8 @@ pub struct Module {
     pub job: Option<Job>,
     /// The services it offers other modules (`contracts`).
     pub contracts: crate::contracts::Contracts,
+    /// OAuth scopes its API grants apps acting for a resident.
+    pub oauth_scopes: &'static [OAuthScope],
 }
 
 fn no_routes() -> Router<AppState> {
@@ -152,7 +197,31 @@ impl Module {
             commands: &[],
             demo: None,
             job: None,
-            contracts: crate::contracts::Contracts { people: None, health_records: None },
+            contracts: crate::contracts::Contracts::default(),
+            oauth_scopes: &[],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BOOKING: OAuthScope = OAuthScope { name: "booking", consent_key: "booking-consent-scope" };
+
+    fn declaring(name: &'static str, scopes: &'static [OAuthScope]) -> Module {
+        Module { oauth_scopes: scopes, ..Module::named(name) }
+    }
+
+    #[test]
+    fn oauth_scopes_are_unique_and_plain() {
+        let found = oauth_scopes(&[Module::named("a"), declaring("booking", &[BOOKING])]).unwrap();
+        assert_eq!(found, [BOOKING]);
+        let err = oauth_scopes(&[declaring("b", &[BOOKING]), declaring("c", &[BOOKING])]).err().unwrap();
+        assert_eq!(err.to_string(), "both b and c declare the OAuth scope \"booking\"; scopes must be unique");
+        for bad in ["", "Booking", "book ing", "book\"ing", "booking:read"] {
+            let scope: &'static [OAuthScope] = Box::leak(Box::new([OAuthScope { name: bad, consent_key: "k" }]));
+            assert!(matches!(oauth_scopes(&[declaring("d", scope)]), Err(OAuthScopeError::Name { .. })), "{bad:?}");
         }
     }
 }

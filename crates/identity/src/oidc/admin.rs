@@ -39,6 +39,12 @@ struct ClientsPage<'a> {
     created: Option<(String, Option<String>)>,
     name: String,
     redirect_uris: String,
+    /// The scopes a client may be allowed (`openid` always is).
+    offered: Vec<&'static str>,
+}
+
+fn offered(state: &AppState) -> Vec<&'static str> {
+    state.oauth_scopes.iter().map(|s| s.name).filter(|s| *s != "openid").collect()
 }
 
 async fn rows(state: &AppState) -> Result<Vec<ClientRow>, AppError> {
@@ -79,6 +85,7 @@ pub(crate) async fn page(
             created: None,
             name: String::new(),
             redirect_uris: String::new(),
+            offered: offered(&state),
         },
     )
 }
@@ -119,6 +126,7 @@ pub(crate) async fn create(
                     created: shown,
                     name: String::new(),
                     redirect_uris: String::new(),
+                    offered: offered(&state),
                 },
             )
         }
@@ -127,14 +135,22 @@ pub(crate) async fn create(
                 ClientError::Name => errors.add("name", "admin-clients-name-invalid"),
                 ClientError::RedirectUri(_) => errors.add("redirect_uris", "admin-clients-redirect-invalid"),
                 ClientError::PairwiseHosts => errors.add("redirect_uris", "admin-clients-pairwise-hosts"),
-                ClientError::Scope(_) | ClientError::Jwks(_) => errors.add("name", "admin-clients-invalid"),
+                ClientError::Scope { .. } | ClientError::Jwks(_) => errors.add("name", "admin-clients-invalid"),
                 ClientError::Internal(m) => return Err(AppError::internal(m)),
             }
             let clients = rows(&state).await?;
             ctx.page(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "admin-clients-title",
-                &ClientsPage { ctx: &ctx, errors, clients, created: None, name, redirect_uris },
+                &ClientsPage {
+                    ctx: &ctx,
+                    errors,
+                    clients,
+                    created: None,
+                    name,
+                    redirect_uris,
+                    offered: offered(&state),
+                },
             )
         }
     }

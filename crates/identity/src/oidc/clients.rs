@@ -3,7 +3,7 @@
 
 use super::claims::sector_of;
 use super::provider::mac;
-use super::{SCOPES, SOURCE_SCOPE, json_list, store};
+use super::{SOURCE_SCOPE, json_list, store};
 use platform::app::AppState;
 use serde::Serialize;
 
@@ -40,10 +40,8 @@ pub enum ClientError {
     Name,
     #[error("--redirect-uri {0:?}: must be an absolute https URL (http only for localhost), without a fragment")]
     RedirectUri(String),
-    #[error(
-        "--scope {0:?}: not offered (offered: openid, email, profile, address, phone, offline_access, real_name_source)"
-    )]
-    Scope(String),
+    #[error("--scope {scope:?}: not offered (offered: {offered})")]
+    Scope { scope: String, offered: String },
     #[error(
         "--pairwise: every --redirect-uri must be on one host (the sector that pairwise subjects are computed for)"
     )]
@@ -52,6 +50,12 @@ pub enum ClientError {
     Jwks(String),
     #[error("{0}")]
     Internal(String),
+}
+
+/// Whether the provider offers OAuth scope `name`: identity's own and every
+/// other module's (`state.oauth_scopes`).
+fn offered(state: &AppState, name: &str) -> bool {
+    state.oauth_scopes.iter().any(|s| s.name == name)
 }
 
 fn acceptable_redirect(uri: &str) -> bool {
@@ -100,8 +104,9 @@ fn client_row(state: &AppState, new: NewClient) -> Result<(store::client::Model,
     }
     let mut scopes = vec!["openid".to_owned()];
     for s in &new.scopes {
-        if !SCOPES.contains(&s.as_str()) && s != SOURCE_SCOPE {
-            return Err(ClientError::Scope(s.clone()));
+        if !offered(state, s) && s != SOURCE_SCOPE {
+            let names: Vec<&str> = state.oauth_scopes.iter().map(|o| o.name).chain([SOURCE_SCOPE]).collect();
+            return Err(ClientError::Scope { scope: s.clone(), offered: names.join(", ") });
         }
         if !scopes.contains(s) {
             scopes.push(s.clone());

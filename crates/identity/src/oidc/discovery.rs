@@ -1,7 +1,7 @@
 //! The discovery document (OpenID Connect Discovery 1.0).
 
 use super::provider::issuer;
-use super::{ACR_BASIC, ACR_REAL_NAME, SCOPES};
+use super::{ACR_BASIC, ACR_REAL_NAME};
 use platform::app::AppState;
 
 /// The discovery document (OpenID Connect Discovery 1.0).
@@ -18,7 +18,7 @@ pub fn discovery(state: &AppState) -> serde_json::Value {
         "introspection_endpoint": format!("{iss}/oauth/introspect"),
         "pushed_authorization_request_endpoint": format!("{iss}/oauth/par"),
         "require_pushed_authorization_requests": false,
-        "scopes_supported": SCOPES,
+        "scopes_supported": state.oauth_scopes.iter().map(|s| s.name).collect::<Vec<_>>(),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token"],

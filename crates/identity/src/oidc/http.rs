@@ -100,12 +100,16 @@ fn auth_error(state: &AppState, ctx: &PageContext, e: AuthError) -> Result<Respo
     }
 }
 
-fn scope_keys(req: &AuthRequest) -> Vec<String> {
+/// What the person allows, a line per scope asked for: identity's and other
+/// modules' (`state.oauth_scopes`).
+fn scope_keys(state: &AppState, req: &AuthRequest) -> Vec<String> {
     // Profile scopes are listed field by field, with a choice for each.
+    let by_field = |s: &str| crate::profile::FIELDS.iter().any(|f| f.scope == s);
     req.scopes
         .iter()
-        .filter(|s| matches!(s.as_str(), "openid" | "email" | super::OFFLINE_ACCESS))
-        .map(|s| format!("consent-scope-{s}"))
+        .filter(|s| !by_field(s))
+        .filter_map(|s| state.oauth_scopes.iter().find(|o| o.name == s))
+        .map(|o| o.consent_key.to_owned())
         .collect()
 }
 
@@ -188,7 +192,7 @@ async fn answer(
             let content = ConsentPage {
                 ctx,
                 client_name: &a.req.client.name,
-                scopes: scope_keys(&a.req),
+                scopes: scope_keys(state, &a.req),
                 fields: field_choices(&a.req),
                 pending: &pending,
             };

@@ -17,6 +17,7 @@ mod provider;
 pub mod store;
 mod token;
 
+use platform::module::OAuthScope;
 use time::Duration;
 
 pub use authorize::{
@@ -42,7 +43,17 @@ pub const KEY_KEEP: Duration = Duration::days(1);
 
 pub const ACR_BASIC: &str = "urn:lionrock:loa:basic";
 pub const ACR_REAL_NAME: &str = "urn:lionrock:loa:real_name";
-pub const SCOPES: [&str; 6] = ["openid", "email", "profile", "address", "phone", OFFLINE_ACCESS];
+/// OpenID Connect's scopes, which identity declares as its module's OAuth
+/// scopes: the provider offers these and every other module's
+/// (`state.oauth_scopes`), one list.
+pub const SCOPES: [OAuthScope; 6] = [
+    OAuthScope { name: "openid", consent_key: "consent-scope-openid" },
+    OAuthScope { name: "email", consent_key: "consent-scope-email" },
+    OAuthScope { name: "profile", consent_key: "consent-scope-profile" },
+    OAuthScope { name: "address", consent_key: "consent-scope-address" },
+    OAuthScope { name: "phone", consent_key: "consent-scope-phone" },
+    OAuthScope { name: OFFLINE_ACCESS, consent_key: "consent-scope-offline_access" },
+];
 /// The scope that asks for a refresh token (OIDC Core §11). Honoured only
 /// for a client allowed it, and only when the person allowed it on the
 /// consent page in the same authorization (which `prompt=consent` makes

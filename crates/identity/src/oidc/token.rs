@@ -5,7 +5,7 @@
 use super::claims::{account_level, acr, parse_level, released_claims, subject_for};
 use super::provider::{issuer, mac};
 use super::store::token::Kind;
-use super::{ACCESS_TOKEN_LIFETIME, ID_TOKEN_LIFETIME, OAuthError, OFFLINE_ACCESS, SCOPES, parse_list, store};
+use super::{ACCESS_TOKEN_LIFETIME, ID_TOKEN_LIFETIME, OAuthError, OFFLINE_ACCESS, parse_list, store};
 use crate::model;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -161,11 +161,18 @@ async fn issue_tokens(
 }
 
 /// The OAuth scopes among a grant's stored scopes, space-separated, as the
-/// token response and introspection show them. The stored list also holds
-/// our own markers (`claim:<field>` for a claim asked for by name,
-/// `id_token:<claim>` for one asked for in the ID token), never shown.
+/// token response and introspection show them.
 pub(crate) fn oauth_scope(stored: &[String]) -> String {
-    stored.iter().filter(|s| SCOPES.contains(&s.as_str())).cloned().collect::<Vec<_>>().join(" ")
+    oauth_scopes(stored).join(" ")
+}
+
+/// The OAuth scopes among a grant's stored scopes. The stored list also
+/// holds our own markers (`claim:<field>` for a claim asked for by name,
+/// `id_token:<claim>` for one asked for in the ID token), never shown: a
+/// scope's name never holds a `:` (`platform::module::OAuthScope`), and
+/// only scopes offered when the client was registered are ever granted.
+pub(crate) fn oauth_scopes(stored: &[String]) -> Vec<String> {
+    stored.iter().filter(|s| !s.contains(':')).cloned().collect()
 }
 
 /// The authorization-code grant.

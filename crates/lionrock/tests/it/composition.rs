@@ -52,3 +52,16 @@ fn every_problem_type_is_unique_and_translated() {
     slugs.dedup();
     assert_eq!(slugs.len(), count, "problem slugs (and so their translations) are unique across modules");
 }
+
+#[test]
+fn every_oauth_scope_is_unique_and_says_what_it_allows() {
+    let modules = lionrock::modules();
+    let catalog = platform::app::catalog(&modules).expect("translations parse");
+    let scopes = platform::module::oauth_scopes(&modules).expect("scopes are unique and plain");
+    assert!(scopes.iter().any(|s| s.name == "openid"), "identity offers OpenID Connect's scopes");
+    for scope in scopes {
+        for lang in platform::i18n::Lang::ALL {
+            assert!(catalog.has(lang, scope.consent_key), "{} in {lang}", scope.consent_key);
+        }
+    }
+}
