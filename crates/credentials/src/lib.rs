@@ -109,7 +109,10 @@ pub fn module() -> Module {
         ],
         commands: &cli::COMMANDS,
         demo: Some(|state| Box::pin(demo::load(state))),
-        contracts: platform::contracts::Contracts { people: None, health_records: Some(&records::contract::Service) },
+        contracts: platform::contracts::Contracts {
+            health_records: Some(&records::contract::Service),
+            ..platform::contracts::Contracts::default()
+        },
         ..Module::named(NAME)
     }
 }

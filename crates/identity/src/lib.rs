@@ -113,7 +113,11 @@ pub fn module() -> Module {
         commands: &cli::COMMANDS,
         demo: Some(|state| Box::pin(demo::load(state))),
         job: Some(|state| Box::pin(deletion::store::job(state))),
-        contracts: platform::contracts::Contracts { people: Some(&real_name::store::People), health_records: None },
+        contracts: platform::contracts::Contracts {
+            people: Some(&real_name::store::People),
+            bearers: Some(&oidc::Bearers),
+            ..platform::contracts::Contracts::default()
+        },
         oauth_scopes: &oidc::SCOPES,
         ..Module::named(NAME)
     }

@@ -9,6 +9,9 @@
 //!   identity document).
 //!   It also says where and in which language to write to an account's
 //!   holder (booking's confirmations and reminders).
+//! - [`Bearers`]: identity tells whom an OAuth access token stands for, as
+//!   the [`Principal`] of an app acting for them (`web::sessions` asks, for
+//!   `Authorization: Bearer` under `/api/`).
 //! - [`HealthRecords`]: credentials issues a signed record for a health event
 //!   another domain saw (booking, when a resident attends a vaccination).
 
@@ -20,7 +23,7 @@ use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::ids::Document;
 use crate::outbox::Channel;
-use crate::principal::AccountId;
+use crate::principal::{AccountId, Principal};
 
 /// A boxed future, as the traits here return (they are used as `dyn`).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -79,6 +82,21 @@ pub trait People: Send + Sync + 'static {
     ) -> BoxFuture<'a, Result<Option<Contact>, AppError>>;
 }
 
+/// Identity's answer about OAuth access tokens (implemented by identity).
+pub trait Bearers: Send + Sync + 'static {
+    /// The principal an app presenting access `token` acts as: the
+    /// account's, through the token's grant (`Principal::through`: resident
+    /// powers only, limited to its scopes). `None` when the token is
+    /// unknown, expired or revoked (looked up on every call, so a
+    /// revocation applies at once on every server), or its account is not
+    /// active.
+    fn principal<'a>(
+        &'a self,
+        state: &'a AppState,
+        token: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Principal>, AppError>>;
+}
+
 /// A health event another domain saw, for which a signed record is due.
 #[derive(Clone)]
 pub struct HealthEvent {
@@ -133,6 +151,7 @@ pub trait HealthRecords: Send + Sync + 'static {
 pub struct Contracts {
     pub people: Option<&'static dyn People>,
     pub health_records: Option<&'static dyn HealthRecords>,
+    pub bearers: Option<&'static dyn Bearers>,
 }
 
 /// Two modules offer the same service.
@@ -148,10 +167,13 @@ impl Contracts {
     /// The services of every module, each from its one provider.
     pub fn of(modules: &[crate::module::Module]) -> Result<Contracts, DuplicateContract> {
         let mut out = Contracts::default();
-        let mut providers: [Option<&'static str>; 2] = [None, None];
+        let mut providers: [Option<&'static str>; 3] = [None; 3];
         for m in modules {
-            let offered = [m.contracts.people.is_some(), m.contracts.health_records.is_some()];
-            for (i, (service, offers)) in ["people", "health records"].into_iter().zip(offered).enumerate() {
+            let offered =
+                [m.contracts.people.is_some(), m.contracts.health_records.is_some(), m.contracts.bearers.is_some()];
+            for (i, (service, offers)) in
+                ["people", "health records", "bearer tokens"].into_iter().zip(offered).enumerate()
+            {
                 if !offers {
                     continue;
                 }
@@ -162,6 +184,7 @@ impl Contracts {
             }
             out.people = out.people.or(m.contracts.people);
             out.health_records = out.health_records.or(m.contracts.health_records);
+            out.bearers = out.bearers.or(m.contracts.bearers);
         }
         Ok(out)
     }
@@ -174,6 +197,12 @@ impl Contracts {
     /// Credentials' health-record service, if it is part of this binary.
     pub fn health_records(&self) -> Option<&'static dyn HealthRecords> {
         self.health_records
+    }
+
+    /// Identity's bearer-token service, if it is part of this binary
+    /// (without it, `web::sessions` leaves `Authorization` to handlers).
+    pub fn bearers(&self) -> Option<&'static dyn Bearers> {
+        self.bearers
     }
 }
 
@@ -205,7 +234,7 @@ mod tests {
     #[test]
     fn each_service_has_one_provider() {
         let offering = |name| Module {
-            contracts: Contracts { people: Some(&Nobody), health_records: None },
+            contracts: Contracts { people: Some(&Nobody), ..Contracts::default() },
             ..Module::named(name)
         };
         let found = Contracts::of(&[Module::named("a"), offering("b")]).unwrap();

@@ -4,7 +4,8 @@
 //! `Idempotent-Replayed: true`, without running the handler.
 //!
 //! - Scope: keys belong to the caller, never global. The caller is the
-//!   signed-in account, else a MAC of the session cookie or of the
+//!   signed-in account (and the app, for one acting with an access token),
+//!   else a MAC of the session cookie or of the
 //!   `Authorization` header; a request with none of these (one that
 //!   authenticates in its body, like a signed assertion, or none at all) is
 //!   scoped by the whole request, so only whoever holds that exact body
@@ -199,7 +200,12 @@ impl Scope {
 /// Who is asking, as the input of the scope's MAC (never stored as is).
 fn caller(req: &Request, fingerprint: &str) -> (Scope, String) {
     if let Some(MaybePrincipal(Some(p))) = req.extensions().get::<MaybePrincipal>() {
-        return (Scope::Credential, format!("account\0{}", p.account_id));
+        // An app acting for the account keys apart from the person and from
+        // other apps: none replays an answer another was allowed to get.
+        return match &p.granted {
+            None => (Scope::Credential, format!("account\0{}", p.account_id)),
+            Some(grant) => (Scope::Credential, format!("account\0{}\0client\0{}", p.account_id, grant.client)),
+        };
     }
     let https = req.extensions().get::<ClientInfo>().is_some_and(|c| c.https);
     if let Some(cookie) = web::read_cookie(req.headers(), web::session_cookie_name(https)) {

@@ -108,7 +108,14 @@ fn idempotency_problems() -> [ProblemType; 4] {
     ]
 }
 
-/// The common parts: title, version, problem schemas, the session cookie.
+/// The name of the security scheme of an app's access token: an operation
+/// that apps may call (`principal::Granted<S>`) lists it with the scope, as
+/// `security(("session" = []), ("bearer" = ["booking"]))`, and [`document`]
+/// then lists the bearer-token problems in its responses.
+pub const BEARER: &str = "bearer";
+
+/// The common parts: title, version, problem schemas, the session cookie
+/// and the bearer token.
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(
@@ -137,6 +144,19 @@ impl utoipa::Modify for SessionCookie {
                     "lr_session",
                     "The session cookie of a signed-in person (`__Host-lr_session` over HTTPS).",
                 ))),
+            );
+            components.add_security_scheme(
+                BEARER,
+                SecurityScheme::Http(
+                    utoipa::openapi::security::HttpBuilder::new()
+                        .scheme(utoipa::openapi::security::HttpAuthScheme::Bearer)
+                        .description(Some(
+                            "An access token from lionrock's OpenID provider (`/oauth/token`), for an app \
+                            acting for a resident with the scopes they allowed. Apps act with resident powers \
+                            only. Not together with the session cookie (400).",
+                        ))
+                        .build(),
+                ),
             );
         }
     }
@@ -173,8 +193,17 @@ fn complete_operation(operation: &mut Value, csrf: bool, catalog: &Catalog) {
         .get("parameters")
         .and_then(Value::as_array)
         .is_some_and(|ps| ps.iter().any(|p| p["in"] == "header" && p["name"] == "Idempotency-Key"));
+    let bearer = operation
+        .get("security")
+        .and_then(Value::as_array)
+        .is_some_and(|alternatives| alternatives.iter().any(|a| a.get(BEARER).is_some()));
     let Some(responses) = operation.get_mut("responses").and_then(Value::as_object_mut) else { return };
     let mut kinds: Vec<ProblemType> = EVERY_OPERATION.iter().map(|k| k.problem()).collect();
+    if bearer {
+        kinds.extend(
+            [ErrorKind::BadRequest, ErrorKind::InvalidToken, ErrorKind::InsufficientScope].map(|k| k.problem()),
+        );
+    }
     if has_body {
         kinds.extend(JSON_BODY.iter().map(|k| k.problem()));
     }
@@ -223,6 +252,13 @@ fn complete_operation(operation: &mut Value, csrf: bool, catalog: &Catalog) {
             problem["headers"] = json!({ "Retry-After": {
                 "description": "Seconds to wait before trying again.",
                 "schema": { "type": "integer", "minimum": 1 }
+            }});
+        } else if uris.contains(&ErrorKind::InvalidToken.problem().type_uri())
+            || uris.contains(&ErrorKind::InsufficientScope.problem().type_uri())
+        {
+            problem["headers"] = json!({ "WWW-Authenticate": {
+                "description": "With `invalid-token` or `insufficient-scope`: the RFC 6750 challenge (`Bearer realm=\"lionrock\", error=\"invalid_token\"`, or `error=\"insufficient_scope\", scope=\"…\"`).",
+                "schema": { "type": "string" }
             }});
         } else if uris.contains(&in_progress) {
             problem["headers"] = json!({ "Retry-After": {

@@ -361,12 +361,19 @@ fn is_html(headers: &HeaderMap) -> bool {
     headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"))
 }
 
-/// Resolves the session cookie into a `Principal`, and provides the CSRF seed.
+/// Resolves the session cookie into a `Principal` (or, under `/api/`, an
+/// access token: [`app_principal`]), and provides the CSRF seed.
 pub(crate) async fn sessions(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let https = req.extensions().get::<ClientInfo>().is_some_and(|c| c.https);
     let session = read_cookie(req.headers(), session_cookie_name(https)).and_then(SessionToken::parse);
     let mut principal = None;
-    if let Some(token) = &session {
+    if let Some((bearers, token)) = state.contracts.bearers().zip(bearer_token(&req)) {
+        let cookie_sent = read_cookie(req.headers(), session_cookie_name(https)).is_some();
+        match app_principal(&state, bearers, &token, cookie_sent).await {
+            Ok(p) => principal = Some(p),
+            Err(e) => return e.into_response(),
+        }
+    } else if let Some(token) = &session {
         match crate::session::resolve(&state.db, token, state.session_lifetimes()).await {
             Ok(p) => principal = p,
             Err(e) => return AppError::internal(e).into_response(),
@@ -388,6 +395,46 @@ pub(crate) async fn sessions(State(state): State<AppState>, mut req: Request, ne
     response
 }
 
+/// The access token of an `Authorization: Bearer` request under `/api/`
+/// (RFC 6750 §2.1). Elsewhere (pages, and the OAuth endpoints, which read
+/// tokens themselves) the header means nothing to the session layer.
+fn bearer_token(req: &Request) -> Option<String> {
+    if !req.uri().path().starts_with("/api/") {
+        return None;
+    }
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+}
+
+/// The principal of an app presenting access `token` for a resident,
+/// through the provider of the bearer-token service (identity; without one,
+/// as in a test app of platform alone, the header is left to the handler).
+/// An unknown, expired or revoked token is 401 `invalid-token` with RFC
+/// 6750's challenge, at once: a revocation is a database row, seen by every
+/// server. A request that also carries a session cookie is refused (400): it
+/// would otherwise be unclear whose powers it uses, and a browser that holds
+/// a session has no business sending an app's token.
+async fn app_principal(
+    state: &AppState,
+    bearers: &dyn crate::contracts::Bearers,
+    token: &str,
+    session_cookie_sent: bool,
+) -> Result<crate::principal::Principal, AppError> {
+    if session_cookie_sent {
+        return Err(AppError::new(ErrorKind::BadRequest)
+            .with_detail("send a session cookie or an Authorization: Bearer token, not both"));
+    }
+    // RFC 6750's b64token, and no longer than any token we issue: anything
+    // else is refused without a look-up.
+    let plain = (1..=256).contains(&token.len())
+        && token.trim_end_matches('=').bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b));
+    if !plain {
+        return Err(AppError::new(ErrorKind::InvalidToken));
+    }
+    bearers.principal(state, token).await?.ok_or_else(|| AppError::new(ErrorKind::InvalidToken))
+}
+
 fn is_unsafe(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE)
 }
@@ -396,7 +443,8 @@ fn is_unsafe(method: &Method) -> bool {
 ///
 /// Exempt: routes a module declares exempt (OAuth endpoints that
 /// authenticate clients), and `/api/` requests that carry no session cookie
-/// (bearer-token clients, which a browser cannot be tricked into sending).
+/// (bearer-token clients, which a browser cannot be tricked into sending;
+/// `sessions` refuses a request with both).
 pub(crate) async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if !is_unsafe(req.method()) {
         return next.run(req).await;

@@ -48,8 +48,10 @@ impl platform::contracts::People for People {
 }
 
 async fn spawn(backend: Backend) -> TestApp {
-    let people =
-        Module { contracts: Contracts { people: Some(&People), health_records: None }, ..Module::named("test-people") };
+    let people = Module {
+        contracts: Contracts { people: Some(&People), ..Contracts::default() },
+        ..Module::named("test-people")
+    };
     TestApp::builder().module(credentials::module()).module(people).backend(backend).spawn().await
 }
 

@@ -7,6 +7,7 @@
 
 pub(crate) mod admin;
 mod authorize;
+mod bearer;
 mod claims;
 mod client_auth;
 mod clients;
@@ -26,6 +27,7 @@ pub use authorize::{
     validate,
 };
 pub(crate) use authorize::{HeldQuery, return_origin};
+pub(crate) use bearer::Bearers;
 pub use claims::{level_of_acr, subject, userinfo};
 pub(crate) use client_auth::{AssertionUse, JwsError, verify_client_jws};
 pub use client_auth::{ClientAuth, authenticate_client};

@@ -5,6 +5,7 @@
 
 mod account;
 mod app_sign_in;
+mod bearer;
 mod browser;
 mod browser_rp;
 mod deletion;

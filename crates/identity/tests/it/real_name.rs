@@ -370,7 +370,7 @@ async fn rejected_requests_with_keys_leave_no_idempotency_rows(backend: Backend)
             .await
             .unwrap();
         assert_eq!(malformed.status(), 400);
-        // A made-up Authorization header proves nothing: still only successes are kept.
+        // A made-up bearer token proves nothing: refused before anything runs.
         let junk = api
             .http
             .post(api.url(identity::real_name::ASSERTION_PATH))
@@ -381,7 +381,7 @@ async fn rejected_requests_with_keys_leave_no_idempotency_rows(backend: Backend)
             .send()
             .await
             .unwrap();
-        assert_eq!(junk.status(), 400);
+        assert_eq!(junk.status(), 401);
         let forged =
             assert_with_key(&api, &uuid::Uuid::new_v4().to_string(), &serde_json::json!({ "assertion": "not.a.jwt" }))
                 .await;
