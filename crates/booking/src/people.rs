@@ -57,24 +57,25 @@ pub async fn holder(
     person_id: Option<&str>,
     given: Option<&Document>,
 ) -> Result<Holder, AppError> {
-    if person_id.is_some_and(|p| p != principal.account_id.to_string()) {
-        return Err(BookingError::UnknownPerson.into());
-    }
-    let checked = state.contracts.people()?.checked_person(state, &principal.account_id).await?;
-    let (document_index, document_kind, document_sealed) = match (checked, given) {
+    let people = state.contracts.people()?;
+    let account = &principal.account_id;
+    // The account's own ID names its holder too (the pages' "yourself").
+    let person = match person_id.map(str::trim).filter(|p| !p.is_empty() && *p != account.to_string()) {
+        None => people.people_acted_for(state, account).await?.into_iter().find(|p| p.holder),
+        Some(p) => match uuid::Uuid::parse_str(p) {
+            Ok(id) => people.acts_for(state, account, &platform::contracts::PersonId(id)).await?,
+            Err(_) => None,
+        },
+    };
+    let Some(person) = person else { return Err(BookingError::UnknownPerson.into()) };
+    let (document_index, document_kind, document_sealed) = match (person.checked, given) {
         (Some(checked), _) => (checked.document_index, checked.document_kind, None),
         (None, Some(document)) => {
             (document.index(&state.keys), document.kind().to_owned(), Some(STANDARD.encode(document.seal(&state.keys))))
         }
         (None, None) => return Err(BookingError::Ineligible(Ineligible::DocumentNeeded).into()),
     };
-    Ok(Holder {
-        person_id: principal.account_id.to_string(),
-        document_index,
-        document_kind,
-        document_sealed,
-        birthdate: None,
-    })
+    Ok(Holder { person_id: person.id.to_string(), document_index, document_kind, document_sealed, birthdate: person.birthdate })
 }
 
 /// Who a health record is for, as the record names them.

@@ -20,6 +20,7 @@ pub mod oidc;
 mod pages;
 pub mod passkeys;
 pub mod password;
+mod people;
 mod places;
 pub mod profile;
 pub mod real_name;
@@ -114,7 +115,7 @@ pub fn module() -> Module {
         demo: Some(|state| Box::pin(demo::load(state))),
         job: Some(|state| Box::pin(deletion::store::job(state))),
         contracts: platform::contracts::Contracts {
-            people: Some(&real_name::store::People),
+            people: Some(&people::People),
             bearers: Some(&oidc::Bearers),
             ..platform::contracts::Contracts::default()
         },

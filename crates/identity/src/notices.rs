@@ -70,21 +70,3 @@ pub(crate) fn code_message(state: &AppState, lang: Lang, to: &Identifier, code: 
 pub(crate) fn language(state: &AppState, account: &account::Model) -> Lang {
     account.lang.as_deref().and_then(Lang::parse).unwrap_or(state.config.locale.default)
 }
-
-/// Where other domains write to the holder of `account_id` (the platform's
-/// people service): its verified e-mail address, else its verified mobile
-/// number, in its language; `None` when it has neither.
-pub(crate) async fn contact_of(
-    state: &AppState,
-    account_id: &str,
-) -> Result<Option<platform::contracts::Contact>, AppError> {
-    let Some(account) = crate::store::account_by_id(&state.db, account_id).await? else { return Ok(None) };
-    let lang = language(state, &account);
-    let (channel, address) =
-        match (&account.email, account.email_verified_at, &account.phone, account.phone_verified_at) {
-            (Some(email), Some(_), _, _) => (Channel::Email, email.clone()),
-            (_, _, Some(phone), Some(_)) => (Channel::Sms, phone.clone()),
-            _ => return Ok(None),
-        };
-    Ok(Some(platform::contracts::Contact { channel, address, lang }))
-}

@@ -6,9 +6,8 @@
 //!
 //! - [`People`]: identity tells what it has checked about the person behind
 //!   an account (credentials shows a resident the records issued to their
-//!   identity document).
-//!   It also says where and in which language to write to an account's
-//!   holder (booking's confirmations and reminders).
+//!   identity document), who an account may act for (themselves and their
+//!   dependants, with what booking needs of each), and where its notices go.
 //! - [`Bearers`]: identity tells whom an OAuth access token stands for, as
 //!   the [`Principal`] of an app acting for them (`web::sessions` asks, for
 //!   `Authorization: Bearer` under `/api/`).
@@ -22,7 +21,7 @@ use crate::app::AppState;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::ids::Document;
-use crate::outbox::Channel;
+use crate::outbox::{Channel, Notification};
 use crate::principal::{AccountId, Principal};
 
 /// A boxed future, as the traits here return (they are used as `dyn`).
@@ -45,15 +44,73 @@ impl std::fmt::Debug for CheckedPerson {
     }
 }
 
-/// Where to write to an account's holder: a verified e-mail address or
-/// mobile number, and the language they read.
+/// A person's opaque identifier (UUIDv7): an account holder or a
+/// dependant, who has no account. Never an [`AccountId`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct PersonId(pub uuid::Uuid);
+
+impl std::fmt::Display for PersonId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A person an account may act for (its holder, or a dependant they look
+/// after), with only what another domain needs to serve them: booking
+/// checks eligibility by birth date and document, and names them on the
+/// confirmation.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Person {
+    pub id: PersonId,
+    /// The account's own holder, not a dependant.
+    pub holder: bool,
+    /// From their profile, if given.
+    pub birthdate: Option<time::Date>,
+    /// Their name in Latin script and in Chinese, if given (at least one is
+    /// for a dependant).
+    pub name: Option<String>,
+    pub name_zh: Option<String>,
+    /// Their checked identity document, if one was checked.
+    pub checked: Option<CheckedPerson>,
+}
+
+impl Person {
+    /// The name to show them by in `lang`: Chinese first for the Chinese
+    /// languages, the other name when that one is missing.
+    pub fn shown_name(&self, lang: Lang) -> Option<&str> {
+        let (first, second) = match lang {
+            Lang::En => (&self.name, &self.name_zh),
+            Lang::ZhHk | Lang::ZhCn => (&self.name_zh, &self.name),
+        };
+        first.as_deref().or(second.as_deref())
+    }
+}
+
+impl std::fmt::Debug for Person {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Person").field("id", &self.id).field("holder", &self.holder).finish_non_exhaustive()
+    }
+}
+
+/// Where an account's notices go, in the language they read: build a
+/// [`Notification`] with [`Contact::notification`] and put it in the
+/// outbox in the transaction that makes the change it tells of.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Contact {
-    /// [`Channel::Email`] or [`Channel::Sms`].
+    /// E-mail, else SMS to a mobile number.
     pub channel: Channel,
-    /// The e-mail address, or the number in E.164 form.
-    pub address: String,
+    pub recipient: String,
     pub lang: Lang,
+}
+
+impl Contact {
+    /// A notice with `subject` (e-mail only; SMS sends the body alone) and
+    /// `body`, both already in `self.lang`.
+    pub fn notification(&self, subject: String, body: String) -> Notification {
+        let subject = (self.channel != Channel::Sms).then_some(subject);
+        Notification { channel: self.channel, recipient: self.recipient.clone(), lang: self.lang, subject, body }
+    }
 }
 
 impl std::fmt::Debug for Contact {
@@ -72,9 +129,24 @@ pub trait People: Send + Sync + 'static {
         account: &'a AccountId,
     ) -> BoxFuture<'a, Result<Option<CheckedPerson>, AppError>>;
 
-    /// Where and in which language to write to the account's holder: its
-    /// verified e-mail address, else its verified mobile number; `None`
-    /// when it has neither (or there is no such account).
+    /// `person`, if `account` may act for them (its holder, or a dependant
+    /// it looks after); `None` otherwise, and for no such person or account.
+    fn acts_for<'a>(
+        &'a self,
+        state: &'a AppState,
+        account: &'a AccountId,
+        person: &'a PersonId,
+    ) -> BoxFuture<'a, Result<Option<Person>, AppError>>;
+
+    /// Everyone `account` may act for: its holder first, then its
+    /// dependants (empty for no such account).
+    fn people_acted_for<'a>(
+        &'a self,
+        state: &'a AppState,
+        account: &'a AccountId,
+    ) -> BoxFuture<'a, Result<Vec<Person>, AppError>>;
+
+    /// Where `account`'s notices go, or `None` for no such account.
     fn contact<'a>(
         &'a self,
         state: &'a AppState,
@@ -222,6 +294,23 @@ mod tests {
             Box::pin(async { Ok(None) })
         }
 
+        fn acts_for<'a>(
+            &'a self,
+            _: &'a AppState,
+            _: &'a AccountId,
+            _: &'a PersonId,
+        ) -> BoxFuture<'a, Result<Option<Person>, AppError>> {
+            Box::pin(async { Ok(None) })
+        }
+
+        fn people_acted_for<'a>(
+            &'a self,
+            _: &'a AppState,
+            _: &'a AccountId,
+        ) -> BoxFuture<'a, Result<Vec<Person>, AppError>> {
+            Box::pin(async { Ok(Vec::new()) })
+        }
+
         fn contact<'a>(
             &'a self,
             _: &'a AppState,
@@ -242,5 +331,33 @@ mod tests {
         let err = Contracts::of(&[offering("b"), Module::named("c"), offering("d")]).err().unwrap();
         assert_eq!((err.service, err.first, err.second), ("people", "b", "d"));
         assert!(Contracts::of(&[Module::named("a")]).unwrap().people().is_err());
+    }
+
+    #[test]
+    fn a_person_is_shown_by_the_name_of_the_language() {
+        let person = |name: Option<&str>, name_zh: Option<&str>| Person {
+            id: PersonId(uuid::Uuid::now_v7()),
+            holder: false,
+            birthdate: None,
+            name: name.map(str::to_owned),
+            name_zh: name_zh.map(str::to_owned),
+            checked: None,
+        };
+        let both = person(Some("CHAN Siu Ming"), Some("陳小明"));
+        assert_eq!(both.shown_name(Lang::En), Some("CHAN Siu Ming"));
+        assert_eq!(both.shown_name(Lang::ZhHk), Some("陳小明"));
+        assert_eq!(both.shown_name(Lang::ZhCn), Some("陳小明"));
+        assert_eq!(person(None, Some("陳小明")).shown_name(Lang::En), Some("陳小明"));
+        assert_eq!(person(Some("CHAN Siu Ming"), None).shown_name(Lang::ZhHk), Some("CHAN Siu Ming"));
+        assert_eq!(person(None, None).shown_name(Lang::En), None);
+        assert!(!format!("{both:?}").contains("CHAN"), "no personal data in logs");
+    }
+
+    #[test]
+    fn a_notice_by_sms_has_no_subject() {
+        let to = |channel| Contact { channel, recipient: "x".to_owned(), lang: Lang::ZhHk };
+        let mail = to(Channel::Email).notification("Subject".to_owned(), "Body".to_owned());
+        assert_eq!((mail.subject.as_deref(), mail.body.as_str(), mail.lang), (Some("Subject"), "Body", Lang::ZhHk));
+        assert_eq!(to(Channel::Sms).notification("Subject".to_owned(), "Body".to_owned()).subject, None);
     }
 }

@@ -42,7 +42,7 @@ pub fn closure(
     };
     Notification {
         channel: contact.channel,
-        recipient: contact.address.clone(),
+        recipient: contact.recipient.clone(),
         lang,
         subject,
         body: state.catalog.text_with(lang, key, &args),

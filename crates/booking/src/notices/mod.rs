@@ -73,7 +73,7 @@ pub fn message(state: &AppState, notice: Notice, contact: &Contact, booked: &Boo
     };
     Notification {
         channel: contact.channel,
-        recipient: contact.address.clone(),
+        recipient: contact.recipient.clone(),
         lang,
         subject,
         body: state.catalog.text_with(lang, &body_key, &args),

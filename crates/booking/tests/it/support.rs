@@ -6,7 +6,7 @@
 
 use std::sync::Mutex;
 
-use platform::contracts::{BoxFuture, CheckedPerson, Contact, Contracts};
+use platform::contracts::{BoxFuture, CheckedPerson, Contact, Contracts, Person, PersonId};
 use platform::error::AppError;
 use platform::module::Module;
 use platform::principal::{AccountId, IdentityLevel};
@@ -40,11 +40,46 @@ impl platform::contracts::People for People {
         let found = CONTACTS.lock().unwrap().iter().rev().find(|(a, _)| a == account).map(|(_, c)| c.clone());
         Box::pin(async move { Ok(found) })
     }
+
+    // In this double an account's holder is the person with the account's ID.
+    fn acts_for<'a>(
+        &'a self,
+        _: &'a platform::app::AppState,
+        account: &'a AccountId,
+        person: &'a PersonId,
+    ) -> BoxFuture<'a, Result<Option<Person>, AppError>> {
+        let found = (person.0 == account.0).then(|| holder(account));
+        Box::pin(async move { Ok(found) })
+    }
+
+    fn people_acted_for<'a>(
+        &'a self,
+        _: &'a platform::app::AppState,
+        account: &'a AccountId,
+    ) -> BoxFuture<'a, Result<Vec<Person>, AppError>> {
+        let found = vec![holder(account)];
+        Box::pin(async move { Ok(found) })
+    }
+}
+
+/// The account's holder as the double knows them.
+fn holder(account: &AccountId) -> Person {
+    let checked = CHECKED.lock().unwrap().iter().find(|(a, _)| a == account).map(|(_, p)| p.clone());
+    let birthdate = BIRTHDATES.lock().unwrap().iter().find(|(a, _)| a == account).map(|(_, d)| *d);
+    Person { id: PersonId(account.0), holder: true, birthdate, name: None, name_zh: None, checked }
+}
+
+/// Birth dates identity "knows", by account.
+static BIRTHDATES: Mutex<Vec<(AccountId, time::Date)>> = Mutex::new(Vec::new());
+
+/// Identity knows this birth date for the account's holder.
+pub fn set_birthdate(account: AccountId, born: time::Date) {
+    BIRTHDATES.lock().unwrap().push((account, born));
 }
 
 /// Identity "verified" this e-mail address for the account, read in `lang`.
 pub fn set_contact(account: AccountId, address: &str, lang: platform::i18n::Lang) {
-    let contact = Contact { channel: platform::outbox::Channel::Email, address: address.to_owned(), lang };
+    let contact = Contact { channel: platform::outbox::Channel::Email, recipient: address.to_owned(), lang };
     CONTACTS.lock().unwrap().push((account, contact));
 }
 
@@ -58,7 +93,7 @@ pub fn address_of(account: &AccountId) -> String {
 /// lifted (booking's own limits live in the database and stay).
 pub fn builder(backend: Backend) -> TestAppBuilder {
     let people =
-        Module { contracts: Contracts { people: Some(&People), health_records: None }, ..Module::named("test-people") };
+        Module { contracts: Contracts { people: Some(&People), ..Contracts::default() }, ..Module::named("test-people") };
     TestApp::builder()
         .module(booking::module())
         .module(people)

@@ -12,7 +12,7 @@ use std::sync::Mutex;
 
 use credentials::records::store;
 use platform::both_backends;
-use platform::contracts::{BoxFuture, CheckedPerson, Contracts};
+use platform::contracts::{BoxFuture, CheckedPerson, Contact, Contracts, Person, PersonId};
 use platform::error::AppError;
 use platform::ids::Document;
 use platform::module::Module;
@@ -38,11 +38,29 @@ impl platform::contracts::People for People {
         Box::pin(async move { Ok(found) })
     }
 
+    // Credentials asks only for the holder's checked document.
+    fn acts_for<'a>(
+        &'a self,
+        _: &'a platform::app::AppState,
+        _: &'a AccountId,
+        _: &'a PersonId,
+    ) -> BoxFuture<'a, Result<Option<Person>, AppError>> {
+        Box::pin(async { Ok(None) })
+    }
+
+    fn people_acted_for<'a>(
+        &'a self,
+        _: &'a platform::app::AppState,
+        _: &'a AccountId,
+    ) -> BoxFuture<'a, Result<Vec<Person>, AppError>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+
     fn contact<'a>(
         &'a self,
         _: &'a platform::app::AppState,
         _: &'a AccountId,
-    ) -> BoxFuture<'a, Result<Option<platform::contracts::Contact>, AppError>> {
+    ) -> BoxFuture<'a, Result<Option<Contact>, AppError>> {
         Box::pin(async { Ok(None) })
     }
 }

@@ -1,7 +1,8 @@
 //! The `identity_document` table: recording a checked document (sealed,
 //! blind-indexed, the profile's name and birth date vouched for by it, the
-//! level raised, audited and the owner told, in one transaction), and a
-//! person's documents, masked, for their data download.
+//! level raised, audited and the owner told, in one transaction), a
+//! person's documents, masked, for their data download, and their checked
+//! document for other domains.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -148,15 +149,14 @@ pub(crate) async fn documents_of(state: &AppState, person_id: &str) -> Result<Ve
     Ok(out)
 }
 
-/// The checked document of the account's holder, for other domains (the
-/// platform's people service): its shared index and masked number.
+/// The checked document of a person (an account's holder or a dependant),
+/// for other domains (the platform's people service): its shared index and
+/// masked number.
 pub(crate) async fn checked_person(
     state: &AppState,
-    account_id: &str,
+    person_id: &str,
 ) -> Result<Option<platform::contracts::CheckedPerson>, AppError> {
-    let Some(account) = store::account_by_id(&state.db, account_id).await? else { return Ok(None) };
-    let Some(row) =
-        document::Entity::find().filter(document::Column::PersonId.eq(&account.person_id)).one(&state.db).await?
+    let Some(row) = document::Entity::find().filter(document::Column::PersonId.eq(person_id)).one(&state.db).await?
     else {
         return Ok(None);
     };
@@ -168,25 +168,4 @@ pub(crate) async fn checked_person(
         masked_document: document.masked(),
         document_kind: row.kind,
     }))
-}
-
-/// Identity's side of the platform's people service.
-pub(crate) struct People;
-
-impl platform::contracts::People for People {
-    fn checked_person<'a>(
-        &'a self,
-        state: &'a AppState,
-        account: &'a platform::principal::AccountId,
-    ) -> platform::contracts::BoxFuture<'a, Result<Option<platform::contracts::CheckedPerson>, AppError>> {
-        Box::pin(async move { checked_person(state, &account.to_string()).await })
-    }
-
-    fn contact<'a>(
-        &'a self,
-        state: &'a AppState,
-        account: &'a platform::principal::AccountId,
-    ) -> platform::contracts::BoxFuture<'a, Result<Option<platform::contracts::Contact>, AppError>> {
-        Box::pin(async move { crate::notices::contact_of(state, &account.to_string()).await })
-    }
 }

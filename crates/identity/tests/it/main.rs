@@ -14,6 +14,7 @@ mod guesses;
 mod oidc;
 mod oidc_rp;
 mod passkeys;
+mod people;
 mod phone;
 mod profile;
 mod real_name;

@@ -30,7 +30,7 @@ async fn identity_says_where_to_write_to_an_account_holder(backend: Backend) {
 
     let mail = account(&app, "chan@example.org", true).await;
     let contact = people.contact(&app.state, &mail).await.unwrap().unwrap();
-    assert_eq!((contact.channel, contact.address.as_str()), (Channel::Email, "chan@example.org"));
+    assert_eq!((contact.channel, contact.recipient.as_str()), (Channel::Email, "chan@example.org"));
     assert_eq!(contact.lang, app.state.config.locale.default);
     identity::store::account::ActiveModel {
         id: Set(mail.to_string()),
@@ -44,7 +44,7 @@ async fn identity_says_where_to_write_to_an_account_holder(backend: Backend) {
 
     let phone = account(&app, "+85291234567", true).await;
     let contact = people.contact(&app.state, &phone).await.unwrap().unwrap();
-    assert_eq!((contact.channel, contact.address.as_str()), (Channel::Sms, "+85291234567"));
+    assert_eq!((contact.channel, contact.recipient.as_str()), (Channel::Sms, "+85291234567"));
 
     let pending = account(&app, "pending@example.org", false).await;
     assert!(people.contact(&app.state, &pending).await.unwrap().is_none(), "not verified");
