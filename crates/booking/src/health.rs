@@ -15,7 +15,7 @@ use crate::people;
 /// particulars; the record's UVCI, if one was issued.
 pub(crate) async fn issue(state: &AppState, booked: &Booked, kind: HealthEventKind, actor: &str) -> Option<String> {
     let service = state.contracts.health_records()?;
-    let person = match people::record_person(state, &booked.booking).await {
+    let person = match people::record_person(state, &booked.booking.person_id).await {
         Ok(Some(person)) => person,
         Ok(None) => return None,
         Err(e) => {

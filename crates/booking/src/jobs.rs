@@ -11,7 +11,7 @@ pub async fn job(state: AppState) {
         Ok(n) => tracing::info!(n, "booking: marked no-shows"),
         Err(e) => tracing::warn!(error = %e, "booking: marking no-shows failed"),
     }
-    if let Err(error) = crate::notices::store::remind_due(&state).await {
+    if let Err(error) = crate::bookings::store::remind_due(&state).await {
         tracing::warn!(error = %error.problem.slug, "booking reminders failed; the next run retries");
     }
 }

@@ -96,12 +96,24 @@ const STAFF: [&str; 1] = [officers::STAFF_SCOPE];
 const LAB: [&str; 1] = [officers::LAB_SCOPE];
 const RESULTS: [&str; 1] = [officers::RESULTS_SCOPE];
 
+/// The OAuth scope an app needs to book for a resident with an access token.
+pub struct BookingScope;
+
+impl platform::principal::GrantScope for BookingScope {
+    const SCOPE: &'static str = "booking";
+}
+
+/// The scopes booking offers apps (identity's consent page shows each).
+const OAUTH_SCOPES: [platform::module::OAuthScope; 1] =
+    [platform::module::OAuthScope { name: "booking", consent_key: "booking-oauth-scope" }];
+
 /// Booking's contribution to the binary.
 pub fn module() -> Module {
     Module {
         migrations: migrations::all,
         translations: &TRANSLATIONS,
         problems: &errors::PROBLEMS,
+        oauth_scopes: &OAUTH_SCOPES,
         api,
         commands: &cli::COMMANDS,
         nav: &[

@@ -10,7 +10,7 @@ use platform::error::{AppError, FieldError};
 use platform::ids::Document;
 use platform::principal::Principal;
 
-use crate::bookings::store::Holder;
+use crate::bookings::Holder;
 use crate::errors::BookingError;
 use crate::programmes::Ineligible;
 
@@ -75,7 +75,13 @@ pub async fn holder(
         }
         (None, None) => return Err(BookingError::Ineligible(Ineligible::DocumentNeeded).into()),
     };
-    Ok(Holder { person_id: person.id.to_string(), document_index, document_kind, document_sealed, birthdate: person.birthdate })
+    Ok(Holder {
+        person_id: person.id.to_string(),
+        document_index,
+        document_kind,
+        document_sealed,
+        birthdate: person.birthdate,
+    })
 }
 
 /// Who a health record is for, as the record names them.
@@ -102,11 +108,8 @@ impl std::fmt::Debug for RecordPerson {
 /// contract's person facts (`person_id` of the booking) that H1 adds; the
 /// document from those facts, or from `document_sealed` when it was given
 /// at booking. Until that is merged this answers `None`.
-pub async fn record_person(
-    state: &AppState,
-    booking: &crate::bookings::store::booking::Model,
-) -> Result<Option<RecordPerson>, AppError> {
-    let _ = (state, booking);
+pub async fn record_person(state: &AppState, person_id: &str) -> Result<Option<RecordPerson>, AppError> {
+    let _ = (state, person_id);
     Ok(None)
 }
 

@@ -9,7 +9,6 @@ use platform::error::AppError;
 use platform::outbox::Channel;
 use platform::principal::AccountId;
 
-use crate::model::Identifier;
 use crate::store::{self, account};
 
 /// The facts about `person_id` another domain may have: birth date and
@@ -53,10 +52,14 @@ async fn people_acted_for(state: &AppState, account_id: &AccountId) -> Result<Ve
 
 async fn contact(state: &AppState, account_id: &AccountId) -> Result<Option<Contact>, AppError> {
     let Some(account) = account(state, account_id).await? else { return Ok(None) };
-    let (channel, recipient) = match crate::notices::contact(&account)? {
-        Identifier::Email(email) => (Channel::Email, email.as_str().to_owned()),
-        Identifier::Phone(phone) => (Channel::Sms, phone.as_str().to_owned()),
-    };
+    // Only an address the holder proved is theirs: another domain's notices
+    // (bookings, results) must not reach whoever typed an address.
+    let (channel, recipient) =
+        match (&account.email, account.email_verified_at, &account.phone, account.phone_verified_at) {
+            (Some(email), Some(_), _, _) => (Channel::Email, email.clone()),
+            (_, _, Some(phone), Some(_)) => (Channel::Sms, phone.clone()),
+            _ => return Ok(None),
+        };
     Ok(Some(Contact { channel, recipient, lang: crate::notices::language(state, &account) }))
 }
 

@@ -344,3 +344,4 @@ booking-room-actions = Actions
 booking-room-edit = Change the waiting room of { $programme }
 booking-room-save = Save
 booking-room-saved = The waiting room of { $programme } was saved.
+booking-oauth-scope = Book, move and cancel appointments for you and the people you look after, and see your bookings

@@ -344,3 +344,4 @@ booking-room-actions = 操作
 booking-room-edit = 更改“{ $programme }”的排队室
 booking-room-save = 保存
 booking-room-saved = 已保存“{ $programme }”的排队室设置。
+booking-oauth-scope = 为你及你照顾的人预约、更改及取消预约，并查看你的预约

@@ -344,3 +344,4 @@ booking-room-actions = 操作
 booking-room-edit = 更改「{ $programme }」的輪候室
 booking-room-save = 儲存
 booking-room-saved = 已儲存「{ $programme }」的輪候室設定。
+booking-oauth-scope = 為你及你照顧的人預約、更改及取消預約，並查看你的預約

@@ -13,7 +13,7 @@ use platform::app::AppState;
 use platform::error::{AppError, DomainError, ErrorKind};
 use platform::extract::ApiJson;
 use platform::paging::{Cursor, PageQuery};
-use platform::principal::SignedIn;
+use platform::principal::Granted;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -124,6 +124,7 @@ impl utoipa::IntoResponses for BookProblems {
     path = "/api/v1/booking/bookings",
     tag = "booking",
     operation_id = "book",
+    security(("session" = []), ("bearer" = ["booking"])),
     summary = "Book a place in a slot",
     description = "For residents (session with the CSRF header, or an access token with the `booking` scope). \
         Books for the caller, or for `person_id`, a dependant they look after. A slot with no place left is \
@@ -141,7 +142,7 @@ impl utoipa::IntoResponses for BookProblems {
 )]
 pub(crate) async fn book(
     State(state): State<AppState>,
-    SignedIn(principal): SignedIn,
+    Granted { principal, .. }: Granted<crate::BookingScope>,
     headers: HeaderMap,
     ApiJson(request): ApiJson<BookRequest>,
 ) -> Result<Response, AppError> {
@@ -190,6 +191,7 @@ impl utoipa::IntoResponses for ListProblems {
     path = "/api/v1/booking/bookings",
     tag = "booking",
     operation_id = "listBookings",
+    security(("session" = []), ("bearer" = ["booking"])),
     summary = "List the bookings you made, newest first",
     description = "For residents: every booking the caller made, for themselves or for people they look after, \
         cancelled ones included. Paged by cursor: follow `next` (or the `Link` header) until it is null.",
@@ -202,7 +204,7 @@ impl utoipa::IntoResponses for ListProblems {
 )]
 pub(crate) async fn list(
     State(state): State<AppState>,
-    SignedIn(principal): SignedIn,
+    Granted { principal, .. }: Granted<crate::BookingScope>,
     Query(query): Query<PageQuery>,
 ) -> Result<Response, AppError> {
     let page = query.parse()?;
@@ -245,6 +247,7 @@ impl utoipa::IntoResponses for CancelProblems {
     path = "/api/v1/booking/bookings/{id}",
     tag = "booking",
     operation_id = "cancelBooking",
+    security(("session" = []), ("bearer" = ["booking"])),
     summary = "Cancel a booking; its place goes back to the pool at once",
     description = "For the resident who made the booking. Cancelling twice is 409 `booking/already-cancelled`; \
         a booking attended, missed or whose slot has begun is 409 `booking/not-cancellable`; a booking the \
@@ -254,7 +257,7 @@ impl utoipa::IntoResponses for CancelProblems {
 )]
 pub(crate) async fn cancel(
     State(state): State<AppState>,
-    SignedIn(principal): SignedIn,
+    Granted { principal, .. }: Granted<crate::BookingScope>,
     Path(id): Path<String>,
 ) -> Result<Json<BookingBody>, AppError> {
     let account = principal.account_id.to_string();
@@ -295,6 +298,7 @@ impl utoipa::IntoResponses for RescheduleProblems {
     path = "/api/v1/booking/bookings/{id}/reschedule",
     tag = "booking",
     operation_id = "rescheduleBooking",
+    security(("session" = []), ("bearer" = ["booking"])),
     summary = "Move a booking to another slot of the same programme and product",
     description = "For the resident who made the booking. In one transaction the new slot's place is taken \
         (409 `booking/full` when none is left), the booking moves, and the old place goes back to the pool. \
@@ -309,7 +313,7 @@ impl utoipa::IntoResponses for RescheduleProblems {
 )]
 pub(crate) async fn reschedule(
     State(state): State<AppState>,
-    SignedIn(principal): SignedIn,
+    Granted { principal, .. }: Granted<crate::BookingScope>,
     Path(id): Path<String>,
     headers: HeaderMap,
     ApiJson(request): ApiJson<RescheduleRequest>,

@@ -101,6 +101,23 @@ impl Reference {
     }
 }
 
+/// Who a booking is for, as checked before booking.
+#[derive(Clone)]
+pub struct Holder {
+    pub person_id: String,
+    pub document_index: String,
+    pub document_kind: String,
+    /// Sealed (base64) when the document was given with the booking.
+    pub document_sealed: Option<String>,
+    pub birthdate: Option<time::Date>,
+}
+
+impl std::fmt::Debug for Holder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Holder").field("person_id", &self.person_id).finish_non_exhaustive()
+    }
+}
+
 /// Where a booking stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]

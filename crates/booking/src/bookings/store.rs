@@ -13,14 +13,14 @@ use platform::audit::{self, AuditEntry};
 use platform::error::AppError;
 use sea_orm::ActiveValue::Set;
 use sea_orm::entity::prelude::*;
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{Condition, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use time::Date;
 
-use super::{Reference, Status};
+use super::{Holder, Reference, Status};
 use crate::errors::BookingError;
-use crate::notices::{self, Notice};
+use crate::notices::{self, About, Notice};
 use crate::programmes::{self, Facts, store::centre, store::programme, store::quota, store::slot};
 
 pub mod booking {
@@ -70,23 +70,6 @@ pub struct SlotChanged {
 
 impl platform::events::Event for SlotChanged {
     const TOPIC: &'static str = "booking.slot_changed";
-}
-
-/// Who a booking is for, as checked before booking.
-#[derive(Clone)]
-pub struct Holder {
-    pub person_id: String,
-    pub document_index: String,
-    pub document_kind: String,
-    /// Sealed (base64) when the document was given with the booking.
-    pub document_sealed: Option<String>,
-    pub birthdate: Option<Date>,
-}
-
-impl std::fmt::Debug for Holder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Holder").field("person_id", &self.person_id).finish_non_exhaustive()
-    }
 }
 
 /// A booking request, checked at the edge.
@@ -243,7 +226,7 @@ pub async fn book(state: &AppState, new: NewBooking<'_>) -> Result<Booked, AppEr
     audit::record(&txn, &state.keys, entry).await?;
     let slot = slot::Model { taken: slot.taken + 1, ..slot };
     let booked = Booked { booking, slot, centre, programme };
-    notices::store::enqueue(state, &txn, Notice::Confirmed, contact.as_ref(), &booked).await?;
+    notices::store::enqueue(state, &txn, Notice::Confirmed, contact.as_ref(), &about(&booked)).await?;
     txn.commit().await?;
     state.outbox_wake.notify_one();
     changed(state, &booked.programme.id, &booked.slot).await;
@@ -315,7 +298,7 @@ pub async fn cancel(state: &AppState, account_id: &str, id: &str, actor: &str) -
     let booking =
         booking::Model { status: Status::Cancelled.as_str().to_owned(), cancelled_at: Some(now), ..found.booking };
     let cancelled = Booked { booking, ..found };
-    notices::store::enqueue(state, &txn, Notice::Cancelled, contact.as_ref(), &cancelled).await?;
+    notices::store::enqueue(state, &txn, Notice::Cancelled, contact.as_ref(), &about(&cancelled)).await?;
     txn.commit().await?;
     state.outbox_wake.notify_one();
     changed(state, &cancelled.programme.id, &cancelled.slot).await;
@@ -400,7 +383,7 @@ pub async fn reschedule(
     let booking = booking::Model { slot_id: slot.id.clone(), reminded_at: None, ..found.booking };
     let old_slot = found.slot;
     let moved = Booked { booking, slot: slot::Model { taken: slot.taken + 1, ..slot }, centre, programme };
-    notices::store::enqueue(state, &txn, Notice::Rescheduled, contact.as_ref(), &moved).await?;
+    notices::store::enqueue(state, &txn, Notice::Rescheduled, contact.as_ref(), &about(&moved)).await?;
     txn.commit().await?;
     state.outbox_wake.notify_one();
     changed(state, &moved.programme.id, &old_slot).await;
@@ -443,4 +426,76 @@ pub async fn holding_places(conn: &impl ConnectionTrait, slot_id: &str) -> Resul
         .filter(booking::Column::Status.ne(Status::Cancelled.as_str()))
         .count(conn)
         .await
+}
+
+/// What a notice says about `b`.
+pub(crate) fn about(b: &Booked) -> About {
+    About {
+        booking_id: b.booking.id.clone(),
+        reference: b.booking.reference.clone(),
+        programme: b.programme.names(),
+        centre: b.centre.names(),
+        address: b.centre.address(),
+        starts_at: b.slot.starts_at,
+    }
+}
+
+/// Bookings reminded in one run at most (the next run takes the rest).
+const REMINDER_BATCH: u64 = 500;
+
+/// Tells the person behind `booked` (through the account that booked)
+/// that their result is ready, inside the results role's transaction.
+pub(crate) async fn result_ready(
+    txn: &impl ConnectionTrait,
+    state: &AppState,
+    booked: &Booked,
+) -> Result<(), AppError> {
+    let contact = crate::people::contact(state, &booked.booking.account_id).await?;
+    notices::store::enqueue(state, txn, Notice::ResultReady, contact.as_ref(), &about(booked)).await
+}
+
+/// Reminds everyone whose booking is tomorrow and was not reminded yet;
+/// returns how many reminders this run claimed.
+pub async fn remind_due(state: &AppState) -> Result<u64, AppError> {
+    let tomorrow = state.today().saturating_add(time::Duration::DAY);
+    let from = state.start_of_day(tomorrow);
+    let to = state.start_of_day(tomorrow.saturating_add(time::Duration::DAY));
+    let tomorrows = Query::select()
+        .column(slot::Column::Id)
+        .from(slot::Entity)
+        .and_where(Expr::col(slot::Column::StartsAt).gte(from))
+        .and_where(Expr::col(slot::Column::StartsAt).lt(to))
+        .to_owned();
+    let due = booking::Entity::find()
+        .filter(booking::Column::Status.eq(Status::Confirmed.as_str()))
+        .filter(booking::Column::RemindedAt.is_null())
+        .filter(booking::Column::SlotId.in_subquery(tomorrows))
+        .order_by_asc(booking::Column::Id)
+        .limit(REMINDER_BATCH)
+        .all(&state.db)
+        .await?;
+    let mut claimed = 0;
+    for row in due {
+        let contact = crate::people::contact(state, &row.account_id).await?;
+        let Some(booked) = context(state, row).await? else { continue };
+        let txn = platform::db::begin_write(&state.db).await?;
+        let claim = booking::Entity::update_many()
+            .col_expr(booking::Column::RemindedAt, Expr::value(platform::db::now()))
+            .filter(booking::Column::Id.eq(&booked.booking.id))
+            .filter(booking::Column::Status.eq(Status::Confirmed.as_str()))
+            .filter(booking::Column::RemindedAt.is_null())
+            .exec(&txn)
+            .await?;
+        if claim.rows_affected == 0 {
+            // Another server reminded it, or it was cancelled meanwhile.
+            continue;
+        }
+        notices::store::enqueue(state, &txn, Notice::Reminder, contact.as_ref(), &about(&booked)).await?;
+        txn.commit().await?;
+        claimed += 1;
+    }
+    if claimed > 0 {
+        state.outbox_wake.notify_one();
+    }
+    Ok(claimed)
 }

@@ -8,12 +8,20 @@
 
 pub mod store;
 
-use platform::app::AppState;
-use platform::contracts::Contact;
-use platform::outbox::{Channel, Notification};
+/// What a notice says about a booking (taken from the booking, its slot,
+/// centre and programme by whoever writes the notice).
+#[derive(Debug, Clone)]
+pub struct About {
+    pub booking_id: String,
+    /// As stored (ten characters).
+    pub reference: String,
+    pub programme: Names,
+    pub centre: Names,
+    pub address: Names,
+    pub starts_at: time::OffsetDateTime,
+}
 
-use crate::bookings::Reference;
-use crate::bookings::store::Booked;
+use crate::programmes::Names;
 
 /// Which message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,7 +35,7 @@ pub enum Notice {
 }
 
 impl Notice {
-    fn key(self) -> &'static str {
+    pub(crate) fn key(self) -> &'static str {
         match self {
             Notice::Confirmed => "booking-notice-confirmed",
             Notice::Cancelled => "booking-notice-cancelled",
@@ -41,41 +49,4 @@ impl Notice {
 /// Path of a booking's confirmation page, without the language prefix.
 pub fn confirmation_path(id: &str) -> String {
     format!("/booking/bookings/{id}")
-}
-
-/// A slot's local start as a resident reads it in a message: `2026-12-02 09:00`.
-pub fn local_start(state: &AppState, t: time::OffsetDateTime) -> String {
-    let local = state.to_local(t);
-    format!("{} {:02}:{:02}", local.date(), local.hour(), local.minute())
-}
-
-/// `notice` about `booked`, to `contact`, in their language.
-pub fn message(state: &AppState, notice: Notice, contact: &Contact, booked: &Booked) -> Notification {
-    let lang = contact.lang;
-    let reference = Reference::parse(&booked.booking.reference)
-        .map(|r| r.display())
-        .unwrap_or_else(|| booked.booking.reference.clone());
-    let link = format!("{}/{}{}", state.public_url(), lang.prefix(), confirmation_path(&booked.booking.id));
-    let (programme, centre, address) = (booked.programme.names(), booked.centre.names(), booked.centre.address());
-    let time = local_start(state, booked.slot.starts_at);
-    let args = [
-        ("reference", reference.as_str()),
-        ("programme", programme.get(lang)),
-        ("centre", centre.get(lang)),
-        ("address", address.get(lang)),
-        ("time", time.as_str()),
-        ("link", link.as_str()),
-    ];
-    let subject = state.catalog.text_with(lang, &format!("{}-subject", notice.key()), &args);
-    let (body_key, subject) = match contact.channel {
-        Channel::Email | Channel::Dev => (format!("{}-body", notice.key()), Some(subject)),
-        Channel::Sms => (format!("{}-sms", notice.key()), None),
-    };
-    Notification {
-        channel: contact.channel,
-        recipient: contact.recipient.clone(),
-        lang,
-        subject,
-        body: state.catalog.text_with(lang, &body_key, &args),
-    }
 }

@@ -1,91 +1,62 @@
-//! Notices into the outbox, in the caller's transaction, and the reminder
-//! job: each booking whose slot is tomorrow (local time) is claimed once
-//! with a conditional update of `reminded_at`, in the same transaction as
-//! its message, so two servers running the job never both remind.
+//! Notices into the outbox, in the caller's transaction: each written in
+//! the holder's language from `booking-notice-*` in `i18n/*/booking.ftl`.
+//! Nothing here reads bookings: callers say what the notice is `About`.
 
 use platform::app::AppState;
 use platform::contracts::Contact;
 use platform::error::AppError;
-use sea_orm::entity::prelude::*;
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{QueryOrder, QuerySelect};
+use platform::outbox::{Channel, Notification};
+use sea_orm::ConnectionTrait;
 
-use super::{Notice, message};
-use crate::bookings::Status;
-use crate::bookings::store::{Booked, booking};
-use crate::programmes::store::slot;
+use super::{About, Notice, confirmation_path};
+use crate::bookings::Reference;
 
-/// Bookings reminded in one run at most (the next run takes the rest).
-const BATCH: u64 = 500;
+/// A slot's local start as a resident reads it in a message: `2026-12-02 09:00`.
+pub fn local_start(state: &AppState, t: time::OffsetDateTime) -> String {
+    let local = state.to_local(t);
+    format!("{} {:02}:{:02}", local.date(), local.hour(), local.minute())
+}
 
-/// Puts `notice` about `booked` in the outbox inside `txn`, when the
+/// `notice` about `booked`, to `contact`, in their language.
+pub fn message(state: &AppState, notice: Notice, contact: &Contact, about: &About) -> Notification {
+    let lang = contact.lang;
+    let reference = Reference::parse(&about.reference).map(|r| r.display()).unwrap_or_else(|| about.reference.clone());
+    let link = format!("{}/{}{}", state.public_url(), lang.prefix(), confirmation_path(&about.booking_id));
+    let (programme, centre, address) = (&about.programme, &about.centre, &about.address);
+    let time = local_start(state, about.starts_at);
+    let args = [
+        ("reference", reference.as_str()),
+        ("programme", programme.get(lang)),
+        ("centre", centre.get(lang)),
+        ("address", address.get(lang)),
+        ("time", time.as_str()),
+        ("link", link.as_str()),
+    ];
+    let subject = state.catalog.text_with(lang, &format!("{}-subject", notice.key()), &args);
+    let (body_key, subject) = match contact.channel {
+        Channel::Email | Channel::Dev => (format!("{}-body", notice.key()), Some(subject)),
+        Channel::Sms => (format!("{}-sms", notice.key()), None),
+    };
+    Notification {
+        channel: contact.channel,
+        recipient: contact.recipient.clone(),
+        lang,
+        subject,
+        body: state.catalog.text_with(lang, &body_key, &args),
+    }
+}
+
+/// Puts `notice` about a booking in the outbox inside `txn`, when the
 /// holder can be written to.
 pub async fn enqueue(
     state: &AppState,
     txn: &impl ConnectionTrait,
     notice: Notice,
     contact: Option<&Contact>,
-    booked: &Booked,
+    about: &About,
 ) -> Result<(), AppError> {
     if let Some(contact) = contact {
-        platform::outbox::enqueue(txn, message(state, notice, contact, booked)).await?;
+        platform::outbox::enqueue(txn, message(state, notice, contact, about)).await?;
     }
     Ok(())
-}
-
-/// Tells the person behind `booked` (through the account that booked)
-/// that their result is ready, inside the results role's transaction.
-pub(crate) async fn result_ready(
-    txn: &impl ConnectionTrait,
-    state: &AppState,
-    booked: &Booked,
-) -> Result<(), AppError> {
-    let contact = crate::people::contact(state, &booked.booking.account_id).await?;
-    enqueue(state, txn, Notice::ResultReady, contact.as_ref(), booked).await
-}
-
-/// Reminds everyone whose booking is tomorrow and was not reminded yet;
-/// returns how many reminders this run claimed.
-pub async fn remind_due(state: &AppState) -> Result<u64, AppError> {
-    let tomorrow = state.today().saturating_add(time::Duration::DAY);
-    let from = state.start_of_day(tomorrow);
-    let to = state.start_of_day(tomorrow.saturating_add(time::Duration::DAY));
-    let tomorrows = Query::select()
-        .column(slot::Column::Id)
-        .from(slot::Entity)
-        .and_where(Expr::col(slot::Column::StartsAt).gte(from))
-        .and_where(Expr::col(slot::Column::StartsAt).lt(to))
-        .to_owned();
-    let due = booking::Entity::find()
-        .filter(booking::Column::Status.eq(Status::Confirmed.as_str()))
-        .filter(booking::Column::RemindedAt.is_null())
-        .filter(booking::Column::SlotId.in_subquery(tomorrows))
-        .order_by_asc(booking::Column::Id)
-        .limit(BATCH)
-        .all(&state.db)
-        .await?;
-    let mut claimed = 0;
-    for row in due {
-        let contact = crate::people::contact(state, &row.account_id).await?;
-        let Some(booked) = crate::bookings::store::context(state, row).await? else { continue };
-        let txn = platform::db::begin_write(&state.db).await?;
-        let claim = booking::Entity::update_many()
-            .col_expr(booking::Column::RemindedAt, Expr::value(platform::db::now()))
-            .filter(booking::Column::Id.eq(&booked.booking.id))
-            .filter(booking::Column::Status.eq(Status::Confirmed.as_str()))
-            .filter(booking::Column::RemindedAt.is_null())
-            .exec(&txn)
-            .await?;
-        if claim.rows_affected == 0 {
-            // Another server reminded it, or it was cancelled meanwhile.
-            continue;
-        }
-        enqueue(state, &txn, Notice::Reminder, contact.as_ref(), &booked).await?;
-        txn.commit().await?;
-        claimed += 1;
-    }
-    if claimed > 0 {
-        state.outbox_wake.notify_one();
-    }
-    Ok(claimed)
 }

@@ -209,7 +209,7 @@ pub async fn notify(state: &AppState, actor: &str, joined: &Joined) -> Result<bo
     if done.rows_affected == 0 {
         return Ok(false);
     }
-    crate::notices::store::result_ready(&txn, state, &joined.booked).await?;
+    crate::bookings::store::result_ready(&txn, state, &joined.booked).await?;
     let entry = AuditEntry::new(actor, "booking.result_notified", format!("booking:{}", joined.booked.booking.id));
     audit::record(&txn, &state.keys, entry).await?;
     txn.commit().await?;

@@ -142,7 +142,7 @@ async fn queue_page(
         programme: programme.names().get(ctx.lang).to_owned(),
         path: ctx.href(&queue_path(&programme.slug)),
         book: ctx.href(&format!("/booking/{}", programme.slug)),
-        status: format!("/api/v1/booking/programmes/{}/queue", programme.id),
+        status: "/api/v1/booking/programmes/{id}/queue".replace("{id}", &programme.id),
         shown,
         script: ctx.asset(SCRIPT),
         texts: script_texts(&ctx),

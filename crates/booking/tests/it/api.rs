@@ -219,6 +219,14 @@ async fn ineligible_people_are_told_why(backend: Backend) {
     let slot = slots(&availability(&app.client(), "elderly").await)[0].0.clone();
     let (status, _, body) = problem(book(&basic, &slot, None).await).await;
     assert_eq!((status, reason(&body).as_str()), (422, "birthdate-unknown"), "{body}");
+    // Identity's birth date decides: too young at 40, eligible at 70.
+    let (young_id, young) = resident(&app, IdentityLevel::Basic, Some(&hkid(34))).await;
+    crate::support::set_birthdate(young_id, time::OffsetDateTime::now_utc().date() - time::Duration::days(40 * 366));
+    let (status, _, body) = problem(book(&young, &slot, None).await).await;
+    assert_eq!((status, reason(&body).as_str()), (422, "too-young"), "{body}");
+    let (old_id, old) = resident(&app, IdentityLevel::Basic, Some(&hkid(35))).await;
+    crate::support::set_birthdate(old_id, time::OffsetDateTime::now_utc().date() - time::Duration::days(70 * 366));
+    assert_eq!(book(&old, &slot, None).await.status(), 201);
 
     // A programme outside its window.
     let mut closed = testing_plan(5);

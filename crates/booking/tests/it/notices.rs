@@ -63,10 +63,12 @@ async fn the_reminder_goes_once_even_when_two_servers_run_the_job_at_once(backen
     assert_eq!(book(&b, &all[4].0, None).await.status(), 201);
     let before = outbox(&app).await.len();
 
-    let (first, second) =
-        tokio::join!(booking::notices::store::remind_due(&app.state), booking::notices::store::remind_due(&app.state));
+    let (first, second) = tokio::join!(
+        booking::bookings::store::remind_due(&app.state),
+        booking::bookings::store::remind_due(&app.state)
+    );
     assert_eq!(first.unwrap() + second.unwrap(), 1, "one reminder, claimed by one run");
-    assert_eq!(booking::notices::store::remind_due(&app.state).await.unwrap(), 0, "never twice");
+    assert_eq!(booking::bookings::store::remind_due(&app.state).await.unwrap(), 0, "never twice");
     let sent = outbox(&app).await;
     assert_eq!(sent.len(), before + 1);
     assert!(sent.last().unwrap().1.starts_with("Reminder"), "{:?}", sent.last());

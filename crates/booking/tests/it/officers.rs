@@ -204,6 +204,10 @@ async fn the_laboratory_cannot_reach_personal_data(backend: Backend) {
     let operations = booking_operations(&app).await;
     assert!(operations.len() >= 10, "{operations:?}");
     for (method, path) in &operations {
+        // The public live stream never ends; it carries free places only (see `live`).
+        if path.ends_with("/events") {
+            continue;
+        }
         for (placeholder, value) in &ids {
             let path = path.replace(placeholder, value);
             for body in [None, Some(json!({})), Some(json!({"reference": reference, "specimen_code": code}))] {

@@ -92,8 +92,10 @@ pub fn address_of(account: &AccountId) -> String {
 /// address here, as from a load balancer: the per-address load shaping is
 /// lifted (booking's own limits live in the database and stay).
 pub fn builder(backend: Backend) -> TestAppBuilder {
-    let people =
-        Module { contracts: Contracts { people: Some(&People), ..Contracts::default() }, ..Module::named("test-people") };
+    let people = Module {
+        contracts: Contracts { people: Some(&People), ..Contracts::default() },
+        ..Module::named("test-people")
+    };
     TestApp::builder()
         .module(booking::module())
         .module(people)
