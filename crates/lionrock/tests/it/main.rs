@@ -5,6 +5,7 @@
 
 mod api;
 mod booking_import;
+mod booking_sigkill;
 mod cli;
 mod composition;
 mod credentials_cli;
