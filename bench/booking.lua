@@ -7,6 +7,8 @@
 --   BOOK_API         reference: {"slot_id", "person_id"}   (bench/booking-reference)
 --                    lionrock:  {"slot_id", "document": {"kind": "hkid", "number"}}  (POST /api/v1/booking/bookings)
 --   BOOK_AUTH        Authorization header value, if any (lionrock: "Bearer <access token>")
+--   BOOK_SESSIONS_FILE  or browser sessions, one a line: "<Cookie header value>\t<CSRF token>";
+--                    requests take them in turn (Cookie and x-csrf-token headers)
 --   BOOK_PREFIX      two capital letters that start every HKID of this run: distinct per window,
 --                    so no person books twice on one server
 --   BOOK_SEED        seed of the slot draw (the same per round for both servers: same demand)
@@ -50,6 +52,15 @@ wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 local auth = os.getenv("BOOK_AUTH")
 if auth and auth ~= "" then wrk.headers["Authorization"] = auth end
+local sessions = {}
+local sessions_file = os.getenv("BOOK_SESSIONS_FILE")
+if sessions_file and sessions_file ~= "" then
+  for line in io.lines(sessions_file) do
+    local cookie, csrf = line:match("^([^\t]+)\t(%S+)$")
+    if cookie then sessions[#sessions + 1] = { Cookie = cookie, ["x-csrf-token"] = csrf } end
+  end
+  assert(#sessions > 0, "BOOK_SESSIONS_FILE has no sessions")
+end
 
 -- Letters count A=10 .. Z=35; weights 9..2; check = (11 - sum mod 11) mod 11, 10 written A.
 local head = (prefix:byte(1) - 55) * 9 + (prefix:byte(2) - 55) * 8
@@ -74,7 +85,13 @@ function request()
   else
     body = '{"slot_id":"' .. slot .. '","person_id":"' .. person .. '"}'
   end
-  return wrk.format(nil, nil, nil, body)
+  local headers = nil
+  if #sessions > 0 then
+    headers = sessions[sent % #sessions + 1]
+    headers["Content-Type"] = "application/json"
+    if auth and auth ~= "" then headers["Authorization"] = auth end
+  end
+  return wrk.format(nil, nil, headers, body)
 end
 
 created, full, duplicate, other, bad_status, answered = 0, 0, 0, 0, 0, 0

@@ -27,8 +27,12 @@
 # Usage (from anywhere in the repository; ~4 min with the defaults):
 #   bash bench/booking.sh [--reference-only] [--sqlite-only|--postgres-only] [--no-build]
 # Needs: cargo, wrk (installed with apt-get when missing), python3 >= 3.11, curl, sqlite3, psql and
-# PostgreSQL (scripts/services.sh ensure_postgres starts it and makes the fresh databases), and
-# for lionrock ../shared/bench/oidc-anchor/load.py, which signs in to get a bearer access token.
+# PostgreSQL (scripts/services.sh ensure_postgres starts it and makes the fresh databases).
+# lionrock's load is a signed-in resident: by default CONC browser sessions of one account made
+# with `lionrock users create` (password sign-in on /en/sign-in), each request with its session
+# cookie and the CSRF header read from <meta name="csrf-token"> as the pages do, the sessions
+# taken in turn; with LIONROCK_BENCH_BEARER=1 an OIDC access token with scope `booking` instead
+# (needs the API to accept them, and ../shared/bench/oidc-anchor/load.py to sign in for one).
 # Knobs (environment; LIONROCK_BENCH_* is never read as configuration):
 #   LIONROCK_BENCH_SLOTS (500) LIONROCK_BENCH_CAPACITY (10) LIONROCK_BENCH_DEMAND (10)
 #   LIONROCK_BENCH_CONC (8) LIONROCK_BENCH_ROUNDS (3) LIONROCK_BENCH_POOL (10: both servers' pool)
@@ -36,18 +40,15 @@
 #   LIONROCK_BENCH_REFERENCE_TARGET_DIR (cargo target dir of the reference; default target/booking-reference)
 #   LIONROCK_BENCH_REFERENCE_WRITE_LOCK=1  the reference queues SQLite writers in process (a mutex)
 #                                          instead of in SQLite's busy handler: lionrock does not (yet)
-#   LIONROCK_BENCH_LOAD_PY (default ../shared/bench/oidc-anchor/load.py)
-#
-# The lionrock half is written against issue 17's API contract before the booking crate exists:
-# the places marked CONTRACT (import file, its output, the bookings table) follow the contract or,
-# where it says nothing, a guess to check against the crate.
+#   LIONROCK_BENCH_BEARER=1  lionrock's load authenticates with a bearer access token (scope booking)
+#   LIONROCK_BENCH_LOAD_PY (default ../shared/bench/oidc-anchor/load.py; only with LIONROCK_BENCH_BEARER=1)
 GOAL_RATIO=0.5 GOAL_P99_MS=50 MAX_BAD_PCT=1
 SLOTS=${LIONROCK_BENCH_SLOTS:-500} CAPACITY=${LIONROCK_BENCH_CAPACITY:-10} DEMAND=${LIONROCK_BENCH_DEMAND:-10}
 CONC=${LIONROCK_BENCH_CONC:-8} ROUNDS=${LIONROCK_BENCH_ROUNDS:-3} POOL=${LIONROCK_BENCH_POOL:-10}
 WINDOW_MAX_S=300   # wrk's -d: only a bound, a window ends at its last answer
 ATTEMPTS=$((SLOTS * CAPACITY * DEMAND))
-# CONTRACT: lionrock's tables. booking_slot(id, capacity, taken) is in the issue; the bookings
-# table's name and what makes a booking active are guesses.
+# lionrock's tables (crates/booking: programmes/store.rs, bookings/store.rs); a booking holds a
+# place until it is cancelled.
 LR_SLOT_TABLE=booking_slot LR_BOOKING_TABLE=booking_booking LR_ACTIVE="status <> 'cancelled'"
 REDIRECT=http://127.0.0.1:9/callback
 
@@ -75,7 +76,8 @@ command -v wrk >/dev/null || fail "wrk is missing and 'apt-get install wrk' fail
 for tool in cargo curl python3 sqlite3; do command -v $tool >/dev/null || fail "$tool is needed"; done
 python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || fail "python3 >= 3.11 is needed"
 LOAD_PY=${LIONROCK_BENCH_LOAD_PY:-$REPO/../shared/bench/oidc-anchor/load.py}
-((REFERENCE_ONLY)) || [ -f "$LOAD_PY" ] || fail "no $LOAD_PY (it gets lionrock's access token): set LIONROCK_BENCH_LOAD_PY"
+BEARER=${LIONROCK_BENCH_BEARER:-0}
+((REFERENCE_ONLY)) || [ "$BEARER" != 1 ] || [ -f "$LOAD_PY" ] || fail "no $LOAD_PY (it gets lionrock's access token): set LIONROCK_BENCH_LOAD_PY"
 
 # ---- builds: the reference in its own target dir (its own Cargo.lock), lionrock as usual
 REF_TARGET=${LIONROCK_BENCH_REFERENCE_TARGET_DIR:-$REPO/target/booking-reference}
@@ -164,7 +166,7 @@ reference_places() {  # COUNT CAPACITY FILE: new slots, their IDs into FILE
   json '[s for s in j["slot_ids"]]' "$3.json" >"$3"
 }
 
-# ---- lionrock (CONTRACT: the issue's API; `booking import` and its file are the lead's, to check)
+# ---- lionrock
 LR_EMAIL="booking-bench-$RANDOM$RANDOM@example.org"
 LR_PASSWORD=$(python3 -c 'import secrets, string; a = string.ascii_letters + string.digits; print("".join(secrets.choice(a) for _ in range(20)))')
 lr() {  # ARGS...: the CLI on this backend's data directory and database; stdout in $out
@@ -182,11 +184,13 @@ start_lionrock() {  # BACKEND DBURL(empty: SQLite in the data directory)
   lr keys init || fail "lionrock keys init: $err"
   out=$(printf '%s\n' "$LR_PASSWORD" | (cd "$LR_DIR" && env "${LR_ENV[@]}" timeout 120 "$BIN" users create --email "$LR_EMAIL" --password-stdin --json) 2>&1) \
     || fail "lionrock users create --password-stdin --json: $(tail -c 300 <<<"$out")"
-  lr clients create --name "booking bench" --redirect-uri "$REDIRECT" --scope booking --json \
-    || fail "lionrock clients create ... --scope booking --json: $err"
-  printf '%s' "$out" >"$LR_DIR/client.json"
-  LR_CID=$(json 'j.get("client_id")' "$LR_DIR/client.json") LR_SECRET=$(json 'j.get("client_secret")' "$LR_DIR/client.json")
-  [ -n "$LR_CID" ] && [ -n "$LR_SECRET" ] || fail "lionrock clients create --json printed no client_id and client_secret: $err"
+  if [ "$BEARER" = 1 ]; then
+    lr clients create --name "booking bench" --redirect-uri "$REDIRECT" --scope booking --json \
+      || fail "lionrock clients create ... --scope booking --json: $err"
+    printf '%s' "$out" >"$LR_DIR/client.json"
+    LR_CID=$(json 'j.get("client_id")' "$LR_DIR/client.json") LR_SECRET=$(json 'j.get("client_secret")' "$LR_DIR/client.json")
+    [ -n "$LR_CID" ] && [ -n "$LR_SECRET" ] || fail "lionrock clients create --json printed no client_id and client_secret: $err"
+  fi
   start "lionrock ($1)" "$LR_DIR/server" bash -c 'cd "$1" && shift && exec env "$@"' _ "$LR_DIR" "${LR_ENV[@]}" "$BIN" serve --json --listen 127.0.0.1:0
   LR_PID=$PID LR_BASE=$URL
 }
@@ -198,34 +202,82 @@ lionrock_token() {  # one sign-in (authorization code + PKCE, login form, consen
   [[ " $(json 'j.get("scope")' "$f") " == *" booking "* ]] || fail "lionrock's access token was not granted scope booking: $(json 'j.get("scope")' "$f")"
   LR_AUTH="Bearer $(json 'j["access_token"]' "$f")"
 }
+lionrock_sessions() {  # COUNT FILE: COUNT password sign-ins as a browser makes them; "cookie<TAB>csrf token" lines into FILE
+  timeout 120 python3 - "$LR_BASE" "$LR_EMAIL" "$LR_PASSWORD" "$1" "$2" <<'PY' || fail "lionrock: password sign-in for a session failed (above)"
+import http.cookiejar, re, sys, urllib.error, urllib.parse, urllib.request
+base, email, password, count, path = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
+class Stay(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args):
+        return None
+def meta(html, name):
+    m = re.search(r'<meta name="%s" content="([^"]+)"' % name, html)
+    return m and m.group(1)
+lines = []
+for _ in range(count):
+    jar = http.cookiejar.CookieJar()
+    web = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), Stay)
+    form = web.open(base + "/en/sign-in").read().decode()
+    token = re.search(r'name="_csrf" value="([^"]+)"', form) or re.search(r'value="([^"]+)" name="_csrf"', form)
+    data = {"email": email, "password": password, "_csrf": token.group(1) if token else meta(form, "csrf-token")}
+    try:
+        answer = web.open(base + "/en/sign-in", urllib.parse.urlencode(data).encode())
+        status = answer.status
+    except urllib.error.HTTPError as e:
+        status = e.code
+    if status != 303:
+        sys.exit(f"POST /en/sign-in answered {status}, not 303")
+    csrf = meta(web.open(base + "/en/").read().decode(), "csrf-token")
+    cookies = "; ".join(f"{c.name}={c.value}" for c in jar)
+    if not csrf or "lr_session=" not in cookies:
+        sys.exit(f"signed in, but no session cookie or CSRF token: cookies {sorted(c.name for c in jar)}")
+    lines.append(f"{cookies}\t{csrf}")
+open(path, "w").write("\n".join(lines) + "\n")
+PY
+}
 lionrock_places() {  # COUNT CAPACITY FILE: a new programme through the CLI; its slot IDs (from the API) into FILE
   local n=$1 cap=$2 f=$3
-  # CONTRACT: the import file (programme, centres, slots) and `--json` output naming the programme.
-  python3 - "$n" "$cap" "$f.import.json" "$(basename "$f")" <<'PY'
-import datetime as dt, json, sys
-n, cap, path, tag = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
-hk = dt.timezone(dt.timedelta(hours=8))
-day0 = dt.datetime.now(hk).date() + dt.timedelta(days=1)
-centres = [{"name": f"Bench centre {c + 1}", "slots": []} for c in range(min(5, n))]
-for i in range(n):  # ten half-hour slots a day from 09:00 Hong Kong time, centre by centre
-    c, k = i % len(centres), i // len(centres)
-    start = dt.datetime.combine(day0 + dt.timedelta(days=k // 10), dt.time(9), hk) + dt.timedelta(minutes=30 * (k % 10))
-    centres[c]["slots"].append({"starts_at": start.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z"),
-                                "minutes": 30, "capacity": cap})
-json.dump({"programme": {"name": f"Booking benchmark {tag}", "steps": [{"name": "Dose 1"}]}, "centres": centres},
-          open(path, "w"), indent=1)
+  # crates/booking/src/setup: slots come from each centre's opening hours. Tomorrow (Hong Kong
+  # time), ceil(n / 20) centres, each with 20 half-hour slots from 08:00, the last with the rest.
+  python3 - "$n" "$cap" "$f.import.json" "$(basename "$f" | tr -c 'a-z0-9\n' '-')" <<'PY'
+import json, sys
+n, cap, path, tag = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4].strip("-")
+names = lambda text: {"en": text, "zh-HK": text, "zh-CN": text}
+centres = []
+for c in range((n + 19) // 20):
+    k = min(20, n - 20 * c)
+    end = 8 * 60 + 30 * k
+    hours = [f"08:00-{end // 60:02d}:{end % 60:02d}"]
+    centres.append({"slug": f"bench-centre-{c + 1}", "name": names(f"Bench centre {c + 1}"),
+                    "address": names(f"{c + 1} Bench Road"), "district": "sha-tin",
+                    "latitude": 22.38, "longitude": 114.19,
+                    "hours": {d: hours for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}})
+plan = {"programme": [{"slug": f"bench-{tag}", "kind": "testing", "name": names(f"Booking benchmark {tag}"),
+                       "eligibility": {"level": "basic"},
+                       "product": [{"code": "pcr", "name": names("PCR test")}],
+                       "centre": centres,
+                       "slots": [{"from": "today+1", "days": 1, "minutes": 30, "capacity": cap}]}]}
+json.dump(plan, open(path, "w"), indent=1)
 PY
-  lr booking import "$f.import.json" --json || fail "lionrock booking import FILE --json (issue 17's CLI): $err"
+  lr booking import "$f.import.json" --json || fail "lionrock booking import FILE --json: $err"
   printf '%s' "$out" >"$f.imported.json"
-  local prog; prog=$(json 'next((o.get("programme_id") or (o.get("programme") or {}).get("id") for o in walk(j) if isinstance(o, dict) and (o.get("programme_id") or isinstance(o.get("programme"), dict))), j.get("id"))' "$f.imported.json")
+  local prog; prog=$(json 'j["programmes"][0]["id"]' "$f.imported.json")
   [ -n "$prog" ] || fail "lionrock booking import --json printed no programme id: $(tail -c 300 "$f.imported.json")"
-  local from to; from=$(TZ=Asia/Hong_Kong date -d tomorrow +%F) to=$(TZ=Asia/Hong_Kong date -d "tomorrow + $(( (n / 5) / 10 + 2 )) days" +%F)
-  curl -fsS -H "Authorization: $LR_AUTH" "$LR_BASE/api/v1/booking/programmes/$prog/availability?from=$from&to=$to" >"$f.availability.json" \
-    || fail "lionrock GET /api/v1/booking/programmes/$prog/availability?from=$from&to=$to failed: $(tail -c 300 "$f.availability.json")"
+  local day; day=$(TZ=Asia/Hong_Kong date -d tomorrow +%F)
+  curl -fsS "$LR_BASE/api/v1/booking/programmes/$prog/availability?from=$day&to=$day" >"$f.availability.json" \
+    || fail "lionrock GET /api/v1/booking/programmes/$prog/availability?from=$day&to=$day failed: $(tail -c 300 "$f.availability.json")"
   json '[o["slot_id"] for o in walk(j) if isinstance(o, dict) and "slot_id" in o and o.get("free", 0) > 0]' "$f.availability.json" >"$f"
   local free; free=$(json 'sum(o.get("free", 0) for o in walk(j) if isinstance(o, dict) and "slot_id" in o)' "$f.availability.json")
   [ "$(wc -l <"$f")" = "$n" ] && [ "$free" = $((n * cap)) ] \
     || fail "lionrock's availability for the imported programme shows $(wc -l <"$f") slots with $free free places, not $n with $((n * cap))"
+}
+lionrock_auth() {  # sets LR_AUTH (bearer) or LR_SESSIONS (a file of sessions) for the next window
+  LR_AUTH= LR_SESSIONS=
+  if [ "$BEARER" = 1 ]; then lionrock_token; else LR_SESSIONS=$LR_DIR/sessions; lionrock_sessions "$CONC" "$LR_SESSIONS"; fi
+}
+lionrock_headers() {  # curl arguments that authenticate one request: the bearer token or the first session
+  if [ -n "$LR_AUTH" ]; then printf '%s\n' -H "Authorization: $LR_AUTH"; return; fi
+  local cookie csrf; IFS=$'\t' read -r cookie csrf <"$LR_SESSIONS"
+  printf '%s\n' -H "Cookie: $cookie" -H "x-csrf-token: $csrf"
 }
 
 # ---- counting rows: zero overbooking
@@ -258,18 +310,18 @@ verify() {  # NAME SLOTSFILE CREATED: prints the counts; returns 1 on overbookin
 
 # ---- one window
 window() {  # NAME ROUND
-  local name=$1 r=$2 f=$WORKDIR/$BACKEND.$1.$2 pid base auth api path c0 b0 c1 b1
+  local name=$1 r=$2 f=$WORKDIR/$BACKEND.$1.$2 pid base auth= sessions= api path c0 b0 c1 b1
   if [ "$name" = lionrock ]; then
-    lionrock_token   # a fresh token every window: the run outlasts no access token
+    lionrock_auth   # a fresh token or sessions every window: the run outlasts neither
     lionrock_places "$SLOTS" "$CAPACITY" "$f.slots"
-    pid=$LR_PID base=$LR_BASE auth=$LR_AUTH api=lionrock path=/api/v1/booking/bookings
+    pid=$LR_PID base=$LR_BASE auth=$LR_AUTH sessions=$LR_SESSIONS api=lionrock path=/api/v1/booking/bookings
   else
     reference_places "$SLOTS" "$CAPACITY" "$f.slots"
     pid=$REF_PID base=$REF_BASE auth= api=reference path=/book
   fi
   sleep 1
   c0=$(ticks "$pid") b0=$(busy)
-  BOOK_SLOTS_FILE=$f.slots BOOK_ATTEMPTS=$ATTEMPTS BOOK_API=$api BOOK_AUTH=$auth BOOK_SEED=$r \
+  BOOK_SLOTS_FILE=$f.slots BOOK_ATTEMPTS=$ATTEMPTS BOOK_API=$api BOOK_AUTH=$auth BOOK_SESSIONS_FILE=$sessions BOOK_SEED=$r \
     BOOK_PREFIX=$(printf "\\$(printf '%03o' $((65 + r)))B") \
     timeout $((WINDOW_MAX_S + 30)) wrk -t1 -c"$CONC" -d"${WINDOW_MAX_S}s" --timeout 10s -s "$BENCH/booking.lua" "$base$path" >"$f.wrk" 2>&1
   c1=$(ticks "$pid") b1=$(busy)
@@ -296,6 +348,9 @@ PY
   awk -F'\t' -v b="$BACKEND" -v n="$name" -v r="$r" '$1 == b && $2 == n && $3 == r {
     printf "  %-8s round %s %-9s %8.1f bookings/s %8.1f answers/s  p50 %6.1f ms  p99 %6.1f ms  201 %d, 409 full %d, other %d  server cpu %d%%, box %d%% of '"$(($(nproc) * 100))"'%%\n      %s: %s%s\n",
       b, r, n, $4, $5, $6, $7, $8, $9, $10, $12, $13, ($14 == 1 ? "no overbooking" : "OVERBOOKING OR MISCOUNT"), $15, ($16 == "" ? "" : "\n      note: " $16) }' "$RES"
+  if [ "$name" = lionrock ] && [ "$(awk -F'\t' -v b="$BACKEND" -v r="$r" '$1 == b && $2 == "lionrock" && $3 == r { print $10 }' "$RES")" != 0 ]; then
+    echo "      lionrock's log, last lines:"; tail -n 3 "$LR_DIR/server.err" | cut -c1-400 | sed 's/^/        /'
+  fi
   ((ok)) || fail "$name ($BACKEND) round $r: the rows do not add up (above)"
 }
 
@@ -303,7 +358,7 @@ PY
 sanity() {  # NAME: one slot of one place: the first booking 201 with a reference, the second 409 full
   local name=$1 f=$WORKDIR/$BACKEND.$1.sanity url body1 body2 auth=() a b
   if [ "$name" = lionrock ]; then
-    lionrock_token; lionrock_places 1 1 "$f.slots"; url=$LR_BASE/api/v1/booking/bookings auth=(-H "Authorization: $LR_AUTH")
+    lionrock_auth; lionrock_places 1 1 "$f.slots"; url=$LR_BASE/api/v1/booking/bookings; mapfile -t auth < <(lionrock_headers)
     body1="{\"slot_id\": \"$(cat "$f.slots")\", \"document\": {\"kind\": \"hkid\", \"number\": \"A1234563\"}}"
     body2="{\"slot_id\": \"$(cat "$f.slots")\", \"document\": {\"kind\": \"hkid\", \"number\": \"AB9876543\"}}"
   else
