@@ -5,7 +5,6 @@
 
 mod api;
 mod booking_import;
-mod booking_sigkill;
 mod cli;
 mod composition;
 mod credentials_cli;
