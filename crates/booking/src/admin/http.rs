@@ -265,7 +265,7 @@ pub(crate) struct Holidays {
     holidays: Vec<Holiday>,
 }
 
-problems!(HolidayProblems, [ErrorKind::Validation.problem()]);
+problems!(HolidayProblems, [ErrorKind::BadRequest.problem(), ErrorKind::Validation.problem()]);
 
 /// `GET /api/v1/booking/admin/holidays/{year}`.
 #[utoipa::path(

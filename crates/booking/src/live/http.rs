@@ -144,6 +144,15 @@ impl utoipa::IntoResponses for EventProblems {
 }
 
 /// `GET /api/v1/booking/programmes/{id}/events`: live free places.
+/// One server-sent event of the stream, as a client's parser hands it over.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct LiveEvent {
+    /// `availability`.
+    event: String,
+    /// JSON text: `{"days": [YYYY-MM-DD, …], "centres": [{"id", "free": [places per day]}]}`.
+    data: String,
+}
+
 #[utoipa::path(
     get,
     path = "/api/v1/booking/programmes/{id}/events",
@@ -156,7 +165,7 @@ impl utoipa::IntoResponses for EventProblems {
         seconds keeps the connection open. The stream ends after ten minutes (EventSource reconnects).",
     params(("id" = String, Path, description = "The programme's ID or slug.")),
     responses(
-        (status = 200, description = "The event stream.", content_type = "text/event-stream", body = String),
+        (status = 200, description = "The event stream.", content_type = "text/event-stream", body = LiveEvent),
         EventProblems
     )
 )]

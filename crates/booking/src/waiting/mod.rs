@@ -55,7 +55,6 @@ pub fn cookie_name(programme_id: &str) -> String {
 
 /// A room's settings, as an administrator sets them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct Settings {
     /// Whether visitors must queue before booking.
     pub enabled: bool,
