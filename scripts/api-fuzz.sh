@@ -19,8 +19,8 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 binary="${1:-${CARGO_TARGET_DIR:-${repo_root}/target}/debug/lionrock}"
 st="${LIONROCK_TEST_SCHEMATHESIS:?run scripts/services.sh ensure_schemathesis first}"
 if [[ "$st" == */* && "$st" != /* ]]; then st="${PWD}/${st}"; fi
-examples="${LIONROCK_TEST_FUZZ_EXAMPLES:-500}"
-seconds="${LIONROCK_TEST_FUZZ_SECONDS:-300}"
+examples="${LIONROCK_TEST_FUZZ_EXAMPLES:-400}"
+seconds="${LIONROCK_TEST_FUZZ_SECONDS:-600}"
 
 [[ -x "$binary" ]] || { echo "error: no lionrock binary at ${binary}" >&2; exit 1; }
 
