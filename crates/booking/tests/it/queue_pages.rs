@@ -188,7 +188,7 @@ async fn the_queue_page_keeps_itself_current(backend: Backend) {
         let button = browser.client.find(Locator::Css("main form button[type=submit]")).await.unwrap();
         button.click().await.unwrap();
 
-        let live = browser.check(&format!("queue-{lang}"), browser.text("[data-queue-live]")).await;
+        let live = browser.check(&format!("queue-{lang}"), browser.wait_text("[data-queue-live]")).await;
         assert!(live.contains(waiting), "{lang}: {live}");
         browser.assert_accessible(&format!("queue-waiting-{lang}")).await;
 

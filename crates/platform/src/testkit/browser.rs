@@ -202,6 +202,13 @@ impl Browser {
         }
     }
 
+    /// Text of the first element matching a CSS selector, waiting up to
+    /// 30 s for it to appear (after a click the next page may still be
+    /// loading on a busy machine).
+    pub async fn wait_text(&self, css: &str) -> Result<String, fantoccini::error::CmdError> {
+        self.client.wait().at_most(Duration::from_secs(30)).for_element(Locator::Css(css)).await?.text().await
+    }
+
     /// Text of the first element matching a CSS selector.
     pub async fn text(&self, css: &str) -> Result<String, fantoccini::error::CmdError> {
         self.client.find(Locator::Css(css)).await?.text().await
