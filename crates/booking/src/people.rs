@@ -8,6 +8,7 @@ use base64::engine::general_purpose::STANDARD;
 use platform::app::AppState;
 use platform::error::{AppError, FieldError};
 use platform::ids::Document;
+use platform::page::PageContext;
 use platform::principal::Principal;
 
 use crate::bookings::Holder;
@@ -120,9 +121,32 @@ pub async fn contact(state: &AppState, account_id: &str) -> Result<Option<platfo
     state.contracts.people()?.contact(state, &platform::principal::AccountId(uuid)).await
 }
 
-/// The people `principal` may book for, by person ID: today
-/// themselves only. The hook for dependants: the lead switches this to
-/// platform's People contract once it lists the people an account acts for.
-pub fn choices(principal: &Principal) -> Vec<String> {
-    vec![principal.account_id.to_string()]
+/// Someone the booking pages offer to book for.
+pub struct Choice {
+    /// The value the form sends: the account's ID for its holder (what the
+    /// API's default means), else the dependant's person ID.
+    pub id: String,
+    /// How the pages name them.
+    pub label: String,
+    /// Their checked identity document, masked, when identity has one (then
+    /// none need be typed for them).
+    pub checked: Option<String>,
+}
+
+/// The people `principal` may book for, as identity lists them: their
+/// holder first, then the dependants they look after.
+pub async fn choices(state: &AppState, principal: &Principal, ctx: &PageContext) -> Result<Vec<Choice>, AppError> {
+    let people = state.contracts.people()?.people_acted_for(state, &principal.account_id).await?;
+    Ok(people
+        .into_iter()
+        .map(|p| {
+            let (id, label) = if p.holder {
+                (principal.account_id.to_string(), ctx.t("booking-who-yourself"))
+            } else {
+                let name = p.shown_name(ctx.lang).map(str::to_owned).unwrap_or_else(|| ctx.t("booking-who-dependant"));
+                (p.id.to_string(), name)
+            };
+            Choice { id, label, checked: p.checked.map(|c| c.masked_document) }
+        })
+        .collect())
 }

@@ -440,10 +440,11 @@ struct WhoPage<'a> {
     errors: FormErrors,
     form: BookForm,
     slot: SlotSummary,
-    /// People the resident may book for: (person_id, label).
-    people: Vec<(String, String)>,
-    /// The checked document, masked; `None` when one must be given.
-    checked: Option<String>,
+    /// People the resident may book for, holder first.
+    people: Vec<people::Choice>,
+    /// Whether someone offered has no checked document (then the form asks
+    /// for one, needed when they are chosen).
+    document_fields: bool,
     back: String,
 }
 
@@ -461,30 +462,23 @@ struct Step {
     slot: slot::Model,
     centre: centre::Model,
     programme: programme::Model,
-    checked: Option<platform::contracts::CheckedPerson>,
+    people: Vec<people::Choice>,
 }
 
-async fn step(state: &AppState, principal: &Principal, slot_id: &str) -> Result<Step, AppError> {
+async fn step(state: &AppState, principal: &Principal, ctx: &PageContext, slot_id: &str) -> Result<Step, AppError> {
     let Some((slot, centre, programme)) = programmes::slot_with_context(&state.db, slot_id.trim()).await? else {
         return Err(AppError::not_found());
     };
-    let checked = state.contracts.people()?.checked_person(state, &principal.account_id).await?;
-    Ok(Step { slot, centre, programme, checked })
+    let people = people::choices(state, principal, ctx).await?;
+    Ok(Step { slot, centre, programme, people })
 }
 
-fn who_page<'a>(
-    ctx: &'a PageContext,
-    principal: &Principal,
-    step: &Step,
-    form: BookForm,
-    errors: FormErrors,
-) -> WhoPage<'a> {
-    let people = people::choices(principal).into_iter().map(|id| (id, ctx.t("booking-who-yourself"))).collect();
+fn who_page<'a>(ctx: &'a PageContext, step: Step, form: BookForm, errors: FormErrors) -> WhoPage<'a> {
     WhoPage {
         slot: summary(ctx, &step.slot, &step.centre, &step.programme),
         back: ctx.href(&format!("{PATH}/{}/centres/{}", step.programme.slug, step.centre.slug)),
-        checked: step.checked.as_ref().map(|c| c.masked_document.clone()),
-        people,
+        document_fields: step.people.iter().any(|p| p.checked.is_none()),
+        people: step.people,
         errors,
         form,
         ctx,
@@ -505,9 +499,10 @@ async fn who(
     ctx: PageContext,
     Query(query): Query<SlotQuery>,
 ) -> Result<Response, AppError> {
-    let step = step(&state, &principal, &query.slot).await?;
-    let form = BookForm { slot: step.slot.id.clone(), kind: "hkid".to_owned(), ..BookForm::default() };
-    let page = who_page(&ctx, &principal, &step, form, FormErrors::new());
+    let step = step(&state, &principal, &ctx, &query.slot).await?;
+    let person = step.people.first().map(|p| p.id.clone()).unwrap_or_default();
+    let form = BookForm { slot: step.slot.id.clone(), person, kind: "hkid".to_owned(), ..BookForm::default() };
+    let page = who_page(&ctx, step, form, FormErrors::new());
     ctx.page(StatusCode::OK, "booking-who-title", &page)
 }
 
@@ -549,28 +544,27 @@ async fn submit(
     headers: axum::http::HeaderMap,
     PageForm(form): PageForm<BookForm>,
 ) -> Result<Response, AppError> {
-    let step = step(&state, &principal, &form.slot).await?;
+    let step = step(&state, &principal, &ctx, &form.slot).await?;
     let mut errors = FormErrors::new();
-    if !people::choices(&principal).contains(&form.person) {
+    let chosen = step.people.iter().find(|p| p.id == form.person);
+    if chosen.is_none() {
         errors.add("person", "booking-who-choose");
     }
-    let document = match step.checked {
-        Some(_) => None,
-        None => given_document(&form, &mut errors),
+    // A document is read only for someone identity has checked none for.
+    let document = match chosen {
+        Some(people::Choice { checked: None, .. }) => given_document(&form, &mut errors),
+        _ => None,
     };
+    let (person, checked) = chosen.map(|p| (p.label.clone(), p.checked.clone())).unwrap_or_default();
     if !errors.is_empty() {
-        let page = who_page(&ctx, &principal, &step, form, errors);
+        let page = who_page(&ctx, step, form, errors);
         return ctx.page(StatusCode::UNPROCESSABLE_ENTITY, "booking-who-title", &page);
     }
     if form.step != "confirm" {
         let page = ReviewPage {
             slot: summary(&ctx, &step.slot, &step.centre, &step.programme),
-            person: ctx.t("booking-who-yourself"),
-            document: match (&step.checked, &document) {
-                (Some(c), _) => c.masked_document.clone(),
-                (None, Some(d)) => d.masked(),
-                (None, None) => String::new(),
-            },
+            person,
+            document: checked.or_else(|| document.as_ref().map(|d| d.masked())).unwrap_or_default(),
             form,
             ctx: &ctx,
         };
@@ -590,7 +584,7 @@ async fn submit(
             let (status, refusal) = refusal(e)?;
             let mut errors = FormErrors::new();
             errors.problem("slot", &refusal);
-            let page = who_page(&ctx, &principal, &step, form, errors);
+            let page = who_page(&ctx, step, form, errors);
             ctx.page(status, "booking-who-title", &page)
         }
     }

@@ -1,7 +1,7 @@
 //! Helpers of booking's tests: the app (booking, with a test double of
 //! identity's People service AT THAT CONTRACT BOUNDARY: booking's own tests
 //! cannot use identity, as no domain depends on another; the real identity
-//! is used in `crates/lionrock/tests/it/booking.rs`), a programme set up
+//! is used in `crates/lionrock/tests/it/booking_people.rs`), a programme set up
 //! from a plan, residents, valid HKIDs and the API calls a client makes.
 
 use std::sync::Mutex;

@@ -5,6 +5,7 @@
 
 mod api;
 mod booking_import;
+mod booking_people;
 mod cli;
 mod composition;
 mod credentials_cli;
