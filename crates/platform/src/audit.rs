@@ -125,6 +125,11 @@ impl From<AuditError> for crate::error::AppError {
 /// commits or rolls back with the change it describes. `keys` (the app's)
 /// holds the audit key the link is made with. It never seals the start of
 /// the keyed chain (see [`seal`]).
+///
+/// Call it last, right before commit: on PostgreSQL it locks the chain's
+/// head row until the transaction ends, and every other audited write on
+/// every server waits for that lock, so whatever follows it in the
+/// transaction is paid by all of them.
 pub async fn record(txn: &DatabaseTransaction, keys: &Keys, entry: AuditEntry) -> Result<log::Model, AuditError> {
     check_len("actor", &entry.actor, 100)?;
     check_len("action", &entry.action, 100)?;

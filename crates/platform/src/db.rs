@@ -2,13 +2,14 @@
 //! transactions, and the migration runner that composes every module's
 //! migrations into one ordered list.
 
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr, ExecResult,
+    QueryResult, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 use sea_orm_migration::{MigrationTrait, MigratorTraitSelf};
 use time::OffsetDateTime;
@@ -86,21 +87,173 @@ async fn open(
     if let Some(schema) = pg_schema {
         options.set_schema_search_path(schema.to_owned());
     }
-    sea_orm::Database::connect(options).await.map_err(DbSetupError::Connect)
+    let db = sea_orm::Database::connect(options).await.map_err(DbSetupError::Connect)?;
+    if db.get_database_backend() == DatabaseBackend::Sqlite {
+        let path = db.get_sqlite_connection_pool().connect_options().get_filename().to_path_buf();
+        WriteQueue::register(path, Duration::from_millis(busy_timeout_ms));
+    }
+    Ok(db)
 }
 
 /// Starts a transaction that will write. On SQLite it takes the write lock
-/// up front (`BEGIN IMMEDIATE`) so concurrent writers queue behind the busy
-/// timeout instead of failing on a lock upgrade.
-pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
-    let options = match db.get_database_backend() {
-        DatabaseBackend::Sqlite => TransactionOptions {
-            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-            ..TransactionOptions::default()
-        },
-        _ => TransactionOptions::default(),
+/// up front (`BEGIN IMMEDIATE`) so concurrent writers never fail on a lock
+/// upgrade, and before that it waits its turn in this process's write queue
+/// ([`WriteQueue`]): writers of one server take the database's single write
+/// lock in the order they asked, instead of each sleeping and retrying in
+/// SQLite's busy handler (which made a rush's slowest writers wait hundreds
+/// of milliseconds). The turn is held by the returned transaction until it
+/// commits, rolls back or is dropped.
+///
+/// Never begin a second write transaction on the same SQLite database while
+/// holding one: the second would wait for the first. The queue gives up
+/// after the busy timeout with a "database is locked" error, as SQLite did.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTransaction, DbErr> {
+    let (options, turn) = match db.get_database_backend() {
+        DatabaseBackend::Sqlite => {
+            let options = TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..TransactionOptions::default()
+            };
+            (options, Some(WriteQueue::of(db).turn().await?))
+        }
+        _ => (TransactionOptions::default(), None),
     };
-    db.begin_with_options(options).await
+    let txn = db.begin_with_options(options).await?;
+    Ok(WriteTransaction { txn: Some(txn), _turn: turn })
+}
+
+/// The writers of one SQLite database file in this process, queued in the
+/// order they asked (tokio's mutex is fair: first come, first served).
+/// Autocommit writes outside [`begin_write`] do not queue; they meet the
+/// queue's holder in SQLite's busy handler as before, and so do other
+/// processes (the CLI) writing to the same file.
+#[derive(Clone)]
+struct WriteQueue {
+    lock: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// How long a writer waits for its turn: the connection's busy timeout.
+    patience: Duration,
+}
+
+/// One queue per SQLite file, made when the file is opened ([`open`]).
+static WRITE_QUEUES: std::sync::LazyLock<std::sync::Mutex<HashMap<PathBuf, WriteQueue>>> =
+    std::sync::LazyLock::new(Default::default);
+
+impl WriteQueue {
+    fn register(path: PathBuf, patience: Duration) {
+        let mut queues = WRITE_QUEUES.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        queues.entry(path).or_insert_with(|| WriteQueue { lock: Default::default(), patience });
+    }
+
+    /// The queue of `db`'s file (a file opened some other way gets its own
+    /// queue on first use, with SQLite's default patience).
+    fn of(db: &DatabaseConnection) -> WriteQueue {
+        let options = db.get_sqlite_connection_pool().connect_options();
+        let path = options.get_filename().to_path_buf();
+        let mut queues = WRITE_QUEUES.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        queues
+            .entry(path)
+            .or_insert_with(|| WriteQueue { lock: Default::default(), patience: Duration::from_secs(5) })
+            .clone()
+    }
+
+    async fn turn(&self) -> Result<tokio::sync::OwnedMutexGuard<()>, DbErr> {
+        let started = std::time::Instant::now();
+        let turn = tokio::time::timeout(self.patience, self.lock.clone().lock_owned())
+            .await
+            .map_err(|_| DbErr::Custom("database is locked: no turn in the write queue within the busy timeout".to_owned()))?;
+        metrics::histogram!("db_write_queue_wait_seconds").record(started.elapsed().as_secs_f64());
+        Ok(turn)
+    }
+}
+
+/// A write transaction from [`begin_write`]: a sea-orm transaction (it
+/// dereferences to one, and is a connection for every query) that, on
+/// SQLite, holds its turn in the write queue until it ends. Dropped without
+/// `commit` it rolls back, and the turn passes on only once SQLite has
+/// released its write lock.
+pub struct WriteTransaction {
+    /// `None` only once committed or rolled back.
+    txn: Option<DatabaseTransaction>,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl WriteTransaction {
+    fn txn(&self) -> &DatabaseTransaction {
+        match &self.txn {
+            Some(txn) => txn,
+            // `commit` and `rollback` take `self`: nothing can see it after.
+            None => unreachable!("a write transaction used after it ended"),
+        }
+    }
+
+    pub async fn commit(mut self) -> Result<(), DbErr> {
+        match self.txn.take() {
+            Some(txn) => txn.commit().await,
+            None => Ok(()),
+        }
+    }
+
+    pub async fn rollback(mut self) -> Result<(), DbErr> {
+        match self.txn.take() {
+            Some(txn) => txn.rollback().await,
+            None => Ok(()),
+        }
+    }
+}
+
+impl std::ops::Deref for WriteTransaction {
+    type Target = DatabaseTransaction;
+
+    fn deref(&self) -> &DatabaseTransaction {
+        self.txn()
+    }
+}
+
+impl Drop for WriteTransaction {
+    fn drop(&mut self) {
+        let (Some(txn), Some(turn)) = (self.txn.take(), self._turn.take()) else { return };
+        // sea-orm's own drop only queues the ROLLBACK on the connection, so
+        // the next writer in the queue would find SQLite still locked and
+        // sleep in the busy handler: roll back first, then pass the turn on.
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn(async move {
+                    if let Err(error) = txn.rollback().await {
+                        tracing::warn!(%error, "rolling back a dropped write transaction failed");
+                    }
+                    drop(turn);
+                });
+            }
+            Err(_) => drop(txn),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for WriteTransaction {
+    fn get_database_backend(&self) -> DatabaseBackend {
+        self.txn().get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.txn().execute_raw(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.txn().execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.txn().query_one_raw(stmt).await
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.txn().query_all_raw(stmt).await
+    }
+
+    fn support_returning(&self) -> bool {
+        self.txn().support_returning()
+    }
 }
 
 /// Now, in UTC, at microsecond precision (what both databases keep).

@@ -10,7 +10,7 @@
 //! [`Delivery::Resync`]: read the state afresh.
 
 use std::marker::PhantomData;
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, Statement};
@@ -46,7 +46,7 @@ struct Envelope {
 
 #[derive(Debug, Clone)]
 enum Local {
-    Event(std::sync::Arc<Envelope>),
+    Event(Arc<Envelope>),
     Resync,
 }
 
@@ -80,6 +80,9 @@ pub struct Bus {
     /// The PostgreSQL channel (`lionrock_` and a hash of the schema), found on first use.
     channel: OnceLock<String>,
     listening: AtomicBool,
+    /// Events waiting for the next `pg_notify` round trip, and whether one is under way.
+    outgoing: Arc<Mutex<Vec<String>>>,
+    sending: Arc<AtomicBool>,
 }
 
 impl Default for Bus {
@@ -89,6 +92,8 @@ impl Default for Bus {
             origin: hex::encode(crate::crypto::random_bytes::<8>()),
             channel: OnceLock::new(),
             listening: AtomicBool::new(false),
+            outgoing: Arc::default(),
+            sending: Arc::default(),
         }
     }
 }
@@ -106,18 +111,60 @@ impl Bus {
             return Err(PublishError::TooLarge { topic: E::TOPIC, size: text.len() });
         }
         // No subscriber is not an error.
-        let _ = self.local.send(Local::Event(std::sync::Arc::new(envelope)));
+        let _ = self.local.send(Local::Event(Arc::new(envelope)));
         if db.get_database_backend() == DatabaseBackend::Postgres {
             let channel = self.channel(db).await?;
-            db.execute_raw(Statement::from_sql_and_values(
-                DatabaseBackend::Postgres,
-                "SELECT pg_notify($1, $2)",
-                [channel.into(), text.into()],
-            ))
-            .await?;
+            self.notify_others(db, channel, text);
         }
         metrics::counter!("events_published_total", "topic" => E::TOPIC).increment(1);
         Ok(())
+    }
+
+    /// Queues `text` for the other servers and, unless a round trip is
+    /// already under way, starts one. Events published while it is under
+    /// way go together in the next (the same event only once): one
+    /// statement, one transaction for many `pg_notify`s, so a rush of
+    /// bookings does not send one NOTIFY transaction each (PostgreSQL
+    /// serialises notifying commits). Nothing waits for it: a failure is
+    /// logged and those events are lost, which their subscribers' resync
+    /// on reconnect covers as for any missed event.
+    fn notify_others(&self, db: &DatabaseConnection, channel: String, text: String) {
+        {
+            let mut outgoing = self.outgoing.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if outgoing.len() >= QUEUE {
+                metrics::counter!("events_dropped_total").increment(1);
+                return;
+            }
+            if !outgoing.contains(&text) {
+                outgoing.push(text);
+            }
+        }
+        if self.sending.swap(true, Ordering::AcqRel) {
+            return; // The round trip under way takes it next.
+        }
+        let (db, outgoing, sending) = (db.clone(), self.outgoing.clone(), self.sending.clone());
+        tokio::spawn(async move {
+            loop {
+                let batch = std::mem::take(&mut *outgoing.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+                if batch.is_empty() {
+                    sending.store(false, Ordering::Release);
+                    // An event queued between the take and the store finds
+                    // `sending` still set and leaves it to us: look again.
+                    let more = !outgoing.lock().unwrap_or_else(std::sync::PoisonError::into_inner).is_empty();
+                    if more && !sending.swap(true, Ordering::AcqRel) {
+                        continue;
+                    }
+                    return;
+                }
+                let rows: Vec<String> = (0..batch.len()).map(|i| format!("(${})", i + 2)).collect();
+                let sql = format!("SELECT pg_notify($1, payload) FROM (VALUES {}) AS v (payload)", rows.join(", "));
+                let values = std::iter::once(channel.clone().into()).chain(batch.into_iter().map(Into::into));
+                let sent = db.execute_raw(Statement::from_sql_and_values(DatabaseBackend::Postgres, sql, values)).await;
+                if let Err(error) = sent {
+                    tracing::warn!(%error, "could not notify other servers of events");
+                }
+            }
+        });
     }
 
     /// Events of type `E` published from now on, here or on other servers.
@@ -220,7 +267,7 @@ async fn listen_until_error(state: &AppState, shutdown: &mut Shutdown) -> Result
             Ok(envelope) if envelope.origin == bus.origin => {}
             Ok(envelope) => {
                 metrics::counter!("events_received_total").increment(1);
-                let _ = bus.local.send(Local::Event(std::sync::Arc::new(envelope)));
+                let _ = bus.local.send(Local::Event(Arc::new(envelope)));
             }
             Err(error) => tracing::warn!(%error, "ignoring a notification that is not an event"),
         }

@@ -126,25 +126,37 @@ pub async fn resolve(
     };
     let now = db::now();
     if now >= row.idle_expires_at || now >= row.absolute_expires_at {
-        entity::Entity::delete_by_id(row.id).exec(db).await?;
+        drop_session(db, row.id).await?;
         return Ok(None);
     }
     if now - row.last_seen_at >= Duration::minutes(1) {
+        // Through the write queue like every other writer: an autocommit
+        // write would meet a busy SQLite in its busy handler, and could
+        // sleep there past the timeout while the queue keeps the lock.
+        let txn = db::begin_write(db).await?;
         entity::Entity::update_many()
             .col_expr(entity::Column::LastSeenAt, Expr::value(now))
             .col_expr(entity::Column::IdleExpiresAt, Expr::value(now + lifetimes.idle))
             .filter(entity::Column::Id.eq(row.id.clone()))
-            .exec(db)
+            .exec(&txn)
             .await?;
+        txn.commit().await?;
     }
     match serde_json::from_str::<Principal>(&row.principal) {
         Ok(p) => Ok(Some(p)),
         Err(e) => {
             tracing::warn!(error = %e, "session with unreadable principal dropped");
-            entity::Entity::delete_by_id(row.id).exec(db).await?;
+            drop_session(db, row.id).await?;
             Ok(None)
         }
     }
+}
+
+/// Deletes the session row `id` (through the write queue, see `resolve`).
+async fn drop_session(db: &DatabaseConnection, id: String) -> Result<(), DbErr> {
+    let txn = db::begin_write(db).await?;
+    entity::Entity::delete_by_id(id).exec(&txn).await?;
+    txn.commit().await
 }
 
 /// Ends one session.

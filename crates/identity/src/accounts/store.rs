@@ -141,7 +141,7 @@ pub async fn register(
 /// A code checked: right (with the write transaction still open for the
 /// caller to finish the job in, and the purpose it was for), or why not.
 pub(crate) enum CodeCheck {
-    Right { txn: sea_orm::DatabaseTransaction, account_id: String, purpose: Purpose },
+    Right { txn: platform::db::WriteTransaction, account_id: String, purpose: Purpose },
     Not(VerifyOutcome),
 }
 

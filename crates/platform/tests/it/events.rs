@@ -90,6 +90,34 @@ async fn an_event_published_on_one_server_reaches_the_other(backend: Backend) {
 }
 both_backends!(an_event_published_on_one_server_reaches_the_other);
 
+/// A burst of events goes out in few `pg_notify` round trips (events
+/// published while one is under way wait for the next), and every one
+/// still reaches the other server, in order.
+#[tokio::test]
+async fn a_burst_of_events_reaches_the_other_server_whole_and_in_order() {
+    if platform::testkit::service_env(platform::testkit::POSTGRES_ENV, "PostgreSQL").is_none() {
+        return;
+    }
+    let a = TestApp::builder().backend(Backend::Postgres).spawn().await;
+    let b = TestApp::builder().same_database_as(&a).spawn().await;
+    for app in [&a, &b] {
+        listening(app).await;
+    }
+    let mut on_b = b.state.events.subscribe::<Ping>();
+    let sent: Vec<Ping> = (0..300).map(|i| ping(&i.to_string())).collect();
+    for p in &sent {
+        a.state.events.publish(a.db(), p).await.unwrap();
+    }
+    let mut heard = Vec::new();
+    while heard.len() < sent.len() {
+        match next(&mut on_b).await {
+            Delivery::Event(p) => heard.push(p),
+            Delivery::Resync => panic!("no resync: nothing was lost"),
+        }
+    }
+    assert_eq!(heard, sent);
+}
+
 #[tokio::test]
 async fn a_subscriber_that_falls_behind_is_told_to_resync() {
     let app = TestApp::spawn().await;
