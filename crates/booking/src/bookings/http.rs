@@ -146,22 +146,20 @@ pub(crate) async fn book(
     headers: HeaderMap,
     ApiJson(request): ApiJson<BookRequest>,
 ) -> Result<Response, AppError> {
-    crate::waiting::http::require_admission(
-        &state,
-        &headers,
-        &principal.account_id.to_string(),
-        request.slot_id.trim(),
-    )
-    .await?;
+    let account = principal.account_id.to_string();
+    let slot_id = request.slot_id.trim();
+    // One read of the slot serves the waiting room, the checks, and a full
+    // slot's answer, before anything is asked about the person.
+    let target = store::target(&state.db, slot_id).await?;
+    if let Some(t) = target.as_ref().filter(|t| t.room_on) {
+        crate::waiting::http::admit(&state, &headers, &account, &t.programme.id)?;
+    }
     let document = request.document.as_ref().map(|d| d.parse("/document")).transpose()?;
+    let Some(target) = target else { return Err(BookingError::UnknownSlot.into()) };
+    target.check(platform::db::now())?;
     let holder = people::holder(&state, &principal, request.person_id.as_deref(), document.as_ref()).await?;
-    let new = store::NewBooking {
-        slot_id: request.slot_id.trim(),
-        holder,
-        account_id: &principal.account_id.to_string(),
-        level: principal.level,
-    };
-    let booked = store::book(&state, new).await?;
+    let new = store::NewBooking { slot_id, holder, account_id: &account, level: principal.level };
+    let booked = store::book_target(&state, target, new).await?;
     Ok((StatusCode::CREATED, Json(body(booked))).into_response())
 }
 

@@ -167,24 +167,74 @@ pub(crate) async fn give_back(state: &AppState, txn: &impl ConnectionTrait, slot
     Ok(())
 }
 
-/// Books a place: checks the slot, the programme's window and the person's
-/// eligibility, then takes the place and writes the booking and its audit
-/// entry in one transaction. `Full` when no place is left, `Duplicate` when
-/// the person holds a booking for this step already.
+/// A slot someone means to book, with its centre and programme, and
+/// whether the programme's waiting room is on: read in one query.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub slot: slot::Model,
+    pub centre: centre::Model,
+    pub programme: programme::Model,
+    pub room_on: bool,
+}
+
+impl Target {
+    /// The checks that need no person: the programme is open, the slot has
+    /// not begun, is not closed, and had a place free when it was read. A
+    /// slot read full is answered `Full` at once, without the person's
+    /// look-ups or a write transaction: it was full at that moment. A slot
+    /// read with a place free may still be full by the time the conditional
+    /// `UPDATE` in [`book_target`] runs, which alone decides who gets it.
+    pub fn check(&self, now: time::OffsetDateTime) -> Result<(), BookingError> {
+        if !programmes::is_open(self.programme.opens_at, self.programme.closes_at, now) {
+            return Err(BookingError::Ineligible(programmes::Ineligible::NotOpen));
+        }
+        if self.slot.starts_at <= now {
+            return Err(BookingError::Ineligible(programmes::Ineligible::SlotPast));
+        }
+        if self.slot.closed_at.is_some() {
+            return Err(BookingError::SlotClosed);
+        }
+        if self.slot.taken >= self.slot.capacity {
+            return Err(BookingError::Full);
+        }
+        Ok(())
+    }
+}
+
+/// The slot `slot_id` with its centre, programme and waiting room (one
+/// query: this runs for every booking attempt).
+pub async fn target(conn: &impl ConnectionTrait, slot_id: &str) -> Result<Option<Target>, DbErr> {
+    use crate::waiting::store::room;
+    use sea_orm::sea_query::{Alias, JoinType};
+    let mut query = programmes::store::slot_context_query(slot_id);
+    query.expr_as(Expr::col((room::Entity, room::Column::Enabled)), Alias::new("room_on")).join(
+        JoinType::LeftJoin,
+        room::Entity,
+        Expr::col((room::Entity, room::Column::ProgrammeId)).equals((centre::Entity, centre::Column::ProgrammeId)),
+    );
+    let Some(row) = conn.query_one(&query).await? else { return Ok(None) };
+    let (slot, centre, programme) = programmes::store::slot_context(&row)?;
+    let room_on = row.try_get::<Option<bool>>("", "room_on")?.unwrap_or(false);
+    Ok(Some(Target { slot, centre, programme, room_on }))
+}
+
+/// Books a place: reads the slot ([`target`]), checks it, and books it
+/// ([`book_target`]).
 pub async fn book(state: &AppState, new: NewBooking<'_>) -> Result<Booked, AppError> {
-    let Some((slot, centre, programme)) = programmes::store::slot_with_context(&state.db, new.slot_id).await? else {
+    let Some(target) = target(&state.db, new.slot_id).await? else {
         return Err(BookingError::UnknownSlot.into());
     };
+    target.check(platform::db::now())?;
+    book_target(state, target, new).await
+}
+
+/// Books a place in `target`, a slot read and checked: checks the person's
+/// eligibility, then takes the place and writes the booking, its notice and
+/// its audit entry in one transaction. `Full` when no place is left,
+/// `Duplicate` when the person holds a booking for this step already.
+pub async fn book_target(state: &AppState, target: Target, new: NewBooking<'_>) -> Result<Booked, AppError> {
+    let Target { slot, centre, programme, .. } = target;
     let now = platform::db::now();
-    if !programmes::is_open(programme.opens_at, programme.closes_at, now) {
-        return Err(BookingError::Ineligible(programmes::Ineligible::NotOpen).into());
-    }
-    if slot.starts_at <= now {
-        return Err(BookingError::Ineligible(programmes::Ineligible::SlotPast).into());
-    }
-    if slot.closed_at.is_some() {
-        return Err(BookingError::SlotClosed.into());
-    }
     let attended = attended(state, &programme.id, &new.holder.document_index).await?;
     let facts = Facts {
         level: new.level,
@@ -196,37 +246,66 @@ pub async fn book(state: &AppState, new: NewBooking<'_>) -> Result<Booked, AppEr
     };
     let step = programme.eligibility().check(&facts).map_err(BookingError::Ineligible)?;
     let contact = crate::people::contact(state, new.account_id).await?;
-
-    let txn = platform::db::begin_write(&state.db).await?;
-    take_place(state, &txn, &slot).await?;
+    // Everything but the writes is made before the write transaction, which
+    // on SQLite holds the database's one write lock.
+    let booking = booking::Model {
+        id: Uuid::now_v7().to_string(),
+        reference: Reference::generate().as_str().to_owned(),
+        programme_id: programme.id.clone(),
+        step: i32::try_from(step).unwrap_or(1),
+        slot_id: slot.id.clone(),
+        person_id: new.holder.person_id.clone(),
+        account_id: new.account_id.to_owned(),
+        document_index: new.holder.document_index.clone(),
+        document_kind: new.holder.document_kind.clone(),
+        document_sealed: new.holder.document_sealed.clone(),
+        status: Status::Confirmed.as_str().to_owned(),
+        created_at: now,
+        cancelled_at: None,
+        attended_at: None,
+        reminded_at: None,
+        closed_reason: None,
+    };
+    let entry =
+        AuditEntry::new(format!("account:{}", new.account_id), "booking.book", format!("booking:{}", booking.id));
     let row = booking::ActiveModel {
-        id: Set(Uuid::now_v7().to_string()),
-        reference: Set(Reference::generate().as_str().to_owned()),
-        programme_id: Set(programme.id.clone()),
-        step: Set(i32::try_from(step).unwrap_or(1)),
-        slot_id: Set(slot.id.clone()),
-        person_id: Set(new.holder.person_id.clone()),
-        account_id: Set(new.account_id.to_owned()),
-        document_index: Set(new.holder.document_index.clone()),
-        document_kind: Set(new.holder.document_kind.clone()),
-        document_sealed: Set(new.holder.document_sealed.clone()),
-        status: Set(Status::Confirmed.as_str().to_owned()),
-        created_at: Set(now),
+        id: Set(booking.id.clone()),
+        reference: Set(booking.reference.clone()),
+        programme_id: Set(booking.programme_id.clone()),
+        step: Set(booking.step),
+        slot_id: Set(booking.slot_id.clone()),
+        person_id: Set(booking.person_id.clone()),
+        account_id: Set(booking.account_id.clone()),
+        document_index: Set(booking.document_index.clone()),
+        document_kind: Set(booking.document_kind.clone()),
+        document_sealed: Set(booking.document_sealed.clone()),
+        status: Set(booking.status.clone()),
+        created_at: Set(booking.created_at),
         cancelled_at: Set(None),
         attended_at: Set(None),
         reminded_at: Set(None),
         closed_reason: Set(None),
     };
-    let booking = row.insert(&txn).await.map_err(|e| match platform::db::unique_violation(&e) {
+    let slot = slot::Model { taken: slot.taken + 1, ..slot };
+    let booked = Booked { booking, slot, centre, programme };
+    let notice = contact.map(|c| notices::store::message(state, Notice::Confirmed, &c, &about(&booked)));
+
+    let txn = platform::db::begin_write(&state.db).await?;
+    if let Err(e) = take_place(state, &txn, &booked.slot).await {
+        // Roll back at once: the next writer waits for this one's lock.
+        txn.rollback().await?;
+        return Err(e);
+    }
+    row.insert(&txn).await.map_err(|e| match platform::db::unique_violation(&e) {
         Some(columns) if !columns.contains("reference") => AppError::from(BookingError::Duplicate),
         _ => AppError::from(e),
     })?;
-    let entry =
-        AuditEntry::new(format!("account:{}", new.account_id), "booking.book", format!("booking:{}", booking.id));
+    if let Some(notice) = notice {
+        platform::outbox::enqueue(&txn, notice).await?;
+    }
+    // The audit entry last: on PostgreSQL it locks the chain's head until
+    // commit, and every other audited write waits for that lock.
     audit::record(&txn, &state.keys, entry).await?;
-    let slot = slot::Model { taken: slot.taken + 1, ..slot };
-    let booked = Booked { booking, slot, centre, programme };
-    notices::store::enqueue(state, &txn, Notice::Confirmed, contact.as_ref(), &about(&booked)).await?;
     txn.commit().await?;
     state.outbox_wake.notify_one();
     changed(state, &booked.programme.id, &booked.slot).await;
@@ -294,11 +373,12 @@ pub async fn cancel(state: &AppState, account_id: &str, id: &str, actor: &str) -
             .with_detail("the booking changed meanwhile; read it again"));
     }
     give_back(state, &txn, &found.slot).await?;
-    audit::record(&txn, &state.keys, AuditEntry::new(actor, "booking.cancel", format!("booking:{id}"))).await?;
     let booking =
         booking::Model { status: Status::Cancelled.as_str().to_owned(), cancelled_at: Some(now), ..found.booking };
     let cancelled = Booked { booking, ..found };
     notices::store::enqueue(state, &txn, Notice::Cancelled, contact.as_ref(), &about(&cancelled)).await?;
+    // Last, as in `book`: the chain's head stays locked until commit.
+    audit::record(&txn, &state.keys, AuditEntry::new(actor, "booking.cancel", format!("booking:{id}"))).await?;
     txn.commit().await?;
     state.outbox_wake.notify_one();
     changed(state, &cancelled.programme.id, &cancelled.slot).await;
@@ -379,11 +459,12 @@ pub async fn reschedule(
         return Err(BookingError::AlreadyCancelled.into());
     }
     give_back(state, &txn, &found.slot).await?;
-    audit::record(&txn, &state.keys, AuditEntry::new(actor, "booking.reschedule", format!("booking:{id}"))).await?;
     let booking = booking::Model { slot_id: slot.id.clone(), reminded_at: None, ..found.booking };
     let old_slot = found.slot;
     let moved = Booked { booking, slot: slot::Model { taken: slot.taken + 1, ..slot }, centre, programme };
     notices::store::enqueue(state, &txn, Notice::Rescheduled, contact.as_ref(), &about(&moved)).await?;
+    // Last, as in `book`: the chain's head stays locked until commit.
+    audit::record(&txn, &state.keys, AuditEntry::new(actor, "booking.reschedule", format!("booking:{id}"))).await?;
     txn.commit().await?;
     state.outbox_wake.notify_one();
     changed(state, &moved.programme.id, &old_slot).await;

@@ -288,15 +288,53 @@ pub async fn slots_between(
         .await
 }
 
-/// A slot with its centre and programme.
+/// A slot with its centre and programme (one query).
 pub async fn slot_with_context(
     conn: &impl ConnectionTrait,
     slot_id: &str,
 ) -> Result<Option<(slot::Model, centre::Model, programme::Model)>, DbErr> {
-    let Some(slot) = slot::Entity::find_by_id(slot_id).one(conn).await? else { return Ok(None) };
-    let Some(centre) = centre::Entity::find_by_id(&slot.centre_id).one(conn).await? else { return Ok(None) };
-    let Some(programme) = programme::Entity::find_by_id(&centre.programme_id).one(conn).await? else {
-        return Ok(None);
-    };
-    Ok(Some((slot, centre, programme)))
+    let Some(row) = conn.query_one(&slot_context_query(slot_id)).await? else { return Ok(None) };
+    Ok(Some(slot_context(&row)?))
+}
+
+/// The query of slot `slot_id` joined to its centre and programme, their
+/// columns named `s_…`, `c_…` and `p_…` (read them with [`slot_context`]);
+/// a caller may join more to it.
+pub fn slot_context_query(slot_id: &str) -> sea_orm::sea_query::SelectStatement {
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query};
+    use sea_orm::{IdenStatic, Iterable};
+    let mut query = Query::select();
+    for c in slot::Column::iter() {
+        query.expr_as(Expr::col((slot::Entity, c)), Alias::new(format!("s_{}", c.as_str())));
+    }
+    for c in centre::Column::iter() {
+        query.expr_as(Expr::col((centre::Entity, c)), Alias::new(format!("c_{}", c.as_str())));
+    }
+    for c in programme::Column::iter() {
+        query.expr_as(Expr::col((programme::Entity, c)), Alias::new(format!("p_{}", c.as_str())));
+    }
+    query
+        .from(slot::Entity)
+        .join(
+            JoinType::InnerJoin,
+            centre::Entity,
+            Expr::col((centre::Entity, centre::Column::Id)).equals((slot::Entity, slot::Column::CentreId)),
+        )
+        .join(
+            JoinType::InnerJoin,
+            programme::Entity,
+            Expr::col((programme::Entity, programme::Column::Id)).equals((centre::Entity, centre::Column::ProgrammeId)),
+        )
+        .and_where(Expr::col((slot::Entity, slot::Column::Id)).eq(slot_id));
+    query
+}
+
+/// A row of [`slot_context_query`].
+pub fn slot_context(row: &sea_orm::QueryResult) -> Result<(slot::Model, centre::Model, programme::Model), DbErr> {
+    use sea_orm::FromQueryResult;
+    Ok((
+        slot::Model::from_query_result(row, "s_")?,
+        centre::Model::from_query_result(row, "c_")?,
+        programme::Model::from_query_result(row, "p_")?,
+    ))
 }

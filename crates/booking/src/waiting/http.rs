@@ -304,11 +304,17 @@ pub(crate) async fn require_admission(
     slot_id: &str,
 ) -> Result<(), AppError> {
     let Some(programme_id) = store::room_on_for_slot(state, slot_id).await? else { return Ok(()) };
+    admit(state, headers, account_id, &programme_id)
+}
+
+/// Whether the request carries `account_id`'s valid admission to
+/// `programme_id`, whose waiting room is on (428 when it does not).
+pub(crate) fn admit(state: &AppState, headers: &HeaderMap, account_id: &str, programme_id: &str) -> Result<(), AppError> {
     let now_ms = super::unix_ms(platform::db::now());
-    let presented = presented_token(headers, &programme_id);
-    match Admission::verify(&state.keys, &programme_id, account_id, presented, now_ms) {
+    let presented = presented_token(headers, programme_id);
+    match Admission::verify(&state.keys, programme_id, account_id, presented, now_ms) {
         Ok(_) => Ok(()),
-        Err(refused) => Err(refused_error(programme_id, refused)),
+        Err(refused) => Err(refused_error(programme_id.to_owned(), refused)),
     }
 }
 

@@ -96,6 +96,21 @@ async fn two_hundred_clients_against_fifty_places_get_fifty_confirmations(backen
     assert_eq!((created, full), (PLACES as usize, (CLIENTS - PLACES) as usize), "other answers: {other:?}");
     assert_eq!(ledger(&app, &slot).await, (i64::from(PLACES), i64::from(PLACES)));
     assert_eq!(slots(&availability(&app.client(), "community-testing").await)[0].2, 0);
+    // Every confirmation is audited, and the rush left the chain whole.
+    let report = platform::audit::verify(app.db(), &app.state.keys, None).await.unwrap();
+    assert!(report.ok, "{report:?}");
+    let audited = app
+        .db()
+        .query_one_raw(Statement::from_string(
+            app.db().get_database_backend(),
+            "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'booking.book'",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "n")
+        .unwrap();
+    assert_eq!(audited, i64::from(PLACES));
 }
 both_backends!(two_hundred_clients_against_fifty_places_get_fifty_confirmations);
 
