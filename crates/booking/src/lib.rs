@@ -18,6 +18,7 @@
 //! - `notices`: confirmations, cancellations and reminders through the outbox.
 //! - `residents`: the residents' pages (find a centre, book, my bookings).
 //! - `live`: the public availability page, kept live by server-sent events.
+//! - `settings`: the `[booking]` configuration section (live streams' limits).
 
 pub mod admin;
 pub mod bookings;
@@ -33,6 +34,7 @@ pub mod officers;
 pub mod people;
 pub mod programmes;
 pub mod residents;
+pub mod settings;
 pub mod setup;
 pub mod specimens;
 pub mod waiting;
@@ -112,6 +114,7 @@ pub fn module() -> Module {
     Module {
         migrations: migrations::all,
         translations: &TRANSLATIONS,
+        config: Some(settings::SECTION),
         problems: &errors::PROBLEMS,
         oauth_scopes: &OAUTH_SCOPES,
         api,

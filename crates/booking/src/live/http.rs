@@ -4,6 +4,8 @@
 //! `SlotChanged` on the event bus (and reads afresh on `Resync`), waits
 //! `COALESCE` for more, reads the summary once and hands it to every
 //! stream through a watch channel. The hub ends when its last stream does.
+//! Streams are counted per server and client address, within `[booking]`'s
+//! `live_max_streams` and `live_max_streams_per_client`.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -20,6 +22,7 @@ use platform::app::AppState;
 use platform::error::{AppError, ErrorKind};
 use platform::events::Delivery;
 use platform::page::PageContext;
+use platform::web::ClientInfo;
 use tokio::sync::{mpsc, watch};
 
 use super::{COALESCE, CentreFree, KEEPALIVE, MAX_STREAM, Summary};
@@ -120,6 +123,73 @@ async fn hub(state: AppState, programme_id: String, tx: HubSender) {
     }
 }
 
+/// The live streams open on one server: in all, and per client address.
+#[derive(Debug, Default)]
+struct Open {
+    total: u32,
+    by_client: HashMap<String, u32>,
+}
+
+/// The open streams of each server in this process, by the address of its
+/// state in memory (tests run several servers in one process).
+static OPEN: LazyLock<Mutex<HashMap<usize, Open>>> = LazyLock::new(Default::default);
+
+/// A stream's place among the open ones: given back when the stream ends
+/// (its forwarder task holds it).
+#[derive(Debug)]
+struct Opened {
+    server: usize,
+    client: String,
+}
+
+impl Drop for Opened {
+    fn drop(&mut self) {
+        let mut open = OPEN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let Some(server) = open.get_mut(&self.server) else { return };
+        server.total = server.total.saturating_sub(1);
+        if let Some(n) = server.by_client.get_mut(&self.client) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                server.by_client.remove(&self.client);
+            }
+        }
+        if server.total == 0 {
+            open.remove(&self.server);
+        }
+    }
+}
+
+/// A place for one more stream from `client`, within `[booking]`'s
+/// limits: 503 when the server keeps as many as it may, 429 when this
+/// client address has its share (the page's plain refresh still works).
+fn open_stream(state: &AppState, client: &ClientInfo) -> Result<Opened, AppError> {
+    let limits = crate::settings::of(state);
+    let server = std::ptr::from_ref::<platform::app::AppInner>(state).addr();
+    let key = client.rate_key();
+    let mut open = OPEN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let here = open.entry(server).or_default();
+    if here.total >= limits.live_max_streams {
+        tracing::warn!(limit = limits.live_max_streams, "live availability: this server's streams are all taken");
+        return Err(AppError::new(ErrorKind::Unavailable)
+            .with_detail("this server keeps as many live availability streams open as it may; reload the page"));
+    }
+    let mine = here.by_client.entry(key.clone()).or_insert(0);
+    if *mine >= limits.live_max_streams_per_client {
+        tracing::debug!(
+            limit = limits.live_max_streams_per_client,
+            "live availability: a client's streams are all taken"
+        );
+        return Err(AppError::rate_limited(RETRY_STREAM.as_secs())
+            .with_detail("this address has as many live availability streams open as it may"));
+    }
+    *mine += 1;
+    here.total += 1;
+    Ok(Opened { server, client: key })
+}
+
+/// Seconds a client refused a stream for its address is told to wait.
+const RETRY_STREAM: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// The events of one stream, fed by its forwarder task.
 struct Updates(mpsc::Receiver<Event>);
 
@@ -139,7 +209,11 @@ struct EventProblems;
 
 impl utoipa::IntoResponses for EventProblems {
     fn responses() -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::Response>> {
-        platform::openapi::problems(&[ErrorKind::NotFound.problem()])
+        platform::openapi::problems(&[
+            ErrorKind::NotFound.problem(),
+            ErrorKind::RateLimited.problem(),
+            ErrorKind::Unavailable.problem(),
+        ])
     }
 }
 
@@ -162,19 +236,29 @@ pub(crate) struct LiveEvent {
     description = "Public. A `text/event-stream`: at once and after every change, an `availability` event whose \
         data is `{\"days\": [\"YYYY-MM-DD\", …], \"centres\": [{\"id\": …, \"free\": [places on each day]}]}` for \
         today and the next six local days. Changes close together are sent as one; a comment line every 15 \
-        seconds keeps the connection open. The stream ends after ten minutes (EventSource reconnects).",
+        seconds keeps the connection open. The stream ends after ten minutes (EventSource reconnects). A \
+        server keeps `booking.live_max_streams` streams open at most (then 503 `unavailable`), and \
+        `booking.live_max_streams_per_client` from one client address (then 429 `rate-limited` with \
+        `Retry-After`); the availability page still refreshes without them.",
     params(("id" = String, Path, description = "The programme's ID or slug.")),
     responses(
         (status = 200, description = "The event stream.", content_type = "text/event-stream", body = LiveEvent),
         EventProblems
     )
 )]
-pub(crate) async fn events(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, AppError> {
+pub(crate) async fn events(
+    State(state): State<AppState>,
+    client: axum::Extension<ClientInfo>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
     let Some(programme) = store::programme(&state.db, &id).await? else { return Err(AppError::not_found()) };
+    let opened = open_stream(&state, &client)?;
     let mut summaries = watch_programme(&state, &programme.id);
     let (tx, rx) = mpsc::channel(4);
     let ends = tokio::time::Instant::now() + MAX_STREAM;
     tokio::spawn(async move {
+        // Held while the stream is open; dropped (given back) when it ends.
+        let _opened = opened;
         loop {
             let current = summaries.borrow_and_update().clone();
             // The hub's first reading is not in yet: wait for it.
