@@ -359,6 +359,20 @@ pub fn unique_violation(e: &DbErr) -> Option<String> {
     Some(columns.unwrap_or_default().to_owned())
 }
 
+/// True when PostgreSQL aborted the transaction to break a deadlock
+/// (SQLSTATE `40P01`) or for a serialization failure (`40001`): nothing it
+/// did was kept, and running the whole transaction again may succeed.
+/// SQLite's write transactions (`BEGIN IMMEDIATE`) never end so.
+pub fn is_retryable_conflict(e: &DbErr) -> bool {
+    let code = match e {
+        DbErr::Exec(sea_orm::RuntimeErr::SqlxError(err)) | DbErr::Query(sea_orm::RuntimeErr::SqlxError(err)) => {
+            err.as_database_error().and_then(|d| d.code().map(|c| c.into_owned()))
+        }
+        _ => None,
+    };
+    matches!(code.as_deref(), Some("40P01" | "40001"))
+}
+
 /// Pool gauges for `/metrics`: (size, idle).
 pub fn pool_usage(db: &DatabaseConnection) -> (u32, u32) {
     match db.get_database_backend() {

@@ -121,6 +121,7 @@ booking-admin-product-unknown = This product is not one of the programme's.
 booking-admin-year = The day must be in { $year }.
 booking-admin-name = Give the holiday's name in English.
 booking-admin-move-to = To move bookings, give a later day.
+booking-admin-closure-where = Choose the programme, or the centres, to close.
 booking-closure-subject = { $reason ->
     [black-rainstorm] Your booking: closed for the black rainstorm signal
    *[other] Your booking: closed for typhoon signal No. 8

@@ -121,6 +121,7 @@ booking-admin-product-unknown = 这项产品不属于此计划。
 booking-admin-year = 日期必须在 { $year } 年内。
 booking-admin-name = 请提供假期的英文名称。
 booking-admin-move-to = 如要改期，请选择较后的日子。
+booking-admin-closure-where = 请选择要关闭的计划或中心。
 booking-closure-subject = { $reason ->
     [black-rainstorm] 你的预约：因黑色暴雨警告暂停
    *[other] 你的预约：因八号热带气旋警告信号暂停

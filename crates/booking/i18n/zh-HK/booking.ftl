@@ -121,6 +121,7 @@ booking-admin-product-unknown = 這項產品不屬於此計劃。
 booking-admin-year = 日期必須在 { $year } 年內。
 booking-admin-name = 請提供假期的英文名稱。
 booking-admin-move-to = 如要改期，請選擇較後的日子。
+booking-admin-closure-where = 請選擇要關閉的計劃或中心。
 booking-closure-subject = { $reason ->
     [black-rainstorm] 你的預約：因黑色暴雨警告暫停
    *[other] 你的預約：因八號熱帶氣旋警告信號暫停

@@ -52,7 +52,7 @@ macro_rules! problems {
     };
 }
 
-problems!(ProgrammeProblems, [ErrorKind::Validation.problem()]);
+problems!(ProgrammeProblems, [ErrorKind::Validation.problem(), BookingError::QuotaBelowTaken { taken: 0 }.problem()]);
 
 /// `POST /api/v1/booking/admin/programmes`: create or update a programme.
 #[utoipa::path(
@@ -64,7 +64,8 @@ problems!(ProgrammeProblems, [ErrorKind::Validation.problem()]);
     description = "Administrators. The body is one programme of the set-up file format \
         (`examples/booking.toml` as JSON: slug, kind, name, eligibility, opens_at, closes_at, product, centre, \
         slots). Idempotent, as `lionrock booking import`: found by slug and updated to the body; slots that \
-        exist are kept. Answers the IDs by slug.",
+        exist are kept. Answers the IDs by slug. A slot run's `quota` is set on days that have none, counting the \
+        places already taken there: below them it is 409 `booking/quota-below-taken` and nothing changes.",
     request_body(content = Object, content_type = "application/json"),
     responses((status = 200, description = "Created or updated.", body = ImportedProgramme), ProgrammeProblems)
 )]
@@ -130,8 +131,10 @@ problems!(
     tag = "booking-admin",
     operation_id = "setBookingQuota",
     summary = "Set a centre's daily quota of a product",
-    description = "Administrators. Bookings stop at the quota even where slots have places. A quota below the \
-        places already taken that day is 409 `booking/quota-below-taken` and changes nothing. Audited.",
+    description = "Administrators. Bookings stop at the quota even where slots have places. The places already \
+        taken that day at the centre (of the product) are counted in the same transaction, bookings under way \
+        included, whether the quota is new or not: a quota below them is 409 `booking/quota-below-taken` and \
+        changes nothing. Audited.",
     request_body(content = QuotaRequest, content_type = "application/json"),
     responses((status = 200, description = "The quota as set.", body = QuotaBody), QuotaProblems)
 )]
@@ -189,7 +192,12 @@ pub(crate) struct Generated {
 
 problems!(
     GenerateProblems,
-    [ErrorKind::Validation.problem(), BookingError::UnknownProgramme.problem(), BookingError::UnknownCentre.problem(),]
+    [
+        ErrorKind::Validation.problem(),
+        BookingError::UnknownProgramme.problem(),
+        BookingError::UnknownCentre.problem(),
+        BookingError::QuotaBelowTaken { taken: 0 }.problem(),
+    ]
 );
 
 /// `POST /api/v1/booking/admin/programmes/{id}/slots`: bulk slot generation.
@@ -200,7 +208,9 @@ problems!(
     operation_id = "generateBookingSlots",
     summary = "Generate slots from the centres' opening hours for a range of days",
     description = "Administrators. Slots back to back in each opening period, skipping public holidays, slots \
-        that have begun and slots that exist (so running it again makes nothing new). Audited.",
+        that have begun and slots that exist (so running it again makes nothing new). A `quota` is set on each \
+        day that has none, counting the places already taken that day: below them it is 409 \
+        `booking/quota-below-taken` and nothing is made. Audited.",
     params(("id" = String, Path, description = "The programme's ID or slug."), platform::openapi::IdempotencyKey),
     request_body(content = GenerateRequest, content_type = "application/json"),
     responses((status = 200, description = "Generated.", body = Generated), GenerateProblems)
@@ -338,10 +348,13 @@ pub(crate) struct CloseRequest {
     /// The local day, `YYYY-MM-DD`.
     #[schema(format = Date)]
     day: String,
-    /// Only this programme's centres (every programme's when absent).
+    /// The programme whose centres close. Required unless `centre_ids` names
+    /// the centres: leaving both out is 422, never every programme's centres.
     #[serde(default)]
     programme_id: Option<String>,
-    /// The centres to close (every centre when absent or empty).
+    /// The centres to close: with `programme_id`, some of its centres (all of
+    /// them when absent or empty); without it, the centres themselves (each
+    /// belongs to one programme).
     #[serde(default)]
     centre_ids: Vec<String>,
     reason: Reason,
@@ -364,7 +377,9 @@ problems!(CloseProblems, [ErrorKind::Validation.problem(), BookingError::Unknown
     description = "Administrators. One action: the day's open slots close; each confirmed booking is moved to \
         the same time on `move_to` (action `move`, where that slot has a place) or cancelled with its place \
         given back; each is marked with the reason, and its holder notified through the outbox with a link to \
-        rebook. All in one transaction, audited. Running it again changes nothing.",
+        rebook. All in one transaction, audited. Running it again changes nothing. Give `programme_id` (all its \
+        centres, or those of `centre_ids`) or `centre_ids`: with neither it is 422 naming `/programme_id`, so \
+        no closure reaches every programme by omission.",
     params(platform::openapi::IdempotencyKey),
     request_body(content = CloseRequest, content_type = "application/json"),
     responses((status = 200, description = "What the closure did.", body = store::Closed), CloseProblems)

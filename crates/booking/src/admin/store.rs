@@ -18,11 +18,11 @@ use time::{Date, OffsetDateTime, PrimitiveDateTime};
 
 use super::{Action, Reason, Stat};
 use crate::bookings::Status;
-use crate::bookings::store::{booking, give_back};
+use crate::bookings::store::{CONFLICT_ATTEMPTS, booking, give_back, is_retryable_conflict};
 use crate::errors::BookingError;
 use crate::programmes::Names;
 use crate::programmes::store::{centre, holiday, product, programme, quota, slot};
-use crate::setup::store::{Generation, generate};
+use crate::setup::store::{Generation, generate, lock_day_slots};
 
 pub mod closure {
     //! `booking_closure` rows: a centre's day closed, and how.
@@ -88,8 +88,12 @@ async fn centre_and_product(
 }
 
 /// Sets a centre's quota of a product on a local day to `capacity`: never
-/// below the places its bookings hold (409 `QuotaBelowTaken`, the quota
-/// unchanged). A new quota starts with the places already held that day.
+/// below the places its slots hold that day (409 `QuotaBelowTaken`, the
+/// quota unchanged). Those places are counted under the slots' row locks
+/// (`setup::store::lock_day_slots`), so a booking made meanwhile is either
+/// counted or waits and then meets the quota; the quota's `taken` is set
+/// to that count, whether the quota is new or not. Live availability is
+/// told (the places offered change with the quota).
 pub async fn set_quota(
     state: &AppState,
     actor: &str,
@@ -99,49 +103,36 @@ pub async fn set_quota(
     capacity: i32,
 ) -> Result<quota::Model, AppError> {
     let txn = platform::db::begin_write(&state.db).await?;
-    centre_and_product(&txn, centre_id, product_id).await?;
-    let key = (centre_id.to_owned(), day, product_id.to_owned());
-    let updated = quota::Entity::update_many()
-        .col_expr(quota::Column::Capacity, Expr::value(capacity))
-        .filter(quota::Column::CentreId.eq(centre_id))
-        .filter(quota::Column::Day.eq(day))
-        .filter(quota::Column::ProductId.eq(product_id))
-        .filter(quota::Column::Taken.lte(capacity))
-        .exec(&txn)
-        .await?;
-    if updated.rows_affected == 0 {
-        if let Some(existing) = quota::Entity::find_by_id(key.clone()).one(&txn).await? {
-            return Err(BookingError::QuotaBelowTaken { taken: i64::from(existing.taken) }.into());
-        }
-        let ids: Vec<String> =
-            slots_of_day(state, &txn, centre_id, Some(product_id), day).await?.into_iter().map(|s| s.id).collect();
-        let held = if ids.is_empty() {
-            0
-        } else {
-            booking::Entity::find()
-                .filter(booking::Column::SlotId.is_in(ids))
-                .filter(booking::Column::Status.ne(Status::Cancelled.as_str()))
-                .count(&txn)
-                .await?
-        };
-        let held = i32::try_from(held).unwrap_or(i32::MAX);
-        if held > capacity {
-            return Err(BookingError::QuotaBelowTaken { taken: i64::from(held) }.into());
-        }
-        quota::ActiveModel {
-            centre_id: Set(key.0.clone()),
-            day: Set(day),
-            product_id: Set(key.2.clone()),
-            capacity: Set(capacity),
-            taken: Set(held),
-        }
-        .insert(&txn)
-        .await?;
+    let (centre, _) = centre_and_product(&txn, centre_id, product_id).await?;
+    // The slots' rows first, as every booking takes them (then the quota's).
+    let slots = lock_day_slots(state, &txn, centre_id, day, product_id).await?;
+    let held: i32 = slots.iter().map(|s| s.taken).sum();
+    if held > capacity {
+        return Err(BookingError::QuotaBelowTaken { taken: i64::from(held) }.into());
     }
+    let key = (centre_id.to_owned(), day, product_id.to_owned());
+    let row = quota::ActiveModel {
+        centre_id: Set(key.0.clone()),
+        day: Set(day),
+        product_id: Set(key.2.clone()),
+        capacity: Set(capacity),
+        taken: Set(held),
+    };
+    quota::Entity::insert(row)
+        .on_conflict(
+            OnConflict::columns([quota::Column::CentreId, quota::Column::Day, quota::Column::ProductId])
+                .update_columns([quota::Column::Capacity, quota::Column::Taken])
+                .to_owned(),
+        )
+        .exec_without_returning(&txn)
+        .await?;
     let object = format!("quota:{centre_id}:{day}:{product_id}");
     audit::record(&txn, &state.keys, AuditEntry::new(actor, "booking.quota_set", object)).await?;
     let row = quota::Entity::find_by_id(key).one(&txn).await?.ok_or_else(AppError::not_found)?;
     txn.commit().await?;
+    if let Some(s) = slots.first() {
+        crate::bookings::store::changed(state, &centre.programme_id, s).await;
+    }
     Ok(row)
 }
 
@@ -241,8 +232,10 @@ pub async fn generate_slots(
 #[derive(Debug, Clone)]
 pub struct Closing {
     pub day: Date,
-    /// Centres to close: every centre (of `programme_id` when given, of every
-    /// programme otherwise) when empty.
+    /// The programme whose centres close: every one of its centres when
+    /// `centre_ids` is empty, else those (which must be its own). When
+    /// absent, `centre_ids` names the centres (each of one programme) and
+    /// must not be empty: no closure reaches every programme by omission.
     pub programme_id: Option<String>,
     pub centre_ids: Vec<String>,
     pub reason: Reason,
@@ -265,7 +258,29 @@ pub struct Closed {
 /// slot closed; each confirmed booking moved (when asked and the later
 /// slot has a place) or cancelled with its place given back, marked with
 /// the reason, audited, and its holder notified through the outbox.
+///
+/// PostgreSQL may abort it to break a deadlock with a resident's move or
+/// cancellation (or another closure) that takes the same rows in another
+/// order: nothing of it was kept then, and it runs again (a few times).
 pub async fn close(state: &AppState, actor: &str, closing: &Closing) -> Result<Closed, AppError> {
+    let mut attempt = 1;
+    loop {
+        match close_once(state, actor, closing).await {
+            Err(e) if attempt < CONFLICT_ATTEMPTS && is_retryable_conflict(&e) => {
+                tracing::debug!(attempt, "closure: a deadlock or serialization failure, trying again");
+                attempt += 1;
+            }
+            done => return done,
+        }
+    }
+}
+
+async fn close_once(state: &AppState, actor: &str, closing: &Closing) -> Result<Closed, AppError> {
+    if closing.programme_id.is_none() && closing.centre_ids.is_empty() {
+        // Never every centre of every programme by leaving both out.
+        let field = platform::error::FieldError::new("/programme_id", "required", "booking-admin-closure-where");
+        return Err(AppError::validation(vec![field]));
+    }
     let mut query = centre::Entity::find().order_by_asc(centre::Column::Slug);
     if let Some(p) = &closing.programme_id {
         query = query.filter(centre::Column::ProgrammeId.eq(p));

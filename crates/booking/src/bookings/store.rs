@@ -442,9 +442,62 @@ pub async fn reschedule(
         return Err(BookingError::Ineligible(programmes::Ineligible::CourseComplete).into());
     }
     let contact = crate::people::contact(state, &found.booking.account_id).await?;
+    let mut attempt = 1;
+    loop {
+        match move_booking(state, &found, &slot, &centre, &programme, contact.as_ref(), actor).await {
+            Err(e) if attempt < CONFLICT_ATTEMPTS && is_retryable_conflict(&e) => {
+                tracing::debug!(attempt, "reschedule: a deadlock or serialization failure, trying again");
+                attempt += 1;
+            }
+            done => return done,
+        }
+    }
+}
 
+/// Times a transaction that PostgreSQL aborted to break a deadlock (or for
+/// a serialization failure) is run again before the error stands.
+pub(crate) const CONFLICT_ATTEMPTS: u32 = 3;
+
+/// Whether `e` is a transaction PostgreSQL aborted (`40P01`, `40001`): nothing was kept, so it may run again.
+pub(crate) fn is_retryable_conflict(e: &AppError) -> bool {
+    e.cause.as_deref().and_then(|c| c.downcast_ref::<DbErr>()).is_some_and(platform::db::is_retryable_conflict)
+}
+
+/// Locks rows as every transaction that moves places between slots takes
+/// them: the booking's row, then the slots' rows in ID order (PostgreSQL
+/// `FOR UPDATE`; SQLite's write transaction holds the whole database), so
+/// two moves in opposite directions (A to B while B to A) queue instead of
+/// deadlocking. The quotas' rows follow each slot's, as in `take_place`.
+async fn lock_in_order(txn: &impl ConnectionTrait, booking_id: &str, slot_ids: &[&str]) -> Result<(), DbErr> {
+    booking::Entity::find_by_id(booking_id).lock_exclusive().one(txn).await?;
+    let mut ids: Vec<&str> = slot_ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    slot::Entity::find()
+        .filter(slot::Column::Id.is_in(ids))
+        .order_by_asc(slot::Column::Id)
+        .lock_exclusive()
+        .all(txn)
+        .await?;
+    Ok(())
+}
+
+/// One attempt at `reschedule`'s transaction: takes the new place, moves
+/// the booking (only if it is still confirmed in its old slot), gives back
+/// the old place, audits and notifies.
+async fn move_booking(
+    state: &AppState,
+    found: &Booked,
+    slot: &slot::Model,
+    centre: &centre::Model,
+    programme: &programme::Model,
+    contact: Option<&platform::contracts::Contact>,
+    actor: &str,
+) -> Result<Booked, AppError> {
+    let id = found.booking.id.as_str();
     let txn = platform::db::begin_write(&state.db).await?;
-    take_place(state, &txn, &slot).await?;
+    lock_in_order(&txn, id, &[&found.slot.id, &slot.id]).await?;
+    take_place(state, &txn, slot).await?;
     let moved = booking::Entity::update_many()
         .col_expr(booking::Column::SlotId, Expr::value(slot.id.clone()))
         .col_expr(booking::Column::RemindedAt, Expr::value(Option::<time::OffsetDateTime>::None))
@@ -459,15 +512,19 @@ pub async fn reschedule(
         return Err(BookingError::AlreadyCancelled.into());
     }
     give_back(state, &txn, &found.slot).await?;
-    let booking = booking::Model { slot_id: slot.id.clone(), reminded_at: None, ..found.booking };
-    let old_slot = found.slot;
-    let moved = Booked { booking, slot: slot::Model { taken: slot.taken + 1, ..slot }, centre, programme };
-    notices::store::enqueue(state, &txn, Notice::Rescheduled, contact.as_ref(), &about(&moved)).await?;
+    let booking = booking::Model { slot_id: slot.id.clone(), reminded_at: None, ..found.booking.clone() };
+    let moved = Booked {
+        booking,
+        slot: slot::Model { taken: slot.taken + 1, ..slot.clone() },
+        centre: centre.clone(),
+        programme: programme.clone(),
+    };
+    notices::store::enqueue(state, &txn, Notice::Rescheduled, contact, &about(&moved)).await?;
     // Last, as in `book`: the chain's head stays locked until commit.
     audit::record(&txn, &state.keys, AuditEntry::new(actor, "booking.reschedule", format!("booking:{id}"))).await?;
     txn.commit().await?;
     state.outbox_wake.notify_one();
-    changed(state, &moved.programme.id, &old_slot).await;
+    changed(state, &moved.programme.id, &found.slot).await;
     changed(state, &moved.programme.id, &moved.slot).await;
     Ok(moved)
 }

@@ -32,7 +32,8 @@ use crate::programmes::store;
 /// Read the summary afresh this often even when nothing is said (the day rolls over).
 const REFRESH: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// The summary of `programme_id` now: free places per centre, today and the next days.
+/// The summary of `programme_id` now: free places per centre, today and
+/// the next days (at most what each day's quotas have left).
 pub(crate) async fn summary(state: &AppState, programme_id: &str) -> Result<Summary, AppError> {
     let centres = store::centres(&state.db, programme_id).await?;
     let ids: Vec<String> = centres.iter().map(|c| c.id.clone()).collect();
@@ -41,17 +42,11 @@ pub(crate) async fn summary(state: &AppState, programme_id: &str) -> Result<Summ
         (0..crate::residents::DAYS).map(|n| today.saturating_add(time::Duration::days(n))).collect();
     let from = platform::db::now();
     let to = state.start_of_day(today.saturating_add(time::Duration::days(crate::residents::DAYS)));
-    let slots = store::slots_between(&state.db, &ids, from, to).await?;
+    let per_day = store::offered_between(state, &ids, from, to).await?.per_day();
     let centres = centres
         .iter()
         .map(|c| {
-            let mut free = vec![0; days.len()];
-            for s in slots.iter().filter(|s| s.centre_id == c.id) {
-                let day = state.to_local(s.starts_at).date();
-                if let Some(i) = days.iter().position(|d| *d == day) {
-                    free[i] += i64::from(s.free());
-                }
-            }
+            let free = days.iter().map(|d| per_day.get(&(c.id.clone(), *d)).copied().unwrap_or(0)).collect();
             CentreFree { id: c.id.clone(), free }
         })
         .collect();

@@ -214,7 +214,8 @@ pub(crate) struct SlotBody {
     #[serde(with = "time::serde::rfc3339")]
     ends_at: OffsetDateTime,
     capacity: i32,
-    /// Places not taken (0 when the slot is closed).
+    /// Places a booking can take: the slot's places not taken, at most what
+    /// the day's quota for the centre and product has left (0 when closed).
     free: i32,
     /// The product's ID.
     product_id: String,
@@ -268,19 +269,19 @@ pub(crate) async fn availability_of(
     let ids: Vec<String> = centres.iter().map(|c| c.id.clone()).collect();
     let start = state.start_of_day(from);
     let end = state.start_of_day(to.saturating_add(time::Duration::DAY));
-    let slots = store::slots_between(&state.db, &ids, start, end).await?;
+    let offer = store::offered_between(state, &ids, start, end).await?;
     let centres = centres
         .into_iter()
         .map(|c| {
             let mut days: Vec<DayBody> = Vec::new();
-            for s in slots.iter().filter(|s| s.centre_id == c.id) {
-                let date = state.to_local(s.starts_at).date().to_string();
+            for o in offer.slots.iter().filter(|o| o.slot.centre_id == c.id) {
+                let (s, date) = (&o.slot, o.day.to_string());
                 let body = SlotBody {
                     slot_id: s.id.clone(),
                     starts_at: s.starts_at,
                     ends_at: s.ends_at,
                     capacity: s.capacity,
-                    free: s.free(),
+                    free: o.free,
                     product_id: s.product_id.clone(),
                 };
                 match days.last_mut() {
@@ -303,7 +304,8 @@ pub(crate) async fn availability_of(
     summary = "Free places per centre and local day",
     description = "Public. For each centre of the programme and each local day (`locale.timezone`) from `from` \
         to `to` inclusive (at most 31 days), its slots with their capacity and free places, read from the \
-        rows that bookings take places from.",
+        rows that bookings take places from: a slot's `free` is at most what the day's quota for its centre and \
+        product has left, so it is what a booking can take.",
     params(("id" = String, Path, description = "The programme's ID or slug."), Period),
     responses((status = 200, description = "The availability.", body = AvailabilityBody), AvailabilityProblems)
 )]

@@ -1,11 +1,15 @@
 //! Programmes' tables (`booking_programme`, `booking_product`,
 //! `booking_centre`, `booking_slot`, `booking_quota`, `booking_holiday`) and the reads on them:
 //! the list of programmes, one by ID or slug, its centres and products, and
-//! the slots of a period with their free places.
+//! the slots of a period with their free places (as offered: at most what
+//! the day's quota has left).
 
+use std::collections::HashMap;
+
+use platform::app::AppState;
 use sea_orm::entity::prelude::*;
 use sea_orm::{Condition, QueryOrder, QuerySelect};
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 
 use super::{Eligibility, Kind, Names};
 use platform::principal::IdentityLevel;
@@ -286,6 +290,75 @@ pub async fn slots_between(
         .order_by_asc(slot::Column::Id)
         .all(conn)
         .await
+}
+
+/// A slot as residents are offered it.
+#[derive(Debug, Clone)]
+pub struct Offered {
+    pub slot: slot::Model,
+    /// Its local day.
+    pub day: Date,
+    /// The places a booking can take: the slot's own free places, at most
+    /// what its day's quota (centre, local day, product) has left.
+    pub free: i32,
+}
+
+/// Slots as offered, and the day quotas' places left by (centre, local day, product).
+#[derive(Debug, Clone, Default)]
+pub struct Offer {
+    pub slots: Vec<Offered>,
+    quota_left: HashMap<(String, Date, String), i32>,
+}
+
+impl Offer {
+    /// The places a booking can take per (centre, local day): per product,
+    /// the slots' free places summed, at most what the day's quota has left
+    /// (two slots with 5 free under a quota with 3 left offer 3, not 10).
+    pub fn per_day(&self) -> HashMap<(String, Date), i64> {
+        let mut per_product: HashMap<(String, Date, String), i64> = HashMap::new();
+        for o in &self.slots {
+            let key = (o.slot.centre_id.clone(), o.day, o.slot.product_id.clone());
+            *per_product.entry(key).or_insert(0) += i64::from(o.free);
+        }
+        let mut out = HashMap::new();
+        for (key, free) in per_product {
+            let capped = self.quota_left.get(&key).map_or(free, |left| free.min(i64::from(*left)));
+            *out.entry((key.0, key.1)).or_insert(0) += capped;
+        }
+        out
+    }
+}
+
+/// The slots of these centres that start in `[from, to)`, by start, as
+/// residents are offered them: each one's free places at most what its
+/// day's quota has left, as `bookings::store::take_place` will allow.
+pub async fn offered_between(
+    state: &AppState,
+    centre_ids: &[String],
+    from: OffsetDateTime,
+    to: OffsetDateTime,
+) -> Result<Offer, DbErr> {
+    let slots = slots_between(&state.db, centre_ids, from, to).await?;
+    let days: Vec<Date> = slots.iter().map(|s| state.to_local(s.starts_at).date()).collect();
+    let (Some(first), Some(last)) = (days.iter().min(), days.iter().max()) else { return Ok(Offer::default()) };
+    let quota_left: HashMap<(String, Date, String), i32> = quota::Entity::find()
+        .filter(quota::Column::CentreId.is_in(centre_ids.iter().cloned()))
+        .filter(quota::Column::Day.between(*first, *last))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|q| ((q.centre_id, q.day, q.product_id), (q.capacity - q.taken).max(0)))
+        .collect();
+    let slots = slots
+        .into_iter()
+        .zip(days)
+        .map(|(slot, day)| {
+            let left = quota_left.get(&(slot.centre_id.clone(), day, slot.product_id.clone()));
+            let free = left.map_or(slot.free(), |left| slot.free().min(*left));
+            Offered { slot, day, free }
+        })
+        .collect();
+    Ok(Offer { slots, quota_left })
 }
 
 /// A slot with its centre and programme (one query).

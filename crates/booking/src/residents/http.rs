@@ -193,7 +193,7 @@ struct FindPage<'a> {
     script: String,
 }
 
-/// Free places per (centre, local day) over the coming days.
+/// Free places per (centre, local day) over the coming days, at most what the days' quotas have left.
 async fn free_by_day(
     state: &AppState,
     centre_ids: &[String],
@@ -202,11 +202,7 @@ async fn free_by_day(
     let (Some(first), Some(last)) = (days.first(), days.last()) else { return Ok(Default::default()) };
     let from = state.start_of_day(*first).max(platform::db::now());
     let to = state.start_of_day(last.saturating_add(time::Duration::DAY));
-    let mut free = std::collections::HashMap::new();
-    for s in programmes::slots_between(&state.db, centre_ids, from, to).await? {
-        *free.entry((s.centre_id.clone(), state.to_local(s.starts_at).date())).or_insert(0) += i64::from(s.free());
-    }
-    Ok(free)
+    Ok(programmes::offered_between(state, centre_ids, from, to).await?.per_day())
 }
 
 /// `GET /{lang}/booking/{programme}`: find a centre by district (a list and
@@ -340,8 +336,8 @@ struct CentrePage<'a> {
     slots: Vec<SlotChoice>,
 }
 
-fn slot_label(ctx: &PageContext, s: &slot::Model) -> String {
-    let free = places(ctx, i64::from(s.free()));
+fn slot_label(ctx: &PageContext, s: &slot::Model, free: i32) -> String {
+    let free = places(ctx, i64::from(free));
     let (start, end) = (ctx.local_clock(s.starts_at), ctx.local_clock(s.ends_at));
     ctx.t_with("booking-slot-label", &[("start", &start), ("end", &end), ("places", &free)])
 }
@@ -372,10 +368,11 @@ async fn centre_days(
     let here = format!("{PATH}/{}/centres/{}", programme.slug, centre.slug);
     let from = state.start_of_day(chosen).max(platform::db::now());
     let to = state.start_of_day(chosen.saturating_add(time::Duration::DAY));
-    let slots = programmes::slots_between(&state.db, std::slice::from_ref(&centre.id), from, to)
+    let slots = programmes::offered_between(&state, std::slice::from_ref(&centre.id), from, to)
         .await?
+        .slots
         .iter()
-        .map(|s| SlotChoice { id: s.id.clone(), label: slot_label(&ctx, s), full: s.free() == 0 })
+        .map(|o| SlotChoice { id: o.slot.id.clone(), label: slot_label(&ctx, &o.slot, o.free), full: o.free == 0 })
         .collect();
     let page = CentrePage {
         programme: programme.names().get(ctx.lang).to_owned(),
@@ -742,14 +739,18 @@ async fn reschedule_page(
     let here = format!("/booking/bookings/{}/reschedule", booked.booking.id);
     let from = state.start_of_day(chosen).max(platform::db::now());
     let to = state.start_of_day(chosen.saturating_add(time::Duration::DAY));
-    let slots = programmes::slots_between(&state.db, &ids, from, to).await?;
+    let offer = programmes::offered_between(state, &ids, from, to).await?;
     let centres = all
         .iter()
         .map(|c| {
-            let choices: Vec<SlotChoice> = slots
+            let choices: Vec<SlotChoice> = offer
+                .slots
                 .iter()
-                .filter(|s| s.centre_id == c.id && s.product_id == booked.slot.product_id && s.id != booked.slot.id)
-                .map(|s| SlotChoice { id: s.id.clone(), label: slot_label(ctx, s), full: s.free() == 0 })
+                .map(|o| (&o.slot, o.free))
+                .filter(|(s, _)| {
+                    s.centre_id == c.id && s.product_id == booked.slot.product_id && s.id != booked.slot.id
+                })
+                .map(|(s, free)| SlotChoice { id: s.id.clone(), label: slot_label(ctx, s, free), full: free == 0 })
                 .collect();
             (c.names().get(ctx.lang).to_owned(), choices)
         })

@@ -12,9 +12,11 @@ use platform::error::AppError;
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::OnConflict;
+use sea_orm::{QueryOrder, QuerySelect};
 use time::Date;
 
 use super::{Imported, ImportedProgramme, Plan, ProgrammePlan, parse_day, periods, slot_starts};
+use crate::errors::BookingError;
 use crate::programmes::store::{centre, holiday, product, programme, quota, slot};
 
 fn level(p: &ProgrammePlan) -> &'static str {
@@ -78,8 +80,9 @@ pub struct Generation<'a> {
 /// to back in each period: never one that has begun, none on a public
 /// holiday, and none that exists (same centre, start and product), so a
 /// re-run changes nothing. Sets the day's quota where `run` has one and the
-/// day has none. Returns the slots made.
-pub async fn generate(state: &AppState, txn: &impl ConnectionTrait, run: &Generation<'_>) -> Result<u64, DbErr> {
+/// day has none, counting the places already held that day (`open_quota`:
+/// 409 `QuotaBelowTaken` when they are more). Returns the slots made.
+pub async fn generate(state: &AppState, txn: &impl ConnectionTrait, run: &Generation<'_>) -> Result<u64, AppError> {
     let now = platform::db::now();
     let last = run.first.checked_add(time::Duration::days(i64::from(run.days))).unwrap_or(Date::MAX);
     let holidays: std::collections::BTreeSet<Date> = holiday::Entity::find()
@@ -130,24 +133,74 @@ pub async fn generate(state: &AppState, txn: &impl ConnectionTrait, run: &Genera
         }
         let Some(capacity) = run.quota else { continue };
         for product_id in run.product_ids {
-            let row = quota::ActiveModel {
-                centre_id: Set(run.centre_id.to_owned()),
-                day: Set(day),
-                product_id: Set(product_id.clone()),
-                capacity: Set(i32::try_from(capacity).unwrap_or(i32::MAX)),
-                taken: Set(0),
-            };
-            quota::Entity::insert(row)
-                .on_conflict(
-                    OnConflict::columns([quota::Column::CentreId, quota::Column::Day, quota::Column::ProductId])
-                        .do_nothing()
-                        .to_owned(),
-                )
-                .exec_without_returning(txn)
-                .await?;
+            let capacity = i32::try_from(capacity).unwrap_or(i32::MAX);
+            open_quota(state, txn, run.centre_id, day, product_id, capacity).await?;
         }
     }
     Ok(made)
+}
+
+/// The slots of a centre's product on local `day`, read under their row
+/// locks (PostgreSQL `FOR UPDATE`, in ID order; SQLite's write transaction
+/// holds the whole database), so their `taken` are the places held that
+/// day. A booking takes its slot's row before the day's quota: one that
+/// took a place first is waited for and counted; one that comes later
+/// waits for this transaction, then finds the quota it wrote.
+pub(crate) async fn lock_day_slots(
+    state: &AppState,
+    txn: &impl ConnectionTrait,
+    centre_id: &str,
+    day: Date,
+    product_id: &str,
+) -> Result<Vec<slot::Model>, DbErr> {
+    let next = day.next_day().unwrap_or(day);
+    slot::Entity::find()
+        .filter(slot::Column::CentreId.eq(centre_id))
+        .filter(slot::Column::ProductId.eq(product_id))
+        .filter(slot::Column::StartsAt.gte(state.start_of_day(day)))
+        .filter(slot::Column::StartsAt.lt(state.start_of_day(next)))
+        .order_by_asc(slot::Column::Id)
+        .lock_exclusive()
+        .all(txn)
+        .await
+}
+
+/// Opens a centre's quota of a product on local `day` with `capacity`
+/// places, counting the places its slots hold already (`lock_day_slots`):
+/// 409 `QuotaBelowTaken` when they hold more. `false` (nothing changed)
+/// when the day has a quota already.
+pub(crate) async fn open_quota(
+    state: &AppState,
+    txn: &impl ConnectionTrait,
+    centre_id: &str,
+    day: Date,
+    product_id: &str,
+    capacity: i32,
+) -> Result<bool, AppError> {
+    let held: i32 = lock_day_slots(state, txn, centre_id, day, product_id).await?.iter().map(|s| s.taken).sum();
+    let key = (centre_id.to_owned(), day, product_id.to_owned());
+    if quota::Entity::find_by_id(key).one(txn).await?.is_some() {
+        return Ok(false);
+    }
+    if held > capacity {
+        return Err(BookingError::QuotaBelowTaken { taken: i64::from(held) }.into());
+    }
+    let row = quota::ActiveModel {
+        centre_id: Set(centre_id.to_owned()),
+        day: Set(day),
+        product_id: Set(product_id.to_owned()),
+        capacity: Set(capacity),
+        taken: Set(held),
+    };
+    let inserted = quota::Entity::insert(row)
+        .on_conflict(
+            OnConflict::columns([quota::Column::CentreId, quota::Column::Day, quota::Column::ProductId])
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(txn)
+        .await?;
+    Ok(inserted == 1)
 }
 
 /// Applies `plan` (already checked: `setup::problems` is empty).

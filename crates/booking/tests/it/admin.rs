@@ -331,3 +331,33 @@ async fn the_demo_loads_three_programmes_idempotently(backend: Backend) {
     assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM booking_slot").await, slots_before);
 }
 both_backends!(the_demo_loads_three_programmes_idempotently);
+
+/// A closure names what it closes: with neither a programme nor centres it
+/// is refused (it used to close every centre of every programme), and with
+/// a programme it closes that programme's centres only.
+async fn a_closure_without_programme_or_centres_is_refused(backend: Backend) {
+    let app = spawn(backend).await;
+    import(&app, &testing_plan(2)).await;
+    let mut other = testing_plan(2);
+    other["programme"][0]["slug"] = json!("other-testing");
+    let other = import(&app, &other).await;
+    let admin = admin(&app).await;
+    let tomorrow = day(&app, 1);
+    let path = "/api/v1/booking/admin/closures";
+
+    let everything = json!({"day": tomorrow.to_string(), "reason": "typhoon-8", "action": "cancel"});
+    let (status, _, body) = problem(send(&admin, Method::POST, path, Some(&everything), None).await).await;
+    assert_eq!((status, body["errors"][0]["field"].as_str()), (422, Some("/programme_id")), "{body}");
+    assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM booking_slot WHERE closed_at IS NOT NULL").await, 0);
+    assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM booking_closure").await, 0);
+
+    let one = json!({"day": tomorrow.to_string(), "programme_id": other.programmes[0].id,
+        "reason": "typhoon-8", "action": "cancel"});
+    let done: Value = send(&admin, Method::POST, path, Some(&one), None).await.json().await.unwrap();
+    assert_eq!((done["centres"].as_i64(), done["slots_closed"].as_i64()), (Some(2), Some(4)), "{done}");
+    assert!(
+        slots_of(&app, "sha-tin-town-hall", tomorrow).await.iter().all(|s| s.2 == 2),
+        "the other programme's centres stay open"
+    );
+}
+both_backends!(a_closure_without_programme_or_centres_is_refused);

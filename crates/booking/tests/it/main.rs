@@ -12,6 +12,7 @@ mod notices;
 mod officers;
 mod pages;
 mod queue_pages;
+mod quotas;
 mod reschedule;
 mod support;
 mod waiting;

@@ -58,3 +58,52 @@ async fn moving_a_booking_keeps_exactly_one_place_taken(backend: Backend) {
     assert_eq!(&free[..4], &[1, 1, 0, 1]);
 }
 both_backends!(moving_a_booking_keeps_exactly_one_place_taken);
+
+/// Two residents swap slots at the same moment (A to B while B to A),
+/// round after round: each move takes the two slots' rows in one order, so
+/// PostgreSQL never has to break a deadlock (which answered 500); every
+/// move is answered 200 and the ledger holds.
+async fn opposite_moves_at_once_both_succeed(backend: Backend) {
+    const ROUNDS: u32 = 8;
+    let app = spawn(backend).await;
+    import(&app, &testing_plan(2 * ROUNDS)).await;
+    let all = slots(&availability(&app.client(), "community-testing").await);
+    let (a_slot, b_slot) = (all[0].0.clone(), all[1].0.clone());
+    for round in 0..ROUNDS {
+        let mut ready = Vec::new();
+        for (n, (from, to)) in [(&a_slot, &b_slot), (&b_slot, &a_slot)].into_iter().enumerate() {
+            let (_, client) = resident(&app, IdentityLevel::Basic, Some(&hkid(800 + 2 * round + n as u32))).await;
+            let booked: Value = book(&client, from, None).await.json().await.unwrap();
+            let path = format!("/api/v1/booking/bookings/{}/reschedule", booked["id"].as_str().unwrap());
+            let token = client.csrf_token().await;
+            let request = client
+                .http
+                .post(client.url(&path))
+                .header(platform::web::CSRF_HEADER, token)
+                .json(&json!({"slot_id": to}));
+            ready.push(request);
+        }
+        let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(ready.len()));
+        let mut tasks = tokio::task::JoinSet::new();
+        for request in ready {
+            let barrier = barrier.clone();
+            tasks.spawn(async move {
+                barrier.wait().await;
+                let response = request.send().await.unwrap();
+                (response.status().as_u16(), response.text().await.unwrap())
+            });
+        }
+        while let Some(done) = tasks.join_next().await {
+            let (status, body) = done.unwrap();
+            assert_eq!(status, 200, "round {round}: {body}");
+        }
+    }
+    let free: Vec<i64> = slots(&availability(&app.client(), "community-testing").await).iter().map(|s| s.2).collect();
+    let capacity = i64::from(2 * ROUNDS);
+    assert_eq!(
+        &free[..2],
+        &[capacity - i64::from(ROUNDS), capacity - i64::from(ROUNDS)],
+        "each slot holds one a round"
+    );
+}
+both_backends!(opposite_moves_at_once_both_succeed);
