@@ -1,8 +1,10 @@
 // The queue page kept current without reloading: polls the JSON status of
-// the resident's place every few seconds, updates the polite live region
-// with the position and estimated wait, and when the turn comes shows the
-// way into booking and stops. Without JavaScript the page reloads itself
-// (a refresh inside <noscript>); nothing here is needed to book.
+// the resident's place every few seconds (a GET, which changes nothing),
+// updates the polite live region with the position and estimated wait,
+// and when the turn comes ("ready") joins again by a POST, which starts the
+// admission and sets its cookie, then shows the way into booking and stops.
+// Without JavaScript the page reloads itself (a refresh inside <noscript>)
+// and shows the form that starts the turn; nothing here is needed to book.
 
 const root = document.querySelector("[data-booking-queue]");
 if (root) {
@@ -16,7 +18,10 @@ function start(root) {
   const wait = root.querySelector("[data-queue-wait]");
   const admitted = root.querySelector("[data-queue-admitted]");
   const keepOpen = root.querySelector("[data-queue-keep-open]");
+  const startForm = root.querySelector("[data-queue-start]");
+  const csrf = document.querySelector("meta[name=csrf-token]")?.content ?? "";
   let failures = 0;
+  let starting = false;
 
   function waitText(seconds) {
     if (seconds < 60) return texts["wait-soon"];
@@ -42,6 +47,17 @@ function start(root) {
       schedule(Math.min(Math.max(body.wait_seconds * 1000, 2000), 5000));
       return;
     }
+    if (body.state === "ready") {
+      // The turn has come: starting it is a POST (the same join, which keeps
+      // the place), tried once; should that not start it, the form can.
+      if (starting) {
+        startForm.hidden = false;
+        return;
+      }
+      starting = true;
+      poll("POST");
+      return;
+    }
     if (body.state === "admitted") {
       // The answer set the admission cookie; the booking link now works.
       set(position, texts["admitted-live"]);
@@ -55,18 +71,22 @@ function start(root) {
     window.location.reload();
   }
 
-  async function poll() {
+  async function poll(method = "GET") {
     let body;
     try {
-      const response = await fetch(root.dataset.status, {
-        headers: { accept: "application/json" },
-        credentials: "same-origin",
-      });
+      const headers = { accept: "application/json" };
+      if (method === "POST") headers["x-csrf-token"] = csrf;
+      const response = await fetch(root.dataset.status, { method, headers, credentials: "same-origin" });
       if (!response.ok) throw new Error(`status ${response.status}`);
       body = await response.json();
     } catch {
       // A lost answer is not a lost place: try again, more slowly each time.
       failures += 1;
+      if (method === "POST") {
+        // The script could not start the turn: the form can.
+        startForm.hidden = false;
+        return;
+      }
       schedule(Math.min(5000 * 2 ** failures, 60000));
       return;
     }

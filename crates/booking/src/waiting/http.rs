@@ -25,7 +25,9 @@ use crate::programmes::store as programmes;
 pub(crate) struct QueueBody {
     programme_id: String,
     /// `off` (no waiting room: book straight away), `not_queued`, `waiting`,
-    /// `admitted` (book with `token`), or `expired` (join again for a new place).
+    /// `ready` (the turn has come: join again, a POST, to start the admission
+    /// and get its token), `admitted` (book with `token`), or `expired` (join
+    /// again for a new place).
     state: QueueState,
     /// The caller's place, numbered from 1 in the order of joining.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -55,6 +57,7 @@ pub(crate) enum QueueState {
     Off,
     NotQueued,
     Waiting,
+    Ready,
     Admitted,
     Expired,
 }
@@ -82,6 +85,12 @@ pub(crate) fn queue_body(programme_id: &str, rate: Option<u32>, standing: &Stand
             body.place = Some(*place);
             body.position = Some(*position);
             body.wait_seconds = Some(*wait_seconds);
+        }
+        Standing::Ready { place } => {
+            body.state = QueueState::Ready;
+            body.place = Some(*place);
+            body.position = Some(0);
+            body.wait_seconds = Some(0);
         }
         Standing::Admitted { place, admission, token } => {
             body.state = QueueState::Admitted;
@@ -156,8 +165,9 @@ impl utoipa::IntoResponses for QueueProblems {
         admission `token`: send it as the `Lionrock-Admission` header with `POST /api/v1/booking/bookings` \
         (browsers also get it in the HttpOnly cookie `lr_admission_<programme ID>`). It is bound to the \
         account and the programme and valid for any number of bookings until `expires_at`; after that, \
-        joining again takes a new place at the back. With the room off the state is `off` and no token is \
-        needed. Idempotent by itself, so `Idempotency-Key` is ignored.",
+        joining again takes a new place at the back. A place whose turn came while the caller only looked \
+        (`ready`) starts its admission when the caller joins again. With the room off the state is `off` and \
+        no token is needed. Idempotent by itself, so `Idempotency-Key` is ignored.",
     params(("id" = String, Path, description = "The programme's ID or slug.")),
     responses((status = 200, description = "Where the caller stands.", body = QueueBody), QueueProblems)
 )]
@@ -181,9 +191,11 @@ pub(crate) async fn join(
     operation_id = "bookingQueueStatus",
     summary = "Where you stand in a programme's waiting room",
     description = "For residents. The caller's place, position (places to be admitted up to and including \
-        theirs) and estimated wait at the room's admission rate; the admission token once admitted (as for \
-        joining). Every server answers the same: the admission clock is computed from the database and the \
-        time. Poll it every few seconds; it never takes a place (`not_queued` until joined).",
+        theirs) and estimated wait at the room's admission rate. Every server answers the same: the admission \
+        clock is computed from the database and the time. Poll it every few seconds; it changes nothing: it \
+        never takes a place (`not_queued` until joined) and never starts an admission. When the turn has \
+        come the state is `ready`: join again (POST) to start the admission and get its token; once started, \
+        this answers `admitted` with the token too.",
     params(("id" = String, Path, description = "The programme's ID or slug.")),
     responses((status = 200, description = "Where the caller stands.", body = QueueBody), QueueProblems)
 )]
@@ -199,23 +211,43 @@ pub(crate) async fn status(
     answer(&state, &programme.id, standing, client.https, now_ms).await
 }
 
-/// A programme's waiting room as administrators see it.
+/// A programme's waiting room as administrators see it: its settings and counters.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct RoomBody {
     programme_id: String,
-    #[serde(flatten)]
-    settings: Settings,
+    /// Whether visitors must queue before booking.
+    enabled: bool,
+    /// Visitors admitted per minute.
+    rate_per_minute: u32,
+    /// How long an admission lasts, in minutes.
+    validity_minutes: u32,
     /// Places taken so far.
     joined: i64,
-    /// Places admitted so far.
+    /// Places admitted so far (as last stored: joining advances it).
     admitted: i64,
+}
+
+/// A room's settings as an administrator sends them: these three and no
+/// other member (the counters of the answer cannot be set).
+#[derive(Debug, Clone, Copy, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RoomSettings {
+    /// Whether visitors must queue before booking.
+    enabled: bool,
+    /// Visitors admitted per minute (1 to 1,000,000).
+    rate_per_minute: u32,
+    /// How long an admission lasts, in minutes (1 to 1,440).
+    validity_minutes: u32,
 }
 
 async fn room_body(state: &AppState, programme_id: &str) -> Result<RoomBody, AppError> {
     let room = store::room(&state.db, programme_id).await?;
+    let settings = room.as_ref().map(store::room::Model::settings).unwrap_or_default();
     Ok(RoomBody {
         programme_id: programme_id.to_owned(),
-        settings: room.as_ref().map(store::room::Model::settings).unwrap_or_default(),
+        enabled: settings.enabled,
+        rate_per_minute: settings.rate_per_minute,
+        validity_minutes: settings.validity_minutes,
         joined: room.as_ref().map_or(0, |r| r.joined),
         admitted: room.as_ref().map_or(0, |r| r.admitted),
     })
@@ -264,18 +296,21 @@ pub(crate) async fn settings(
     description = "For administrators; audited. While on, every booking of the programme needs an admission \
         from its queue (428 `booking/waiting-room` without one). `rate_per_minute` visitors are admitted per \
         minute (1 to 1,000,000; at most a minute's worth at once), each for `validity_minutes` (1 to 1,440). \
-        Out of range is 422 `booking/waiting-room-settings` naming the field.",
+        Out of range is 422 `booking/waiting-room-settings` naming the field. The body has exactly these three \
+        members: any other (the answer's counters included) is refused.",
     params(("id" = String, Path, description = "The programme's ID or slug.")),
-    request_body(content = Settings, content_type = "application/json"),
+    request_body(content = RoomSettings, content_type = "application/json"),
     responses((status = 200, description = "The room as saved.", body = RoomBody), RoomProblems)
 )]
 pub(crate) async fn set_settings(
     State(state): State<AppState>,
     admin: Require<Admin>,
     Path(id): Path<String>,
-    ApiJson(settings): ApiJson<Settings>,
+    ApiJson(body): ApiJson<RoomSettings>,
 ) -> Result<Json<RoomBody>, AppError> {
     let programme = programme_of(&state, &id).await?;
+    let RoomSettings { enabled, rate_per_minute, validity_minutes } = body;
+    let settings = Settings { enabled, rate_per_minute, validity_minutes };
     let settings = settings.check().map_err(BookingError::BadWaitingRoom)?;
     let actor = format!("account:{}", admin.principal.account_id);
     let now_ms = super::unix_ms(platform::db::now());

@@ -19,12 +19,15 @@
 //!   (a generic cell-rate algorithm): `rate_per_minute` places per minute
 //!   for as long as anyone waits, with at most one minute's worth banked
 //!   while the queue stood empty (settled when the next place is taken).
-//!   Any server answering computes the same, and writes it back
-//!   conditionally, so positions do not depend on who polls or when.
+//!   Any server answering computes the same (joining writes it back
+//!   conditionally; asking where one stands only computes it), so
+//!   positions do not depend on who polls or when.
 //! - An admitted place gets a token valid for `validity_minutes` from the
-//!   moment its admission was first seen. The token is an HMAC (the blind
-//!   index key, domain-separated as `booking.admission`) over the
-//!   programme, the account, the place and the expiry: it cannot be
+//!   moment its admission was started (by joining: a POST; looking, a GET,
+//!   never starts it). The token is an HMAC under a key of its own
+//!   (derived from the data key for `booking.admission`, apart from the
+//!   blind-index key) over the programme, the account, the place and the
+//!   expiry: it cannot be
 //!   forged, does not work for another account or programme, and fails
 //!   after its expiry. It is valid for its whole window, not single use, so
 //!   that a resident may book for themselves and the people they look
@@ -54,7 +57,7 @@ pub fn cookie_name(programme_id: &str) -> String {
 }
 
 /// A room's settings, as an administrator sets them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Settings {
     /// Whether visitors must queue before booking.
     pub enabled: bool,
@@ -191,8 +194,8 @@ pub struct Admission {
     pub expires_ms: i64,
 }
 
-/// Version prefix of tokens.
-const TOKEN_VERSION: &str = "a1";
+/// Version prefix of tokens (`a1` was MACed with the blind-index key).
+const TOKEN_VERSION: &str = "a2";
 
 /// Why a token was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -216,14 +219,20 @@ impl Refused {
     }
 }
 
+/// The MAC's purpose: its key is derived for it alone (`Keys::token_mac`).
+const MAC_PURPOSE: &str = "booking.admission";
+
+fn mac_message(programme_id: &str, account_id: &str, admission: Admission) -> String {
+    format!("{programme_id}\0{account_id}\0{}\0{}", admission.place, admission.expires_ms)
+}
+
 fn mac(keys: &Keys, programme_id: &str, account_id: &str, admission: Admission) -> String {
-    let message = format!("{programme_id}\0{account_id}\0{}\0{}", admission.place, admission.expires_ms);
-    keys.blind_index("booking.admission", &message)
+    keys.token_mac(MAC_PURPOSE, mac_message(programme_id, account_id, admission).as_bytes())
 }
 
 impl Admission {
     /// The token for this admission of `account_id` in `programme_id`:
-    /// `a1.<place>.<expiry ms>.<MAC>`. The same admission always gives the
+    /// `a2.<place>.<expiry ms>.<MAC>`. The same admission always gives the
     /// same token, whichever server makes it.
     pub fn token(self, keys: &Keys, programme_id: &str, account_id: &str) -> String {
         format!("{TOKEN_VERSION}.{}.{}.{}", self.place, self.expires_ms, mac(keys, programme_id, account_id, self))
@@ -239,11 +248,10 @@ impl Admission {
     ) -> Result<Admission, Refused> {
         let presented = presented.map(str::trim).filter(|t| !t.is_empty()).ok_or(Refused::Missing)?;
         let (admission, presented_mac) = parse(presented).ok_or(Refused::Invalid)?;
-        let expected = mac(keys, programme_id, account_id, admission);
-        // Compared as MACs of both, so the time taken says nothing about
-        // how much of the presented MAC was right.
-        let blind = |s: &str| keys.blind_index("booking.admission.compare", s);
-        if blind(&expected) != blind(presented_mac) {
+        // Checked in constant time: the time taken says nothing about how
+        // much of the presented MAC was right.
+        let message = mac_message(programme_id, account_id, admission);
+        if !keys.token_mac_valid(MAC_PURPOSE, message.as_bytes(), presented_mac) {
             return Err(Refused::Invalid);
         }
         if now_ms >= admission.expires_ms {
@@ -346,6 +354,10 @@ mod tests {
         let a = Admission { place: 7, expires_ms: T0 + 900_000 };
         let token = a.token(&keys, "p1", "acc1");
         assert_eq!(token, a.token(&keys, "p1", "acc1"), "the same on every server");
+        assert!(token.starts_with("a2."), "{token}");
+        // Its MAC is under a key of its own, not the blind-index key (whose MACs are kept at rest).
+        let message = format!("p1\0acc1\0{}\0{}", 7, T0 + 900_000);
+        assert!(!token.ends_with(&keys.blind_index("booking.admission", &message)), "{token}");
         assert_eq!(Admission::verify(&keys, "p1", "acc1", Some(&token), T0), Ok(a));
         assert_eq!(Admission::verify(&keys, "p1", "acc2", Some(&token), T0), Err(Refused::Invalid));
         assert_eq!(Admission::verify(&keys, "p2", "acc1", Some(&token), T0), Err(Refused::Invalid));

@@ -73,6 +73,10 @@ enum Shown {
         position: String,
         wait: String,
     },
+    /// The turn has come; the admission of `minutes` starts by the form (a POST).
+    Ready {
+        minutes: u32,
+    },
     /// Admitted until `until` (local clock time).
     Admitted {
         until: String,
@@ -111,9 +115,9 @@ fn script_texts(ctx: &PageContext) -> String {
 }
 
 /// `GET /{lang}/booking/{programme}/queue`: where the resident stands.
-/// Computing the standing may advance the room's shared clock (as the
-/// API's status does); it never takes a place. An admitted resident gets
-/// the admission cookie here too.
+/// It changes nothing (no place taken, no admission started: a turn that
+/// has come shows the form that starts it). A resident whose admission was
+/// started gets its cookie here too.
 async fn queue_page(
     State(state): State<AppState>,
     SignedIn(principal): SignedIn,
@@ -132,6 +136,11 @@ async fn queue_page(
             place: *place,
             position: ctx.t_with("booking-queue-position", &[("position", &position.to_string())]),
             wait: wait_text(&ctx, *wait_seconds),
+        },
+        Standing::Ready { .. } => Shown::Ready {
+            minutes: store::room(&state.db, &programme.id)
+                .await?
+                .map_or(Settings::default().validity_minutes, |r| r.settings().validity_minutes),
         },
         Standing::Admitted { admission, .. } => Shown::Admitted {
             until: super::http::time_of(admission.expires_ms).map(|t| ctx.local_clock(t)).unwrap_or_default(),
@@ -156,7 +165,8 @@ async fn queue_page(
 }
 
 /// `POST /{lang}/booking/{programme}/queue`: takes the resident's place
-/// (the same one however often), then back to the page (POST-redirect-GET).
+/// (the same one however often) and starts its admission once its turn has
+/// come, then back to the page (POST-redirect-GET).
 /// The form carries only its CSRF token, checked before any handler.
 async fn join_page(
     State(state): State<AppState>,

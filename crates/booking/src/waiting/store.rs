@@ -4,6 +4,8 @@
 //! programme). Joining takes the next number in one write transaction;
 //! the clock advances by a conditional UPDATE any server may make, so all
 //! agree on who is admitted; the booking API asks `check` before booking.
+//! Only joining (POST) writes: `status` (what a GET answers) computes the
+//! clock in memory and never starts an admission.
 
 use platform::app::AppState;
 use platform::audit::{self, AuditEntry};
@@ -92,6 +94,11 @@ pub enum Standing {
         place: i64,
         position: i64,
         wait_seconds: i64,
+    },
+    /// Its turn has come, but its admission has not started: joining (a
+    /// POST, never a GET) starts it and hands out the token.
+    Ready {
+        place: i64,
     },
     /// Admitted: `token` lets the account book until `admission.expires_ms`.
     Admitted {
@@ -189,7 +196,7 @@ pub async fn join(state: &AppState, programme_id: &str, account_id: &str, now_ms
         if let Some(held) = place_of(&txn, programme_id, account_id).await? {
             if !expired(&held, &current, now_ms) {
                 drop(txn);
-                return standing(state, current, held, now_ms).await;
+                return start(state, current, held, now_ms).await;
             }
             place::Entity::delete_by_id(&held.id).exec(&txn).await?;
         }
@@ -222,12 +229,15 @@ pub async fn join(state: &AppState, programme_id: &str, account_id: &str, now_ms
             Err(e) => return Err(e.into()),
         };
         txn.commit().await?;
-        return standing(state, current, inserted, now_ms).await;
+        return start(state, current, inserted, now_ms).await;
     }
     Err(AppError::internal("a queue place was neither taken nor found"))
 }
 
-/// Where `account_id` stands in the programme's queue at `now_ms`.
+/// Where `account_id` stands in the programme's queue at `now_ms`: a read
+/// only (what a GET answers). The clock is advanced in memory, as every
+/// server computes it, and an admission is not started here: a place whose
+/// turn has come is `Ready` until the account joins again (POST).
 pub async fn status(state: &AppState, programme_id: &str, account_id: &str, now_ms: i64) -> Result<Standing, AppError> {
     let Some(current) = room(&state.db, programme_id).await?.filter(|r| r.enabled) else {
         return Ok(Standing::Off);
@@ -235,7 +245,8 @@ pub async fn status(state: &AppState, programme_id: &str, account_id: &str, now_
     let Some(held) = place_of(&state.db, programme_id, account_id).await? else {
         return Ok(Standing::NotQueued);
     };
-    standing(state, current, held, now_ms).await
+    let clock = super::advance(current.clock(), current.joined, current.settings().rate_per_minute, now_ms);
+    Ok(standing(&state.keys, &current, &held, clock, now_ms))
 }
 
 /// Advances the room's clock to `now_ms` and stores it, unless another
@@ -263,37 +274,48 @@ pub async fn advance(state: &AppState, current: &room::Model, now_ms: i64) -> Re
     Ok(super::advance(fresh.clock(), fresh.joined, rate, now_ms))
 }
 
-async fn standing(
-    state: &AppState,
-    current: room::Model,
-    held: place::Model,
+/// Where `held` stands against `clock` at `now_ms`, as stored: its
+/// admission if one was started, else `Ready` once its turn has come.
+fn standing(
+    keys: &platform::crypto::Keys,
+    current: &room::Model,
+    held: &place::Model,
+    clock: Clock,
     now_ms: i64,
-) -> Result<Standing, AppError> {
-    let clock = advance(state, &current, now_ms).await?;
+) -> Standing {
     let rate = current.settings().rate_per_minute;
     if let Turn::Waiting { position, wait_seconds } = super::turn(held.place, clock, rate, now_ms) {
-        return Ok(Standing::Waiting { place: held.place, position, wait_seconds });
+        return Standing::Waiting { place: held.place, position, wait_seconds };
     }
-    let admitted_ms = match held.admitted_ms {
-        Some(at) => at,
-        None => {
-            // The first server to see the admission starts it; the rest read its time.
-            place::Entity::update_many()
-                .col_expr(place::Column::AdmittedMs, Expr::value(now_ms))
-                .filter(place::Column::Id.eq(&held.id))
-                .filter(place::Column::AdmittedMs.is_null())
-                .exec(&state.db)
-                .await?;
-            place::Entity::find_by_id(&held.id).one(&state.db).await?.and_then(|p| p.admitted_ms).unwrap_or(now_ms)
-        }
-    };
+    let Some(admitted_ms) = held.admitted_ms else { return Standing::Ready { place: held.place } };
     let admission =
         Admission { place: held.place, expires_ms: admitted_ms.saturating_add(current.settings().validity_ms()) };
     if now_ms >= admission.expires_ms {
-        return Ok(Standing::Expired { place: held.place });
+        return Standing::Expired { place: held.place };
     }
-    let token = admission.token(&state.keys, &current.programme_id, &held.account_id);
-    Ok(Standing::Admitted { place: held.place, admission, token })
+    let token = admission.token(keys, &current.programme_id, &held.account_id);
+    Standing::Admitted { place: held.place, admission, token }
+}
+
+/// For a join (POST): advances the room's stored clock to `now_ms` and,
+/// when `held`'s turn has come, starts its admission (the first server to
+/// start it sets the time; the rest read it).
+async fn start(state: &AppState, current: room::Model, held: place::Model, now_ms: i64) -> Result<Standing, AppError> {
+    let clock = advance(state, &current, now_ms).await?;
+    let mut held = held;
+    if held.admitted_ms.is_none()
+        && super::turn(held.place, clock, current.settings().rate_per_minute, now_ms) == Turn::Admitted
+    {
+        place::Entity::update_many()
+            .col_expr(place::Column::AdmittedMs, Expr::value(now_ms))
+            .filter(place::Column::Id.eq(&held.id))
+            .filter(place::Column::AdmittedMs.is_null())
+            .exec(&state.db)
+            .await?;
+        let started = place::Entity::find_by_id(&held.id).one(&state.db).await?.and_then(|p| p.admitted_ms);
+        held.admitted_ms = Some(started.unwrap_or(now_ms));
+    }
+    Ok(standing(&state.keys, &current, &held, clock, now_ms))
 }
 
 /// The programme of `slot_id` when its waiting room is on: then a booking

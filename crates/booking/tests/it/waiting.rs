@@ -214,7 +214,8 @@ async fn snapshot(app: &TestApp, programme_id: &str, accounts: &[AccountId], at:
         let standing =
             booking::waiting::store::status(&app.state, programme_id, &account.to_string(), at).await.unwrap();
         out.push(match standing {
-            Standing::Admitted { place, .. } => (place, json!({"state": "admitted"})),
+            // Admitted by the clock; `Ready` until the account joins again to start it.
+            Standing::Admitted { place, .. } | Standing::Ready { place } => (place, json!({"state": "admitted"})),
             Standing::Waiting { place, position, wait_seconds } => {
                 (place, json!({"state": "waiting", "position": position, "wait_seconds": wait_seconds}))
             }
@@ -303,3 +304,88 @@ async fn every_way_into_a_slot_needs_the_admission(backend: Backend) {
     assert_eq!(mine["items"].as_array().unwrap().len(), 0);
 }
 both_backends!(every_way_into_a_slot_needs_the_admission);
+
+/// The room's settings take exactly their three members: the answer's
+/// counters (or any other member) sent back are refused, and nothing changes.
+async fn the_room_settings_refuse_unknown_members(backend: Backend) {
+    let (app, _, _) = app_with_plan(backend).await;
+    let admin = admin(&app).await;
+    let answer: Value = admin.get(ROOM).await.json().await.unwrap();
+    assert!(answer.get("joined").is_some() && answer.get("admitted").is_some(), "{answer}");
+    let mut echoed = answer.clone();
+    echoed["enabled"] = json!(true);
+    let (status, kind, body) = problem(send(&admin, Method::PUT, ROOM, Some(&echoed), None).await).await;
+    assert_eq!((status, kind.as_str()), (422, "validation"), "{body}");
+    let fields: Vec<&str> = body["errors"].as_array().unwrap().iter().filter_map(|e| e["field"].as_str()).collect();
+    assert_eq!(body["errors"][0]["code"], "unknown", "{body}");
+    assert!(fields.iter().all(|f| ["/programme_id", "/joined", "/admitted"].contains(f)), "{body}");
+    let typo = json!({"enabled": true, "rate_per_minute": 60, "validity_minutes": 15, "rate_per_minut": 1});
+    let (status, _, body) = problem(send(&admin, Method::PUT, ROOM, Some(&typo), None).await).await;
+    assert_eq!((status, body["errors"][0]["field"].as_str()), (422, Some("/rate_per_minut")), "{body}");
+    let room: Value = admin.get(ROOM).await.json().await.unwrap();
+    assert_eq!(room, answer, "nothing changed");
+}
+both_backends!(the_room_settings_refuse_unknown_members);
+
+/// The room's row and a place's admission start, as stored.
+async fn stored(app: &TestApp, programme_id: &str, account: &AccountId) -> (Value, Option<i64>) {
+    use booking::waiting::store::{place, room};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let r = room::Entity::find_by_id(programme_id).one(app.db()).await.unwrap().unwrap();
+    let p = place::Entity::find()
+        .filter(place::Column::ProgrammeId.eq(programme_id))
+        .filter(place::Column::AccountId.eq(account.to_string()))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    (json!([r.joined, r.admitted, r.clock_ms, r.updated_at.to_string()]), p.admitted_ms)
+}
+
+/// Looking changes nothing: when a resident's turn has come, the status
+/// API and the queue page (GETs) say so (`ready`) without advancing the
+/// stored clock or starting the admission (no token, no cookie); joining
+/// again (a POST) starts it.
+async fn a_get_never_starts_an_admission(backend: Backend) {
+    let (app, programme_id, slot) = app_with_plan(backend).await;
+    // One a minute: the first goes in at once, the second waits a minute.
+    switch_on(&app, 1, 15).await;
+    let (_, first) = resident(&app, IdentityLevel::Basic, None).await;
+    assert_eq!(join(&first).await["state"], "admitted");
+    let (bob_id, bob) = resident(&app, IdentityLevel::Basic, None).await;
+    assert_eq!(join(&bob).await["state"], "waiting");
+    // Two minutes go by (the stored clock set back, as the time is not slept for).
+    let db = app.db();
+    let sql =
+        format!("UPDATE booking_waiting_room SET clock_ms = clock_ms - 120000 WHERE programme_id = '{programme_id}'");
+    sea_orm::ConnectionTrait::execute_raw(db, sea_orm::Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap();
+    let before = stored(&app, &programme_id, &bob_id).await;
+    assert_eq!(before.1, None);
+
+    let status = bob.get(QUEUE).await;
+    assert_eq!(status.status(), 200);
+    assert!(status.headers().get(reqwest::header::SET_COOKIE).is_none(), "no admission cookie from a GET");
+    let body: Value = status.json().await.unwrap();
+    assert_eq!((body["state"].as_str(), body["place"].as_i64()), (Some("ready"), Some(2)), "{body}");
+    assert!(body.get("token").is_none(), "{body}");
+    let page = bob.get("/en/booking/community-testing/queue").await;
+    assert!(page.headers().get(reqwest::header::SET_COOKIE).is_none(), "nor from the page");
+    let page = page.text().await.unwrap();
+    assert!(page.contains("It is your turn to book.") && page.contains("Start my turn"), "{page}");
+    assert_eq!(stored(&app, &programme_id, &bob_id).await, before, "the GETs changed nothing");
+    let (status, _, body) = problem(book(&bob, &slot, Some(&hkid(90))).await).await;
+    assert_eq!((status, body["reason"].as_str()), (428, Some("admission-missing")), "not admitted by looking");
+
+    // The page's form (a POST) starts the turn: the cookie, then booking.
+    let started = bob.post_form("/en/booking/community-testing/queue", &[]).await;
+    assert_eq!(started.status(), 303);
+    let after = stored(&app, &programme_id, &bob_id).await;
+    assert!(after.1.is_some(), "the POST started the admission");
+    let body: Value = bob.get(QUEUE).await.json().await.unwrap();
+    assert_eq!(body["state"], "admitted", "{body}");
+    assert!(body["token"].is_string(), "{body}");
+    assert_eq!(book(&bob, &slot, Some(&hkid(90))).await.status(), 201);
+}
+both_backends!(a_get_never_starts_an_admission);
