@@ -10,7 +10,9 @@ use reqwest::Method;
 use sea_orm::{EntityTrait, QueryOrder};
 use serde_json::Value;
 
-use crate::support::{address_of, availability, book, hkid, import, resident, send, slots, spawn, testing_plan};
+use crate::support::{
+    address_of, availability, book, builder, hkid, import, resident, send, slots, spawn, testing_plan,
+};
 
 /// Every message in the outbox, oldest first: (recipient, subject, body).
 pub async fn outbox(app: &TestApp) -> Vec<(String, String, String)> {
@@ -74,3 +76,46 @@ async fn the_reminder_goes_once_even_when_two_servers_run_the_job_at_once(backen
     assert!(sent.last().unwrap().1.starts_with("Reminder"), "{:?}", sent.last());
 }
 both_backends!(the_reminder_goes_once_even_when_two_servers_run_the_job_at_once);
+
+/// "The day before" is a local day (`locale.timezone`), not a UTC one: at
+/// UTC+14 the reminders due are exactly those of the bookings whose slot is
+/// on tomorrow's local date, early (09:00) or late (23:00) in it, and not
+/// the next day's. A job counting UTC days would miss one of tomorrow's
+/// (which one depends on the hour it runs) or remind the day after's.
+async fn reminders_follow_local_days(backend: Backend) {
+    let app = builder(backend).config(|c| c.locale.timezone = "Pacific/Kiritimati".to_owned()).spawn().await;
+    let mut plan = testing_plan(3);
+    let hours = serde_json::json!(["09:00-09:30", "23:00-23:30"]);
+    for centre in plan["programme"][0]["centre"].as_array_mut().unwrap() {
+        for day in ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] {
+            centre["hours"][day] = hours.clone();
+        }
+    }
+    plan["programme"][0]["slots"][0]["days"] = serde_json::json!(2);
+    import(&app, &plan).await;
+    let body = availability(&app.client(), "community-testing").await;
+    let tomorrow = (app.state.today() + time::Duration::DAY).to_string();
+    let days = body["centres"][0]["days"].as_array().unwrap();
+    let times_on = |date: &str| -> Vec<String> {
+        days.iter()
+            .find(|d| d["date"] == date)
+            .map(|d| d["slots"].as_array().unwrap().iter().map(|s| s["slot_id"].as_str().unwrap().to_owned()).collect())
+            .unwrap_or_default()
+    };
+    let due = times_on(&tomorrow);
+    let later = times_on(&(app.state.today() + time::Duration::days(2)).to_string());
+    assert_eq!((due.len(), later.len()), (2, 2), "09:00 and 23:00 local on each day: {body}");
+    let mut reminded = Vec::new();
+    for (n, slot) in due.iter().chain(&later).enumerate() {
+        let (account, client) = resident(&app, IdentityLevel::Basic, Some(&hkid(120 + n as u32))).await;
+        assert_eq!(book(&client, slot, None).await.status(), 201);
+        reminded.push((address_of(&account), n < 2));
+    }
+    assert_eq!(booking::bookings::store::remind_due(&app.state).await.unwrap(), 2, "tomorrow's two, local time");
+    let sent = outbox(&app).await;
+    for (to, due) in reminded {
+        let got = sent.iter().any(|(r, subject, _)| *r == to && subject.starts_with("Reminder"));
+        assert_eq!(got, due, "{to}: reminded {got}");
+    }
+}
+both_backends!(reminders_follow_local_days);
