@@ -6,6 +6,7 @@
 mod api;
 mod booking_import;
 mod booking_people;
+mod booking_sigkill;
 mod cli;
 mod composition;
 mod credentials_cli;

@@ -53,7 +53,7 @@ async fn demo_serves_the_landing_page_in_three_languages_and_stops_on_sigterm() 
 }
 
 /// A fresh schema on the test PostgreSQL, and a URL that uses it.
-async fn pg_schema_url() -> Option<String> {
+pub(crate) async fn pg_schema_url() -> Option<String> {
     let url = service_env(POSTGRES_ENV, "PostgreSQL")?;
     let schema = format!("cli_{}", uuid::Uuid::new_v4().simple());
     let admin = platform::db::connect_url(&url, 1, 5000, None).await.unwrap();
