@@ -3,10 +3,12 @@
 // a root it pinned signed the bundle naming it), ignores a bundle older
 // than the one it keeps, says how old it is, and checks codes
 // from the camera (BarcodeDetector, else camera frames through jsQR), an
-// uploaded picture (through jsQR) or pasted text, all in the page. Nothing
-// is sent anywhere: the only request is the bundle's download.
+// uploaded picture (through jsQR) or pasted text, all in the page (platform's
+// qr-camera.js reads the codes). Nothing is sent anywhere: the only request
+// is the bundle's download.
 
 import { StepError, age, prepareTrust, verify, verifyBundle } from "./credentials-verify.js";
+import { cameraPossible, decodeImage, hasDecoder, scan } from "./qr-camera.js";
 
 const KEPT = "lionrock.credentials.bundle";
 const PIN = "lionrock.credentials.csca";
@@ -152,19 +154,8 @@ async function start(root) {
   });
 
   // A picture, through jsQR (fetched by the build; absent, pictures are not read).
-  const decode = (source, width, height) => {
-    const canvas = el("canvas");
-    const scale = Math.min(1, 1600 / Math.max(width, height));
-    canvas.width = Math.max(1, Math.round(width * scale));
-    canvas.height = Math.max(1, Math.round(height * scale));
-    const context = canvas.getContext("2d", { willReadFrequently: true });
-    context.drawImage(source, 0, 0, canvas.width, canvas.height);
-    const pixels = context.getImageData(0, 0, canvas.width, canvas.height);
-    const code = globalThis.jsQR(pixels.data, pixels.width, pixels.height);
-    return code ? code.data : null;
-  };
   const image = root.querySelector("[data-image]");
-  if (typeof globalThis.jsQR !== "function") {
+  if (!hasDecoder()) {
     image.disabled = true;
     image.closest("section").append(el("p", "credentials-note", t("image-unavailable")));
   }
@@ -173,7 +164,7 @@ async function start(root) {
     if (!file) return;
     try {
       const bitmap = await createImageBitmap(file);
-      const text = decode(bitmap, bitmap.width, bitmap.height);
+      const text = decodeImage(bitmap, bitmap.width, bitmap.height);
       bitmap.close();
       if (text) await check(text);
       else message(t("image-no-code"));
@@ -189,65 +180,32 @@ async function start(root) {
   const stopButton = root.querySelector("[data-camera-stop]");
   const video = root.querySelector("[data-camera-video]");
   const status = root.querySelector("[data-camera-status]");
-  let stream = null;
-  let timer = 0;
+  let scanning = null;
   const stopCamera = () => {
-    clearTimeout(timer);
-    if (stream) stream.getTracks().forEach((track) => track.stop());
-    stream = null;
-    video.hidden = true;
+    if (scanning) scanning.stop();
+    scanning = null;
     stopButton.hidden = true;
     startButton.hidden = false;
     status.textContent = "";
   };
-  const detector = async () => {
-    if ("BarcodeDetector" in globalThis) {
-      try {
-        const formats = await globalThis.BarcodeDetector.getSupportedFormats();
-        if (formats.includes("qr_code")) {
-          const found = new globalThis.BarcodeDetector({ formats: ["qr_code"] });
-          return async () => ((await found.detect(video))[0] || {}).rawValue || null;
-        }
-      } catch {
-        // Fall through to jsQR.
-      }
-    }
-    if (typeof globalThis.jsQR === "function") return async () => decode(video, video.videoWidth, video.videoHeight);
-    return null;
-  };
-  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+  if (!cameraPossible()) {
     startButton.hidden = true;
     status.textContent = t("camera-unavailable");
   }
   startButton.addEventListener("click", async () => {
-    const detect = await detector();
-    if (!detect) {
-      status.textContent = t("camera-unavailable");
-      return;
-    }
     try {
-      stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false });
+      scanning = await scan(video, async (text) => {
+        scanning = null;
+        stopCamera();
+        await check(text);
+      });
     } catch {
       status.textContent = t("camera-unavailable");
       return;
     }
-    video.srcObject = stream;
-    video.hidden = false;
     startButton.hidden = true;
     stopButton.hidden = false;
     status.textContent = t("camera-looking");
-    await video.play().catch(() => {});
-    const look = async () => {
-      if (!stream) return;
-      const text = video.readyState >= 2 && video.videoWidth > 0 ? await detect().catch(() => null) : null;
-      if (text) {
-        stopCamera();
-        await check(text);
-      } else {
-        timer = setTimeout(look, 250);
-      }
-    };
-    look();
   });
   stopButton.addEventListener("click", stopCamera);
 }

@@ -19,7 +19,6 @@ pub mod scanner;
 pub mod settings;
 pub mod trust;
 
-use platform::assets::Asset;
 use platform::i18n::{Ftl, Lang};
 use platform::module::{Module, NavLink, OfflinePage, ServiceLink, Show};
 
@@ -31,25 +30,6 @@ pub const NAME: &str = "credentials";
 #[derive(rust_embed::Embed)]
 #[folder = "assets/"]
 struct Assets;
-
-/// jsQR, the scanner's QR decoder where the browser has no
-/// BarcodeDetector: embedded by `build.rs` when the build found it
-/// (`scripts/install-qr-decoder.sh`), else empty.
-const QR_DECODER: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/qr-decoder.js"));
-const QR_DECODER_SHA256: [u8; 32] = include!(concat!(env!("OUT_DIR"), "/qr-decoder.sha256"));
-
-/// The files under `assets/`, and the QR decoder when the build has it.
-fn assets() -> Vec<Asset> {
-    let mut all = platform::assets::embedded::<Assets>();
-    if !QR_DECODER.is_empty() {
-        all.push(Asset {
-            name: scanner::QR_DECODER.to_owned(),
-            data: std::borrow::Cow::Borrowed(QR_DECODER),
-            sha256: QR_DECODER_SHA256,
-        });
-    }
-    all
-}
 
 /// Pages that work offline once loaded.
 const OFFLINE: [OfflinePage; 1] = [scanner::OFFLINE];
@@ -88,7 +68,7 @@ pub fn module() -> Module {
         translations: &TRANSLATIONS,
         config: Some(settings::SECTION),
         problems: &errors::PROBLEMS,
-        assets,
+        assets: platform::assets::embedded::<Assets>,
         styles: &["credentials.css"],
         pages,
         offline: &OFFLINE,

@@ -36,9 +36,22 @@ pub fn embedded<E: Embed>() -> Vec<Asset> {
         .collect()
 }
 
-/// Platform's own files: the base stylesheet and script, icons.
+/// The QR decoder pages load where the browser has no BarcodeDetector
+/// (jsQR, from npm; `build.rs`); `qr-camera.js` uses it when present.
+pub const QR_DECODER: &str = "qr-decoder.js";
+
+/// jsQR as `build.rs` embedded it, else empty (the build did not find it).
+const QR_DECODER_JS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/qr-decoder.js"));
+const QR_DECODER_SHA256: [u8; 32] = include!(concat!(env!("OUT_DIR"), "/qr-decoder.sha256"));
+
+/// Platform's own files: the base stylesheet and script, icons, the QR
+/// camera module, and the QR decoder when the build has it.
 pub(crate) fn platform_assets() -> Vec<Asset> {
-    embedded::<Files>()
+    let mut all = embedded::<Files>();
+    if !QR_DECODER_JS.is_empty() {
+        all.push(Asset { name: QR_DECODER.to_owned(), data: Cow::Borrowed(QR_DECODER_JS), sha256: QR_DECODER_SHA256 });
+    }
+    all
 }
 
 /// Two modules brought a file of the same name.

@@ -13,8 +13,8 @@ pub const PATH: &str = "/credentials/scan";
 /// The page's script (it imports the rest of the check).
 pub const SCRIPT: &str = "credentials-scanner.js";
 
-/// The fallback QR decoder's asset name (present when the build found it).
-pub const QR_DECODER: &str = "credentials-jsqr.js";
+/// The fallback QR decoder's asset name (platform's, present when the build found it).
+pub const QR_DECODER: &str = platform::assets::QR_DECODER;
 
 /// Where the page gets the trust bundle.
 pub const BUNDLE_URL: &str = "/api/v1/credentials/trust-bundle";

@@ -1,10 +1,13 @@
-//! Embeds the fallback QR decoder of the scanner page (jsQR, from npm) when
-//! the build finds it: `LIONROCK_BUILD_QR_DECODER`, else the cache that
+//! Embeds the fallback QR decoder that pages reading QR codes share (jsQR,
+//! from npm; served as platform's `qr-decoder.js`, used by `qr-camera.js`
+//! where the browser has no BarcodeDetector) when the build finds it:
+//! `LIONROCK_BUILD_QR_DECODER`, else the cache that
 //! `scripts/install-qr-decoder.sh` fills. It is pinned here by the SHA-256
 //! of the file (the script pins version and tarball integrity); any other
 //! file stops the build. Without it the crate still builds (the README's
-//! first command needs only the Rust toolchain): the scanner then takes
-//! pasted codes and says image decoding is unavailable. Under `CI=true` a
+//! first command needs only the Rust toolchain): pages then read codes only
+//! where the browser has BarcodeDetector (the credentials scanner takes
+//! pasted codes and says image decoding is unavailable). Under `CI=true` a
 //! missing decoder stops the build.
 
 // A build script reports failure by panicking.
@@ -42,13 +45,13 @@ fn main() {
         }
         Err(_) if std::env::var("CI").is_ok_and(|v| v == "true") => {
             panic!(
-                "no QR decoder at {} and CI=true: the scanner must read pictures in CI (run scripts/services.sh ensure_qr_decoder)",
+                "no QR decoder at {} and CI=true: the scanners must read pictures in CI (run scripts/services.sh ensure_qr_decoder)",
                 path.display()
             )
         }
         Err(_) => {
             println!(
-                "cargo::warning=no QR decoder at {}: the scanner will take pasted codes only (run scripts/install-qr-decoder.sh)",
+                "cargo::warning=no QR decoder at {}: QR codes are read only where the browser has BarcodeDetector (run scripts/install-qr-decoder.sh)",
                 path.display()
             );
             Vec::new()
