@@ -13,7 +13,7 @@
 //! - `health`: records asked of credentials through platform's `HealthRecords`.
 //! - `jobs`: the periodic work (no-shows).
 //! - `waiting`: the virtual waiting room per programme (queue, admission clock, admission tokens).
-//! - `admin`: quotas, holidays, slot generation, closures, statistics.
+//! - `admin`: quotas, holidays, slot generation, closures, statistics (API and pages).
 //! - `demo`: `serve --demo`'s programmes (those of `examples/booking.toml`).
 //! - `notices`: confirmations, cancellations and reminders through the outbox.
 //! - `residents`: the residents' pages (find a centre, book, my bookings).
@@ -65,6 +65,7 @@ fn pages() -> axum::Router<platform::app::AppState> {
         .merge(officers::http::pages())
         .merge(specimens::http::pages())
         .merge(waiting::pages::pages())
+        .merge(admin::pages::pages())
 }
 
 /// The JSON API under `/api/v1/booking`.

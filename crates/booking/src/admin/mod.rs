@@ -3,10 +3,13 @@
 //! or a black rainstorm, and statistics. Here the rules, without I/O: the
 //! closure's reasons and actions, the statistics' rows and their CSV (cells
 //! escaped, and safe from formula injection in spreadsheets). Tables and
-//! operations are in `store`, the administrators' API in `http`.
+//! operations are in `store`, the administrators' API in `http`, their pages
+//! in `pages`, the pages' SVG charts (no I/O) in `chart`.
 
+pub mod chart;
 pub(crate) mod http;
 pub mod notice;
+pub(crate) mod pages;
 pub mod store;
 
 use serde::{Deserialize, Serialize};

@@ -537,3 +537,76 @@ pub async fn statistics(
     }
     Ok(by_key.into_values().collect())
 }
+
+/// A programme's quotas on local `day`, for every centre and product that has one.
+pub async fn quotas_on(conn: &impl ConnectionTrait, programme_id: &str, day: Date) -> Result<Vec<quota::Model>, DbErr> {
+    let centre_ids: Vec<String> =
+        crate::programmes::store::centres(conn, programme_id).await?.into_iter().map(|c| c.id).collect();
+    if centre_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    quota::Entity::find()
+        .filter(quota::Column::CentreId.is_in(centre_ids))
+        .filter(quota::Column::Day.eq(day))
+        .order_by_asc(quota::Column::CentreId)
+        .order_by_asc(quota::Column::ProductId)
+        .all(conn)
+        .await
+}
+
+/// What closing `day` at one centre would touch, read without changing
+/// anything: its slots still open that day and the confirmed bookings they hold.
+#[derive(Debug, Clone)]
+pub struct Affected {
+    pub centre: centre::Model,
+    pub open_slots: u64,
+    pub confirmed: u64,
+    /// Already closed that day (a closure would change nothing more there).
+    pub closed_already: bool,
+}
+
+/// What [`close`] would touch at each of `centre_ids` on `day` (a read only:
+/// the administrators' page shows it before they confirm).
+pub async fn affected_by_closing(
+    state: &AppState,
+    day: Date,
+    centre_ids: &[String],
+) -> Result<Vec<Affected>, AppError> {
+    if centre_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let centres = centre::Entity::find()
+        .filter(centre::Column::Id.is_in(centre_ids.to_vec()))
+        .order_by_asc(centre::Column::Slug)
+        .all(&state.db)
+        .await?;
+    if centres.len() < centre_ids.len() {
+        return Err(BookingError::UnknownCentre.into());
+    }
+    let mut out = Vec::with_capacity(centres.len());
+    for c in centres {
+        let open: Vec<String> = slots_of_day(state, &state.db, &c.id, None, day)
+            .await?
+            .into_iter()
+            .filter(|s| s.closed_at.is_none())
+            .map(|s| s.id)
+            .collect();
+        let confirmed = if open.is_empty() {
+            0
+        } else {
+            booking::Entity::find()
+                .filter(booking::Column::SlotId.is_in(open.clone()))
+                .filter(booking::Column::Status.eq(Status::Confirmed.as_str()))
+                .count(&state.db)
+                .await?
+        };
+        let closed_already = closure::Entity::find_by_id((c.id.clone(), day)).one(&state.db).await?.is_some();
+        out.push(Affected {
+            centre: c,
+            open_slots: u64::try_from(open.len()).unwrap_or(u64::MAX),
+            confirmed,
+            closed_already,
+        });
+    }
+    Ok(out)
+}

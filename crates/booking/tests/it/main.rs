@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
 
 mod admin;
+mod admin_pages;
 mod api;
 mod browser;
 mod concurrency;
