@@ -1,5 +1,6 @@
 //! The centre officers' pages (`/{lang}/officer/booking`: check-in by a
-//! scanned or typed reference, walk-in registration, the specimen label)
+//! typed reference, or one the camera read (`assets/booking-check-in.js`,
+//! with platform's `qr-camera.js`; the typed form needs no script), walk-in registration, the specimen label)
 //! and API (`POST /api/v1/booking/check-ins`, `POST /api/v1/booking/walk-ins`).
 //! Every handler takes `RequireScope<Staff>`.
 
@@ -74,6 +75,27 @@ struct CheckInPage<'a> {
     reference: &'a str,
     done: Option<String>,
     found: Option<Shown>,
+    /// The camera's script, and the QR decoder where the build has it.
+    script: String,
+    decoder: Option<String>,
+}
+
+/// The check-in page's camera script (under `assets/`).
+pub(crate) const SCRIPT: &str = "booking-check-in.js";
+
+impl<'a> CheckInPage<'a> {
+    fn new(state: &AppState, ctx: &'a PageContext, errors: FormErrors, reference: &'a str) -> Self {
+        let decoder = platform::assets::QR_DECODER;
+        CheckInPage {
+            ctx,
+            errors,
+            reference,
+            done: None,
+            found: None,
+            script: ctx.asset(SCRIPT),
+            decoder: state.assets.has(decoder).then(|| ctx.asset(decoder)),
+        }
+    }
 }
 
 /// A booking as the check-in page shows it.
@@ -109,10 +131,15 @@ fn status_key(status: Option<Status>) -> &'static str {
 }
 
 /// `GET /{lang}/officer/booking`: the reference form (and the camera, with JavaScript).
-async fn page(officer: RequireScope<Staff>, ctx: PageContext, Query(done): Query<Done>) -> Result<Response, AppError> {
+async fn page(
+    State(state): State<AppState>,
+    officer: RequireScope<Staff>,
+    ctx: PageContext,
+    Query(done): Query<Done>,
+) -> Result<Response, AppError> {
     let _ = officer;
     let done = (done.done == "1").then(|| ctx.t("booking-officer-checked-in"));
-    let page = CheckInPage { ctx: &ctx, errors: FormErrors::new(), reference: "", done, found: None };
+    let page = CheckInPage { done, ..CheckInPage::new(&state, &ctx, FormErrors::new(), "") };
     ctx.page(StatusCode::OK, "booking-officer-title", &page)
 }
 
@@ -138,12 +165,12 @@ async fn look_up_page(
                 status: ctx.t(status_key(status)),
                 can_check_in,
             };
-            let page = CheckInPage { ctx: &ctx, errors, reference: "", done: None, found: Some(found) };
+            let page = CheckInPage { found: Some(found), ..CheckInPage::new(&state, &ctx, errors, "") };
             ctx.page(StatusCode::OK, "booking-officer-title", &page)
         }
         Err(e) if e.problem == BookingError::UnknownReference.problem() => {
             errors.problem("reference", &BookingError::UnknownReference);
-            let page = CheckInPage { ctx: &ctx, errors, reference: &form.reference, done: None, found: None };
+            let page = CheckInPage::new(&state, &ctx, errors, &form.reference);
             ctx.page(StatusCode::UNPROCESSABLE_ENTITY, "booking-officer-title", &page)
         }
         Err(e) => Err(e),

@@ -5,7 +5,10 @@
 //! whose POST does it; the statistics page (charts with their tables, the
 //! filters, the CSV link); every page and form refused to residents and
 //! officers. Every change is audited, as the API's are (same store code).
-//! In Chromium: each page in three languages with axe.
+//! The officers' check-in page offers the camera (platform's `qr-camera.js`)
+//! beside the typed form. In Chromium: each page in three languages with
+//! axe; the check-in page's script runs under the CSP and a typed reference
+//! still finds the booking.
 
 use fantoccini::Locator;
 use platform::both_backends;
@@ -397,6 +400,29 @@ async fn the_statistics_page_draws_charts_with_their_tables(backend: Backend) {
 }
 both_backends!(the_statistics_page_draws_charts_with_their_tables);
 
+async fn the_check_in_page_offers_the_camera_beside_the_typed_form(backend: Backend) {
+    let app = spawn(backend).await;
+    let staff = app.sign_in_as(&officer()).await;
+    let page = html(&staff, "/en/officer/booking").await;
+    assert!(
+        page.contains("<div class=\"booking-scanner\" data-check-in-scanner hidden>"),
+        "hidden until its script runs: {page}"
+    );
+    assert!(page.contains("data-look-up"), "{page}");
+    let script =
+        page.split("src=\"").filter_map(|s| s.split('"').next()).find(|s| s.contains("booking-check-in.")).unwrap();
+    let js = staff.get(script).await.text().await.unwrap();
+    let camera = js.split("from \"./").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    assert!(
+        camera.starts_with("qr-camera.") && camera != "qr-camera.js",
+        "platform's module by its hashed name: {camera}"
+    );
+    assert_eq!(staff.get(&format!("/assets/{camera}")).await.status(), 200);
+    // No inline script.
+    assert_eq!(page.matches("<script").count(), page.matches(" src=\"/assets/").count());
+}
+both_backends!(the_check_in_page_offers_the_camera_beside_the_typed_form);
+
 // ------------------------------------------------------------ browser
 
 async fn wait_for(browser: &Browser, name: &str, css: &str) {
@@ -459,3 +485,32 @@ async fn the_administrators_pages_pass_axe_in_three_languages(backend: Backend) 
     browser.close().await;
 }
 both_backends!(the_administrators_pages_pass_axe_in_three_languages);
+
+/// The check-in page in three languages: its camera script runs under the
+/// CSP (the scanner shows itself), axe passes, and a typed reference finds
+/// the booking (the camera itself cannot run headless here).
+async fn the_check_in_page_scans_or_takes_a_typed_reference(backend: Backend) {
+    let Some(browser) = Browser::start().await else { return };
+    let app = spawn(backend).await;
+    import(&app, &testing_plan(3)).await;
+    let slot = slots_of(&app, "sha-tin-town-hall", day(&app, 1)).await[0].0.clone();
+    let (_, r) = resident(&app, IdentityLevel::Basic, None).await;
+    let booked: Value = book(&r, &slot, Some(&hkid(700))).await.json().await.unwrap();
+    let reference = booked["reference"].as_str().unwrap().to_owned();
+    browser.sign_in_as(&app, &officer()).await;
+    for lang in ["en", "zh-hk", "zh-cn"] {
+        browser.goto(&app.url(&format!("/{lang}/officer/booking"))).await;
+        wait_for(&browser, &format!("scanner-{lang}"), "[data-check-in-scanner][data-ready=true]").await;
+        let start = browser.client.find(Locator::Css("[data-camera-start]")).await.unwrap();
+        assert!(start.is_displayed().await.unwrap(), "{lang}: the camera button shows");
+        browser.assert_accessible(&format!("check-in-{lang}")).await;
+        let input = browser.client.find(Locator::Css("input#reference")).await.unwrap();
+        input.send_keys(&reference.to_lowercase()).await.unwrap();
+        click(&browser, "form[data-look-up] button[type=submit]").await;
+        wait_for(&browser, &format!("found-{lang}"), "dl.booking-found").await;
+        assert!(browser.client.source().await.unwrap().contains(&reference), "{lang}");
+        browser.assert_accessible(&format!("check-in-found-{lang}")).await;
+    }
+    browser.close().await;
+}
+both_backends!(the_check_in_page_scans_or_takes_a_typed_reference);
