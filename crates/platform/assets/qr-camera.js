@@ -3,8 +3,9 @@
 // BarcodeDetector where the browser has it, else camera frames through jsQR
 // (platform's qr-decoder.js, which such a page loads before its module when
 // the build embedded it), and pictures through jsQR. Nothing is sent
-// anywhere. A page imports this as "./qr-camera.js" and keeps a way that
-// works without it (typing or pasting the code).
+// anywhere. A page imports this module by its relative name and keeps a
+// way that works without it (typing or pasting the code). (No quoted
+// relative name here: the asset table would read it as an import of itself.)
 
 /** Whether jsQR is loaded (pictures can be read, and frames without BarcodeDetector). */
 export function hasDecoder() {
