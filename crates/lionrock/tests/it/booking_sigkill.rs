@@ -223,7 +223,7 @@ async fn worker(rush: Arc<Rush>, n: usize) -> Seen {
                 assert!(answer["reference"].is_string(), "{answer}");
                 seen.booked.insert(id.clone(), slot.clone());
                 rush.booked.fetch_add(1, Ordering::SeqCst);
-                if p % 3 == 0 {
+                if p.is_multiple_of(3) {
                     let sent = client
                         .http
                         .delete(client.url(&format!("/api/v1/booking/bookings/{id}")))
@@ -387,7 +387,7 @@ async fn sigkill_in_a_booking_rush_loses_no_confirmed_booking(url: Option<String
     let second = install.serve();
     let db = install.db().await;
     let statuses = check_ledger(&db, &programme).await;
-    for (id, _) in &seen.booked {
+    for id in seen.booked.keys() {
         let status = statuses.get(id).map(String::as_str);
         if seen.cancelled.contains(id) {
             assert_eq!(status, Some("cancelled"), "booking {id} was cancelled (200)");
