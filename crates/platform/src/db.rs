@@ -158,9 +158,9 @@ impl WriteQueue {
 
     async fn turn(&self) -> Result<tokio::sync::OwnedMutexGuard<()>, DbErr> {
         let started = std::time::Instant::now();
-        let turn = tokio::time::timeout(self.patience, self.lock.clone().lock_owned())
-            .await
-            .map_err(|_| DbErr::Custom("database is locked: no turn in the write queue within the busy timeout".to_owned()))?;
+        let turn = tokio::time::timeout(self.patience, self.lock.clone().lock_owned()).await.map_err(|_| {
+            DbErr::Custom("database is locked: no turn in the write queue within the busy timeout".to_owned())
+        })?;
         metrics::histogram!("db_write_queue_wait_seconds").record(started.elapsed().as_secs_f64());
         Ok(turn)
     }

@@ -10,8 +10,8 @@
 //! [`Delivery::Resync`]: read the state afresh.
 
 use std::marker::PhantomData;
-use std::sync::{Arc, Mutex, OnceLock};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, Statement};
 use serde::de::DeserializeOwned;

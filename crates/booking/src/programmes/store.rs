@@ -403,7 +403,7 @@ pub fn slot_context_query(slot_id: &str) -> sea_orm::sea_query::SelectStatement 
 }
 
 /// A row of [`slot_context_query`].
-pub fn slot_context(row: &sea_orm::QueryResult) -> Result<(slot::Model, centre::Model, programme::Model), DbErr> {
+pub fn slot_context(row: &QueryResult) -> Result<(slot::Model, centre::Model, programme::Model), DbErr> {
     use sea_orm::FromQueryResult;
     Ok((
         slot::Model::from_query_result(row, "s_")?,

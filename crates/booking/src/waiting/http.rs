@@ -344,7 +344,12 @@ pub(crate) async fn require_admission(
 
 /// Whether the request carries `account_id`'s valid admission to
 /// `programme_id`, whose waiting room is on (428 when it does not).
-pub(crate) fn admit(state: &AppState, headers: &HeaderMap, account_id: &str, programme_id: &str) -> Result<(), AppError> {
+pub(crate) fn admit(
+    state: &AppState,
+    headers: &HeaderMap,
+    account_id: &str,
+    programme_id: &str,
+) -> Result<(), AppError> {
     let now_ms = super::unix_ms(platform::db::now());
     let presented = presented_token(headers, programme_id);
     match Admission::verify(&state.keys, programme_id, account_id, presented, now_ms) {
