@@ -110,6 +110,22 @@ impl platform::principal::GrantScope for BookingScope {
 const OAUTH_SCOPES: [platform::module::OAuthScope; 1] =
     [platform::module::OAuthScope { name: "booking", consent_key: "booking-oauth-scope" }];
 
+/// The permissions administrators grant booking's officers.
+const OFFICER_SCOPES: [platform::module::OfficerScope; 3] = [
+    platform::module::OfficerScope {
+        name: officers::STAFF_SCOPE,
+        about: "check people in at a booking centre, register walk-ins and print specimen labels",
+    },
+    platform::module::OfficerScope {
+        name: officers::LAB_SCOPE,
+        about: "record test results against specimen codes only (a laboratory: no personal data)",
+    },
+    platform::module::OfficerScope {
+        name: officers::RESULTS_SCOPE,
+        about: "join specimens to people and notify them of their results",
+    },
+];
+
 /// Booking's contribution to the binary.
 pub fn module() -> Module {
     Module {
@@ -118,6 +134,7 @@ pub fn module() -> Module {
         config: Some(settings::SECTION),
         problems: &errors::PROBLEMS,
         oauth_scopes: &OAUTH_SCOPES,
+        officer_scopes: &OFFICER_SCOPES,
         api,
         commands: &cli::COMMANDS,
         nav: &[

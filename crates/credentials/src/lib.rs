@@ -93,6 +93,7 @@ pub fn module() -> Module {
             health_records: Some(&records::contract::Service),
             ..platform::contracts::Contracts::default()
         },
+        officer_scopes: &issuance::OFFICER_SCOPES,
         ..Module::named(NAME)
     }
 }

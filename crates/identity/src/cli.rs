@@ -50,21 +50,12 @@ enum UsersCommand {
         /// Role to grant; may be repeated.
         #[arg(long, value_enum)]
         role: Vec<RoleArg>,
-        /// An officer's permission (needs --role officer); may be repeated.
-        #[arg(long, value_enum, requires = "role")]
-        scope: Vec<ScopeArg>,
+        /// An officer's permission (needs --role officer), one the modules
+        /// of this binary declare (an unknown one is refused with the
+        /// list); may be repeated.
+        #[arg(long, requires = "role")]
+        scope: Vec<String>,
     },
-}
-
-/// Officer scopes (`--scope`).
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum ScopeArg {
-    /// Record checked identity documents (`/officer/real-name`).
-    RealNameVerifier,
-    /// Record vaccinations, tests and recoveries, and revoke records (credentials).
-    HealthRecords,
-    /// Issue exemption certificates (credentials).
-    ExemptionIssuer,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -146,15 +137,21 @@ async fn users(ctx: Context, matches: clap::ArgMatches) -> Result<(), Failure> {
     if !scope.is_empty() && !role.iter().any(|r| matches!(r, RoleArg::Officer)) {
         return Err(Failure::usage("--scope: only an officer (--role officer) has scopes"));
     }
-    let scopes: Vec<String> = scope
-        .iter()
-        .map(|s| match s {
-            ScopeArg::RealNameVerifier => crate::real_name::VERIFIER_SCOPE.to_owned(),
-            // Credentials' scopes, by their slugs (identity does not depend on credentials).
-            ScopeArg::HealthRecords => "health-records".to_owned(),
-            ScopeArg::ExemptionIssuer => "exemption-issuer".to_owned(),
-        })
-        .collect();
+    // The scopes the binary's modules declare (identity depends on none of them).
+    let offered = &state.officer_scopes;
+    let mut scopes: Vec<String> = Vec::new();
+    for s in scope {
+        if !offered.iter().any(|o| o.name == s) {
+            let names: Vec<&str> = offered.iter().map(|o| o.name).collect();
+            return Err(Failure::usage(format!(
+                "--scope {s:?}: no such officer scope (offered: {})",
+                names.join(", ")
+            )));
+        }
+        if !scopes.contains(&s) {
+            scopes.push(s);
+        }
+    }
     let account = accounts::store::create_user_named(&state, name, password, real_name, roles.clone(), scopes.clone())
         .await
         .map_err(|e| match e {

@@ -120,6 +120,10 @@ pub fn module() -> Module {
             ..platform::contracts::Contracts::default()
         },
         oauth_scopes: &oidc::SCOPES,
+        officer_scopes: &[platform::module::OfficerScope {
+            name: real_name::VERIFIER_SCOPE,
+            about: "check residents' identity documents in person and raise them to the real-name level",
+        }],
         ..Module::named(NAME)
     }
 }

@@ -107,6 +107,9 @@ pub struct AppInner {
     pub contracts: crate::contracts::Contracts,
     /// Every module's OAuth scopes (`Module::oauth_scopes`), which identity offers apps.
     pub oauth_scopes: Vec<crate::module::OAuthScope>,
+    /// Every module's officer scopes (`Module::officer_scopes`), which
+    /// administrators grant officers.
+    pub officer_scopes: Vec<crate::module::OfficerScope>,
     /// The last database readiness check, for `/readyz` (see `database_readiness`).
     readiness: tokio::sync::Mutex<Option<Readiness>>,
     /// `serve --demo`: every page says the site holds made-up data.
@@ -311,6 +314,7 @@ impl AppState {
             events: crate::events::Bus::default(),
             contracts: crate::contracts::Contracts::of(modules)?,
             oauth_scopes: crate::module::oauth_scopes(modules)?,
+            officer_scopes: crate::module::officer_scopes(modules)?,
             demo: std::sync::atomic::AtomicBool::new(false),
             readiness: tokio::sync::Mutex::new(None),
             bound: OnceLock::new(),

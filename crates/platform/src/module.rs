@@ -62,33 +62,61 @@ pub struct OAuthScope {
     pub consent_key: &'static str,
 }
 
-/// Two modules declare the same OAuth scope, or one declares a name apps
-/// could not ask for plainly.
-#[derive(Debug, thiserror::Error)]
-pub enum OAuthScopeError {
-    #[error("both {first} and {second} declare the OAuth scope {scope:?}; scopes must be unique")]
-    Duplicate { scope: &'static str, first: &'static str, second: &'static str },
-    #[error("{module} declares the OAuth scope {scope:?}: a scope is 1 to 64 lower-case letters, digits, '-' and '_'")]
-    Name { scope: &'static str, module: &'static str },
+/// A permission an administrator grants an officer (`lionrock users create
+/// --role officer --scope NAME`), which the module's routes demand
+/// (`RequireScope`, `Show::OfficerWith`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OfficerScope {
+    /// As granted and stored (`booking-staff`): lower-case letters, digits,
+    /// `-` and `_`; unique across modules.
+    pub name: &'static str,
+    /// What it lets an officer do, in English for the operator's command line.
+    pub about: &'static str,
 }
 
-/// Every module's OAuth scopes, in module order: the one list identity offers.
-pub fn oauth_scopes(modules: &[Module]) -> Result<Vec<OAuthScope>, OAuthScopeError> {
-    let mut out: Vec<(OAuthScope, &'static str)> = Vec::new();
+/// Two modules declare the same scope, or one declares a name that could
+/// not be asked for plainly.
+#[derive(Debug, thiserror::Error)]
+pub enum OAuthScopeError {
+    #[error("both {first} and {second} declare the {kind} {scope:?}; scopes must be unique")]
+    Duplicate { kind: &'static str, scope: &'static str, first: &'static str, second: &'static str },
+    #[error("{module} declares the {kind} {scope:?}: a scope is 1 to 64 lower-case letters, digits, '-' and '_'")]
+    Name { kind: &'static str, scope: &'static str, module: &'static str },
+}
+
+/// Every module's scopes of one kind, in module order, checked plain and unique.
+fn declared<T: Copy + 'static>(
+    modules: &[Module],
+    kind: &'static str,
+    of: impl Fn(&Module) -> &'static [T],
+    name: impl Fn(&T) -> &'static str,
+) -> Result<Vec<T>, OAuthScopeError> {
+    let mut out: Vec<(T, &'static str)> = Vec::new();
     for m in modules {
-        for scope in m.oauth_scopes {
-            let plain = (1..=64).contains(&scope.name.len())
-                && scope.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+        for scope in of(m) {
+            let scope_name = name(scope);
+            let plain = (1..=64).contains(&scope_name.len())
+                && scope_name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
             if !plain {
-                return Err(OAuthScopeError::Name { scope: scope.name, module: m.name });
+                return Err(OAuthScopeError::Name { kind, scope: scope_name, module: m.name });
             }
-            if let Some((_, first)) = out.iter().find(|(s, _)| s.name == scope.name) {
-                return Err(OAuthScopeError::Duplicate { scope: scope.name, first, second: m.name });
+            if let Some((_, first)) = out.iter().find(|(s, _)| name(s) == scope_name) {
+                return Err(OAuthScopeError::Duplicate { kind, scope: scope_name, first, second: m.name });
             }
             out.push((*scope, m.name));
         }
     }
     Ok(out.into_iter().map(|(s, _)| s).collect())
+}
+
+/// Every module's OAuth scopes, in module order: the one list identity offers.
+pub fn oauth_scopes(modules: &[Module]) -> Result<Vec<OAuthScope>, OAuthScopeError> {
+    declared(modules, "OAuth scope", |m| m.oauth_scopes, |s| s.name)
+}
+
+/// Every module's officer scopes, in module order: what an officer may be granted.
+pub fn officer_scopes(modules: &[Module]) -> Result<Vec<OfficerScope>, OAuthScopeError> {
+    declared(modules, "officer scope", |m| m.officer_scopes, |s| s.name)
 }
 
 /// Who sees a navigation link.
@@ -168,6 +196,8 @@ pub struct Module {
     pub contracts: crate::contracts::Contracts,
     /// OAuth scopes its API grants apps acting for a resident.
     pub oauth_scopes: &'static [OAuthScope],
+    /// Permissions its officers' pages and API demand.
+    pub officer_scopes: &'static [OfficerScope],
 }
 
 fn no_routes() -> Router<AppState> {
@@ -199,6 +229,7 @@ impl Module {
             job: None,
             contracts: crate::contracts::Contracts::default(),
             oauth_scopes: &[],
+            officer_scopes: &[],
         }
     }
 }
@@ -223,5 +254,16 @@ mod tests {
             let scope: &'static [OAuthScope] = Box::leak(Box::new([OAuthScope { name: bad, consent_key: "k" }]));
             assert!(matches!(oauth_scopes(&[declaring("d", scope)]), Err(OAuthScopeError::Name { .. })), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn officer_scopes_are_unique_and_plain_too() {
+        const STAFF: OfficerScope = OfficerScope { name: "booking-staff", about: "check people in" };
+        let officers = |name, scopes| Module { officer_scopes: scopes, ..Module::named(name) };
+        assert_eq!(officer_scopes(&[officers("booking", &[STAFF])]).unwrap(), [STAFF]);
+        let err = officer_scopes(&[officers("a", &[STAFF]), officers("b", &[STAFF])]).err().unwrap();
+        assert_eq!(err.to_string(), "both a and b declare the officer scope \"booking-staff\"; scopes must be unique");
+        let bad: &'static [OfficerScope] = &[OfficerScope { name: "Staff", about: "" }];
+        assert!(matches!(officer_scopes(&[officers("c", bad)]), Err(OAuthScopeError::Name { .. })));
     }
 }

@@ -25,6 +25,15 @@ pub const EXEMPTION_SCOPE: &str = "exemption-issuer";
 /// Both issuing scopes (the navigation shows the officers' page to either).
 pub const SCOPES: [&str; 2] = [HEALTH_RECORDS_SCOPE, EXEMPTION_SCOPE];
 
+/// The same, as the module declares them for administrators to grant.
+pub const OFFICER_SCOPES: [platform::module::OfficerScope; 2] = [
+    platform::module::OfficerScope {
+        name: HEALTH_RECORDS_SCOPE,
+        about: "record vaccinations, tests and recoveries, and revoke health records",
+    },
+    platform::module::OfficerScope { name: EXEMPTION_SCOPE, about: "issue exemption certificates" },
+];
+
 /// Marker for `RequireScope<HealthRecords>`: an officer holding [`HEALTH_RECORDS_SCOPE`].
 #[derive(Debug)]
 pub struct HealthRecords;

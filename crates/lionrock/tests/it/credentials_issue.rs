@@ -219,24 +219,47 @@ async fn the_demo_has_a_health_officer_and_a_resident_with_a_record() {
     assert!(rows[1].0 == "exemption" && rows[1].1.starts_with("account:"), "{rows:?}");
 }
 
-/// Officers get credentials' scopes the way they get identity's.
-#[test]
-fn users_create_grants_the_issuing_scopes() {
+/// `users create --role officer` with these `--scope`s.
+fn create_officer(dir: &Path, email: &str, scopes: &[&str]) -> std::process::Output {
     use std::io::Write;
-    let dir = installation();
-    let mut child = lionrock(dir.path())
-        .args(["users", "create", "--email", "nurse@example.org", "--password-stdin", "--json", "--role", "officer"])
-        .args(["--scope", "health-records", "--scope", "exemption-issuer"])
+    let mut command = lionrock(dir);
+    command.args(["users", "create", "--email", email, "--password-stdin", "--json", "--role", "officer"]);
+    for scope in scopes {
+        command.args(["--scope", scope]);
+    }
+    let mut child = command
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     child.stdin.take().unwrap().write_all(b"correct horse battery staple\n").unwrap();
-    let out = child.wait_with_output().unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// Officers get every module's scopes the way they get identity's: the
+/// scopes are the ones the binary's modules declare, and nothing else.
+#[test]
+fn users_create_grants_the_scopes_modules_declare() {
+    let dir = installation();
+    let out = create_officer(dir.path(), "nurse@example.org", &["health-records", "exemption-issuer"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let created: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(created["scopes"], serde_json::json!(["health-records", "exemption-issuer"]));
+
+    let out = create_officer(dir.path(), "centre@example.org", &["booking-staff", "booking-results", "booking-staff"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let created: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(created["scopes"], serde_json::json!(["booking-staff", "booking-results"]), "once each");
+
+    let out = create_officer(dir.path(), "who@example.org", &["booking-admin"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let line = stderr(&out);
+    assert_eq!(line.trim().lines().count(), 1, "one line: {line}");
+    assert!(
+        line.contains("\"booking-admin\"") && line.contains("booking-lab") && line.contains("real-name-verifier"),
+        "{line}"
+    );
 }
 
 /// The date `days` from today (`YYYY-MM-DD`).
