@@ -147,6 +147,7 @@ pub fn module() -> Module {
                 path: "/officer/booking/results",
                 show: Show::OfficerWith(&RESULTS),
             },
+            NavLink { title_key: "booking-admin-nav", path: admin::pages::PATH, show: Show::Admin },
         ],
         job: Some(|state| Box::pin(jobs::job(state))),
         // Joining a queue is idempotent by itself: the same account always gets its one place.

@@ -127,6 +127,8 @@ pub enum Show {
     SignedOut,
     /// Officers holding any of these scopes (`Principal::has_scope`).
     OfficerWith(&'static [&'static str]),
+    /// Administrators (`Role::Admin`).
+    Admin,
 }
 
 /// Loads a module's demo data (idempotently) and returns lines to show the

@@ -139,6 +139,9 @@ impl PageContext {
                 crate::module::Show::OfficerWith(scopes) => {
                     self.principal.as_ref().is_some_and(|p| scopes.iter().any(|s| p.has_scope(s)))
                 }
+                crate::module::Show::Admin => {
+                    self.principal.as_ref().is_some_and(|p| p.has_role(crate::principal::Role::Admin))
+                }
             })
             .map(|l| (self.href(l.path), self.t(l.title_key), self.path == l.path))
             .collect()

@@ -353,6 +353,7 @@ booking-room-saved = The waiting room of { $programme } was saved.
 booking-oauth-scope = Book, move and cancel appointments for you and the people you look after, and see your bookings
 
 # Administrators' pages.
+booking-admin-nav = Booking admin
 booking-admin-title = Booking administration
 booking-admin-intro = Programmes, quotas, slots, public holidays, closures and statistics. Every change is recorded in the audit log.
 booking-admin-caption = Programmes

@@ -353,6 +353,7 @@ booking-room-saved = 已保存“{ $programme }”的排队室设置。
 booking-oauth-scope = 为你及你照顾的人预约、更改及取消预约，并查看你的预约
 
 # Administrators' pages.
+booking-admin-nav = 预约管理
 booking-admin-title = 预约管理
 booking-admin-intro = 计划、配额、时段、公众假期、暂停服务及统计。每项更改均记录于审计记录。
 booking-admin-caption = 计划

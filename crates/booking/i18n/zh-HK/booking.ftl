@@ -353,6 +353,7 @@ booking-room-saved = 已儲存「{ $programme }」的輪候室設定。
 booking-oauth-scope = 為你及你照顧的人預約、更改及取消預約，並查看你的預約
 
 # Administrators' pages.
+booking-admin-nav = 預約管理
 booking-admin-title = 預約管理
 booking-admin-intro = 計劃、配額、時段、公眾假期、暫停服務及統計。每項更改均記錄於審計紀錄。
 booking-admin-caption = 計劃

@@ -133,6 +133,10 @@ async fn the_programmes_and_a_programme_are_shown(backend: Backend) {
     let admin = admin(&app).await;
     let index = html(&admin, INDEX).await;
     assert!(index.contains("href=\"/en/admin/booking/programmes/community-testing\""), "{index}");
+    // Administrators find the pages in the menu; residents do not.
+    assert!(index.contains("<a href=\"/en/admin/booking\" aria-current=\"page\">Booking admin</a>"), "{index}");
+    let (_, resident) = resident(&app, IdentityLevel::Basic, None).await;
+    assert!(!html(&resident, "/en/booking").await.contains("href=\"/en/admin/booking\""));
     assert!(index.contains("href=\"/en/admin/booking/closures\""), "{index}");
     assert!(index.contains("href=\"/en/admin/booking/holidays\""), "{index}");
 
