@@ -5,15 +5,16 @@
 //! affected notified through the outbox), and the statistics, counted in
 //! SQL.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use platform::app::AppState;
 use platform::audit::{self, AuditEntry};
+use platform::contracts::Contact;
 use platform::error::AppError;
 use sea_orm::ActiveValue::Set;
-use sea_orm::QueryOrder;
 use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, JoinType, OnConflict, Order, Query};
+use sea_orm::{QueryOrder, QuerySelect};
 use time::{Date, OffsetDateTime, PrimitiveDateTime};
 
 use super::{Action, Reason, Stat};
@@ -259,9 +260,13 @@ pub struct Closed {
 /// slot has a place) or cancelled with its place given back, marked with
 /// the reason, audited, and its holder notified through the outbox.
 ///
-/// PostgreSQL may abort it to break a deadlock with a resident's move or
-/// cancellation (or another closure) that takes the same rows in another
-/// order: nothing of it was kept then, and it runs again (a few times).
+/// PostgreSQL may abort it to break a deadlock with a resident's booking,
+/// move or cancellation (or another closure) that takes the same rows in
+/// another order: nothing of it was kept then, and it runs again (a few
+/// times); those residents' transactions run again likewise. The audit
+/// entries are recorded last, all together, and the holders' contacts are
+/// looked up before the transaction, so it holds the audit chain's head
+/// only for its last statements and waits on nothing outside the database.
 pub async fn close(state: &AppState, actor: &str, closing: &Closing) -> Result<Closed, AppError> {
     let mut attempt = 1;
     loop {
@@ -292,8 +297,15 @@ async fn close_once(state: &AppState, actor: &str, closing: &Closing) -> Result<
     if centres.len() < closing.centre_ids.len() {
         return Err(BookingError::UnknownCentre.into());
     }
+    // The holders' contacts are looked up before the transaction, which
+    // would otherwise hold the slots' rows across each look-up.
+    let mut contacts = contacts_on(state, &centres, closing.day).await?;
     let now = platform::db::now();
     let txn = platform::db::begin_write(&state.db).await?;
+    // Recorded together just before commit: on PostgreSQL the first entry
+    // locks the audit chain's head until the end, and a booking holding a
+    // slot this closure has yet to take would wait for it (a deadlock).
+    let mut audits: Vec<AuditEntry> = Vec::new();
     let mut out = Closed::default();
     let mut changed: Vec<(String, slot::Model)> = Vec::new();
     for c in &centres {
@@ -323,8 +335,7 @@ async fn close_once(state: &AppState, actor: &str, closing: &Closing) -> Result<
                 continue;
             }
             out.slots_closed += 1;
-            audit::record(&txn, &state.keys, AuditEntry::new(actor, "booking.slot_close", format!("slot:{}", s.id)))
-                .await?;
+            audits.push(AuditEntry::new(actor, "booking.slot_close", format!("slot:{}", s.id)));
             let held = booking::Entity::find()
                 .filter(booking::Column::SlotId.eq(&s.id))
                 .filter(booking::Column::Status.eq(Status::Confirmed.as_str()))
@@ -380,8 +391,14 @@ async fn close_once(state: &AppState, actor: &str, closing: &Closing) -> Result<
                 };
                 give_back(state, &txn, &s).await?;
                 let action = if moved_to.is_some() { "booking.closure_move" } else { "booking.closure_cancel" };
-                audit::record(&txn, &state.keys, AuditEntry::new(actor, action, format!("booking:{}", b.id))).await?;
-                if let Some(contact) = crate::people::contact(state, &b.account_id).await? {
+                audits.push(AuditEntry::new(actor, action, format!("booking:{}", b.id)));
+                let contact = match contacts.get(&b.account_id) {
+                    Some(known) => known.clone(),
+                    // Booked after the look-ups (before its slot closed): rare.
+                    None => crate::people::contact(state, &b.account_id).await?,
+                };
+                contacts.insert(b.account_id.clone(), contact.clone());
+                if let Some(contact) = contact {
                     let notice =
                         super::notice::closure(state, &contact, &b, &programme, closing.reason, moved_to.as_deref());
                     platform::outbox::enqueue(&txn, notice).await?;
@@ -391,10 +408,44 @@ async fn close_once(state: &AppState, actor: &str, closing: &Closing) -> Result<
             changed.push((programme.id.clone(), s));
         }
     }
+    for entry in audits {
+        audit::record(&txn, &state.keys, entry).await?;
+    }
     txn.commit().await?;
     state.outbox_wake.notify_one();
     for (programme_id, s) in changed {
         crate::bookings::store::changed(state, &programme_id, &s).await;
+    }
+    Ok(out)
+}
+
+/// The contacts of the accounts holding confirmed bookings at `centres` on
+/// local `day`, by account ID (read before a closure's transaction).
+async fn contacts_on(
+    state: &AppState,
+    centres: &[centre::Model],
+    day: Date,
+) -> Result<HashMap<String, Option<Contact>>, AppError> {
+    let mut slot_ids = Vec::new();
+    for c in centres {
+        slot_ids.extend(slots_of_day(state, &state.db, &c.id, None, day).await?.into_iter().map(|s| s.id));
+    }
+    let mut out = HashMap::new();
+    if slot_ids.is_empty() {
+        return Ok(out);
+    }
+    let accounts: Vec<String> = booking::Entity::find()
+        .select_only()
+        .column(booking::Column::AccountId)
+        .distinct()
+        .filter(booking::Column::SlotId.is_in(slot_ids))
+        .filter(booking::Column::Status.eq(Status::Confirmed.as_str()))
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    for account in accounts {
+        let contact = crate::people::contact(state, &account).await?;
+        out.insert(account, contact);
     }
     Ok(out)
 }

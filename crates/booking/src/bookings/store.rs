@@ -289,7 +289,35 @@ pub async fn book_target(state: &AppState, target: Target, new: NewBooking<'_>) 
     let slot = slot::Model { taken: slot.taken + 1, ..slot };
     let booked = Booked { booking, slot, centre, programme };
     let notice = contact.map(|c| notices::store::message(state, Notice::Confirmed, &c, &about(&booked)));
+    let mut attempt = 1;
+    loop {
+        match insert_booked(state, &booked, row.clone(), notice.clone(), entry.clone()).await {
+            Err(e) if attempt < CONFLICT_ATTEMPTS && is_retryable_conflict(&e) => {
+                tracing::debug!(attempt, "booking: a deadlock or serialization failure, trying again");
+                attempt += 1;
+            }
+            done => {
+                done?;
+                break;
+            }
+        }
+    }
+    state.outbox_wake.notify_one();
+    changed(state, &booked.programme.id, &booked.slot).await;
+    Ok(booked)
+}
 
+/// One attempt at `book_target`'s transaction: the place, the booking row,
+/// its notice and its audit entry. PostgreSQL may abort it to break a
+/// deadlock with a closure (which takes a day's slots, then its quota):
+/// nothing was kept then, and the caller runs it again.
+async fn insert_booked(
+    state: &AppState,
+    booked: &Booked,
+    row: booking::ActiveModel,
+    notice: Option<platform::outbox::Notification>,
+    entry: AuditEntry,
+) -> Result<(), AppError> {
     let txn = platform::db::begin_write(&state.db).await?;
     if let Err(e) = take_place(state, &txn, &booked.slot).await {
         // Roll back at once: the next writer waits for this one's lock.
@@ -307,9 +335,7 @@ pub async fn book_target(state: &AppState, target: Target, new: NewBooking<'_>) 
     // commit, and every other audited write waits for that lock.
     audit::record(&txn, &state.keys, entry).await?;
     txn.commit().await?;
-    state.outbox_wake.notify_one();
-    changed(state, &booked.programme.id, &booked.slot).await;
-    Ok(booked)
+    Ok(())
 }
 
 /// Tells every server that `slot`'s places changed (a hint: failures are logged).
@@ -357,6 +383,30 @@ pub async fn cancel(state: &AppState, account_id: &str, id: &str, actor: &str) -
         _ => return Err(BookingError::NotCancellable.into()),
     }
     let contact = crate::people::contact(state, &found.booking.account_id).await?;
+    let mut attempt = 1;
+    loop {
+        match cancel_once(state, &found, contact.as_ref(), now, actor).await {
+            Err(e) if attempt < CONFLICT_ATTEMPTS && is_retryable_conflict(&e) => {
+                tracing::debug!(attempt, "cancel: a deadlock or serialization failure, trying again");
+                attempt += 1;
+            }
+            done => return done,
+        }
+    }
+}
+
+/// One attempt at `cancel`'s transaction. PostgreSQL may abort it to break
+/// a deadlock with a closure (which holds the slot and wants the booking's
+/// row, while this holds the row and wants the slot): nothing was kept
+/// then, and the caller runs it again.
+async fn cancel_once(
+    state: &AppState,
+    found: &Booked,
+    contact: Option<&platform::contracts::Contact>,
+    now: time::OffsetDateTime,
+    actor: &str,
+) -> Result<Booked, AppError> {
+    let id = found.booking.id.as_str();
     let txn = platform::db::begin_write(&state.db).await?;
     let done = booking::Entity::update_many()
         .col_expr(booking::Column::Status, Expr::value(Status::Cancelled.as_str()))
@@ -373,10 +423,13 @@ pub async fn cancel(state: &AppState, account_id: &str, id: &str, actor: &str) -
             .with_detail("the booking changed meanwhile; read it again"));
     }
     give_back(state, &txn, &found.slot).await?;
-    let booking =
-        booking::Model { status: Status::Cancelled.as_str().to_owned(), cancelled_at: Some(now), ..found.booking };
-    let cancelled = Booked { booking, ..found };
-    notices::store::enqueue(state, &txn, Notice::Cancelled, contact.as_ref(), &about(&cancelled)).await?;
+    let booking = booking::Model {
+        status: Status::Cancelled.as_str().to_owned(),
+        cancelled_at: Some(now),
+        ..found.booking.clone()
+    };
+    let cancelled = Booked { booking, ..found.clone() };
+    notices::store::enqueue(state, &txn, Notice::Cancelled, contact, &about(&cancelled)).await?;
     // Last, as in `book`: the chain's head stays locked until commit.
     audit::record(&txn, &state.keys, AuditEntry::new(actor, "booking.cancel", format!("booking:{id}"))).await?;
     txn.commit().await?;
