@@ -115,7 +115,10 @@ pub async fn create(
 }
 
 /// The principal behind `token`, if the session is live; extends its idle
-/// expiry (at most once a minute, to keep reads cheap).
+/// expiry (at most once a minute, to keep reads cheap). That touch and the
+/// deletion of an expired row are upkeep: when they cannot be written (the
+/// write queue gave up in a rush) it is logged and the answer stands, so a
+/// request never fails for them; the next request touches again.
 pub async fn resolve(
     db: &DatabaseConnection,
     token: &SessionToken,
@@ -126,21 +129,15 @@ pub async fn resolve(
     };
     let now = db::now();
     if now >= row.idle_expires_at || now >= row.absolute_expires_at {
-        drop_session(db, row.id).await?;
+        if let Err(error) = drop_session(db, row.id).await {
+            tracing::warn!(%error, "an expired session's row could not be deleted (the session stays expired)");
+        }
         return Ok(None);
     }
-    if now - row.last_seen_at >= Duration::minutes(1) {
-        // Through the write queue like every other writer: an autocommit
-        // write would meet a busy SQLite in its busy handler, and could
-        // sleep there past the timeout while the queue keeps the lock.
-        let txn = db::begin_write(db).await?;
-        entity::Entity::update_many()
-            .col_expr(entity::Column::LastSeenAt, Expr::value(now))
-            .col_expr(entity::Column::IdleExpiresAt, Expr::value(now + lifetimes.idle))
-            .filter(entity::Column::Id.eq(row.id.clone()))
-            .exec(&txn)
-            .await?;
-        txn.commit().await?;
+    if now - row.last_seen_at >= Duration::minutes(1)
+        && let Err(error) = touch(db, &row.id, now, lifetimes).await
+    {
+        tracing::warn!(%error, "a session's idle expiry could not be extended (next request tries again)");
     }
     match serde_json::from_str::<Principal>(&row.principal) {
         Ok(p) => Ok(Some(p)),
@@ -152,7 +149,27 @@ pub async fn resolve(
     }
 }
 
-/// Deletes the session row `id` (through the write queue, see `resolve`).
+/// Extends the idle expiry of session row `id` from `now`. Through the
+/// write queue like every other writer: an autocommit write would meet a
+/// busy SQLite in its busy handler, and could sleep there past the timeout
+/// while the queue keeps the lock.
+async fn touch(
+    db: &DatabaseConnection,
+    id: &str,
+    now: time::OffsetDateTime,
+    lifetimes: Lifetimes,
+) -> Result<(), DbErr> {
+    let txn = db::begin_write(db).await?;
+    entity::Entity::update_many()
+        .col_expr(entity::Column::LastSeenAt, Expr::value(now))
+        .col_expr(entity::Column::IdleExpiresAt, Expr::value(now + lifetimes.idle))
+        .filter(entity::Column::Id.eq(id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await
+}
+
+/// Deletes the session row `id` (through the write queue, see `touch`).
 async fn drop_session(db: &DatabaseConnection, id: String) -> Result<(), DbErr> {
     let txn = db::begin_write(db).await?;
     entity::Entity::delete_by_id(id).exec(&txn).await?;

@@ -187,8 +187,13 @@ pub struct SlotRun {
     pub quota: Option<u32>,
 }
 
-/// Generates `run`'s slots in one transaction (skipping public holidays,
-/// slots that have begun and slots that exist); returns how many were made.
+/// Generates `run`'s slots (skipping public holidays, slots that have begun
+/// and slots that exist); returns how many were made. One transaction per
+/// centre, each with its audit entry: a year of slots at every centre in
+/// one transaction would hold SQLite's write lock (and the audit chain's
+/// head) long enough to stall every booking meanwhile. Should a centre
+/// fail, the centres before it keep their slots; generating again makes
+/// only what is missing.
 pub async fn generate_slots(
     state: &AppState,
     actor: &str,
@@ -207,7 +212,6 @@ pub async fn generate_slots(
     }
     let product_ids: Vec<String> =
         if run.product_ids.is_empty() { products.into_iter().map(|p| p.id).collect() } else { run.product_ids.clone() };
-    let txn = platform::db::begin_write(&state.db).await?;
     let mut made = 0;
     for c in centres.iter().filter(|c| run.centre_ids.is_empty() || run.centre_ids.contains(&c.id)) {
         let hours: BTreeMap<String, Vec<String>> = serde_json::from_str(&c.opening_hours).unwrap_or_default();
@@ -221,11 +225,13 @@ pub async fn generate_slots(
             capacity: run.capacity,
             quota: run.quota,
         };
+        let txn = platform::db::begin_write(&state.db).await?;
         made += generate(state, &txn, &generation).await?;
+        let entry =
+            AuditEntry::new(actor, "booking.slots_generate", format!("programme:{}/centre:{}", programme.id, c.id));
+        audit::record(&txn, &state.keys, entry).await?;
+        txn.commit().await?;
     }
-    let entry = AuditEntry::new(actor, "booking.slots_generate", format!("programme:{}", programme.id));
-    audit::record(&txn, &state.keys, entry).await?;
-    txn.commit().await?;
     Ok(made)
 }
 

@@ -1,6 +1,8 @@
 //! CSRF, sessions and role guards, rate limits.
 
+use platform::both_backends;
 use platform::principal::{AccountId, Role};
+use platform::testkit::Backend;
 use sea_orm::ConnectionTrait;
 use serde_json::json;
 
@@ -140,6 +142,43 @@ async fn expired_sessions_sign_out() {
         .unwrap();
     assert!(left.is_empty(), "the expired session row is deleted");
 }
+
+/// The touch that extends a session's idle expiry is upkeep: when it cannot
+/// be written (here the database refuses every update of a session row, as
+/// a write queue that gave up in a rush would fail it), the request is still
+/// answered as the signed-in resident, not 500.
+async fn a_failed_session_touch_does_not_fail_the_request(backend: Backend) {
+    let app = app().backend(backend).spawn().await;
+    let resident = app.sign_in_as(&platform::testkit::resident_signed_in_now(AccountId::new())).await;
+    let db = app.db();
+    db.execute_unprepared("UPDATE session SET last_seen_at = '2000-01-01 00:00:00+00:00'").await.unwrap();
+    let refuse = match db.get_database_backend() {
+        sea_orm::DatabaseBackend::Postgres => vec![
+            "CREATE FUNCTION refuse_session_update() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'session updates refused'; END $$",
+            "CREATE TRIGGER session_no_update BEFORE UPDATE ON session \
+             FOR EACH ROW EXECUTE FUNCTION refuse_session_update()",
+        ],
+        _ => vec![
+            "CREATE TRIGGER session_no_update BEFORE UPDATE ON session \
+             BEGIN SELECT RAISE(ABORT, 'session updates refused'); END",
+        ],
+    };
+    for sql in refuse {
+        db.execute_unprepared(sql).await.unwrap();
+    }
+    let response = resident.get("/en/whoami").await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let refused: Vec<sea_orm::QueryResult> = db
+        .query_all_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT id FROM session WHERE last_seen_at < '2001-01-01 00:00:00+00:00'",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(refused.len(), 1, "the touch really was refused");
+}
+both_backends!(a_failed_session_touch_does_not_fail_the_request);
 
 #[tokio::test]
 async fn sensitive_routes_limit_per_ip_with_retry_after() {
