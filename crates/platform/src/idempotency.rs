@@ -240,69 +240,102 @@ enum Claim {
 /// Claims the key with one conditional insert (or takes over an expired
 /// row with one conditional update). A lease that ended without an answer
 /// is never taken over: its request may have committed.
+///
+/// Every write of this module goes through [`crate::db::begin_write`]: on
+/// SQLite an autocommit write does not queue with the other writers and,
+/// in a rush, could sleep in the busy handler past the timeout ("database
+/// is locked").
 async fn claim(db: &DatabaseConnection, id: &str, fp: &str, lease_for: Duration) -> Result<Claim, DbErr> {
     let lease_for = time::Duration::try_from(lease_for).unwrap_or(time::Duration::hours(1));
     // Another round when the row was released or purged between our insert and read.
     for _ in 0..3 {
-        let now = crate::db::now();
-        let lease = crate::crypto::random_token();
-        let row = entity::ActiveModel {
-            id: Set(id.to_owned()),
-            fingerprint: Set(fp.to_owned()),
-            lease: Set(Some(lease.clone())),
-            locked_until: Set(Some(now + lease_for)),
-            status: Set(None),
-            headers: Set(None),
-            body: Set(None),
-            created_at: Set(now),
-            expires_at: Set(now + KEEP),
-        };
-        let inserted = entity::Entity::insert(row).on_conflict_do_nothing().exec_without_returning(db).await?;
-        if matches!(inserted, TryInsertResult::Inserted(1)) {
-            return Ok(Claim::Run(lease));
-        }
-        let Some(existing) = entity::Entity::find_by_id(id.to_owned()).one(db).await? else { continue };
-        let live = existing.expires_at > now;
-        if live && existing.fingerprint != fp {
-            return Ok(Claim::Reused);
-        }
-        if live && existing.status.is_some() {
-            return Ok(Claim::Replay(existing));
-        }
-        if live && existing.locked_until.is_some_and(|t| t > now) {
-            return Ok(Claim::InProgress);
-        }
-        if live {
-            return Ok(Claim::OutcomeUnknown);
-        }
-        let taken = entity::Entity::update_many()
-            .col_expr(entity::Column::Fingerprint, Expr::value(fp))
-            .col_expr(entity::Column::Lease, Expr::value(Some(lease.clone())))
-            .col_expr(entity::Column::LockedUntil, Expr::value(Some(now + lease_for)))
-            .col_expr(entity::Column::Status, Expr::value(Option::<i32>::None))
-            .col_expr(entity::Column::Headers, Expr::value(Option::<String>::None))
-            .col_expr(entity::Column::Body, Expr::value(Option::<String>::None))
-            .col_expr(entity::Column::CreatedAt, Expr::value(now))
-            .col_expr(entity::Column::ExpiresAt, Expr::value(now + KEEP))
-            .filter(entity::Column::Id.eq(id))
-            .filter(entity::Column::ExpiresAt.lte(now))
-            .exec(db)
-            .await?
-            .rows_affected;
-        if taken == 1 {
-            return Ok(Claim::Run(lease));
+        let txn = crate::db::begin_write(db).await?;
+        let claimed = claim_once(&txn, id, fp, lease_for).await?;
+        txn.commit().await?;
+        if let Some(claim) = claimed {
+            return Ok(claim);
         }
     }
     Ok(Claim::InProgress)
 }
 
+/// One round of [`claim`] in `txn`; `None` when the row went away meanwhile.
+async fn claim_once(
+    txn: &impl ConnectionTrait,
+    id: &str,
+    fp: &str,
+    lease_for: time::Duration,
+) -> Result<Option<Claim>, DbErr> {
+    let now = crate::db::now();
+    let lease = crate::crypto::random_token();
+    let row = entity::ActiveModel {
+        id: Set(id.to_owned()),
+        fingerprint: Set(fp.to_owned()),
+        lease: Set(Some(lease.clone())),
+        locked_until: Set(Some(now + lease_for)),
+        status: Set(None),
+        headers: Set(None),
+        body: Set(None),
+        created_at: Set(now),
+        expires_at: Set(now + KEEP),
+    };
+    let inserted = entity::Entity::insert(row).on_conflict_do_nothing().exec_without_returning(txn).await?;
+    if matches!(inserted, TryInsertResult::Inserted(1)) {
+        return Ok(Some(Claim::Run(lease)));
+    }
+    let Some(existing) = entity::Entity::find_by_id(id.to_owned()).one(txn).await? else { return Ok(None) };
+    let live = existing.expires_at > now;
+    if live && existing.fingerprint != fp {
+        return Ok(Some(Claim::Reused));
+    }
+    if live && existing.status.is_some() {
+        return Ok(Some(Claim::Replay(existing)));
+    }
+    if live && existing.locked_until.is_some_and(|t| t > now) {
+        return Ok(Some(Claim::InProgress));
+    }
+    if live {
+        return Ok(Some(Claim::OutcomeUnknown));
+    }
+    let taken = entity::Entity::update_many()
+        .col_expr(entity::Column::Fingerprint, Expr::value(fp))
+        .col_expr(entity::Column::Lease, Expr::value(Some(lease.clone())))
+        .col_expr(entity::Column::LockedUntil, Expr::value(Some(now + lease_for)))
+        .col_expr(entity::Column::Status, Expr::value(Option::<i32>::None))
+        .col_expr(entity::Column::Headers, Expr::value(Option::<String>::None))
+        .col_expr(entity::Column::Body, Expr::value(Option::<String>::None))
+        .col_expr(entity::Column::CreatedAt, Expr::value(now))
+        .col_expr(entity::Column::ExpiresAt, Expr::value(now + KEEP))
+        .filter(entity::Column::Id.eq(id))
+        .filter(entity::Column::ExpiresAt.lte(now))
+        .exec(txn)
+        .await?
+        .rows_affected;
+    Ok((taken == 1).then_some(Claim::Run(lease)))
+}
+
+/// Runs `statement` alone in a write transaction (see [`claim`]).
+async fn write<F>(db: &DatabaseConnection, statement: F) -> Result<u64, DbErr>
+where
+    F: AsyncFnOnce(&crate::db::WriteTransaction) -> Result<u64, DbErr>,
+{
+    let txn = crate::db::begin_write(db).await?;
+    let n = statement(&txn).await?;
+    txn.commit().await?;
+    Ok(n)
+}
+
 /// Gives the key up (only while this lease holds it), so a retry runs again.
 async fn release(db: &DatabaseConnection, id: &str, lease: &str) {
-    let deleted = entity::Entity::delete_many()
-        .filter(entity::Column::Id.eq(id))
-        .filter(entity::Column::Lease.eq(lease))
-        .exec(db)
-        .await;
+    let deleted = write(db, async |txn| {
+        let done = entity::Entity::delete_many()
+            .filter(entity::Column::Id.eq(id))
+            .filter(entity::Column::Lease.eq(lease))
+            .exec(txn)
+            .await?;
+        Ok(done.rows_affected)
+    })
+    .await;
     if let Err(e) = deleted {
         tracing::warn!(error = %e, "idempotency key not released; its lease will run out");
     }
@@ -311,13 +344,17 @@ async fn release(db: &DatabaseConnection, id: &str, lease: &str) {
 /// Ends the lease at once, keeping no answer: the request may have
 /// committed, so retries get [`OUTCOME_UNKNOWN`] instead of running again.
 async fn abandon(db: &DatabaseConnection, id: &str, lease: &str) {
-    let ended = entity::Entity::update_many()
-        .col_expr(entity::Column::LockedUntil, Expr::value(Some(crate::db::now() - time::Duration::seconds(1))))
-        .filter(entity::Column::Id.eq(id))
-        .filter(entity::Column::Lease.eq(lease))
-        .filter(entity::Column::Status.is_null())
-        .exec(db)
-        .await;
+    let ended = write(db, async |txn| {
+        let done = entity::Entity::update_many()
+            .col_expr(entity::Column::LockedUntil, Expr::value(Some(crate::db::now() - time::Duration::seconds(1))))
+            .filter(entity::Column::Id.eq(id))
+            .filter(entity::Column::Lease.eq(lease))
+            .filter(entity::Column::Status.is_null())
+            .exec(txn)
+            .await?;
+        Ok(done.rows_affected)
+    })
+    .await;
     if let Err(e) = ended {
         tracing::warn!(error = %e, "idempotency lease not ended; it will run out");
     }
@@ -366,17 +403,21 @@ async fn store(
         .collect();
     let headers_json = serde_json::to_string(&kept).map_err(|e| DbErr::Custom(e.to_string()))?;
     let sealed = STANDARD.encode(state.keys.seal(&seal_context(id), body));
-    let updated = entity::Entity::update_many()
-        .col_expr(entity::Column::Status, Expr::value(Some(i32::from(status.as_u16()))))
-        .col_expr(entity::Column::Headers, Expr::value(Some(headers_json)))
-        .col_expr(entity::Column::Body, Expr::value(Some(sealed)))
-        .col_expr(entity::Column::Lease, Expr::value(Option::<String>::None))
-        .col_expr(entity::Column::LockedUntil, Expr::value(Option::<TimeDateTimeWithTimeZone>::None))
-        .filter(entity::Column::Id.eq(id))
-        .filter(entity::Column::Lease.eq(lease))
-        .exec(&state.db)
-        .await?;
-    Ok(updated.rows_affected == 1)
+    let updated = write(&state.db, async |txn| {
+        let done = entity::Entity::update_many()
+            .col_expr(entity::Column::Status, Expr::value(Some(i32::from(status.as_u16()))))
+            .col_expr(entity::Column::Headers, Expr::value(Some(headers_json)))
+            .col_expr(entity::Column::Body, Expr::value(Some(sealed)))
+            .col_expr(entity::Column::Lease, Expr::value(Option::<String>::None))
+            .col_expr(entity::Column::LockedUntil, Expr::value(Option::<TimeDateTimeWithTimeZone>::None))
+            .filter(entity::Column::Id.eq(id))
+            .filter(entity::Column::Lease.eq(lease))
+            .exec(txn)
+            .await?;
+        Ok(done.rows_affected)
+    })
+    .await?;
+    Ok(updated == 1)
 }
 
 /// The stored answer, sent again.

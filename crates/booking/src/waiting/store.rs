@@ -195,8 +195,9 @@ pub async fn join(state: &AppState, programme_id: &str, account_id: &str, now_ms
         };
         if let Some(held) = place_of(&txn, programme_id, account_id).await? {
             if !expired(&held, &current, now_ms) {
-                drop(txn);
-                return start(state, current, held, now_ms).await;
+                let standing = start(state, &txn, current, held, now_ms).await?;
+                txn.commit().await?;
+                return Ok(standing);
             }
             place::Entity::delete_by_id(&held.id).exec(&txn).await?;
         }
@@ -228,8 +229,9 @@ pub async fn join(state: &AppState, programme_id: &str, account_id: &str, now_ms
             Err(e) if platform::db::unique_violation(&e).is_some() => continue,
             Err(e) => return Err(e.into()),
         };
+        let standing = start(state, &txn, current, inserted, now_ms).await?;
         txn.commit().await?;
-        return start(state, current, inserted, now_ms).await;
+        return Ok(standing);
     }
     Err(AppError::internal("a queue place was neither taken nor found"))
 }
@@ -249,10 +251,10 @@ pub async fn status(state: &AppState, programme_id: &str, account_id: &str, now_
     Ok(standing(&state.keys, &current, &held, clock, now_ms))
 }
 
-/// Advances the room's clock to `now_ms` and stores it, unless another
-/// server stored an advance first: then its clock, advanced in memory.
-/// Either way the same pure function of the stored numbers and the time.
-pub async fn advance(state: &AppState, current: &room::Model, now_ms: i64) -> Result<Clock, AppError> {
+/// Advances the room's clock to `now_ms` and stores it in `txn`, unless
+/// another server stored an advance first: then its clock, advanced in
+/// memory. Either way the same pure function of the stored numbers and the time.
+async fn advance(txn: &impl ConnectionTrait, current: &room::Model, now_ms: i64) -> Result<Clock, AppError> {
     let rate = current.settings().rate_per_minute;
     let before = current.clock();
     let next = super::advance(before, current.joined, rate, now_ms);
@@ -265,12 +267,12 @@ pub async fn advance(state: &AppState, current: &room::Model, now_ms: i64) -> Re
         .filter(room::Column::ProgrammeId.eq(&current.programme_id))
         .filter(room::Column::Admitted.eq(before.admitted))
         .filter(room::Column::ClockMs.eq(before.at_ms))
-        .exec(&state.db)
+        .exec(txn)
         .await?;
     if done.rows_affected == 1 {
         return Ok(next);
     }
-    let Some(fresh) = room(&state.db, &current.programme_id).await? else { return Ok(next) };
+    let Some(fresh) = room(txn, &current.programme_id).await? else { return Ok(next) };
     Ok(super::advance(fresh.clock(), fresh.joined, rate, now_ms))
 }
 
@@ -297,11 +299,19 @@ fn standing(
     Standing::Admitted { place: held.place, admission, token }
 }
 
-/// For a join (POST): advances the room's stored clock to `now_ms` and,
-/// when `held`'s turn has come, starts its admission (the first server to
-/// start it sets the time; the rest read it).
-async fn start(state: &AppState, current: room::Model, held: place::Model, now_ms: i64) -> Result<Standing, AppError> {
-    let clock = advance(state, &current, now_ms).await?;
+/// For a join (POST), in its write transaction `txn` (on SQLite, writes
+/// outside the write queue could starve in the busy handler during a
+/// rush): advances the room's stored clock to `now_ms` and, when `held`'s
+/// turn has come, starts its admission (the first server to start it sets
+/// the time; the rest read it).
+async fn start(
+    state: &AppState,
+    txn: &impl ConnectionTrait,
+    current: room::Model,
+    held: place::Model,
+    now_ms: i64,
+) -> Result<Standing, AppError> {
+    let clock = advance(txn, &current, now_ms).await?;
     let mut held = held;
     if held.admitted_ms.is_none()
         && super::turn(held.place, clock, current.settings().rate_per_minute, now_ms) == Turn::Admitted
@@ -310,9 +320,9 @@ async fn start(state: &AppState, current: room::Model, held: place::Model, now_m
             .col_expr(place::Column::AdmittedMs, Expr::value(now_ms))
             .filter(place::Column::Id.eq(&held.id))
             .filter(place::Column::AdmittedMs.is_null())
-            .exec(&state.db)
+            .exec(txn)
             .await?;
-        let started = place::Entity::find_by_id(&held.id).one(&state.db).await?.and_then(|p| p.admitted_ms);
+        let started = place::Entity::find_by_id(&held.id).one(txn).await?.and_then(|p| p.admitted_ms);
         held.admitted_ms = Some(started.unwrap_or(now_ms));
     }
     Ok(standing(&state.keys, &current, &held, clock, now_ms))
