@@ -24,7 +24,10 @@
 //!   positions do not depend on who polls or when.
 //! - An admitted place gets a token valid for `validity_minutes` from the
 //!   moment its admission was started (by joining: a POST; looking, a GET,
-//!   never starts it). The token is an HMAC under a key of its own
+//!   never starts it). A place whose turn came must be started within
+//!   `validity_minutes` of that moment (computed from the clock:
+//!   `ready_until`), else it lapses as an admission does: places cannot be
+//!   banked by joining and never coming back. The token is an HMAC under a key of its own
 //!   (derived from the data key for `booking.admission`, apart from the
 //!   blind-index key) over the programme, the account, the place and the
 //!   expiry: it cannot be
@@ -186,6 +189,25 @@ pub fn turn(place: i64, clock: Clock, rate_per_minute: u32, now_ms: i64) -> Turn
     Turn::Waiting { position, wait_seconds }
 }
 
+/// Until when a place whose turn has come may start its admission (Unix
+/// ms), or `None` while it waits. Its turn came when the clock reached it:
+/// the clock admits one place every `60000 / rate` ms, so place `place` was
+/// reached that long per place before `clock.at_ms` (never before the place
+/// was taken, `joined_ms`: a banked minute does not age a new place). A
+/// place not started (joined again, a POST) within the admission's validity
+/// from then lapses like an admission that ran out: no account banks a
+/// place it never used, however long ago its turn came.
+pub fn ready_until(place: i64, clock: Clock, settings: Settings, joined_ms: i64) -> Option<i64> {
+    let behind = clock.admitted - place;
+    if behind < 0 {
+        return None;
+    }
+    let rate = i128::from(settings.rate_per_minute.max(1));
+    let earlier = i64::try_from(i128::from(behind) * 60_000 / rate).unwrap_or(i64::MAX);
+    let came = clock.at_ms.saturating_sub(earlier).max(joined_ms);
+    Some(came.saturating_add(settings.validity_ms()))
+}
+
 /// An admission, as a token carries it. The programme and account are not
 /// in the token: they come from the request, and the MAC covers them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -319,6 +341,25 @@ mod tests {
         assert_eq!(advance(clock, 100, 10, T0 + 600_000).admitted, 100);
         // Joining while others wait banks nothing and loses nothing.
         assert_eq!(before_join(clock, 100, 10, T0 + 60_000), advance(clock, 100, 10, T0 + 60_000));
+    }
+
+    #[test]
+    fn a_place_whose_turn_came_lapses_after_the_validity_unless_started() {
+        let settings = Settings { enabled: true, rate_per_minute: 10, validity_minutes: 15 };
+        // 100 join at T0, 10 a minute with the first minute banked: place
+        // 100's turn came at T0 + 9 min, place 50's at T0 + 4 min, place 1's
+        // before T0 (the banked minute), so counted from when it joined.
+        let clock = advance(Clock::start(T0), 100, 10, T0 + 600_000);
+        let validity = settings.validity_ms();
+        assert_eq!(ready_until(100, clock, settings, T0), Some(T0 + 540_000 + validity));
+        assert_eq!(ready_until(50, clock, settings, T0), Some(T0 + 240_000 + validity));
+        assert_eq!(ready_until(1, clock, settings, T0), Some(T0 + validity));
+        // A place still waiting has no deadline.
+        let early = advance(Clock::start(T0), 100, 10, T0 + 60_000);
+        assert_eq!(ready_until(30, early, settings, T0), None);
+        // Days later the same numbers say the same: long lapsed.
+        let days = advance(clock, 100, 10, T0 + 3 * 86_400_000);
+        assert!(ready_until(100, days, settings, T0).unwrap() < T0 + 86_400_000);
     }
 
     #[test]

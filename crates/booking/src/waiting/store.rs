@@ -177,8 +177,17 @@ async fn place_of(
         .await
 }
 
+/// Whether `p` is over at `now_ms`: its admission ran out, or its turn came
+/// and it was not started within the validity (`super::ready_until`).
 fn expired(p: &place::Model, room: &room::Model, now_ms: i64) -> bool {
-    p.admitted_ms.is_some_and(|at| now_ms >= at.saturating_add(room.settings().validity_ms()))
+    match p.admitted_ms {
+        Some(at) => now_ms >= at.saturating_add(room.settings().validity_ms()),
+        None => {
+            let settings = room.settings();
+            let clock = super::advance(room.clock(), room.joined, settings.rate_per_minute, now_ms);
+            super::ready_until(p.place, clock, settings, super::unix_ms(p.joined_at)).is_some_and(|end| now_ms >= end)
+        }
+    }
 }
 
 /// Joins `account_id` to the programme's queue at `now_ms`: the place it
@@ -289,7 +298,14 @@ fn standing(
     if let Turn::Waiting { position, wait_seconds } = super::turn(held.place, clock, rate, now_ms) {
         return Standing::Waiting { place: held.place, position, wait_seconds };
     }
-    let Some(admitted_ms) = held.admitted_ms else { return Standing::Ready { place: held.place } };
+    let Some(admitted_ms) = held.admitted_ms else {
+        let settings = current.settings();
+        let joined_ms = super::unix_ms(held.joined_at);
+        if super::ready_until(held.place, clock, settings, joined_ms).is_some_and(|end| now_ms >= end) {
+            return Standing::Expired { place: held.place };
+        }
+        return Standing::Ready { place: held.place };
+    };
     let admission =
         Admission { place: held.place, expires_ms: admitted_ms.saturating_add(current.settings().validity_ms()) };
     if now_ms >= admission.expires_ms {

@@ -389,3 +389,35 @@ async fn a_get_never_starts_an_admission(backend: Backend) {
     assert_eq!(book(&bob, &slot, Some(&hkid(90))).await.status(), 201);
 }
 both_backends!(a_get_never_starts_an_admission);
+
+/// A place whose turn came is not banked forever: not started (joined
+/// again) within the admission's validity of the moment its turn came, it
+/// lapses (`expired`, on the status API and the page), and joining again
+/// takes a new place at the back instead of starting the old one.
+async fn a_place_not_started_in_time_lapses(backend: Backend) {
+    let (app, programme_id, _) = app_with_plan(backend).await;
+    // One a minute, admissions of one minute.
+    switch_on(&app, 1, 1).await;
+    let (_, first) = resident(&app, IdentityLevel::Basic, None).await;
+    assert_eq!(join(&first).await["state"], "admitted");
+    let (_, bob) = resident(&app, IdentityLevel::Basic, None).await;
+    assert_eq!(join(&bob).await["place"], 2);
+    // Three hours go by without Bob coming back (the stored times set back).
+    let db = app.db();
+    let backend = db.get_database_backend();
+    let t = time::OffsetDateTime::now_utc() - time::Duration::hours(3);
+    let hours_ago = format!("{} {:02}:{:02}:{:02}+00:00", t.date(), t.hour(), t.minute(), t.second());
+    for sql in [
+        format!("UPDATE booking_waiting_room SET clock_ms = clock_ms - 10800000 WHERE programme_id = '{programme_id}'"),
+        format!("UPDATE booking_queue_place SET joined_at = '{hours_ago}' WHERE programme_id = '{programme_id}'"),
+    ] {
+        sea_orm::ConnectionTrait::execute_raw(db, sea_orm::Statement::from_string(backend, sql)).await.unwrap();
+    }
+    let body: Value = bob.get(QUEUE).await.json().await.unwrap();
+    assert_eq!((body["state"].as_str(), body["place"].as_i64()), (Some("expired"), Some(2)), "{body}");
+    let page = bob.get("/en/booking/community-testing/queue").await.text().await.unwrap();
+    assert!(!page.contains("Start my turn"), "{page}");
+    let again = join(&bob).await;
+    assert_eq!(again["place"], 3, "a new place at the back: {again}");
+}
+both_backends!(a_place_not_started_in_time_lapses);
