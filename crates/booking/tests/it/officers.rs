@@ -228,18 +228,83 @@ async fn the_laboratory_cannot_reach_personal_data(backend: Backend) {
             }
         }
     }
-    // The officers' pages too.
-    for page in
-        ["/en/officer/booking", "/en/officer/booking/lab", "/en/officer/booking/results", "/en/officer/booking/walk-in"]
-    {
-        let response = lab.get(page).await;
+    // Every page too: the officers' (their forms posted with the booking's
+    // reference and the specimen's code), the residents' (the booking's own
+    // pages by its ID) and the administrators'. Only the laboratory's own
+    // page answers; the staff's and administrators' refuse with 403.
+    let programme = imported.programmes[0].id.clone();
+    let centre = imported.programmes[0].centres["sha-tin-town-hall"].clone();
+    let fill = |page: &str| {
+        page.replace("{programme}", &programme)
+            .replace("{centre}", &centre)
+            .replace("{id}", &booking_id)
+            .replace("{slug}", "community-testing")
+    };
+    let refused = |page: &str| {
+        page.starts_with("/en/admin/") || page.starts_with("/en/officer/booking") && page != "/en/officer/booking/lab"
+    };
+    let gets = [
+        "/en/officer/booking",
+        "/en/officer/booking/lab",
+        "/en/officer/booking/results",
+        "/en/officer/booking/walk-in",
+        "/en/booking",
+        "/en/booking/mine",
+        "/en/booking/book",
+        "/en/booking/bookings/{id}",
+        "/en/booking/bookings/{id}/cancel",
+        "/en/booking/bookings/{id}/reschedule",
+        "/en/booking/{slug}",
+        "/en/booking/{slug}/centres/{centre}",
+        "/en/booking/{slug}/queue",
+        "/en/booking/{slug}/availability",
+        "/en/admin/booking",
+        "/en/admin/booking/programmes/{programme}",
+        "/en/admin/booking/programmes/{programme}/quotas",
+        "/en/admin/booking/programmes/{programme}/slots",
+        "/en/admin/booking/programmes/{programme}/statistics",
+        "/en/admin/booking/holidays",
+        "/en/admin/booking/holidays/2027",
+        "/en/admin/booking/closures",
+        "/en/admin/booking/waiting-room",
+        "/en/admin/booking/waiting-room/{programme}",
+    ];
+    let posts = [
+        "/en/officer/booking/look-up",
+        "/en/officer/booking/check-in",
+        "/en/officer/booking/walk-in",
+        "/en/officer/booking/lab",
+        "/en/officer/booking/results/notify",
+        "/en/booking/book",
+        "/en/booking/bookings/{id}/cancel",
+        "/en/booking/bookings/{id}/reschedule",
+        "/en/booking/{slug}/queue",
+        "/en/admin/booking/programmes/{programme}/quotas",
+        "/en/admin/booking/programmes/{programme}/slots",
+        "/en/admin/booking/holidays/2027",
+        "/en/admin/booking/closures",
+        "/en/admin/booking/waiting-room/{programme}",
+    ];
+    let fields = [
+        ("reference", reference.as_str()),
+        ("specimen_code", code.as_str()),
+        ("code", code.as_str()),
+        ("booking_id", booking_id.as_str()),
+        ("number", document.as_str()),
+    ];
+    for (method, page) in gets.iter().map(|p| ("GET", p)).chain(posts.iter().map(|p| ("POST", p))) {
+        let path = fill(page);
+        let response = if method == "GET" { lab.get(&path).await } else { lab.post_form(&path, &fields).await };
         let status = response.status().as_u16();
-        let text = response.text().await.unwrap();
+        // The page names the path the caller sent (the language switcher, a
+        // 404's address): not learnt.
+        let text = response.text().await.unwrap().replace(&path["/en".len()..], "");
         for secret in &secrets {
-            assert!(!text.contains(secret.as_str()), "{page} ({status}) shows {secret}");
+            assert!(!text.contains(secret.as_str()), "{method} {path} ({status}) shows {secret}: {text}");
         }
-        if page != "/en/officer/booking/lab" {
-            assert_eq!(status, 403, "{page}");
+        assert!(status < 500, "{method} {path} ({status})");
+        if refused(page) {
+            assert_eq!(status, 403, "{method} {path}");
         }
     }
     let label = format!("/en/officer/booking/specimens/{}/label", code.replace('-', ""));
