@@ -4,8 +4,8 @@
 //! The invariants live in the database (DESIGN §3): a slot's `taken` never
 //! exceeds its `capacity` nor goes below zero (checks), a day's quota
 //! likewise, and one person (by their identity document's blind index) holds
-//! at most one booking per programme step that is not cancelled (a partial
-//! unique index).
+//! at most one booking per programme step that is confirmed or attended (a
+//! partial unique index: a cancelled or missed booking frees the step).
 
 use sea_orm_migration::prelude::*;
 
@@ -16,6 +16,7 @@ pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(WaitingRoom),
         Box::new(Administration),
         Box::new(OnePerPerson),
+        Box::new(MissedFreesStep),
     ]
 }
 
@@ -596,6 +597,39 @@ impl MigrationTrait for OnePerPerson {
                  (programme_id, step, person_id) WHERE status <> 'cancelled'",
             )
             .await?;
+        Ok(())
+    }
+}
+
+/// A missed booking (`no_show`) frees its step, as a cancelled one does: the
+/// person's next attempt is the same step (only attended steps count), so
+/// both one-per-step indexes hold only confirmed and attended bookings.
+struct MissedFreesStep;
+
+impl MigrationName for MissedFreesStep {
+    fn name(&self) -> &str {
+        "m20261201_080000_booking_missed_frees_step"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for MissedFreesStep {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        let db = m.get_connection();
+        // New names, not the old ones dropped and made again: another pooled
+        // SQLite connection with the schema read before the drop would
+        // refuse to create an index it still believes exists.
+        for (old, new, column) in [
+            ("booking_booking_one_per_step", "booking_booking_step_held", "document_index"),
+            ("booking_booking_one_per_person", "booking_booking_person_step_held", "person_id"),
+        ] {
+            db.execute_unprepared(&format!(
+                "CREATE UNIQUE INDEX {new} ON booking_booking (programme_id, step, {column}) \
+                 WHERE status IN ('confirmed', 'attended')"
+            ))
+            .await?;
+            db.execute_unprepared(&format!("DROP INDEX {old}")).await?;
+        }
         Ok(())
     }
 }

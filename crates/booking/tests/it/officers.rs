@@ -372,3 +372,20 @@ async fn missed_bookings_become_no_shows_once_their_day_ends(backend: Backend) {
     assert_eq!(theirs["items"][0]["status"], "confirmed");
 }
 both_backends!(missed_bookings_become_no_shows_once_their_day_ends);
+
+async fn a_missed_booking_does_not_hold_its_step(backend: Backend) {
+    let app = spawn(backend).await;
+    import(&app, &testing_plan(5)).await;
+    let all = slots(&availability(&app.client(), "community-testing").await);
+    let (_, _, resident) = booked(&app, &all[0].0, 11).await;
+    move_to_past(&app, &all[0].0).await;
+    assert_eq!(booking::officers::store::mark_no_shows(&app.state).await.unwrap(), 1);
+    // Only attended steps count: the next attempt is step 1 again, and the
+    // missed booking must not make it a duplicate.
+    let (status, kind, _) = problem(book(&resident, &all[2].0, Some(&hkid(11))).await).await;
+    assert_eq!((status, kind.as_str()), (201, ""));
+    let mine: Value = resident.get("/api/v1/booking/bookings").await.json().await.unwrap();
+    let statuses: Vec<&str> = mine["items"].as_array().unwrap().iter().map(|b| b["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["confirmed", "no_show"]);
+}
+both_backends!(a_missed_booking_does_not_hold_its_step);
