@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use platform::app::AppState;
 use platform::error::{AppError, DomainError, ErrorKind};
 use platform::extract::ApiJson;
-use platform::principal::{Admin, Require, SignedIn};
+use platform::principal::{Admin, Granted, Require};
 use platform::web::ClientInfo;
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -158,6 +158,7 @@ impl utoipa::IntoResponses for QueueProblems {
     path = "/api/v1/booking/programmes/{id}/queue",
     tag = "booking",
     operation_id = "joinBookingQueue",
+    security(("session" = []), ("bearer" = ["booking"])),
     summary = "Join a programme's waiting room",
     description = "For residents (session with the CSRF header, or an access token with the `booking` scope). \
         When the programme's waiting room is on, the caller gets a numbered place, first come first served; \
@@ -173,7 +174,7 @@ impl utoipa::IntoResponses for QueueProblems {
 )]
 pub(crate) async fn join(
     State(state): State<AppState>,
-    SignedIn(principal): SignedIn,
+    Granted { principal, .. }: Granted<crate::BookingScope>,
     client: axum::Extension<ClientInfo>,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
@@ -189,8 +190,9 @@ pub(crate) async fn join(
     path = "/api/v1/booking/programmes/{id}/queue",
     tag = "booking",
     operation_id = "bookingQueueStatus",
+    security(("session" = []), ("bearer" = ["booking"])),
     summary = "Where you stand in a programme's waiting room",
-    description = "For residents. The caller's place, position (places to be admitted up to and including \
+    description = "For residents (session, or an access token with the `booking` scope). The caller's place, position (places to be admitted up to and including \
         theirs) and estimated wait at the room's admission rate. Every server answers the same: the admission \
         clock is computed from the database and the time. Poll it every few seconds; it changes nothing: it \
         never takes a place (`not_queued` until joined) and never starts an admission. When the turn has \
@@ -201,7 +203,7 @@ pub(crate) async fn join(
 )]
 pub(crate) async fn status(
     State(state): State<AppState>,
-    SignedIn(principal): SignedIn,
+    Granted { principal, .. }: Granted<crate::BookingScope>,
     client: axum::Extension<ClientInfo>,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
 
 mod api;
+mod booking_bearer;
 mod booking_import;
 mod booking_people;
 mod booking_sigkill;
