@@ -17,6 +17,7 @@ pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(Administration),
         Box::new(OnePerPerson),
         Box::new(MissedFreesStep),
+        Box::new(Repeatable),
     ]
 }
 
@@ -631,5 +632,36 @@ impl MigrationTrait for MissedFreesStep {
             db.execute_unprepared(&format!("DROP INDEX {old}")).await?;
         }
         Ok(())
+    }
+}
+
+/// Programmes people come back to (testing, border crossings): an
+/// attendance frees the person for another booking. Off for existing rows.
+struct Repeatable;
+
+impl MigrationName for Repeatable {
+    fn name(&self) -> &str {
+        "m20261201_090000_booking_repeatable"
+    }
+}
+
+#[derive(DeriveIden)]
+enum BookingProgrammeRepeatable {
+    #[sea_orm(iden = "booking_programme")]
+    Table,
+    Repeatable,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Repeatable {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        use BookingProgrammeRepeatable as P;
+        m.alter_table(
+            Table::alter()
+                .table(P::Table)
+                .add_column(ColumnDef::new(P::Repeatable).boolean().not_null().default(false))
+                .to_owned(),
+        )
+        .await
     }
 }

@@ -388,6 +388,7 @@ booking-admin-residents-only = Hong Kong residents only
 booking-admin-min-age = Minimum age
 booking-admin-max-age = Maximum age
 booking-admin-steps = Steps (doses)
+booking-admin-repeatable = Booked again after each visit
 booking-admin-min-interval = Days from the previous step, at least
 booking-admin-max-interval = Days from the previous step, at most
 booking-admin-opens = Booking opens

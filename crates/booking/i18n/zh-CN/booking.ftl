@@ -388,6 +388,7 @@ booking-admin-residents-only = 只限香港居民
 booking-admin-min-age = 最低年龄
 booking-admin-max-age = 最高年龄
 booking-admin-steps = 步骤（剂数）
+booking-admin-repeatable = 每次到访后可再预约
 booking-admin-min-interval = 与上一步骤最少相隔日数
 booking-admin-max-interval = 与上一步骤最多相隔日数
 booking-admin-opens = 开始预约

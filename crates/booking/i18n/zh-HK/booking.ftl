@@ -388,6 +388,7 @@ booking-admin-residents-only = 只限香港居民
 booking-admin-min-age = 最低年齡
 booking-admin-max-age = 最高年齡
 booking-admin-steps = 步驟（劑數）
+booking-admin-repeatable = 每次到訪後可再預約
 booking-admin-min-interval = 與上一步驟最少相隔日數
 booking-admin-max-interval = 與上一步驟最多相隔日數
 booking-admin-opens = 開始預約

@@ -170,6 +170,7 @@ fn programme_settings(ctx: &PageContext, p: &programme::Model) -> Vec<(String, S
         (ctx.t("booking-admin-min-age"), days(e.min_age)),
         (ctx.t("booking-admin-max-age"), days(e.max_age)),
         (ctx.t("booking-admin-steps"), e.steps.to_string()),
+        (ctx.t("booking-admin-repeatable"), yes_no(e.repeatable)),
         (ctx.t("booking-admin-min-interval"), days(e.min_interval_days)),
         (ctx.t("booking-admin-max-interval"), days(e.max_interval_days)),
         (ctx.t("booking-admin-opens"), when(p.opens_at)),

@@ -80,6 +80,14 @@ pub struct Eligibility {
     /// Days from the previous step's attendance to the next step's slot.
     pub min_interval_days: Option<u32>,
     pub max_interval_days: Option<u32>,
+    /// A service people come back to (a test, a border crossing), not a
+    /// course: each attendance frees the person for another booking, and
+    /// `steps` does not limit them. Each booking then has the next visit's
+    /// number as its step (one active booking per person and visit);
+    /// `min_interval_days` is the least time between visits, and the
+    /// product and `max_interval_days` do not bind.
+    #[serde(default)]
+    pub repeatable: bool,
 }
 
 fn one() -> u32 {
@@ -201,7 +209,7 @@ impl Eligibility {
         }
         let Some(previous) = facts.attended.iter().max_by_key(|(step, ..)| *step) else { return Ok(1) };
         let step = previous.0 + 1;
-        if step > self.steps {
+        if step > self.steps && !self.repeatable {
             return Err(Ineligible::CourseComplete);
         }
         let (_, day, product) = previous;
@@ -210,6 +218,9 @@ impl Eligibility {
             if facts.slot_day < earliest {
                 return Err(Ineligible::TooSoon { earliest });
             }
+        }
+        if self.repeatable {
+            return Ok(step);
         }
         if let Some(max) = self.max_interval_days {
             let latest = day.saturating_add(time::Duration::days(i64::from(max)));
@@ -265,6 +276,7 @@ mod tests {
         steps: 2,
         min_interval_days: Some(21),
         max_interval_days: Some(56),
+        repeatable: false,
     };
 
     fn facts(attended: &[(u32, Date, String)]) -> Facts<'_> {
@@ -307,6 +319,22 @@ mod tests {
         let real = Facts { level: IdentityLevel::RealName, ..facts(&[]) };
         assert_eq!(checked.check(&real), Ok(1));
         assert_eq!(checked.check(&Facts { document_kind: "passport", ..real }), Err(Ineligible::NotResident));
+    }
+
+    #[test]
+    fn a_repeatable_service_is_booked_again_after_each_visit() {
+        let testing = Eligibility { steps: 1, min_interval_days: None, max_interval_days: None, ..OPEN };
+        let visited = [(1, date!(2026 - 11 - 20), "p2".to_owned())];
+        assert_eq!(testing.check(&facts(&visited)), Err(Ineligible::CourseComplete), "a course of one");
+        let repeatable = Eligibility { repeatable: true, ..testing };
+        assert_eq!(repeatable.check(&facts(&[])), Ok(1));
+        // The next visit's number, whatever the product and however long ago.
+        assert_eq!(repeatable.check(&facts(&visited)), Ok(2));
+        let twice = [(1, date!(2025 - 01 - 01), "p1".to_owned()), (2, date!(2026 - 11 - 30), "p1".to_owned())];
+        assert_eq!(repeatable.check(&facts(&twice)), Ok(3));
+        // A least time between visits still holds.
+        let weekly = Eligibility { min_interval_days: Some(7), ..repeatable };
+        assert_eq!(weekly.check(&facts(&twice)), Err(Ineligible::TooSoon { earliest: date!(2026 - 12 - 07) }));
     }
 
     #[test]

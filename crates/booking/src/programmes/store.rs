@@ -35,6 +35,8 @@ pub mod programme {
         pub steps: i32,
         pub min_interval_days: Option<i32>,
         pub max_interval_days: Option<i32>,
+        /// Each attendance frees the person for another booking (see `Eligibility::repeatable`).
+        pub repeatable: bool,
         pub opens_at: Option<TimeDateTimeWithTimeZone>,
         pub closes_at: Option<TimeDateTimeWithTimeZone>,
         pub created_at: TimeDateTimeWithTimeZone,
@@ -189,6 +191,7 @@ impl programme::Model {
             steps: u32::try_from(self.steps).unwrap_or(1),
             min_interval_days: days(self.min_interval_days),
             max_interval_days: days(self.max_interval_days),
+            repeatable: self.repeatable,
         }
     }
 }

@@ -51,6 +51,7 @@ async fn upsert_programme(
         steps: Set(int(Some(p.eligibility.steps)).unwrap_or(1)),
         min_interval_days: Set(int(p.eligibility.min_interval_days)),
         max_interval_days: Set(int(p.eligibility.max_interval_days)),
+        repeatable: Set(p.eligibility.repeatable),
         opens_at: Set(p.opens_at),
         closes_at: Set(p.closes_at),
         created_at: if created { Set(now) } else { NotSet },

@@ -389,3 +389,28 @@ async fn a_missed_booking_does_not_hold_its_step(backend: Backend) {
     assert_eq!(statuses, ["confirmed", "no_show"]);
 }
 both_backends!(a_missed_booking_does_not_hold_its_step);
+
+/// A repeatable service (testing here) is booked again after each visit,
+/// the visit's number as its step; a course of one is complete once attended.
+async fn a_repeatable_service_is_booked_again_after_a_visit(backend: Backend) {
+    let app = spawn(backend).await;
+    let mut plan = testing_plan(5);
+    plan["programme"][0]["eligibility"]["repeatable"] = json!(true);
+    import(&app, &plan).await;
+    let all = slots(&availability(&app.client(), "community-testing").await);
+    let staff = app.sign_in_as(&officer(&[booking::officers::STAFF_SCOPE])).await;
+    let (_, reference, resident) = booked(&app, &all[0].0, 21).await;
+    move_to_now(&app, &all[0].0).await;
+    assert_eq!(check_in(&staff, &reference).await.status(), 200);
+
+    let (status, kind, again) = problem(book(&resident, &all[3].0, Some(&hkid(21))).await).await;
+    assert_eq!((status, kind.as_str()), (201, ""), "{again}");
+    assert_eq!(again["step"], 2, "the second visit");
+    // The same visit twice is still one booking.
+    let (status, kind, _) = problem(book(&resident, &all[4].0, Some(&hkid(21))).await).await;
+    assert_eq!((status, kind.as_str()), (409, "booking/duplicate"));
+    // A walk-in after the visit is welcome too.
+    assert_eq!(walk_in(&staff, &all[0].0, 22).await.status(), 201);
+    assert_eq!(walk_in(&staff, &all[0].0, 22).await.status(), 201, "again the same day: a repeat visit");
+}
+both_backends!(a_repeatable_service_is_booked_again_after_a_visit);
