@@ -114,6 +114,18 @@ pub async fn record_person(state: &AppState, person_id: &str) -> Result<Option<R
     Ok(None)
 }
 
+/// Whether `account_id` still acts for `person_id` (its holder, or a
+/// dependant it still looks after): a booking made for a dependant is the
+/// guardian's only while identity keeps the link.
+pub async fn acts_for(state: &AppState, account_id: &str, person_id: &str) -> Result<bool, AppError> {
+    let (Ok(account), Ok(person)) = (uuid::Uuid::parse_str(account_id), uuid::Uuid::parse_str(person_id)) else {
+        return Ok(false);
+    };
+    let people = state.contracts.people()?;
+    let account = platform::principal::AccountId(account);
+    Ok(people.acts_for(state, &account, &platform::contracts::PersonId(person)).await?.is_some())
+}
+
 /// Where and in which language to write to the holder of `account_id`
 /// (identity's verified address), or `None` when there is nowhere.
 pub async fn contact(state: &AppState, account_id: &str) -> Result<Option<platform::contracts::Contact>, AppError> {

@@ -350,13 +350,18 @@ pub(crate) async fn changed(state: &AppState, programme_id: &str, slot: &slot::M
     }
 }
 
-/// The booking with this ID that `account_id` made, with its context.
+/// The booking with this ID that `account_id` made, with its context, while
+/// the account still acts for its person (identity may have ended a
+/// guardian's link to a dependant since).
 pub async fn of_account(state: &AppState, account_id: &str, id: &str) -> Result<Option<Booked>, AppError> {
     let Some(booking) =
         booking::Entity::find_by_id(id).filter(booking::Column::AccountId.eq(account_id)).one(&state.db).await?
     else {
         return Ok(None);
     };
+    if !crate::people::acts_for(state, account_id, &booking.person_id).await? {
+        return Ok(None);
+    }
     context(state, booking).await
 }
 
@@ -583,31 +588,58 @@ async fn move_booking(
 }
 
 /// One page of an account's bookings, newest first, after `after`; one row
-/// more than `limit`, so the caller knows whether more follow.
+/// more than `limit`, so the caller knows whether more follow. Only those
+/// for people the account still acts for (as [`of_account`]).
 pub async fn page_of_account(
     state: &AppState,
     account_id: &str,
     limit: u64,
     after: Option<&platform::paging::Cursor>,
 ) -> Result<Vec<Booked>, AppError> {
-    let mut query = booking::Entity::find()
-        .filter(booking::Column::AccountId.eq(account_id))
-        .order_by_desc(booking::Column::CreatedAt)
-        .order_by_desc(booking::Column::Id);
-    if let Some(c) = after {
-        query =
-            query.filter(Condition::any().add(booking::Column::CreatedAt.lt(c.at)).add(
-                Condition::all().add(booking::Column::CreatedAt.eq(c.at)).add(booking::Column::Id.lt(c.id.as_str())),
-            ));
-    }
-    let rows = query.limit(limit.saturating_add(1)).all(&state.db).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for b in rows {
-        if let Some(found) = context(state, b).await? {
-            out.push(found);
+    let want = limit.saturating_add(1);
+    let mut after = after.cloned();
+    let mut people: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
+    let mut out = Vec::new();
+    loop {
+        let mut query = booking::Entity::find()
+            .filter(booking::Column::AccountId.eq(account_id))
+            .order_by_desc(booking::Column::CreatedAt)
+            .order_by_desc(booking::Column::Id);
+        if let Some(c) = &after {
+            query = query.filter(
+                Condition::any().add(booking::Column::CreatedAt.lt(c.at)).add(
+                    Condition::all()
+                        .add(booking::Column::CreatedAt.eq(c.at))
+                        .add(booking::Column::Id.lt(c.id.as_str())),
+                ),
+            );
+        }
+        let rows = query.limit(want).all(&state.db).await?;
+        let exhausted = (rows.len() as u64) < want;
+        after = rows.last().map(|b| platform::paging::Cursor { at: b.created_at, id: b.id.clone() });
+        for b in rows {
+            let allowed = match people.get(&b.person_id) {
+                Some(allowed) => *allowed,
+                None => {
+                    let allowed = crate::people::acts_for(state, account_id, &b.person_id).await?;
+                    people.insert(b.person_id.clone(), allowed);
+                    allowed
+                }
+            };
+            if !allowed {
+                continue;
+            }
+            if let Some(found) = context(state, b).await? {
+                out.push(found);
+            }
+            if out.len() as u64 >= want {
+                return Ok(out);
+            }
+        }
+        if exhausted {
+            return Ok(out);
         }
     }
-    Ok(out)
 }
 
 /// Bookings in a slot that hold its places: every one not cancelled.
@@ -667,7 +699,13 @@ pub async fn remind_due(state: &AppState) -> Result<u64, AppError> {
         .await?;
     let mut claimed = 0;
     for row in due {
-        let contact = crate::people::contact(state, &row.account_id).await?;
+        // No reminder to a guardian who no longer looks after the person
+        // (the claim below still marks it, so it is not picked again).
+        let contact = if crate::people::acts_for(state, &row.account_id, &row.person_id).await? {
+            crate::people::contact(state, &row.account_id).await?
+        } else {
+            None
+        };
         let Some(booked) = context(state, row).await? else { continue };
         let txn = platform::db::begin_write(&state.db).await?;
         let claim = booking::Entity::update_many()

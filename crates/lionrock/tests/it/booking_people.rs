@@ -128,3 +128,62 @@ both_backends!(a_resident_books_for_a_dependant_identity_lists);
 async fn identity_person(app: &TestApp, account: &AccountId) -> String {
     identity::store::account_by_id(app.db(), &account.to_string()).await.unwrap().unwrap().person_id
 }
+
+/// Messages in the outbox to `to`.
+async fn messages_to(app: &TestApp, to: &str) -> usize {
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let found = platform::outbox::entity::Entity::find()
+        .filter(platform::outbox::entity::Column::Recipient.eq(to))
+        .count(app.db())
+        .await
+        .unwrap();
+    usize::try_from(found).unwrap()
+}
+
+/// Once identity ends a guardian's link to a dependant, the dependant's
+/// booking is no longer the guardian's: not listed, not shown, not
+/// cancellable, and no reminder goes to the guardian; their own booking stays.
+async fn a_guardian_loses_a_dependants_bookings_with_the_link(backend: Backend) {
+    let app = TestApp::builder()
+        .module(identity::module())
+        .module(booking::module())
+        .backend(backend)
+        .config(|c| c.limits.global_per_ip_per_second = 1_000_000)
+        .spawn()
+        .await;
+    let slot = programme(&app).await;
+    let (account, client) = resident(&app, "guardian@example.org").await;
+    let added = client
+        .post_form(
+            "/en/account/dependants",
+            &[("name", "CHAN Siu Ming"), ("name_zh", "陳小明"), ("birthdate", "2018-04-01"), ("relation", "child")],
+        )
+        .await;
+    assert_eq!(added.status(), 303);
+    let html = client.get(&format!("/en/booking/book?slot={slot}")).await.text().await.unwrap();
+    let child = radios(&html, "person")[1].clone();
+    assert_eq!(book(&client, &slot, &child, "A123456(3)").await.status(), 303);
+    assert_eq!(book(&client, &slot, &account.to_string(), "B234567(1)").await.status(), 303);
+    let mine: Value = client.get("/api/v1/booking/bookings").await.json().await.unwrap();
+    let childs = mine["items"].as_array().unwrap().iter().find(|b| b["person_id"] == child.as_str()).unwrap();
+    let childs = childs["id"].as_str().unwrap().to_owned();
+
+    let removed = client.post_form("/en/account/dependants/remove", &[("person_id", child.as_str())]).await;
+    assert_eq!(removed.status(), 303, "{}", removed.text().await.unwrap());
+
+    let mine: Value = client.get("/api/v1/booking/bookings").await.json().await.unwrap();
+    let items = mine["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{mine}");
+    assert_eq!(items[0]["person_id"], identity_person(&app, &account).await.as_str());
+    assert_eq!(client.get(&format!("/en/booking/bookings/{childs}")).await.status(), 404);
+    let path = "/api/v1/booking/bookings/{id}".replace("{id}", &childs);
+    let csrf = client.csrf_token().await;
+    let r = client.http.delete(client.url(&path)).header(platform::web::CSRF_HEADER, csrf).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+
+    // Tomorrow's reminders: the guardian's own booking only.
+    let before = messages_to(&app, "guardian@example.org").await;
+    booking::bookings::store::remind_due(&app.state).await.unwrap();
+    assert_eq!(messages_to(&app, "guardian@example.org").await, before + 1);
+}
+both_backends!(a_guardian_loses_a_dependants_bookings_with_the_link);
