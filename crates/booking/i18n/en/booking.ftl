@@ -251,7 +251,6 @@ booking-qr-label = QR code of booking reference { $reference }
 booking-qr-note = Show this QR code, or read out the reference, at the centre.
 booking-print-note = You can print this page. We have also sent the reference to you by e-mail or SMS.
 booking-status = Status
-booking-status-no_show = Missed
 booking-mine-title = My bookings
 booking-mine-none = You have no bookings.
 booking-view-link = View and print

@@ -251,7 +251,6 @@ booking-qr-label = 预约编号 { $reference } 的二维码
 booking-qr-note = 请在中心出示此二维码，或读出预约编号。
 booking-print-note = 你可以打印此页。我们亦已通过电邮或短信把预约编号发送给你。
 booking-status = 状态
-booking-status-no_show = 缺席
 booking-mine-title = 我的预约
 booking-mine-none = 你没有任何预约。
 booking-view-link = 查看及打印

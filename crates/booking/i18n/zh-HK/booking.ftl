@@ -251,7 +251,6 @@ booking-qr-label = 預約編號 { $reference } 的二維碼
 booking-qr-note = 請在中心出示此二維碼，或讀出預約編號。
 booking-print-note = 你可以列印此頁。我們亦已透過電郵或短訊把預約編號發送給你。
 booking-status = 狀態
-booking-status-no_show = 缺席
 booking-mine-title = 我的預約
 booking-mine-none = 你沒有任何預約。
 booking-view-link = 查看及列印

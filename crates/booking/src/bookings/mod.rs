@@ -138,6 +138,16 @@ impl Status {
         }
     }
 
+    /// The Fluent key of its name, the same on every page (residents' and officers').
+    pub fn message_key(self) -> &'static str {
+        match self {
+            Status::Confirmed => "booking-status-confirmed",
+            Status::Cancelled => "booking-status-cancelled",
+            Status::Attended => "booking-status-attended",
+            Status::NoShow => "booking-status-no-show",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Status> {
         [Status::Confirmed, Status::Cancelled, Status::Attended, Status::NoShow].into_iter().find(|x| x.as_str() == s)
     }

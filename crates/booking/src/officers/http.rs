@@ -122,12 +122,7 @@ struct Done {
 }
 
 fn status_key(status: Option<Status>) -> &'static str {
-    match status {
-        Some(Status::Confirmed) | None => "booking-status-confirmed",
-        Some(Status::Cancelled) => "booking-status-cancelled",
-        Some(Status::Attended) => "booking-status-attended",
-        Some(Status::NoShow) => "booking-status-no-show",
-    }
+    status.unwrap_or(Status::Confirmed).message_key()
 }
 
 /// `GET /{lang}/officer/booking`: the reference form (and the camera, with JavaScript).

@@ -603,7 +603,7 @@ fn shown(ctx: &PageContext, b: &Booked) -> Shown {
     Shown {
         id: b.booking.id.clone(),
         reference: Reference::parse(&b.booking.reference).map(|r| r.display()).unwrap_or(b.booking.reference.clone()),
-        status: ctx.t(&format!("booking-status-{}", status.as_str())),
+        status: ctx.t(status.message_key()),
         active: status == Status::Confirmed && b.slot.starts_at > platform::db::now(),
         slot: summary(ctx, &b.slot, &b.centre, &b.programme),
     }

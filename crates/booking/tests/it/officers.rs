@@ -370,6 +370,12 @@ async fn missed_bookings_become_no_shows_once_their_day_ends(backend: Backend) {
     assert_eq!(mine["items"][0]["status"], "no_show");
     let theirs: Value = other.get("/api/v1/booking/bookings").await.json().await.unwrap();
     assert_eq!(theirs["items"][0]["status"], "confirmed");
+    // The resident's page names the status as the officers' page does.
+    for (lang, name) in [("en", "Did not attend"), ("zh-hk", "未有到場"), ("zh-cn", "未有到场")] {
+        let page = resident.get(&format!("/{lang}/booking/mine")).await.text().await.unwrap();
+        assert!(page.contains(name), "{lang}: {page}");
+        assert!(!page.contains("booking-status"), "no raw key: {page}");
+    }
 }
 both_backends!(missed_bookings_become_no_shows_once_their_day_ends);
 
