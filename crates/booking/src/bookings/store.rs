@@ -115,7 +115,8 @@ pub(crate) async fn attended(
 
 /// Takes one place of `slot` (and of its day's quota, where one is set) in
 /// `txn`: one conditional statement each, so the database, not this code,
-/// decides who gets the last place.
+/// decides who gets the last place. `SlotClosed` rather than `Full` when a
+/// closure came between the caller's read of the slot and this statement.
 pub(crate) async fn take_place(
     state: &AppState,
     txn: &impl ConnectionTrait,
@@ -129,7 +130,8 @@ pub(crate) async fn take_place(
         .exec(txn)
         .await?;
     if taken.rows_affected == 0 {
-        return Err(BookingError::Full.into());
+        let closed = slot::Entity::find_by_id(&slot.id).one(txn).await?.is_some_and(|s| s.closed_at.is_some());
+        return Err(if closed { BookingError::SlotClosed } else { BookingError::Full }.into());
     }
     let day = state.to_local(slot.starts_at).date();
     let quota = quota::Entity::update_many()

@@ -163,3 +163,39 @@ both_backends!(the_same_idempotency_key_sent_at_once_books_once);
 async fn spawn_lifted(backend: Backend) -> TestApp {
     builder(backend).spawn().await
 }
+
+/// A slot closed (a typhoon closure) after a booking read it open and
+/// before its write: the answer names the closure, not a full slot.
+async fn a_slot_closed_mid_booking_answers_slot_closed(backend: Backend) {
+    use booking::programmes::store::slot as s;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    let app = spawn_lifted(backend).await;
+    import(&app, &testing_plan(5)).await;
+    let slot = slots(&availability(&app.client(), "community-testing").await)[0].0.clone();
+    let target = booking::bookings::store::target(app.db(), &slot).await.unwrap().unwrap();
+    target.check(time::OffsetDateTime::now_utc()).unwrap();
+    s::Entity::update_many()
+        .col_expr(s::Column::ClosedAt, Expr::value(time::OffsetDateTime::now_utc()))
+        .filter(s::Column::Id.eq(slot.as_str()))
+        .exec(app.db())
+        .await
+        .unwrap();
+    let document = platform::ids::Document::parse("hkid", &hkid(1), "").unwrap();
+    let account = platform::principal::AccountId::new().to_string();
+    let new = booking::bookings::store::NewBooking {
+        slot_id: &slot,
+        holder: booking::bookings::Holder {
+            person_id: account.clone(),
+            document_index: document.index(&app.state.keys),
+            document_kind: "hkid".to_owned(),
+            document_sealed: None,
+            birthdate: None,
+        },
+        account_id: &account,
+        level: IdentityLevel::Basic,
+    };
+    let refused = booking::bookings::store::book_target(&app.state, target, new).await.unwrap_err();
+    assert_eq!(refused.problem.slug, "booking/slot-closed");
+    assert_eq!(ledger(&app, &slot).await, (0, 0), "no place taken");
+}
+both_backends!(a_slot_closed_mid_booking_answers_slot_closed);
