@@ -52,43 +52,54 @@ pub struct Attended {
     pub specimen: Option<SpecimenCode>,
 }
 
-/// Counts one unknown reference against `officer` this hour.
-async fn count_miss(state: &AppState, officer: &str) -> Result<(), DbErr> {
-    let hour = hour_of(platform::db::now());
+/// Counts one look-up against `officer` in `hour` if the hour's limit
+/// allows it: one conditional statement (`misses < limit`), so parallel
+/// look-ups cannot all pass a count read before any of them was added.
+/// `false` when the limit is reached.
+async fn reserve_look_up(state: &AppState, officer: &str, hour: time::OffsetDateTime) -> Result<bool, DbErr> {
     for _ in 0..2 {
         let bumped = miss::Entity::update_many()
             .col_expr(miss::Column::Misses, Expr::col(miss::Column::Misses).add(1))
             .filter(miss::Column::AccountId.eq(officer))
             .filter(miss::Column::Hour.eq(hour))
+            .filter(miss::Column::Misses.lt(LOOK_UP_MISSES_PER_HOUR))
             .exec(&state.db)
             .await?;
         if bumped.rows_affected > 0 {
-            return Ok(());
+            return Ok(true);
         }
         let row = miss::ActiveModel { account_id: Set(officer.to_owned()), hour: Set(hour), misses: Set(1) };
         match row.insert(&state.db).await {
-            Ok(_) => return Ok(()),
-            // Another request of this officer inserted the hour's row first: bump it.
+            Ok(_) => return Ok(true),
+            // The hour's row exists (at its limit, or inserted by a parallel
+            // look-up of this officer just now): try the conditional bump again.
             Err(e) if platform::db::is_unique_violation(&e) => continue,
             Err(e) => return Err(e),
         }
     }
-    Ok(())
+    Ok(false)
 }
 
-/// Whether `officer` may look up another reference this hour.
-async fn may_look_up(state: &AppState, officer: &str) -> Result<bool, DbErr> {
-    let hour = hour_of(platform::db::now());
-    let found = miss::Entity::find_by_id((officer.to_owned(), hour)).one(&state.db).await?;
-    Ok(found.is_none_or(|m| m.misses < LOOK_UP_MISSES_PER_HOUR))
+/// Gives back the look-up counted in `hour`: the reference was known.
+async fn release_look_up(state: &AppState, officer: &str, hour: time::OffsetDateTime) -> Result<(), DbErr> {
+    miss::Entity::update_many()
+        .col_expr(miss::Column::Misses, Expr::col(miss::Column::Misses).sub(1))
+        .filter(miss::Column::AccountId.eq(officer))
+        .filter(miss::Column::Hour.eq(hour))
+        .filter(miss::Column::Misses.gt(0))
+        .exec(&state.db)
+        .await?;
+    Ok(())
 }
 
 /// The booking with the reference `typed` (as `Reference::parse` reads it),
 /// for officer `officer` (an account ID). Every unknown or malformed
 /// reference counts against the officer; past the hour's limit every
-/// look-up is refused, known or not, so guessing stays slow.
+/// look-up is refused, known or not, so guessing stays slow. The look-up
+/// is counted before it runs and given back when the reference was known.
 pub async fn look_up(state: &AppState, officer: &str, typed: &str) -> Result<Booked, AppError> {
-    if !may_look_up(state, officer).await? {
+    let hour = hour_of(platform::db::now());
+    if !reserve_look_up(state, officer, hour).await? {
         tracing::warn!(officer, "booking: an officer reached the limit of unknown references");
         return Err(BookingError::TooManyLookUps.into());
     }
@@ -101,9 +112,9 @@ pub async fn look_up(state: &AppState, officer: &str, typed: &str) -> Result<Boo
         None => None,
     };
     let Some(found) = found else {
-        count_miss(state, officer).await?;
         return Err(BookingError::UnknownReference.into());
     };
+    release_look_up(state, officer, hour).await?;
     Ok(found)
 }
 

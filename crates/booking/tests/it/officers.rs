@@ -117,6 +117,25 @@ async fn guessing_references_is_cut_off(backend: Backend) {
 }
 both_backends!(guessing_references_is_cut_off);
 
+/// Guesses sent at once meet the same limit: the count is taken before each
+/// look-up with one conditional statement, not read first and added after.
+async fn parallel_guesses_meet_the_limit_exactly(backend: Backend) {
+    let app = spawn(backend).await;
+    let staff = app.sign_in_as(&officer(&[booking::officers::STAFF_SCOPE])).await;
+    let limit = usize::try_from(booking::officers::LOOK_UP_MISSES_PER_HOUR).unwrap();
+    staff.csrf_token().await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..limit + 20 {
+        let staff = staff.clone();
+        tasks.spawn(async move { problem(check_in(&staff, "ZZZZZ-ZZZZZ").await).await.1 });
+    }
+    let answers = tasks.join_all().await;
+    let unknown = answers.iter().filter(|k| *k == "booking/unknown-reference").count();
+    let refused = answers.iter().filter(|k| *k == "booking/too-many-look-ups").count();
+    assert_eq!((unknown, refused), (limit, 20), "{answers:?}");
+}
+both_backends!(parallel_guesses_meet_the_limit_exactly);
+
 async fn walk_in(client: &TestClient, slot: &str, n: u32) -> reqwest::Response {
     let body = json!({"slot_id": slot, "document": {"kind": "hkid", "number": hkid(n)}});
     send(client, Method::POST, "/api/v1/booking/walk-ins", Some(&body), None).await
