@@ -608,13 +608,9 @@ pub async fn page_of_account(
             .order_by_desc(booking::Column::CreatedAt)
             .order_by_desc(booking::Column::Id);
         if let Some(c) = &after {
-            query = query.filter(
-                Condition::any().add(booking::Column::CreatedAt.lt(c.at)).add(
-                    Condition::all()
-                        .add(booking::Column::CreatedAt.eq(c.at))
-                        .add(booking::Column::Id.lt(c.id.as_str())),
-                ),
-            );
+            query = query.filter(Condition::any().add(booking::Column::CreatedAt.lt(c.at)).add(
+                Condition::all().add(booking::Column::CreatedAt.eq(c.at)).add(booking::Column::Id.lt(c.id.as_str())),
+            ));
         }
         let rows = query.limit(want).all(&state.db).await?;
         let exhausted = (rows.len() as u64) < want;

@@ -166,7 +166,8 @@ async fn an_app_books_for_a_resident_with_an_access_token(backend: Backend) {
 
     // The waiting room on: the app joins it and reads its standing with the token.
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let admin = Principal::new(AccountId::new(), IdentityLevel::RealName, vec![Role::Admin], AuthStrength::TwoFactor, now);
+    let admin =
+        Principal::new(AccountId::new(), IdentityLevel::RealName, vec![Role::Admin], AuthStrength::TwoFactor, now);
     let admin = app.sign_in_as(&admin).await;
     let room = "/api/v1/booking/programmes/{id}/waiting-room".replace("{id}", "community-testing");
     let settings = json!({"enabled": true, "rate_per_minute": 60, "validity_minutes": 15});
