@@ -7,5 +7,11 @@ use platform::module::Module;
 
 /// Every module, platform first; the order of their migrations follows it.
 pub fn modules() -> Vec<Module> {
-    vec![platform::app::platform_module(), identity::module(), credentials::module(), booking::module()]
+    vec![
+        platform::app::platform_module(),
+        identity::module(),
+        credentials::module(),
+        booking::module(),
+        opendata::module(),
+    ]
 }

@@ -1,8 +1,9 @@
 //! The API contract with every module composed: the served OpenAPI document
-//! is valid OpenAPI 3.1, and it documents exactly the `/api/v…` routes the
-//! source declares (a route added without its operation, or an operation
-//! whose route is gone, fails here), and exactly their methods: every other
-//! method is 405, and nothing but a module's `api` answers under `/api`.
+//! is valid OpenAPI 3.1, and it documents exactly the `/api/v…` routes (and
+//! CKAN's `/api/3/…` and `/api/action/…`) the source declares (a route added
+//! without its operation, or an operation whose route is gone, fails here),
+//! and exactly their methods: every other method is 405, and nothing but a
+//! module's `api` answers under `/api`.
 
 use std::collections::BTreeSet;
 
@@ -13,22 +14,22 @@ use serde_json::Value;
 
 use crate::support::{rust_files, workspace};
 
-/// Every string literal in `text` that is an API route: `"/api/v<N>/…"`.
+/// Every string literal in `text` that is an API route: `"/api/v<N>/…"`
+/// (lionrock's own API), or CKAN's Action API that open data serves,
+/// `"/api/<N>/…"` and `"/api/action/…"`.
 fn api_literals(text: &str) -> Vec<String> {
     let mut found = Vec::new();
     let mut rest = text;
-    while let Some(i) = rest.find("\"/api/v") {
+    while let Some(i) = rest.find("\"/api/") {
         let tail = &rest[i + 1..];
         let end = tail.find('"').unwrap_or(tail.len());
         let literal = &tail[..end];
-        let version = literal["/api/v".len()..].split('/').next().unwrap_or("");
+        let segment = literal["/api/".len()..].split('/').next().unwrap_or("");
+        let version = segment.strip_prefix('v').unwrap_or(segment);
+        let versioned = !version.is_empty() && version.bytes().all(|b| b.is_ascii_digit());
         // A route is a plain path: a literal with escapes or spaces is some other text.
         let plain = !literal.contains(['\\', ' ']);
-        if plain
-            && !version.is_empty()
-            && version.bytes().all(|b| b.is_ascii_digit())
-            && literal.len() > "/api/v1/".len()
-        {
+        if plain && (versioned || segment == "action") && literal.len() > "/api/".len() + segment.len() + 1 {
             found.push(literal.to_owned());
         }
         rest = &tail[end.min(tail.len())..];
@@ -69,8 +70,8 @@ async fn served_document() -> (TestApp, Value) {
 #[test]
 fn api_literals_are_found_in_source_text() {
     let text = r#"route("/api/v1/things/{id}", get(x)); if path.starts_with("/api/") {} "/api/v2x/no" "/api/v1/"
-        b"/api/v1/signed\nmessage""#;
-    assert_eq!(api_literals(text), ["/api/v1/things/{id}"]);
+        b"/api/v1/signed\nmessage" "/api/3/action/{name}" "/api/action/{name}" "/api/3/" "/api/actions/x""#;
+    assert_eq!(api_literals(text), ["/api/v1/things/{id}", "/api/3/action/{name}", "/api/action/{name}"]);
 }
 
 #[tokio::test]
@@ -79,6 +80,7 @@ async fn every_api_route_is_documented_and_every_operation_routed() {
     let documented: BTreeSet<String> = doc["paths"].as_object().unwrap().keys().cloned().collect();
     let declared = declared_routes();
     assert!(declared.contains("/api/v1/identity/real-name"), "the scan finds routes: {declared:?}");
+    assert!(declared.contains("/api/3/action/{name}"), "the scan finds CKAN's routes: {declared:?}");
     let undocumented: Vec<_> = declared.difference(&documented).collect();
     assert!(undocumented.is_empty(), "API routes missing from /api/v1/openapi.json: {undocumented:?}");
     let unrouted: Vec<_> = documented.difference(&declared).collect();

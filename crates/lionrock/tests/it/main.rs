@@ -12,6 +12,7 @@ mod cli;
 mod composition;
 mod credentials_cli;
 mod credentials_issue;
+mod opendata_cli;
 mod people_contact;
 mod records;
 mod serve;

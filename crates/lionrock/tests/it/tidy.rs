@@ -136,7 +136,7 @@ fn paths_from(source: &str, root: &str) -> Vec<String> {
 }
 
 /// The domain crates whose features keep the shape (every module crate but platform).
-const DOMAINS: [&str; 3] = ["identity", "credentials", "booking"];
+const DOMAINS: [&str; 4] = ["identity", "credentials", "booking", "opendata"];
 
 /// A domain's source files by module path (`passkeys::store`; `""` is lib.rs).
 fn domain_modules(domain: &str) -> std::collections::BTreeMap<String, std::path::PathBuf> {

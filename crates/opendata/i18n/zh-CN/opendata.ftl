@@ -1,0 +1,62 @@
+# 开放数据：数据目录的页面。
+
+opendata-nav = 开放数据
+opendata-title = 开放数据
+opendata-service-summary = 免费搜索及下载政府数据集，提供三种语文。
+opendata-intro = 共 { $count } 个数据集，连同文件及应用程序接口，免费使用。
+opendata-search-label = 搜索数据集
+opendata-search-submit = 搜索
+opendata-search-title = 数据集
+opendata-categories = 类别
+opendata-datasets-count = （{ $count } 个数据集）
+opendata-latest = 最新数据集
+opendata-none-yet = 尚未发布任何数据集。
+opendata-all-datasets = 所有数据集
+opendata-organisations-title = 数据提供者
+opendata-organisation = 数据提供者
+opendata-category = 类别
+opendata-modified = 更新于
+opendata-sort-label = 排序
+opendata-sort-relevance = 最相关
+opendata-sort-newest = 最近更新
+opendata-sort-name = 标题
+opendata-filters = 筛选结果
+opendata-facet-groups = 类别
+opendata-facet-organization = 数据提供者
+opendata-facet-res-format = 格式
+opendata-facet-tags = 标签
+opendata-facet-language = 语文
+opendata-remove-filter = 移除筛选：
+opendata-found = { $plural ->
+    [zero] 找不到数据集
+   *[other] 找到 { $count } 个数据集
+}
+opendata-paging = 搜索结果分页
+opendata-page-of = 第 { $page } 页，共 { $pages } 页
+opendata-previous = 上一页
+opendata-next = 下一页
+opendata-resources = 数据及资源
+opendata-no-resources = 这个数据集尚未有文件。
+opendata-resource-name = 资源
+opendata-resource-format = 格式
+opendata-resource-size = 大小
+opendata-resource-modified = 最后修改
+opendata-resource-checksum = 校验和
+opendata-about = 关于这个数据集
+opendata-licence = 使用条款
+opendata-frequency = 更新频率
+opendata-temporal = 涵盖期间
+opendata-ongoing = 持续
+opendata-spatial = 涵盖地区
+opendata-contact = 联系
+opendata-languages = 语文
+opendata-api-link = 通过 CKAN 应用程序接口取得这个数据集（JSON）
+opendata-frequency-real-time = 实时
+opendata-frequency-hourly = 每小时
+opendata-frequency-daily = 每日
+opendata-frequency-weekly = 每星期
+opendata-frequency-monthly = 每月
+opendata-frequency-quarterly = 每季
+opendata-frequency-yearly = 每年
+opendata-frequency-irregular = 不定期
+opendata-frequency-not-updated = 不再更新

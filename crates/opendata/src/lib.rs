@@ -1,0 +1,69 @@
+//! Open data: a catalogue of datasets in English, Traditional and
+//! Simplified Chinese, published by organisations in the 19 categories of
+//! Hong Kong's portal, served as pages and through CKAN's Action API, so
+//! every CKAN client works against it unchanged.
+//!
+//! Features follow identity's shape (ARCHITECTURE.md): `<feature>/mod.rs`
+//! rules without I/O, `store.rs` tables and operations, `http.rs` handlers.
+//! - `catalogue`: organisations, categories, datasets, tags, resources;
+//!   the change sequence; every write audited.
+//! - `search`: `package_search`'s parameters, matching and facets.
+//! - `publishers`: who publishes for which organisation; API tokens.
+//! - `ckan`: the Action API at `/api/3/action/{name}` and `/api/action/{name}`.
+//! - `portal`: the pages (home, search, dataset, organisation, category).
+//! - `demo`: `serve --demo`'s generated catalogue.
+//! - `cli`: `lionrock opendata …` (organisations, publishers, tokens).
+
+pub mod catalogue;
+pub mod ckan;
+mod cli;
+pub mod demo;
+mod migrations;
+pub mod portal;
+pub mod publishers;
+pub mod search;
+
+use platform::i18n::{Ftl, Lang};
+use platform::module::{Module, NavLink, ServiceLink, Show};
+
+/// The module's name: the prefix of its asset names and audit actions.
+pub const NAME: &str = "opendata";
+
+const TRANSLATIONS: [Ftl; 3] = [
+    Ftl { lang: Lang::En, origin: "opendata/en", source: include_str!("../i18n/en/opendata.ftl") },
+    Ftl { lang: Lang::ZhHk, origin: "opendata/zh-HK", source: include_str!("../i18n/zh-HK/opendata.ftl") },
+    Ftl { lang: Lang::ZhCn, origin: "opendata/zh-CN", source: include_str!("../i18n/zh-CN/opendata.ftl") },
+];
+
+/// The catalogue's stylesheet.
+#[derive(rust_embed::Embed)]
+#[folder = "assets/"]
+struct Assets;
+
+/// CKAN's Action API, under both paths CKAN clients call.
+fn api() -> platform::openapi::ApiRouter {
+    platform::openapi::ApiRouter::new()
+        .routes(utoipa_axum::routes!(ckan::http::get_v3, ckan::http::post_v3))
+        .routes(utoipa_axum::routes!(ckan::http::get_unversioned, ckan::http::post_unversioned))
+}
+
+/// Open data's contribution to the binary.
+pub fn module() -> Module {
+    Module {
+        migrations: migrations::all,
+        translations: &TRANSLATIONS,
+        api,
+        pages: portal::http::pages,
+        commands: &cli::COMMANDS,
+        demo: Some(|state| Box::pin(demo::load(state))),
+        assets: platform::assets::embedded::<Assets>,
+        styles: &["opendata.css"],
+        nav: &[NavLink { title_key: "opendata-nav", path: portal::HOME, show: Show::Always }],
+        services: &[ServiceLink {
+            title_key: "opendata-title",
+            summary_key: "opendata-service-summary",
+            path: portal::HOME,
+        }],
+        ..Module::named(NAME)
+    }
+}

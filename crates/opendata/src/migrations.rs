@@ -1,0 +1,373 @@
+//! Open data's schema, forward-only. Migration names start
+//! `m<date>_<time>_opendata_`.
+//!
+//! Every text a reader sees is stored once per language in one row
+//! (`title_en`, `title_zh_hk`, `title_zh_cn`): a dataset is one record with
+//! field-level language tags, never three records. The invariants live in
+//! the database: names are unique, a dataset belongs to an organisation, a
+//! state is one of three, sizes are not negative, and every change to a
+//! dataset takes the next number of one change sequence (`opendata_change`,
+//! numbered under the lock of `opendata_change_head`, so numbers commit in
+//! order) that search indexes will follow.
+
+use sea_orm_migration::prelude::*;
+
+use crate::catalogue::CATEGORIES;
+
+pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
+    vec![Box::new(Catalogue)]
+}
+
+struct Catalogue;
+
+impl MigrationName for Catalogue {
+    fn name(&self) -> &str {
+        "m20261215_000000_opendata_catalogue"
+    }
+}
+
+#[derive(DeriveIden)]
+enum OpendataOrganisation {
+    Table,
+    Id,
+    Name,
+    TitleEn,
+    TitleZhHk,
+    TitleZhCn,
+    DescriptionEn,
+    DescriptionZhHk,
+    DescriptionZhCn,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum OpendataGroup {
+    Table,
+    Id,
+    Name,
+    Position,
+    TitleEn,
+    TitleZhHk,
+    TitleZhCn,
+    DescriptionEn,
+    DescriptionZhHk,
+    DescriptionZhCn,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum OpendataDataset {
+    Table,
+    Id,
+    Name,
+    OrganisationId,
+    TitleEn,
+    TitleZhHk,
+    TitleZhCn,
+    NotesEn,
+    NotesZhHk,
+    NotesZhCn,
+    LicenseId,
+    UpdateFrequency,
+    TemporalStart,
+    TemporalEnd,
+    SpatialEn,
+    SpatialZhHk,
+    SpatialZhCn,
+    ContactName,
+    ContactEmail,
+    State,
+    Private,
+    CreatedAt,
+    ModifiedAt,
+}
+
+#[derive(DeriveIden)]
+enum OpendataTag {
+    Table,
+    Id,
+    Name,
+}
+
+#[derive(DeriveIden)]
+enum OpendataDatasetTag {
+    Table,
+    DatasetId,
+    TagId,
+}
+
+#[derive(DeriveIden)]
+enum OpendataDatasetGroup {
+    Table,
+    DatasetId,
+    GroupId,
+}
+
+#[derive(DeriveIden)]
+enum OpendataResource {
+    Table,
+    Id,
+    DatasetId,
+    Position,
+    NameEn,
+    NameZhHk,
+    NameZhCn,
+    DescriptionEn,
+    DescriptionZhHk,
+    DescriptionZhCn,
+    Url,
+    Format,
+    Size,
+    Checksum,
+    LastModified,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum OpendataChange {
+    Table,
+    Seq,
+    DatasetId,
+    At,
+}
+
+#[derive(DeriveIden)]
+enum OpendataChangeHead {
+    Table,
+    Id,
+    Seq,
+}
+
+#[derive(DeriveIden)]
+enum OpendataPublisher {
+    Table,
+    OrganisationId,
+    AccountId,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum OpendataToken {
+    Table,
+    Id,
+    AccountId,
+    Name,
+    Mac,
+    CreatedAt,
+    RevokedAt,
+}
+
+fn texts<T: IntoIden>(t: &mut TableCreateStatement, [en, hk, cn]: [T; 3], len: Option<u32>) {
+    for c in [en, hk, cn] {
+        let mut col = ColumnDef::new(c);
+        match len {
+            Some(len) => col.string_len(len),
+            None => col.text(),
+        };
+        t.col(col.not_null());
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Catalogue {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        use OpendataOrganisation as O;
+        let mut t = Table::create();
+        t.table(O::Table)
+            .col(ColumnDef::new(O::Id).string_len(36).not_null().primary_key())
+            .col(ColumnDef::new(O::Name).string_len(100).not_null().unique_key());
+        texts(&mut t, [O::TitleEn, O::TitleZhHk, O::TitleZhCn], Some(300));
+        texts(&mut t, [O::DescriptionEn, O::DescriptionZhHk, O::DescriptionZhCn], None);
+        t.col(ColumnDef::new(O::CreatedAt).timestamp_with_time_zone().not_null());
+        m.create_table(t.to_owned()).await?;
+
+        use OpendataGroup as G;
+        let mut t = Table::create();
+        t.table(G::Table)
+            .col(ColumnDef::new(G::Id).string_len(36).not_null().primary_key())
+            .col(ColumnDef::new(G::Name).string_len(100).not_null().unique_key())
+            .col(ColumnDef::new(G::Position).integer().not_null());
+        texts(&mut t, [G::TitleEn, G::TitleZhHk, G::TitleZhCn], Some(300));
+        texts(&mut t, [G::DescriptionEn, G::DescriptionZhHk, G::DescriptionZhCn], None);
+        t.col(ColumnDef::new(G::CreatedAt).timestamp_with_time_zone().not_null());
+        m.create_table(t.to_owned()).await?;
+
+        use OpendataDataset as D;
+        let mut t = Table::create();
+        t.table(D::Table)
+            .col(ColumnDef::new(D::Id).string_len(36).not_null().primary_key())
+            .col(ColumnDef::new(D::Name).string_len(100).not_null().unique_key())
+            .col(ColumnDef::new(D::OrganisationId).string_len(36).not_null());
+        texts(&mut t, [D::TitleEn, D::TitleZhHk, D::TitleZhCn], Some(300));
+        texts(&mut t, [D::NotesEn, D::NotesZhHk, D::NotesZhCn], None);
+        t.col(ColumnDef::new(D::LicenseId).string_len(64).not_null())
+            .col(ColumnDef::new(D::UpdateFrequency).string_len(32).not_null())
+            .col(ColumnDef::new(D::TemporalStart).date().null())
+            .col(ColumnDef::new(D::TemporalEnd).date().null());
+        texts(&mut t, [D::SpatialEn, D::SpatialZhHk, D::SpatialZhCn], Some(300));
+        t.col(ColumnDef::new(D::ContactName).string_len(200).not_null())
+            .col(ColumnDef::new(D::ContactEmail).string_len(254).not_null())
+            .col(ColumnDef::new(D::State).string_len(16).not_null())
+            .col(ColumnDef::new(D::Private).boolean().not_null())
+            .col(ColumnDef::new(D::CreatedAt).timestamp_with_time_zone().not_null())
+            .col(ColumnDef::new(D::ModifiedAt).timestamp_with_time_zone().not_null())
+            .check(Expr::col(D::State).is_in(["draft", "published", "deleted"]))
+            .foreign_key(ForeignKey::create().from(D::Table, D::OrganisationId).to(O::Table, O::Id));
+        m.create_table(t.to_owned()).await?;
+        m.create_index(Index::create().name("opendata_dataset_modified").table(D::Table).col(D::ModifiedAt).to_owned())
+            .await?;
+        m.create_index(
+            Index::create().name("opendata_dataset_organisation").table(D::Table).col(D::OrganisationId).to_owned(),
+        )
+        .await?;
+
+        use OpendataTag as T;
+        m.create_table(
+            Table::create()
+                .table(T::Table)
+                .col(ColumnDef::new(T::Id).string_len(36).not_null().primary_key())
+                .col(ColumnDef::new(T::Name).string_len(100).not_null().unique_key())
+                .to_owned(),
+        )
+        .await?;
+        use OpendataDatasetTag as DT;
+        m.create_table(
+            Table::create()
+                .table(DT::Table)
+                .col(ColumnDef::new(DT::DatasetId).string_len(36).not_null())
+                .col(ColumnDef::new(DT::TagId).string_len(36).not_null())
+                .primary_key(Index::create().col(DT::DatasetId).col(DT::TagId))
+                .foreign_key(ForeignKey::create().from(DT::Table, DT::DatasetId).to(D::Table, D::Id))
+                .foreign_key(ForeignKey::create().from(DT::Table, DT::TagId).to(T::Table, T::Id))
+                .to_owned(),
+        )
+        .await?;
+        use OpendataDatasetGroup as DG;
+        m.create_table(
+            Table::create()
+                .table(DG::Table)
+                .col(ColumnDef::new(DG::DatasetId).string_len(36).not_null())
+                .col(ColumnDef::new(DG::GroupId).string_len(36).not_null())
+                .primary_key(Index::create().col(DG::DatasetId).col(DG::GroupId))
+                .foreign_key(ForeignKey::create().from(DG::Table, DG::DatasetId).to(D::Table, D::Id))
+                .foreign_key(ForeignKey::create().from(DG::Table, DG::GroupId).to(G::Table, G::Id))
+                .to_owned(),
+        )
+        .await?;
+
+        use OpendataResource as R;
+        let mut t = Table::create();
+        t.table(R::Table)
+            .col(ColumnDef::new(R::Id).string_len(36).not_null().primary_key())
+            .col(ColumnDef::new(R::DatasetId).string_len(36).not_null())
+            .col(ColumnDef::new(R::Position).integer().not_null());
+        texts(&mut t, [R::NameEn, R::NameZhHk, R::NameZhCn], Some(300));
+        texts(&mut t, [R::DescriptionEn, R::DescriptionZhHk, R::DescriptionZhCn], None);
+        t.col(ColumnDef::new(R::Url).string_len(2000).not_null())
+            .col(ColumnDef::new(R::Format).string_len(32).not_null())
+            .col(ColumnDef::new(R::Size).big_integer().null())
+            .col(ColumnDef::new(R::Checksum).string_len(200).null())
+            .col(ColumnDef::new(R::LastModified).timestamp_with_time_zone().null())
+            .col(ColumnDef::new(R::CreatedAt).timestamp_with_time_zone().not_null())
+            .check(Expr::col(R::Size).gte(0))
+            .foreign_key(ForeignKey::create().from(R::Table, R::DatasetId).to(D::Table, D::Id));
+        m.create_table(t.to_owned()).await?;
+        m.create_index(
+            Index::create()
+                .name("opendata_resource_dataset")
+                .table(R::Table)
+                .col(R::DatasetId)
+                .col(R::Position)
+                .to_owned(),
+        )
+        .await?;
+
+        use OpendataChange as C;
+        m.create_table(
+            Table::create()
+                .table(C::Table)
+                .col(ColumnDef::new(C::Seq).big_integer().not_null().primary_key())
+                .col(ColumnDef::new(C::DatasetId).string_len(36).not_null())
+                .col(ColumnDef::new(C::At).timestamp_with_time_zone().not_null())
+                .to_owned(),
+        )
+        .await?;
+        use OpendataChangeHead as H;
+        m.create_table(
+            Table::create()
+                .table(H::Table)
+                .col(ColumnDef::new(H::Id).integer().not_null().primary_key())
+                .col(ColumnDef::new(H::Seq).big_integer().not_null())
+                .check(Expr::col(H::Id).eq(1))
+                .to_owned(),
+        )
+        .await?;
+        m.exec_stmt(
+            Query::insert().into_table(H::Table).columns([H::Id, H::Seq]).values_panic([1.into(), 0.into()]).to_owned(),
+        )
+        .await?;
+
+        use OpendataPublisher as P;
+        m.create_table(
+            Table::create()
+                .table(P::Table)
+                .col(ColumnDef::new(P::OrganisationId).string_len(36).not_null())
+                .col(ColumnDef::new(P::AccountId).string_len(36).not_null())
+                .col(ColumnDef::new(P::CreatedAt).timestamp_with_time_zone().not_null())
+                .primary_key(Index::create().col(P::OrganisationId).col(P::AccountId))
+                .foreign_key(ForeignKey::create().from(P::Table, P::OrganisationId).to(O::Table, O::Id))
+                .to_owned(),
+        )
+        .await?;
+        use OpendataToken as K;
+        m.create_table(
+            Table::create()
+                .table(K::Table)
+                .col(ColumnDef::new(K::Id).string_len(36).not_null().primary_key())
+                .col(ColumnDef::new(K::AccountId).string_len(36).not_null())
+                .col(ColumnDef::new(K::Name).string_len(100).not_null())
+                .col(ColumnDef::new(K::Mac).string_len(64).not_null().unique_key())
+                .col(ColumnDef::new(K::CreatedAt).timestamp_with_time_zone().not_null())
+                .col(ColumnDef::new(K::RevokedAt).timestamp_with_time_zone().null())
+                .to_owned(),
+        )
+        .await?;
+
+        // The categories are the catalogue's fixed frame: every install has them.
+        let now = time::OffsetDateTime::now_utc();
+        for (position, category) in CATEGORIES.iter().enumerate() {
+            let position = <i32 as TryFrom<usize>>::try_from(position).unwrap_or(i32::MAX);
+            m.exec_stmt(
+                Query::insert()
+                    .into_table(G::Table)
+                    .columns([
+                        G::Id,
+                        G::Name,
+                        G::Position,
+                        G::TitleEn,
+                        G::TitleZhHk,
+                        G::TitleZhCn,
+                        G::DescriptionEn,
+                        G::DescriptionZhHk,
+                        G::DescriptionZhCn,
+                        G::CreatedAt,
+                    ])
+                    .values_panic([
+                        uuid::Uuid::now_v7().to_string().into(),
+                        category.name.into(),
+                        position.into(),
+                        category.title[0].into(),
+                        category.title[1].into(),
+                        category.title[2].into(),
+                        "".into(),
+                        "".into(),
+                        "".into(),
+                        now.into(),
+                    ])
+                    .to_owned(),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+}

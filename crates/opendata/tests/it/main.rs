@@ -1,0 +1,10 @@
+//! Open data integration tests: the real server over HTTP, on SQLite and
+//! (when configured) PostgreSQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
+
+mod api;
+mod browser;
+mod pages;
+mod support;
+mod writes;
