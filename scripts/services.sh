@@ -9,6 +9,7 @@
 #   ensure_schemathesis LIONROCK_TEST_SCHEMATHESIS    the `st` command (API fuzzer)
 #   ensure_poppler   LIONROCK_TEST_PDFTOPPM      pdftoppm (pdftotext, pdfinfo beside it)
 #   ensure_dcc_python LIONROCK_TEST_DCC_PYTHON   a python3 with pycose, cbor2 and base45
+#   ensure_ckanapi   LIONROCK_TEST_CKANAPI       a python3 with ckanapi (CKAN's own client)
 #                                                (an independent DCC verifier for interop tests)
 #   ensure_qr_decoder LIONROCK_BUILD_QR_DECODER        jsQR.js, which the build embeds
 #                                                in the credentials scanner page
@@ -345,6 +346,22 @@ ensure_dcc_python() {
     export LIONROCK_TEST_DCC_PYTHON="${venv}/bin/python"
 }
 
+# CKAN's Python client, the reference every CKAN-compatible API must serve
+# unchanged (crates/opendata/tests/it/ckanapi.rs runs scripts/ckanapi-check.py
+# with it against a running lionrock): pinned, from PyPI into a virtual
+# environment outside the clone (kept between runs).
+CKANAPI_VERSION="4.11"
+
+ensure_ckanapi() {
+    local what="ckanapi ${CKANAPI_VERSION}"
+    local venv="${LIONROCK_TOOLS_DIR:-/var/cache/lionrock-tools}/ckanapi-${CKANAPI_VERSION}"
+    unset LIONROCK_TEST_CKANAPI
+    if [[ ! -x "${venv}/bin/python" ]] || ! "${venv}/bin/python" -c "import ckanapi" 2>/dev/null; then
+        _svc_pip_venv "$what" "$venv" "ckanapi==${CKANAPI_VERSION}" || return 0
+    fi
+    export LIONROCK_TEST_CKANAPI="${venv}/bin/python"
+}
+
 # Run as a program: call the named functions, print the exports for eval.
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
     set -euo pipefail
@@ -354,15 +371,16 @@ if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
     for fn in "$@"; do
         case "$fn" in
         ensure_postgres | ensure_browser | ensure_axe | ensure_schemathesis | ensure_poppler | ensure_qr_decoder | \
-            ensure_dcc_python) "$fn" ;;
+            ensure_dcc_python | ensure_ckanapi) "$fn" ;;
         *)
-            echo "usage: $0 [ensure_postgres] [ensure_browser] [ensure_axe] [ensure_schemathesis] [ensure_poppler] [ensure_qr_decoder] [ensure_dcc_python]" >&2
+            echo "usage: $0 [ensure_postgres] [ensure_browser] [ensure_axe] [ensure_schemathesis] [ensure_poppler] [ensure_qr_decoder] [ensure_dcc_python] [ensure_ckanapi]" >&2
             exit 2
             ;;
         esac
     done
     for var in LIONROCK_TEST_POSTGRES_URL LIONROCK_TEST_BROWSER LIONROCK_TEST_CHROMIUM LIONROCK_TEST_AXE \
-        LIONROCK_TEST_SCHEMATHESIS LIONROCK_TEST_PDFTOPPM LIONROCK_BUILD_QR_DECODER LIONROCK_TEST_DCC_PYTHON; do
+        LIONROCK_TEST_SCHEMATHESIS LIONROCK_TEST_PDFTOPPM LIONROCK_BUILD_QR_DECODER LIONROCK_TEST_DCC_PYTHON \
+        LIONROCK_TEST_CKANAPI; do
         if [[ -n "${!var:-}" ]]; then
             printf 'export %s=%q\n' "$var" "${!var}"
         fi

@@ -235,10 +235,14 @@ fn sort_of(text: &str) -> Result<Vec<(SortKey, bool)>, String> {
     if out.is_empty() { Ok(default_sort()) } else { Ok(out) }
 }
 
-/// Facet fields: a JSON list, given as a list or as its text.
+/// Facet fields: a JSON list, given as a list or as its text; or, as a
+/// GET from `ckanapi` sends a list, the query parameter once per field.
 fn facet_fields(value: &Value) -> Result<Vec<Field>, String> {
     let list = match value {
-        Value::String(s) => serde_json::from_str::<Value>(s).map_err(|_| "Must be a JSON list of fields".to_owned())?,
+        Value::String(s) if s.trim_start().starts_with('[') => {
+            serde_json::from_str::<Value>(s).map_err(|_| "Must be a JSON list of fields".to_owned())?
+        }
+        Value::String(s) => Value::Array(vec![Value::String(s.clone())]),
         other => other.clone(),
     };
     let Value::Array(items) = list else { return Err("Must be a JSON list of fields".to_owned()) };
@@ -445,8 +449,11 @@ mod tests {
         assert_eq!(q.facet_limit, None);
         assert!(q.include_private);
 
+        let repeated = Query::parse(&params(json!({"facet.field": ["tags", "groups"]}))).unwrap();
+        assert_eq!(repeated.facets, [Field::Tags, Field::Groups], "a GET's repeated parameter");
+        assert_eq!(Query::parse(&params(json!({"facet.field": "tags"}))).unwrap().facets, [Field::Tags]);
         let errors = Query::parse(&params(json!({"rows": "ten", "start": -1, "sort": "colour asc",
-            "fq": "colour:red", "facet.field": "tags", "facet.mincount": "x", "include_private": "maybe"})))
+            "fq": "colour:red", "facet.field": "[\"tags\"", "facet.mincount": "x", "include_private": "maybe"})))
         .unwrap_err();
         let fields: Vec<&str> = errors.keys().map(String::as_str).collect();
         assert_eq!(fields, ["facet.field", "facet.mincount", "fq", "include_private", "rows", "sort", "start"]);

@@ -5,6 +5,7 @@
 
 mod api;
 mod browser;
+mod ckanapi;
 mod pages;
 mod support;
 mod writes;
