@@ -217,6 +217,11 @@ fn complete_operation(operation: &mut Value, csrf: bool, catalog: &Catalog) {
         let entry = responses
             .entry(kind.status.as_u16().to_string())
             .or_insert_with(|| json!({ "description": "problem", PROBLEM_TYPES: [] }));
+        // A response the operation documents in a format of its own (CKAN's
+        // envelope) can be a problem too: it gets both content types.
+        if let Some(own) = entry.as_object_mut().filter(|e| !e.contains_key(PROBLEM_TYPES)) {
+            own.insert(PROBLEM_TYPES.to_owned(), json!([]));
+        }
         if let Some(types) = entry.get_mut(PROBLEM_TYPES).and_then(Value::as_array_mut) {
             let uri = Value::String(kind.type_uri());
             if !types.contains(&uri) {
@@ -247,6 +252,15 @@ fn complete_operation(operation: &mut Value, csrf: bool, catalog: &Catalog) {
             "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } },
             PROBLEM_TYPES: uris,
         });
+        // The operation's own content at this status stays beside the problem.
+        let own = response.get("content").and_then(Value::as_object).filter(|c| !c.is_empty());
+        if let Some(own) = own.filter(|c| c.keys().any(|ct| ct != "application/problem+json")) {
+            for (content_type, media) in own {
+                problem["content"][content_type] = media.clone();
+            }
+            let said = text(response, "description");
+            problem["description"] = json!(format!("{said}\n\nOr a problem. Problem types:\n\n{}", lines.join("\n")));
+        }
         let in_progress = ErrorKind::IdempotencyKeyInProgress.problem().type_uri();
         if status == "429" {
             problem["headers"] = json!({ "Retry-After": {
@@ -540,4 +554,31 @@ pub(crate) async fn reference_page(State(state): State<AppState>, ctx: PageConte
         .map(|s| s.iter().map(|(name, schema)| schema_view(name, schema)).collect())
         .unwrap_or_default();
     ctx.page(StatusCode::OK, "api-title", &ReferencePage { ctx: &ctx, operations, schemas })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_operations_own_error_format_stays_beside_the_problem() {
+        let catalog = Catalog::new(&[]).unwrap();
+        let mut operation = json!({
+            "requestBody": {"content": {"application/json": {}}},
+            "responses": {
+                "200": {"description": "ok"},
+                "400": {"description": "Its own refusal.", "content": {"application/json": {"schema": {"type": "object"}}}},
+                "404": {"description": "Not there.", "content": {"application/json": {"schema": {"type": "object"}}}}
+            }
+        });
+        complete_operation(&mut operation, false, &catalog);
+        let bad = &operation["responses"]["400"];
+        assert_eq!(bad["content"]["application/json"]["schema"]["type"], "object", "{bad}");
+        assert!(bad["content"]["application/problem+json"].is_object(), "{bad}");
+        assert!(bad["description"].as_str().unwrap().starts_with("Its own refusal.\n\nOr a problem."), "{bad}");
+        assert!(bad[PROBLEM_TYPES].as_array().unwrap().contains(&json!(ErrorKind::MalformedJson.problem().type_uri())));
+        let missing = &operation["responses"]["404"];
+        assert!(missing.get(PROBLEM_TYPES).is_none() && missing["content"].get("application/problem+json").is_none());
+        assert!(operation["responses"]["429"]["content"]["application/problem+json"].is_object());
+    }
 }

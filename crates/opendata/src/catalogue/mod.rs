@@ -229,8 +229,8 @@ pub fn texts_of(body: &Value, field: &str, errors: &mut Errors) -> Texts {
         None | Some(Value::Null) => {}
         Some(Value::Object(map)) => {
             for (key, value) in map {
-                let Some(text) = value.as_str() else {
-                    add(errors, &translated, "Texts must be strings");
+                let Some(text) = value.as_str().filter(|t| !t.contains('\0')) else {
+                    add(errors, &translated, "Texts must be strings without NUL characters");
                     continue;
                 };
                 match key.to_ascii_lowercase().replace('_', "-").as_str() {
@@ -256,6 +256,11 @@ pub fn texts_of(body: &Value, field: &str, errors: &mut Errors) -> Texts {
 fn string_of(body: &Value, field: &str, errors: &mut Errors) -> Option<String> {
     match body.get(field) {
         None | Some(Value::Null) => None,
+        // PostgreSQL keeps no NUL in text.
+        Some(Value::String(s)) if s.contains('\0') => {
+            add(errors, field, "Must not contain NUL characters");
+            None
+        }
         Some(Value::String(s)) => Some(s.trim().to_owned()),
         Some(Value::Number(n)) => Some(n.to_string()),
         Some(_) => {
@@ -265,17 +270,21 @@ fn string_of(body: &Value, field: &str, errors: &mut Errors) -> Option<String> {
     }
 }
 
+/// A value that is not one of CKAN's booleans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotABool;
+
 /// CKAN's booleans: JSON booleans or the strings `true`/`false`.
-pub fn bool_of(value: Option<&Value>) -> Result<Option<bool>, ()> {
+pub fn bool_of(value: Option<&Value>) -> Result<Option<bool>, NotABool> {
     match value {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Bool(b)) => Ok(Some(*b)),
         Some(Value::String(s)) => match s.to_ascii_lowercase().as_str() {
             "true" | "1" | "yes" => Ok(Some(true)),
             "false" | "0" | "no" | "" => Ok(Some(false)),
-            _ => Err(()),
+            _ => Err(NotABool),
         },
-        Some(_) => Err(()),
+        Some(_) => Err(NotABool),
     }
 }
 
@@ -330,7 +339,8 @@ fn names_of(body: &Value, field: &str, errors: &mut Errors) -> Vec<String> {
                     Value::String(s) => Some(s.trim().to_owned()),
                     Value::Object(o) => o.get("name").and_then(Value::as_str).map(|s| s.trim().to_owned()),
                     _ => None,
-                };
+                }
+                .filter(|n| !n.contains('\0'));
                 match name {
                     Some(n) if !n.is_empty() => {
                         if !out.contains(&n) {
@@ -410,7 +420,7 @@ pub fn dataset_input(body: &Value) -> Result<DatasetInput, Errors> {
             State::Published
         }
     };
-    let private = bool_of(body.get("private")).unwrap_or_else(|()| {
+    let private = bool_of(body.get("private")).unwrap_or_else(|NotABool| {
         add(&mut errors, "private", "Must be true or false");
         None
     });
@@ -665,5 +675,9 @@ mod tests {
         let fields: Vec<&str> = errors.keys().map(String::as_str).collect();
         assert_eq!(fields, ["name", "owner_org", "private", "resources", "temporal_end", "title"]);
         assert_eq!(dataset_input(&json!([])).unwrap_err().keys().next().unwrap(), "__body");
+        let nul = dataset_input(&json!({"name": "a\u{0}b", "owner_org": "x", "title_translated": {"en": "\u{0}"},
+            "tags": ["a\u{0}"]}))
+        .unwrap_err();
+        assert_eq!(nul.keys().map(String::as_str).collect::<Vec<_>>(), ["name", "tags", "title", "title_translated"]);
     }
 }

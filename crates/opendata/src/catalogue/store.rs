@@ -319,6 +319,9 @@ pub async fn organisations(db: &impl ConnectionTrait) -> Result<Vec<Organisation
 
 /// An organisation by ID or name.
 pub async fn organisation(db: &impl ConnectionTrait, key: &str) -> Result<Option<Organisation>, DbErr> {
+    if key.contains('\0') {
+        return Ok(None);
+    }
     let row = organisation::Entity::find()
         .filter(organisation::Column::Id.eq(key).or(organisation::Column::Name.eq(key)))
         .one(db)
@@ -334,18 +337,25 @@ pub async fn groups(db: &impl ConnectionTrait) -> Result<Vec<Group>, DbErr> {
 
 /// A category by ID or name.
 pub async fn group(db: &impl ConnectionTrait, key: &str) -> Result<Option<Group>, DbErr> {
+    if key.contains('\0') {
+        return Ok(None);
+    }
     let row = group::Entity::find().filter(group::Column::Id.eq(key).or(group::Column::Name.eq(key))).one(db).await?;
     Ok(row.map(group_of))
 }
 
 /// Datasets (not deleted) with everything readers see, newest change first;
-/// `only` narrows them to some IDs or names.
+/// `only` narrows them to one ID or name.
 pub async fn datasets(db: &impl ConnectionTrait, only: Option<&str>) -> Result<Vec<Dataset>, DbErr> {
     let mut query = dataset::Entity::find()
         .filter(dataset::Column::State.ne(State::Deleted.as_str()))
         .order_by_desc(dataset::Column::ModifiedAt)
         .order_by_desc(dataset::Column::Id);
     if let Some(key) = only {
+        // PostgreSQL refuses NUL in text: no name or ID has one.
+        if key.contains('\0') {
+            return Ok(Vec::new());
+        }
         query = query.filter(dataset::Column::Id.eq(key).or(dataset::Column::Name.eq(key)));
     }
     let rows = query.all(db).await?;
@@ -426,6 +436,9 @@ pub async fn dataset(db: &impl ConnectionTrait, key: &str) -> Result<Option<Data
 
 /// A resource and the dataset it belongs to.
 pub async fn resource(db: &impl ConnectionTrait, id: &str) -> Result<Option<(Resource, Dataset)>, DbErr> {
+    if id.contains('\0') {
+        return Ok(None);
+    }
     let Some(row) = resource::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
     let Some(dataset) = dataset(db, &row.dataset_id).await? else { return Ok(None) };
     Ok(Some((resource_of(row), dataset)))

@@ -170,7 +170,7 @@ fn required(params: &Map<String, Value>, name: &str) -> Result<String, CkanError
 fn flag(params: &Map<String, Value>, name: &str) -> Result<bool, CkanError> {
     rules::bool_of(params.get(name))
         .map(|b| b.unwrap_or(false))
-        .map_err(|()| CkanError::invalid(name, "Must be true or false"))
+        .map_err(|rules::NotABool| CkanError::invalid(name, "Must be true or false"))
 }
 
 /// `limit` (at most 1,000) and `offset` of a list action.

@@ -193,10 +193,11 @@ pub fn patched(current: &Value, patch: &Map<String, Value>) -> Value {
     let mut merged = current.as_object().cloned().unwrap_or_default();
     for (key, value) in patch {
         let translated = format!("{key}_translated");
-        if TEXT_FIELDS.contains(&key.as_str()) && !patch.contains_key(&translated) {
-            if let Some(Value::Object(texts)) = merged.get_mut(&translated) {
-                texts.insert("en".to_owned(), value.clone());
-            }
+        if TEXT_FIELDS.contains(&key.as_str())
+            && !patch.contains_key(&translated)
+            && let Some(Value::Object(texts)) = merged.get_mut(&translated)
+        {
+            texts.insert("en".to_owned(), value.clone());
         }
         merged.insert(key.clone(), value.clone());
     }

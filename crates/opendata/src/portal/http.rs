@@ -401,24 +401,29 @@ struct CollectionPage<'a> {
     r: Results,
 }
 
+/// An organisation's or a category's page: what it is, and the search fixed to it.
+struct Collection<'a> {
+    kind_key: &'static str,
+    title: &'a Texts,
+    description: &'a Texts,
+    fixed: Term,
+    base: String,
+}
+
 async fn collection(
     state: &AppState,
     ctx: &PageContext,
     query: Option<&str>,
-    kind_key: &str,
-    title: &Texts,
-    description: &Texts,
-    fixed: Term,
-    base: String,
+    c: Collection<'_>,
 ) -> Result<Response, AppError> {
     let filters = Filters::from_pairs(&pairs(query));
     let all = catalogue::datasets(&state.db, None).await?;
-    let r = results(ctx, &all, &filters, &[fixed], &base);
+    let r = results(ctx, &all, &filters, &[c.fixed], &c.base);
     let page = CollectionPage {
         ctx,
-        kind: ctx.t(kind_key),
-        title: shown(ctx, title),
-        description: shown(ctx, description),
+        kind: ctx.t(c.kind_key),
+        title: shown(ctx, c.title),
+        description: shown(ctx, c.description),
         r,
     };
     let html = page.render().map_err(AppError::internal)?;
@@ -436,7 +441,8 @@ async fn organisation_page(
         catalogue::organisation(&state.db, &name).await?.filter(|o| o.name == name).ok_or_else(AppError::not_found)?;
     let fixed = Term { field: Field::Organization, value: o.name.clone(), negated: false };
     let base = ctx.href(&format!("/opendata/organisations/{}", o.name));
-    collection(&state, &ctx, query.as_deref(), "opendata-organisation", &o.title, &o.description, fixed, base).await
+    let c = Collection { kind_key: "opendata-organisation", title: &o.title, description: &o.description, fixed, base };
+    collection(&state, &ctx, query.as_deref(), c).await
 }
 
 /// `GET /{lang}/opendata/categories/{name}`.
@@ -449,5 +455,6 @@ async fn category_page(
     let g = catalogue::group(&state.db, &name).await?.filter(|g| g.name == name).ok_or_else(AppError::not_found)?;
     let fixed = Term { field: Field::Groups, value: g.name.clone(), negated: false };
     let base = ctx.href(&format!("/opendata/categories/{}", g.name));
-    collection(&state, &ctx, query.as_deref(), "opendata-category", &g.title, &g.description, fixed, base).await
+    let c = Collection { kind_key: "opendata-category", title: &g.title, description: &g.description, fixed, base };
+    collection(&state, &ctx, query.as_deref(), c).await
 }

@@ -318,7 +318,7 @@ impl Query {
         {
             match crate::catalogue::bool_of(params.get(name)) {
                 Ok(b) => *slot = b.unwrap_or(false),
-                Err(()) => add(&mut errors, name, "Must be true or false"),
+                Err(crate::catalogue::NotABool) => add(&mut errors, name, "Must be true or false"),
             }
         }
         if errors.is_empty() { Ok(query) } else { Err(errors) }

@@ -139,8 +139,14 @@ async fn refusals_take_ckans_error_shape(backend: Backend) {
     let (status, kind, error) = refusal(get(&c, "package_show", "id=no-such-dataset", None).await);
     assert_eq!((status, kind.as_str()), (404, "Not Found Error"), "{error}");
     assert_eq!(error["message"], "Not found: dataset");
-    for (action, query) in [("resource_show", "id=nothing"), ("organization_show", "id=nobody"), ("group_show", "id=x")]
-    {
+    for (action, query) in [
+        ("resource_show", "id=nothing"),
+        ("organization_show", "id=nobody"),
+        ("group_show", "id=x"),
+        // PostgreSQL keeps no NUL in text: such an ID names nothing (not a 500).
+        ("package_show", "id=a%00b"),
+        ("resource_show", "id=%00"),
+    ] {
         let (status, kind, _) = refusal(get(&c, action, query, None).await);
         assert_eq!((status, kind.as_str()), (404, "Not Found Error"), "{action}");
     }

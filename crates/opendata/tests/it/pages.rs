@@ -58,7 +58,7 @@ async fn the_pages_show_the_catalogue_in_three_languages(backend: Backend) {
     let (_, quake) = page(&app, "/zh-cn/opendata/datasets/earthquakes-felt-in-hong-kong").await;
     assert!(quake.contains("<h1 lang=\"zh-HK\">本港有感地震</h1>"), "{quake}");
 
-    for hidden in ["parking-vacancy", "museum-attendance-2024", "no-such-dataset"] {
+    for hidden in ["parking-vacancy", "museum-attendance-2024", "no-such-dataset", "a%00b"] {
         let (status, _) = page(&app, &format!("/en/opendata/datasets/{hidden}")).await;
         assert_eq!(status, 404, "{hidden}");
     }

@@ -40,6 +40,11 @@ async fn writes_need_a_publishers_token(backend: Backend) {
         assert_eq!((status, kind.as_str()), (403, "Authorization Error"), "{token:?}");
     }
     assert_eq!(result(get(&c, "package_list", "", None).await), json!([]));
+    // A browser's session grants nothing here (so no CSRF check is needed): still CKAN's refusal.
+    let principal = platform::testkit::resident_signed_in_now(platform::principal::AccountId::new());
+    let browser = app.sign_in_as(&principal).await;
+    let (status, kind, _) = refusal(post(&browser, "package_create", &body, None).await);
+    assert_eq!((status, kind.as_str()), (403, "Authorization Error"));
 
     let made = result(post(&c, "package_create", &body, Some(&hko)).await);
     assert_eq!(made["name"], "lightning-locations");
