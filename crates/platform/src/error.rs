@@ -364,13 +364,21 @@ impl fmt::Display for AppError {
     }
 }
 
-/// A unique key that refused a write becomes 409 `duplicate` naming the
+/// A pool with no connection free within its acquire timeout becomes 503
+/// `unavailable` with `Retry-After` (overload, not a fault). A unique key
+/// that refused a write becomes 409 `duplicate` naming the
 /// column (never the value), or a plain 409 `conflict` when the key is not
 /// a plain column list (an expression index); any other database error is
 /// internal. A store that knows which request field a key guards should
 /// map the violation to its own domain error instead.
 impl From<sea_orm::DbErr> for AppError {
     fn from(e: sea_orm::DbErr) -> Self {
+        if matches!(e, sea_orm::DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout)) {
+            // Every connection stayed busy for the whole acquire timeout: the
+            // server is overloaded, not broken. The client may try again.
+            tracing::warn!("database pool exhausted: answering 503");
+            return AppError { retry_after: Some(1), cause: Some(e.into()), ..AppError::new(ErrorKind::Unavailable) };
+        }
         let Some(columns) = crate::db::unique_violation(&e) else {
             return AppError::internal(e);
         };
@@ -450,6 +458,14 @@ pub type AppResult<T> = Result<T, AppError>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_exhausted_pool_is_unavailable_for_a_moment_not_a_fault() {
+        let e = AppError::from(sea_orm::DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout));
+        assert_eq!((e.problem.status, e.retry_after), (StatusCode::SERVICE_UNAVAILABLE, Some(1)));
+        let e = AppError::from(sea_orm::DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::ConnectionClosed));
+        assert_eq!((e.problem.status, e.retry_after), (StatusCode::INTERNAL_SERVER_ERROR, None));
+    }
 
     #[test]
     fn slugs_are_unique_and_statuses_are_errors() {

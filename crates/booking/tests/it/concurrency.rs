@@ -36,14 +36,25 @@ async fn rush(apps: &[&TestApp], slot: &str, first_document: u32) -> (usize, usi
         let barrier = barrier.clone();
         tasks.spawn(async move {
             let body = json!({"slot_id": slot, "document": {"kind": "hkid", "number": document}});
-            let request = client
-                .http
-                .post(client.url("/api/v1/booking/bookings"))
-                .header(platform::web::CSRF_HEADER, token)
-                .json(&body);
+            let send = || {
+                client
+                    .http
+                    .post(client.url("/api/v1/booking/bookings"))
+                    .header(platform::web::CSRF_HEADER, &token)
+                    .json(&body)
+            };
             barrier.wait().await;
-            let response = request.send().await.unwrap();
-            problem_or_created(response).await
+            // As a real client does, try again after a 503's Retry-After
+            // (a server whose pool stayed busy says so rather than fail).
+            let mut answer = problem_or_created(send().send().await.unwrap()).await;
+            for _ in 0..30 {
+                if answer.0 != 503 {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                answer = problem_or_created(send().send().await.unwrap()).await;
+            }
+            answer
         });
     }
     let (mut created, mut full, mut other) = (0, 0, Vec::new());
