@@ -9,6 +9,8 @@
 --   BOOK_AUTH        Authorization header value, if any (lionrock: "Bearer <access token>")
 --   BOOK_SESSIONS_FILE  or browser sessions, one a line: "<Cookie header value>\t<CSRF token>";
 --                    requests take them in turn (Cookie and x-csrf-token headers)
+--   BOOK_PEOPLE_FILE lionrock: person IDs, one a line, one per attempt (dependants of the signed-in
+--                    account: booking allows one booking per person and programme step)
 --   BOOK_PREFIX      two capital letters that start every HKID of this run: distinct per window,
 --                    so no person books twice on one server
 --   BOOK_SEED        seed of the slot draw (the same per round for both servers: same demand)
@@ -72,6 +74,15 @@ local function hkid(n)
   return prefix .. digits .. (check == 10 and "A" or tostring(check))
 end
 
+local people = {}
+local people_file = os.getenv("BOOK_PEOPLE_FILE")
+if people_file and people_file ~= "" then
+  for line in io.lines(people_file) do
+    if line ~= "" then people[#people + 1] = line end
+  end
+  assert(#people >= attempts, "BOOK_PEOPLE_FILE needs one person per attempt")
+end
+
 local sent = 0
 first_us, last_us = 0, 0
 function request()
@@ -81,7 +92,9 @@ function request()
   sent = sent + 1
   local body
   if api == "lionrock" then
-    body = '{"slot_id":"' .. slot .. '","document":{"kind":"hkid","number":"' .. person .. '"}}'
+    local who = ""
+    if #people > 0 then who = '"person_id":"' .. people[(sent - 1) % #people + 1] .. '",' end
+    body = '{"slot_id":"' .. slot .. '",' .. who .. '"document":{"kind":"hkid","number":"' .. person .. '"}}'
   else
     body = '{"slot_id":"' .. slot .. '","person_id":"' .. person .. '"}'
   end

@@ -184,6 +184,9 @@ start_lionrock() {  # BACKEND DBURL(empty: SQLite in the data directory)
   lr keys init || fail "lionrock keys init: $err"
   out=$(printf '%s\n' "$LR_PASSWORD" | (cd "$LR_DIR" && env "${LR_ENV[@]}" timeout 120 "$BIN" users create --email "$LR_EMAIL" --password-stdin --json) 2>&1) \
     || fail "lionrock users create --password-stdin --json: $(tail -c 300 <<<"$out")"
+  printf '%s' "$out" >"$LR_DIR/user.json"
+  LR_ACCOUNT=$(json 'j["account_id"]' "$LR_DIR/user.json")
+  [ -n "$LR_ACCOUNT" ] || fail "lionrock users create --json printed no account_id: $(tail -c 300 <<<"$out")"
   if [ "$BEARER" = 1 ]; then
     lr clients create --name "booking bench" --redirect-uri "$REDIRECT" --scope booking --json \
       || fail "lionrock clients create ... --scope booking --json: $err"
@@ -270,6 +273,21 @@ PY
   [ "$(wc -l <"$f")" = "$n" ] && [ "$free" = $((n * cap)) ] \
     || fail "lionrock's availability for the imported programme shows $(wc -l <"$f") slots with $free free places, not $n with $((n * cap))"
 }
+lionrock_people() {  # COUNT FILE: COUNT new dependants of the bench account (one per attempt), their person IDs into FILE
+  # Booking allows one booking per person and programme step, so every attempt books for a person of its own:
+  # a dependant the account looks after (identity's `person` and `guardian` rows), written straight into the
+  # database in one transaction (making 50,000 through identity's pages would take longer than the window).
+  python3 -c 'import sys, uuid; print("\n".join(str(uuid.uuid4()) for _ in range(int(sys.argv[1]))))' "$1" >"$2"
+  local at="2026-01-01 00:00:00.000000+00:00" sqlf="$2.sql"
+  { echo "BEGIN;"
+    awk -v a="$LR_ACCOUNT" -v t="$at" '{ printf "INSERT INTO person (id, created_at) VALUES ('"'"'%s'"'"', '"'"'%s'"'"');\nINSERT INTO guardian (person_id, account_id, relation, created_at) VALUES ('"'"'%s'"'"', '"'"'%s'"'"', '"'"'child'"'"', '"'"'%s'"'"');\n", $1, t, $1, a, t }' "$2"
+    echo "COMMIT;"; } >"$sqlf"
+  if [ "$BACKEND" = sqlite ]; then
+    sqlite3 -batch "$LR_SQLITE" ".timeout 10000" ".read $sqlf" >/dev/null || fail "could not add the bench's dependants (SQLite)"
+  else
+    _svc_psql -d "$LR_PGDB" -q -v ON_ERROR_STOP=1 -f "$sqlf" >/dev/null || fail "could not add the bench's dependants (PostgreSQL)"
+  fi
+}
 lionrock_auth() {  # sets LR_AUTH (bearer) or LR_SESSIONS (a file of sessions) for the next window
   LR_AUTH= LR_SESSIONS=
   if [ "$BEARER" = 1 ]; then lionrock_token; else LR_SESSIONS=$LR_DIR/sessions; lionrock_sessions "$CONC" "$LR_SESSIONS"; fi
@@ -310,10 +328,11 @@ verify() {  # NAME SLOTSFILE CREATED: prints the counts; returns 1 on overbookin
 
 # ---- one window
 window() {  # NAME ROUND
-  local name=$1 r=$2 f=$WORKDIR/$BACKEND.$1.$2 pid base auth= sessions= api path c0 b0 c1 b1
+  local name=$1 r=$2 f=$WORKDIR/$BACKEND.$1.$2 pid base auth= sessions= people= api path c0 b0 c1 b1
   if [ "$name" = lionrock ]; then
     lionrock_auth   # a fresh token or sessions every window: the run outlasts neither
     lionrock_places "$SLOTS" "$CAPACITY" "$f.slots"
+    lionrock_people "$ATTEMPTS" "$f.people"; people=$f.people
     pid=$LR_PID base=$LR_BASE auth=$LR_AUTH sessions=$LR_SESSIONS api=lionrock path=/api/v1/booking/bookings
   else
     reference_places "$SLOTS" "$CAPACITY" "$f.slots"
@@ -321,7 +340,7 @@ window() {  # NAME ROUND
   fi
   sleep 1
   c0=$(ticks "$pid") b0=$(busy)
-  BOOK_SLOTS_FILE=$f.slots BOOK_ATTEMPTS=$ATTEMPTS BOOK_API=$api BOOK_AUTH=$auth BOOK_SESSIONS_FILE=$sessions BOOK_SEED=$r \
+  BOOK_SLOTS_FILE=$f.slots BOOK_ATTEMPTS=$ATTEMPTS BOOK_API=$api BOOK_AUTH=$auth BOOK_SESSIONS_FILE=$sessions BOOK_PEOPLE_FILE=$people BOOK_SEED=$r \
     BOOK_PREFIX=$(printf "\\$(printf '%03o' $((65 + r)))B") \
     timeout $((WINDOW_MAX_S + 30)) wrk -t1 -c"$CONC" -d"${WINDOW_MAX_S}s" --timeout 10s -s "$BENCH/booking.lua" "$base$path" >"$f.wrk" 2>&1
   c1=$(ticks "$pid") b1=$(busy)
