@@ -114,16 +114,33 @@ pub async fn record_person(state: &AppState, person_id: &str) -> Result<Option<R
     Ok(None)
 }
 
+/// `person_id` as identity knows them, if `account_id` still acts for
+/// them (its holder, or a dependant it still looks after).
+async fn person_of(
+    state: &AppState,
+    account_id: &str,
+    person_id: &str,
+) -> Result<Option<platform::contracts::Person>, AppError> {
+    let (Ok(account), Ok(person)) = (uuid::Uuid::parse_str(account_id), uuid::Uuid::parse_str(person_id)) else {
+        return Ok(None);
+    };
+    let people = state.contracts.people()?;
+    let account = platform::principal::AccountId(account);
+    people.acts_for(state, &account, &platform::contracts::PersonId(person)).await
+}
+
 /// Whether `account_id` still acts for `person_id` (its holder, or a
 /// dependant it still looks after): a booking made for a dependant is the
 /// guardian's only while identity keeps the link.
 pub async fn acts_for(state: &AppState, account_id: &str, person_id: &str) -> Result<bool, AppError> {
-    let (Ok(account), Ok(person)) = (uuid::Uuid::parse_str(account_id), uuid::Uuid::parse_str(person_id)) else {
-        return Ok(false);
-    };
-    let people = state.contracts.people()?;
-    let account = platform::principal::AccountId(account);
-    Ok(people.acts_for(state, &account, &platform::contracts::PersonId(person)).await?.is_some())
+    Ok(person_of(state, account_id, person_id).await?.is_some())
+}
+
+/// The birth date identity knows for `person_id`, asked as `account_id`
+/// (who booked for them), for an age rule checked again on another day:
+/// a booking keeps no birth date of its own (DESIGN §6: the minimum).
+pub async fn birthdate(state: &AppState, account_id: &str, person_id: &str) -> Result<Option<time::Date>, AppError> {
+    Ok(person_of(state, account_id, person_id).await?.and_then(|p| p.birthdate))
 }
 
 /// Where and in which language to write to the holder of `account_id`

@@ -12,9 +12,9 @@ use platform::audit::{self, AuditEntry};
 use platform::contracts::Contact;
 use platform::error::AppError;
 use sea_orm::ActiveValue::Set;
+use sea_orm::QueryOrder;
 use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, JoinType, OnConflict, Order, Query};
-use sea_orm::{QueryOrder, QuerySelect};
 use time::{Date, OffsetDateTime, PrimitiveDateTime};
 
 use super::{Action, Reason, Stat};
@@ -303,9 +303,8 @@ async fn close_once(state: &AppState, actor: &str, closing: &Closing) -> Result<
     if centres.len() < closing.centre_ids.len() {
         return Err(BookingError::UnknownCentre.into());
     }
-    // The holders' contacts are looked up before the transaction, which
-    // would otherwise hold the slots' rows across each look-up.
-    let mut contacts = contacts_on(state, &centres, closing.day).await?;
+    let move_to = closing.move_to.filter(|_| closing.action == Action::Move);
+    let LookUps { mut contacts, movable } = look_up(state, &centres, closing.day, move_to).await?;
     let now = platform::db::now();
     let txn = platform::db::begin_write(&state.db).await?;
     // Recorded together just before commit: on PostgreSQL the first entry
@@ -321,7 +320,7 @@ async fn close_once(state: &AppState, actor: &str, closing: &Closing) -> Result<
             day: Set(closing.day),
             reason: Set(closing.reason.as_str().to_owned()),
             action: Set(closing.action.as_str().to_owned()),
-            moved_to: Set(closing.move_to.filter(|_| closing.action == Action::Move)),
+            moved_to: Set(move_to),
             actor: Set(actor.chars().take(80).collect()),
             created_at: Set(now),
         };
@@ -348,8 +347,16 @@ async fn close_once(state: &AppState, actor: &str, closing: &Closing) -> Result<
                 .all(&txn)
                 .await?;
             for b in held {
-                let target = match (closing.action, closing.move_to) {
-                    (Action::Move, Some(to)) => move_target(state, &txn, &s, to).await?,
+                // A booking that may not move (or has nowhere to go) is cancelled,
+                // and its notice offers to book again.
+                let may = match (move_to, movable.get(&b.id)) {
+                    (None, _) => false,
+                    (Some(_), Some(known)) => *known,
+                    // Booked after the look-ups (before its slot closed): rare.
+                    (Some(to), None) => may_move(state, &programme, &b, &s.product_id, to).await?,
+                };
+                let target = match move_to {
+                    Some(to) if may => move_target(state, &txn, &s, to).await?,
                     _ => None,
                 };
                 // Each change is conditional on the booking still holding this
@@ -425,35 +432,82 @@ async fn close_once(state: &AppState, actor: &str, closing: &Closing) -> Result<
     Ok(out)
 }
 
-/// The contacts of the accounts holding confirmed bookings at `centres` on
-/// local `day`, by account ID (read before a closure's transaction).
-async fn contacts_on(
+/// What a closure looks up before its transaction (which would otherwise
+/// hold the slots' rows across each look-up), for the confirmed bookings at
+/// `centres` on local `day`.
+#[derive(Default)]
+struct LookUps {
+    /// The contacts of the accounts holding them, by account ID.
+    contacts: HashMap<String, Option<Contact>>,
+    /// When they are to move: whether each may, by booking ID.
+    movable: HashMap<String, bool>,
+}
+
+async fn look_up(
     state: &AppState,
     centres: &[centre::Model],
     day: Date,
-) -> Result<HashMap<String, Option<Contact>>, AppError> {
-    let mut slot_ids = Vec::new();
+    move_to: Option<Date>,
+) -> Result<LookUps, AppError> {
+    let mut slots = HashMap::new();
     for c in centres {
-        slot_ids.extend(slots_of_day(state, &state.db, &c.id, None, day).await?.into_iter().map(|s| s.id));
+        slots.extend(slots_of_day(state, &state.db, &c.id, None, day).await?.into_iter().map(|s| (s.id.clone(), s)));
     }
-    let mut out = HashMap::new();
-    if slot_ids.is_empty() {
+    let mut out = LookUps::default();
+    if slots.is_empty() {
         return Ok(out);
     }
-    let accounts: Vec<String> = booking::Entity::find()
-        .select_only()
-        .column(booking::Column::AccountId)
-        .distinct()
-        .filter(booking::Column::SlotId.is_in(slot_ids))
+    let held = booking::Entity::find()
+        .filter(booking::Column::SlotId.is_in(slots.keys().cloned()))
         .filter(booking::Column::Status.eq(Status::Confirmed.as_str()))
-        .into_tuple()
         .all(&state.db)
         .await?;
-    for account in accounts {
-        let contact = crate::people::contact(state, &account).await?;
-        out.insert(account, contact);
+    let mut programmes: HashMap<String, Option<programme::Model>> = HashMap::new();
+    for b in held {
+        if !out.contacts.contains_key(&b.account_id) {
+            let contact = crate::people::contact(state, &b.account_id).await?;
+            out.contacts.insert(b.account_id.clone(), contact);
+        }
+        let (Some(to), Some(s)) = (move_to, slots.get(&b.slot_id)) else { continue };
+        if !programmes.contains_key(&b.programme_id) {
+            let found = programme::Entity::find_by_id(&b.programme_id).one(&state.db).await?;
+            programmes.insert(b.programme_id.clone(), found);
+        }
+        if let Some(programme) = programmes.get(&b.programme_id).and_then(Option::as_ref) {
+            let may = may_move(state, programme, &b, &s.product_id, to).await?;
+            out.movable.insert(b.id, may);
+        }
     }
     Ok(out)
+}
+
+/// Whether booking `b` (of `product_id`) may move to local day `to`: its
+/// person's eligibility checked again for that day, as a reschedule checks
+/// it (an age rule or a dose's window may not hold there). The account's
+/// identity level was proven when it booked.
+async fn may_move(
+    state: &AppState,
+    programme: &programme::Model,
+    b: &booking::Model,
+    product_id: &str,
+    to: Date,
+) -> Result<bool, AppError> {
+    let eligibility = programme.eligibility();
+    let attended = crate::bookings::store::attended(state, &programme.id, &b.document_index).await?;
+    let birthdate = if eligibility.has_age_rule() {
+        crate::people::birthdate(state, &b.account_id, &b.person_id).await?
+    } else {
+        None
+    };
+    let facts = crate::programmes::Facts {
+        level: eligibility.level,
+        document_kind: &b.document_kind,
+        birthdate,
+        slot_day: to,
+        product_id,
+        attended: &attended,
+    };
+    Ok(eligibility.check(&facts).is_ok_and(|step| i32::try_from(step).is_ok_and(|step| step == b.step)))
 }
 
 /// The open slot at the same centre, product and local time on `to`, with

@@ -489,15 +489,21 @@ pub async fn reschedule(
         return Err(BookingError::Ineligible(programmes::Ineligible::NotOpen).into());
     }
     let attended = attended(state, &programme.id, &found.booking.document_index).await?;
+    let eligibility = programme.eligibility();
+    let birthdate = if eligibility.has_age_rule() {
+        crate::people::birthdate(state, &found.booking.account_id, &found.booking.person_id).await?
+    } else {
+        None
+    };
     let facts = Facts {
         level,
         document_kind: &found.booking.document_kind,
-        birthdate: None,
+        birthdate,
         slot_day: state.to_local(slot.starts_at).date(),
         product_id: &slot.product_id,
         attended: &attended,
     };
-    let step = programme.eligibility().check(&facts).map_err(BookingError::Ineligible)?;
+    let step = eligibility.check(&facts).map_err(BookingError::Ineligible)?;
     if i32::try_from(step).unwrap_or(1) != found.booking.step {
         return Err(BookingError::Ineligible(programmes::Ineligible::CourseComplete).into());
     }

@@ -189,6 +189,11 @@ pub fn age_on(born: Date, on: Date) -> u32 {
 }
 
 impl Eligibility {
+    /// Whether `check` needs the person's birth date (an age rule).
+    pub fn has_age_rule(&self) -> bool {
+        self.min_age.is_some() || self.max_age.is_some()
+    }
+
     /// The step this person would book, or why they may not.
     pub fn check(&self, facts: &Facts<'_>) -> Result<u32, Ineligible> {
         if self.level == IdentityLevel::RealName && facts.level != IdentityLevel::RealName {
@@ -197,7 +202,7 @@ impl Eligibility {
         if self.residents_only && facts.document_kind != "hkid" {
             return Err(Ineligible::NotResident);
         }
-        if self.min_age.is_some() || self.max_age.is_some() {
+        if self.has_age_rule() {
             let Some(born) = facts.birthdate else { return Err(Ineligible::BirthdateUnknown) };
             let age = age_on(born, facts.slot_day);
             if let Some(min) = self.min_age.filter(|min| age < *min) {

@@ -445,3 +445,52 @@ async fn a_closure_racing_bookings_and_cancellations_answers_no_500(backend: Bac
     assert!(report.ok, "{report:?}");
 }
 both_backends!(a_closure_racing_bookings_and_cancellations_answers_no_500);
+
+/// A closure that moves bookings checks each person's eligibility on the
+/// new day, as a reschedule does: a child who is too old by then is
+/// cancelled (and offered to book again) rather than moved where they may
+/// not be served; the others move.
+async fn a_closure_moves_only_those_still_eligible_on_the_new_day(backend: Backend) {
+    let app = spawn(backend).await;
+    let mut plan = testing_plan(2);
+    plan["programme"][0]["eligibility"] = json!({"level": "basic", "max_age": 11});
+    let imported = import(&app, &plan).await;
+    let admin = admin(&app).await;
+    let (tomorrow, on) = (day(&app, 1), day(&app, 3));
+    let sha_tin = slots_of(&app, "sha-tin-town-hall", tomorrow).await;
+    let mut bookings = Vec::new();
+    // Twelve by the new day; six.
+    let born = [time::Date::from_calendar_date(on.year() - 12, on.month(), on.day()).unwrap(), day(&app, -6 * 365)];
+    for (n, born) in born.into_iter().enumerate() {
+        let (account, client) =
+            resident(&app, IdentityLevel::Basic, Some(&hkid(400 + u32::try_from(n).unwrap()))).await;
+        crate::support::set_birthdate(account, born);
+        let response = book(&client, &sha_tin[n].0, None).await;
+        assert_eq!(response.status(), 201);
+        let booked: Value = response.json().await.unwrap();
+        bookings.push((client, booked["id"].as_str().unwrap().to_owned()));
+    }
+    let moving = json!({"day": tomorrow.to_string(), "centre_ids": [imported.programmes[0].centres["sha-tin-town-hall"]],
+        "reason": "typhoon-8", "action": "move", "move_to": on.to_string()});
+    let response = send(&admin, Method::POST, "/api/v1/booking/admin/closures", Some(&moving), None).await;
+    assert_eq!(response.status(), 200);
+    let done: Value = response.json().await.unwrap();
+    assert_eq!(done, json!({"centres": 1, "slots_closed": 2, "cancelled": 1, "moved": 1, "notified": 2}));
+    let target = slots_of(&app, "sha-tin-town-hall", on).await;
+    let statuses: Vec<(String, String)> = {
+        let mut out = Vec::new();
+        for (client, _) in &bookings {
+            let mine: Value = client.get("/api/v1/booking/bookings").await.json().await.unwrap();
+            out.push((
+                mine["items"][0]["status"].as_str().unwrap().to_owned(),
+                mine["items"][0]["slot_id"].as_str().unwrap().to_owned(),
+            ));
+        }
+        out
+    };
+    assert_eq!(statuses[0], ("cancelled".to_owned(), sha_tin[0].0.clone()), "too old on the new day");
+    assert_eq!(statuses[1], ("confirmed".to_owned(), target[1].0.clone()), "moved to the same time");
+    assert_eq!((target[0].2, target[1].2), (2, 1), "only the moved booking took a place");
+    assert_eq!(count(&app, "SELECT SUM(taken) AS n FROM booking_slot").await, 1, "the ledger matches the bookings");
+}
+both_backends!(a_closure_moves_only_those_still_eligible_on_the_new_day);

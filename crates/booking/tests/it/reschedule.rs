@@ -9,7 +9,9 @@ use platform::testkit::Backend;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::support::{availability, book, hkid, import, problem, resident, send, slots, spawn, testing_plan};
+use crate::support::{
+    availability, book, hkid, import, problem, resident, send, set_birthdate, slots, spawn, testing_plan,
+};
 
 async fn moving_a_booking_keeps_exactly_one_place_taken(backend: Backend) {
     let app = spawn(backend).await;
@@ -107,3 +109,45 @@ async fn opposite_moves_at_once_both_succeed(backend: Backend) {
     );
 }
 both_backends!(opposite_moves_at_once_both_succeed);
+
+/// `birth` such that the person turns `years` on `day`.
+fn born_turning(years: i32, day: time::Date) -> time::Date {
+    time::Date::from_calendar_date(day.year() - years, day.month(), day.day()).unwrap()
+}
+
+/// A programme with an age rule checks it again on the new day, with the
+/// birth date identity knows: a reschedule used to know none and refused
+/// everyone as `birthdate-unknown`.
+async fn moving_a_booking_checks_the_age_rule_on_the_new_day(backend: Backend) {
+    let app = spawn(backend).await;
+    let mut plan = testing_plan(2);
+    plan["programme"][0]["eligibility"] = json!({"level": "basic", "min_age": 12});
+    import(&app, &plan).await;
+    // The first centre's slots: two a day, from tomorrow.
+    let all = slots(&availability(&app.client(), "community-testing").await);
+    let today = app.state.today();
+    let (adult, adult_client) = resident(&app, IdentityLevel::Basic, Some(&hkid(300))).await;
+    set_birthdate(adult, born_turning(30, today));
+    let booked: Value = book(&adult_client, &all[0].0, None).await.json().await.unwrap();
+    let path = format!("/api/v1/booking/bookings/{}/reschedule", booked["id"].as_str().unwrap());
+    let response = send(&adult_client, Method::POST, &path, Some(&json!({"slot_id": all[2].0})), None).await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+
+    // Twelve the day after tomorrow: booked then, not a day earlier.
+    let (child, child_client) = resident(&app, IdentityLevel::Basic, Some(&hkid(301))).await;
+    set_birthdate(child, born_turning(12, today + time::Duration::days(2)));
+    let response = book(&child_client, &all[2].0, None).await;
+    assert_eq!(response.status(), 201);
+    let booked: Value = response.json().await.unwrap();
+    let path = format!("/api/v1/booking/bookings/{}/reschedule", booked["id"].as_str().unwrap());
+    let (status, kind, body) =
+        problem(send(&child_client, Method::POST, &path, Some(&json!({"slot_id": all[0].0})), None).await).await;
+    assert_eq!(
+        (status, kind.as_str(), body["reason"].as_str()),
+        (422, "booking/ineligible", Some("too-young")),
+        "{body}"
+    );
+    let response = send(&child_client, Method::POST, &path, Some(&json!({"slot_id": all[4].0})), None).await;
+    assert_eq!(response.status(), 200, "a later day is fine");
+}
+both_backends!(moving_a_booking_checks_the_age_rule_on_the_new_day);
