@@ -26,10 +26,16 @@ pub(crate) fn to_address(
             lang,
             subject: Some(state.catalog.text(lang, subject_key)),
             body,
+            qr: None,
         },
-        Identifier::Phone(phone) => {
-            Notification { channel: Channel::Sms, recipient: phone.as_str().to_owned(), lang, subject: None, body }
-        }
+        Identifier::Phone(phone) => Notification {
+            channel: Channel::Sms,
+            recipient: phone.as_str().to_owned(),
+            lang,
+            subject: None,
+            body,
+            qr: None,
+        },
     }
 }
 

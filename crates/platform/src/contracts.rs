@@ -109,7 +109,14 @@ impl Contact {
     /// `body`, both already in `self.lang`.
     pub fn notification(&self, subject: String, body: String) -> Notification {
         let subject = (self.channel != Channel::Sms).then_some(subject);
-        Notification { channel: self.channel, recipient: self.recipient.clone(), lang: self.lang, subject, body }
+        Notification {
+            channel: self.channel,
+            recipient: self.recipient.clone(),
+            lang: self.lang,
+            subject,
+            body,
+            qr: None,
+        }
     }
 }
 

@@ -17,6 +17,7 @@ pub fn all() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(RsaSigningKeys),
         Box::new(SigningKeyCertificates),
         Box::new(OneActiveSigningKey),
+        Box::new(OutboxQrCode),
     ]
 }
 
@@ -84,6 +85,8 @@ enum Outbox {
     SentAt,
     /// Added by `m20261130_000001_outbox_lease_token`.
     LeaseToken,
+    Qr,
+    QrAlt,
 }
 
 /// The hash the first audit entry chains to.
@@ -544,6 +547,33 @@ impl MigrationTrait for OneActiveSigningKey {
             "CREATE UNIQUE INDEX signing_key_one_active ON signing_key (purpose, alg) WHERE status = 'active'",
         )
         .await?;
+        Ok(())
+    }
+}
+
+struct OutboxQrCode;
+
+impl MigrationName for OutboxQrCode {
+    fn name(&self) -> &str {
+        "m20261201_000001_outbox_qr_code"
+    }
+}
+
+/// A message may carry a QR code (what it holds, and the picture's
+/// description), which an e-mail shows below its text. One column per
+/// statement: SQLite alters a table one change at a time.
+#[async_trait::async_trait]
+impl MigrationTrait for OutboxQrCode {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        for column in [Outbox::Qr, Outbox::QrAlt] {
+            m.alter_table(
+                Table::alter()
+                    .table(Outbox::Table)
+                    .add_column(ColumnDef::new(column).string_len(500).null())
+                    .to_owned(),
+            )
+            .await?;
+        }
         Ok(())
     }
 }

@@ -7,10 +7,13 @@
 //! Each claim carries a lease token; a worker renews the lease before each
 //! delivery and records an outcome only while it still holds the token, so
 //! two workers never both deliver a message whose lease ran out in a batch.
+//! A message may carry a QR code ([`QrPicture`]): an e-mail then shows it as
+//! a picture below its text (an HTML alternative with the PNG inline, the
+//! plain text kept as the first alternative); an SMS carries the text alone.
 
 use std::time::Duration;
 
-use lettre::message::{Mailbox, header::ContentType};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart, header::ContentType};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use sea_orm::entity::prelude::*;
@@ -46,6 +49,9 @@ pub mod entity {
         pub sent_at: Option<TimeDateTimeWithTimeZone>,
         /// Set by each claim; only its holder renews or records an outcome.
         pub lease_token: Option<String>,
+        /// What the message's QR code holds, and the picture's description.
+        pub qr: Option<String>,
+        pub qr_alt: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -84,6 +90,17 @@ pub struct Notification {
     /// E-mail subject; ignored for SMS.
     pub subject: Option<String>,
     pub body: String,
+    /// A QR code an e-mail shows below its text; ignored for SMS.
+    pub qr: Option<QrPicture>,
+}
+
+/// A QR code in a message: what it holds (a booking's reference, say, which
+/// the text should also give, for anyone who cannot see the picture) and
+/// the picture's text alternative in the recipient's language.
+#[derive(Debug, Clone)]
+pub struct QrPicture {
+    pub payload: String,
+    pub alt: String,
 }
 
 /// Why a message could not be enqueued.
@@ -95,6 +112,8 @@ pub enum OutboxError {
     BadPhone,
     #[error("message body is empty or longer than 20000 characters")]
     BadBody,
+    #[error("a QR code's text is empty or longer than 500 characters, or its description is empty")]
+    BadQr,
     #[error(transparent)]
     Db(#[from] DbErr),
 }
@@ -123,6 +142,10 @@ pub async fn enqueue(conn: &impl ConnectionTrait, n: Notification) -> Result<Str
     if n.body.is_empty() || n.body.chars().count() > 20_000 {
         return Err(OutboxError::BadBody);
     }
+    if n.qr.as_ref().is_some_and(|q| q.payload.is_empty() || q.payload.len() > 500 || q.alt.trim().is_empty()) {
+        return Err(OutboxError::BadQr);
+    }
+    let (qr, qr_alt) = n.qr.map(|q| (q.payload, q.alt.chars().take(300).collect())).unzip();
     let id = Uuid::now_v7().to_string();
     let now = db::now();
     entity::ActiveModel {
@@ -140,6 +163,8 @@ pub async fn enqueue(conn: &impl ConnectionTrait, n: Notification) -> Result<Str
         created_at: Set(now),
         sent_at: Set(None),
         lease_token: Set(None),
+        qr: Set(qr),
+        qr_alt: Set(qr_alt),
     }
     .insert(conn)
     .await?;
@@ -184,14 +209,19 @@ impl Deliverer {
         let smtp = self.smtp.as_ref().ok_or("SMTP transport is not configured")?;
         let from: Mailbox = self.config.mail.from.parse().map_err(|e| format!("mail.from: {e}"))?;
         let to: Mailbox = m.recipient.parse().map_err(|e| format!("recipient: {e}"))?;
-        let message = lettre::Message::builder()
+        let builder = lettre::Message::builder()
             .from(from)
             .to(to)
             .subject(m.subject.clone().unwrap_or_default())
-            .header(ContentType::TEXT_PLAIN)
-            .message_id(Some(format!("<{}@lionrock>", m.id)))
-            .body(m.body.clone())
-            .map_err(|e| format!("building message: {e}"))?;
+            .message_id(Some(format!("<{}@lionrock>", m.id)));
+        let message = match &m.qr {
+            Some(payload) => {
+                let alt = m.qr_alt.as_deref().unwrap_or(payload);
+                builder.multipart(with_qr_picture(&m.body, &m.lang, payload, alt)?)
+            }
+            None => builder.header(ContentType::TEXT_PLAIN).body(m.body.clone()),
+        }
+        .map_err(|e| format!("building message: {e}"))?;
         smtp.send(message).await.map(|_| ()).map_err(|e| format!("SMTP: {e}"))
     }
 
@@ -209,6 +239,73 @@ impl Deliverer {
         let response = request.send().await.map_err(|e| format!("SMS gateway: {}", e.without_url()))?;
         if response.status().is_success() { Ok(()) } else { Err(format!("SMS gateway answered {}", response.status())) }
     }
+}
+
+/// Pixels per QR module in an e-mail's picture, and the light margin
+/// around the code in modules (the four the QR specification asks for).
+const QR_SCALE: usize = 6;
+const QR_QUIET: usize = 4;
+
+/// `text` as plain text, or as HTML in `lang` with `payload`'s QR code as an
+/// inline PNG below it (described by `alt`): clients that show no HTML
+/// keep the text, which gives the code in words.
+fn with_qr_picture(text: &str, lang: &str, payload: &str, alt: &str) -> Result<MultiPart, String> {
+    let (png, side) = qr_png(payload)?;
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"{}\"><body><div style=\"white-space:pre-wrap\">{}</div>\
+         <p><img src=\"cid:qr\" alt=\"{}\" width=\"{side}\" height=\"{side}\"></p></body></html>",
+        escape_html(lang),
+        escape_html(text),
+        escape_html(alt),
+    );
+    let png_type = ContentType::parse("image/png").map_err(|e| format!("image/png: {e}"))?;
+    Ok(MultiPart::alternative().singlepart(SinglePart::plain(text.to_owned())).multipart(
+        MultiPart::related()
+            .singlepart(SinglePart::html(html))
+            .singlepart(Attachment::new_inline("qr".to_owned()).body(png, png_type)),
+    ))
+}
+
+/// `payload`'s QR code as a greyscale PNG, and its side in pixels.
+fn qr_png(payload: &str) -> Result<(Vec<u8>, usize), String> {
+    let code = qrcode::QrCode::new(payload.as_bytes()).map_err(|e| format!("QR code: {e}"))?;
+    let modules = code.width();
+    let dark = code.to_colors();
+    let side = (modules + 2 * QR_QUIET) * QR_SCALE;
+    let mut pixels = vec![255u8; side * side];
+    for (i, colour) in dark.iter().enumerate() {
+        if *colour != qrcode::Color::Dark {
+            continue;
+        }
+        let (x, y) = ((i % modules + QR_QUIET) * QR_SCALE, (i / modules + QR_QUIET) * QR_SCALE);
+        for row in y..y + QR_SCALE {
+            pixels[row * side + x..row * side + x + QR_SCALE].fill(0);
+        }
+    }
+    let mut png = Vec::new();
+    let edge = u32::try_from(side).map_err(|_| "QR code too large".to_owned())?;
+    let mut encoder = png::Encoder::new(&mut png, edge, edge);
+    encoder.set_color(png::ColorType::Grayscale);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().map_err(|e| format!("PNG: {e}"))?;
+    writer.write_image_data(&pixels).map_err(|e| format!("PNG: {e}"))?;
+    writer.finish().map_err(|e| format!("PNG: {e}"))?;
+    Ok((png, side))
+}
+
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Whether messages of `channel` go to the development sink (the log and

@@ -46,5 +46,6 @@ pub fn closure(
         lang,
         subject,
         body: state.catalog.text_with(lang, key, &args),
+        qr: None,
     }
 }

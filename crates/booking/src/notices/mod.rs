@@ -1,7 +1,7 @@
 //! Messages to residents about their bookings (DESIGN §7): the booking
-//! confirmed (with its reference and a link to its confirmation page, which
-//! shows the QR code: the outbox sends plain text), cancelled, moved to
-//! another time, and the reminder the day before. Here the wording, without
+//! confirmed (with its reference, a link to its confirmation page and, in
+//! an e-mail, the QR code officers scan), cancelled, moved to another time
+//! (with the code), and the reminder the day before (with the code). Here the wording, without
 //! I/O: each message is written in the holder's language from
 //! `booking-notice-*` in `i18n/*/booking.ftl`; the features put it in the
 //! outbox inside their own transaction. The reminder job is in `store`.

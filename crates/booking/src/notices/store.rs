@@ -5,7 +5,7 @@
 use platform::app::AppState;
 use platform::contracts::Contact;
 use platform::error::AppError;
-use platform::outbox::{Channel, Notification};
+use platform::outbox::{Channel, Notification, QrPicture};
 use sea_orm::ConnectionTrait;
 
 use super::{About, Notice, confirmation_path};
@@ -37,12 +37,18 @@ pub fn message(state: &AppState, notice: Notice, contact: &Contact, about: &Abou
         Channel::Email | Channel::Dev => (format!("{}-body", notice.key()), Some(subject)),
         Channel::Sms => (format!("{}-sms", notice.key()), None),
     };
+    // The code officers scan at check-in, as the confirmation page shows it.
+    let qr = matches!(notice, Notice::Confirmed | Notice::Rescheduled | Notice::Reminder).then(|| QrPicture {
+        payload: about.reference.clone(),
+        alt: state.catalog.text_with(lang, "booking-qr-label", &[("reference", reference.as_str())]),
+    });
     Notification {
         channel: contact.channel,
         recipient: contact.recipient.clone(),
         lang,
         subject,
         body: state.catalog.text_with(lang, &body_key, &args),
+        qr,
     }
 }
 

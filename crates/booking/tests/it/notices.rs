@@ -45,11 +45,26 @@ async fn booking_and_cancelling_tell_the_resident(backend: Backend) {
     assert!(body.contains(reference) && body.contains("Community testing"), "{body}");
     assert!(body.contains(&format!("/en/booking/bookings/{id}")), "a link to the confirmation page: {body}");
 
+    // The e-mail shows the code officers scan, as the confirmation page does.
+    let qr = || async {
+        let rows = platform::outbox::entity::Entity::find()
+            .order_by_asc(platform::outbox::entity::Column::CreatedAt)
+            .order_by_asc(platform::outbox::entity::Column::Id)
+            .all(app.db())
+            .await
+            .unwrap();
+        rows.into_iter().map(|m| (m.qr, m.qr_alt)).collect::<Vec<_>>()
+    };
+    let pictures = qr().await;
+    assert_eq!(pictures[0].0.as_deref(), Some(reference.replace('-', "").as_str()));
+    assert_eq!(pictures[0].1.as_deref(), Some(format!("QR code of booking reference {reference}").as_str()));
+
     let path = format!("/api/v1/booking/bookings/{id}");
     assert_eq!(send(&client, Method::DELETE, &path, None, None).await.status(), 200);
     let sent = outbox(&app).await;
     assert_eq!(sent.len(), 2);
     assert!(sent[1].1.contains("cancelled") && sent[1].1.contains(reference), "{:?}", sent[1]);
+    assert_eq!(qr().await[1], (None, None), "a cancelled booking has no code to show");
 }
 both_backends!(booking_and_cancelling_tell_the_resident);
 

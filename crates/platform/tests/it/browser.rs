@@ -53,6 +53,7 @@ async fn landing_page_is_accessible_in_every_language() {
             lang: platform::i18n::Lang::En,
             subject: Some("Code".to_owned()),
             body: "Your code is 123456".to_owned(),
+            qr: None,
         },
     )
     .await

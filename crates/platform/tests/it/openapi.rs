@@ -168,6 +168,8 @@ async fn insert_at(app: &TestApp, at: time::OffsetDateTime, channel: &str) -> St
         created_at: Set(at),
         sent_at: Set(None),
         lease_token: Set(None),
+        qr: Set(None),
+        qr_alt: Set(None),
     }
     .insert(app.db())
     .await
@@ -214,6 +216,7 @@ async fn paging_walks_every_row_once_while_rows_are_added(backend: Backend) {
                 lang: Lang::En,
                 subject: None,
                 body: format!("added after page {pages}"),
+                qr: None,
             },
         )
         .await

@@ -18,6 +18,7 @@ fn email(to: &str, body: &str) -> Notification {
         lang: Lang::ZhHk,
         subject: Some("你的驗證碼".to_owned()),
         body: body.to_owned(),
+        qr: None,
     }
 }
 
@@ -28,6 +29,7 @@ fn sms(to: &str, body: &str) -> Notification {
         lang: Lang::En,
         subject: None,
         body: body.to_owned(),
+        qr: None,
     }
 }
 
@@ -440,3 +442,77 @@ async fn a_message_that_never_gets_an_outcome_fails_after_its_attempts(backend: 
     assert_eq!(r.last_error.as_deref(), Some("no outcome after 2 attempts"));
 }
 both_backends!(a_message_that_never_gets_an_outcome_fails_after_its_attempts);
+
+/// The part of a raw MIME message with `content_type`: its headers and its
+/// body (up to the next boundary).
+fn mime_part(data: &str, content_type: &str) -> (String, String) {
+    let data = data.replace("\r\n", "\n");
+    let at =
+        data.find(&format!("Content-Type: {content_type}")).unwrap_or_else(|| panic!("no {content_type}:\n{data}"));
+    // The part's headers begin after the boundary line before them.
+    let start = data[..at].rfind("\n--").and_then(|b| data[b + 1..].find('\n').map(|e| b + 2 + e)).unwrap_or(0);
+    let (headers, rest) = data[start..].split_once("\n\n").unwrap_or_else(|| panic!("no body:\n{data}"));
+    let end = rest.find("\n--").unwrap_or_else(|| panic!("no boundary:\n{data}"));
+    (headers.to_owned(), rest[..end].to_owned())
+}
+
+/// A quoted-printable body (RFC 2045 §6.7) decoded as UTF-8.
+fn quoted_printable(text: &str) -> String {
+    let joined = text.replace("=\n", "");
+    let mut bytes = Vec::new();
+    let mut rest = joined.as_bytes();
+    while let Some((&b, tail)) = rest.split_first() {
+        if b == b'=' && tail.len() >= 2 {
+            bytes.push(u8::from_str_radix(std::str::from_utf8(&tail[..2]).unwrap(), 16).unwrap());
+            rest = &tail[2..];
+        } else {
+            bytes.push(b);
+            rest = tail;
+        }
+    }
+    String::from_utf8(bytes).unwrap()
+}
+
+/// A message with a QR code reaches an e-mail client as the plain text and
+/// an HTML alternative showing the code as an inline PNG, described in the
+/// recipient's language; the picture decodes back to what the code holds.
+async fn an_email_shows_its_qr_code_as_a_picture(backend: Backend) {
+    use base64::Engine;
+    let sink = SmtpSink::start().await;
+    let app = TestApp::builder().backend(backend).config(smtp_config(sink.addr.port())).spawn().await;
+    let mut message = email("mei@example.org", "Booking K7Q2M-9XD3P: show the code <at> the centre.");
+    message.qr = Some(outbox::QrPicture {
+        payload: "K7Q2M9XD3P".to_owned(),
+        alt: "預約編號 K7Q2M-9XD3P 的二維碼".to_owned(),
+    });
+    let id = outbox::enqueue_now(&app.state, message).await.unwrap();
+    wait_status(&app, &id, "sent").await;
+    let data = sink.messages().remove(0).data;
+    assert!(data.contains("Content-Type: multipart/alternative"), "{data}");
+    let (_, text) = mime_part(&data, "text/plain");
+    assert!(text.contains("K7Q2M-9XD3P"), "the text keeps the reference: {text}");
+    let (headers, picture) = mime_part(&data, "image/png");
+    assert!(headers.contains("Content-ID: <qr>") && headers.contains("inline"), "{headers}");
+    let (html_headers, html) = mime_part(&data, "text/html");
+    assert!(html_headers.contains("quoted-printable"), "{html_headers}");
+    let html = quoted_printable(&html);
+    assert!(html.contains("lang=\"zh-HK\"") && html.contains("src=\"cid:qr\""), "{html}");
+    assert!(html.contains("alt=\"預約編號 K7Q2M-9XD3P 的二維碼\"") && html.contains("&lt;at&gt;"), "{html}");
+
+    let png = base64::engine::general_purpose::STANDARD.decode(picture.split_whitespace().collect::<String>()).unwrap();
+    let mut reader = png::Decoder::new(std::io::Cursor::new(png)).read_info().unwrap();
+    let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+    let frame = reader.next_frame(&mut pixels).unwrap();
+    let (w, h) = (frame.width as usize, frame.height as usize);
+    let mut image = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| pixels[y * w + x]);
+    let grids = image.detect_grids();
+    assert_eq!(grids.len(), 1);
+    assert_eq!(grids[0].decode().unwrap().1, "K7Q2M9XD3P");
+    assert!(row(&app, &id).await.qr.is_some());
+
+    // Bad pictures are refused when the message is written, not when it is sent.
+    let mut bad = email("mei@example.org", "text");
+    bad.qr = Some(outbox::QrPicture { payload: String::new(), alt: "a code".to_owned() });
+    assert!(matches!(outbox::enqueue_now(&app.state, bad).await, Err(outbox::OutboxError::BadQr)));
+}
+both_backends!(an_email_shows_its_qr_code_as_a_picture);
