@@ -66,7 +66,7 @@ problems!(ProgrammeProblems, [ErrorKind::Validation.problem(), BookingError::Quo
         slots). Idempotent, as `lionrock booking import`: found by slug and updated to the body; slots that \
         exist are kept. Answers the IDs by slug. A slot run's `quota` is set on days that have none, counting the \
         places already taken there: below them it is 409 `booking/quota-below-taken` and nothing changes.",
-    request_body(content = Object, content_type = "application/json"),
+    request_body(content = setup::ProgrammePlan, content_type = "application/json"),
     responses((status = 200, description = "Created or updated.", body = ImportedProgramme), ProgrammeProblems)
 )]
 pub(crate) async fn put_programme(

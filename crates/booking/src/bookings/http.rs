@@ -235,6 +235,7 @@ impl utoipa::IntoResponses for CancelProblems {
             BookingError::UnknownBooking.problem(),
             BookingError::AlreadyCancelled.problem(),
             BookingError::NotCancellable.problem(),
+            ErrorKind::Conflict.problem(),
         ])
     }
 }
@@ -249,7 +250,8 @@ impl utoipa::IntoResponses for CancelProblems {
     summary = "Cancel a booking; its place goes back to the pool at once",
     description = "For the resident who made the booking. Cancelling twice is 409 `booking/already-cancelled`; \
         a booking attended, missed or whose slot has begun is 409 `booking/not-cancellable`; a booking the \
-        caller did not make is 404.",
+        caller did not make is 404. A booking changed by someone else between the read and the write (moved, \
+        cancelled or checked in meanwhile) is 409 `conflict`: read it again.",
     params(("id" = String, Path, description = "The booking's ID.")),
     responses((status = 200, description = "Cancelled.", body = BookingBody), CancelProblems)
 )]
@@ -286,6 +288,7 @@ impl utoipa::IntoResponses for RescheduleProblems {
             BookingError::SlotClosed.problem(),
             BookingError::OtherProgramme.problem(),
             BookingError::Ineligible(Ineligible::NotOpen).problem(),
+            BookingError::WaitingRoom { programme_id: String::new(), refused: Refused::Missing }.problem(),
         ])
     }
 }
@@ -303,8 +306,10 @@ impl utoipa::IntoResponses for RescheduleProblems {
         The person's eligibility is checked again for the new day (422 `booking/ineligible` with `reason`; \
         `other-product` for a slot of another product). A slot of another programme is 422 \
         `booking/other-programme`; a cancelled booking 409 `booking/already-cancelled`; one attended, missed \
-        or begun 409 `booking/not-cancellable`. Moving to the slot it holds changes nothing. With an \
-        `Idempotency-Key`, a retried request is answered as the first was.",
+        or begun 409 `booking/not-cancellable`. Moving to \
+        the slot it holds changes nothing. While the programme's waiting room is on, the request needs the \
+        caller's admission token, as booking does (428 `booking/waiting-room`). With an `Idempotency-Key`, a \
+        retried request is answered as the first was.",
     params(("id" = String, Path, description = "The booking's ID."), platform::openapi::IdempotencyKey),
     request_body(content = RescheduleRequest, content_type = "application/json"),
     responses((status = 200, description = "Moved.", body = BookingBody), RescheduleProblems)

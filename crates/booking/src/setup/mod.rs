@@ -22,16 +22,20 @@ pub struct Plan {
 }
 
 /// A programme as the file describes it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProgrammePlan {
     pub slug: String,
     pub kind: Kind,
     pub name: Names,
     pub eligibility: Eligibility,
+    /// When bookings open (RFC 3339); open from the start when absent.
     #[serde(default, with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub opens_at: Option<time::OffsetDateTime>,
+    /// When bookings close (RFC 3339, exclusive); never when absent.
     #[serde(default, with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub closes_at: Option<time::OffsetDateTime>,
     #[serde(rename = "product")]
     pub products: Vec<ProductPlan>,
@@ -41,19 +45,22 @@ pub struct ProgrammePlan {
     pub slots: Vec<SlotsPlan>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// A product (a vaccine brand, a kind of test) the programme offers.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProductPlan {
     pub code: String,
     pub name: Names,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// A centre (or a border port), with its opening hours in local time.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CentrePlan {
     pub slug: String,
     pub name: Names,
     pub address: Names,
+    /// One of Hong Kong's eighteen districts (`sha-tin`, `wan-chai`, …).
     pub district: String,
     pub latitude: f64,
     pub longitude: f64,
@@ -64,7 +71,7 @@ pub struct CentrePlan {
 }
 
 /// Slots to generate from the centres' opening hours.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SlotsPlan {
     /// First day: `YYYY-MM-DD`, `today` or `today+N`.
