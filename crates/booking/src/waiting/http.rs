@@ -167,8 +167,9 @@ impl utoipa::IntoResponses for QueueProblems {
         (browsers also get it in the HttpOnly cookie `lr_admission_<programme ID>`). It is bound to the \
         account and the programme and valid for any number of bookings until `expires_at`; after that, \
         joining again takes a new place at the back. A place whose turn came while the caller only looked \
-        (`ready`) starts its admission when the caller joins again. With the room off the state is `off` and \
-        no token is needed. Idempotent by itself, so `Idempotency-Key` is ignored.",
+        (`ready`) starts its admission when the caller joins again, within `validity_minutes` of the turn; \
+        after that the place has lapsed (`expired`) and joining again takes a new place at the back. With the \
+        room off the state is `off` and no token is needed. Idempotent by itself, so `Idempotency-Key` is ignored.",
     params(("id" = String, Path, description = "The programme's ID or slug.")),
     responses((status = 200, description = "Where the caller stands.", body = QueueBody), QueueProblems)
 )]
@@ -196,8 +197,8 @@ pub(crate) async fn join(
         theirs) and estimated wait at the room's admission rate. Every server answers the same: the admission \
         clock is computed from the database and the time. Poll it every few seconds; it changes nothing: it \
         never takes a place (`not_queued` until joined) and never starts an admission. When the turn has \
-        come the state is `ready`: join again (POST) to start the admission and get its token; once started, \
-        this answers `admitted` with the token too.",
+        come the state is `ready`: join again (POST) within `validity_minutes` to start the admission and get \
+        its token, or the place lapses (`expired`); once started, this answers `admitted` with the token too.",
     params(("id" = String, Path, description = "The programme's ID or slug.")),
     responses((status = 200, description = "Where the caller stands.", body = QueueBody), QueueProblems)
 )]
@@ -299,7 +300,9 @@ pub(crate) async fn settings(
         from its queue (428 `booking/waiting-room` without one). `rate_per_minute` visitors are admitted per \
         minute (1 to 1,000,000; at most a minute's worth at once), each for `validity_minutes` (1 to 1,440). \
         Out of range is 422 `booking/waiting-room-settings` naming the field. The body has exactly these three \
-        members: any other (the answer's counters included) is refused.",
+        members: any other (the answer's counters included) is refused. Switching the room on again after it \
+        was off starts a new queue: the places held before are dropped (admissions already given stay valid \
+        until they expire).",
     params(("id" = String, Path, description = "The programme's ID or slug.")),
     request_body(content = RoomSettings, content_type = "application/json"),
     responses((status = 200, description = "The room as saved.", body = RoomBody), RoomProblems)

@@ -117,14 +117,6 @@ impl Clock {
     }
 }
 
-impl Clock {
-    /// The clock of a room switched on again at `now_ms`: it goes on from
-    /// where it stood, banking at most one minute's worth.
-    pub fn restart(self, now_ms: i64) -> Clock {
-        Clock { admitted: self.admitted, at_ms: self.at_ms.max(now_ms - BURST_MS) }
-    }
-}
-
 /// A time as Unix milliseconds, the unit of the admission clock.
 pub fn unix_ms(t: time::OffsetDateTime) -> i64 {
     i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)

@@ -118,7 +118,10 @@ pub async fn room(conn: &impl ConnectionTrait, programme_id: &str) -> Result<Opt
 }
 
 /// Sets a programme's room, with an audit entry by `actor`. Switching it on
-/// again resumes the clock where it stood (banking at most a minute).
+/// again starts a new queue: the places held when it went off are dropped
+/// (their holders left long ago, most of them), so nobody who joins now
+/// waits while the clock spends turns on them. An admission already given
+/// stays good until it expires (its token is its own proof).
 pub async fn set(
     state: &AppState,
     programme_id: &str,
@@ -147,9 +150,16 @@ pub async fn set(
             .await?
         }
         Some(current) => {
-            let clock =
-                if settings.enabled && !current.enabled { current.clock().restart(now_ms) } else { current.clock() };
+            let reopened = settings.enabled && !current.enabled;
+            let clock = if reopened {
+                place::Entity::delete_many().filter(place::Column::ProgrammeId.eq(programme_id)).exec(&txn).await?;
+                Clock::start(now_ms)
+            } else {
+                current.clock()
+            };
+            let joined = if reopened { 0 } else { current.joined };
             let mut row: room::ActiveModel = current.into();
+            row.joined = Set(joined);
             row.enabled = Set(settings.enabled);
             row.rate_per_minute = Set(rate);
             row.validity_minutes = Set(validity);

@@ -421,3 +421,28 @@ async fn a_place_not_started_in_time_lapses(backend: Backend) {
     assert_eq!(again["place"], 3, "a new place at the back: {again}");
 }
 both_backends!(a_place_not_started_in_time_lapses);
+
+/// Switching the room off and on again starts a new queue: the places held
+/// before are dropped, so the first visitor after it reopens is first, not
+/// behind everyone who queued the last time.
+async fn a_reopened_room_starts_a_new_queue(backend: Backend) {
+    let (app, _, _) = app_with_plan(backend).await;
+    // One a minute: the first visitor is let in at once, the others wait.
+    switch_on(&app, 1, 15).await;
+    let mut early = Vec::new();
+    for _ in 0..3 {
+        let (_, client) = resident(&app, IdentityLevel::Basic, None).await;
+        early.push(join(&client).await["place"].as_i64().unwrap());
+    }
+    assert_eq!(early, [1, 2, 3]);
+    let off = json!({"enabled": false, "rate_per_minute": 1, "validity_minutes": 15});
+    assert_eq!(send(&admin(&app).await, Method::PUT, ROOM, Some(&off), None).await.status(), 200);
+    switch_on(&app, 1, 15).await;
+    let (_, carol) = resident(&app, IdentityLevel::Basic, None).await;
+    let joined = join(&carol).await;
+    assert_eq!((joined["place"].as_i64(), joined["state"].as_str()), (Some(1), Some("admitted")), "{joined}");
+    let (_, dave) = resident(&app, IdentityLevel::Basic, None).await;
+    let joined = join(&dave).await;
+    assert_eq!((joined["place"].as_i64(), joined["state"].as_str()), (Some(2), Some("waiting")), "{joined}");
+}
+both_backends!(a_reopened_room_starts_a_new_queue);
