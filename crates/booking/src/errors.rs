@@ -5,7 +5,7 @@
 //! slot is a 409 whose type ends in `/booking/full`).
 
 use axum::http::StatusCode;
-use platform::error::{DomainError, ProblemType};
+use platform::error::{AppError, DomainError, ProblemType};
 
 use crate::programmes::Ineligible;
 use crate::waiting::{BadSetting, Refused};
@@ -198,4 +198,25 @@ impl DomainError for BookingError {
             | BookingError::OtherProgramme => None,
         }
     }
+}
+
+/// A refusal the store gave, shown beside a form's field with the same
+/// translated detail the API gives.
+#[derive(Debug)]
+pub(crate) struct Refusal(pub ProblemType, pub Vec<(&'static str, String)>);
+
+impl DomainError for Refusal {
+    fn problem(&self) -> ProblemType {
+        self.0
+    }
+
+    fn args(&self) -> Vec<(&'static str, String)> {
+        self.1.clone()
+    }
+}
+
+/// The error as a form message when it is one of booking's own (the
+/// resident can act on it), else the error itself for the error page.
+pub(crate) fn refusal(e: AppError) -> Result<(StatusCode, Refusal), AppError> {
+    if PROBLEMS.contains(&e.problem) { Ok((e.problem.status, Refusal(e.problem, e.args))) } else { Err(e) }
 }

@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use platform::app::AppState;
-use platform::error::{AppError, DomainError, ErrorKind};
+use platform::error::{AppError, DomainError, ErrorKind, FieldError};
 use platform::extract::{ApiJson, PageForm};
 use platform::form::FormErrors;
 use platform::page::PageContext;
@@ -197,6 +197,9 @@ struct WalkInPage<'a> {
     slots: Vec<(String, String, bool)>,
     number: &'a str,
     kind: &'a str,
+    birthdate: &'a str,
+    /// The date input's bound: no date of birth after today.
+    birthdate_max: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -205,6 +208,7 @@ struct WalkInForm {
     slot_id: String,
     document_kind: String,
     document_number: String,
+    birthdate: String,
 }
 
 async fn walk_in_view(
@@ -230,7 +234,16 @@ async fn walk_in_view(
         })
         .collect();
     let kind = if form.document_kind.is_empty() { "hkid" } else { form.document_kind.as_str() };
-    let page = WalkInPage { ctx, errors, slots, number: &form.document_number, kind };
+    let birthdate_max = format!("max={}", state.today());
+    let page = WalkInPage {
+        ctx,
+        errors,
+        slots,
+        number: &form.document_number,
+        kind,
+        birthdate: &form.birthdate,
+        birthdate_max,
+    };
     ctx.page(status, "booking-walk-in-title", &page)
 }
 
@@ -268,10 +281,20 @@ async fn walk_in_page(
     if form.slot_id.trim().is_empty() {
         errors.add("slot_id", "booking-walk-in-slot-missing");
     }
+    let birthdate = match form.birthdate.trim() {
+        "" => None,
+        text => {
+            let parsed = parse_birthdate(text, state.today());
+            if parsed.is_none() {
+                errors.add("birthdate", "booking-walk-in-birthdate-invalid");
+            }
+            parsed
+        }
+    };
     let (Some(document), true) = (document, errors.is_empty()) else {
         return walk_in_view(&state, &ctx, errors, &form, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
-    match store::walk_in(&state, &actor(&officer), form.slot_id.trim(), &document).await {
+    match store::walk_in(&state, &actor(&officer), form.slot_id.trim(), &document, birthdate).await {
         Ok(attended) => {
             after_attendance(&state, &actor(&officer), &attended).await;
             Ok(match attended.specimen {
@@ -281,15 +304,19 @@ async fn walk_in_page(
                 None => Redirect::to(&format!("{}?done=1", ctx.href(PATH))).into_response(),
             })
         }
-        Err(e) if e.problem == BookingError::Duplicate.problem() => {
-            errors.problem("document_number", &BookingError::Duplicate);
-            walk_in_view(&state, &ctx, errors, &form, StatusCode::CONFLICT).await
+        Err(e) => {
+            // Booking's own refusals are shown beside the field to change.
+            let (status, refused) = crate::errors::refusal(e)?;
+            let reason = refused.1.iter().find(|(name, _)| *name == "reason").map(|(_, r)| r.as_str());
+            let field = match reason {
+                Some("birthdate-unknown" | "too-young" | "too-old") => "birthdate",
+                _ if refused.0 == BookingError::Duplicate.problem() => "document_number",
+                Some("not-resident") => "document_number",
+                _ => "slot_id",
+            };
+            errors.problem(field, &refused);
+            walk_in_view(&state, &ctx, errors, &form, status).await
         }
-        Err(e) if e.problem == BookingError::Full.problem() => {
-            errors.problem("slot_id", &BookingError::Full);
-            walk_in_view(&state, &ctx, errors, &form, StatusCode::CONFLICT).await
-        }
-        Err(e) => Err(e),
     }
 }
 
@@ -346,6 +373,18 @@ pub(crate) struct WalkInRequest {
     slot_id: String,
     /// The person's identity document, as the officer read it.
     document: DocumentInput,
+    /// The date of birth on the document (`YYYY-MM-DD`): needed where the
+    /// programme has an age rule, else 422 `booking/ineligible` with
+    /// `reason` `birthdate-unknown`.
+    #[serde(default)]
+    #[schema(format = Date, example = "1950-03-14")]
+    birthdate: Option<String>,
+}
+
+/// A date of birth as typed (`YYYY-MM-DD`), which cannot be in the future.
+fn parse_birthdate(text: &str, today: time::Date) -> Option<time::Date> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(text.trim(), format).ok().filter(|d| *d <= today && d.year() >= 1870)
 }
 
 /// An attendance as the centre's officer sees it.
@@ -438,6 +477,7 @@ impl utoipa::IntoResponses for WalkInProblems {
             BookingError::Duplicate.problem(),
             BookingError::SlotClosed.problem(),
             BookingError::Ineligible(Ineligible::NotOpen).problem(),
+            ErrorKind::Validation.problem(),
         ])
     }
 }
@@ -452,7 +492,9 @@ impl utoipa::IntoResponses for WalkInProblems {
     description = "For officers with the `booking-staff` scope. Takes a place in one of today's slots as a \
         booking does (409 `booking/full` when none is left; 409 `booking/wrong-day` for another day's slot) and \
         marks it attended. The document is sealed and blind-indexed; a person holding a booking for this \
-        programme step already is 409 `booking/duplicate`.",
+        programme step already is 409 `booking/duplicate`. A programme with an age rule needs the `birthdate` \
+        on the document (422 `booking/ineligible`, `reason` `birthdate-unknown`, without it; a malformed or \
+        future date is 422 naming `/birthdate`); one outside the ages is `too-young` or `too-old`.",
     params(platform::openapi::IdempotencyKey),
     request_body(content = WalkInRequest, content_type = "application/json"),
     responses((status = 201, description = "Registered and attended.", body = AttendanceBody), WalkInProblems)
@@ -463,7 +505,13 @@ pub(crate) async fn walk_in(
     ApiJson(request): ApiJson<WalkInRequest>,
 ) -> Result<Response, AppError> {
     let document = request.document.parse("/document")?;
-    let attended = store::walk_in(&state, &actor(&officer), request.slot_id.trim(), &document).await?;
+    let birthdate = match request.birthdate.as_deref().map(str::trim).filter(|b| !b.is_empty()) {
+        None => None,
+        Some(text) => Some(parse_birthdate(text, state.today()).ok_or_else(|| {
+            AppError::validation(vec![FieldError::new("/birthdate", "invalid", "booking-walk-in-birthdate-invalid")])
+        })?),
+    };
+    let attended = store::walk_in(&state, &actor(&officer), request.slot_id.trim(), &document, birthdate).await?;
     after_attendance(&state, &actor(&officer), &attended).await;
     Ok((StatusCode::CREATED, Json(attendance_body(&state, attended).await?)).into_response())
 }

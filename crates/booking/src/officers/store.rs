@@ -171,12 +171,14 @@ async fn attendance(
 
 /// Registers a walk-in: `document`'s holder takes a place in `slot_id`,
 /// one of today's, as a booking takes one (the same conditional statements
-/// and duplicate check), attended at once.
+/// and duplicate check), attended at once. `birthdate` is the one on the
+/// document, which a programme with an age rule needs.
 pub async fn walk_in(
     state: &AppState,
     officer: &str,
     slot_id: &str,
     document: &Document,
+    birthdate: Option<time::Date>,
 ) -> Result<Attended, AppError> {
     let Some((slot, centre, programme)) = programmes::store::slot_with_context(&state.db, slot_id).await? else {
         return Err(BookingError::UnknownSlot.into());
@@ -194,7 +196,7 @@ pub async fn walk_in(
         // The officer saw the document.
         level: IdentityLevel::RealName,
         document_kind: document.kind(),
-        birthdate: None,
+        birthdate,
         slot_day: day,
         product_id: &slot.product_id,
         attended: &attended,

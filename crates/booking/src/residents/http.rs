@@ -12,7 +12,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use platform::app::AppState;
-use platform::error::{AppError, DomainError, ProblemType};
+use platform::error::AppError;
 use platform::extract::PageForm;
 use platform::form::FormErrors;
 use platform::page::PageContext;
@@ -23,6 +23,7 @@ use time::Date;
 use super::{DAYS, MINE, PATH};
 use crate::bookings::store::{self as bookings, Booked};
 use crate::bookings::{Reference, Status};
+use crate::errors::refusal;
 use crate::people::{self, DocumentInput};
 use crate::programmes::store::{self as programmes, centre, programme, slot};
 
@@ -40,31 +41,6 @@ pub(crate) fn pages() -> Router<AppState> {
 
 fn see_other(location: &str) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, location.to_owned())]).into_response()
-}
-
-/// A refusal the store gave, shown beside a form's field with the same
-/// translated detail the API gives.
-#[derive(Debug)]
-struct Refusal(ProblemType, Vec<(&'static str, String)>);
-
-impl DomainError for Refusal {
-    fn problem(&self) -> ProblemType {
-        self.0
-    }
-
-    fn args(&self) -> Vec<(&'static str, String)> {
-        self.1.clone()
-    }
-}
-
-/// The error as a form message when it is one of booking's own (the
-/// resident can act on it), else the error itself for the error page.
-fn refusal(e: AppError) -> Result<(StatusCode, Refusal), AppError> {
-    if crate::errors::PROBLEMS.contains(&e.problem) {
-        Ok((e.problem.status, Refusal(e.problem, e.args)))
-    } else {
-        Err(e)
-    }
 }
 
 fn days_from(today: Date) -> Vec<Date> {

@@ -439,3 +439,62 @@ async fn a_repeatable_service_is_booked_again_after_a_visit(backend: Backend) {
     assert_eq!(walk_in(&staff, &all[0].0, 22).await.status(), 201, "again the same day: a repeat visit");
 }
 both_backends!(a_repeatable_service_is_booked_again_after_a_visit);
+
+/// A walk-in to a programme with an age rule gives the date of birth on the
+/// document (without it every walk-in was refused as `birthdate-unknown`):
+/// over the API, a missing, malformed or future date and an age outside
+/// the rule are refused and take no place; on the page, the refusal is
+/// shown beside the date of birth field.
+async fn a_walk_in_with_an_age_rule_gives_the_date_of_birth(backend: Backend) {
+    let app = spawn(backend).await;
+    let mut plan = testing_plan(3);
+    plan["programme"][0]["eligibility"] = json!({"level": "basic", "min_age": 60});
+    import(&app, &plan).await;
+    let all = slots(&availability(&app.client(), "community-testing").await);
+    move_to_now(&app, &all[0].0).await;
+    let staff = app.sign_in_as(&officer(&[booking::officers::STAFF_SCOPE])).await;
+    let with = |n: u32, birthdate: &str| json!({"slot_id": all[0].0, "document": {"kind": "hkid", "number": hkid(n)}, "birthdate": birthdate});
+    let path = "/api/v1/booking/walk-ins";
+
+    let (status, kind, body) = problem(walk_in(&staff, &all[0].0, 30).await).await;
+    assert_eq!(
+        (status, kind.as_str(), body["reason"].as_str()),
+        (422, "booking/ineligible", Some("birthdate-unknown"))
+    );
+    let tomorrow = (app.state.today() + time::Duration::days(1)).to_string();
+    for bad in ["14/03/1950", "1950-02-30", tomorrow.as_str()] {
+        let (status, _, body) = problem(send(&staff, Method::POST, path, Some(&with(30, bad)), None).await).await;
+        assert_eq!((status, body["errors"][0]["field"].as_str()), (422, Some("/birthdate")), "{bad}: {body}");
+    }
+    let (_, _, body) = problem(send(&staff, Method::POST, path, Some(&with(30, "1990-01-01")), None).await).await;
+    assert_eq!(body["reason"], "too-young", "{body}");
+    let response = send(&staff, Method::POST, path, Some(&with(30, "1950-03-14")), None).await;
+    assert_eq!(response.status(), 201);
+    let (_, _, free) =
+        slots(&availability(&app.client(), "community-testing").await).into_iter().find(|s| s.0 == all[0].0).unwrap();
+    assert_eq!(free, 2, "only the accepted walk-in took a place");
+
+    // The page: the refusal beside the field, the form kept.
+    let fields = [
+        ("slot_id", all[0].0.as_str()),
+        ("document_kind", "hkid"),
+        ("document_number", &hkid(31)),
+        ("birthdate", "1990-01-01"),
+    ];
+    let response = staff.post_form("/en/officer/booking/walk-in", &fields).await;
+    assert_eq!(response.status(), 422);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("id=\"birthdate-error\"") && page.contains("value=\"1990-01-01\""), "{page}");
+    let fields = [
+        ("slot_id", all[0].0.as_str()),
+        ("document_kind", "hkid"),
+        ("document_number", &hkid(31)),
+        ("birthdate", "1940-12-31"),
+    ];
+    let response = staff.post_form("/en/officer/booking/walk-in", &fields).await;
+    assert!(response.status().is_redirection() || response.status() == 200, "{}", response.status());
+    let (_, _, free) =
+        slots(&availability(&app.client(), "community-testing").await).into_iter().find(|s| s.0 == all[0].0).unwrap();
+    assert_eq!(free, 1);
+}
+both_backends!(a_walk_in_with_an_age_rule_gives_the_date_of_birth);
