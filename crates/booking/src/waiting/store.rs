@@ -3,7 +3,7 @@
 //! clock) and `booking_queue_place` (one numbered place per account per
 //! programme). Joining takes the next number in one write transaction;
 //! the clock advances by a conditional UPDATE any server may make, so all
-//! agree on who is admitted; the booking API asks `check` before booking.
+//! agree on who is admitted; booking and rescheduling ask `http::admit` first.
 //! Only joining (POST) writes: `status` (what a GET answers) computes the
 //! clock in memory and never starts an admission.
 
@@ -13,7 +13,7 @@ use platform::error::AppError;
 use sea_orm::ActiveValue::Set;
 use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{DatabaseBackend, Statement};
+use sea_orm::{DatabaseBackend, QuerySelect, Statement};
 
 use super::{Admission, Clock, Settings, Turn};
 
@@ -133,7 +133,10 @@ pub async fn set(
     let txn = platform::db::begin_write(&state.db).await?;
     let rate = i32::try_from(settings.rate_per_minute).unwrap_or(i32::MAX);
     let validity = i32::try_from(settings.validity_minutes).unwrap_or(i32::MAX);
-    let saved = match room(&txn, programme_id).await? {
+    // The row is locked (PostgreSQL `FOR UPDATE`; SQLite's write transaction
+    // holds the database) so no join commits between this read and the write.
+    let current = room::Entity::find_by_id(programme_id).lock_exclusive().one(&txn).await?;
+    let saved = match current {
         None => {
             let clock = Clock::start(now_ms);
             room::ActiveModel {
@@ -151,20 +154,19 @@ pub async fn set(
         }
         Some(current) => {
             let reopened = settings.enabled && !current.enabled;
-            let clock = if reopened {
-                place::Entity::delete_many().filter(place::Column::ProgrammeId.eq(programme_id)).exec(&txn).await?;
-                Clock::start(now_ms)
-            } else {
-                current.clock()
-            };
-            let joined = if reopened { 0 } else { current.joined };
             let mut row: room::ActiveModel = current.into();
-            row.joined = Set(joined);
+            // Only a reopening touches the queue's numbers and clock; a
+            // change of rate goes on from where the clock stands.
+            if reopened {
+                place::Entity::delete_many().filter(place::Column::ProgrammeId.eq(programme_id)).exec(&txn).await?;
+                let clock = Clock::start(now_ms);
+                row.joined = Set(0);
+                row.admitted = Set(clock.admitted);
+                row.clock_ms = Set(clock.at_ms);
+            }
             row.enabled = Set(settings.enabled);
             row.rate_per_minute = Set(rate);
             row.validity_minutes = Set(validity);
-            row.admitted = Set(clock.admitted);
-            row.clock_ms = Set(clock.at_ms);
             row.updated_at = Set(now);
             row.update(&txn).await?
         }

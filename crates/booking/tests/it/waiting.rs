@@ -446,3 +446,61 @@ async fn a_reopened_room_starts_a_new_queue(backend: Backend) {
     assert_eq!((joined["place"].as_i64(), joined["state"].as_str()), (Some(2), Some("waiting")), "{joined}");
 }
 both_backends!(a_reopened_room_starts_a_new_queue);
+
+/// An administrator changes the rate while a rush joins: the settings write
+/// leaves the queue's numbers and clock alone (it used to write back the
+/// count it had read, so on PostgreSQL the next join collided with a place
+/// taken meanwhile and answered 500, and every join after it).
+async fn changing_the_rate_during_a_rush_keeps_the_queue(backend: Backend) {
+    let (app, programme_id, _) = app_with_plan(backend).await;
+    switch_on(&app, 1, 15).await;
+    let admin = admin(&app).await;
+    let mut joiners = Vec::new();
+    for _ in 0..32 {
+        let (_, client) = resident(&app, IdentityLevel::Basic, None).await;
+        let token = client.csrf_token().await;
+        joiners.push(client.http.post(client.url(QUEUE)).header(platform::web::CSRF_HEADER, token));
+    }
+    let admin_token = admin.csrf_token().await;
+    let changes: Vec<_> = (2..=17)
+        .map(|rate| {
+            let body = json!({"enabled": true, "rate_per_minute": rate, "validity_minutes": 15});
+            admin.http.put(admin.url(ROOM)).header(platform::web::CSRF_HEADER, &admin_token).json(&body)
+        })
+        .collect();
+    // The joins and the rate changes go at once, interleaved.
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(joiners.len() + changes.len()));
+    let mut rush = tokio::task::JoinSet::new();
+    let mut settings = tokio::task::JoinSet::new();
+    let mut changes = changes.into_iter();
+    for request in joiners {
+        let start = barrier.clone();
+        rush.spawn(async move {
+            start.wait().await;
+            request.send().await.unwrap()
+        });
+        if let Some(change) = changes.next() {
+            let start = barrier.clone();
+            settings.spawn(async move {
+                start.wait().await;
+                change.send().await.unwrap().status()
+            });
+        }
+    }
+    while let Some(status) = settings.join_next().await {
+        assert_eq!(status.unwrap(), 200);
+    }
+    let mut places = Vec::new();
+    while let Some(response) = rush.join_next().await {
+        let response = response.unwrap();
+        assert_eq!(response.status(), 200);
+        places.push(response.json::<Value>().await.unwrap()["place"].as_i64().unwrap());
+    }
+    places.sort_unstable();
+    assert_eq!(places, (1..=32).collect::<Vec<i64>>());
+    let (_, late) = resident(&app, IdentityLevel::Basic, None).await;
+    assert_eq!(join(&late).await["place"], 33, "the count went on from the rush");
+    let room = booking::waiting::store::room(app.db(), &programme_id).await.unwrap().unwrap();
+    assert_eq!(room.joined, 33);
+}
+both_backends!(changing_the_rate_during_a_rush_keeps_the_queue);
