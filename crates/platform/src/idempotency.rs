@@ -146,13 +146,17 @@ impl IdempotencyKey {
     }
 }
 
-/// Should an answer with this status be kept for retries?
+/// Should an answer with this status be kept for retries? Not one that
+/// says what the client must do first and then try again: sign in (401),
+/// get a permission (403), meet a precondition such as an admission from a
+/// waiting room (428), or slow down (408, 425, 429).
 pub fn storable(status: StatusCode) -> bool {
     let transient = [
         StatusCode::UNAUTHORIZED,
         StatusCode::FORBIDDEN,
         StatusCode::REQUEST_TIMEOUT,
         StatusCode::TOO_EARLY,
+        StatusCode::PRECONDITION_REQUIRED,
         StatusCode::TOO_MANY_REQUESTS,
     ];
     (200..500).contains(&status.as_u16()) && !transient.contains(&status)
@@ -608,7 +612,7 @@ mod tests {
         for kept in [200, 201, 303, 400, 404, 409, 413, 415, 422] {
             assert!(storable(StatusCode::from_u16(kept).unwrap()), "{kept}");
         }
-        for not in [401, 403, 408, 425, 429, 500, 502, 503, 504] {
+        for not in [401, 403, 408, 425, 428, 429, 500, 502, 503, 504] {
             assert!(!storable(StatusCode::from_u16(not).unwrap()), "{not}");
         }
     }

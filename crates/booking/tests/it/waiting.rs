@@ -504,3 +504,21 @@ async fn changing_the_rate_during_a_rush_keeps_the_queue(backend: Backend) {
     assert_eq!(room.joined, 33);
 }
 both_backends!(changing_the_rate_during_a_rush_keeps_the_queue);
+
+/// A booking refused for want of an admission (428) is not kept under its
+/// `Idempotency-Key`: the client joins the queue and retries with the same
+/// key, and this time it books (the 428 was replayed for a day before).
+async fn a_retry_after_the_queue_books_under_the_same_key(backend: Backend) {
+    let (app, _, slot) = app_with_plan(backend).await;
+    switch_on(&app, 60, 15).await;
+    let (_, alice) = resident(&app, IdentityLevel::Basic, None).await;
+    let body = json!({"slot_id": slot, "document": {"kind": "hkid", "number": hkid(70)}});
+    let path = "/api/v1/booking/bookings";
+    let (status, kind, _) = problem(send(&alice, Method::POST, path, Some(&body), Some("k-428")).await).await;
+    assert_eq!((status, kind.as_str()), (428, "booking/waiting-room"));
+    assert_eq!(join(&alice).await["state"], "admitted");
+    // The admission cookie goes with the retry, as a browser sends it.
+    let response = send(&alice, Method::POST, path, Some(&body), Some("k-428")).await;
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+}
+both_backends!(a_retry_after_the_queue_books_under_the_same_key);
