@@ -11,7 +11,7 @@
 //! - `officers`: officers at the centre (check-in, walk-ins) and the officer scopes.
 //! - `specimens`: specimen labels, the laboratory's results, the results role.
 //! - `health`: records asked of credentials through platform's `HealthRecords`.
-//! - `jobs`: the periodic work (no-shows).
+//! - `jobs`: the periodic work (reminders the day before, no-shows).
 //! - `waiting`: the virtual waiting room per programme (queue, admission clock, admission tokens).
 //! - `admin`: quotas, holidays, slot generation, closures, statistics (API and pages).
 //! - `demo`: `serve --demo`'s programmes (those of `examples/booking.toml`).

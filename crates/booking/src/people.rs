@@ -16,7 +16,7 @@ use crate::errors::BookingError;
 use crate::programmes::Ineligible;
 
 /// A document as a client gives it with a booking.
-#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DocumentInput {
     /// `hkid` or `passport`.
@@ -28,6 +28,13 @@ pub struct DocumentInput {
     /// A passport's issuing country (ISO 3166-1 alpha-3).
     #[serde(default)]
     pub country: String,
+}
+
+/// Without the document's number (DESIGN §6: never logged).
+impl std::fmt::Debug for DocumentInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DocumentInput").field("kind", &self.kind).finish_non_exhaustive()
+    }
 }
 
 impl DocumentInput {
@@ -141,6 +148,17 @@ pub async fn acts_for(state: &AppState, account_id: &str, person_id: &str) -> Re
 /// a booking keeps no birth date of its own (DESIGN §6: the minimum).
 pub async fn birthdate(state: &AppState, account_id: &str, person_id: &str) -> Result<Option<time::Date>, AppError> {
     Ok(person_of(state, account_id, person_id).await?.and_then(|p| p.birthdate))
+}
+
+/// Where to write about `person_id`'s booking: to `account_id`, which
+/// booked, while it still acts for them (a guardian whose link ended hears
+/// no more of the dependant's bookings), else `None`.
+pub async fn contact_about(
+    state: &AppState,
+    account_id: &str,
+    person_id: &str,
+) -> Result<Option<platform::contracts::Contact>, AppError> {
+    if acts_for(state, account_id, person_id).await? { contact(state, account_id).await } else { Ok(None) }
 }
 
 /// Where and in which language to write to the holder of `account_id`

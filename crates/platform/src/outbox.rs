@@ -254,9 +254,9 @@ fn with_qr_picture(text: &str, lang: &str, payload: &str, alt: &str) -> Result<M
     let html = format!(
         "<!DOCTYPE html><html lang=\"{}\"><body><div style=\"white-space:pre-wrap\">{}</div>\
          <p><img src=\"cid:qr\" alt=\"{}\" width=\"{side}\" height=\"{side}\"></p></body></html>",
-        escape_html(lang),
-        escape_html(text),
-        escape_html(alt),
+        crate::form::escape(lang),
+        crate::form::escape(text),
+        crate::form::escape(alt),
     );
     let png_type = ContentType::parse("image/png").map_err(|e| format!("image/png: {e}"))?;
     Ok(MultiPart::alternative().singlepart(SinglePart::plain(text.to_owned())).multipart(
@@ -291,21 +291,6 @@ fn qr_png(payload: &str) -> Result<(Vec<u8>, usize), String> {
     writer.write_image_data(&pixels).map_err(|e| format!("PNG: {e}"))?;
     writer.finish().map_err(|e| format!("PNG: {e}"))?;
     Ok((png, side))
-}
-
-fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// Whether messages of `channel` go to the development sink (the log and

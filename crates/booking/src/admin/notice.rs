@@ -46,6 +46,10 @@ pub fn closure(
         lang,
         subject,
         body: state.catalog.text_with(lang, key, &args),
-        qr: None,
+        // A moved booking keeps its reference: the code officers scan.
+        qr: moved_to.map(|_| platform::outbox::QrPicture {
+            payload: booking.reference.clone(),
+            alt: state.catalog.text_with(lang, "booking-qr-label", &[("reference", reference.as_str())]),
+        }),
     }
 }

@@ -405,12 +405,11 @@ async fn close_once(state: &AppState, actor: &str, closing: &Closing) -> Result<
                 give_back(state, &txn, &s).await?;
                 let action = if moved_to.is_some() { "booking.closure_move" } else { "booking.closure_cancel" };
                 audits.push(AuditEntry::new(actor, action, format!("booking:{}", b.id)));
-                let contact = match contacts.get(&b.account_id) {
-                    Some(known) => known.clone(),
+                let contact = match contacts.remove(&b.id) {
+                    Some(known) => known,
                     // Booked after the look-ups (before its slot closed): rare.
-                    None => crate::people::contact(state, &b.account_id).await?,
+                    None => crate::people::contact_about(state, &b.account_id, &b.person_id).await?,
                 };
-                contacts.insert(b.account_id.clone(), contact.clone());
                 if let Some(contact) = contact {
                     let notice =
                         super::notice::closure(state, &contact, &b, &programme, closing.reason, moved_to.as_deref());
@@ -437,7 +436,8 @@ async fn close_once(state: &AppState, actor: &str, closing: &Closing) -> Result<
 /// `centres` on local `day`.
 #[derive(Default)]
 struct LookUps {
-    /// The contacts of the accounts holding them, by account ID.
+    /// Where to write about each, by booking ID: the account that booked,
+    /// while it still acts for the person.
     contacts: HashMap<String, Option<Contact>>,
     /// When they are to move: whether each may, by booking ID.
     movable: HashMap<String, bool>,
@@ -464,10 +464,8 @@ async fn look_up(
         .await?;
     let mut programmes: HashMap<String, Option<programme::Model>> = HashMap::new();
     for b in held {
-        if !out.contacts.contains_key(&b.account_id) {
-            let contact = crate::people::contact(state, &b.account_id).await?;
-            out.contacts.insert(b.account_id.clone(), contact);
-        }
+        let contact = crate::people::contact_about(state, &b.account_id, &b.person_id).await?;
+        out.contacts.insert(b.id.clone(), contact);
         let (Some(to), Some(s)) = (move_to, slots.get(&b.slot_id)) else { continue };
         if !programmes.contains_key(&b.programme_id) {
             let found = programme::Entity::find_by_id(&b.programme_id).one(&state.db).await?;

@@ -289,6 +289,7 @@ impl utoipa::IntoResponses for RescheduleProblems {
             BookingError::OtherProgramme.problem(),
             BookingError::Ineligible(Ineligible::NotOpen).problem(),
             BookingError::WaitingRoom { programme_id: String::new(), refused: Refused::Missing }.problem(),
+            ErrorKind::Conflict.problem(),
         ])
     }
 }
@@ -306,7 +307,7 @@ impl utoipa::IntoResponses for RescheduleProblems {
         The person's eligibility is checked again for the new day (422 `booking/ineligible` with `reason`; \
         `other-product` for a slot of another product). A slot of another programme is 422 \
         `booking/other-programme`; a cancelled booking 409 `booking/already-cancelled`; one attended, missed \
-        or begun 409 `booking/not-cancellable`. Moving to \
+        or begun 409 `booking/not-cancellable`; one changed by another request meanwhile 409 `conflict`. Moving to \
         the slot it holds changes nothing. While the programme's waiting room is on, the request needs the \
         caller's admission token, as booking does (428 `booking/waiting-room`). With an `Idempotency-Key`, a \
         retried request is answered as the first was.",

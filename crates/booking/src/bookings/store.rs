@@ -573,9 +573,11 @@ async fn move_booking(
         .exec(&txn)
         .await?;
     if moved.rows_affected == 0 {
-        // Cancelled or moved by another request between our read and this write:
-        // dropping the transaction gives the new place back.
-        return Err(BookingError::AlreadyCancelled.into());
+        // Cancelled, moved or checked in by another request between our read
+        // and this write (as `cancel` answers it): dropping the transaction
+        // gives the new place back.
+        return Err(AppError::new(platform::error::ErrorKind::Conflict)
+            .with_detail("the booking changed meanwhile; read it again"));
     }
     give_back(state, &txn, &found.slot).await?;
     let booking = booking::Model { slot_id: slot.id.clone(), reminded_at: None, ..found.booking.clone() };
@@ -677,7 +679,7 @@ pub(crate) async fn result_ready(
     state: &AppState,
     booked: &Booked,
 ) -> Result<(), AppError> {
-    let contact = crate::people::contact(state, &booked.booking.account_id).await?;
+    let contact = crate::people::contact_about(state, &booked.booking.account_id, &booked.booking.person_id).await?;
     notices::store::enqueue(state, txn, Notice::ResultReady, contact.as_ref(), &about(booked)).await
 }
 
@@ -705,11 +707,7 @@ pub async fn remind_due(state: &AppState) -> Result<u64, AppError> {
     for row in due {
         // No reminder to a guardian who no longer looks after the person
         // (the claim below still marks it, so it is not picked again).
-        let contact = if crate::people::acts_for(state, &row.account_id, &row.person_id).await? {
-            crate::people::contact(state, &row.account_id).await?
-        } else {
-            None
-        };
+        let contact = crate::people::contact_about(state, &row.account_id, &row.person_id).await?;
         let Some(booked) = context(state, row).await? else { continue };
         let txn = platform::db::begin_write(&state.db).await?;
         let claim = booking::Entity::update_many()

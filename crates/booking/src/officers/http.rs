@@ -202,13 +202,20 @@ struct WalkInPage<'a> {
     birthdate_max: String,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(default)]
 struct WalkInForm {
     slot_id: String,
     document_kind: String,
     document_number: String,
     birthdate: String,
+}
+
+/// Without the document's number (DESIGN §6: never logged).
+impl std::fmt::Debug for WalkInForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WalkInForm").field("slot_id", &self.slot_id).finish_non_exhaustive()
+    }
 }
 
 async fn walk_in_view(
@@ -366,7 +373,7 @@ pub(crate) struct CheckInRequest {
 }
 
 /// A walk-in to register.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct WalkInRequest {
     /// One of today's slots at the centre.
@@ -379,6 +386,13 @@ pub(crate) struct WalkInRequest {
     #[serde(default)]
     #[schema(format = Date, example = "1950-03-14")]
     birthdate: Option<String>,
+}
+
+/// Without the document's number (DESIGN §6: never logged).
+impl std::fmt::Debug for WalkInRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WalkInRequest").field("slot_id", &self.slot_id).finish_non_exhaustive()
+    }
 }
 
 /// A date of birth as typed (`YYYY-MM-DD`), which cannot be in the future.

@@ -190,6 +190,9 @@ pub async fn walk_in(
     if slot.closed_at.is_some() {
         return Err(BookingError::SlotClosed.into());
     }
+    if !programmes::is_open(programme.opens_at, programme.closes_at, platform::db::now()) {
+        return Err(BookingError::Ineligible(programmes::Ineligible::NotOpen).into());
+    }
     let document_index = document.index(&state.keys);
     let attended = attended(state, &programme.id, &document_index).await?;
     let facts = Facts {

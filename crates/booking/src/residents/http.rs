@@ -377,7 +377,7 @@ async fn centre_days(
 
 // ---- booking: who, review, confirm ----
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(default)]
 pub(crate) struct BookForm {
     slot: String,
@@ -387,6 +387,17 @@ pub(crate) struct BookForm {
     kind: String,
     number: String,
     country: String,
+}
+
+/// Without the document's number (DESIGN §6: never logged).
+impl std::fmt::Debug for BookForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BookForm")
+            .field("slot", &self.slot)
+            .field("step", &self.step)
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A slot as the booking steps show it.

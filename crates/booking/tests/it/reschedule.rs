@@ -127,7 +127,7 @@ async fn moving_a_booking_checks_the_age_rule_on_the_new_day(backend: Backend) {
     let all = slots(&availability(&app.client(), "community-testing").await);
     let today = app.state.today();
     let (adult, adult_client) = resident(&app, IdentityLevel::Basic, Some(&hkid(300))).await;
-    set_birthdate(adult, born_turning(30, today));
+    set_birthdate(adult, time::macros::date!(1990 - 01 - 01));
     let booked: Value = book(&adult_client, &all[0].0, None).await.json().await.unwrap();
     let path = format!("/api/v1/booking/bookings/{}/reschedule", booked["id"].as_str().unwrap());
     let response = send(&adult_client, Method::POST, &path, Some(&json!({"slot_id": all[2].0})), None).await;

@@ -185,5 +185,19 @@ async fn a_guardian_loses_a_dependants_bookings_with_the_link(backend: Backend) 
     let before = messages_to(&app, "guardian@example.org").await;
     booking::bookings::store::remind_due(&app.state).await.unwrap();
     assert_eq!(messages_to(&app, "guardian@example.org").await, before + 1);
+
+    // A typhoon closes tomorrow: both bookings are cancelled, and only the
+    // guardian's own is announced to them.
+    let closing = booking::admin::store::Closing {
+        day: app.state.today() + time::Duration::days(1),
+        programme_id: Some(mine["items"][0]["programme_id"].as_str().unwrap().to_owned()),
+        centre_ids: Vec::new(),
+        reason: booking::admin::Reason::Typhoon8,
+        action: booking::admin::Action::Cancel,
+        move_to: None,
+    };
+    let closed = booking::admin::store::close(&app.state, "account:test", &closing).await.unwrap();
+    assert_eq!((closed.cancelled, closed.notified), (2, 1));
+    assert_eq!(messages_to(&app, "guardian@example.org").await, before + 2);
 }
 both_backends!(a_guardian_loses_a_dependants_bookings_with_the_link);
