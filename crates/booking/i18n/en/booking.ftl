@@ -23,6 +23,7 @@ error-booking-ineligible-detail = { $reason ->
     [not-open] This programme is not taking bookings now.
     [slot-past] This session has started or is over. Please choose a later one.
     [document-needed] Enter this person's identity document: it makes sure each person books once.
+    [document-unchecked] This programme needs the identity document checked for this person in their account (real-name): a number typed here cannot be checked.
    *[other] This person may not book this session.
 }
 error-booking-duplicate-title = Already booked

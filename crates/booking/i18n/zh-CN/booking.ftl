@@ -23,6 +23,7 @@ error-booking-ineligible-detail = { $reason ->
     [not-open] 此计划现时不接受预约。
     [slot-past] 此时段已开始或已结束。请选择较后的时段。
     [document-needed] 请输入此人的身份证明文件：以确保每人只预约一次。
+    [document-unchecked] 此计划须使用此人账户内已核实的身份证明文件（实名）：在此输入的号码无法核实。
    *[other] 此人不可预约此时段。
 }
 error-booking-duplicate-title = 已经预约

@@ -23,6 +23,7 @@ error-booking-ineligible-detail = { $reason ->
     [not-open] 此計劃現時不接受預約。
     [slot-past] 此時段已開始或已結束。請選擇較後的時段。
     [document-needed] 請輸入此人的身份證明文件：以確保每人只預約一次。
+    [document-unchecked] 此計劃須使用此人帳戶內已核實的身份證明文件（實名）：在此輸入的號碼無法核實。
    *[other] 此人不可預約此時段。
 }
 error-booking-duplicate-title = 已經預約

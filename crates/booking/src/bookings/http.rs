@@ -131,7 +131,9 @@ impl utoipa::IntoResponses for BookProblems {
         409 `booking/full`; a person who holds a booking for this programme step already is 409 \
         `booking/duplicate`; a person who may not book it is 422 `booking/ineligible` with a machine-readable \
         `reason` (`level`, `not-resident`, `birthdate-unknown`, `too-young`, `too-old`, `course-complete`, \
-        `too-soon`, `too-late`, `other-product`, `not-open`, `slot-past`, `document-needed`). While the \
+        `too-soon`, `too-late`, `other-product`, `not-open`, `slot-past`, `document-needed`, and \
+        `document-unchecked` for a document typed in for a real-name or residents-only programme, which needs \
+        the one identity checked). While the \
         programme's waiting room is on, the request needs the caller's admission token (header \
         `Lionrock-Admission`, or the cookie the queue sets), else 428 `booking/waiting-room` with `reason` \
         `admission-missing`, `admission-invalid` or `admission-expired`: join the queue at \

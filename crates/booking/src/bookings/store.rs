@@ -246,7 +246,11 @@ pub async fn book_target(state: &AppState, target: Target, new: NewBooking<'_>) 
         product_id: &slot.product_id,
         attended: &attended,
     };
-    let step = programme.eligibility().check(&facts).map_err(BookingError::Ineligible)?;
+    let eligibility = programme.eligibility();
+    let step = eligibility.check(&facts).map_err(BookingError::Ineligible)?;
+    if new.holder.document_sealed.is_some() && eligibility.needs_checked_document() {
+        return Err(BookingError::Ineligible(programmes::Ineligible::DocumentUnchecked).into());
+    }
     let contact = crate::people::contact(state, new.account_id).await?;
     // Everything but the writes is made before the write transaction, which
     // on SQLite holds the database's one write lock.

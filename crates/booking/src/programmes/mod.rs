@@ -139,6 +139,10 @@ pub enum Ineligible {
     SlotPast,
     /// The person has no checked identity document and none was given.
     DocumentNeeded,
+    /// The programme (real-name level, or residents only) needs the
+    /// document identity checked for the person; one typed with the booking
+    /// proves nothing.
+    DocumentUnchecked,
 }
 
 impl Ineligible {
@@ -157,6 +161,7 @@ impl Ineligible {
             Ineligible::NotOpen => "not-open",
             Ineligible::SlotPast => "slot-past",
             Ineligible::DocumentNeeded => "document-needed",
+            Ineligible::DocumentUnchecked => "document-unchecked",
         }
     }
 
@@ -174,7 +179,8 @@ impl Ineligible {
             | Ineligible::OtherProduct
             | Ineligible::NotOpen
             | Ineligible::SlotPast
-            | Ineligible::DocumentNeeded => Vec::new(),
+            | Ineligible::DocumentNeeded
+            | Ineligible::DocumentUnchecked => Vec::new(),
         }
     }
 }
@@ -189,6 +195,14 @@ pub fn age_on(born: Date, on: Date) -> u32 {
 }
 
 impl Eligibility {
+    /// Whether a booking needs the person's document as identity checked it,
+    /// not one typed with the booking: a real-name programme, or one for
+    /// residents only (anyone can type a valid-looking number, or someone
+    /// else's, and hold places with it).
+    pub fn needs_checked_document(&self) -> bool {
+        self.level == IdentityLevel::RealName || self.residents_only
+    }
+
     /// Whether `check` needs the person's birth date (an age rule).
     pub fn has_age_rule(&self) -> bool {
         self.min_age.is_some() || self.max_age.is_some()

@@ -185,6 +185,12 @@ async fn ineligible_people_are_told_why(backend: Backend) {
         problem(send(&undocumented, Method::POST, "/api/v1/booking/bookings", Some(&bad), None).await).await;
     assert_eq!((status, kind.as_str()), (422, "validation"), "{body}");
     assert_eq!(body["errors"][0]["field"], "/document/number");
+    // A valid number typed in proves nothing: a real-name, residents-only
+    // programme needs the document identity checked, or anyone could hold
+    // places with invented numbers (or block someone with theirs).
+    let (status, _, body) = problem(book(&undocumented, &comirnaty[0], Some(&hkid(39))).await).await;
+    assert_eq!((status, reason(&body).as_str()), (422, "document-unchecked"), "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("checked"), "{body}");
 
     // A first dose attended 30 days ago: the second is inside its window,
     // with the same product only.
