@@ -78,6 +78,8 @@ pub struct AppState(Arc<AppInner>);
 pub struct AppInner {
     pub config: Config,
     pub db: DatabaseConnection,
+    /// Group commit of short writes on `db` (`database.group_commit`).
+    pub writer: db::writer::Writer,
     pub catalog: Catalog,
     pub assets: Assets,
     /// Every module's stylesheets and scripts, which every page loads.
@@ -319,6 +321,7 @@ impl AppState {
             readiness: tokio::sync::Mutex::new(None),
             bound: OnceLock::new(),
             metrics: prometheus(),
+            writer: db::writer::Writer::new(db.clone(), config.database.group_commit),
             config,
             db,
             keys,

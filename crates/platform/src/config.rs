@@ -83,6 +83,22 @@ pub struct DatabaseConfig {
     /// lionrock loses nothing, but a power cut or OS crash can roll back the
     /// last confirmed writes (the database stays consistent).
     pub sqlite_synchronous: SqliteSynchronous,
+    /// Whether short, frequent writes (refresh-token grants) share commits
+    /// under load (`db::writer`): `auto` (the default) on SQLite, where
+    /// writers take turns anyway and each commit is a sync of the log;
+    /// `on` or `off` everywhere. Every write is still committed before it
+    /// is answered.
+    pub group_commit: GroupCommit,
+}
+
+/// `database.group_commit`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GroupCommit {
+    #[default]
+    Auto,
+    On,
+    Off,
 }
 
 /// How SQLite syncs commits to disk (`database.sqlite_synchronous`).
@@ -232,6 +248,7 @@ impl Default for DatabaseConfig {
             max_connections: 10,
             busy_timeout_ms: 5000,
             sqlite_synchronous: SqliteSynchronous::Full,
+            group_commit: GroupCommit::Auto,
         }
     }
 }

@@ -16,6 +16,8 @@ use time::OffsetDateTime;
 
 use crate::config::Config;
 
+pub mod writer;
+
 /// Why the database could not be opened or migrated.
 #[derive(Debug, thiserror::Error)]
 pub enum DbSetupError {

@@ -76,6 +76,20 @@ pub struct TestAppBuilder {
     data_dir: Option<Arc<tempfile::TempDir>>,
     keys: Option<Keys>,
     pg_schema: Option<String>,
+    statements: Option<Arc<Statements>>,
+}
+
+/// Every SQL statement the app's database connection ran, in order, from
+/// [`TestAppBuilder::count_statements`]: a regression guard on how many
+/// round trips a request makes, which no timing can give.
+#[derive(Debug, Default)]
+pub struct Statements(std::sync::Mutex<Vec<String>>);
+
+impl Statements {
+    /// The statements run since the last call, and forgets them.
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
+    }
 }
 
 /// A running lionrock on a random port with its own database.
@@ -89,6 +103,7 @@ pub struct TestApp {
     data_dir: Arc<tempfile::TempDir>,
     trigger: ShutdownTrigger,
     task: Option<JoinHandle<std::io::Result<()>>>,
+    statements: Option<Arc<Statements>>,
 }
 
 impl TestApp {
@@ -101,6 +116,7 @@ impl TestApp {
             data_dir: None,
             keys: None,
             pg_schema: None,
+            statements: None,
         }
     }
 
@@ -115,6 +131,12 @@ impl TestApp {
 
     pub fn db(&self) -> &DatabaseConnection {
         &self.state.db
+    }
+
+    /// The statement log of an app built with
+    /// [`TestAppBuilder::count_statements`].
+    pub fn statements(&self) -> &Statements {
+        self.statements.as_deref().expect("build the app with count_statements()")
     }
 
     /// A fresh anonymous client (own cookie jar, no redirects followed).
@@ -157,6 +179,7 @@ impl TestApp {
         builder.data_dir = Some(self.data_dir.clone());
         builder.keys = Some(self.keys.clone());
         builder.pg_schema = self.pg_schema.clone();
+        builder.statements = self.statements.clone();
         let base = self.state.config.clone();
         builder.configure.push(Box::new(move |c| *c = base));
         builder.configure.push(Box::new(configure));
@@ -215,6 +238,13 @@ impl TestAppBuilder {
         self
     }
 
+    /// Logs every SQL statement the app's connection runs (in and out of
+    /// transactions; not `BEGIN`/`COMMIT`), read with [`TestApp::statements`].
+    pub fn count_statements(mut self) -> Self {
+        self.statements = Some(Arc::default());
+        self
+    }
+
     pub async fn spawn(self) -> TestApp {
         crate::install_crypto_provider();
         let data_dir = self.data_dir.unwrap_or_else(|| Arc::new(tempfile::tempdir().expect("temp dir")));
@@ -248,6 +278,12 @@ impl TestAppBuilder {
                 (db, Some(schema))
             }
         };
+        let mut db = db;
+        if let Some(log) = self.statements.clone() {
+            db.set_metric_callback(move |info| {
+                log.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(info.statement.sql.clone());
+            });
+        }
         let state = AppState::with_db(config, keys.clone(), &self.modules, db).expect("state");
         state.migrator.run(&state.db).await.expect("migrate");
         let server = Server::bind(state.clone(), &self.modules, state.config.server.listen).await.expect("bind");
@@ -264,6 +300,7 @@ impl TestAppBuilder {
             data_dir,
             trigger,
             task: Some(task),
+            statements: self.statements,
         }
     }
 }

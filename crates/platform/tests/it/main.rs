@@ -17,3 +17,4 @@ mod pages;
 mod security;
 mod support;
 mod tls;
+mod writer;
