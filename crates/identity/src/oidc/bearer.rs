@@ -27,15 +27,13 @@ fn proof(amr: &str) -> (AuthStrength, bool) {
     (strength, methods.contains(&"mca"))
 }
 
-/// The principal behind a live access token whose account is active.
+/// The principal behind a live access token whose account is active: the
+/// token and its account in one query.
 pub(crate) async fn principal(state: &AppState, token: &str) -> Result<Option<Principal>, AppError> {
-    let Some(token) = super::live_token(state, token).await?.filter(|t| t.kind == Kind::Access) else {
-        return Ok(None);
-    };
-    let Some(account) = crate::store::account_by_id(&state.db, &token.account_id)
-        .await?
-        .filter(|a| a.status == account::Status::Active)
-    else {
+    let found = super::store::token_with_account(&state.db, &super::provider::mac(state, "token", token)).await?;
+    let Some((token, account)) = found.filter(|(t, a)| {
+        t.kind == Kind::Access && a.status == account::Status::Active && super::token::is_live(state, t)
+    }) else {
         return Ok(None);
     };
     let id = AccountId(uuid::Uuid::parse_str(&account.id).map_err(AppError::internal)?);

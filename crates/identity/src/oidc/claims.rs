@@ -83,43 +83,61 @@ pub(super) fn acr(level: IdentityLevel) -> &'static str {
     }
 }
 
-/// The claims userinfo returns for a token's scopes.
-pub async fn userinfo(state: &AppState, token: &store::token::Model) -> Result<serde_json::Value, AppError> {
-    released_claims(state, &token.client_id, &token.account_id, &parse_list(&token.scopes)).await
+/// The claims userinfo answers for a live access token (`None` for any
+/// other token), from one query.
+pub async fn userinfo(state: &AppState, token: &str) -> Result<Option<serde_json::Value>, AppError> {
+    let Some((token, released)) =
+        store::token_with_released(&state.db, &super::provider::mac(state, "token", token)).await?
+    else {
+        return Ok(None);
+    };
+    if token.kind != store::token::Kind::Access || !super::token::is_live(state, &token) {
+        return Ok(None);
+    }
+    Ok(Some(claims_of(state, &released, &parse_list(&token.scopes))))
 }
 
-/// What `client_id` may know of the account within `scopes`: e-mail, and
-/// the profile fields the person still allows this client.
+/// What `client_id` may know of the account within `scopes`, as userinfo
+/// would release it (the ID token's requested claims).
 pub(super) async fn released_claims(
     state: &AppState,
     client_id: &str,
     account_id: &str,
     scopes: &[String],
 ) -> Result<serde_json::Value, AppError> {
-    let account = crate::store::account_by_id(&state.db, account_id).await?.ok_or_else(AppError::not_found)?;
-    let mut claims = serde_json::json!({ "sub": subject_for(state, client_id, &account.id).await? });
+    let released = store::released(&state.db, client_id, account_id).await?.ok_or_else(AppError::not_found)?;
+    Ok(claims_of(state, &released, scopes))
+}
+
+/// The claims of `released` within `scopes`: the subject, e-mail, and the
+/// profile fields the person still allows this client.
+fn claims_of(state: &AppState, released: &store::Released, scopes: &[String]) -> serde_json::Value {
+    let account = &released.account;
+    let mut claims = serde_json::json!({ "sub": subject(state, &released.client, &account.id) });
     if let (true, Some(email)) = (scopes.iter().any(|s| s == "email"), &account.email) {
         claims["email"] = email.clone().into();
         claims["email_verified"] = account.email_verified_at.is_some().into();
     }
     // Profile fields: only those the person still allows this client, within the token's scopes.
-    let allowed =
-        store::consent(&state.db, account_id, client_id).await?.map(|c| parse_list(&c.fields)).unwrap_or_default();
-    let values = crate::profile::store::values(&state.db, &account.person_id).await?;
+    let allowed = released.consented_fields.as_deref().map(parse_list).unwrap_or_default();
     for field in crate::profile::fields_for(scopes) {
-        let Some(v) = values.iter().find(|v| v.field == field.slug).filter(|_| allowed.iter().any(|a| a == field.slug))
+        let Some((_, value)) = released
+            .profile
+            .iter()
+            .find(|(slug, _)| slug == field.slug)
+            .filter(|_| allowed.iter().any(|a| a == field.slug))
         else {
             continue;
         };
         claims[field.claim] = match field.slug {
-            "address" => serde_json::json!({ "formatted": v.value }),
-            _ => v.value.clone().into(),
+            "address" => serde_json::json!({ "formatted": value }),
+            _ => value.clone().into(),
         };
         if field.slug == "phone_number" {
             // Verified only when it is the mobile number the account proved by SMS code.
-            let proven = account.phone_verified_at.is_some() && account.phone.as_deref() == Some(v.value.as_str());
+            let proven = account.phone_verified_at.is_some() && account.phone.as_deref() == Some(value.as_str());
             claims["phone_number_verified"] = proven.into();
         }
     }
-    Ok(claims)
+    claims
 }

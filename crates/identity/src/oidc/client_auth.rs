@@ -31,9 +31,44 @@ pub enum ClientAuth {
 }
 
 pub async fn authenticate_client(state: &AppState, auth: &ClientAuth) -> Result<store::client::Model, OAuthError> {
-    if let ClientAuth::Assertion { id, assertion } = auth {
-        return authenticate_assertion(state, id.as_deref(), assertion).await;
-    }
+    let id = match auth {
+        ClientAuth::Assertion { id, assertion } => {
+            return authenticate_assertion(state, id.as_deref(), assertion).await;
+        }
+        ClientAuth::Basic { id, .. } | ClientAuth::Post { id, .. } | ClientAuth::None { id } => id,
+    };
+    let client = store::client(&state.db, id).await.map_err(|_| OAuthError::new("server_error", "try again"))?;
+    checked_secret(state, auth, client)
+}
+
+/// [`authenticate_client`], and the token `token` whoever it was issued
+/// to (introspection): for a client with a secret, one query for both.
+pub(crate) async fn authenticate_client_with_token(
+    state: &AppState,
+    auth: &ClientAuth,
+    token: &str,
+) -> Result<(store::client::Model, Option<store::token::Model>), OAuthError> {
+    let server = |_| OAuthError::new("server_error", "try again");
+    let token_mac = mac(state, "token", token);
+    let id = match auth {
+        ClientAuth::Assertion { id, assertion } => {
+            let client = authenticate_assertion(state, id.as_deref(), assertion).await?;
+            return Ok((client, store::token(&state.db, &token_mac).await.map_err(server)?));
+        }
+        ClientAuth::Basic { id, .. } | ClientAuth::Post { id, .. } | ClientAuth::None { id } => id,
+    };
+    let found = store::client_with_token(&state.db, id, &token_mac).await.map_err(server)?;
+    let (client, token) = found.map_or((None, None), |(c, t)| (Some(c), t));
+    Ok((checked_secret(state, auth, client)?, token))
+}
+
+/// The client found for `auth`, if its secret (or, for a public client, the
+/// lack of one) matches.
+fn checked_secret(
+    state: &AppState,
+    auth: &ClientAuth,
+    client: Option<store::client::Model>,
+) -> Result<store::client::Model, OAuthError> {
     let (id, secret, basic) = match auth {
         ClientAuth::Basic { id, secret } => (id, Some(secret), true),
         ClientAuth::Post { id, secret } => (id, Some(secret), false),
@@ -42,7 +77,6 @@ pub async fn authenticate_client(state: &AppState, auth: &ClientAuth) -> Result<
     };
     let invalid =
         || OAuthError { basic_challenge: basic, ..OAuthError::new("invalid_client", "client authentication failed") };
-    let client = store::client(&state.db, id).await.map_err(|_| OAuthError::new("server_error", "try again"))?;
     let Some(client) = client else { return Err(invalid()) };
     match (&client.secret_mac, secret) {
         (Some(expected), Some(secret))

@@ -557,8 +557,8 @@ async fn userinfo(State(state): State<AppState>, headers: HeaderMap) -> Result<R
     else {
         return Ok(bearer_error(None));
     };
-    match super::live_token(&state, token.trim()).await?.filter(|t| t.kind == super::store::token::Kind::Access) {
-        Some(t) => Ok(Json(super::userinfo(&state, &t).await?).into_response()),
+    match super::userinfo(&state, token.trim()).await? {
+        Some(claims) => Ok(Json(claims).into_response()),
         None => Ok(bearer_error(Some("invalid_token"))),
     }
 }
@@ -580,12 +580,17 @@ async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: axum::b
 async fn introspect(State(state): State<AppState>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
     let result = async {
         let form = parse_form(&body)?;
-        let client = super::authenticate_client(&state, &client_auth(&headers, &form)?).await?;
+        let auth = client_auth(&headers, &form)?;
+        let Some(token) = form.token.as_deref() else {
+            super::authenticate_client(&state, &auth).await?;
+            return Err(OAuthError::new("invalid_request", "token is required"));
+        };
+        // The client and the token in one query.
+        let (client, found) = super::authenticate_client_with_token(&state, &auth, token).await?;
         if client.public {
             return Err(OAuthError::new("invalid_client", "public clients cannot introspect"));
         }
-        let token = form.token.as_deref().ok_or_else(|| OAuthError::new("invalid_request", "token is required"))?;
-        let live = super::live_token(&state, token).await.map_err(|_| OAuthError::new("server_error", "try again"))?;
+        let live = found.filter(|t| super::is_live(&state, t));
         Ok(match live.filter(|t| t.client_id == client.client_id) {
             Some(t) => json!({
                 "active": true,

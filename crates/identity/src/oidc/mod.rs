@@ -29,13 +29,13 @@ pub use authorize::{
 pub(crate) use authorize::{HeldQuery, return_origin};
 pub(crate) use bearer::Bearers;
 pub use claims::{level_of_acr, subject, userinfo};
-pub(crate) use client_auth::{AssertionUse, JwsError, verify_client_jws};
+pub(crate) use client_auth::{AssertionUse, JwsError, authenticate_client_with_token, verify_client_jws};
 pub use client_auth::{ClientAuth, authenticate_client};
 pub use clients::{ClientError, CreatedClient, NewClient, create_client};
 pub use discovery::discovery;
 pub use logout::{LogoutParams, LogoutRequest, logout_request, verify_id_token_hint};
-pub use token::{TokenResponse, exchange_code, live_token, refresh, revoke};
-pub(crate) use token::{expires_at, oauth_scope};
+pub use token::{TokenResponse, exchange_code, refresh, revoke};
+pub(crate) use token::{expires_at, is_live, oauth_scope};
 
 pub const CODE_LIFETIME: Duration = Duration::seconds(60);
 pub const ACCESS_TOKEN_LIFETIME: Duration = Duration::minutes(10);

@@ -6,9 +6,12 @@ use platform::app::AppState;
 use platform::audit::{self, AuditEntry};
 use platform::error::AppError;
 use sea_orm::entity::prelude::*;
-use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, Condition, QueryOrder};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::{ActiveValue::Set, Condition, FromQueryResult, Iterable, QueryOrder, QueryResult};
 use time::OffsetDateTime;
+
+use crate::profile::store::entity as profile_field;
+use crate::store::account;
 
 pub mod client {
     //! `oidc_client` rows: relying parties.
@@ -433,17 +436,33 @@ pub async fn token(conn: &impl ConnectionTrait, token_mac: &str) -> Result<Optio
     token::Entity::find_by_id(token_mac.to_owned()).one(conn).await
 }
 
-/// Spends a refresh token, atomically: false if already spent or revoked.
-pub async fn spend_refresh(conn: &impl ConnectionTrait, token_mac: &str) -> Result<bool, DbErr> {
-    let r = token::Entity::update_many()
-        .col_expr(token::Column::UsedAt, Expr::value(platform::db::now()))
-        .filter(token::Column::TokenMac.eq(token_mac))
-        .filter(token::Column::Kind.eq(token::Kind::Refresh))
-        .filter(token::Column::UsedAt.is_null())
-        .filter(token::Column::RevokedAt.is_null())
-        .exec(conn)
+/// Spends a refresh token that is neither spent nor revoked, in one
+/// statement (`UPDATE … RETURNING`, so of two concurrent uses only one gets
+/// it), and returns it as spent; `None` if there is no such token.
+pub async fn spend_refresh_returning(
+    conn: &impl ConnectionTrait,
+    token_mac: &str,
+    now: OffsetDateTime,
+) -> Result<Option<token::Model>, DbErr> {
+    let stmt = Query::update()
+        .table(token::Entity)
+        .value(token::Column::UsedAt, Expr::value(now))
+        .and_where(token::Column::TokenMac.eq(token_mac))
+        .and_where(token::Column::Kind.eq(token::Kind::Refresh))
+        .and_where(token::Column::UsedAt.is_null())
+        .and_where(token::Column::RevokedAt.is_null())
+        .returning_all()
+        .to_owned();
+    let row = conn.query_one(&stmt).await?;
+    row.map(|r| token::Model::from_query_result(&r, "")).transpose()
+}
+
+/// Stores new tokens in one statement.
+pub async fn insert_tokens(conn: &impl ConnectionTrait, models: [token::Model; 2]) -> Result<(), DbErr> {
+    token::Entity::insert_many(models.map(|m| token::ActiveModel::from(m).reset_all()))
+        .exec_without_returning(conn)
         .await?;
-    Ok(r.rows_affected == 1)
+    Ok(())
 }
 
 /// Revokes one token (an access token its client gives up).
@@ -472,7 +491,7 @@ pub async fn revoke_family(conn: &impl ConnectionTrait, family_id: &str) -> Resu
 /// from it and every token of their families (later refreshes carry the
 /// family, not the code).
 pub async fn revoke_grant(conn: &impl ConnectionTrait, code_mac: &str) -> Result<u64, DbErr> {
-    let families = sea_orm::sea_query::Query::select()
+    let families = Query::select()
         .column(token::Column::FamilyId)
         .from(token::Entity)
         .and_where(token::Column::CodeMac.eq(code_mac))
@@ -601,4 +620,154 @@ pub async fn use_jti(conn: &impl ConnectionTrait, jti_mac: &str, expires_at: Off
         Err(e) if platform::db::is_unique_violation(&e) => Ok(false),
         Err(e) => Err(e),
     }
+}
+
+// ---- the reads behind every bearer request, userinfo and introspection: one round trip each
+
+/// Every column of `E`, each as `<prefix><column>` (so joined tables never
+/// clash, and `Model::from_query_result(row, prefix)` reads them back).
+fn columns_of<E: EntityTrait>(q: &mut SelectStatement, prefix: &str) {
+    for c in E::Column::iter() {
+        q.expr_as(Expr::col((E::default(), c)), Alias::new(format!("{prefix}{}", c.as_str())));
+    }
+}
+
+fn column_is<A: EntityTrait, B: EntityTrait>(a: A::Column, b: B::Column) -> Expr {
+    Expr::col((A::default(), a)).equals((B::default(), b))
+}
+
+async fn rows(conn: &impl ConnectionTrait, q: &SelectStatement) -> Result<Vec<QueryResult>, DbErr> {
+    conn.query_all(q).await
+}
+
+/// What a client may be told about an account: the account, the client,
+/// the profile fields the person allowed it (JSON array, as consented) and
+/// the person's profile values.
+#[derive(Debug, Clone)]
+pub struct Released {
+    pub account: account::Model,
+    pub client: client::Model,
+    pub consented_fields: Option<String>,
+    /// (field slug, value)
+    pub profile: Vec<(String, String)>,
+}
+
+/// The client, the consent and the profile joined to a query that already
+/// has the account (as `account`); one row per profile value, at least one.
+fn join_released(q: &mut SelectStatement) {
+    columns_of::<client::Entity>(q, "c_");
+    q.expr_as(Expr::col((consent::Entity, consent::Column::Fields)), Alias::new("s_fields"))
+        .expr_as(Expr::col((profile_field::Entity, profile_field::Column::Field)), Alias::new("p_field"))
+        .expr_as(Expr::col((profile_field::Entity, profile_field::Column::Value)), Alias::new("p_value"))
+        .left_join(
+            consent::Entity,
+            Condition::all()
+                .add(column_is::<consent::Entity, account::Entity>(consent::Column::AccountId, account::Column::Id))
+                .add(column_is::<consent::Entity, client::Entity>(consent::Column::ClientId, client::Column::ClientId)),
+        )
+        .left_join(
+            profile_field::Entity,
+            column_is::<profile_field::Entity, account::Entity>(
+                profile_field::Column::PersonId,
+                account::Column::PersonId,
+            ),
+        );
+}
+
+fn released_of(rows: &[QueryResult]) -> Result<Option<Released>, DbErr> {
+    let Some(first) = rows.first() else { return Ok(None) };
+    let mut profile = Vec::new();
+    for row in rows {
+        let field: Option<String> = row.try_get("", "p_field")?;
+        let value: Option<String> = row.try_get("", "p_value")?;
+        if let (Some(field), Some(value)) = (field, value) {
+            profile.push((field, value));
+        }
+    }
+    Ok(Some(Released {
+        account: account::Model::from_query_result(first, "a_")?,
+        client: client::Model::from_query_result(first, "c_")?,
+        consented_fields: first.try_get("", "s_fields")?,
+        profile,
+    }))
+}
+
+/// [`Released`] for `account_id` and `client_id`, in one query (the ID
+/// token's requested claims).
+pub async fn released(
+    conn: &impl ConnectionTrait,
+    client_id: &str,
+    account_id: &str,
+) -> Result<Option<Released>, DbErr> {
+    let mut q = Query::select();
+    q.from(account::Entity);
+    columns_of::<account::Entity>(&mut q, "a_");
+    q.inner_join(client::Entity, client::Column::ClientId.eq(client_id));
+    join_released(&mut q);
+    q.and_where(account::Column::Id.eq(account_id));
+    released_of(&rows(conn, &q).await?)
+}
+
+/// A token with its account (the bearer of an API request), in one query.
+pub async fn token_with_account(
+    conn: &impl ConnectionTrait,
+    token_mac: &str,
+) -> Result<Option<(token::Model, account::Model)>, DbErr> {
+    let mut q = Query::select();
+    q.from(token::Entity);
+    columns_of::<token::Entity>(&mut q, "t_");
+    columns_of::<account::Entity>(&mut q, "a_");
+    q.inner_join(
+        account::Entity,
+        column_is::<account::Entity, token::Entity>(account::Column::Id, token::Column::AccountId),
+    )
+    .and_where(token::Column::TokenMac.eq(token_mac));
+    let Some(row) = rows(conn, &q).await?.into_iter().next() else { return Ok(None) };
+    Ok(Some((token::Model::from_query_result(&row, "t_")?, account::Model::from_query_result(&row, "a_")?)))
+}
+
+/// A token with everything userinfo answers from ([`Released`] for its
+/// account and client), in one query.
+pub async fn token_with_released(
+    conn: &impl ConnectionTrait,
+    token_mac: &str,
+) -> Result<Option<(token::Model, Released)>, DbErr> {
+    let mut q = Query::select();
+    q.from(token::Entity);
+    columns_of::<token::Entity>(&mut q, "t_");
+    columns_of::<account::Entity>(&mut q, "a_");
+    q.inner_join(
+        account::Entity,
+        column_is::<account::Entity, token::Entity>(account::Column::Id, token::Column::AccountId),
+    )
+    .inner_join(
+        client::Entity,
+        column_is::<client::Entity, token::Entity>(client::Column::ClientId, token::Column::ClientId),
+    );
+    join_released(&mut q);
+    q.and_where(token::Column::TokenMac.eq(token_mac));
+    let rows = rows(conn, &q).await?;
+    let Some(first) = rows.first() else { return Ok(None) };
+    let token = token::Model::from_query_result(first, "t_")?;
+    Ok(released_of(&rows)?.map(|released| (token, released)))
+}
+
+/// A client and, if it exists, a token (whoever it was issued to): the two
+/// reads of an introspection, in one query.
+pub async fn client_with_token(
+    conn: &impl ConnectionTrait,
+    client_id: &str,
+    token_mac: &str,
+) -> Result<Option<(client::Model, Option<token::Model>)>, DbErr> {
+    let mut q = Query::select();
+    q.from(client::Entity);
+    columns_of::<client::Entity>(&mut q, "c_");
+    columns_of::<token::Entity>(&mut q, "t_");
+    q.left_join(token::Entity, token::Column::TokenMac.eq(token_mac)).and_where(client::Column::ClientId.eq(client_id));
+    let Some(row) = rows(conn, &q).await?.into_iter().next() else { return Ok(None) };
+    let token = match row.try_get::<Option<String>>("", "t_token_mac")? {
+        Some(_) => Some(token::Model::from_query_result(&row, "t_")?),
+        None => None,
+    };
+    Ok(Some((client::Model::from_query_result(&row, "c_")?, token)))
 }

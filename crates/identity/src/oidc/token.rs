@@ -243,60 +243,133 @@ pub async fn exchange_code(
     Ok(response)
 }
 
+/// What a refresh did in the database.
+enum Rotated {
+    /// The refresh token was spent (here as spent) and two new tokens stored.
+    Issued(Box<store::token::Model>),
+    /// A spent refresh token came again: its family is revoked, audited.
+    Reused,
+}
+
+/// Why a refresh wrote nothing (its savepoint rolled back), or failed.
+enum RotateError {
+    Refused(&'static str),
+    Db(sea_orm::DbErr),
+    Audit(platform::audit::AuditError),
+}
+
+impl From<sea_orm::DbErr> for RotateError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        RotateError::Db(e)
+    }
+}
+
 /// The refresh-token grant, with rotation: a spent refresh token presented
-/// again revokes its whole family.
+/// again revokes its whole family. One write job (`state.writer`: a group
+/// commit on SQLite), answered once it is committed; the MACs and the new
+/// tokens are made before it, so the job only runs its statements: the
+/// spend (`UPDATE … RETURNING`) and one insert of both new tokens.
 pub async fn refresh(
     state: &AppState,
     client: &store::client::Model,
     refresh_token: &str,
 ) -> Result<TokenResponse, OAuthError> {
-    let server = |e: &dyn std::fmt::Display| {
-        tracing::error!(error = %e, "token endpoint");
-        OAuthError::new("server_error", "try again")
+    let spent_mac = mac(state, "token", refresh_token);
+    let access = platform::crypto::random_token();
+    let refresh = platform::crypto::random_token();
+    let (access_mac, refresh_mac) = (mac(state, "token", &access), mac(state, "token", &refresh));
+    let lifetime = crate::settings::of(state).refresh_token_lifetime();
+    let client_id = client.client_id.clone();
+    let keys = state.keys.clone();
+    let now = platform::db::now();
+    let written = state.writer.write(move |txn| {
+        Box::pin(async move {
+            let Some(row) = store::spend_refresh_returning(txn, &spent_mac, now).await? else {
+                return refused_refresh(txn, &keys, &spent_mac, &client_id, lifetime, now).await;
+            };
+            // Rolled back if refused: the token stays as it was.
+            if row.client_id != client_id {
+                return Err(RotateError::Refused("refresh token was issued to another client"));
+            }
+            if now >= expires_with(lifetime, &row) {
+                return Err(RotateError::Refused("refresh token expired or revoked"));
+            }
+            let granted_at = granted_at(&row);
+            let new = |kind: Kind, token_mac: String, expires_at: time::OffsetDateTime| store::token::Model {
+                token_mac,
+                kind,
+                client_id: row.client_id.clone(),
+                account_id: row.account_id.clone(),
+                scopes: row.scopes.clone(),
+                family_id: row.family_id.clone(),
+                code_mac: None,
+                auth_time: row.auth_time,
+                amr: row.amr.clone(),
+                expires_at,
+                used_at: None,
+                revoked_at: None,
+                created_at: now,
+                granted_at: Some(granted_at),
+            };
+            store::insert_tokens(
+                txn,
+                [
+                    new(Kind::Access, access_mac, now + ACCESS_TOKEN_LIFETIME),
+                    new(Kind::Refresh, refresh_mac, granted_at + lifetime),
+                ],
+            )
+            .await?;
+            Ok(Rotated::Issued(Box::new(row)))
+        })
+    });
+    match written.await {
+        Ok(Rotated::Issued(row)) => Ok(TokenResponse {
+            access_token: access,
+            token_type: "Bearer",
+            expires_in: ACCESS_TOKEN_LIFETIME.whole_seconds(),
+            id_token: None,
+            refresh_token: Some(refresh),
+            scope: oauth_scope(&parse_list(&row.scopes)),
+        }),
+        Ok(Rotated::Reused) => {
+            Err(OAuthError::new("invalid_grant", "refresh token already used; its tokens are revoked"))
+        }
+        Err(RotateError::Refused(why)) => Err(OAuthError::new("invalid_grant", why)),
+        Err(RotateError::Db(e)) => {
+            tracing::error!(error = %e, "token endpoint");
+            Err(OAuthError::new("server_error", "try again"))
+        }
+        Err(RotateError::Audit(e)) => {
+            tracing::error!(error = %e, "token endpoint");
+            Err(OAuthError::new("server_error", "try again"))
+        }
+    }
+}
+
+/// A refresh token that could not be spent: unknown, another client's,
+/// revoked or expired (refused, nothing written), or spent already (a
+/// replay: its family is revoked and the reuse audited).
+async fn refused_refresh(
+    txn: &sea_orm::DatabaseTransaction,
+    keys: &platform::crypto::Keys,
+    token_mac: &str,
+    client_id: &str,
+    lifetime: time::Duration,
+    now: time::OffsetDateTime,
+) -> Result<Rotated, RotateError> {
+    let Some(row) = store::token(txn, token_mac).await?.filter(|t| t.kind == Kind::Refresh) else {
+        return Err(RotateError::Refused("unknown refresh token"));
     };
-    let grant = |d: &str| OAuthError::new("invalid_grant", d);
-    let token_mac = mac(state, "token", refresh_token);
-    let txn = platform::db::begin_write(&state.db).await.map_err(|e| server(&e))?;
-    let Some(row) = store::token(&txn, &token_mac).await.map_err(|e| server(&e))?.filter(|t| t.kind == Kind::Refresh)
-    else {
-        return Err(grant("unknown refresh token"));
-    };
-    if row.client_id != client.client_id {
-        return Err(grant("refresh token was issued to another client"));
+    if row.client_id != client_id {
+        return Err(RotateError::Refused("refresh token was issued to another client"));
     }
-    if row.revoked_at.is_some() || platform::db::now() >= expires_at(state, &row) {
-        return Err(grant("refresh token expired or revoked"));
+    if row.revoked_at.is_some() || now >= expires_with(lifetime, &row) {
+        return Err(RotateError::Refused("refresh token expired or revoked"));
     }
-    if !store::spend_refresh(&txn, &token_mac).await.map_err(|e| server(&e))? {
-        store::revoke_family(&txn, &row.family_id).await.map_err(|e| server(&e))?;
-        platform::audit::record(
-            &txn,
-            &state.keys,
-            platform::audit::AuditEntry::new("system", "oidc.refresh_reuse", format!("client:{}", row.client_id)),
-        )
-        .await
-        .map_err(|e| server(&e))?;
-        txn.commit().await.map_err(|e| server(&e))?;
-        return Err(grant("refresh token already used; its tokens are revoked"));
-    }
-    let response = issue_tokens(
-        state,
-        &txn,
-        &row.client_id,
-        &row.account_id,
-        &row.scopes,
-        &row.family_id,
-        None,
-        row.auth_time,
-        &row.amr,
-        granted_at(&row),
-        true,
-        None,
-    )
-    .await
-    .map_err(|e| server(&e))?;
-    txn.commit().await.map_err(|e| server(&e))?;
-    Ok(response)
+    store::revoke_family(txn, &row.family_id).await?;
+    let entry = platform::audit::AuditEntry::new("system", "oidc.refresh_reuse", format!("client:{}", row.client_id));
+    platform::audit::record(txn, keys, entry).await.map_err(RotateError::Audit)?;
+    Ok(Rotated::Reused)
 }
 
 /// When a token's grant was made: rows an older server wrote during an
@@ -309,17 +382,21 @@ fn granted_at(token: &store::token::Model) -> time::OffsetDateTime {
 /// the latest the grant's absolute end under the current settings (a
 /// shortened lifetime applies to tokens already issued).
 pub(crate) fn expires_at(state: &AppState, token: &store::token::Model) -> time::OffsetDateTime {
+    expires_with(crate::settings::of(state).refresh_token_lifetime(), token)
+}
+
+/// [`expires_at`] under a refresh-token lifetime.
+fn expires_with(lifetime: time::Duration, token: &store::token::Model) -> time::OffsetDateTime {
     if token.kind != Kind::Refresh {
         return token.expires_at;
     }
-    token.expires_at.min(granted_at(token) + crate::settings::of(state).refresh_token_lifetime())
+    token.expires_at.min(granted_at(token) + lifetime)
 }
 
-/// A live token, for userinfo and introspection.
-pub async fn live_token(state: &AppState, token: &str) -> Result<Option<store::token::Model>, AppError> {
-    let row = store::token(&state.db, &mac(state, "token", token)).await?;
-    let now = platform::db::now();
-    Ok(row.filter(|t| t.revoked_at.is_none() && t.used_at.is_none() && now < expires_at(state, t)))
+/// Whether a token still works: neither revoked nor spent nor expired. Read
+/// from the database on every use, so a revocation holds at once everywhere.
+pub(crate) fn is_live(state: &AppState, token: &store::token::Model) -> bool {
+    token.revoked_at.is_none() && token.used_at.is_none() && platform::db::now() < expires_at(state, token)
 }
 
 /// Revokes `token` if it belongs to `client` (RFC 7009: unknown tokens are fine).

@@ -325,3 +325,17 @@ async fn a_session_and_a_token_together_are_refused(backend: Backend) {
     assert_eq!(get_with(&app, "/api/v1/test/whoami", &token).await.status(), 200);
 }
 both_backends!(a_session_and_a_token_together_are_refused);
+
+async fn an_apps_request_costs_one_query_for_its_principal(backend: Backend) {
+    let app = app().module(things()).backend(backend).count_statements().spawn().await;
+    let rp = service(&app, "Harbour Things", REDIRECT, &["test-things"]).await;
+    let resident = registered(&app, "one-query@example.org").await;
+    let (_, tokens) = grant(&app, &resident, &rp, "openid test-things").await;
+    app.statements().take();
+    let r = get_with(&app, "/api/v1/test/whoami", &access(&tokens)).await;
+    assert_eq!(r.status(), 200);
+    let sql = app.statements().take();
+    // The token and its account, joined; the handler itself reads nothing.
+    assert_eq!(sql.len(), 1, "{sql:#?}");
+}
+both_backends!(an_apps_request_costs_one_query_for_its_principal);

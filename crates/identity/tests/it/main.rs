@@ -20,6 +20,7 @@ mod profile;
 mod real_name;
 mod recover;
 mod register;
+mod round_trips;
 mod security;
 mod sign_in;
 mod support;
