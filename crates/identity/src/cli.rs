@@ -11,7 +11,7 @@ use serde_json::json;
 use crate::{accounts, oidc};
 
 /// The commands identity adds to the binary.
-pub(crate) const COMMANDS: [Command; 2] = [
+pub(crate) const COMMANDS: [Command; 3] = [
     Command {
         command: || Users::augment_args(clap::Command::new("users").about("Accounts")),
         run: |c, m| Box::pin(users(c, m)),
@@ -22,7 +22,29 @@ pub(crate) const COMMANDS: [Command; 2] = [
         },
         run: |c, m| Box::pin(clients(c, m)),
     },
+    Command {
+        command: || {
+            HashRate::augment_args(
+                clap::Command::new("password-hash-rate")
+                    .about("Raw Argon2id verifications per second at sign-in's cost (a benchmark's yardstick)")
+                    .hide(true),
+            )
+        },
+        run: |c, m| Box::pin(hash_rate(c, m)),
+    },
 ];
+
+/// `lionrock password-hash-rate` (hidden): what `bench/ratio.sh` holds
+/// password sign-ins against.
+#[derive(Debug, Args)]
+struct HashRate {
+    /// How long to hash.
+    #[arg(long, default_value_t = 4.0)]
+    seconds: f64,
+    /// Threads (default: one per core, as the sign-in pool has).
+    #[arg(long)]
+    threads: Option<usize>,
+}
 
 #[derive(Debug, Args)]
 struct Users {
@@ -193,5 +215,25 @@ async fn clients(ctx: Context, matches: clap::ArgMatches) -> Result<(), Failure>
         text.push_str(&format!("\nclient_secret: {secret}\n(shown once: store it now)"));
     }
     ctx.print(serde_json::to_value(&created).map_err(Failure::runtime)?, text);
+    Ok(())
+}
+
+async fn hash_rate(ctx: Context, matches: clap::ArgMatches) -> Result<(), Failure> {
+    let HashRate { seconds, threads } = parse(&matches)?;
+    if !(seconds > 0.0 && seconds <= 600.0) {
+        return Err(Failure::usage("--seconds: more than 0, at most 600"));
+    }
+    let threads = threads.unwrap_or_else(crate::password::pool_threads).max(1);
+    let (done, took) = tokio::task::spawn_blocking(move || crate::password::raw_rate(threads, seconds))
+        .await
+        .map_err(Failure::runtime)?;
+    let per_s = done as f64 / took.as_secs_f64();
+    ctx.print(
+        json!({
+            "hashes_per_s": (per_s * 10.0).round() / 10.0, "hashes": done, "seconds": took.as_secs_f64(), "threads": threads,
+            "m_cost_kib": crate::password::M_COST, "t_cost": crate::password::T_COST, "p_cost": crate::password::P_COST,
+        }),
+        format!("{per_s:.1} Argon2id verifications/s on {threads} threads ({done} in {:.1} s)", took.as_secs_f64()),
+    );
     Ok(())
 }
