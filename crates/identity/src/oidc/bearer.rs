@@ -32,7 +32,7 @@ fn proof(amr: &str) -> (AuthStrength, bool) {
 pub(crate) async fn principal(state: &AppState, token: &str) -> Result<Option<Principal>, AppError> {
     let found = super::store::token_with_account(&state.db, &super::provider::mac(state, "token", token)).await?;
     let Some((token, account)) = found.filter(|(t, a)| {
-        t.kind == Kind::Access && a.status == account::Status::Active && super::token::is_live(state, t)
+        t.kind == Kind::Access && a.status == account::Status::Active && super::live::is_live(state, t)
     }) else {
         return Ok(None);
     };

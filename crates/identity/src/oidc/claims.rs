@@ -91,7 +91,7 @@ pub async fn userinfo(state: &AppState, token: &str) -> Result<Option<serde_json
     else {
         return Ok(None);
     };
-    if token.kind != store::token::Kind::Access || !super::token::is_live(state, &token) {
+    if token.kind != store::token::Kind::Access || !super::live::is_live(state, &token) {
         return Ok(None);
     }
     Ok(Some(claims_of(state, &released, &parse_list(&token.scopes))))

@@ -13,6 +13,7 @@ mod client_auth;
 mod clients;
 mod discovery;
 pub(crate) mod http;
+mod live;
 mod logout;
 mod provider;
 pub mod store;
@@ -33,9 +34,10 @@ pub(crate) use client_auth::{AssertionUse, JwsError, authenticate_client_with_to
 pub use client_auth::{ClientAuth, authenticate_client};
 pub use clients::{ClientError, CreatedClient, NewClient, create_client};
 pub use discovery::discovery;
+pub(crate) use live::{expires_at, is_live};
 pub use logout::{LogoutParams, LogoutRequest, logout_request, verify_id_token_hint};
+pub(crate) use token::oauth_scope;
 pub use token::{TokenResponse, exchange_code, refresh, revoke};
-pub(crate) use token::{expires_at, is_live, oauth_scope};
 
 pub const CODE_LIFETIME: Duration = Duration::seconds(60);
 pub const ACCESS_TOKEN_LIFETIME: Duration = Duration::minutes(10);

@@ -3,6 +3,7 @@
 //! and the live-token check introspection and userinfo rest on.
 
 use super::claims::{account_level, acr, parse_level, released_claims, subject_for};
+use super::live::{expires_with, granted_at};
 use super::provider::{issuer, mac};
 use super::store::token::Kind;
 use super::{ACCESS_TOKEN_LIFETIME, ID_TOKEN_LIFETIME, OAuthError, OFFLINE_ACCESS, parse_list, store};
@@ -370,33 +371,6 @@ async fn refused_refresh(
     let entry = platform::audit::AuditEntry::new("system", "oidc.refresh_reuse", format!("client:{}", row.client_id));
     platform::audit::record(txn, keys, entry).await.map_err(RotateError::Audit)?;
     Ok(Rotated::Reused)
-}
-
-/// When a token's grant was made: rows an older server wrote during an
-/// upgrade have no grant time, and count from their own creation.
-fn granted_at(token: &store::token::Model) -> time::OffsetDateTime {
-    token.granted_at.unwrap_or(token.created_at)
-}
-
-/// When a token stops working: its own expiry, and for a refresh token at
-/// the latest the grant's absolute end under the current settings (a
-/// shortened lifetime applies to tokens already issued).
-pub(crate) fn expires_at(state: &AppState, token: &store::token::Model) -> time::OffsetDateTime {
-    expires_with(crate::settings::of(state).refresh_token_lifetime(), token)
-}
-
-/// [`expires_at`] under a refresh-token lifetime.
-fn expires_with(lifetime: time::Duration, token: &store::token::Model) -> time::OffsetDateTime {
-    if token.kind != Kind::Refresh {
-        return token.expires_at;
-    }
-    token.expires_at.min(granted_at(token) + lifetime)
-}
-
-/// Whether a token still works: neither revoked nor spent nor expired. Read
-/// from the database on every use, so a revocation holds at once everywhere.
-pub(crate) fn is_live(state: &AppState, token: &store::token::Model) -> bool {
-    token.revoked_at.is_none() && token.used_at.is_none() && platform::db::now() < expires_at(state, token)
 }
 
 /// Revokes `token` if it belongs to `client` (RFC 7009: unknown tokens are fine).
