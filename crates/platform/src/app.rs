@@ -3,7 +3,8 @@
 //! the operational endpoints, supervised background work, and the server
 //! with graceful shutdown.
 
-use std::collections::BTreeMap;
+use std::any::{Any, TypeId};
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::ops::Deref;
@@ -98,6 +99,10 @@ pub struct AppInner {
     /// The OpenAPI document of every module's API (`/api/v1/openapi.json`).
     pub api_doc: serde_json::Value,
     jobs: Vec<Job>,
+    /// Every module's long-running worker, by module name.
+    module_workers: Vec<(&'static str, crate::module::Worker)>,
+    /// What modules keep per server (a local index, a cache), by type.
+    extensions: Extensions,
     pub migrator: Migrator,
     /// Woken when a notification is enqueued, so delivery starts at once.
     pub outbox_wake: Notify,
@@ -265,7 +270,25 @@ fn prometheus() -> PrometheusHandle {
         .clone()
 }
 
+/// What modules keep per server, one value per type, made on first use.
+/// (Tests run several servers in one process, so a `static` would be shared
+/// between them; this lives and dies with its server's state.)
+#[derive(Default)]
+struct Extensions(Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>);
+
 impl AppState {
+    /// This server's value of type `T`, made by `make` the first time it
+    /// is asked for (under a lock: `make` runs once per server).
+    pub fn extension<T: Any + Send + Sync>(&self, make: impl FnOnce(&AppState) -> T) -> Arc<T> {
+        let mut map = self.extensions.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(value) = map.get(&TypeId::of::<T>()).and_then(|v| v.clone().downcast::<T>().ok()) {
+            return value;
+        }
+        let value = Arc::new(make(self));
+        map.insert(TypeId::of::<T>(), value.clone());
+        value
+    }
+
     /// Runs every module's periodic job once (the housekeeping task does
     /// this each minute; tests call it instead of waiting).
     pub async fn run_jobs(&self) {
@@ -305,6 +328,8 @@ impl AppState {
             services: modules.iter().flat_map(|m| m.services.iter().copied()).collect(),
             nav: modules.iter().flat_map(|m| m.nav.iter().copied()).collect(),
             jobs: modules.iter().filter_map(|m| m.job).collect(),
+            module_workers: modules.iter().filter_map(|m| m.worker.map(|w| (m.name, w))).collect(),
+            extensions: Extensions::default(),
             csrf_exempt: modules.iter().flat_map(|m| m.csrf_exempt.iter().map(|s| (*s).to_owned())).collect(),
             idempotency_exempt: modules
                 .iter()
@@ -560,6 +585,9 @@ impl Server {
             tasks.spawn(supervise(self.state.clone(), "outbox", shutdown.clone(), outbox::run_worker));
         }
         tasks.spawn(supervise(self.state.clone(), "housekeeping", shutdown.clone(), housekeeping));
+        for (name, worker) in self.state.module_workers.clone() {
+            tasks.spawn(supervise(self.state.clone(), name, shutdown.clone(), move |s, stop| worker(s, stop)));
+        }
         if self.state.db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
             tasks.spawn(supervise(self.state.clone(), "events", shutdown.clone(), crate::events::listen));
         }

@@ -138,6 +138,10 @@ pub type DemoLoader = fn(AppState) -> Pin<Box<dyn Future<Output = Result<Vec<Str
 /// A module's periodic work (clean-up, deadlines), run once a minute.
 pub type Job = fn(AppState) -> Pin<Box<dyn Future<Output = ()> + Send>>;
 
+/// A module's long-running work on each server (say, keeping a local index
+/// up to date), run under a supervisor that restarts it until shutdown.
+pub type Worker = fn(AppState, crate::app::Shutdown) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+
 /// What a domain contributes to the one binary. Start from
 /// [`Module::named`] and set what the domain has:
 ///
@@ -194,6 +198,8 @@ pub struct Module {
     pub demo: Option<DemoLoader>,
     /// Periodic work, run by the housekeeping task.
     pub job: Option<Job>,
+    /// Work that runs as long as the server does, on every server.
+    pub worker: Option<Worker>,
     /// The services it offers other modules (`contracts`).
     pub contracts: crate::contracts::Contracts,
     /// OAuth scopes its API grants apps acting for a resident.
@@ -229,6 +235,7 @@ impl Module {
             commands: &[],
             demo: None,
             job: None,
+            worker: None,
             contracts: crate::contracts::Contracts::default(),
             oauth_scopes: &[],
             officer_scopes: &[],
