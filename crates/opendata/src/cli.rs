@@ -1,7 +1,9 @@
 //! Open data's command, `lionrock opendata …`: `organisation create`,
-//! `publisher add` (an account publishes for an organisation), and `token
+//! `publisher add` (an account publishes for an organisation), `token
 //! create` / `token revoke` (CKAN API tokens: the secret is printed once,
-//! on stdout only, and kept as a MAC; it is never logged).
+//! on stdout only, and kept as a MAC; it is never logged), `reindex` (the
+//! search index rebuilt, with a progress line) and, hidden, `generate`
+//! (made-up datasets for benchmarks).
 
 use clap::{Args, FromArgMatches, Subcommand};
 use platform::cli::{Command, Context, Failure};
@@ -10,6 +12,7 @@ use serde_json::json;
 use crate::catalogue::Texts;
 use crate::catalogue::store::{self as catalogue, Actor, WriteError};
 use crate::publishers::store as publishers;
+use crate::search::{self, index::Place, index::SearchIndex};
 
 /// The command open data adds to the binary.
 pub(crate) const COMMANDS: [Command; 1] = [Command {
@@ -43,6 +46,17 @@ enum Sub {
     Token {
         #[command(subcommand)]
         command: TokenSub,
+    },
+    /// Rebuild this server's search index from the database (stop the
+    /// server first: it holds the index while it runs).
+    Reindex,
+    /// Add made-up datasets for benchmarks (the demo's organisations are
+    /// made when missing).
+    #[command(hide = true)]
+    Generate {
+        /// How many.
+        #[arg(long, default_value_t = 1000)]
+        count: usize,
     },
 }
 
@@ -141,6 +155,8 @@ async fn run(ctx: Context, matches: clap::ArgMatches) -> Result<(), Failure> {
                 format!("token {id} for {account} (shown once; send it as the Authorization header):\n{token}"),
             );
         }
+        Sub::Reindex => reindex(&ctx).await?,
+        Sub::Generate { count } => generate(&ctx, count, &actor).await?,
         Sub::Token { command: TokenSub::Revoke { id } } => {
             let state = ctx.state().await?;
             if !publishers::revoke_token(&state, &id, "cli").await.map_err(Failure::runtime)? {
@@ -149,5 +165,55 @@ async fn run(ctx: Context, matches: clap::ArgMatches) -> Result<(), Failure> {
             ctx.print(json!({"id": id, "revoked": true}), format!("revoked token {id}"));
         }
     }
+    Ok(())
+}
+
+/// `opendata reindex`: a progress line on stderr, the result on stdout, a
+/// one-line error on failure.
+async fn reindex(ctx: &Context) -> Result<(), Failure> {
+    let state = ctx.state().await?;
+    if crate::settings::of(&state).search_in_memory {
+        return Err(Failure::usage("opendata.search_in_memory is set: each server rebuilds its index when it starts"));
+    }
+    let dir = crate::settings::index_dir(&state.config);
+    let index = SearchIndex::open(Place::Directory(&dir)).map_err(|e| Failure::runtime(format!("reindex: {e}")))?;
+    let started = std::time::Instant::now();
+    let done = search::rebuild(&state.db, &index, 1000, |done, total| {
+        let percent = if total == 0 { 100 } else { done * 100 / total };
+        eprint!("\rreindex: {done}/{total} datasets ({percent}%)");
+    })
+    .await
+    .map_err(|e| Failure::runtime(format!("reindex: {e}")))?;
+    eprintln!();
+    let seconds = started.elapsed().as_secs_f64();
+    ctx.print(
+        json!({"datasets": done, "seconds": seconds, "applied": index.applied(), "dir": dir.display().to_string()}),
+        format!("reindexed {done} datasets in {seconds:.1} s into {}", dir.display()),
+    );
+    Ok(())
+}
+
+/// `opendata generate --count N`: N made-up datasets, 10,000 per transaction.
+async fn generate(ctx: &Context, count: usize, actor: &Actor) -> Result<(), Failure> {
+    let state = ctx.state().await?;
+    for o in crate::demo::organisations() {
+        if catalogue::organisation(&state.db, o.name).await.map_err(Failure::runtime)?.is_none() {
+            catalogue::create_organisation(&state, o.name, o.title, o.description, actor)
+                .await
+                .map_err(|e| Failure::runtime(format!("{e:?}")))?;
+        }
+    }
+    let from = usize::try_from(catalogue::dataset_count(&state.db).await.map_err(Failure::runtime)?).unwrap_or(0);
+    let started = std::time::Instant::now();
+    let mut made = 0;
+    while made < count {
+        let batch = crate::demo::generated(from + made, (count - made).min(10_000));
+        made += batch.len();
+        catalogue::insert_many(&state, &batch, actor).await.map_err(|e| Failure::runtime(format!("{e:?}")))?;
+        eprint!("\rgenerate: {made}/{count} datasets");
+    }
+    eprintln!();
+    let seconds = started.elapsed().as_secs_f64();
+    ctx.print(json!({"datasets": made, "seconds": seconds}), format!("generated {made} datasets in {seconds:.1} s"));
     Ok(())
 }

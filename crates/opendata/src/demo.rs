@@ -414,6 +414,53 @@ pub fn datasets() -> Vec<DatasetInput> {
     out
 }
 
+/// `count` made-up datasets numbered from `from`, for benchmarks
+/// (`lionrock opendata generate`): the demo's datasets again and again,
+/// each with its number in its name and titles, a series tag of 500, a
+/// district of 18 and a year, so searches and facets have work to do. The
+/// demo's organisations must exist.
+pub fn generated(from: usize, count: usize) -> Vec<DatasetInput> {
+    const DISTRICTS: [[&str; 3]; 6] = [
+        ["Sha Tin", "沙田", "沙田"],
+        ["Kwun Tong", "觀塘", "观塘"],
+        ["Yuen Long", "元朗", "元朗"],
+        ["Central and Western", "中西區", "中西区"],
+        ["Tai Po", "大埔", "大埔"],
+        ["Islands", "離島", "离岛"],
+    ];
+    let base = datasets();
+    (from..from + count)
+        .map(|i| {
+            let mut d = base[i % base.len()].clone();
+            let district = DISTRICTS[(i / base.len()) % DISTRICTS.len()];
+            let year = 2000 + (i / (base.len() * DISTRICTS.len())) % 26;
+            d.name = format!("{}-{i}", d.name.chars().take(80).collect::<String>());
+            d.title = Texts::new(
+                format!("{} – {} {year} #{i}", d.title.en, district[0]),
+                if d.title.zh_hk.is_empty() {
+                    String::new()
+                } else {
+                    format!("{}–{}{year}年 #{i}", d.title.zh_hk, district[1])
+                },
+                if d.title.zh_cn.is_empty() {
+                    String::new()
+                } else {
+                    format!("{}–{}{year}年 #{i}", d.title.zh_cn, district[2])
+                },
+            );
+            d.tags.push(format!("series-{}", i % 500));
+            d.private = i % 50 == 0;
+            d.state = if i % 97 == 0 { State::Draft } else { State::Published };
+            if let Some(resources) = &mut d.resources {
+                for r in resources {
+                    r.url = format!("{}?n={i}", r.url);
+                }
+            }
+            d
+        })
+        .collect()
+}
+
 /// Loads the demo catalogue, skipping what exists.
 pub(crate) async fn load(state: AppState) -> Result<Vec<String>, String> {
     let actor = Actor { id: "demo".to_owned(), request_id: None };

@@ -7,12 +7,15 @@
 //! rules without I/O, `store.rs` tables and operations, `http.rs` handlers.
 //! - `catalogue`: organisations, categories, datasets, tags, resources;
 //!   the change sequence; every write audited.
-//! - `search`: `package_search`'s parameters, matching and facets.
+//! - `search`: `package_search`'s parameters, each server's full-text
+//!   index (tantivy, jieba, Traditional folded to Simplified) following the
+//!   change sequence, facets.
+//! - `settings`: the `[opendata]` section (where the index lives).
 //! - `publishers`: who publishes for which organisation; API tokens.
 //! - `ckan`: the Action API at `/api/3/action/{name}` and `/api/action/{name}`.
 //! - `portal`: the pages (home, search, dataset, organisation, category).
 //! - `demo`: `serve --demo`'s generated catalogue.
-//! - `cli`: `lionrock opendata …` (organisations, publishers, tokens).
+//! - `cli`: `lionrock opendata …` (organisations, publishers, tokens, reindex).
 
 pub mod catalogue;
 pub mod ckan;
@@ -22,6 +25,7 @@ mod migrations;
 pub mod portal;
 pub mod publishers;
 pub mod search;
+pub mod settings;
 
 use platform::i18n::{Ftl, Lang};
 use platform::module::{Module, NavLink, ServiceLink, Show};
@@ -51,6 +55,8 @@ fn api() -> platform::openapi::ApiRouter {
 pub fn module() -> Module {
     Module {
         migrations: migrations::all,
+        config: Some(settings::SECTION),
+        worker: Some(|state, shutdown| Box::pin(search::follow(state, shutdown))),
         translations: &TRANSLATIONS,
         api,
         // CKAN's API authenticates by its token and never reads the session

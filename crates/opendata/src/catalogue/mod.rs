@@ -8,9 +8,20 @@ pub mod store;
 use std::collections::BTreeMap;
 
 use platform::i18n::Lang;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::{Date, OffsetDateTime};
+
+/// The event every catalogue change sends to every server after it
+/// commits: the change sequence has reached `seq`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Changed {
+    pub seq: i64,
+}
+
+impl platform::events::Event for Changed {
+    const TOPIC: &'static str = "opendata.catalogue_changed";
+}
 
 /// One text in the three languages, stored in one record: a missing
 /// language is an empty string, and readers get English in its place.

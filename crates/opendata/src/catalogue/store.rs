@@ -358,21 +358,56 @@ pub async fn datasets(db: &impl ConnectionTrait, only: Option<&str>) -> Result<V
         }
         query = query.filter(dataset::Column::Id.eq(key).or(dataset::Column::Name.eq(key)));
     }
-    let rows = query.all(db).await?;
+    assemble(db, query.all(db).await?, only.is_some()).await
+}
+
+/// The datasets (not deleted) of `ids`, in the order of `ids` (a search's
+/// page); the missing ones left out.
+pub async fn datasets_by_ids(db: &impl ConnectionTrait, ids: &[String]) -> Result<Vec<Dataset>, DbErr> {
+    let mut found: HashMap<String, Dataset> = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let rows = dataset::Entity::find()
+            .filter(dataset::Column::State.ne(State::Deleted.as_str()))
+            .filter(dataset::Column::Id.is_in(chunk.iter().cloned()))
+            .all(db)
+            .await?;
+        for d in assemble(db, rows, true).await? {
+            found.insert(d.id.clone(), d);
+        }
+    }
+    Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+}
+
+/// Up to `limit` dataset IDs (deleted ones too) after `after`, in ID order:
+/// a rebuild of the search index walks the catalogue with it.
+pub async fn dataset_ids_after(db: &impl ConnectionTrait, after: &str, limit: u64) -> Result<Vec<String>, DbErr> {
+    use sea_orm::QuerySelect;
+    dataset::Entity::find()
+        .select_only()
+        .column(dataset::Column::Id)
+        .filter(dataset::Column::Id.gt(after))
+        .order_by_asc(dataset::Column::Id)
+        .limit(limit)
+        .into_tuple::<String>()
+        .all(db)
+        .await
+}
+
+/// How many datasets there are (deleted ones too).
+pub async fn dataset_count(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    dataset::Entity::find().count(db).await
+}
+
+/// Rows with their organisation, tags, categories and resources; `narrow`
+/// reads the links of these rows only (else all, cheaper for every row).
+async fn assemble(db: &impl ConnectionTrait, rows: Vec<dataset::Model>, narrow: bool) -> Result<Vec<Dataset>, DbErr> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
     let ids: Vec<String> = rows.iter().map(|d| d.id.clone()).collect();
-    let narrow = only.is_some();
     let organisations: HashMap<String, Organisation> =
         organisations(db).await?.into_iter().map(|o| (o.id.clone(), o)).collect();
     let groups: HashMap<String, Group> = groups(db).await?.into_iter().map(|g| (g.id.clone(), g)).collect();
-    let tags: HashMap<String, Tag> = tag::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|t| (t.id.clone(), Tag { id: t.id, name: t.name }))
-        .collect();
     let mut links = dataset_tag::Entity::find();
     let mut in_groups = dataset_group::Entity::find();
     let mut files = resource::Entity::find().order_by_asc(resource::Column::Position);
@@ -381,8 +416,18 @@ pub async fn datasets(db: &impl ConnectionTrait, only: Option<&str>) -> Result<V
         in_groups = in_groups.filter(dataset_group::Column::DatasetId.is_in(ids.clone()));
         files = files.filter(resource::Column::DatasetId.is_in(ids.clone()));
     }
+    let links = links.all(db).await?;
+    let mut tag_rows = tag::Entity::find();
+    if narrow {
+        let mut wanted: Vec<String> = links.iter().map(|l| l.tag_id.clone()).collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        tag_rows = tag_rows.filter(tag::Column::Id.is_in(wanted));
+    }
+    let tags: HashMap<String, Tag> =
+        tag_rows.all(db).await?.into_iter().map(|t| (t.id.clone(), Tag { id: t.id, name: t.name })).collect();
     let mut tags_of: HashMap<String, Vec<Tag>> = HashMap::new();
-    for link in links.all(db).await? {
+    for link in links {
         if let Some(t) = tags.get(&link.tag_id) {
             tags_of.entry(link.dataset_id).or_default().push(t.clone());
         }
@@ -444,7 +489,12 @@ pub async fn resource(db: &impl ConnectionTrait, id: &str) -> Result<Option<(Res
     Ok(Some((resource_of(row), dataset)))
 }
 
-/// The change sequence from `after` on (the next slice's search index tails it).
+/// The last number of the change sequence (0 before any change).
+pub async fn change_head(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
+    Ok(change_head::Entity::find_by_id(1).one(db).await?.map_or(0, |h| h.seq))
+}
+
+/// The change sequence after `after`, oldest first (search indexes tail it).
 pub async fn changes_after(db: &impl ConnectionTrait, after: i64, limit: u64) -> Result<Vec<change::Model>, DbErr> {
     use sea_orm::QuerySelect;
     change::Entity::find()
@@ -516,6 +566,14 @@ async fn record_change(txn: &DatabaseTransaction, dataset_id: &str, at: OffsetDa
     change::ActiveModel { seq: Set(seq), dataset_id: Set(dataset_id.to_owned()), at: Set(at) }.insert(txn).await?;
     change_head::ActiveModel { id: Set(1), seq: Set(seq) }.update(txn).await?;
     Ok(seq)
+}
+
+/// Tells every server's search index that the catalogue changed (a hint:
+/// an index that misses it catches up at its next search or round).
+async fn announce(state: &AppState, seq: i64) {
+    if let Err(error) = state.events.publish(&state.db, &super::Changed { seq }).await {
+        tracing::warn!(%error, "could not announce a catalogue change");
+    }
 }
 
 /// The organisation and categories the input names, or what is wrong with them.
@@ -680,8 +738,9 @@ pub async fn create_dataset(state: &AppState, input: &DatasetInput, actor: &Acto
     set_links(&txn, &id, &input.tags, &groups).await?;
     set_resources(&txn, &id, input.resources.as_deref().unwrap_or_default()).await?;
     audit::record(&txn, &state.keys, actor.entry("opendata.dataset.create", format!("dataset:{id}"))).await?;
-    record_change(&txn, &id, at).await?;
+    let seq = record_change(&txn, &id, at).await?;
     txn.commit().await?;
+    announce(state, seq).await;
     dataset(&state.db, &id).await?.ok_or(WriteError::NotFound)
 }
 
@@ -714,8 +773,9 @@ pub async fn update_dataset(
         set_resources(&txn, id, resources).await?;
     }
     audit::record(&txn, &state.keys, actor.entry("opendata.dataset.update", format!("dataset:{id}"))).await?;
-    record_change(&txn, id, at).await?;
+    let seq = record_change(&txn, id, at).await?;
     txn.commit().await?;
+    announce(state, seq).await;
     dataset(&state.db, id).await?.ok_or(WriteError::NotFound)
 }
 
@@ -734,8 +794,9 @@ pub async fn delete_dataset(state: &AppState, id: &str, actor: &Actor) -> Result
         return Err(WriteError::NotFound);
     }
     audit::record(&txn, &state.keys, actor.entry("opendata.dataset.delete", format!("dataset:{id}"))).await?;
-    record_change(&txn, id, now).await?;
+    let seq = record_change(&txn, id, now).await?;
     txn.commit().await?;
+    announce(state, seq).await;
     Ok(())
 }
 
@@ -771,7 +832,90 @@ pub async fn create_resource(
         .exec(&txn)
         .await?;
     audit::record(&txn, &state.keys, actor.entry("opendata.resource.create", format!("resource:{}", row.id))).await?;
-    record_change(&txn, dataset_id, now).await?;
+    let seq = record_change(&txn, dataset_id, now).await?;
     txn.commit().await?;
+    announce(state, seq).await;
     Ok(resource_of(row))
+}
+
+/// Inserts many new datasets in one transaction, a few hundred rows per
+/// statement, each with the next change number (benchmarks' catalogues:
+/// `lionrock opendata generate`). Their organisations and categories must
+/// exist; their tags are made as needed. One audit entry names the count.
+pub async fn insert_many(state: &AppState, inputs: &[DatasetInput], actor: &Actor) -> Result<u64, WriteError> {
+    use sea_orm::QuerySelect;
+    const ROWS: usize = 200;
+    let txn = platform::db::begin_write(&state.db).await?;
+    let organisations: HashMap<String, String> =
+        organisations(&txn).await?.into_iter().map(|o| (o.name, o.id)).collect();
+    let groups: HashMap<String, String> = groups(&txn).await?.into_iter().map(|g| (g.name, g.id)).collect();
+    let mut tags: HashMap<String, String> =
+        tag::Entity::find().all(&txn).await?.into_iter().map(|t| (t.name, t.id)).collect();
+    let mut new_tags = Vec::new();
+    for name in inputs.iter().flat_map(|d| &d.tags) {
+        if !tags.contains_key(name) {
+            let id = Uuid::now_v7().to_string();
+            tags.insert(name.clone(), id.clone());
+            new_tags.push(tag::ActiveModel { id: Set(id), name: Set(name.clone()) });
+        }
+    }
+    for chunk in new_tags.chunks(ROWS) {
+        tag::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
+    }
+    let head = change_head::Entity::find_by_id(1)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("opendata_change_head".to_owned()))?;
+    let now = platform::db::now();
+    let mut seq = head.seq;
+    for chunk in inputs.chunks(ROWS) {
+        let (mut rows, mut tag_links, mut group_links, mut files, mut changes) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for input in chunk {
+            let Some(owner) = organisations.get(&input.owner_org) else {
+                return Err(invalid("owner_org", "Organization does not exist"));
+            };
+            let id = Uuid::now_v7().to_string();
+            rows.push(dataset::ActiveModel::from(dataset_row(id.clone(), input, owner.clone(), now)));
+            for name in &input.tags {
+                tag_links
+                    .push(dataset_tag::ActiveModel { dataset_id: Set(id.clone()), tag_id: Set(tags[name].clone()) });
+            }
+            for name in &input.groups {
+                let Some(group) = groups.get(name) else { return Err(invalid("groups", "Group does not exist")) };
+                group_links
+                    .push(dataset_group::ActiveModel { dataset_id: Set(id.clone()), group_id: Set(group.clone()) });
+            }
+            for (position, r) in input.resources.iter().flatten().enumerate() {
+                let position = i32::try_from(position).unwrap_or(i32::MAX);
+                files.push(resource::ActiveModel::from(resource_row(
+                    Uuid::now_v7().to_string(),
+                    &id,
+                    position,
+                    r,
+                    now,
+                )));
+            }
+            seq += 1;
+            changes.push(change::ActiveModel { seq: Set(seq), dataset_id: Set(id), at: Set(now) });
+        }
+        dataset::Entity::insert_many(rows).exec(&txn).await.map_err(name_taken)?;
+        if !tag_links.is_empty() {
+            dataset_tag::Entity::insert_many(tag_links).exec(&txn).await?;
+        }
+        if !group_links.is_empty() {
+            dataset_group::Entity::insert_many(group_links).exec(&txn).await?;
+        }
+        if !files.is_empty() {
+            resource::Entity::insert_many(files).exec(&txn).await?;
+        }
+        change::Entity::insert_many(changes).exec(&txn).await?;
+    }
+    change_head::ActiveModel { id: Set(1), seq: Set(seq) }.update(&txn).await?;
+    let count = inputs.len();
+    audit::record(&txn, &state.keys, actor.entry("opendata.dataset.generate", format!("datasets:{count}"))).await?;
+    txn.commit().await?;
+    announce(state, seq).await;
+    Ok(count as u64)
 }

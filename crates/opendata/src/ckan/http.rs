@@ -291,16 +291,20 @@ async fn package_show(state: &AppState, params: &Map<String, Value>, caller: &Ca
 
 async fn package_search(state: &AppState, params: &Map<String, Value>, caller: &Caller) -> Outcome {
     let query = search::Query::parse(params).map_err(CkanError::Validation)?;
-    let all = catalogue::datasets(&state.db, None).await.map_err(Failure::db)?;
-    let found = search::run(&query, &all, |org| caller.publishes_for(org));
+    let found = search::find(state, &query, &caller.publishes).await.map_err(Failure::db)?;
+    let needs_titles = found.facets.keys().any(|f| matches!(f, search::Field::Organization | search::Field::Groups));
+    let (organisations, groups) = if needs_titles {
+        let organisations = catalogue::organisations(&state.db).await.map_err(Failure::db)?;
+        (organisations, catalogue::groups(&state.db).await.map_err(Failure::db)?)
+    } else {
+        (Vec::new(), Vec::new())
+    };
     let titles = |field: search::Field, value: &str| -> String {
-        let of_org =
-            || all.iter().find(|d| d.organisation.name == value).map(|d| d.organisation.title.display().to_owned());
-        let of_group =
-            || all.iter().flat_map(|d| &d.groups).find(|g| g.name == value).map(|g| g.title.display().to_owned());
         match field {
-            search::Field::Organization => of_org(),
-            search::Field::Groups => of_group(),
+            search::Field::Organization => {
+                organisations.iter().find(|o| o.name == value).map(|o| o.title.display().to_owned())
+            }
+            search::Field::Groups => groups.iter().find(|g| g.name == value).map(|g| g.title.display().to_owned()),
             _ => None,
         }
         .unwrap_or_else(|| value.to_owned())
@@ -516,13 +520,15 @@ impl Failure {
 pub(crate) struct ActionQuery {
     /// `*_show`, `package_update`/`patch`/`delete`: the ID or name.
     id: Option<String>,
-    /// `package_search`: words that must all occur (any language); `field:value` terms too.
+    /// `package_search`: words that must all be found (any language; Traditional and Simplified
+    /// Chinese alike; English by stem, or with a typo in a word of 4 letters or more);
+    /// `field:value` terms too.
     q: Option<String>,
     /// `package_search`: `field:value` terms (`organization`, `groups`, `tags`, `res_format`,
     /// `license_id`, `language`, `name`), `-` to exclude, `"quotes"` around spaces.
     fq: Option<String>,
     /// `package_search`: `score`, `metadata_modified`, `metadata_created`, `name` or `title_string`,
-    /// each `asc` or `desc`, comma-separated.
+    /// each `asc` or `desc`, comma-separated; the first two keys count (then the name).
     sort: Option<String>,
     /// `package_search`: results per page, 10 by default, at most 1,000 (more is taken as 1,000).
     rows: Option<String>,

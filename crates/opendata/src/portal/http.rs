@@ -162,23 +162,38 @@ struct Results {
     page_text: String,
 }
 
-fn facet_label(ctx: &PageContext, all: &[Dataset], field: Field, value: &str) -> String {
+/// Names of organisations and categories, for facet labels.
+struct Labels {
+    organisations: Vec<crate::catalogue::Organisation>,
+    groups: Vec<crate::catalogue::Group>,
+}
+
+fn facet_label(ctx: &PageContext, labels: &Labels, field: Field, value: &str) -> String {
     match field {
         Field::Organization => {
-            all.iter().find(|d| d.organisation.name == value).map(|d| d.organisation.title.shown(ctx.lang).0.to_owned())
+            labels.organisations.iter().find(|o| o.name == value).map(|o| o.title.shown(ctx.lang).0.to_owned())
         }
-        Field::Groups => {
-            all.iter().flat_map(|d| &d.groups).find(|g| g.name == value).map(|g| g.title.shown(ctx.lang).0.to_owned())
-        }
+        Field::Groups => labels.groups.iter().find(|g| g.name == value).map(|g| g.title.shown(ctx.lang).0.to_owned()),
         Field::Language => Lang::parse(value).map(|l| l.autonym().to_owned()),
         _ => None,
     }
     .unwrap_or_else(|| value.to_owned())
 }
 
-fn results(ctx: &PageContext, all: &[Dataset], filters: &Filters, fixed: &[Term], base: &str) -> Results {
+async fn results(
+    state: &AppState,
+    ctx: &PageContext,
+    filters: &Filters,
+    fixed: &[Term],
+    base: &str,
+) -> Result<Results, AppError> {
     let query = filters.query(fixed);
-    let found = search::run(&query, all, |_| false);
+    let found = search::find(state, &query, &[]).await.map_err(AppError::internal)?;
+    let labels = Labels {
+        organisations: catalogue::organisations(&state.db).await?,
+        groups: catalogue::groups(&state.db).await?,
+    };
+    let all = &labels;
     let link = |f: &Filters, page: Option<usize>| {
         let qs = f.query_string(page);
         if qs.is_empty() { base.to_owned() } else { format!("{base}?{qs}") }
@@ -206,7 +221,7 @@ fn results(ctx: &PageContext, all: &[Dataset], filters: &Filters, fixed: &[Term]
         .collect();
     let pages = page_count(found.count);
     let page = filters.page.min(pages);
-    Results {
+    Ok(Results {
         action: base.to_owned(),
         q: filters.q.clone(),
         count_text: ctx
@@ -225,7 +240,7 @@ fn results(ctx: &PageContext, all: &[Dataset], filters: &Filters, fixed: &[Term]
         previous: (page > 1).then(|| link(filters, Some(page - 1))),
         next: (page < pages).then(|| link(filters, Some(page + 1))),
         page_text: ctx.t_with("opendata-page-of", &[("page", &page.to_string()), ("pages", &pages.to_string())]),
-    }
+    })
 }
 
 #[derive(Template)]
@@ -242,8 +257,7 @@ async fn search_page(
     RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
     let filters = Filters::from_pairs(&pairs(query.as_deref()));
-    let all = catalogue::datasets(&state.db, None).await?;
-    let r = results(&ctx, &all, &filters, &[], &ctx.href(SEARCH));
+    let r = results(&state, &ctx, &filters, &[], &ctx.href(SEARCH)).await?;
     ctx.page(StatusCode::OK, "opendata-search-title", &SearchPage { ctx: &ctx, r })
 }
 
@@ -417,8 +431,7 @@ async fn collection(
     c: Collection<'_>,
 ) -> Result<Response, AppError> {
     let filters = Filters::from_pairs(&pairs(query));
-    let all = catalogue::datasets(&state.db, None).await?;
-    let r = results(ctx, &all, &filters, &[c.fixed], &c.base);
+    let r = results(state, ctx, &filters, &[c.fixed], &c.base).await?;
     let page = CollectionPage {
         ctx,
         kind: ctx.t(c.kind_key),

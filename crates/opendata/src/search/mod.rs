@@ -1,20 +1,30 @@
-//! Search over the catalogue, without I/O: CKAN's `package_search`
-//! parameters checked (`q`, `fq` with `field:value` terms, `sort`, `rows`
-//! capped at 1,000, `start`, `facet.field`, `facet.limit`,
-//! `facet.mincount`, `include_private`, `include_drafts`), then run over
-//! the datasets a reader may see: every word of `q` must occur (case
-//! folded, in any language) in the name, a title, the description, a tag,
-//! the organisation or a category; the facets count the matches.
+//! Search over the catalogue: CKAN's `package_search` parameters checked
+//! (`q`, `fq` with `field:value` terms, `sort`, `rows` capped at 1,000,
+//! `start`, `facet.field`, `facet.limit`, `facet.mincount`,
+//! `include_private`, `include_drafts`), then run on this server's
+//! full-text index (`index`, reading text as `text` does) over the datasets
+//! the reader may see: every word of `q` must be found (any language,
+//! either Chinese script, an English word by its stem or one typo away) in
+//! the name, a title, the description, a tag, the organisation or a
+//! category; the facets count the matches.
 //!
-//! This slice matches substrings over datasets read from the database; a
-//! later one puts a tantivy index with Chinese segmentation behind the same
-//! `Query`, fed from the change sequence.
+//! Each server's index follows the catalogue's change sequence (`follow`,
+//! woken by the `Changed` event of any server, and by a search that finds
+//! it behind); `rebuild` makes it anew (`lionrock opendata reindex`).
+
+pub mod index;
+pub mod text;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
 
+use platform::app::{AppState, Shutdown};
 use serde_json::{Map, Value};
 
-use crate::catalogue::{Dataset, Errors, State, visible};
+use crate::catalogue::store as catalogue;
+use crate::catalogue::{Changed, Dataset, Errors};
+use index::{IndexError, Place, SearchIndex};
 
 /// The most rows one search returns (CKAN's `ckan.search.rows_max`).
 pub const MAX_ROWS: usize = 1000;
@@ -83,15 +93,6 @@ pub struct Term {
     pub field: Field,
     pub value: String,
     pub negated: bool,
-}
-
-impl Term {
-    fn matches(&self, d: &Dataset) -> bool {
-        let found = self.field.values(d).iter().any(|v| {
-            if self.field == Field::ResFormat { v.eq_ignore_ascii_case(&self.value) } else { *v == self.value }
-        });
-        found != self.negated
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -325,106 +326,108 @@ impl Query {
     }
 }
 
-/// How well a dataset matches the words (0: not at all).
-fn score(d: &Dataset, words: &[String]) -> u32 {
-    let mut total = 0;
-    for word in words {
-        let mut hit = 0;
-        if d.title.contains_lower(word) {
-            hit += 10;
+/// This server's index: under the data directory, or in memory when the
+/// settings say so or the directory cannot be had (another process holds
+/// it); made on first use.
+pub fn index_of(state: &AppState) -> Arc<Result<SearchIndex, String>> {
+    state.extension(|state| {
+        if crate::settings::of(state).search_in_memory {
+            return SearchIndex::open(Place::Memory).map_err(|e| e.to_string());
         }
-        if d.tags.iter().any(|t| t.name.to_lowercase().contains(word.as_str())) {
-            hit += 5;
-        }
-        if d.name.contains(word.as_str()) {
-            hit += 3;
-        }
-        if d.notes.contains_lower(word) {
-            hit += 1;
-        }
-        if d.organisation.title.contains_lower(word)
-            || d.organisation.name.contains(word.as_str())
-            || d.groups.iter().any(|g| g.title.contains_lower(word))
-            || d.formats().iter().any(|f| f.to_lowercase() == *word)
-        {
-            hit += 1;
-        }
-        if hit == 0 {
-            return 0;
-        }
-        total += hit;
-    }
-    total.max(1)
+        let dir = crate::settings::index_dir(&state.config);
+        SearchIndex::open(Place::Directory(&dir)).or_else(|error| {
+            tracing::error!(%error, dir = %dir.display(), "search index kept in memory instead");
+            SearchIndex::open(Place::Memory).map_err(|e| e.to_string())
+        })
+    })
 }
 
-/// What a search found: how many, one page of them, and the facets.
+/// Why a search could not be answered (the operator's problem, not the reader's).
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("{0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Index(#[from] IndexError),
+    #[error(transparent)]
+    Db(#[from] sea_orm::DbErr),
+}
+
+/// A page of datasets a search found, with its count and facets.
 #[derive(Debug)]
-pub struct Found<'a> {
+pub struct Found {
     pub count: usize,
-    pub results: Vec<&'a Dataset>,
-    /// Per facet field, values with their counts, most first.
+    pub results: Vec<Dataset>,
     pub facets: BTreeMap<Field, Vec<(String, usize)>>,
 }
 
-/// Runs `query` over `datasets`; `publishes(organisation_id)` says whether
-/// the reader publishes for an organisation (and so may see its private
-/// datasets and drafts, when the query asks for them).
-pub fn run<'a>(query: &Query, datasets: &'a [Dataset], publishes: impl Fn(&str) -> bool) -> Found<'a> {
-    let mut hits: Vec<(u32, &Dataset)> = datasets
-        .iter()
-        .filter(|d| {
-            let publisher = publishes(&d.organisation.id);
-            let wanted = match d.state {
-                State::Published => !d.private || query.include_private,
-                State::Draft => query.include_drafts,
-                State::Deleted => false,
-            };
-            wanted && visible(d.state, d.private, publisher)
-        })
-        .filter(|d| query.terms.iter().all(|t| t.matches(d)))
-        .map(|d| (score(d, &query.words), d))
-        .filter(|(s, _)| *s > 0)
-        .collect();
-    hits.sort_by(|(sa, a), (sb, b)| {
-        for (key, desc) in &query.sort {
-            let order = match key {
-                SortKey::Score => sa.cmp(sb),
-                SortKey::Modified => a.modified_at.cmp(&b.modified_at),
-                SortKey::Created => a.created_at.cmp(&b.created_at),
-                SortKey::Name => a.name.cmp(&b.name),
-                SortKey::Title => a.title.display().to_lowercase().cmp(&b.title.display().to_lowercase()),
-            };
-            let order = if *desc { order.reverse() } else { order };
-            if order.is_ne() {
-                return order;
-            }
+/// Runs `query` for a reader who publishes for the organisations
+/// `publishes` (IDs), after the index has caught up with the database.
+pub async fn find(state: &AppState, query: &Query, publishes: &[String]) -> Result<Found, SearchError> {
+    let shared = index_of(state);
+    let index = shared.as_ref().as_ref().map_err(|e| SearchError::Unavailable(e.clone()))?;
+    index.catch_up(&state.db).await?;
+    let hits = index.search(query, publishes)?;
+    let results = catalogue::datasets_by_ids(&state.db, &hits.ids).await?;
+    Ok(Found { count: hits.count, results, facets: hits.facets })
+}
+
+/// How often a server's index looks for changes it was not told of.
+const ROUND: Duration = Duration::from_secs(5);
+
+/// Keeps this server's index following the change sequence: at once when
+/// any server announces a change, and every few seconds in case an
+/// announcement was lost.
+pub async fn follow(state: AppState, mut shutdown: Shutdown) {
+    let shared = index_of(&state);
+    let Ok(index) = shared.as_ref() else {
+        // Searches answer the error; nothing to follow.
+        return shutdown.wait().await;
+    };
+    let mut changes = state.events.subscribe::<Changed>();
+    loop {
+        if let Err(error) = index.catch_up(&state.db).await {
+            tracing::warn!(%error, "search index catch-up failed");
         }
-        a.name.cmp(&b.name)
-    });
-    let mut facets = BTreeMap::new();
-    for field in &query.facets {
-        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-        for (_, d) in &hits {
-            for value in field.values(d) {
-                *counts.entry(value).or_default() += 1;
-            }
+        tokio::select! {
+            _ = changes.next() => {}
+            () = tokio::time::sleep(ROUND) => {}
+            () = shutdown.wait() => return,
         }
-        let mut values: Vec<(String, usize)> = counts.into_iter().filter(|(_, n)| *n >= query.facet_mincount).collect();
-        values.sort_by(|(va, na), (vb, nb)| nb.cmp(na).then_with(|| va.cmp(vb)));
-        if let Some(limit) = query.facet_limit {
-            values.truncate(limit);
-        }
-        facets.insert(*field, values);
     }
-    let count = hits.len();
-    let results = hits.into_iter().skip(query.start).take(query.rows).map(|(_, d)| d).collect();
-    Found { count, results, facets }
+}
+
+/// Rebuilds `index` from the catalogue, `batch` datasets at a time,
+/// calling `progress(done, total)` after each batch.
+pub async fn rebuild(
+    db: &impl sea_orm::ConnectionTrait,
+    index: &SearchIndex,
+    batch: u64,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<u64, SearchError> {
+    // Changes made while the rebuild reads are after this number: the
+    // next catch-up applies them again, so none is lost.
+    let head = catalogue::change_head(db).await?;
+    let total = catalogue::dataset_count(db).await?;
+    index.clear()?;
+    let (mut done, mut after) = (0, String::new());
+    loop {
+        let ids = catalogue::dataset_ids_after(db, &after, batch).await?;
+        let Some(last) = ids.last() else { break };
+        after = last.clone();
+        let datasets = catalogue::datasets_by_ids(db, &ids).await?;
+        index.replace(&ids, &datasets, 0)?;
+        done += ids.len() as u64;
+        progress(done, total);
+    }
+    index.set_applied(head)?;
+    Ok(done)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalogue::{Group, Organisation, Resource, Tag, Texts};
+    use crate::catalogue::{Group, Organisation, Resource, State, Tag, Texts};
     use serde_json::json;
     use time::OffsetDateTime;
 
@@ -510,6 +513,17 @@ mod tests {
         }
     }
 
+    fn indexed(all: &[Dataset]) -> SearchIndex {
+        let index = SearchIndex::open(Place::Memory).unwrap();
+        let ids: Vec<String> = all.iter().map(|d| d.id.clone()).collect();
+        index.replace(&ids, all, 1).unwrap();
+        index
+    }
+
+    fn names(hits: &index::Hits) -> Vec<&str> {
+        hits.ids.iter().map(|id| id.strip_prefix("id-").unwrap()).collect()
+    }
+
     #[test]
     fn search_filters_sorts_pages_and_counts_facets() {
         let all = vec![
@@ -518,25 +532,49 @@ mod tests {
             dataset("air-quality", "epd", &["air"], "CSV", false, 3),
             dataset("secret", "epd", &["air"], "CSV", true, 4),
         ];
-        let nobody = |_: &str| false;
+        let index = indexed(&all);
         let q = Query { facets: vec![Field::Organization, Field::ResFormat], ..Query::default() };
-        let found = run(&q, &all, nobody);
+        let found = index.search(&q, &[]).unwrap();
         assert_eq!(found.count, 3, "the private one is hidden");
-        assert_eq!(found.results[0].name, "air-quality", "newest first");
+        assert_eq!(names(&found)[0], "air-quality", "newest first");
         assert_eq!(found.facets[&Field::Organization], [("hko".to_owned(), 2), ("epd".to_owned(), 1)]);
+        assert_eq!(found.facets[&Field::ResFormat], [("CSV".to_owned(), 2), ("JSON".to_owned(), 1)]);
 
         let q = Query { words: vec!["香港天氣".into(), "rain".into()], ..Query::default() };
-        assert_eq!(run(&q, &all, nobody).results.iter().map(|d| &d.name).collect::<Vec<_>>(), ["rainfall"]);
+        assert_eq!(names(&index.search(&q, &[]).unwrap()), ["rainfall"]);
 
         let parsed = Query::parse(&params(json!({"fq": "res_format:csv -organization:hko"}))).unwrap();
-        assert_eq!(run(&parsed, &all, nobody).count, 1);
+        assert_eq!(index.search(&parsed, &[]).unwrap().count, 1);
 
         let q =
             Query { include_private: true, rows: 1, start: 1, sort: vec![(SortKey::Name, false)], ..Query::default() };
-        let epd = |org: &str| org == "id-epd";
-        let found = run(&q, &all, epd);
+        let found = index.search(&q, &["id-epd".to_owned()]).unwrap();
         assert_eq!(found.count, 4, "a publisher of epd sees its private dataset");
-        assert_eq!(found.results.iter().map(|d| &d.name).collect::<Vec<_>>(), ["rainfall"]);
-        assert_eq!(run(&q, &all, nobody).count, 3, "include_private alone shows nothing more");
+        assert_eq!(names(&found), ["rainfall"]);
+        assert_eq!(index.search(&q, &[]).unwrap().count, 3, "include_private alone shows nothing more");
+        assert_eq!(index.search(&q, &["id-hko".to_owned()]).unwrap().count, 3, "nor another publisher's key");
+    }
+
+    #[test]
+    fn either_script_stems_and_typos_find_their_record() {
+        let mut traditional = dataset("rainfall", "hko", &[], "CSV", false, 1);
+        traditional.title = Texts::new("Daily rainfall", "每日雨量及氣溫", "");
+        let mut simplified = dataset("air-quality", "epd", &[], "CSV", false, 2);
+        simplified.title = Texts::new("Air quality health index", "", "空气质素健康指数");
+        let mut english = dataset("parking", "td", &[], "CSV", false, 3);
+        english.title = Texts::new("Parking vacancies", "", "");
+        english.notes = Texts::new("Vacant parking spaces in car parks, updated every minute", "", "");
+        let index = indexed(&[traditional, simplified, english]);
+        let find = |q: &str| {
+            let query = Query::parse(&params(json!({ "q": q }))).unwrap();
+            names(&index.search(&query, &[]).unwrap()).into_iter().map(str::to_owned).collect::<Vec<_>>()
+        };
+        assert_eq!(find("雨量 气温"), ["rainfall"], "a Simplified query finds a Traditional record");
+        assert_eq!(find("空氣質素"), ["air-quality"], "a Traditional query finds a Simplified record");
+        assert_eq!(find("vacancy"), ["parking"], "the stem of vacancies");
+        assert_eq!(find("updates"), ["parking"], "the stem of updated");
+        assert_eq!(find("parkng"), ["parking"], "one letter missing");
+        assert_eq!(find("vacnacies"), ["parking"], "two letters swapped");
+        assert!(find("park rainfall").is_empty(), "every word must be found");
     }
 }

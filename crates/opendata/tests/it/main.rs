@@ -7,5 +7,6 @@ mod api;
 mod browser;
 mod ckanapi;
 mod pages;
+mod search;
 mod support;
 mod writes;

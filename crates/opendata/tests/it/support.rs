@@ -3,16 +3,24 @@
 //! tokens, and CKAN calls as a client makes them.
 
 use opendata::catalogue::store::{self as catalogue, Actor};
-use platform::testkit::{Backend, TestApp, TestClient};
+use platform::testkit::{Backend, TestApp, TestAppBuilder, TestClient};
 use serde_json::Value;
 
 /// The app with open data. All requests come from one address here: the
 /// per-address load shaping is lifted.
 pub async fn spawn(backend: Backend) -> TestApp {
-    TestApp::builder()
+    spawn_with_memory_index(TestApp::builder().backend(backend)).await
+}
+
+/// `builder`'s app with open data, its search index in memory (servers
+/// sharing a data directory in a test would share its index directory).
+pub async fn spawn_with_memory_index(builder: TestAppBuilder) -> TestApp {
+    builder
         .module(opendata::module())
-        .backend(backend)
-        .config(|c| c.limits.global_per_ip_per_second = 1_000_000)
+        .config(|c| {
+            c.limits.global_per_ip_per_second = 1_000_000;
+            c.section_mut("opendata").insert("search_in_memory".to_owned(), toml::Value::Boolean(true));
+        })
         .spawn()
         .await
 }
