@@ -8,7 +8,7 @@ use std::process::Stdio;
 
 use serde_json::{Value, json};
 
-use crate::support::{lionrock, run, stderr, stdout};
+use crate::support::{Served, lionrock, run, stderr, stdout};
 
 fn json_of(out: &std::process::Output) -> Value {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(out));
@@ -83,4 +83,52 @@ async fn a_token_made_on_the_command_line_publishes_until_revoked() {
     let logged = std::fs::read_to_string(&log).unwrap();
     assert!(logged.contains("package_create"), "the requests were logged: {logged}");
     assert!(!logged.contains(&secret), "the token is never logged");
+}
+
+/// `opendata reindex` rebuilds the index under the data directory with a
+/// progress line, which a server then searches; while a server holds the
+/// index, reindex fails with one line saying why.
+#[tokio::test]
+async fn reindex_rebuilds_the_index_a_server_then_searches() {
+    platform::install_crypto_provider();
+    let dir = tempfile::tempdir().unwrap();
+    assert!(run(lionrock(dir.path()).args(["keys", "init"])).status.success());
+    let made = json_of(&run(lionrock(dir.path()).args(["opendata", "generate", "--count", "300", "--json"])));
+    assert_eq!(made["datasets"], 300);
+
+    let out = run(lionrock(dir.path()).args(["opendata", "reindex", "--json"]));
+    let rebuilt = json_of(&out);
+    assert_eq!(rebuilt["datasets"], 300);
+    assert!(rebuilt["applied"].as_i64().unwrap() >= 300, "{rebuilt}");
+    assert!(stderr(&out).contains("reindex: 300/300 datasets (100%)"), "{}", stderr(&out));
+    assert!(dir.path().join("lionrock-data/opendata/search/meta.json").exists());
+
+    let served = Served::start({
+        let mut cmd = lionrock(dir.path());
+        cmd.args(["serve", "--json", "--listen", "127.0.0.1:0"]);
+        cmd
+    });
+    let http = reqwest::Client::new();
+    let found: Value = http
+        .get(served.url("/api/3/action/package_search?fq=tags:series-7&rows=0"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    // Of numbers 0 to 299 only 7 has the tag series-7 (and is public, published).
+    assert_eq!(found["result"]["count"], 1, "{found}");
+    let public: Value =
+        http.get(served.url("/api/3/action/package_search?rows=0")).send().await.unwrap().json().await.unwrap();
+    // Every 50th private (0, 50, …, 250), every 97th a draft (0, 97, 194, 291).
+    assert_eq!(public["result"]["count"], 300 - 6 - 3, "{public}");
+
+    // The running server holds the index: reindex says so in one line.
+    let busy = run(lionrock(dir.path()).args(["opendata", "reindex"]));
+    assert_eq!(busy.status.code(), Some(1), "{}", stderr(&busy));
+    let message = stderr(&busy);
+    assert_eq!(message.trim().lines().count(), 1, "{message}");
+    assert!(message.contains("in use by another lionrock process"), "{message}");
+    assert!(served.terminate());
 }
