@@ -179,7 +179,7 @@ async fn reindex(ctx: &Context) -> Result<(), Failure> {
     let index = SearchIndex::open(Place::Directory(&dir)).map_err(|e| Failure::runtime(format!("reindex: {e}")))?;
     let started = std::time::Instant::now();
     let done = search::rebuild(&state.db, &index, 1000, |done, total| {
-        let percent = if total == 0 { 100 } else { done * 100 / total };
+        let percent = (done * 100).checked_div(total).unwrap_or(100);
         eprint!("\rreindex: {done}/{total} datasets ({percent}%)");
     })
     .await

@@ -586,7 +586,7 @@ impl Server {
         }
         tasks.spawn(supervise(self.state.clone(), "housekeeping", shutdown.clone(), housekeeping));
         for (name, worker) in self.state.module_workers.clone() {
-            tasks.spawn(supervise(self.state.clone(), name, shutdown.clone(), move |s, stop| worker(s, stop)));
+            tasks.spawn(supervise(self.state.clone(), name, shutdown.clone(), worker));
         }
         if self.state.db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
             tasks.spawn(supervise(self.state.clone(), "events", shutdown.clone(), crate::events::listen));

@@ -324,7 +324,7 @@ async fn package_search(state: &AppState, params: &Map<String, Value>, caller: &
         "sort": sort,
         "facets": facets,
         "search_facets": search_facets,
-        "results": found.results.iter().map(|d| package_dict(d)).collect::<Vec<_>>(),
+        "results": found.results.iter().map(package_dict).collect::<Vec<_>>(),
     }))
 }
 
