@@ -178,7 +178,7 @@ async fn reindex(ctx: &Context) -> Result<(), Failure> {
     let dir = crate::settings::index_dir(&state.config);
     let index = SearchIndex::open(Place::Directory(&dir)).map_err(|e| Failure::runtime(format!("reindex: {e}")))?;
     let started = std::time::Instant::now();
-    let done = search::rebuild(&state.db, &index, 1000, |done, total| {
+    let done = search::node::rebuild(&state.db, &index, 1000, |done, total| {
         let percent = (done * 100).checked_div(total).unwrap_or(100);
         eprint!("\rreindex: {done}/{total} datasets ({percent}%)");
     })

@@ -56,7 +56,7 @@ pub fn module() -> Module {
     Module {
         migrations: migrations::all,
         config: Some(settings::SECTION),
-        worker: Some(|state, shutdown| Box::pin(search::follow(state, shutdown))),
+        worker: Some(|state, shutdown| Box::pin(search::node::follow(state, shutdown))),
         translations: &TRANSLATIONS,
         api,
         // CKAN's API authenticates by its token and never reads the session

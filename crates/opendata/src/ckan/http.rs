@@ -291,7 +291,7 @@ async fn package_show(state: &AppState, params: &Map<String, Value>, caller: &Ca
 
 async fn package_search(state: &AppState, params: &Map<String, Value>, caller: &Caller) -> Outcome {
     let query = search::Query::parse(params).map_err(CkanError::Validation)?;
-    let found = search::find(state, &query, &caller.publishes).await.map_err(Failure::db)?;
+    let found = search::node::find(state, &query, &caller.publishes).await.map_err(Failure::db)?;
     let needs_titles = found.facets.keys().any(|f| matches!(f, search::Field::Organization | search::Field::Groups));
     let (organisations, groups) = if needs_titles {
         let organisations = catalogue::organisations(&state.db).await.map_err(Failure::db)?;

@@ -188,7 +188,7 @@ async fn results(
     base: &str,
 ) -> Result<Results, AppError> {
     let query = filters.query(fixed);
-    let found = search::find(state, &query, &[]).await.map_err(AppError::internal)?;
+    let found = search::node::find(state, &query, &[]).await.map_err(AppError::internal)?;
     let labels = Labels {
         organisations: catalogue::organisations(&state.db).await?,
         groups: catalogue::groups(&state.db).await?,

@@ -151,7 +151,7 @@ async fn two_servers_answer_the_same_after_a_change_on_either(backend: Backend) 
     let update = json!({"id": "daily-rainfall-sha-tin", "title": "Thunderstorm rainfall at Sha Tin"});
     result(post(&a.client(), "package_patch", &update, Some(&hko)).await);
     let head = opendata::catalogue::store::change_head(a.db()).await.unwrap();
-    let index = opendata::search::index_of(&b.state);
+    let index = opendata::search::node::index_of(&b.state);
     let index = index.as_ref().as_ref().unwrap();
     eventually("b's index follows a's change", async || index.applied() >= head).await;
     let on_a = search(&a, query, None).await;
