@@ -351,8 +351,9 @@ impl SearchIndex {
     }
 
     /// One term of the words searched: in a title (which counts most), in
-    /// any text, or, for a Latin word long enough to tell, one typo away
-    /// from a word as written (two for a long word).
+    /// any text, or, for a Latin word long enough to tell, the start of a
+    /// word as written (`rain` finds Rainfall, as a search box is typed) or
+    /// one typo away from one (two for a long word).
     fn word(&self, term: &str, written: &str) -> BooleanQuery {
         let f = &self.fields;
         let title = Term::from_field_text(f.title, term);
@@ -369,6 +370,8 @@ impl SearchIndex {
             let distance = if letters >= 8 { 2 } else { 1 };
             let fuzzy = FuzzyTermQuery::new(Term::from_field_text(f.written, written), distance, true);
             either.push((Occur::Should, Box::new(BoostQuery::new(Box::new(fuzzy), 0.5))));
+            let prefix = FuzzyTermQuery::new_prefix(Term::from_field_text(f.written, written), 0, false);
+            either.push((Occur::Should, Box::new(BoostQuery::new(Box::new(prefix), 0.5))));
         }
         BooleanQuery::new(either)
     }

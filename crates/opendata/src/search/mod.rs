@@ -473,6 +473,8 @@ mod tests {
         assert_eq!(find("updates"), ["parking"], "the stem of updated");
         assert_eq!(find("parkng"), ["parking"], "one letter missing");
         assert_eq!(find("vacnacies"), ["parking"], "two letters swapped");
+        assert_eq!(find("rain"), ["rainfall"], "the start of a word, as a search box is typed");
+        assert!(find("infall").is_empty(), "the start, not the middle");
         assert!(find("park rainfall").is_empty(), "every word must be found");
     }
 }
