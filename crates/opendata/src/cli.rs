@@ -173,7 +173,9 @@ async fn run(ctx: Context, matches: clap::ArgMatches) -> Result<(), Failure> {
 async fn reindex(ctx: &Context) -> Result<(), Failure> {
     let state = ctx.state().await?;
     if crate::settings::of(&state).search_in_memory {
-        return Err(Failure::usage("opendata.search_in_memory is set: each server rebuilds its index when it starts"));
+        return Err(Failure::usage(
+            "opendata.search_in_memory is set: each server fills its index from the change log when it starts",
+        ));
     }
     let dir = crate::settings::index_dir(&state.config);
     let index = SearchIndex::open(Place::Directory(&dir)).map_err(|e| Failure::runtime(format!("reindex: {e}")))?;

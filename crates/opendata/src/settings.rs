@@ -13,8 +13,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Settings {
-    /// Keep the search index in memory only (rebuilt from the database at
-    /// each start: tests, small catalogues), not under the data directory.
+    /// Keep the search index in memory only (filled at each start by
+    /// replaying the change log: tests, small catalogues), not under the
+    /// data directory.
     pub search_in_memory: bool,
 }
 

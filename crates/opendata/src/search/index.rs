@@ -279,11 +279,14 @@ impl SearchIndex {
         for field in &query.facets {
             facet_collector.add_facet(Facet::from_path([field.as_str()]));
         }
+        // An offset past every document finds nothing; clamped, it cannot
+        // make tantivy reserve memory for a page no index could fill.
+        let start = query.start.min(usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX));
         let (count, facet_counts, top) = if query.rows == 0 {
             let (count, facets) = searcher.search(&tantivy_query, &(Count, facet_collector))?;
             (count, facets, Vec::new())
         } else {
-            let top = TopDocs::with_limit(query.rows).and_offset(query.start).order_by(sort_keys(&query.sort));
+            let top = TopDocs::with_limit(query.rows).and_offset(start).order_by(sort_keys(&query.sort));
             let (count, facets, top) = searcher.search(&tantivy_query, &(Count, facet_collector, top))?;
             (count, facets, top.into_iter().map(|(_, address)| address).collect::<Vec<DocAddress>>())
         };
@@ -342,9 +345,15 @@ impl SearchIndex {
             let value = if t.field == Field::ResFormat { t.value.to_lowercase() } else { t.value.clone() };
             clauses.push((if t.negated { Occur::MustNot } else { Occur::Must }, term(slot, &value)));
         }
+        // Each word widened by typos or as a word's start builds an automaton:
+        // only the first few are, and only words of a sensible length.
+        let mut widened = 0;
         for word in &query.words {
             for (term, written) in text::terms_and_words(word) {
-                clauses.push((Occur::Must, Box::new(self.word(&term, &written))));
+                let widen = widened < MAX_WIDENED_WORDS;
+                let word = self.word(&term, &written, widen);
+                widened += usize::from(word.1);
+                clauses.push((Occur::Must, Box::new(word.0)));
             }
         }
         BooleanQuery::new(clauses)
@@ -354,7 +363,7 @@ impl SearchIndex {
     /// any text, or, for a Latin word long enough to tell, the start of a
     /// word as written (`rain` finds Rainfall, as a search box is typed) or
     /// one typo away from one (two for a long word).
-    fn word(&self, term: &str, written: &str) -> BooleanQuery {
+    fn word(&self, term: &str, written: &str, widen: bool) -> (BooleanQuery, bool) {
         let f = &self.fields;
         let title = Term::from_field_text(f.title, term);
         let text = Term::from_field_text(f.text, term);
@@ -366,16 +375,20 @@ impl SearchIndex {
             (Occur::Should, Box::new(TermQuery::new(text, IndexRecordOption::WithFreqs))),
         ];
         let letters = written.chars().count();
-        if written.chars().all(|c| c.is_ascii_alphabetic()) && letters >= 4 {
+        let widened = widen && written.chars().all(|c| c.is_ascii_alphabetic()) && (4..=24).contains(&letters);
+        if widened {
             let distance = if letters >= 8 { 2 } else { 1 };
             let fuzzy = FuzzyTermQuery::new(Term::from_field_text(f.written, written), distance, true);
             either.push((Occur::Should, Box::new(BoostQuery::new(Box::new(fuzzy), 0.5))));
             let prefix = FuzzyTermQuery::new_prefix(Term::from_field_text(f.written, written), 0, false);
             either.push((Occur::Should, Box::new(BoostQuery::new(Box::new(prefix), 0.5))));
         }
-        BooleanQuery::new(either)
+        (BooleanQuery::new(either), widened)
     }
 }
+
+/// Words of a query widened by typos and as a word's start, at most.
+const MAX_WIDENED_WORDS: usize = 8;
 
 type Key = (SortByErasedType, Order);
 

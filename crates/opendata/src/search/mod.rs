@@ -4,7 +4,8 @@
 //! `include_private`, `include_drafts`), then run on this server's
 //! full-text index (`index`, reading text as `text` does) over the datasets
 //! the reader may see: every word of `q` must be found (any language,
-//! either Chinese script, an English word by its stem or one typo away) in
+//! either Chinese script, an English word by its stem, as the start of a
+//! word, or one typo away, two for a long word) in
 //! the name, a title, the description, a tag, the organisation or a
 //! category; the facets count the matches.
 //!
@@ -25,6 +26,9 @@ use crate::catalogue::{Dataset, Errors};
 pub const MAX_ROWS: usize = 1000;
 /// Rows when the client names none.
 pub const DEFAULT_ROWS: usize = 10;
+/// The longest `q` and `fq` taken, in characters and in words or terms.
+pub const MAX_QUERY_CHARS: usize = 500;
+pub const MAX_QUERY_TERMS: usize = 32;
 /// Facet values per field when the client names no `facet.limit`.
 pub const DEFAULT_FACET_LIMIT: usize = 50;
 
@@ -258,6 +262,19 @@ impl Query {
     pub fn parse(params: &Map<String, Value>) -> Result<Query, Errors> {
         let mut errors = Errors::new();
         let mut query = Query::default();
+        // Bounded before anything is cut into words: segmenting and
+        // matching grow with the text.
+        for name in ["q", "fq"] {
+            let given = text(params, name).unwrap_or_default();
+            if given.chars().count() > MAX_QUERY_CHARS {
+                add(&mut errors, name, format!("Must be at most {MAX_QUERY_CHARS} characters"));
+            } else if tokens(&given).len() > MAX_QUERY_TERMS {
+                add(&mut errors, name, format!("Must have at most {MAX_QUERY_TERMS} words and terms"));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
         for token in tokens(&text(params, "q").unwrap_or_default()) {
             // `*:*` is Solr's "everything".
             if token == "*:*" {

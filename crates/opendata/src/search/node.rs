@@ -55,7 +55,14 @@ pub async fn find(state: &AppState, query: &Query, publishes: &[String]) -> Resu
     let index = shared.as_ref().as_ref().map_err(|e| SearchError::Unavailable(e.clone()))?;
     index.catch_up(&state.db).await?;
     let hits = index.search(query, publishes)?;
-    let results = catalogue::datasets_by_ids(&state.db, &hits.ids).await?;
+    let mut results = catalogue::datasets_by_ids(&state.db, &hits.ids).await?;
+    // The rows as they are now, not as indexed: a dataset made private or
+    // a draft since the catch-up is not shown to those who may not see it.
+    let before = results.len();
+    results.retain(|d| crate::catalogue::visible(d.state, d.private, publishes.contains(&d.organisation.id)));
+    if results.len() < before {
+        tracing::info!(dropped = before - results.len(), "search: results hidden since they were indexed");
+    }
     Ok(Found { count: hits.count, results, facets: hits.facets })
 }
 

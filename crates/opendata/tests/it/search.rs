@@ -10,7 +10,7 @@ use platform::both_backends;
 use platform::testkit::{Backend, TestApp};
 use serde_json::{Value, json};
 
-use crate::support::{get, names, post, publisher, result, spawn_with_memory_index, with_demo};
+use crate::support::{get, names, post, publisher, refusal, result, spawn_with_memory_index, with_demo};
 
 /// Makes a dataset of the demo's `hko` through the API and returns its name.
 async fn create(app: &TestApp, token: &str, body: Value) -> String {
@@ -164,3 +164,29 @@ async fn two_servers_answer_the_same_after_a_change_on_either(backend: Backend) 
     assert_eq!(search(&a, query, None).await, search(&b, query, None).await);
 }
 both_backends!(two_servers_answer_the_same_after_a_change_on_either);
+
+/// A query no index could answer sensibly is refused or bounded before any
+/// work: an offset past every dataset is an empty page (it made tantivy
+/// reserve memory for the whole offset, enough to abort the process), a
+/// huge page of the search page likewise, and an overlong `q` or one of
+/// very many words is a Validation Error naming it.
+async fn huge_offsets_and_overlong_queries_are_bounded(backend: Backend) {
+    let app = with_demo(backend).await;
+    let found = search(&app, "q=rainfall&start=1000000000&rows=1000", None).await;
+    assert_eq!((found["count"].as_u64(), names(&found).len()), (Some(3), 0), "{found}");
+    let page = app.client().http.get(app.url("/en/opendata/datasets?q=rainfall&page=99999999")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+
+    let long = format!("q={}", "a".repeat(501));
+    let (status, kind, body) = refusal(get(&app.client(), "package_search", &long, None).await);
+    assert_eq!((status, kind.as_str()), (409, "Validation Error"), "{body}");
+    assert!(body["q"].to_string().contains("500 characters"), "{body}");
+    let many = format!("q={}", vec!["word"; 33].join("+"));
+    let (status, _, body) = refusal(get(&app.client(), "package_search", &many, None).await);
+    assert_eq!(status, 409);
+    assert!(body["q"].to_string().contains("32 words"), "{body}");
+    // Long words are searched, just not widened by typos.
+    let found = search(&app, &format!("q={}", "x".repeat(400)), None).await;
+    assert_eq!(found["count"], 0);
+}
+both_backends!(huge_offsets_and_overlong_queries_are_bounded);
