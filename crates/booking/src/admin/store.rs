@@ -490,22 +490,8 @@ async fn may_move(
     product_id: &str,
     to: Date,
 ) -> Result<bool, AppError> {
-    let eligibility = programme.eligibility();
-    let attended = crate::bookings::store::attended(state, &programme.id, &b.document_index).await?;
-    let birthdate = if eligibility.has_age_rule() {
-        crate::people::birthdate(state, &b.account_id, &b.person_id).await?
-    } else {
-        None
-    };
-    let facts = crate::programmes::Facts {
-        level: eligibility.level,
-        document_kind: &b.document_kind,
-        birthdate,
-        slot_day: to,
-        product_id,
-        attended: &attended,
-    };
-    Ok(eligibility.check(&facts).is_ok_and(|step| i32::try_from(step).is_ok_and(|step| step == b.step)))
+    let level = programme.eligibility().level;
+    Ok(crate::bookings::store::recheck(state, programme, b, level, to, product_id).await?.is_ok())
 }
 
 /// The open slot at the same centre, product and local time on `to`, with

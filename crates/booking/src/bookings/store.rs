@@ -492,25 +492,10 @@ pub async fn reschedule(
     if !programmes::is_open(programme.opens_at, programme.closes_at, now) {
         return Err(BookingError::Ineligible(programmes::Ineligible::NotOpen).into());
     }
-    let attended = attended(state, &programme.id, &found.booking.document_index).await?;
-    let eligibility = programme.eligibility();
-    let birthdate = if eligibility.has_age_rule() {
-        crate::people::birthdate(state, &found.booking.account_id, &found.booking.person_id).await?
-    } else {
-        None
-    };
-    let facts = Facts {
-        level,
-        document_kind: &found.booking.document_kind,
-        birthdate,
-        slot_day: state.to_local(slot.starts_at).date(),
-        product_id: &slot.product_id,
-        attended: &attended,
-    };
-    let step = eligibility.check(&facts).map_err(BookingError::Ineligible)?;
-    if i32::try_from(step).unwrap_or(1) != found.booking.step {
-        return Err(BookingError::Ineligible(programmes::Ineligible::CourseComplete).into());
-    }
+    let day = state.to_local(slot.starts_at).date();
+    recheck(state, &programme, &found.booking, level, day, &slot.product_id)
+        .await?
+        .map_err(BookingError::Ineligible)?;
     let contact = crate::people::contact(state, &found.booking.account_id).await?;
     let mut attempt = 1;
     loop {
@@ -522,6 +507,34 @@ pub async fn reschedule(
             done => return done,
         }
     }
+}
+
+/// Checks again that the person behind booking `b` may hold it on local
+/// `day` with `product_id` (a move, by the resident or by a closure): their
+/// eligibility with the birth date identity knows (for an age rule) and the
+/// steps they attended, and still as the same step of the course.
+pub(crate) async fn recheck(
+    state: &AppState,
+    programme: &programme::Model,
+    b: &booking::Model,
+    level: platform::principal::IdentityLevel,
+    day: Date,
+    product_id: &str,
+) -> Result<Result<(), programmes::Ineligible>, AppError> {
+    let eligibility = programme.eligibility();
+    let attended = attended(state, &programme.id, &b.document_index).await?;
+    let birthdate = if eligibility.has_age_rule() {
+        crate::people::birthdate(state, &b.account_id, &b.person_id).await?
+    } else {
+        None
+    };
+    let facts =
+        Facts { level, document_kind: &b.document_kind, birthdate, slot_day: day, product_id, attended: &attended };
+    Ok(match eligibility.check(&facts) {
+        Ok(step) if i32::try_from(step).is_ok_and(|step| step == b.step) => Ok(()),
+        Ok(_) => Err(programmes::Ineligible::CourseComplete),
+        Err(refused) => Err(refused),
+    })
 }
 
 /// Times a transaction that PostgreSQL aborted to break a deadlock (or for

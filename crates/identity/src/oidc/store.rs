@@ -708,11 +708,9 @@ pub async fn released(
     released_of(&rows(conn, &q).await?)
 }
 
-/// A token with its account (the bearer of an API request), in one query.
-pub async fn token_with_account(
-    conn: &impl ConnectionTrait,
-    token_mac: &str,
-) -> Result<Option<(token::Model, account::Model)>, DbErr> {
+/// The token with MAC `token_mac` joined to its account, their columns
+/// prefixed `t_` and `a_`: the start of the one-query reads below.
+fn token_and_account(token_mac: &str) -> SelectStatement {
     let mut q = Query::select();
     q.from(token::Entity);
     columns_of::<token::Entity>(&mut q, "t_");
@@ -722,6 +720,15 @@ pub async fn token_with_account(
         column_is::<account::Entity, token::Entity>(account::Column::Id, token::Column::AccountId),
     )
     .and_where(token::Column::TokenMac.eq(token_mac));
+    q
+}
+
+/// A token with its account (the bearer of an API request), in one query.
+pub async fn token_with_account(
+    conn: &impl ConnectionTrait,
+    token_mac: &str,
+) -> Result<Option<(token::Model, account::Model)>, DbErr> {
+    let q = token_and_account(token_mac);
     let Some(row) = rows(conn, &q).await?.into_iter().next() else { return Ok(None) };
     Ok(Some((token::Model::from_query_result(&row, "t_")?, account::Model::from_query_result(&row, "a_")?)))
 }
@@ -732,20 +739,12 @@ pub async fn token_with_released(
     conn: &impl ConnectionTrait,
     token_mac: &str,
 ) -> Result<Option<(token::Model, Released)>, DbErr> {
-    let mut q = Query::select();
-    q.from(token::Entity);
-    columns_of::<token::Entity>(&mut q, "t_");
-    columns_of::<account::Entity>(&mut q, "a_");
+    let mut q = token_and_account(token_mac);
     q.inner_join(
-        account::Entity,
-        column_is::<account::Entity, token::Entity>(account::Column::Id, token::Column::AccountId),
-    )
-    .inner_join(
         client::Entity,
         column_is::<client::Entity, token::Entity>(client::Column::ClientId, token::Column::ClientId),
     );
     join_released(&mut q);
-    q.and_where(token::Column::TokenMac.eq(token_mac));
     let rows = rows(conn, &q).await?;
     let Some(first) = rows.first() else { return Ok(None) };
     let token = token::Model::from_query_result(first, "t_")?;
