@@ -1,6 +1,6 @@
 //! Booking's periodic work, run by the module's job (once a minute): mark
-//! no-shows once their slot's local day has ended, and remind everyone
-//! whose booking is tomorrow.
+//! no-shows once their slot's local day has ended, remind everyone
+//! whose booking is tomorrow, and forget notice tallies of past days.
 
 use platform::app::AppState;
 
@@ -13,5 +13,8 @@ pub async fn job(state: AppState) {
     }
     if let Err(error) = crate::bookings::store::remind_due(&state).await {
         tracing::warn!(error = %error.problem.slug, "booking reminders failed; the next run retries");
+    }
+    if let Err(error) = crate::notices::store::forget_old_tallies(&state).await {
+        tracing::warn!(error = %error.problem.slug, "booking: forgetting old notice tallies failed");
     }
 }

@@ -18,6 +18,7 @@ pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(OnePerPerson),
         Box::new(MissedFreesStep),
         Box::new(Repeatable),
+        Box::new(NoticeTally),
     ]
 }
 
@@ -660,6 +661,44 @@ impl MigrationTrait for Repeatable {
             Table::alter()
                 .table(P::Table)
                 .add_column(ColumnDef::new(P::Repeatable).boolean().not_null().default(false))
+                .to_owned(),
+        )
+        .await
+    }
+}
+
+/// Notices a resident's own actions send (confirmed, cancelled, moved), per
+/// contact and local day: a loop of booking and cancelling must not send
+/// the city's SMS without end. The contact is a keyed blind index, never
+/// the number or address itself; rows older than two days are deleted by
+/// the reminder job.
+struct NoticeTally;
+
+impl MigrationName for NoticeTally {
+    fn name(&self) -> &str {
+        "m20261201_100000_booking_notice_tally"
+    }
+}
+
+#[derive(DeriveIden)]
+enum BookingNoticeTally {
+    Table,
+    ContactIndex,
+    Day,
+    Sent,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for NoticeTally {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        use BookingNoticeTally as T;
+        m.create_table(
+            Table::create()
+                .table(T::Table)
+                .col(ColumnDef::new(T::ContactIndex).string_len(64).not_null())
+                .col(ColumnDef::new(T::Day).date().not_null())
+                .col(ColumnDef::new(T::Sent).integer().not_null().check(Expr::col(T::Sent).gte(0)))
+                .primary_key(Index::create().col(T::ContactIndex).col(T::Day))
                 .to_owned(),
         )
         .await

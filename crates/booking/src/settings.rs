@@ -1,6 +1,7 @@
 //! Booking's configuration section, `[booking]`: how many live
 //! availability streams (server-sent events) one server keeps open, in all
-//! and per client address. Strict like every section: unknown keys are
+//! and per client address, and how many notices of their own acts one
+//! contact is sent per day. Strict like every section: unknown keys are
 //! refused, `LIONROCK_BOOKING__<KEY>` overrides the file.
 
 use std::sync::LazyLock;
@@ -20,11 +21,16 @@ pub struct Settings {
     /// address or an IPv6 /64, as `server.trusted_proxies` reveals it);
     /// more are refused with 429.
     pub live_max_streams_per_client: u32,
+    /// Notices of a resident's own acts (booked, cancelled, moved) sent to
+    /// one e-mail address or phone number per local day; more are dropped
+    /// (SMS cost money: "SMS pumping"). Reminders and closure notices do
+    /// not count.
+    pub notices_per_contact_per_day: u32,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { live_max_streams: 5_000, live_max_streams_per_client: 20 }
+        Self { live_max_streams: 5_000, live_max_streams_per_client: 20, notices_per_contact_per_day: 10 }
     }
 }
 
@@ -38,6 +44,9 @@ fn load(table: toml::Table) -> Result<Loaded, SectionError> {
     }
     if !(1..=settings.live_max_streams).contains(&settings.live_max_streams_per_client) {
         return Err(SectionError::new("live_max_streams_per_client", "must be 1 to live_max_streams"));
+    }
+    if !(1..=1_000).contains(&settings.notices_per_contact_per_day) {
+        return Err(SectionError::new("notices_per_contact_per_day", "must be 1 to 1000"));
     }
     Ok(Loaded::new(settings.clone(), &settings))
 }
@@ -59,6 +68,7 @@ mod tests {
         assert_eq!(load(table("live_max_streams = 0")).err().unwrap().key, "live_max_streams");
         let over = "live_max_streams = 10\nlive_max_streams_per_client = 11";
         assert_eq!(load(table(over)).err().unwrap().key, "live_max_streams_per_client");
+        assert_eq!(load(table("notices_per_contact_per_day = 0")).err().unwrap().key, "notices_per_contact_per_day");
         assert!(load(table("live_streams = 1")).is_err(), "unknown keys are refused");
     }
 }

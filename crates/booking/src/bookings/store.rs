@@ -335,7 +335,7 @@ async fn insert_booked(
         _ => AppError::from(e),
     })?;
     if let Some(notice) = notice {
-        platform::outbox::enqueue(&txn, notice).await?;
+        notices::store::enqueue_capped(state, &txn, notice).await?;
     }
     // The audit entry last: on PostgreSQL it locks the chain's head until
     // commit, and every other audited write waits for that lock.

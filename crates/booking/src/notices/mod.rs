@@ -35,6 +35,14 @@ pub enum Notice {
 }
 
 impl Notice {
+    /// Whether the notice answers the resident's own act (booked,
+    /// cancelled, moved), which they can repeat at will: those count
+    /// against the contact's daily cap (`store::enqueue_capped`).
+    /// Reminders, results and closures are bounded by the bookings.
+    pub fn answers_residents_act(self) -> bool {
+        matches!(self, Notice::Confirmed | Notice::Cancelled | Notice::Rescheduled)
+    }
+
     pub(crate) fn key(self) -> &'static str {
         match self {
             Notice::Confirmed => "booking-notice-confirmed",

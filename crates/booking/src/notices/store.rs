@@ -6,7 +6,7 @@ use platform::app::AppState;
 use platform::contracts::Contact;
 use platform::error::AppError;
 use platform::outbox::{Channel, Notification, QrPicture};
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 
 use super::{About, Notice, confirmation_path};
 use crate::bookings::Reference;
@@ -62,7 +62,66 @@ pub async fn enqueue(
     about: &About,
 ) -> Result<(), AppError> {
     if let Some(contact) = contact {
-        platform::outbox::enqueue(txn, message(state, notice, contact, about)).await?;
+        let message = message(state, notice, contact, about);
+        if notice.answers_residents_act() {
+            enqueue_capped(state, txn, message).await?;
+        } else {
+            platform::outbox::enqueue(txn, message).await?;
+        }
     }
     Ok(())
+}
+
+/// Puts a notice of a resident's own act (booked, cancelled, moved) in the
+/// outbox inside `txn`, unless its contact has had
+/// `notices_per_contact_per_day` of them today (local day): a loop of
+/// booking and cancelling must not send the city's SMS without end. The
+/// count is kept in the database (`booking_notice_tally`, by a keyed blind
+/// index of the contact), in `txn`, so every server counts alike and a
+/// rolled-back booking counts nothing. A notice over the cap is dropped,
+/// with a metric and a log line that names neither the contact nor the
+/// booking: the act itself stands, and its page shows the reference.
+/// Returns whether the notice was enqueued.
+pub async fn enqueue_capped(
+    state: &AppState,
+    txn: &impl ConnectionTrait,
+    message: Notification,
+) -> Result<bool, AppError> {
+    let cap = crate::settings::of(state).notices_per_contact_per_day;
+    let key = state.keys.blind_index("booking.notice-cap", &message.recipient);
+    let backend = txn.get_database_backend();
+    let sql = match backend {
+        DatabaseBackend::Postgres => {
+            "INSERT INTO booking_notice_tally (contact_index, day, sent) VALUES ($1, $2, 1) \
+             ON CONFLICT (contact_index, day) DO UPDATE SET sent = booking_notice_tally.sent + 1 RETURNING sent"
+        }
+        _ => {
+            "INSERT INTO booking_notice_tally (contact_index, day, sent) VALUES (?, ?, 1) \
+             ON CONFLICT (contact_index, day) DO UPDATE SET sent = booking_notice_tally.sent + 1 RETURNING sent"
+        }
+    };
+    let row = txn
+        .query_one_raw(Statement::from_sql_and_values(backend, sql, [key.into(), state.today().into()]))
+        .await?
+        .ok_or_else(|| AppError::internal("the notice tally returned no row"))?;
+    let sent: i32 = row.try_get("", "sent")?;
+    if u32::try_from(sent).unwrap_or(u32::MAX) > cap {
+        metrics::counter!("lionrock_booking_notice_capped_total").increment(1);
+        tracing::warn!(cap, "booking: a notice was not sent, its contact reached today's cap");
+        return Ok(false);
+    }
+    platform::outbox::enqueue(txn, message).await?;
+    Ok(true)
+}
+
+/// Deletes tallies of days before yesterday (local): they count nothing.
+pub async fn forget_old_tallies(state: &AppState) -> Result<u64, AppError> {
+    let before = state.today().saturating_sub(time::Duration::DAY);
+    let backend = state.db.get_database_backend();
+    let sql = match backend {
+        DatabaseBackend::Postgres => "DELETE FROM booking_notice_tally WHERE day < $1",
+        _ => "DELETE FROM booking_notice_tally WHERE day < ?",
+    };
+    let done = state.db.execute_raw(Statement::from_sql_and_values(backend, sql, [before.into()])).await?;
+    Ok(done.rows_affected())
 }

@@ -7,7 +7,7 @@ use platform::both_backends;
 use platform::principal::IdentityLevel;
 use platform::testkit::{Backend, TestApp};
 use reqwest::Method;
-use sea_orm::{EntityTrait, QueryOrder};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
 use serde_json::Value;
 
 use crate::support::{
@@ -134,3 +134,70 @@ async fn reminders_follow_local_days(backend: Backend) {
     }
 }
 both_backends!(reminders_follow_local_days);
+
+/// A resident who books and cancels in a loop is sent at most
+/// `notices_per_contact_per_day` notices of it a day (SMS cost the city
+/// money); the bookings themselves still go through, and the count lives
+/// in the database under a blind index, never the address itself.
+async fn a_booking_loop_sends_at_most_the_daily_cap(backend: Backend) {
+    let app = builder(backend)
+        .config(|c| {
+            c.section_mut("booking").insert("notices_per_contact_per_day".into(), 3.into());
+        })
+        .spawn()
+        .await;
+    import(&app, &testing_plan(3)).await;
+    let slot = slots(&availability(&app.client(), "community-testing").await)[0].0.clone();
+    let (account, client) = resident(&app, IdentityLevel::Basic, Some(&hkid(130))).await;
+    let (other, other_client) = resident(&app, IdentityLevel::Basic, Some(&hkid(131))).await;
+    for _ in 0..3 {
+        let booked: Value = book(&client, &slot, None).await.json().await.unwrap();
+        assert_eq!(booked["status"], "confirmed", "{booked}");
+        let path = format!("/api/v1/booking/bookings/{}", booked["id"].as_str().unwrap());
+        assert_eq!(send(&client, Method::DELETE, &path, None, None).await.status(), 200);
+    }
+    assert_eq!(book(&other_client, &slot, None).await.status(), 201);
+    let sent = outbox(&app).await;
+    let to = |who: &str| sent.iter().filter(|(r, _, _)| r == who).count();
+    assert_eq!(to(&address_of(&account)), 3, "six acts, three notices: {sent:?}");
+    assert_eq!(to(&address_of(&other)), 1, "another contact has a count of its own");
+
+    // Over the cap the act still goes through; the reminder (the slot is
+    // tomorrow's) is not the resident's act, so it is sent.
+    let booked: Value = book(&client, &slot, None).await.json().await.unwrap();
+    assert_eq!(booked["status"], "confirmed", "the act goes through over the cap: {booked}");
+    assert_eq!(booking::bookings::store::remind_due(&app.state).await.unwrap(), 2);
+    let sent = outbox(&app).await;
+    let mine: Vec<_> = sent.iter().filter(|(r, _, _)| *r == address_of(&account)).collect();
+    assert_eq!(mine.len(), 4, "{mine:?}");
+    assert!(mine[3].1.starts_with("Reminder"), "{mine:?}");
+    let tally = app
+        .db()
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.db().get_database_backend(),
+            "SELECT contact_index, sent FROM booking_notice_tally ORDER BY sent DESC",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let index: String = tally.try_get("", "contact_index").unwrap();
+    assert_eq!(tally.try_get::<i32>("", "sent").unwrap(), 7);
+    assert!(!index.contains('@') && index.len() == 64, "a blind index, not the address: {index}");
+
+    // The job forgets tallies of days before yesterday, and only those.
+    let backend = app.db().get_database_backend();
+    for (key, days_ago) in [("old", 2), ("yesterday", 1)] {
+        let day = app.state.today() - time::Duration::days(days_ago);
+        let sql = match backend {
+            sea_orm::DatabaseBackend::Postgres => "INSERT INTO booking_notice_tally VALUES ($1, $2, 1)",
+            _ => "INSERT INTO booking_notice_tally VALUES (?, ?, 1)",
+        };
+        app.db()
+            .execute_raw(sea_orm::Statement::from_sql_and_values(backend, sql, [key.into(), day.into()]))
+            .await
+            .unwrap();
+    }
+    assert_eq!(booking::notices::store::forget_old_tallies(&app.state).await.unwrap(), 1);
+    assert_eq!(booking::notices::store::forget_old_tallies(&app.state).await.unwrap(), 0);
+}
+both_backends!(a_booking_loop_sends_at_most_the_daily_cap);
