@@ -61,8 +61,22 @@ pub(crate) mod link {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+/// How finely a specimen's collection time is kept: to the quarter hour,
+/// so the laboratory's table cannot be joined to the bookings' by the
+/// attendance's exact time (separation of duties by data design, DESIGN §6).
+const COLLECTED_GRAIN_SECONDS: i64 = 15 * 60;
+
+/// `at` truncated to its quarter hour.
+fn coarse(at: OffsetDateTime) -> OffsetDateTime {
+    let seconds = at.unix_timestamp();
+    let floored = seconds - seconds.rem_euclid(COLLECTED_GRAIN_SECONDS);
+    OffsetDateTime::from_unix_timestamp(floored).unwrap_or(at)
+}
+
 /// Issues the specimen of an attendance in the caller's transaction (the
-/// link's unique booking ID makes it one per attendance).
+/// link's unique booking ID makes it one per attendance). Its ID is random,
+/// not a UUIDv7 (whose first bits are the time to the millisecond), and its
+/// collection time is coarse (`coarse`): neither tells when the person came.
 pub(crate) async fn issue(
     txn: &impl ConnectionTrait,
     programme_id: &str,
@@ -71,13 +85,13 @@ pub(crate) async fn issue(
     now: OffsetDateTime,
 ) -> Result<SpecimenCode, DbErr> {
     let code = SpecimenCode::generate();
-    let id = Uuid::now_v7().to_string();
+    let id = uuid::Builder::from_random_bytes(platform::crypto::random_bytes::<16>()).into_uuid().to_string();
     specimen::ActiveModel {
         id: Set(id.clone()),
         specimen_code: Set(code.as_str().to_owned()),
         programme_id: Set(programme_id.to_owned()),
         centre_id: Set(centre_id.to_owned()),
-        collected_at: Set(now),
+        collected_at: Set(coarse(now)),
         result: Set(None),
         result_at: Set(None),
         notified_at: Set(None),
@@ -214,4 +228,17 @@ pub async fn notify(state: &AppState, actor: &str, joined: &Joined) -> Result<bo
     audit::record(&txn, &state.keys, entry).await?;
     txn.commit().await?;
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn collection_times_are_kept_to_the_quarter_hour() {
+        let at = time::macros::datetime!(2026-12-01 09:44:59.999 UTC);
+        assert_eq!(coarse(at), time::macros::datetime!(2026-12-01 09:30 UTC));
+        let on = time::macros::datetime!(2026-12-01 09:45 UTC);
+        assert_eq!(coarse(on), on);
+    }
 }

@@ -215,6 +215,14 @@ async fn the_laboratory_cannot_reach_personal_data(backend: Backend) {
     // The laboratory's own work: a code in, a result out.
     let pending: Value = lab.get("/api/v1/booking/lab/specimens").await.json().await.unwrap();
     assert_eq!(pending["items"][0]["specimen_code"], code);
+    // Nothing in the laboratory's table tells when the person came: the
+    // collection time is kept to the quarter hour and the ID is random
+    // (a UUIDv7 would carry the millisecond).
+    let collected = pending["items"][0]["collected_at"].as_str().unwrap();
+    let collected = time::OffsetDateTime::parse(collected, &time::format_description::well_known::Rfc3339).unwrap();
+    assert_eq!((collected.minute() % 15, collected.second(), collected.nanosecond()), (0, 0, 0), "{collected}");
+    let row = booking::specimens::store::specimen::Entity::find().one(app.db()).await.unwrap().unwrap();
+    assert_eq!(uuid::Uuid::parse_str(&row.id).unwrap().get_version_num(), 4, "{}", row.id);
     let body = json!({"specimen_code": code, "result": "negative"});
     assert_eq!(send(&lab, Method::POST, "/api/v1/booking/lab/results", Some(&body), None).await.status(), 200);
 
