@@ -34,9 +34,10 @@ const UNKNOWN_PROGRAMME: ProblemType = ProblemType::new("booking/unknown-program
 const UNKNOWN_CENTRE: ProblemType = ProblemType::new("booking/unknown-centre", StatusCode::NOT_FOUND);
 
 const OTHER_PROGRAMME: ProblemType = ProblemType::new("booking/other-programme", StatusCode::UNPROCESSABLE_ENTITY);
+const OTHER_CENTRE: ProblemType = ProblemType::new("booking/other-centre", StatusCode::FORBIDDEN);
 
 /// Every problem type booking can answer with (the module lists them).
-pub const PROBLEMS: [ProblemType; 21] = [
+pub const PROBLEMS: [ProblemType; 22] = [
     FULL,
     INELIGIBLE,
     DUPLICATE,
@@ -58,6 +59,7 @@ pub const PROBLEMS: [ProblemType; 21] = [
     UNKNOWN_PROGRAMME,
     UNKNOWN_CENTRE,
     OTHER_PROGRAMME,
+    OTHER_CENTRE,
 ];
 
 /// What can go wrong in booking that the person or client can act on.
@@ -107,6 +109,8 @@ pub enum BookingError {
     UnknownCentre,
     /// A booking moves only to a slot of its own programme.
     OtherProgramme,
+    /// The officer does not work at the booking's (or slot's) centre.
+    OtherCentre,
 }
 
 impl DomainError for BookingError {
@@ -133,6 +137,7 @@ impl DomainError for BookingError {
             BookingError::UnknownProgramme => UNKNOWN_PROGRAMME,
             BookingError::UnknownCentre => UNKNOWN_CENTRE,
             BookingError::OtherProgramme => OTHER_PROGRAMME,
+            BookingError::OtherCentre => OTHER_CENTRE,
         }
     }
 
@@ -168,7 +173,8 @@ impl DomainError for BookingError {
             | BookingError::ResultRecorded
             | BookingError::UnknownProgramme
             | BookingError::UnknownCentre
-            | BookingError::OtherProgramme => Vec::new(),
+            | BookingError::OtherProgramme
+            | BookingError::OtherCentre => Vec::new(),
         }
     }
 
@@ -195,7 +201,8 @@ impl DomainError for BookingError {
             | BookingError::QuotaBelowTaken { .. }
             | BookingError::UnknownProgramme
             | BookingError::UnknownCentre
-            | BookingError::OtherProgramme => None,
+            | BookingError::OtherProgramme
+            | BookingError::OtherCentre => None,
         }
     }
 }

@@ -90,6 +90,7 @@ fn api() -> platform::openapi::ApiRouter {
         .routes(utoipa_axum::routes!(admin::http::close))
         .routes(utoipa_axum::routes!(admin::http::statistics))
         .routes(utoipa_axum::routes!(admin::http::statistics_csv))
+        .routes(utoipa_axum::routes!(officers::http::centre_officers, officers::http::put_centre_officers))
         .routes(utoipa_axum::routes!(bookings::http::reschedule))
         .routes(utoipa_axum::routes!(live::http::events))
 }

@@ -19,6 +19,7 @@ pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(MissedFreesStep),
         Box::new(Repeatable),
         Box::new(NoticeTally),
+        Box::new(CentreOfficers),
     ]
 }
 
@@ -699,6 +700,54 @@ impl MigrationTrait for NoticeTally {
                 .col(ColumnDef::new(T::Day).date().not_null())
                 .col(ColumnDef::new(T::Sent).integer().not_null().check(Expr::col(T::Sent).gte(0)))
                 .primary_key(Index::create().col(T::ContactIndex).col(T::Day))
+                .to_owned(),
+        )
+        .await
+    }
+}
+
+/// Which officers work at which centre: a `booking-staff` officer checks
+/// people in, registers walk-ins and prints labels only at the centres an
+/// administrator assigned them to (least privilege).
+struct CentreOfficers;
+
+impl MigrationName for CentreOfficers {
+    fn name(&self) -> &str {
+        "m20261201_110000_booking_centre_officers"
+    }
+}
+
+#[derive(DeriveIden)]
+enum BookingCentreOfficer {
+    Table,
+    CentreId,
+    AccountId,
+    AssignedAt,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CentreOfficers {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        use BookingCentreOfficer as O;
+        m.create_table(
+            Table::create()
+                .table(O::Table)
+                .col(ColumnDef::new(O::CentreId).string_len(36).not_null())
+                .col(ColumnDef::new(O::AccountId).string_len(36).not_null())
+                .col(ColumnDef::new(O::AssignedAt).timestamp_with_time_zone().not_null())
+                .primary_key(Index::create().col(O::CentreId).col(O::AccountId))
+                .foreign_key(
+                    ForeignKey::create().from(O::Table, O::CentreId).to(BookingCentre::Table, BookingCentre::Id),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("booking_centre_officer_account")
+                .table(O::Table)
+                .col(O::AccountId)
+                .col(O::CentreId)
                 .to_owned(),
         )
         .await

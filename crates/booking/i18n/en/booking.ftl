@@ -140,6 +140,8 @@ booking-closure-moved = { $reason ->
 }, your booking { $reference } ({ $programme }) is moved to { $moved }, the same centre. To choose another time: { $link }
 error-booking-other-programme-title = Another programme
 error-booking-other-programme-detail = A booking can move only to another session of its own programme. Please choose one from this programme's list.
+error-booking-other-centre-title = Another centre
+error-booking-other-centre-detail = This booking or session is at a centre you are not assigned to. Please send the person to their own centre, or ask an administrator to assign you.
 
 # Messages to residents (e-mail subject and body, SMS).
 booking-notice-confirmed-subject = Booking confirmed: { $reference }
@@ -495,3 +497,5 @@ booking-officer-camera-looking = Looking for a QR code…
 booking-officer-camera-found = Code read: finding the booking.
 booking-officer-camera-not-reference = This QR code is not a booking reference.
 booking-officer-camera-unavailable = The camera cannot be used here: type the reference instead.
+booking-centre-officers-too-many = The list names more than 500 officers.
+booking-centre-officer-invalid = This is not an account ID (a UUID).

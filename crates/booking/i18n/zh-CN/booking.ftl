@@ -140,6 +140,8 @@ booking-closure-moved = { $reason ->
 }，你的预约 { $reference }（{ $programme }）已改至 { $moved }，地点不变。如要选择其他时间：{ $link }
 error-booking-other-programme-title = 其他计划
 error-booking-other-programme-detail = 预约只可改到同一计划的其他时段。请在此计划的列表中选择。
+error-booking-other-centre-title = 其他中心
+error-booking-other-centre-detail = 此预约或时段属于你未获委派的中心。请引导此人前往其预约的中心，或请管理员委派你。
 
 # 给市民的信息（电邮主题及内容、短信）。
 booking-notice-confirmed-subject = 预约已确认：{ $reference }
@@ -495,3 +497,5 @@ booking-officer-camera-looking = 正在寻找二维码…
 booking-officer-camera-found = 已读取二维码：正在查找预约。
 booking-officer-camera-not-reference = 这个二维码不是预约编号。
 booking-officer-camera-unavailable = 此处无法使用摄像头：请输入预约编号。
+booking-centre-officers-too-many = 名单上的人员超过 500 名。
+booking-centre-officer-invalid = 这不是账户编号（UUID）。

@@ -140,6 +140,8 @@ booking-closure-moved = { $reason ->
 }，你的預約 { $reference }（{ $programme }）已改至 { $moved }，地點不變。如要選擇其他時間：{ $link }
 error-booking-other-programme-title = 其他計劃
 error-booking-other-programme-detail = 預約只可改到同一計劃的其他時段。請在此計劃的列表中選擇。
+error-booking-other-centre-title = 其他中心
+error-booking-other-centre-detail = 此預約或時段屬於你未獲委派的中心。請引導此人前往其預約的中心，或請管理員委派你。
 
 # 給市民的訊息（電郵主旨及內容、短訊）。
 booking-notice-confirmed-subject = 預約已確認：{ $reference }
@@ -495,3 +497,5 @@ booking-officer-camera-looking = 正在尋找二維碼…
 booking-officer-camera-found = 已讀取二維碼：正在尋找預約。
 booking-officer-camera-not-reference = 這個二維碼不是預約編號。
 booking-officer-camera-unavailable = 此處無法使用鏡頭：請輸入預約編號。
+booking-centre-officers-too-many = 名單上的人員超過 500 名。
+booking-centre-officer-invalid = 這不是帳戶編號（UUID）。

@@ -2,7 +2,8 @@
 //! typed reference, or one the camera read (`assets/booking-check-in.js`,
 //! with platform's `qr-camera.js`; the typed form needs no script), walk-in registration, the specimen label)
 //! and API (`POST /api/v1/booking/check-ins`, `POST /api/v1/booking/walk-ins`).
-//! Every handler takes `RequireScope<Staff>`.
+//! Every handler takes `RequireScope<Staff>`, and acts only at the centres
+//! the officer is assigned to (`store::works_at`).
 
 use askama::Template;
 use axum::Json;
@@ -16,7 +17,8 @@ use platform::error::{AppError, DomainError, ErrorKind, FieldError};
 use platform::extract::{ApiJson, PageForm};
 use platform::form::FormErrors;
 use platform::page::PageContext;
-use platform::principal::RequireScope;
+use platform::principal::{Admin, Require, RequireScope};
+use sea_orm::EntityTrait;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -220,12 +222,13 @@ impl std::fmt::Debug for WalkInForm {
 
 async fn walk_in_view(
     state: &AppState,
+    officer: &str,
     ctx: &PageContext,
     errors: FormErrors,
     form: &WalkInForm,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let slots = store::slots_today(state)
+    let slots = store::slots_today(state, officer)
         .await?
         .into_iter()
         .map(|(s, c, p)| {
@@ -260,8 +263,7 @@ async fn walk_in_form(
     officer: RequireScope<Staff>,
     ctx: PageContext,
 ) -> Result<Response, AppError> {
-    let _ = officer;
-    walk_in_view(&state, &ctx, FormErrors::new(), &WalkInForm::default(), StatusCode::OK).await
+    walk_in_view(&state, &actor(&officer), &ctx, FormErrors::new(), &WalkInForm::default(), StatusCode::OK).await
 }
 
 /// `POST /{lang}/officer/booking/walk-in`: registers the walk-in, then the
@@ -299,7 +301,7 @@ async fn walk_in_page(
         }
     };
     let (Some(document), true) = (document, errors.is_empty()) else {
-        return walk_in_view(&state, &ctx, errors, &form, StatusCode::UNPROCESSABLE_ENTITY).await;
+        return walk_in_view(&state, &actor(&officer), &ctx, errors, &form, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     match store::walk_in(&state, &actor(&officer), form.slot_id.trim(), &document, birthdate).await {
         Ok(attended) => {
@@ -322,7 +324,7 @@ async fn walk_in_page(
                 _ => "slot_id",
             };
             errors.problem(field, &refused);
-            walk_in_view(&state, &ctx, errors, &form, status).await
+            walk_in_view(&state, &actor(&officer), &ctx, errors, &form, status).await
         }
     }
 }
@@ -346,11 +348,14 @@ async fn label_page(
     ctx: PageContext,
     Path(code): Path<String>,
 ) -> Result<Response, AppError> {
-    let _ = officer;
     let Some(code) = SpecimenCode::parse(&code) else { return Err(AppError::not_found()) };
     let Some((specimen, centre)) = crate::specimens::store::by_code(&state, &code).await? else {
         return Err(AppError::not_found());
     };
+    // Only the labels of the officer's own centres.
+    if !store::works_at(&state.db, &actor(&officer), &specimen.centre_id).await? {
+        return Err(AppError::not_found());
+    }
     let page = LabelPage {
         ctx: &ctx,
         qr: crate::specimens::qr_data_uri(code.as_str())?,
@@ -448,6 +453,7 @@ impl utoipa::IntoResponses for CheckInProblems {
             BookingError::AlreadyAttended.problem(),
             BookingError::AlreadyCancelled.problem(),
             BookingError::TooManyLookUps.problem(),
+            BookingError::OtherCentre.problem(),
         ])
     }
 }
@@ -463,7 +469,9 @@ impl utoipa::IntoResponses for CheckInProblems {
         on its slot's local day only (409 `booking/wrong-day`); attended already is 409 \
         `booking/already-attended`, cancelled 409 `booking/already-cancelled`. An unknown reference is 404 \
         `booking/unknown-reference` and counts against the officer: past the hour's limit every look-up is \
-        429 `booking/too-many-look-ups`. A testing programme's attendance carries its new specimen code.",
+        429 `booking/too-many-look-ups`. A booking at a centre the officer is not assigned to (see \
+        `PUT /api/v1/booking/admin/centres/{id}/officers`) is 403 `booking/other-centre`. A testing programme's \
+        attendance carries its new specimen code.",
     params(platform::openapi::IdempotencyKey),
     request_body(content = CheckInRequest, content_type = "application/json"),
     responses((status = 200, description = "Checked in.", body = AttendanceBody), CheckInProblems)
@@ -491,6 +499,7 @@ impl utoipa::IntoResponses for WalkInProblems {
             BookingError::Duplicate.problem(),
             BookingError::SlotClosed.problem(),
             BookingError::Ineligible(Ineligible::NotOpen).problem(),
+            BookingError::OtherCentre.problem(),
             ErrorKind::Validation.problem(),
         ])
     }
@@ -528,4 +537,98 @@ pub(crate) async fn walk_in(
     let attended = store::walk_in(&state, &actor(&officer), request.slot_id.trim(), &document, birthdate).await?;
     after_attendance(&state, &actor(&officer), &attended).await;
     Ok((StatusCode::CREATED, Json(attendance_body(&state, attended).await?)).into_response())
+}
+
+/// The officers who work at a centre.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CentreOfficers {
+    /// Account IDs of officers with the `booking-staff` scope who check people
+    /// in, register walk-ins and print labels at this centre (at most 500).
+    #[schema(example = json!(["0199a1b2-7c3d-7e4f-8a9b-0c1d2e3f4a5b"]))]
+    officers: Vec<String>,
+}
+
+/// The largest list of officers one centre takes.
+const MAX_CENTRE_OFFICERS: usize = 500;
+
+struct CentreOfficerProblems;
+
+impl utoipa::IntoResponses for CentreOfficerProblems {
+    fn responses() -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::Response>> {
+        platform::openapi::problems(&[
+            ErrorKind::Unauthenticated.problem(),
+            ErrorKind::Forbidden.problem(),
+            BookingError::UnknownCentre.problem(),
+            ErrorKind::Validation.problem(),
+        ])
+    }
+}
+
+/// `GET /api/v1/booking/admin/centres/{id}/officers`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/booking/admin/centres/{id}/officers",
+    tag = "booking-admin",
+    operation_id = "getCentreOfficers",
+    summary = "The officers who work at a centre",
+    params(("id" = String, Path, description = "The centre's ID.")),
+    responses((status = 200, description = "The officers' account IDs.", body = CentreOfficers), CentreOfficerProblems)
+)]
+pub(crate) async fn centre_officers(
+    State(state): State<AppState>,
+    _admin: Require<Admin>,
+    Path(id): Path<String>,
+) -> Result<Json<CentreOfficers>, AppError> {
+    if crate::programmes::store::centre::Entity::find_by_id(&id).one(&state.db).await?.is_none() {
+        return Err(BookingError::UnknownCentre.into());
+    }
+    Ok(Json(CentreOfficers { officers: store::officers_at(&state.db, &id).await? }))
+}
+
+/// `PUT /api/v1/booking/admin/centres/{id}/officers`.
+#[utoipa::path(
+    put,
+    path = "/api/v1/booking/admin/centres/{id}/officers",
+    tag = "booking-admin",
+    operation_id = "putCentreOfficers",
+    summary = "Set who works at a centre",
+    description = "For administrators. Replaces the centre's officers with this list (account IDs; an empty \
+        list leaves nobody). An officer with the `booking-staff` scope checks people in, registers walk-ins and \
+        prints specimen labels only at the centres listed for them; elsewhere the check-in and walk-in answer \
+        403 `booking/other-centre`. Audited.",
+    params(("id" = String, Path, description = "The centre's ID.")),
+    request_body(content = CentreOfficers, content_type = "application/json"),
+    responses((status = 200, description = "The officers now assigned.", body = CentreOfficers), CentreOfficerProblems)
+)]
+pub(crate) async fn put_centre_officers(
+    State(state): State<AppState>,
+    admin: Require<Admin>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<CentreOfficers>,
+) -> Result<Json<CentreOfficers>, AppError> {
+    let officers = account_ids(&body.officers, "/officers")?;
+    let actor = format!("account:{}", admin.principal.account_id);
+    Ok(Json(CentreOfficers { officers: store::set_officers(&state, &id, &officers, &actor).await? }))
+}
+
+/// Account IDs as given (UUIDs, each once, at most `MAX_CENTRE_OFFICERS`),
+/// in canonical form; `pointer` names the list in errors.
+pub(crate) fn account_ids(given: &[String], pointer: &str) -> Result<Vec<String>, AppError> {
+    if given.len() > MAX_CENTRE_OFFICERS {
+        let message = "booking-centre-officers-too-many";
+        return Err(AppError::validation(vec![FieldError::new(pointer, "too-many", message)]));
+    }
+    let mut errors = Vec::new();
+    let mut ids: Vec<String> = Vec::with_capacity(given.len());
+    for (n, text) in given.iter().enumerate() {
+        match uuid::Uuid::parse_str(text.trim()) {
+            Ok(id) if !ids.contains(&id.to_string()) => ids.push(id.to_string()),
+            Ok(_) => {}
+            Err(_) => {
+                errors.push(FieldError::new(format!("{pointer}/{n}"), "invalid", "booking-centre-officer-invalid"))
+            }
+        }
+    }
+    if errors.is_empty() { Ok(ids) } else { Err(AppError::validation(errors)) }
 }

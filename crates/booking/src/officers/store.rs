@@ -45,6 +45,91 @@ pub(crate) mod miss {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+#[allow(unreachable_pub)]
+pub(crate) mod assignment {
+    //! `booking_centre_officer` rows: an officer who works at a centre.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "booking_centre_officer")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub centre_id: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub account_id: String,
+        pub assigned_at: TimeDateTimeWithTimeZone,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// The centres `officer` (an account ID) works at, by ID.
+pub async fn centres_of(db: &impl ConnectionTrait, officer: &str) -> Result<Vec<String>, DbErr> {
+    let rows = assignment::Entity::find().filter(assignment::Column::AccountId.eq(officer)).all(db).await?;
+    Ok(rows.into_iter().map(|r| r.centre_id).collect())
+}
+
+/// Whether `officer` works at `centre_id`.
+pub async fn works_at(db: &impl ConnectionTrait, officer: &str, centre_id: &str) -> Result<bool, DbErr> {
+    Ok(assignment::Entity::find_by_id((centre_id.to_owned(), officer.to_owned())).one(db).await?.is_some())
+}
+
+/// The officers who work at `centre_id`, by account ID, in ID order.
+pub async fn officers_at(db: &impl ConnectionTrait, centre_id: &str) -> Result<Vec<String>, DbErr> {
+    use sea_orm::QueryOrder;
+    let rows = assignment::Entity::find()
+        .filter(assignment::Column::CentreId.eq(centre_id))
+        .order_by_asc(assignment::Column::AccountId)
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|r| r.account_id).collect())
+}
+
+/// Sets who works at `centre_id` to exactly `officers` (account IDs, checked
+/// by the caller), with an audit entry by `actor` naming the centre; those
+/// assigned before keep their assignment's date. Returns the officers now
+/// assigned.
+pub async fn set_officers(
+    state: &AppState,
+    centre_id: &str,
+    officers: &[String],
+    actor: &str,
+) -> Result<Vec<String>, AppError> {
+    let txn = platform::db::begin_write(&state.db).await?;
+    if centre::Entity::find_by_id(centre_id).one(&txn).await?.is_none() {
+        return Err(BookingError::UnknownCentre.into());
+    }
+    let before = officers_at(&txn, centre_id).await?;
+    assignment::Entity::delete_many()
+        .filter(assignment::Column::CentreId.eq(centre_id))
+        .filter(assignment::Column::AccountId.is_not_in(officers.iter().map(String::as_str)))
+        .exec(&txn)
+        .await?;
+    let now = platform::db::now();
+    for officer in officers.iter().filter(|o| !before.contains(o)) {
+        assignment::ActiveModel {
+            centre_id: Set(centre_id.to_owned()),
+            account_id: Set(officer.clone()),
+            assigned_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
+    }
+    let entry = AuditEntry::new(actor, "booking.centre.officers", format!("centre:{centre_id}"));
+    audit::record(&txn, &state.keys, entry).await?;
+    let after = officers_at(&txn, centre_id).await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Refuses `officer` at a centre they do not work at.
+async fn require_works_at(state: &AppState, officer: &str, centre_id: &str) -> Result<(), AppError> {
+    if works_at(&state.db, officer, centre_id).await? { Ok(()) } else { Err(BookingError::OtherCentre.into()) }
+}
+
 /// A booking attended, and its specimen's code for a testing programme.
 #[derive(Debug, Clone)]
 pub struct Attended {
@@ -115,6 +200,8 @@ pub async fn look_up(state: &AppState, officer: &str, typed: &str) -> Result<Boo
         return Err(BookingError::UnknownReference.into());
     };
     release_look_up(state, officer, hour).await?;
+    // A true reference, but another centre's booking: not this officer's to see.
+    require_works_at(state, officer, &found.centre.id).await?;
     Ok(found)
 }
 
@@ -183,6 +270,7 @@ pub async fn walk_in(
     let Some((slot, centre, programme)) = programmes::store::slot_with_context(&state.db, slot_id).await? else {
         return Err(BookingError::UnknownSlot.into());
     };
+    require_works_at(state, officer, &centre.id).await?;
     let day = state.to_local(slot.starts_at).date();
     if day != state.today() {
         return Err(BookingError::WrongDay.into());
@@ -275,9 +363,17 @@ pub async fn mark_no_shows(state: &AppState) -> Result<u64, DbErr> {
     Ok(done.rows_affected)
 }
 
-/// Today's open slots with places left, with their centre and programme (the walk-in form's choices).
-pub async fn slots_today(state: &AppState) -> Result<Vec<(slot::Model, centre::Model, programme::Model)>, DbErr> {
+/// Today's open slots with places left at the centres `officer` works at,
+/// with their centre and programme (the walk-in form's choices).
+pub async fn slots_today(
+    state: &AppState,
+    officer: &str,
+) -> Result<Vec<(slot::Model, centre::Model, programme::Model)>, DbErr> {
     use sea_orm::QueryOrder;
+    let centres = centres_of(&state.db, officer).await?;
+    if centres.is_empty() {
+        return Ok(Vec::new());
+    }
     let today = state.today();
     let from = state.start_of_day(today);
     let to = state.start_of_day(today.next_day().unwrap_or(today));
@@ -285,6 +381,7 @@ pub async fn slots_today(state: &AppState) -> Result<Vec<(slot::Model, centre::M
         .filter(slot::Column::StartsAt.gte(from))
         .filter(slot::Column::StartsAt.lt(to))
         .filter(slot::Column::ClosedAt.is_null())
+        .filter(slot::Column::CentreId.is_in(centres))
         .filter(Expr::col(slot::Column::Taken).lt(Expr::col(slot::Column::Capacity)))
         .order_by_asc(slot::Column::StartsAt)
         .all(&state.db)

@@ -5,23 +5,15 @@
 //! the demo data, and every route refused to a non-administrator.
 
 use platform::both_backends;
-use platform::principal::{AccountId, IdentityLevel, Role};
-use platform::testkit::{Backend, TestApp, TestClient};
+use platform::principal::IdentityLevel;
+use platform::testkit::{Backend, TestApp};
 use reqwest::Method;
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 
-use crate::support::{availability, book, hkid, import, problem, resident, send, slots, spawn, testing_plan};
-
-async fn admin(app: &TestApp) -> TestClient {
-    let mut principal = platform::testkit::resident_signed_in_now(AccountId::new());
-    principal.roles.push(Role::Admin);
-    app.sign_in_as(&principal).await
-}
-
-fn day(app: &TestApp, plus: i64) -> time::Date {
-    app.state.today() + time::Duration::days(plus)
-}
+use crate::support::{
+    admin, availability, book, day, hkid, import, problem, resident, send, slots, spawn, testing_plan,
+};
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
     let db = app.db();

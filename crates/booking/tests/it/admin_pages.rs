@@ -18,7 +18,9 @@ use platform::testkit::{Backend, TestApp, TestClient};
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 
-use crate::support::{availability, book, hkid, import, resident, slots, spawn, testing_plan};
+use crate::support::{
+    admin, admin_principal, availability, book, day, hkid, import, resident, slots, spawn, testing_plan,
+};
 
 const INDEX: &str = "/en/admin/booking";
 const PROGRAMME: &str = "/en/admin/booking/programmes/community-testing";
@@ -26,16 +28,6 @@ const QUOTAS: &str = "/en/admin/booking/programmes/community-testing/quotas";
 const SLOTS: &str = "/en/admin/booking/programmes/community-testing/slots";
 const STATISTICS: &str = "/en/admin/booking/programmes/community-testing/statistics";
 const CLOSURES: &str = "/en/admin/booking/closures";
-
-fn admin_principal() -> Principal {
-    let mut principal = platform::testkit::resident_signed_in_now(AccountId::new());
-    principal.roles.push(Role::Admin);
-    principal
-}
-
-async fn admin(app: &TestApp) -> TestClient {
-    app.sign_in_as(&admin_principal()).await
-}
 
 fn officer() -> Principal {
     Principal::new(
@@ -46,10 +38,6 @@ fn officer() -> Principal {
         time::OffsetDateTime::now_utc().unix_timestamp(),
     )
     .with_scopes(vec![booking::officers::STAFF_SCOPE.to_owned()])
-}
-
-fn day(app: &TestApp, plus: i64) -> time::Date {
-    app.state.today() + time::Duration::days(plus)
 }
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
@@ -501,7 +489,9 @@ async fn the_check_in_page_scans_or_takes_a_typed_reference(backend: Backend) {
     let (_, r) = resident(&app, IdentityLevel::Basic, None).await;
     let booked: Value = book(&r, &slot, Some(&hkid(700))).await.json().await.unwrap();
     let reference = booked["reference"].as_str().unwrap().to_owned();
-    browser.sign_in_as(&app, &officer()).await;
+    let staff = officer();
+    crate::support::works_everywhere(&app, &staff).await;
+    browser.sign_in_as(&app, &staff).await;
     for lang in ["en", "zh-hk", "zh-cn"] {
         browser.goto(&app.url(&format!("/{lang}/officer/booking"))).await;
         wait_for(&browser, &format!("scanner-{lang}"), "[data-check-in-scanner][data-ready=true]").await;

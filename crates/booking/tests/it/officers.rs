@@ -12,7 +12,9 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
-use crate::support::{availability, book, hkid, import, problem, resident, send, slots, spawn, testing_plan};
+use crate::support::{
+    availability, book, hkid, import, problem, resident, send, slots, spawn, testing_plan, works_everywhere,
+};
 
 fn officer(scopes: &[&str]) -> Principal {
     Principal::new(
@@ -23,6 +25,13 @@ fn officer(scopes: &[&str]) -> Principal {
         time::OffsetDateTime::now_utc().unix_timestamp(),
     )
     .with_scopes(scopes.iter().map(|s| (*s).to_owned()).collect())
+}
+
+/// A `booking-staff` officer who works at every centre there is now.
+async fn staff(app: &TestApp) -> TestClient {
+    let principal = officer(&[booking::officers::STAFF_SCOPE]);
+    works_everywhere(app, &principal).await;
+    app.sign_in_as(&principal).await
 }
 
 /// Moves `slot` to start now (its local day is today), as the clock would.
@@ -68,7 +77,7 @@ async fn check_in_answers_by_day_and_status(backend: Backend) {
     let app = spawn(backend).await;
     import(&app, &testing_plan(5)).await;
     let all = slots(&availability(&app.client(), "community-testing").await);
-    let staff = app.sign_in_as(&officer(&[booking::officers::STAFF_SCOPE])).await;
+    let staff = staff(&app).await;
 
     let (_, reference, _) = booked(&app, &all[0].0, 1).await;
     // Tomorrow's booking: not today.
@@ -105,14 +114,14 @@ both_backends!(check_in_answers_by_day_and_status);
 
 async fn guessing_references_is_cut_off(backend: Backend) {
     let app = spawn(backend).await;
-    let staff = app.sign_in_as(&officer(&[booking::officers::STAFF_SCOPE])).await;
+    let first = staff(&app).await;
     for _ in 0..booking::officers::LOOK_UP_MISSES_PER_HOUR {
-        assert_eq!(problem(check_in(&staff, "ZZZZZ-ZZZZZ").await).await.1, "booking/unknown-reference");
+        assert_eq!(problem(check_in(&first, "ZZZZZ-ZZZZZ").await).await.1, "booking/unknown-reference");
     }
-    let (status, kind, _) = problem(check_in(&staff, "00000-00000").await).await;
+    let (status, kind, _) = problem(check_in(&first, "00000-00000").await).await;
     assert_eq!((status, kind.as_str()), (429, "booking/too-many-look-ups"));
     // Another officer is not held back.
-    let other = app.sign_in_as(&officer(&[booking::officers::STAFF_SCOPE])).await;
+    let other = staff(&app).await;
     assert_eq!(problem(check_in(&other, "00000-00000").await).await.1, "booking/unknown-reference");
 }
 both_backends!(guessing_references_is_cut_off);
@@ -121,7 +130,7 @@ both_backends!(guessing_references_is_cut_off);
 /// look-up with one conditional statement, not read first and added after.
 async fn parallel_guesses_meet_the_limit_exactly(backend: Backend) {
     let app = spawn(backend).await;
-    let staff = app.sign_in_as(&officer(&[booking::officers::STAFF_SCOPE])).await;
+    let staff = staff(&app).await;
     let limit = usize::try_from(booking::officers::LOOK_UP_MISSES_PER_HOUR).unwrap();
     staff.csrf_token().await;
     let mut tasks = tokio::task::JoinSet::new();
@@ -145,7 +154,7 @@ async fn walk_ins_take_places_and_meet_full_and_duplicate(backend: Backend) {
     let app = spawn(backend).await;
     import(&app, &testing_plan(2)).await;
     let all = slots(&availability(&app.client(), "community-testing").await);
-    let staff = app.sign_in_as(&officer(&[booking::officers::STAFF_SCOPE])).await;
+    let staff = staff(&app).await;
     assert_eq!(problem(walk_in(&staff, &all[0].0, 1).await).await.1, "booking/wrong-day");
     move_to_now(&app, &all[0].0).await;
 
@@ -192,7 +201,7 @@ async fn the_laboratory_cannot_reach_personal_data(backend: Backend) {
     let app = spawn(backend).await;
     let imported = import(&app, &testing_plan(5)).await;
     let all = slots(&availability(&app.client(), "community-testing").await);
-    let staff = app.sign_in_as(&officer(&[booking::officers::STAFF_SCOPE])).await;
+    let staff = staff(&app).await;
     let (booking_id, reference, _) = booked(&app, &all[0].0, 7).await;
     move_to_now(&app, &all[0].0).await;
     let checked: Value = check_in(&staff, &reference).await.json().await.unwrap();
@@ -348,7 +357,7 @@ async fn the_results_role_joins_and_notifies_once(backend: Backend) {
     let app = spawn(backend).await;
     import(&app, &testing_plan(5)).await;
     let all = slots(&availability(&app.client(), "community-testing").await);
-    let staff = app.sign_in_as(&officer(&[booking::officers::STAFF_SCOPE])).await;
+    let staff = staff(&app).await;
     let lab = app.sign_in_as(&officer(&[booking::officers::LAB_SCOPE])).await;
     let results = app.sign_in_as(&officer(&[booking::officers::RESULTS_SCOPE])).await;
     let (booking_id, reference, _) = booked(&app, &all[0].0, 8).await;
@@ -431,7 +440,7 @@ async fn a_repeatable_service_is_booked_again_after_a_visit(backend: Backend) {
     plan["programme"][0]["eligibility"]["repeatable"] = json!(true);
     import(&app, &plan).await;
     let all = slots(&availability(&app.client(), "community-testing").await);
-    let staff = app.sign_in_as(&officer(&[booking::officers::STAFF_SCOPE])).await;
+    let staff = staff(&app).await;
     let (_, reference, resident) = booked(&app, &all[0].0, 21).await;
     move_to_now(&app, &all[0].0).await;
     assert_eq!(check_in(&staff, &reference).await.status(), 200);
@@ -460,7 +469,7 @@ async fn a_walk_in_with_an_age_rule_gives_the_date_of_birth(backend: Backend) {
     import(&app, &plan).await;
     let all = slots(&availability(&app.client(), "community-testing").await);
     move_to_now(&app, &all[0].0).await;
-    let staff = app.sign_in_as(&officer(&[booking::officers::STAFF_SCOPE])).await;
+    let staff = staff(&app).await;
     let with = |n: u32, birthdate: &str| json!({"slot_id": all[0].0, "document": {"kind": "hkid", "number": hkid(n)}, "birthdate": birthdate});
     let path = "/api/v1/booking/walk-ins";
 
@@ -506,3 +515,82 @@ async fn a_walk_in_with_an_age_rule_gives_the_date_of_birth(backend: Backend) {
     assert_eq!(free, 1);
 }
 both_backends!(a_walk_in_with_an_age_rule_gives_the_date_of_birth);
+
+/// Slots of the centre with `slug`, from the public availability.
+fn slots_at(availability: &Value, slug: &str) -> Vec<String> {
+    let centre = availability["centres"].as_array().unwrap().iter().find(|c| c["slug"] == slug).unwrap();
+    let mut out = Vec::new();
+    for day in centre["days"].as_array().unwrap() {
+        for s in day["slots"].as_array().unwrap() {
+            out.push(s["slot_id"].as_str().unwrap().to_owned());
+        }
+    }
+    out
+}
+
+/// An officer works only at the centres an administrator assigned them to:
+/// another centre's booking, walk-in slot and specimen label are refused,
+/// and the walk-in form offers only their own centres' slots. An officer
+/// with the scope and no centre can do nothing.
+async fn centre_is_enforced(backend: Backend) {
+    let app = spawn(backend).await;
+    let imported = import(&app, &testing_plan(2)).await;
+    let centres = &imported.programmes[0].centres;
+    let (sha_tin, wan_chai) = (centres["sha-tin-town-hall"].clone(), centres["wan-chai-sports-centre"].clone());
+    let body = availability(&app.client(), "community-testing").await;
+    let (here, there) = (slots_at(&body, "sha-tin-town-hall"), slots_at(&body, "wan-chai-sports-centre"));
+    let (_, mine, _) = booked(&app, &here[0], 1).await;
+    let (_, theirs, _) = booked(&app, &there[0], 2).await;
+    let (_, other, _) = booked(&app, &here[0], 4).await;
+    for slot in [&here[0], &here[1], &there[0]] {
+        move_to_now(&app, slot).await;
+    }
+
+    let admin = crate::support::admin(&app).await;
+    let a = officer(&[booking::officers::STAFF_SCOPE]);
+    let b = officer(&[booking::officers::STAFF_SCOPE]);
+    let path = |centre: &str| format!("/api/v1/booking/admin/centres/{centre}/officers");
+    for (centre, who) in [(&sha_tin, &a), (&wan_chai, &b)] {
+        let list = json!({"officers": [who.account_id.to_string()]});
+        let response = send(&admin, Method::PUT, &path(centre), Some(&list), None).await;
+        assert_eq!(response.status(), 200);
+    }
+    let listed: Value = admin.get(&path(&sha_tin)).await.json().await.unwrap();
+    assert_eq!(listed, json!({"officers": [a.account_id.to_string()]}));
+    let (a, b) = (app.sign_in_as(&a).await, app.sign_in_as(&b).await);
+
+    // Check-in: the own centre's booking only.
+    let (status, kind, _) = problem(check_in(&a, &theirs).await).await;
+    assert_eq!((status, kind.as_str()), (403, "booking/other-centre"));
+    assert_eq!(check_in(&a, &mine).await.status(), 200);
+    // Walk-ins: the own centre's slots only, offered and taken.
+    let (status, kind, _) = problem(walk_in(&a, &there[0], 3).await).await;
+    assert_eq!((status, kind.as_str()), (403, "booking/other-centre"));
+    let form = a.get("/en/officer/booking/walk-in").await.text().await.unwrap();
+    // (Sha Tin's first slot is full: its two places are booked.)
+    assert!(form.contains(&here[1]) && !form.contains(&there[0]), "only Sha Tin's slots are offered");
+    // Labels: another centre's specimen is not found.
+    let checked: Value = check_in(&b, &theirs).await.json().await.unwrap();
+    let code = checked["specimen_code"].as_str().unwrap().replace('-', "");
+    let label = format!("/en/officer/booking/specimens/{code}/label");
+    assert_eq!(b.get(&label).await.status(), 200);
+    assert_eq!(a.get(&label).await.status(), 404);
+
+    // The scope without a centre does nothing.
+    let nobody = app.sign_in_as(&officer(&[booking::officers::STAFF_SCOPE])).await;
+    assert_eq!(problem(check_in(&nobody, &other).await).await.1, "booking/other-centre");
+    assert_eq!(problem(walk_in(&nobody, &here[0], 5).await).await.1, "booking/other-centre");
+
+    // Only administrators set it; bad IDs and unknown centres are named.
+    let list = json!({"officers": []});
+    assert_eq!(send(&a, Method::PUT, &path(&sha_tin), Some(&list), None).await.status(), 403);
+    let bad = json!({"officers": ["not-an-id"]});
+    let (status, _, body) = problem(send(&admin, Method::PUT, &path(&sha_tin), Some(&bad), None).await).await;
+    assert_eq!((status, body["errors"][0]["field"].as_str()), (422, Some("/officers/0")), "{body}");
+    let (status, kind, _) = problem(send(&admin, Method::PUT, &path("nowhere"), Some(&list), None).await).await;
+    assert_eq!((status, kind.as_str()), (404, "booking/unknown-centre"));
+    // Emptied: Sha Tin's officer can no longer check in there.
+    assert_eq!(send(&admin, Method::PUT, &path(&sha_tin), Some(&list), None).await.status(), 200);
+    assert_eq!(problem(check_in(&a, &other).await).await.1, "booking/other-centre");
+}
+both_backends!(centre_is_enforced);

@@ -15,8 +15,9 @@ use platform::testkit::browser::Browser;
 use platform::testkit::{Backend, TestClient, eventually};
 use serde_json::Value;
 
+use crate::support::admin;
 use crate::support::{book, hkid, resident};
-use crate::waiting::{admin, app_with_plan, join, switch_on};
+use crate::waiting::{app_with_plan, join, switch_on};
 
 const PAGE: &str = "/en/booking/community-testing/queue";
 const ROOMS: &str = "/en/admin/booking/waiting-room";

@@ -8,24 +8,16 @@
 use ::booking::bookings::store::booking;
 use ::booking::programmes::store::{quota, slot};
 use platform::both_backends;
-use platform::principal::{AccountId, IdentityLevel, Role};
-use platform::testkit::{Backend, TestApp, TestClient};
+use platform::principal::IdentityLevel;
+use platform::testkit::{Backend, TestApp};
 use reqwest::Method;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
 
 use crate::live::next_summary;
-use crate::support::{availability, book, hkid, import, problem, resident, send, slots, spawn, testing_plan};
-
-async fn admin(app: &TestApp) -> TestClient {
-    let mut principal = platform::testkit::resident_signed_in_now(AccountId::new());
-    principal.roles.push(Role::Admin);
-    app.sign_in_as(&principal).await
-}
-
-fn day(app: &TestApp, plus: i64) -> time::Date {
-    app.state.today() + time::Duration::days(plus)
-}
+use crate::support::{
+    admin, availability, book, day, hkid, import, problem, resident, send, slots, spawn, testing_plan,
+};
 
 /// The ledger of a centre's product on local day `on`: the quota's
 /// (capacity, taken) if it has one, the places its slots hold (their

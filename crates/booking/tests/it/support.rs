@@ -237,3 +237,33 @@ pub async fn problem(response: reqwest::Response) -> (u16, String, Value) {
     let kind = body["type"].as_str().unwrap_or_default().trim_start_matches("urn:lionrock:problem:").to_owned();
     (status, kind, body)
 }
+
+/// Assigns the officer `principal` to every centre there is now (the
+/// officers' tests act at any of them; `officers::centre_is_enforced`
+/// tests the assignment itself).
+pub async fn works_everywhere(app: &TestApp, principal: &platform::principal::Principal) {
+    use sea_orm::EntityTrait;
+    let officer = principal.account_id.to_string();
+    for centre in booking::programmes::store::centre::Entity::find().all(app.db()).await.unwrap() {
+        let mut officers = booking::officers::store::officers_at(app.db(), &centre.id).await.unwrap();
+        officers.push(officer.clone());
+        booking::officers::store::set_officers(&app.state, &centre.id, &officers, "test").await.unwrap();
+    }
+}
+
+/// An administrator, signed in.
+pub async fn admin(app: &TestApp) -> TestClient {
+    app.sign_in_as(&admin_principal()).await
+}
+
+/// An administrator who proved it a moment ago.
+pub fn admin_principal() -> platform::principal::Principal {
+    let mut principal = platform::testkit::resident_signed_in_now(AccountId::new());
+    principal.roles.push(platform::principal::Role::Admin);
+    principal
+}
+
+/// The local day `plus` days from today.
+pub fn day(app: &TestApp, plus: i64) -> time::Date {
+    app.state.today() + time::Duration::days(plus)
+}

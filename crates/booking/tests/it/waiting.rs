@@ -6,12 +6,12 @@
 //! on one PostgreSQL agree on every position.
 
 use platform::both_backends;
-use platform::principal::{AccountId, AuthStrength, IdentityLevel, Principal, Role};
+use platform::principal::{AccountId, IdentityLevel};
 use platform::testkit::{Backend, TestApp, TestClient};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::support::{availability, book, builder, hkid, import, problem, resident, send, slots, testing_plan};
+use crate::support::{admin, availability, book, builder, hkid, import, problem, resident, send, slots, testing_plan};
 use booking::waiting::store::Standing;
 
 const ROOM: &str = "/api/v1/booking/programmes/community-testing/waiting-room";
@@ -19,13 +19,6 @@ const QUEUE: &str = "/api/v1/booking/programmes/community-testing/queue";
 
 fn lift(config: &mut platform::config::Config) {
     config.limits.global_per_ip_per_second = 1_000_000;
-}
-
-pub(crate) async fn admin(app: &TestApp) -> TestClient {
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let principal =
-        Principal::new(AccountId::new(), IdentityLevel::RealName, vec![Role::Admin], AuthStrength::TwoFactor, now);
-    app.sign_in_as(&principal).await
 }
 
 /// A lifted app with the testing plan; the programme's ID and its first slot.
