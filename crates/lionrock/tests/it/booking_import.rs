@@ -75,3 +75,36 @@ fn a_file_it_cannot_use_is_refused_with_exit_2_and_one_line() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("absent.toml"), "{}", stderr(&out));
 }
+
+/// `lionrock booking officers CENTRE_ID [--set IDS]`: shows and sets who
+/// works at a centre; a bad ID or an unknown centre is exit 2 and one line.
+#[test]
+fn officers_are_assigned_to_centres_from_the_command_line() {
+    let dir = installation();
+    let out = import(dir.path(), &workspace().join("examples/booking.toml"));
+    let imported: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    let centre = imported["programmes"][0]["centres"].as_object().unwrap().values().next().unwrap();
+    let centre = centre.as_str().unwrap();
+    let officers = |args: &[&str]| run(lionrock(dir.path()).args(["booking", "officers", "--json", centre]).args(args));
+    let listed = |out: &std::process::Output| -> Value {
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(out));
+        serde_json::from_str::<Value>(stdout(out).trim()).unwrap()["officers"].clone()
+    };
+    assert_eq!(listed(&officers(&[])), serde_json::json!([]));
+    let (a, b) = ("0199a1b2-7c3d-7e4f-8a9b-0c1d2e3f4a5b", "0199a1b2-7c3d-7e4f-8a9b-0c1d2e3f4a5c");
+    assert_eq!(listed(&officers(&["--set", &format!("{b},{a},{a}")])), serde_json::json!([a, b]), "each once");
+    assert_eq!(listed(&officers(&[])), serde_json::json!([a, b]));
+    assert_eq!(listed(&officers(&["--set", ""])), serde_json::json!([]), "--set \"\" leaves nobody");
+
+    for (args, says) in [
+        (vec!["booking", "officers", centre, "--set", "nobody"], "--set takes account IDs"),
+        (vec!["booking", "officers", "no-such-centre"], "no centre has the ID"),
+        (vec!["booking", "officers", "no-such-centre", "--set", a], "no centre has the ID"),
+    ] {
+        let out = run(lionrock(dir.path()).args(&args));
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+}
