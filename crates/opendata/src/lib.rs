@@ -15,6 +15,8 @@
 //! - `ckan`: the Action API at `/api/3/action/{name}` and `/api/action/{name}`.
 //! - `dcat`: the public catalogue as DCAT-AP (`/catalog.ttl`, `/catalog.jsonld`)
 //!   and DCAT-US (`/data.json`).
+//! - `harvest`: copying another CKAN instance's datasets (`lionrock opendata
+//!   harvest URL`), incrementally, each dataset linked to its source.
 //! - `portal`: the pages (home, search, dataset, organisation, category).
 //! - `demo`: `serve --demo`'s generated catalogue.
 //! - `cli`: `lionrock opendata …` (organisations, publishers, tokens, reindex).
@@ -24,6 +26,7 @@ pub mod ckan;
 mod cli;
 pub mod dcat;
 pub mod demo;
+pub mod harvest;
 mod migrations;
 pub mod portal;
 pub mod publishers;

@@ -7,6 +7,7 @@ mod api;
 mod browser;
 mod ckanapi;
 mod dcat;
+mod harvest;
 mod pages;
 mod search;
 mod support;
