@@ -42,7 +42,7 @@ fn plain(status: StatusCode, text: &'static str) -> Response {
     (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response()
 }
 
-fn internal(error: sea_orm::DbErr) -> Response {
+fn internal(error: impl std::fmt::Display) -> Response {
     tracing::error!(%error, "catalogue export failed");
     plain(StatusCode::INTERNAL_SERVER_ERROR, "The catalogue could not be read; try again later.\n")
 }
