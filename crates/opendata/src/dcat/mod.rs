@@ -462,7 +462,8 @@ fn dataset(g: &mut Graph, site: &Site, d: &Dataset) {
     g.class(&s, "dcat:Dataset");
     g.add(&s, "dct:identifier", plain(d.id.clone()));
     g.texts(&s, "dct:title", &d.title);
-    g.texts(&s, "dct:description", &d.notes);
+    // DCAT-AP requires a description: the title stands in for a missing one.
+    g.texts(&s, "dct:description", if d.notes.is_empty() { &d.title } else { &d.notes });
     for t in &d.tags {
         g.add(&s, "dcat:keyword", plain(t.name.clone()));
     }

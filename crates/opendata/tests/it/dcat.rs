@@ -177,3 +177,40 @@ async fn data_json_follows_dcat_us(backend: Backend) {
     assert_eq!(t["distribution"][0]["mediaType"], "text/csv");
 }
 both_backends!(data_json_follows_dcat_us);
+
+/// A catalogue of more than a page: the first page links to the second,
+/// which holds the rest and links back; `data.json` still has them all.
+async fn a_big_catalogue_comes_in_linked_pages(backend: Backend) {
+    let app = crate::support::spawn(backend).await;
+    let actor = Actor { id: "test".to_owned(), request_id: None };
+    for o in opendata::demo::organisations() {
+        catalogue::create_organisation(&app.state, o.name, o.title, o.description, &actor).await.unwrap();
+    }
+    catalogue::insert_many(&app.state, &opendata::demo::generated(0, 1100), &actor).await.unwrap();
+    let public = opendata::dcat::store::public_count(&app.state.db).await.unwrap();
+    // Every 50th is private and every 97th a draft: the rest pass a page.
+    assert!(public > 1000 && public < 1100, "{public}");
+    let c = app.client();
+    let datasets_in = |page: &Value| {
+        let nodes = page["@graph"].as_array().unwrap();
+        let dataset = "http://www.w3.org/ns/dcat#Dataset";
+        nodes.iter().filter(|n| n["@type"].as_array().is_some_and(|t| t.iter().any(|t| t == dataset))).count()
+    };
+    let view = |page: &Value, n: u64| {
+        let id = app.url(&format!("/catalog.jsonld?page={n}"));
+        page["@graph"].as_array().unwrap().iter().find(|n| n["@id"] == id.as_str()).unwrap().clone()
+    };
+    let first: Value = c.get("/catalog.jsonld").await.json().await.unwrap();
+    assert_eq!(datasets_in(&first), 1000);
+    let link = |v: &Value, rel: &str| v[format!("hydra:{rel}")][0]["@id"].as_str().map(str::to_owned);
+    assert_eq!(link(&view(&first, 1), "next"), Some(app.url("/catalog.jsonld?page=2")));
+    assert_eq!(link(&view(&first, 1), "previous"), None);
+    let second: Value = c.get("/catalog.jsonld?page=2").await.json().await.unwrap();
+    assert_eq!(datasets_in(&second) as u64, public - 1000);
+    assert_eq!(link(&view(&second, 2), "previous"), Some(app.url("/catalog.jsonld?page=1")));
+    assert_eq!(link(&view(&second, 2), "next"), None);
+    assert_eq!(c.get("/catalog.ttl?page=3").await.status(), 404);
+    let all: Value = c.get("/data.json").await.json().await.unwrap();
+    assert_eq!(all["dataset"].as_array().unwrap().len() as u64, public);
+}
+both_backends!(a_big_catalogue_comes_in_linked_pages);

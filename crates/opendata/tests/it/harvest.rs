@@ -17,6 +17,12 @@ use serde_json::json;
 
 use crate::support::{post, publisher, result, spawn};
 
+async fn audited(app: &platform::testkit::TestApp, action: &str) -> u64 {
+    use platform::audit::log;
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    log::Entity::find().filter(log::Column::Action.eq(action)).count(&app.state.db).await.unwrap()
+}
+
 fn org_title(en: &str) -> opendata::catalogue::Texts {
     opendata::catalogue::Texts::new(en, "", "")
 }
@@ -61,6 +67,15 @@ async fn harvests_incrementally_from_another_ckan(backend: Backend) {
     assert!(catalogue::dataset(&target.state.db, "hidden").await.unwrap().is_none());
     let kept = harvests::source_by_url(&target.state.db, &url).await.unwrap().unwrap();
     assert_eq!((kept.last_created, kept.high_water.is_some()), (3, true));
+    // Every write audited: the source, each dataset (the catalogue's entry and harvest's), the run.
+    for (action, count) in [
+        ("opendata.harvest.source.create", 1),
+        ("opendata.harvest.create", 3),
+        ("opendata.dataset.create", 3),
+        ("opendata.harvest.run", 1),
+    ] {
+        assert_eq!(audited(&target, action).await, count, "{action}");
+    }
 
     // One change at the source: only that one is written again.
     let patch =
