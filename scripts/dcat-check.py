@@ -37,6 +37,7 @@ def main():
             "titles": titles,
             "modified_type": str(modified.datatype) if modified is not None else None,
             "keywords": sorted(str(k) for k in g.objects(d, DCAT.keyword)),
+            "themes": sorted(str(t) for t in g.objects(d, DCAT.theme)),
             "distributions": len(list(g.objects(d, DCAT.distribution))),
             "in_catalogue": any((c, DCAT.dataset, d) in g for c in catalogues),
             "publisher_is_agent": any(

@@ -39,6 +39,7 @@ pub const LANGUAGE_TAGS: [&str; 3] = ["en", "zh-Hant", "zh-Hans"];
 
 const EU_FREQUENCY: &str = "http://publications.europa.eu/resource/authority/frequency/";
 const EU_FILE_TYPE: &str = "http://publications.europa.eu/resource/authority/file-type/";
+const EU_THEME: &str = "http://publications.europa.eu/resource/authority/data-theme/";
 const EU_LANGUAGE: &str = "http://publications.europa.eu/resource/authority/language/";
 const IANA_MEDIA: &str = "https://www.iana.org/assignments/media-types/";
 
@@ -264,6 +265,25 @@ pub fn eu_frequency(frequency: &str) -> Option<&'static str> {
     })
 }
 
+/// The EU data theme (DCAT-AP's vocabulary for `dcat:theme`) nearest to
+/// one of our 19 categories; none for "miscellaneous".
+pub fn eu_theme(category: &str) -> Option<&'static str> {
+    Some(match category {
+        "city-management-and-utilities" => "GOVE",
+        "climate-and-weather" | "environment" => "ENVI",
+        "commerce-and-industry" | "employment-and-labour" | "finance" => "ECON",
+        "covid-19" | "health" => "HEAL",
+        "development" => "REGI",
+        "education" | "recreation-and-culture" => "EDUC",
+        "food" => "AGRI",
+        "housing" | "population" | "social-welfare" => "SOCI",
+        "information-technology-and-broadcasting" => "TECH",
+        "law-and-security" => "JUST",
+        "transport" => "TRAN",
+        _ => return None,
+    })
+}
+
 /// DCAT-US's ISO 8601 repeating duration (or `irregular`) for one of our
 /// update frequencies; none for a dataset that is not updated.
 pub fn iso_frequency(frequency: &str) -> Option<&'static str> {
@@ -470,7 +490,11 @@ fn dataset(g: &mut Graph, site: &Site, d: &Dataset) {
     let publisher = iri(site.organisation_iri(&d.organisation.name));
     g.add(&s, "dct:publisher", publisher.clone());
     for c in &d.groups {
+        // Our category, and the EU theme DCAT-AP readers filter by.
         g.add(&s, "dcat:theme", iri(site.category_iri(&c.name)));
+        if let Some(theme) = eu_theme(&c.name) {
+            g.add(&s, "dcat:theme", iri(format!("{EU_THEME}{theme}")));
+        }
     }
     g.add(&s, "dct:license", iri(licence_iri(&site.base, &d.license_id)));
     if let Some(term) = eu_frequency(&d.update_frequency) {
@@ -677,6 +701,8 @@ mod tests {
             assert!(eu_frequency(f).is_some(), "{f}");
         }
         assert_eq!(iso_frequency("daily"), Some("R/P1D"));
+        let themed = crate::catalogue::CATEGORIES.iter().filter(|c| eu_theme(c.name).is_some()).count();
+        assert_eq!(themed, 18, "every category but miscellaneous");
         assert_eq!(iso_frequency("not-updated"), None);
     }
 }

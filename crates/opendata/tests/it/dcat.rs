@@ -77,6 +77,12 @@ async fn dcat_ap_reads_back_in_rdflib(backend: Backend) {
         let t = &datasets[tricky.as_str()];
         assert_eq!(t["titles"], json!({"en": TRICKY, "zh-Hant": "「引號」\n雨量", "zh-Hans": "“引号”雨量"}), "{path}");
         assert_eq!(t["distributions"], 1, "{path}");
+        assert_eq!(t["keywords"], json!(["weather"]), "{path}");
+        let themes = json!([
+            app.url("/en/opendata/categories/climate-and-weather"),
+            "http://publications.europa.eu/resource/authority/data-theme/ENVI"
+        ]);
+        assert_eq!(t["themes"], themes, "{path}");
         // A demo dataset in Chinese keeps its tag.
         let chinese = datasets.values().filter(|d| d["titles"]["zh-Hant"].is_string()).count();
         assert!(chinese > 1, "{path}: {chinese} titles in zh-Hant");
