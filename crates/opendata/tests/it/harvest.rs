@@ -134,9 +134,22 @@ async fn a_source_that_cannot_be_read_fails_in_one_line(backend: Backend) {
     let big = Limits { max_bytes: 10, ..limits };
     let capped = harvest(&target.state, &target.url(""), None, big).await.unwrap_err().0;
     assert!(capped.contains("larger than 10 bytes"), "{capped}");
+    // A source that takes the connection and never answers.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent_url = format!("http://{}", silent.local_addr().unwrap());
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = silent.accept().await {
+            open.push(socket);
+        }
+    });
+    let quick = Limits { timeout: std::time::Duration::from_secs(1), ..limits };
+    let slow = harvest(&target.state, &silent_url, None, quick).await.unwrap_err().0;
+    assert!(slow.contains("no answer in time"), "{slow}");
+    held.abort();
     let bad = harvest(&target.state, "ftp://example.org", None, limits).await.unwrap_err().0;
     assert!(bad.contains("http"), "{bad}");
-    for message in [&refused, &page, &capped, &bad] {
+    for message in [&refused, &page, &capped, &slow, &bad] {
         assert!(!message.contains('\n'), "one line: {message}");
     }
     assert_eq!(catalogue::dataset_count(&target.state.db).await.unwrap(), 0);
