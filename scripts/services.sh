@@ -10,6 +10,7 @@
 #   ensure_poppler   LIONROCK_TEST_PDFTOPPM      pdftoppm (pdftotext, pdfinfo beside it)
 #   ensure_dcc_python LIONROCK_TEST_DCC_PYTHON   a python3 with pycose, cbor2 and base45
 #   ensure_ckanapi   LIONROCK_TEST_CKANAPI       a python3 with ckanapi (CKAN's own client)
+#   ensure_rdflib    LIONROCK_TEST_RDFLIB        a python3 with rdflib (reads the DCAT exports)
 #                                                (an independent DCC verifier for interop tests)
 #   ensure_qr_decoder LIONROCK_BUILD_QR_DECODER        jsQR.js, which the build embeds
 #                                                in the credentials scanner page
@@ -362,6 +363,22 @@ ensure_ckanapi() {
     export LIONROCK_TEST_CKANAPI="${venv}/bin/python"
 }
 
+# An RDF parser that is not ours, to read open data's DCAT-AP exports
+# (crates/opendata/tests/it/dcat.rs runs scripts/dcat-check.py with it on
+# the Turtle and JSON-LD a running lionrock serves): pinned, from PyPI into a
+# virtual environment outside the clone (kept between runs).
+RDFLIB_VERSION="7.6.0"
+
+ensure_rdflib() {
+    local what="rdflib ${RDFLIB_VERSION}"
+    local venv="${LIONROCK_TOOLS_DIR:-/var/cache/lionrock-tools}/rdflib-${RDFLIB_VERSION}"
+    unset LIONROCK_TEST_RDFLIB
+    if [[ ! -x "${venv}/bin/python" ]] || ! "${venv}/bin/python" -c "import rdflib" 2>/dev/null; then
+        _svc_pip_venv "$what" "$venv" "rdflib==${RDFLIB_VERSION}" || return 0
+    fi
+    export LIONROCK_TEST_RDFLIB="${venv}/bin/python"
+}
+
 # Run as a program: call the named functions, print the exports for eval.
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
     set -euo pipefail
@@ -371,16 +388,16 @@ if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
     for fn in "$@"; do
         case "$fn" in
         ensure_postgres | ensure_browser | ensure_axe | ensure_schemathesis | ensure_poppler | ensure_qr_decoder | \
-            ensure_dcc_python | ensure_ckanapi) "$fn" ;;
+            ensure_dcc_python | ensure_ckanapi | ensure_rdflib) "$fn" ;;
         *)
-            echo "usage: $0 [ensure_postgres] [ensure_browser] [ensure_axe] [ensure_schemathesis] [ensure_poppler] [ensure_qr_decoder] [ensure_dcc_python] [ensure_ckanapi]" >&2
+            echo "usage: $0 [ensure_postgres] [ensure_browser] [ensure_axe] [ensure_schemathesis] [ensure_poppler] [ensure_qr_decoder] [ensure_dcc_python] [ensure_ckanapi] [ensure_rdflib]" >&2
             exit 2
             ;;
         esac
     done
     for var in LIONROCK_TEST_POSTGRES_URL LIONROCK_TEST_BROWSER LIONROCK_TEST_CHROMIUM LIONROCK_TEST_AXE \
         LIONROCK_TEST_SCHEMATHESIS LIONROCK_TEST_PDFTOPPM LIONROCK_BUILD_QR_DECODER LIONROCK_TEST_DCC_PYTHON \
-        LIONROCK_TEST_CKANAPI; do
+        LIONROCK_TEST_CKANAPI LIONROCK_TEST_RDFLIB; do
         if [[ -n "${!var:-}" ]]; then
             printf 'export %s=%q\n' "$var" "${!var}"
         fi

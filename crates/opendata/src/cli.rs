@@ -2,8 +2,9 @@
 //! `publisher add` (an account publishes for an organisation), `token
 //! create` / `token revoke` (CKAN API tokens: the secret is printed once,
 //! on stdout only, and kept as a MAC; it is never logged), `reindex` (the
-//! search index rebuilt, with a progress line) and, hidden, `generate`
-//! (made-up datasets for benchmarks).
+//! search index rebuilt, with a progress line), `harvest URL` (another
+//! CKAN instance's datasets copied here, incrementally) and, hidden,
+//! `generate` (made-up datasets for benchmarks).
 
 use clap::{Args, FromArgMatches, Subcommand};
 use platform::cli::{Command, Context, Failure};
@@ -46,6 +47,16 @@ enum Sub {
     Token {
         #[command(subcommand)]
         command: TokenSub,
+    },
+    /// Copy another CKAN instance's public datasets here, and on later runs
+    /// only what changed there (datasets gone from it are marked deleted).
+    Harvest {
+        /// The source's base URL (its Action API is under `/api/3/action/`).
+        url: String,
+        /// Put every dataset in this organisation (name or ID); without it
+        /// each goes to an organisation of its source organisation's name.
+        #[arg(long)]
+        organisation: Option<String>,
     },
     /// Rebuild this server's search index from the database (stop the
     /// server first: it holds the index while it runs).
@@ -156,6 +167,7 @@ async fn run(ctx: Context, matches: clap::ArgMatches) -> Result<(), Failure> {
             );
         }
         Sub::Reindex => reindex(&ctx).await?,
+        Sub::Harvest { url, organisation } => harvest(&ctx, &url, organisation.as_deref()).await?,
         Sub::Generate { count } => generate(&ctx, count, &actor).await?,
         Sub::Token { command: TokenSub::Revoke { id } } => {
             let state = ctx.state().await?;
@@ -192,6 +204,29 @@ async fn reindex(ctx: &Context) -> Result<(), Failure> {
         json!({"datasets": done, "seconds": seconds, "applied": index.applied(), "dir": dir.display().to_string()}),
         format!("reindexed {done} datasets in {seconds:.1} s into {}", dir.display()),
     );
+    Ok(())
+}
+
+/// `opendata harvest URL`: the report on stdout; a source that cannot be
+/// read is one error line and exit 1, and so is a run where a dataset
+/// failed (after the report, which names each and why).
+async fn harvest(ctx: &Context, url: &str, organisation: Option<&str>) -> Result<(), Failure> {
+    let state = ctx.state().await?;
+    let limits = crate::harvest::remote::Limits::default();
+    let report = crate::harvest::remote::harvest(&state, url, organisation, limits)
+        .await
+        .map_err(|e| Failure::runtime(format!("harvest: {e}")))?;
+    let mut text = format!(
+        "harvested {}: {} created, {} updated, {} unchanged, {} deleted, {} failed",
+        report.source, report.created, report.updated, report.unchanged, report.deleted, report.failed
+    );
+    for f in &report.failures {
+        text = format!("{text}\n  {}: {}", f.name, f.reason);
+    }
+    ctx.print(serde_json::to_value(&report).unwrap_or_default(), text);
+    if report.failed > 0 {
+        return Err(Failure::runtime(format!("harvest: {} datasets could not be harvested", report.failed)));
+    }
     Ok(())
 }
 

@@ -13,6 +13,10 @@
 //! - `settings`: the `[opendata]` section (where the index lives).
 //! - `publishers`: who publishes for which organisation; API tokens.
 //! - `ckan`: the Action API at `/api/3/action/{name}` and `/api/action/{name}`.
+//! - `dcat`: the public catalogue as DCAT-AP (`/catalog.ttl`, `/catalog.jsonld`)
+//!   and DCAT-US (`/data.json`).
+//! - `harvest`: copying another CKAN instance's datasets (`lionrock opendata
+//!   harvest URL`), incrementally, each dataset linked to its source.
 //! - `portal`: the pages (home, search, dataset, organisation, category).
 //! - `demo`: `serve --demo`'s generated catalogue.
 //! - `cli`: `lionrock opendata …` (organisations, publishers, tokens, reindex).
@@ -20,7 +24,9 @@
 pub mod catalogue;
 pub mod ckan;
 mod cli;
+pub mod dcat;
 pub mod demo;
+pub mod harvest;
 mod migrations;
 pub mod portal;
 pub mod publishers;
@@ -63,6 +69,7 @@ pub fn module() -> Module {
         // cookie, so a forged cross-site request carries no power to check.
         csrf_exempt: &["/api/3", "/api/action"],
         pages: portal::http::pages,
+        routes: dcat::http::routes,
         commands: &cli::COMMANDS,
         demo: Some(|state| Box::pin(demo::load(state))),
         assets: platform::assets::embedded::<Assets>,

@@ -15,7 +15,7 @@ use sea_orm_migration::prelude::*;
 use crate::catalogue::CATEGORIES;
 
 pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(Catalogue)]
+    vec![Box::new(Catalogue), Box::new(Harvest)]
 }
 
 struct Catalogue;
@@ -369,5 +369,98 @@ impl MigrationTrait for Catalogue {
             .await?;
         }
         Ok(())
+    }
+}
+
+/// Harvest sources (other CKAN instances) and which of our datasets came
+/// from which source under which remote ID: a source's URL is unique, and
+/// a remote dataset maps to one of ours per source.
+struct Harvest;
+
+impl MigrationName for Harvest {
+    fn name(&self) -> &str {
+        "m20261218_000000_opendata_harvest"
+    }
+}
+
+#[derive(DeriveIden)]
+enum OpendataHarvestSource {
+    Table,
+    Id,
+    Url,
+    OrganisationId,
+    HighWater,
+    LastRunAt,
+    LastCreated,
+    LastUpdated,
+    LastUnchanged,
+    LastDeleted,
+    LastFailed,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum OpendataHarvested {
+    Table,
+    DatasetId,
+    SourceId,
+    RemoteId,
+    RemoteName,
+    RemoteModified,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Harvest {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        use OpendataHarvestSource as S;
+        let count = |c: S| ColumnDef::new(c).big_integer().not_null().default(0).to_owned();
+        m.create_table(
+            Table::create()
+                .table(S::Table)
+                .col(ColumnDef::new(S::Id).string_len(36).not_null().primary_key())
+                .col(ColumnDef::new(S::Url).string_len(2000).not_null().unique_key())
+                .col(ColumnDef::new(S::OrganisationId).string_len(36).null())
+                .col(ColumnDef::new(S::HighWater).string_len(64).null())
+                .col(ColumnDef::new(S::LastRunAt).timestamp_with_time_zone().null())
+                .col(count(S::LastCreated))
+                .col(count(S::LastUpdated))
+                .col(count(S::LastUnchanged))
+                .col(count(S::LastDeleted))
+                .col(count(S::LastFailed))
+                .col(ColumnDef::new(S::CreatedAt).timestamp_with_time_zone().not_null())
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(S::Table, S::OrganisationId)
+                        .to(OpendataOrganisation::Table, OpendataOrganisation::Id),
+                )
+                .to_owned(),
+        )
+        .await?;
+        use OpendataHarvested as H;
+        m.create_table(
+            Table::create()
+                .table(H::Table)
+                .col(ColumnDef::new(H::DatasetId).string_len(36).not_null().primary_key())
+                .col(ColumnDef::new(H::SourceId).string_len(36).not_null())
+                .col(ColumnDef::new(H::RemoteId).string_len(100).not_null())
+                .col(ColumnDef::new(H::RemoteName).string_len(100).not_null())
+                .col(ColumnDef::new(H::RemoteModified).string_len(64).not_null())
+                .foreign_key(
+                    ForeignKey::create().from(H::Table, H::DatasetId).to(OpendataDataset::Table, OpendataDataset::Id),
+                )
+                .foreign_key(ForeignKey::create().from(H::Table, H::SourceId).to(S::Table, S::Id))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("opendata_harvested_remote")
+                .table(H::Table)
+                .col(H::SourceId)
+                .col(H::RemoteId)
+                .unique()
+                .to_owned(),
+        )
+        .await
     }
 }

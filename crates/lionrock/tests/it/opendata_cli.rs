@@ -132,3 +132,34 @@ async fn reindex_rebuilds_the_index_a_server_then_searches() {
     assert!(message.contains("in use by another lionrock process"), "{message}");
     assert!(served.terminate());
 }
+
+/// `opendata harvest URL --json` copies a served lionrock's public
+/// datasets into another installation (mirroring its organisations), then
+/// finds nothing new; a source that cannot be reached is one line, exit 1.
+#[tokio::test]
+async fn harvest_copies_a_served_catalogue_then_only_changes() {
+    platform::install_crypto_provider();
+    let source = tempfile::tempdir().unwrap();
+    assert!(run(lionrock(source.path()).args(["keys", "init"])).status.success());
+    let made = json_of(&run(lionrock(source.path()).args(["opendata", "generate", "--count", "20", "--json"])));
+    assert_eq!(made["datasets"], 20);
+    let served = Served::start({
+        let mut cmd = lionrock(source.path());
+        cmd.args(["serve", "--json", "--listen", "127.0.0.1:0"]);
+        cmd
+    });
+    let target = tempfile::tempdir().unwrap();
+    assert!(run(lionrock(target.path()).args(["keys", "init"])).status.success());
+    let first = json_of(&run(lionrock(target.path()).args(["opendata", "harvest", &served.base, "--json"])));
+    // Number 0 is private and a draft; the other 19 are public.
+    assert_eq!((first["created"].as_u64(), first["failed"].as_u64()), (Some(19), Some(0)), "{first}");
+    let again = json_of(&run(lionrock(target.path()).args(["opendata", "harvest", &served.base, "--json"])));
+    assert_eq!((again["created"].as_u64(), again["updated"].as_u64()), (Some(0), Some(0)), "{again}");
+    assert!(served.terminate());
+
+    let gone = run(lionrock(target.path()).args(["opendata", "harvest", "http://127.0.0.1:9", "--json"]));
+    assert_eq!(gone.status.code(), Some(1), "{}", stderr(&gone));
+    let message = stderr(&gone);
+    assert_eq!(message.trim().lines().count(), 1, "{message}");
+    assert!(message.contains("cannot connect"), "{message}");
+}

@@ -67,3 +67,10 @@ opendata-frequency-quarterly = Quarterly
 opendata-frequency-yearly = Yearly
 opendata-frequency-irregular = Irregular
 opendata-frequency-not-updated = Not updated
+
+# The catalogue's exports (DCAT-AP, DCAT-US).
+opendata-dcat-title = Lionrock open data catalogue
+opendata-exports = Machine-readable catalogue
+opendata-export-turtle = DCAT-AP (Turtle)
+opendata-export-jsonld = DCAT-AP (JSON-LD)
+opendata-export-data-json = DCAT-US (data.json)

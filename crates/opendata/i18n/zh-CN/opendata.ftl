@@ -60,3 +60,10 @@ opendata-frequency-quarterly = 每季
 opendata-frequency-yearly = 每年
 opendata-frequency-irregular = 不定期
 opendata-frequency-not-updated = 不再更新
+
+# The catalogue's exports (DCAT-AP, DCAT-US).
+opendata-dcat-title = 狮子山开放数据目录
+opendata-exports = 机读目录
+opendata-export-turtle = DCAT-AP (Turtle)
+opendata-export-jsonld = DCAT-AP (JSON-LD)
+opendata-export-data-json = DCAT-US (data.json)

@@ -570,7 +570,7 @@ async fn record_change(txn: &DatabaseTransaction, dataset_id: &str, at: OffsetDa
 
 /// Tells every server's search index that the catalogue changed (a hint:
 /// an index that misses it catches up at its next search or round).
-async fn announce(state: &AppState, seq: i64) {
+pub(crate) async fn announce(state: &AppState, seq: i64) {
     if let Err(error) = state.events.publish(&state.db, &super::Changed { seq }).await {
         tracing::warn!(%error, "could not announce a catalogue change");
     }
@@ -727,21 +727,34 @@ async fn set_resources(txn: &DatabaseTransaction, dataset_id: &str, given: &[Res
 /// Makes a dataset with its tags, categories and resources.
 pub async fn create_dataset(state: &AppState, input: &DatasetInput, actor: &Actor) -> Result<Dataset, WriteError> {
     let txn = platform::db::begin_write(&state.db).await?;
-    let (owner, groups) = resolve(&txn, input).await?;
-    if dataset::Entity::find().filter(dataset::Column::Name.eq(input.name.as_str())).one(&txn).await?.is_some() {
+    let (id, seq) = insert_dataset(&txn, state, input, actor).await?;
+    txn.commit().await?;
+    announce(state, seq).await;
+    dataset(&state.db, &id).await?.ok_or(WriteError::NotFound)
+}
+
+/// `create_dataset`'s writes in the caller's transaction (which may add
+/// its own, as a harvest does): the new ID and its change number, to
+/// [`announce`] after the commit.
+pub(crate) async fn insert_dataset(
+    txn: &DatabaseTransaction,
+    state: &AppState,
+    input: &DatasetInput,
+    actor: &Actor,
+) -> Result<(String, i64), WriteError> {
+    let (owner, groups) = resolve(txn, input).await?;
+    if dataset::Entity::find().filter(dataset::Column::Name.eq(input.name.as_str())).one(txn).await?.is_some() {
         return Err(invalid("name", "That URL is already in use."));
     }
     let id = Uuid::now_v7().to_string();
     let row = dataset_row(id.clone(), input, owner.id, platform::db::now());
     let at = row.modified_at;
-    dataset::ActiveModel::from(row).insert(&txn).await.map_err(name_taken)?;
-    set_links(&txn, &id, &input.tags, &groups).await?;
-    set_resources(&txn, &id, input.resources.as_deref().unwrap_or_default()).await?;
-    audit::record(&txn, &state.keys, actor.entry("opendata.dataset.create", format!("dataset:{id}"))).await?;
-    let seq = record_change(&txn, &id, at).await?;
-    txn.commit().await?;
-    announce(state, seq).await;
-    dataset(&state.db, &id).await?.ok_or(WriteError::NotFound)
+    dataset::ActiveModel::from(row).insert(txn).await.map_err(name_taken)?;
+    set_links(txn, &id, &input.tags, &groups).await?;
+    set_resources(txn, &id, input.resources.as_deref().unwrap_or_default()).await?;
+    audit::record(txn, &state.keys, actor.entry("opendata.dataset.create", format!("dataset:{id}"))).await?;
+    let seq = record_change(txn, &id, at).await?;
+    Ok((id, seq))
 }
 
 /// Replaces a dataset's metadata (and its resources, when the input names them).
@@ -752,31 +765,43 @@ pub async fn update_dataset(
     actor: &Actor,
 ) -> Result<Dataset, WriteError> {
     let txn = platform::db::begin_write(&state.db).await?;
-    let Some(old) = dataset::Entity::find_by_id(id).one(&txn).await? else { return Err(WriteError::NotFound) };
+    let seq = replace_dataset(&txn, state, id, input, actor).await?;
+    txn.commit().await?;
+    announce(state, seq).await;
+    dataset(&state.db, id).await?.ok_or(WriteError::NotFound)
+}
+
+/// `update_dataset`'s writes in the caller's transaction: the change
+/// number, to [`announce`] after the commit.
+pub(crate) async fn replace_dataset(
+    txn: &DatabaseTransaction,
+    state: &AppState,
+    id: &str,
+    input: &DatasetInput,
+    actor: &Actor,
+) -> Result<i64, WriteError> {
+    let Some(old) = dataset::Entity::find_by_id(id).one(txn).await? else { return Err(WriteError::NotFound) };
     if old.state == State::Deleted.as_str() {
         return Err(WriteError::NotFound);
     }
-    let (owner, groups) = resolve(&txn, input).await?;
+    let (owner, groups) = resolve(txn, input).await?;
     let taken = dataset::Entity::find()
         .filter(dataset::Column::Name.eq(input.name.as_str()))
         .filter(dataset::Column::Id.ne(id))
-        .one(&txn)
+        .one(txn)
         .await?;
     if taken.is_some() {
         return Err(invalid("name", "That URL is already in use."));
     }
     let row = dataset_row(old.id.clone(), input, owner.id, old.created_at);
     let at = row.modified_at;
-    dataset::ActiveModel::from(row).reset_all().update(&txn).await.map_err(name_taken)?;
-    set_links(&txn, id, &input.tags, &groups).await?;
+    dataset::ActiveModel::from(row).reset_all().update(txn).await.map_err(name_taken)?;
+    set_links(txn, id, &input.tags, &groups).await?;
     if let Some(resources) = &input.resources {
-        set_resources(&txn, id, resources).await?;
+        set_resources(txn, id, resources).await?;
     }
-    audit::record(&txn, &state.keys, actor.entry("opendata.dataset.update", format!("dataset:{id}"))).await?;
-    let seq = record_change(&txn, id, at).await?;
-    txn.commit().await?;
-    announce(state, seq).await;
-    dataset(&state.db, id).await?.ok_or(WriteError::NotFound)
+    audit::record(txn, &state.keys, actor.entry("opendata.dataset.update", format!("dataset:{id}"))).await?;
+    Ok(record_change(txn, id, at).await?)
 }
 
 /// Marks a dataset deleted (kept for the audit trail; shown to no one).

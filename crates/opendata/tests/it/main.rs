@@ -6,6 +6,8 @@
 mod api;
 mod browser;
 mod ckanapi;
+mod dcat;
+mod harvest;
 mod pages;
 mod search;
 mod support;
