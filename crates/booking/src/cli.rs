@@ -8,7 +8,6 @@ use std::path::PathBuf;
 use clap::{Args, FromArgMatches, Subcommand};
 use platform::cli::{Command, Context, Failure};
 use platform::error::DomainError;
-use sea_orm::EntityTrait;
 
 use crate::setup;
 
@@ -102,17 +101,10 @@ async fn officers(ctx: Context, centre: &str, set: Option<Vec<String>>) -> Resul
                 }
             })?
         }
-        None => {
-            if crate::programmes::store::centre::Entity::find_by_id(centre)
-                .one(&state.db)
-                .await
-                .map_err(Failure::runtime)?
-                .is_none()
-            {
-                return Err(Failure::usage(format!("no centre has the ID {centre:?}")));
-            }
-            crate::officers::store::officers_at(&state.db, centre).await.map_err(Failure::runtime)?
-        }
+        None => crate::officers::store::officers_of_centre(&state.db, centre)
+            .await
+            .map_err(Failure::runtime)?
+            .ok_or_else(|| Failure::usage(format!("no centre has the ID {centre:?}")))?,
     };
     let text = if officers.is_empty() { format!("nobody works at centre {centre}") } else { officers.join("\n") };
     ctx.print(serde_json::json!({ "centre_id": centre, "officers": officers }), text);

@@ -18,7 +18,6 @@ use platform::extract::{ApiJson, PageForm};
 use platform::form::FormErrors;
 use platform::page::PageContext;
 use platform::principal::{Admin, Require, RequireScope};
-use sea_orm::EntityTrait;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -580,10 +579,8 @@ pub(crate) async fn centre_officers(
     _admin: Require<Admin>,
     Path(id): Path<String>,
 ) -> Result<Json<CentreOfficers>, AppError> {
-    if crate::programmes::store::centre::Entity::find_by_id(&id).one(&state.db).await?.is_none() {
-        return Err(BookingError::UnknownCentre.into());
-    }
-    Ok(Json(CentreOfficers { officers: store::officers_at(&state.db, &id).await? }))
+    let officers = store::officers_of_centre(&state.db, &id).await?.ok_or(BookingError::UnknownCentre)?;
+    Ok(Json(CentreOfficers { officers }))
 }
 
 /// `PUT /api/v1/booking/admin/centres/{id}/officers`.

@@ -88,6 +88,14 @@ pub async fn officers_at(db: &impl ConnectionTrait, centre_id: &str) -> Result<V
     Ok(rows.into_iter().map(|r| r.account_id).collect())
 }
 
+/// The officers who work at `centre_id`, or `None` when there is no such centre.
+pub async fn officers_of_centre(db: &impl ConnectionTrait, centre_id: &str) -> Result<Option<Vec<String>>, DbErr> {
+    if centre::Entity::find_by_id(centre_id).one(db).await?.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(officers_at(db, centre_id).await?))
+}
+
 /// Sets who works at `centre_id` to exactly `officers` (account IDs, checked
 /// by the caller), with an audit entry by `actor` naming the centre; those
 /// assigned before keep their assignment's date. Returns the officers now
