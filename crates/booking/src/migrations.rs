@@ -20,6 +20,7 @@ pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(Repeatable),
         Box::new(NoticeTally),
         Box::new(CentreOfficers),
+        Box::new(CoarseSpecimenTimes),
     ]
 }
 
@@ -751,5 +752,45 @@ impl MigrationTrait for CentreOfficers {
                 .to_owned(),
         )
         .await
+    }
+}
+
+/// Specimens recorded before their times were kept to the hour: their
+/// collection and notice times are truncated now, so old rows cannot be
+/// joined to bookings by time either. (Their UUIDv7 IDs stay: re-keying
+/// them would rewrite the link table too; new specimens get random IDs.)
+struct CoarseSpecimenTimes;
+
+impl MigrationName for CoarseSpecimenTimes {
+    fn name(&self) -> &str {
+        "m20261201_120000_booking_coarse_specimen_times"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CoarseSpecimenTimes {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        use sea_orm::{ConnectionTrait, Statement};
+        type At = Option<time::OffsetDateTime>;
+        let db = m.get_connection();
+        let backend = db.get_database_backend();
+        let select = "SELECT id, collected_at, notified_at FROM booking_specimen";
+        let rows = db.query_all_raw(Statement::from_string(backend, select)).await?;
+        let update = match backend {
+            sea_orm::DatabaseBackend::Postgres => {
+                "UPDATE booking_specimen SET collected_at = $1, notified_at = $2 WHERE id = $3"
+            }
+            _ => "UPDATE booking_specimen SET collected_at = ?, notified_at = ? WHERE id = ?",
+        };
+        for row in rows {
+            let id: String = row.try_get("", "id")?;
+            let collected: time::OffsetDateTime = row.try_get("", "collected_at")?;
+            let notified: At = row.try_get("", "notified_at")?;
+            let (collected, notified) =
+                (crate::specimens::store::coarse(collected), notified.map(crate::specimens::store::coarse));
+            let values = [collected.into(), notified.into(), id.into()];
+            db.execute_raw(Statement::from_sql_and_values(backend, update, values)).await?;
+        }
+        Ok(())
     }
 }

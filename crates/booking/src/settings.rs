@@ -21,16 +21,16 @@ pub struct Settings {
     /// address or an IPv6 /64, as `server.trusted_proxies` reveals it);
     /// more are refused with 429.
     pub live_max_streams_per_client: u32,
-    /// Notices of a resident's own acts (booked, cancelled, moved) sent to
-    /// one e-mail address or phone number per local day; more are dropped
-    /// (SMS cost money: "SMS pumping"). Reminders and closure notices do
-    /// not count.
+    /// Notices of a resident's own acts (booked, cancelled, moved) and
+    /// reminders sent to one e-mail address or phone number per local day;
+    /// more are dropped (SMS cost money: "SMS pumping"). Results and
+    /// closure notices do not count.
     pub notices_per_contact_per_day: u32,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { live_max_streams: 5_000, live_max_streams_per_client: 20, notices_per_contact_per_day: 10 }
+        Self { live_max_streams: 5_000, live_max_streams_per_client: 20, notices_per_contact_per_day: 20 }
     }
 }
 

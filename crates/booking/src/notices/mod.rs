@@ -35,12 +35,13 @@ pub enum Notice {
 }
 
 impl Notice {
-    /// Whether the notice answers the resident's own act (booked,
-    /// cancelled, moved), which they can repeat at will: those count
-    /// against the contact's daily cap (`store::enqueue_capped`).
-    /// Reminders, results and closures are bounded by the bookings.
-    pub fn answers_residents_act(self) -> bool {
-        matches!(self, Notice::Confirmed | Notice::Cancelled | Notice::Rescheduled)
+    /// Whether the notice counts against its contact's daily cap
+    /// (`store::enqueue_capped`): those of the resident's own acts (booked,
+    /// cancelled, moved), which they can repeat at will, and the reminders
+    /// those acts bring (a booking made or moved into tomorrow is reminded
+    /// on the job's next run). Results and closures are not capped.
+    pub fn capped(self) -> bool {
+        matches!(self, Notice::Confirmed | Notice::Cancelled | Notice::Rescheduled | Notice::Reminder)
     }
 
     pub(crate) fn key(self) -> &'static str {

@@ -63,7 +63,7 @@ pub async fn enqueue(
 ) -> Result<(), AppError> {
     if let Some(contact) = contact {
         let message = message(state, notice, contact, about);
-        if notice.answers_residents_act() {
+        if notice.capped() {
             enqueue_capped(state, txn, message).await?;
         } else {
             platform::outbox::enqueue(txn, message).await?;
@@ -72,10 +72,11 @@ pub async fn enqueue(
     Ok(())
 }
 
-/// Puts a notice of a resident's own act (booked, cancelled, moved) in the
-/// outbox inside `txn`, unless its contact has had
+/// Puts a notice of a resident's own act (booked, cancelled, moved) or a
+/// reminder in the outbox inside `txn`, unless its contact has had
 /// `notices_per_contact_per_day` of them today (local day): a loop of
-/// booking and cancelling must not send the city's SMS without end. The
+/// booking and cancelling (or moving into tomorrow, which brings a
+/// reminder) must not send the city's SMS without end. The
 /// count is kept in the database (`booking_notice_tally`, by a keyed blind
 /// index of the contact), in `txn`, so every server counts alike and a
 /// rolled-back booking counts nothing. A notice over the cap is dropped,

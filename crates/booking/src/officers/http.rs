@@ -469,7 +469,8 @@ impl utoipa::IntoResponses for CheckInProblems {
         `booking/already-attended`, cancelled 409 `booking/already-cancelled`. An unknown reference is 404 \
         `booking/unknown-reference` and counts against the officer: past the hour's limit every look-up is \
         429 `booking/too-many-look-ups`. A booking at a centre the officer is not assigned to (see \
-        `PUT /api/v1/booking/admin/centres/{id}/officers`) is 403 `booking/other-centre`. A testing programme's \
+        `PUT /api/v1/booking/admin/centres/{id}/officers`) is 403 `booking/other-centre`, and counts against \
+        the officer like an unknown reference. A testing programme's \
         attendance carries its new specimen code.",
     params(platform::openapi::IdempotencyKey),
     request_body(content = CheckInRequest, content_type = "application/json"),
@@ -511,7 +512,8 @@ impl utoipa::IntoResponses for WalkInProblems {
     tag = "booking",
     operation_id = "registerWalkIn",
     summary = "Register a person at the centre without a prior booking",
-    description = "For officers with the `booking-staff` scope. Takes a place in one of today's slots as a \
+    description = "For officers with the `booking-staff` scope, at a centre they are assigned to (another \
+        centre's slot is 403 `booking/other-centre`). Takes a place in one of today's slots as a \
         booking does (409 `booking/full` when none is left; 409 `booking/wrong-day` for another day's slot) and \
         marks it attended. The document is sealed and blind-indexed; a person holding a booking for this \
         programme step already is 409 `booking/duplicate`. A programme with an age rule needs the `birthdate` \
@@ -564,6 +566,18 @@ impl utoipa::IntoResponses for CentreOfficerProblems {
     }
 }
 
+struct CentreOfficerReadProblems;
+
+impl utoipa::IntoResponses for CentreOfficerReadProblems {
+    fn responses() -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::Response>> {
+        platform::openapi::problems(&[
+            ErrorKind::Unauthenticated.problem(),
+            ErrorKind::Forbidden.problem(),
+            BookingError::UnknownCentre.problem(),
+        ])
+    }
+}
+
 /// `GET /api/v1/booking/admin/centres/{id}/officers`.
 #[utoipa::path(
     get,
@@ -572,7 +586,7 @@ impl utoipa::IntoResponses for CentreOfficerProblems {
     operation_id = "getCentreOfficers",
     summary = "The officers who work at a centre",
     params(("id" = String, Path, description = "The centre's ID.")),
-    responses((status = 200, description = "The officers' account IDs.", body = CentreOfficers), CentreOfficerProblems)
+    responses((status = 200, description = "The officers' account IDs.", body = CentreOfficers), CentreOfficerReadProblems)
 )]
 pub(crate) async fn centre_officers(
     State(state): State<AppState>,

@@ -97,9 +97,11 @@ pub async fn officers_of_centre(db: &impl ConnectionTrait, centre_id: &str) -> R
 }
 
 /// Sets who works at `centre_id` to exactly `officers` (account IDs, checked
-/// by the caller), with an audit entry by `actor` naming the centre; those
-/// assigned before keep their assignment's date. Returns the officers now
-/// assigned.
+/// by the caller), with an audit entry by `actor` for each officer added
+/// (`booking.centre.officer_added`) or removed (`…_removed`), on the object
+/// `centre:{id}/account:{id}`; those assigned before keep their
+/// assignment's date. The centre's row is locked, so two replacements at
+/// once apply one after the other. Returns the officers now assigned.
 pub async fn set_officers(
     state: &AppState,
     centre_id: &str,
@@ -107,27 +109,37 @@ pub async fn set_officers(
     actor: &str,
 ) -> Result<Vec<String>, AppError> {
     let txn = platform::db::begin_write(&state.db).await?;
-    if centre::Entity::find_by_id(centre_id).one(&txn).await?.is_none() {
+    if centre::Entity::find_by_id(centre_id).lock_exclusive().one(&txn).await?.is_none() {
         return Err(BookingError::UnknownCentre.into());
     }
     let before = officers_at(&txn, centre_id).await?;
-    assignment::Entity::delete_many()
-        .filter(assignment::Column::CentreId.eq(centre_id))
-        .filter(assignment::Column::AccountId.is_not_in(officers.iter().map(String::as_str)))
-        .exec(&txn)
-        .await?;
+    let removed: Vec<&String> = before.iter().filter(|o| !officers.contains(o)).collect();
+    let added: Vec<&String> = officers.iter().filter(|o| !before.contains(o)).collect();
+    if !removed.is_empty() {
+        assignment::Entity::delete_many()
+            .filter(assignment::Column::CentreId.eq(centre_id))
+            .filter(assignment::Column::AccountId.is_in(removed.iter().map(|o| o.as_str())))
+            .exec(&txn)
+            .await?;
+    }
     let now = platform::db::now();
-    for officer in officers.iter().filter(|o| !before.contains(o)) {
+    for officer in &added {
         assignment::ActiveModel {
             centre_id: Set(centre_id.to_owned()),
-            account_id: Set(officer.clone()),
+            account_id: Set((*officer).clone()),
             assigned_at: Set(now),
         }
         .insert(&txn)
         .await?;
     }
-    let entry = AuditEntry::new(actor, "booking.centre.officers", format!("centre:{centre_id}"));
-    audit::record(&txn, &state.keys, entry).await?;
+    for (action, who) in added
+        .iter()
+        .map(|o| ("booking.centre.officer_added", o))
+        .chain(removed.iter().map(|o| ("booking.centre.officer_removed", o)))
+    {
+        let entry = AuditEntry::new(actor, action, format!("centre:{centre_id}/account:{who}"));
+        audit::record(&txn, &state.keys, entry).await?;
+    }
     let after = officers_at(&txn, centre_id).await?;
     txn.commit().await?;
     Ok(after)
@@ -207,9 +219,11 @@ pub async fn look_up(state: &AppState, officer: &str, typed: &str) -> Result<Boo
     let Some(found) = found else {
         return Err(BookingError::UnknownReference.into());
     };
-    release_look_up(state, officer, hour).await?;
-    // A true reference, but another centre's booking: not this officer's to see.
+    // A true reference, but another centre's booking: not this officer's to
+    // see, and the look-up stays counted (else an officer could test
+    // references against every centre without limit).
     require_works_at(state, officer, &found.centre.id).await?;
+    release_look_up(state, officer, hour).await?;
     Ok(found)
 }
 

@@ -61,15 +61,18 @@ pub(crate) mod link {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
-/// How finely a specimen's collection time is kept: to the quarter hour,
-/// so the laboratory's table cannot be joined to the bookings' by the
-/// attendance's exact time (separation of duties by data design, DESIGN §6).
-const COLLECTED_GRAIN_SECONDS: i64 = 15 * 60;
+/// How finely a specimen's times (collected, notified) are kept: to the
+/// hour, so the laboratory's table cannot be joined to the bookings' (or
+/// the audit log's) by the exact time of an attendance or a notice
+/// (separation of duties by data design, DESIGN §6); at a quiet centre a
+/// quarter hour often holds one attendance.
+pub const TIME_GRAIN_SECONDS: i64 = 60 * 60;
 
-/// `at` truncated to its quarter hour.
-fn coarse(at: OffsetDateTime) -> OffsetDateTime {
+/// `at` truncated to its hour (UTC; every zone lionrock serves is a whole
+/// or half hour off, and the laboratory reads the time, not the zone's hour).
+pub fn coarse(at: OffsetDateTime) -> OffsetDateTime {
     let seconds = at.unix_timestamp();
-    let floored = seconds - seconds.rem_euclid(COLLECTED_GRAIN_SECONDS);
+    let floored = seconds - seconds.rem_euclid(TIME_GRAIN_SECONDS);
     OffsetDateTime::from_unix_timestamp(floored).unwrap_or(at)
 }
 
@@ -211,7 +214,7 @@ pub async fn results_join(state: &AppState, specimen: specimen::Model) -> Result
 /// Marks the specimen's result notified, once (a conditional update), and
 /// writes the notice in the same transaction. `false` when it was already.
 pub async fn notify(state: &AppState, actor: &str, joined: &Joined) -> Result<bool, AppError> {
-    let now = platform::db::now();
+    let now = coarse(platform::db::now());
     let txn = platform::db::begin_write(&state.db).await?;
     let done = specimen::Entity::update_many()
         .col_expr(specimen::Column::NotifiedAt, Expr::value(now))
@@ -235,10 +238,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn collection_times_are_kept_to_the_quarter_hour() {
-        let at = time::macros::datetime!(2026-12-01 09:44:59.999 UTC);
-        assert_eq!(coarse(at), time::macros::datetime!(2026-12-01 09:30 UTC));
-        let on = time::macros::datetime!(2026-12-01 09:45 UTC);
+    fn specimen_times_are_kept_to_the_hour() {
+        let at = time::macros::datetime!(2026-12-01 09:59:59.999 UTC);
+        assert_eq!(coarse(at), time::macros::datetime!(2026-12-01 09:00 UTC));
+        let on = time::macros::datetime!(2026-12-01 10:00 UTC);
         assert_eq!(coarse(on), on);
     }
 }

@@ -12,14 +12,8 @@ use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 
 use crate::support::{
-    admin, availability, book, day, hkid, import, problem, resident, send, slots, spawn, testing_plan,
+    admin, availability, book, count, day, hkid, import, problem, resident, send, slots, spawn, testing_plan,
 };
-
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    let db = app.db();
-    let statement = Statement::from_string(db.get_database_backend(), sql.to_owned());
-    db.query_one_raw(statement).await.unwrap().unwrap().try_get::<i64>("", "n").unwrap()
-}
 
 async fn execute(app: &TestApp, sql: &str) {
     let db = app.db();

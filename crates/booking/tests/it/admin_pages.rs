@@ -19,7 +19,7 @@ use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 
 use crate::support::{
-    admin, admin_principal, availability, book, day, hkid, import, resident, slots, spawn, testing_plan,
+    admin, admin_principal, availability, book, count, day, hkid, import, resident, slots, spawn, testing_plan,
 };
 
 const INDEX: &str = "/en/admin/booking";
@@ -38,12 +38,6 @@ fn officer() -> Principal {
         time::OffsetDateTime::now_utc().unix_timestamp(),
     )
     .with_scopes(vec![booking::officers::STAFF_SCOPE.to_owned()])
-}
-
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    let db = app.db();
-    let statement = Statement::from_string(db.get_database_backend(), sql.to_owned());
-    db.query_one_raw(statement).await.unwrap().unwrap().try_get::<i64>("", "n").unwrap()
 }
 
 async fn html(client: &TestClient, path: &str) -> String {

@@ -162,15 +162,17 @@ async fn a_booking_loop_sends_at_most_the_daily_cap(backend: Backend) {
     assert_eq!(to(&address_of(&account)), 3, "six acts, three notices: {sent:?}");
     assert_eq!(to(&address_of(&other)), 1, "another contact has a count of its own");
 
-    // Over the cap the act still goes through; the reminder (the slot is
-    // tomorrow's) is not the resident's act, so it is sent.
+    // Over the cap the act still goes through, and the reminder its
+    // booking brings (the slot is tomorrow's) counts too: dropped. The
+    // other contact's reminder is sent.
     let booked: Value = book(&client, &slot, None).await.json().await.unwrap();
     assert_eq!(booked["status"], "confirmed", "the act goes through over the cap: {booked}");
-    assert_eq!(booking::bookings::store::remind_due(&app.state).await.unwrap(), 2);
+    assert_eq!(booking::bookings::store::remind_due(&app.state).await.unwrap(), 2, "both claimed");
     let sent = outbox(&app).await;
     let mine: Vec<_> = sent.iter().filter(|(r, _, _)| *r == address_of(&account)).collect();
-    assert_eq!(mine.len(), 4, "{mine:?}");
-    assert!(mine[3].1.starts_with("Reminder"), "{mine:?}");
+    assert_eq!(mine.len(), 3, "{mine:?}");
+    let theirs: Vec<_> = sent.iter().filter(|(r, _, _)| *r == address_of(&other)).collect();
+    assert!(theirs.len() == 2 && theirs[1].1.starts_with("Reminder"), "{theirs:?}");
     let tally = app
         .db()
         .query_one_raw(sea_orm::Statement::from_string(
@@ -181,7 +183,7 @@ async fn a_booking_loop_sends_at_most_the_daily_cap(backend: Backend) {
         .unwrap()
         .unwrap();
     let index: String = tally.try_get("", "contact_index").unwrap();
-    assert_eq!(tally.try_get::<i32>("", "sent").unwrap(), 7);
+    assert_eq!(tally.try_get::<i32>("", "sent").unwrap(), 8, "seven acts and a reminder");
     assert!(!index.contains('@') && index.len() == 64, "a blind index, not the address: {index}");
 
     // The job forgets tallies of days before yesterday, and only those.
@@ -201,3 +203,32 @@ async fn a_booking_loop_sends_at_most_the_daily_cap(backend: Backend) {
     assert_eq!(booking::notices::store::forget_old_tallies(&app.state).await.unwrap(), 0);
 }
 both_backends!(a_booking_loop_sends_at_most_the_daily_cap);
+
+/// Moving a booking back and forth among tomorrow's slots brings a move
+/// notice and, at the job's next run, a reminder each time: both count
+/// against the contact's cap, so the loop stops sending.
+async fn moving_back_and_forth_meets_the_cap_with_its_reminders(backend: Backend) {
+    let app = builder(backend)
+        .config(|c| {
+            c.section_mut("booking").insert("notices_per_contact_per_day".into(), 3.into());
+        })
+        .spawn()
+        .await;
+    import(&app, &testing_plan(3)).await;
+    let all = slots(&availability(&app.client(), "community-testing").await);
+    let (account, client) = resident(&app, IdentityLevel::Basic, Some(&hkid(140))).await;
+    let booked: Value = book(&client, &all[0].0, None).await.json().await.unwrap();
+    let path = format!("/api/v1/booking/bookings/{}/reschedule", booked["id"].as_str().unwrap());
+    let mut reminders = 0;
+    for n in 0..4 {
+        let to = &all[1 - n % 2].0;
+        let response = send(&client, Method::POST, &path, Some(&serde_json::json!({"slot_id": to})), None).await;
+        assert_eq!(response.status(), 200, "move {n}");
+        reminders += booking::bookings::store::remind_due(&app.state).await.unwrap();
+    }
+    assert_eq!(reminders, 4, "each move made the booking due again");
+    let sent = outbox(&app).await;
+    let mine: Vec<_> = sent.iter().filter(|(r, _, _)| *r == address_of(&account)).map(|m| &m.1).collect();
+    assert_eq!(mine.len(), 3, "a confirmation, a move and a reminder, then nothing: {mine:?}");
+}
+both_backends!(moving_back_and_forth_meets_the_cap_with_its_reminders);

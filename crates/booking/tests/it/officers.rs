@@ -225,11 +225,11 @@ async fn the_laboratory_cannot_reach_personal_data(backend: Backend) {
     let pending: Value = lab.get("/api/v1/booking/lab/specimens").await.json().await.unwrap();
     assert_eq!(pending["items"][0]["specimen_code"], code);
     // Nothing in the laboratory's table tells when the person came: the
-    // collection time is kept to the quarter hour and the ID is random
-    // (a UUIDv7 would carry the millisecond).
+    // collection time is kept to the hour and the ID is random (a UUIDv7
+    // would carry the millisecond).
     let collected = pending["items"][0]["collected_at"].as_str().unwrap();
     let collected = time::OffsetDateTime::parse(collected, &time::format_description::well_known::Rfc3339).unwrap();
-    assert_eq!((collected.minute() % 15, collected.second(), collected.nanosecond()), (0, 0, 0), "{collected}");
+    assert_eq!((collected.minute(), collected.second(), collected.nanosecond()), (0, 0, 0), "{collected}");
     let row = booking::specimens::store::specimen::Entity::find().one(app.db()).await.unwrap().unwrap();
     assert_eq!(uuid::Uuid::parse_str(&row.id).unwrap().get_version_num(), 4, "{}", row.id);
     let body = json!({"specimen_code": code, "result": "negative"});
@@ -386,6 +386,11 @@ async fn the_results_role_joins_and_notifies_once(backend: Backend) {
     assert_eq!(done.status(), 200);
     let done: Value = done.json().await.unwrap();
     assert!(done["notified_at"].is_string(), "{done}");
+    // Kept to the hour in the laboratory's table: the notice's exact time
+    // (its outbox row, its audit entry) does not find the specimen.
+    let row = booking::specimens::store::specimen::Entity::find().one(app.db()).await.unwrap().unwrap();
+    let at = row.notified_at.unwrap();
+    assert_eq!((at.minute(), at.second(), at.nanosecond()), (0, 0, 0), "{at}");
     let list: Value = results.get("/api/v1/booking/results").await.json().await.unwrap();
     assert_eq!(list["items"].as_array().unwrap().len(), 0, "notified once");
     let page = results.get("/zh-hk/officer/booking/results").await;
@@ -589,8 +594,32 @@ async fn centre_is_enforced(backend: Backend) {
     assert_eq!((status, body["errors"][0]["field"].as_str()), (422, Some("/officers/0")), "{body}");
     let (status, kind, _) = problem(send(&admin, Method::PUT, &path("nowhere"), Some(&list), None).await).await;
     assert_eq!((status, kind.as_str()), (404, "booking/unknown-centre"));
+    // Replaced: those kept keep working, those left out stop.
+    let c = officer(&[booking::officers::STAFF_SCOPE]);
+    let both = json!({"officers": [c.account_id.to_string(), listed["officers"][0]]});
+    let now: Value = send(&admin, Method::PUT, &path(&sha_tin), Some(&both), None).await.json().await.unwrap();
+    assert_eq!(now["officers"].as_array().unwrap().len(), 2, "{now}");
+    let c = app.sign_in_as(&c).await;
+    assert_eq!(check_in(&c, &other).await.status(), 200, "the officer added works there");
+    let added = "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'booking.centre.officer_added'";
+    assert_eq!(crate::support::count(&app, added).await, 3, "one entry an officer added");
     // Emptied: Sha Tin's officer can no longer check in there.
     assert_eq!(send(&admin, Method::PUT, &path(&sha_tin), Some(&list), None).await.status(), 200);
     assert_eq!(problem(check_in(&a, &other).await).await.1, "booking/other-centre");
 }
 both_backends!(centre_is_enforced);
+
+/// Another centre's true reference counts against the officer like an
+/// unknown one: an officer cannot test references against every centre.
+async fn other_centres_references_count_as_misses(backend: Backend) {
+    let app = spawn(backend).await;
+    import(&app, &testing_plan(2)).await;
+    let all = slots(&availability(&app.client(), "community-testing").await);
+    let (_, reference, _) = booked(&app, &all[0].0, 1).await;
+    let nobody = app.sign_in_as(&officer(&[booking::officers::STAFF_SCOPE])).await;
+    for _ in 0..booking::officers::LOOK_UP_MISSES_PER_HOUR {
+        assert_eq!(problem(check_in(&nobody, &reference).await).await.1, "booking/other-centre");
+    }
+    assert_eq!(problem(check_in(&nobody, &reference).await).await.1, "booking/too-many-look-ups");
+}
+both_backends!(other_centres_references_count_as_misses);

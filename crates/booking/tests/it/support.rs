@@ -267,3 +267,11 @@ pub fn admin_principal() -> platform::principal::Principal {
 pub fn day(app: &TestApp, plus: i64) -> time::Date {
     app.state.today() + time::Duration::days(plus)
 }
+
+/// The `n` column of the one row `sql` returns (a `COUNT(*) AS n`).
+pub async fn count(app: &TestApp, sql: &str) -> i64 {
+    use sea_orm::ConnectionTrait;
+    let db = app.db();
+    let statement = sea_orm::Statement::from_string(db.get_database_backend(), sql.to_owned());
+    db.query_one_raw(statement).await.unwrap().unwrap().try_get::<i64>("", "n").unwrap()
+}
