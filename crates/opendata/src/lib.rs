@@ -12,6 +12,8 @@
 //!   change sequence, facets.
 //! - `settings`: the `[opendata]` section (where the index lives).
 //! - `publishers`: who publishes for which organisation; API tokens.
+//! - `datastore`: a resource's data as a typed table (CKAN's `datastore_*`
+//!   actions), loaded from CSV or JSON files with per-row reports.
 //! - `ckan`: the Action API at `/api/3/action/{name}` and `/api/action/{name}`.
 //! - `portal`: the pages (home, search, dataset, organisation, category).
 //! - `demo`: `serve --demo`'s generated catalogue.
@@ -20,6 +22,7 @@
 pub mod catalogue;
 pub mod ckan;
 mod cli;
+pub mod datastore;
 pub mod demo;
 mod migrations;
 pub mod portal;

@@ -17,6 +17,7 @@ use serde_json::{Map, Value, json};
 use super::{Action, CkanError};
 use crate::catalogue::store::{self as catalogue, Actor, WriteError};
 use crate::catalogue::{self as rules, Dataset, Group, Organisation, Resource, ckan_time};
+use crate::datastore::{self, Refusal};
 use crate::publishers::store as publishers;
 use crate::search;
 
@@ -44,6 +45,17 @@ impl From<WriteError> for Failure {
             WriteError::Invalid(errors) => Failure::Ckan(CkanError::Validation(errors)),
             WriteError::NotFound => Failure::Ckan(CkanError::NotFound("dataset".to_owned())),
             WriteError::Db(e) => Failure::Internal(AppError::internal(e)),
+        }
+    }
+}
+
+impl From<datastore::http::Failure> for Failure {
+    fn from(e: datastore::http::Failure) -> Self {
+        match e {
+            datastore::http::Failure::Refused(Refusal::NotFound(m)) => Failure::Ckan(CkanError::NotFound(m)),
+            datastore::http::Failure::Refused(Refusal::Authorization(m)) => Failure::Ckan(CkanError::Authorization(m)),
+            datastore::http::Failure::Refused(Refusal::Validation(e)) => Failure::Ckan(CkanError::Validation(e)),
+            datastore::http::Failure::Db(e) => Failure::db(e),
         }
     }
 }
@@ -153,6 +165,26 @@ async fn act(
         Action::ResourceCreate => {
             let account = signed(&caller, action)?;
             resource_create(state, &params, &caller, &actor(account)).await
+        }
+        Action::DatastoreCreate
+        | Action::DatastoreUpsert
+        | Action::DatastoreDelete
+        | Action::DatastoreSearch
+        | Action::DatastoreInfo => {
+            let account = if action.reads_only() { caller.account.as_deref() } else { Some(signed(&caller, action)?) };
+            let who = datastore::http::Who {
+                account,
+                publishes: &caller.publishes,
+                request_id: Some(request_id.0.to_string()),
+            };
+            let answer = match action {
+                Action::DatastoreCreate => datastore::http::create(state, &params, &who).await,
+                Action::DatastoreUpsert => datastore::http::upsert(state, &params, &who).await,
+                Action::DatastoreDelete => datastore::http::delete(state, &params, &who).await,
+                Action::DatastoreInfo => datastore::http::info(state, &params, &who).await,
+                _ => datastore::http::search(state, &params, &who).await,
+            };
+            Ok(answer?)
         }
     }
 }
