@@ -90,32 +90,52 @@ impl<R: Read> Rows<R> {
                 Ok(Rows { header: names, source: Source::Csv(csv.into_byte_records()) })
             }
             Format::Json => {
-                let value: Value = serde_json::from_reader(std::io::BufReader::new(reader)).map_err(|e| {
+                let list: Vec<Ordered> = serde_json::from_reader(std::io::BufReader::new(reader)).map_err(|e| {
                     if e.is_io() {
                         FileError::Io(std::io::Error::other(e.to_string()))
                     } else {
-                        FileError::Malformed(format!("not JSON: {e}"))
+                        FileError::Malformed(format!("not a JSON array of objects: {e}"))
                     }
                 })?;
-                let Value::Array(list) = value else {
-                    return Err(FileError::Malformed("not a JSON array of objects".to_owned()));
-                };
                 let mut header: Vec<String> = Vec::new();
                 let mut rows = Vec::with_capacity(list.len());
-                for (i, item) in list.into_iter().enumerate() {
-                    let Value::Object(map) = item else {
-                        return Err(FileError::Malformed(format!("item {} of the array is not an object", i + 1)));
-                    };
-                    for key in map.keys() {
+                for Ordered(pairs) in list {
+                    for (key, _) in &pairs {
                         if !header.contains(key) {
                             header.push(key.clone());
                         }
                     }
-                    rows.push(map);
+                    rows.push(pairs.into_iter().collect::<Map<String, Value>>());
                 }
                 Ok(Rows { header, source: Source::Json(rows.into_iter()) })
             }
         }
+    }
+}
+
+/// A JSON object's members in the file's order (serde_json's map sorts
+/// them), so a JSON file's columns come in the order it names them.
+struct Ordered(Vec<(String, Value)>);
+
+impl<'de> serde::Deserialize<'de> for Ordered {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Ordered, D::Error> {
+        struct Members;
+        impl<'de> serde::de::Visitor<'de> for Members {
+            type Value = Ordered;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Ordered, A::Error> {
+                let mut out = Vec::new();
+                while let Some(member) = map.next_entry::<String, Value>()? {
+                    out.push(member);
+                }
+                Ok(Ordered(out))
+            }
+        }
+        d.deserialize_map(Members)
     }
 }
 
@@ -177,9 +197,9 @@ mod tests {
 
     #[test]
     fn json_is_an_array_of_objects() {
-        let data = br#"[{"a": 1, "b": "x"}, {"b": null, "c": true}]"#.to_vec();
+        let data = br#"[{"b": 1, "a": "x"}, {"a": null, "c": true}]"#.to_vec();
         let rows = Rows::open(std::io::Cursor::new(data), Format::Json).unwrap();
-        assert_eq!(rows.header, ["a", "b", "c"]);
+        assert_eq!(rows.header, ["b", "a", "c"], "in the file's order");
         let cells: Vec<Vec<String>> = rows.map(|r| r.unwrap().cells.unwrap()).collect();
         assert_eq!(cells, [vec!["1", "x", ""], vec!["", "", "true"]]);
         assert!(Rows::open(std::io::Cursor::new(b"{}".to_vec()), Format::Json).is_err());

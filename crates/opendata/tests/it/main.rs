@@ -6,6 +6,7 @@
 mod api;
 mod browser;
 mod ckanapi;
+mod datastore;
 mod pages;
 mod search;
 mod support;
