@@ -522,7 +522,7 @@ pub fn datastore_files() -> Vec<(&'static str, String)> {
         let date = start + time::Duration::days(day);
         let seed = stable(&format!("rain/{day}"));
         // Dry most days; showers, and a few black-rainstorm days in summer.
-        let mm = if seed % 3 == 0 { (seed % 900) as f64 / 10.0 } else { 0.0 };
+        let mm = if seed.is_multiple_of(3) { (seed % 900) as f64 / 10.0 } else { 0.0 };
         let _ = writeln!(rain, "{date},{mm:.1},Sha Tin");
     }
     let mut air = String::from("time,district,aqhi,health_risk\n");

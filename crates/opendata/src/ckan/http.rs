@@ -552,6 +552,8 @@ impl Failure {
 pub(crate) struct ActionQuery {
     /// `*_show`, `package_update`/`patch`/`delete`: the ID or name.
     id: Option<String>,
+    /// `datastore_search`: words each found in some text column (any case), or a JSON object
+    /// `{column: word}`.
     /// `package_search`: words that must all be found (any language; Traditional and Simplified
     /// Chinese alike; English by stem, or with a typo in a word of 4 letters or more);
     /// `field:value` terms too.
@@ -559,6 +561,7 @@ pub(crate) struct ActionQuery {
     /// `package_search`: `field:value` terms (`organization`, `groups`, `tags`, `res_format`,
     /// `license_id`, `language`, `name`), `-` to exclude, `"quotes"` around spaces.
     fq: Option<String>,
+    /// `datastore_search`: `column asc|desc`, comma-separated (`_id` by default).
     /// `package_search`: `score`, `metadata_modified`, `metadata_created`, `name` or `title_string`,
     /// each `asc` or `desc`, comma-separated; the first two keys count (then the name).
     sort: Option<String>,
@@ -583,12 +586,26 @@ pub(crate) struct ActionQuery {
     all_fields: Option<String>,
     /// `organization_show`, `group_show`: with their datasets.
     include_datasets: Option<String>,
-    /// `package_list`, `organization_list`, `group_list`: at most this many (1,000 by default and at most).
+    /// `package_list`, `organization_list`, `group_list`: at most this many (1,000 by default and at most);
+    /// `datastore_search`: rows, 100 by default, at most 32,000 (more is taken as 32,000).
     limit: Option<String>,
-    /// The `*_list` actions: names to skip.
+    /// The `*_list` actions: names to skip; `datastore_search`: rows to skip.
     offset: Option<String>,
     /// `tag_list`: only tags containing this text.
     query: Option<String>,
+    /// `datastore_search`, `datastore_info`: the resource whose table is read (`id` also works).
+    resource_id: Option<String>,
+    /// `datastore_search`: a JSON object `{column: value or [values]}` the rows must match
+    /// (each value read as its column's type).
+    filters: Option<String>,
+    /// `datastore_search`: the columns returned, comma-separated or a JSON list (every one by default).
+    fields: Option<String>,
+    /// `datastore_search`: only different rows of `fields`.
+    distinct: Option<String>,
+    /// `datastore_search`: with the number of matching rows (`total`; true by default).
+    include_total: Option<String>,
+    /// `datastore_search`: `objects` (the default) or `lists`.
+    records_format: Option<String>,
 }
 
 /// CKAN's envelope of a success.
@@ -619,11 +636,15 @@ pub(crate) struct ErrorEnvelope {
 
 const DESCRIPTION: &str = "CKAN's Action API v3, which CKAN clients (`ckanapi`, …) call unchanged. \
 Reads (`status_show`, `package_list`, `package_show`, `package_search`, `organization_list`, `organization_show`, \
-`group_list`, `group_show`, `tag_list`, `resource_show`) are open to anyone, by GET (parameters in the query) or \
+`group_list`, `group_show`, `tag_list`, `resource_show`, `datastore_search`, `datastore_info`) are open to anyone, by GET (parameters in the query) or \
 POST (a JSON object). Writes (`package_create`, `package_update`, `package_patch`, `package_delete`, \
-`resource_create`) need POST and an API token (`lionrock opendata token create`) in `Authorization` (the token \
+`resource_create`, `datastore_create`, `datastore_upsert`, `datastore_delete`) need POST and an API token (`lionrock opendata token create`) in `Authorization` (the token \
 itself, as CKAN takes it) or `X-CKAN-API-Key`, of an account that publishes for the dataset's organisation. \
-Texts come in English, Traditional and Simplified Chinese: `title` is the display text, `title_translated` \
+DataStore: `datastore_search` (filters, q, fields, sort, limit, offset, distinct, include_total) and \
+`datastore_info` read a resource's table, as the dataset's visibility allows; `datastore_create`, \
+`datastore_upsert` (method upsert, insert or update; the first and last by the table's primary key) and \
+`datastore_delete` write it, by a publisher of the dataset's organisation. Column names not in the table are \
+refused with a `Validation Error`. Texts come in English, Traditional and Simplified Chinese: `title` is the display text, `title_translated` \
 (`en`, `zh-HK`, `zh-CN`) every language. Private datasets and drafts are not found without such a token. \
 Answers are CKAN's envelope; refusals carry CKAN's `__type`.";
 

@@ -94,7 +94,7 @@ fn not_found(id: &str) -> Refusal {
 /// The resource and its dataset, when the caller may see them; for a write,
 /// only when the caller publishes for the dataset's organisation.
 async fn resource(state: &AppState, id: &str, who: &Who<'_>, write: bool) -> Result<(Resource, Dataset), Failure> {
-    let publishes = |d: &Dataset| who.publishes.iter().any(|o| *o == d.organisation.id);
+    let publishes = |d: &Dataset| who.publishes.contains(&d.organisation.id);
     let (resource, dataset) = catalogue::resource(&state.db, id)
         .await?
         .filter(|(_, d)| rules::visible(d.state, d.private, publishes(d)))

@@ -575,10 +575,10 @@ async fn fill<R: Read + Send>(
     loads: &Loads,
 ) -> Result<LoadReport, LoadError> {
     let txn = platform::db::begin_write(&state.db).await?;
-    let old = meta::Entity::find_by_id(resource_id).one(&*txn).await?.map(table_of);
+    let old = meta::Entity::find_by_id(resource_id).one(&txn).await?.map(table_of);
     let generation = old.as_ref().map_or(1, |t| t.generation + 1);
     let name = super::table_name(resource_id, generation).ok_or(LoadError::NotFound)?;
-    create_table(&*txn, &name, &fields).await?;
+    create_table(&txn, &name, &fields).await?;
     let per = super::batch_rows(fields.len());
     let mut batch = Vec::with_capacity(per);
     let (mut number, mut loaded, mut rejected) = (0u64, 0u64, 0u64);
@@ -602,13 +602,13 @@ async fn fill<R: Read + Send>(
             }
         }
         if batch.len() == per {
-            insert_rows(&*txn, &name, &fields, &batch).await?;
+            insert_rows(&txn, &name, &fields, &batch).await?;
             loaded += batch.len() as u64;
             batch.clear();
             loads.set(resource_id, number, total.max(number));
         }
     }
-    insert_rows(&*txn, &name, &fields, &batch).await?;
+    insert_rows(&txn, &name, &fields, &batch).await?;
     loaded += batch.len() as u64;
     if loaded == 0 && number > 0 {
         let first = problems.first().map(|p| {
@@ -633,12 +633,12 @@ async fn fill<R: Read + Send>(
         loaded_at: Some(now),
         modified_at: now,
     };
-    meta::Entity::delete_by_id(resource_id).exec(&*txn).await?;
-    meta::ActiveModel::from(meta_row(&table)).insert(&*txn).await?;
+    meta::Entity::delete_by_id(resource_id).exec(&txn).await?;
+    meta::ActiveModel::from(meta_row(&table)).insert(&txn).await?;
     if let Some(old) = &old {
         txn.execute_unprepared(&format!("DROP TABLE {}", quoted(&old.name))).await?;
     }
-    audit::record(&*txn, &state.keys, entry(actor, "opendata.datastore.load", resource_id)).await?;
+    audit::record(&txn, &state.keys, entry(actor, "opendata.datastore.load", resource_id)).await?;
     txn.commit().await?;
     Ok(LoadReport {
         resource_id: resource_id.to_owned(),
@@ -717,7 +717,7 @@ pub struct Create {
 pub async fn create(state: &AppState, resource_id: &str, c: &Create, actor: &Actor) -> Result<Table, StoreError> {
     let txn = platform::db::begin_write(&state.db).await?;
     let now = platform::db::now();
-    let existing = meta::Entity::find_by_id(resource_id).one(&*txn).await?.map(table_of);
+    let existing = meta::Entity::find_by_id(resource_id).one(&txn).await?.map(table_of);
     let mut table = match existing {
         Some(mut table) => {
             read_only(&table, c.force)?;
@@ -736,7 +736,7 @@ pub async fn create(state: &AppState, resource_id: &str, c: &Create, actor: &Act
                         }
                     }
                     None => {
-                        add_column(&*txn, &table.name, f).await?;
+                        add_column(&txn, &table.name, f).await?;
                         table.fields.push(f.clone());
                     }
                 }
@@ -755,7 +755,7 @@ pub async fn create(state: &AppState, resource_id: &str, c: &Create, actor: &Act
             }
             let name = super::table_name(resource_id, 1)
                 .ok_or_else(|| Refusal::invalid("resource_id", "Not a resource ID"))?;
-            create_table(&*txn, &name, &c.fields).await?;
+            create_table(&txn, &name, &c.fields).await?;
             Table {
                 resource_id: resource_id.to_owned(),
                 name,
@@ -775,15 +775,15 @@ pub async fn create(state: &AppState, resource_id: &str, c: &Create, actor: &Act
         if let Some(missing) = key.iter().find(|k| !table.fields.iter().any(|f| &f.id == *k)) {
             return Err(Refusal::invalid("primary_key", format!("field \"{missing}\" not in table")).into());
         }
-        set_primary_key(&*txn, &table.name, key).await.map_err(|e| unique_violation(e, key))?;
+        set_primary_key(&txn, &table.name, key).await.map_err(|e| unique_violation(e, key))?;
         table.primary_key = key.clone();
     }
-    insert_records(&*txn, &table, &c.records).await?;
-    table.row_count = count_rows(&*txn, &table.name).await?;
+    insert_records(&txn, &table, &c.records).await?;
+    table.row_count = count_rows(&txn, &table.name).await?;
     table.modified_at = now;
-    meta::Entity::delete_by_id(resource_id).exec(&*txn).await?;
-    meta::ActiveModel::from(meta_row(&table)).insert(&*txn).await?;
-    audit::record(&*txn, &state.keys, entry(actor, "opendata.datastore.create", resource_id)).await?;
+    meta::Entity::delete_by_id(resource_id).exec(&txn).await?;
+    meta::ActiveModel::from(meta_row(&table)).insert(&txn).await?;
+    audit::record(&txn, &state.keys, entry(actor, "opendata.datastore.create", resource_id)).await?;
     txn.commit().await?;
     Ok(table)
 }
@@ -819,17 +819,17 @@ pub async fn upsert(
     actor: &Actor,
 ) -> Result<Table, StoreError> {
     let txn = platform::db::begin_write(&state.db).await?;
-    let Some(mut table) = meta::Entity::find_by_id(resource_id).one(&*txn).await?.map(table_of) else {
+    let Some(mut table) = meta::Entity::find_by_id(resource_id).one(&txn).await?.map(table_of) else {
         return Err(Refusal::NotFound(format!("Resource \"{resource_id}\" was not found.")).into());
     };
     read_only(&table, force)?;
     if method == Method::Insert {
-        insert_records(&*txn, &table, records).await?;
+        insert_records(&txn, &table, records).await?;
     } else {
         if table.primary_key.is_empty() {
             return Err(Refusal::invalid("table", "table does not have a unique key defined").into());
         }
-        let pg = postgres(&*txn);
+        let pg = postgres(&txn);
         for (i, record) in records.iter().enumerate() {
             let cells =
                 super::record_cells(&table.fields, record, i + 1).map_err(|m| Refusal::invalid("records", m))?;
@@ -878,14 +878,14 @@ pub async fn upsert(
                         .collect();
                     return Err(Refusal::invalid("key", format!("key \"({})\" not found", shown.join(", "))).into());
                 }
-                insert_records(&*txn, &table, std::slice::from_ref(record)).await?;
+                insert_records(&txn, &table, std::slice::from_ref(record)).await?;
             }
         }
     }
-    table.row_count = count_rows(&*txn, &table.name).await?;
+    table.row_count = count_rows(&txn, &table.name).await?;
     table.modified_at = platform::db::now();
-    meta::ActiveModel::from(meta_row(&table)).reset_all().update(&*txn).await?;
-    audit::record(&*txn, &state.keys, entry(actor, "opendata.datastore.upsert", resource_id)).await?;
+    meta::ActiveModel::from(meta_row(&table)).reset_all().update(&txn).await?;
+    audit::record(&txn, &state.keys, entry(actor, "opendata.datastore.upsert", resource_id)).await?;
     txn.commit().await?;
     Ok(table)
 }
@@ -907,29 +907,29 @@ pub async fn delete(
     actor: &Actor,
 ) -> Result<Option<Table>, StoreError> {
     let txn = platform::db::begin_write(&state.db).await?;
-    let Some(mut table) = meta::Entity::find_by_id(resource_id).one(&*txn).await?.map(table_of) else {
+    let Some(mut table) = meta::Entity::find_by_id(resource_id).one(&txn).await?.map(table_of) else {
         return Err(Refusal::NotFound(format!("Resource \"{resource_id}\" was not found.")).into());
     };
     read_only(&table, force)?;
     let after = match filters {
         None => {
             txn.execute_unprepared(&format!("DROP TABLE {}", quoted(&table.name))).await?;
-            meta::Entity::delete_by_id(resource_id).exec(&*txn).await?;
+            meta::Entity::delete_by_id(resource_id).exec(&txn).await?;
             None
         }
         Some(filters) => {
             let filters = super::filters_of(filters, &table.fields).map_err(|m| Refusal::invalid("filters", m))?;
             let mut sql = Sql::new(txn.get_database_backend());
             sql.push(&format!("DELETE FROM {}", quoted(&table.name)));
-            push_where(&mut sql, &filters, None, &table.fields, postgres(&*txn));
+            push_where(&mut sql, &filters, None, &table.fields, postgres(&txn));
             txn.execute_raw(sql.statement()).await?;
-            table.row_count = count_rows(&*txn, &table.name).await?;
+            table.row_count = count_rows(&txn, &table.name).await?;
             table.modified_at = platform::db::now();
-            meta::ActiveModel::from(meta_row(&table)).reset_all().update(&*txn).await?;
+            meta::ActiveModel::from(meta_row(&table)).reset_all().update(&txn).await?;
             Some(table)
         }
     };
-    audit::record(&*txn, &state.keys, entry(actor, "opendata.datastore.delete", resource_id)).await?;
+    audit::record(&txn, &state.keys, entry(actor, "opendata.datastore.delete", resource_id)).await?;
     txn.commit().await?;
     Ok(after)
 }
