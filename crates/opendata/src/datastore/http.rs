@@ -204,7 +204,9 @@ pub async fn search(state: &AppState, params: &Map<String, Value>, who: &Who<'_>
     for f in &query.fields {
         fields.push(if f.id == super::ID { super::id_dict() } else { f.dict() });
     }
-    let start = format!("/api/3/action/datastore_search?resource_id={}", table.resource_id);
+    // CKAN's links to this page and the next, on the route that answered.
+    let action = "/api/3/action/{name}".replace("{name}", "datastore_search");
+    let start = format!("{action}?resource_id={}", table.resource_id);
     let mut result = json!({
         "resource_id": table.resource_id,
         "fields": fields,
