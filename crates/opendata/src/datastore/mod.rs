@@ -604,6 +604,7 @@ fn q_of(value: &Value, all: &[Field]) -> Result<Option<Q>, String> {
     let value = json_param(value).map_err(|()| "q must be text or a JSON object".to_owned())?;
     match value {
         Value::Null => Ok(None),
+        Value::String(s) if s.contains('\0') => Err("q must not contain a NUL character".to_owned()),
         Value::String(s) => {
             let words: Vec<String> = s.split_whitespace().map(str::to_lowercase).collect();
             if words.len() > 32 || s.len() > 500 {
@@ -617,7 +618,7 @@ fn q_of(value: &Value, all: &[Field]) -> Result<Option<Q>, String> {
                 if !all.iter().any(|f| &f.id == name) {
                     return Err(format!("field \"{}\" not in table", excerpt(name)));
                 }
-                let Some(word) = word.as_str().filter(|w| w.len() <= 500) else {
+                let Some(word) = word.as_str().filter(|w| w.len() <= 500 && !w.contains('\0')) else {
                     return Err(format!("field \"{}\": a text of at most 500 characters", excerpt(name)));
                 };
                 out.push((name.clone(), word.to_lowercase()));

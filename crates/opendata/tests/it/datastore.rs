@@ -152,6 +152,8 @@ async fn the_datastore_actions_answer_as_ckan_does(backend: Backend) {
         ("q=%7B%22nope%22%3A%22x%22%7D", "q"),
         ("distinct=maybe", "distinct"),
         ("records_format=csv", "records_format"),
+        ("q=a%00b", "q"),
+        ("filters=%7B%22district%22%3A%22a%5Cu0000b%22%7D", "filters"),
     ] {
         let (status, kind, error) = refusal(get(&c, "datastore_search", &search_query(&rid, query), None).await);
         assert_eq!((status, kind.as_str()), (409, "Validation Error"), "{query}: {error}");
@@ -290,6 +292,19 @@ async fn a_private_datasets_data_is_hidden(backend: Backend) {
     }
     let (status, kind, _) = refusal(post(&c, "datastore_delete", &json!({"resource_id": private}), Some(&epd)).await);
     assert_eq!((status, kind.as_str()), (404, "Not Found Error"), "not even its existence");
+
+    // A new resource made by datastore_create itself, as CKAN allows.
+    let body =
+        json!({"resource": {"package_id": "rainfall", "name": "Readings"}, "records": [{"station": "HKO", "mm": 0.5}]});
+    let (status, kind, _) = refusal(post(&c, "datastore_create", &body, Some(&epd)).await);
+    assert_eq!((status, kind.as_str()), (403, "Authorization Error"));
+    let made = result(post(&c, "datastore_create", &body, Some(&hko)).await);
+    let new_id = made["resource_id"].as_str().unwrap();
+    assert_ne!(new_id, public);
+    let shown = result(get(&c, "resource_show", &format!("id={new_id}"), None).await);
+    assert_eq!(shown["name"], "Readings");
+    let rows = result(get(&c, "datastore_search", &format!("resource_id={new_id}"), None).await);
+    assert_eq!(rows["records"], json!([{"_id": 1, "mm": 0.5, "station": "HKO"}]));
 }
 both_backends!(a_private_datasets_data_is_hidden);
 
