@@ -128,6 +128,7 @@ pub async fn create(state: &AppState, params: &Map<String, Value>, who: &Who<'_>
     let actor = who.actor()?;
     let records = super::records_of(params.get("records")).map_err(|m| Refusal::invalid("records", m))?;
     let inferred = super::infer_records(&records);
+    let inferred_only = params.get("fields").is_none_or(Value::is_null);
     let fields = match params.get("fields") {
         Some(v) if !v.is_null() => {
             super::fields_of(v, |id| inferred.iter().find(|f| f.id == id).map_or(super::Kind::Text, |f| f.kind))
@@ -166,7 +167,9 @@ pub async fn create(state: &AppState, params: &Map<String, Value>, who: &Who<'_>
         }
         _ => return Err(Refusal::invalid("resource_id", "Missing value").into()),
     };
-    let table = store::create(state, &id, &Create { fields, records, primary_key, force }, &actor).await?;
+    let table =
+        store::create(state, &id, &Create { fields, records, primary_key, force, inferred: inferred_only }, &actor)
+            .await?;
     let mut result = json!({"resource_id": id, "fields": fields_json(&table), "method": "insert"});
     if !table.primary_key.is_empty() {
         result["primary_key"] = json!(table.primary_key);

@@ -434,7 +434,8 @@ pub async fn search(db: &impl ConnectionTrait, table: &Table, s: &Search) -> Res
         let order: Vec<String> = s
             .sort
             .iter()
-            .map(|(f, desc)| format!("{} {}", quoted(&f.id), if *desc { "DESC" } else { "ASC" }))
+            // Nulls where PostgreSQL puts them by default (and CKAN shows them), on both databases.
+            .map(|(f, desc)| format!("{} {}", quoted(&f.id), if *desc { "DESC NULLS FIRST" } else { "ASC NULLS LAST" }))
             .collect();
         sql.push(" ORDER BY ").push(&order.join(", "));
     }
@@ -709,6 +710,9 @@ pub struct Create {
     /// `None`: keep the table's.
     pub primary_key: Option<Vec<String>>,
     pub force: bool,
+    /// Whether `fields` were learnt from the records (no `fields` given):
+    /// then a column the table has keeps its type without question.
+    pub inferred: bool,
 }
 
 /// `datastore_create`: makes the resource's table, or adds the new fields
@@ -723,7 +727,7 @@ pub async fn create(state: &AppState, resource_id: &str, c: &Create, actor: &Act
             read_only(&table, c.force)?;
             for f in &c.fields {
                 match table.fields.iter_mut().find(|old| old.id == f.id) {
-                    Some(old) if old.kind != f.kind => {
+                    Some(old) if old.kind != f.kind && !c.inferred => {
                         return Err(Refusal::invalid(
                             "fields",
                             format!("field \"{}\" is of type {}: a type cannot change", f.id, old.kind.name()),

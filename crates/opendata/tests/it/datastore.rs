@@ -219,6 +219,17 @@ async fn the_datastore_actions_answer_as_ckan_does(backend: Backend) {
     let more = json!({"resource_id": rid, "fields": [{"id": "notes", "type": "text"}], "records": [{"district": "Wan Chai", "day": "2026-06-03", "notes": "gauge moved"}]});
     result(post(&c, "datastore_create", &more, Some(&hko)).await);
     assert_eq!(page("").await["total"], 5);
+    // Records alone: columns the table has keep their types (20 is numeric here), new ones are added.
+    let records_only = json!({"resource_id": rid, "records": [{"district": "Wan Chai", "day": "2026-06-04", "rain_mm": 20, "wind": "N"}]});
+    result(post(&c, "datastore_create", &records_only, Some(&hko)).await);
+    let info = result(get(&c, "datastore_info", &format!("id={rid}"), None).await);
+    assert_eq!((info["schema"]["rain_mm"].as_str(), info["schema"]["wind"].as_str()), (Some("numeric"), Some("bool")));
+    assert_eq!(page("").await["total"], 6);
+    // Nulls sort last going up, first going down, on both databases.
+    let up = page("sort=gauge&fields=gauge").await;
+    assert_eq!(up["records"].as_array().unwrap().last().unwrap()["gauge"], Value::Null, "{up}");
+    let down = page("sort=gauge%20desc&fields=gauge").await;
+    assert_eq!(down["records"][0]["gauge"], Value::Null, "{down}");
     for fields in [
         json!([{"id": "rain_mm", "type": "text"}]),
         json!([{"id": "_secret", "type": "text"}]),
@@ -236,7 +247,7 @@ async fn the_datastore_actions_answer_as_ckan_does(backend: Backend) {
             .await,
     );
     assert_eq!(deleted["filters"], json!({"district": "Sha Tin"}));
-    assert_eq!(page("").await["total"], 3);
+    assert_eq!(page("").await["total"], 4);
     let (status, kind, _) = refusal(post(&c, "datastore_delete", &json!({"resource_id": rid}), Some(&epd)).await);
     assert_eq!((status, kind.as_str()), (403, "Authorization Error"));
     result(post(&c, "datastore_delete", &json!({"resource_id": rid}), Some(&hko)).await);
@@ -252,6 +263,7 @@ async fn the_datastore_actions_answer_as_ckan_does(backend: Backend) {
         [
             "opendata.datastore.create",
             "opendata.datastore.upsert",
+            "opendata.datastore.create",
             "opendata.datastore.create",
             "opendata.datastore.delete",
             "opendata.datastore.delete"
