@@ -318,7 +318,9 @@ async fn visible_dataset(state: &AppState, key: &str, caller: &Caller) -> Result
 
 async fn package_show(state: &AppState, params: &Map<String, Value>, caller: &Caller) -> Outcome {
     let key = required(params, "id")?;
-    Ok(package_dict(&visible_dataset(state, &key, caller).await?))
+    let mut dict = package_dict(&visible_dataset(state, &key, caller).await?);
+    mark_datastore(state, std::slice::from_mut(&mut dict)).await?;
+    Ok(dict)
 }
 
 async fn package_search(state: &AppState, params: &Map<String, Value>, caller: &Caller) -> Outcome {
@@ -351,12 +353,14 @@ async fn package_search(state: &AppState, params: &Map<String, Value>, caller: &
         search_facets.insert(field.as_str().to_owned(), json!({"title": field.as_str(), "items": items}));
     }
     let sort = search::text(params, "sort").unwrap_or_else(|| "score desc, metadata_modified desc".to_owned());
+    let mut results: Vec<Value> = found.results.iter().map(package_dict).collect();
+    mark_datastore(state, &mut results).await?;
     Ok(json!({
         "count": found.count,
         "sort": sort,
         "facets": facets,
         "search_facets": search_facets,
-        "results": found.results.iter().map(package_dict).collect::<Vec<_>>(),
+        "results": results,
     }))
 }
 
@@ -468,7 +472,30 @@ async fn resource_show(state: &AppState, params: &Map<String, Value>, caller: &C
         .map_err(Failure::db)?
         .filter(|(_, d)| rules::visible(d.state, d.private, caller.publishes_for(&d.organisation.id)))
         .ok_or_else(|| CkanError::NotFound("resource".to_owned()))?;
-    Ok(resource_dict(&resource, &dataset))
+    let mut dict = json!({"resources": [resource_dict(&resource, &dataset)]});
+    mark_datastore(state, std::slice::from_mut(&mut dict)).await?;
+    Ok(dict["resources"][0].take())
+}
+
+/// CKAN's `datastore_active` on each resource of these datasets: whether
+/// its data is in a DataStore table (clients look for it before calling
+/// `datastore_search`).
+async fn mark_datastore(state: &AppState, datasets: &mut [Value]) -> Result<(), Failure> {
+    let ids: Vec<String> = datasets
+        .iter()
+        .flat_map(|d| d["resources"].as_array().into_iter().flatten())
+        .filter_map(|r| r["id"].as_str().map(str::to_owned))
+        .collect();
+    let active = if ids.is_empty() {
+        Vec::new()
+    } else {
+        datastore::store::with_tables(&state.db, ids).await.map_err(Failure::db)?
+    };
+    for resource in datasets.iter_mut().flat_map(|d| d["resources"].as_array_mut().into_iter().flatten()) {
+        let on = resource["id"].as_str().is_some_and(|id| active.iter().any(|a| a == id));
+        resource["datastore_active"] = json!(on);
+    }
+    Ok(())
 }
 
 // ---- writes ----

@@ -76,7 +76,15 @@ async fn the_datastore_actions_answer_as_ckan_does(backend: Backend) {
     }
     let (status, kind, _) = refusal(get(&c, "datastore_create", &format!("resource_id={rid}"), Some(&hko)).await);
     assert_eq!((status, kind.as_str()), (400, "Bad Request"), "a write by GET");
+    let shown = result(get(&c, "resource_show", &format!("id={rid}"), None).await);
+    assert_eq!(shown["datastore_active"], false);
     let made = result(post(&c, "datastore_create", &create, Some(&hko)).await);
+    let shown = result(get(&c, "package_show", "id=rainfall", None).await);
+    assert_eq!(shown["resources"][0]["datastore_active"], true, "as CKAN marks a resource with data");
+    let shown = result(get(&c, "resource_show", &format!("id={rid}"), None).await);
+    assert_eq!(shown["datastore_active"], true);
+    let found = result(get(&c, "package_search", "q=rainfall", None).await);
+    assert_eq!(found["results"][0]["resources"][0]["datastore_active"], true);
     assert_eq!(made["resource_id"], rid.as_str());
     assert_eq!(made["primary_key"], json!(["district", "day"]));
     assert_eq!(made["fields"][0]["info"]["label"]["zh-HK"], "地區");
