@@ -205,4 +205,37 @@ mod tests {
         assert!(Rows::open(std::io::Cursor::new(b"{}".to_vec()), Format::Json).is_err());
         assert!(Rows::open(std::io::Cursor::new(b"[1]".to_vec()), Format::Json).is_err());
     }
+
+    proptest::proptest! {
+        // Any bytes at all: reading never panics, and every row is either
+        // cells or a reason (a load then reports it).
+        #[test]
+        fn any_bytes_read_without_panicking(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400)) {
+            for format in [Format::Csv, Format::Json] {
+                if let Ok(rows) = Rows::open(std::io::Cursor::new(bytes.clone()), format) {
+                    for row in rows.take(1000) {
+                        let _ = row;
+                    }
+                }
+            }
+        }
+
+        // What a CSV writer writes (quotes, commas, new lines, any script
+        // inside values) reads back as the same values, row by row.
+        #[test]
+        fn csv_values_read_back_as_written(
+            table in proptest::collection::vec(proptest::collection::vec("\\PC{0,12}|[\",\n\r ]{0,4}", 3), 1..30)
+        ) {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            w.write_record(["a", "b", "c"]).unwrap();
+            for row in &table {
+                w.write_record(row).unwrap();
+            }
+            let bytes = w.into_inner().unwrap();
+            let rows = Rows::open(std::io::Cursor::new(bytes), Format::Csv).unwrap();
+            proptest::prop_assert_eq!(&rows.header, &["a", "b", "c"]);
+            let read: Vec<Vec<String>> = rows.map(|r| r.unwrap().cells.unwrap()).collect();
+            proptest::prop_assert_eq!(read, table);
+        }
+    }
 }
