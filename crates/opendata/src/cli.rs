@@ -269,11 +269,17 @@ async fn datastore_load(
     let overrides = overrides.map_err(|e| Failure::usage(format!("--type {e}")))?;
     let reader = std::fs::File::open(file).map_err(|e| Failure::usage(format!("{}: {e}", file.display())))?;
     let state = ctx.state().await?;
-    let report =
-        datastore::store::load(&state, resource_id, reader, format, &overrides, actor).await.map_err(|e| match e {
-            LoadError::NotFound => Failure::usage(format!("{resource_id}: no such resource")),
-            other => Failure::runtime(format!("datastore load: {other}")),
-        })?;
+    let progress = |done: u64, total: u64| {
+        let percent = (done * 100).checked_div(total).unwrap_or(100);
+        eprint!("\rdatastore load: {done}/{total} rows ({percent}%)");
+    };
+    let loaded =
+        datastore::store::load_watched(&state, resource_id, reader, format, &overrides, actor, &progress).await;
+    eprintln!();
+    let report = loaded.map_err(|e| match e {
+        LoadError::NotFound => Failure::usage(format!("{resource_id}: no such resource")),
+        other => Failure::runtime(format!("datastore load: {other}")),
+    })?;
     let rate = report.rows_loaded as f64 / report.seconds.max(1e-9);
     let mut json = serde_json::to_value(&report).map_err(Failure::runtime)?;
     json["rows_per_second"] = json!(rate.round());

@@ -192,6 +192,7 @@ async fn a_file_loaded_on_the_command_line_is_served_by_datastore_search() {
         json!([{"row": 10_000, "line": 10_001, "column": "rain_mm", "value": "trace", "reason": "not a whole number"}])
     );
     assert!(report["rows_per_second"].as_f64().unwrap() > 0.0);
+    assert!(stderr(&out).contains("datastore load: 12000/12000 rows (100%)"), "{}", stderr(&out));
     let found = call(format!("/api/3/action/datastore_search?resource_id={rid}&limit=0")).await;
     assert_eq!(found["result"]["total"], 11_999, "{found}");
     let info = call(format!("/api/3/action/datastore_info?id={rid}")).await;

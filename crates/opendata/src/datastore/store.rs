@@ -511,10 +511,24 @@ pub fn progress(state: &AppState, resource_id: &str) -> Option<(u64, u64)> {
 pub async fn load<R: Read + Seek + Send>(
     state: &AppState,
     resource_id: &str,
+    reader: R,
+    format: Format,
+    overrides: &[(String, Kind)],
+    actor: &Actor,
+) -> Result<LoadReport, LoadError> {
+    load_watched(state, resource_id, reader, format, overrides, actor, &|_, _| {}).await
+}
+
+/// [`load`], telling `watch` the rows done and the rows in the file after
+/// each batch (the CLI's progress line).
+pub async fn load_watched<R: Read + Seek + Send>(
+    state: &AppState,
+    resource_id: &str,
     mut reader: R,
     format: Format,
     overrides: &[(String, Kind)],
     actor: &Actor,
+    watch: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<LoadReport, LoadError> {
     let started = std::time::Instant::now();
     if crate::catalogue::store::resource(&state.db, resource_id).await?.is_none() {
@@ -524,7 +538,7 @@ pub async fn load<R: Read + Seek + Send>(
     reader.seek(SeekFrom::Start(0)).map_err(FileError::from)?;
     let loads = state.extension(|_| Loads::default());
     loads.set(resource_id, 0, total);
-    let outcome = fill(state, resource_id, &mut reader, format, fields, total, actor, &loads).await;
+    let outcome = fill(state, resource_id, &mut reader, format, fields, total, actor, &loads, watch).await;
     loads.end(resource_id);
     let mut report = outcome?;
     report.seconds = started.elapsed().as_secs_f64();
@@ -574,6 +588,7 @@ async fn fill<R: Read + Send>(
     total: u64,
     actor: &Actor,
     loads: &Loads,
+    watch: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<LoadReport, LoadError> {
     let txn = platform::db::begin_write(&state.db).await?;
     let old = meta::Entity::find_by_id(resource_id).one(&txn).await?.map(table_of);
@@ -607,10 +622,12 @@ async fn fill<R: Read + Send>(
             loaded += batch.len() as u64;
             batch.clear();
             loads.set(resource_id, number, total.max(number));
+            watch(number, total.max(number));
         }
     }
     insert_rows(&txn, &name, &fields, &batch).await?;
     loaded += batch.len() as u64;
+    watch(number, total.max(number));
     if loaded == 0 && number > 0 {
         let first = problems.first().map(|p| {
             let column = p.column.as_deref().map(|c| format!(", column \"{c}\"")).unwrap_or_default();

@@ -357,9 +357,16 @@ async fn a_bad_row_is_reported_and_the_rest_loaded(backend: Backend) {
     let (_, _, rid, _) = catalogue_with_resources(&app).await;
     // The 10,000th of 12,000 rows does not fit the type the publisher gave its column.
     let file = csv_of(rows(12_000, 10_000, "Sha Tin,2026-01-05,n/a"));
-    let report = datastore::load(&app.state, &rid, file, Format::Csv, &[("pm25".to_owned(), Kind::Int)], &actor())
-        .await
-        .unwrap();
+    let seen = std::sync::Mutex::new(Vec::new());
+    let watch = |done: u64, total: u64| seen.lock().unwrap().push((done, total));
+    let overrides = [("pm25".to_owned(), Kind::Int)];
+    let report =
+        datastore::load_watched(&app.state, &rid, file, Format::Csv, &overrides, &actor(), &watch).await.unwrap();
+    // Progress (rows read) after each batch of 500 rows and at the end, against the total known
+    // from the first pass.
+    let seen = seen.into_inner().unwrap();
+    assert_eq!(seen.len(), 24, "{seen:?}");
+    assert_eq!((seen[0], seen[19], seen[23]), ((500, 12_000), (10_001, 12_000), (12_000, 12_000)), "{seen:?}");
     assert_eq!((report.rows_total, report.rows_loaded, report.rows_rejected), (12_000, 11_999, 1));
     assert_eq!(
         report.problems,
