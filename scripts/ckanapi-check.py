@@ -114,11 +114,33 @@ def main():
         publisher.action.package_delete(id=made["id"])
         raises(ckanapi.NotFound, lambda: anonymous.action.package_show(id="ckanapi-made"))
 
+    def datastore():
+        dataset = anonymous.action.package_show(id="daily-rainfall-hong-kong-observatory")
+        rid = [r for r in dataset["resources"] if r["format"] == "CSV"][0]["id"]
+        raises(ckanapi.NotAuthorized, lambda: anonymous.action.datastore_create(resource_id=rid, records=[]))
+        publisher.action.datastore_create(
+            resource_id=rid, primary_key=["day"],
+            fields=[{"id": "day", "type": "date"}, {"id": "rainfall_mm", "type": "numeric"}],
+            records=[{"day": "2026-06-01", "rainfall_mm": 12.5}, {"day": "2026-06-02", "rainfall_mm": 0}])
+        publisher.action.datastore_upsert(
+            resource_id=rid, records=[{"day": "2026-06-02", "rainfall_mm": 3.5}, {"day": "2026-06-03", "rainfall_mm": 1}])
+        found = anonymous.action.datastore_search(resource_id=rid, filters={"day": ["2026-06-02", "2026-06-03"]},
+                                                 sort="rainfall_mm desc")
+        expect(found["total"] == 2, found)
+        expect([r["rainfall_mm"] for r in found["records"]] == [3.5, 1.0], found["records"])
+        expect(by_get.action.datastore_search(resource_id=rid, limit=1)["records"][0]["day"] == "2026-06-01", "GET")
+        expect(anonymous.action.datastore_info(id=rid)["meta"]["count"] == 3, "info")
+        e = raises(ckanapi.ValidationError, lambda: anonymous.action.datastore_search(resource_id=rid, limit="many"))
+        expect("limit" in e.error_dict, e.error_dict)
+        raises(ckanapi.NotFound, lambda: anonymous.action.datastore_search(resource_id="no-such-resource"))
+        publisher.action.datastore_delete(resource_id=rid)
+        raises(ckanapi.NotFound, lambda: anonymous.action.datastore_info(id=rid))
+
     for name, fn in [("status_show", status), ("package_list", package_list), ("package_show", package_show),
                      ("package_search", package_search), ("package_search_by_get", search_by_get),
                      ("lists", lists), ("not_found", not_found), ("validation", validation),
                      ("private_hidden", private_hidden), ("writes_refused", writes_refused),
-                     ("writes", writes)]:
+                     ("writes", writes), ("datastore", datastore)]:
         check(name, fn)
     print(json.dumps({"checks": checks}, ensure_ascii=False))
     return 0 if all(v == "ok" for v in checks.values()) else 1

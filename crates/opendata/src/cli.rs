@@ -3,8 +3,9 @@
 //! create` / `token revoke` (CKAN API tokens: the secret is printed once,
 //! on stdout only, and kept as a MAC; it is never logged), `reindex` (the
 //! search index rebuilt, with a progress line), `harvest URL` (another
-//! CKAN instance's datasets copied here, incrementally) and, hidden,
-//! `generate` (made-up datasets for benchmarks).
+//! CKAN instance's datasets copied here, incrementally), `datastore load`
+//! (a CSV or JSON file into a resource's table, with the report of rows
+//! left out) and, hidden, `generate` (made-up datasets for benchmarks).
 
 use clap::{Args, FromArgMatches, Subcommand};
 use platform::cli::{Command, Context, Failure};
@@ -58,6 +59,11 @@ enum Sub {
         #[arg(long)]
         organisation: Option<String>,
     },
+    /// A resource's data as a table (CKAN's DataStore).
+    Datastore {
+        #[command(subcommand)]
+        command: DatastoreSub,
+    },
     /// Rebuild this server's search index from the database (stop the
     /// server first: it holds the index while it runs).
     Reindex,
@@ -94,6 +100,27 @@ enum PublisherSub {
         organisation: String,
         /// The account's ID (a UUID, as identity shows it).
         account: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DatastoreSub {
+    /// Load a CSV file, or a JSON array of objects, into a resource's table,
+    /// replacing what it held (in one transaction: a failed load changes
+    /// nothing). Column types come from every value; rows that do not fit
+    /// are reported and left out.
+    Load {
+        /// The resource's ID.
+        resource_id: String,
+        /// The file.
+        file: std::path::PathBuf,
+        /// csv or json (default: from the file's name; CSV unless it ends .json).
+        #[arg(long)]
+        format: Option<String>,
+        /// A column's type instead of the inferred one: COLUMN=TYPE, TYPE one of text, int,
+        /// numeric, bool, date, timestamp. Repeat for more columns.
+        #[arg(long = "type", value_name = "COLUMN=TYPE")]
+        types: Vec<String>,
     },
 }
 
@@ -168,6 +195,9 @@ async fn run(ctx: Context, matches: clap::ArgMatches) -> Result<(), Failure> {
         }
         Sub::Reindex => reindex(&ctx).await?,
         Sub::Harvest { url, organisation } => harvest(&ctx, &url, organisation.as_deref()).await?,
+        Sub::Datastore { command: DatastoreSub::Load { resource_id, file, format, types } } => {
+            datastore_load(&ctx, &resource_id, &file, format.as_deref(), &types, &actor).await?;
+        }
         Sub::Generate { count } => generate(&ctx, count, &actor).await?,
         Sub::Token { command: TokenSub::Revoke { id } } => {
             let state = ctx.state().await?;
@@ -252,5 +282,56 @@ async fn generate(ctx: &Context, count: usize, actor: &Actor) -> Result<(), Fail
     eprintln!();
     let seconds = started.elapsed().as_secs_f64();
     ctx.print(json!({"datasets": made, "seconds": seconds}), format!("generated {made} datasets in {seconds:.1} s"));
+    Ok(())
+}
+
+/// `opendata datastore load`: the report on stdout (JSON with `--json`),
+/// the rows left out listed (the first 20 as text; up to 1,000 in JSON).
+async fn datastore_load(
+    ctx: &Context,
+    resource_id: &str,
+    file: &std::path::Path,
+    format: Option<&str>,
+    types: &[String],
+    actor: &Actor,
+) -> Result<(), Failure> {
+    use crate::datastore::{self, file::Format, store::LoadError};
+    let format = match format {
+        Some(f) => Format::parse(f).ok_or_else(|| Failure::usage(format!("--format {f}: csv or json")))?,
+        None => Format::of_path(file),
+    };
+    let overrides = types.iter().map(|t| datastore::override_of(t)).collect::<Result<Vec<_>, _>>();
+    let overrides = overrides.map_err(|e| Failure::usage(format!("--type {e}")))?;
+    let reader = std::fs::File::open(file).map_err(|e| Failure::usage(format!("{}: {e}", file.display())))?;
+    let state = ctx.state().await?;
+    let progress = |done: u64, total: u64| {
+        let percent = (done * 100).checked_div(total).unwrap_or(100);
+        eprint!("\rdatastore load: {done}/{total} rows ({percent}%)");
+    };
+    let loaded =
+        datastore::store::load_watched(&state, resource_id, reader, format, &overrides, actor, &progress).await;
+    eprintln!();
+    let report = loaded.map_err(|e| match e {
+        LoadError::NotFound => Failure::usage(format!("{resource_id}: no such resource")),
+        other => Failure::runtime(format!("datastore load: {other}")),
+    })?;
+    let rate = report.rows_loaded as f64 / report.seconds.max(1e-9);
+    let mut json = serde_json::to_value(&report).map_err(Failure::runtime)?;
+    json["rows_per_second"] = json!(rate.round());
+    let mut text = format!(
+        "loaded {} of {} rows into resource {resource_id} in {:.1} s ({:.0} rows/s); {} rejected",
+        report.rows_loaded, report.rows_total, report.seconds, rate, report.rows_rejected
+    );
+    let types: Vec<String> = report.fields.iter().map(|f| format!("{} {}", f.id, f.kind.name())).collect();
+    text.push_str(&format!("\ncolumns: {}", types.join(", ")));
+    for p in report.problems.iter().take(20) {
+        let line = p.line.map(|l| format!(" (line {l})")).unwrap_or_default();
+        let column = p.column.as_deref().map(|c| format!(", column {c}")).unwrap_or_default();
+        text.push_str(&format!("\nrow {}{line}{column}: {}: \"{}\"", p.row, p.reason, p.value));
+    }
+    if report.rows_rejected > 20 {
+        text.push_str(&format!("\n… and {} more (--json lists up to 1,000)", report.rows_rejected - 20));
+    }
+    ctx.print(json, text);
     Ok(())
 }

@@ -2,7 +2,9 @@
 //! time): seven publishers, 34 datasets across eleven categories, every
 //! text in English, Traditional and Simplified Chinese but for two that
 //! lack a language (so pages show the fallback), one private dataset and
-//! one draft. Loading skips what exists, so loading twice changes nothing.
+//! one draft; three of them with DataStore tables (daily rainfall, hourly
+//! air quality per district, population per district). Loading skips what
+//! exists, so loading twice changes nothing.
 
 use platform::app::AppState;
 
@@ -477,12 +479,96 @@ pub(crate) async fn load(state: AppState) -> Result<Vec<String>, String> {
             made += 1;
         }
     }
+    let tables = load_tables(&state, &actor).await?;
     let base = state.public_url();
     let base = base.trim_end_matches('/');
     Ok(vec![format!(
         "demo open data: {made} datasets at {base}/en/opendata; CKAN API at {base}/api/3/action/package_search \
-         (publish with a token from `lionrock opendata token create`)"
+         (publish with a token from `lionrock opendata token create`); {tables} DataStore tables \
+         ({base}/api/3/action/datastore_search?resource_id=…)"
     )])
+}
+
+/// Hong Kong's 18 districts.
+pub const DISTRICTS: [&str; 18] = [
+    "Central and Western",
+    "Wan Chai",
+    "Eastern",
+    "Southern",
+    "Yau Tsim Mong",
+    "Sham Shui Po",
+    "Kowloon City",
+    "Wong Tai Sin",
+    "Kwun Tong",
+    "Kwai Tsing",
+    "Tsuen Wan",
+    "Tuen Mun",
+    "Yuen Long",
+    "North",
+    "Tai Po",
+    "Sha Tin",
+    "Sai Kung",
+    "Islands",
+];
+
+/// The demo's DataStore tables as CSV files, by dataset (their CSV
+/// resource gets the table): a year of daily rainfall, a week of hourly
+/// air quality per district, the population per district.
+pub fn datastore_files() -> Vec<(&'static str, String)> {
+    use std::fmt::Write as _;
+    let mut rain = String::from("date,rainfall_mm,station\n");
+    let start = time::Date::from_calendar_date(2025, time::Month::January, 1).unwrap_or(time::Date::MIN);
+    for day in 0..365 {
+        let date = start + time::Duration::days(day);
+        let seed = stable(&format!("rain/{day}"));
+        // Dry most days; showers, and a few black-rainstorm days in summer.
+        let mm = if seed.is_multiple_of(3) { (seed % 900) as f64 / 10.0 } else { 0.0 };
+        let _ = writeln!(rain, "{date},{mm:.1},Sha Tin");
+    }
+    let mut air = String::from("time,district,aqhi,health_risk\n");
+    for hour in 0..(7 * 24) {
+        let at = start.midnight() + time::Duration::hours(hour);
+        for district in DISTRICTS {
+            let aqhi = 1 + stable(&format!("aqhi/{hour}/{district}")) % 10;
+            let risk = match aqhi {
+                1..=3 => "Low",
+                4..=6 => "Moderate",
+                7 => "High",
+                8..=10 => "Very High",
+                _ => "Serious",
+            };
+            let _ = writeln!(air, "{}T{:02}:00:00+08:00,{district},{aqhi},{risk}", at.date(), at.hour());
+        }
+    }
+    let mut population = String::from("district,population,area_km2\n");
+    for district in DISTRICTS {
+        let seed = stable(&format!("population/{district}"));
+        let _ =
+            writeln!(population, "{district},{},{:.2}", 100_000 + seed % 550_000, 5.0 + (seed % 17_000) as f64 / 100.0);
+    }
+    vec![
+        ("daily-rainfall-sha-tin", rain),
+        ("air-quality-health-index", air),
+        ("population-by-district-2024", population),
+    ]
+}
+
+/// Loads the demo's tables into the datasets' CSV resources that have none.
+async fn load_tables(state: &AppState, actor: &Actor) -> Result<usize, String> {
+    let mut loaded = 0;
+    for (name, csv) in datastore_files() {
+        let Some(dataset) = store::dataset(&state.db, name).await.map_err(|e| e.to_string())? else { continue };
+        let Some(resource) = dataset.resources.iter().find(|r| r.format == "CSV") else { continue };
+        if crate::datastore::store::table(&state.db, &resource.id).await.map_err(|e| e.to_string())?.is_some() {
+            continue;
+        }
+        let file = std::io::Cursor::new(csv.into_bytes());
+        crate::datastore::store::load(state, &resource.id, file, crate::datastore::file::Format::Csv, &[], actor)
+            .await
+            .map_err(|e| format!("opendata demo: loading {name}: {e}"))?;
+        loaded += 1;
+    }
+    Ok(loaded)
 }
 
 #[cfg(test)]

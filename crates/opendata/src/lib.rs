@@ -12,6 +12,8 @@
 //!   change sequence, facets.
 //! - `settings`: the `[opendata]` section (where the index lives).
 //! - `publishers`: who publishes for which organisation; API tokens.
+//! - `datastore`: a resource's data as a typed table (CKAN's `datastore_*`
+//!   actions), loaded from CSV or JSON files with per-row reports.
 //! - `ckan`: the Action API at `/api/3/action/{name}` and `/api/action/{name}`.
 //! - `dcat`: the public catalogue as DCAT-AP (`/catalog.ttl`, `/catalog.jsonld`)
 //!   and DCAT-US (`/data.json`).
@@ -24,6 +26,7 @@
 pub mod catalogue;
 pub mod ckan;
 mod cli;
+pub mod datastore;
 pub mod dcat;
 pub mod demo;
 pub mod harvest;

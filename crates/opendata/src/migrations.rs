@@ -15,7 +15,7 @@ use sea_orm_migration::prelude::*;
 use crate::catalogue::CATEGORIES;
 
 pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(Catalogue), Box::new(Harvest)]
+    vec![Box::new(Catalogue), Box::new(Datastore), Box::new(Harvest)]
 }
 
 struct Catalogue;
@@ -459,6 +459,58 @@ impl MigrationTrait for Harvest {
                 .col(H::SourceId)
                 .col(H::RemoteId)
                 .unique()
+                .to_owned(),
+        )
+        .await
+    }
+}
+
+/// The DataStore's meta table: per resource with data, its table (named
+/// from the resource's ID and the load's number, made at run time), the
+/// columns and primary key (JSON), the row count, where the data came from
+/// and when it was last loaded. No foreign key to the resource: a resource
+/// left out of a `package_update` goes while its data table stays, found
+/// by nothing.
+struct Datastore;
+
+impl MigrationName for Datastore {
+    fn name(&self) -> &str {
+        "m20261217_000000_opendata_datastore"
+    }
+}
+
+#[derive(DeriveIden)]
+enum OpendataDatastore {
+    Table,
+    ResourceId,
+    TableName,
+    Generation,
+    Fields,
+    PrimaryKey,
+    RowCount,
+    Source,
+    LoadedAt,
+    ModifiedAt,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Datastore {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        use OpendataDatastore as S;
+        m.create_table(
+            Table::create()
+                .table(S::Table)
+                .col(ColumnDef::new(S::ResourceId).string_len(36).not_null().primary_key())
+                .col(ColumnDef::new(S::TableName).string_len(63).not_null().unique_key())
+                .col(ColumnDef::new(S::Generation).integer().not_null())
+                .col(ColumnDef::new(S::Fields).text().not_null())
+                .col(ColumnDef::new(S::PrimaryKey).text().not_null())
+                .col(ColumnDef::new(S::RowCount).big_integer().not_null())
+                .col(ColumnDef::new(S::Source).string_len(16).not_null())
+                .col(ColumnDef::new(S::LoadedAt).timestamp_with_time_zone().null())
+                .col(ColumnDef::new(S::ModifiedAt).timestamp_with_time_zone().not_null())
+                .check(Expr::col(S::Source).is_in(["api", "file"]))
+                .check(Expr::col(S::RowCount).gte(0))
                 .to_owned(),
         )
         .await

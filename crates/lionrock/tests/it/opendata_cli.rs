@@ -163,3 +163,89 @@ async fn harvest_copies_a_served_catalogue_then_only_changes() {
     assert_eq!(message.trim().lines().count(), 1, "{message}");
     assert!(message.contains("cannot connect"), "{message}");
 }
+
+/// `opendata datastore load` while `serve --demo` runs: a CSV of 12,000
+/// rows whose 10,000th does not fit the type the publisher gave its column
+/// is loaded but for that row, which the report names (row, line, column,
+/// value, reason); the server's `datastore_search` then serves the table.
+/// The demo's own tables answer at once.
+#[tokio::test]
+async fn a_file_loaded_on_the_command_line_is_served_by_datastore_search() {
+    platform::install_crypto_provider();
+    let dir = tempfile::tempdir().unwrap();
+    let served = Served::start({
+        let mut cmd = lionrock(dir.path());
+        cmd.args(["serve", "--demo", "--json", "--listen", "127.0.0.1:0"]);
+        cmd
+    });
+    let http = reqwest::Client::new();
+    let call = |path: String| {
+        let http = http.clone();
+        let url = served.url(&path);
+        async move { http.get(url).send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let resource_of = |dataset: Value| {
+        dataset["result"]["resources"].as_array().unwrap().iter().find(|r| r["format"] == "CSV").unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let rain = resource_of(call("/api/3/action/package_show?id=daily-rainfall-sha-tin".to_owned()).await);
+    let demo = call(format!("/api/3/action/datastore_search?resource_id={rain}&limit=1")).await;
+    assert_eq!(demo["result"]["total"], 365, "{demo}");
+
+    let rid = resource_of(call("/api/3/action/package_show?id=daily-rainfall-tai-po".to_owned()).await);
+    let mut csv = String::from("station,day,rain_mm\n");
+    for i in 1..=12_000 {
+        let value = if i == 10_000 { "trace".to_owned() } else { (i % 90).to_string() };
+        csv.push_str(&format!("Tai Po,2026-01-{:02},{value}\n", 1 + i % 28));
+    }
+    let file = dir.path().join("rain.csv");
+    std::fs::write(&file, csv).unwrap();
+    let out = run(lionrock(dir.path()).args([
+        "opendata",
+        "datastore",
+        "load",
+        &rid,
+        file.to_str().unwrap(),
+        "--type",
+        "rain_mm=int",
+        "--json",
+    ]));
+    let report = json_of(&out);
+    assert_eq!(
+        (report["rows_total"].as_u64(), report["rows_loaded"].as_u64()),
+        (Some(12_000), Some(11_999)),
+        "{report}"
+    );
+    assert_eq!(
+        report["problems"],
+        json!([{"row": 10_000, "line": 10_001, "column": "rain_mm", "value": "trace", "reason": "not a whole number"}])
+    );
+    assert!(report["rows_per_second"].as_f64().unwrap() > 0.0);
+    assert!(stderr(&out).contains("datastore load: 12000/12000 rows (100%)"), "{}", stderr(&out));
+    let found = call(format!("/api/3/action/datastore_search?resource_id={rid}&limit=0")).await;
+    assert_eq!(found["result"]["total"], 11_999, "{found}");
+    let info = call(format!("/api/3/action/datastore_info?id={rid}")).await;
+    assert_eq!(info["result"]["schema"]["rain_mm"], "int", "{info}");
+
+    // As text; and the operator's mistakes in one line each.
+    let out = run(lionrock(dir.path()).args(["opendata", "datastore", "load", &rid, file.to_str().unwrap()]));
+    assert!(stdout(&out).starts_with("loaded 12000 of 12000 rows"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("rain_mm text"), "{}", stdout(&out));
+    for (args, message) in [
+        (vec!["--type", "rain_mm"], "COLUMN=TYPE"),
+        (vec!["--format", "xlsx"], "csv or json"),
+        (vec!["--type", "nope=int"], "no such column"),
+    ] {
+        let mut all = vec!["opendata", "datastore", "load", &rid, file.to_str().unwrap()];
+        all.extend(args);
+        let bad = run(lionrock(dir.path()).args(&all));
+        assert_ne!(bad.status.code(), Some(0));
+        assert!(stderr(&bad).contains(message), "{message}: {}", stderr(&bad));
+    }
+    let missing =
+        run(lionrock(dir.path()).args(["opendata", "datastore", "load", "no-such-resource", file.to_str().unwrap()]));
+    assert_eq!(missing.status.code(), Some(2), "{}", stderr(&missing));
+    assert!(served.terminate());
+}

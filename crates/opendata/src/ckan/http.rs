@@ -17,6 +17,7 @@ use serde_json::{Map, Value, json};
 use super::{Action, CkanError};
 use crate::catalogue::store::{self as catalogue, Actor, WriteError};
 use crate::catalogue::{self as rules, Dataset, Group, Organisation, Resource, ckan_time};
+use crate::datastore::{self, Refusal};
 use crate::publishers::store as publishers;
 use crate::search;
 
@@ -44,6 +45,17 @@ impl From<WriteError> for Failure {
             WriteError::Invalid(errors) => Failure::Ckan(CkanError::Validation(errors)),
             WriteError::NotFound => Failure::Ckan(CkanError::NotFound("dataset".to_owned())),
             WriteError::Db(e) => Failure::Internal(AppError::internal(e)),
+        }
+    }
+}
+
+impl From<datastore::http::Failure> for Failure {
+    fn from(e: datastore::http::Failure) -> Self {
+        match e {
+            datastore::http::Failure::Refused(Refusal::NotFound(m)) => Failure::Ckan(CkanError::NotFound(m)),
+            datastore::http::Failure::Refused(Refusal::Authorization(m)) => Failure::Ckan(CkanError::Authorization(m)),
+            datastore::http::Failure::Refused(Refusal::Validation(e)) => Failure::Ckan(CkanError::Validation(e)),
+            datastore::http::Failure::Db(e) => Failure::db(e),
         }
     }
 }
@@ -153,6 +165,26 @@ async fn act(
         Action::ResourceCreate => {
             let account = signed(&caller, action)?;
             resource_create(state, &params, &caller, &actor(account)).await
+        }
+        Action::DatastoreCreate
+        | Action::DatastoreUpsert
+        | Action::DatastoreDelete
+        | Action::DatastoreSearch
+        | Action::DatastoreInfo => {
+            let account = if action.reads_only() { caller.account.as_deref() } else { Some(signed(&caller, action)?) };
+            let who = datastore::http::Who {
+                account,
+                publishes: &caller.publishes,
+                request_id: Some(request_id.0.to_string()),
+            };
+            let answer = match action {
+                Action::DatastoreCreate => datastore::http::create(state, &params, &who).await,
+                Action::DatastoreUpsert => datastore::http::upsert(state, &params, &who).await,
+                Action::DatastoreDelete => datastore::http::delete(state, &params, &who).await,
+                Action::DatastoreInfo => datastore::http::info(state, &params, &who).await,
+                _ => datastore::http::search(state, &params, &who).await,
+            };
+            Ok(answer?)
         }
     }
 }
@@ -286,7 +318,9 @@ async fn visible_dataset(state: &AppState, key: &str, caller: &Caller) -> Result
 
 async fn package_show(state: &AppState, params: &Map<String, Value>, caller: &Caller) -> Outcome {
     let key = required(params, "id")?;
-    Ok(package_dict(&visible_dataset(state, &key, caller).await?))
+    let mut dict = package_dict(&visible_dataset(state, &key, caller).await?);
+    mark_datastore(state, std::slice::from_mut(&mut dict)).await?;
+    Ok(dict)
 }
 
 async fn package_search(state: &AppState, params: &Map<String, Value>, caller: &Caller) -> Outcome {
@@ -319,12 +353,14 @@ async fn package_search(state: &AppState, params: &Map<String, Value>, caller: &
         search_facets.insert(field.as_str().to_owned(), json!({"title": field.as_str(), "items": items}));
     }
     let sort = search::text(params, "sort").unwrap_or_else(|| "score desc, metadata_modified desc".to_owned());
+    let mut results: Vec<Value> = found.results.iter().map(package_dict).collect();
+    mark_datastore(state, &mut results).await?;
     Ok(json!({
         "count": found.count,
         "sort": sort,
         "facets": facets,
         "search_facets": search_facets,
-        "results": found.results.iter().map(package_dict).collect::<Vec<_>>(),
+        "results": results,
     }))
 }
 
@@ -436,7 +472,30 @@ async fn resource_show(state: &AppState, params: &Map<String, Value>, caller: &C
         .map_err(Failure::db)?
         .filter(|(_, d)| rules::visible(d.state, d.private, caller.publishes_for(&d.organisation.id)))
         .ok_or_else(|| CkanError::NotFound("resource".to_owned()))?;
-    Ok(resource_dict(&resource, &dataset))
+    let mut dict = json!({"resources": [resource_dict(&resource, &dataset)]});
+    mark_datastore(state, std::slice::from_mut(&mut dict)).await?;
+    Ok(dict["resources"][0].take())
+}
+
+/// CKAN's `datastore_active` on each resource of these datasets: whether
+/// its data is in a DataStore table (clients look for it before calling
+/// `datastore_search`).
+async fn mark_datastore(state: &AppState, datasets: &mut [Value]) -> Result<(), Failure> {
+    let ids: Vec<String> = datasets
+        .iter()
+        .flat_map(|d| d["resources"].as_array().into_iter().flatten())
+        .filter_map(|r| r["id"].as_str().map(str::to_owned))
+        .collect();
+    let active = if ids.is_empty() {
+        Vec::new()
+    } else {
+        datastore::store::with_tables(&state.db, ids).await.map_err(Failure::db)?
+    };
+    for resource in datasets.iter_mut().flat_map(|d| d["resources"].as_array_mut().into_iter().flatten()) {
+        let on = resource["id"].as_str().is_some_and(|id| active.iter().any(|a| a == id));
+        resource["datastore_active"] = json!(on);
+    }
+    Ok(())
 }
 
 // ---- writes ----
@@ -520,6 +579,8 @@ impl Failure {
 pub(crate) struct ActionQuery {
     /// `*_show`, `package_update`/`patch`/`delete`: the ID or name.
     id: Option<String>,
+    /// `datastore_search`: words each found in some text column (any case), or a JSON object
+    /// `{column: word}`.
     /// `package_search`: words that must all be found (any language; Traditional and Simplified
     /// Chinese alike; English by stem, or with a typo in a word of 4 letters or more);
     /// `field:value` terms too.
@@ -527,6 +588,7 @@ pub(crate) struct ActionQuery {
     /// `package_search`: `field:value` terms (`organization`, `groups`, `tags`, `res_format`,
     /// `license_id`, `language`, `name`), `-` to exclude, `"quotes"` around spaces.
     fq: Option<String>,
+    /// `datastore_search`: `column asc|desc`, comma-separated (`_id` by default).
     /// `package_search`: `score`, `metadata_modified`, `metadata_created`, `name` or `title_string`,
     /// each `asc` or `desc`, comma-separated; the first two keys count (then the name).
     sort: Option<String>,
@@ -551,12 +613,26 @@ pub(crate) struct ActionQuery {
     all_fields: Option<String>,
     /// `organization_show`, `group_show`: with their datasets.
     include_datasets: Option<String>,
-    /// `package_list`, `organization_list`, `group_list`: at most this many (1,000 by default and at most).
+    /// `package_list`, `organization_list`, `group_list`: at most this many (1,000 by default and at most);
+    /// `datastore_search`: rows, 100 by default, at most 32,000 (more is taken as 32,000).
     limit: Option<String>,
-    /// The `*_list` actions: names to skip.
+    /// The `*_list` actions: names to skip; `datastore_search`: rows to skip.
     offset: Option<String>,
     /// `tag_list`: only tags containing this text.
     query: Option<String>,
+    /// `datastore_search`, `datastore_info`: the resource whose table is read (`id` also works).
+    resource_id: Option<String>,
+    /// `datastore_search`: a JSON object `{column: value or [values]}` the rows must match
+    /// (each value read as its column's type).
+    filters: Option<String>,
+    /// `datastore_search`: the columns returned, comma-separated or a JSON list (every one by default).
+    fields: Option<String>,
+    /// `datastore_search`: only different rows of `fields`.
+    distinct: Option<String>,
+    /// `datastore_search`: with the number of matching rows (`total`; true by default).
+    include_total: Option<String>,
+    /// `datastore_search`: `objects` (the default) or `lists`.
+    records_format: Option<String>,
 }
 
 /// CKAN's envelope of a success.
@@ -587,11 +663,15 @@ pub(crate) struct ErrorEnvelope {
 
 const DESCRIPTION: &str = "CKAN's Action API v3, which CKAN clients (`ckanapi`, …) call unchanged. \
 Reads (`status_show`, `package_list`, `package_show`, `package_search`, `organization_list`, `organization_show`, \
-`group_list`, `group_show`, `tag_list`, `resource_show`) are open to anyone, by GET (parameters in the query) or \
+`group_list`, `group_show`, `tag_list`, `resource_show`, `datastore_search`, `datastore_info`) are open to anyone, by GET (parameters in the query) or \
 POST (a JSON object). Writes (`package_create`, `package_update`, `package_patch`, `package_delete`, \
-`resource_create`) need POST and an API token (`lionrock opendata token create`) in `Authorization` (the token \
+`resource_create`, `datastore_create`, `datastore_upsert`, `datastore_delete`) need POST and an API token (`lionrock opendata token create`) in `Authorization` (the token \
 itself, as CKAN takes it) or `X-CKAN-API-Key`, of an account that publishes for the dataset's organisation. \
-Texts come in English, Traditional and Simplified Chinese: `title` is the display text, `title_translated` \
+DataStore: `datastore_search` (filters, q, fields, sort, limit, offset, distinct, include_total) and \
+`datastore_info` read a resource's table, as the dataset's visibility allows; `datastore_create`, \
+`datastore_upsert` (method upsert, insert or update; the first and last by the table's primary key) and \
+`datastore_delete` write it, by a publisher of the dataset's organisation. Column names not in the table are \
+refused with a `Validation Error`. Texts come in English, Traditional and Simplified Chinese: `title` is the display text, `title_translated` \
 (`en`, `zh-HK`, `zh-CN`) every language. Private datasets and drafts are not found without such a token. \
 Answers are CKAN's envelope; refusals carry CKAN's `__type`.";
 

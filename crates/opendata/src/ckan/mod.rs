@@ -30,10 +30,15 @@ pub enum Action {
     PackagePatch,
     PackageDelete,
     ResourceCreate,
+    DatastoreCreate,
+    DatastoreUpsert,
+    DatastoreSearch,
+    DatastoreInfo,
+    DatastoreDelete,
 }
 
 impl Action {
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 20] = [
         Action::StatusShow,
         Action::PackageList,
         Action::PackageShow,
@@ -49,6 +54,11 @@ impl Action {
         Action::PackagePatch,
         Action::PackageDelete,
         Action::ResourceCreate,
+        Action::DatastoreCreate,
+        Action::DatastoreUpsert,
+        Action::DatastoreSearch,
+        Action::DatastoreInfo,
+        Action::DatastoreDelete,
     ];
 
     pub fn name(self) -> &'static str {
@@ -68,6 +78,11 @@ impl Action {
             Action::PackagePatch => "package_patch",
             Action::PackageDelete => "package_delete",
             Action::ResourceCreate => "resource_create",
+            Action::DatastoreCreate => "datastore_create",
+            Action::DatastoreUpsert => "datastore_upsert",
+            Action::DatastoreSearch => "datastore_search",
+            Action::DatastoreInfo => "datastore_info",
+            Action::DatastoreDelete => "datastore_delete",
         }
     }
 
@@ -85,6 +100,9 @@ impl Action {
                 | Action::PackagePatch
                 | Action::PackageDelete
                 | Action::ResourceCreate
+                | Action::DatastoreCreate
+                | Action::DatastoreUpsert
+                | Action::DatastoreDelete
         )
     }
 }

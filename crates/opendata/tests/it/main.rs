@@ -6,6 +6,7 @@
 mod api;
 mod browser;
 mod ckanapi;
+mod datastore;
 mod dcat;
 mod harvest;
 mod pages;
