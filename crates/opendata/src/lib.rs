@@ -10,7 +10,9 @@
 //! - `search`: `package_search`'s parameters, each server's full-text
 //!   index (tantivy, jieba, Traditional folded to Simplified) following the
 //!   change sequence, facets.
-//! - `settings`: the `[opendata]` section (where the index lives).
+//! - `files`: uploaded files as content-addressed blobs, every version of a
+//!   resource's file, downloads, and data.gov.hk's historical archive API.
+//! - `settings`: the `[opendata]` section (where the index lives, the upload limit).
 //! - `publishers`: who publishes for which organisation; API tokens.
 //! - `ckan`: the Action API at `/api/3/action/{name}` and `/api/action/{name}`.
 //! - `portal`: the pages (home, search, dataset, organisation, category).
@@ -21,6 +23,7 @@ pub mod catalogue;
 pub mod ckan;
 mod cli;
 pub mod demo;
+pub mod files;
 mod migrations;
 pub mod portal;
 pub mod publishers;
@@ -44,11 +47,17 @@ const TRANSLATIONS: [Ftl; 3] = [
 #[folder = "assets/"]
 struct Assets;
 
-/// CKAN's Action API, under both paths CKAN clients call.
+/// CKAN's Action API, under both paths CKAN clients call, and the
+/// historical archive API.
 fn api() -> platform::openapi::ApiRouter {
     platform::openapi::ApiRouter::new()
         .routes(utoipa_axum::routes!(ckan::http::get_v3, ckan::http::post_v3))
         .routes(utoipa_axum::routes!(ckan::http::get_unversioned, ckan::http::post_unversioned))
+        // The actions read their own bodies: JSON up to the server's limit, files up to `max_upload_mb`.
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .routes(utoipa_axum::routes!(files::http::list_files))
+        .routes(utoipa_axum::routes!(files::http::list_file_versions))
+        .routes(utoipa_axum::routes!(files::http::get_file))
 }
 
 /// Open data's contribution to the binary.
@@ -57,6 +66,10 @@ pub fn module() -> Module {
         migrations: migrations::all,
         config: Some(settings::SECTION),
         worker: Some(|state, shutdown| Box::pin(search::node::follow(state, shutdown))),
+        job: Some(|state| Box::pin(files::store::job(state))),
+        routes: files::http::routes,
+        // Uploads stream past the server's body limit; the actions enforce their own.
+        own_body_limit: &["/api/3/action", "/api/action"],
         translations: &TRANSLATIONS,
         api,
         // CKAN's API authenticates by its token and never reads the session

@@ -487,6 +487,23 @@ pub(crate) async fn csrf(State(state): State<AppState>, req: Request, next: Next
     next.run(Request::from_parts(parts, Body::from(bytes))).await
 }
 
+/// The platform's body limit (`server.body_limit_bytes`): a declared
+/// length over it is refused at once, and a body read beyond it fails (the
+/// extractors answer 413). Paths a module reads large bodies under
+/// (`Module::own_body_limit`) are left to their handlers.
+pub(crate) async fn body_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if state.own_body_limit.iter().any(|prefix| path_within(req.uri().path(), prefix)) {
+        return next.run(req).await;
+    }
+    let limit = state.config.server.body_limit_bytes;
+    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return AppError::new(ErrorKind::PayloadTooLarge).into_response();
+    }
+    // `DefaultBodyLimit` (set outside this layer) caps what can be read.
+    next.run(axum::RequestExt::with_limited_body(req)).await
+}
+
 /// Is `path` the route `prefix` or below it, by whole segments? `/oauth/token`
 /// covers `/oauth/token` and `/oauth/token/…`, never `/oauth/tokenx`; a
 /// trailing slash on the prefix changes nothing.

@@ -67,3 +67,13 @@ opendata-frequency-quarterly = Quarterly
 opendata-frequency-yearly = Yearly
 opendata-frequency-irregular = Irregular
 opendata-frequency-not-updated = Not updated
+
+## Historical archive API: refused parameters
+opendata-archive-day-required = A day is required, written YYYYMMDD (for example 20261201).
+opendata-archive-bad-day = This is not a day: write it YYYYMMDD (for example 20261201).
+opendata-archive-end-before-start = The end of the period is before its start.
+opendata-archive-bad-time = This is not a time: write it YYYYMMDD-HHMM, Hong Kong time (for example 20261201-0930).
+opendata-archive-bad-order = The order must be asc or desc.
+opendata-archive-out-of-range = This number is outside the range allowed.
+opendata-archive-too-long = This value is too long.
+opendata-archive-url-required = The file's URL is required.

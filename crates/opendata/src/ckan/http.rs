@@ -6,7 +6,7 @@
 //! CKAN's envelope; a fault of ours is the platform's problem+json 500.
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use platform::app::AppState;
@@ -17,6 +17,8 @@ use serde_json::{Map, Value, json};
 use super::{Action, CkanError};
 use crate::catalogue::store::{self as catalogue, Actor, WriteError};
 use crate::catalogue::{self as rules, Dataset, Group, Organisation, Resource, ckan_time};
+use crate::files::http as files_http;
+use crate::files::store::{self as files, Upload};
 use crate::publishers::store as publishers;
 use crate::search;
 
@@ -110,7 +112,14 @@ enum Input {
     Post(Bytes),
 }
 
-async fn call(state: AppState, name: String, input: Input, headers: HeaderMap, request_id: RequestId) -> Response {
+async fn call(
+    state: AppState,
+    name: String,
+    input: Input,
+    headers: HeaderMap,
+    request_id: RequestId,
+    upload: Option<&Upload>,
+) -> Response {
     let Some(action) = Action::parse(&name) else {
         let e = CkanError::BadRequest(format!("Action name not known: {name}"));
         return answer(&state, &name, Err(e.into()));
@@ -121,7 +130,7 @@ async fn call(state: AppState, name: String, input: Input, headers: HeaderMap, r
     };
     let outcome = match params {
         Err(e) => Err(e.into()),
-        Ok(params) => act(&state, action, params, &headers, request_id).await,
+        Ok(params) => act(&state, action, params, &headers, request_id, upload).await,
     };
     answer(&state, action.name(), outcome)
 }
@@ -132,6 +141,7 @@ async fn act(
     params: Map<String, Value>,
     headers: &HeaderMap,
     request_id: RequestId,
+    upload: Option<&Upload>,
 ) -> Outcome {
     let caller = caller(state, headers).await?;
     let actor = |account: &str| Actor { id: account.to_owned(), request_id: Some(request_id.0.to_string()) };
@@ -152,7 +162,11 @@ async fn act(
         }
         Action::ResourceCreate => {
             let account = signed(&caller, action)?;
-            resource_create(state, &params, &caller, &actor(account)).await
+            resource_create(state, &params, &caller, &actor(account), upload).await
+        }
+        Action::ResourceUpdate | Action::ResourcePatch => {
+            let account = signed(&caller, action)?;
+            resource_update(state, action, &params, &caller, &actor(account), upload).await
         }
     }
 }
@@ -490,7 +504,17 @@ async fn write_package(
     Ok(package_dict(&catalogue::update_dataset(state, &current.id, &input, actor).await?))
 }
 
-async fn resource_create(state: &AppState, params: &Map<String, Value>, caller: &Caller, actor: &Actor) -> Outcome {
+/// Where the server will put an uploaded file's own URL (it replaces this
+/// once the resource's ID is known): the checks of a link need some URL.
+const UPLOAD_URL: &str = "https://upload.invalid/";
+
+async fn resource_create(
+    state: &AppState,
+    params: &Map<String, Value>,
+    caller: &Caller,
+    actor: &Actor,
+    upload: Option<&Upload>,
+) -> Outcome {
     let key = required(params, "package_id")?;
     let dataset = visible_dataset(state, &key, caller).await?;
     if !caller.publishes_for(&dataset.organisation.id) {
@@ -498,8 +522,49 @@ async fn resource_create(state: &AppState, params: &Map<String, Value>, caller: 
     }
     let mut body = params.clone();
     body.remove("id");
+    if upload.is_some() {
+        body.insert("url".to_owned(), json!(UPLOAD_URL));
+    }
     let input = rules::resource_input(&Value::Object(body)).map_err(CkanError::Validation)?;
-    let resource = catalogue::create_resource(state, &dataset.id, &input, actor).await?;
+    let (resource, _) = files::create_resource(state, &dataset.id, &input, upload, actor).await?;
+    let dataset = visible_dataset(state, &dataset.id, caller).await?;
+    Ok(resource_dict(&resource, &dataset))
+}
+
+/// `resource_update` replaces the resource's fields (its URL stays when
+/// none is given); `resource_patch` changes only those given. Either may
+/// bring a new file in `upload`: a new version, the old ones kept.
+async fn resource_update(
+    state: &AppState,
+    action: Action,
+    params: &Map<String, Value>,
+    caller: &Caller,
+    actor: &Actor,
+    upload: Option<&Upload>,
+) -> Outcome {
+    let id = required(params, "id")?;
+    let (current, dataset) = catalogue::resource(&state.db, &id)
+        .await
+        .map_err(Failure::db)?
+        .filter(|(_, d)| rules::visible(d.state, d.private, caller.publishes_for(&d.organisation.id)))
+        .ok_or_else(|| CkanError::NotFound("resource".to_owned()))?;
+    if !caller.publishes_for(&dataset.organisation.id) {
+        return Err(not_publisher(&dataset.organisation.name).into());
+    }
+    let mut body = match action {
+        Action::ResourcePatch => super::patched(&resource_dict(&current, &dataset), params),
+        _ => Value::Object(params.clone()),
+    };
+    if let Value::Object(body) = &mut body {
+        body.remove("id");
+        if upload.is_some() {
+            body.insert("url".to_owned(), json!(UPLOAD_URL));
+        } else {
+            body.entry("url").or_insert_with(|| json!(current.url));
+        }
+    }
+    let input = rules::resource_input(&body).map_err(CkanError::Validation)?;
+    let (resource, _) = files::update_resource(state, &current.id, &input, upload, actor).await?;
     let dataset = visible_dataset(state, &dataset.id, caller).await?;
     Ok(resource_dict(&resource, &dataset))
 }
@@ -645,9 +710,9 @@ pub(crate) async fn post_v3(
     Path(name): Path<String>,
     headers: HeaderMap,
     request_id: RequestId,
-    body: Bytes,
+    req: Request,
 ) -> Response {
-    call(state, name, Input::Post(body), headers, request_id).await
+    post(state, name, headers, request_id, req).await
 }
 
 /// `GET /api/action/{name}`: the same, where `ckanapi` calls.
@@ -700,9 +765,9 @@ pub(crate) async fn post_unversioned(
     Path(name): Path<String>,
     headers: HeaderMap,
     request_id: RequestId,
-    body: Bytes,
+    req: Request,
 ) -> Response {
-    call(state, name, Input::Post(body), headers, request_id).await
+    post(state, name, headers, request_id, req).await
 }
 
 /// A GET changes nothing: a write by GET is refused before anything runs.
@@ -717,5 +782,66 @@ async fn get(
         let e = CkanError::BadRequest(format!("{} changes data: use POST", action.name()));
         return answer(&state, action.name(), Err(e.into()));
     }
-    call(state, name, Input::Get(query), headers, request_id).await
+    call(state, name, Input::Get(query), headers, request_id, None).await
+}
+
+/// A POST: a JSON object up to the server's body limit, or, for the
+/// resource actions, a form carrying a file in `upload`.
+async fn post(state: AppState, name: String, headers: HeaderMap, request_id: RequestId, req: Request) -> Response {
+    if files_http::is_multipart(&headers) {
+        return post_form(state, name, headers, request_id, req).await;
+    }
+    let limit = state.config.server.body_limit_bytes;
+    match axum::body::to_bytes(req.into_body(), limit).await {
+        Ok(body) => call(state, name, Input::Post(body), headers, request_id, None).await,
+        Err(_) => {
+            let e = CkanError::TooLarge("__body", format!("The request body is larger than {limit} bytes"));
+            answer(&state, &name, Err(e.into()))
+        }
+    }
+}
+
+/// A form with a file: only a publisher's token gets its body read; the
+/// file is staged as it arrives (at most `max_upload_mb`), then the action
+/// keeps it or, refused, leaves nothing behind.
+async fn post_form(state: AppState, name: String, headers: HeaderMap, request_id: RequestId, req: Request) -> Response {
+    let action = Action::parse(&name);
+    let Some(action) =
+        action.filter(|a| matches!(a, Action::ResourceCreate | Action::ResourceUpdate | Action::ResourcePatch))
+    else {
+        let e = CkanError::BadRequest(
+            "multipart/form-data is taken by resource_create, resource_update and resource_patch only".to_owned(),
+        );
+        return answer(&state, &name, Err(e.into()));
+    };
+    let refused = |e: Failure| answer(&state, action.name(), Err(e));
+    let signed_in = match caller(&state, &headers).await {
+        Ok(c) => signed(&c, action).map(|_| ()).map_err(Failure::from),
+        Err(e) => Err(e),
+    };
+    if let Err(e) = signed_in {
+        files_http::drain(req.into_body()).await;
+        return refused(e);
+    }
+    let limit = crate::settings::of(&state).max_upload_bytes();
+    let too_large =
+        || CkanError::TooLarge("upload", format!("File upload too large: at most {} MB", limit / (1024 * 1024)));
+    if files_http::declared_too_large(&headers, limit) {
+        files_http::drain(req.into_body()).await;
+        return refused(too_large().into());
+    }
+    let form = match files_http::read_form(&state, req, limit).await {
+        Ok(form) => form,
+        Err(files_http::FormError::TooLarge(_)) => return refused(too_large().into()),
+        Err(files_http::FormError::Bad(m)) => return refused(CkanError::BadRequest(m).into()),
+        Err(files_http::FormError::Db(e)) => return refused(Failure::db(e)),
+    };
+    let outcome = act(&state, action, form.params, &headers, request_id, form.upload.as_ref()).await;
+    if outcome.is_err()
+        && let Some(u) = &form.upload
+        && let Err(error) = files::discard(&state.db, &u.staged.part).await
+    {
+        tracing::warn!(%error, "could not delete a refused upload's chunks (the periodic job will)");
+    }
+    answer(&state, action.name(), outcome)
 }

@@ -30,10 +30,12 @@ pub enum Action {
     PackagePatch,
     PackageDelete,
     ResourceCreate,
+    ResourceUpdate,
+    ResourcePatch,
 }
 
 impl Action {
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 17] = [
         Action::StatusShow,
         Action::PackageList,
         Action::PackageShow,
@@ -49,6 +51,8 @@ impl Action {
         Action::PackagePatch,
         Action::PackageDelete,
         Action::ResourceCreate,
+        Action::ResourceUpdate,
+        Action::ResourcePatch,
     ];
 
     pub fn name(self) -> &'static str {
@@ -68,6 +72,8 @@ impl Action {
             Action::PackagePatch => "package_patch",
             Action::PackageDelete => "package_delete",
             Action::ResourceCreate => "resource_create",
+            Action::ResourceUpdate => "resource_update",
+            Action::ResourcePatch => "resource_patch",
         }
     }
 
@@ -85,6 +91,8 @@ impl Action {
                 | Action::PackagePatch
                 | Action::PackageDelete
                 | Action::ResourceCreate
+                | Action::ResourceUpdate
+                | Action::ResourcePatch
         )
     }
 }
@@ -100,6 +108,9 @@ pub enum CkanError {
     NotFound(String),
     /// 409 `Validation Error`: field name to messages.
     Validation(Errors),
+    /// 413, a `Validation Error` naming the field that is too large (the
+    /// uploaded file, or the body).
+    TooLarge(&'static str, String),
 }
 
 impl CkanError {
@@ -109,6 +120,7 @@ impl CkanError {
             CkanError::Authorization(_) => 403,
             CkanError::NotFound(_) => 404,
             CkanError::Validation(_) => 409,
+            CkanError::TooLarge(..) => 413,
         }
     }
 
@@ -126,6 +138,12 @@ impl CkanError {
                 for (field, messages) in errors {
                     body.insert(field.clone(), json!(messages));
                 }
+                Value::Object(body)
+            }
+            CkanError::TooLarge(field, m) => {
+                let mut body = Map::new();
+                body.insert("__type".to_owned(), json!("Validation Error"));
+                body.insert((*field).to_owned(), json!([m]));
                 Value::Object(body)
             }
         }
@@ -231,6 +249,11 @@ mod tests {
         let v = CkanError::invalid("rows", "Invalid integer");
         assert_eq!((v.status(), v.body()), (409, json!({"__type": "Validation Error", "rows": ["Invalid integer"]})));
         assert_eq!(CkanError::Authorization("x".into()).body()["__type"], "Authorization Error");
+        let big = CkanError::TooLarge("upload", "File upload too large".into());
+        assert_eq!(
+            (big.status(), big.body()),
+            (413, json!({"__type": "Validation Error", "upload": ["File upload too large"]}))
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@
 mod api;
 mod browser;
 mod ckanapi;
+mod files;
 mod pages;
 mod search;
 mod support;
