@@ -69,7 +69,7 @@ pub fn module() -> Module {
         job: Some(|state| Box::pin(files::store::job(state))),
         routes: files::http::routes,
         // Uploads stream past the server's body limit; the actions enforce their own.
-        own_body_limit: &["/api/3/action", "/api/action"],
+        own_body_limit: &["/api/3", "/api/action"],
         translations: &TRANSLATIONS,
         api,
         // CKAN's API authenticates by its token and never reads the session

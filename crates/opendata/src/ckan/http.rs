@@ -654,11 +654,16 @@ const DESCRIPTION: &str = "CKAN's Action API v3, which CKAN clients (`ckanapi`, 
 Reads (`status_show`, `package_list`, `package_show`, `package_search`, `organization_list`, `organization_show`, \
 `group_list`, `group_show`, `tag_list`, `resource_show`) are open to anyone, by GET (parameters in the query) or \
 POST (a JSON object). Writes (`package_create`, `package_update`, `package_patch`, `package_delete`, \
-`resource_create`) need POST and an API token (`lionrock opendata token create`) in `Authorization` (the token \
+`resource_create`, `resource_update`, `resource_patch`) need POST and an API token (`lionrock opendata token create`) in `Authorization` (the token \
 itself, as CKAN takes it) or `X-CKAN-API-Key`, of an account that publishes for the dataset's organisation. \
 Texts come in English, Traditional and Simplified Chinese: `title` is the display text, `title_translated` \
 (`en`, `zh-HK`, `zh-CN`) every language. Private datasets and drafts are not found without such a token. \
-Answers are CKAN's envelope; refusals carry CKAN's `__type`.";
+Answers are CKAN's envelope; refusals carry CKAN's `__type`. The resource actions also take \
+`multipart/form-data` with the file in `upload` (as `ckanapi` sends `upload=open(path, 'rb')`), up to \
+`[opendata] max_upload_mb`: the server sets `url` (`/dataset/{dataset}/resource/{resource}/download/{filename}`), \
+`size`, `hash` (`sha256:…`), `last_modified`, and `format` from the file name when none is given; each upload is \
+a new version, the old ones kept for the historical archive. A file, or a JSON body, over its limit is a 413 \
+`Validation Error` naming `upload` (or `__body`).";
 
 /// `GET /api/3/action/{name}`.
 #[utoipa::path(
@@ -696,13 +701,17 @@ pub(crate) async fn get_v3(
     summary = "Call a CKAN action",
     description = DESCRIPTION,
     params(("name" = Action, Path, description = "The action."), platform::openapi::IdempotencyKey),
-    request_body(content = Object, content_type = "application/json", description = "The action's parameters."),
+    request_body(
+        description = "The action's parameters: a JSON object, or a form with the file in `upload`.",
+        content((Object = "application/json"), (Object = "multipart/form-data"))
+    ),
     responses(
         (status = 200, description = "The action's result.", body = Envelope),
         (status = 400, description = "Bad Request: an unknown action, or a body that is not a JSON object.", body = ErrorEnvelope),
         (status = 403, description = "Authorization Error: a write without a valid token, or by an account that does not publish for the organisation.", body = ErrorEnvelope),
         (status = 404, description = "Not Found Error: nothing the caller may see by that ID or name.", body = ErrorEnvelope),
         (status = 409, description = "Validation Error: each wrong field with its messages.", body = ErrorEnvelope),
+        (status = 413, description = "Validation Error: the file (`upload`) or the body (`__body`) is too large.", body = ErrorEnvelope),
     )
 )]
 pub(crate) async fn post_v3(
@@ -751,13 +760,17 @@ pub(crate) async fn get_unversioned(
     summary = "Call a CKAN action (unversioned path)",
     description = DESCRIPTION,
     params(("name" = Action, Path, description = "The action."), platform::openapi::IdempotencyKey),
-    request_body(content = Object, content_type = "application/json", description = "The action's parameters."),
+    request_body(
+        description = "The action's parameters: a JSON object, or a form with the file in `upload`.",
+        content((Object = "application/json"), (Object = "multipart/form-data"))
+    ),
     responses(
         (status = 200, description = "The action's result.", body = Envelope),
         (status = 400, description = "Bad Request: an unknown action, or a body that is not a JSON object.", body = ErrorEnvelope),
         (status = 403, description = "Authorization Error: a write without a valid token, or by an account that does not publish for the organisation.", body = ErrorEnvelope),
         (status = 404, description = "Not Found Error: nothing the caller may see by that ID or name.", body = ErrorEnvelope),
         (status = 409, description = "Validation Error: each wrong field with its messages.", body = ErrorEnvelope),
+        (status = 413, description = "Validation Error: the file (`upload`) or the body (`__body`) is too large.", body = ErrorEnvelope),
     )
 )]
 pub(crate) async fn post_unversioned(
@@ -834,7 +847,7 @@ async fn post_form(state: AppState, name: String, headers: HeaderMap, request_id
         Ok(form) => form,
         Err(files_http::FormError::TooLarge(_)) => return refused(too_large().into()),
         Err(files_http::FormError::Bad(m)) => return refused(CkanError::BadRequest(m).into()),
-        Err(files_http::FormError::Db(e)) => return refused(Failure::db(e)),
+        Err(files_http::FormError::Db(e)) => return refused(Failure::Internal(AppError::internal(e))),
     };
     let outcome = act(&state, action, form.params, &headers, request_id, form.upload.as_ref()).await;
     if outcome.is_err()

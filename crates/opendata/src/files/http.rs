@@ -54,7 +54,8 @@ pub enum FormError {
     TooLarge(u64),
     /// The body is not a form we can read: what is wrong.
     Bad(String),
-    Db(sea_orm::DbErr),
+    /// The database failed (our fault).
+    Db(Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// The declared length is so far over `limit` that the body is not read.
@@ -95,29 +96,28 @@ pub async fn read_form(state: &AppState, req: Request, limit: u64) -> Result<For
             let part = stager.part().to_owned();
             let written = loop {
                 match field.chunk().await {
-                    Ok(Some(bytes)) => {
-                        if let Err(e) = stager.write(&state.db, &bytes).await {
-                            break Err(e);
+                    Ok(Some(bytes)) => match stager.write(&state.db, &bytes).await {
+                        Ok(()) => {}
+                        Err(StageError::TooLarge) => {
+                            // Read on (and drop) so the client hears the answer.
+                            let mut seen = 0usize;
+                            while let Ok(Some(bytes)) = field.chunk().await {
+                                seen += bytes.len();
+                                if seen > DRAIN_MAX {
+                                    break;
+                                }
+                            }
+                            break Err(FormError::TooLarge(limit));
                         }
-                    }
+                        Err(StageError::Db(e)) => break Err(FormError::Db(e.into())),
+                    },
                     Ok(None) => break Ok(()),
-                    Err(e) => break Err(StageError::Db(sea_orm::DbErr::Custom(e.to_string()))),
+                    Err(e) => break Err(FormError::Bad(format!("the form could not be read: {e}"))),
                 }
             };
             let staged = match written {
-                Ok(()) => stager.finish(&state.db).await.map_err(FormError::Db),
-                Err(StageError::TooLarge) => {
-                    // Read on (and drop) so the client hears the answer.
-                    let mut seen = 0usize;
-                    while let Ok(Some(bytes)) = field.chunk().await {
-                        seen += bytes.len();
-                        if seen > DRAIN_MAX {
-                            break;
-                        }
-                    }
-                    Err(FormError::TooLarge(limit))
-                }
-                Err(StageError::Db(e)) => Err(FormError::Db(e)),
+                Ok(()) => stager.finish(&state.db).await.map_err(|e| FormError::Db(e.into())),
+                Err(e) => Err(e),
             };
             match staged {
                 // A browser's form with no file chosen sends an empty, nameless one.

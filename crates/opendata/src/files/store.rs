@@ -14,7 +14,6 @@
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use axum::body::Bytes;
 use platform::app::AppState;
 use platform::audit::{self, AuditEntry};
 use sea_orm::entity::prelude::*;
@@ -554,11 +553,11 @@ pub async fn blob_totals(db: &impl ConnectionTrait) -> Result<(u64, i64), DbErr>
 /// one). The DataStore reads an upload this way; `tokio_util`'s
 /// `StreamReader` makes it an `AsyncRead`.
 pub struct Chunks {
-    rx: tokio::sync::mpsc::Receiver<Result<Bytes, DbErr>>,
+    rx: tokio::sync::mpsc::Receiver<Result<Vec<u8>, DbErr>>,
 }
 
 impl futures_core::Stream for Chunks {
-    type Item = Result<Bytes, DbErr>;
+    type Item = Result<Vec<u8>, DbErr>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         self.rx.poll_recv(cx)
@@ -577,7 +576,7 @@ pub async fn open(db: &DatabaseConnection, sha256: &str) -> Result<Option<Chunks
         for n in 0..blob.chunks {
             let row = chunk::Entity::find_by_id((blob.part.clone(), n)).one(&db).await;
             let item = match row {
-                Ok(Some(c)) => Ok(Bytes::from(c.data)),
+                Ok(Some(c)) => Ok(c.data),
                 Ok(None) => Err(DbErr::RecordNotFound(format!("chunk {n} of blob {}", blob.sha256))),
                 Err(e) => Err(e),
             };

@@ -466,7 +466,7 @@ async fn the_archive_lists_and_serves_every_version(backend: Backend) {
     }
     for query in [
         "list-file-versions?url=https%3A%2F%2Fnowhere.example%2Fa.csv&start=20260101&end=20260102".to_owned(),
-        format!("get-file?url={}&time=20260101-1000", enc(&hidden["url"].as_str().unwrap())),
+        format!("get-file?url={}&time=20260101-1000", enc(hidden["url"].as_str().unwrap())),
     ] {
         assert_eq!(archive(&c, &query).await.0, 404, "{query}");
     }
