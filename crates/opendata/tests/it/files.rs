@@ -110,7 +110,7 @@ async fn chunk_rows(app: &TestApp) -> u64 {
 
 async fn uploads_are_kept_as_versions_and_downloaded_unchanged(backend: Backend) {
     let app = spawn(backend, 200).await;
-    let (_, token) = publisher(&app, "hko").await;
+    let (account, token) = publisher(&app, "hko").await;
     let c = app.client();
     let dataset_id = dataset(&c, &token, "rainfall", false).await;
 
@@ -189,6 +189,17 @@ async fn uploads_are_kept_as_versions_and_downloaded_unchanged(backend: Backend)
         ]
     );
     assert_eq!(versions[0].sha256, versions[2].sha256);
+    // Every change audited, and every upload with its version and content (opaque IDs only).
+    let audited =
+        platform::audit::entries_about(app.db(), &format!("resource:{id}"), "opendata.resource.", 10).await.unwrap();
+    let actions: Vec<&str> = audited.iter().rev().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["opendata.resource.create", "opendata.resource.update", "opendata.resource.update"]);
+    for (seq, kept) in [(1, &first), (2, &second), (3, &first)] {
+        let object = format!("resource:{id}/version:{seq}/sha256:{}", sha256(kept));
+        let entries = platform::audit::entries_about(app.db(), &object, "opendata.resource.upload", 5).await.unwrap();
+        assert_eq!(entries.len(), 1, "{object}");
+        assert!(entries[0].actor == account && entries[0].request_id.is_some(), "{object}");
+    }
     assert_eq!(chunk_rows(&app).await, 3 + 1, "the first file's three chunks and the second's one");
     assert!(fetch(&c, &url, None).await.2 == first);
 
