@@ -483,3 +483,40 @@ async fn the_archive_lists_and_serves_every_version(backend: Backend) {
     }
 }
 both_backends!(the_archive_lists_and_serves_every_version);
+
+async fn the_same_bytes_uploaded_at_once_are_stored_once(backend: Backend) {
+    let app = spawn(backend, 200).await;
+    let (_, token) = publisher(&app, "hko").await;
+    let c = app.client();
+    dataset(&c, &token, "rainfall", false).await;
+    let same = bytes(9, 1024 * 1024 + 7);
+    let sends = (0..4).map(|i| {
+        let (c, token, same) = (c.clone(), token.clone(), same.clone());
+        async move {
+            let name = format!("copy-{i}.csv");
+            upload(&c, "resource_create", &[("package_id", "rainfall")], Some((&name, &same)), Some(&token)).await
+        }
+    });
+    let made: Vec<Value> = futures_join(sends).await.into_iter().map(result).collect();
+    assert!(made.iter().all(|r| r["hash"] == format!("sha256:{}", sha256(&same))));
+    assert_eq!(files::blob_totals(app.db()).await.unwrap(), (1, same.len() as i64), "one blob");
+    assert_eq!(chunk_rows(&app).await, 2, "its two chunks, no copy left");
+    for r in &made {
+        assert!(fetch(&c, r["url"].as_str().unwrap(), None).await.2 == same);
+    }
+}
+both_backends!(the_same_bytes_uploaded_at_once_are_stored_once);
+
+/// Runs the futures at once (each on its own task) and gathers their outputs in order.
+async fn futures_join<F>(futures: impl Iterator<Item = F>) -> Vec<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let handles: Vec<_> = futures.map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(h.await.unwrap());
+    }
+    out
+}
