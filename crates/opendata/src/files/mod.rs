@@ -434,4 +434,28 @@ mod tests {
         let errors = list_files(&params(&[("start", "20261201"), ("end", "20261201"), ("max", "1001")])).unwrap_err();
         assert_eq!(errors[0].detail, "max \"1001\" must be a whole number from 1 to 1000");
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_client_file_name_becomes_a_safe_one(raw in "\\PC{0,300}") {
+            let name = tidy_filename(&raw);
+            proptest::prop_assert!(!name.is_empty() && name.len() <= FILENAME_MAX, "{name}");
+            proptest::prop_assert!(name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)), "{name}");
+            proptest::prop_assert!(!name.starts_with('.'), "{name}");
+        }
+
+        #[test]
+        fn days_and_minutes_read_back_what_stamp_writes(days in 0i64..200_000, minute in 0i64..1440) {
+            let day = date!(1900 - 01 - 01) + time::Duration::days(days);
+            let t = day.midnight() + time::Duration::minutes(minute);
+            proptest::prop_assert_eq!(parse_minute(&stamp(t)), Some(t));
+            proptest::prop_assert_eq!(parse_day(&stamp(t)[..8]), Some(day));
+        }
+
+        #[test]
+        fn any_text_is_refused_or_read_without_panicking(raw in "\\PC{0,20}") {
+            let _ = parse_moment(&raw);
+            let _ = resource_of_url("https://data.example.hk", &raw);
+        }
+    }
 }

@@ -510,7 +510,7 @@ both_backends!(the_same_bytes_uploaded_at_once_are_stored_once);
 /// Runs the futures at once (each on its own task) and gathers their outputs in order.
 async fn futures_join<F>(futures: impl Iterator<Item = F>) -> Vec<F::Output>
 where
-    F: std::future::Future + Send + 'static,
+    F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
     let handles: Vec<_> = futures.map(tokio::spawn).collect();
