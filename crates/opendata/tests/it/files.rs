@@ -520,3 +520,33 @@ where
     }
     out
 }
+
+async fn parts_never_kept_are_deleted_a_day_later(backend: Backend) {
+    use sea_orm::sea_query::Expr;
+    let app = spawn(backend, 200).await;
+    let (_, token) = publisher(&app, "hko").await;
+    let c = app.client();
+    dataset(&c, &token, "rainfall", false).await;
+    let kept = bytes(10, 2000);
+    result(upload(&c, "resource_create", &[("package_id", "rainfall")], Some(("k.csv", &kept)), Some(&token)).await);
+    // An upload cut off after its first chunk: staged, never kept.
+    let mut stager = files::Stager::new(10 * 1024 * 1024);
+    stager.write(app.db(), &bytes(11, 1024 * 1024 + 5)).await.unwrap();
+    let part = stager.part().to_owned();
+    assert_eq!(chunk_rows(&app).await, 2);
+    app.state.run_jobs().await;
+    assert_eq!(chunk_rows(&app).await, 2, "a part staged today may still be on its way");
+    let two_days_ago = time::OffsetDateTime::now_utc() - time::Duration::days(2);
+    files::chunk::Entity::update_many()
+        .col_expr(files::chunk::Column::CreatedAt, Expr::value(two_days_ago))
+        .exec(app.db())
+        .await
+        .unwrap();
+    app.state.run_jobs().await;
+    let left = files::chunk::Entity::find().all(app.db()).await.unwrap();
+    assert_eq!(left.len(), 1, "the kept file's chunk stays");
+    assert_ne!(left[0].part, part);
+    let url = result(crate::support::get(&c, "package_show", "id=rainfall", None).await)["resources"][0]["url"].clone();
+    assert!(fetch(&c, url.as_str().unwrap(), None).await.2 == kept);
+}
+both_backends!(parts_never_kept_are_deleted_a_day_later);
