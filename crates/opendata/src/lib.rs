@@ -11,8 +11,10 @@
 //!   index (tantivy, jieba, Traditional folded to Simplified) following the
 //!   change sequence, facets.
 //! - `files`: uploaded files as content-addressed blobs, every version of a
-//!   resource's file, downloads, and data.gov.hk's historical archive API.
-//! - `settings`: the `[opendata]` section (where the index lives, the upload limit).
+//!   resource's file, downloads, data.gov.hk's historical archive API, and
+//!   link resources fetched into it daily (when configured).
+//! - `settings`: the `[opendata]` section (where the index lives, the upload
+//!   limit, fetching links).
 //! - `publishers`: who publishes for which organisation; API tokens.
 //! - `ckan`: the Action API at `/api/3/action/{name}` and `/api/action/{name}`.
 //! - `portal`: the pages (home, search, dataset, organisation, category).
@@ -66,7 +68,7 @@ pub fn module() -> Module {
         migrations: migrations::all,
         config: Some(settings::SECTION),
         worker: Some(|state, shutdown| Box::pin(search::node::follow(state, shutdown))),
-        job: Some(|state| Box::pin(files::store::job(state))),
+        job: Some(|state| Box::pin(files::fetch::job(state))),
         routes: files::http::routes,
         // Uploads stream past the server's body limit; the actions enforce their own.
         own_body_limit: &["/api/3", "/api/action"],

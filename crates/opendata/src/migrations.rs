@@ -374,7 +374,8 @@ impl MigrationTrait for Catalogue {
 
 /// Uploaded files (`files`): content-addressed blobs stored in 1 MiB chunk
 /// rows (so every server on one database sees them and a backup holds
-/// them), and every version of a resource's file. A version names its
+/// them), every version of a resource's file, and when each link resource
+/// was last fetched into the archive. A version names its
 /// resource without a foreign key: a resource a `package_update` drops
 /// keeps its history.
 struct Files;
@@ -422,6 +423,14 @@ enum OpendataResourceVersion {
 #[derive(DeriveIden)]
 enum ResourceVersionPointer {
     VersionId,
+}
+
+#[derive(DeriveIden)]
+enum OpendataLinkFetch {
+    Table,
+    ResourceId,
+    FetchedAt,
+    Outcome,
 }
 
 #[async_trait::async_trait]
@@ -486,6 +495,17 @@ impl MigrationTrait for Files {
         .await?;
         m.create_index(
             Index::create().name("opendata_resource_version_at").table(V::Table).col(V::UploadedAt).to_owned(),
+        )
+        .await?;
+        // When a link resource was last fetched into the archive, and how it went.
+        use OpendataLinkFetch as F;
+        m.create_table(
+            Table::create()
+                .table(F::Table)
+                .col(ColumnDef::new(F::ResourceId).string_len(36).not_null().primary_key())
+                .col(ColumnDef::new(F::FetchedAt).timestamp_with_time_zone().not_null())
+                .col(ColumnDef::new(F::Outcome).string_len(200).not_null())
+                .to_owned(),
         )
         .await?;
         // The resource's latest version (none for a link to elsewhere).

@@ -1,5 +1,6 @@
 //! Open data's configuration section, `[opendata]`: where each server
-//! keeps its search index, and how large an uploaded file may be. Strict like every section: unknown keys are
+//! keeps its search index, how large an uploaded file may be, and whether
+//! and how link resources are fetched into the archive. Strict like every section: unknown keys are
 //! refused, `LIONROCK_OPENDATA__<KEY>` overrides the file.
 
 use std::path::PathBuf;
@@ -20,11 +21,26 @@ pub struct Settings {
     /// The largest file a resource upload may carry, in MiB (200 by
     /// default); a larger one is refused with 413.
     pub max_upload_mb: u64,
+    /// Fetch link resources (files elsewhere) of public datasets at most
+    /// once a day and keep a new version in the archive when their bytes
+    /// change. Off by default: it sends requests to other servers.
+    pub fetch_links: bool,
+    /// Let that fetching reach loopback, private, link-local and other
+    /// internal addresses (off: a link cannot make lionrock probe its own network).
+    pub fetch_private_addresses: bool,
+    /// How long one fetch may take, in seconds.
+    pub fetch_timeout_secs: u64,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { search_in_memory: false, max_upload_mb: 200 }
+        Settings {
+            search_in_memory: false,
+            max_upload_mb: 200,
+            fetch_links: false,
+            fetch_private_addresses: false,
+            fetch_timeout_secs: 60,
+        }
     }
 }
 
@@ -42,6 +58,9 @@ fn load(table: toml::Table) -> Result<Loaded, SectionError> {
     let settings: Settings = parse_section(table)?;
     if settings.max_upload_mb == 0 {
         return Err(SectionError::new("max_upload_mb", "must be at least 1"));
+    }
+    if settings.fetch_timeout_secs == 0 {
+        return Err(SectionError::new("fetch_timeout_secs", "must be at least 1"));
     }
     Ok(Loaded::new(settings.clone(), &settings))
 }

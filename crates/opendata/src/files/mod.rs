@@ -7,6 +7,7 @@
 //! archive API (`YYYYMMDD` days and `YYYYMMDD-HHMM` minutes on Hong Kong's
 //! clock, `max` and `skip`), each refusal precise.
 
+pub mod fetch;
 pub mod http;
 pub mod store;
 

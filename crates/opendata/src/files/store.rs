@@ -115,6 +115,25 @@ pub mod pointer {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+pub mod link_fetch {
+    //! `opendata_link_fetch` rows: when a link resource was last fetched, and how it went.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "opendata_link_fetch")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub resource_id: String,
+        pub fetched_at: TimeDateTimeWithTimeZone,
+        pub outcome: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 fn version_of(m: version::Model) -> Version {
     Version {
         id: m.id,
@@ -282,6 +301,21 @@ async fn keep(
     by: &str,
     at: OffsetDateTime,
 ) -> Result<Version, DbErr> {
+    let version = keep_version(txn, resource_id, upload, media_type, "upload", by, at).await?;
+    point(txn, resource_id, Some(&version.id)).await?;
+    Ok(version)
+}
+
+/// The blob (kept once) and the resource's next version, from `source`.
+async fn keep_version(
+    txn: &impl ConnectionTrait,
+    resource_id: &str,
+    upload: &Upload,
+    media_type: &str,
+    source: &str,
+    by: &str,
+    at: OffsetDateTime,
+) -> Result<Version, DbErr> {
     let staged = &upload.staged;
     let row = blob::ActiveModel {
         sha256: Set(staged.sha256.clone()),
@@ -315,12 +349,11 @@ async fn keep(
         size: staged.size,
         filename: upload.filename.clone(),
         media_type: media_type.to_owned(),
-        source: "upload".to_owned(),
+        source: source.to_owned(),
         uploaded_at: at,
         uploaded_by: by.to_owned(),
     };
     version::ActiveModel::from(row.clone()).insert(txn).await?;
-    point(txn, resource_id, Some(&row.id)).await?;
     Ok(version_of(row))
 }
 
@@ -457,6 +490,86 @@ async fn finish(
     txn.commit().await?;
     catalogue::announce(state, seq).await;
     Ok(())
+}
+
+// ---- link resources fetched into the archive ----
+
+/// Link resources (no file of ours) not fetched for a day, at most `limit`.
+pub async fn links_due(db: &impl ConnectionTrait, limit: usize) -> Result<Vec<(String, String)>, DbErr> {
+    let cutoff = platform::db::now() - time::Duration::days(1);
+    let recent: Vec<String> = link_fetch::Entity::find()
+        .select_only()
+        .column(link_fetch::Column::ResourceId)
+        .filter(link_fetch::Column::FetchedAt.gte(cutoff))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let links = pointer::Entity::find()
+        .filter(pointer::Column::VersionId.is_null())
+        .order_by_asc(pointer::Column::Id)
+        .all(db)
+        .await?;
+    Ok(links.into_iter().filter(|p| !recent.contains(&p.id)).take(limit).map(|p| (p.id, p.url)).collect())
+}
+
+/// Takes the day's fetch of a link: true for the one server (and the one
+/// round) that may fetch it now, by one conditional statement.
+pub async fn claim_fetch(db: &impl ConnectionTrait, resource_id: &str) -> Result<bool, DbErr> {
+    let now = platform::db::now();
+    let row = link_fetch::ActiveModel {
+        resource_id: Set(resource_id.to_owned()),
+        fetched_at: Set(now),
+        outcome: Set("fetching".to_owned()),
+    };
+    let taken = link_fetch::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(link_fetch::Column::ResourceId)
+                .update_columns([link_fetch::Column::FetchedAt, link_fetch::Column::Outcome])
+                .action_and_where(link_fetch::Column::FetchedAt.lt(now - time::Duration::days(1)))
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(taken == 1)
+}
+
+/// How the last fetch went (`unchanged`, `version 3`, or why it failed).
+pub async fn fetched(db: &impl ConnectionTrait, resource_id: &str, outcome: &str) -> Result<(), DbErr> {
+    let outcome: String = outcome.chars().take(200).collect();
+    link_fetch::Entity::update_many()
+        .col_expr(link_fetch::Column::Outcome, Expr::value(outcome))
+        .filter(link_fetch::Column::ResourceId.eq(resource_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Keeps a fetched file as the link's next version, unless its bytes are
+/// the latest version's (then the staged part goes, and `None`). Audited.
+pub async fn keep_fetched(
+    state: &AppState,
+    resource_id: &str,
+    fetched: &Upload,
+    media_type: &str,
+) -> Result<Option<Version>, WriteError> {
+    let txn = platform::db::begin_write(&state.db).await?;
+    let latest = version::Entity::find()
+        .filter(version::Column::ResourceId.eq(resource_id))
+        .order_by_desc(version::Column::Seq)
+        .one(&*txn)
+        .await?;
+    if latest.is_some_and(|v| v.sha256 == fetched.staged.sha256) {
+        discard(&*txn, &fetched.staged.part).await?;
+        txn.commit().await?;
+        return Ok(None);
+    }
+    let now = platform::db::now();
+    let version = keep_version(&*txn, resource_id, fetched, media_type, "fetch", "fetch", now).await?;
+    let object = format!("resource:{resource_id}/version:{}/sha256:{}", version.seq, version.sha256);
+    let actor = Actor { id: "fetch".to_owned(), request_id: None };
+    audit::record(&txn, &state.keys, audit_entry(&actor, "opendata.resource.fetch", object)).await?;
+    txn.commit().await?;
+    Ok(Some(version))
 }
 
 /// Lionrock's own address of a resource's uploaded file.

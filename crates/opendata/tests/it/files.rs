@@ -21,8 +21,17 @@ const BOUNDARY: &str = "lionrock-test-7e3f0c";
 /// The app with open data, uploads up to `max_upload_mb`, and the
 /// organisations `hko` and `epd`.
 async fn spawn(backend: Backend, max_upload_mb: i64) -> TestApp {
+    spawn_with(backend, &[("max_upload_mb", toml::Value::Integer(max_upload_mb))]).await
+}
+
+/// The same, with these `[opendata]` settings.
+async fn spawn_with(backend: Backend, settings: &[(&str, toml::Value)]) -> TestApp {
+    let settings: Vec<(String, toml::Value)> = settings.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
     let builder = TestApp::builder().backend(backend).config(move |c| {
-        c.section_mut("opendata").insert("max_upload_mb".to_owned(), toml::Value::Integer(max_upload_mb));
+        let section = c.section_mut("opendata");
+        for (key, value) in settings {
+            section.insert(key, value);
+        }
     });
     let app = spawn_with_memory_index(builder).await;
     let actor = catalogue::Actor { id: "test".to_owned(), request_id: None };
@@ -550,3 +559,102 @@ async fn parts_never_kept_are_deleted_a_day_later(backend: Backend) {
     assert!(fetch(&c, url.as_str().unwrap(), None).await.2 == kept);
 }
 both_backends!(parts_never_kept_are_deleted_a_day_later);
+
+/// A server elsewhere whose file at `/rain.csv` the test changes.
+async fn peer(served: std::sync::Arc<std::sync::Mutex<Vec<u8>>>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = axum::Router::new().route(
+        "/rain.csv",
+        axum::routing::get(move || {
+            let served = served.clone();
+            async move { served.lock().unwrap().clone() }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    format!("http://{addr}/rain.csv")
+}
+
+/// Moves every link's last fetch two days back (the next round fetches again).
+async fn a_day_passes(app: &TestApp) {
+    use sea_orm::sea_query::Expr;
+    let two_days_ago = time::OffsetDateTime::now_utc() - time::Duration::days(2);
+    files::link_fetch::Entity::update_many()
+        .col_expr(files::link_fetch::Column::FetchedAt, Expr::value(two_days_ago))
+        .exec(app.db())
+        .await
+        .unwrap();
+}
+
+async fn links_are_fetched_at_most_daily_into_the_archive(backend: Backend) {
+    let served = std::sync::Arc::new(std::sync::Mutex::new(b"day,mm\n1,2\n".to_vec()));
+    let url = peer(served.clone()).await;
+    let on = toml::Value::Boolean(true);
+    let app = spawn_with(backend, &[("fetch_links", on.clone()), ("fetch_private_addresses", on)]).await;
+    let (_, token) = publisher(&app, "hko").await;
+    let c = app.client();
+    dataset(&c, &token, "rainfall", false).await;
+    dataset(&c, &token, "hidden", true).await;
+    let link = |package: &str| json!({"package_id": package, "url": url, "format": "CSV", "name": "Rain"});
+    let id =
+        result(post(&c, "resource_create", &link("rainfall"), Some(&token)).await)["id"].as_str().unwrap().to_owned();
+    let hidden =
+        result(post(&c, "resource_create", &link("hidden"), Some(&token)).await)["id"].as_str().unwrap().to_owned();
+
+    app.state.run_jobs().await;
+    let versions = files::versions(app.db(), &id).await.unwrap();
+    assert_eq!(versions.len(), 1);
+    assert_eq!((versions[0].source.as_str(), versions[0].filename.as_str()), ("fetch", "rain.csv"));
+    assert!(files::versions(app.db(), &hidden).await.unwrap().is_empty(), "a private dataset's link is not fetched");
+    // Still a link: the resource keeps its URL; the archive answers for it.
+    let shown = result(crate::support::get(&c, "resource_show", &format!("id={id}"), None).await);
+    assert_eq!(shown["url"], url.as_str());
+    let (status, body) =
+        archive(&c, &format!("list-file-versions?url={}&start=20200101&end=20991231", enc(&url))).await;
+    assert_eq!((status, body["version-count"].as_u64()), (200, Some(1)), "{body}");
+    let get = c.url(&format!("/api/v1/historical-archive/get-file?url={}&time=20991231-2359", enc(&url)));
+    assert_eq!(fetch(&c, &get, None).await.2, b"day,mm\n1,2\n");
+
+    // Not again the same day; a day later, the same bytes keep no version; new bytes do.
+    app.state.run_jobs().await;
+    a_day_passes(&app).await;
+    app.state.run_jobs().await;
+    assert_eq!(files::versions(app.db(), &id).await.unwrap().len(), 1);
+    let outcome = files::link_fetch::Entity::find_by_id(id.clone()).one(app.db()).await.unwrap().unwrap().outcome;
+    assert_eq!(outcome, "unchanged");
+    *served.lock().unwrap() = b"day,mm\n1,2\n2,0\n".to_vec();
+    app.state.run_jobs().await;
+    assert_eq!(files::versions(app.db(), &id).await.unwrap().len(), 1, "fetched at most once a day");
+    a_day_passes(&app).await;
+    app.state.run_jobs().await;
+    let versions = files::versions(app.db(), &id).await.unwrap();
+    assert_eq!(versions.len(), 2);
+    assert_eq!(fetch(&c, &get, None).await.2, b"day,mm\n1,2\n2,0\n");
+    let audited = platform::audit::entries_about(
+        app.db(),
+        &format!("resource:{id}/version:2/sha256:{}", versions[1].sha256),
+        "opendata.resource.fetch",
+        5,
+    )
+    .await
+    .unwrap();
+    assert_eq!(audited.len(), 1);
+}
+both_backends!(links_are_fetched_at_most_daily_into_the_archive);
+
+async fn links_to_internal_addresses_are_not_fetched(backend: Backend) {
+    let served = std::sync::Arc::new(std::sync::Mutex::new(b"secret".to_vec()));
+    let url = peer(served).await;
+    let app = spawn_with(backend, &[("fetch_links", toml::Value::Boolean(true))]).await;
+    let (_, token) = publisher(&app, "hko").await;
+    let c = app.client();
+    dataset(&c, &token, "rainfall", false).await;
+    let link = json!({"package_id": "rainfall", "url": url, "format": "CSV"});
+    let id = result(post(&c, "resource_create", &link, Some(&token)).await)["id"].as_str().unwrap().to_owned();
+    app.state.run_jobs().await;
+    assert!(files::versions(app.db(), &id).await.unwrap().is_empty());
+    let outcome = files::link_fetch::Entity::find_by_id(id).one(app.db()).await.unwrap().unwrap().outcome;
+    assert!(outcome.contains("internal address (127.0.0.1)"), "{outcome}");
+    assert_eq!(chunk_rows(&app).await, 0);
+}
+both_backends!(links_to_internal_addresses_are_not_fetched);
