@@ -21,6 +21,9 @@ pub struct Settings {
     /// The largest file a resource upload may carry, in MiB (200 by
     /// default); a larger one is refused with 413.
     pub max_upload_mb: u64,
+    /// How long an upload may take beyond `server.request_timeout_secs`, in
+    /// seconds (600 by default: 200 MB at a third of a megabyte a second).
+    pub upload_timeout_secs: u64,
     /// Fetch link resources (files elsewhere) of public datasets at most
     /// once a day and keep a new version in the archive when their bytes
     /// change. Off by default: it sends requests to other servers.
@@ -37,6 +40,7 @@ impl Default for Settings {
         Settings {
             search_in_memory: false,
             max_upload_mb: 200,
+            upload_timeout_secs: 600,
             fetch_links: false,
             fetch_private_addresses: false,
             fetch_timeout_secs: 60,

@@ -25,7 +25,6 @@ use tower::util::MapRequestLayer;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::assets::Assets;
@@ -393,7 +392,7 @@ pub fn router(state: AppState, modules: &[Module]) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))
         .layer(middleware::from_fn_with_state(state.clone(), web::sessions))
         // A bare 408 that `render_errors` turns into the 503 `timeout` problem.
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, state.config.request_timeout()))
+        .layer(middleware::from_fn_with_state(state.clone(), web::timeout))
         // Load shaping comes before any database work (sessions).
         .layer(middleware::from_fn(crate::ratelimit::global))
         .layer(CatchPanicLayer::custom(|_| {

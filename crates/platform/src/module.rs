@@ -186,8 +186,9 @@ pub struct Module {
     /// by header.
     pub idempotency_exempt: &'static [&'static str],
     /// Path prefixes whose handlers read large bodies themselves (file
-    /// uploads) and enforce their own limit there: `server.body_limit_bytes`
-    /// is not applied to them by the platform.
+    /// uploads) and enforce their own limits there: neither
+    /// `server.body_limit_bytes` nor `server.request_timeout_secs` is applied
+    /// to them by the platform.
     pub own_body_limit: &'static [&'static str],
     /// The problem types of its errors (each needs a title and a detail in
     /// every language; slugs are unique across modules).

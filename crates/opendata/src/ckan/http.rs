@@ -795,23 +795,36 @@ async fn get(
         let e = CkanError::BadRequest(format!("{} changes data: use POST", action.name()));
         return answer(&state, action.name(), Err(e.into()));
     }
-    call(state, name, Input::Get(query), headers, request_id, None).await
+    let limit = state.config.request_timeout();
+    within(limit, call(state, name, Input::Get(query), headers, request_id, None)).await
+}
+
+/// The answer, or, when `limit` passes first, the platform's timeout (a bare
+/// 408 it renders as the 503 `timeout` problem). CKAN's paths set their own
+/// time limits (`Module::own_body_limit`): an upload takes longer than a search.
+async fn within(limit: std::time::Duration, answer: impl Future<Output = Response>) -> Response {
+    tokio::time::timeout(limit, answer).await.unwrap_or_else(|_| StatusCode::REQUEST_TIMEOUT.into_response())
 }
 
 /// A POST: a JSON object up to the server's body limit, or, for the
 /// resource actions, a form carrying a file in `upload`.
 async fn post(state: AppState, name: String, headers: HeaderMap, request_id: RequestId, req: Request) -> Response {
+    let timeout = state.config.request_timeout();
     if files_http::is_multipart(&headers) {
-        return post_form(state, name, headers, request_id, req).await;
+        let upload = std::time::Duration::from_secs(crate::settings::of(&state).upload_timeout_secs);
+        return within(timeout + upload, post_form(state, name, headers, request_id, req)).await;
     }
-    let limit = state.config.server.body_limit_bytes;
-    match axum::body::to_bytes(req.into_body(), limit).await {
-        Ok(body) => call(state, name, Input::Post(body), headers, request_id, None).await,
-        Err(_) => {
-            let e = CkanError::TooLarge("__body", format!("The request body is larger than {limit} bytes"));
-            answer(&state, &name, Err(e.into()))
+    within(timeout, async move {
+        let limit = state.config.server.body_limit_bytes;
+        match axum::body::to_bytes(req.into_body(), limit).await {
+            Ok(body) => call(state, name, Input::Post(body), headers, request_id, None).await,
+            Err(_) => {
+                let e = CkanError::TooLarge("__body", format!("The request body is larger than {limit} bytes"));
+                answer(&state, &name, Err(e.into()))
+            }
         }
-    }
+    })
+    .await
 }
 
 /// A form with a file: only a publisher's token gets its body read; the

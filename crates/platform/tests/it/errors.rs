@@ -174,6 +174,29 @@ async fn a_modules_own_body_limit_prefix_is_not_cut_by_the_platforms() {
     assert_eq!(r.text().await.unwrap(), "100");
 }
 
+/// Answers after a second and a half.
+async fn slowly() -> &'static str {
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    "done"
+}
+
+#[tokio::test]
+async fn a_modules_own_body_limit_prefix_sets_its_own_time_limit() {
+    use axum::routing::get;
+    let slow = platform::module::Module {
+        routes: || axum::Router::new().route("/bulk/slow", get(slowly)).route("/bulky/slow", get(slowly)),
+        own_body_limit: &["/bulk"],
+        ..platform::module::Module::named("slow")
+    };
+    let app = TestApp::builder().module(slow).config(|c| c.server.request_timeout_secs = 1).spawn().await;
+    let c = app.client();
+    let r = c.http.get(c.url("/bulk/slow")).send().await.unwrap();
+    assert_eq!((r.status().as_u16(), r.text().await.unwrap()), (200, "done".to_owned()));
+    let r = c.http.get(c.url("/bulky/slow")).header("accept", "application/json").send().await.unwrap();
+    let (status, body) = problem(r).await;
+    assert_eq!((status, body["type"].as_str().unwrap()), (503, "urn:lionrock:problem:timeout"));
+}
+
 #[tokio::test]
 async fn form_bodies_with_invalid_utf8_are_rejected() {
     let app = app().spawn().await;
