@@ -226,13 +226,16 @@ fn group_dict(g: &Group, package_count: Option<usize>) -> Value {
 }
 
 fn resource_dict(r: &Resource, d: &Dataset) -> Value {
+    // CKAN's `url_type` is `upload` for a file it holds (its own download URL).
+    let ours = r.url.contains(&crate::files::download_path(&d.id, &r.id, ""));
     json!({
         "id": r.id, "package_id": d.id, "position": r.position,
         "name": r.name.display(), "name_translated": r.name,
         "description": r.description.display(), "description_translated": r.description,
         "url": r.url, "format": r.format, "size": r.size, "hash": r.checksum.clone().unwrap_or_default(),
         "last_modified": r.last_modified.map(ckan_time), "created": ckan_time(r.created_at),
-        "metadata_modified": ckan_time(d.modified_at), "state": "active", "url_type": Value::Null,
+        "metadata_modified": ckan_time(d.modified_at), "state": "active",
+        "url_type": if ours { json!("upload") } else { Value::Null },
     })
 }
 

@@ -144,6 +144,7 @@ async fn uploads_are_kept_as_versions_and_downloaded_unchanged(backend: Backend)
     assert!(made["last_modified"].is_string(), "{made}");
     assert_eq!(made["name_translated"]["zh-HK"], "每日雨量");
     assert_eq!(made["package_id"], dataset_id.as_str());
+    assert_eq!(made["url_type"], "upload");
 
     let (status, headers, body) = fetch(&c, &url, None).await;
     assert_eq!(status, 200);
@@ -220,6 +221,7 @@ async fn uploads_are_kept_as_versions_and_downloaded_unchanged(backend: Backend)
     let link = json!({"id": id, "url": "https://data.example.gov.hk/rain.csv", "name": "Rain elsewhere"});
     let relinked = result(post(&c, "resource_update", &link, Some(&token)).await);
     assert_eq!(relinked["url"], "https://data.example.gov.hk/rain.csv");
+    assert_eq!(relinked["url_type"], Value::Null);
     assert_eq!(fetch(&c, &url, None).await.0, 404, "a link has no file here");
     assert_eq!(files::versions(app.db(), &id).await.unwrap().len(), 3, "its history stays");
 
