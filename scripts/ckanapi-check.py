@@ -10,8 +10,12 @@ every check passed. Run by crates/opendata/tests/it/ckanapi.rs with the
 python that `scripts/services.sh ensure_ckanapi` installs.
 """
 
+import hashlib
 import json
+import os
 import sys
+import tempfile
+import urllib.request
 
 import ckanapi
 
@@ -136,11 +140,35 @@ def main():
         publisher.action.datastore_delete(resource_id=rid)
         raises(ckanapi.NotFound, lambda: anonymous.action.datastore_info(id=rid))
 
+    def uploads():
+        made = publisher.action.package_create(name="ckanapi-upload", owner_org=organisation, title="Uploads")
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, "rain.csv")
+            first = b"day,mm\n2026-12-01,3.5\n"
+            with open(path, "wb") as f:
+                f.write(first)
+            with open(path, "rb") as f:
+                resource = publisher.action.resource_create(package_id=made["id"], name="Rain", upload=f)
+            expect(resource["format"] == "CSV", resource)
+            expect(resource["hash"] == "sha256:" + hashlib.sha256(first).hexdigest(), resource)
+            expect(resource["url"].endswith("/download/rain.csv"), resource["url"])
+            with urllib.request.urlopen(resource["url"]) as r:
+                expect(r.read() == first, "the download is the upload")
+            second = first + b"2026-12-02,0.0\n"
+            with open(path, "wb") as f:
+                f.write(second)
+            with open(path, "rb") as f:
+                updated = publisher.action.resource_patch(id=resource["id"], upload=f)
+            expect(updated["size"] == len(second), updated)
+            with urllib.request.urlopen(updated["url"]) as r:
+                expect(r.read() == second, "the second version is served")
+        publisher.action.package_delete(id=made["id"])
+
     for name, fn in [("status_show", status), ("package_list", package_list), ("package_show", package_show),
                      ("package_search", package_search), ("package_search_by_get", search_by_get),
                      ("lists", lists), ("not_found", not_found), ("validation", validation),
                      ("private_hidden", private_hidden), ("writes_refused", writes_refused),
-                     ("writes", writes), ("datastore", datastore)]:
+                     ("writes", writes), ("datastore", datastore), ("uploads", uploads)]:
         check(name, fn)
     print(json.dumps({"checks": checks}, ensure_ascii=False))
     return 0 if all(v == "ok" for v in checks.values()) else 1

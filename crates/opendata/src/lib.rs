@@ -10,7 +10,11 @@
 //! - `search`: `package_search`'s parameters, each server's full-text
 //!   index (tantivy, jieba, Traditional folded to Simplified) following the
 //!   change sequence, facets.
-//! - `settings`: the `[opendata]` section (where the index lives).
+//! - `files`: uploaded files as content-addressed blobs, every version of a
+//!   resource's file, downloads, data.gov.hk's historical archive API, and
+//!   link resources fetched into it daily (when configured).
+//! - `settings`: the `[opendata]` section (where the index lives, the upload
+//!   limit, fetching links).
 //! - `publishers`: who publishes for which organisation; API tokens.
 //! - `datastore`: a resource's data as a typed table (CKAN's `datastore_*`
 //!   actions), loaded from CSV or JSON files with per-row reports.
@@ -29,6 +33,7 @@ mod cli;
 pub mod datastore;
 pub mod dcat;
 pub mod demo;
+pub mod files;
 pub mod harvest;
 mod migrations;
 pub mod portal;
@@ -53,11 +58,23 @@ const TRANSLATIONS: [Ftl; 3] = [
 #[folder = "assets/"]
 struct Assets;
 
-/// CKAN's Action API, under both paths CKAN clients call.
+/// CKAN's Action API, under both paths CKAN clients call, and the
+/// historical archive API.
 fn api() -> platform::openapi::ApiRouter {
     platform::openapi::ApiRouter::new()
         .routes(utoipa_axum::routes!(ckan::http::get_v3, ckan::http::post_v3))
         .routes(utoipa_axum::routes!(ckan::http::get_unversioned, ckan::http::post_unversioned))
+        // The actions read their own bodies: JSON up to the server's limit, files up to `max_upload_mb`.
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .routes(utoipa_axum::routes!(files::http::list_files))
+        .routes(utoipa_axum::routes!(files::http::list_file_versions))
+        .routes(utoipa_axum::routes!(files::http::get_file))
+}
+
+/// Routes outside the language prefixes and `/api/v1`: CKAN's download
+/// paths and the DCAT exports at the root.
+fn routes() -> axum::Router<platform::app::AppState> {
+    files::http::routes().merge(dcat::http::routes())
 }
 
 /// Open data's contribution to the binary.
@@ -66,13 +83,16 @@ pub fn module() -> Module {
         migrations: migrations::all,
         config: Some(settings::SECTION),
         worker: Some(|state, shutdown| Box::pin(search::node::follow(state, shutdown))),
+        job: Some(|state| Box::pin(files::fetch::job(state))),
+        routes,
+        // Uploads stream past the server's body limit; the actions enforce their own.
+        own_body_limit: &["/api/3", "/api/action"],
         translations: &TRANSLATIONS,
         api,
         // CKAN's API authenticates by its token and never reads the session
         // cookie, so a forged cross-site request carries no power to check.
         csrf_exempt: &["/api/3", "/api/action"],
         pages: portal::http::pages,
-        routes: dcat::http::routes,
         commands: &cli::COMMANDS,
         demo: Some(|state| Box::pin(demo::load(state))),
         assets: platform::assets::embedded::<Assets>,

@@ -15,7 +15,7 @@ use sea_orm_migration::prelude::*;
 use crate::catalogue::CATEGORIES;
 
 pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(Catalogue), Box::new(Datastore), Box::new(Harvest)]
+    vec![Box::new(Catalogue), Box::new(Files), Box::new(Datastore), Box::new(Harvest)]
 }
 
 struct Catalogue;
@@ -514,5 +514,153 @@ impl MigrationTrait for Datastore {
                 .to_owned(),
         )
         .await
+    }
+}
+
+/// Uploaded files (`files`): content-addressed blobs stored in 1 MiB chunk
+/// rows (so every server on one database sees them and a backup holds
+/// them), every version of a resource's file, and when each link resource
+/// was last fetched into the archive. A version names its
+/// resource without a foreign key: a resource a `package_update` drops
+/// keeps its history.
+struct Files;
+
+impl MigrationName for Files {
+    fn name(&self) -> &str {
+        "m20261216_000000_opendata_files"
+    }
+}
+
+#[derive(DeriveIden)]
+enum OpendataBlob {
+    Table,
+    Sha256,
+    Size,
+    Part,
+    Chunks,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum OpendataBlobChunk {
+    Table,
+    Part,
+    N,
+    Data,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum OpendataResourceVersion {
+    Table,
+    Id,
+    ResourceId,
+    Seq,
+    Sha256,
+    Size,
+    Filename,
+    MediaType,
+    Source,
+    UploadedAt,
+    UploadedBy,
+}
+
+#[derive(DeriveIden)]
+enum ResourceVersionPointer {
+    VersionId,
+}
+
+#[derive(DeriveIden)]
+enum OpendataLinkFetch {
+    Table,
+    ResourceId,
+    FetchedAt,
+    Outcome,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Files {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        use OpendataBlob as B;
+        m.create_table(
+            Table::create()
+                .table(B::Table)
+                .col(ColumnDef::new(B::Sha256).string_len(64).not_null().primary_key())
+                .col(ColumnDef::new(B::Size).big_integer().not_null().check(Expr::col(B::Size).gte(0)))
+                .col(ColumnDef::new(B::Part).string_len(36).not_null().unique_key())
+                .col(ColumnDef::new(B::Chunks).integer().not_null().check(Expr::col(B::Chunks).gte(0)))
+                .col(ColumnDef::new(B::CreatedAt).timestamp_with_time_zone().not_null())
+                .to_owned(),
+        )
+        .await?;
+        use OpendataBlobChunk as C;
+        m.create_table(
+            Table::create()
+                .table(C::Table)
+                .col(ColumnDef::new(C::Part).string_len(36).not_null())
+                .col(ColumnDef::new(C::N).integer().not_null())
+                .col(ColumnDef::new(C::Data).blob().not_null())
+                .col(ColumnDef::new(C::CreatedAt).timestamp_with_time_zone().not_null())
+                .primary_key(Index::create().col(C::Part).col(C::N))
+                .to_owned(),
+        )
+        .await?;
+        use OpendataResourceVersion as V;
+        m.create_table(
+            Table::create()
+                .table(V::Table)
+                .col(ColumnDef::new(V::Id).string_len(36).not_null().primary_key())
+                .col(ColumnDef::new(V::ResourceId).string_len(36).not_null())
+                .col(ColumnDef::new(V::Seq).integer().not_null().check(Expr::col(V::Seq).gte(1)))
+                .col(ColumnDef::new(V::Sha256).string_len(64).not_null())
+                .col(ColumnDef::new(V::Size).big_integer().not_null().check(Expr::col(V::Size).gte(0)))
+                .col(ColumnDef::new(V::Filename).string_len(200).not_null())
+                .col(ColumnDef::new(V::MediaType).string_len(200).not_null())
+                .col(
+                    ColumnDef::new(V::Source)
+                        .string_len(16)
+                        .not_null()
+                        .check(Expr::col(V::Source).is_in(["upload", "fetch"])),
+                )
+                .col(ColumnDef::new(V::UploadedAt).timestamp_with_time_zone().not_null())
+                .col(ColumnDef::new(V::UploadedBy).string_len(64).not_null())
+                .foreign_key(ForeignKey::create().from(V::Table, V::Sha256).to(B::Table, B::Sha256))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("opendata_resource_version_seq")
+                .table(V::Table)
+                .col(V::ResourceId)
+                .col(V::Seq)
+                .unique()
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create().name("opendata_resource_version_at").table(V::Table).col(V::UploadedAt).to_owned(),
+        )
+        .await?;
+        // When a link resource was last fetched into the archive, and how it went.
+        use OpendataLinkFetch as F;
+        m.create_table(
+            Table::create()
+                .table(F::Table)
+                .col(ColumnDef::new(F::ResourceId).string_len(36).not_null().primary_key())
+                .col(ColumnDef::new(F::FetchedAt).timestamp_with_time_zone().not_null())
+                .col(ColumnDef::new(F::Outcome).string_len(200).not_null())
+                .to_owned(),
+        )
+        .await?;
+        // The resource's latest version (none for a link to elsewhere).
+        m.alter_table(
+            Table::alter()
+                .table(OpendataResource::Table)
+                .add_column(ColumnDef::new(ResourceVersionPointer::VersionId).string_len(36).null())
+                .to_owned(),
+        )
+        .await?;
+        Ok(())
     }
 }

@@ -24,9 +24,7 @@ use tokio::sync::{Notify, watch};
 use tower::util::MapRequestLayer;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::assets::Assets;
@@ -96,6 +94,8 @@ pub struct AppInner {
     pub nav: Vec<NavLink>,
     pub csrf_exempt: Vec<String>,
     pub idempotency_exempt: Vec<String>,
+    /// Path prefixes that enforce their own body limit (`Module::own_body_limit`).
+    pub own_body_limit: Vec<String>,
     /// The OpenAPI document of every module's API (`/api/v1/openapi.json`).
     pub api_doc: serde_json::Value,
     jobs: Vec<Job>,
@@ -335,6 +335,7 @@ impl AppState {
                 .iter()
                 .flat_map(|m| m.idempotency_exempt.iter().map(|s| (*s).to_owned()))
                 .collect(),
+            own_body_limit: modules.iter().flat_map(|m| m.own_body_limit.iter().map(|s| (*s).to_owned())).collect(),
             migrator: migrator(modules),
             outbox_wake: Notify::new(),
             workers: Workers::default(),
@@ -387,11 +388,11 @@ pub fn router(state: AppState, modules: &[Module]) -> Router {
         .route_layer(middleware::from_fn_with_state(state.clone(), web::csrf))
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(web::not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), web::body_limit))
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))
-        .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(middleware::from_fn_with_state(state.clone(), web::sessions))
         // A bare 408 that `render_errors` turns into the 503 `timeout` problem.
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, state.config.request_timeout()))
+        .layer(middleware::from_fn_with_state(state.clone(), web::timeout))
         // Load shaping comes before any database work (sessions).
         .layer(middleware::from_fn(crate::ratelimit::global))
         .layer(CatchPanicLayer::custom(|_| {

@@ -185,6 +185,11 @@ pub struct Module {
     /// code) must not rely on that scope: list it here, or authenticate it
     /// by header.
     pub idempotency_exempt: &'static [&'static str],
+    /// Path prefixes whose handlers read large bodies themselves (file
+    /// uploads) and enforce their own limits there: neither
+    /// `server.body_limit_bytes` nor `server.request_timeout_secs` is applied
+    /// to them by the platform.
+    pub own_body_limit: &'static [&'static str],
     /// The problem types of its errors (each needs a title and a detail in
     /// every language; slugs are unique across modules).
     pub problems: &'static [ProblemType],
@@ -229,6 +234,7 @@ impl Module {
             api: crate::openapi::ApiRouter::new,
             csrf_exempt: &[],
             idempotency_exempt: &[],
+            own_body_limit: &[],
             problems: &[],
             services: &[],
             nav: &[],

@@ -12,7 +12,7 @@ use axum::body::Body;
 use axum::extract::connect_info::Connected;
 use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Request, State};
 use axum::http::request::Parts;
-use axum::http::{Extensions, HeaderMap, HeaderName, HeaderValue, Method, header};
+use axum::http::{Extensions, HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use axum::serve::IncomingStream;
@@ -485,6 +485,37 @@ pub(crate) async fn csrf(State(state): State<AppState>, req: Request, next: Next
         return AppError::new(ErrorKind::CsrfRejected).into_response();
     }
     next.run(Request::from_parts(parts, Body::from(bytes))).await
+}
+
+/// The platform's body limit (`server.body_limit_bytes`): a declared
+/// length over it is refused at once, and a body read beyond it fails (the
+/// extractors answer 413). Paths a module reads large bodies under
+/// (`Module::own_body_limit`) are left to their handlers.
+pub(crate) async fn body_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if state.own_body_limit.iter().any(|prefix| path_within(req.uri().path(), prefix)) {
+        return next.run(req).await;
+    }
+    let limit = state.config.server.body_limit_bytes;
+    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return AppError::new(ErrorKind::PayloadTooLarge).into_response();
+    }
+    // `DefaultBodyLimit` (set outside this layer) caps what can be read.
+    next.run(axum::RequestExt::with_limited_body(req)).await
+}
+
+/// `server.request_timeout_secs` for each request, answered with a bare 408
+/// (which `render_errors` makes the 503 `timeout` problem). Paths under a
+/// module's `own_body_limit` take as long as their handlers allow: an
+/// upload's time grows with its size, so those handlers set their own limits.
+pub(crate) async fn timeout(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if state.own_body_limit.iter().any(|prefix| path_within(req.uri().path(), prefix)) {
+        return next.run(req).await;
+    }
+    match tokio::time::timeout(state.config.request_timeout(), next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => StatusCode::REQUEST_TIMEOUT.into_response(),
+    }
 }
 
 /// Is `path` the route `prefix` or below it, by whole segments? `/oauth/token`

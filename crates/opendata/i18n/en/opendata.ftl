@@ -74,3 +74,12 @@ opendata-exports = Machine-readable catalogue
 opendata-export-turtle = DCAT-AP (Turtle)
 opendata-export-jsonld = DCAT-AP (JSON-LD)
 opendata-export-data-json = DCAT-US (data.json)
+## Historical archive API: refused parameters
+opendata-archive-day-required = A day is required, written YYYYMMDD (for example 20261201).
+opendata-archive-bad-day = This is not a day: write it YYYYMMDD (for example 20261201).
+opendata-archive-end-before-start = The end of the period is before its start.
+opendata-archive-bad-time = This is not a time: write it YYYYMMDD-HHMM, Hong Kong time (for example 20261201-0930).
+opendata-archive-bad-order = The order must be asc or desc.
+opendata-archive-out-of-range = This number is outside the range allowed.
+opendata-archive-too-long = This value is too long.
+opendata-archive-url-required = The file's URL is required.

@@ -67,3 +67,12 @@ opendata-exports = 机读目录
 opendata-export-turtle = DCAT-AP (Turtle)
 opendata-export-jsonld = DCAT-AP (JSON-LD)
 opendata-export-data-json = DCAT-US (data.json)
+## Historical archive API: refused parameters
+opendata-archive-day-required = 必须提供日期，格式为 YYYYMMDD（例如 20261201）。
+opendata-archive-bad-day = 这不是有效日期，格式应为 YYYYMMDD（例如 20261201）。
+opendata-archive-end-before-start = 期间的结束日期早于开始日期。
+opendata-archive-bad-time = 这不是有效时间，格式应为 YYYYMMDD-HHMM（香港时间，例如 20261201-0930）。
+opendata-archive-bad-order = 排序只可以是 asc 或 desc。
+opendata-archive-out-of-range = 这个数字超出允许范围。
+opendata-archive-too-long = 这个值太长。
+opendata-archive-url-required = 必须提供文件的网址。

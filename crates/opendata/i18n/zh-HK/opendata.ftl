@@ -67,3 +67,12 @@ opendata-exports = 機讀目錄
 opendata-export-turtle = DCAT-AP (Turtle)
 opendata-export-jsonld = DCAT-AP (JSON-LD)
 opendata-export-data-json = DCAT-US (data.json)
+## Historical archive API: refused parameters
+opendata-archive-day-required = 必須提供日期，格式為 YYYYMMDD（例如 20261201）。
+opendata-archive-bad-day = 這不是有效日期，格式應為 YYYYMMDD（例如 20261201）。
+opendata-archive-end-before-start = 期間的結束日期早於開始日期。
+opendata-archive-bad-time = 這不是有效時間，格式應為 YYYYMMDD-HHMM（香港時間，例如 20261201-0930）。
+opendata-archive-bad-order = 排序只可以是 asc 或 desc。
+opendata-archive-out-of-range = 這個數字超出容許範圍。
+opendata-archive-too-long = 這個值太長。
+opendata-archive-url-required = 必須提供檔案的網址。

@@ -295,7 +295,7 @@ fn group_of(m: group::Model) -> Group {
     }
 }
 
-fn resource_of(m: resource::Model) -> Resource {
+pub(crate) fn resource_of(m: resource::Model) -> Resource {
     Resource {
         name: Texts::new(m.name_en, m.name_zh_hk, m.name_zh_cn),
         description: Texts::new(m.description_en, m.description_zh_hk, m.description_zh_cn),
@@ -555,7 +555,11 @@ fn name_taken(e: DbErr) -> WriteError {
 /// writer's transaction: the head row is locked until it commits, so the
 /// numbers become visible in order and a reader that has seen `n` has seen
 /// every change before it.
-async fn record_change(txn: &DatabaseTransaction, dataset_id: &str, at: OffsetDateTime) -> Result<i64, DbErr> {
+pub(crate) async fn record_change(
+    txn: &DatabaseTransaction,
+    dataset_id: &str,
+    at: OffsetDateTime,
+) -> Result<i64, DbErr> {
     use sea_orm::QuerySelect;
     let head = change_head::Entity::find_by_id(1)
         .lock_exclusive()
@@ -660,7 +664,7 @@ async fn set_links(
     Ok(())
 }
 
-fn resource_row(
+pub(crate) fn resource_row(
     id: String,
     dataset_id: &str,
     position: i32,

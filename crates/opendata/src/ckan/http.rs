@@ -6,7 +6,7 @@
 //! CKAN's envelope; a fault of ours is the platform's problem+json 500.
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use platform::app::AppState;
@@ -18,6 +18,8 @@ use super::{Action, CkanError};
 use crate::catalogue::store::{self as catalogue, Actor, WriteError};
 use crate::catalogue::{self as rules, Dataset, Group, Organisation, Resource, ckan_time};
 use crate::datastore::{self, Refusal};
+use crate::files::http as files_http;
+use crate::files::store::{self as files, Upload};
 use crate::publishers::store as publishers;
 use crate::search;
 
@@ -122,7 +124,14 @@ enum Input {
     Post(Bytes),
 }
 
-async fn call(state: AppState, name: String, input: Input, headers: HeaderMap, request_id: RequestId) -> Response {
+async fn call(
+    state: AppState,
+    name: String,
+    input: Input,
+    headers: HeaderMap,
+    request_id: RequestId,
+    upload: Option<&Upload>,
+) -> Response {
     let Some(action) = Action::parse(&name) else {
         let e = CkanError::BadRequest(format!("Action name not known: {name}"));
         return answer(&state, &name, Err(e.into()));
@@ -133,7 +142,7 @@ async fn call(state: AppState, name: String, input: Input, headers: HeaderMap, r
     };
     let outcome = match params {
         Err(e) => Err(e.into()),
-        Ok(params) => act(&state, action, params, &headers, request_id).await,
+        Ok(params) => act(&state, action, params, &headers, request_id, upload).await,
     };
     answer(&state, action.name(), outcome)
 }
@@ -144,6 +153,7 @@ async fn act(
     params: Map<String, Value>,
     headers: &HeaderMap,
     request_id: RequestId,
+    upload: Option<&Upload>,
 ) -> Outcome {
     let caller = caller(state, headers).await?;
     let actor = |account: &str| Actor { id: account.to_owned(), request_id: Some(request_id.0.to_string()) };
@@ -164,7 +174,11 @@ async fn act(
         }
         Action::ResourceCreate => {
             let account = signed(&caller, action)?;
-            resource_create(state, &params, &caller, &actor(account)).await
+            resource_create(state, &params, &caller, &actor(account), upload).await
+        }
+        Action::ResourceUpdate | Action::ResourcePatch => {
+            let account = signed(&caller, action)?;
+            resource_update(state, action, &params, &caller, &actor(account), upload).await
         }
         Action::DatastoreCreate
         | Action::DatastoreUpsert
@@ -244,13 +258,16 @@ fn group_dict(g: &Group, package_count: Option<usize>) -> Value {
 }
 
 fn resource_dict(r: &Resource, d: &Dataset) -> Value {
+    // CKAN's `url_type` is `upload` for a file it holds (its own download URL).
+    let ours = r.url.contains(&crate::files::download_path(&d.id, &r.id, ""));
     json!({
         "id": r.id, "package_id": d.id, "position": r.position,
         "name": r.name.display(), "name_translated": r.name,
         "description": r.description.display(), "description_translated": r.description,
         "url": r.url, "format": r.format, "size": r.size, "hash": r.checksum.clone().unwrap_or_default(),
         "last_modified": r.last_modified.map(ckan_time), "created": ckan_time(r.created_at),
-        "metadata_modified": ckan_time(d.modified_at), "state": "active", "url_type": Value::Null,
+        "metadata_modified": ckan_time(d.modified_at), "state": "active",
+        "url_type": if ours { json!("upload") } else { Value::Null },
     })
 }
 
@@ -549,7 +566,17 @@ async fn write_package(
     Ok(package_dict(&catalogue::update_dataset(state, &current.id, &input, actor).await?))
 }
 
-async fn resource_create(state: &AppState, params: &Map<String, Value>, caller: &Caller, actor: &Actor) -> Outcome {
+/// Where the server will put an uploaded file's own URL (it replaces this
+/// once the resource's ID is known): the checks of a link need some URL.
+const UPLOAD_URL: &str = "https://upload.invalid/";
+
+async fn resource_create(
+    state: &AppState,
+    params: &Map<String, Value>,
+    caller: &Caller,
+    actor: &Actor,
+    upload: Option<&Upload>,
+) -> Outcome {
     let key = required(params, "package_id")?;
     let dataset = visible_dataset(state, &key, caller).await?;
     if !caller.publishes_for(&dataset.organisation.id) {
@@ -557,8 +584,49 @@ async fn resource_create(state: &AppState, params: &Map<String, Value>, caller: 
     }
     let mut body = params.clone();
     body.remove("id");
+    if upload.is_some() {
+        body.insert("url".to_owned(), json!(UPLOAD_URL));
+    }
     let input = rules::resource_input(&Value::Object(body)).map_err(CkanError::Validation)?;
-    let resource = catalogue::create_resource(state, &dataset.id, &input, actor).await?;
+    let (resource, _) = files::create_resource(state, &dataset.id, &input, upload, actor).await?;
+    let dataset = visible_dataset(state, &dataset.id, caller).await?;
+    Ok(resource_dict(&resource, &dataset))
+}
+
+/// `resource_update` replaces the resource's fields (its URL stays when
+/// none is given); `resource_patch` changes only those given. Either may
+/// bring a new file in `upload`: a new version, the old ones kept.
+async fn resource_update(
+    state: &AppState,
+    action: Action,
+    params: &Map<String, Value>,
+    caller: &Caller,
+    actor: &Actor,
+    upload: Option<&Upload>,
+) -> Outcome {
+    let id = required(params, "id")?;
+    let (current, dataset) = catalogue::resource(&state.db, &id)
+        .await
+        .map_err(Failure::db)?
+        .filter(|(_, d)| rules::visible(d.state, d.private, caller.publishes_for(&d.organisation.id)))
+        .ok_or_else(|| CkanError::NotFound("resource".to_owned()))?;
+    if !caller.publishes_for(&dataset.organisation.id) {
+        return Err(not_publisher(&dataset.organisation.name).into());
+    }
+    let mut body = match action {
+        Action::ResourcePatch => super::patched(&resource_dict(&current, &dataset), params),
+        _ => Value::Object(params.clone()),
+    };
+    if let Value::Object(body) = &mut body {
+        body.remove("id");
+        if upload.is_some() {
+            body.insert("url".to_owned(), json!(UPLOAD_URL));
+        } else {
+            body.entry("url").or_insert_with(|| json!(current.url));
+        }
+    }
+    let input = rules::resource_input(&body).map_err(CkanError::Validation)?;
+    let (resource, _) = files::update_resource(state, &current.id, &input, upload, actor).await?;
     let dataset = visible_dataset(state, &dataset.id, caller).await?;
     Ok(resource_dict(&resource, &dataset))
 }
@@ -665,7 +733,7 @@ const DESCRIPTION: &str = "CKAN's Action API v3, which CKAN clients (`ckanapi`, 
 Reads (`status_show`, `package_list`, `package_show`, `package_search`, `organization_list`, `organization_show`, \
 `group_list`, `group_show`, `tag_list`, `resource_show`, `datastore_search`, `datastore_info`) are open to anyone, by GET (parameters in the query) or \
 POST (a JSON object). Writes (`package_create`, `package_update`, `package_patch`, `package_delete`, \
-`resource_create`, `datastore_create`, `datastore_upsert`, `datastore_delete`) need POST and an API token (`lionrock opendata token create`) in `Authorization` (the token \
+`resource_create`, `resource_update`, `resource_patch`, `datastore_create`, `datastore_upsert`, `datastore_delete`) need POST and an API token (`lionrock opendata token create`) in `Authorization` (the token \
 itself, as CKAN takes it) or `X-CKAN-API-Key`, of an account that publishes for the dataset's organisation. \
 DataStore: `datastore_search` (filters, q, fields, sort, limit, offset, distinct, include_total) and \
 `datastore_info` read a resource's table, as the dataset's visibility allows; `datastore_create`, \
@@ -673,7 +741,12 @@ DataStore: `datastore_search` (filters, q, fields, sort, limit, offset, distinct
 `datastore_delete` write it, by a publisher of the dataset's organisation. Column names not in the table are \
 refused with a `Validation Error`. Texts come in English, Traditional and Simplified Chinese: `title` is the display text, `title_translated` \
 (`en`, `zh-HK`, `zh-CN`) every language. Private datasets and drafts are not found without such a token. \
-Answers are CKAN's envelope; refusals carry CKAN's `__type`.";
+Answers are CKAN's envelope; refusals carry CKAN's `__type`. The resource actions also take \
+`multipart/form-data` with the file in `upload` (as `ckanapi` sends `upload=open(path, 'rb')`), up to \
+`[opendata] max_upload_mb`: the server sets `url` (`/dataset/{dataset}/resource/{resource}/download/{filename}`), \
+`size`, `hash` (`sha256:…`), `last_modified`, and `format` from the file name when none is given; each upload is \
+a new version, the old ones kept for the historical archive. A file, or a JSON body, over its limit is a 413 \
+`Validation Error` naming `upload` (or `__body`).";
 
 /// `GET /api/3/action/{name}`.
 #[utoipa::path(
@@ -711,13 +784,17 @@ pub(crate) async fn get_v3(
     summary = "Call a CKAN action",
     description = DESCRIPTION,
     params(("name" = Action, Path, description = "The action."), platform::openapi::IdempotencyKey),
-    request_body(content = Object, content_type = "application/json", description = "The action's parameters."),
+    request_body(
+        description = "The action's parameters: a JSON object, or a form with the file in `upload`.",
+        content((Object = "application/json"), (Object = "multipart/form-data"))
+    ),
     responses(
         (status = 200, description = "The action's result.", body = Envelope),
         (status = 400, description = "Bad Request: an unknown action, or a body that is not a JSON object.", body = ErrorEnvelope),
         (status = 403, description = "Authorization Error: a write without a valid token, or by an account that does not publish for the organisation.", body = ErrorEnvelope),
         (status = 404, description = "Not Found Error: nothing the caller may see by that ID or name.", body = ErrorEnvelope),
         (status = 409, description = "Validation Error: each wrong field with its messages.", body = ErrorEnvelope),
+        (status = 413, description = "Validation Error: the file (`upload`) or the body (`__body`) is too large.", body = ErrorEnvelope),
     )
 )]
 pub(crate) async fn post_v3(
@@ -725,9 +802,9 @@ pub(crate) async fn post_v3(
     Path(name): Path<String>,
     headers: HeaderMap,
     request_id: RequestId,
-    body: Bytes,
+    req: Request,
 ) -> Response {
-    call(state, name, Input::Post(body), headers, request_id).await
+    post(state, name, headers, request_id, req).await
 }
 
 /// `GET /api/action/{name}`: the same, where `ckanapi` calls.
@@ -766,13 +843,17 @@ pub(crate) async fn get_unversioned(
     summary = "Call a CKAN action (unversioned path)",
     description = DESCRIPTION,
     params(("name" = Action, Path, description = "The action."), platform::openapi::IdempotencyKey),
-    request_body(content = Object, content_type = "application/json", description = "The action's parameters."),
+    request_body(
+        description = "The action's parameters: a JSON object, or a form with the file in `upload`.",
+        content((Object = "application/json"), (Object = "multipart/form-data"))
+    ),
     responses(
         (status = 200, description = "The action's result.", body = Envelope),
         (status = 400, description = "Bad Request: an unknown action, or a body that is not a JSON object.", body = ErrorEnvelope),
         (status = 403, description = "Authorization Error: a write without a valid token, or by an account that does not publish for the organisation.", body = ErrorEnvelope),
         (status = 404, description = "Not Found Error: nothing the caller may see by that ID or name.", body = ErrorEnvelope),
         (status = 409, description = "Validation Error: each wrong field with its messages.", body = ErrorEnvelope),
+        (status = 413, description = "Validation Error: the file (`upload`) or the body (`__body`) is too large.", body = ErrorEnvelope),
     )
 )]
 pub(crate) async fn post_unversioned(
@@ -780,9 +861,9 @@ pub(crate) async fn post_unversioned(
     Path(name): Path<String>,
     headers: HeaderMap,
     request_id: RequestId,
-    body: Bytes,
+    req: Request,
 ) -> Response {
-    call(state, name, Input::Post(body), headers, request_id).await
+    post(state, name, headers, request_id, req).await
 }
 
 /// A GET changes nothing: a write by GET is refused before anything runs.
@@ -797,5 +878,79 @@ async fn get(
         let e = CkanError::BadRequest(format!("{} changes data: use POST", action.name()));
         return answer(&state, action.name(), Err(e.into()));
     }
-    call(state, name, Input::Get(query), headers, request_id).await
+    let limit = state.config.request_timeout();
+    within(limit, call(state, name, Input::Get(query), headers, request_id, None)).await
+}
+
+/// The answer, or, when `limit` passes first, the platform's timeout (a bare
+/// 408 it renders as the 503 `timeout` problem). CKAN's paths set their own
+/// time limits (`Module::own_body_limit`): an upload takes longer than a search.
+async fn within(limit: std::time::Duration, answer: impl Future<Output = Response>) -> Response {
+    tokio::time::timeout(limit, answer).await.unwrap_or_else(|_| StatusCode::REQUEST_TIMEOUT.into_response())
+}
+
+/// A POST: a JSON object up to the server's body limit, or, for the
+/// resource actions, a form carrying a file in `upload`.
+async fn post(state: AppState, name: String, headers: HeaderMap, request_id: RequestId, req: Request) -> Response {
+    let timeout = state.config.request_timeout();
+    if files_http::is_multipart(&headers) {
+        let upload = std::time::Duration::from_secs(crate::settings::of(&state).upload_timeout_secs);
+        return within(timeout + upload, post_form(state, name, headers, request_id, req)).await;
+    }
+    within(timeout, async move {
+        let limit = state.config.server.body_limit_bytes;
+        match axum::body::to_bytes(req.into_body(), limit).await {
+            Ok(body) => call(state, name, Input::Post(body), headers, request_id, None).await,
+            Err(_) => {
+                let e = CkanError::TooLarge("__body", format!("The request body is larger than {limit} bytes"));
+                answer(&state, &name, Err(e.into()))
+            }
+        }
+    })
+    .await
+}
+
+/// A form with a file: only a publisher's token gets its body read; the
+/// file is staged as it arrives (at most `max_upload_mb`), then the action
+/// keeps it or, refused, leaves nothing behind.
+async fn post_form(state: AppState, name: String, headers: HeaderMap, request_id: RequestId, req: Request) -> Response {
+    let action = Action::parse(&name);
+    let Some(action) =
+        action.filter(|a| matches!(a, Action::ResourceCreate | Action::ResourceUpdate | Action::ResourcePatch))
+    else {
+        let e = CkanError::BadRequest(
+            "multipart/form-data is taken by resource_create, resource_update and resource_patch only".to_owned(),
+        );
+        return answer(&state, &name, Err(e.into()));
+    };
+    let refused = |e: Failure| answer(&state, action.name(), Err(e));
+    let signed_in = match caller(&state, &headers).await {
+        Ok(c) => signed(&c, action).map(|_| ()).map_err(Failure::from),
+        Err(e) => Err(e),
+    };
+    if let Err(e) = signed_in {
+        files_http::drain(req.into_body()).await;
+        return refused(e);
+    }
+    let limit = crate::settings::of(&state).max_upload_bytes();
+    let too_large =
+        || CkanError::TooLarge("upload", format!("File upload too large: at most {} MB", limit / (1024 * 1024)));
+    if files_http::declared_too_large(&headers, limit) {
+        files_http::drain(req.into_body()).await;
+        return refused(too_large().into());
+    }
+    let form = match files_http::read_form(&state, req, limit).await {
+        Ok(form) => form,
+        Err(files_http::FormError::TooLarge(_)) => return refused(too_large().into()),
+        Err(files_http::FormError::Bad(m)) => return refused(CkanError::BadRequest(m).into()),
+        Err(files_http::FormError::Db(e)) => return refused(Failure::Internal(AppError::internal(e))),
+    };
+    let outcome = act(&state, action, form.params, &headers, request_id, form.upload.as_ref()).await;
+    if outcome.is_err()
+        && let Some(u) = &form.upload
+        && let Err(error) = files::discard(&state.db, &u.staged.part).await
+    {
+        tracing::warn!(%error, "could not delete a refused upload's chunks (the periodic job will)");
+    }
+    answer(&state, action.name(), outcome)
 }

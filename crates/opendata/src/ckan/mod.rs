@@ -35,10 +35,12 @@ pub enum Action {
     DatastoreSearch,
     DatastoreInfo,
     DatastoreDelete,
+    ResourceUpdate,
+    ResourcePatch,
 }
 
 impl Action {
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 22] = [
         Action::StatusShow,
         Action::PackageList,
         Action::PackageShow,
@@ -59,6 +61,8 @@ impl Action {
         Action::DatastoreSearch,
         Action::DatastoreInfo,
         Action::DatastoreDelete,
+        Action::ResourceUpdate,
+        Action::ResourcePatch,
     ];
 
     pub fn name(self) -> &'static str {
@@ -83,6 +87,8 @@ impl Action {
             Action::DatastoreSearch => "datastore_search",
             Action::DatastoreInfo => "datastore_info",
             Action::DatastoreDelete => "datastore_delete",
+            Action::ResourceUpdate => "resource_update",
+            Action::ResourcePatch => "resource_patch",
         }
     }
 
@@ -103,6 +109,8 @@ impl Action {
                 | Action::DatastoreCreate
                 | Action::DatastoreUpsert
                 | Action::DatastoreDelete
+                | Action::ResourceUpdate
+                | Action::ResourcePatch
         )
     }
 }
@@ -118,6 +126,9 @@ pub enum CkanError {
     NotFound(String),
     /// 409 `Validation Error`: field name to messages.
     Validation(Errors),
+    /// 413, a `Validation Error` naming the field that is too large (the
+    /// uploaded file, or the body).
+    TooLarge(&'static str, String),
 }
 
 impl CkanError {
@@ -127,6 +138,7 @@ impl CkanError {
             CkanError::Authorization(_) => 403,
             CkanError::NotFound(_) => 404,
             CkanError::Validation(_) => 409,
+            CkanError::TooLarge(..) => 413,
         }
     }
 
@@ -144,6 +156,12 @@ impl CkanError {
                 for (field, messages) in errors {
                     body.insert(field.clone(), json!(messages));
                 }
+                Value::Object(body)
+            }
+            CkanError::TooLarge(field, m) => {
+                let mut body = Map::new();
+                body.insert("__type".to_owned(), json!("Validation Error"));
+                body.insert((*field).to_owned(), json!([m]));
                 Value::Object(body)
             }
         }
@@ -249,6 +267,11 @@ mod tests {
         let v = CkanError::invalid("rows", "Invalid integer");
         assert_eq!((v.status(), v.body()), (409, json!({"__type": "Validation Error", "rows": ["Invalid integer"]})));
         assert_eq!(CkanError::Authorization("x".into()).body()["__type"], "Authorization Error");
+        let big = CkanError::TooLarge("upload", "File upload too large".into());
+        assert_eq!(
+            (big.status(), big.body()),
+            (413, json!({"__type": "Validation Error", "upload": ["File upload too large"]}))
+        );
     }
 
     #[test]

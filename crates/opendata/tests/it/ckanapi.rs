@@ -2,8 +2,9 @@
 //! lionrock with the demo catalogue (`scripts/ckanapi-check.py`): every read
 //! action, searches by POST and by GET, its `NotFound`, `ValidationError`
 //! and `NotAuthorized` from our refusals, writes with a publisher's
-//! token, and the DataStore (create, upsert, search by POST and GET, info,
-//! delete). Needs `LIONROCK_TEST_CKANAPI` (`scripts/services.sh
+//! token, the DataStore (create, upsert, search by POST and GET, info,
+//! delete), and a file uploaded (`upload=open(path, 'rb')`) and updated.
+//! Needs `LIONROCK_TEST_CKANAPI` (`scripts/services.sh
 //! ensure_ckanapi`); under `CI=true` its absence fails the run.
 
 use platform::both_backends;
@@ -26,7 +27,7 @@ async fn ckanapi_reads_and_writes_unchanged(backend: Backend) {
     let failed: Vec<(&String, &Value)> =
         report["checks"].as_object().unwrap().iter().filter(|(_, v)| *v != "ok").collect();
     assert!(failed.is_empty(), "ckanapi found: {failed:#?}");
-    assert_eq!(report["checks"].as_object().unwrap().len(), 12, "{report}");
+    assert_eq!(report["checks"].as_object().unwrap().len(), 13, "{report}");
     assert_eq!(out.status.code(), Some(0));
 }
 both_backends!(ckanapi_reads_and_writes_unchanged);

@@ -8,6 +8,7 @@ mod browser;
 mod ckanapi;
 mod datastore;
 mod dcat;
+mod files;
 mod harvest;
 mod pages;
 mod search;

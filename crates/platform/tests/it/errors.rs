@@ -148,6 +148,55 @@ async fn oversized_bodies_are_413_problems() {
     assert_eq!(body["type"], "urn:lionrock:problem:payload-too-large");
 }
 
+/// A route that reads its whole body itself and says how long it was.
+async fn body_length(body: axum::body::Body) -> String {
+    axum::body::to_bytes(body, usize::MAX).await.map_or_else(|_| "unread".to_owned(), |b| b.len().to_string())
+}
+
+#[tokio::test]
+async fn a_modules_own_body_limit_prefix_is_not_cut_by_the_platforms() {
+    use axum::routing::post;
+    let bulk = platform::module::Module {
+        routes: || axum::Router::new().route("/bulk/in", post(body_length)).route("/bulky/in", post(body_length)),
+        csrf_exempt: &["/bulk", "/bulky"],
+        own_body_limit: &["/bulk"],
+        ..platform::module::Module::named("bulk")
+    };
+    let app = TestApp::builder().module(bulk).config(|c| c.server.body_limit_bytes = 2048).spawn().await;
+    let c = app.client();
+    let r = c.http.post(c.url("/bulk/in")).body(vec![7u8; 10_000]).send().await.unwrap();
+    assert_eq!((r.status().as_u16(), r.text().await.unwrap()), (200, "10000".to_owned()));
+    // Whole segments only: `/bulky` is not under `/bulk`, and keeps the platform's limit.
+    let r = c.http.post(c.url("/bulky/in")).header("accept", "application/json").body(vec![7u8; 10_000]);
+    let (status, body) = problem(r.send().await.unwrap()).await;
+    assert_eq!((status, body["type"].as_str().unwrap()), (413, "urn:lionrock:problem:payload-too-large"));
+    let r = c.http.post(c.url("/bulky/in")).body(vec![7u8; 100]).send().await.unwrap();
+    assert_eq!(r.text().await.unwrap(), "100");
+}
+
+/// Answers after a second and a half.
+async fn slowly() -> &'static str {
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    "done"
+}
+
+#[tokio::test]
+async fn a_modules_own_body_limit_prefix_sets_its_own_time_limit() {
+    use axum::routing::get;
+    let slow = platform::module::Module {
+        routes: || axum::Router::new().route("/bulk/slow", get(slowly)).route("/bulky/slow", get(slowly)),
+        own_body_limit: &["/bulk"],
+        ..platform::module::Module::named("slow")
+    };
+    let app = TestApp::builder().module(slow).config(|c| c.server.request_timeout_secs = 1).spawn().await;
+    let c = app.client();
+    let r = c.http.get(c.url("/bulk/slow")).send().await.unwrap();
+    assert_eq!((r.status().as_u16(), r.text().await.unwrap()), (200, "done".to_owned()));
+    let r = c.http.get(c.url("/bulky/slow")).header("accept", "application/json").send().await.unwrap();
+    let (status, body) = problem(r).await;
+    assert_eq!((status, body["type"].as_str().unwrap()), (503, "urn:lionrock:problem:timeout"));
+}
+
 #[tokio::test]
 async fn form_bodies_with_invalid_utf8_are_rejected() {
     let app = app().spawn().await;
