@@ -36,7 +36,13 @@ pub struct SourceUrl(String);
 impl SourceUrl {
     pub fn parse(text: &str) -> Result<SourceUrl, &'static str> {
         let text = text.trim().trim_end_matches('/');
-        let text = text.strip_suffix("/api/3/action").or_else(|| text.strip_suffix("/api/3")).unwrap_or(text);
+        // A URL given with the Action API's path (`…/api/3/action` or
+        // `…/api/3`) names the same source.
+        let text = match text.strip_suffix("/action") {
+            Some(api) if api.ends_with("/api/3") => api,
+            _ => text,
+        };
+        let text = text.strip_suffix("/api/3").unwrap_or(text);
         let rest = text.strip_prefix("https://").or_else(|| text.strip_prefix("http://"));
         match rest {
             None => Err("the source must be an http:// or https:// URL"),
@@ -323,6 +329,8 @@ mod tests {
     fn source_urls_are_http_without_query() {
         assert_eq!(SourceUrl::parse("https://data.gov.hk/").unwrap().as_str(), "https://data.gov.hk");
         assert_eq!(SourceUrl::parse("http://x.org/ckan/api/3/action").unwrap().as_str(), "http://x.org/ckan");
+        assert_eq!(SourceUrl::parse("http://x.org/ckan/api/3").unwrap().as_str(), "http://x.org/ckan");
+        assert_eq!(SourceUrl::parse("http://x.org/action").unwrap().as_str(), "http://x.org/action");
         for bad in ["ftp://x.org", "x.org", "https://", "https://x.org/?a=1", "https://x.org/a b"] {
             assert!(SourceUrl::parse(bad).is_err(), "{bad}");
         }
