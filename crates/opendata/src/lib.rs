@@ -83,7 +83,12 @@ pub fn module() -> Module {
         migrations: migrations::all,
         config: Some(settings::SECTION),
         worker: Some(|state, shutdown| Box::pin(search::node::follow(state, shutdown))),
-        job: Some(|state| Box::pin(files::fetch::job(state))),
+        job: Some(|state| {
+            Box::pin(async move {
+                files::fetch::job(state.clone()).await;
+                datastore::pusher::take_up_stalled(&state).await;
+            })
+        }),
         routes,
         // Uploads stream past the server's body limit; the actions enforce their own.
         own_body_limit: &["/api/3", "/api/action"],

@@ -15,7 +15,7 @@ use sea_orm_migration::prelude::*;
 use crate::catalogue::CATEGORIES;
 
 pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(Catalogue), Box::new(Files), Box::new(Datastore), Box::new(Harvest)]
+    vec![Box::new(Catalogue), Box::new(Files), Box::new(Datastore), Box::new(Harvest), Box::new(DatastoreLoads)]
 }
 
 struct Catalogue;
@@ -662,5 +662,55 @@ impl MigrationTrait for Files {
         )
         .await?;
         Ok(())
+    }
+}
+
+/// Loads of uploaded files into the DataStore: one row per resource, its
+/// latest request (the version, its status, the load's report or error).
+struct DatastoreLoads;
+
+impl MigrationName for DatastoreLoads {
+    fn name(&self) -> &str {
+        "m20261222_000000_opendata_datastore_loads"
+    }
+}
+
+#[derive(DeriveIden)]
+enum OpendataDatastoreLoad {
+    Table,
+    ResourceId,
+    Sha256,
+    Format,
+    Status,
+    Report,
+    Error,
+    Actor,
+    RequestedAt,
+    StartedAt,
+    FinishedAt,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for DatastoreLoads {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        use OpendataDatastoreLoad as L;
+        m.create_table(
+            Table::create()
+                .table(L::Table)
+                .col(ColumnDef::new(L::ResourceId).string_len(36).not_null().primary_key())
+                .col(ColumnDef::new(L::Sha256).string_len(64).not_null())
+                .col(ColumnDef::new(L::Format).string_len(8).not_null())
+                .col(ColumnDef::new(L::Status).string_len(8).not_null())
+                .col(ColumnDef::new(L::Report).text().null())
+                .col(ColumnDef::new(L::Error).text().null())
+                .col(ColumnDef::new(L::Actor).string_len(64).not_null())
+                .col(ColumnDef::new(L::RequestedAt).timestamp_with_time_zone().not_null())
+                .col(ColumnDef::new(L::StartedAt).timestamp_with_time_zone().null())
+                .col(ColumnDef::new(L::FinishedAt).timestamp_with_time_zone().null())
+                .check(Expr::col(L::Status).is_in(["pending", "running", "done", "failed"]))
+                .check(Expr::col(L::Format).is_in(["csv", "json"]))
+                .to_owned(),
+        )
+        .await
     }
 }

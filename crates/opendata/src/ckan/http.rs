@@ -491,7 +491,30 @@ async fn resource_show(state: &AppState, params: &Map<String, Value>, caller: &C
         .ok_or_else(|| CkanError::NotFound("resource".to_owned()))?;
     let mut dict = json!({"resources": [resource_dict(&resource, &dataset)]});
     mark_datastore(state, std::slice::from_mut(&mut dict)).await?;
-    Ok(dict["resources"][0].take())
+    let mut shown = dict["resources"][0].take();
+    // The load of its latest upload into the DataStore, for its publishers:
+    // status, progress, the report of rows left out, or why it failed.
+    if caller.publishes_for(&dataset.organisation.id)
+        && let Some(load) = datastore::pusher::status(&state.db, &resource.id).await.map_err(Failure::db)?
+    {
+        shown["datastore_load"] = datastore::pusher::dict(state, &load);
+    }
+    Ok(shown)
+}
+
+/// After an upload's commit: a CSV or JSON file goes into the resource's
+/// DataStore table in the background (`datastore::pusher`).
+async fn push(
+    state: &AppState,
+    resource: &Resource,
+    version: Option<&crate::files::Version>,
+    actor: &Actor,
+) -> Result<(), Failure> {
+    let Some(version) = version else { return Ok(()) };
+    if let Some(format) = datastore::pusher::loadable(&resource.format, version) {
+        datastore::pusher::request(state, version, format, actor).await.map_err(Failure::db)?;
+    }
+    Ok(())
 }
 
 /// CKAN's `datastore_active` on each resource of these datasets: whether
@@ -588,7 +611,8 @@ async fn resource_create(
         body.insert("url".to_owned(), json!(UPLOAD_URL));
     }
     let input = rules::resource_input(&Value::Object(body)).map_err(CkanError::Validation)?;
-    let (resource, _) = files::create_resource(state, &dataset.id, &input, upload, actor).await?;
+    let (resource, version) = files::create_resource(state, &dataset.id, &input, upload, actor).await?;
+    push(state, &resource, version.as_ref(), actor).await?;
     let dataset = visible_dataset(state, &dataset.id, caller).await?;
     Ok(resource_dict(&resource, &dataset))
 }
@@ -626,7 +650,8 @@ async fn resource_update(
         }
     }
     let input = rules::resource_input(&body).map_err(CkanError::Validation)?;
-    let (resource, _) = files::update_resource(state, &current.id, &input, upload, actor).await?;
+    let (resource, version) = files::update_resource(state, &current.id, &input, upload, actor).await?;
+    push(state, &resource, version.as_ref(), actor).await?;
     let dataset = visible_dataset(state, &dataset.id, caller).await?;
     Ok(resource_dict(&resource, &dataset))
 }

@@ -8,6 +8,7 @@
 
 pub mod file;
 pub mod http;
+pub mod pusher;
 pub mod store;
 
 use serde_json::{Map, Value, json};

@@ -660,3 +660,90 @@ async fn links_to_internal_addresses_are_not_fetched(backend: Backend) {
     assert_eq!(chunk_rows(&app).await, 0);
 }
 both_backends!(links_to_internal_addresses_are_not_fetched);
+
+/// `resource_show` as its publisher sees it, once its upload's DataStore
+/// load has finished (the load runs in the background after the upload).
+async fn loaded(c: &TestClient, token: &str, resource: &str) -> Value {
+    for _ in 0..600 {
+        let (_, shown) = crate::support::get(c, "resource_show", &format!("id={resource}"), Some(token)).await;
+        let status = shown["result"]["datastore_load"]["status"].as_str().unwrap_or_default().to_owned();
+        if status == "done" || status == "failed" {
+            return shown["result"].clone();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the upload's load did not finish");
+}
+
+/// An uploaded CSV goes into the resource's DataStore table (CKAN's
+/// DataPusher): types from every value, a row that does not fit the
+/// header reported by number and the rest loaded; the report is shown to
+/// the publisher only; a new version replaces the table; a file that is
+/// not data (a picture) is not loaded; a file no row of which fits fails
+/// with its reason and leaves the table as it was.
+async fn an_uploaded_csv_is_loaded_into_the_datastore(backend: Backend) {
+    let app = spawn(backend, 10).await;
+    let (_, token) = publisher(&app, "hko").await;
+    let c = app.client();
+    let id = dataset(&c, &token, "readings", false).await;
+    let mut csv = String::from("day,station,mm\n");
+    for n in 0..300 {
+        csv.push_str(&format!("2026-01-{:02},S{n},{}.5\n", n % 28 + 1, n));
+    }
+    csv.push_str("2026-02-01,extra,1.0,surplus\n");
+    let fields = [("package_id", id.as_str()), ("name", "Readings")];
+    let (status, made) =
+        upload(&c, "resource_create", &fields, Some(("readings.csv", csv.as_bytes())), Some(&token)).await;
+    assert_eq!(status, 200, "{made}");
+    let resource = made["result"]["id"].as_str().unwrap().to_owned();
+    let shown = loaded(&c, &token, &resource).await;
+    let load = &shown["datastore_load"];
+    assert_eq!(load["status"], "done", "{shown}");
+    assert_eq!(
+        (load["report"]["rows_loaded"].as_u64(), load["report"]["rows_rejected"].as_u64()),
+        (Some(300), Some(1))
+    );
+    assert_eq!(load["report"]["problems"][0]["row"], 301, "{load}");
+    let found =
+        result(crate::support::get(&c, "datastore_search", &format!("resource_id={resource}&limit=1"), None).await);
+    assert_eq!(found["total"], 300, "{found}");
+    let types: Vec<&str> = found["fields"].as_array().unwrap().iter().filter_map(|f| f["type"].as_str()).collect();
+    assert!(types.contains(&"date") && types.contains(&"numeric"), "{types:?}");
+    let (_, anonymous) = crate::support::get(&c, "resource_show", &format!("id={resource}"), None).await;
+    assert!(anonymous["result"].get("datastore_load").is_none(), "the report is for its publishers");
+
+    // A new version replaces the table.
+    let fields = [("id", resource.as_str())];
+    let (status, _) = upload(
+        &c,
+        "resource_patch",
+        &fields,
+        Some(("readings.csv", b"day,mm\n2026-03-01,2\n".as_slice())),
+        Some(&token),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let shown = loaded(&c, &token, &resource).await;
+    assert_eq!(shown["datastore_load"]["report"]["rows_loaded"], 1, "{shown}");
+    let found = result(crate::support::get(&c, "datastore_search", &format!("resource_id={resource}"), None).await);
+    assert_eq!(found["total"], 1, "{found}");
+
+    // A file no row of which fits: failed, with its reason; the table stays.
+    let (status, _) =
+        upload(&c, "resource_patch", &fields, Some(("readings.csv", b"day,mm\n1,2,3\n".as_slice())), Some(&token))
+            .await;
+    assert_eq!(status, 200);
+    let shown = loaded(&c, &token, &resource).await;
+    assert_eq!(shown["datastore_load"]["status"], "failed", "{shown}");
+    assert!(shown["datastore_load"]["error"].as_str().is_some_and(|e| !e.is_empty()), "{shown}");
+    let found = result(crate::support::get(&c, "datastore_search", &format!("resource_id={resource}"), None).await);
+    assert_eq!(found["total"], 1, "the table as it was: {found}");
+
+    // A picture is kept as a file, not loaded.
+    let fields = [("package_id", id.as_str()), ("name", "Map")];
+    let (_, made) = upload(&c, "resource_create", &fields, Some(("map.png", &bytes(3, 100))), Some(&token)).await;
+    let picture = made["result"]["id"].as_str().unwrap();
+    let (_, shown) = crate::support::get(&c, "resource_show", &format!("id={picture}"), Some(&token)).await;
+    assert!(shown["result"].get("datastore_load").is_none(), "{shown}");
+}
+both_backends!(an_uploaded_csv_is_loaded_into_the_datastore);
